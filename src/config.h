@@ -1,0 +1,111 @@
+/*
+ * config: the typed configuration (DESIGN.md §4) loaded from a libconfig
+ * file through one schema table: defaults, bounds, unknown keys rejected,
+ * errors as "FILE:LINE: reason". Also loads the message catalogue
+ * (<messages_dir>/<lang>.conf for each ussd.languages entry). The only file
+ * that includes libconfig. Modules receive these plain structs.
+ */
+#ifndef TNSGW_CONFIG_H
+#define TNSGW_CONFIG_H
+
+#include <limits.h>
+
+#include "catalog.h"
+#include "gsm.h"
+
+#define CONFIG_MAX_BINDS     16
+#define CONFIG_MAX_LANGS     8
+#define CONFIG_MAX_KEYWORDS  8
+#define CONFIG_ERR_MAX       (PATH_MAX + 256)
+
+enum config_bind_mode {
+	CONFIG_MODE_TRX = 0,		/* "transceiver" */
+	CONFIG_MODE_TX_RX,		/* "transmitter+receiver" */
+};
+
+enum config_dlr_id {
+	CONFIG_DLR_DEC = 0,
+	CONFIG_DLR_HEX,
+};
+
+enum config_password_to {
+	CONFIG_PW_REGISTERED_PHONE = 0,
+	CONFIG_PW_CALLER,
+};
+
+struct config_bind {
+	char  name[32];
+	char  host[256];
+	int   port;
+	char  system_id[16];
+	char  password[9];
+	char  system_type[13];
+	enum config_bind_mode mode;
+	char  dialect[32];		/* "ussd_service_op" */
+	char  source_addr[21];
+	int   window;			/* [10] */
+	int   tps;			/* [0] = no cap */
+	int   enquire_link_s;		/* [30] */
+	int   response_timeout_s;	/* [10] */
+	int   reconnect_min_s;		/* [1] */
+	int   reconnect_max_s;		/* [60] */
+	enum gsm_charset charset;	/* ["gsm7"] */
+	enum config_dlr_id dlr_id;	/* ["dec"] */
+	int   trace;			/* [false] */
+	int   max_pdu;			/* [65536] command_length cap */
+	int   line;			/* config line of this bind, for errors */
+};
+
+struct config {
+	char path[PATH_MAX];
+	struct {
+		int  log_level;			/* ["info"] */
+		char admin_listen[64];		/* ["127.0.0.1:9375"], "" = off */
+		char messages_dir[PATH_MAX];	/* [<dir of config>/messages] */
+	} daemon;
+	struct {
+		char host[256];			/* ["127.0.0.1"] */
+		int  port;			/* [6379] */
+		char socket[PATH_MAX];		/* [""] = use host:port */
+		int  db;			/* [0] */
+		char prefix[32];		/* ["tns:"] */
+		int  timeout_ms;		/* [200] */
+	} redis;
+	int nbinds;
+	struct config_bind binds[CONFIG_MAX_BINDS];
+	struct {
+		char service_code[16];		/* digits only, e.g. "1515" (config may say "*1515#") */
+		int  session_timeout_s;		/* [120] */
+		int  nlanguages;		/* [["fr","ar","tzm"]] */
+		char languages[CONFIG_MAX_LANGS][CATALOG_LANG_MAX];
+		int  transliterate;		/* [true] */
+	} ussd;
+	struct {
+		int  nkeywords;			/* [["TNS"]] */
+		char keywords[CONFIG_MAX_KEYWORDS][16];
+	} sms;
+	struct {
+		int  check_expiry;			/* [true] */
+		int  otp_length;			/* [6] */
+		int  otp_ttl_s;				/* [300] */
+		int  otp_max_attempts;			/* [3] */
+		int  password_length;			/* [10] */
+		int  max_requests_per_msisdn_hour;	/* [10] */
+		int  max_failures_per_id_day;		/* [5] */
+		enum config_password_to password_to;	/* ["registered_phone"] */
+		char outbox_key_file[PATH_MAX];
+		char provisioning_pubkey_file[PATH_MAX];
+	} security;
+	struct catalog *catalog;	/* owned */
+};
+
+/*
+ * Load and check path into *cfg (zeroed first). Returns 0, or -1 with
+ * "FILE:LINE: reason" (or "FILE: reason") in err. On error *cfg holds
+ * nothing to free.
+ */
+int config_load(const char *path, struct config *cfg, char *err, size_t errsz);
+void config_free(struct config *cfg);		/* frees the catalogue; NULL ok */
+const struct config_bind *config_bind_find(const struct config *cfg, const char *name);
+
+#endif

@@ -1,0 +1,173 @@
+/*
+ * dialog: the USSD conversation as a pure state machine (DESIGN.md §1).
+ * Input + state (+ what the gateway fetched) -> screen + next state +
+ * what to fetch next. No sockets, no Redis, no clock but what is passed in.
+ *
+ * Contract with the gateway:
+ *   - dialog_begin() for a new session (the dial string), dialog_input()
+ *     for each later answer. Both fill a struct dialog_out.
+ *   - When out->need != DIALOG_NEED_NONE there is no screen yet: the gateway
+ *     fetches what is asked (request fields in the dialog: d->idtype,
+ *     d->idnum, d->cat_code, d->lang) and calls the matching dialog_on_*()
+ *     exactly once with the result (or with status DIALOG_FETCH_ERROR on a
+ *     Redis failure/timeout). That call fills out again (a screen, or in
+ *     principle another need).
+ *   - out->record_failure: the gateway counts one failed attempt against
+ *     the document number (mismatch), before or with sending the screen.
+ *   - out->end: the screen is the last one (PSSR response); the gateway
+ *     deletes the session. Otherwise it saves the dialog (dialog_encode)
+ *     and sends the screen as a USSR request.
+ *   - out->outcome is set on the last screen (for audit and metrics).
+ */
+#ifndef TNSGW_DIALOG_H
+#define TNSGW_DIALOG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "catalog.h"
+#include "parse.h"
+
+#define DIALOG_TEXT_MAX       1024	/* one screen, UTF-8 bytes */
+#define DIALOG_MAX_CATEGORIES 64
+#define DIALOG_LABEL_MAX      128
+#define DIALOG_CODE_MAX       24
+#define DIALOG_DOCS_MAX       2048	/* documents text, '|'-separated */
+#define DIALOG_REASON_MAX     512
+#define DIALOG_ENCODED_MAX    512	/* dialog_encode output */
+
+enum dialog_step {
+	DIALOG_S_LANG = 0,	/* language menu shown */
+	DIALOG_S_IDTYPE,	/* document type menu shown */
+	DIALOG_S_IDNUM,		/* asked for the document number */
+	DIALOG_S_EXPIRY,	/* asked for the expiry date */
+	DIALOG_S_BIRTH,		/* asked for the birth date */
+	DIALOG_S_LOOKUP,	/* waiting for the registry lookup */
+	DIALOG_S_CATEGORY,	/* (paged) category list shown */
+	DIALOG_S_DOCS,		/* (paged) documents of the chosen category shown */
+	DIALOG_S_DONE,
+};
+const char *dialog_strstate(enum dialog_step s);
+
+enum dialog_outcome {
+	DIALOG_OUTCOME_NONE = 0,
+	DIALOG_OUTCOME_A,		/* registered, has an account */
+	DIALOG_OUTCOME_B,		/* registered, no account (later issue) */
+	DIALOG_OUTCOME_C,		/* not registered: documents shown */
+	DIALOG_OUTCOME_D,		/* not eligible */
+	DIALOG_OUTCOME_MISMATCH,	/* details do not match */
+	DIALOG_OUTCOME_LOCKED,		/* rate limit */
+	DIALOG_OUTCOME_ERROR,		/* backend failure, too many bad inputs */
+	DIALOG_OUTCOME_ABORT,		/* caller or network ended the session */
+};
+/* "A", "B", "C", "D", "mismatch", "locked", "error", "abort", "none" */
+const char *dialog_outcome_str(enum dialog_outcome o);
+
+enum dialog_need {
+	DIALOG_NEED_NONE = 0,
+	DIALOG_NEED_LOOKUP,		/* registry lookup of (idtype, idnum) */
+	DIALOG_NEED_CATEGORIES,		/* category list in d->lang */
+	DIALOG_NEED_DOCS,		/* documents of d->cat_code in d->lang */
+};
+
+enum dialog_fetch_status {
+	DIALOG_FETCH_OK = 0,
+	DIALOG_FETCH_ERROR,		/* Redis down, timeout, bad data */
+	DIALOG_FETCH_LOCKED,		/* a rate limit refused the lookup */
+};
+
+struct dialog_conf {
+	int  check_expiry;		/* security.check_expiry */
+	int  transliterate;		/* ussd.transliterate */
+	int  nlanguages;		/* ussd.languages, menu order */
+	char languages[8][CATALOG_LANG_MAX];
+	int  max_bad_inputs;		/* re-prompts before giving up [3] */
+	long today_days;		/* parse_date_days() of today, for expiry */
+};
+
+struct dialog {
+	enum dialog_step  step;
+	char              lang[CATALOG_LANG_MAX];
+	enum parse_idtype idtype;
+	char              idnum[PARSE_IDNUM_MAX + 1];
+	struct parse_date expiry;
+	struct parse_date birth;
+	int               page;		/* current page of a paged screen */
+	int               bad_inputs;	/* consecutive invalid answers */
+	char              cat_code[DIALOG_CODE_MAX];
+	enum dialog_outcome outcome;
+};
+
+struct dialog_out {
+	char                text[DIALOG_TEXT_MAX];	/* UTF-8 screen, may be "" when need is set */
+	int                 end;
+	enum dialog_need    need;
+	int                 record_failure;
+	enum dialog_outcome outcome;
+};
+
+/* What the registry said of (idtype, idnum). */
+enum dialog_reg_status {
+	DIALOG_REG_NOT_FOUND = 0,	/* subject, not registered: case C */
+	DIALOG_REG_REGISTERED,
+	DIALOG_REG_INELIGIBLE,
+};
+struct dialog_lookup {
+	enum dialog_fetch_status status;
+	enum dialog_reg_status   reg;
+	struct parse_date        birth;
+	struct parse_date        expiry;	/* unset when the registry has none */
+	char                     matricule[24];
+	int                      has_account;
+	char                     phone[24];
+	char                     reason_code[DIALOG_CODE_MAX];
+	char                     reason_text[DIALOG_REASON_MAX];	/* in d->lang, "" if unknown */
+};
+
+struct dialog_category {
+	char code[DIALOG_CODE_MAX];
+	char label[DIALOG_LABEL_MAX];	/* in d->lang (falls back to fr) */
+};
+struct dialog_categories {
+	enum dialog_fetch_status status;
+	int                      n;
+	struct dialog_category   item[DIALOG_MAX_CATEGORIES];
+};
+
+struct dialog_docs {
+	enum dialog_fetch_status status;
+	int  found;				/* 0: the code no longer exists */
+	char label[DIALOG_LABEL_MAX];
+	char documents[DIALOG_DOCS_MAX];	/* '|'-separated, in d->lang */
+};
+
+/* Start a session from the dial string (already parsed; args may carry the
+ * shortcut answers: [idtype, number, birth] or [idtype, number, expiry,
+ * birth]). */
+void dialog_begin(struct dialog *d, const struct dialog_conf *conf,
+    const struct catalog *cat, const struct parse_dial *dial,
+    struct dialog_out *out);
+/* One answer typed by the caller (UTF-8). */
+void dialog_input(struct dialog *d, const struct dialog_conf *conf,
+    const struct catalog *cat, const char *input, struct dialog_out *out);
+void dialog_on_lookup(struct dialog *d, const struct dialog_conf *conf,
+    const struct catalog *cat, const struct dialog_lookup *res,
+    struct dialog_out *out);
+void dialog_on_categories(struct dialog *d, const struct dialog_conf *conf,
+    const struct catalog *cat, const struct dialog_categories *res,
+    struct dialog_out *out);
+void dialog_on_docs(struct dialog *d, const struct dialog_conf *conf,
+    const struct catalog *cat, const struct dialog_docs *res,
+    struct dialog_out *out);
+
+/* Session state <-> bytes for Redis. encode returns the length or -1;
+ * decode returns 0, or -1 on anything malformed (then d is zeroed). */
+int dialog_encode(const struct dialog *d, char *buf, size_t bufsz);
+int dialog_decode(struct dialog *d, const char *buf, size_t len);
+
+/* Check every catalogue text the dialog shows fits one USSD page (with
+ * placeholders at their longest). 0, or -1 with "lang/key: reason" in err. */
+int dialog_check_catalog(const struct catalog *cat,
+    const struct dialog_conf *conf, char *err, size_t errsz);
+
+#endif

@@ -1,0 +1,70 @@
+/*
+ * gsm: text encodings on the SMPP wire — GSM 03.38 default alphabet (with its
+ * extension table), UCS-2 (big-endian; characters past U+FFFF become '?'),
+ * Latin-1 — from and to UTF-8, the per-message choice between GSM 7-bit and
+ * UCS-2, French transliteration to GSM 7-bit, and USSD page lengths.
+ * Pure: no I/O, no allocation.
+ */
+#ifndef TNSGW_GSM_H
+#define TNSGW_GSM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define GSM_USSD_MAX_GSM7   182	/* septets in one USSD page */
+#define GSM_USSD_MAX_UCS2   80	/* characters in one USSD page */
+
+/* SMPP data_coding values we write. */
+#define GSM_DC_DEFAULT  0x00	/* SMSC default alphabet (GSM 7-bit or Latin-1 per bind) */
+#define GSM_DC_LATIN1   0x03
+#define GSM_DC_UCS2     0x08
+
+enum gsm_charset {		/* what data_coding 0x00 means on a bind */
+	GSM_CHARSET_GSM7 = 0,	/* one unpacked septet per octet */
+	GSM_CHARSET_LATIN1,
+};
+
+/* Septets the UTF-8 text needs in GSM 7-bit (extension chars count 2), or
+ * -1 when some character is not in the GSM alphabet or the UTF-8 is bad. */
+long gsm_septets(const char *utf8);
+/* Unicode characters in valid UTF-8 text, or -1. */
+long gsm_utf8_chars(const char *utf8);
+
+/* Does the text fit one USSD page in the encoding gsm_encode would pick? */
+int gsm_fits_ussd(const char *utf8);
+
+/*
+ * Transliterate to the GSM alphabet what has a plain equivalent (ê->e,
+ * ç->c, œ->oe, â->a, î->i, ô->o, û->u, ë->e, ï->i, «»->", ’->' ...),
+ * leaving GSM characters (é è à ù É ...) and non-Latin scripts untouched.
+ * Returns 0, or -1 when out is too small (out is still NUL-terminated).
+ */
+int gsm_transliterate(const char *utf8, char *out, size_t outsz);
+
+/*
+ * Encode UTF-8 for the wire: GSM 7-bit (unpacked, one septet per octet,
+ * escapes as 0x1B xx) when every character fits, written with data_coding
+ * 0x00 if the bind's charset is GSM7, or as Latin-1 (0x03) when it is
+ * LATIN1 and every character is Latin-1; UCS-2 (0x08) otherwise.
+ * Returns 0, or -1 when out is too small or the UTF-8 is bad.
+ */
+int gsm_encode(const char *utf8, enum gsm_charset charset, uint8_t *out,
+    size_t outsz, size_t *outlen, uint8_t *data_coding);
+
+/*
+ * Decode wire bytes to UTF-8 by data_coding: 0x00 (per charset), 0x01
+ * (IA5/ASCII), 0x03 (Latin-1), 0x08 (UCS-2), 0x0F/0xF0..0xF3 style GSM
+ * values and 0x48 per DESIGN.md §3 (0x0F -> GSM 7-bit, 0x48 -> UCS-2).
+ * Unknown codings are decoded as GSM 7-bit. Invalid bytes become '?'.
+ * Returns 0, or -1 when out is too small (out is still NUL-terminated).
+ */
+int gsm_decode(uint8_t data_coding, enum gsm_charset charset,
+    const uint8_t *in, size_t inlen, char *out, size_t outsz);
+
+/* Single-coding helpers used by gsm_encode/gsm_decode and the tests. */
+int gsm_utf8_to_gsm7(const char *utf8, uint8_t *out, size_t outsz, size_t *outlen);
+int gsm_gsm7_to_utf8(const uint8_t *in, size_t inlen, char *out, size_t outsz);
+int gsm_utf8_to_ucs2(const char *utf8, uint8_t *out, size_t outsz, size_t *outlen);
+int gsm_ucs2_to_utf8(const uint8_t *in, size_t inlen, char *out, size_t outsz);
+
+#endif

@@ -1,0 +1,134 @@
+/*
+ * log: stderr lines with syslog <N> prefixes (journald parses them), and the
+ * masking helpers that keep personal data out of every line.
+ */
+#include "log.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static int log_level = LOG_LVL_INFO;
+
+void
+log_init(int level)
+{
+	log_level = level;
+}
+
+int
+log_get_level(void)
+{
+	return log_level;
+}
+
+int
+log_level_parse(const char *name)
+{
+	static const struct { const char *name; int level; } t[] = {
+		{ "crit", LOG_LVL_CRIT }, { "err", LOG_LVL_ERR },
+		{ "error", LOG_LVL_ERR }, { "warning", LOG_LVL_WARNING },
+		{ "warn", LOG_LVL_WARNING }, { "notice", LOG_LVL_NOTICE },
+		{ "info", LOG_LVL_INFO }, { "debug", LOG_LVL_DEBUG },
+	};
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (strcasecmp(name, t[i].name) == 0)
+			return t[i].level;
+	return -1;
+}
+
+static void
+vlog(int level, const char *errstr, const char *fmt, va_list ap)
+{
+	char line[1024];
+	int n;
+
+	if (level > log_level)
+		return;
+	n = vsnprintf(line, sizeof(line), fmt, ap);
+	if (n < 0)
+		return;
+	/* One write per line so lines from a crash are never interleaved. */
+	for (char *p = line; *p; p++)
+		if (*p == '\n' || *p == '\r')
+			*p = ' ';
+	if (errstr)
+		fprintf(stderr, "<%d>%s: %s\n", level, line, errstr);
+	else
+		fprintf(stderr, "<%d>%s\n", level, line);
+}
+
+#define LOGFN(name, lvl, witherr)					\
+void									\
+name(const char *fmt, ...)						\
+{									\
+	int saved = errno;						\
+	va_list ap;							\
+	va_start(ap, fmt);						\
+	vlog(lvl, witherr ? strerror(saved) : NULL, fmt, ap);		\
+	va_end(ap);							\
+	errno = saved;							\
+}
+
+LOGFN(log_warn, LOG_LVL_WARNING, 1)
+LOGFN(log_warnx, LOG_LVL_WARNING, 0)
+LOGFN(log_notice, LOG_LVL_NOTICE, 0)
+LOGFN(log_info, LOG_LVL_INFO, 0)
+LOGFN(log_debug, LOG_LVL_DEBUG, 0)
+
+void
+fatal(const char *fmt, ...)
+{
+	int saved = errno;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(LOG_LVL_CRIT, strerror(saved), fmt, ap);
+	va_end(ap);
+	exit(1);
+}
+
+void
+fatalx(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(LOG_LVL_CRIT, NULL, fmt, ap);
+	va_end(ap);
+	exit(1);
+}
+
+static const char *
+mask(const char *in, size_t keep_head, size_t keep_tail, char *buf, size_t bufsz)
+{
+	size_t n = in ? strlen(in) : 0;
+
+	if (bufsz == 0)
+		return buf;
+	if (n < keep_head + keep_tail + 2) {
+		snprintf(buf, bufsz, "****");
+		return buf;
+	}
+	snprintf(buf, bufsz, "%.*s****%s", (int)keep_head, in,
+	    in + n - keep_tail);
+	return buf;
+}
+
+const char *
+log_mask_msisdn(const char *msisdn, char *buf, size_t bufsz)
+{
+	return mask(msisdn, 4, 4, buf, bufsz);
+}
+
+const char *
+log_mask_id(const char *id, char *buf, size_t bufsz)
+{
+	size_t n = id ? strlen(id) : 0;
+
+	/* Keep at most half of a short number, never more than 4 chars. */
+	return mask(id, n >= 8 ? 4 : n / 2, 0, buf, bufsz);
+}

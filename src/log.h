@@ -1,0 +1,42 @@
+/*
+ * log: one line per event to stderr with a <N> syslog-priority prefix that
+ * journald reads. API after OpenSMTPD's log.h. Callers never pass personal
+ * data: mask it first with log_mask_msisdn()/log_mask_id().
+ */
+#ifndef TNSGW_LOG_H
+#define TNSGW_LOG_H
+
+#include <stddef.h>
+
+#define LOG_LVL_CRIT    2
+#define LOG_LVL_ERR     3
+#define LOG_LVL_WARNING 4
+#define LOG_LVL_NOTICE  5
+#define LOG_LVL_INFO    6
+#define LOG_LVL_DEBUG   7
+
+/* level: one of LOG_LVL_*; lines above it are dropped. */
+void log_init(int level);
+int  log_get_level(void);
+/* "err", "warning", "notice", "info", "debug" -> level, or -1. */
+int  log_level_parse(const char *name);
+
+void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));  /* appends ": strerror(errno)" */
+void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_notice(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+void fatalx(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+/*
+ * Masking for log lines. Both write into buf (NUL-terminated, truncated to
+ * bufsz) and return buf.
+ *   log_mask_msisdn("212612340123") -> "2126****0123" (first 4, last 4)
+ *   log_mask_id("AB123456")         -> "AB12****"     (first 4 only)
+ * Short inputs are masked whole ("****").
+ */
+const char *log_mask_msisdn(const char *msisdn, char *buf, size_t bufsz);
+const char *log_mask_id(const char *id, char *buf, size_t bufsz);
+
+#endif

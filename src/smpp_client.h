@@ -1,0 +1,84 @@
+/*
+ * smpp_client: one outbound SMPP bind (ESME side) on the libevent loop —
+ * connect (TCP_NODELAY), bind_transceiver, enquire_link both ways, window of
+ * outstanding requests with response timeouts, deliver_sm/data_sm answered
+ * at once then handed up, generic_nack for unknown commands, reconnect with
+ * exponential backoff and jitter after a lost connection or failed bind,
+ * unbind on shutdown. Framing and PDU decode through smpp_pdu.
+ */
+#ifndef TNSGW_SMPP_CLIENT_H
+#define TNSGW_SMPP_CLIENT_H
+
+#include <stdint.h>
+
+#include "config.h"
+#include "smpp_pdu.h"
+
+struct event_base;
+struct smpp_client;
+
+enum smpp_client_state {
+	SMPP_CLIENT_IDLE = 0,		/* waiting to (re)connect */
+	SMPP_CLIENT_CONNECTING,
+	SMPP_CLIENT_BINDING,
+	SMPP_CLIENT_BOUND,
+	SMPP_CLIENT_UNBINDING,
+	SMPP_CLIENT_CLOSED,		/* stopped for good */
+};
+const char *smpp_client_strstate(enum smpp_client_state s);
+
+struct smpp_client_cb {
+	/* Bound / lost the bind (reason for logs). Optional. */
+	void (*on_bound)(struct smpp_client *c, void *arg);
+	void (*on_unbound)(struct smpp_client *c, const char *reason, void *arg);
+	/*
+	 * A deliver_sm or data_sm, already answered with its _resp. pdu is
+	 * valid only during the call.
+	 */
+	void (*on_deliver)(struct smpp_client *c, const struct smpp_pdu *pdu, void *arg);
+	/* After smpp_client_stop(): unbind done (or timed out) and closed. */
+	void (*on_stopped)(struct smpp_client *c, void *arg);
+};
+
+/*
+ * Completion of smpp_client_submit: fires exactly once, from the loop (never
+ * inside smpp_client_submit), with the response's command_status and
+ * message_id, or status SMPP_ESME_RX_T_APPN-like local codes below when no
+ * response came. resp is NULL in that case.
+ */
+#define SMPP_CLIENT_E_TIMEOUT  0xFFFF0001u	/* no response in response_timeout_s */
+#define SMPP_CLIENT_E_CLOSED   0xFFFF0002u	/* connection lost before the response */
+#define SMPP_CLIENT_E_NOTBOUND 0xFFFF0003u	/* not bound / stopping */
+#define SMPP_CLIENT_E_QUEUE    0xFFFF0004u	/* local queue full */
+typedef void smpp_client_done_cb(void *arg, uint32_t status, const struct smpp_pdu *resp);
+
+struct smpp_client *smpp_client_new(struct event_base *base,
+    const struct config_bind *conf, const struct smpp_client_cb *cb, void *arg);
+void smpp_client_free(struct smpp_client *c);		/* NULL ok; not from its own callbacks */
+/* Begin connecting. */
+int smpp_client_start(struct smpp_client *c);
+/* Unbind (wait for unbind_resp, bounded by response_timeout_s), close,
+ * then on_stopped. No reconnect after this. */
+void smpp_client_stop(struct smpp_client *c);
+
+/*
+ * Send a request (submit_sm, data_sm...; the client sets the sequence).
+ * Queued when the window is full (bounded queue, then E_QUEUE). done may be
+ * NULL. Returns 0 when accepted; -1 when not bound or stopping (done is not
+ * called then).
+ */
+int smpp_client_submit(struct smpp_client *c, const struct smpp_pdu *pdu,
+    smpp_client_done_cb *done, void *arg);
+
+enum smpp_client_state smpp_client_state(const struct smpp_client *c);
+const char *smpp_client_name(const struct smpp_client *c);
+const struct config_bind *smpp_client_conf(const struct smpp_client *c);
+
+/* Counters for /metrics. */
+struct smpp_client_stats {
+	uint64_t pdus_in, pdus_out, submit_ok, submit_err, timeouts;
+	uint64_t reconnects, nacks_sent, bad_pdus;
+};
+const struct smpp_client_stats *smpp_client_stats(const struct smpp_client *c);
+
+#endif
