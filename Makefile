@@ -46,7 +46,7 @@ $(B)/libtnsgw.a: $(CORE_OBJS)
 	ar rcs $@ $^
 
 $(B)/tnsgw: $(B)/obj/main.o $(B)/libtnsgw.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(shell pkg-config --libs libsystemd 2>/dev/null)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 $(B)/tnsgw-load: $(B)/obj/load_main.o $(B)/libtnsgw.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
@@ -59,10 +59,10 @@ $(B)/tests/%: tests/unit/%.c $(B)/libtnsgw.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libtnsgw.a $(PKG_LIBS) $(CMOCKA_LIBS)
 
 unit: $(UNIT_BINS)
-	@bash tests/run-unit.sh $(B) $(UNIT_BINS)
+	@bash tests/run-all.sh $(B) unit
 
 integration: all
-	@bash tests/integration/run.sh $(B)
+	@bash tests/run-all.sh $(B) integration
 
 test: all $(UNIT_BINS)
 	@bash tests/run-all.sh $(B)
@@ -85,3 +85,12 @@ clean:
 	rm -rf build build-san build-fuzz
 
 .PHONY: all unit integration test fuzz fuzz-run bench clean
+
+# Development aid while modules are written side by side: build and run one
+# unit test against just the sources it names, e.g.
+#   make dev-test T=parse SRCS="src/parse.c"
+dev-test:
+	@mkdir -p build/dev
+	$(CC) $(CFLAGS) $(LDFLAGS) -o build/dev/test_$(T) tests/unit/test_$(T).c $(SRCS) src/log.c $(PKG_LIBS) $(CMOCKA_LIBS)
+	./build/dev/test_$(T)
+.PHONY: dev-test

@@ -10,8 +10,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <syslog.h>
 
 static int log_level = LOG_LVL_INFO;
+static int log_syslog;
+
+void
+log_use_syslog(const char *ident)
+{
+	openlog(ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+	log_syslog = 1;
+}
 
 void
 log_init(int level)
@@ -55,6 +64,13 @@ vlog(int level, const char *errstr, const char *fmt, va_list ap)
 	for (char *p = line; *p; p++)
 		if (*p == '\n' || *p == '\r')
 			*p = ' ';
+	if (log_syslog) {
+		if (errstr)
+			syslog(level, "%s: %s", line, errstr);
+		else
+			syslog(level, "%s", line);
+		return;
+	}
 	if (errstr)
 		fprintf(stderr, "<%d>%s: %s\n", level, line, errstr);
 	else

@@ -18,6 +18,8 @@
 /* level: one of LOG_LVL_*; lines above it are dropped. */
 void log_init(int level);
 int  log_get_level(void);
+/* Send lines to syslog (daemon facility) instead of stderr. */
+void log_use_syslog(const char *ident);
 /* "err", "warning", "notice", "info", "debug" -> level, or -1. */
 int  log_level_parse(const char *name);
 

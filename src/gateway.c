@@ -1,0 +1,680 @@
+/*
+ * gateway: routes each USSD MO from a bind to its dialog and runs the
+ * dialog's needs through the store, then answers on the same bind. One
+ * struct gw_req per MO in flight; MOs of one session are serialised (a
+ * later one waits behind the one in flight) so a dialog never forks.
+ */
+#include "gateway.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <event2/event.h>
+
+#include "dialog.h"
+#include "gsm.h"
+#include "log.h"
+#include "parse.h"
+#include "smpp_client.h"
+#include "store.h"
+
+#define GW_HASH_SIZE      4096
+#define GW_MAX_IN_FLIGHT  10000	/* MOs being worked on, all binds */
+#define GW_MAX_WAITING    4	/* MOs queued behind one session's MO */
+#define GW_KEY_MAX        96
+
+/* ussd_service_op values (dialect ussd_service_op, DESIGN.md §3). */
+#define USSD_OP_PSSR_IND   0x01	/* in: caller dialled */
+#define USSD_OP_USSR_REQ   0x02	/* out: screen waiting for input */
+#define USSD_OP_PSSR_RESP  0x11	/* out: last screen */
+#define USSD_OP_USSR_CONF  0x12	/* in: caller answered */
+#define USSD_OP_ABORT      0x81	/* in: caller/network abort */
+
+struct gw_bind {
+	struct gateway		*gw;
+	struct smpp_client	*client;
+	const struct config_bind *conf;
+	int			 bound;
+	int			 stopped;
+};
+
+struct gw_req {
+	struct gateway	*gw;
+	struct gw_bind	*bind;
+	struct gw_req	*hnext;		/* in-flight hash chain */
+	struct gw_req	*waiting;	/* next MO of the same session */
+	int		 nwaiting;
+	unsigned	 hash;
+	char		 key[GW_KEY_MAX];
+	char		 msisdn[21];
+	uint8_t		 msisdn_ton, msisdn_npi;
+	char		 service_addr[21];
+	uint8_t		 op;
+	int		 necho;
+	struct smpp_tlv	 echo[2];	/* its_session_info, user_message_reference */
+	char		 input[DIALOG_TEXT_MAX];
+	struct dialog	 d;
+	struct dialog_out out;
+};
+
+struct gateway {
+	struct event_base	*base;
+	const struct config	*cfg;
+	struct store		*store;
+	struct dialog_conf	 dconf;
+	int			 nbinds;
+	struct gw_bind		 binds[CONFIG_MAX_BINDS];
+	struct gw_req		*inflight[GW_HASH_SIZE];
+	uint64_t		 in_flight;
+	uint64_t		 dialogs_started;
+	uint64_t		 rejected_busy;
+	uint64_t		 outcome[16];
+	int			 stopping;
+	int			 freeing;	/* gateway_free running: finish, start nothing */
+	int			 binds_running;
+	struct event		*drain_ev;
+	void			(*stop_done)(void *);
+	void			*stop_arg;
+};
+
+static void gw_run(struct gw_req *r);
+static void gw_process(struct gw_req *r);
+static void gw_finish(struct gw_req *r);
+
+static unsigned
+gw_hash(const char *key)
+{
+	return parse_hash32(key) % GW_HASH_SIZE;
+}
+
+static long
+gw_today_days(void)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+	struct parse_date d;
+
+	gmtime_r(&now, &tm);
+	d.y = tm.tm_year + 1900;
+	d.m = tm.tm_mon + 1;
+	d.d = tm.tm_mday;
+	return parse_date_days(&d);
+}
+
+/* --- store callbacks ------------------------------------------------- */
+
+static void
+gw_on_lookup(void *arg, const struct dialog_lookup *res)
+{
+	struct gw_req *r = arg;
+
+	r->gw->dconf.today_days = gw_today_days();
+	dialog_on_lookup(&r->d, &r->gw->dconf, r->gw->cfg->catalog, res, &r->out);
+	gw_process(r);
+}
+
+static void
+gw_on_categories(void *arg, const struct dialog_categories *res)
+{
+	struct gw_req *r = arg;
+
+	dialog_on_categories(&r->d, &r->gw->dconf, r->gw->cfg->catalog, res,
+	    &r->out);
+	gw_process(r);
+}
+
+static void
+gw_on_docs(void *arg, const struct dialog_docs *res)
+{
+	struct gw_req *r = arg;
+
+	dialog_on_docs(&r->d, &r->gw->dconf, r->gw->cfg->catalog, res, &r->out);
+	gw_process(r);
+}
+
+static void
+gw_on_session(void *arg, int status, const char *data, size_t len)
+{
+	struct gw_req *r = arg;
+	struct gateway *gw = r->gw;
+	struct parse_dial none;
+
+	gw->dconf.today_days = gw_today_days();
+	if (status != 0) {
+		/* Redis failed: the dialog's error screen, via a failed fetch. */
+		struct dialog_lookup lk;
+
+		memset(&lk, 0, sizeof(lk));
+		lk.status = DIALOG_FETCH_ERROR;
+		memset(&r->d, 0, sizeof(r->d));
+		r->d.step = DIALOG_S_LOOKUP;
+		snprintf(r->d.lang, sizeof(r->d.lang), "%s",
+		    gw->dconf.languages[0]);
+		dialog_on_lookup(&r->d, &gw->dconf, gw->cfg->catalog, &lk, &r->out);
+		gw_process(r);
+		return;
+	}
+	if (data == NULL || dialog_decode(&r->d, data, len) != 0) {
+		/* Expired or unreadable session: start again from the top. */
+		memset(&none, 0, sizeof(none));
+		snprintf(none.service, sizeof(none.service), "%s",
+		    gw->cfg->ussd.service_code);
+		log_debug("[dlg %s] no live session, restarting", r->bind->conf->name);
+		dialog_begin(&r->d, &gw->dconf, gw->cfg->catalog, &none, &r->out);
+	} else
+		dialog_input(&r->d, &gw->dconf, gw->cfg->catalog, r->input,
+		    &r->out);
+	gw_process(r);
+}
+
+/* --- the loop of one MO ----------------------------------------------- */
+
+static void
+gw_send_screen(struct gw_req *r)
+{
+	const struct config_bind *bc = r->bind->conf;
+	struct smpp_pdu p;
+	size_t len = 0;
+	uint8_t op = r->out.end ? USSD_OP_PSSR_RESP : USSD_OP_USSR_REQ;
+	char m[32];
+
+	memset(&p, 0, sizeof(p));
+	p.command_id = SMPP_SUBMIT_SM;
+	snprintf(p.source_addr, sizeof(p.source_addr), "%s",
+	    bc->source_addr[0] ? bc->source_addr : r->service_addr);
+	p.dest_addr_ton = r->msisdn_ton;
+	p.dest_addr_npi = r->msisdn_npi;
+	snprintf(p.destination_addr, sizeof(p.destination_addr), "%s", r->msisdn);
+	if (gsm_encode(r->out.text, bc->charset, p.sm, SMPP_SM_MAX, &len,
+	    &p.data_coding) != 0) {
+		log_warnx("[bind %s] screen for %s does not encode, not sent",
+		    bc->name, log_mask_msisdn(r->msisdn, m, sizeof(m)));
+		return;
+	}
+	p.sm_len = (uint16_t)len;
+	smpp_pdu_tlv_add(&p, SMPP_TLV_USSD_SERVICE_OP, &op, 1);
+	for (int i = 0; i < r->necho; i++)
+		smpp_pdu_tlv_add(&p, r->echo[i].tag, r->echo[i].val, r->echo[i].len);
+	if (r->bind->client == NULL ||
+	    smpp_client_submit(r->bind->client, &p, NULL, NULL) != 0)
+		log_warnx("[bind %s] not bound, screen for %s dropped", bc->name,
+		    log_mask_msisdn(r->msisdn, m, sizeof(m)));
+}
+
+static void
+gw_process(struct gw_req *r)
+{
+	struct gateway *gw = r->gw;
+	struct dialog_out *o = &r->out;
+	char buf[DIALOG_ENCODED_MAX];
+	int n;
+
+	if (gw->freeing) {
+		gw_finish(r);
+		return;
+	}
+	switch (o->need) {
+	case DIALOG_NEED_LOOKUP: {
+		struct store_lookup_req q;
+
+		q.msisdn = r->msisdn;
+		q.idtype = r->d.idtype;
+		q.idnum = r->d.idnum;
+		q.lang = r->d.lang;
+		store_lookup(gw->store, &q, gw_on_lookup, r);
+		return;
+	}
+	case DIALOG_NEED_CATEGORIES:
+		store_categories(gw->store, r->d.lang, gw_on_categories, r);
+		return;
+	case DIALOG_NEED_DOCS:
+		store_docs(gw->store, r->d.cat_code, r->d.lang, gw_on_docs, r);
+		return;
+	case DIALOG_NEED_NONE:
+		break;
+	}
+
+	if (o->record_failure)
+		store_record_failure(gw->store, r->d.idtype, r->d.idnum);
+	if (o->end) {
+		char mm[32], mi[32];
+
+		store_session_del(gw->store, r->key);
+		gw->outcome[o->outcome & 15]++;
+		store_audit(gw->store, dialog_outcome_str(o->outcome), "ussd",
+		    r->bind->conf->name, log_mask_msisdn(r->msisdn, mm, sizeof(mm)),
+		    r->d.idnum[0] ? log_mask_id(r->d.idnum, mi, sizeof(mi)) : "");
+		log_info("[bind %s] dialog %s ended: %s", r->bind->conf->name,
+		    log_mask_msisdn(r->msisdn, mm, sizeof(mm)),
+		    dialog_outcome_str(o->outcome));
+	} else {
+		/*
+		 * Saved before the screen goes out; the connection is one
+		 * ordered pipeline, so the caller's answer (read after the
+		 * screen) always finds this state.
+		 */
+		n = dialog_encode(&r->d, buf, sizeof(buf));
+		if (n < 0) {
+			log_warnx("[bind %s] dialog state does not encode",
+			    r->bind->conf->name);
+		} else
+			store_session_put(gw->store, r->key, buf, (size_t)n,
+			    gw->cfg->ussd.session_timeout_s, NULL, NULL);
+	}
+	gw_send_screen(r);
+	gw_finish(r);
+}
+
+static void
+gw_run(struct gw_req *r)
+{
+	struct gateway *gw = r->gw;
+
+	memset(&r->out, 0, sizeof(r->out));
+	gw->dconf.today_days = gw_today_days();
+	if (r->op == USSD_OP_PSSR_IND) {
+		struct parse_dial dial;
+
+		gw->dialogs_started++;
+		memset(&dial, 0, sizeof(dial));
+		/* Some networks put only the service code in destination_addr. */
+		if (parse_dial(r->input, &dial) != 0 ||
+		    strcmp(dial.service, gw->cfg->ussd.service_code) != 0) {
+			memset(&dial, 0, sizeof(dial));
+			snprintf(dial.service, sizeof(dial.service), "%s",
+			    gw->cfg->ussd.service_code);
+		}
+		memset(&r->d, 0, sizeof(r->d));
+		dialog_begin(&r->d, &gw->dconf, gw->cfg->catalog, &dial, &r->out);
+		gw_process(r);
+	} else
+		store_session_get(gw->store, r->key, gw_on_session, r);
+}
+
+static void
+gw_unlink(struct gw_req *r)
+{
+	struct gw_req **pp = &r->gw->inflight[r->hash];
+
+	while (*pp && *pp != r)
+		pp = &(*pp)->hnext;
+	if (*pp)
+		*pp = r->hnext;
+}
+
+static void gw_drain_check(struct gateway *gw);
+
+static void
+gw_finish(struct gw_req *r)
+{
+	struct gateway *gw = r->gw;
+	struct gw_req *next = r->waiting;
+
+	gw_unlink(r);
+	if (next && gw->freeing) {
+		struct gw_req *wn;
+
+		for (; next; next = wn) {
+			wn = next->waiting;
+			free(next);
+			gw->in_flight--;
+		}
+	}
+	if (next) {
+		/* The next MO of this session takes the slot. */
+		next->nwaiting = r->nwaiting - 1;
+		next->hnext = gw->inflight[next->hash];
+		gw->inflight[next->hash] = next;
+		free(r);
+		gw->in_flight--;
+		gw_run(next);
+		return;
+	}
+	free(r);
+	gw->in_flight--;
+	if (gw->stopping)
+		gw_drain_check(gw);
+}
+
+/* --- SMPP side -------------------------------------------------------- */
+
+static void
+gw_build_key(struct gw_req *r, const struct smpp_pdu *p)
+{
+	const struct smpp_tlv *its, *umr;
+	char ext[16] = "";
+
+	its = smpp_pdu_tlv_get(p, SMPP_TLV_ITS_SESSION_INFO);
+	umr = smpp_pdu_tlv_get(p, SMPP_TLV_USER_MESSAGE_REFERENCE);
+	/* The session number is the first octet of its_session_info; the
+	 * second carries the sequence and end bit, which change per PDU. */
+	if (its && its->len >= 1)
+		snprintf(ext, sizeof(ext), ":i%02x", its->val[0]);
+	else if (umr && umr->len == 2)
+		snprintf(ext, sizeof(ext), ":u%02x%02x", umr->val[0], umr->val[1]);
+	snprintf(r->key, sizeof(r->key), "%s:%s%s", r->bind->conf->name,
+	    r->msisdn, ext);
+	r->necho = 0;
+	if (its)
+		r->echo[r->necho++] = *its;
+	if (umr)
+		r->echo[r->necho++] = *umr;
+}
+
+static void
+gw_on_deliver(struct smpp_client *c, const struct smpp_pdu *p, void *arg)
+{
+	struct gw_bind *b = arg;
+	struct gateway *gw = b->gw;
+	const struct smpp_tlv *op;
+	struct gw_req *r, *cur;
+	char m[32];
+
+	(void)c;
+	op = smpp_pdu_tlv_get(p, SMPP_TLV_USSD_SERVICE_OP);
+	if (op == NULL || op->len != 1) {
+		/* The SMS channel is a later issue: counted, not answered. */
+		log_debug("[bind %s] MO without ussd_service_op ignored",
+		    b->conf->name);
+		return;
+	}
+	if (gw->stopping) {
+		log_info("[bind %s] stopping: MO ignored", b->conf->name);
+		return;
+	}
+	if (op->val[0] != USSD_OP_PSSR_IND && op->val[0] != USSD_OP_USSR_CONF &&
+	    op->val[0] != USSD_OP_ABORT) {
+		log_info("[bind %s] ussd_service_op 0x%02x ignored", b->conf->name,
+		    op->val[0]);
+		return;
+	}
+	if (gw->in_flight >= GW_MAX_IN_FLIGHT) {
+		gw->rejected_busy++;
+		log_warnx("[bind %s] %d MOs in flight: MO dropped", b->conf->name,
+		    GW_MAX_IN_FLIGHT);
+		return;
+	}
+	if ((r = calloc(1, sizeof(*r))) == NULL) {
+		log_warn("[bind %s] calloc", b->conf->name);
+		return;
+	}
+	r->gw = gw;
+	r->bind = b;
+	r->op = op->val[0];
+	snprintf(r->msisdn, sizeof(r->msisdn), "%s", p->source_addr);
+	r->msisdn_ton = p->source_addr_ton;
+	r->msisdn_npi = p->source_addr_npi;
+	snprintf(r->service_addr, sizeof(r->service_addr), "%s",
+	    p->destination_addr);
+	gw_build_key(r, p);
+	r->hash = gw_hash(r->key);
+	if (gsm_decode(p->data_coding, b->conf->charset, p->sm, p->sm_len,
+	    r->input, sizeof(r->input)) != 0)
+		log_debug("[bind %s] MO text truncated", b->conf->name);
+	if (r->msisdn[0] == '\0') {
+		log_warnx("[bind %s] MO without source_addr ignored", b->conf->name);
+		free(r);
+		return;
+	}
+
+	if (r->op == USSD_OP_ABORT) {
+		store_session_del(gw->store, r->key);
+		gw->outcome[DIALOG_OUTCOME_ABORT]++;
+		log_info("[bind %s] dialog %s aborted by the network",
+		    b->conf->name, log_mask_msisdn(r->msisdn, m, sizeof(m)));
+		free(r);
+		return;
+	}
+
+	gw->in_flight++;
+	for (cur = gw->inflight[r->hash]; cur; cur = cur->hnext)
+		if (strcmp(cur->key, r->key) == 0)
+			break;
+	if (cur) {
+		struct gw_req **tail = &cur->waiting;
+
+		if (cur->nwaiting >= GW_MAX_WAITING) {
+			log_warnx("[bind %s] session %s: too many MOs queued, dropped",
+			    b->conf->name, log_mask_msisdn(r->msisdn, m, sizeof(m)));
+			gw->in_flight--;
+			free(r);
+			return;
+		}
+		while (*tail)
+			tail = &(*tail)->waiting;
+		*tail = r;
+		cur->nwaiting++;
+		return;
+	}
+	r->hnext = gw->inflight[r->hash];
+	gw->inflight[r->hash] = r;
+	gw_run(r);
+}
+
+static void
+gw_on_bound(struct smpp_client *c, void *arg)
+{
+	struct gw_bind *b = arg;
+
+	(void)c;
+	b->bound = 1;
+	log_info("[bind %s] bound", b->conf->name);
+}
+
+static void
+gw_on_unbound(struct smpp_client *c, const char *reason, void *arg)
+{
+	struct gw_bind *b = arg;
+
+	(void)c;
+	b->bound = 0;
+	log_info("[bind %s] unbound: %s", b->conf->name, reason);
+}
+
+static void
+gw_on_stopped(struct smpp_client *c, void *arg)
+{
+	struct gw_bind *b = arg;
+	struct gateway *gw = b->gw;
+
+	(void)c;
+	if (b->stopped)
+		return;
+	b->stopped = 1;
+	b->bound = 0;
+	if (--gw->binds_running == 0 && gw->stop_done) {
+		void (*done)(void *) = gw->stop_done;
+
+		gw->stop_done = NULL;
+		done(gw->stop_arg);
+	}
+}
+
+static const struct smpp_client_cb gw_client_cb = {
+	.on_bound = gw_on_bound,
+	.on_unbound = gw_on_unbound,
+	.on_deliver = gw_on_deliver,
+	.on_stopped = gw_on_stopped,
+};
+
+static void
+gw_store_up(void *arg)
+{
+	(void)arg;
+	log_info("[redis] up");
+}
+
+static void
+gw_store_down(const char *reason, void *arg)
+{
+	(void)arg;
+	log_warnx("[redis] down: %s", reason);
+}
+
+static const struct store_cb gw_store_cb = {
+	.on_up = gw_store_up,
+	.on_down = gw_store_down,
+};
+
+/* --- life cycle ----------------------------------------------------- */
+
+struct gateway *
+gateway_new(struct event_base *base, const struct config *cfg)
+{
+	struct gateway *gw;
+
+	if ((gw = calloc(1, sizeof(*gw))) == NULL) {
+		log_warn("gateway: calloc");
+		return NULL;
+	}
+	gw->base = base;
+	gw->cfg = cfg;
+	gw->dconf.check_expiry = cfg->security.check_expiry;
+	gw->dconf.transliterate = cfg->ussd.transliterate;
+	gw->dconf.nlanguages = cfg->ussd.nlanguages;
+	for (int i = 0; i < cfg->ussd.nlanguages && i < 8; i++)
+		snprintf(gw->dconf.languages[i], sizeof(gw->dconf.languages[i]),
+		    "%s", cfg->ussd.languages[i]);
+	gw->dconf.max_bad_inputs = 3;
+	gw->dconf.today_days = gw_today_days();
+	if ((gw->store = store_new(base, cfg, &gw_store_cb, gw)) == NULL) {
+		free(gw);
+		return NULL;
+	}
+	gw->nbinds = cfg->nbinds;
+	for (int i = 0; i < cfg->nbinds; i++) {
+		struct gw_bind *b = &gw->binds[i];
+
+		b->gw = gw;
+		b->conf = &cfg->binds[i];
+		b->client = smpp_client_new(base, b->conf, &gw_client_cb, b);
+		if (b->client == NULL) {
+			gateway_free(gw);
+			return NULL;
+		}
+	}
+	return gw;
+}
+
+int
+gateway_start(struct gateway *gw)
+{
+	for (int i = 0; i < gw->nbinds; i++) {
+		if (smpp_client_start(gw->binds[i].client) != 0)
+			return -1;
+		gw->binds_running++;
+	}
+	return 0;
+}
+
+static void
+gw_unbind_all(struct gateway *gw)
+{
+	if (gw->drain_ev) {
+		event_free(gw->drain_ev);
+		gw->drain_ev = NULL;
+	}
+	if (gw->binds_running == 0) {
+		if (gw->stop_done) {
+			void (*done)(void *) = gw->stop_done;
+
+			gw->stop_done = NULL;
+			done(gw->stop_arg);
+		}
+		return;
+	}
+	for (int i = 0; i < gw->nbinds; i++)
+		if (!gw->binds[i].stopped)
+			smpp_client_stop(gw->binds[i].client);
+}
+
+static void
+gw_drain_timeout(evutil_socket_t fd, short ev, void *arg)
+{
+	struct gateway *gw = arg;
+
+	(void)fd;
+	(void)ev;
+	if (gw->in_flight)
+		log_warnx("gateway: drain timeout, %llu MOs still in flight",
+		    (unsigned long long)gw->in_flight);
+	gw_unbind_all(gw);
+}
+
+static void
+gw_drain_check(struct gateway *gw)
+{
+	if (gw->in_flight == 0 && gw->drain_ev) {
+		/* Unbind from the loop, not from inside a store callback. */
+		struct timeval now = { 0, 0 };
+
+		evtimer_add(gw->drain_ev, &now);
+	}
+}
+
+void
+gateway_stop(struct gateway *gw, int drain_ms, void (*done)(void *), void *arg)
+{
+	struct timeval tv;
+
+	if (gw->stopping)
+		return;
+	gw->stopping = 1;
+	gw->stop_done = done;
+	gw->stop_arg = arg;
+	log_info("gateway: stopping, %llu MOs in flight",
+	    (unsigned long long)gw->in_flight);
+	gw->drain_ev = evtimer_new(gw->base, gw_drain_timeout, gw);
+	if (gw->drain_ev == NULL) {
+		gw_unbind_all(gw);
+		return;
+	}
+	tv.tv_sec = gw->in_flight ? drain_ms / 1000 : 0;
+	tv.tv_usec = gw->in_flight ? (drain_ms % 1000) * 1000 : 0;
+	evtimer_add(gw->drain_ev, &tv);
+}
+
+void
+gateway_free(struct gateway *gw)
+{
+	if (gw == NULL)
+		return;
+	gw->freeing = 1;
+	if (gw->drain_ev)
+		event_free(gw->drain_ev);
+	/* The store first: its pending callbacks fire (with -1) and finish
+	 * their requests while the clients still exist. */
+	store_free(gw->store);
+	gw->store = NULL;
+	for (int i = 0; i < gw->nbinds; i++)
+		smpp_client_free(gw->binds[i].client);
+	for (int h = 0; h < GW_HASH_SIZE; h++) {
+		struct gw_req *r = gw->inflight[h], *n, *w, *wn;
+
+		for (; r; r = n) {
+			n = r->hnext;
+			for (w = r->waiting; w; w = wn) {
+				wn = w->waiting;
+				free(w);
+			}
+			free(r);
+		}
+	}
+	free(gw);
+}
+
+void
+gateway_status(const struct gateway *gw, struct gateway_status *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->redis_up = gw->store ? store_is_up(gw->store) : 0;
+	st->binds = gw->nbinds;
+	for (int i = 0; i < gw->nbinds; i++)
+		st->binds_bound += gw->binds[i].bound;
+	st->dialogs_started = gw->dialogs_started;
+	st->dialogs_in_flight = gw->in_flight;
+	st->rejected_busy = gw->rejected_busy;
+	memcpy(st->outcome, gw->outcome, sizeof(st->outcome));
+}

@@ -1,0 +1,207 @@
+/*
+ * main: command line, config load and check, signals (handlers only set
+ * events on the loop), sd_notify readiness and watchdog, and wiring of the
+ * gateway. Everything else happens in the modules.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "config.h"
+#include "dialog.h"
+#include "gateway.h"
+#include "log.h"
+
+#define MAIN_DRAIN_MS 5000
+
+static struct event_base *base;
+static struct gateway *gw;
+static int stopping;
+
+static void
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: tnsgw -c FILE [-f] [-d]   run the gateway\n"
+	    "       tnsgw -t -c FILE          check the config and the catalogue\n"
+	    "  -f  stay in the foreground, log to stderr (systemd, tests)\n"
+	    "  -d  debug logging (overrides daemon.log_level)\n");
+	exit(2);
+}
+
+/*
+ * sd_notify(3) without libsystemd: one datagram to $NOTIFY_SOCKET.
+ * A no-op when not started by systemd.
+ */
+static void
+notify(const char *msg)
+{
+	const char *path = getenv("NOTIFY_SOCKET");
+	struct sockaddr_un sun;
+	socklen_t len;
+	int fd;
+
+	if (path == NULL || (path[0] != '/' && path[0] != '@') ||
+	    strlen(path) >= sizeof(sun.sun_path))
+		return;
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	memcpy(sun.sun_path, path, strlen(path));
+	if (sun.sun_path[0] == '@')
+		sun.sun_path[0] = '\0';
+	len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(path));
+	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
+		return;
+	if (sendto(fd, msg, strlen(msg), MSG_NOSIGNAL,
+	    (struct sockaddr *)&sun, len) == -1)
+		log_debug("sd_notify: %s", strerror(errno));
+	close(fd);
+}
+
+static void
+watchdog_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	(void)fd;
+	(void)ev;
+	(void)arg;
+	notify("WATCHDOG=1");
+}
+
+static void
+stopped_cb(void *arg)
+{
+	(void)arg;
+	log_info("stopped");
+	event_base_loopexit(base, NULL);
+}
+
+static void
+signal_cb(evutil_socket_t sig, short ev, void *arg)
+{
+	(void)ev;
+	(void)arg;
+	switch (sig) {
+	case SIGTERM:
+	case SIGINT:
+		if (stopping++) {
+			log_warnx("second signal: exiting now");
+			event_base_loopexit(base, NULL);
+			return;
+		}
+		log_info("signal %d: stopping", (int)sig);
+		notify("STOPPING=1");
+		gateway_stop(gw, MAIN_DRAIN_MS, stopped_cb, NULL);
+		break;
+	case SIGHUP:
+		/* Reload (config + catalogue, re-bind changed binds) is a
+		 * later issue; say so rather than pretend. */
+		log_notice("SIGHUP: reload is not supported yet, ignored");
+		break;
+	}
+}
+
+static int
+check_config(const char *path, struct config *cfg)
+{
+	char err[CONFIG_ERR_MAX];
+	struct dialog_conf dc;
+
+	if (config_load(path, cfg, err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s\n", err);
+		return -1;
+	}
+	memset(&dc, 0, sizeof(dc));
+	dc.check_expiry = cfg->security.check_expiry;
+	dc.transliterate = cfg->ussd.transliterate;
+	dc.nlanguages = cfg->ussd.nlanguages;
+	for (int i = 0; i < cfg->ussd.nlanguages && i < 8; i++)
+		snprintf(dc.languages[i], sizeof(dc.languages[i]), "%s",
+		    cfg->ussd.languages[i]);
+	dc.max_bad_inputs = 3;
+	if (dialog_check_catalog(cfg->catalog, &dc, err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s: catalogue: %s\n", cfg->daemon.messages_dir, err);
+		config_free(cfg);
+		return -1;
+	}
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct config cfg;
+	const char *path = NULL;
+	int ch, test = 0, foreground = 0, debug = 0;
+	struct event *sigs[4], *wd = NULL;
+	const int signo[4] = { SIGTERM, SIGINT, SIGHUP, 0 };
+	const char *wdusec;
+
+	while ((ch = getopt(argc, argv, "c:dft")) != -1) {
+		switch (ch) {
+		case 'c': path = optarg; break;
+		case 'd': debug = 1; break;
+		case 'f': foreground = 1; break;
+		case 't': test = 1; break;
+		default: usage();
+		}
+	}
+	if (path == NULL || optind != argc)
+		usage();
+	if (check_config(path, &cfg) != 0)
+		return 1;
+	if (test) {
+		printf("%s: configuration OK\n", path);
+		config_free(&cfg);
+		return 0;
+	}
+	log_init(debug ? LOG_LVL_DEBUG : cfg.daemon.log_level);
+	if (!foreground) {
+		if (daemon(0, 0) == -1)
+			fatal("daemon");
+		log_use_syslog("tnsgw");
+	}
+	signal(SIGPIPE, SIG_IGN);
+
+	if ((base = event_base_new()) == NULL)
+		fatalx("event_base_new failed");
+	for (int i = 0; signo[i]; i++) {
+		sigs[i] = evsignal_new(base, signo[i], signal_cb, NULL);
+		if (sigs[i] == NULL || evsignal_add(sigs[i], NULL) != 0)
+			fatalx("cannot handle signal %d", signo[i]);
+	}
+	if ((gw = gateway_new(base, &cfg)) == NULL)
+		fatalx("cannot set up the gateway");
+	if (gateway_start(gw) != 0)
+		fatalx("cannot start the gateway");
+
+	/* Watchdog at half the interval systemd asks for. */
+	if ((wdusec = getenv("WATCHDOG_USEC")) != NULL) {
+		long long us = atoll(wdusec);
+		struct timeval tv = { (time_t)(us / 2000000), (suseconds_t)((us / 2) % 1000000) };
+
+		if (us > 0 && (wd = event_new(base, -1, EV_PERSIST, watchdog_cb, NULL)))
+			event_add(wd, &tv);
+	}
+	log_info("tnsgw started: %d bind(s), redis %s:%d", cfg.nbinds,
+	    cfg.redis.socket[0] ? cfg.redis.socket : cfg.redis.host,
+	    cfg.redis.port);
+	notify("READY=1");
+
+	event_base_dispatch(base);
+
+	gateway_free(gw);
+	if (wd)
+		event_free(wd);
+	for (int i = 0; signo[i]; i++)
+		event_free(sigs[i]);
+	event_base_free(base);
+	config_free(&cfg);
+	return 0;
+}

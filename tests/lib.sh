@@ -1,0 +1,94 @@
+# Shell helpers shared by the demo and the integration tests: free loopback
+# ports, a private redis-server, the simulator and the daemon in a temp dir,
+# and one cleanup that stops everything this shell started.
+# Source it; set B (build dir, default build) first.
+
+B=${B:-build}
+TOP=${TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+T_PIDS=()
+T_DIR=
+
+t_tmpdir() {
+	T_DIR=$(mktemp -d "${TMPDIR:-/tmp}/tnsgw.XXXXXX")
+}
+
+# A TCP port on 127.0.0.1 that nobody listens on now.
+t_free_port() {
+	local p used
+	used=$(ss -Htln 2>/dev/null | awk '{print $4}' | sed 's/.*://')
+	for _ in $(seq 1 200); do
+		p=$(( 20000 + RANDOM % 40000 ))
+		grep -qx "$p" <<<"$used" || { echo "$p"; return 0; }
+	done
+	return 1
+}
+
+t_wait_port() {	# port [tenths of a second]
+	local n=${2:-100}
+	for _ in $(seq 1 "$n"); do
+		ss -Htln 2>/dev/null | awk '{print $4}' | grep -q ":$1\$" && return 0
+		sleep 0.1
+	done
+	echo "port $1 never opened" >&2
+	return 1
+}
+
+# t_redis PORT: private redis-server, no persistence, in T_DIR.
+t_redis() {
+	mkdir -p "$T_DIR/redis"
+	redis-server --port "$1" --bind 127.0.0.1 --dir "$T_DIR/redis" \
+	    --save '' --appendonly no --daemonize no \
+	    --logfile "$T_DIR/redis/redis.log" &
+	T_PIDS+=($!)
+	t_wait_port "$1" 100
+}
+
+t_load_sample() {	# redis port
+	"$TOP/$B/tnsgw-load" -h 127.0.0.1 -p "$1" \
+	    --registry "$TOP/etc/sample/registry.csv" \
+	    --categories "$TOP/etc/sample/categories.csv" \
+	    --reasons "$TOP/etc/sample/reasons.csv"
+}
+
+# t_conf REDIS_PORT SMPP_PORT OUT: the shipped config pointed at our ports.
+t_conf() {
+	mkdir -p "$(dirname "$3")"
+	sed -e "s/^\(\s*port\s*=\s*\)6380\s*;/\1$1;/" \
+	    -e "s/^\(\s*port\s*=\s*\)2775\s*;/\1$2;/" \
+	    -e "s|^\(\s*messages_dir\s*=\s*\).*|\1\"$TOP/etc/messages\";|" \
+	    "$TOP/etc/tnsgw.conf" >"$3"
+	grep -q "= *$1;" "$3" && grep -q "= *$2;" "$3" || {
+		echo "t_conf: could not set the ports in $3" >&2; return 1; }
+	grep -q "messages_dir" "$3" ||
+		sed -i "s|^daemon\s*[:=]\s*{|&\n  messages_dir = \"$TOP/etc/messages\";|" "$3"
+}
+
+# t_daemon CONF LOG: the gateway in the foreground, logging to LOG.
+t_daemon() {
+	"$TOP/$B/tnsgw" -f -c "$1" 2>"$2" &
+	T_DAEMON=$!
+	T_PIDS+=($T_DAEMON)
+}
+
+t_cleanup() {
+	local p
+	for p in "${T_PIDS[@]}"; do kill "$p" 2>/dev/null; done
+	for p in "${T_PIDS[@]}"; do
+		for _ in $(seq 1 30); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+		kill -9 "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
+	T_PIDS=()
+	[ -n "$T_DIR" ] && [ -z "${T_KEEP:-}" ] && rm -rf "$T_DIR"
+	return 0
+}
+
+# TAP-ish result lines, counted by tests/run-all.sh.
+T_PASS=0
+T_FAIL=0
+ok() { echo "ok - $*"; T_PASS=$((T_PASS + 1)); }
+not_ok() { echo "not ok - $*"; T_FAIL=$((T_FAIL + 1)); }
+check() {	# check "name" command...
+	local name=$1; shift
+	if "$@"; then ok "$name"; else not_ok "$name"; fi
+}
