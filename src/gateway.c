@@ -678,3 +678,9 @@ gateway_status(const struct gateway *gw, struct gateway_status *st)
 	st->rejected_busy = gw->rejected_busy;
 	memcpy(st->outcome, gw->outcome, sizeof(st->outcome));
 }
+
+const struct smpp_client *
+gateway_client(const struct gateway *gw, int i)
+{
+	return gw->binds[i].client;
+}

@@ -33,5 +33,8 @@ struct gateway_status {
 	uint64_t outcome[16];			/* by enum dialog_outcome */
 };
 void gateway_status(const struct gateway *gw, struct gateway_status *st);
+/* The i-th bind's client (0 <= i < binds), for per-bind metrics. */
+struct smpp_client;
+const struct smpp_client *gateway_client(const struct gateway *gw, int i);
 
 #endif

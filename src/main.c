@@ -14,6 +14,7 @@
 
 #include <event2/event.h>
 
+#include "admin.h"
 #include "config.h"
 #include "dialog.h"
 #include "gateway.h"
@@ -23,6 +24,7 @@
 
 static struct event_base *base;
 static struct gateway *gw;
+static struct admin *admin;
 static int stopping;
 
 static void
@@ -180,6 +182,10 @@ main(int argc, char **argv)
 		fatalx("cannot set up the gateway");
 	if (gateway_start(gw) != 0)
 		fatalx("cannot start the gateway");
+	if (cfg.daemon.admin_listen[0] &&
+	    (admin = admin_new(base, cfg.daemon.admin_listen, gw)) == NULL)
+		fatalx("cannot start the admin endpoint on %s",
+		    cfg.daemon.admin_listen);
 
 	/* Watchdog at half the interval systemd asks for. */
 	if ((wdusec = getenv("WATCHDOG_USEC")) != NULL) {
@@ -196,6 +202,7 @@ main(int argc, char **argv)
 
 	event_base_dispatch(base);
 
+	admin_free(admin);
 	gateway_free(gw);
 	if (wd)
 		event_free(wd);

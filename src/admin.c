@@ -1,0 +1,173 @@
+/*
+ * admin: evhttp server for /metrics and /healthz. Reads the gateway's
+ * counters when asked; holds no state of its own.
+ */
+#include "admin.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <event2/http.h>
+
+#include "dialog.h"
+#include "gateway.h"
+#include "log.h"
+#include "smpp_client.h"
+
+struct admin {
+	struct evhttp	*http;
+	struct gateway	*gw;
+};
+
+static void
+admin_healthz(struct evhttp_request *req, void *arg)
+{
+	struct admin *a = arg;
+	struct gateway_status st;
+	struct evbuffer *out = evhttp_request_get_output_buffer(req);
+	int code = 200;
+
+	gateway_status(a->gw, &st);
+	if (!st.redis_up) {
+		code = 503;
+		evbuffer_add_printf(out, "redis down\n");
+	}
+	if (st.binds_bound == 0) {
+		code = 503;
+		evbuffer_add_printf(out, "no bind is bound (0 of %d)\n", st.binds);
+	}
+	if (code == 200)
+		evbuffer_add_printf(out, "ok: redis up, %d of %d binds bound\n",
+		    st.binds_bound, st.binds);
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "Content-Type", "text/plain; charset=utf-8");
+	evhttp_send_reply(req, code, code == 200 ? "OK" : "Service Unavailable",
+	    NULL);
+}
+
+static void
+admin_metrics(struct evhttp_request *req, void *arg)
+{
+	struct admin *a = arg;
+	struct gateway_status st;
+	struct evbuffer *out = evhttp_request_get_output_buffer(req);
+
+	gateway_status(a->gw, &st);
+	evbuffer_add_printf(out,
+	    "# HELP tnsgw_redis_up 1 when the Redis connection is up.\n"
+	    "# TYPE tnsgw_redis_up gauge\n"
+	    "tnsgw_redis_up %d\n"
+	    "# HELP tnsgw_binds_bound SMPP binds currently bound.\n"
+	    "# TYPE tnsgw_binds_bound gauge\n"
+	    "tnsgw_binds_bound %d\n"
+	    "# TYPE tnsgw_binds gauge\n"
+	    "tnsgw_binds %d\n"
+	    "# HELP tnsgw_dialogs_started_total USSD dialogs begun.\n"
+	    "# TYPE tnsgw_dialogs_started_total counter\n"
+	    "tnsgw_dialogs_started_total %llu\n"
+	    "# TYPE tnsgw_mo_in_flight gauge\n"
+	    "tnsgw_mo_in_flight %llu\n"
+	    "# TYPE tnsgw_mo_rejected_busy_total counter\n"
+	    "tnsgw_mo_rejected_busy_total %llu\n"
+	    "# HELP tnsgw_dialogs_total Finished dialogs by outcome.\n"
+	    "# TYPE tnsgw_dialogs_total counter\n",
+	    st.redis_up, st.binds_bound, st.binds,
+	    (unsigned long long)st.dialogs_started,
+	    (unsigned long long)st.dialogs_in_flight,
+	    (unsigned long long)st.rejected_busy);
+	for (int o = DIALOG_OUTCOME_A; o <= DIALOG_OUTCOME_ABORT; o++)
+		evbuffer_add_printf(out, "tnsgw_dialogs_total{outcome=\"%s\"} %llu\n",
+		    dialog_outcome_str((enum dialog_outcome)o),
+		    (unsigned long long)st.outcome[o]);
+	evbuffer_add_printf(out,
+	    "# HELP tnsgw_bind_up 1 when the bind is bound.\n"
+	    "# TYPE tnsgw_bind_up gauge\n");
+	for (int i = 0; i < st.binds; i++) {
+		const struct smpp_client *c = gateway_client(a->gw, i);
+		const struct smpp_client_stats *s = smpp_client_stats(c);
+		const char *n = smpp_client_name(c);
+
+		evbuffer_add_printf(out,
+		    "tnsgw_bind_up{bind=\"%s\"} %d\n"
+		    "tnsgw_bind_pdus_in_total{bind=\"%s\"} %llu\n"
+		    "tnsgw_bind_pdus_out_total{bind=\"%s\"} %llu\n"
+		    "tnsgw_bind_submit_ok_total{bind=\"%s\"} %llu\n"
+		    "tnsgw_bind_submit_error_total{bind=\"%s\"} %llu\n"
+		    "tnsgw_bind_timeouts_total{bind=\"%s\"} %llu\n"
+		    "tnsgw_bind_reconnects_total{bind=\"%s\"} %llu\n"
+		    "tnsgw_bind_nacks_sent_total{bind=\"%s\"} %llu\n"
+		    "tnsgw_bind_bad_pdus_total{bind=\"%s\"} %llu\n",
+		    n, smpp_client_state(c) == SMPP_CLIENT_BOUND,
+		    n, (unsigned long long)s->pdus_in,
+		    n, (unsigned long long)s->pdus_out,
+		    n, (unsigned long long)s->submit_ok,
+		    n, (unsigned long long)s->submit_err,
+		    n, (unsigned long long)s->timeouts,
+		    n, (unsigned long long)s->reconnects,
+		    n, (unsigned long long)s->nacks_sent,
+		    n, (unsigned long long)s->bad_pdus);
+	}
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+	evhttp_send_reply(req, 200, "OK", NULL);
+}
+
+static void
+admin_other(struct evhttp_request *req, void *arg)
+{
+	(void)arg;
+	evhttp_send_error(req, 404, "Not Found");
+}
+
+struct admin *
+admin_new(struct event_base *base, const char *listen, struct gateway *gw)
+{
+	struct admin *a;
+	char host[64];
+	const char *colon = strrchr(listen, ':');
+	long port;
+	char *end;
+
+	if (colon == NULL || (size_t)(colon - listen) >= sizeof(host)) {
+		log_warnx("admin: bad listen address '%s'", listen);
+		return NULL;
+	}
+	memcpy(host, listen, (size_t)(colon - listen));
+	host[colon - listen] = '\0';
+	port = strtol(colon + 1, &end, 10);
+	if (*end != '\0' || port < 1 || port > 65535) {
+		log_warnx("admin: bad port in '%s'", listen);
+		return NULL;
+	}
+	if ((a = calloc(1, sizeof(*a))) == NULL)
+		return NULL;
+	a->gw = gw;
+	if ((a->http = evhttp_new(base)) == NULL ||
+	    evhttp_bind_socket(a->http, host, (unsigned short)port) != 0) {
+		log_warnx("admin: cannot listen on %s", listen);
+		admin_free(a);
+		return NULL;
+	}
+	evhttp_set_allowed_methods(a->http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD);
+	evhttp_set_max_headers_size(a->http, 8192);
+	evhttp_set_max_body_size(a->http, 0);
+	evhttp_set_timeout(a->http, 5);
+	evhttp_set_cb(a->http, "/metrics", admin_metrics, a);
+	evhttp_set_cb(a->http, "/healthz", admin_healthz, a);
+	evhttp_set_gencb(a->http, admin_other, a);
+	log_info("admin: listening on %s", listen);
+	return a;
+}
+
+void
+admin_free(struct admin *a)
+{
+	if (a == NULL)
+		return;
+	if (a->http)
+		evhttp_free(a->http);
+	free(a);
+}
