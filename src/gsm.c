@@ -1,0 +1,609 @@
+/*
+ * gsm: UTF-8 <-> SMPP wire encodings (GSM 03.38 unpacked septets with the
+ * extension table, UCS-2 big-endian, Latin-1, IA5), the per-message choice
+ * between them, French transliteration and USSD page fitting. Strict UTF-8
+ * in (no overlongs, surrogates or values past U+10FFFF), valid UTF-8 out.
+ */
+#include <string.h>
+
+#include "gsm.h"
+
+#define GSM_ESC		0x1B
+
+/* GSM 03.38 default alphabet, septet -> Unicode (0x1B is the escape). */
+static const uint16_t gsm_base[128] = {
+	0x0040, 0x00A3, 0x0024, 0x00A5, 0x00E8, 0x00E9, 0x00F9, 0x00EC,
+	0x00F2, 0x00C7, 0x000A, 0x00D8, 0x00F8, 0x000D, 0x00C5, 0x00E5,
+	0x0394, 0x005F, 0x03A6, 0x0393, 0x039B, 0x03A9, 0x03A0, 0x03A8,
+	0x03A3, 0x0398, 0x039E, 0x0000, 0x00C6, 0x00E6, 0x00DF, 0x00C9,
+	0x0020, 0x0021, 0x0022, 0x0023, 0x00A4, 0x0025, 0x0026, 0x0027,
+	0x0028, 0x0029, 0x002A, 0x002B, 0x002C, 0x002D, 0x002E, 0x002F,
+	0x0030, 0x0031, 0x0032, 0x0033, 0x0034, 0x0035, 0x0036, 0x0037,
+	0x0038, 0x0039, 0x003A, 0x003B, 0x003C, 0x003D, 0x003E, 0x003F,
+	0x00A1, 0x0041, 0x0042, 0x0043, 0x0044, 0x0045, 0x0046, 0x0047,
+	0x0048, 0x0049, 0x004A, 0x004B, 0x004C, 0x004D, 0x004E, 0x004F,
+	0x0050, 0x0051, 0x0052, 0x0053, 0x0054, 0x0055, 0x0056, 0x0057,
+	0x0058, 0x0059, 0x005A, 0x00C4, 0x00D6, 0x00D1, 0x00DC, 0x00A7,
+	0x00BF, 0x0061, 0x0062, 0x0063, 0x0064, 0x0065, 0x0066, 0x0067,
+	0x0068, 0x0069, 0x006A, 0x006B, 0x006C, 0x006D, 0x006E, 0x006F,
+	0x0070, 0x0071, 0x0072, 0x0073, 0x0074, 0x0075, 0x0076, 0x0077,
+	0x0078, 0x0079, 0x007A, 0x00E4, 0x00F6, 0x00F1, 0x00FC, 0x00E0,
+};
+
+/* Extension table: 0x1B followed by code. */
+static const struct {
+	uint8_t  code;
+	uint16_t cp;
+} gsm_ext[] = {
+	{ 0x0A, 0x000C },	/* page break */
+	{ 0x14, '^' },
+	{ 0x28, '{' },
+	{ 0x29, '}' },
+	{ 0x2F, '\\' },
+	{ 0x3C, '[' },
+	{ 0x3D, '~' },
+	{ 0x3E, ']' },
+	{ 0x40, '|' },
+	{ 0x65, 0x20AC },	/* euro sign */
+};
+
+/* Plain GSM equivalents of what French (and a few neighbours) type. */
+static const struct {
+	uint32_t    cp;
+	const char *to;
+} gsm_translit[] = {
+	{ 0x0060, "'" },	{ 0x00A0, " " },	{ 0x00AB, "\"" },
+	{ 0x00B0, "o" },	{ 0x00B4, "'" },	{ 0x00BB, "\"" },
+	{ 0x00C0, "A" },	{ 0x00C1, "A" },	{ 0x00C2, "A" },
+	{ 0x00C3, "A" },	{ 0x00C8, "E" },	{ 0x00CA, "E" },
+	{ 0x00CB, "E" },	{ 0x00CC, "I" },	{ 0x00CD, "I" },
+	{ 0x00CE, "I" },	{ 0x00CF, "I" },	{ 0x00D2, "O" },
+	{ 0x00D3, "O" },	{ 0x00D4, "O" },	{ 0x00D5, "O" },
+	{ 0x00D9, "U" },	{ 0x00DA, "U" },	{ 0x00DB, "U" },
+	{ 0x00DD, "Y" },	{ 0x00E1, "a" },	{ 0x00E2, "a" },
+	{ 0x00E3, "a" },	{ 0x00E7, "c" },	{ 0x00EA, "e" },
+	{ 0x00EB, "e" },	{ 0x00ED, "i" },	{ 0x00EE, "i" },
+	{ 0x00EF, "i" },	{ 0x00F3, "o" },	{ 0x00F4, "o" },
+	{ 0x00F5, "o" },	{ 0x00FA, "u" },	{ 0x00FB, "u" },
+	{ 0x00FD, "y" },	{ 0x00FF, "y" },	{ 0x0152, "OE" },
+	{ 0x0153, "oe" },	{ 0x0178, "Y" },	{ 0x2002, " " },
+	{ 0x2003, " " },	{ 0x2007, " " },	{ 0x2009, " " },
+	{ 0x200A, " " },	{ 0x2010, "-" },	{ 0x2011, "-" },
+	{ 0x2012, "-" },	{ 0x2013, "-" },	{ 0x2014, "-" },
+	{ 0x2018, "'" },	{ 0x2019, "'" },	{ 0x201A, "'" },
+	{ 0x201C, "\"" },	{ 0x201D, "\"" },	{ 0x201E, "\"" },
+	{ 0x2026, "..." },	{ 0x202F, " " },	{ 0x2032, "'" },
+	{ 0x2212, "-" },
+};
+
+#define GSM_NELEM(a)	(sizeof(a) / sizeof((a)[0]))
+
+/*
+ * Next code point of NUL-terminated UTF-8 at *pp: 1 (advanced), 0 at the
+ * end, -1 on a bad sequence. The NUL fails the continuation test, so a
+ * truncated sequence never reads past the terminator.
+ */
+static int
+gsm_utf8_next(const unsigned char **pp, uint32_t *cp)
+{
+	const unsigned char *p = *pp;
+	uint32_t v, min;
+	int n, i;
+
+	if (p[0] == 0)
+		return 0;
+	if (p[0] < 0x80) {
+		*cp = p[0];
+		*pp = p + 1;
+		return 1;
+	}
+	if (p[0] < 0xC2)
+		return -1;		/* stray continuation, or overlong */
+	if (p[0] < 0xE0) {
+		n = 1;
+		v = p[0] & 0x1F;
+		min = 0x80;
+	} else if (p[0] < 0xF0) {
+		n = 2;
+		v = p[0] & 0x0F;
+		min = 0x800;
+	} else if (p[0] < 0xF5) {
+		n = 3;
+		v = p[0] & 0x07;
+		min = 0x10000;
+	} else
+		return -1;
+	for (i = 1; i <= n; i++) {
+		if ((p[i] & 0xC0) != 0x80)
+			return -1;
+		v = (v << 6) | (p[i] & 0x3F);
+	}
+	if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
+		return -1;
+	*cp = v;
+	*pp = p + n + 1;
+	return 1;
+}
+
+static size_t
+gsm_utf8_put(uint32_t cp, char b[4])
+{
+	if (cp < 0x80) {
+		b[0] = (char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		b[0] = (char)(0xC0 | (cp >> 6));
+		b[1] = (char)(0x80 | (cp & 0x3F));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		b[0] = (char)(0xE0 | (cp >> 12));
+		b[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+		b[2] = (char)(0x80 | (cp & 0x3F));
+		return 3;
+	}
+	b[0] = (char)(0xF0 | (cp >> 18));
+	b[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+	b[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+	b[3] = (char)(0x80 | (cp & 0x3F));
+	return 4;
+}
+
+/*
+ * A bounded UTF-8 output: once something does not fit, nothing more is
+ * written (so the text is cut at a character boundary) and it stays full.
+ */
+struct gsm_out {
+	char   *p;
+	size_t  sz, n;
+	int     full;
+};
+
+static void
+gsm_out_init(struct gsm_out *o, char *out, size_t outsz)
+{
+	o->p = out;
+	o->sz = outsz;
+	o->n = 0;
+	o->full = (out == NULL || outsz == 0);
+	if (!o->full)
+		out[0] = '\0';
+}
+
+static void
+gsm_out_bytes(struct gsm_out *o, const char *s, size_t len)
+{
+	if (o->full)
+		return;
+	if (len >= o->sz - o->n) {
+		o->full = 1;
+		return;
+	}
+	memcpy(o->p + o->n, s, len);
+	o->n += len;
+}
+
+static void
+gsm_out_cp(struct gsm_out *o, uint32_t cp)
+{
+	char b[4];
+
+	gsm_out_bytes(o, b, gsm_utf8_put(cp, b));
+}
+
+static int
+gsm_out_end(struct gsm_out *o)
+{
+	if (o->p != NULL && o->sz > 0)
+		o->p[o->n] = '\0';
+	return o->full ? -1 : 0;
+}
+
+/* Code point -> septet: 1 (base table), 2 (escape + *code), 0 (none). */
+static int
+gsm_lookup(uint32_t cp, uint8_t *code)
+{
+	size_t i;
+
+	if (cp < 0x80) {
+		switch (cp) {
+		case '@':
+			*code = 0x00;
+			return 1;
+		case '$':
+			*code = 0x02;
+			return 1;
+		case '_':
+			*code = 0x11;
+			return 1;
+		case '\n':
+		case '\r':
+			*code = (uint8_t)cp;
+			return 1;
+		case '`':
+		case 0x7F:
+			return 0;
+		default:
+			if (cp >= 0x20 && gsm_base[cp] == cp) {
+				*code = (uint8_t)cp;
+				return 1;
+			}
+			break;	/* control characters, extension table */
+		}
+	} else {
+		for (i = 0; i < GSM_NELEM(gsm_base); i++) {
+			if (gsm_base[i] == cp && i != GSM_ESC) {
+				*code = (uint8_t)i;
+				return 1;
+			}
+		}
+	}
+	for (i = 0; i < GSM_NELEM(gsm_ext); i++) {
+		if (gsm_ext[i].cp == cp) {
+			*code = gsm_ext[i].code;
+			return 2;
+		}
+	}
+	return 0;
+}
+
+long
+gsm_septets(const char *utf8)
+{
+	const unsigned char *p = (const unsigned char *)utf8;
+	uint32_t cp;
+	uint8_t code;
+	long n = 0;
+	int r, k;
+
+	if (utf8 == NULL)
+		return -1;
+	while ((r = gsm_utf8_next(&p, &cp)) == 1) {
+		if ((k = gsm_lookup(cp, &code)) == 0)
+			return -1;
+		n += k;
+	}
+	return r == 0 ? n : -1;
+}
+
+long
+gsm_utf8_chars(const char *utf8)
+{
+	const unsigned char *p = (const unsigned char *)utf8;
+	uint32_t cp;
+	long n = 0;
+	int r;
+
+	if (utf8 == NULL)
+		return -1;
+	while ((r = gsm_utf8_next(&p, &cp)) == 1)
+		n++;
+	return r == 0 ? n : -1;
+}
+
+/* Is every character at most U+00FF (valid UTF-8 assumed)? */
+static int
+gsm_is_latin1(const char *utf8)
+{
+	const unsigned char *p = (const unsigned char *)utf8;
+	uint32_t cp;
+
+	while (gsm_utf8_next(&p, &cp) == 1)
+		if (cp > 0xFF)
+			return 0;
+	return 1;
+}
+
+/*
+ * The page must fit whatever the bind's charset: text in the GSM alphabet
+ * is sent as septets (or, on a Latin-1 bind, as Latin-1 bytes that the SMSC
+ * turns into the same septets) when it is all Latin-1; GSM text with a
+ * character past U+00FF (euro sign, Greek capitals) goes as UCS-2 on a
+ * Latin-1 bind, so it must fit both limits. Anything else is UCS-2, one
+ * UTF-16 unit per character since characters past U+FFFF become '?'.
+ */
+int
+gsm_fits_ussd(const char *utf8)
+{
+	long septets, chars;
+
+	if ((chars = gsm_utf8_chars(utf8)) < 0)
+		return 0;
+	septets = gsm_septets(utf8);
+	if (septets >= 0 && gsm_is_latin1(utf8))
+		return septets <= GSM_USSD_MAX_GSM7;
+	if (septets >= 0)
+		return septets <= GSM_USSD_MAX_GSM7 &&
+		    chars <= GSM_USSD_MAX_UCS2;
+	return chars <= GSM_USSD_MAX_UCS2;
+}
+
+/*
+ * GSM characters and anything without a plain equivalent (Arabic,
+ * Tifinagh...) are copied as they are; a bad UTF-8 byte becomes '?'.
+ */
+int
+gsm_transliterate(const char *utf8, char *out, size_t outsz)
+{
+	const unsigned char *p = (const unsigned char *)utf8, *s;
+	struct gsm_out o;
+	uint32_t cp;
+	uint8_t code;
+	size_t i;
+	int r;
+
+	gsm_out_init(&o, out, outsz);
+	if (utf8 == NULL)
+		return gsm_out_end(&o);
+	while (!o.full && *p != 0) {
+		s = p;
+		if ((r = gsm_utf8_next(&p, &cp)) == -1) {
+			gsm_out_bytes(&o, "?", 1);
+			p++;
+			continue;
+		}
+		if (gsm_lookup(cp, &code) == 0) {
+			for (i = 0; i < GSM_NELEM(gsm_translit); i++)
+				if (gsm_translit[i].cp == cp)
+					break;
+			if (i < GSM_NELEM(gsm_translit)) {
+				gsm_out_bytes(&o, gsm_translit[i].to,
+				    strlen(gsm_translit[i].to));
+				continue;
+			}
+		}
+		gsm_out_bytes(&o, (const char *)s, (size_t)(p - s));
+	}
+	return gsm_out_end(&o);
+}
+
+int
+gsm_utf8_to_gsm7(const char *utf8, uint8_t *out, size_t outsz,
+    size_t *outlen)
+{
+	const unsigned char *p = (const unsigned char *)utf8;
+	uint32_t cp;
+	uint8_t code;
+	size_t n = 0;
+	int r, k;
+
+	if (outlen != NULL)
+		*outlen = 0;
+	if (utf8 == NULL || (out == NULL && outsz > 0))
+		return -1;
+	while ((r = gsm_utf8_next(&p, &cp)) == 1) {
+		if ((k = gsm_lookup(cp, &code)) == 0 || outsz - n < (size_t)k)
+			return -1;
+		if (k == 2)
+			out[n++] = GSM_ESC;
+		out[n++] = code;
+	}
+	if (r == -1)
+		return -1;
+	if (outlen != NULL)
+		*outlen = n;
+	return 0;
+}
+
+/*
+ * An escape before a code the extension table lacks is dropped and the code
+ * read from the default table (what 03.38 asks of a receiver); a trailing
+ * escape and octets with the high bit set become '?'.
+ */
+int
+gsm_gsm7_to_utf8(const uint8_t *in, size_t inlen, char *out, size_t outsz)
+{
+	struct gsm_out o;
+	size_t i, k;
+	uint8_t b;
+
+	gsm_out_init(&o, out, outsz);
+	for (i = 0; i < inlen && in != NULL && !o.full; i++) {
+		b = in[i];
+		if (b == GSM_ESC) {
+			if (i + 1 >= inlen) {
+				gsm_out_cp(&o, '?');
+				break;
+			}
+			for (k = 0; k < GSM_NELEM(gsm_ext); k++)
+				if (gsm_ext[k].code == in[i + 1])
+					break;
+			if (k < GSM_NELEM(gsm_ext)) {
+				gsm_out_cp(&o, gsm_ext[k].cp);
+				i++;
+			}
+			continue;
+		}
+		gsm_out_cp(&o, b < 0x80 ? gsm_base[b] : '?');
+	}
+	return gsm_out_end(&o);
+}
+
+int
+gsm_utf8_to_ucs2(const char *utf8, uint8_t *out, size_t outsz,
+    size_t *outlen)
+{
+	const unsigned char *p = (const unsigned char *)utf8;
+	uint32_t cp;
+	size_t n = 0;
+	int r;
+
+	if (outlen != NULL)
+		*outlen = 0;
+	if (utf8 == NULL || (out == NULL && outsz > 0))
+		return -1;
+	while ((r = gsm_utf8_next(&p, &cp)) == 1) {
+		if (outsz - n < 2)
+			return -1;
+		if (cp > 0xFFFF)
+			cp = '?';
+		out[n++] = (uint8_t)(cp >> 8);
+		out[n++] = (uint8_t)(cp & 0xFF);
+	}
+	if (r == -1)
+		return -1;
+	if (outlen != NULL)
+		*outlen = n;
+	return 0;
+}
+
+/*
+ * Handsets that send UTF-16 are read too: a high+low surrogate pair gives
+ * its character; a lone surrogate, U+0000 and an odd last octet give '?'.
+ */
+int
+gsm_ucs2_to_utf8(const uint8_t *in, size_t inlen, char *out, size_t outsz)
+{
+	struct gsm_out o;
+	uint32_t u, lo;
+	size_t i;
+
+	gsm_out_init(&o, out, outsz);
+	for (i = 0; in != NULL && i < inlen && !o.full; i += 2) {
+		if (i + 1 >= inlen) {
+			gsm_out_cp(&o, '?');
+			break;
+		}
+		u = (uint32_t)in[i] << 8 | in[i + 1];
+		if (u >= 0xD800 && u <= 0xDBFF && i + 3 < inlen) {
+			lo = (uint32_t)in[i + 2] << 8 | in[i + 3];
+			if (lo >= 0xDC00 && lo <= 0xDFFF) {
+				u = 0x10000 + ((u - 0xD800) << 10) +
+				    (lo - 0xDC00);
+				i += 2;
+			}
+		}
+		if (u == 0 || (u >= 0xD800 && u <= 0xDFFF))
+			u = '?';
+		gsm_out_cp(&o, u);
+	}
+	return gsm_out_end(&o);
+}
+
+/* Latin-1 (or, with ascii set, IA5): NUL, C1 controls, >0x7F in IA5 -> '?' */
+static int
+gsm_8bit_to_utf8(const uint8_t *in, size_t inlen, int ascii, char *out,
+    size_t outsz)
+{
+	struct gsm_out o;
+	size_t i;
+	uint8_t b;
+
+	gsm_out_init(&o, out, outsz);
+	for (i = 0; in != NULL && i < inlen && !o.full; i++) {
+		b = in[i];
+		if (b == 0 || (b >= 0x80 && (ascii || b < 0xA0)))
+			b = '?';
+		gsm_out_cp(&o, b);
+	}
+	return gsm_out_end(&o);
+}
+
+static int
+gsm_utf8_to_latin1(const char *utf8, uint8_t *out, size_t outsz,
+    size_t *outlen)
+{
+	const unsigned char *p = (const unsigned char *)utf8;
+	uint32_t cp;
+	size_t n = 0;
+	int r;
+
+	while ((r = gsm_utf8_next(&p, &cp)) == 1) {
+		if (cp > 0xFF || n >= outsz)
+			return -1;
+		out[n++] = (uint8_t)cp;
+	}
+	if (r == -1)
+		return -1;
+	*outlen = n;
+	return 0;
+}
+
+/*
+ * On a LATIN1 bind, data_coding 0x00 means Latin-1 octets, and the SMSC
+ * converts them to GSM 7-bit for the air: so GSM-alphabet text that is
+ * also all Latin-1 is written as Latin-1 octets with data_coding 0x00
+ * (never 0x03, which not every SMSC passes on); the rest goes as UCS-2.
+ */
+int
+gsm_encode(const char *utf8, enum gsm_charset charset, uint8_t *out,
+    size_t outsz, size_t *outlen, uint8_t *data_coding)
+{
+	size_t len = 0;
+	int gsm;
+
+	if (outlen != NULL)
+		*outlen = 0;
+	if (utf8 == NULL || outlen == NULL || data_coding == NULL ||
+	    (out == NULL && outsz > 0) || gsm_utf8_chars(utf8) < 0)
+		return -1;
+	gsm = gsm_septets(utf8) >= 0;
+	if (gsm && charset == GSM_CHARSET_LATIN1 && gsm_is_latin1(utf8)) {
+		if (gsm_utf8_to_latin1(utf8, out, outsz, &len) == -1)
+			return -1;
+		*data_coding = GSM_DC_DEFAULT;
+	} else if (gsm && charset != GSM_CHARSET_LATIN1) {
+		if (gsm_utf8_to_gsm7(utf8, out, outsz, &len) == -1)
+			return -1;
+		*data_coding = GSM_DC_DEFAULT;
+	} else {
+		if (gsm_utf8_to_ucs2(utf8, out, outsz, &len) == -1)
+			return -1;
+		*data_coding = GSM_DC_UCS2;
+	}
+	*outlen = len;
+	return 0;
+}
+
+enum gsm_kind {
+	GSM_KIND_GSM7,
+	GSM_KIND_LATIN1,
+	GSM_KIND_IA5,
+	GSM_KIND_UCS2,
+};
+
+/*
+ * SMPP's own values (0x00..0x0F) first; above them the 03.38 data coding
+ * scheme: groups 00xx/01xx carry the alphabet in bits 3..2 (10 = UCS-2,
+ * e.g. 0x48), 1110 is message waiting in UCS-2; the rest is read as GSM.
+ */
+static enum gsm_kind
+gsm_dc_kind(uint8_t dc, enum gsm_charset charset)
+{
+	switch (dc) {
+	case 0x00:
+		return charset == GSM_CHARSET_LATIN1 ? GSM_KIND_LATIN1 :
+		    GSM_KIND_GSM7;
+	case 0x01:
+		return GSM_KIND_IA5;
+	case 0x03:
+		return GSM_KIND_LATIN1;
+	case 0x08:
+		return GSM_KIND_UCS2;
+	default:
+		break;
+	}
+	if (dc >= 0x10 && dc <= 0x7F && ((dc >> 2) & 0x03) == 0x02)
+		return GSM_KIND_UCS2;
+	if ((dc & 0xF0) == 0xE0)
+		return GSM_KIND_UCS2;
+	return GSM_KIND_GSM7;
+}
+
+int
+gsm_decode(uint8_t data_coding, enum gsm_charset charset,
+    const uint8_t *in, size_t inlen, char *out, size_t outsz)
+{
+	switch (gsm_dc_kind(data_coding, charset)) {
+	case GSM_KIND_LATIN1:
+		return gsm_8bit_to_utf8(in, inlen, 0, out, outsz);
+	case GSM_KIND_IA5:
+		return gsm_8bit_to_utf8(in, inlen, 1, out, outsz);
+	case GSM_KIND_UCS2:
+		return gsm_ucs2_to_utf8(in, inlen, out, outsz);
+	case GSM_KIND_GSM7:
+		break;
+	}
+	return gsm_gsm7_to_utf8(in, inlen, out, outsz);
+}
