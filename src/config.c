@@ -1,0 +1,978 @@
+/*
+ * config: libconfig file -> struct config through one typed schema table per
+ * level (top-level groups, and each entry of smpp.binds). The tables carry
+ * type, bounds, default, allowed values and the field offset, so defaults,
+ * checks and unknown-key rejection are one walk. Errors: "FILE:LINE: reason".
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libconfig.h>
+
+#include "log.h"
+
+enum config_ktype {
+	CONFIG_K_INT,		/* int, min..max */
+	CONFIG_K_BOOL,		/* int, 0 or 1 */
+	CONFIG_K_STR,		/* char[size], length min..size-1, optional check */
+	CONFIG_K_PATH,		/* as STR; relative = relative to the config's dir */
+	CONFIG_K_ENUM,		/* int, one of enums[].value */
+	CONFIG_K_ENUMSTR,	/* char[size], one of enums[].name */
+	CONFIG_K_STRLIST,	/* count at count_off, char[max][size] at off */
+	CONFIG_K_BINDS,		/* smpp.binds: list of groups, bind table */
+};
+
+#define CONFIG_F_REQUIRED	0x01
+
+struct config_enum {
+	const char *name;
+	int         value;
+	int         implemented;
+};
+
+/*
+ * Checks (and may rewrite) a string value into out. On failure writes the
+ * whole reason (without the FILE:LINE prefix) into why.
+ */
+typedef int config_check_fn(const char *where, const char *in, char *out,
+    size_t outsz, char *why, size_t whysz);
+
+struct config_key {
+	const char *group;		/* "redis"; NULL in the bind table */
+	const char *name;
+	enum config_ktype type;
+	int         flags;
+	long long   min, max;		/* INT: value; STR: length; STRLIST: count */
+	int         def_int;
+	const char *def_str;		/* STR, PATH, ENUM, ENUMSTR */
+	const char *const *def_list;	/* STRLIST, NULL-terminated */
+	const struct config_enum *enums;/* ENUM, ENUMSTR; NULL-terminated */
+	config_check_fn *check;		/* STR, STRLIST elements */
+	size_t      off;
+	size_t      size;		/* STR: buffer; STRLIST: one element */
+	size_t      count_off;		/* STRLIST */
+};
+
+/* Compile-time guard: the field written through an int pointer is int-sized. */
+#define CONFIG_INTSZ(T, f) \
+	(0 * sizeof(char[sizeof(((T *)0)->f) == sizeof(int) ? 1 : -1]))
+#define CONFIG_FSZ(T, f)	sizeof(((T *)0)->f)
+
+#define K_INT(T, g, n, fl, lo, hi, d, f) \
+	{ g, n, CONFIG_K_INT, fl, lo, hi, d, NULL, NULL, NULL, NULL, \
+	  offsetof(T, f) + CONFIG_INTSZ(T, f), sizeof(int), 0 }
+#define K_BOOL(T, g, n, d, f) \
+	{ g, n, CONFIG_K_BOOL, 0, 0, 1, d, NULL, NULL, NULL, NULL, \
+	  offsetof(T, f) + CONFIG_INTSZ(T, f), sizeof(int), 0 }
+#define K_STR(T, g, n, fl, minlen, d, chk, f) \
+	{ g, n, CONFIG_K_STR, fl, minlen, CONFIG_FSZ(T, f) - 1, 0, d, NULL, \
+	  NULL, chk, offsetof(T, f), CONFIG_FSZ(T, f), 0 }
+#define K_PATH(T, g, n, d, f) \
+	{ g, n, CONFIG_K_PATH, 0, 0, CONFIG_FSZ(T, f) - 1, 0, d, NULL, NULL, \
+	  NULL, offsetof(T, f), CONFIG_FSZ(T, f), 0 }
+#define K_ENUM(T, g, n, d, e, f) \
+	{ g, n, CONFIG_K_ENUM, 0, 0, 0, 0, d, NULL, e, NULL, \
+	  offsetof(T, f) + CONFIG_INTSZ(T, f), sizeof(int), 0 }
+#define K_ENUMSTR(T, g, n, d, e, f) \
+	{ g, n, CONFIG_K_ENUMSTR, 0, 0, CONFIG_FSZ(T, f) - 1, 0, d, NULL, e, \
+	  NULL, offsetof(T, f), CONFIG_FSZ(T, f), 0 }
+#define K_LIST(T, g, n, maxn, d, chk, f, cnt) \
+	{ g, n, CONFIG_K_STRLIST, 0, 1, maxn, 0, NULL, d, NULL, chk, \
+	  offsetof(T, f), CONFIG_FSZ(T, f[0]), \
+	  offsetof(T, cnt) + CONFIG_INTSZ(T, cnt) }
+
+static const struct config_enum config_log_levels[] = {
+	{ "crit", LOG_LVL_CRIT, 1 }, { "err", LOG_LVL_ERR, 1 },
+	{ "warning", LOG_LVL_WARNING, 1 }, { "notice", LOG_LVL_NOTICE, 1 },
+	{ "info", LOG_LVL_INFO, 1 }, { "debug", LOG_LVL_DEBUG, 1 },
+	{ NULL, 0, 0 }
+};
+static const struct config_enum config_modes[] = {
+	{ "transceiver", CONFIG_MODE_TRX, 1 },
+	{ "transmitter+receiver", CONFIG_MODE_TX_RX, 0 },
+	{ NULL, 0, 0 }
+};
+/* The built-in USSD dialects of DESIGN.md §3; only one is written yet. */
+static const struct config_enum config_dialects[] = {
+	{ "ussd_service_op", 0, 1 },
+	{ "its_session_info", 0, 0 },
+	{ "user_message_reference", 0, 0 },
+	{ "msisdn", 0, 0 },
+	{ NULL, 0, 0 }
+};
+static const struct config_enum config_charsets[] = {
+	{ "gsm7", GSM_CHARSET_GSM7, 1 }, { "latin1", GSM_CHARSET_LATIN1, 1 },
+	{ NULL, 0, 0 }
+};
+static const struct config_enum config_dlr_ids[] = {
+	{ "dec", CONFIG_DLR_DEC, 1 }, { "hex", CONFIG_DLR_HEX, 1 },
+	{ NULL, 0, 0 }
+};
+static const struct config_enum config_password_tos[] = {
+	{ "registered_phone", CONFIG_PW_REGISTERED_PHONE, 1 },
+	{ "caller", CONFIG_PW_CALLER, 1 },
+	{ NULL, 0, 0 }
+};
+
+static const char *const config_def_languages[] = { "fr", "ar", "tzm", NULL };
+static const char *const config_def_keywords[] = { "TNS", NULL };
+
+static config_check_fn config_check_listen;
+static config_check_fn config_check_service_code;
+static config_check_fn config_check_lang;
+static config_check_fn config_check_keyword;
+
+#define C struct config
+static const struct config_key config_keys[] = {
+	K_ENUM(C, "daemon", "log_level", "info", config_log_levels,
+	    daemon.log_level),
+	K_STR(C, "daemon", "admin_listen", 0, 0, "127.0.0.1:9375",
+	    config_check_listen, daemon.admin_listen),
+	K_PATH(C, "daemon", "messages_dir", "messages", daemon.messages_dir),
+
+	K_STR(C, "redis", "host", 0, 1, "127.0.0.1", NULL, redis.host),
+	K_INT(C, "redis", "port", 0, 1, 65535, 6379, redis.port),
+	K_PATH(C, "redis", "socket", "", redis.socket),
+	K_INT(C, "redis", "db", 0, 0, 65535, 0, redis.db),
+	K_STR(C, "redis", "prefix", 0, 0, "tns:", NULL, redis.prefix),
+	K_INT(C, "redis", "timeout_ms", 0, 1, 60000, 200, redis.timeout_ms),
+
+	{ "smpp", "binds", CONFIG_K_BINDS, CONFIG_F_REQUIRED, 1,
+	  CONFIG_MAX_BINDS, 0, NULL, NULL, NULL, NULL, 0, 0, 0 },
+
+	K_STR(C, "ussd", "service_code", CONFIG_F_REQUIRED, 1, NULL,
+	    config_check_service_code, ussd.service_code),
+	K_INT(C, "ussd", "session_timeout_s", 0, 10, 3600, 120,
+	    ussd.session_timeout_s),
+	K_LIST(C, "ussd", "languages", CONFIG_MAX_LANGS, config_def_languages,
+	    config_check_lang, ussd.languages, ussd.nlanguages),
+	K_BOOL(C, "ussd", "transliterate", 1, ussd.transliterate),
+
+	K_LIST(C, "sms", "keywords", CONFIG_MAX_KEYWORDS, config_def_keywords,
+	    config_check_keyword, sms.keywords, sms.nkeywords),
+
+	K_BOOL(C, "security", "check_expiry", 1, security.check_expiry),
+	K_INT(C, "security", "otp_length", 0, 4, 10, 6, security.otp_length),
+	K_INT(C, "security", "otp_ttl_s", 0, 30, 3600, 300,
+	    security.otp_ttl_s),
+	K_INT(C, "security", "otp_max_attempts", 0, 1, 10, 3,
+	    security.otp_max_attempts),
+	K_INT(C, "security", "password_length", 0, 8, 64, 10,
+	    security.password_length),
+	K_INT(C, "security", "max_requests_per_msisdn_hour", 0, 1, 100000, 10,
+	    security.max_requests_per_msisdn_hour),
+	K_INT(C, "security", "max_failures_per_id_day", 0, 1, 100000, 5,
+	    security.max_failures_per_id_day),
+	K_ENUM(C, "security", "password_to", "registered_phone",
+	    config_password_tos, security.password_to),
+	K_PATH(C, "security", "outbox_key_file", "", security.outbox_key_file),
+	K_PATH(C, "security", "provisioning_pubkey_file", "",
+	    security.provisioning_pubkey_file),
+};
+#undef C
+
+#define B struct config_bind
+static const struct config_key config_bind_keys[] = {
+	K_STR(B, NULL, "name", CONFIG_F_REQUIRED, 1, NULL, NULL, name),
+	K_STR(B, NULL, "host", CONFIG_F_REQUIRED, 1, NULL, NULL, host),
+	K_INT(B, NULL, "port", CONFIG_F_REQUIRED, 1, 65535, 0, port),
+	K_STR(B, NULL, "system_id", CONFIG_F_REQUIRED, 1, NULL, NULL,
+	    system_id),
+	K_STR(B, NULL, "password", 0, 0, "", NULL, password),
+	K_STR(B, NULL, "system_type", 0, 0, "", NULL, system_type),
+	K_ENUM(B, NULL, "mode", "transceiver", config_modes, mode),
+	K_ENUMSTR(B, NULL, "dialect", "ussd_service_op", config_dialects,
+	    dialect),
+	K_STR(B, NULL, "source_addr", 0, 0, "", NULL, source_addr),
+	K_INT(B, NULL, "window", 0, 1, 1000, 10, window),
+	K_INT(B, NULL, "tps", 0, 0, 100000, 0, tps),
+	K_INT(B, NULL, "enquire_link_s", 0, 1, 3600, 30, enquire_link_s),
+	K_INT(B, NULL, "response_timeout_s", 0, 1, 300, 10,
+	    response_timeout_s),
+	K_INT(B, NULL, "reconnect_min_s", 0, 1, 3600, 1, reconnect_min_s),
+	K_INT(B, NULL, "reconnect_max_s", 0, 1, 86400, 60, reconnect_max_s),
+	K_ENUM(B, NULL, "charset", "gsm7", config_charsets, charset),
+	K_ENUM(B, NULL, "dlr_id", "dec", config_dlr_ids, dlr_id),
+	K_BOOL(B, NULL, "trace", 0, trace),
+	K_INT(B, NULL, "max_pdu", 0, 1024, 1048576, 65536, max_pdu),
+};
+#undef B
+
+#define NKEYS(t)	(sizeof(t) / sizeof((t)[0]))
+#define CONFIG_MAX_KEYS	32	/* per table: config_group's seen[] */
+_Static_assert(NKEYS(config_keys) <= CONFIG_MAX_KEYS, "config_keys too big");
+_Static_assert(NKEYS(config_bind_keys) <= CONFIG_MAX_KEYS,
+    "config_bind_keys too big");
+
+static const char *const config_groups[] = {
+	"daemon", "redis", "smpp", "ussd", "sms", "security", NULL
+};
+
+struct config_ctx {
+	const char *path;
+	char        dir[PATH_MAX];	/* dirname(path) */
+	char       *err;
+	size_t      errsz;
+};
+
+static void config_err(struct config_ctx *, const config_setting_t *,
+    const char *, ...) __attribute__((format(printf, 3, 4)));
+
+static void
+config_err(struct config_ctx *x, const config_setting_t *s, const char *fmt,
+    ...)
+{
+	const char *file = NULL;
+	va_list ap;
+	int n;
+
+	if (s != NULL)
+		file = config_setting_source_file(s);
+	if (file == NULL)
+		file = x->path;
+	if (s != NULL && config_setting_source_line(s) > 0)
+		n = snprintf(x->err, x->errsz, "%s:%u: ", file,
+		    (unsigned)config_setting_source_line(s));
+	else
+		n = snprintf(x->err, x->errsz, "%s: ", file);
+	if (n < 0 || (size_t)n >= x->errsz)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(x->err + n, x->errsz - (size_t)n, fmt, ap);
+	va_end(ap);
+}
+
+static int
+config_strlcpy(char *dst, const char *src, size_t dstsz)
+{
+	size_t n = strlen(src);
+
+	if (n >= dstsz)
+		return -1;
+	memcpy(dst, src, n + 1);
+	return 0;
+}
+
+/* Edit distance, for "did you mean" on unknown keys; short names only. */
+static int
+config_distance(const char *a, const char *b)
+{
+	int row[64], la = (int)strlen(a), lb = (int)strlen(b);
+
+	if (la >= 63 || lb >= 63)
+		return 99;
+	for (int j = 0; j <= lb; j++)
+		row[j] = j;
+	for (int i = 1; i <= la; i++) {
+		int diag = row[0], tmp;
+
+		row[0] = i;
+		for (int j = 1; j <= lb; j++) {
+			int best = diag + (a[i - 1] != b[j - 1]);
+
+			if (row[j] + 1 < best)
+				best = row[j] + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			tmp = row[j];
+			row[j] = best;
+			diag = tmp;
+		}
+	}
+	return row[lb];
+}
+
+static void
+config_unknown(struct config_ctx *x, const config_setting_t *s,
+    const char *where, const char *const *names)
+{
+	const char *name = config_setting_name(s), *best = NULL;
+	int bestd = 3;
+
+	for (; name != NULL && *names != NULL; names++) {
+		int d = config_distance(name, *names);
+
+		if (d < bestd) {
+			bestd = d;
+			best = *names;
+		}
+	}
+	if (best != NULL)
+		config_err(x, s, "unknown key '%s' (did you mean '%s'?)", where,
+		    best);
+	else
+		config_err(x, s, "unknown key '%s'", where);
+}
+
+static void
+config_enum_list(const struct config_enum *e, char *buf, size_t bufsz)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (; e->name != NULL; e++) {
+		int w = snprintf(buf + n, bufsz - n, "%s%s", n ? ", " : "",
+		    e->name);
+
+		if (w < 0 || (size_t)w >= bufsz - n)
+			return;
+		n += (size_t)w;
+	}
+}
+
+static int
+config_check_listen(const char *where, const char *in, char *out,
+    size_t outsz, char *why, size_t whysz)
+{
+	const char *colon = strrchr(in, ':');
+	char *end;
+	long port;
+
+	if (*in == '\0')
+		return config_strlcpy(out, in, outsz);
+	if (colon == NULL || colon == in)
+		goto bad;
+	errno = 0;
+	port = strtol(colon + 1, &end, 10);
+	if (errno != 0 || end == colon + 1 || *end != '\0' || port < 1 ||
+	    port > 65535)
+		goto bad;
+	return config_strlcpy(out, in, outsz);
+bad:
+	snprintf(why, whysz, "'%s' must be \"HOST:PORT\" or \"\" (off)", where);
+	return -1;
+}
+
+/* "*1515#" or "1515" -> "1515". */
+static int
+config_check_service_code(const char *where, const char *in, char *out,
+    size_t outsz, char *why, size_t whysz)
+{
+	size_t n = strlen(in), i;
+
+	if (n >= 2 && in[0] == '*' && in[n - 1] == '#') {
+		in++;
+		n -= 2;
+	}
+	for (i = 0; i < n; i++)
+		if (!isdigit((unsigned char)in[i]))
+			break;
+	if (n == 0 || i < n || n >= outsz) {
+		snprintf(why, whysz, "'%s' must be a USSD code like \"*1515#\" "
+		    "or \"1515\"", where);
+		return -1;
+	}
+	memcpy(out, in, n);
+	out[n] = '\0';
+	return 0;
+}
+
+/* Language codes name catalogue files: keep them to [a-z0-9_-]. */
+static int
+config_check_lang(const char *where, const char *in, char *out, size_t outsz,
+    char *why, size_t whysz)
+{
+	size_t n = strlen(in);
+
+	for (const char *p = in; *p != '\0'; p++)
+		if (!islower((unsigned char)*p) && !isdigit((unsigned char)*p) &&
+		    *p != '_' && *p != '-')
+			n = 0;
+	if (n == 0 || n >= outsz) {
+		snprintf(why, whysz, "'%s' must be a language code of 1..%zu "
+		    "characters a-z, 0-9, '_', '-'", where, outsz - 1);
+		return -1;
+	}
+	return config_strlcpy(out, in, outsz);
+}
+
+static int
+config_check_keyword(const char *where, const char *in, char *out,
+    size_t outsz, char *why, size_t whysz)
+{
+	size_t n = strlen(in);
+
+	for (const char *p = in; *p != '\0'; p++)
+		if (!isalnum((unsigned char)*p))
+			n = 0;
+	if (n == 0 || n >= outsz) {
+		snprintf(why, whysz, "'%s' must be a word of 1..%zu letters or "
+		    "digits", where, outsz - 1);
+		return -1;
+	}
+	return config_strlcpy(out, in, outsz);
+}
+
+/* Relative paths in the config are relative to the config's directory. */
+static int
+config_resolve(struct config_ctx *x, const config_setting_t *s,
+    const char *where, const char *in, char *out, size_t outsz)
+{
+	int n;
+
+	if (*in == '\0' || *in == '/')
+		n = snprintf(out, outsz, "%s", in);
+	else
+		n = snprintf(out, outsz, "%s/%s", x->dir, in);
+	if (n < 0 || (size_t)n >= outsz) {
+		config_err(x, s, "'%s' is too long", where);
+		return -1;
+	}
+	return 0;
+}
+
+static const struct config_enum *
+config_enum_find(const struct config_enum *e, const char *name)
+{
+	for (; e->name != NULL; e++)
+		if (strcmp(e->name, name) == 0)
+			return e;
+	return NULL;
+}
+
+static void
+config_defaults(struct config_ctx *x, const struct config_key *keys,
+    size_t nkeys, void *base)
+{
+	char *p = base;
+
+	for (size_t i = 0; i < nkeys; i++) {
+		const struct config_key *k = &keys[i];
+		const struct config_enum *e;
+		int n = 0;
+
+		switch (k->type) {
+		case CONFIG_K_INT:
+		case CONFIG_K_BOOL:
+			*(int *)(void *)(p + k->off) = k->def_int;
+			break;
+		case CONFIG_K_STR:
+		case CONFIG_K_ENUMSTR:
+			if (k->def_str != NULL)
+				config_strlcpy(p + k->off, k->def_str, k->size);
+			break;
+		case CONFIG_K_PATH:
+			config_resolve(x, NULL, k->name, k->def_str, p + k->off,
+			    k->size);
+			break;
+		case CONFIG_K_ENUM:
+			if ((e = config_enum_find(k->enums, k->def_str)) != NULL)
+				*(int *)(void *)(p + k->off) = e->value;
+			break;
+		case CONFIG_K_STRLIST:
+			for (; k->def_list[n] != NULL; n++)
+				config_strlcpy(p + k->off + (size_t)n * k->size,
+				    k->def_list[n], k->size);
+			*(int *)(void *)(p + k->count_off) = n;
+			break;
+		case CONFIG_K_BINDS:
+			break;
+		}
+	}
+}
+
+static int
+config_set_string(struct config_ctx *x, const struct config_key *k,
+    const config_setting_t *s, const char *where, const char *in, char *dst)
+{
+	char why[256];
+	size_t n = strlen(in);
+
+	if (k->check != NULL) {
+		why[0] = '\0';
+		if (k->check(where, in, dst, k->size, why, sizeof(why)) == -1) {
+			if (why[0] == '\0')
+				snprintf(why, sizeof(why), "'%s' is too long",
+				    where);
+			config_err(x, s, "%s", why);
+			return -1;
+		}
+		return 0;
+	}
+	if ((long long)n < k->min || (long long)n > k->max) {
+		if (k->min > 0)
+			config_err(x, s, "'%s' must be a string of %lld..%lld "
+			    "characters", where, k->min, k->max);
+		else
+			config_err(x, s, "'%s' must be a string of at most "
+			    "%lld characters", where, k->max);
+		return -1;
+	}
+	return config_strlcpy(dst, in, k->size);
+}
+
+static int config_binds(struct config_ctx *, const config_setting_t *,
+    struct config *);
+
+/* One setting s for key k, written into base. */
+static int
+config_set(struct config_ctx *x, const struct config_key *k,
+    const config_setting_t *s, const char *where, void *base, void *top)
+{
+	char *dst = (char *)base + k->off, list[256];
+	const struct config_enum *e;
+	const char *str;
+	long long v;
+	int type = config_setting_type(s), n;
+
+	switch (k->type) {
+	case CONFIG_K_INT:
+		if (type != CONFIG_TYPE_INT && type != CONFIG_TYPE_INT64)
+			goto badint;
+		v = config_setting_get_int64(s);
+		if (v < k->min || v > k->max)
+			goto badint;
+		*(int *)(void *)dst = (int)v;
+		return 0;
+	badint:
+		config_err(x, s, "'%s' must be an integer %lld..%lld", where,
+		    k->min, k->max);
+		return -1;
+	case CONFIG_K_BOOL:
+		if (type != CONFIG_TYPE_BOOL) {
+			config_err(x, s, "'%s' must be true or false", where);
+			return -1;
+		}
+		*(int *)(void *)dst = config_setting_get_bool(s) ? 1 : 0;
+		return 0;
+	case CONFIG_K_STR:
+	case CONFIG_K_PATH:
+	case CONFIG_K_ENUM:
+	case CONFIG_K_ENUMSTR:
+		if (type != CONFIG_TYPE_STRING) {
+			if (k->type == CONFIG_K_ENUM ||
+			    k->type == CONFIG_K_ENUMSTR)
+				goto badenum;
+			config_err(x, s, "'%s' must be a string", where);
+			return -1;
+		}
+		str = config_setting_get_string(s);
+		if (k->type == CONFIG_K_STR)
+			return config_set_string(x, k, s, where, str, dst);
+		if (k->type == CONFIG_K_PATH)
+			return config_resolve(x, s, where, str, dst, k->size);
+		if ((e = config_enum_find(k->enums, str)) == NULL)
+			goto badenum;
+		if (!e->implemented) {
+			config_err(x, s, "%s '%s' is not implemented yet",
+			    k->name, str);
+			return -1;
+		}
+		if (k->type == CONFIG_K_ENUM)
+			*(int *)(void *)dst = e->value;
+		else if (config_strlcpy(dst, e->name, k->size) == -1)
+			goto badenum;
+		return 0;
+	badenum:
+		config_enum_list(k->enums, list, sizeof(list));
+		config_err(x, s, "'%s' must be one of %s", where, list);
+		return -1;
+	case CONFIG_K_STRLIST:
+		n = config_setting_is_aggregate(s) &&
+		    type != CONFIG_TYPE_GROUP ? config_setting_length(s) : -1;
+		if (n < k->min || n > k->max) {
+			config_err(x, s, "'%s' must be a list of %lld..%lld "
+			    "strings", where, k->min, k->max);
+			return -1;
+		}
+		for (int i = 0; i < n; i++) {
+			const config_setting_t *el = config_setting_get_elem(s,
+			    (unsigned)i);
+			char ewhere[192];
+
+			snprintf(ewhere, sizeof(ewhere), "%s.[%d]", where, i);
+			if (config_setting_type(el) != CONFIG_TYPE_STRING) {
+				config_err(x, el, "'%s' must be a string",
+				    ewhere);
+				return -1;
+			}
+			str = config_setting_get_string(el);
+			if (config_set_string(x, k, el, ewhere, str,
+			    dst + (size_t)i * k->size) == -1)
+				return -1;
+			for (int j = 0; j < i; j++)
+				if (strcmp(dst + (size_t)j * k->size,
+				    dst + (size_t)i * k->size) == 0) {
+					config_err(x, el, "'%s' repeats "
+					    "\"%s\"", where, str);
+					return -1;
+				}
+		}
+		*(int *)(void *)((char *)base + k->count_off) = n;
+		return 0;
+	case CONFIG_K_BINDS:
+		return config_binds(x, s, top);
+	}
+	return -1;
+}
+
+/*
+ * Walk the members of group g against the keys whose group is gname (all
+ * keys when gname is NULL), then check required keys. prefix names g in
+ * messages ("redis", "smpp.binds.[0]").
+ */
+static int
+config_group(struct config_ctx *x, const config_setting_t *g,
+    const char *gname, const char *prefix, const struct config_key *keys,
+    size_t nkeys, void *base, void *top)
+{
+	const char *names[CONFIG_MAX_KEYS + 1];
+	unsigned char seen[CONFIG_MAX_KEYS];
+	size_t nnames = 0;
+	char where[160];
+	int n = config_setting_length(g);
+
+	memset(seen, 0, sizeof(seen));
+	for (size_t i = 0; i < nkeys; i++)
+		if (gname == NULL || strcmp(keys[i].group, gname) == 0)
+			names[nnames++] = keys[i].name;
+	names[nnames] = NULL;
+
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *s = config_setting_get_elem(g,
+		    (unsigned)i);
+		const char *name = config_setting_name(s);
+		size_t j;
+
+		snprintf(where, sizeof(where), "%s.%s", prefix,
+		    name != NULL ? name : "?");
+		for (j = 0; j < nkeys; j++)
+			if ((gname == NULL || strcmp(keys[j].group, gname) == 0)
+			    && name != NULL && strcmp(keys[j].name, name) == 0)
+				break;
+		if (j == nkeys) {
+			config_unknown(x, s, where, names);
+			return -1;
+		}
+		seen[j] = 1;
+		if (config_set(x, &keys[j], s, where, base, top) == -1)
+			return -1;
+	}
+	for (size_t j = 0; j < nkeys; j++) {
+		if ((gname != NULL && strcmp(keys[j].group, gname) != 0) ||
+		    !(keys[j].flags & CONFIG_F_REQUIRED) || seen[j])
+			continue;
+		config_err(x, g, "missing required key '%s.%s'", prefix,
+		    keys[j].name);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+config_binds(struct config_ctx *x, const config_setting_t *list,
+    struct config *cfg)
+{
+	int n = config_setting_type(list) == CONFIG_TYPE_LIST ?
+	    config_setting_length(list) : -1;
+
+	if (n < 1 || n > CONFIG_MAX_BINDS) {
+		config_err(x, list, "'smpp.binds' must be a list of 1..%d "
+		    "groups ( { name = ...; }, ... )", CONFIG_MAX_BINDS);
+		return -1;
+	}
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *g = config_setting_get_elem(list,
+		    (unsigned)i);
+		struct config_bind *b = &cfg->binds[i];
+		char prefix[64];
+
+		snprintf(prefix, sizeof(prefix), "smpp.binds.[%d]", i);
+		if (config_setting_type(g) != CONFIG_TYPE_GROUP) {
+			config_err(x, g, "'%s' must be a group { ... }", prefix);
+			return -1;
+		}
+		memset(b, 0, sizeof(*b));
+		config_defaults(x, config_bind_keys, NKEYS(config_bind_keys), b);
+		b->line = (int)config_setting_source_line(g);
+		if (config_group(x, g, NULL, prefix, config_bind_keys,
+		    NKEYS(config_bind_keys), b, cfg) == -1)
+			return -1;
+		if (b->reconnect_min_s > b->reconnect_max_s) {
+			config_err(x, g, "'%s.reconnect_min_s' (%d) must not "
+			    "exceed reconnect_max_s (%d)", prefix,
+			    b->reconnect_min_s, b->reconnect_max_s);
+			return -1;
+		}
+		for (int j = 0; j < i; j++)
+			if (strcmp(cfg->binds[j].name, b->name) == 0) {
+				config_err(x, config_setting_get_member(g,
+				    "name"), "bind name '%s' is already used "
+				    "by smpp.binds.[%d] (line %d)", b->name, j,
+				    cfg->binds[j].line);
+				return -1;
+			}
+		cfg->nbinds = i + 1;
+	}
+	return 0;
+}
+
+/*
+ * libconfig 1.5 wraps integer literals past INT_MAX without a word
+ * (4294967296 reads as 0, i.e. "tps = no cap"), so find them in the text
+ * first: a tiny scanner that skips strings and comments. Only literals with
+ * an L suffix are 64-bit in libconfig, and no key of ours takes one.
+ */
+static int
+config_scan_ints(struct config_ctx *x, FILE *fp, const char *path)
+{
+	char buf[64];
+	int c, prev = '\n', line = 1;
+
+	while ((c = getc(fp)) != EOF) {
+		if (c == '\n')
+			line++;
+		if (c == '"') {
+			while ((c = getc(fp)) != EOF && c != '"') {
+				if (c == '\n')
+					line++;
+				if (c == '\\' && (c = getc(fp)) == '\n')
+					line++;
+			}
+		} else if (c == '#' || (c == '/' && prev == '/')) {
+			while ((c = getc(fp)) != EOF && c != '\n')
+				;
+			line += c == '\n';
+			c = '\n';
+		} else if (c == '*' && prev == '/') {
+			for (prev = 0; (c = getc(fp)) != EOF; prev = c) {
+				line += c == '\n';
+				if (c == '/' && prev == '*')
+					break;
+			}
+			c = ' ';
+		} else if (isdigit(c) && !isalnum(prev) && prev != '_' &&
+		    prev != '.') {
+			size_t n = 0;
+			unsigned long long v;
+			char *end;
+
+			do {
+				if (n + 1 < sizeof(buf))
+					buf[n++] = (char)c;
+			} while ((c = getc(fp)) != EOF && isalnum(c));
+			buf[n] = '\0';
+			if (c == '.' || strchr(buf, 'e') != NULL ||
+			    strchr(buf, 'E') != NULL) {
+				if (buf[0] != '0' || (buf[1] != 'x' &&
+				    buf[1] != 'X'))
+					goto next;	/* a float */
+			}
+			errno = 0;
+			v = strtoull(buf, &end, buf[0] == '0' &&
+			    (buf[1] == 'x' || buf[1] == 'X') ? 16 : 10);
+			if (*end != 'L' && (errno == ERANGE || v > INT_MAX)) {
+				snprintf(x->err, x->errsz, "%s:%d: integer %s "
+				    "is too large", path, line, buf);
+				return -1;
+			}
+		next:
+			/* Scan the character after the number normally. */
+			if (c != EOF)
+				ungetc(c, fp);
+			c = '0';
+		}
+		prev = c;
+	}
+	return 0;
+}
+
+static int
+config_read_checked(struct config_ctx *x, config_t *lc, const char *path)
+{
+	FILE *fp;
+	int rc;
+
+	/* libconfig says only "file I/O error": open it first for errno. */
+	if ((fp = fopen(path, "r")) == NULL) {
+		snprintf(x->err, x->errsz, "%s: cannot open: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	rc = config_scan_ints(x, fp, path);
+	fclose(fp);
+	if (rc == -1)
+		return -1;
+	if (config_read_file(lc, path) == CONFIG_TRUE)
+		return 0;
+	if (config_error_type(lc) == CONFIG_ERR_FILE_IO)
+		snprintf(x->err, x->errsz, "%s: cannot read: %s", path,
+		    config_error_text(lc));
+	else
+		snprintf(x->err, x->errsz, "%s:%d: %s",
+		    config_error_file(lc) ? config_error_file(lc) : path,
+		    config_error_line(lc), config_error_text(lc));
+	return -1;
+}
+
+/* <messages_dir>/<lang>.conf: top-level name = "text"; settings only. */
+static int
+config_catalog_lang(struct config_ctx *x, struct catalog *cat,
+    const char *dir, const char *lang)
+{
+	struct config_ctx cx = *x;
+	char path[PATH_MAX];
+	config_t lc;
+	config_setting_t *root;
+	int n, rc = -1;
+
+	if (snprintf(path, sizeof(path), "%s/%s.conf", dir, lang) >=
+	    (int)sizeof(path)) {
+		snprintf(x->err, x->errsz, "%s: messages_dir is too long",
+		    x->path);
+		return -1;
+	}
+	cx.path = path;
+	config_init(&lc);
+	if (config_read_checked(&cx, &lc, path) == -1)
+		goto out;
+	root = config_root_setting(&lc);
+	n = config_setting_length(root);
+	for (int i = 0; i < n; i++) {
+		config_setting_t *s = config_setting_get_elem(root,
+		    (unsigned)i);
+
+		if (config_setting_type(s) != CONFIG_TYPE_STRING) {
+			config_err(&cx, s, "'%s' must be a string",
+			    config_setting_name(s));
+			goto out;
+		}
+		if (catalog_set(cat, lang, config_setting_name(s),
+		    config_setting_get_string(s)) == -1) {
+			config_err(&cx, s, "cannot store '%s'",
+			    config_setting_name(s));
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	config_destroy(&lc);
+	return rc;
+}
+
+static int
+config_walk(struct config_ctx *x, config_t *lc, struct config *cfg)
+{
+	config_setting_t *root = config_root_setting(lc);
+	int n = config_setting_length(root);
+	const config_setting_t *smpp = NULL;
+
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *g = config_setting_get_elem(root,
+		    (unsigned)i);
+		const char *name = config_setting_name(g);
+		size_t j;
+
+		for (j = 0; config_groups[j] != NULL; j++)
+			if (strcmp(config_groups[j], name) == 0)
+				break;
+		if (config_groups[j] == NULL) {
+			config_unknown(x, g, name, config_groups);
+			return -1;
+		}
+		if (config_setting_type(g) != CONFIG_TYPE_GROUP) {
+			config_err(x, g, "'%s' must be a group { ... }", name);
+			return -1;
+		}
+		if (strcmp(name, "smpp") == 0)
+			smpp = g;
+		if (config_group(x, g, name, name, config_keys,
+		    NKEYS(config_keys), cfg, cfg) == -1)
+			return -1;
+	}
+	/* Required keys of groups that are absent altogether. */
+	for (size_t j = 0; j < NKEYS(config_keys); j++) {
+		const struct config_key *k = &config_keys[j];
+
+		if (!(k->flags & CONFIG_F_REQUIRED) ||
+		    config_setting_get_member(root, k->group) != NULL)
+			continue;
+		config_err(x, NULL, "missing required key '%s.%s'", k->group,
+		    k->name);
+		return -1;
+	}
+	if (cfg->nbinds == 0) {
+		config_err(x, smpp, "missing required key 'smpp.binds'");
+		return -1;
+	}
+	return 0;
+}
+
+int
+config_load(const char *path, struct config *cfg, char *err, size_t errsz)
+{
+	struct config_ctx x;
+	config_t lc;
+	const char *slash;
+	int rc = -1;
+
+	memset(cfg, 0, sizeof(*cfg));
+	memset(&x, 0, sizeof(x));
+	x.path = path;
+	x.err = err;
+	x.errsz = errsz;
+	if (errsz > 0)
+		err[0] = '\0';
+	if (config_strlcpy(cfg->path, path, sizeof(cfg->path)) == -1) {
+		snprintf(err, errsz, "%s: path too long", path);
+		return -1;
+	}
+	if ((slash = strrchr(path, '/')) == NULL)
+		snprintf(x.dir, sizeof(x.dir), ".");
+	else if (slash == path)
+		snprintf(x.dir, sizeof(x.dir), "/");
+	else
+		snprintf(x.dir, sizeof(x.dir), "%.*s", (int)(slash - path),
+		    path);
+
+	config_defaults(&x, config_keys, NKEYS(config_keys), cfg);
+
+	config_init(&lc);
+	config_set_include_dir(&lc, x.dir);
+	if (config_read_checked(&x, &lc, path) == -1 ||
+	    config_walk(&x, &lc, cfg) == -1)
+		goto out;
+
+	if ((cfg->catalog = catalog_new()) == NULL) {
+		snprintf(err, errsz, "%s: out of memory", path);
+		goto out;
+	}
+	for (int i = 0; i < cfg->ussd.nlanguages; i++)
+		if (config_catalog_lang(&x, cfg->catalog,
+		    cfg->daemon.messages_dir, cfg->ussd.languages[i]) == -1)
+			goto out;
+	rc = 0;
+out:
+	config_destroy(&lc);
+	if (rc == -1) {
+		catalog_free(cfg->catalog);
+		cfg->catalog = NULL;
+	}
+	return rc;
+}
+
+void
+config_free(struct config *cfg)
+{
+	if (cfg == NULL)
+		return;
+	catalog_free(cfg->catalog);
+	cfg->catalog = NULL;
+}
+
+const struct config_bind *
+config_bind_find(const struct config *cfg, const char *name)
+{
+	for (int i = 0; i < cfg->nbinds; i++)
+		if (strcmp(cfg->binds[i].name, name) == 0)
+			return &cfg->binds[i];
+	return NULL;
+}

@@ -1,0 +1,417 @@
+/*
+ * test_config: the shipped config loads, defaults and explicit values land
+ * in the struct, and every broken sample under tests/unit/data/config/ is
+ * refused with the exact "FILE:LINE: reason". Run from the repository root.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "log.h"
+
+#define D "tests/unit/data/config/"
+
+static struct config cfg;	/* large: keep it off the stack */
+
+static void
+write_file(const char *path, const char *text)
+{
+	FILE *fp = fopen(path, "w");
+
+	assert_non_null(fp);
+	assert_int_equal(fputs(text, fp) >= 0, 1);
+	assert_int_equal(fclose(fp), 0);
+}
+
+static void
+copy_file(const char *from, const char *to)
+{
+	char buf[8192];
+	size_t n;
+	FILE *in = fopen(from, "r"), *out = fopen(to, "w");
+
+	assert_non_null(in);
+	assert_non_null(out);
+	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+		assert_int_equal(fwrite(buf, 1, n, out), n);
+	fclose(in);
+	assert_int_equal(fclose(out), 0);
+}
+
+static void
+check_shipped(const struct config *c)
+{
+	const struct config_bind *b;
+
+	assert_int_equal(c->daemon.log_level, LOG_LVL_INFO);
+	assert_string_equal(c->daemon.admin_listen, "127.0.0.1:9375");
+	assert_string_equal(c->redis.host, "127.0.0.1");
+	assert_int_equal(c->redis.port, 6380);
+	assert_int_equal(c->nbinds, 1);
+	assert_non_null(b = config_bind_find(c, "sim"));
+	assert_string_equal(b->host, "127.0.0.1");
+	assert_int_equal(b->port, 2775);
+	assert_string_equal(b->system_id, "tnsgw");
+	assert_string_equal(b->password, "secret");
+	assert_int_equal(b->mode, CONFIG_MODE_TRX);
+	assert_string_equal(b->dialect, "ussd_service_op");
+	assert_int_equal(b->max_pdu, 65536);
+	assert_string_equal(c->ussd.service_code, "1515");
+	assert_int_equal(c->ussd.nlanguages, 3);
+	assert_non_null(c->catalog);
+}
+
+/* The shipped file, with stand-in catalogues next to it in a temp dir. */
+static void
+test_shipped_config(void **state)
+{
+	char dir[] = "/tmp/tnsgw-test-config-XXXXXX", p[PATH_MAX], e[512];
+	const char *langs[] = { "fr", "ar", "tzm" };
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(p, sizeof(p), "%s/messages", dir);
+	assert_int_equal(mkdir(p, 0700), 0);
+	for (size_t i = 0; i < 3; i++) {
+		snprintf(p, sizeof(p), "%s/messages/%s.conf", dir, langs[i]);
+		write_file(p, "welcome = \"x\";\n");
+	}
+	snprintf(p, sizeof(p), "%s/tnsgw.conf", dir);
+	copy_file("etc/tnsgw.conf", p);
+
+	if (config_load(p, &cfg, e, sizeof(e)) != 0)
+		fail_msg("%s", e);
+	check_shipped(&cfg);
+	snprintf(p, sizeof(p), "%s/messages", dir);
+	assert_string_equal(cfg.daemon.messages_dir, p);
+	assert_string_equal(catalog_get(cfg.catalog, "tzm", "welcome"), "x");
+	config_free(&cfg);
+
+	for (size_t i = 0; i < 3; i++) {
+		snprintf(p, sizeof(p), "%s/messages/%s.conf", dir, langs[i]);
+		unlink(p);
+	}
+	snprintf(p, sizeof(p), "%s/messages", dir);
+	rmdir(p);
+	snprintf(p, sizeof(p), "%s/tnsgw.conf", dir);
+	unlink(p);
+	rmdir(dir);
+}
+
+/* The shipped file with the shipped catalogue, once that exists. */
+static void
+test_shipped_with_catalogue(void **state)
+{
+	char e[512];
+
+	(void)state;
+	if (access("etc/messages/fr.conf", R_OK) != 0 ||
+	    access("etc/messages/ar.conf", R_OK) != 0 ||
+	    access("etc/messages/tzm.conf", R_OK) != 0)
+		skip();
+	if (config_load("etc/tnsgw.conf", &cfg, e, sizeof(e)) != 0)
+		fail_msg("%s", e);
+	check_shipped(&cfg);
+	assert_string_equal(cfg.daemon.messages_dir, "etc/messages");
+	config_free(&cfg);
+}
+
+static void
+test_defaults(void **state)
+{
+	const struct config_bind *b;
+	char e[512];
+
+	(void)state;
+	if (config_load(D "minimal.conf", &cfg, e, sizeof(e)) != 0)
+		fail_msg("%s", e);
+	assert_string_equal(cfg.path, D "minimal.conf");
+	assert_int_equal(cfg.daemon.log_level, LOG_LVL_INFO);
+	assert_string_equal(cfg.daemon.admin_listen, "127.0.0.1:9375");
+	assert_string_equal(cfg.daemon.messages_dir, D "messages");
+	assert_string_equal(cfg.redis.host, "127.0.0.1");
+	assert_int_equal(cfg.redis.port, 6379);
+	assert_string_equal(cfg.redis.socket, "");
+	assert_int_equal(cfg.redis.db, 0);
+	assert_string_equal(cfg.redis.prefix, "tns:");
+	assert_int_equal(cfg.redis.timeout_ms, 200);
+
+	assert_int_equal(cfg.nbinds, 1);
+	b = &cfg.binds[0];
+	assert_string_equal(b->name, "op1");
+	assert_string_equal(b->host, "10.0.0.1");
+	assert_int_equal(b->port, 2775);
+	assert_string_equal(b->system_id, "gw");
+	assert_string_equal(b->password, "");
+	assert_string_equal(b->system_type, "");
+	assert_int_equal(b->mode, CONFIG_MODE_TRX);
+	assert_string_equal(b->dialect, "ussd_service_op");
+	assert_string_equal(b->source_addr, "");
+	assert_int_equal(b->window, 10);
+	assert_int_equal(b->tps, 0);
+	assert_int_equal(b->enquire_link_s, 30);
+	assert_int_equal(b->response_timeout_s, 10);
+	assert_int_equal(b->reconnect_min_s, 1);
+	assert_int_equal(b->reconnect_max_s, 60);
+	assert_int_equal(b->charset, GSM_CHARSET_GSM7);
+	assert_int_equal(b->dlr_id, CONFIG_DLR_DEC);
+	assert_int_equal(b->trace, 0);
+	assert_int_equal(b->max_pdu, 65536);
+	assert_int_equal(b->line, 3);
+
+	assert_string_equal(cfg.ussd.service_code, "1515");
+	assert_int_equal(cfg.ussd.session_timeout_s, 120);
+	assert_int_equal(cfg.ussd.nlanguages, 3);
+	assert_string_equal(cfg.ussd.languages[0], "fr");
+	assert_string_equal(cfg.ussd.languages[1], "ar");
+	assert_string_equal(cfg.ussd.languages[2], "tzm");
+	assert_int_equal(cfg.ussd.transliterate, 1);
+	assert_int_equal(cfg.sms.nkeywords, 1);
+	assert_string_equal(cfg.sms.keywords[0], "TNS");
+
+	assert_int_equal(cfg.security.check_expiry, 1);
+	assert_int_equal(cfg.security.otp_length, 6);
+	assert_int_equal(cfg.security.otp_ttl_s, 300);
+	assert_int_equal(cfg.security.otp_max_attempts, 3);
+	assert_int_equal(cfg.security.password_length, 10);
+	assert_int_equal(cfg.security.max_requests_per_msisdn_hour, 10);
+	assert_int_equal(cfg.security.max_failures_per_id_day, 5);
+	assert_int_equal(cfg.security.password_to, CONFIG_PW_REGISTERED_PHONE);
+	assert_string_equal(cfg.security.outbox_key_file, "");
+	assert_string_equal(cfg.security.provisioning_pubkey_file, "");
+
+	assert_string_equal(catalog_get(cfg.catalog, "fr", "welcome"),
+	    "Bienvenue à la CNSS");
+	assert_string_equal(catalog_get(cfg.catalog, "fr", "lang_menu"),
+	    "1 Français\n2 العربية\n3 ⵜⴰⵎⴰⵣⵉⵖⵜ");
+	assert_string_equal(catalog_get(cfg.catalog, "ar", "welcome"),
+	    "مرحبا");
+	assert_null(catalog_get(cfg.catalog, "ar", "lang_menu"));
+	config_free(&cfg);
+	assert_null(cfg.catalog);
+}
+
+static void
+test_explicit_values(void **state)
+{
+	const struct config_bind *b;
+	char e[512];
+
+	(void)state;
+	if (config_load(D "full.conf", &cfg, e, sizeof(e)) != 0)
+		fail_msg("%s", e);
+	assert_int_equal(cfg.daemon.log_level, LOG_LVL_DEBUG);
+	assert_string_equal(cfg.daemon.admin_listen, "");
+	assert_string_equal(cfg.redis.socket, "/run/redis/redis.sock");
+	assert_int_equal(cfg.redis.db, 3);
+	assert_string_equal(cfg.redis.prefix, "t2:");
+	assert_int_equal(cfg.redis.timeout_ms, 50);
+
+	assert_int_equal(cfg.nbinds, 2);
+	assert_non_null(b = config_bind_find(&cfg, "iam"));
+	assert_ptr_equal(b, &cfg.binds[0]);
+	assert_string_equal(b->system_type, "USSD");
+	assert_string_equal(b->password, "pw");
+	assert_string_equal(b->source_addr, "1515");
+	assert_int_equal(b->window, 50);
+	assert_int_equal(b->tps, 100);
+	assert_int_equal(b->charset, GSM_CHARSET_LATIN1);
+	assert_int_equal(b->dlr_id, CONFIG_DLR_HEX);
+	assert_int_equal(b->trace, 1);
+	assert_int_equal(b->max_pdu, 4096);
+	assert_int_equal(b->line, 14);
+	assert_non_null(b = config_bind_find(&cfg, "inwi"));
+	assert_int_equal(b->reconnect_min_s, 5);
+	assert_int_equal(b->reconnect_max_s, 5);
+	assert_int_equal(b->window, 10);
+	assert_null(config_bind_find(&cfg, "orange"));
+
+	assert_string_equal(cfg.ussd.service_code, "1515");
+	assert_int_equal(cfg.ussd.session_timeout_s, 60);
+	assert_int_equal(cfg.ussd.nlanguages, 2);
+	assert_string_equal(cfg.ussd.languages[0], "ar");
+	assert_string_equal(cfg.ussd.languages[1], "fr");
+	assert_int_equal(cfg.ussd.transliterate, 0);
+	assert_int_equal(cfg.sms.nkeywords, 2);
+	assert_string_equal(cfg.sms.keywords[1], "CNSS");
+	assert_int_equal(cfg.security.check_expiry, 0);
+	assert_int_equal(cfg.security.otp_length, 8);
+	assert_int_equal(cfg.security.password_to, CONFIG_PW_CALLER);
+	/* Relative paths are taken from the config file's directory. */
+	assert_string_equal(cfg.security.outbox_key_file, D "keys/outbox.key");
+	assert_string_equal(cfg.security.provisioning_pubkey_file,
+	    "/etc/tnsgw/backoffice.pub");
+	/* Catalogues are loaded in ussd.languages order. */
+	assert_int_equal(catalog_nlangs(cfg.catalog), 2);
+	assert_string_equal(catalog_lang(cfg.catalog, 0), "ar");
+	assert_string_equal(catalog_lang(cfg.catalog, 1), "fr");
+	assert_null(catalog_get(cfg.catalog, "tzm", "welcome"));
+	config_free(&cfg);
+}
+
+struct bad_case {
+	const char *file;
+	const char *err;
+};
+
+static const struct bad_case bad_cases[] = {
+	/* unknown keys, at each level */
+	{ "unknown_top.conf", D "unknown_top.conf:6: unknown key 'loglevel'" },
+	{ "unknown_group.conf",
+	  D "unknown_group.conf:3: unknown key 'redis.prot' "
+	  "(did you mean 'port'?)" },
+	{ "unknown_bind.conf",
+	  D "unknown_bind.conf:14: unknown key 'smpp.binds.[1].windw' "
+	  "(did you mean 'window'?)" },
+	{ "unknown_nosuggest.conf",
+	  D "unknown_nosuggest.conf:6: unknown key 'ussd.flavour'" },
+	{ "group_scalar.conf",
+	  D "group_scalar.conf:1: 'redis' must be a group { ... }" },
+	/* types */
+	{ "port_string.conf",
+	  D "port_string.conf:3: 'smpp.binds.[0].port' must be an integer "
+	  "1..65535" },
+	{ "system_id_int.conf",
+	  D "system_id_int.conf:6: 'smpp.binds.[0].system_id' must be a "
+	  "string" },
+	{ "bool_string.conf",
+	  D "bool_string.conf:6: 'ussd.transliterate' must be true or false" },
+	{ "window_float.conf",
+	  D "window_float.conf:3: 'smpp.binds.[0].window' must be an integer "
+	  "1..1000" },
+	{ "bind_scalar.conf",
+	  D "bind_scalar.conf:4: 'smpp.binds.[1]' must be a group { ... }" },
+	/* bounds */
+	{ "tps_int64.conf",
+	  D "tps_int64.conf:5: integer 4294967296 is too large" },
+	{ "int64_suffix.conf",
+	  D "int64_suffix.conf:3: 'smpp.binds.[0].tps' must be an integer "
+	  "0..100000" },
+	{ "redis_port.conf",
+	  D "redis_port.conf:2: 'redis.port' must be an integer 1..65535" },
+	{ "max_pdu.conf",
+	  D "max_pdu.conf:3: 'smpp.binds.[0].max_pdu' must be an integer "
+	  "1024..1048576" },
+	{ "system_id_long.conf",
+	  D "system_id_long.conf:3: 'smpp.binds.[0].system_id' must be a "
+	  "string of 1..15 characters" },
+	{ "reconnect.conf",
+	  D "reconnect.conf:2: 'smpp.binds.[0].reconnect_min_s' (30) must "
+	  "not exceed reconnect_max_s (10)" },
+	/* enums */
+	{ "bad_mode.conf",
+	  D "bad_mode.conf:5: 'smpp.binds.[1].mode' must be one of "
+	  "transceiver, transmitter+receiver" },
+	{ "mode_txrx.conf",
+	  D "mode_txrx.conf:3: mode 'transmitter+receiver' is not "
+	  "implemented yet" },
+	{ "dialect_later.conf",
+	  D "dialect_later.conf:3: dialect 'its_session_info' is not "
+	  "implemented yet" },
+	{ "dialect_bad.conf",
+	  D "dialect_bad.conf:3: 'smpp.binds.[0].dialect' must be one of "
+	  "ussd_service_op, its_session_info, user_message_reference, "
+	  "msisdn" },
+	{ "password_to.conf",
+	  D "password_to.conf:6: 'security.password_to' must be one of "
+	  "registered_phone, caller" },
+	/* values */
+	{ "service_code.conf",
+	  D "service_code.conf:4: 'ussd.service_code' must be a USSD code "
+	  "like \"*1515#\" or \"1515\"" },
+	{ "languages_empty.conf",
+	  D "languages_empty.conf:6: 'ussd.languages' must be a list of 1..8 "
+	  "strings" },
+	{ "lang_path.conf",
+	  D "lang_path.conf:7: 'ussd.languages.[1]' must be a language code "
+	  "of 1..7 characters a-z, 0-9, '_', '-'" },
+	/* binds */
+	{ "dup_bind.conf",
+	  D "dup_bind.conf:5: bind name 'iam' is already used by "
+	  "smpp.binds.[0] (line 3)" },
+	{ "no_binds.conf",
+	  D "no_binds.conf:2: 'smpp.binds' must be a list of 1..16 groups "
+	  "( { name = ...; }, ... )" },
+	{ "no_smpp.conf",
+	  D "no_smpp.conf: missing required key 'smpp.binds'" },
+	{ "bind_no_name.conf",
+	  D "bind_no_name.conf:3: missing required key "
+	  "'smpp.binds.[0].name'" },
+	/* syntax */
+	{ "syntax.conf", D "syntax.conf:6: syntax error" },
+	/* catalogue */
+	{ "missing_catalog.conf",
+	  D "messages/zz.conf: cannot open: No such file or directory" },
+	{ "bad_catalog.conf",
+	  D "badmsg/fr.conf:3: 'retries' must be a string" },
+	{ "does_not_exist.conf",
+	  D "does_not_exist.conf: cannot open: No such file or directory" },
+};
+
+static void
+test_bad_configs(void **state)
+{
+	char path[PATH_MAX], e[CONFIG_ERR_MAX];
+	int failed = 0;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) {
+		const struct bad_case *t = &bad_cases[i];
+
+		snprintf(path, sizeof(path), D "%s", t->file);
+		memset(&cfg, 0xa5, sizeof(cfg));
+		if (config_load(path, &cfg, e, sizeof(e)) != -1) {
+			print_error("%s: loaded\n", t->file);
+			config_free(&cfg);
+			failed++;
+			continue;
+		}
+		if (strcmp(e, t->err) != 0) {
+			print_error("%s:\n  want %s\n  got  %s\n", t->file,
+			    t->err, e);
+			failed++;
+		}
+		assert_null(cfg.catalog);
+		config_free(&cfg);	/* nothing to free, must be safe */
+	}
+	assert_int_equal(failed, 0);
+}
+
+/* A small error buffer truncates, never overflows. */
+static void
+test_small_err_buffer(void **state)
+{
+	char e[16];
+
+	(void)state;
+	memset(e, 'x', sizeof(e));
+	assert_int_equal(config_load(D "unknown_top.conf", &cfg, e, sizeof(e)),
+	    -1);
+	assert_int_equal(strlen(e), sizeof(e) - 1);
+	assert_memory_equal(e, D, sizeof(e) - 1);
+	config_free(NULL);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_shipped_config),
+		cmocka_unit_test(test_shipped_with_catalogue),
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_explicit_values),
+		cmocka_unit_test(test_bad_configs),
+		cmocka_unit_test(test_small_err_buffer),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
