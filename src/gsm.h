@@ -44,8 +44,9 @@ int gsm_transliterate(const char *utf8, char *out, size_t outsz);
 /*
  * Encode UTF-8 for the wire: GSM 7-bit (unpacked, one septet per octet,
  * escapes as 0x1B xx) when every character fits, written with data_coding
- * 0x00 if the bind's charset is GSM7, or as Latin-1 (0x03) when it is
- * LATIN1 and every character is Latin-1; UCS-2 (0x08) otherwise.
+ * 0x00 if the bind's charset is GSM7; on a LATIN1 bind (where 0x00 means
+ * Latin-1) as Latin-1 bytes with data_coding 0x00 when every character is
+ * also Latin-1; UCS-2 (0x08) otherwise.
  * Returns 0, or -1 when out is too small or the UTF-8 is bad.
  */
 int gsm_encode(const char *utf8, enum gsm_charset charset, uint8_t *out,

@@ -49,6 +49,9 @@ log_level_parse(const char *name)
 	return -1;
 }
 
+static void vlog(int, const char *, const char *, va_list)
+    __attribute__((format(printf, 3, 0)));
+
 static void
 vlog(int level, const char *errstr, const char *fmt, va_list ap)
 {
