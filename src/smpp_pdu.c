@@ -793,15 +793,16 @@ smpp_pdu_encode(const struct smpp_pdu *pdu, uint8_t *buf, size_t bufsz,
 	w_u32(&w, pdu->sequence);
 	if (lay->flags & L_LIB)
 		w_bytes(&w, body, blen);
-	else if (lay->f[0].kind == F_CSTR &&
-	    (pdu->command_status == SMPP_ESME_ROK ||
-	    pdu->command_id == (SMPP_DELIVER_SM | SMPP_RESP_BIT))) {
-		/* Responses: one C string (none on error, SMPP 3.4 §4.4.2;
-		 * deliver_sm_resp keeps its empty message_id). */
-		if (is_bind(lay->id & ~SMPP_RESP_BIT))
-			w_cstr(&w, pdu->system_id);
-		else
-			w_cstr(&w, pdu->message_id);
+	else if (lay->f[0].kind == F_CSTR) {
+		/* Responses: one C string. An error response carries no
+		 * body (SMPP 3.4 §4.4.2) unless the caller put something
+		 * in it; deliver_sm_resp keeps its empty message_id. */
+		const char *s = is_bind(lay->id & ~SMPP_RESP_BIT) ?
+		    pdu->system_id : pdu->message_id;
+		if (pdu->command_status == SMPP_ESME_ROK || s[0] != '\0' ||
+		    pdu->ntlv > 0 ||
+		    pdu->command_id == (SMPP_DELIVER_SM | SMPP_RESP_BIT))
+			w_cstr(&w, s);
 	}
 	if (payload) {
 		w_u16(&w, SMPP_TLV_MESSAGE_PAYLOAD);
