@@ -1,0 +1,1642 @@
+/*
+ * tnsgw-smsc: the bundled SMSC simulator. An SMPP 3.4 server (SMSC side) on
+ * libevent that the daemon binds to; it plays scenario files (smsc_script),
+ * acts as a phone in the terminal (smsc_screen), or just answers (--serve).
+ * PDUs go through smpp_pdu only; text through gsm.
+ */
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/listener.h>
+#include <event2/util.h>
+
+#include "gsm.h"
+#include "log.h"
+#include "smpp_pdu.h"
+#include "smsc_screen.h"
+#include "smsc_script.h"
+
+#define SMSC_MAX_CONNS       16
+#define SMSC_MAX_SCRIPTS     64
+#define SMSC_SCRIPT_FILE_MAX (1024 * 1024)
+#define SMSC_EXPECT_S        10	/* each expect waits at most this */
+#define SMSC_ENQUIRE_S       30	/* our enquire_link period */
+#define SMSC_BIND_WAIT_S     30	/* a connection must bind within this */
+#define SMSC_UNBIND_WAIT_MS  1000	/* on exit, wait this for unbind_resp */
+#define SMSC_QUEUE_MAX       64	/* received messages not yet expected */
+#define SMSC_TEXT_MAX        8192	/* decoded message text, bytes */
+#define SMSC_CONCAT_SLOTS    8
+#define SMSC_CONCAT_PARTS    16
+#define SMSC_LINE_MAX        1024	/* stdin line in phone mode */
+#define SMSC_SYSTEM_ID       "tnsgw-smsc"
+
+#define USSD_PSSR_IND   0x01	/* in: caller dialled */
+#define USSD_USSR_REQ   0x02	/* out: screen waiting for input */
+#define USSD_PSSR_RESP  0x11	/* out: last screen */
+#define USSD_USSR_CONF  0x12	/* in: caller answered */
+#define USSD_ABORT      0x81	/* in: caller hung up */
+
+enum smsc_mode {
+	MODE_NONE = 0,
+	MODE_SCRIPT,
+	MODE_PHONE,
+	MODE_SERVE,
+};
+
+/* Exit statuses of --script. */
+#define EXIT_PASS     0
+#define EXIT_MISMATCH 1
+#define EXIT_ERROR    2
+
+struct smsc_conn {
+	int                  id;
+	uint32_t             bind_id;	/* 0 until bound */
+	uint32_t             seq;	/* our next request sequence */
+	int                  closing;	/* unbind_resp sent: close once flushed */
+	struct bufferevent  *bev;
+	struct event        *ev_timer;	/* bind deadline, then enquire_link */
+};
+
+/* One message the gateway sent (submit_sm / data_sm), reassembled. */
+struct smsc_msg {
+	char  to[SMSC_SCRIPT_ADDR_MAX + 1];
+	int   op;		/* ussd_service_op, -1 for a plain SMS */
+	char *text;		/* UTF-8, owned */
+};
+
+/* Parts of a concatenated SMS being collected. */
+struct smsc_concat {
+	int       used;
+	uint64_t  age;
+	char      to[SMSC_SCRIPT_ADDR_MAX + 1];
+	unsigned  ref;
+	int       total, got, op;
+	char     *part[SMSC_CONCAT_PARTS];
+};
+
+enum run_state {
+	RUN_WAIT_BIND = 0,	/* no session to deliver on yet */
+	RUN_READY,		/* play the next command */
+	RUN_WAIT_SCREEN,	/* expect: no screen yet */
+	RUN_WAIT_SMS,		/* expect_sms: no SMS yet */
+	RUN_SLEEP,
+	RUN_DONE,
+};
+
+enum phone_state {
+	PHONE_WAIT_BIND = 0,
+	PHONE_WAIT_SCREEN,
+	PHONE_INPUT,		/* "> " shown, reading the answer */
+	PHONE_AGAIN,		/* session over: dial again or quit */
+	PHONE_DONE,
+};
+
+static struct smsc {
+	/* options */
+	enum smsc_mode       mode;
+	const char          *listen;
+	const char          *system_id, *password;
+	int                  timeout_s;
+	int                  quiet;
+	const char          *files[SMSC_MAX_SCRIPTS];
+	struct smsc_script  *scripts[SMSC_MAX_SCRIPTS];
+	int                  nscripts;
+	char                 phone_msisdn[SMSC_SCRIPT_ADDR_MAX + 1];
+	const char          *phone_code;
+	char                 phone_service[SMSC_SCRIPT_ADDR_MAX + 1];
+
+	struct event_base       *base;
+	struct evconnlistener   *listener;
+	struct event            *ev_sigint, *ev_sigterm;
+	struct event            *ev_overall;	/* -t deadline */
+	struct event            *ev_exit;	/* unbind grace on exit */
+	struct smsc_conn        *conns[SMSC_MAX_CONNS];
+	int                      next_conn_id;
+	uint64_t                 message_id;
+	int                      exit_status;
+	int                      finishing;
+
+	struct smsc_concat       concat[SMSC_CONCAT_SLOTS];
+	uint64_t                 concat_age;
+
+	/* --script */
+	struct {
+		enum run_state       state;
+		int                  si;		/* script */
+		size_t               ci;		/* command */
+		char                 msisdn[SMSC_SCRIPT_ADDR_MAX + 1];
+		char                 to[SMSC_SCRIPT_ADDR_MAX + 1];	/* service or short code */
+		struct smsc_msg      queue[SMSC_QUEUE_MAX];
+		int                  nqueue;
+		struct smsc_msg      screen;		/* last expect's */
+		struct smsc_msg      sms;		/* last expect_sms's */
+		struct event        *ev_wait;	/* expect or sleep */
+	} run;
+
+	/* --phone */
+	struct {
+		enum phone_state     state;
+		int                  dialled;
+		struct event        *ev_stdin;
+		struct event        *ev_wait;
+		char                 line[SMSC_LINE_MAX];
+		size_t               len;
+		int                  skipping;	/* inside an over-long line */
+		int                  eof;
+	} phone;
+} smsc;
+
+static void conn_close(struct smsc_conn *, const char *);
+static void run_step(void);
+static void phone_bound(void);
+static void phone_lost(void);
+static void finish(int);
+
+static const char *
+mask(const char *msisdn)
+{
+	static char buf[4][32];
+	static int i;
+
+	i = (i + 1) % 4;
+	return log_mask_msisdn(msisdn, buf[i], sizeof(buf[i]));
+}
+
+static void
+msg_clear(struct smsc_msg *m)
+{
+	free(m->text);
+	memset(m, 0, sizeof(*m));
+	m->op = -1;
+}
+
+/* --- output ------------------------------------------------------------ */
+
+static void
+show_box(const char *text, const char *title)
+{
+	char box[SMSC_TEXT_MAX * 2];
+
+	if (smsc_screen_box(text, title, SMSC_SCREEN_WIDTH, box, sizeof(box)) == -1)
+		printf("[%s] %s\n", title ? title : "", text);
+	else
+		fputs(box, stdout);
+	fflush(stdout);
+}
+
+static void
+pdu_log(const struct smsc_conn *c, const char *dir, const struct smpp_pdu *pdu)
+{
+	char line[1024];
+
+	if (smsc.quiet)
+		return;
+	smpp_pdu_trace(pdu, line, sizeof(line));
+	printf("[c%d] %s %s\n", c->id, dir, line);
+	fflush(stdout);
+}
+
+/* --- connections ----------------------------------------------------- */
+
+static int
+conn_send(struct smsc_conn *c, const struct smpp_pdu *pdu)
+{
+	static uint8_t buf[4096];
+	char err[128];
+	long n;
+
+	if ((n = smpp_pdu_encode(pdu, buf, sizeof(buf), err, sizeof(err))) < 0) {
+		log_warnx("[c%d] cannot encode %s: %s", c->id,
+		    smpp_pdu_command_str(pdu->command_id), err);
+		return -1;
+	}
+	pdu_log(c, "->", pdu);
+	if (bufferevent_write(c->bev, buf, (size_t)n) == -1) {
+		log_warnx("[c%d] write failed", c->id);
+		return -1;
+	}
+	return 0;
+}
+
+/* A response (or generic_nack) with only a status. */
+static void
+conn_reply(struct smsc_conn *c, uint32_t command_id, uint32_t seq,
+    uint32_t status)
+{
+	static struct smpp_pdu r;
+
+	memset(&r, 0, sizeof(r));
+	r.command_id = command_id;
+	r.command_status = status;
+	r.sequence = seq;
+	conn_send(c, &r);
+}
+
+static void
+conn_request(struct smsc_conn *c, struct smpp_pdu *pdu)
+{
+	pdu->sequence = c->seq++;
+	if (c->seq == 0 || c->seq > 0x7FFFFFFFu)
+		c->seq = 1;
+	conn_send(c, pdu);
+}
+
+/* The session deliver_sm go to: the first bound receiver or transceiver. */
+static struct smsc_conn *
+conn_rx(void)
+{
+	for (int i = 0; i < SMSC_MAX_CONNS; i++) {
+		struct smsc_conn *c = smsc.conns[i];
+
+		if (c && !c->closing && (c->bind_id == SMPP_BIND_RECEIVER ||
+		    c->bind_id == SMPP_BIND_TRANSCEIVER))
+			return c;
+	}
+	return NULL;
+}
+
+static int
+nconns(void)
+{
+	int n = 0;
+
+	for (int i = 0; i < SMSC_MAX_CONNS; i++)
+		n += smsc.conns[i] != NULL;
+	return n;
+}
+
+static void
+conn_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct smsc_conn *c = arg;
+	static struct smpp_pdu p;
+
+	(void)fd;
+	(void)what;
+	if (c->bind_id == 0) {
+		conn_close(c, "no bind in time");
+		return;
+	}
+	memset(&p, 0, sizeof(p));
+	p.command_id = SMPP_ENQUIRE_LINK;
+	conn_request(c, &p);
+}
+
+static void
+conn_close(struct smsc_conn *c, const char *reason)
+{
+	int was_rx = (c == conn_rx());
+
+	log_info("[c%d] closed: %s", c->id, reason);
+	for (int i = 0; i < SMSC_MAX_CONNS; i++)
+		if (smsc.conns[i] == c)
+			smsc.conns[i] = NULL;
+	if (c->ev_timer)
+		event_free(c->ev_timer);
+	/* Safe inside the bufferevent's own callback: libevent defers it. */
+	bufferevent_free(c->bev);
+	free(c);
+
+	if (smsc.finishing) {
+		if (nconns() == 0)
+			event_base_loopbreak(smsc.base);
+		return;
+	}
+	if (was_rx && conn_rx() == NULL) {
+		if (smsc.mode == MODE_SCRIPT && smsc.run.state != RUN_DONE)
+			log_info("no session to deliver on: waiting for a bind");
+		else if (smsc.mode == MODE_PHONE)
+			phone_lost();
+	}
+}
+
+static void
+conn_bound(struct smsc_conn *c)
+{
+	struct timeval tv = { SMSC_ENQUIRE_S, 0 };
+
+	event_free(c->ev_timer);
+	c->ev_timer = event_new(smsc.base, -1, EV_PERSIST, conn_timer_cb, c);
+	if (c->ev_timer)
+		event_add(c->ev_timer, &tv);
+	if (c != conn_rx())
+		return;
+	if (smsc.mode == MODE_SCRIPT && smsc.run.state == RUN_WAIT_BIND) {
+		smsc.run.state = RUN_READY;
+		run_step();
+	} else if (smsc.mode == MODE_PHONE)
+		phone_bound();
+}
+
+static void
+on_bind(struct smsc_conn *c, const struct smpp_pdu *p)
+{
+	static struct smpp_pdu r;
+	uint32_t status = SMPP_ESME_ROK;
+
+	if (c->bind_id != 0)
+		status = SMPP_ESME_RINVBNDSTS;
+	else if (smsc.system_id && strcmp(p->system_id, smsc.system_id) != 0)
+		status = SMPP_ESME_RINVSYSID;
+	else if (smsc.password && strcmp(p->password, smsc.password) != 0)
+		status = SMPP_ESME_RINVPASWD;
+
+	memset(&r, 0, sizeof(r));
+	r.command_id = p->command_id | SMPP_RESP_BIT;
+	r.command_status = status;
+	r.sequence = p->sequence;
+	snprintf(r.system_id, sizeof(r.system_id), "%s", SMSC_SYSTEM_ID);
+	conn_send(c, &r);
+	if (status != SMPP_ESME_ROK) {
+		log_info("[c%d] bind refused: %s", c->id,
+		    smpp_pdu_status_str(status));
+		return;
+	}
+	c->bind_id = p->command_id;
+	log_info("[c%d] bound as %s (system_id %s)", c->id,
+	    smpp_pdu_command_str(p->command_id), p->system_id);
+	conn_bound(c);
+}
+
+/* --- messages from the gateway ---------------------------------------- */
+
+static void on_message(struct smsc_msg *);
+
+/*
+ * Concatenation info from the UDH (IE 0x00 or 0x08) or the sar_* TLVs.
+ * Strips the UDH from *data. Returns 1 with ref/total/seq when the message
+ * is one part of several, 0 otherwise.
+ */
+static int
+concat_info(const struct smpp_pdu *p, const uint8_t **data, size_t *len,
+    unsigned *ref, int *total, int *seq)
+{
+	const struct smpp_tlv *t;
+	int found = 0;
+
+	if ((p->esm_class & 0x40) && *len > 0) {
+		size_t udhl = (*data)[0];
+		const uint8_t *u = *data + 1;
+
+		if (udhl + 1 > *len)
+			udhl = *len - 1;
+		for (size_t i = 0; i + 2 <= udhl; ) {
+			uint8_t iei = u[i], iel = u[i + 1];
+
+			if (i + 2 + iel > udhl)
+				break;
+			if (iei == 0x00 && iel == 3) {
+				*ref = u[i + 2];
+				*total = u[i + 3];
+				*seq = u[i + 4];
+				found = 1;
+			} else if (iei == 0x08 && iel == 4) {
+				*ref = (unsigned)u[i + 2] << 8 | u[i + 3];
+				*total = u[i + 4];
+				*seq = u[i + 5];
+				found = 1;
+			}
+			i += 2 + iel;
+		}
+		*data += udhl + 1;
+		*len -= udhl + 1;
+	}
+	if (!found && (t = smpp_pdu_tlv_get(p, SMPP_TLV_SAR_MSG_REF_NUM)) &&
+	    t->len == 2) {
+		const struct smpp_tlv *tt, *ts;
+
+		tt = smpp_pdu_tlv_get(p, SMPP_TLV_SAR_TOTAL_SEGMENTS);
+		ts = smpp_pdu_tlv_get(p, SMPP_TLV_SAR_SEGMENT_SEQNUM);
+		if (tt && ts && tt->len == 1 && ts->len == 1) {
+			*ref = (unsigned)t->val[0] << 8 | t->val[1];
+			*total = tt->val[0];
+			*seq = ts->val[0];
+			found = 1;
+		}
+	}
+	return found && *total > 1 && *total <= SMSC_CONCAT_PARTS &&
+	    *seq >= 1 && *seq <= *total;
+}
+
+static void
+concat_free(struct smsc_concat *k)
+{
+	for (int i = 0; i < SMSC_CONCAT_PARTS; i++)
+		free(k->part[i]);
+	memset(k, 0, sizeof(*k));
+}
+
+/* Keep one part; when all are in, join them and hand the message on. */
+static void
+concat_add(const char *to, int op, unsigned ref, int total, int seq,
+    const char *text)
+{
+	struct smsc_concat *k = NULL, *oldest = &smsc.concat[0];
+	struct smsc_msg m;
+	size_t len = 0;
+
+	for (int i = 0; i < SMSC_CONCAT_SLOTS; i++) {
+		struct smsc_concat *x = &smsc.concat[i];
+
+		if (x->used && x->ref == ref && x->total == total &&
+		    strcmp(x->to, to) == 0)
+			k = x;
+		if (!x->used || (oldest->used && x->age < oldest->age))
+			oldest = x;
+	}
+	if (k == NULL) {
+		if (oldest->used) {
+			log_warnx("concatenated SMS to %s dropped unfinished",
+			    mask(oldest->to));
+			concat_free(oldest);
+		}
+		k = oldest;
+		k->used = 1;
+		k->age = ++smsc.concat_age;
+		snprintf(k->to, sizeof(k->to), "%s", to);
+		k->ref = ref;
+		k->total = total;
+		k->op = op;
+	}
+	if (k->part[seq - 1] == NULL)
+		k->got++;
+	free(k->part[seq - 1]);
+	if ((k->part[seq - 1] = strdup(text)) == NULL)
+		fatal("strdup");
+	if (k->got < k->total)
+		return;
+
+	for (int i = 0; i < k->total; i++)
+		len += strlen(k->part[i]);
+	memset(&m, 0, sizeof(m));
+	if ((m.text = malloc(len + 1)) == NULL)
+		fatal("malloc");
+	m.text[0] = '\0';
+	for (int i = 0; i < k->total; i++)
+		strcat(m.text, k->part[i]);
+	snprintf(m.to, sizeof(m.to), "%s", k->to);
+	m.op = k->op;
+	concat_free(k);
+	on_message(&m);
+}
+
+static void
+on_submit(struct smsc_conn *c, const struct smpp_pdu *p)
+{
+	static struct smpp_pdu r;
+	const struct smpp_tlv *t;
+	const uint8_t *data = p->sm;
+	size_t len = p->sm_len;
+	char text[SMSC_TEXT_MAX];
+	unsigned ref = 0;
+	int total = 0, seq = 0, op = -1;
+	struct smsc_msg m;
+
+	memset(&r, 0, sizeof(r));
+	r.command_id = p->command_id | SMPP_RESP_BIT;
+	r.sequence = p->sequence;
+	if (c->bind_id != SMPP_BIND_TRANSMITTER &&
+	    c->bind_id != SMPP_BIND_TRANSCEIVER) {
+		r.command_status = SMPP_ESME_RINVBNDSTS;
+		conn_send(c, &r);
+		return;
+	}
+	snprintf(r.message_id, sizeof(r.message_id), "%" PRIu64,
+	    ++smsc.message_id);
+	conn_send(c, &r);
+
+	if (len == 0 && (t = smpp_pdu_tlv_get(p, SMPP_TLV_MESSAGE_PAYLOAD))) {
+		data = t->val;
+		len = t->len;
+	}
+	if ((t = smpp_pdu_tlv_get(p, SMPP_TLV_USSD_SERVICE_OP)) && t->len >= 1)
+		op = t->val[0];
+	if (gsm_decode(p->data_coding, GSM_CHARSET_GSM7,
+	    data, len, text, sizeof(text)) == -1)
+		log_warnx("[c%d] message text cut", c->id);
+	if (concat_info(p, &data, &len, &ref, &total, &seq)) {
+		/* Decode again without the UDH. */
+		gsm_decode(p->data_coding, GSM_CHARSET_GSM7, data, len, text,
+		    sizeof(text));
+		concat_add(p->destination_addr, op, ref, total, seq, text);
+		return;
+	}
+	if (p->esm_class & 0x40)
+		gsm_decode(p->data_coding, GSM_CHARSET_GSM7, data, len, text,
+		    sizeof(text));
+	memset(&m, 0, sizeof(m));
+	snprintf(m.to, sizeof(m.to), "%s", p->destination_addr);
+	m.op = op;
+	if ((m.text = strdup(text)) == NULL)
+		fatal("strdup");
+	on_message(&m);
+}
+
+/* One whole framed PDU. Returns -1 when the connection was closed. */
+static int
+conn_pdu(struct smsc_conn *c, const uint8_t *buf, size_t len)
+{
+	static struct smpp_pdu p;
+	enum smpp_decode rc;
+	char err[128];
+	uint32_t id;
+
+	rc = smpp_pdu_decode(buf, len, &p, err, sizeof(err));
+	id = p.command_id;
+	if (rc == SMPP_DECODE_UNKNOWN) {
+		log_info("[c%d] unknown command 0x%08x", c->id, id);
+		if (!(id & SMPP_RESP_BIT))
+			conn_reply(c, SMPP_GENERIC_NACK, p.sequence,
+			    SMPP_ESME_RINVCMDID);
+		return 0;
+	}
+	if (rc == SMPP_DECODE_BAD_BODY) {
+		log_warnx("[c%d] bad %s: %s", c->id,
+		    smpp_pdu_command_str(id), err);
+		if (!(id & SMPP_RESP_BIT))
+			conn_reply(c, id | SMPP_RESP_BIT, p.sequence,
+			    SMPP_ESME_RSYSERR);
+		return 0;
+	}
+	pdu_log(c, "<-", &p);
+
+	switch (id) {
+	case SMPP_BIND_TRANSMITTER:
+	case SMPP_BIND_RECEIVER:
+	case SMPP_BIND_TRANSCEIVER:
+		on_bind(c, &p);
+		break;
+	case SMPP_ENQUIRE_LINK:
+		conn_reply(c, id | SMPP_RESP_BIT, p.sequence, SMPP_ESME_ROK);
+		break;
+	case SMPP_UNBIND:
+		conn_reply(c, id | SMPP_RESP_BIT, p.sequence, SMPP_ESME_ROK);
+		c->closing = 1;
+		c->bind_id = 0;
+		break;
+	case SMPP_UNBIND | SMPP_RESP_BIT:
+		conn_close(c, "unbound");
+		return -1;
+	case SMPP_SUBMIT_SM:
+	case SMPP_DATA_SM:
+		if (c->bind_id == 0) {
+			conn_reply(c, id | SMPP_RESP_BIT, p.sequence,
+			    SMPP_ESME_RINVBNDSTS);
+			break;
+		}
+		on_submit(c, &p);
+		break;
+	case SMPP_DELIVER_SM | SMPP_RESP_BIT:
+	case SMPP_DATA_SM | SMPP_RESP_BIT:
+		if (p.command_status != SMPP_ESME_ROK)
+			log_warnx("[c%d] %s seq %u: %s", c->id,
+			    smpp_pdu_command_str(id), p.sequence,
+			    smpp_pdu_status_str(p.command_status));
+		break;
+	case SMPP_ENQUIRE_LINK | SMPP_RESP_BIT:
+	case SMPP_GENERIC_NACK:
+		break;
+	default:
+		if (!(id & SMPP_RESP_BIT))
+			conn_reply(c, SMPP_GENERIC_NACK, p.sequence,
+			    SMPP_ESME_RINVCMDID);
+		break;
+	}
+	return 0;
+}
+
+static void
+conn_read_cb(struct bufferevent *bev, void *arg)
+{
+	struct smsc_conn *c = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+
+	/* Bounded: the input buffer is capped by the read watermark. */
+	while (!c->closing) {
+		size_t avail = evbuffer_get_length(in);
+		const uint8_t *hdr;
+		long n;
+
+		if (avail < SMPP_HEADER_LEN)
+			return;
+		if ((hdr = evbuffer_pullup(in, SMPP_HEADER_LEN)) == NULL)
+			return;
+		if ((n = smpp_pdu_frame(hdr, avail, SMPP_MAX_PDU)) < 0) {
+			conn_close(c, "bad command_length");
+			return;
+		}
+		if (n == 0 || avail < (size_t)n)
+			return;
+		if (conn_pdu(c, evbuffer_pullup(in, n), (size_t)n) == -1)
+			return;
+		evbuffer_drain(in, (size_t)n);
+	}
+}
+
+static void
+conn_write_cb(struct bufferevent *bev, void *arg)
+{
+	struct smsc_conn *c = arg;
+
+	(void)bev;
+	if (c->closing)
+		conn_close(c, "unbind");
+}
+
+static void
+conn_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct smsc_conn *c = arg;
+
+	(void)bev;
+	if (what & BEV_EVENT_EOF)
+		conn_close(c, "peer closed");
+	else if (what & BEV_EVENT_ERROR)
+		conn_close(c, evutil_socket_error_to_string(
+		    EVUTIL_SOCKET_ERROR()));
+}
+
+static void
+accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
+    int salen, void *arg)
+{
+	struct timeval tv = { SMSC_BIND_WAIT_S, 0 };
+	struct smsc_conn *c;
+	int slot = -1, one = 1;
+
+	(void)l;
+	(void)sa;
+	(void)salen;
+	(void)arg;
+	for (int i = 0; i < SMSC_MAX_CONNS && slot < 0; i++)
+		if (smsc.conns[i] == NULL)
+			slot = i;
+	if (slot < 0 || smsc.finishing) {
+		log_warnx("connection refused: %s", slot < 0 ?
+		    "too many connections" : "exiting");
+		evutil_closesocket(fd);
+		return;
+	}
+	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) == -1)
+		log_warn("TCP_NODELAY");
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		evutil_closesocket(fd);
+		return;
+	}
+	c->id = ++smsc.next_conn_id;
+	c->seq = 1;
+	c->bev = bufferevent_socket_new(smsc.base, fd, BEV_OPT_CLOSE_ON_FREE);
+	c->ev_timer = event_new(smsc.base, -1, 0, conn_timer_cb, c);
+	if (c->bev == NULL || c->ev_timer == NULL) {
+		if (c->bev)
+			bufferevent_free(c->bev);
+		else
+			evutil_closesocket(fd);
+		if (c->ev_timer)
+			event_free(c->ev_timer);
+		free(c);
+		return;
+	}
+	smsc.conns[slot] = c;
+	bufferevent_setwatermark(c->bev, EV_READ, 0, 2 * SMPP_MAX_PDU);
+	bufferevent_setcb(c->bev, conn_read_cb, conn_write_cb, conn_event_cb, c);
+	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	event_add(c->ev_timer, &tv);
+	log_info("[c%d] connected", c->id);
+}
+
+/* --- messages to the gateway --------------------------------------------- */
+
+/* A deliver_sm from msisdn to `to`; op < 0: a plain SMS. */
+static int
+send_mo(const char *msisdn, const char *to, int op, const char *text)
+{
+	static struct smpp_pdu p;
+	struct smsc_conn *c = conn_rx();
+	size_t len;
+	uint8_t dc;
+
+	if (c == NULL)
+		return -1;
+	memset(&p, 0, sizeof(p));
+	p.command_id = SMPP_DELIVER_SM;
+	if (op >= 0)
+		snprintf(p.service_type, sizeof(p.service_type), "USSD");
+	p.source_addr_ton = 1;
+	p.source_addr_npi = 1;
+	snprintf(p.source_addr, sizeof(p.source_addr), "%s", msisdn);
+	snprintf(p.destination_addr, sizeof(p.destination_addr), "%s", to);
+	if (gsm_encode(text, GSM_CHARSET_GSM7, p.sm, SMPP_SM_MAX, &len,
+	    &dc) == -1) {
+		log_warnx("text does not fit a short_message");
+		return -1;
+	}
+	p.sm_len = (uint16_t)len;
+	p.data_coding = dc;
+	if (op >= 0) {
+		uint8_t v = (uint8_t)op;
+
+		smpp_pdu_tlv_add(&p, SMPP_TLV_USSD_SERVICE_OP, &v, 1);
+	}
+	conn_request(c, &p);
+	return 0;
+}
+
+/* --- --script ------------------------------------------------------------ */
+
+static const struct smsc_cmd *
+run_cmd(void)
+{
+	return &smsc.scripts[smsc.run.si]->cmds[smsc.run.ci];
+}
+
+static void __attribute__((format(printf, 2, 3)))
+run_fail(int status, const char *fmt, ...)
+{
+	va_list ap;
+	const struct smsc_cmd *cmd = run_cmd();
+
+	fprintf(stderr, "%s:%d: %s: ", smsc.files[smsc.run.si], cmd->line,
+	    smsc_cmd_name(cmd->type));
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	smsc.run.state = RUN_DONE;
+	finish(status);
+}
+
+/* Take the first queued message of the kind (screen or SMS) to msisdn. */
+static int
+run_take(int want_screen, const char *msisdn, struct smsc_msg *out)
+{
+	for (int i = 0; i < smsc.run.nqueue; i++) {
+		struct smsc_msg *m = &smsc.run.queue[i];
+
+		if ((m->op >= 0) != want_screen || strcmp(m->to, msisdn) != 0)
+			continue;
+		msg_clear(out);
+		*out = *m;
+		memmove(m, m + 1, (size_t)(smsc.run.nqueue - i - 1) * sizeof(*m));
+		smsc.run.nqueue--;
+		return 1;
+	}
+	return 0;
+}
+
+static void
+run_wait(enum run_state st, long ms)
+{
+	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+
+	smsc.run.state = st;
+	event_add(smsc.run.ev_wait, &tv);
+}
+
+static void
+run_wait_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	switch (smsc.run.state) {
+	case RUN_SLEEP:
+		smsc.run.ci++;
+		smsc.run.state = RUN_READY;
+		run_step();
+		break;
+	case RUN_WAIT_SCREEN:
+		run_fail(EXIT_ERROR, "no screen to %s within %d s",
+		    mask(smsc.run.msisdn), SMSC_EXPECT_S);
+		break;
+	case RUN_WAIT_SMS: {
+		const struct smsc_cmd *cmd = run_cmd();
+
+		run_fail(EXIT_ERROR, "no SMS to %s within %d s",
+		    mask(cmd->msisdn[0] ? cmd->msisdn : smsc.run.msisdn),
+		    SMSC_EXPECT_S);
+		break;
+	}
+	default:
+		break;
+	}
+}
+
+static const char *
+op_str(int op)
+{
+	switch (op) {
+	case USSD_USSR_REQ:	return "0x02 USSR request";
+	case USSD_PSSR_RESP:	return "0x11 PSSR response";
+	case -1:		return "none (plain SMS)";
+	default:		return "another value";
+	}
+}
+
+/* Play commands until one has to wait. Returns when waiting or done. */
+static void
+run_step(void)
+{
+	char otp[16];
+	const char *miss;
+
+	while (smsc.run.state == RUN_READY) {
+		const struct smsc_cmd *cmd;
+		int op = -1;
+
+		if (smsc.run.ci >= smsc.scripts[smsc.run.si]->ncmds) {
+			if (!smsc.quiet)
+				printf("== %s: passed\n", smsc.files[smsc.run.si]);
+			smsc.run.si++;
+			smsc.run.ci = 0;
+			smsc.run.msisdn[0] = '\0';
+			msg_clear(&smsc.run.screen);
+			msg_clear(&smsc.run.sms);
+			if (smsc.run.si == smsc.nscripts) {
+				smsc.run.state = RUN_DONE;
+				finish(EXIT_PASS);
+				return;
+			}
+			continue;
+		}
+		cmd = run_cmd();
+		switch (cmd->type) {
+		case SMSC_CMD_DIAL:
+		case SMSC_CMD_SMS:
+		case SMSC_CMD_ANSWER:
+		case SMSC_CMD_ANSWER_OTP:
+		case SMSC_CMD_ABORT:
+			if (conn_rx() == NULL) {
+				smsc.run.state = RUN_WAIT_BIND;
+				return;
+			}
+			break;
+		default:
+			break;
+		}
+
+		switch (cmd->type) {
+		case SMSC_CMD_DIAL:
+			snprintf(smsc.run.msisdn, sizeof(smsc.run.msisdn), "%s",
+			    cmd->msisdn);
+			snprintf(smsc.run.to, sizeof(smsc.run.to), "%s", cmd->to);
+			msg_clear(&smsc.run.screen);
+			send_mo(cmd->msisdn, cmd->to, USSD_PSSR_IND, cmd->args[0]);
+			break;
+		case SMSC_CMD_SMS:
+			snprintf(smsc.run.msisdn, sizeof(smsc.run.msisdn), "%s",
+			    cmd->msisdn);
+			snprintf(smsc.run.to, sizeof(smsc.run.to), "%s", cmd->to);
+			msg_clear(&smsc.run.screen);
+			send_mo(cmd->msisdn, cmd->to, -1, cmd->args[0]);
+			break;
+		case SMSC_CMD_ANSWER:
+			if (send_mo(smsc.run.msisdn, smsc.run.to, USSD_USSR_CONF,
+			    cmd->args[0]) == -1) {
+				run_fail(EXIT_ERROR, "cannot send the answer");
+				return;
+			}
+			break;
+		case SMSC_CMD_ANSWER_OTP:
+			if (smsc.run.sms.text == NULL ||
+			    smsc_script_otp(smsc.run.sms.text, otp,
+			    sizeof(otp)) == -1) {
+				run_fail(EXIT_MISMATCH,
+				    "no code of 4-10 digits in the last SMS");
+				return;
+			}
+			send_mo(smsc.run.msisdn, smsc.run.to, USSD_USSR_CONF, otp);
+			break;
+		case SMSC_CMD_ABORT:
+			send_mo(smsc.run.msisdn, smsc.run.to, USSD_ABORT, "");
+			break;
+		case SMSC_CMD_EXPECT:
+			if (!run_take(1, smsc.run.msisdn, &smsc.run.screen)) {
+				run_wait(RUN_WAIT_SCREEN, SMSC_EXPECT_S * 1000L);
+				return;
+			}
+			if ((miss = smsc_script_missing(cmd,
+			    smsc.run.screen.text)) != NULL) {
+				run_fail(EXIT_MISMATCH,
+				    "expected \"%s\" in the screen, got:\n%s",
+				    miss, smsc.run.screen.text);
+				return;
+			}
+			break;
+		case SMSC_CMD_EXPECT_SMS: {
+			const char *to = cmd->msisdn[0] ? cmd->msisdn :
+			    smsc.run.msisdn;
+
+			if (!run_take(0, to, &smsc.run.sms)) {
+				run_wait(RUN_WAIT_SMS, SMSC_EXPECT_S * 1000L);
+				return;
+			}
+			if ((miss = smsc_script_missing(cmd,
+			    smsc.run.sms.text)) != NULL) {
+				run_fail(EXIT_MISMATCH,
+				    "expected \"%s\" in the SMS, got:\n%s",
+				    miss, smsc.run.sms.text);
+				return;
+			}
+			break;
+		}
+		case SMSC_CMD_EXPECT_NOT:
+			if ((miss = smsc_script_present(cmd,
+			    smsc.run.screen.text ? smsc.run.screen.text : "")) != NULL) {
+				run_fail(EXIT_MISMATCH,
+				    "\"%s\" must not be in the screen, got:\n%s",
+				    miss, smsc.run.screen.text);
+				return;
+			}
+			break;
+		case SMSC_CMD_CONTINUES:
+		case SMSC_CMD_ENDS:
+			op = cmd->type == SMSC_CMD_CONTINUES ? USSD_USSR_REQ :
+			    USSD_PSSR_RESP;
+			if (smsc.run.screen.op != op) {
+				run_fail(EXIT_MISMATCH,
+				    "expected ussd_service_op %s, got %s (0x%02x)",
+				    op_str(op), op_str(smsc.run.screen.op),
+				    smsc.run.screen.op & 0xFF);
+				return;
+			}
+			break;
+		case SMSC_CMD_SLEEP:
+			run_wait(RUN_SLEEP, cmd->ms);
+			return;
+		case SMSC_CMD_QUIT:
+			if (!smsc.quiet)
+				printf("== %s:%d: quit\n", smsc.files[smsc.run.si],
+				    cmd->line);
+			fflush(stdout);
+			smsc.run.state = RUN_DONE;
+			smsc.exit_status = EXIT_PASS;
+			event_base_loopbreak(smsc.base);
+			return;
+		case SMSC_CMD_PRINT:
+			printf("%s\n", cmd->args[0]);
+			fflush(stdout);
+			break;
+		}
+		smsc.run.ci++;
+	}
+}
+
+static void
+run_message(struct smsc_msg *m)
+{
+	if (smsc.run.nqueue == SMSC_QUEUE_MAX) {
+		log_warnx("too many messages not expected: dropping the oldest");
+		msg_clear(&smsc.run.queue[0]);
+		memmove(&smsc.run.queue[0], &smsc.run.queue[1],
+		    (SMSC_QUEUE_MAX - 1) * sizeof(smsc.run.queue[0]));
+		smsc.run.nqueue--;
+	}
+	smsc.run.queue[smsc.run.nqueue++] = *m;
+	if ((smsc.run.state == RUN_WAIT_SCREEN && m->op >= 0) ||
+	    smsc.run.state == RUN_WAIT_SMS) {
+		event_del(smsc.run.ev_wait);
+		smsc.run.state = RUN_READY;
+		run_step();
+	}
+}
+
+/* --- --phone ------------------------------------------------------------- */
+
+static void
+phone_prompt(const char *prompt)
+{
+	fputs(prompt, stdout);
+	fflush(stdout);
+}
+
+static void phone_input(void);
+
+static void
+phone_dial(void)
+{
+	struct timeval tv = { SMSC_EXPECT_S, 0 };
+
+	printf("Calling %s ...\n", smsc.phone_code);
+	fflush(stdout);
+	if (send_mo(smsc.phone_msisdn, smsc.phone_service, USSD_PSSR_IND,
+	    smsc.phone_code) == -1) {
+		printf("(no network)\n");
+		smsc.phone.state = PHONE_WAIT_BIND;
+		return;
+	}
+	smsc.phone.dialled = 1;
+	smsc.phone.state = PHONE_WAIT_SCREEN;
+	event_add(smsc.phone.ev_wait, &tv);
+}
+
+static void
+phone_again(void)
+{
+	smsc.phone.state = PHONE_AGAIN;
+	phone_prompt("[Enter] dial again, [q] quit: ");
+	phone_input();
+}
+
+static void
+phone_bound(void)
+{
+	if (smsc.phone.state != PHONE_WAIT_BIND)
+		return;
+	event_del(smsc.ev_overall);
+	if (!smsc.phone.dialled)
+		phone_dial();
+	else {
+		printf("(network back)\n");
+		phone_again();
+	}
+}
+
+static void
+phone_lost(void)
+{
+	event_del(smsc.phone.ev_wait);
+	event_del(smsc.phone.ev_stdin);
+	printf("\n(network lost: waiting for the gateway to bind again)\n");
+	fflush(stdout);
+	smsc.phone.state = PHONE_WAIT_BIND;
+}
+
+static void
+phone_wait_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	if (smsc.phone.state != PHONE_WAIT_SCREEN)
+		return;
+	printf("(no answer from the network within %d s)\n", SMSC_EXPECT_S);
+	phone_again();
+}
+
+/* A whole line typed while a prompt is up. */
+static void
+phone_line(const char *line)
+{
+	if (!isatty(STDIN_FILENO)) {
+		printf("%s\n", line);
+		fflush(stdout);
+	}
+	if (smsc.phone.state == PHONE_INPUT) {
+		struct timeval tv = { SMSC_EXPECT_S, 0 };
+
+		if (send_mo(smsc.phone_msisdn, smsc.phone_service,
+		    USSD_USSR_CONF, line) == -1) {
+			printf("(cannot send that)\n");
+			phone_again();
+			return;
+		}
+		smsc.phone.state = PHONE_WAIT_SCREEN;
+		event_add(smsc.phone.ev_wait, &tv);
+	} else if (smsc.phone.state == PHONE_AGAIN) {
+		if (line[0] == 'q' || line[0] == 'Q') {
+			smsc.phone.state = PHONE_DONE;
+			finish(0);
+		} else
+			phone_dial();
+	}
+}
+
+/*
+ * Serve the prompt from what is already read, else wait for stdin. Lines
+ * typed ahead stay in the buffer for the next prompt.
+ */
+static void
+phone_input(void)
+{
+	char line[SMSC_LINE_MAX];
+	char *nl;
+	size_t n;
+
+	if (smsc.phone.state != PHONE_INPUT && smsc.phone.state != PHONE_AGAIN) {
+		event_del(smsc.phone.ev_stdin);
+		return;
+	}
+	if ((nl = memchr(smsc.phone.line, '\n', smsc.phone.len)) != NULL) {
+		n = (size_t)(nl - smsc.phone.line);
+		memcpy(line, smsc.phone.line, n);
+		line[n] = '\0';
+		if (n > 0 && line[n - 1] == '\r')
+			line[n - 1] = '\0';
+		smsc.phone.len -= n + 1;
+		memmove(smsc.phone.line, nl + 1, smsc.phone.len);
+		event_del(smsc.phone.ev_stdin);
+		phone_line(line);
+		return;
+	}
+	if (smsc.phone.eof) {
+		printf("\n");
+		smsc.phone.state = PHONE_DONE;
+		finish(0);
+		return;
+	}
+	event_add(smsc.phone.ev_stdin, NULL);
+}
+
+static void
+phone_stdin_cb(evutil_socket_t fd, short what, void *arg)
+{
+	ssize_t n;
+
+	(void)what;
+	(void)arg;
+	if (smsc.phone.len == sizeof(smsc.phone.line)) {
+		/* Over-long line: keep its start, drop the rest. */
+		smsc.phone.line[sizeof(smsc.phone.line) - 1] = '\n';
+		smsc.phone.skipping = 1;
+		phone_input();
+		return;
+	}
+	n = read(fd, smsc.phone.line + smsc.phone.len,
+	    sizeof(smsc.phone.line) - smsc.phone.len);
+	if (n < 0) {
+		if (errno == EINTR || errno == EAGAIN)
+			return;
+		n = 0;
+	}
+	if (n == 0) {
+		smsc.phone.eof = 1;
+		event_del(smsc.phone.ev_stdin);
+		if (smsc.phone.len > 0 &&
+		    memchr(smsc.phone.line, '\n', smsc.phone.len) == NULL)
+			smsc.phone.line[smsc.phone.len++ - 0] = '\n';
+		phone_input();
+		return;
+	}
+	if (smsc.phone.skipping) {
+		char *nl = memchr(smsc.phone.line + smsc.phone.len, '\n',
+		    (size_t)n);
+
+		if (nl == NULL)
+			return;
+		smsc.phone.skipping = 0;
+		n -= nl + 1 - (smsc.phone.line + smsc.phone.len);
+		memmove(smsc.phone.line + smsc.phone.len, nl + 1, (size_t)n);
+	}
+	smsc.phone.len += (size_t)n;
+	phone_input();
+}
+
+static void
+phone_message(struct smsc_msg *m)
+{
+	if (strcmp(m->to, smsc.phone_msisdn) != 0) {
+		if (!smsc.quiet)
+			show_box(m->text, m->op >= 0 ? "USSD (other)" : "SMS (other)");
+		return;
+	}
+	if (m->op < 0) {
+		show_box(m->text, "SMS");
+		return;
+	}
+	if (smsc.phone.state != PHONE_WAIT_SCREEN) {
+		show_box(m->text, "USSD (late)");
+		return;
+	}
+	event_del(smsc.phone.ev_wait);
+	show_box(m->text, "USSD");
+	if (m->op == USSD_USSR_REQ) {
+		smsc.phone.state = PHONE_INPUT;
+		phone_prompt("> ");
+		phone_input();
+	} else {
+		printf("(session ended)\n");
+		phone_again();
+	}
+}
+
+/* --- common --------------------------------------------------------------- */
+
+static void
+on_message(struct smsc_msg *m)
+{
+	char title[40];
+
+	if (smsc.mode != MODE_PHONE && !smsc.quiet) {
+		snprintf(title, sizeof(title), "%s %s", m->op >= 0 ? "USSD" : "SMS",
+		    mask(m->to));
+		show_box(m->text, title);
+		if (m->op == USSD_USSR_REQ)
+			printf("  (waits for an answer)\n");
+		else if (m->op == USSD_PSSR_RESP)
+			printf("  (end of session)\n");
+		else if (m->op >= 0)
+			printf("  (ussd_service_op 0x%02x)\n", m->op);
+		fflush(stdout);
+	}
+	switch (smsc.mode) {
+	case MODE_SCRIPT:
+		if (smsc.run.state != RUN_DONE) {
+			run_message(m);	/* the queue takes the text */
+			return;
+		}
+		break;
+	case MODE_PHONE:
+		phone_message(m);
+		break;
+	default:
+		break;
+	}
+	msg_clear(m);
+}
+
+static void
+exit_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	event_base_loopbreak(smsc.base);
+}
+
+/* Unbind every session, wait a little for the answers, leave the loop. */
+static void
+finish(int status)
+{
+	struct timeval tv = { 0, SMSC_UNBIND_WAIT_MS * 1000 };
+	static struct smpp_pdu p;
+
+	if (smsc.finishing)
+		return;
+	smsc.finishing = 1;
+	smsc.exit_status = status;
+	if (smsc.listener)
+		evconnlistener_disable(smsc.listener);
+	for (int i = 0; i < SMSC_MAX_CONNS; i++) {
+		struct smsc_conn *c = smsc.conns[i];
+
+		if (c == NULL)
+			continue;
+		if (c->bind_id == 0 || c->closing) {
+			continue;
+		}
+		memset(&p, 0, sizeof(p));
+		p.command_id = SMPP_UNBIND;
+		conn_request(c, &p);
+	}
+	if (nconns() == 0)
+		event_base_loopbreak(smsc.base);
+	else
+		event_add(smsc.ev_exit, &tv);
+}
+
+static void
+signal_cb(evutil_socket_t sig, short what, void *arg)
+{
+	(void)what;
+	(void)arg;
+	log_info("signal %d: exiting", (int)sig);
+	finish(smsc.mode == MODE_SCRIPT ? EXIT_ERROR : 0);
+}
+
+static void
+overall_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	if (smsc.mode == MODE_SCRIPT && smsc.run.state != RUN_DONE) {
+		if (smsc.run.state == RUN_WAIT_BIND && smsc.run.si == 0 &&
+		    smsc.run.ci == 0)
+			fprintf(stderr, "timeout: no bind within %d s\n",
+			    smsc.timeout_s);
+		else
+			run_fail(EXIT_ERROR, "timeout: the run took over %d s",
+			    smsc.timeout_s);
+		smsc.run.state = RUN_DONE;
+	} else if (smsc.mode == MODE_PHONE)
+		fprintf(stderr, "timeout: no bind within %d s\n", smsc.timeout_s);
+	finish(EXIT_ERROR);
+}
+
+/* --- start-up ------------------------------------------------------------- */
+
+static void
+usage(void)
+{
+	printf(
+"usage: tnsgw-smsc -l ADDR:PORT [-u SYSTEM_ID -w PASSWORD] [-t TIMEOUT_S] [-q] MODE\n"
+"\n"
+"An SMPP 3.4 SMSC simulator that the tnsgw daemon binds to.\n"
+"\n"
+"modes:\n"
+"  --script FILE [--script FILE ...]\n"
+"        play each scenario in order over the first bound receiver or\n"
+"        transceiver session (format: tests/integration/scenarios/README.md).\n"
+"        Exit 0 when all pass, 1 on the first mismatch (file:line, what was\n"
+"        expected, what came), 2 on usage/IO errors or a timeout.\n"
+"  --phone MSISDN [--code '*1515#']\n"
+"        interactive phone: dials the code once the daemon has bound, shows\n"
+"        each screen, reads the answer from stdin (\"> \"); when the session\n"
+"        ends, an empty line dials again and 'q' quits. EOF quits.\n"
+"  --serve\n"
+"        only accept binds and answer, until SIGTERM/SIGINT.\n"
+"\n"
+"options:\n"
+"  -l, --listen ADDR:PORT  address to listen on (e.g. 127.0.0.1:2775)\n"
+"  -u, --system-id ID      refuse binds with another system_id (ESME_RINVSYSID)\n"
+"  -w, --password PW       refuse binds with another password (ESME_RINVPASWD)\n"
+"  -t, --timeout S         --script: whole run; --phone: wait for the bind [30]\n"
+"                          (each expect waits at most %d s)\n"
+"  -q, --quiet             no PDU log and no screen log (the phone still shows\n"
+"                          its screens)\n"
+"  -h, --help              this text\n",
+	    SMSC_EXPECT_S);
+}
+
+static int
+load_script(const char *path)
+{
+	struct smsc_script *s;
+	char err[256], *text;
+	struct stat st;
+	ssize_t n;
+	size_t len = 0;
+	int fd;
+
+	if (smsc.nscripts == SMSC_MAX_SCRIPTS) {
+		fprintf(stderr, "more than %d scripts\n", SMSC_MAX_SCRIPTS);
+		return -1;
+	}
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		fprintf(stderr, "%s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
+	    st.st_size > SMSC_SCRIPT_FILE_MAX) {
+		fprintf(stderr, "%s: not a regular file under 1 MB\n", path);
+		close(fd);
+		return -1;
+	}
+	if ((text = malloc((size_t)st.st_size + 1)) == NULL)
+		fatal("malloc");
+	while (len < (size_t)st.st_size &&
+	    (n = read(fd, text + len, (size_t)st.st_size - len)) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			fprintf(stderr, "%s: %s\n", path, strerror(errno));
+			free(text);
+			close(fd);
+			return -1;
+		}
+		len += (size_t)n;
+	}
+	close(fd);
+	s = smsc_script_parse(text, len, err, sizeof(err));
+	free(text);
+	if (s == NULL) {
+		fprintf(stderr, "%s:%s\n", path, err);
+		return -1;
+	}
+	smsc.files[smsc.nscripts] = path;
+	smsc.scripts[smsc.nscripts++] = s;
+	return 0;
+}
+
+static int
+parse_args(int argc, char **argv)
+{
+	enum { O_SCRIPT = 256, O_PHONE, O_CODE, O_SERVE };
+	static const struct option opts[] = {
+		{ "listen",	required_argument, NULL, 'l' },
+		{ "system-id",	required_argument, NULL, 'u' },
+		{ "password",	required_argument, NULL, 'w' },
+		{ "timeout",	required_argument, NULL, 't' },
+		{ "quiet",	no_argument,       NULL, 'q' },
+		{ "help",	no_argument,       NULL, 'h' },
+		{ "script",	required_argument, NULL, O_SCRIPT },
+		{ "phone",	required_argument, NULL, O_PHONE },
+		{ "code",	required_argument, NULL, O_CODE },
+		{ "serve",	no_argument,       NULL, O_SERVE },
+		{ NULL, 0, NULL, 0 },
+	};
+	enum smsc_mode m;
+	char *end;
+	long v;
+	int ch;
+
+	smsc.timeout_s = 30;
+	smsc.phone_code = "*1515#";
+	while ((ch = getopt_long(argc, argv, "l:u:w:t:qh", opts, NULL)) != -1) {
+		m = MODE_NONE;
+		switch (ch) {
+		case 'l':
+			smsc.listen = optarg;
+			break;
+		case 'u':
+			smsc.system_id = optarg;
+			break;
+		case 'w':
+			smsc.password = optarg;
+			break;
+		case 't':
+			errno = 0;
+			v = strtol(optarg, &end, 10);
+			if (errno || *end || end == optarg || v < 1 || v > 86400) {
+				fprintf(stderr, "-t: 1..86400 seconds\n");
+				return -1;
+			}
+			smsc.timeout_s = (int)v;
+			break;
+		case 'q':
+			smsc.quiet = 1;
+			break;
+		case 'h':
+			usage();
+			exit(0);
+		case O_SCRIPT:
+			m = MODE_SCRIPT;
+			if (load_script(optarg) == -1)
+				return -1;
+			break;
+		case O_PHONE:
+			m = MODE_PHONE;
+			v = (long)strlen(optarg);
+			if (v == 0 || v > SMSC_SCRIPT_ADDR_MAX ||
+			    strspn(optarg, "0123456789") != (size_t)v) {
+				fprintf(stderr, "--phone: MSISDN of 1..%d digits\n",
+				    SMSC_SCRIPT_ADDR_MAX);
+				return -1;
+			}
+			snprintf(smsc.phone_msisdn, sizeof(smsc.phone_msisdn),
+			    "%s", optarg);
+			break;
+		case O_CODE:
+			smsc.phone_code = optarg;
+			break;
+		case O_SERVE:
+			m = MODE_SERVE;
+			break;
+		default:
+			return -1;
+		}
+		if (m != MODE_NONE) {
+			if (smsc.mode != MODE_NONE && smsc.mode != m) {
+				fprintf(stderr, "one mode only\n");
+				return -1;
+			}
+			smsc.mode = m;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "unexpected argument: %s\n", argv[optind]);
+		return -1;
+	}
+	if (smsc.mode == MODE_NONE || smsc.listen == NULL) {
+		fprintf(stderr, "need -l ADDR:PORT and a mode\n");
+		return -1;
+	}
+	if (smsc.mode == MODE_PHONE && (strlen(smsc.phone_code) > 160 ||
+	    smsc_script_service(smsc.phone_code, smsc.phone_service,
+	    sizeof(smsc.phone_service)) == -1)) {
+		fprintf(stderr, "--code: not a dial string: %s\n", smsc.phone_code);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+listen_on(const char *addr)
+{
+	struct sockaddr_storage ss;
+	int sslen = sizeof(ss);
+	char name[64];
+	evutil_socket_t fd;
+
+	memset(&ss, 0, sizeof(ss));
+	if (evutil_parse_sockaddr_port(addr, (struct sockaddr *)&ss, &sslen) == -1) {
+		fprintf(stderr, "-l: not an address:port: %s\n", addr);
+		return -1;
+	}
+	smsc.listener = evconnlistener_new_bind(smsc.base, accept_cb, NULL,
+	    LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC,
+	    16, (struct sockaddr *)&ss, sslen);
+	if (smsc.listener == NULL) {
+		fprintf(stderr, "listen on %s: %s\n", addr, strerror(errno));
+		return -1;
+	}
+	fd = evconnlistener_get_fd(smsc.listener);
+	sslen = sizeof(ss);
+	if (getsockname(fd, (struct sockaddr *)&ss, (socklen_t *)&sslen) == 0) {
+		const void *a;
+		int port;
+
+		if (ss.ss_family == AF_INET6) {
+			a = &((struct sockaddr_in6 *)&ss)->sin6_addr;
+			port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+		} else {
+			a = &((struct sockaddr_in *)&ss)->sin_addr;
+			port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+		}
+		if (evutil_inet_ntop(ss.ss_family, a, name, sizeof(name)))
+			log_info("listening on %s port %d", name, port);
+	}
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct event_config *cfg;
+	struct timeval tv;
+
+	log_init(LOG_LVL_INFO);
+	if (parse_args(argc, argv) == -1) {
+		fprintf(stderr, "usage: tnsgw-smsc -l ADDR:PORT [-u ID -w PW] "
+		    "[-t S] [-q] --script FILE... | --phone MSISDN | --serve "
+		    "(see --help)\n");
+		return EXIT_ERROR;
+	}
+	if (smsc.quiet)
+		log_init(LOG_LVL_WARNING);
+	signal(SIGPIPE, SIG_IGN);
+
+	/* epoll refuses regular files, and the phone may read one as stdin. */
+	if ((cfg = event_config_new()) == NULL)
+		fatalx("event_config_new");
+	if (smsc.mode == MODE_PHONE)
+		event_config_avoid_method(cfg, "epoll");
+	smsc.base = event_base_new_with_config(cfg);
+	event_config_free(cfg);
+	if (smsc.base == NULL)
+		fatalx("event_base_new");
+
+	if (listen_on(smsc.listen) == -1)
+		return EXIT_ERROR;
+	smsc.ev_sigint = evsignal_new(smsc.base, SIGINT, signal_cb, NULL);
+	smsc.ev_sigterm = evsignal_new(smsc.base, SIGTERM, signal_cb, NULL);
+	smsc.ev_exit = evtimer_new(smsc.base, exit_cb, NULL);
+	smsc.ev_overall = evtimer_new(smsc.base, overall_cb, NULL);
+	smsc.run.ev_wait = evtimer_new(smsc.base, run_wait_cb, NULL);
+	smsc.phone.ev_wait = evtimer_new(smsc.base, phone_wait_cb, NULL);
+	smsc.phone.ev_stdin = event_new(smsc.base, STDIN_FILENO,
+	    EV_READ | EV_PERSIST, phone_stdin_cb, NULL);
+	if (!smsc.ev_sigint || !smsc.ev_sigterm || !smsc.ev_exit ||
+	    !smsc.ev_overall || !smsc.run.ev_wait || !smsc.phone.ev_wait ||
+	    !smsc.phone.ev_stdin)
+		fatalx("event_new");
+	evsignal_add(smsc.ev_sigint, NULL);
+	evsignal_add(smsc.ev_sigterm, NULL);
+	msg_clear(&smsc.run.screen);
+	msg_clear(&smsc.run.sms);
+
+	if (smsc.mode != MODE_SERVE) {
+		tv.tv_sec = smsc.timeout_s;
+		tv.tv_usec = 0;
+		event_add(smsc.ev_overall, &tv);
+	}
+	if (smsc.mode == MODE_PHONE)
+		printf("Phone %s: waiting for the gateway to bind on %s\n",
+		    smsc.phone_msisdn, smsc.listen);
+	fflush(stdout);
+
+	event_base_dispatch(smsc.base);
+
+	for (int i = 0; i < SMSC_MAX_CONNS; i++)
+		if (smsc.conns[i]) {
+			event_free(smsc.conns[i]->ev_timer);
+			bufferevent_free(smsc.conns[i]->bev);
+			free(smsc.conns[i]);
+		}
+	for (int i = 0; i < smsc.run.nqueue; i++)
+		msg_clear(&smsc.run.queue[i]);
+	for (int i = 0; i < SMSC_CONCAT_SLOTS; i++)
+		concat_free(&smsc.concat[i]);
+	msg_clear(&smsc.run.screen);
+	msg_clear(&smsc.run.sms);
+	for (int i = 0; i < smsc.nscripts; i++)
+		smsc_script_free(smsc.scripts[i]);
+	evconnlistener_free(smsc.listener);
+	event_free(smsc.ev_sigint);
+	event_free(smsc.ev_sigterm);
+	event_free(smsc.ev_exit);
+	event_free(smsc.ev_overall);
+	event_free(smsc.run.ev_wait);
+	event_free(smsc.phone.ev_wait);
+	event_free(smsc.phone.ev_stdin);
+	event_base_free(smsc.base);
+	fflush(stdout);
+	return smsc.exit_status;
+}
