@@ -1,0 +1,1154 @@
+/*
+ * store: the daemon's Redis adapter. One pipelined hiredis (0.14) async
+ * connection on the libevent loop; lookups are Lua scripts called by
+ * EVALSHA; every request has an evtimer deadline; the connection comes
+ * back by itself with backoff. Key names and record bytes: registry.h.
+ */
+#include <sys/queue.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <event2/event.h>
+#include <hiredis/hiredis.h>
+#include <hiredis/async.h>
+#include <hiredis/adapters/libevent.h>
+
+#include "log.h"
+#include "registry.h"
+#include "store.h"
+
+#define STORE_MAXARGS        18
+#define STORE_MAX_PENDING    20000	/* requests in flight, then fail fast */
+#define STORE_MAX_TIMEOUTS   5		/* in a row, then reconnect */
+#define STORE_BACKOFF_MIN_MS 100
+#define STORE_BACKOFF_MAX_MS 5000
+#define STORE_FAIL_TTL_S     86400
+#define STORE_AUDIT_MAXLEN   "1000000"
+
+/*
+ * The scripts. Key names are built here the way registry.h writes them
+ * (P"reg:<gen>:<bucket>", P"rsn:<gen>", P"cat:<gen>:..."): the bucket key
+ * depends on the generation, read in the same atomic step.
+ */
+enum store_script {
+	STORE_SC_LOOKUP = 0,
+	STORE_SC_INCR_TTL,
+	STORE_SC_CATS,
+	STORE_SC_DOCS,
+	STORE_NSCRIPTS,
+};
+
+static const char *const store_scripts[STORE_NSCRIPTS] = {
+	/* KEYS: rl:m, rl:f, reg:gen, rsn:gen. ARGV: max requests/hour,
+	 * max failures/day (0 = no limit), hash32, field, lang, prefix. */
+	[STORE_SC_LOOKUP] =
+	"local n = redis.call('INCR', KEYS[1])\n"
+	"if n == 1 then redis.call('EXPIRE', KEYS[1], " "3600" ") end\n"
+	"local maxr, maxf = tonumber(ARGV[1]), tonumber(ARGV[2])\n"
+	"if maxr > 0 and n > maxr then return {'LOCKED'} end\n"
+	"local f = tonumber(redis.call('GET', KEYS[2]) or '0') or 0\n"
+	"if maxf > 0 and f >= maxf then return {'LOCKED'} end\n"
+	"local g = redis.call('GET', KEYS[3])\n"
+	"if not g then return {'NOGEN'} end\n"
+	"local gen, nb = string.match(g, '^(%d+):(%d+)$')\n"
+	"if not gen then return {'NOGEN'} end\n"
+	"local b = tonumber(ARGV[3]) % tonumber(nb)\n"
+	"local v = redis.call('HGET', ARGV[6] .. 'reg:' .. gen .. ':' ..\n"
+	"    string.format('%d', b), ARGV[4])\n"
+	"if not v then return {'NONE'} end\n"
+	"local fl = string.byte(v, 1) or 0\n"
+	"local txt = ''\n"
+	"if math.floor(fl / 16) % 2 == 1 then\n"
+	"  local pos = 5 + (math.floor(fl / 8) % 2) * 3\n"
+	"  local rl = string.byte(v, pos) or 0\n"
+	"  local code = string.sub(v, pos + 1, pos + rl)\n"
+	"  local rg = redis.call('GET', KEYS[4])\n"
+	"  if rg then\n"
+	"    local rk = ARGV[6] .. 'rsn:' .. rg\n"
+	"    txt = redis.call('HGET', rk, code .. ':' .. ARGV[5]) or\n"
+	"        redis.call('HGET', rk, code .. ':fr') or ''\n"
+	"  end\n"
+	"end\n"
+	"return {'FOUND', v, txt}\n",
+
+	/* KEYS: counter. ARGV: ttl. The TTL is set with the first count,
+	 * atomically, so a counter never lives for ever. */
+	[STORE_SC_INCR_TTL] =
+	"local n = redis.call('INCR', KEYS[1])\n"
+	"if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end\n"
+	"return n\n",
+
+	/* KEYS: cat:gen. ARGV: prefix, lang, max. */
+	[STORE_SC_CATS] =
+	"local g = redis.call('GET', KEYS[1])\n"
+	"if not g then return {'NOGEN'} end\n"
+	"local base = ARGV[1] .. 'cat:' .. g .. ':'\n"
+	"local codes = redis.call('LRANGE', base .. 'list', 0,\n"
+	"    tonumber(ARGV[3]) - 1)\n"
+	"local out = {'OK'}\n"
+	"for _, c in ipairs(codes) do\n"
+	"  local l = redis.call('HMGET', base .. c, 'label_' .. ARGV[2],\n"
+	"      'label_fr')\n"
+	"  out[#out + 1] = c\n"
+	"  out[#out + 1] = l[1] or l[2] or c\n"
+	"end\n"
+	"return out\n",
+
+	/* KEYS: cat:gen. ARGV: prefix, code, lang. */
+	[STORE_SC_DOCS] =
+	"local g = redis.call('GET', KEYS[1])\n"
+	"if not g then return {'NOGEN'} end\n"
+	"local h = redis.call('HMGET', ARGV[1] .. 'cat:' .. g .. ':' ..\n"
+	"    ARGV[2], 'label_' .. ARGV[3], 'label_fr', 'docs_' .. ARGV[3],\n"
+	"    'docs_fr')\n"
+	"if not h[2] then return {'NONE'} end\n"
+	"return {'FOUND', h[1] or h[2], h[3] or h[4] or ''}\n",
+};
+
+enum store_kind {
+	STORE_K_NONE = 0,	/* fire and forget: errors logged */
+	STORE_K_SYS,		/* connection set-up (SELECT, SCRIPT LOAD) */
+	STORE_K_GET,
+	STORE_K_DONE,
+	STORE_K_LOOKUP,
+	STORE_K_CATS,
+	STORE_K_DOCS,
+};
+
+/*
+ * One request. It lives until both its callback has fired (or it has
+ * none) and hiredis has handed it back (reply, or NULL when the context
+ * goes away). Linked in st->reqs while attached to the store; store_free
+ * detaches ("orphans") the ones hiredis still holds.
+ */
+struct store_req {
+	TAILQ_ENTRY(store_req) entry;
+	struct store     *st;		/* NULL: orphan */
+	enum store_kind   kind;
+	int               sys;		/* STORE_K_SYS: -1 SELECT, else script */
+	int               script;	/* -1: plain command */
+	int               retried;	/* NOSCRIPT retry done */
+	int               fired;
+	int               in_redis;
+	int               failq;	/* waits for the fail event */
+	union {
+		store_get_cb        *get;
+		store_done_cb       *done;
+		store_lookup_cb     *lookup;
+		store_categories_cb *cats;
+		store_docs_cb       *docs;
+	} cb;
+	void             *arg;
+	struct event     *deadline;
+	int               argc;
+	const char       *argv[STORE_MAXARGS];
+	size_t            argvlen[STORE_MAXARGS];
+	char              data[];	/* copies of the arguments */
+};
+
+TAILQ_HEAD(store_reqs, store_req);
+
+struct store {
+	struct event_base  *base;
+	struct store_cb     cb;
+	void               *arg;
+	char                where[PATH_MAX + 16];
+	char                host[256];
+	int                 port;
+	char                socket[PATH_MAX];
+	int                 db;
+	char                prefix[32];
+	int                 timeout_ms;
+	int                 max_req_hour;
+	int                 max_fail_day;
+
+	redisAsyncContext  *ac;
+	int                 up;		/* connected and scripts loaded */
+	int                 reported;	/* -1 unknown, 0 down, 1 up */
+	int                 sys_left;	/* set-up replies still expected */
+	int                 backoff_ms;
+	int                 timeouts;	/* in a row */
+	char                sha[STORE_NSCRIPTS][41];
+	char                drop_reason[128];
+
+	struct event       *ev_reconnect;
+	struct event       *ev_connect_to;
+	struct event       *ev_fail;
+	struct event       *ev_drop;
+	struct store_reqs   reqs;
+	int                 nreqs;
+
+	int                 depth;	/* our frames on the stack */
+	int                 in_hiredis;	/* of which inside a hiredis callback */
+	int                 dead;	/* store_free ran, free when depth 0 */
+};
+
+static void store_connect(struct store *);
+
+/* --- small helpers -------------------------------------------------- */
+
+static void
+store_hold(struct store *st)
+{
+	st->depth++;
+}
+
+/* Returns 1 when the store is gone (or going): the caller returns at once. */
+static int
+store_release(struct store *st)
+{
+	if (--st->depth == 0 && st->dead) {
+		free(st);
+		return 1;
+	}
+	return st->dead;
+}
+
+static void
+store_timer(struct event *ev, int ms)
+{
+	struct timeval tv;
+
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	evtimer_add(ev, &tv);
+}
+
+static void
+store_req_free(struct store_req *req)
+{
+	if (req->deadline)
+		event_free(req->deadline);
+	free(req);
+}
+
+static void
+store_req_unlink(struct store *st, struct store_req *req)
+{
+	TAILQ_REMOVE(&st->reqs, req, entry);
+	st->nreqs--;
+}
+
+/* A request with argc arguments copied in. NULL on allocation failure. */
+static struct store_req *
+store_req_new(enum store_kind kind, int script, int argc,
+    const char *const *argv, const size_t *argvlen)
+{
+	struct store_req *req;
+	size_t total = 0, off = 0;
+	int i;
+
+	for (i = 0; i < argc; i++)
+		total += argvlen[i] + 1;
+	if (argc > STORE_MAXARGS ||
+	    (req = calloc(1, sizeof(*req) + total)) == NULL) {
+		log_warnx("[redis] cannot allocate a request");
+		return NULL;
+	}
+	req->kind = kind;
+	req->script = script;
+	req->argc = argc;
+	for (i = 0; i < argc; i++) {
+		if (argv[i] != NULL)
+			memcpy(req->data + off, argv[i], argvlen[i]);
+		req->data[off + argvlen[i]] = '\0';
+		req->argv[i] = req->data + off;
+		req->argvlen[i] = argvlen[i];
+		off += argvlen[i] + 1;
+	}
+	return req;
+}
+
+/* --- firing callbacks ----------------------------------------------- */
+
+static int
+store_reply_str(const redisReply *r, size_t i, const char *s)
+{
+	return r != NULL && r->type == REDIS_REPLY_ARRAY && r->elements > i &&
+	    r->element[i]->type == REDIS_REPLY_STRING &&
+	    strcmp(r->element[i]->str, s) == 0;
+}
+
+static const redisReply *
+store_reply_el(const redisReply *r, size_t i)
+{
+	if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements <= i ||
+	    r->element[i]->type != REDIS_REPLY_STRING)
+		return NULL;
+	return r->element[i];
+}
+
+static void
+store_copy(char *dst, size_t dstsz, const redisReply *s)
+{
+	size_t n = s->len < dstsz - 1 ? s->len : dstsz - 1;
+
+	memcpy(dst, s->str, n);
+	dst[n] = '\0';
+}
+
+static void
+store_fill_lookup(struct dialog_lookup *res, const redisReply *r)
+{
+	const redisReply *v, *t;
+	struct registry_rec rec;
+
+	res->status = DIALOG_FETCH_ERROR;
+	if (store_reply_str(r, 0, "LOCKED")) {
+		res->status = DIALOG_FETCH_LOCKED;
+		return;
+	}
+	if (store_reply_str(r, 0, "NONE")) {
+		res->status = DIALOG_FETCH_OK;
+		res->reg = DIALOG_REG_NOT_FOUND;
+		return;
+	}
+	if (store_reply_str(r, 0, "NOGEN")) {
+		log_warnx("[redis] no registry loaded (run tnsgw-load)");
+		return;
+	}
+	if (!store_reply_str(r, 0, "FOUND") ||
+	    (v = store_reply_el(r, 1)) == NULL ||
+	    (t = store_reply_el(r, 2)) == NULL ||
+	    registry_unpack((const unsigned char *)v->str, v->len, &rec) != 0) {
+		log_warnx("[redis] malformed lookup reply");
+		return;
+	}
+	res->status = DIALOG_FETCH_OK;
+	res->reg = rec.status == REGISTRY_ST_REGISTERED ?
+	    DIALOG_REG_REGISTERED : DIALOG_REG_INELIGIBLE;
+	res->birth = rec.birth;
+	res->expiry = rec.expiry;
+	snprintf(res->matricule, sizeof(res->matricule), "%s", rec.matricule);
+	res->has_account = rec.has_account;
+	snprintf(res->phone, sizeof(res->phone), "%s", rec.phone);
+	snprintf(res->reason_code, sizeof(res->reason_code), "%s", rec.reason);
+	store_copy(res->reason_text, sizeof(res->reason_text), t);
+}
+
+static void
+store_fill_cats(struct dialog_categories *res, const redisReply *r)
+{
+	const redisReply *c, *l;
+	size_t i;
+
+	res->status = DIALOG_FETCH_ERROR;
+	if (store_reply_str(r, 0, "NOGEN")) {
+		log_warnx("[redis] no categories loaded (run tnsgw-load)");
+		return;
+	}
+	if (!store_reply_str(r, 0, "OK") || r->elements % 2 != 1) {
+		log_warnx("[redis] malformed categories reply");
+		return;
+	}
+	for (i = 1; i + 1 < r->elements && res->n < DIALOG_MAX_CATEGORIES;
+	    i += 2) {
+		if ((c = store_reply_el(r, i)) == NULL ||
+		    (l = store_reply_el(r, i + 1)) == NULL) {
+			log_warnx("[redis] malformed categories reply");
+			res->n = 0;
+			return;
+		}
+		store_copy(res->item[res->n].code,
+		    sizeof(res->item[res->n].code), c);
+		store_copy(res->item[res->n].label,
+		    sizeof(res->item[res->n].label), l);
+		res->n++;
+	}
+	res->status = DIALOG_FETCH_OK;
+}
+
+static void
+store_fill_docs(struct dialog_docs *res, const redisReply *r)
+{
+	const redisReply *l, *d;
+
+	res->status = DIALOG_FETCH_ERROR;
+	if (store_reply_str(r, 0, "NONE")) {
+		res->status = DIALOG_FETCH_OK;
+		return;
+	}
+	if (store_reply_str(r, 0, "NOGEN")) {
+		log_warnx("[redis] no categories loaded (run tnsgw-load)");
+		return;
+	}
+	if (!store_reply_str(r, 0, "FOUND") ||
+	    (l = store_reply_el(r, 1)) == NULL ||
+	    (d = store_reply_el(r, 2)) == NULL) {
+		log_warnx("[redis] malformed documents reply");
+		return;
+	}
+	res->status = DIALOG_FETCH_OK;
+	res->found = 1;
+	store_copy(res->label, sizeof(res->label), l);
+	store_copy(res->documents, sizeof(res->documents), d);
+}
+
+/*
+ * Call the request's callback once with what reply says (NULL: failure).
+ * The request must already be unlinked when it is to be freed after this,
+ * and is not touched once the callback runs. Returns 1 when the store went
+ * away inside the callback.
+ */
+static int
+store_fire(struct store *st, struct store_req *req, const redisReply *r)
+{
+	void *arg = req->arg;
+	int ok, status;
+
+	req->fired = 1;
+	if (req->deadline) {
+		event_free(req->deadline);
+		req->deadline = NULL;
+	}
+	if (r != NULL && r->type == REDIS_REPLY_ERROR)
+		log_warnx("[redis] error reply: %.*s", (int)(r->len < 120 ?
+		    r->len : 120), r->str);
+	store_hold(st);
+	switch (req->kind) {
+	case STORE_K_NONE:
+	case STORE_K_SYS:
+		break;
+	case STORE_K_GET: {
+		store_get_cb *cb = req->cb.get;
+
+		if (r != NULL && r->type == REDIS_REPLY_STRING)
+			cb(arg, 0, r->str, r->len);
+		else
+			cb(arg, r != NULL && r->type == REDIS_REPLY_NIL ? 0 : -1,
+			    NULL, 0);
+		break;
+	}
+	case STORE_K_DONE: {
+		store_done_cb *cb = req->cb.done;
+
+		ok = r != NULL && (r->type == REDIS_REPLY_STATUS ||
+		    r->type == REDIS_REPLY_INTEGER);
+		status = ok ? 0 : -1;
+		if (cb != NULL)
+			cb(arg, status);
+		break;
+	}
+	case STORE_K_LOOKUP: {
+		store_lookup_cb *cb = req->cb.lookup;
+		struct dialog_lookup res;
+
+		memset(&res, 0, sizeof(res));
+		res.status = DIALOG_FETCH_ERROR;
+		if (r != NULL)
+			store_fill_lookup(&res, r);
+		cb(arg, &res);
+		break;
+	}
+	case STORE_K_CATS: {
+		store_categories_cb *cb = req->cb.cats;
+		struct dialog_categories res;
+
+		memset(&res, 0, sizeof(res));
+		res.status = DIALOG_FETCH_ERROR;
+		if (r != NULL)
+			store_fill_cats(&res, r);
+		cb(arg, &res);
+		break;
+	}
+	case STORE_K_DOCS: {
+		store_docs_cb *cb = req->cb.docs;
+		struct dialog_docs res;
+
+		memset(&res, 0, sizeof(res));
+		res.status = DIALOG_FETCH_ERROR;
+		if (r != NULL)
+			store_fill_docs(&res, r);
+		cb(arg, &res);
+		break;
+	}
+	}
+	return store_release(st);
+}
+
+static int
+store_has_cb(const struct store_req *req)
+{
+	switch (req->kind) {
+	case STORE_K_NONE:
+	case STORE_K_SYS:
+		return 0;
+	case STORE_K_DONE:
+		return req->cb.done != NULL;
+	default:
+		return 1;
+	}
+}
+
+/* --- sending -------------------------------------------------------- */
+
+static void store_on_reply(redisAsyncContext *, void *, void *);
+
+/* Hand the request to hiredis (EVALSHA, or EVAL when the SHA is not known
+ * yet or after NOSCRIPT). 0, or -1 when it cannot be sent now. */
+static int
+store_send(struct store *st, struct store_req *req)
+{
+	if (st->ac == NULL)
+		return -1;
+	if (req->script >= 0) {
+		if (!req->retried && st->sha[req->script][0] != '\0') {
+			req->argv[0] = "EVALSHA";
+			req->argv[1] = st->sha[req->script];
+		} else {
+			req->argv[0] = "EVAL";
+			req->argv[1] = store_scripts[req->script];
+		}
+		req->argvlen[0] = strlen(req->argv[0]);
+		req->argvlen[1] = strlen(req->argv[1]);
+	}
+	if (redisAsyncCommandArgv(st->ac, store_on_reply, req, req->argc,
+	    req->argv, req->argvlen) != REDIS_OK)
+		return -1;
+	req->in_redis = 1;
+	return 0;
+}
+
+static void
+store_on_deadline(evutil_socket_t fd, short what, void *arg)
+{
+	struct store_req *req = arg;
+	struct store *st = req->st;
+	int free_it = !req->in_redis;
+
+	(void)fd;
+	(void)what;
+	st->timeouts++;
+	log_warnx("[redis] request timed out after %d ms", st->timeout_ms);
+	if (free_it)
+		store_req_unlink(st, req);
+	store_hold(st);
+	store_fire(st, req, NULL);
+	if (free_it)
+		store_req_free(req);
+	if (store_release(st))
+		return;
+	if (st->timeouts >= STORE_MAX_TIMEOUTS && st->ac != NULL &&
+	    st->drop_reason[0] == '\0') {
+		snprintf(st->drop_reason, sizeof(st->drop_reason),
+		    "%d requests timed out in a row", st->timeouts);
+		store_timer(st->ev_drop, 0);
+	}
+}
+
+/*
+ * Queue a built request: send it now, or fail it from a zero-timeout event
+ * so that its callback never runs inside the caller's call.
+ */
+static void
+store_submit(struct store *st, struct store_req *req)
+{
+	if (req == NULL)
+		return;
+	req->st = st;
+	TAILQ_INSERT_TAIL(&st->reqs, req, entry);
+	st->nreqs++;
+	if (store_has_cb(req)) {
+		req->deadline = evtimer_new(st->base, store_on_deadline, req);
+		if (req->deadline != NULL)
+			store_timer(req->deadline, st->timeout_ms);
+	} else
+		req->fired = 1;
+	if (!st->dead && st->nreqs <= STORE_MAX_PENDING &&
+	    store_send(st, req) == 0)
+		return;
+	if (st->nreqs > STORE_MAX_PENDING)
+		log_warnx("[redis] %d requests pending, failing new ones",
+		    st->nreqs);
+	if (req->fired) {
+		store_req_unlink(st, req);
+		store_req_free(req);
+		return;
+	}
+	req->failq = 1;
+	if (st->ev_fail != NULL)
+		store_timer(st->ev_fail, 0);
+}
+
+static void
+store_on_fail(evutil_socket_t fd, short what, void *arg)
+{
+	struct store *st = arg;
+	struct store_reqs now;
+	struct store_req *req, *next;
+
+	(void)fd;
+	(void)what;
+	/* Only those queued so far: a callback that asks again fails on
+	 * the next round, not in this loop. */
+	TAILQ_INIT(&now);
+	for (req = TAILQ_FIRST(&st->reqs); req != NULL; req = next) {
+		next = TAILQ_NEXT(req, entry);
+		if (req->failq) {
+			store_req_unlink(st, req);
+			TAILQ_INSERT_TAIL(&now, req, entry);
+		}
+	}
+	store_hold(st);
+	while ((req = TAILQ_FIRST(&now)) != NULL) {
+		TAILQ_REMOVE(&now, req, entry);
+		store_fire(st, req, NULL);
+		store_req_free(req);
+	}
+	store_release(st);
+}
+
+/* --- connection ----------------------------------------------------- */
+
+static void
+store_went_down(struct store *st, const char *reason)
+{
+	int report = st->reported != 0;
+
+	st->up = 0;
+	st->sys_left = 0;
+	st->reported = 0;
+	evtimer_del(st->ev_connect_to);
+	log_warnx("[redis] %s down: %s; retry in %d ms", st->where, reason,
+	    st->backoff_ms);
+	store_timer(st->ev_reconnect, st->backoff_ms);
+	st->backoff_ms = st->backoff_ms * 2 > STORE_BACKOFF_MAX_MS ?
+	    STORE_BACKOFF_MAX_MS : st->backoff_ms * 2;
+	if (report && st->cb.on_down != NULL)
+		st->cb.on_down(reason, st->arg);	/* last: may free st */
+}
+
+/* Tear the context down from the loop (never inside one of its own
+ * callbacks): pending requests fail, then reconnect later. */
+static void
+store_drop(struct store *st, const char *reason)
+{
+	redisAsyncContext *ac = st->ac;
+	char why[128];
+
+	if (ac == NULL)
+		return;
+	snprintf(why, sizeof(why), "%s", reason);
+	st->ac = NULL;
+	st->up = 0;
+	ac->onConnect = NULL;
+	ac->onDisconnect = NULL;
+	ac->data = NULL;
+	store_hold(st);
+	redisAsyncFree(ac);	/* NULL replies: the requests fail */
+	if (store_release(st))
+		return;
+	store_went_down(st, why);
+}
+
+static void
+store_on_drop(evutil_socket_t fd, short what, void *arg)
+{
+	struct store *st = arg;
+	char why[128];
+
+	(void)fd;
+	(void)what;
+	snprintf(why, sizeof(why), "%s", st->drop_reason);
+	st->drop_reason[0] = '\0';
+	store_drop(st, why);
+}
+
+static void
+store_on_connect_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	struct store *st = arg;
+
+	(void)fd;
+	(void)what;
+	if (!st->up)
+		store_drop(st, "connect/set-up timed out");
+}
+
+static void
+store_on_connect(const redisAsyncContext *ac, int status)
+{
+	struct store *st = ac->data;
+
+	if (st == NULL || st->ac != ac)
+		return;
+	if (status != REDIS_OK) {
+		/* hiredis frees the context when this returns. */
+		st->ac = NULL;
+		store_went_down(st, ac->c.errstr[0] ? ac->c.errstr :
+		    "connect failed");
+		return;
+	}
+	log_debug("[redis] %s connected", st->where);
+}
+
+static void
+store_on_disconnect(const redisAsyncContext *ac, int status)
+{
+	struct store *st = ac->data;
+
+	(void)status;
+	if (st == NULL || st->ac != ac)
+		return;
+	st->ac = NULL;
+	store_went_down(st, ac->c.errstr[0] ? ac->c.errstr :
+	    "connection closed");
+}
+
+/* Reply to a set-up command (SELECT, SCRIPT LOAD). */
+static void
+store_on_sys(struct store *st, struct store_req *req, const redisReply *r)
+{
+	if (r == NULL)
+		return;		/* the connection is going; handled there */
+	if (r->type == REDIS_REPLY_ERROR ||
+	    (req->sys >= 0 && (r->type != REDIS_REPLY_STRING || r->len != 40))) {
+		log_warnx("[redis] set-up %s failed: %.*s",
+		    req->sys < 0 ? "SELECT" : "SCRIPT LOAD",
+		    r->type == REDIS_REPLY_ERROR ? (int)r->len : 0,
+		    r->type == REDIS_REPLY_ERROR ? r->str : "");
+		if (st->drop_reason[0] == '\0') {
+			snprintf(st->drop_reason, sizeof(st->drop_reason),
+			    "set-up failed");
+			store_timer(st->ev_drop, 0);
+		}
+		return;
+	}
+	if (req->sys >= 0)
+		memcpy(st->sha[req->sys], r->str, 41);
+	if (--st->sys_left == 0) {
+		st->up = 1;
+		st->backoff_ms = STORE_BACKOFF_MIN_MS;
+		st->timeouts = 0;
+		evtimer_del(st->ev_connect_to);
+		st->reported = 1;
+		log_info("[redis] %s up (db %d)", st->where, st->db);
+		if (st->cb.on_up != NULL)
+			st->cb.on_up(st->arg);
+	}
+}
+
+static void
+store_on_reply(redisAsyncContext *ac, void *reply, void *privdata)
+{
+	struct store_req *req = privdata;
+	struct store *st = req->st;
+	const redisReply *r = reply;
+
+	(void)ac;
+	req->in_redis = 0;
+	if (st == NULL) {		/* orphan of a freed store */
+		store_req_free(req);
+		return;
+	}
+	store_hold(st);
+	st->in_hiredis++;
+	if (r != NULL)
+		st->timeouts = 0;
+	else
+		st->up = 0;		/* the context is going away */
+	if (r != NULL && r->type == REDIS_REPLY_ERROR && req->script >= 0 &&
+	    !req->retried && strncmp(r->str, "NOSCRIPT", 8) == 0) {
+		/* Script cache flushed: EVAL sends the body and caches it. */
+		req->retried = 1;
+		if (store_send(st, req) == 0)
+			goto out;
+	}
+	store_req_unlink(st, req);
+	if (req->kind == STORE_K_SYS)
+		store_on_sys(st, req, r);
+	else if (!req->fired)
+		store_fire(st, req, r);
+	else if (r != NULL && r->type == REDIS_REPLY_ERROR)
+		log_warnx("[redis] error reply: %.*s",
+		    (int)(r->len < 120 ? r->len : 120), r->str);
+	store_req_free(req);
+out:
+	st->in_hiredis--;
+	store_release(st);
+}
+
+static int
+store_sys(struct store *st, int sys, int argc, const char **argv)
+{
+	size_t len[4];
+	struct store_req *req;
+	int i;
+
+	for (i = 0; i < argc; i++)
+		len[i] = strlen(argv[i]);
+	if ((req = store_req_new(STORE_K_SYS, -1, argc, argv, len)) == NULL)
+		return -1;
+	req->sys = sys;
+	req->fired = 1;
+	req->st = st;
+	TAILQ_INSERT_TAIL(&st->reqs, req, entry);
+	st->nreqs++;
+	if (store_send(st, req) != 0) {
+		store_req_unlink(st, req);
+		store_req_free(req);
+		return -1;
+	}
+	st->sys_left++;
+	return 0;
+}
+
+static void
+store_connect(struct store *st)
+{
+	redisAsyncContext *ac;
+	char db[16];
+	const char *argv[3];
+	int i;
+
+	if (st->socket[0] != '\0')
+		ac = redisAsyncConnectUnix(st->socket);
+	else
+		ac = redisAsyncConnect(st->host, st->port);
+	if (ac == NULL || ac->err) {
+		char why[160];
+
+		snprintf(why, sizeof(why), "%s", ac ? ac->errstr :
+		    "cannot allocate a context");
+		if (ac != NULL)
+			redisAsyncFree(ac);
+		store_went_down(st, why);
+		return;
+	}
+	ac->data = st;
+	if (redisLibeventAttach(ac, st->base) != REDIS_OK) {
+		redisAsyncFree(ac);
+		store_went_down(st, "cannot attach to the event loop");
+		return;
+	}
+	redisAsyncSetConnectCallback(ac, store_on_connect);
+	redisAsyncSetDisconnectCallback(ac, store_on_disconnect);
+	st->ac = ac;
+	st->sys_left = 0;
+	/* Set-up goes first in the pipeline: whatever is sent later runs on
+	 * the right db, and EVAL covers scripts whose SHA is not back yet. */
+	if (st->db != 0) {
+		snprintf(db, sizeof(db), "%d", st->db);
+		argv[0] = "SELECT";
+		argv[1] = db;
+		if (store_sys(st, -1, 2, argv) != 0)
+			goto fail;
+	}
+	for (i = 0; i < STORE_NSCRIPTS; i++) {
+		argv[0] = "SCRIPT";
+		argv[1] = "LOAD";
+		argv[2] = store_scripts[i];
+		if (store_sys(st, i, 3, argv) != 0)
+			goto fail;
+	}
+	store_timer(st->ev_connect_to, st->timeout_ms * 5 > 2000 ?
+	    st->timeout_ms * 5 : 2000);
+	return;
+fail:
+	store_drop(st, "cannot queue the set-up commands");
+}
+
+static void
+store_on_reconnect(evutil_socket_t fd, short what, void *arg)
+{
+	struct store *st = arg;
+
+	(void)fd;
+	(void)what;
+	if (st->ac == NULL)
+		store_connect(st);
+}
+
+/* --- public --------------------------------------------------------- */
+
+static void
+store_set_config(struct store *st, const struct config *cfg)
+{
+	st->timeout_ms = cfg->redis.timeout_ms > 0 ? cfg->redis.timeout_ms : 200;
+	st->max_req_hour = cfg->security.max_requests_per_msisdn_hour;
+	st->max_fail_day = cfg->security.max_failures_per_id_day;
+}
+
+struct store *
+store_new(struct event_base *base, const struct config *cfg,
+    const struct store_cb *cb, void *arg)
+{
+	struct store *st;
+
+	if ((st = calloc(1, sizeof(*st))) == NULL) {
+		log_warn("store: calloc");
+		return NULL;
+	}
+	st->base = base;
+	if (cb != NULL)
+		st->cb = *cb;
+	st->arg = arg;
+	snprintf(st->host, sizeof(st->host), "%s", cfg->redis.host);
+	st->port = cfg->redis.port;
+	snprintf(st->socket, sizeof(st->socket), "%s", cfg->redis.socket);
+	st->db = cfg->redis.db;
+	snprintf(st->prefix, sizeof(st->prefix), "%s", cfg->redis.prefix);
+	if (st->socket[0] != '\0')
+		snprintf(st->where, sizeof(st->where), "unix:%s", st->socket);
+	else
+		snprintf(st->where, sizeof(st->where), "%s:%d", st->host,
+		    st->port);
+	store_set_config(st, cfg);
+	st->reported = -1;
+	st->backoff_ms = STORE_BACKOFF_MIN_MS;
+	TAILQ_INIT(&st->reqs);
+	st->ev_reconnect = evtimer_new(base, store_on_reconnect, st);
+	st->ev_connect_to = evtimer_new(base, store_on_connect_timeout, st);
+	st->ev_fail = evtimer_new(base, store_on_fail, st);
+	st->ev_drop = evtimer_new(base, store_on_drop, st);
+	if (st->ev_reconnect == NULL || st->ev_connect_to == NULL ||
+	    st->ev_fail == NULL || st->ev_drop == NULL) {
+		log_warnx("store: cannot create events");
+		store_free(st);
+		return NULL;
+	}
+	/* The first connect runs from the loop like every later one. */
+	store_timer(st->ev_reconnect, 0);
+	return st;
+}
+
+static void
+store_free_ctx_later(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	redisAsyncFree(arg);
+}
+
+void
+store_free(struct store *st)
+{
+	struct store_req *req;
+	redisAsyncContext *ac;
+	static const struct timeval zero = { 0, 0 };
+
+	if (st == NULL || st->dead)
+		return;
+	st->dead = 1;
+	store_hold(st);
+	/* Every callback still owed fires now, with -1; ones queued by
+	 * those callbacks too. */
+	while ((req = TAILQ_FIRST(&st->reqs)) != NULL) {
+		store_req_unlink(st, req);
+		if (req->in_redis) {
+			req->st = NULL;		/* hiredis hands it back later */
+			if (!req->fired)
+				store_fire(st, req, NULL);
+			continue;
+		}
+		if (!req->fired)
+			store_fire(st, req, NULL);
+		store_req_free(req);
+	}
+	if ((ac = st->ac) != NULL) {
+		st->ac = NULL;
+		ac->onConnect = NULL;
+		ac->onDisconnect = NULL;
+		ac->data = NULL;
+		if (st->in_hiredis > 0)
+			event_base_once(st->base, -1, EV_TIMEOUT,
+			    store_free_ctx_later, ac, &zero);
+		else
+			redisAsyncFree(ac);
+	}
+	if (st->ev_reconnect)
+		event_free(st->ev_reconnect);
+	if (st->ev_connect_to)
+		event_free(st->ev_connect_to);
+	if (st->ev_fail)
+		event_free(st->ev_fail);
+	if (st->ev_drop)
+		event_free(st->ev_drop);
+	st->ev_reconnect = st->ev_connect_to = st->ev_fail = st->ev_drop = NULL;
+	store_release(st);
+}
+
+int
+store_is_up(const struct store *st)
+{
+	return st != NULL && st->up;
+}
+
+static struct store_req *
+store_build(struct store *st, enum store_kind kind, int script, int argc,
+    const char *const *argv)
+{
+	size_t len[STORE_MAXARGS];
+	int i;
+
+	(void)st;
+	for (i = 0; i < argc && i < STORE_MAXARGS; i++)
+		len[i] = argv[i] != NULL ? strlen(argv[i]) : 0;
+	return store_req_new(kind, script, argc, argv, len);
+}
+
+/* Allocation of a few hundred bytes failing leaves nothing sane to do. */
+static struct store_req *
+store_build_or_fail(struct store *st, enum store_kind kind, int script,
+    int argc, const char *const *argv)
+{
+	struct store_req *req;
+
+	if ((req = store_build(st, kind, script, argc, argv)) == NULL)
+		fatalx("store: out of memory");
+	return req;
+}
+
+void
+store_session_get(struct store *st, const char *key, store_get_cb *cb,
+    void *arg)
+{
+	char k[REGISTRY_KEY_MAX + 64];
+	const char *argv[2] = { "GET", k };
+	struct store_req *req;
+
+	registry_key_sess(k, sizeof(k), st->prefix, key);
+	req = store_build_or_fail(st, STORE_K_GET, -1, 2, argv);
+	req->cb.get = cb;
+	req->arg = arg;
+	store_submit(st, req);
+}
+
+void
+store_session_put(struct store *st, const char *key, const char *data,
+    size_t len, int ttl_s, store_done_cb *cb, void *arg)
+{
+	char k[REGISTRY_KEY_MAX + 64], ttl[16];
+	const char *argv[5] = { "SET", k, data, "EX", ttl };
+	size_t lens[5];
+	struct store_req *req;
+
+	registry_key_sess(k, sizeof(k), st->prefix, key);
+	snprintf(ttl, sizeof(ttl), "%d", ttl_s > 0 ? ttl_s : 1);
+	lens[0] = 3;
+	lens[1] = strlen(k);
+	lens[2] = len;
+	lens[3] = 2;
+	lens[4] = strlen(ttl);
+	if ((req = store_req_new(STORE_K_DONE, -1, 5, argv, lens)) == NULL)
+		fatalx("store: out of memory");
+	req->cb.done = cb;
+	req->arg = arg;
+	store_submit(st, req);
+}
+
+void
+store_session_del(struct store *st, const char *key)
+{
+	char k[REGISTRY_KEY_MAX + 64];
+	const char *argv[2] = { "DEL", k };
+
+	registry_key_sess(k, sizeof(k), st->prefix, key);
+	store_submit(st, store_build(st, STORE_K_NONE, -1, 2, argv));
+}
+
+void
+store_lookup(struct store *st, const struct store_lookup_req *q,
+    store_lookup_cb *cb, void *arg)
+{
+	char krm[REGISTRY_KEY_MAX], krf[REGISTRY_KEY_MAX];
+	char kreg[REGISTRY_KEY_MAX], krsn[REGISTRY_KEY_MAX];
+	char maxr[16], maxf[16], hash[16], field[REGISTRY_FIELD_MAX + 1];
+	const char *argv[13];
+	struct store_req *req;
+
+	registry_key_rl_msisdn(krm, sizeof(krm), st->prefix, q->msisdn);
+	registry_key_rl_fail(krf, sizeof(krf), st->prefix, q->idtype, q->idnum);
+	registry_key_gen(kreg, sizeof(kreg), st->prefix, "reg");
+	registry_key_gen(krsn, sizeof(krsn), st->prefix, "rsn");
+	snprintf(maxr, sizeof(maxr), "%d", st->max_req_hour);
+	snprintf(maxf, sizeof(maxf), "%d", st->max_fail_day);
+	snprintf(hash, sizeof(hash), "%u",
+	    (unsigned)registry_hash(q->idtype, q->idnum));
+	if (registry_field(q->idtype, q->idnum, field, sizeof(field)) != 0)
+		field[0] = '\0';	/* matches nothing: not found */
+	argv[0] = "EVALSHA";
+	argv[1] = "";
+	argv[2] = "4";
+	argv[3] = krm;
+	argv[4] = krf;
+	argv[5] = kreg;
+	argv[6] = krsn;
+	argv[7] = maxr;
+	argv[8] = maxf;
+	argv[9] = hash;
+	argv[10] = field;
+	argv[11] = q->lang != NULL && q->lang[0] != '\0' ? q->lang : "fr";
+	argv[12] = st->prefix;
+	req = store_build_or_fail(st, STORE_K_LOOKUP, STORE_SC_LOOKUP, 13, argv);
+	req->cb.lookup = cb;
+	req->arg = arg;
+	store_submit(st, req);
+}
+
+void
+store_record_failure(struct store *st, enum parse_idtype idtype,
+    const char *idnum)
+{
+	char k[REGISTRY_KEY_MAX], ttl[16];
+	const char *argv[5] = { "EVALSHA", "", "1", k, ttl };
+
+	registry_key_rl_fail(k, sizeof(k), st->prefix, idtype, idnum);
+	snprintf(ttl, sizeof(ttl), "%d", STORE_FAIL_TTL_S);
+	store_submit(st, store_build(st, STORE_K_NONE, STORE_SC_INCR_TTL, 5,
+	    argv));
+}
+
+void
+store_categories(struct store *st, const char *lang,
+    store_categories_cb *cb, void *arg)
+{
+	char k[REGISTRY_KEY_MAX], max[16];
+	const char *argv[7] = { "EVALSHA", "", "1", k, st->prefix,
+	    lang != NULL && lang[0] != '\0' ? lang : "fr", max };
+	struct store_req *req;
+
+	registry_key_gen(k, sizeof(k), st->prefix, "cat");
+	snprintf(max, sizeof(max), "%d", DIALOG_MAX_CATEGORIES);
+	req = store_build_or_fail(st, STORE_K_CATS, STORE_SC_CATS, 7, argv);
+	req->cb.cats = cb;
+	req->arg = arg;
+	store_submit(st, req);
+}
+
+void
+store_docs(struct store *st, const char *code, const char *lang,
+    store_docs_cb *cb, void *arg)
+{
+	char k[REGISTRY_KEY_MAX];
+	const char *argv[7] = { "EVALSHA", "", "1", k, st->prefix, code,
+	    lang != NULL && lang[0] != '\0' ? lang : "fr" };
+	struct store_req *req;
+
+	registry_key_gen(k, sizeof(k), st->prefix, "cat");
+	req = store_build_or_fail(st, STORE_K_DOCS, STORE_SC_DOCS, 7, argv);
+	req->cb.docs = cb;
+	req->arg = arg;
+	store_submit(st, req);
+}
+
+void
+store_audit(struct store *st, const char *outcome, const char *channel,
+    const char *operator_name, const char *masked_msisdn,
+    const char *masked_id)
+{
+	char k[REGISTRY_KEY_MAX], ts[24];
+	const char *argv[17] = { "XADD", k, "MAXLEN", "~", STORE_AUDIT_MAXLEN,
+	    "*", "outcome", outcome, "channel", channel, "operator",
+	    operator_name, "msisdn", masked_msisdn, "id", masked_id, "ts" };
+	const char *all[18];
+
+	registry_key_audit(k, sizeof(k), st->prefix);
+	snprintf(ts, sizeof(ts), "%lld", (long long)time(NULL));
+	memcpy(all, argv, sizeof(argv));
+	all[17] = ts;
+	store_submit(st, store_build(st, STORE_K_NONE, -1, 18, all));
+}
