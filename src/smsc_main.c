@@ -191,7 +191,7 @@ msg_clear(struct smsc_msg *m)
 static void
 show_box(const char *text, const char *title)
 {
-	char box[SMSC_TEXT_MAX * 2];
+	static char box[SMSC_TEXT_MAX * 4];
 
 	if (smsc_screen_box(text, title, SMSC_SCREEN_WIDTH, box, sizeof(box)) == -1)
 		printf("[%s] %s\n", title ? title : "", text);

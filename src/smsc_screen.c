@@ -154,7 +154,7 @@ int
 smsc_screen_box(const char *utf8, const char *title, int width, char *out,
     size_t outsz)
 {
-	char wrapped[4096];
+	char wrapped[16384];
 	struct wbuf w = { out, 0, outsz, 0 };
 	const char *p;
 	int tl = 0;
