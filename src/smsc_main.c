@@ -791,6 +791,7 @@ run_take(int want_screen, const char *msisdn, struct smsc_msg *out)
 
 		if ((m->op >= 0) != want_screen || strcmp(m->to, msisdn) != 0)
 			continue;
+		event_del(smsc.run.ev_wait);
 		msg_clear(out);
 		*out = *m;
 		memmove(m, m + 1, (size_t)(smsc.run.nqueue - i - 1) * sizeof(*m));
@@ -800,13 +801,18 @@ run_take(int want_screen, const char *msisdn, struct smsc_msg *out)
 	return 0;
 }
 
+/*
+ * Wait for a message or the end of a sleep. An expect woken by a message
+ * that was not its own keeps its first deadline.
+ */
 static void
 run_wait(enum run_state st, long ms)
 {
 	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
 
 	smsc.run.state = st;
-	event_add(smsc.run.ev_wait, &tv);
+	if (!event_pending(smsc.run.ev_wait, EV_TIMEOUT, NULL))
+		event_add(smsc.run.ev_wait, &tv);
 }
 
 static void
@@ -957,8 +963,10 @@ run_step(void)
 			break;
 		}
 		case SMSC_CMD_EXPECT_NOT:
+			if (smsc.run.screen.text == NULL)
+				break;	/* the parser saw an expect before */
 			if ((miss = smsc_script_present(cmd,
-			    smsc.run.screen.text ? smsc.run.screen.text : "")) != NULL) {
+			    smsc.run.screen.text)) != NULL) {
 				run_fail(EXIT_MISMATCH,
 				    "\"%s\" must not be in the screen, got:\n%s",
 				    miss, smsc.run.screen.text);
@@ -1010,8 +1018,7 @@ run_message(struct smsc_msg *m)
 	}
 	smsc.run.queue[smsc.run.nqueue++] = *m;
 	if ((smsc.run.state == RUN_WAIT_SCREEN && m->op >= 0) ||
-	    smsc.run.state == RUN_WAIT_SMS) {
-		event_del(smsc.run.ev_wait);
+	    (smsc.run.state == RUN_WAIT_SMS && m->op < 0)) {
 		smsc.run.state = RUN_READY;
 		run_step();
 	}
@@ -1180,7 +1187,7 @@ phone_stdin_cb(evutil_socket_t fd, short what, void *arg)
 		event_del(smsc.phone.ev_stdin);
 		if (smsc.phone.len > 0 &&
 		    memchr(smsc.phone.line, '\n', smsc.phone.len) == NULL)
-			smsc.phone.line[smsc.phone.len++ - 0] = '\n';
+			smsc.phone.line[smsc.phone.len++] = '\n';
 		phone_input();
 		return;
 	}
