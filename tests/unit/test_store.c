@@ -1,0 +1,679 @@
+/*
+ * test_store: the store adapter against a real redis-server (started here
+ * on a unix socket in a temp dir; the test skips when redis-server is not
+ * installed). Data is written with the registry.h layout, then every
+ * request is checked: lookups and rate limits, NOSCRIPT recovery,
+ * sessions, categories, documents, audit, deadlines, Redis going away and
+ * coming back, and callbacks owed at store_free.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <hiredis/hiredis.h>
+
+#include "config.h"
+#include "registry.h"
+#include "store.h"
+
+#define REDIS_BIN "/usr/bin/redis-server"
+
+static char tmpdir[64] = "/tmp/tnsgw-store.XXXXXX";
+static char sockpath[128];
+static pid_t redis_pid = -1;
+static struct event_base *base;
+static struct config cfg;
+static int in_call;		/* set around every store_* request call */
+static int ups, downs;
+
+static void
+redis_start(void)
+{
+	char logf[160];
+
+	snprintf(logf, sizeof(logf), "%s/redis.log", tmpdir);
+	if ((redis_pid = fork()) == 0) {
+		execl(REDIS_BIN, REDIS_BIN, "--port", "0", "--unixsocket",
+		    sockpath, "--save", "", "--appendonly", "no", "--dir",
+		    tmpdir, "--logfile", logf, (char *)NULL);
+		_exit(127);
+	}
+	for (int i = 0; i < 200; i++) {
+		redisContext *c = redisConnectUnix(sockpath);
+		int ok = c != NULL && c->err == 0;
+
+		redisFree(c);
+		if (ok)
+			return;
+		usleep(10000);
+	}
+	fail_msg("redis-server did not start");
+}
+
+static void
+redis_stop(void)
+{
+	if (redis_pid > 0) {
+		kill(redis_pid, SIGKILL);
+		waitpid(redis_pid, NULL, 0);
+		redis_pid = -1;
+	}
+	unlink(sockpath);
+}
+
+static redisReply *
+R(const char *fmt, ...)
+{
+	redisContext *c = redisConnectUnix(sockpath);
+	redisReply *r;
+	va_list ap;
+
+	assert_true(c != NULL && c->err == 0);
+	va_start(ap, fmt);
+	r = redisvCommand(c, fmt, ap);
+	va_end(ap);
+	redisFree(c);
+	assert_non_null(r);
+	return r;
+}
+
+static void
+Rq(const char *fmt, ...)
+{
+	redisContext *c = redisConnectUnix(sockpath);
+	redisReply *r;
+	va_list ap;
+
+	assert_true(c != NULL && c->err == 0);
+	va_start(ap, fmt);
+	r = redisvCommand(c, fmt, ap);
+	va_end(ap);
+	redisFree(c);
+	assert_non_null(r);
+	if (r->type == REDIS_REPLY_ERROR)
+		fail_msg("redis: %s", r->str);
+	freeReplyObject(r);
+}
+
+static double
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static void
+run_until(const int *flag, int ms)
+{
+	double end = now_ms() + ms;
+
+	while (!*flag && now_ms() < end) {
+		event_base_loop(base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
+		if (!*flag)
+			usleep(200);
+	}
+}
+
+/* A record written the loader's way: generation 5, 3 buckets. */
+static void
+put_person(const char *type, const char *num, const char *birth,
+    const char *expiry, const char *status, const char *matr,
+    int acct, const char *phone, const char *reason)
+{
+	struct registry_rec r;
+	unsigned char v[REGISTRY_PACKED_MAX];
+	char key[REGISTRY_KEY_MAX], field[32];
+	int n;
+
+	memset(&r, 0, sizeof(r));
+	assert_int_equal(parse_idtype(type, &r.idtype), 0);
+	assert_int_equal(parse_id_number(num, r.idnum, sizeof(r.idnum)), 0);
+	assert_int_equal(parse_date_iso(birth, &r.birth), 0);
+	if (expiry != NULL)
+		assert_int_equal(parse_date_iso(expiry, &r.expiry), 0);
+	r.status = strcmp(status, "REGISTERED") == 0 ?
+	    REGISTRY_ST_REGISTERED : REGISTRY_ST_INELIGIBLE;
+	snprintf(r.matricule, sizeof(r.matricule), "%s", matr);
+	r.has_account = acct;
+	snprintf(r.phone, sizeof(r.phone), "%s", phone);
+	snprintf(r.reason, sizeof(r.reason), "%s", reason);
+	n = registry_pack(&r, v, sizeof(v));
+	assert_true(n > 0);
+	registry_key_bucket(key, sizeof(key), "t:", 5,
+	    registry_hash(r.idtype, r.idnum) % 3);
+	registry_field(r.idtype, r.idnum, field, sizeof(field));
+	Rq("HSET %s %s %b", key, field, v, (size_t)n);
+}
+
+static void
+load_data(void)
+{
+	Rq("SET t:reg:gen 5:3");
+	Rq("SET t:rsn:gen 5");
+	Rq("SET t:cat:gen 5");
+	put_person("CIN", "AB123456", "1980-02-01", "2030-05-31",
+	    "REGISTERED", "990000001", 1, "", "");
+	put_person("CIN", "BE765432", "1975-07-14", NULL, "REGISTERED",
+	    "990000002", 0, "212600000102", "");
+	put_person("CIN", "DA100002", "1972-02-02", "2030-02-02",
+	    "INELIGIBLE", "", 0, "", "AMO_CNOPS");
+	put_person("PASSPORT", "DA100002", "1972-02-02", NULL,
+	    "INELIGIBLE", "", 0, "", "AYANT_DROIT");
+	Rq("HSET t:rsn:5 AMO_CNOPS:fr %s AMO_CNOPS:ar %s", "Couvert CNOPS",
+	    "مشمول");
+	Rq("RPUSH t:cat:5:list MEDECINS AVOCATS");
+	Rq("HSET t:cat:5:MEDECINS label_fr Médecins label_ar %s docs_fr %s "
+	    "docs_ar %s", "الأطباء", "CIN|2 photos", "بطاقة|صورتان");
+	Rq("HSET t:cat:5:AVOCATS label_fr Avocats docs_fr Barreau");
+}
+
+static void
+on_up(void *arg)
+{
+	(void)arg;
+	assert_int_equal(in_call, 0);
+	ups++;
+}
+
+static void
+on_down(const char *reason, void *arg)
+{
+	(void)arg;
+	assert_non_null(reason);
+	downs++;
+}
+
+static const struct store_cb cbs = { on_up, on_down };
+
+static struct store *
+new_store(int timeout_ms, int max_req, int max_fail)
+{
+	struct store *st;
+	int before = ups;
+	int up = 0;
+
+	cfg.redis.timeout_ms = timeout_ms;
+	cfg.security.max_requests_per_msisdn_hour = max_req;
+	cfg.security.max_failures_per_id_day = max_fail;
+	st = store_new(base, &cfg, &cbs, NULL);
+	assert_non_null(st);
+	for (double end = now_ms() + 2000; ups == before && now_ms() < end;)
+		run_until(&up, 5);
+	assert_int_equal(ups, before + 1);
+	assert_true(store_is_up(st));
+	return st;
+}
+
+/* --- lookups -------------------------------------------------------- */
+
+struct lk {
+	int done;
+	struct dialog_lookup res;
+};
+
+static void
+lk_cb(void *arg, const struct dialog_lookup *res)
+{
+	struct lk *l = arg;
+
+	assert_int_equal(in_call, 0);
+	assert_int_equal(l->done, 0);
+	l->done = 1;
+	l->res = *res;
+}
+
+static void
+lookup(struct store *st, const char *msisdn, enum parse_idtype t,
+    const char *num, const char *lang, struct lk *l)
+{
+	struct store_lookup_req q = { msisdn, t, num, lang };
+
+	memset(l, 0, sizeof(*l));
+	in_call = 1;
+	store_lookup(st, &q, lk_cb, l);
+	in_call = 0;
+	run_until(&l->done, 3000);
+	assert_int_equal(l->done, 1);
+}
+
+static int
+setup(void **state)
+{
+	(void)state;
+	signal(SIGPIPE, SIG_IGN);	/* as the daemon does */
+	if (access(REDIS_BIN, X_OK) != 0)
+		return 0;
+	assert_non_null(mkdtemp(tmpdir));
+	snprintf(sockpath, sizeof(sockpath), "%s/redis.sock", tmpdir);
+	redis_start();
+	load_data();
+	base = event_base_new();
+	memset(&cfg, 0, sizeof(cfg));
+	snprintf(cfg.redis.socket, sizeof(cfg.redis.socket), "%s", sockpath);
+	snprintf(cfg.redis.prefix, sizeof(cfg.redis.prefix), "t:");
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	char cmd[160];
+
+	(void)state;
+	redis_stop();
+	if (base != NULL)
+		event_base_free(base);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
+	if (strncmp(tmpdir, "/tmp/tnsgw-store.", 17) == 0 &&
+	    strchr(tmpdir, 'X') == NULL && system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", tmpdir);
+	return 0;
+}
+
+#define NEED_REDIS() do {						\
+	if (base == NULL)						\
+		skip();							\
+} while (0)
+
+static void
+test_lookup(void **state)
+{
+	struct store *st;
+	struct lk l;
+
+	(void)state;
+	NEED_REDIS();
+	st = new_store(500, 100, 5);
+	lookup(st, "212600000001", PARSE_ID_CIN, "AB123456", "fr", &l);
+	assert_int_equal(l.res.status, DIALOG_FETCH_OK);
+	assert_int_equal(l.res.reg, DIALOG_REG_REGISTERED);
+	assert_string_equal(l.res.matricule, "990000001");
+	assert_int_equal(l.res.has_account, 1);
+	assert_int_equal(l.res.birth.y, 1980);
+	assert_int_equal(l.res.expiry.y, 2030);
+	assert_int_equal(l.res.expiry.d, 31);
+
+	lookup(st, "212600000001", PARSE_ID_CIN, "BE765432", "fr", &l);
+	assert_int_equal(l.res.reg, DIALOG_REG_REGISTERED);
+	assert_int_equal(l.res.has_account, 0);
+	assert_string_equal(l.res.phone, "212600000102");
+	assert_false(parse_date_is_set(&l.res.expiry));
+
+	lookup(st, "212600000001", PARSE_ID_CIN, "DA100002", "ar", &l);
+	assert_int_equal(l.res.reg, DIALOG_REG_INELIGIBLE);
+	assert_string_equal(l.res.reason_code, "AMO_CNOPS");
+	assert_string_equal(l.res.reason_text, "مشمول");
+	lookup(st, "212600000001", PARSE_ID_CIN, "DA100002", "tzm", &l);
+	assert_string_equal(l.res.reason_text, "Couvert CNOPS");
+
+	/* Same number, other type: its own record (reason without text). */
+	lookup(st, "212600000001", PARSE_ID_PASSPORT, "DA100002", "fr", &l);
+	assert_int_equal(l.res.reg, DIALOG_REG_INELIGIBLE);
+	assert_string_equal(l.res.reason_code, "AYANT_DROIT");
+	assert_string_equal(l.res.reason_text, "");
+
+	lookup(st, "212600000001", PARSE_ID_SEJOUR, "AB123456", "fr", &l);
+	assert_int_equal(l.res.status, DIALOG_FETCH_OK);
+	assert_int_equal(l.res.reg, DIALOG_REG_NOT_FOUND);
+
+	/* Script cache flushed under us: EVAL takes over, same answer. */
+	Rq("SCRIPT FLUSH");
+	lookup(st, "212600000001", PARSE_ID_CIN, "AB123456", "fr", &l);
+	assert_int_equal(l.res.status, DIALOG_FETCH_OK);
+	assert_string_equal(l.res.matricule, "990000001");
+	store_free(st);
+}
+
+static void
+test_rate_limits(void **state)
+{
+	struct store *st;
+	struct lk l;
+	redisReply *r;
+	int i;
+
+	(void)state;
+	NEED_REDIS();
+	st = new_store(500, 3, 2);
+	for (i = 0; i < 3; i++) {
+		lookup(st, "212611111111", PARSE_ID_CIN, "AB123456", "fr", &l);
+		assert_int_equal(l.res.status, DIALOG_FETCH_OK);
+	}
+	lookup(st, "212611111111", PARSE_ID_CIN, "AB123456", "fr", &l);
+	assert_int_equal(l.res.status, DIALOG_FETCH_LOCKED);
+	r = R("TTL t:rl:m:212611111111");
+	assert_true(r->integer > 3500 && r->integer <= 3600);
+	freeReplyObject(r);
+
+	/* Failures: locked at the limit, for every caller. */
+	store_record_failure(st, PARSE_ID_CIN, "BE765432");
+	lookup(st, "212622222222", PARSE_ID_CIN, "BE765432", "fr", &l);
+	assert_int_equal(l.res.status, DIALOG_FETCH_OK);
+	store_record_failure(st, PARSE_ID_CIN, "BE765432");
+	lookup(st, "212633333333", PARSE_ID_CIN, "BE765432", "fr", &l);
+	assert_int_equal(l.res.status, DIALOG_FETCH_LOCKED);
+	r = R("TTL t:rl:f:CIN:BE765432");
+	assert_true(r->integer > 86000 && r->integer <= 86400);
+	freeReplyObject(r);
+	r = R("GET t:rl:f:CIN:BE765432");
+	assert_string_equal(r->str, "2");
+	freeReplyObject(r);
+	store_free(st);
+}
+
+/* --- sessions, categories, docs, audit ------------------------------ */
+
+struct sg {
+	int done, status;
+	char data[64];
+	size_t len;
+	int null;
+};
+
+static void
+sg_cb(void *arg, int status, const char *data, size_t len)
+{
+	struct sg *s = arg;
+
+	assert_int_equal(in_call, 0);
+	s->done = 1;
+	s->status = status;
+	s->null = data == NULL;
+	s->len = len;
+	if (data != NULL && len < sizeof(s->data))
+		memcpy(s->data, data, len);
+}
+
+static void
+sd_cb(void *arg, int status)
+{
+	int *p = arg;
+
+	assert_int_equal(in_call, 0);
+	*p = status == 0 ? 1 : -1;
+}
+
+static void
+test_sessions(void **state)
+{
+	struct store *st;
+	struct sg s;
+	int put = 0;
+	redisReply *r;
+
+	(void)state;
+	NEED_REDIS();
+	st = new_store(500, 100, 5);
+	in_call = 1;
+	store_session_put(st, "iam:212600000001", "a\0b", 3, 120, sd_cb, &put);
+	in_call = 0;
+	run_until(&put, 2000);
+	assert_int_equal(put, 1);
+	r = R("TTL t:sess:iam:212600000001");
+	assert_true(r->integer > 100 && r->integer <= 120);
+	freeReplyObject(r);
+
+	memset(&s, 0, sizeof(s));
+	in_call = 1;
+	store_session_get(st, "iam:212600000001", sg_cb, &s);
+	in_call = 0;
+	run_until(&s.done, 2000);
+	assert_int_equal(s.status, 0);
+	assert_int_equal(s.len, 3);
+	assert_memory_equal(s.data, "a\0b", 3);
+
+	store_session_del(st, "iam:212600000001");
+	memset(&s, 0, sizeof(s));
+	store_session_get(st, "iam:212600000001", sg_cb, &s);
+	run_until(&s.done, 2000);
+	assert_int_equal(s.status, 0);
+	assert_true(s.null);
+	assert_int_equal(s.len, 0);
+	store_free(st);
+}
+
+struct ct {
+	int done;
+	struct dialog_categories res;
+};
+
+static void
+ct_cb(void *arg, const struct dialog_categories *res)
+{
+	struct ct *c = arg;
+
+	assert_int_equal(in_call, 0);
+	c->done = 1;
+	c->res = *res;
+}
+
+struct dc {
+	int done;
+	struct dialog_docs res;
+};
+
+static void
+dc_cb(void *arg, const struct dialog_docs *res)
+{
+	struct dc *d = arg;
+
+	assert_int_equal(in_call, 0);
+	d->done = 1;
+	d->res = *res;
+}
+
+static void
+test_catalogue_data(void **state)
+{
+	static struct ct c;
+	static struct dc d;
+	struct store *st;
+	redisReply *r;
+
+	(void)state;
+	NEED_REDIS();
+	st = new_store(500, 100, 5);
+	memset(&c, 0, sizeof(c));
+	in_call = 1;
+	store_categories(st, "ar", ct_cb, &c);
+	in_call = 0;
+	run_until(&c.done, 2000);
+	assert_int_equal(c.res.status, DIALOG_FETCH_OK);
+	assert_int_equal(c.res.n, 2);
+	assert_string_equal(c.res.item[0].code, "MEDECINS");
+	assert_string_equal(c.res.item[0].label, "الأطباء");
+	assert_string_equal(c.res.item[1].label, "Avocats");	/* fallback fr */
+
+	memset(&d, 0, sizeof(d));
+	store_docs(st, "MEDECINS", "ar", dc_cb, &d);
+	run_until(&d.done, 2000);
+	assert_int_equal(d.res.status, DIALOG_FETCH_OK);
+	assert_int_equal(d.res.found, 1);
+	assert_string_equal(d.res.label, "الأطباء");
+	assert_string_equal(d.res.documents, "بطاقة|صورتان");
+	memset(&d, 0, sizeof(d));
+	store_docs(st, "AVOCATS", "tzm", dc_cb, &d);
+	run_until(&d.done, 2000);
+	assert_string_equal(d.res.documents, "Barreau");
+	memset(&d, 0, sizeof(d));
+	store_docs(st, "GONE", "fr", dc_cb, &d);
+	run_until(&d.done, 2000);
+	assert_int_equal(d.res.status, DIALOG_FETCH_OK);
+	assert_int_equal(d.res.found, 0);
+
+	store_audit(st, "A", "ussd", "iam", "2126****0001", "AB12****");
+	memset(&d, 0, sizeof(d));
+	store_docs(st, "GONE", "fr", dc_cb, &d);	/* after the XADD */
+	run_until(&d.done, 2000);
+	r = R("XRANGE t:audit - +");
+	assert_int_equal(r->type, REDIS_REPLY_ARRAY);
+	assert_int_equal(r->elements, 1);
+	assert_int_equal(r->element[0]->element[1]->elements, 12);
+	assert_string_equal(r->element[0]->element[1]->element[1]->str, "A");
+	assert_string_equal(r->element[0]->element[1]->element[9]->str,
+	    "AB12****");
+	freeReplyObject(r);
+	store_free(st);
+}
+
+/* --- failures ------------------------------------------------------- */
+
+static void
+test_no_data(void **state)
+{
+	struct store *st;
+	struct lk l;
+	static struct ct c;
+
+	(void)state;
+	NEED_REDIS();
+	Rq("RENAME t:reg:gen t:reg:gen.saved");
+	Rq("RENAME t:cat:gen t:cat:gen.saved");
+	st = new_store(500, 100, 5);
+	lookup(st, "212600000009", PARSE_ID_CIN, "AB123456", "fr", &l);
+	assert_int_equal(l.res.status, DIALOG_FETCH_ERROR);
+	memset(&c, 0, sizeof(c));
+	store_categories(st, "fr", ct_cb, &c);
+	run_until(&c.done, 2000);
+	assert_int_equal(c.res.status, DIALOG_FETCH_ERROR);
+	store_free(st);
+	Rq("RENAME t:reg:gen.saved t:reg:gen");
+	Rq("RENAME t:cat:gen.saved t:cat:gen");
+}
+
+static void
+test_deadline(void **state)
+{
+	struct store *st;
+	struct lk l;
+	double t0;
+
+	(void)state;
+	NEED_REDIS();
+	st = new_store(100, 100, 5);
+	Rq("CLIENT PAUSE 600 ALL");
+	t0 = now_ms();
+	lookup(st, "212600000010", PARSE_ID_CIN, "AB123456", "fr", &l);
+	assert_int_equal(l.res.status, DIALOG_FETCH_ERROR);
+	assert_true(now_ms() - t0 < 400);
+	/* The late reply is swallowed; the next request works. */
+	usleep(600000);
+	lookup(st, "212600000010", PARSE_ID_CIN, "AB123456", "fr", &l);
+	assert_int_equal(l.res.status, DIALOG_FETCH_OK);
+	store_free(st);
+}
+
+static void
+test_redis_restart(void **state)
+{
+	struct store *st;
+	struct lk l, l2;
+	int d0;
+
+	(void)state;
+	NEED_REDIS();
+	st = new_store(300, 100, 5);
+	d0 = downs;
+	/* In flight while Redis dies: fails once, from the loop. */
+	memset(&l, 0, sizeof(l));
+	{
+		struct store_lookup_req q = { "212600000011", PARSE_ID_CIN,
+		    "AB123456", "fr" };
+
+		Rq("CLIENT PAUSE 300 ALL");
+		in_call = 1;
+		store_lookup(st, &q, lk_cb, &l);
+		in_call = 0;
+	}
+	redis_stop();
+	run_until(&l.done, 2000);
+	assert_int_equal(l.done, 1);
+	assert_int_equal(l.res.status, DIALOG_FETCH_ERROR);
+	for (double end = now_ms() + 2000; downs == d0 && now_ms() < end;)
+		run_until(&l.done, 5);
+	assert_int_equal(downs, d0 + 1);
+	assert_false(store_is_up(st));
+
+	/* While down: fails fast, never inside the call. */
+	lookup(st, "212600000011", PARSE_ID_CIN, "AB123456", "fr", &l2);
+	assert_int_equal(l2.res.status, DIALOG_FETCH_ERROR);
+
+	/* Back: the store reconnects by itself (data is gone with it). */
+	redis_start();
+	load_data();
+	{
+		int before = ups, dummy = 0;
+
+		for (double end = now_ms() + 8000; ups == before &&
+		    now_ms() < end;)
+			run_until(&dummy, 5);
+		assert_int_equal(ups, before + 1);
+	}
+	lookup(st, "212600000011", PARSE_ID_CIN, "AB123456", "fr", &l);
+	assert_int_equal(l.res.status, DIALOG_FETCH_OK);
+	assert_string_equal(l.res.matricule, "990000001");
+	store_free(st);
+}
+
+static int freed_calls;
+
+static void
+free_cb(void *arg, const struct dialog_lookup *res)
+{
+	(void)arg;
+	assert_int_equal(res->status, DIALOG_FETCH_ERROR);
+	freed_calls++;
+}
+
+static void
+test_free_pending(void **state)
+{
+	struct store *st;
+	struct store_lookup_req q = { "212600000012", PARSE_ID_CIN,
+	    "AB123456", "fr" };
+	int i, dummy = 0;
+
+	(void)state;
+	NEED_REDIS();
+	st = new_store(500, 100, 5);
+	freed_calls = 0;
+	for (i = 0; i < 10; i++)
+		store_lookup(st, &q, free_cb, NULL);
+	store_free(st);
+	assert_int_equal(freed_calls, 10);
+	/* Nothing fires later. */
+	run_until(&dummy, 100);
+	assert_int_equal(freed_calls, 10);
+	store_free(NULL);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_lookup),
+		cmocka_unit_test(test_rate_limits),
+		cmocka_unit_test(test_sessions),
+		cmocka_unit_test(test_catalogue_data),
+		cmocka_unit_test(test_no_data),
+		cmocka_unit_test(test_deadline),
+		cmocka_unit_test(test_free_pending),
+		cmocka_unit_test(test_redis_restart),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
