@@ -750,7 +750,8 @@ load_buckets(uint32_t *maxfill)
 		nb += nb / 4 + 1;
 	}
 	sort_nb = nb;
-	qsort_r(ar.off, ar.n, sizeof(*ar.off), load_cmp, NULL);
+	if (ar.n > 0)
+		qsort_r(ar.off, ar.n, sizeof(*ar.off), load_cmp, NULL);
 	*maxfill = mx;
 	return nb;
 }

@@ -1,0 +1,160 @@
+#!/usr/bin/env bash
+# tnsgw-load against a private redis-server: the sample loads, the layout
+# is what README "Redis layout" says, bad files stop with FILE:LINE and
+# switch nothing, --skip-invalid rejects rows, reloads replace and clean up.
+set -u
+source "$(dirname "$0")/../lib.sh"
+t_tmpdir
+trap t_cleanup EXIT
+L="$TOP/$B/tnsgw-load"
+S="$TOP/etc/sample"
+D="$T_DIR"
+
+P=$(t_free_port) || { echo "not ok - no free port"; exit 1; }
+t_redis "$P" || { echo "not ok - redis-server did not start"; exit 1; }
+cli() { redis-cli -p "$P" "$@"; }
+load() { "$L" -h 127.0.0.1 -p "$P" "$@"; }
+HDR="id_type,id_number,birth_date,id_expiry,status,matricule,has_account,phone,reason"
+
+# 1. The sample.
+out=$(load --registry "$S/registry.csv" --categories "$S/categories.csv" \
+    --reasons "$S/reasons.csv" 2>&1); rc=$?
+check "sample loads (exit $rc: $out)" [ "$rc" -eq 0 ]
+check "summary names rows, generation, buckets, rows/s, bytes per record" \
+    grep -Eq 'registry: 20 rows, 0 rejected, generation 1, 1 buckets.*rows/s' <<<"$out"
+check "summary gives bytes per record" grep -q 'bytes per record' <<<"$out"
+check "reg:gen is GEN:NBUCKETS" [ "$(cli get tns:reg:gen)" = "1:1" ]
+check "cat:gen and rsn:gen set" [ "$(cli get tns:cat:gen)$(cli get tns:rsn:gen)" = "11" ]
+check "20 records in the bucket" [ "$(cli hlen tns:reg:1:0)" = "20" ]
+check "bucket is a listpack" [ "$(cli object encoding tns:reg:1:0)" = "listpack" ]
+check "categories in file order" [ "$(cli lrange tns:cat:1:list 0 1 | tr '\n' ' ')" = "MEDECINS DENTISTES " ]
+check "23 categories" [ "$(cli llen tns:cat:1:list)" = "23" ]
+check "category label_ar" [ "$(cli hget tns:cat:1:AVOCATS label_ar)" = "المحامون" ]
+check "quoted label with a comma" [ "$(cli hget tns:cat:1:COMPTABLES label_fr)" = "Experts-comptables, comptables agréés" ]
+check "doubled quotes inside a quoted field" \
+    grep -q '(\"modèle J\")' <<<"$(cli hget tns:cat:1:COMMERCANTS docs_fr)"
+check "reason text fr/ar" [ "$(cli hexists tns:rsn:1 AMO_CNOPS:fr)$(cli hexists tns:rsn:1 AYANT_DROIT:ar)" = "11" ]
+out=$(load --get CIN AB123456)
+check "--get A person ($out)" grep -q 'REGISTERED birth=1980-02-01 expiry=2030-05-31 matricule=990000001 has_account=1' <<<"$out"
+out=$(load --get CIN 'ab-987 654')
+check "normalised number (lower case, dash, space) ($out)" grep -q 'matricule=990000008' <<<"$out"
+out=$(load --get CIN BM000123)
+check "quoted number, leading-zero matricule ($out)" grep -q 'matricule=000123456' <<<"$out"
+out=$(load --get CIN DA100003)
+check "--get D person ($out)" grep -q 'INELIGIBLE.*reason=AMO_TADAMON' <<<"$out"
+out=$(load --get PASSPORT ZZ0000002)
+check "passport record with phone ($out)" grep -q 'has_account=0 phone=212600000114' <<<"$out"
+load --get CIN ZZ999999 >/dev/null; rc=$?
+check "--get absent person: exit 3" [ "$rc" -eq 3 ]
+
+keys_before=$(cli dbsize)
+reg_before=$(cli get tns:reg:gen)
+
+# 2. Bad files: FILE:LINE: reason, exit 1, nothing switched or left over.
+bad() {	# name expected-pattern file-content [extra args]
+	local name=$1 pat=$2 body=$3 out rc; shift 3
+	printf '%b' "$body" >"$D/$name.csv"
+	out=$(load --registry "$D/$name.csv" "$@" 2>&1); rc=$?
+	check "$name: exit 1 (got $rc)" [ "$rc" -eq 1 ]
+	check "$name: says '$pat' (got: $out)" grep -Eq "$pat" <<<"$out"
+	check "$name: pointer unchanged" [ "$(cli get tns:reg:gen)" = "$reg_before" ]
+	check "$name: no keys left behind" [ "$(cli dbsize)" = "$keys_before" ]
+}
+bad bad_date "bad_date\\.csv:3: birth_date" \
+    "$HDR\nCIN,AB1,1980-01-01,,REGISTERED,1,1,,\nCIN,AB2,1980-02-30,,REGISTERED,2,1,,\n"
+bad bad_status "bad_status\\.csv:2: status" \
+    "$HDR\nCIN,AB1,1980-01-01,,ACTIVE,1,1,,\n"
+bad bad_phone "bad_phone\\.csv:2: phone" \
+    "$HDR\nCIN,AB1,1980-01-01,,REGISTERED,1,1,0612,\n"
+bad dup "dup\\.csv:4: duplicate of line 2" \
+    "$HDR\nCIN,AB1,1980-01-01,,REGISTERED,1,1,,\nPASSPORT,AB1,1980-01-01,,REGISTERED,2,1,,\nCIN,ab-1,1981-01-01,,REGISTERED,3,0,,\n"
+bad unknown_reason "unknown_reason\\.csv:2: reason: NOPE" \
+    "$HDR\nCIN,AB1,1980-01-01,,INELIGIBLE,,,,NOPE\n"
+bad header "header\\.csv:1: header" \
+    "id_type,id_number,birth,id_expiry,status,matricule,has_account,phone,reason\nCIN,AB1,1980-01-01,,REGISTERED,1,1,,\n"
+bad quote "quote\\.csv:3: unterminated" \
+    "$HDR\nCIN,AB1,1980-01-01,,REGISTERED,1,1,,\nCIN,\"AB2,1980-01-01,,REGISTERED,2,1,,\n"
+# A multi-line quoted field shifts the physical line numbers.
+printf '%s\nCIN,"AB\n1",1980-01-01,,REGISTERED,1,1,,\nCIN,AB2,1980-01-01,,REGISTERED,2,7,,\nCIN,AB3,1980-01-01,,REGISTERED,3,1,,\n' \
+    "$HDR" >"$D/multiline.csv"
+out=$(load --registry "$D/multiline.csv" --skip-invalid 2>&1)
+check "multi-line field: physical line numbers in rejects" \
+    bash -c "grep -q 'multiline.csv:2: id_number' '$D/multiline.csv.rejects' && grep -q 'multiline.csv:4: has_account' '$D/multiline.csv.rejects'"
+load --registry "$S/registry.csv" >/dev/null 2>&1
+keys_before=$(cli dbsize)
+reg_before=$(cli get tns:reg:gen)
+bad empty "no valid rows" "$HDR\n"
+# The new reasons file is the set a registry row is checked against.
+printf 'code,text_fr,text_ar\nOTHER,Autre,آخر\n' >"$D/rsn_other.csv"
+bad reason_new_set "reason_new_set\\.csv:2: reason: AMO_CNOPS" \
+    "$HDR\nCIN,AB1,1980-01-01,,INELIGIBLE,,,,AMO_CNOPS\n" --reasons "$D/rsn_other.csv"
+check "reasons not switched either" [ "$(cli get tns:rsn:gen)" = "1" ]
+
+# 3. --skip-invalid: bad rows to the reject file, the rest loads.
+printf '\xEF\xBB\xBF%s\r\nCIN,AB1,1980-01-01,,REGISTERED,1,1,,\r\nCIN,AB2,1980-13-01,,REGISTERED,2,1,,\r\nCIN,AB1,1980-01-01,,REGISTERED,3,1,,\r\nCIN,AB3,1980-01-03,2030-01-01,INELIGIBLE,,,,AMO_CNOPS\r\n' \
+    "$HDR" >"$D/skip.csv"
+out=$(load --registry "$D/skip.csv" --skip-invalid 2>&1); rc=$?
+check "skip-invalid: exit 0 (got $rc: $out)" [ "$rc" -eq 0 ]
+check "skip-invalid: counts (BOM and CRLF read)" grep -q 'registry: 2 rows, 2 rejected' <<<"$out"
+check "skip-invalid: reject file header + 2 rows" [ "$(wc -l <"$D/skip.csv.rejects")" -eq 3 ]
+check "skip-invalid: reasons in the reject file" \
+    bash -c "grep -q 'skip.csv:3: birth_date' '$D/skip.csv.rejects' && grep -q 'skip.csv:4: duplicate of line 2' '$D/skip.csv.rejects'"
+check "skip-invalid: reason checked against Redis's current reasons" \
+    grep -q 'reason=AMO_CNOPS' <<<"$(load --get CIN AB3)"
+out=$(load --registry "$D/skip.csv" --skip-invalid --reject-file "$D/rej.csv" 2>&1)
+check "--reject-file names the file" [ -s "$D/rej.csv" ]
+
+# 4. Reload: new generation, old one unlinked, other datasets untouched.
+out=$(load --registry "$S/registry.csv" 2>&1); rc=$?
+g=$(cli get tns:reg:gen)
+check "reload: exit 0 and a new generation ($g)" bash -c "[ $rc -eq 0 ] && [ '${g%%:*}' -gt 1 ]"
+check "reload: only the current registry's bucket(s) remain" \
+    [ "$(cli --scan --pattern 'tns:reg:[0-9]*' | wc -l)" = "${g##*:}" ]
+check "reload: categories still generation 1" [ "$(cli get tns:cat:gen)" = "1" ]
+out=$(load --categories "$S/categories.csv" 2>&1)
+check "categories reload: old generation unlinked" \
+    bash -c "[ \"\$(redis-cli -p $P --scan --pattern 'tns:cat:1:*' | wc -l)\" = 0 ]"
+check "categories reload: new list" [ "$(cli llen "tns:cat:$(cli get tns:cat:gen):list")" = "23" ]
+
+# 5. Prefix and db.
+out=$(load -n 3 --prefix 'x:' --reasons "$S/reasons.csv" 2>&1); rc=$?
+check "prefix and db: exit 0 ($out)" [ "$rc" -eq 0 ]
+check "prefix and db: keys there" [ "$(cli -n 3 get x:rsn:gen)" = "$(cli -n 3 get x:gen:seq)" ]
+
+# -c: the daemon's config gives host/port/db/prefix.
+if t_conf "$P" 2775 "$D/conf/tnsgw.conf" 2>/dev/null; then
+	sed -i 's/^\(\s*prefix\s*=\s*\).*/\1"cfg:";/' "$D/conf/tnsgw.conf"
+	out=$("$L" -c "$D/conf/tnsgw.conf" --reasons "$S/reasons.csv" 2>&1); rc=$?
+	check "-c CONF: exit 0 ($out)" [ "$rc" -eq 0 ]
+	check "-c CONF: prefix from the config" [ -n "$(cli get cfg:rsn:gen)" ]
+else
+	not_ok "-c CONF: could not write a config"
+fi
+
+# 6. A bigger file: several buckets, all listpack.
+awk -v hdr="$HDR" 'BEGIN { print hdr; for (i = 0; i < 20000; i++)
+	printf "CIN,AB%06d,1980-01-01,2030-01-01,REGISTERED,%d,%d,,\n", i, 100000 + i, i % 2 }' >"$D/big.csv"
+out=$(load --registry "$D/big.csv" 2>&1); rc=$?
+g=$(cli get tns:reg:gen)
+check "20000 rows: exit 0 ($out)" [ "$rc" -eq 0 ]
+check "20000 rows: $(( (20000 + 63) / 64 )) buckets or more" [ "${g##*:}" -ge 313 ]
+total=0
+enc=ok
+for b in 0 1 2 $(( ${g##*:} - 1 )); do
+	[ "$(cli object encoding "tns:reg:${g%%:*}:$b")" = listpack ] || enc=bad
+done
+for k in $(cli --scan --pattern "tns:reg:${g%%:*}:*"); do
+	total=$(( total + $(cli hlen "$k") ))
+done
+check "20000 rows: every row stored once ($total)" [ "$total" -eq 20000 ]
+check "20000 rows: buckets are listpacks" [ "$enc" = ok ]
+check "20000 rows: a row reads back" grep -q 'matricule=119999' <<<"$(load --get CIN AB019999)"
+
+# 7. Usage and connection errors.
+"$L" >/dev/null 2>&1; rc=$?
+check "no arguments: usage, exit 2" [ "$rc" -eq 2 ]
+"$L" -h 127.0.0.1 -p 1 --reasons "$S/reasons.csv" >/dev/null 2>&1; rc=$?
+check "no Redis: exit 1" [ "$rc" -eq 1 ]
+
+echo "# $T_PASS passed, $T_FAIL failed"
+[ "$T_FAIL" -eq 0 ]
