@@ -915,12 +915,39 @@ store_new(struct event_base *base, const struct config *cfg,
 	return st;
 }
 
+/*
+ * store_free from inside a reply callback: the context is freed from the
+ * loop just after. If hiredis frees it first (the connection drops in
+ * between), its disconnect callback tells the holder, which then only
+ * frees itself.
+ */
+struct store_zombie {
+	redisAsyncContext *ac;
+};
+
 static void
-store_free_ctx_later(evutil_socket_t fd, short what, void *arg)
+store_zombie_gone(const redisAsyncContext *ac, int status)
 {
+	struct store_zombie *z = ac->data;
+
+	(void)status;
+	if (z != NULL)
+		z->ac = NULL;
+}
+
+static void
+store_zombie_free(evutil_socket_t fd, short what, void *arg)
+{
+	struct store_zombie *z = arg;
+
 	(void)fd;
 	(void)what;
-	redisAsyncFree(arg);
+	if (z->ac != NULL) {
+		z->ac->onDisconnect = NULL;
+		z->ac->data = NULL;
+		redisAsyncFree(z->ac);
+	}
+	free(z);
 }
 
 void
@@ -928,6 +955,7 @@ store_free(struct store *st)
 {
 	struct store_req *req;
 	redisAsyncContext *ac;
+	struct store_zombie *z;
 	static const struct timeval zero = { 0, 0 };
 
 	if (st == NULL || st->dead)
@@ -953,11 +981,17 @@ store_free(struct store *st)
 		ac->onConnect = NULL;
 		ac->onDisconnect = NULL;
 		ac->data = NULL;
-		if (st->in_hiredis > 0)
-			event_base_once(st->base, -1, EV_TIMEOUT,
-			    store_free_ctx_later, ac, &zero);
-		else
-			redisAsyncFree(ac);
+		if (st->in_hiredis > 0 &&
+		    (z = calloc(1, sizeof(*z))) != NULL) {
+			z->ac = ac;
+			ac->data = z;
+			ac->onDisconnect = store_zombie_gone;
+			if (event_base_once(st->base, -1, EV_TIMEOUT,
+			    store_zombie_free, z, &zero) != 0)
+				log_warnx("[redis] cannot schedule the "
+				    "context's release");
+		} else
+			redisAsyncFree(ac);	/* not inside its callbacks */
 	}
 	if (st->ev_reconnect)
 		event_free(st->ev_reconnect);

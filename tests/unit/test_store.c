@@ -661,6 +661,47 @@ test_free_pending(void **state)
 	store_free(NULL);
 }
 
+static struct store *cb_store;
+static int cb_ok, cb_err;
+
+static void
+free_inside_cb(void *arg, const struct dialog_lookup *res)
+{
+	(void)arg;
+	if (res->status == DIALOG_FETCH_OK)
+		cb_ok++;
+	else
+		cb_err++;
+	if (cb_store != NULL) {
+		struct store *st = cb_store;
+
+		cb_store = NULL;
+		store_free(st);		/* inside a reply callback */
+	}
+}
+
+static void
+test_free_in_callback(void **state)
+{
+	struct store_lookup_req q = { "212600000013", PARSE_ID_CIN,
+	    "AB123456", "fr" };
+	int i, dummy = 0;
+
+	(void)state;
+	NEED_REDIS();
+	cb_store = new_store(500, 100, 5);
+	cb_ok = cb_err = 0;
+	for (i = 0; i < 6; i++)
+		store_lookup(cb_store, &q, free_inside_cb, NULL);
+	for (double end = now_ms() + 2000; cb_ok + cb_err < 6 &&
+	    now_ms() < end;)
+		run_until(&dummy, 5);
+	assert_int_equal(cb_ok, 1);
+	assert_int_equal(cb_err, 5);
+	run_until(&dummy, 100);		/* the context goes from the loop */
+	assert_int_equal(cb_ok + cb_err, 6);
+}
+
 int
 main(void)
 {
@@ -672,6 +713,7 @@ main(void)
 		cmocka_unit_test(test_no_data),
 		cmocka_unit_test(test_deadline),
 		cmocka_unit_test(test_free_pending),
+		cmocka_unit_test(test_free_in_callback),
 		cmocka_unit_test(test_redis_restart),
 	};
 
