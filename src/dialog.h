@@ -76,6 +76,17 @@ enum dialog_fetch_status {
 	DIALOG_FETCH_LOCKED,		/* a rate limit refused the lookup */
 };
 
+/* Pending action on a paged screen while its list is (re)fetched. */
+enum dialog_pending {
+	DIALOG_P_NONE = 0,
+	DIALOG_P_SHOW,		/* show d->page as it is */
+	DIALOG_P_NEXT,		/* "0": next page */
+	DIALOG_P_BACK,		/* "00": previous page */
+	DIALOG_P_CHOICE,	/* a number: pick item pending_n (categories) */
+	DIALOG_P_BAD,		/* unreadable answer: show d->page with an error */
+	DIALOG_P_GONE,		/* the chosen category vanished: list again */
+};
+
 struct dialog_conf {
 	int  check_expiry;		/* security.check_expiry */
 	int  transliterate;		/* ussd.transliterate */
@@ -96,6 +107,10 @@ struct dialog {
 	int               bad_inputs;	/* consecutive invalid answers */
 	char              cat_code[DIALOG_CODE_MAX];
 	enum dialog_outcome outcome;
+	/* What the last answer on a paged screen asked for, applied when the
+	 * list comes back (dialog_on_categories/dialog_on_docs). */
+	enum dialog_pending pending;
+	int               pending_n;	/* the number typed, for DIALOG_P_CHOICE */
 };
 
 struct dialog_out {

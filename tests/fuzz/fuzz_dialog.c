@@ -1,0 +1,230 @@
+/*
+ * fuzz_dialog: libFuzzer target for the dialog as it meets outside bytes —
+ * a session state read back from Redis (dialog_decode), then the caller's
+ * answer (dialog_input), then fetched lists built from the same bytes —
+ * checking every screen fits one USSD page and every kept state re-encodes.
+ *
+ * Input: one flags byte, then "<encoded state>\n<answer>\n<fetch bytes>".
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "catalog.h"
+#include "dialog.h"
+#include "gsm.h"
+#include "log.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static struct catalog	*cat;
+
+/* Short texts for when the shipped catalogues are not where we run. */
+static const char *const fallback[][2] = {
+	{ "language_name", "Français" },
+	{ "ask_idtype", "Type :\n1 CIN\n2 Séjour\n3 Passeport" },
+	{ "idtype_cin", "CIN" }, { "idtype_sejour", "carte de séjour" },
+	{ "idtype_passport", "passeport" },
+	{ "ask_idnum", "Numéro de votre {idtype} :" },
+	{ "ask_expiry", "Expiration de votre {idtype} :" },
+	{ "ask_birth", "Date de naissance :" }, { "err_choice", "Choix ?" },
+	{ "err_idnum", "Numéro ?" }, { "err_date", "Date ?" },
+	{ "too_many", "Trop d'erreurs." }, { "expired", "Pièce expirée." },
+	{ "service_error", "Indisponible." }, { "locked", "Trop d'essais." },
+	{ "result_a", "Matricule {matricule}." },
+	{ "result_b", "Matricule {matricule}, mot de passe en agence." },
+	{ "mismatch", "Ne correspond pas." },
+	{ "ineligible", "Non éligible : {reason}" },
+	{ "ineligible_generic", "Non éligible." },
+	{ "cat_intro", "Votre catégorie :" }, { "cat_title", "Catégorie :" },
+	{ "cat_gone", "Catégorie retirée." }, { "nav_next", "0 Suite" },
+	{ "nav_back", "00 Retour" }, { "docs_title", "Documents :" },
+	{ "docs_where", "En agence CNSS." },
+};
+
+static int
+load_file(const char *lang)
+{
+	char	 path[512], line[4096], key[64], text[2048];
+	char	*p;
+	size_t	 k, t;
+	FILE	*f;
+
+	snprintf(path, sizeof(path), "%s/etc/messages/%s.conf",
+	    getenv("TNSGW_SRCDIR") ? getenv("TNSGW_SRCDIR") : ".", lang);
+	if ((f = fopen(path, "r")) == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (line[0] == '#' || (p = strchr(line, '"')) == NULL)
+			continue;
+		for (k = 0; k < sizeof(key) - 1 && line[k] != ' ' &&
+		    line[k] != '='; k++)
+			key[k] = line[k];
+		key[k] = '\0';
+		for (t = 0, p++; *p != '\0' && *p != '"' &&
+		    t < sizeof(text) - 1; p++) {
+			if (*p == '\\' && p[1] != '\0')
+				text[t++] = *++p == 'n' ? '\n' : *p;
+			else
+				text[t++] = *p;
+		}
+		text[t] = '\0';
+		catalog_set(cat, lang, key, text);
+	}
+	fclose(f);
+	return 0;
+}
+
+static void
+setup(void)
+{
+	size_t	i;
+
+	log_init(LOG_LVL_CRIT);
+	if ((cat = catalog_new()) == NULL)
+		abort();
+	if (load_file("fr") == -1)
+		for (i = 0; i < sizeof(fallback) / sizeof(fallback[0]); i++)
+			catalog_set(cat, "fr", fallback[i][0], fallback[i][1]);
+	(void)load_file("ar");
+	(void)load_file("tzm");
+}
+
+/* Take the bytes up to the next '\n' (or the end). */
+static size_t
+take_line(const uint8_t **p, size_t *left, const uint8_t **line)
+{
+	const uint8_t	*nl = memchr(*p, '\n', *left);
+	size_t		 n = nl ? (size_t)(nl - *p) : *left;
+
+	*line = *p;
+	*p += n + (nl ? 1 : 0);
+	*left -= n + (nl ? 1 : 0);
+	return n;
+}
+
+static void
+check_out(const struct dialog *d, const struct dialog_out *out)
+{
+	char		buf[DIALOG_ENCODED_MAX + 1], buf2[DIALOG_ENCODED_MAX + 1];
+	struct dialog	d2;
+	int		n, n2;
+
+	if (memchr(out->text, '\0', sizeof(out->text)) == NULL)
+		abort();
+	if (out->need == DIALOG_NEED_NONE && !gsm_fits_ussd(out->text))
+		abort();
+	if (out->end && out->need != DIALOG_NEED_NONE)
+		abort();
+	if (out->end)
+		return;
+	/* A state we keep must encode, and decode to itself. */
+	if ((n = dialog_encode(d, buf, sizeof(buf))) < 0)
+		abort();
+	if (dialog_decode(&d2, buf, (size_t)n) != 0)
+		abort();
+	if ((n2 = dialog_encode(&d2, buf2, sizeof(buf2))) != n ||
+	    memcmp(buf, buf2, (size_t)n) != 0)
+		abort();
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static struct dialog_categories	cats;
+	static struct dialog_docs	docs;
+	static struct dialog_lookup	lk;
+	struct dialog_conf		conf;
+	struct dialog			d;
+	struct dialog_out		out;
+	const uint8_t			*p, *q, *line;
+	char				input[512];
+	size_t				left, ql, n, i;
+	uint8_t				flags;
+	int				round;
+
+	if (cat == NULL)
+		setup();
+	if (size < 1 || size > 8192)
+		return 0;
+	flags = data[0];
+	p = data + 1;
+	left = size - 1;
+
+	memset(&conf, 0, sizeof(conf));
+	conf.check_expiry = flags & 1;
+	conf.transliterate = (flags >> 1) & 1;
+	conf.nlanguages = 1 + (flags >> 2) % 3;
+	snprintf(conf.languages[0], CATALOG_LANG_MAX, "fr");
+	snprintf(conf.languages[1], CATALOG_LANG_MAX, "ar");
+	snprintf(conf.languages[2], CATALOG_LANG_MAX, "tzm");
+	conf.max_bad_inputs = (flags >> 4) & 3;
+	conf.today_days = 20000;
+
+	n = take_line(&p, &left, &line);
+	if (dialog_decode(&d, (const char *)line, n) != 0)
+		return 0;
+	n = take_line(&p, &left, &line);
+	if (n >= sizeof(input))
+		n = sizeof(input) - 1;
+	memcpy(input, line, n);
+	input[n] = '\0';
+	dialog_input(&d, &conf, cat, input, &out);
+	check_out(&d, &out);
+
+	/* Whatever the dialog asks for, answer it from the remaining bytes. */
+	for (round = 0; round < 4 && out.need != DIALOG_NEED_NONE; round++) {
+		switch (out.need) {
+		case DIALOG_NEED_LOOKUP:
+			memset(&lk, 0, sizeof(lk));
+			lk.status = (enum dialog_fetch_status)((flags >> 6) % 3);
+			lk.reg = (enum dialog_reg_status)(left % 3);
+			lk.birth = d.birth;
+			lk.expiry = (flags & 0x80) ? d.expiry :
+			    (struct parse_date){ 0, 0, 0 };
+			lk.has_account = (int)(left & 1);
+			memcpy(lk.matricule, p, left < sizeof(lk.matricule) ?
+			    left : sizeof(lk.matricule));
+			memcpy(lk.reason_text, p, left < sizeof(lk.reason_text) ?
+			    left : sizeof(lk.reason_text));
+			dialog_on_lookup(&d, &conf, cat, &lk, &out);
+			break;
+		case DIALOG_NEED_CATEGORIES:
+			memset(&cats, 0, sizeof(cats));
+			cats.status = (flags & 0xc0) == 0xc0 ?
+			    DIALOG_FETCH_ERROR : DIALOG_FETCH_OK;
+			cats.n = (int)(left % (DIALOG_MAX_CATEGORIES + 2));
+			q = p;
+			ql = left;
+			for (i = 0; i < DIALOG_MAX_CATEGORIES && ql > 0; i++) {
+				n = 1 + q[0] % 160;	/* may fill a label whole */
+				if (n > ql)
+					n = ql;
+				memcpy(cats.item[i].label, q, n <
+				    sizeof(cats.item[i].label) ? n :
+				    sizeof(cats.item[i].label));
+				memcpy(cats.item[i].code, q, n <
+				    sizeof(cats.item[i].code) ? n :
+				    sizeof(cats.item[i].code));
+				q += n;
+				ql -= n;
+			}
+			dialog_on_categories(&d, &conf, cat, &cats, &out);
+			break;
+		case DIALOG_NEED_DOCS:
+			memset(&docs, 0, sizeof(docs));
+			docs.status = (flags & 0xc0) == 0xc0 ?
+			    DIALOG_FETCH_LOCKED : DIALOG_FETCH_OK;
+			docs.found = (flags & 0x40) == 0 || left > 0;
+			memcpy(docs.documents, p, left < sizeof(docs.documents) ?
+			    left : sizeof(docs.documents));
+			dialog_on_docs(&d, &conf, cat, &docs, &out);
+			break;
+		default:
+			abort();
+		}
+		check_out(&d, &out);
+	}
+	return 0;
+}

@@ -1,0 +1,1184 @@
+/*
+ * test_dialog: table-driven walks through every path of the USSD dialog
+ * (A, B, C with paging, D, mismatch, locked, errors, bad answers, shortcut,
+ * expired document), with the shipped catalogues; the state is encoded and
+ * decoded between every two calls, like the gateway does through Redis.
+ * Then paging, the encoded form, and the catalogue check on their own.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "catalog.h"
+#include "dialog.h"
+#include "gsm.h"
+#include "parse.h"
+
+static struct catalog	*cat;
+
+/* ---- the shipped catalogues, read with a tiny parser of key = "text"; ---- */
+
+static int
+load_line(struct catalog *c, const char *lang, const char *line)
+{
+	char		 key[64], text[2048];
+	const char	*p = line;
+	size_t		 k = 0, t = 0;
+
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (*p == '\0' || *p == '\n' || *p == '#' || (p[0] == '/' && p[1] == '/'))
+		return 0;
+	while ((*p >= 'a' && *p <= 'z') || *p == '_' || (*p >= '0' && *p <= '9'))
+		if (k < sizeof(key) - 1)
+			key[k++] = *p++;
+	key[k] = '\0';
+	while (*p == ' ')
+		p++;
+	if (*p++ != '=')
+		return -1;
+	while (*p == ' ')
+		p++;
+	if (*p++ != '"')
+		return -1;
+	while (*p != '"' && *p != '\0' && t < sizeof(text) - 1) {
+		if (*p == '\\') {
+			p++;
+			text[t++] = *p == 'n' ? '\n' : *p == 't' ? '\t' : *p;
+			p++;
+		} else
+			text[t++] = *p++;
+	}
+	text[t] = '\0';
+	if (*p != '"' || p[1] != ';')
+		return -1;
+	return catalog_set(c, lang, key, text);
+}
+
+static struct catalog *
+load_catalog(void)
+{
+	static const char *const langs[] = { "fr", "ar", "tzm" };
+	struct catalog	*c;
+	const char	*dir = getenv("TNSGW_SRCDIR");
+	char		 path[512], line[4096];
+	FILE		*f;
+	size_t		 i;
+
+	if (dir == NULL)
+		dir = ".";
+	if ((c = catalog_new()) == NULL)
+		return NULL;
+	for (i = 0; i < sizeof(langs) / sizeof(langs[0]); i++) {
+		snprintf(path, sizeof(path), "%s/etc/messages/%s.conf", dir,
+		    langs[i]);
+		if ((f = fopen(path, "r")) == NULL) {
+			fprintf(stderr, "cannot open %s\n", path);
+			catalog_free(c);
+			return NULL;
+		}
+		while (fgets(line, sizeof(line), f) != NULL)
+			if (load_line(c, langs[i], line) == -1) {
+				fprintf(stderr, "%s: bad line: %s", path, line);
+				fclose(f);
+				catalog_free(c);
+				return NULL;
+			}
+		fclose(f);
+	}
+	return c;
+}
+
+/* ---- configurations ---- */
+
+enum conf_variant {
+	CONF_DEFAULT = 0,	/* fr ar tzm, check_expiry, transliterate */
+	CONF_NO_EXPIRY,
+	CONF_ONE_LANG,		/* fr only: no language menu */
+	CONF_NO_TRANSLIT,
+	CONF_BAD_ZERO,		/* max_bad_inputs 0 means 3 */
+	CONF_BAD_ONE,
+};
+
+static long
+days(int y, int m, int d)
+{
+	struct parse_date	dt = { y, m, d };
+
+	return parse_date_days(&dt);
+}
+
+static void
+conf_make(enum conf_variant v, struct dialog_conf *conf)
+{
+	memset(conf, 0, sizeof(*conf));
+	conf->check_expiry = v != CONF_NO_EXPIRY;
+	conf->transliterate = v != CONF_NO_TRANSLIT;
+	conf->nlanguages = v == CONF_ONE_LANG ? 1 : 3;
+	snprintf(conf->languages[0], CATALOG_LANG_MAX, "fr");
+	snprintf(conf->languages[1], CATALOG_LANG_MAX, "ar");
+	snprintf(conf->languages[2], CATALOG_LANG_MAX, "tzm");
+	conf->max_bad_inputs = v == CONF_BAD_ZERO ? 0 : v == CONF_BAD_ONE ? 1 : 3;
+	conf->today_days = days(2025, 6, 1);
+}
+
+/* ---- fixtures: what the gateway would fetch ---- */
+
+#define MATRICULE "123456789"
+
+struct lookup_fixture {
+	const char		*name;
+	struct dialog_lookup	 res;
+};
+
+static const struct lookup_fixture lookups[] = {
+	{ "a", { DIALOG_FETCH_OK, DIALOG_REG_REGISTERED, { 1980, 2, 1 },
+	    { 2030, 12, 31 }, MATRICULE, 1, "212612345678", "", "" } },
+	{ "b", { DIALOG_FETCH_OK, DIALOG_REG_REGISTERED, { 1980, 2, 1 },
+	    { 2030, 12, 31 }, MATRICULE, 0, "212612345678", "", "" } },
+	{ "a_noexp", { DIALOG_FETCH_OK, DIALOG_REG_REGISTERED, { 1980, 2, 1 },
+	    { 0, 0, 0 }, MATRICULE, 1, "", "", "" } },
+	{ "d", { DIALOG_FETCH_OK, DIALOG_REG_INELIGIBLE, { 1980, 2, 1 },
+	    { 2030, 12, 31 }, "", 0, "", "CNOPS",
+	    "Vous relevez de la CNOPS." } },
+	{ "d_empty", { DIALOG_FETCH_OK, DIALOG_REG_INELIGIBLE, { 1980, 2, 1 },
+	    { 0, 0, 0 }, "", 0, "", "X", "" } },
+	{ "d_long", { DIALOG_FETCH_OK, DIALOG_REG_INELIGIBLE, { 1980, 2, 1 },
+	    { 0, 0, 0 }, "", 0, "", "LONG",
+	    "Vous êtes affilié à un autre régime obligatoire d'assurance "
+	    "maladie, celui des fonctionnaires et agents de l'Etat, géré par "
+	    "la CNOPS, ce qui exclut votre affiliation au régime des "
+	    "travailleurs non salariés tant que cette situation dure." } },
+	{ "notfound", { DIALOG_FETCH_OK, DIALOG_REG_NOT_FOUND, { 0, 0, 0 },
+	    { 0, 0, 0 }, "", 0, "", "", "" } },
+	{ "locked", { DIALOG_FETCH_LOCKED, DIALOG_REG_NOT_FOUND, { 0, 0, 0 },
+	    { 0, 0, 0 }, "", 0, "", "", "" } },
+	{ "error", { DIALOG_FETCH_ERROR, DIALOG_REG_REGISTERED, { 1980, 2, 1 },
+	    { 0, 0, 0 }, MATRICULE, 1, "", "", "" } },
+};
+
+static const char *const labels_fr[] = {
+	"Médecins", "Pharmaciens", "Chirurgiens-dentistes",
+	"Kinésithérapeutes", "Infirmiers", "Sages-femmes", "Vétérinaires",
+	"Avocats", "Notaires", "Adoul", "Architectes",
+	"Ingénieurs géomètres-topographes", "Commerçants", "Artisans",
+	"Agriculteurs",
+};
+static const char *const labels_ar[] = {
+	"أطباء", "صيادلة", "أطباء الأسنان", "مروضون طبيون", "ممرضون", "قابلات",
+	"بياطرة", "محامون", "موثقون", "عدول", "مهندسون معماريون",
+	"مهندسون طبوغرافيون", "تجار", "صناع تقليديون", "فلاحون",
+};
+
+static void
+cats_fill(struct dialog_categories *res, const char *const *labels, int n,
+    enum dialog_fetch_status st)
+{
+	int	i;
+
+	memset(res, 0, sizeof(*res));
+	res->status = st;
+	res->n = n;
+	for (i = 0; i < n; i++) {
+		snprintf(res->item[i].code, sizeof(res->item[i].code), "CAT%02d",
+		    i + 1);
+		snprintf(res->item[i].label, sizeof(res->item[i].label), "%s",
+		    labels[i % 15]);
+	}
+}
+
+static void
+cats_fixture(const char *name, struct dialog_categories *res)
+{
+	if (strcmp(name, "fr") == 0)
+		cats_fill(res, labels_fr, 15, DIALOG_FETCH_OK);
+	else if (strcmp(name, "ar") == 0)
+		cats_fill(res, labels_ar, 15, DIALOG_FETCH_OK);
+	else if (strcmp(name, "empty") == 0)
+		cats_fill(res, labels_fr, 0, DIALOG_FETCH_OK);
+	else if (strcmp(name, "locked") == 0)
+		cats_fill(res, labels_fr, 0, DIALOG_FETCH_LOCKED);
+	else
+		cats_fill(res, labels_fr, 0, DIALOG_FETCH_ERROR);
+}
+
+#define DOCS_LONG_FR "Copie de la CIN|Attestation d'affiliation à " \
+	"l'organisme de liaison|Attestation de RIB|Copie du diplôme|" \
+	"Autorisation d'exercer|Attestation d'inscription à l'ordre|" \
+	"Justificatif d'adresse|Photo d'identité|Formulaire d'immatriculation " \
+	"rempli et signé|Copie de la carte de séjour pour les étrangers"
+
+static void
+docs_fixture(const char *name, struct dialog_docs *res)
+{
+	memset(res, 0, sizeof(*res));
+	res->status = DIALOG_FETCH_OK;
+	res->found = 1;
+	snprintf(res->label, sizeof(res->label), "Pharmaciens");
+	if (strcmp(name, "long") == 0)
+		snprintf(res->documents, sizeof(res->documents), "%s",
+		    DOCS_LONG_FR);
+	else if (strcmp(name, "short") == 0)
+		snprintf(res->documents, sizeof(res->documents),
+		    "Copie de la CIN| Attestation de l'ordre |");
+	else if (strcmp(name, "ar") == 0)
+		snprintf(res->documents, sizeof(res->documents),
+		    "نسخة من البطاقة الوطنية|شهادة الانخراط في الهيئة|"
+		    "شهادة الحساب البنكي|نسخة من الشهادة|رخصة مزاولة المهنة");
+	else if (strcmp(name, "gone") == 0)
+		res->found = 0;
+	else if (strcmp(name, "locked") == 0)
+		res->status = DIALOG_FETCH_LOCKED;
+	else
+		res->status = DIALOG_FETCH_ERROR;
+}
+
+/* ---- a session, saved and restored between calls ---- */
+
+struct sess {
+	struct dialog		d;
+	struct dialog_out	out;
+	struct dialog_conf	conf;
+};
+
+static void
+sess_check(struct sess *s)
+{
+	char		buf[DIALOG_ENCODED_MAX + 1], buf2[DIALOG_ENCODED_MAX + 1];
+	struct dialog	d2;
+	int		n, n2;
+
+	if (s->out.need == DIALOG_NEED_NONE) {
+		assert_true(strlen(s->out.text) > 0);
+		if (!gsm_fits_ussd(s->out.text))
+			fail_msg("screen does not fit: %s", s->out.text);
+		if (strcmp(s->d.lang, "fr") == 0 && s->conf.transliterate &&
+		    s->d.step != DIALOG_S_LANG)
+			assert_true(gsm_septets(s->out.text) >= 0);
+	}
+	if (s->out.end) {
+		assert_int_equal(s->out.need, DIALOG_NEED_NONE);
+		assert_int_not_equal(s->out.outcome, DIALOG_OUTCOME_NONE);
+		return;
+	}
+	assert_int_equal(s->out.outcome, DIALOG_OUTCOME_NONE);
+	/* Saved to Redis and read back, like between two USSD messages. */
+	n = dialog_encode(&s->d, buf, sizeof(buf));
+	assert_true(n > 0 && n <= DIALOG_ENCODED_MAX);
+	assert_int_equal(dialog_decode(&d2, buf, (size_t)n), 0);
+	n2 = dialog_encode(&d2, buf2, sizeof(buf2));
+	assert_int_equal(n, n2);
+	assert_memory_equal(buf, buf2, (size_t)n);
+	s->d = d2;
+}
+
+static void
+sess_begin(struct sess *s, enum conf_variant v, const char *dialstr)
+{
+	struct parse_dial	dial;
+
+	conf_make(v, &s->conf);
+	assert_int_equal(parse_dial(dialstr, &dial), 0);
+	dialog_begin(&s->d, &s->conf, cat, &dial, &s->out);
+	sess_check(s);
+}
+
+static void
+sess_input(struct sess *s, const char *in)
+{
+	dialog_input(&s->d, &s->conf, cat, in, &s->out);
+	sess_check(s);
+}
+
+static void
+sess_lookup(struct sess *s, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < sizeof(lookups) / sizeof(lookups[0]); i++)
+		if (strcmp(lookups[i].name, name) == 0)
+			break;
+	assert_true(i < sizeof(lookups) / sizeof(lookups[0]));
+	dialog_on_lookup(&s->d, &s->conf, cat, &lookups[i].res, &s->out);
+	sess_check(s);
+}
+
+static void
+sess_cats(struct sess *s, const char *name)
+{
+	static struct dialog_categories	res;
+
+	cats_fixture(name, &res);
+	dialog_on_categories(&s->d, &s->conf, cat, &res, &s->out);
+	sess_check(s);
+}
+
+static void
+sess_docs(struct sess *s, const char *name)
+{
+	static struct dialog_docs	res;
+
+	docs_fixture(name, &res);
+	dialog_on_docs(&s->d, &s->conf, cat, &res, &s->out);
+	sess_check(s);
+}
+
+/* ---- the walks ---- */
+
+enum op { OP_STOP = 0, OP_BEGIN, OP_INPUT, OP_LOOKUP, OP_CATS, OP_DOCS };
+
+struct step {
+	enum op			 op;
+	const char		*arg;
+	enum dialog_need	 need;
+	int			 end;
+	enum dialog_outcome	 outcome;
+	const char		*has[3];
+	const char		*hasnot[2];
+	int			 record_failure;
+};
+
+struct walk {
+	const char		*name;
+	enum conf_variant	 conf;
+	struct step		 s[20];
+};
+
+#define ASK(op, arg, ...)	{ op, arg, DIALOG_NEED_NONE, 0, \
+	DIALOG_OUTCOME_NONE, { __VA_ARGS__ }, { NULL }, 0 }
+#define NEED(op, arg, need)	{ op, arg, need, 0, DIALOG_OUTCOME_NONE, \
+	{ NULL }, { NULL }, 0 }
+#define END(op, arg, o, ...)	{ op, arg, DIALOG_NEED_NONE, 1, o, \
+	{ __VA_ARGS__ }, { MATRICULE }, 0 }
+#define ENDM(op, arg, o, ...)	{ op, arg, DIALOG_NEED_NONE, 1, o, \
+	{ __VA_ARGS__ }, { NULL }, 0 }
+
+#define LANG_MENU	"1 Français", "2 العربية", "3 ⵜⴰⵎⴰⵣⵉⵖⵜ"
+#define IDTYPE_MENU	"1 CIN", "3 Passeport"
+#define Q_IDNUM		"numéro de votre"
+#define Q_EXPIRY	"Date d'expiration"
+#define Q_BIRTH		"date de naissance"
+#define LOOKUP		DIALOG_NEED_LOOKUP
+#define CATS		DIALOG_NEED_CATEGORIES
+#define DOCS		DIALOG_NEED_DOCS
+
+static const struct walk walks[] = {
+	{ "A, every screen, French", CONF_DEFAULT, {
+		ASK(OP_BEGIN, "*1515#", LANG_MENU),
+		ASK(OP_INPUT, "1", IDTYPE_MENU),
+		ASK(OP_INPUT, "1", Q_IDNUM " CIN"),
+		ASK(OP_INPUT, "ab-123456", Q_EXPIRY, "votre CIN"),
+		ASK(OP_INPUT, "31/12/2030", Q_BIRTH),
+		NEED(OP_INPUT, " 01.02.1980 ", LOOKUP),
+		ENDM(OP_LOOKUP, "a", DIALOG_OUTCOME_A, MATRICULE,
+		    "identifiants habituels Ma CNSS"),
+	} },
+	{ "A, registry without expiry", CONF_DEFAULT, {
+		NEED(OP_BEGIN, "*1515*3*X1234567*01012031*01021980#", LOOKUP),
+		ENDM(OP_LOOKUP, "a_noexp", DIALOG_OUTCOME_A, MATRICULE),
+	} },
+	{ "A, Arabic", CONF_DEFAULT, {
+		ASK(OP_BEGIN, "*1515#", LANG_MENU),
+		ASK(OP_INPUT, "2", "نوع الوثيقة", "3 جواز السفر"),
+		ASK(OP_INPUT, "2", "أدخل رقم بطاقة الإقامة"),
+		ASK(OP_INPUT, "E123456", "تاريخ انتهاء صلاحية بطاقة الإقامة"),
+		ASK(OP_INPUT, "31-12-2030", "تاريخ ازديادك"),
+		NEED(OP_INPUT, "1-2-1980", LOOKUP),
+		ENDM(OP_LOOKUP, "a", DIALOG_OUTCOME_A, "رقم تسجيلك", MATRICULE),
+	} },
+	{ "B placeholder, shortcut with expiry", CONF_DEFAULT, {
+		NEED(OP_BEGIN, "*1515*1*AB123456*31122030*01021980#", LOOKUP),
+		ENDM(OP_LOOKUP, "b", DIALOG_OUTCOME_B, MATRICULE,
+		    "mot de passe initial", "agence CNSS"),
+	} },
+	{ "B, Tamazight", CONF_DEFAULT, {
+		ASK(OP_BEGIN, "*1515#", LANG_MENU),
+		ASK(OP_INPUT, "3", "ⴰⴷⵍⵉⵙ ⵏ ⵓⵎⵓⴷⴷⵓ"),
+		ASK(OP_INPUT, "3", "ⴰⵔⵓ ⵓⵟⵟⵓⵏ ⵏ ⵓⴷⵍⵉⵙ ⵏ ⵓⵎⵓⴷⴷⵓ"),
+		ASK(OP_INPUT, "XA1234567", "ⵜⵉⴳⵉⵔⴰ"),
+		ASK(OP_INPUT, "31122030", "ⵜⵍⴰⵍⵉⵜ"),
+		NEED(OP_INPUT, "01021980", LOOKUP),
+		ENDM(OP_LOOKUP, "b", DIALOG_OUTCOME_B, MATRICULE, "www.macnss.ma"),
+	} },
+	{ "mismatch: birth date", CONF_DEFAULT, {
+		NEED(OP_BEGIN, "*1515*1*AB123456*31122030*02021980#", LOOKUP),
+		{ OP_LOOKUP, "a", DIALOG_NEED_NONE, 1, DIALOG_OUTCOME_MISMATCH,
+		    { "ne correspondent pas" }, { MATRICULE }, 1 },
+	} },
+	{ "mismatch: expiry date", CONF_DEFAULT, {
+		NEED(OP_BEGIN, "*1515*1*AB123456*30122030*01021980#", LOOKUP),
+		{ OP_LOOKUP, "b", DIALOG_NEED_NONE, 1, DIALOG_OUTCOME_MISMATCH,
+		    { "ne correspondent pas" }, { MATRICULE }, 1 },
+	} },
+	{ "mismatch on an ineligible record", CONF_DEFAULT, {
+		NEED(OP_BEGIN, "*1515*1*AB123456*30122030*01021980#", LOOKUP),
+		{ OP_LOOKUP, "d", DIALOG_NEED_NONE, 1, DIALOG_OUTCOME_MISMATCH,
+		    { "ne correspondent pas" }, { "CNOPS" }, 1 },
+	} },
+	{ "expiry not checked: any expiry matches", CONF_NO_EXPIRY, {
+		NEED(OP_BEGIN, "*1515*1*AB123456*01021980#", LOOKUP),
+		ENDM(OP_LOOKUP, "a", DIALOG_OUTCOME_A, MATRICULE),
+	} },
+	{ "locked", CONF_DEFAULT, {
+		NEED(OP_BEGIN, "*1515*1*AB123456*31122030*01021980#", LOOKUP),
+		END(OP_LOOKUP, "locked", DIALOG_OUTCOME_LOCKED,
+		    "Nombre de tentatives"),
+	} },
+	{ "lookup failure", CONF_DEFAULT, {
+		NEED(OP_BEGIN, "*1515*1*AB123456*31122030*01021980#", LOOKUP),
+		END(OP_LOOKUP, "error", DIALOG_OUTCOME_ERROR, "indisponible",
+		    "plus tard"),
+	} },
+	{ "D with its reason", CONF_DEFAULT, {
+		NEED(OP_BEGIN, "*1515*1*AB123456*31122030*01021980#", LOOKUP),
+		END(OP_LOOKUP, "d", DIALOG_OUTCOME_D, "Non éligible",
+		    "Vous relevez de la CNOPS."),
+	} },
+	{ "D without a reason", CONF_DEFAULT, {
+		NEED(OP_BEGIN, "*1515*1*AB123456*31122030*01021980#", LOOKUP),
+		END(OP_LOOKUP, "d_empty", DIALOG_OUTCOME_D, "autre régime"),
+	} },
+	{ "D with a reason too long for a page", CONF_DEFAULT, {
+		NEED(OP_BEGIN, "*1515*1*AB123456*31122030*01021980#", LOOKUP),
+		END(OP_LOOKUP, "d_long", DIALOG_OUTCOME_D, "Motif : Vous etes",
+		    "..."),
+	} },
+	{ "C: categories, paging, back, documents", CONF_DEFAULT, {
+		NEED(OP_BEGIN, "*1515*1*AB123456*31122030*01021980#", LOOKUP),
+		NEED(OP_LOOKUP, "notfound", CATS),
+		ASK(OP_CATS, "fr", "Aucune immatriculation", "1 Médecins",
+		    "0 Suite"),
+		NEED(OP_INPUT, "0", CATS),
+		ASK(OP_CATS, "fr", "00 Retour", "Catégorie professionnelle"),
+		NEED(OP_INPUT, "00", CATS),
+		ASK(OP_CATS, "fr", "1 Médecins", "0 Suite"),
+		NEED(OP_INPUT, "2", CATS),
+		NEED(OP_CATS, "fr", DOCS),
+		ASK(OP_DOCS, "long", "Documents à fournir", "- Copie de la CIN",
+		    "0 Suite"),
+		NEED(OP_INPUT, "0", DOCS),
+		ASK(OP_DOCS, "long", "00 Retour"),
+		NEED(OP_INPUT, "00", DOCS),
+		ASK(OP_DOCS, "long", "- Copie de la CIN"),
+		NEED(OP_INPUT, "0", DOCS),	/* test_docs_last_page goes on */
+	} },
+	{ "C: short documents end at once", CONF_DEFAULT, {
+		NEED(OP_BEGIN, "*1515*1*AB123456*31122030*01021980#", LOOKUP),
+		NEED(OP_LOOKUP, "notfound", CATS),
+		ASK(OP_CATS, "fr", "1 Médecins"),
+		NEED(OP_INPUT, "13", CATS),
+		NEED(OP_CATS, "fr", DOCS),
+		END(OP_DOCS, "short", DIALOG_OUTCOME_C, "- Copie de la CIN",
+		    "- Attestation de l'ordre\n", "point de proximité"),
+	} },
+	{ "C: a number not in the list, then a vanished category",
+	  CONF_DEFAULT, {
+		NEED(OP_BEGIN, "*1515*1*AB123456*31122030*01021980#", LOOKUP),
+		NEED(OP_LOOKUP, "notfound", CATS),
+		ASK(OP_CATS, "fr", "1 Médecins"),
+		NEED(OP_INPUT, "16", CATS),
+		ASK(OP_CATS, "fr", "Choix non valide.", "1 Médecins"),
+		NEED(OP_INPUT, "00", CATS),
+		ASK(OP_CATS, "fr", "Choix non valide.", "1 Médecins"),
+		NEED(OP_INPUT, "1", CATS),
+		NEED(OP_CATS, "fr", DOCS),
+		NEED(OP_DOCS, "gone", CATS),
+		ASK(OP_CATS, "fr", "plus disponible", "1 Médecins"),
+		NEED(OP_INPUT, "x", CATS),
+		ASK(OP_CATS, "fr", "Choix non valide."),
+		NEED(OP_INPUT, "1", CATS),
+		NEED(OP_CATS, "fr", DOCS),
+		END(OP_DOCS, "short", DIALOG_OUTCOME_C, "point de proximité"),
+	} },
+	{ "C: three bad answers on the list", CONF_DEFAULT, {
+		NEED(OP_BEGIN, "*1515*1*AB123456*31122030*01021980#", LOOKUP),
+		NEED(OP_LOOKUP, "notfound", CATS),
+		ASK(OP_CATS, "fr", "1 Médecins"),
+		NEED(OP_INPUT, "abc", CATS),
+		ASK(OP_CATS, "fr", "Choix non valide."),
+		NEED(OP_INPUT, "99", CATS),
+		ASK(OP_CATS, "fr", "Choix non valide."),
+		NEED(OP_INPUT, "00", CATS),
+		END(OP_CATS, "fr", DIALOG_OUTCOME_ERROR, "Trop de saisies"),
+	} },
+	{ "C: Arabic list", CONF_DEFAULT, {
+		ASK(OP_BEGIN, "*1515#", LANG_MENU),
+		NEED(OP_INPUT, "2", DIALOG_NEED_NONE),
+		NEED(OP_INPUT, "1", DIALOG_NEED_NONE),
+		NEED(OP_INPUT, "AB123456", DIALOG_NEED_NONE),
+		NEED(OP_INPUT, "31122030", DIALOG_NEED_NONE),
+		NEED(OP_INPUT, "01021980", LOOKUP),
+		NEED(OP_LOOKUP, "notfound", CATS),
+		ASK(OP_CATS, "ar", "أنت غير مسجل بعد", "1 أطباء", "0 التالي"),
+		NEED(OP_INPUT, "0", CATS),
+		ASK(OP_CATS, "ar", "00 رجوع"),
+		NEED(OP_INPUT, "3", CATS),
+		NEED(OP_CATS, "ar", DOCS),
+		ASK(OP_DOCS, "ar", "الوثائق المطلوبة", "- نسخة من البطاقة الوطنية"),
+	} },
+	{ "C: no categories at all", CONF_DEFAULT, {
+		NEED(OP_BEGIN, "*1515*1*AB123456*31122030*01021980#", LOOKUP),
+		NEED(OP_LOOKUP, "notfound", CATS),
+		END(OP_CATS, "empty", DIALOG_OUTCOME_C, "point de proximité"),
+	} },
+	{ "C: list fetch fails", CONF_DEFAULT, {
+		NEED(OP_BEGIN, "*1515*1*AB123456*31122030*01021980#", LOOKUP),
+		NEED(OP_LOOKUP, "notfound", CATS),
+		END(OP_CATS, "error", DIALOG_OUTCOME_ERROR, "indisponible"),
+	} },
+	{ "C: documents fetch locked", CONF_DEFAULT, {
+		NEED(OP_BEGIN, "*1515*1*AB123456*31122030*01021980#", LOOKUP),
+		NEED(OP_LOOKUP, "notfound", CATS),
+		ASK(OP_CATS, "fr", "1 Médecins"),
+		NEED(OP_INPUT, "1", CATS),
+		NEED(OP_CATS, "fr", DOCS),
+		END(OP_DOCS, "locked", DIALOG_OUTCOME_LOCKED, "tentatives"),
+	} },
+	{ "bad answers then good ones reset the count", CONF_DEFAULT, {
+		ASK(OP_BEGIN, "*1515#", LANG_MENU),
+		ASK(OP_INPUT, "4", "Choix non valide.", "1 Français"),
+		ASK(OP_INPUT, "", "Choix non valide."),
+		ASK(OP_INPUT, "1", IDTYPE_MENU),
+		ASK(OP_INPUT, "0", "Choix non valide.", IDTYPE_MENU),
+		ASK(OP_INPUT, "CIN", "Choix non valide."),
+		ASK(OP_INPUT, "2", Q_IDNUM " carte de séjour"),
+		ASK(OP_INPUT, "ABCDEF", "Numéro non valide.", Q_IDNUM),
+		ASK(OP_INPUT, "A1", Q_EXPIRY),
+		ASK(OP_INPUT, "31/02/2030", "Date non valide.", Q_EXPIRY),
+		ASK(OP_INPUT, "2030", "Date non valide."),
+		ASK(OP_INPUT, "01012030", Q_BIRTH),
+		ASK(OP_INPUT, "01012030", "Date non valide.", Q_BIRTH),
+		ASK(OP_INPUT, "hier", "Date non valide.", Q_BIRTH),
+		END(OP_INPUT, "32/01/1980", DIALOG_OUTCOME_ERROR,
+		    "Trop de saisies"),
+	} },
+	{ "max_bad_inputs 0 means 3", CONF_BAD_ZERO, {
+		ASK(OP_BEGIN, "*1515*9#", IDTYPE_MENU),
+		ASK(OP_INPUT, "x", "Choix non valide."),
+		ASK(OP_INPUT, "x", "Choix non valide."),
+		END(OP_INPUT, "x", DIALOG_OUTCOME_ERROR, "Trop de saisies"),
+	} },
+	{ "max_bad_inputs 1", CONF_BAD_ONE, {
+		ASK(OP_BEGIN, "*1515*1#", Q_IDNUM),
+		END(OP_INPUT, "???", DIALOG_OUTCOME_ERROR, "Trop de saisies"),
+	} },
+	{ "expired document", CONF_DEFAULT, {
+		ASK(OP_BEGIN, "*1515#", LANG_MENU),
+		ASK(OP_INPUT, "1", IDTYPE_MENU),
+		ASK(OP_INPUT, "1", Q_IDNUM),
+		ASK(OP_INPUT, "AB123456", Q_EXPIRY),
+		END(OP_INPUT, "31/05/2025", DIALOG_OUTCOME_ERROR, "a expiré",
+		    "renouveler"),
+	} },
+	{ "expired document in the shortcut", CONF_DEFAULT, {
+		END(OP_BEGIN, "*1515*1*AB123456*01012020*01021980#",
+		    DIALOG_OUTCOME_ERROR, "a expiré"),
+	} },
+	{ "expiry ignored when not checked", CONF_NO_EXPIRY, {
+		ASK(OP_BEGIN, "*1515*1*AB123456#", Q_BIRTH),
+		NEED(OP_INPUT, "01021980", LOOKUP),
+	} },
+	{ "shortcut: 3 args with expiry checked asks the expiry", CONF_DEFAULT, {
+		ASK(OP_BEGIN, "*1515*1*AB123456*01021980#", Q_EXPIRY),
+		NEED(OP_INPUT, "31122030", LOOKUP),
+		ENDM(OP_LOOKUP, "a", DIALOG_OUTCOME_A, MATRICULE),
+	} },
+	{ "shortcut: invalid type and number are asked", CONF_DEFAULT, {
+		ASK(OP_BEGIN, "*1515*7*ABCDEF*31122030*01021980#", IDTYPE_MENU),
+		ASK(OP_INPUT, "1", Q_IDNUM),
+		NEED(OP_INPUT, "AB123456", LOOKUP),
+	} },
+	{ "shortcut: invalid birth date is asked", CONF_DEFAULT, {
+		ASK(OP_BEGIN, "*1515*1*AB123456*31122030*32011980#", Q_BIRTH),
+		NEED(OP_INPUT, "01021980", LOOKUP),
+	} },
+	{ "shortcut: birth date in the future is asked", CONF_DEFAULT, {
+		ASK(OP_BEGIN, "*1515*1*AB123456*31122030*01012026#", Q_BIRTH),
+	} },
+	{ "one language: no menu", CONF_ONE_LANG, {
+		ASK(OP_BEGIN, "*1515#", IDTYPE_MENU),
+	} },
+	{ "answer while the lookup is in flight", CONF_DEFAULT, {
+		NEED(OP_BEGIN, "*1515*1*AB123456*31122030*01021980#", LOOKUP),
+		END(OP_INPUT, "1", DIALOG_OUTCOME_ERROR, "indisponible"),
+	} },
+	{ "no transliteration: accents kept", CONF_NO_TRANSLIT, {
+		NEED(OP_BEGIN, "*1515*1*AB123456*31122030*01021980#", LOOKUP),
+		NEED(OP_LOOKUP, "notfound", CATS),
+		ASK(OP_CATS, "fr", "Aucune immatriculation", "1 Médecins"),
+		NEED(OP_INPUT, "1", CATS),
+		NEED(OP_CATS, "fr", DOCS),
+		END(OP_DOCS, "short", DIALOG_OUTCOME_C, "point de proximité"),
+	} },
+};
+
+static void
+run_walk(const struct walk *w)
+{
+	struct sess		 s;
+	const struct step	*st;
+	int			 i, j;
+
+	memset(&s, 0, sizeof(s));
+	for (i = 0; w->s[i].op != OP_STOP; i++) {
+		st = &w->s[i];
+		switch (st->op) {
+		case OP_BEGIN:
+			sess_begin(&s, w->conf, st->arg);
+			break;
+		case OP_INPUT:
+			sess_input(&s, st->arg);
+			break;
+		case OP_LOOKUP:
+			sess_lookup(&s, st->arg);
+			break;
+		case OP_CATS:
+			sess_cats(&s, st->arg);
+			break;
+		case OP_DOCS:
+			sess_docs(&s, st->arg);
+			break;
+		default:
+			fail();
+		}
+		if (s.out.need != st->need || s.out.end != st->end ||
+		    s.out.outcome != st->outcome ||
+		    s.out.record_failure != st->record_failure)
+			fail_msg("%s, step %d: need %d end %d outcome %s rf %d, "
+			    "screen:\n%s", w->name, i, s.out.need, s.out.end,
+			    dialog_outcome_str(s.out.outcome),
+			    s.out.record_failure, s.out.text);
+		for (j = 0; j < 3 && st->has[j] != NULL; j++)
+			if (strstr(s.out.text, st->has[j]) == NULL)
+				fail_msg("%s, step %d: no \"%s\" in:\n%s",
+				    w->name, i, st->has[j], s.out.text);
+		for (j = 0; j < 2 && st->hasnot[j] != NULL; j++)
+			if (strstr(s.out.text, st->hasnot[j]) != NULL)
+				fail_msg("%s, step %d: \"%s\" in:\n%s",
+				    w->name, i, st->hasnot[j], s.out.text);
+	}
+}
+
+static void
+test_walks(void **state)
+{
+	size_t	i;
+
+	(void)state;
+	for (i = 0; i < sizeof(walks) / sizeof(walks[0]); i++)
+		run_walk(&walks[i]);
+}
+
+/* The long documents walk of the table, finished: the last page ends. */
+static void
+test_docs_last_page(void **state)
+{
+	struct sess	s;
+	char		seen[4096] = "";
+	int		pages = 0;
+
+	(void)state;
+	memset(&s, 0, sizeof(s));
+	sess_begin(&s, CONF_DEFAULT, "*1515*1*AB123456*31122030*01021980#");
+	sess_lookup(&s, "notfound");
+	sess_cats(&s, "fr");
+	sess_input(&s, "2");
+	sess_cats(&s, "fr");
+	assert_string_equal(s.d.cat_code, "CAT02");
+	for (;;) {
+		assert_int_equal(s.out.need, DIALOG_NEED_DOCS);
+		sess_docs(&s, "long");
+		pages++;
+		strncat(seen, s.out.text, sizeof(seen) - strlen(seen) - 1);
+		if (s.out.end)
+			break;
+		assert_non_null(strstr(s.out.text, "0 Suite"));
+		assert_null(strstr(s.out.text, "point de proximité"));
+		sess_input(&s, "0");
+		assert_true(pages < 20);
+	}
+	assert_true(pages >= 2);
+	assert_int_equal(s.out.outcome, DIALOG_OUTCOME_C);
+	assert_int_equal(s.d.step, DIALOG_S_DONE);
+	assert_non_null(strstr(s.out.text, "point de proximité"));
+	assert_null(strstr(s.out.text, "0 Suite"));
+	assert_null(strstr(s.out.text, "00 Retour"));
+	/* Every document shown once, transliterated. */
+	assert_non_null(strstr(seen, "- Copie de la carte de séjour pour les "
+	    "étrangers"));
+	assert_non_null(strstr(seen, "- Formulaire d'immatriculation rempli et "
+	    "signé"));
+	assert_null(strstr(strstr(seen, "- Photo") + 1, "- Photo"));
+}
+
+/*
+ * Paging with measured pages: numbers run 1..n across pages with no gap,
+ * each page fits, "0 Suite" exactly on pages that have a next one,
+ * "00 Retour" on every page but the first, and going back shows the same
+ * pages again.
+ */
+static void
+check_paging(enum conf_variant v, const char *lang_choice,
+    const char *const *labels, int n, const char *next, const char *back)
+{
+	static struct dialog_categories	res;
+	struct sess			s;
+	char				pages[80][DIALOG_TEXT_MAX];
+	char				needle[16];
+	int				np = 0, expect = 1, i, k;
+	const char			*p;
+
+	memset(&s, 0, sizeof(s));
+	conf_make(v, &s.conf);
+	memset(&res, 0, sizeof(res));
+	res.status = DIALOG_FETCH_OK;
+	res.n = n;
+	for (i = 0; i < n; i++) {
+		snprintf(res.item[i].code, sizeof(res.item[i].code), "C%d", i);
+		snprintf(res.item[i].label, sizeof(res.item[i].label), "%s",
+		    labels[i % 15]);
+	}
+	sess_begin(&s, v, "*1515#");
+	sess_input(&s, lang_choice);
+	sess_input(&s, "1");
+	sess_input(&s, "AB123456");
+	sess_input(&s, "31122030");
+	sess_input(&s, "01021980");
+	sess_lookup(&s, "notfound");
+	for (;;) {
+		assert_int_equal(s.out.need, DIALOG_NEED_CATEGORIES);
+		dialog_on_categories(&s.d, &s.conf, cat, &res, &s.out);
+		sess_check(&s);
+		assert_true(np < 80);
+		snprintf(pages[np], sizeof(pages[np]), "%s", s.out.text);
+		/* The numbers this page shows, in order. */
+		for (k = 0;; k++) {
+			snprintf(needle, sizeof(needle), "\n%d ", expect);
+			if ((p = strstr(s.out.text, needle)) == NULL)
+				break;
+			expect++;
+		}
+		if (k < 1)
+			fail_msg("page %d shows no %d:\n%s", np, expect,
+			    s.out.text);
+		assert_int_equal(strstr(s.out.text, back) != NULL, np > 0);
+		np++;
+		if (expect > n) {
+			assert_null(strstr(s.out.text, next));
+			break;
+		}
+		assert_non_null(strstr(s.out.text, next));
+		sess_input(&s, "0");
+	}
+	assert_int_equal(expect, n + 1);
+	assert_true(np >= 2);
+	/* "0" on the last page is a bad answer; the page stays. */
+	sess_input(&s, "0");
+	dialog_on_categories(&s.d, &s.conf, cat, &res, &s.out);
+	sess_check(&s);
+	assert_int_equal(s.d.page, np - 1);
+	/* Back to the first page, the same screens (error line aside). */
+	for (i = np - 2; i >= 0; i--) {
+		sess_input(&s, "00");
+		dialog_on_categories(&s.d, &s.conf, cat, &res, &s.out);
+		sess_check(&s);
+		assert_string_equal(s.out.text, pages[i]);
+	}
+	/* Global numbers work from any page. */
+	snprintf(needle, sizeof(needle), "%d", n);
+	sess_input(&s, needle);
+	dialog_on_categories(&s.d, &s.conf, cat, &res, &s.out);
+	sess_check(&s);
+	assert_int_equal(s.out.need, DIALOG_NEED_DOCS);
+	snprintf(needle, sizeof(needle), "C%d", n - 1);
+	assert_string_equal(s.d.cat_code, needle);
+}
+
+static void
+test_paging(void **state)
+{
+	(void)state;
+	check_paging(CONF_DEFAULT, "1", labels_fr, 15, "0 Suite", "00 Retour");
+	check_paging(CONF_DEFAULT, "1", labels_fr, 64, "0 Suite", "00 Retour");
+	check_paging(CONF_NO_TRANSLIT, "1", labels_fr, 40, "0 Suite",
+	    "00 Retour");
+	check_paging(CONF_DEFAULT, "2", labels_ar, 15, "0 التالي", "00 رجوع");
+	check_paging(CONF_DEFAULT, "3", labels_fr, 30, "0 ⵖⵔ ⵣⴷⴰⵜ",
+	    "00 ⵖⵔ ⴷⴼⴼⵉⵔ");
+}
+
+/* Labels longer than a page, bad UTF-8 and control bytes from Redis. */
+static void
+test_hostile_labels(void **state)
+{
+	static struct dialog_categories	res;
+	struct sess			s;
+	int				i;
+
+	(void)state;
+	memset(&s, 0, sizeof(s));
+	memset(&res, 0, sizeof(res));
+	res.status = DIALOG_FETCH_OK;
+	res.n = 5;
+	for (i = 0; i < 5; i++)
+		memset(res.item[i].label, i == 2 ? 0xff : 'L',
+		    sizeof(res.item[i].label));	/* no NUL at all */
+	memcpy(res.item[1].label, "a\nb\x01", 4);
+	memset(res.item[3].code, 'C', sizeof(res.item[3].code));
+	sess_begin(&s, CONF_DEFAULT, "*1515*1*AB123456*31122030*01021980#");
+	sess_lookup(&s, "notfound");
+	dialog_on_categories(&s.d, &s.conf, cat, &res, &s.out);
+	sess_check(&s);
+	assert_non_null(strstr(s.out.text, "1 LLLL"));
+	assert_non_null(strstr(s.out.text, "..."));
+	for (i = 0; i < 6; i++) {
+		sess_input(&s, "0");
+		dialog_on_categories(&s.d, &s.conf, cat, &res, &s.out);
+		sess_check(&s);
+	}
+	sess_input(&s, "4");
+	dialog_on_categories(&s.d, &s.conf, cat, &res, &s.out);
+	sess_check(&s);
+	assert_int_equal(s.out.need, DIALOG_NEED_DOCS);
+	assert_int_equal(strlen(s.d.cat_code), DIALOG_CODE_MAX - 1);
+}
+
+/* ---- the encoded form ---- */
+
+static void
+test_encode_roundtrip(void **state)
+{
+	struct dialog	d, d2;
+	char		buf[DIALOG_ENCODED_MAX + 1];
+	int		n;
+
+	(void)state;
+	memset(&d, 0, sizeof(d));
+	d.step = DIALOG_S_CATEGORY;
+	snprintf(d.lang, sizeof(d.lang), "tzm");
+	d.idtype = PARSE_ID_PASSPORT;
+	snprintf(d.idnum, sizeof(d.idnum), "ABCDEFGHIJ0123456789");
+	d.expiry = (struct parse_date){ 2199, 12, 31 };
+	d.birth = (struct parse_date){ 1900, 1, 1 };
+	d.page = 255;
+	d.bad_inputs = 2;
+	snprintf(d.cat_code, sizeof(d.cat_code), "a|b%%c é\n");
+	d.outcome = DIALOG_OUTCOME_NONE;
+	d.pending = DIALOG_P_CHOICE;
+	d.pending_n = 999;
+	n = dialog_encode(&d, buf, sizeof(buf));
+	assert_true(n > 0);
+	assert_int_equal(strlen(buf), (size_t)n);
+	assert_null(strchr(buf, '\n'));
+	assert_int_equal(dialog_decode(&d2, buf, (size_t)n), 0);
+	assert_memory_equal(&d, &d2, sizeof(d));
+
+	/* Too small a buffer; out-of-range fields are not encoded. */
+	assert_int_equal(dialog_encode(&d, buf, 10), -1);
+	d2 = d;
+	d2.page = 256;
+	assert_int_equal(dialog_encode(&d2, buf, sizeof(buf)), -1);
+	d2 = d;
+	d2.birth.d = 30;
+	d2.birth.m = 2;
+	assert_int_equal(dialog_encode(&d2, buf, sizeof(buf)), -1);
+	d2 = d;
+	d2.step = (enum dialog_step)42;
+	assert_int_equal(dialog_encode(&d2, buf, sizeof(buf)), -1);
+	d2 = d;
+	d2.idnum[0] = 'a';
+	assert_int_equal(dialog_encode(&d2, buf, sizeof(buf)), -1);
+}
+
+static void
+test_decode_malformed(void **state)
+{
+	static const char *const good =
+	    "D1|6|fr|1|AB123456|2030-12-31|1980-02-01|1|0|CAT%7C1|0|4|12";
+	static const char *const bad[] = {
+		"",
+		"D1",
+		"D2|6|fr|1|AB123456|2030-12-31|1980-02-01|1|0|CAT|0|4|12",
+		"d1|6|fr|1|AB123456|2030-12-31|1980-02-01|1|0|CAT|0|4|12",
+		"D1|6|fr|1|AB123456|2030-12-31|1980-02-01|1|0|CAT|0|4",
+		"D1|6|fr|1|AB123456|2030-12-31|1980-02-01|1|0|CAT|0|4|12|",
+		"D1|6|fr|1|AB123456|2030-12-31|1980-02-01|1|0|CAT|0|4|12\n",
+		" D1|6|fr|1|AB123456|2030-12-31|1980-02-01|1|0|CAT|0|4|12",
+		"D1|06|fr|1|AB123456|2030-12-31|1980-02-01|1|0|CAT|0|4|12",
+		"D1|9|fr|1|AB123456|2030-12-31|1980-02-01|1|0|CAT|0|4|12",
+		"D1|-1|fr|1|AB123456|2030-12-31|1980-02-01|1|0|CAT|0|4|12",
+		"D1|+6|fr|1|AB123456|2030-12-31|1980-02-01|1|0|CAT|0|4|12",
+		"D1||fr|1|AB123456|2030-12-31|1980-02-01|1|0|CAT|0|4|12",
+		"D1|6|f r|1|AB123456|2030-12-31|1980-02-01|1|0|CAT|0|4|12",
+		"D1|6|francais|1|AB123456|2030-12-31|1980-02-01|1|0|CAT|0|4|12",
+		"D1|6||1|AB123456|2030-12-31|1980-02-01|1|0|CAT|0|4|12",
+		"D1|6|fr|4|AB123456|2030-12-31|1980-02-01|1|0|CAT|0|4|12",
+		"D1|6|fr|0|AB123456|2030-12-31|1980-02-01|1|0|CAT|0|4|12",
+		"D1|6|fr|1|ab123456|2030-12-31|1980-02-01|1|0|CAT|0|4|12",
+		"D1|6|fr|1||2030-12-31|1980-02-01|1|0|CAT|0|4|12",
+		"D1|6|fr|1|AB1234567890123456789|2030-12-31|1980-02-01|1|0|CAT|0|4|12",
+		"D1|6|fr|1|AB123456|2030-02-30|1980-02-01|1|0|CAT|0|4|12",
+		"D1|6|fr|1|AB123456|2030-2-3|1980-02-01|1|0|CAT|0|4|12",
+		"D1|6|fr|1|AB123456|31/12/2030|1980-02-01|1|0|CAT|0|4|12",
+		"D1|6|fr|1|AB123456|2030-12-31||1|0|CAT|0|4|12",
+		"D1|6|fr|1|AB123456|2030-12-31|1899-12-31|1|0|CAT|0|4|12",
+		"D1|6|fr|1|AB123456|2030-12-31|1980-02-01|256|0|CAT|0|4|12",
+		"D1|6|fr|1|AB123456|2030-12-31|1980-02-01|1|100|CAT|0|4|12",
+		"D1|6|fr|1|AB123456|2030-12-31|1980-02-01|1|0|CAT%7c1|0|4|12",
+		"D1|6|fr|1|AB123456|2030-12-31|1980-02-01|1|0|CAT%41|0|4|12",
+		"D1|6|fr|1|AB123456|2030-12-31|1980-02-01|1|0|CAT%00|0|4|12",
+		"D1|6|fr|1|AB123456|2030-12-31|1980-02-01|1|0|CAT%7|0|4|12",
+		"D1|6|fr|1|AB123456|2030-12-31|1980-02-01|1|0|CAT%|0|4|12",
+		"D1|6|fr|1|AB123456|2030-12-31|1980-02-01|1|0|C T|0|4|12",
+		"D1|6|fr|1|AB123456|2030-12-31|1980-02-01|1|0|"
+		    "ABCDEFGHIJKLMNOPQRSTUVWX|0|4|12",
+		"D1|6|fr|1|AB123456|2030-12-31|1980-02-01|1|0|CAT|9|4|12",
+		"D1|6|fr|1|AB123456|2030-12-31|1980-02-01|1|0|CAT|0|7|12",
+		"D1|6|fr|1|AB123456|2030-12-31|1980-02-01|1|0|CAT|0|4|1000",
+		"D1|6|fr|1|AB123456|2030-12-31|1980-02-01|1|0|CAT|0|4|012",
+		"D1|6|fr|1|AB123456|2030-12-31|1980-02-01|1|0|CAT|0|4|1 2",
+	};
+	struct dialog	d;
+	char		big[DIALOG_ENCODED_MAX + 64];
+	size_t		i;
+
+	(void)state;
+	assert_int_equal(dialog_decode(&d, good, strlen(good)), 0);
+	assert_int_equal(d.step, DIALOG_S_CATEGORY);
+	assert_string_equal(d.cat_code, "CAT|1");
+	assert_int_equal(d.pending, DIALOG_P_CHOICE);
+	assert_int_equal(d.pending_n, 12);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		memset(&d, 0x5a, sizeof(d));
+		if (dialog_decode(&d, bad[i], strlen(bad[i])) != -1)
+			fail_msg("accepted: %s", bad[i]);
+		assert_int_equal(d.step, 0);
+		assert_int_equal(d.lang[0], 0);
+		assert_int_equal(d.page, 0);
+	}
+	/* An embedded NUL, a length short of the text, too long a text. */
+	assert_int_equal(dialog_decode(&d, "D1|6\0", 5), -1);
+	assert_int_equal(dialog_decode(&d, good, strlen(good) - 3), -1);
+	memset(big, 'A', sizeof(big));
+	memcpy(big, good, strlen(good));
+	assert_int_equal(dialog_decode(&d, big, sizeof(big)), -1);
+	assert_int_equal(dialog_decode(&d, NULL, 4), -1);
+	/* States that no path produces. */
+	assert_int_equal(dialog_decode(&d, "D1|1||0||||0|0||0|0|0", 22), -1);
+	assert_int_equal(dialog_decode(&d, "D1|5|fr|1|AB1|||0|0||0|0|0", 26), -1);
+	assert_int_equal(dialog_decode(&d, "D1|0||0||||0|0||0|0|0", 21), 0);
+}
+
+/* ---- the catalogue check ---- */
+
+static void
+test_check_catalog(void **state)
+{
+	struct dialog_conf	 conf;
+	struct catalog		*c;
+	char			 err[256];
+	int			 i;
+	static const char *const keys[] = { "language_name", "ask_idtype",
+	    "idtype_cin", "idtype_sejour", "idtype_passport", "ask_idnum",
+	    "ask_expiry", "ask_birth", "err_choice", "err_idnum", "err_date",
+	    "too_many", "expired", "service_error", "locked", "result_a",
+	    "result_b", "mismatch", "ineligible", "ineligible_generic",
+	    "cat_intro", "cat_title", "cat_gone", "nav_next", "nav_back",
+	    "docs_title", "docs_where" };
+	static const char *const langs[] = { "fr", "ar", "tzm" };
+	size_t			 k;
+
+	(void)state;
+	for (i = CONF_DEFAULT; i <= CONF_BAD_ONE; i++) {
+		conf_make((enum conf_variant)i, &conf);
+		if (dialog_check_catalog(cat, &conf, err, sizeof(err)) != 0)
+			fail_msg("shipped catalogue: %s", err);
+	}
+	conf_make(CONF_DEFAULT, &conf);
+
+	/* Each language has each key (and nothing else is needed). */
+	assert_non_null(c = catalog_new());
+	for (i = 0; i < 3; i++)
+		for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
+			assert_int_equal(catalog_set(c, langs[i], keys[k],
+			    catalog_get(cat, langs[i], keys[k])), 0);
+	assert_int_equal(dialog_check_catalog(c, &conf, err, sizeof(err)), 0);
+	catalog_free(c);
+
+	/* One key missing per language. */
+	for (i = 0; i < 3; i++) {
+		assert_non_null(c = catalog_new());
+		for (int j = 0; j < 3; j++)
+			for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
+				if (j != i || strcmp(keys[k], "docs_where") != 0)
+					catalog_set(c, langs[j], keys[k],
+					    catalog_get(cat, langs[j], keys[k]));
+		assert_int_equal(dialog_check_catalog(c, &conf, err,
+		    sizeof(err)), -1);
+		assert_non_null(strstr(err, langs[i]));
+		assert_non_null(strstr(err, "/docs_where: missing"));
+		catalog_free(c);
+	}
+}
+
+/* Texts that must be refused. */
+static void
+test_check_catalog_refusals(void **state)
+{
+	static const struct {
+		const char *lang, *key, *text, *expect;
+	} t[] = {
+		{ "ar", "result_a", "رقم تسجيلك في الصندوق الوطني للضمان "
+		    "الاجتماعي هو: {matricule}\nاستعمل معرفاتك المعتادة",
+		    "ar/result_a: does not fit" },
+		{ "fr", "locked", "Trop de tentatives {quand}.",
+		    "fr/locked: unknown placeholder {quand}" },
+		{ "fr", "result_b", "Votre numéro est sur le portail.",
+		    "fr/result_b: missing placeholder {matricule}" },
+		{ "tzm", "ask_idnum", "ⴰⵔⵓ ⵓⵟⵟⵓⵏ ⵏ {idtype} ⵏⵏⴽ, ⵜⴰⵏⵎⵎⵉⵔⵜ ⵉ ⴽⵢⵉ "
+		    "ⵙ ⵓⵟⵟⵓⵏ ⵏⵏⴽ ⵏ ⵜⵎⴰⴳⵉⵜ ⴰⵎⴰⵢⵏⵓ ⵏⵖ ⴰⵇⴱⵓⵔ:",
+		    "tzm/ask_idnum: does not fit" },
+		{ "fr", "ask_birth", "Votre date de naissance, au format jour, "
+		    "mois, année sur huit chiffres et sans séparateurs (par "
+		    "exemple 01021980 pour le premier février mil neuf cent "
+		    "quatre-vingt), puis envoyez :", "fr/ask_birth: does not fit" },
+		{ "ar", "language_name", "العربية العربية العربية العربية العربية "
+		    "العربية العربية العربية العربية العربية", "language menu" },
+		{ "ar", "nav_next", "0 التالي لرؤية باقي الفئات المهنية الأخرى "
+		    "المتوفرة في القائمة", "does not fit" },
+	};
+	struct dialog_conf	 conf;
+	struct catalog		*c;
+	char			 err[256];
+	size_t			 i;
+	int			 l, k;
+	static const char *const langs[] = { "fr", "ar", "tzm" };
+
+	(void)state;
+	conf_make(CONF_DEFAULT, &conf);
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		assert_non_null(c = catalog_new());
+		/* A copy of the shipped texts, then the one bad text. */
+		for (l = 0; l < 3; l++)
+			for (k = 0; k < 64; k++) {
+				static const char *const keys[] = {
+				    "language_name", "ask_idtype", "idtype_cin",
+				    "idtype_sejour", "idtype_passport",
+				    "ask_idnum", "ask_expiry", "ask_birth",
+				    "err_choice", "err_idnum", "err_date",
+				    "too_many", "expired", "service_error",
+				    "locked", "result_a", "result_b",
+				    "mismatch", "ineligible",
+				    "ineligible_generic", "cat_intro",
+				    "cat_title", "cat_gone", "nav_next",
+				    "nav_back", "docs_title", "docs_where",
+				    NULL };
+
+				if (keys[k] == NULL)
+					break;
+				catalog_set(c, langs[l], keys[k],
+				    catalog_get(cat, langs[l], keys[k]));
+			}
+		assert_int_equal(catalog_set(c, t[i].lang, t[i].key, t[i].text),
+		    0);
+		if (dialog_check_catalog(c, &conf, err, sizeof(err)) != -1)
+			fail_msg("accepted %s/%s", t[i].lang, t[i].key);
+		if (strstr(err, t[i].expect) == NULL)
+			fail_msg("%s/%s: error \"%s\"", t[i].lang, t[i].key,
+			    err);
+		catalog_free(c);
+	}
+}
+
+static void
+test_strings(void **state)
+{
+	(void)state;
+	assert_string_equal(dialog_outcome_str(DIALOG_OUTCOME_A), "A");
+	assert_string_equal(dialog_outcome_str(DIALOG_OUTCOME_MISMATCH),
+	    "mismatch");
+	assert_string_equal(dialog_outcome_str(DIALOG_OUTCOME_LOCKED), "locked");
+	assert_string_equal(dialog_outcome_str(DIALOG_OUTCOME_ERROR), "error");
+	assert_string_equal(dialog_outcome_str(DIALOG_OUTCOME_ABORT), "abort");
+	assert_string_equal(dialog_outcome_str(DIALOG_OUTCOME_NONE), "none");
+	assert_string_equal(dialog_strstate(DIALOG_S_CATEGORY), "category");
+	assert_string_equal(dialog_strstate(DIALOG_S_DONE), "done");
+	assert_string_equal(dialog_strstate((enum dialog_step)77), "?");
+}
+
+/* Calls out of order end the dialog cleanly. */
+static void
+test_out_of_order(void **state)
+{
+	struct sess			s;
+	static struct dialog_categories	cats;
+	static struct dialog_docs	docs;
+
+	(void)state;
+	memset(&s, 0, sizeof(s));
+	sess_begin(&s, CONF_DEFAULT, "*1515#");
+	cats_fixture("fr", &cats);
+	dialog_on_categories(&s.d, &s.conf, cat, &cats, &s.out);
+	assert_int_equal(s.out.end, 1);
+	assert_int_equal(s.out.outcome, DIALOG_OUTCOME_ERROR);
+
+	sess_begin(&s, CONF_DEFAULT, "*1515#");
+	docs_fixture("short", &docs);
+	dialog_on_docs(&s.d, &s.conf, cat, &docs, &s.out);
+	assert_int_equal(s.out.outcome, DIALOG_OUTCOME_ERROR);
+
+	sess_begin(&s, CONF_DEFAULT, "*1515#");
+	dialog_on_lookup(&s.d, &s.conf, cat, &lookups[0].res, &s.out);
+	assert_int_equal(s.out.outcome, DIALOG_OUTCOME_ERROR);
+	assert_null(strstr(s.out.text, MATRICULE));
+
+	/* A finished dialog takes no more answers. */
+	dialog_input(&s.d, &s.conf, cat, "1", &s.out);
+	assert_int_equal(s.out.end, 1);
+
+	/* No dial string at all. */
+	conf_make(CONF_DEFAULT, &s.conf);
+	dialog_begin(&s.d, &s.conf, cat, NULL, &s.out);
+	assert_non_null(strstr(s.out.text, "1 Français"));
+	dialog_input(&s.d, &s.conf, cat, NULL, &s.out);
+	assert_non_null(strstr(s.out.text, "Choix non valide."));
+}
+
+static int
+setup(void **state)
+{
+	(void)state;
+	return (cat = load_catalog()) == NULL ? -1 : 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	catalog_free(cat);
+	return 0;
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_walks),
+		cmocka_unit_test(test_docs_last_page),
+		cmocka_unit_test(test_paging),
+		cmocka_unit_test(test_hostile_labels),
+		cmocka_unit_test(test_encode_roundtrip),
+		cmocka_unit_test(test_decode_malformed),
+		cmocka_unit_test(test_check_catalog),
+		cmocka_unit_test(test_check_catalog_refusals),
+		cmocka_unit_test(test_strings),
+		cmocka_unit_test(test_out_of_order),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
