@@ -114,6 +114,7 @@ static struct smsc {
 	const char          *system_id, *password;
 	int                  timeout_s;
 	int                  quiet;
+	int                  verbose;	/* -v: log every PDU */
 	const char          *files[SMSC_MAX_SCRIPTS];
 	struct smsc_script  *scripts[SMSC_MAX_SCRIPTS];
 	int                  nscripts;
@@ -205,7 +206,7 @@ pdu_log(const struct smsc_conn *c, const char *dir, const struct smpp_pdu *pdu)
 {
 	char line[1024];
 
-	if (smsc.quiet)
+	if (smsc.quiet || !smsc.verbose)
 		return;
 	smpp_pdu_trace(pdu, line, sizeof(line));
 	printf("[c%d] %s %s\n", c->id, dir, line);
@@ -1366,8 +1367,8 @@ usage(void)
 "  -w, --password PW       refuse binds with another password (ESME_RINVPASWD)\n"
 "  -t, --timeout S         --script: whole run; --phone: wait for the bind [30]\n"
 "                          (each expect waits at most %d s)\n"
-"  -q, --quiet             no PDU log and no screen log (the phone still shows\n"
-"                          its screens)\n"
+"  -q, --quiet             no screen log (the phone still shows its screens)\n"
+"  -v, --verbose           also log every PDU (addresses masked, bodies as lengths)\n"
 "  -h, --help              this text\n",
 	    SMSC_EXPECT_S);
 }
@@ -1432,6 +1433,7 @@ parse_args(int argc, char **argv)
 		{ "password",	required_argument, NULL, 'w' },
 		{ "timeout",	required_argument, NULL, 't' },
 		{ "quiet",	no_argument,       NULL, 'q' },
+		{ "verbose",	no_argument,       NULL, 'v' },
 		{ "help",	no_argument,       NULL, 'h' },
 		{ "script",	required_argument, NULL, O_SCRIPT },
 		{ "phone",	required_argument, NULL, O_PHONE },
@@ -1446,7 +1448,7 @@ parse_args(int argc, char **argv)
 
 	smsc.timeout_s = 30;
 	smsc.phone_code = "*1515#";
-	while ((ch = getopt_long(argc, argv, "l:u:w:t:qh", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "l:u:w:t:qvh", opts, NULL)) != -1) {
 		m = MODE_NONE;
 		switch (ch) {
 		case 'l':
@@ -1469,6 +1471,9 @@ parse_args(int argc, char **argv)
 			break;
 		case 'q':
 			smsc.quiet = 1;
+			break;
+		case 'v':
+			smsc.verbose = 1;
 			break;
 		case 'h':
 			usage();
@@ -1572,7 +1577,7 @@ main(int argc, char **argv)
 	log_init(LOG_LVL_INFO);
 	if (parse_args(argc, argv) == -1) {
 		fprintf(stderr, "usage: tnsgw-smsc -l ADDR:PORT [-u ID -w PW] "
-		    "[-t S] [-q] --script FILE... | --phone MSISDN | --serve "
+		    "[-t S] [-q] [-v] --script FILE... | --phone MSISDN | --serve "
 		    "(see --help)\n");
 		return EXIT_ERROR;
 	}

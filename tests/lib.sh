@@ -50,10 +50,14 @@ t_load_sample() {	# redis port
 	    --reasons "$TOP/etc/sample/reasons.csv"
 }
 
-# t_conf REDIS_PORT SMPP_PORT OUT: the shipped config pointed at our ports.
+# t_conf REDIS_PORT SMPP_PORT OUT [ADMIN_PORT]: the shipped config pointed
+# at our ports (admin endpoint off unless ADMIN_PORT is given).
 t_conf() {
+	local admin=""
+	[ -n "${4:-}" ] && admin="127.0.0.1:$4"
 	mkdir -p "$(dirname "$3")"
 	sed -e "s/^\(\s*port\s*=\s*\)6380\s*;/\1$1;/" \
+	    -e "s/^\(\s*admin_listen\s*=\s*\).*/\1\"$admin\";/" \
 	    -e "s/^\(\s*port\s*=\s*\)2775\s*;/\1$2;/" \
 	    -e "s|^\(\s*messages_dir\s*=\s*\).*|\1\"$TOP/etc/messages\";|" \
 	    "$TOP/etc/tnsgw.conf" >"$3"
@@ -72,11 +76,11 @@ t_daemon() {
 
 t_cleanup() {
 	local p
-	for p in "${T_PIDS[@]}"; do kill "$p" 2>/dev/null; done
+	for p in "${T_PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
 	for p in "${T_PIDS[@]}"; do
 		for _ in $(seq 1 30); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-		kill -9 "$p" 2>/dev/null
-		wait "$p" 2>/dev/null
+		kill -9 "$p" 2>/dev/null || true
+		wait "$p" 2>/dev/null || true
 	done
 	T_PIDS=()
 	[ -n "$T_DIR" ] && [ -z "${T_KEEP:-}" ] && rm -rf "$T_DIR"

@@ -32,7 +32,7 @@ expect_fail wrong_type "wrong_type\\.conf:$pline: .*port"
 mk out_of_range "${pline}s/6380/70000/"
 expect_fail out_of_range "out_of_range\\.conf:$pline: .*port"
 
-mk syntax "${pline}s/;\$//"
+mk syntax "${pline}s/= */= = /"
 expect_fail syntax "syntax\\.conf:[0-9]+: "
 
 rm -f "$T_DIR/messages/fr.conf"
