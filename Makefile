@@ -76,7 +76,12 @@ build-fuzz/%: tests/fuzz/%.c $(CORE_SRCS)
 	clang $(FUZZ_CFLAGS) -o $@ $< $(CORE_SRCS) $(PKG_LIBS)
 fuzz: $(FUZZ_BINS)
 fuzz-run: fuzz
-	@for f in $(FUZZ_BINS); do echo "== $$f"; $$f -max_total_time=$${FUZZ_SECONDS:-20} -rss_limit_mb=1024 tests/fuzz/corpus/$$(basename $$f) || exit 1; done
+	@for f in $(FUZZ_BINS); do n=$$(basename $$f); echo "== $$n ($${FUZZ_SECONDS:-20} s)"; \
+	  mkdir -p build-fuzz/corpus/$$n; \
+	  $$f -max_total_time=$${FUZZ_SECONDS:-20} -rss_limit_mb=1024 -print_final_stats=0 \
+	    build-fuzz/corpus/$$n tests/fuzz/corpus/$$n 2>build-fuzz/$$n.log || \
+	    { tail -n 40 build-fuzz/$$n.log; exit 1; }; \
+	  grep -E '^#[0-9]+.*DONE' build-fuzz/$$n.log | tail -n 1; done
 
 bench: all
 	@bash tests/bench/run.sh $(B)

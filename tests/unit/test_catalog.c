@@ -98,7 +98,7 @@ test_many(void **state)
 	assert_non_null(c = catalog_new());
 	for (l = 0; l < 10; l++)
 		for (k = 0; k < 100; k++) {
-			snprintf(lang, sizeof(lang), "l%d", l);
+			snprintf(lang, sizeof(lang), "l%u", (unsigned)l % 10u);
 			snprintf(key, sizeof(key), "key%d", k);
 			snprintf(text, sizeof(text), "%d/%d", l, k);
 			assert_int_equal(catalog_set(c, lang, key, text), 0);
