@@ -847,6 +847,8 @@ dialog_strstate(enum dialog_step s)
 		return "docs";
 	case DIALOG_S_DONE:
 		return "done";
+	case DIALOG_S_OTP:
+		return "otp";
 	}
 	return "?";
 }

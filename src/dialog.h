@@ -46,6 +46,7 @@ enum dialog_step {
 	DIALOG_S_CATEGORY,	/* (paged) category list shown */
 	DIALOG_S_DOCS,		/* (paged) documents of the chosen category shown */
 	DIALOG_S_DONE,
+	DIALOG_S_OTP,		/* case B: asked for the one-time code */
 };
 const char *dialog_strstate(enum dialog_step s);
 
@@ -68,6 +69,11 @@ enum dialog_need {
 	DIALOG_NEED_LOOKUP,		/* registry lookup of (idtype, idnum) */
 	DIALOG_NEED_CATEGORIES,		/* category list in d->lang */
 	DIALOG_NEED_DOCS,		/* documents of d->cat_code in d->lang */
+	DIALOG_NEED_OTP_ISSUE,		/* case B: send a new OTP to the person
+					 * (d->matricule, d->phone), or say a
+					 * password is already pending */
+	DIALOG_NEED_OTP_VERIFY,		/* case B: check out->otp_input; when
+					 * right, issue the initial password */
 };
 
 enum dialog_fetch_status {
@@ -94,6 +100,7 @@ struct dialog_conf {
 	char languages[8][CATALOG_LANG_MAX];
 	int  max_bad_inputs;		/* re-prompts before giving up [3] */
 	long today_days;		/* parse_date_days() of today, for expiry */
+	int  otp_length;		/* security.otp_length: digits the caller types */
 };
 
 struct dialog {
@@ -111,6 +118,10 @@ struct dialog {
 	 * list comes back (dialog_on_categories/dialog_on_docs). */
 	enum dialog_pending pending;
 	int               pending_n;	/* the number typed, for DIALOG_P_CHOICE */
+	/* Case B, kept from the lookup for the OTP steps. */
+	char              matricule[24];
+	char              phone[24];	/* phone on record, "" if none */
+	char              phone_tail[8];	/* last digits of where the SMS went */
 };
 
 struct dialog_out {
@@ -119,6 +130,9 @@ struct dialog_out {
 	enum dialog_need    need;
 	int                 record_failure;
 	enum dialog_outcome outcome;
+	/* DIALOG_NEED_OTP_VERIFY: the code as typed (digits only). Never kept
+	 * in struct dialog, so never saved to Redis. */
+	char                otp_input[16];
 };
 
 /* What the registry said of (idtype, idnum). */
@@ -156,6 +170,23 @@ struct dialog_docs {
 	char documents[DIALOG_DOCS_MAX];	/* '|'-separated, in d->lang */
 };
 
+/* Case B's OTP steps, as the gateway settled them. */
+enum dialog_otp_status {
+	DIALOG_OTP_SENT = 0,	/* a new code went to the outbox */
+	DIALOG_OTP_ALREADY,	/* a password is already pending for the person: no new secret */
+	DIALOG_OTP_OK,		/* code right: password issued (SMS + provisioning) */
+	DIALOG_OTP_WRONG,	/* code wrong, attempts_left more tries */
+	DIALOG_OTP_EXPIRED,	/* no live code (TTL passed, used, or void) */
+	DIALOG_OTP_VOID,	/* wrong too many times: the code is void now */
+	DIALOG_OTP_LOCKED,	/* too many consecutive failures for the person */
+	DIALOG_OTP_ERROR,	/* Redis failure/timeout, no key configured */
+};
+struct dialog_otp {
+	enum dialog_otp_status status;
+	int  attempts_left;		/* DIALOG_OTP_WRONG */
+	char phone_tail[8];		/* last 2 digits of the number the SMS went/goes to */
+};
+
 /* Start a session from the dial string (already parsed; args may carry the
  * shortcut answers: [idtype, number, birth] or [idtype, number, expiry,
  * birth]). */
@@ -174,6 +205,19 @@ void dialog_on_categories(struct dialog *d, const struct dialog_conf *conf,
 void dialog_on_docs(struct dialog *d, const struct dialog_conf *conf,
     const struct catalog *cat, const struct dialog_docs *res,
     struct dialog_out *out);
+
+void dialog_on_otp(struct dialog *d, const struct dialog_conf *conf,
+    const struct catalog *cat, const struct dialog_otp *res,
+    struct dialog_out *out);
+
+/*
+ * Render catalogue text key in lang with {name} placeholders replaced from
+ * kv (name, value, name, value, ..., NULL): for SMS bodies (sms_otp,
+ * sms_password, ...). Falls back to "fr" when lang lacks the key. Returns
+ * 0, or -1 when the key is missing or out is too small.
+ */
+int dialog_render(const struct catalog *cat, const char *lang,
+    const char *key, const char *const *kv, char *out, size_t outsz);
 
 /* Session state <-> bytes for Redis. encode returns the length or -1;
  * decode returns 0, or -1 on anything malformed (then d is zeroed). */

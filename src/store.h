@@ -78,4 +78,114 @@ void store_docs(struct store *st, const char *code, const char *lang,
 void store_audit(struct store *st, const char *outcome, const char *channel,
     const char *operator_name, const char *masked_msisdn, const char *masked_id);
 
+/* --- case B: OTP, password, outbox, provisioning (issue 3) ---------- */
+
+/*
+ * One outbound SMS as the outbox stream P"outbox" keeps it. body is what is
+ * stored: plain UTF-8, or SECRET_BOX_PREFIX... (secret.h) when it carries
+ * a secret; the store never sees a secret in clear.
+ */
+struct store_outbox_msg {
+	const char *bind;	/* bind name to send on */
+	const char *to;		/* destination MSISDN */
+	const char *from;	/* source_addr ("" = the bind's) */
+	const char *kind;	/* "otp", "password", "docs", ... */
+	const char *lang;
+	const char *body;
+	long long   expires_ms;	/* unix ms after which it must not be sent; 0 = never */
+};
+
+/*
+ * Issue an OTP, atomically (one script):
+ *   - a password already pending for the person (P"pw:<person>") -> ALREADY
+ *     with the tail stored with it; nothing written;
+ *   - the person's consecutive OTP failures (P"otpf:<person>") at/over
+ *     max_failures -> LOCKED;
+ *   - else SET P"otp:<person>" {hash, attempts 0} EX ttl_s (replacing a
+ *     previous code; the failure counter is left as it is) and XADD the SMS
+ *     to the outbox -> SENT.
+ * person is the matricule. The callback gets phone_tail as given here
+ * (or as stored with the pending password).
+ */
+struct store_otp_issue_req {
+	const char *person;
+	const char *otp_hash;		/* secret_otp_hash() hex */
+	int         ttl_s;
+	int         max_failures;	/* security.max_failures_per_id_day */
+	const char *phone_tail;
+	struct store_outbox_msg sms;	/* the OTP SMS (body sealed) */
+};
+typedef void store_otp_cb(void *arg, const struct dialog_otp *res);
+void store_otp_issue(struct store *st, const struct store_otp_issue_req *req,
+    store_otp_cb *cb, void *arg);
+
+/*
+ * Verify an OTP and, when right, issue the password, atomically:
+ *   - no live code -> EXPIRED;
+ *   - hash differs -> attempts+1 and person failures+1 (TTL 1 day);
+ *     attempts >= max_attempts -> delete the code, VOID; else WRONG with
+ *     attempts_left;
+ *   - hash equal -> delete the code (single use), reset the person's
+ *     failures; if P"pw:<person>" exists -> ALREADY (nothing written);
+ *     else SET P"pw:<person>" = phone_tail EX pw_pending_s, XADD the
+ *     provisioning entry to P"provisioning" and the password SMS to the
+ *     outbox -> OK.
+ */
+struct store_otp_verify_req {
+	const char *person;
+	const char *otp_hash;
+	int         max_attempts;	/* security.otp_max_attempts */
+	int         pw_pending_s;	/* how long "already sent" holds */
+	const char *phone_tail;
+	/* provisioning entry (DESIGN.md §4); ts is Redis's TIME */
+	const char *prov_msisdn;
+	const char *prov_password_sealed;	/* secret_seal_b64() */
+	const char *prov_channel;		/* "ussd" | "sms" */
+	const char *prov_operator;		/* bind name */
+	struct store_outbox_msg sms;		/* the password SMS (body sealed) */
+};
+void store_otp_verify(struct store *st, const struct store_otp_verify_req *req,
+    store_otp_cb *cb, void *arg);
+
+/* Append a plain SMS (no secret) to the outbox, e.g. the documents list. */
+void store_outbox_add(struct store *st, const struct store_outbox_msg *msg,
+    store_done_cb *cb, void *arg);
+
+/*
+ * The outbox consumer. Entries reach cb one at a time (valid only during
+ * the call) when read as new by this consumer (XREADGROUP on a second,
+ * blocking connection, group "tnsgw", consumer name given), and when
+ * pending entries of any consumer (a crashed one, or this one after a
+ * lost response) have been idle claim_idle_ms and are claimed
+ * (XAUTOCLAIM, every claim_idle_ms / 2). The group is created on connect
+ * (MKSTREAM). Every entry handed out must be settled by store_outbox_ack
+ * (or it will be claimed again after claim_idle_ms).
+ */
+struct store_outbox_entry {
+	char        id[32];		/* stream id */
+	const char *bind, *to, *from, *kind, *lang, *body;
+	long long   expires_ms;
+	long long   deliveries;		/* times handed out (1 = first) */
+};
+typedef void store_outbox_cb(void *arg, const struct store_outbox_entry *e);
+int store_outbox_start(struct store *st, const char *consumer,
+    int claim_idle_ms, store_outbox_cb *cb, void *arg);
+
+/*
+ * Settle an entry: XACK it and record its state in P"outbox:st:<id>"
+ * (hash: state, bind, message_id, ts; TTL 7 days): state "sent" (with
+ * message_id: also P"outbox:mid:<bind>:<message_id>" -> id, TTL 2 days,
+ * for receipts), "failed", "expired".
+ */
+void store_outbox_ack(struct store *st, const char *id, const char *state,
+    const char *bind, const char *message_id);
+/* A delivery receipt: find the entry by (bind, canonical message_id) and
+ * set its state ("delivered", "undeliverable", ...). */
+void store_outbox_dlr(struct store *st, const char *bind,
+    const char *message_id, const char *state);
+
+/* Outbox depth for /metrics (XLEN and the group's pending count), refreshed
+ * in the background; the last known values. */
+void store_outbox_depth(const struct store *st, long long *len, long long *pending);
+
 #endif

@@ -1,0 +1,74 @@
+/*
+ * secret: the credentials path's cryptography, all libsodium — OTPs and
+ * initial passwords from the kernel CSPRNG without modulo bias, the keyed
+ * hash under which an OTP is kept in Redis, sealing a password to the back
+ * office's public key (crypto_box_seal), and encrypting outbox bodies at
+ * rest (crypto_secretbox). Key files hold the raw key in base64 on one line.
+ * No I/O except secret_load_key / secret_write_key.
+ */
+#ifndef TNSGW_SECRET_H
+#define TNSGW_SECRET_H
+
+#include <stddef.h>
+
+#define SECRET_KEY_LEN      32	/* secretbox key, box public/secret keys */
+#define SECRET_HMAC_HEX     65	/* 64 hex chars + NUL */
+#define SECRET_BOX_PREFIX   "sb1:"	/* marks an encrypted outbox body */
+#define SECRET_PW_ALPHABET  "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789"
+
+/* sodium_init(); 0 or -1. Call once before anything else. */
+int secret_init(void);
+
+/*
+ * Read a key file: base64 (standard, with or without padding) of exactly
+ * SECRET_KEY_LEN bytes, surrounding whitespace ignored. 0, or -1 with
+ * "PATH: reason" in err. Warns (log) when the file is readable by others.
+ */
+int secret_load_key(const char *path, unsigned char key[SECRET_KEY_LEN],
+    char *err, size_t errsz);
+/* Write a key file (mode 0600, refuses to overwrite). 0 or -1 with err. */
+int secret_write_key(const char *path, const unsigned char key[SECRET_KEY_LEN],
+    char *err, size_t errsz);
+
+/* ndigits (4..10) decimal digits, each from randombytes_uniform(10). out
+ * needs ndigits + 1 bytes. 0 or -1. */
+int secret_otp(char *out, size_t outsz, int ndigits);
+/* len (8..64) characters from SECRET_PW_ALPHABET (no 0/O, 1/l/I look-alikes),
+ * randombytes_uniform. 0 or -1. */
+int secret_password(char *out, size_t outsz, int len);
+
+/*
+ * Keyed hash (crypto_generichash, 32 bytes, hex) of person + '\0' + code
+ * under key: what Redis keeps instead of the OTP. Comparing two such hex
+ * strings leaks nothing usable about the code.
+ */
+void secret_otp_hash(const unsigned char key[SECRET_KEY_LEN],
+    const char *person, const char *code, char hex[SECRET_HMAC_HEX]);
+
+/* Constant-time equality of two equal-length buffers (sodium_memcmp): 1/0. */
+int secret_equal(const void *a, const void *b, size_t len);
+
+/* crypto_box_seal(msg) to pub, base64 (no NUL inside). 0 or -1 (out too small). */
+int secret_seal_b64(const unsigned char pub[SECRET_KEY_LEN], const char *msg,
+    char *out, size_t outsz);
+/* The back office's side: open a sealed base64 string. 0 or -1. */
+int secret_open_b64(const unsigned char pub[SECRET_KEY_LEN],
+    const unsigned char sec[SECRET_KEY_LEN], const char *b64, char *out,
+    size_t outsz);
+
+/* SECRET_BOX_PREFIX + base64(nonce | crypto_secretbox(msg)). 0 or -1. */
+int secret_box_b64(const unsigned char key[SECRET_KEY_LEN], const char *msg,
+    char *out, size_t outsz);
+/* Inverse; -1 when the prefix, base64 or MAC is wrong. */
+int secret_unbox_b64(const unsigned char key[SECRET_KEY_LEN], const char *in,
+    char *out, size_t outsz);
+
+/* crypto_box_keypair into pub/sec. */
+void secret_box_keypair(unsigned char pub[SECRET_KEY_LEN],
+    unsigned char sec[SECRET_KEY_LEN]);
+/* randombytes_buf */
+void secret_random_key(unsigned char key[SECRET_KEY_LEN]);
+/* sodium_memzero */
+void secret_wipe(void *p, size_t len);
+
+#endif
