@@ -1726,3 +1726,17 @@ dialog_check_catalog(const struct catalog *cat,
 		    "the language menu does not fit one USSD page", NULL);
 	return 0;
 }
+
+void
+dialog_on_otp(struct dialog *d, const struct dialog_conf *conf,
+    const struct catalog *cat, const struct dialog_otp *res,
+    struct dialog_out *out)
+{
+	struct dialog_lookup lk;
+
+	(void)res;
+	memset(&lk, 0, sizeof(lk));
+	lk.status = DIALOG_FETCH_ERROR;
+	d->step = DIALOG_S_LOOKUP;
+	dialog_on_lookup(d, conf, cat, &lk, out);
+}

@@ -232,6 +232,16 @@ gw_process(struct gw_req *r)
 	case DIALOG_NEED_DOCS:
 		store_docs(gw->store, r->d.cat_code, r->d.lang, gw_on_docs, r);
 		return;
+	case DIALOG_NEED_OTP_ISSUE:
+	case DIALOG_NEED_OTP_VERIFY: {
+		struct dialog_otp res;
+
+		memset(&res, 0, sizeof(res));
+		res.status = DIALOG_OTP_ERROR;
+		dialog_on_otp(&r->d, &gw->dconf, gw->cfg->catalog, &res, &r->out);
+		gw_process(r);
+		return;
+	}
 	case DIALOG_NEED_NONE:
 		break;
 	}
