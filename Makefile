@@ -35,7 +35,7 @@ CORE_OBJS := $(CORE_SRCS:src/%.c=$(B)/obj/%.o)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/%)
 
-all: $(B)/tnsgw $(B)/tnsgw-load $(B)/tnsgw-smsc
+all: $(B)/tnsgw $(B)/tnsgw-load $(B)/tnsgw-smsc $(if $(wildcard tools/backoffice.c),$(B)/tnsgw-backoffice)
 
 $(B)/obj/%.o: src/%.c $(wildcard src/*.h)
 	@mkdir -p $(dir $@)
@@ -52,6 +52,14 @@ $(B)/tnsgw-load: $(B)/obj/load_main.o $(B)/libtnsgw.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 $(B)/tnsgw-smsc: $(B)/obj/smsc_main.o $(B)/libtnsgw.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+# The back office's side of the provisioning stream (keys, open entries).
+$(B)/obj/backoffice.o: tools/backoffice.c $(wildcard src/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(B)/tnsgw-backoffice: $(B)/obj/backoffice.o $(B)/libtnsgw.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 $(B)/tests/%: tests/unit/%.c $(B)/libtnsgw.a
