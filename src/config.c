@@ -176,6 +176,13 @@ static const struct config_key config_keys[] = {
 	K_PATH(C, "security", "outbox_key_file", "", security.outbox_key_file),
 	K_PATH(C, "security", "provisioning_pubkey_file", "",
 	    security.provisioning_pubkey_file),
+	K_INT(C, "security", "password_pending_s", 0, 60, 2592000, 86400,
+	    security.password_pending_s),
+
+	K_INT(C, "outbox", "claim_idle_s", 0, 2, 3600, 30, outbox.claim_idle_s),
+	K_INT(C, "outbox", "max_retries", 0, 0, 100, 5, outbox.max_retries),
+	K_INT(C, "outbox", "retry_delay_ms", 0, 10, 600000, 1000,
+	    outbox.retry_delay_ms),
 };
 #undef C
 
@@ -207,13 +214,13 @@ static const struct config_key config_bind_keys[] = {
 #undef B
 
 #define NKEYS(t)	(sizeof(t) / sizeof((t)[0]))
-#define CONFIG_MAX_KEYS	32	/* per table: config_group's seen[] */
+#define CONFIG_MAX_KEYS	48	/* per table: config_group's seen[] */
 _Static_assert(NKEYS(config_keys) <= CONFIG_MAX_KEYS, "config_keys too big");
 _Static_assert(NKEYS(config_bind_keys) <= CONFIG_MAX_KEYS,
     "config_bind_keys too big");
 
 static const char *const config_groups[] = {
-	"daemon", "redis", "smpp", "ussd", "sms", "security", NULL
+	"daemon", "redis", "smpp", "ussd", "sms", "security", "outbox", NULL
 };
 
 struct config_ctx {

@@ -95,7 +95,13 @@ struct config {
 		enum config_password_to password_to;	/* ["registered_phone"] */
 		char outbox_key_file[PATH_MAX];
 		char provisioning_pubkey_file[PATH_MAX];
+		int  password_pending_s;		/* [86400] "already sent" holds this long */
 	} security;
+	struct {
+		int  claim_idle_s;	/* [30] pending SMS idle this long are re-sent */
+		int  max_retries;	/* [5] on ESME_RTHROTTLED / ESME_RMSGQFUL */
+		int  retry_delay_ms;	/* [1000] first retry pause, doubled each time */
+	} outbox;
 	struct catalog *catalog;	/* owned */
 };
 
