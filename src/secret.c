@@ -1,0 +1,410 @@
+/*
+ * secret: OTPs, passwords, the OTP hash, sealed passwords and encrypted
+ * outbox bodies, all through libsodium. Temporaries that held a secret are
+ * wiped before they go; key material never reaches a log line.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "log.h"
+#include "secret.h"
+
+_Static_assert(crypto_secretbox_KEYBYTES == SECRET_KEY_LEN, "secretbox key");
+_Static_assert(crypto_box_PUBLICKEYBYTES == SECRET_KEY_LEN, "box public key");
+_Static_assert(crypto_box_SECRETKEYBYTES == SECRET_KEY_LEN, "box secret key");
+_Static_assert(crypto_generichash_KEYBYTES == SECRET_KEY_LEN, "hash key");
+_Static_assert(SECRET_HMAC_HEX == 2 * 32 + 1, "hash hex");
+
+#define SECRET_KEYFILE_MAX  1024	/* bytes read from a key file */
+#define SECRET_B64          sodium_base64_VARIANT_ORIGINAL
+
+int
+secret_init(void)
+{
+	return sodium_init() < 0 ? -1 : 0;
+}
+
+static int
+secret_errf(char *err, size_t errsz, const char *path, const char *reason)
+{
+	if (err != NULL && errsz > 0)
+		snprintf(err, errsz, "%s: %s", path, reason);
+	return -1;
+}
+
+/*
+ * Decode standard base64 with or without its '=' padding: the padding is
+ * dropped and the rest decoded strictly (leftover bits must be zero).
+ */
+static int
+secret_b64_decode(const char *b64, size_t len, unsigned char *bin,
+    size_t binmax, size_t *binlen)
+{
+	size_t pad = 0;
+
+	while (len > 0 && b64[len - 1] == '=' && pad < 2) {
+		len--;
+		pad++;
+	}
+	if (pad > 0 && (len + pad) % 4 != 0)
+		return -1;
+	return sodium_base642bin(bin, binmax, b64, len, NULL, binlen, NULL,
+	    sodium_base64_VARIANT_ORIGINAL_NO_PADDING);
+}
+
+int
+secret_load_key(const char *path, unsigned char key[SECRET_KEY_LEN],
+    char *err, size_t errsz)
+{
+	char buf[SECRET_KEYFILE_MAX + 1], reason[128];
+	unsigned char bin[SECRET_KEYFILE_MAX];
+	size_t len = 0, start, end, binlen = 0;
+	struct stat sb;
+	ssize_t n;
+	int fd, rv = -1;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		snprintf(reason, sizeof(reason), "cannot open: %s",
+		    strerror(errno));
+		return secret_errf(err, errsz, path, reason);
+	}
+	if (fstat(fd, &sb) == -1) {
+		snprintf(reason, sizeof(reason), "cannot stat: %s",
+		    strerror(errno));
+		close(fd);
+		return secret_errf(err, errsz, path, reason);
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		close(fd);
+		return secret_errf(err, errsz, path, "not a regular file");
+	}
+	if (sb.st_mode & (S_IRWXO | S_IWGRP | S_IXGRP))
+		log_warnx("%s: %s by others (mode %04o), should be 0600 or 0640",
+		    path, (sb.st_mode & S_IROTH) ? "readable" : "accessible",
+		    (unsigned)(sb.st_mode & 07777));
+
+	while (len < sizeof(buf)) {
+		n = read(fd, buf + len, sizeof(buf) - len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			snprintf(reason, sizeof(reason), "cannot read: %s",
+			    strerror(errno));
+			secret_errf(err, errsz, path, reason);
+			goto out;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	if (len > SECRET_KEYFILE_MAX) {
+		secret_errf(err, errsz, path, "too long for a key file");
+		goto out;
+	}
+
+	for (start = 0; start < len && strchr(" \t\r\n", buf[start]) &&
+	    buf[start] != '\0'; start++)
+		;
+	for (end = len; end > start && strchr(" \t\r\n", buf[end - 1]) &&
+	    buf[end - 1] != '\0'; end--)
+		;
+	if (start == end) {
+		secret_errf(err, errsz, path, "empty");
+		goto out;
+	}
+	if (secret_b64_decode(buf + start, end - start, bin, sizeof(bin),
+	    &binlen) != 0) {
+		secret_errf(err, errsz, path, "not base64");
+		goto out;
+	}
+	if (binlen != SECRET_KEY_LEN) {
+		snprintf(reason, sizeof(reason),
+		    "wrong length %zu bytes, want %d", binlen, SECRET_KEY_LEN);
+		secret_errf(err, errsz, path, reason);
+		goto out;
+	}
+	memcpy(key, bin, SECRET_KEY_LEN);
+	rv = 0;
+out:
+	sodium_memzero(buf, sizeof(buf));
+	sodium_memzero(bin, sizeof(bin));
+	close(fd);
+	return rv;
+}
+
+int
+secret_write_key(const char *path, const unsigned char key[SECRET_KEY_LEN],
+    char *err, size_t errsz)
+{
+	char b64[sodium_base64_ENCODED_LEN(SECRET_KEY_LEN, SECRET_B64) + 1];
+	char reason[128];
+	size_t len, off = 0;
+	ssize_t n = -1;
+	int fd;
+
+	sodium_bin2base64(b64, sizeof(b64) - 1, key, SECRET_KEY_LEN, SECRET_B64);
+	len = strlen(b64);
+	b64[len++] = '\n';
+
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+	    S_IRUSR | S_IWUSR)) == -1) {
+		snprintf(reason, sizeof(reason), "cannot create: %s",
+		    strerror(errno));
+		sodium_memzero(b64, sizeof(b64));
+		return secret_errf(err, errsz, path, reason);
+	}
+	while (off < len) {
+		n = write(fd, b64 + off, len - off);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			goto fail;
+		off += (size_t)n;
+	}
+	if (fsync(fd) == -1)
+		goto fail;
+	sodium_memzero(b64, sizeof(b64));
+	if (close(fd) == -1) {
+		snprintf(reason, sizeof(reason), "cannot write: %s",
+		    strerror(errno));
+		unlink(path);
+		return secret_errf(err, errsz, path, reason);
+	}
+	return 0;
+fail:
+	snprintf(reason, sizeof(reason), "cannot write: %s",
+	    n == 0 ? "short write" : strerror(errno));
+	sodium_memzero(b64, sizeof(b64));
+	close(fd);
+	unlink(path);	/* ours: created just above with O_EXCL */
+	return secret_errf(err, errsz, path, reason);
+}
+
+int
+secret_otp(char *out, size_t outsz, int ndigits)
+{
+	int i;
+
+	if (ndigits < 4 || ndigits > 10 || outsz < (size_t)ndigits + 1) {
+		if (outsz > 0)
+			out[0] = '\0';
+		return -1;
+	}
+	for (i = 0; i < ndigits; i++)
+		out[i] = (char)('0' + randombytes_uniform(10));
+	out[ndigits] = '\0';
+	return 0;
+}
+
+int
+secret_password(char *out, size_t outsz, int len)
+{
+	static const char alpha[] = SECRET_PW_ALPHABET;
+	int i;
+
+	if (len < 8 || len > 64 || outsz < (size_t)len + 1) {
+		if (outsz > 0)
+			out[0] = '\0';
+		return -1;
+	}
+	for (i = 0; i < len; i++)
+		out[i] = alpha[randombytes_uniform(sizeof(alpha) - 1)];
+	out[len] = '\0';
+	return 0;
+}
+
+void
+secret_otp_hash(const unsigned char key[SECRET_KEY_LEN], const char *person,
+    const char *code, char hex[SECRET_HMAC_HEX])
+{
+	crypto_generichash_state st;
+	unsigned char h[32];
+
+	crypto_generichash_init(&st, key, SECRET_KEY_LEN, sizeof(h));
+	/* The NUL separates person from code: ("12","3") != ("1","23"). */
+	crypto_generichash_update(&st, (const unsigned char *)person,
+	    strlen(person) + 1);
+	crypto_generichash_update(&st, (const unsigned char *)code,
+	    strlen(code));
+	crypto_generichash_final(&st, h, sizeof(h));
+	sodium_bin2hex(hex, SECRET_HMAC_HEX, h, sizeof(h));
+	sodium_memzero(&st, sizeof(st));
+	sodium_memzero(h, sizeof(h));
+}
+
+int
+secret_equal(const void *a, const void *b, size_t len)
+{
+	return sodium_memcmp(a, b, len) == 0;
+}
+
+/* base64 of bin (prefix first, may be "") into out; -1 when it won't fit. */
+static int
+secret_b64_out(const char *prefix, const unsigned char *bin, size_t binlen,
+    char *out, size_t outsz)
+{
+	size_t plen = strlen(prefix);
+
+	if (outsz < plen + sodium_base64_ENCODED_LEN(binlen, SECRET_B64))
+		return -1;
+	memcpy(out, prefix, plen);
+	sodium_bin2base64(out + plen, outsz - plen, bin, binlen, SECRET_B64);
+	return 0;
+}
+
+/*
+ * Decode base64 in into a fresh buffer (free it with free()); its length
+ * in *binlen; NULL on bad base64.
+ */
+static unsigned char *
+secret_b64_in(const char *in, size_t *binlen)
+{
+	size_t len = strlen(in);
+	unsigned char *bin;
+
+	if ((bin = malloc(len / 4 * 3 + 3)) == NULL)
+		return NULL;
+	if (sodium_base642bin(bin, len / 4 * 3 + 3, in, len, NULL, binlen,
+	    NULL, SECRET_B64) != 0) {
+		free(bin);
+		return NULL;
+	}
+	return bin;
+}
+
+/* Plaintext of plen bytes now in out: a C string without NULs inside. */
+static int
+secret_plain_ok(char *out, size_t plen)
+{
+	if (memchr(out, '\0', plen) != NULL) {
+		sodium_memzero(out, plen);
+		out[0] = '\0';
+		return -1;
+	}
+	out[plen] = '\0';
+	return 0;
+}
+
+int
+secret_seal_b64(const unsigned char pub[SECRET_KEY_LEN], const char *msg,
+    char *out, size_t outsz)
+{
+	size_t mlen = strlen(msg), clen = mlen + crypto_box_SEALBYTES;
+	unsigned char *c;
+	int rv = -1;
+
+	if (outsz > 0)
+		out[0] = '\0';
+	if ((c = malloc(clen)) == NULL)
+		return -1;
+	if (crypto_box_seal(c, (const unsigned char *)msg, mlen, pub) == 0)
+		rv = secret_b64_out("", c, clen, out, outsz);
+	free(c);
+	return rv;
+}
+
+int
+secret_open_b64(const unsigned char pub[SECRET_KEY_LEN],
+    const unsigned char sec[SECRET_KEY_LEN], const char *b64, char *out,
+    size_t outsz)
+{
+	unsigned char *c;
+	size_t clen, plen;
+	int rv = -1;
+
+	if (outsz > 0)
+		out[0] = '\0';
+	if ((c = secret_b64_in(b64, &clen)) == NULL)
+		return -1;
+	if (clen < crypto_box_SEALBYTES)
+		goto out;
+	plen = clen - crypto_box_SEALBYTES;
+	if (outsz < plen + 1)
+		goto out;
+	if (crypto_box_seal_open((unsigned char *)out, c, clen, pub, sec) != 0) {
+		out[0] = '\0';
+		goto out;
+	}
+	rv = secret_plain_ok(out, plen);
+out:
+	free(c);
+	return rv;
+}
+
+int
+secret_box_b64(const unsigned char key[SECRET_KEY_LEN], const char *msg,
+    char *out, size_t outsz)
+{
+	size_t mlen = strlen(msg);
+	size_t blen = crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES +
+	    mlen;
+	unsigned char *b;
+	int rv;
+
+	if (outsz > 0)
+		out[0] = '\0';
+	if ((b = malloc(blen)) == NULL)
+		return -1;
+	randombytes_buf(b, crypto_secretbox_NONCEBYTES);
+	crypto_secretbox_easy(b + crypto_secretbox_NONCEBYTES,
+	    (const unsigned char *)msg, mlen, b, key);
+	rv = secret_b64_out(SECRET_BOX_PREFIX, b, blen, out, outsz);
+	free(b);
+	return rv;
+}
+
+int
+secret_unbox_b64(const unsigned char key[SECRET_KEY_LEN], const char *in,
+    char *out, size_t outsz)
+{
+	size_t plen_pfx = sizeof(SECRET_BOX_PREFIX) - 1, blen, plen;
+	unsigned char *b;
+	int rv = -1;
+
+	if (outsz > 0)
+		out[0] = '\0';
+	if (strncmp(in, SECRET_BOX_PREFIX, plen_pfx) != 0)
+		return -1;
+	if ((b = secret_b64_in(in + plen_pfx, &blen)) == NULL)
+		return -1;
+	if (blen < crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES)
+		goto out;
+	plen = blen - crypto_secretbox_NONCEBYTES - crypto_secretbox_MACBYTES;
+	if (outsz < plen + 1)
+		goto out;
+	if (crypto_secretbox_open_easy((unsigned char *)out,
+	    b + crypto_secretbox_NONCEBYTES, blen - crypto_secretbox_NONCEBYTES,
+	    b, key) != 0) {
+		out[0] = '\0';
+		goto out;
+	}
+	rv = secret_plain_ok(out, plen);
+out:
+	free(b);
+	return rv;
+}
+
+void
+secret_box_keypair(unsigned char pub[SECRET_KEY_LEN],
+    unsigned char sec[SECRET_KEY_LEN])
+{
+	crypto_box_keypair(pub, sec);
+}
+
+void
+secret_random_key(unsigned char key[SECRET_KEY_LEN])
+{
+	randombytes_buf(key, SECRET_KEY_LEN);
+}
+
+void
+secret_wipe(void *p, size_t len)
+{
+	sodium_memzero(p, len);
+}

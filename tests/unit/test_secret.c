@@ -1,0 +1,535 @@
+/*
+ * test_secret: OTP and password draws (alphabet, length, chi-square on the
+ * frequencies, which a `% 10` generator fails), the OTP hash against a
+ * BLAKE2b golden vector, sealing, secretbox and key files in a temp dir.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include <sodium.h>
+
+#include "log.h"
+#include "secret.h"
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+/*
+ * Chi-square bounds at p ~ 1e-7 (Wilson-Hilferty): a fair generator
+ * fails about once in ten million runs.
+ */
+#define CHI2_DF9_BOUND   55.0
+#define CHI2_DF56_BOUND  135.0
+#define DIGIT_DRAWS      600000	/* % 10 of a byte: chi2 ~ 230 at this size */
+
+static char tmpdir[64];
+
+static double
+chi2(const long *count, int k, long total)
+{
+	double e = (double)total / k, s = 0;
+	int i;
+
+	for (i = 0; i < k; i++)
+		s += (count[i] - e) * (count[i] - e) / e;
+	return s;
+}
+
+static int
+setup_dir(void **state)
+{
+	(void)state;
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/test_secret.XXXXXX");
+	return mkdtemp(tmpdir) == NULL ? -1 : 0;
+}
+
+static int
+teardown_dir(void **state)
+{
+	char cmd[128];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static void
+path_in_tmp(char *buf, size_t sz, const char *name)
+{
+	snprintf(buf, sz, "%s/%s", tmpdir, name);
+}
+
+static void
+write_file(const char *path, const char *data, mode_t mode)
+{
+	int fd;
+
+	unlink(path);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, mode);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, data, strlen(data)), (ssize_t)strlen(data));
+	assert_int_equal(fchmod(fd, mode), 0);
+	close(fd);
+}
+
+/* --- OTP and password draws ----------------------------------------- */
+
+static void
+test_otp_format(void **state)
+{
+	char buf[16];
+	int n, i, j;
+
+	(void)state;
+	for (n = 4; n <= 10; n++) {
+		for (j = 0; j < 200; j++) {
+			memset(buf, 'x', sizeof(buf));
+			assert_int_equal(secret_otp(buf, (size_t)n + 1, n), 0);
+			assert_int_equal(strlen(buf), (size_t)n);
+			for (i = 0; i < n; i++)
+				assert_true(buf[i] >= '0' && buf[i] <= '9');
+		}
+	}
+}
+
+static void
+test_otp_bad_args(void **state)
+{
+	static const struct {
+		size_t outsz;
+		int n;
+	} v[] = {
+		{ 16, 3 }, { 16, 11 }, { 16, 0 }, { 16, -1 },
+		{ 6, 6 }, { 1, 4 }, { 10, 10 },
+	};
+	char buf[16];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < N(v); i++) {
+		memset(buf, 'x', sizeof(buf));
+		assert_int_equal(secret_otp(buf, v[i].outsz, v[i].n), -1);
+		assert_int_equal(buf[0], '\0');
+	}
+	assert_int_equal(secret_otp(buf, 0, 6), -1);
+}
+
+/* A generator with modulo bias, to show the test below can tell. */
+static int
+biased_digit(void)
+{
+	unsigned char b;
+
+	randombytes_buf(&b, 1);
+	return b % 10;
+}
+
+static void
+test_otp_distribution(void **state)
+{
+	long fair[10] = { 0 }, biased[10] = { 0 }, pos[6][10] = { { 0 } };
+	char buf[8];
+	long i, total = 0;
+	int j;
+
+	(void)state;
+	while (total < DIGIT_DRAWS) {
+		assert_int_equal(secret_otp(buf, sizeof(buf), 6), 0);
+		for (j = 0; j < 6; j++) {
+			fair[buf[j] - '0']++;
+			pos[j][buf[j] - '0']++;
+		}
+		total += 6;
+	}
+	for (i = 0; i < total; i++)
+		biased[biased_digit()]++;
+
+	assert_true(chi2(fair, 10, total) < CHI2_DF9_BOUND);
+	assert_true(chi2(biased, 10, total) > CHI2_DF9_BOUND);
+	/* No position is skewed (a leading zero as likely as any digit). */
+	for (j = 0; j < 6; j++)
+		assert_true(chi2(pos[j], 10, total / 6) < CHI2_DF9_BOUND);
+}
+
+static void
+test_password(void **state)
+{
+	static const char alpha[] = SECRET_PW_ALPHABET;
+	static const char lookalike[] = "0O1lI";
+	long count[sizeof(alpha) - 1] = { 0 }, total = 0;
+	char buf[80];
+	const char *p;
+	int n, i, j;
+
+	(void)state;
+	assert_int_equal(sizeof(alpha) - 1, 57);
+	for (i = 0; lookalike[i] != '\0'; i++)
+		assert_null(strchr(alpha, lookalike[i]));
+	for (n = 8; n <= 64; n++) {
+		assert_int_equal(secret_password(buf, (size_t)n + 1, n), 0);
+		assert_int_equal(strlen(buf), (size_t)n);
+	}
+	for (j = 0; j < 4000; j++) {
+		assert_int_equal(secret_password(buf, sizeof(buf), 10), 0);
+		assert_int_equal(strlen(buf), 10);
+		for (i = 0; i < 10; i++) {
+			p = strchr(alpha, buf[i]);
+			assert_non_null(p);
+			count[p - alpha]++;
+			total++;
+		}
+	}
+	for (i = 0; i < (int)N(count); i++)
+		assert_true(count[i] > 0);
+	assert_true(chi2(count, (int)N(count), total) < CHI2_DF56_BOUND);
+
+	assert_int_equal(secret_password(buf, sizeof(buf), 7), -1);
+	assert_int_equal(secret_password(buf, sizeof(buf), 65), -1);
+	assert_int_equal(secret_password(buf, 10, 10), -1);
+	assert_int_equal(buf[0], '\0');
+}
+
+/* --- OTP hash and comparison ---------------------------------------- */
+
+static void
+test_otp_hash(void **state)
+{
+	unsigned char key[SECRET_KEY_LEN], key2[SECRET_KEY_LEN];
+	char h[SECRET_HMAC_HEX], h2[SECRET_HMAC_HEX];
+	int i;
+
+	(void)state;
+	for (i = 0; i < SECRET_KEY_LEN; i++)
+		key[i] = (unsigned char)i;
+	/* BLAKE2b-256 keyed, computed apart with Python's hashlib. */
+	secret_otp_hash(key, "1234567", "123456", h);
+	assert_string_equal(h,
+	    "ffaaf8b2f771691dfe0b4db15141d676e97afe248ff70a728f0b3d5fec5cfda8");
+	secret_otp_hash(key, "", "", h);
+	assert_string_equal(h,
+	    "41ff93a4eaeebd3b78a93438a6f62a92ab5959c859e682b72c7def406197ca4d");
+
+	secret_otp_hash(key, "1234567", "123456", h);
+	secret_otp_hash(key, "1234567", "123456", h2);
+	assert_string_equal(h, h2);
+	assert_true(secret_equal(h, h2, SECRET_HMAC_HEX - 1));
+
+	secret_otp_hash(key, "1234567", "123457", h2);
+	assert_string_not_equal(h, h2);
+	assert_false(secret_equal(h, h2, SECRET_HMAC_HEX - 1));
+	secret_otp_hash(key, "1234568", "123456", h2);
+	assert_string_not_equal(h, h2);
+	memcpy(key2, key, sizeof(key));
+	key2[31] ^= 1;
+	secret_otp_hash(key2, "1234567", "123456", h2);
+	assert_string_not_equal(h, h2);
+	/* The separator keeps (person, code) pairs apart. */
+	secret_otp_hash(key, "12", "3", h);
+	secret_otp_hash(key, "1", "23", h2);
+	assert_string_not_equal(h, h2);
+}
+
+/* --- sealed passwords ----------------------------------------------- */
+
+static void
+test_seal_open(void **state)
+{
+	unsigned char pub[SECRET_KEY_LEN], sec[SECRET_KEY_LEN];
+	unsigned char pub2[SECRET_KEY_LEN], sec2[SECRET_KEY_LEN];
+	static const char *msgs[] = { "Ab3kPq9xYz", "", "x",
+	    "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789ABCDEFG" };
+	char sealed[256], sealed2[256], out[128];
+	size_t i;
+
+	(void)state;
+	secret_box_keypair(pub, sec);
+	secret_box_keypair(pub2, sec2);
+	for (i = 0; i < N(msgs); i++) {
+		assert_int_equal(secret_seal_b64(pub, msgs[i], sealed,
+		    sizeof(sealed)), 0);
+		assert_null(strstr(sealed, "\n"));
+		assert_int_equal(strlen(sealed), sodium_base64_ENCODED_LEN(
+		    strlen(msgs[i]) + crypto_box_SEALBYTES,
+		    sodium_base64_VARIANT_ORIGINAL) - 1);
+		assert_int_equal(secret_open_b64(pub, sec, sealed, out,
+		    sizeof(out)), 0);
+		assert_string_equal(out, msgs[i]);
+		/* Only the right key pair opens it. */
+		assert_int_equal(secret_open_b64(pub2, sec2, sealed, out,
+		    sizeof(out)), -1);
+		assert_string_equal(out, "");
+	}
+	/* An ephemeral key each time: sealing twice gives two strings. */
+	assert_int_equal(secret_seal_b64(pub, "same", sealed, sizeof(sealed)), 0);
+	assert_int_equal(secret_seal_b64(pub, "same", sealed2, sizeof(sealed2)), 0);
+	assert_string_not_equal(sealed, sealed2);
+
+	/* Tampered, truncated, not base64, output too small. */
+	memcpy(sealed2, sealed, sizeof(sealed));
+	sealed2[10] = sealed2[10] == 'A' ? 'B' : 'A';
+	assert_int_equal(secret_open_b64(pub, sec, sealed2, out, sizeof(out)), -1);
+	sealed2[0] = '\0';
+	assert_int_equal(secret_open_b64(pub, sec, sealed2, out, sizeof(out)), -1);
+	assert_int_equal(secret_open_b64(pub, sec, "AAAA", out, sizeof(out)), -1);
+	assert_int_equal(secret_open_b64(pub, sec, "not base64!", out,
+	    sizeof(out)), -1);
+	assert_int_equal(secret_open_b64(pub, sec, sealed, out, 4), -1);
+	assert_int_equal(secret_open_b64(pub, sec, sealed, out, 5), 0);
+	assert_string_equal(out, "same");
+	assert_int_equal(secret_seal_b64(pub, "same", sealed, 20), -1);
+}
+
+/* --- outbox bodies -------------------------------------------------- */
+
+static void
+test_box_unbox(void **state)
+{
+	unsigned char key[SECRET_KEY_LEN], key2[SECRET_KEY_LEN];
+	static const char *msgs[] = {
+		"Votre code CNSS: 123456",
+		"",
+		"\xd8\xb1\xd9\x85\xd8\xb2 123456\nline two",
+	};
+	char boxed[512], boxed2[512], out[256], big[1200];
+	char *bigout;
+	size_t i, plen = strlen(SECRET_BOX_PREFIX);
+
+	(void)state;
+	secret_random_key(key);
+	secret_random_key(key2);
+	for (i = 0; i < N(msgs); i++) {
+		assert_int_equal(secret_box_b64(key, msgs[i], boxed,
+		    sizeof(boxed)), 0);
+		assert_memory_equal(boxed, SECRET_BOX_PREFIX, plen);
+		assert_null(strstr(boxed, "123456"));
+		assert_int_equal(strlen(boxed), plen + sodium_base64_ENCODED_LEN(
+		    crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES +
+		    strlen(msgs[i]), sodium_base64_VARIANT_ORIGINAL) - 1);
+		assert_int_equal(secret_unbox_b64(key, boxed, out,
+		    sizeof(out)), 0);
+		assert_string_equal(out, msgs[i]);
+		assert_int_equal(secret_unbox_b64(key2, boxed, out,
+		    sizeof(out)), -1);
+		assert_string_equal(out, "");
+	}
+	/* Random nonce: the same body boxes differently. */
+	assert_int_equal(secret_box_b64(key, msgs[0], boxed, sizeof(boxed)), 0);
+	assert_int_equal(secret_box_b64(key, msgs[0], boxed2, sizeof(boxed2)), 0);
+	assert_string_not_equal(boxed, boxed2);
+
+	/* Every byte position tampered is caught (nonce, MAC, ciphertext). */
+	for (i = plen; i < strlen(boxed) - 2; i++) {
+		memcpy(boxed2, boxed, sizeof(boxed));
+		boxed2[i] = boxed2[i] == 'A' ? 'B' : 'A';
+		assert_int_equal(secret_unbox_b64(key, boxed2, out,
+		    sizeof(out)), -1);
+	}
+	/* Prefix and framing. */
+	assert_int_equal(secret_unbox_b64(key, boxed + plen, out, sizeof(out)), -1);
+	memcpy(boxed2, boxed, sizeof(boxed));
+	boxed2[2] = '2';
+	assert_int_equal(secret_unbox_b64(key, boxed2, out, sizeof(out)), -1);
+	assert_int_equal(secret_unbox_b64(key, "sb1:", out, sizeof(out)), -1);
+	assert_int_equal(secret_unbox_b64(key, "sb1:AAAA", out, sizeof(out)), -1);
+	assert_int_equal(secret_unbox_b64(key, "Votre code", out, sizeof(out)), -1);
+	memcpy(boxed2, boxed, sizeof(boxed));
+	boxed2[strlen(boxed2) - 4] = '\0';
+	assert_int_equal(secret_unbox_b64(key, boxed2, out, sizeof(out)), -1);
+	/* Output sizes. */
+	assert_int_equal(secret_unbox_b64(key, boxed, out, strlen(msgs[0])), -1);
+	assert_int_equal(secret_unbox_b64(key, boxed, out,
+	    strlen(msgs[0]) + 1), 0);
+	assert_int_equal(secret_box_b64(key, msgs[0], boxed, 30), -1);
+
+	/* A long body (concatenated SMS). */
+	memset(big, 'z', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	bigout = malloc(2 * sizeof(big));
+	assert_non_null(bigout);
+	assert_int_equal(secret_box_b64(key, big, bigout, 2 * sizeof(big)), 0);
+	assert_int_equal(secret_unbox_b64(key, bigout, big, sizeof(big)), 0);
+	assert_int_equal(strlen(big), sizeof(big) - 1);
+	free(bigout);
+}
+
+/* --- key files ------------------------------------------------------ */
+
+static void
+test_key_file_roundtrip(void **state)
+{
+	unsigned char key[SECRET_KEY_LEN], back[SECRET_KEY_LEN];
+	char path[128], err[256];
+	struct stat sb;
+
+	(void)state;
+	path_in_tmp(path, sizeof(path), "k1");
+	secret_random_key(key);
+	assert_int_equal(secret_write_key(path, key, err, sizeof(err)), 0);
+	assert_int_equal(stat(path, &sb), 0);
+	assert_int_equal(sb.st_mode & 07777, 0600);
+	assert_int_equal(sb.st_size, 45);	/* 44 base64 + newline */
+	memset(back, 0, sizeof(back));
+	assert_int_equal(secret_load_key(path, back, err, sizeof(err)), 0);
+	assert_memory_equal(key, back, SECRET_KEY_LEN);
+
+	/* Refuses to overwrite, and leaves the file as it was. */
+	secret_random_key(back);
+	assert_int_equal(secret_write_key(path, back, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, path));
+	assert_non_null(strstr(err, "exists"));
+	assert_int_equal(secret_load_key(path, back, err, sizeof(err)), 0);
+	assert_memory_equal(key, back, SECRET_KEY_LEN);
+
+	path_in_tmp(path, sizeof(path), "nodir/k");
+	assert_int_equal(secret_write_key(path, key, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "nodir/k: cannot create"));
+}
+
+static void
+test_key_file_contents(void **state)
+{
+	static const unsigned char key32[SECRET_KEY_LEN] = {
+		0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15,
+		16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31,
+	};
+	static const struct {
+		const char *data;
+		const char *err;	/* NULL: loads key32 */
+	} v[] = {
+		{ "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n", NULL },
+		{ "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=", NULL },
+		{ "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8", NULL },
+		{ "  \n\tAAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\r\n\n ", NULL },
+		{ "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHg==\n",
+		  "wrong length 31 bytes, want 32" },
+		{ "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8g\n",
+		  "wrong length 33 bytes, want 32" },
+		{ "AA==\n", "wrong length 1 bytes, want 32" },
+		{ "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\nxx\n",
+		  "not base64" },
+		{ "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8==\n", "not base64" },
+		{ "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh9=\n", "not base64" },
+		{ "AAECAwQFBgcICQoLDA0ODx-REhMUFRYXGBkaGxwdHh8=\n", "not base64" },
+		{ "this is not a key\n", "not base64" },
+		{ "", "empty" },
+		{ " \n\n", "empty" },
+	};
+	unsigned char key[SECRET_KEY_LEN];
+	char path[128], err[256], want[300];
+	size_t i;
+
+	(void)state;
+	path_in_tmp(path, sizeof(path), "k2");
+	for (i = 0; i < N(v); i++) {
+		write_file(path, v[i].data, 0600);
+		memset(key, 0xee, sizeof(key));
+		err[0] = '\0';
+		if (v[i].err == NULL) {
+			assert_int_equal(secret_load_key(path, key, err,
+			    sizeof(err)), 0);
+			assert_memory_equal(key, key32, SECRET_KEY_LEN);
+		} else {
+			assert_int_equal(secret_load_key(path, key, err,
+			    sizeof(err)), -1);
+			snprintf(want, sizeof(want), "%s: %s", path, v[i].err);
+			assert_string_equal(err, want);
+		}
+	}
+	path_in_tmp(path, sizeof(path), "missing");
+	assert_int_equal(secret_load_key(path, key, err, sizeof(err)), -1);
+	snprintf(want, sizeof(want), "%s: cannot open: No such file or directory",
+	    path);
+	assert_string_equal(err, want);
+	assert_int_equal(secret_load_key(tmpdir, key, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "not a regular file"));
+}
+
+/* Run secret_load_key with stderr captured into buf. */
+static int
+load_capturing(const char *path, unsigned char *key, char *buf, size_t bufsz)
+{
+	char cap[128], err[256];
+	int fd, saved, rv;
+	ssize_t n;
+
+	path_in_tmp(cap, sizeof(cap), "stderr");
+	fflush(stderr);
+	saved = dup(2);
+	fd = open(cap, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	assert_true(saved >= 0 && fd >= 0);
+	dup2(fd, 2);
+	rv = secret_load_key(path, key, err, sizeof(err));
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	lseek(fd, 0, SEEK_SET);
+	n = read(fd, buf, bufsz - 1);
+	buf[n > 0 ? n : 0] = '\0';
+	close(fd);
+	return rv;
+}
+
+static void
+test_key_file_mode_warning(void **state)
+{
+	static const struct {
+		mode_t mode;
+		const char *warn;	/* NULL: no warning */
+	} v[] = {
+		{ 0600, NULL },
+		{ 0400, NULL },
+		{ 0640, NULL },
+		{ 0644, "readable by others (mode 0644), should be 0600 or 0640" },
+		{ 0604, "readable by others (mode 0604), should be 0600 or 0640" },
+		{ 0660, "accessible by others (mode 0660)" },
+	};
+	static const char *b64 = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+	unsigned char key[SECRET_KEY_LEN];
+	char path[128], out[1024];
+	size_t i;
+
+	(void)state;
+	path_in_tmp(path, sizeof(path), "k3");
+	for (i = 0; i < N(v); i++) {
+		write_file(path, b64, v[i].mode);
+		assert_int_equal(load_capturing(path, key, out, sizeof(out)), 0);
+		if (v[i].warn == NULL)
+			assert_string_equal(out, "");
+		else {
+			assert_non_null(strstr(out, path));
+			assert_non_null(strstr(out, v[i].warn));
+		}
+		/* Never the key, nor a good part of it. */
+		assert_null(strstr(out, "AAECAwQFBgcI"));
+	}
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_otp_format),
+		cmocka_unit_test(test_otp_bad_args),
+		cmocka_unit_test(test_otp_distribution),
+		cmocka_unit_test(test_password),
+		cmocka_unit_test(test_otp_hash),
+		cmocka_unit_test(test_seal_open),
+		cmocka_unit_test(test_box_unbox),
+		cmocka_unit_test(test_key_file_roundtrip),
+		cmocka_unit_test(test_key_file_contents),
+		cmocka_unit_test(test_key_file_mode_warning),
+	};
+
+	log_init(LOG_LVL_INFO);
+	if (secret_init() != 0)
+		return 1;
+	return cmocka_run_group_tests(tests, setup_dir, teardown_dir);
+}
