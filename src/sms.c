@@ -1,0 +1,467 @@
+/*
+ * sms: plain SMS on the SMPP wire — a UTF-8 text cut into submit_sm bodies
+ * (one message, or concatenated segments behind an 8-bit-reference UDH,
+ * never cutting a character), delivery receipts read from their TLVs or
+ * their SMPP 3.4 appendix B text, and message ids made comparable.
+ */
+#include <string.h>
+#include <strings.h>
+
+#include "sms.h"
+
+#define SMS_SINGLE_SEPTETS	160
+#define SMS_SINGLE_UCS2		70	/* UTF-16 units */
+#define SMS_CONCAT_SEPTETS	153	/* 160 minus the 6-octet UDH (7 septets) */
+#define SMS_CONCAT_UCS2		67	/* (140 - 6) / 2 */
+#define SMS_UDH_LEN		6
+#define SMS_ESM_UDHI		0x40
+#define SMS_ESM_TYPE_MASK	0x3C
+#define SMS_ESM_TYPE_RECEIPT	0x04
+#define SMS_MSGID_MAX		64
+
+enum sms_mode {
+	SMS_MODE_GSM7,		/* unpacked septets, data_coding 0 on a GSM7 bind */
+	SMS_MODE_LATIN1,	/* Latin-1 octets, data_coding 0 on a LATIN1 bind */
+	SMS_MODE_UCS2,
+};
+
+/* Octets of the UTF-8 character led by b (the text is already validated). */
+static size_t
+sms_utf8_len(unsigned char b)
+{
+	if (b < 0x80)
+		return 1;
+	if (b < 0xE0)
+		return 2;
+	if (b < 0xF0)
+		return 3;
+	return 4;
+}
+
+/* Are all characters of valid UTF-8 at most U+00FF? */
+static int
+sms_is_latin1(const char *utf8)
+{
+	const unsigned char *p = (const unsigned char *)utf8;
+
+	for (; *p != 0; p += sms_utf8_len(*p))
+		if (*p > 0xC3)		/* lead octet of U+0100 or above */
+			return 0;
+	return 1;
+}
+
+/*
+ * One character at p: its wire octets in b (up to 4), their count in *blen,
+ * and what it costs against the segment limit (septets, or UTF-16 units).
+ * Encoded through gsm's converters so the bytes are those gsm_encode writes.
+ */
+static int
+sms_char(const char *p, size_t clen, enum sms_mode mode, uint8_t b[4],
+    size_t *blen, size_t *cost)
+{
+	char one[5];
+	uint8_t g[2];
+	size_t n;
+
+	memcpy(one, p, clen);
+	one[clen] = '\0';
+	switch (mode) {
+	case SMS_MODE_GSM7:
+		if (gsm_utf8_to_gsm7(one, b, 4, blen) == -1)
+			return -1;
+		*cost = *blen;
+		return 0;
+	case SMS_MODE_LATIN1:
+		/* the SMSC turns each octet into one septet or an escape pair */
+		if (gsm_utf8_to_gsm7(one, g, sizeof(g), &n) == -1)
+			return -1;
+		b[0] = clen == 1 ? (uint8_t)p[0] :
+		    (uint8_t)((((unsigned char)p[0] & 0x1F) << 6) |
+		    ((unsigned char)p[1] & 0x3F));
+		*blen = 1;
+		*cost = n;
+		return 0;
+	case SMS_MODE_UCS2:
+		/* a surrogate pair, were one written, is one character here */
+		if (gsm_utf8_to_ucs2(one, b, 4, blen) == -1)
+			return -1;
+		*cost = *blen / 2;
+		return 0;
+	}
+	return -1;
+}
+
+int
+sms_split(const char *utf8, enum gsm_charset charset, uint8_t ref,
+    struct sms_segment *seg, int maxseg)
+{
+	enum sms_mode mode;
+	struct sms_segment *s;
+	const char *p;
+	size_t outlen, clen, blen, cost, used, single, per;
+	long septets, total;
+	uint8_t dc, b[4];
+	int nseg, i;
+
+	if (utf8 == NULL || seg == NULL || maxseg < 1 ||
+	    gsm_utf8_chars(utf8) < 0)
+		return -1;
+	if (maxseg > 255)
+		maxseg = 255;		/* the UDH counts in one octet */
+
+	septets = gsm_septets(utf8);
+	if (septets >= 0 && charset == GSM_CHARSET_LATIN1 &&
+	    sms_is_latin1(utf8))
+		mode = SMS_MODE_LATIN1;
+	else if (septets >= 0 && charset != GSM_CHARSET_LATIN1)
+		mode = SMS_MODE_GSM7;
+	else
+		mode = SMS_MODE_UCS2;
+	if (mode == SMS_MODE_UCS2) {
+		single = SMS_SINGLE_UCS2;
+		per = SMS_CONCAT_UCS2;
+		total = gsm_utf8_chars(utf8);	/* past U+FFFF is one '?' */
+	} else {
+		single = SMS_SINGLE_SEPTETS;
+		per = SMS_CONCAT_SEPTETS;
+		total = septets;
+	}
+
+	if ((size_t)total <= single) {
+		memset(&seg[0], 0, sizeof(seg[0]));
+		if (gsm_encode(utf8, charset, seg[0].body,
+		    sizeof(seg[0].body), &outlen, &dc) == -1)
+			return -1;
+		seg[0].data_coding = dc;
+		seg[0].len = (uint16_t)outlen;
+		return 1;
+	}
+
+	dc = mode == SMS_MODE_UCS2 ? GSM_DC_UCS2 : GSM_DC_DEFAULT;
+	nseg = 0;
+	s = NULL;
+	used = 0;
+	for (p = utf8; *p != '\0'; p += clen) {
+		clen = sms_utf8_len((unsigned char)*p);
+		if (sms_char(p, clen, mode, b, &blen, &cost) == -1)
+			return -1;
+		if (s == NULL || used + cost > per) {
+			if (nseg == maxseg)
+				return -1;
+			s = &seg[nseg++];
+			memset(s, 0, sizeof(*s));
+			s->data_coding = dc;
+			s->esm_class = SMS_ESM_UDHI;
+			s->body[0] = 0x05;	/* UDH length */
+			s->body[1] = 0x00;	/* IEI: concatenation, 8-bit ref */
+			s->body[2] = 0x03;	/* IE length */
+			s->body[3] = ref;
+			s->body[5] = (uint8_t)nseg;
+			s->len = SMS_UDH_LEN;
+			used = 0;
+		}
+		memcpy(s->body + s->len, b, blen);
+		s->len += (uint16_t)blen;
+		used += cost;
+	}
+	for (i = 0; i < nseg; i++)
+		seg[i].body[4] = (uint8_t)nseg;
+	return nseg;
+}
+
+const char *
+sms_dlr_state_str(enum sms_dlr_state s)
+{
+	switch (s) {
+	case SMS_DLR_DELIVERED:
+		return "delivered";
+	case SMS_DLR_EXPIRED:
+		return "expired";
+	case SMS_DLR_DELETED:
+		return "deleted";
+	case SMS_DLR_UNDELIVERABLE:
+		return "undeliverable";
+	case SMS_DLR_ACCEPTED:
+		return "accepted";
+	case SMS_DLR_REJECTED:
+		return "rejected";
+	case SMS_DLR_ENROUTE:
+		return "enroute";
+	case SMS_DLR_UNKNOWN:
+		break;
+	}
+	return "unknown";
+}
+
+/* message_state values (SMPP 3.4 §5.3.2.35) */
+static int
+sms_state_from_tlv(unsigned v, enum sms_dlr_state *st)
+{
+	static const enum sms_dlr_state map[] = {
+		SMS_DLR_UNKNOWN,	/* 0: not a state */
+		SMS_DLR_ENROUTE,
+		SMS_DLR_DELIVERED,
+		SMS_DLR_EXPIRED,
+		SMS_DLR_DELETED,
+		SMS_DLR_UNDELIVERABLE,
+		SMS_DLR_ACCEPTED,
+		SMS_DLR_UNKNOWN,
+		SMS_DLR_REJECTED,
+	};
+
+	if (v < 1 || v >= sizeof(map) / sizeof(map[0]))
+		return -1;
+	*st = map[v];
+	return 0;
+}
+
+/* The appendix B abbreviations, and the full words some SMSCs write. */
+static const struct {
+	const char         *word;
+	enum sms_dlr_state  state;
+} sms_stat_words[] = {
+	{ "DELIVRD", SMS_DLR_DELIVERED },
+	{ "DELIVERED", SMS_DLR_DELIVERED },
+	{ "EXPIRED", SMS_DLR_EXPIRED },
+	{ "DELETED", SMS_DLR_DELETED },
+	{ "UNDELIV", SMS_DLR_UNDELIVERABLE },
+	{ "UNDELIVERABLE", SMS_DLR_UNDELIVERABLE },
+	{ "ACCEPTD", SMS_DLR_ACCEPTED },
+	{ "ACCEPTED", SMS_DLR_ACCEPTED },
+	{ "UNKNOWN", SMS_DLR_UNKNOWN },
+	{ "REJECTD", SMS_DLR_REJECTED },
+	{ "REJECTED", SMS_DLR_REJECTED },
+	{ "ENROUTE", SMS_DLR_ENROUTE },
+};
+
+static int
+sms_lower(int c)
+{
+	return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
+}
+
+static int
+sms_is_sep(int c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == ',' ||
+	    c == ';' || c == '\0';
+}
+
+/* A usable id: 1..64 printable ASCII octets, no space. */
+static int
+sms_id_ok(const char *v, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || n > SMS_MSGID_MAX)
+		return 0;
+	for (i = 0; i < n; i++)
+		if ((unsigned char)v[i] <= 0x20 || (unsigned char)v[i] >= 0x7F)
+			return 0;
+	return 1;
+}
+
+static int
+sms_id_copy(const char *v, size_t n, char *msgid, size_t msgidsz)
+{
+	if (!sms_id_ok(v, n) || n >= msgidsz)
+		return -1;
+	memcpy(msgid, v, n);
+	msgid[n] = '\0';
+	return 0;
+}
+
+/*
+ * Case-insensitive match of key (lower-case, ending in ':') at t[i],
+ * where i starts a word. Returns the offset of the value or 0.
+ */
+static size_t
+sms_key_at(const char *t, size_t n, size_t i, const char *key)
+{
+	size_t k;
+
+	if (i > 0 && !sms_is_sep((unsigned char)t[i - 1]))
+		return 0;
+	for (k = 0; key[k] != '\0'; k++)
+		if (i + k >= n || sms_lower((unsigned char)t[i + k]) != key[k])
+			return 0;
+	return i + k;
+}
+
+/*
+ * The value at t[*v]: up to the next separator. Blanks after the colon are
+ * skipped ("id: 42"), unless what follows them is the next "key:".
+ */
+static size_t
+sms_value(const char *t, size_t n, size_t *v)
+{
+	size_t s = *v, e;
+
+	while (s < n && (t[s] == ' ' || t[s] == '\t'))
+		s++;
+	for (e = s; e < n && !sms_is_sep((unsigned char)t[e]); e++)
+		if (t[e] == ':' && s != *v)
+			return 0;
+	*v = s;
+	return e - s;
+}
+
+/*
+ * Read "id:" and "stat:" from an appendix B text, keys in any case and in
+ * any order. "text:" carries the first octets of the original message,
+ * which may well read "id:..."; its value runs to the end, so the scan
+ * stops there. The id (offset, length) and the state are set only for
+ * the fields found.
+ */
+static void
+sms_scan_text(const char *t, size_t n, size_t *idoff, size_t *idlen,
+    int *have_id, enum sms_dlr_state *st, int *have_st)
+{
+	size_t i, v, len, w;
+	char word[16];
+
+	for (i = 0; i < n; i++) {
+		if (sms_key_at(t, n, i, "text:") != 0)
+			return;
+		if (!*have_id && (v = sms_key_at(t, n, i, "id:")) != 0) {
+			*idlen = sms_value(t, n, &v);
+			*idoff = v;
+			*have_id = 1;
+		} else if (!*have_st &&
+		    (v = sms_key_at(t, n, i, "stat:")) != 0) {
+			len = sms_value(t, n, &v);
+			*have_st = 1;
+			*st = SMS_DLR_UNKNOWN;
+			if (len == 0 || len >= sizeof(word))
+				continue;
+			memcpy(word, t + v, len);
+			word[len] = '\0';
+			for (w = 0; w < sizeof(sms_stat_words) /
+			    sizeof(sms_stat_words[0]); w++) {
+				if (strcasecmp(word, sms_stat_words[w].word)
+				    == 0) {
+					*st = sms_stat_words[w].state;
+					break;
+				}
+			}
+		}
+	}
+}
+
+int
+sms_parse_dlr(const struct smpp_pdu *pdu, char *msgid, size_t msgidsz,
+    enum sms_dlr_state *state)
+{
+	const struct smpp_tlv *tlv;
+	enum sms_dlr_state st = SMS_DLR_UNKNOWN;
+	char text[SMPP_PAYLOAD_MAX];
+	size_t n, i, len, idoff = 0, idlen = 0;
+	int have_id = 0, have_st = 0, got_id = 0;
+
+	if (pdu == NULL || (pdu->esm_class & SMS_ESM_TYPE_MASK) !=
+	    SMS_ESM_TYPE_RECEIPT)
+		return 0;
+	if (msgid == NULL || msgidsz == 0)
+		return -1;
+	msgid[0] = '\0';
+
+	/* The text as ASCII: a UCS-2 receipt keeps its low octets. */
+	len = pdu->sm_len < sizeof(pdu->sm) ? pdu->sm_len : sizeof(pdu->sm);
+	n = 0;
+	if (pdu->data_coding == GSM_DC_UCS2) {
+		for (i = 0; i + 1 < len; i += 2)
+			text[n++] = pdu->sm[i] == 0 ? (char)pdu->sm[i + 1] : '?';
+	} else {
+		memcpy(text, pdu->sm, len);
+		n = len;
+	}
+	sms_scan_text(text, n, &idoff, &idlen, &have_id, &st, &have_st);
+
+	if ((tlv = smpp_pdu_tlv_get(pdu, SMPP_TLV_RECEIPTED_MESSAGE_ID))
+	    != NULL) {
+		/* a C-octet string: up to its first NUL */
+		len = tlv->len < sizeof(tlv->val) ? tlv->len : sizeof(tlv->val);
+		for (i = 0; i < len && tlv->val[i] != 0; i++)
+			;
+		got_id = sms_id_copy((const char *)tlv->val, i, msgid,
+		    msgidsz) == 0;
+	}
+	if (!got_id && have_id)
+		got_id = sms_id_copy(text + idoff, idlen, msgid, msgidsz) == 0;
+
+	if ((tlv = smpp_pdu_tlv_get(pdu, SMPP_TLV_MESSAGE_STATE)) != NULL &&
+	    tlv->len > 0 && tlv->len <= sizeof(tlv->val))
+		(void)sms_state_from_tlv(tlv->val[tlv->len - 1], &st);
+	if (state != NULL)
+		*state = st;
+	if (!got_id) {
+		msgid[0] = '\0';
+		return -1;
+	}
+	return 1;
+}
+
+static int
+sms_hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = sms_lower(c);
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/* id as a number in base 10 or 16: 0, or -1 (not all digits, > 64 bits) */
+static int
+sms_msgid_number(const char *id, int base, uint64_t *v)
+{
+	uint64_t x = 0;
+	int d;
+
+	if (*id == '\0')
+		return -1;
+	for (; *id != '\0'; id++) {
+		d = sms_hexval((unsigned char)*id);
+		if (d < 0 || d >= base)
+			return -1;
+		if (x > (UINT64_MAX - (uint64_t)d) / (uint64_t)base)
+			return -1;
+		x = x * (uint64_t)base + (uint64_t)d;
+	}
+	*v = x;
+	return 0;
+}
+
+int
+sms_msgid_canon(const char *id, int in_hex, char *out, size_t outsz)
+{
+	static const char hex[] = "0123456789abcdef";
+	char tmp[17];
+	uint64_t v;
+	size_t n, i;
+
+	if (out == NULL || outsz == 0)
+		return -1;
+	out[0] = '\0';
+	if (id == NULL)
+		return -1;
+	if (sms_msgid_number(id, in_hex ? 16 : 10, &v) == 0) {
+		n = sizeof(tmp) - 1;
+		tmp[n] = '\0';
+		do {
+			tmp[--n] = hex[v & 0x0F];
+			v >>= 4;
+		} while (v != 0);
+		if (sizeof(tmp) - n > outsz)
+			return -1;
+		memcpy(out, tmp + n, sizeof(tmp) - n);
+		return 0;
+	}
+	n = strlen(id);
+	if (n >= outsz)
+		return -1;
+	for (i = 0; i <= n; i++)
+		out[i] = (char)sms_lower((unsigned char)id[i]);
+	return 0;
+}
