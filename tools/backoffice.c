@@ -1,0 +1,667 @@
+/*
+ * tnsgw-backoffice: the CNSS back office's side of case B — makes the key
+ * pair the provisioning stream is sealed to and the outbox key, opens
+ * sealed passwords, and lists the provisioning and outbox streams in clear.
+ * Synchronous hiredis: this is an operator's tool, not the daemon.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <hiredis/hiredis.h>
+#include <sodium.h>
+
+#include "config.h"
+#include "log.h"
+#include "secret.h"
+
+#define BO_BATCH    500		/* stream entries per XRANGE */
+#define BO_PW_MAX   256		/* an opened password, with room to spare */
+
+struct bo_redis {
+	char host[256];
+	int  port;
+	char socket[PATH_MAX];
+	int  db;
+	char prefix[32];
+};
+
+/* One stream entry as XRANGE returns it: id, then field/value pairs. */
+struct bo_entry {
+	const char       *id;
+	const redisReply *fields;
+};
+
+typedef int bo_entry_fn(const struct bo_entry *e, void *arg);
+
+static redisContext *rc;
+
+static void __attribute__((noreturn))
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: tnsgw-backoffice keygen PUBFILE SECFILE\n"
+	    "       tnsgw-backoffice secretkey FILE\n"
+	    "       tnsgw-backoffice open PUBFILE SECFILE [SEALED_B64...]\n"
+	    "       tnsgw-backoffice provisioning PUBFILE SECFILE [redis options]\n"
+	    "       tnsgw-backoffice outbox KEYFILE [redis options]\n"
+	    "       tnsgw-backoffice seal PUBFILE [TEXT...]    (tests: seal text)\n"
+	    "       tnsgw-backoffice box KEYFILE [TEXT...]     (tests: box text)\n"
+	    "redis options: [-c CONF] [-h HOST] [-p PORT] [-s SOCKET] [-n DB]"
+	    " [--prefix P]\n"
+	    "Without arguments, open/seal/box read one item per line on stdin.\n"
+	    "Stream lines: provisioning \"<id> <matricule> <msisdn> <channel>"
+	    " <operator> <ts> <password>\",\n"
+	    "outbox \"<id> <kind> <bind> <to> <body>\"; empty fields print as"
+	    " \"-\", and \\, newline,\nCR inside a field as \\\\, \\n, \\r.\n");
+	exit(2);
+}
+
+static int
+bo_int(const char *s, int min, int max, int *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end != '\0' || v < min || v > max)
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+
+/* --- keys ----------------------------------------------------------- */
+
+static int
+bo_load(const char *path, unsigned char key[SECRET_KEY_LEN])
+{
+	char err[PATH_MAX + 128];
+
+	if (secret_load_key(path, key, err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+/* Load a box key pair and check that the secret key goes with the public. */
+static int
+bo_load_pair(const char *pubfile, const char *secfile,
+    unsigned char pub[SECRET_KEY_LEN], unsigned char sec[SECRET_KEY_LEN])
+{
+	unsigned char derived[crypto_scalarmult_BYTES];
+	int same;
+
+	if (bo_load(pubfile, pub) != 0 || bo_load(secfile, sec) != 0)
+		return -1;
+	if (crypto_scalarmult_base(derived, sec) != 0)
+		same = 0;
+	else
+		same = secret_equal(derived, pub, SECRET_KEY_LEN);
+	secret_wipe(derived, sizeof(derived));
+	if (!same) {
+		fprintf(stderr, "%s: not the secret key of %s\n", secfile,
+		    pubfile);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+bo_write(const char *path, const unsigned char key[SECRET_KEY_LEN])
+{
+	char err[PATH_MAX + 128];
+
+	if (secret_write_key(path, key, err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+bo_keygen(const char *pubfile, const char *secfile)
+{
+	unsigned char pub[SECRET_KEY_LEN], sec[SECRET_KEY_LEN];
+	int rv = 1;
+
+	if (strcmp(pubfile, secfile) == 0) {
+		fprintf(stderr, "PUBFILE and SECFILE must differ\n");
+		return 1;
+	}
+	secret_box_keypair(pub, sec);
+	/* The secret key first: a public key alone would be worthless. */
+	if (bo_write(secfile, sec) == 0) {
+		if (bo_write(pubfile, pub) == 0)
+			rv = 0;
+		else
+			unlink(secfile);	/* created just now, O_EXCL */
+	}
+	secret_wipe(sec, sizeof(sec));
+	return rv;
+}
+
+static int
+bo_secretkey(const char *path)
+{
+	unsigned char key[SECRET_KEY_LEN];
+	int rv;
+
+	secret_random_key(key);
+	rv = bo_write(path, key) == 0 ? 0 : 1;
+	secret_wipe(key, sizeof(key));
+	return rv;
+}
+
+/* --- output --------------------------------------------------------- */
+
+/* One field: "-" when missing or empty; \ newline CR escaped. */
+static void
+bo_put(const char *s)
+{
+	if (s == NULL || *s == '\0') {
+		fputc('-', stdout);
+		return;
+	}
+	for (; *s != '\0'; s++) {
+		if (*s == '\\')
+			fputs("\\\\", stdout);
+		else if (*s == '\n')
+			fputs("\\n", stdout);
+		else if (*s == '\r')
+			fputs("\\r", stdout);
+		else
+			fputc(*s, stdout);
+	}
+}
+
+/* --- items from the command line or stdin --------------------------- */
+
+typedef int bo_item_fn(const char *item, const char *where, void *arg);
+
+static char *
+bo_trim(char *s)
+{
+	char *e;
+
+	while (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' ||
+	    e[-1] == '\n'))
+		*--e = '\0';
+	return s;
+}
+
+/* fn on each argument, or on each non-empty stdin line; 0, or 1 when any
+ * item failed (the others are still done). */
+static int
+bo_items(int argc, char **argv, bo_item_fn *fn, void *arg)
+{
+	char where[64], *line = NULL, *s;
+	size_t cap = 0;
+	long lineno = 0;
+	int i, rv = 0;
+
+	if (argc > 0) {
+		for (i = 0; i < argc; i++) {
+			snprintf(where, sizeof(where), "argument %d", i + 1);
+			if (fn(argv[i], where, arg) != 0)
+				rv = 1;
+		}
+		return rv;
+	}
+	while (getline(&line, &cap, stdin) != -1) {
+		lineno++;
+		s = bo_trim(line);
+		if (*s == '\0')
+			continue;
+		snprintf(where, sizeof(where), "stdin line %ld", lineno);
+		if (fn(s, where, arg) != 0)
+			rv = 1;
+	}
+	if (ferror(stdin)) {
+		fprintf(stderr, "stdin: %s\n", strerror(errno));
+		rv = 1;
+	}
+	if (line != NULL)
+		secret_wipe(line, cap);
+	free(line);
+	return rv;
+}
+
+struct bo_pair {
+	unsigned char pub[SECRET_KEY_LEN], sec[SECRET_KEY_LEN];
+};
+
+static int
+bo_open_one(const char *item, const char *where, void *arg)
+{
+	struct bo_pair *kp = arg;
+	char pw[BO_PW_MAX];
+
+	if (secret_open_b64(kp->pub, kp->sec, item, pw, sizeof(pw)) != 0) {
+		fprintf(stderr, "%s: cannot open (not sealed to this key pair,"
+		    " or damaged)\n", where);
+		return -1;
+	}
+	bo_put(pw);
+	fputc('\n', stdout);
+	secret_wipe(pw, sizeof(pw));
+	return 0;
+}
+
+/* Test aids: the daemon's side of seal and box, from the shell. */
+static int
+bo_seal_one(const char *item, const char *where, void *arg)
+{
+	const unsigned char *pub = arg;
+	size_t sz = strlen(item) + crypto_box_SEALBYTES;
+	char *out;
+
+	sz = sodium_base64_ENCODED_LEN(sz, sodium_base64_VARIANT_ORIGINAL);
+	if ((out = malloc(sz)) == NULL ||
+	    secret_seal_b64(pub, item, out, sz) != 0) {
+		fprintf(stderr, "%s: cannot seal\n", where);
+		free(out);
+		return -1;
+	}
+	puts(out);
+	free(out);
+	return 0;
+}
+
+static int
+bo_box_one(const char *item, const char *where, void *arg)
+{
+	const unsigned char *key = arg;
+	size_t sz = strlen(item) + crypto_secretbox_NONCEBYTES +
+	    crypto_secretbox_MACBYTES;
+	char *out;
+
+	sz = sizeof(SECRET_BOX_PREFIX) - 1 +
+	    sodium_base64_ENCODED_LEN(sz, sodium_base64_VARIANT_ORIGINAL);
+	if ((out = malloc(sz)) == NULL ||
+	    secret_box_b64(key, item, out, sz) != 0) {
+		fprintf(stderr, "%s: cannot box\n", where);
+		free(out);
+		return -1;
+	}
+	puts(out);
+	free(out);
+	return 0;
+}
+
+/* --- Redis streams -------------------------------------------------- */
+
+static int
+bo_connect(const struct bo_redis *o)
+{
+	struct timeval tv = { 5, 0 };
+	redisReply *r;
+
+	if (o->socket[0] != '\0')
+		rc = redisConnectUnixWithTimeout(o->socket, tv);
+	else
+		rc = redisConnectWithTimeout(o->host, o->port, tv);
+	if (rc == NULL || rc->err) {
+		if (o->socket[0] != '\0')
+			fprintf(stderr, "redis unix:%s: %s\n", o->socket,
+			    rc ? rc->errstr : "cannot allocate");
+		else
+			fprintf(stderr, "redis %s:%d: %s\n", o->host, o->port,
+			    rc ? rc->errstr : "cannot allocate");
+		return -1;
+	}
+	tv.tv_sec = 30;
+	redisSetTimeout(rc, tv);
+	if (o->db != 0) {
+		r = redisCommand(rc, "SELECT %d", o->db);
+		if (r == NULL || r->type == REDIS_REPLY_ERROR) {
+			fprintf(stderr, "redis SELECT %d: %s\n", o->db,
+			    r ? r->str : rc->errstr);
+			freeReplyObject(r);
+			return -1;
+		}
+		freeReplyObject(r);
+	}
+	return 0;
+}
+
+/* The value of field name in an entry, NULL when absent. */
+static const char *
+bo_get(const struct bo_entry *e, const char *name)
+{
+	const redisReply *f = e->fields;
+	size_t i;
+
+	for (i = 0; i + 1 < f->elements; i += 2) {
+		if (f->element[i]->type == REDIS_REPLY_STRING &&
+		    strcmp(f->element[i]->str, name) == 0)
+			return f->element[i + 1]->type == REDIS_REPLY_STRING ?
+			    f->element[i + 1]->str : NULL;
+	}
+	return NULL;
+}
+
+/*
+ * fn on every entry of the stream, oldest first, in batches (exclusive
+ * ranges from the last id seen). 0, 1 when fn failed on some entry, -1 on
+ * a Redis error.
+ */
+static int
+bo_scan(const char *key, bo_entry_fn *fn, void *arg)
+{
+	char start[64] = "-", count[16];
+	const char *argv[6] = { "XRANGE", key, start, "+", "COUNT", count };
+	const redisReply *el;
+	struct bo_entry e;
+	redisReply *r;
+	size_t i;
+	int rv = 0;
+
+	snprintf(count, sizeof(count), "%d", BO_BATCH);
+	for (;;) {
+		r = redisCommandArgv(rc, 6, argv, NULL);
+		if (r == NULL) {
+			fprintf(stderr, "redis XRANGE %s: %s\n", key, rc->errstr);
+			return -1;
+		}
+		if (r->type == REDIS_REPLY_ERROR) {
+			fprintf(stderr, "redis XRANGE %s: %s\n", key, r->str);
+			freeReplyObject(r);
+			return -1;
+		}
+		if (r->type != REDIS_REPLY_ARRAY) {
+			fprintf(stderr, "redis XRANGE %s: unexpected reply\n",
+			    key);
+			freeReplyObject(r);
+			return -1;
+		}
+		for (i = 0; i < r->elements; i++) {
+			el = r->element[i];
+			if (el->type != REDIS_REPLY_ARRAY || el->elements != 2 ||
+			    el->element[0]->type != REDIS_REPLY_STRING ||
+			    el->element[0]->len + 2 > sizeof(start) ||
+			    el->element[1]->type != REDIS_REPLY_ARRAY) {
+				fprintf(stderr, "redis XRANGE %s: malformed"
+				    " entry\n", key);
+				freeReplyObject(r);
+				return -1;
+			}
+			e.id = el->element[0]->str;
+			e.fields = el->element[1];
+			if (fn(&e, arg) != 0)
+				rv = 1;
+			snprintf(start, sizeof(start), "(%s", e.id);
+		}
+		i = r->elements;
+		freeReplyObject(r);
+		if (i < BO_BATCH)
+			break;
+	}
+	if (fflush(stdout) != 0) {
+		fprintf(stderr, "stdout: %s\n", strerror(errno));
+		return -1;
+	}
+	return rv;
+}
+
+static int
+bo_prov_entry(const struct bo_entry *e, void *arg)
+{
+	struct bo_pair *kp = arg;
+	const char *sealed = bo_get(e, "password_sealed");
+	char pw[BO_PW_MAX];
+
+	if (sealed == NULL ||
+	    secret_open_b64(kp->pub, kp->sec, sealed, pw, sizeof(pw)) != 0) {
+		fprintf(stderr, "%s: %s\n", e->id, sealed == NULL ?
+		    "no password_sealed field" :
+		    "cannot open password_sealed (another key pair?)");
+		return -1;
+	}
+	bo_put(e->id);
+	fputc(' ', stdout);
+	bo_put(bo_get(e, "matricule"));
+	fputc(' ', stdout);
+	bo_put(bo_get(e, "msisdn"));
+	fputc(' ', stdout);
+	bo_put(bo_get(e, "channel"));
+	fputc(' ', stdout);
+	bo_put(bo_get(e, "operator"));
+	fputc(' ', stdout);
+	bo_put(bo_get(e, "ts"));
+	fputc(' ', stdout);
+	bo_put(pw);
+	fputc('\n', stdout);
+	secret_wipe(pw, sizeof(pw));
+	return 0;
+}
+
+static int
+bo_outbox_entry(const struct bo_entry *e, void *arg)
+{
+	const unsigned char *key = arg;
+	const char *body = bo_get(e, "body");
+	size_t sz = 0;
+	char *plain = NULL;
+
+	if (body != NULL && strncmp(body, SECRET_BOX_PREFIX,
+	    sizeof(SECRET_BOX_PREFIX) - 1) == 0) {
+		sz = strlen(body) + 1;	/* more than the plaintext needs */
+		if ((plain = malloc(sz)) == NULL ||
+		    secret_unbox_b64(key, body, plain, sz) != 0) {
+			fprintf(stderr, "%s: cannot decrypt the body (another"
+			    " key?)\n", e->id);
+			free(plain);
+			return -1;
+		}
+		body = plain;
+	}
+	bo_put(e->id);
+	fputc(' ', stdout);
+	bo_put(bo_get(e, "kind"));
+	fputc(' ', stdout);
+	bo_put(bo_get(e, "bind"));
+	fputc(' ', stdout);
+	bo_put(bo_get(e, "to"));
+	fputc(' ', stdout);
+	/* The body is the rest of the line: an empty one stays empty. */
+	if (body != NULL && *body != '\0')
+		bo_put(body);
+	fputc('\n', stdout);
+	if (plain != NULL) {
+		secret_wipe(plain, sz);
+		free(plain);
+	}
+	return 0;
+}
+
+static int
+bo_stream(const struct bo_redis *o, const char *name, bo_entry_fn *fn,
+    void *arg)
+{
+	char key[64];
+	int rv;
+
+	snprintf(key, sizeof(key), "%s%s", o->prefix, name);
+	if (bo_connect(o) != 0)
+		return 1;
+	rv = bo_scan(key, fn, arg);
+	redisFree(rc);
+	rc = NULL;
+	return rv == 0 ? 0 : 1;
+}
+
+/* --- main ----------------------------------------------------------- */
+
+static int
+bo_redis_opts(struct bo_redis *o, const char *conf, const char *host,
+    int port, const char *sock, int db, const char *prefix)
+{
+	snprintf(o->host, sizeof(o->host), "127.0.0.1");
+	o->port = 6379;
+	o->socket[0] = '\0';
+	o->db = 0;
+	snprintf(o->prefix, sizeof(o->prefix), "tns:");
+	if (conf != NULL) {
+		static struct config cfg;
+		char err[CONFIG_ERR_MAX];
+
+		if (config_load(conf, &cfg, err, sizeof(err)) != 0) {
+			fprintf(stderr, "%s\n", err);
+			return -1;
+		}
+		snprintf(o->host, sizeof(o->host), "%s", cfg.redis.host);
+		o->port = cfg.redis.port;
+		snprintf(o->socket, sizeof(o->socket), "%s", cfg.redis.socket);
+		o->db = cfg.redis.db;
+		snprintf(o->prefix, sizeof(o->prefix), "%s", cfg.redis.prefix);
+		config_free(&cfg);
+	}
+	if (host != NULL) {
+		snprintf(o->host, sizeof(o->host), "%s", host);
+		o->socket[0] = '\0';
+	}
+	if (port >= 0) {
+		o->port = port;
+		if (sock == NULL)
+			o->socket[0] = '\0';
+	}
+	if (sock != NULL)
+		snprintf(o->socket, sizeof(o->socket), "%s", sock);
+	if (db >= 0)
+		o->db = db;
+	if (prefix != NULL) {
+		if (strlen(prefix) >= sizeof(o->prefix)) {
+			fprintf(stderr, "--prefix: too long\n");
+			return -1;
+		}
+		snprintf(o->prefix, sizeof(o->prefix), "%s", prefix);
+	}
+	return 0;
+}
+
+int
+main(int argc, char *argv[])
+{
+	enum { O_PREFIX = 256 };
+	static const struct option lopts[] = {
+		{ "prefix", required_argument, NULL, O_PREFIX },
+		{ "help", no_argument, NULL, 'H' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *cmd, *conf = NULL, *host = NULL, *sock = NULL;
+	const char *prefix = NULL;
+	struct bo_redis ro;
+	struct bo_pair kp;
+	unsigned char key[SECRET_KEY_LEN];
+	int port = -1, db = -1, ch, nargs, redis_opts = 0, rv;
+	char **args;
+
+	log_init(LOG_LVL_WARNING);
+	if (argc < 2)
+		usage();
+	cmd = argv[1];
+	argc--;
+	argv++;
+	while ((ch = getopt_long(argc, argv, "c:h:p:s:n:", lopts, NULL)) != -1) {
+		redis_opts = 1;
+		switch (ch) {
+		case 'c':
+			conf = optarg;
+			break;
+		case 'h':
+			host = optarg;
+			break;
+		case 'p':
+			if (bo_int(optarg, 1, 65535, &port) != 0)
+				usage();
+			break;
+		case 's':
+			sock = optarg;
+			break;
+		case 'n':
+			if (bo_int(optarg, 0, 10000, &db) != 0)
+				usage();
+			break;
+		case O_PREFIX:
+			prefix = optarg;
+			break;
+		default:
+			usage();
+		}
+	}
+	args = argv + optind;
+	nargs = argc - optind;
+	if (redis_opts && strcmp(cmd, "provisioning") != 0 &&
+	    strcmp(cmd, "outbox") != 0)
+		usage();
+
+	if (secret_init() != 0) {
+		fprintf(stderr, "libsodium: cannot initialise\n");
+		return 1;
+	}
+
+	if (strcmp(cmd, "keygen") == 0) {
+		if (nargs != 2)
+			usage();
+		return bo_keygen(args[0], args[1]);
+	}
+	if (strcmp(cmd, "secretkey") == 0) {
+		if (nargs != 1)
+			usage();
+		return bo_secretkey(args[0]);
+	}
+	if (strcmp(cmd, "open") == 0) {
+		if (nargs < 2)
+			usage();
+		if (bo_load_pair(args[0], args[1], kp.pub, kp.sec) != 0)
+			rv = 1;
+		else
+			rv = bo_items(nargs - 2, args + 2, bo_open_one, &kp);
+		secret_wipe(&kp, sizeof(kp));
+		return rv;
+	}
+	if (strcmp(cmd, "seal") == 0) {
+		if (nargs < 1)
+			usage();
+		if (bo_load(args[0], key) != 0)
+			return 1;
+		return bo_items(nargs - 1, args + 1, bo_seal_one, key);
+	}
+	if (strcmp(cmd, "box") == 0 || strcmp(cmd, "outbox") == 0) {
+		if (nargs < 1 || (cmd[0] == 'o' && nargs != 1))
+			usage();
+		if (cmd[0] == 'o' && bo_redis_opts(&ro, conf, host, port,
+		    sock, db, prefix) != 0)
+			return 1;
+		if (bo_load(args[0], key) != 0)
+			return 1;
+		if (cmd[0] == 'b')
+			rv = bo_items(nargs - 1, args + 1, bo_box_one, key);
+		else
+			rv = bo_stream(&ro, "outbox", bo_outbox_entry, key);
+		secret_wipe(key, sizeof(key));
+		return rv;
+	}
+	if (strcmp(cmd, "provisioning") == 0) {
+		if (nargs != 2)
+			usage();
+		if (bo_redis_opts(&ro, conf, host, port, sock, db, prefix) != 0)
+			return 1;
+		if (bo_load_pair(args[0], args[1], kp.pub, kp.sec) != 0)
+			rv = 1;
+		else
+			rv = bo_stream(&ro, "provisioning", bo_prov_entry, &kp);
+		secret_wipe(&kp, sizeof(kp));
+		return rv;
+	}
+	usage();
+}
