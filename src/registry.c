@@ -324,6 +324,59 @@ registry_key_audit(char *out, size_t outsz, const char *prefix)
 	return registry_fmt_ok(snprintf(out, outsz, "%saudit", prefix), outsz);
 }
 
+int
+registry_key_otp(char *out, size_t outsz, const char *prefix,
+    const char *person)
+{
+	return registry_fmt_ok(snprintf(out, outsz, "%sotp:%s", prefix,
+	    person), outsz);
+}
+
+int
+registry_key_otpf(char *out, size_t outsz, const char *prefix,
+    const char *person)
+{
+	return registry_fmt_ok(snprintf(out, outsz, "%sotpf:%s", prefix,
+	    person), outsz);
+}
+
+int
+registry_key_pw(char *out, size_t outsz, const char *prefix,
+    const char *person)
+{
+	return registry_fmt_ok(snprintf(out, outsz, "%spw:%s", prefix, person),
+	    outsz);
+}
+
+int
+registry_key_outbox(char *out, size_t outsz, const char *prefix)
+{
+	return registry_fmt_ok(snprintf(out, outsz, "%soutbox", prefix), outsz);
+}
+
+int
+registry_key_outbox_st(char *out, size_t outsz, const char *prefix,
+    const char *id)
+{
+	return registry_fmt_ok(snprintf(out, outsz, "%soutbox:st:%s", prefix,
+	    id), outsz);
+}
+
+int
+registry_key_outbox_mid(char *out, size_t outsz, const char *prefix,
+    const char *bind, const char *message_id)
+{
+	return registry_fmt_ok(snprintf(out, outsz, "%soutbox:mid:%s:%s",
+	    prefix, bind, message_id), outsz);
+}
+
+int
+registry_key_provisioning(char *out, size_t outsz, const char *prefix)
+{
+	return registry_fmt_ok(snprintf(out, outsz, "%sprovisioning", prefix),
+	    outsz);
+}
+
 static int
 registry_parse_ulong(const char **pp, unsigned long max, unsigned long *out)
 {

@@ -17,6 +17,13 @@
  *   P"rl:f:<TYPE>:<NUMBER>"    daily failure counter
  *   P"sess:<key>"              dialog state
  *   P"audit"                   stream
+ *   P"otp:<person>"            hash h (OTP hash), a (attempts); TTL otp_ttl_s
+ *   P"otpf:<person>"           consecutive OTP failures; TTL 1 day
+ *   P"pw:<person>"             phone tail of a pending password; TTL
+ *   P"outbox"                  stream of outbound SMS, group "tnsgw"
+ *   P"outbox:st:<id>"          hash state, bind, message_id, ts; TTL 7 days
+ *   P"outbox:mid:<bind>:<mid>" outbox id of a sent message; TTL 2 days
+ *   P"provisioning"            stream read by the back office
  * bucket = parse_hash32("<TYPE>:<NUMBER>") % nbuckets, TYPE as in the CSV.
  */
 #ifndef TNSGW_REGISTRY_H
@@ -101,6 +108,17 @@ int registry_key_rl_msisdn(char *out, size_t outsz, const char *prefix, const ch
 int registry_key_rl_fail(char *out, size_t outsz, const char *prefix, enum parse_idtype t, const char *idnum);
 int registry_key_sess(char *out, size_t outsz, const char *prefix, const char *key);
 int registry_key_audit(char *out, size_t outsz, const char *prefix);
+/* Case B (person = matricule). outbox_st with id "" gives the name's
+ * stem, which the receipt script completes with the id. */
+int registry_key_otp(char *out, size_t outsz, const char *prefix, const char *person);
+int registry_key_otpf(char *out, size_t outsz, const char *prefix, const char *person);
+int registry_key_pw(char *out, size_t outsz, const char *prefix, const char *person);
+int registry_key_outbox(char *out, size_t outsz, const char *prefix);
+int registry_key_outbox_st(char *out, size_t outsz, const char *prefix, const char *id);
+int registry_key_outbox_mid(char *out, size_t outsz, const char *prefix,
+    const char *bind, const char *message_id);
+int registry_key_provisioning(char *out, size_t outsz, const char *prefix);
+#define REGISTRY_OUTBOX_GROUP "tnsgw"	/* the outbox's consumer group */
 /* "<gen>:<nbuckets>" of P"reg:gen" -> 0, or -1. */
 int registry_parse_regptr(const char *s, long *gen, uint32_t *nbuckets);
 

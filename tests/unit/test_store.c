@@ -4,7 +4,8 @@
  * installed). Data is written with the registry.h layout, then every
  * request is checked: lookups and rate limits, NOSCRIPT recovery,
  * sessions, categories, documents, audit, deadlines, Redis going away and
- * coming back, and callbacks owed at store_free.
+ * coming back, and callbacks owed at store_free; then case B: OTP issue
+ * and verify, the outbox (writes, consumer, claims, settling, receipts).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -702,6 +703,622 @@ test_free_in_callback(void **state)
 	assert_int_equal(cb_ok + cb_err, 6);
 }
 
+/* --- case B: OTP ---------------------------------------------------- */
+
+#define PERSON "990000002"
+
+struct ot {
+	int done;
+	struct dialog_otp res;
+};
+
+static void
+ot_cb(void *arg, const struct dialog_otp *res)
+{
+	struct ot *o = arg;
+
+	assert_int_equal(in_call, 0);
+	assert_int_equal(o->done, 0);
+	o->done = 1;
+	o->res = *res;
+}
+
+static const struct store_outbox_msg otp_sms = { "iam", "212600000102", "",
+    "otp", "fr", "SB1:sealed-otp", 1900000000123LL };
+static const struct store_outbox_msg pw_sms = { "iam", "212600000102", "",
+    "password", "ar", "SB1:sealed-password", 0 };
+
+static void
+issue(struct store *st, const char *hash, int ttl_s, int max_failures,
+    const char *tail, struct ot *o)
+{
+	struct store_otp_issue_req q = { PERSON, hash, ttl_s, max_failures,
+	    tail, otp_sms };
+
+	memset(o, 0, sizeof(*o));
+	in_call = 1;
+	store_otp_issue(st, &q, ot_cb, o);
+	in_call = 0;
+	run_until(&o->done, 3000);
+	assert_int_equal(o->done, 1);
+}
+
+static void
+verify(struct store *st, const char *hash, int max_attempts,
+    const char *tail, struct ot *o)
+{
+	struct store_otp_verify_req q = { PERSON, hash, max_attempts, 600,
+	    tail, "212600000102", "SEALED-B64", "ussd", "iam", pw_sms };
+
+	memset(o, 0, sizeof(*o));
+	in_call = 1;
+	store_otp_verify(st, &q, ot_cb, o);
+	in_call = 0;
+	run_until(&o->done, 3000);
+	assert_int_equal(o->done, 1);
+}
+
+static void
+clean_case_b(void)
+{
+	Rq("DEL t:otp:" PERSON " t:otpf:" PERSON " t:pw:" PERSON
+	    " t:outbox t:provisioning");
+}
+
+static long long
+Ri(const char *fmt, ...)
+{
+	redisContext *c = redisConnectUnix(sockpath);
+	redisReply *r;
+	va_list ap;
+	long long v;
+
+	assert_true(c != NULL && c->err == 0);
+	va_start(ap, fmt);
+	r = redisvCommand(c, fmt, ap);
+	va_end(ap);
+	redisFree(c);
+	assert_non_null(r);
+	assert_int_equal(r->type, REDIS_REPLY_INTEGER);
+	v = r->integer;
+	freeReplyObject(r);
+	return v;
+}
+
+/* GET/HGET as a string ("" for nil). */
+static const char *
+Rs(const char *fmt, ...)
+{
+	static char buf[256];
+	redisContext *c = redisConnectUnix(sockpath);
+	redisReply *r;
+	va_list ap;
+
+	assert_true(c != NULL && c->err == 0);
+	va_start(ap, fmt);
+	r = redisvCommand(c, fmt, ap);
+	va_end(ap);
+	redisFree(c);
+	assert_non_null(r);
+	assert_true(r->type == REDIS_REPLY_STRING || r->type == REDIS_REPLY_NIL);
+	snprintf(buf, sizeof(buf), "%s", r->type == REDIS_REPLY_STRING ?
+	    r->str : "");
+	freeReplyObject(r);
+	return buf;
+}
+
+/* The fields of entry i of a stream equal exactly names/values. */
+static void
+check_entry(const char *key, size_t i, const char *const *kv, size_t n)
+{
+	redisReply *r = R("XRANGE %s - +", key), *f;
+	size_t j;
+
+	assert_int_equal(r->type, REDIS_REPLY_ARRAY);
+	assert_true(r->elements > i);
+	f = r->element[i]->element[1];
+	assert_int_equal(f->elements, n);
+	for (j = 0; j < n; j++)
+		if (kv[j] != NULL)
+			assert_string_equal(f->element[j]->str, kv[j]);
+	freeReplyObject(r);
+}
+
+static void
+check_sms(size_t i, const struct store_outbox_msg *m)
+{
+	char exp[24];
+	const char *kv[14] = { "bind", m->bind, "to", m->to, "from", m->from,
+	    "kind", m->kind, "lang", m->lang, "body", m->body, "expires_ms",
+	    exp };
+
+	snprintf(exp, sizeof(exp), "%lld", m->expires_ms);
+	check_entry("t:outbox", i, kv, 14);
+}
+
+static void
+test_otp_issue(void **state)
+{
+	struct store *st;
+	struct ot o;
+	long long ttl;
+
+	(void)state;
+	NEED_REDIS();
+	clean_case_b();
+	st = new_store(500, 100, 5);
+	issue(st, "hashA", 300, 5, "02", &o);
+	assert_int_equal(o.res.status, DIALOG_OTP_SENT);
+	assert_string_equal(o.res.phone_tail, "02");
+	assert_int_equal(Ri("XLEN t:outbox"), 1);
+	check_sms(0, &otp_sms);
+	assert_string_equal(Rs("HGET t:otp:" PERSON " h"), "hashA");
+	assert_string_equal(Rs("HGET t:otp:" PERSON " a"), "0");
+	ttl = Ri("TTL t:otp:" PERSON);
+	assert_true(ttl > 290 && ttl <= 300);
+
+	/* A second issue replaces the code; the old one is wrong now. */
+	issue(st, "hashB", 120, 5, "02", &o);
+	assert_int_equal(o.res.status, DIALOG_OTP_SENT);
+	assert_string_equal(Rs("HGET t:otp:" PERSON " h"), "hashB");
+	assert_int_equal(Ri("XLEN t:outbox"), 2);
+	ttl = Ri("TTL t:otp:" PERSON);
+	assert_true(ttl > 110 && ttl <= 120);
+	verify(st, "hashA", 3, "02", &o);
+	assert_int_equal(o.res.status, DIALOG_OTP_WRONG);
+	assert_int_equal(o.res.attempts_left, 2);
+
+	/* A new code starts its attempts afresh; the failures stay. */
+	issue(st, "hashC", 300, 5, "02", &o);
+	assert_int_equal(o.res.status, DIALOG_OTP_SENT);
+	assert_string_equal(Rs("HGET t:otp:" PERSON " a"), "0");
+	assert_string_equal(Rs("GET t:otpf:" PERSON), "1");
+	verify(st, "hashB", 3, "02", &o);
+	assert_int_equal(o.res.status, DIALOG_OTP_WRONG);
+	assert_int_equal(o.res.attempts_left, 2);
+	assert_string_equal(Rs("GET t:otpf:" PERSON), "2");
+	store_free(st);
+}
+
+static void
+test_otp_verify(void **state)
+{
+	struct store *st;
+	struct ot o;
+	long long ttl, ts;
+	redisReply *r;
+	char tsbuf[24];
+
+	(void)state;
+	NEED_REDIS();
+	clean_case_b();
+	st = new_store(500, 100, 5);
+	issue(st, "h1", 300, 5, "02", &o);
+	assert_int_equal(o.res.status, DIALOG_OTP_SENT);
+
+	/* Wrong, wrong, void: then no live code. */
+	verify(st, "bad", 3, "02", &o);
+	assert_int_equal(o.res.status, DIALOG_OTP_WRONG);
+	assert_int_equal(o.res.attempts_left, 2);
+	ttl = Ri("TTL t:otpf:" PERSON);
+	assert_true(ttl > 86000 && ttl <= 86400);
+	verify(st, "bad", 3, "02", &o);
+	assert_int_equal(o.res.status, DIALOG_OTP_WRONG);
+	assert_int_equal(o.res.attempts_left, 1);
+	verify(st, "bad", 3, "02", &o);
+	assert_int_equal(o.res.status, DIALOG_OTP_VOID);
+	assert_int_equal(Ri("EXISTS t:otp:" PERSON), 0);
+	verify(st, "h1", 3, "02", &o);
+	assert_int_equal(o.res.status, DIALOG_OTP_EXPIRED);
+	assert_string_equal(Rs("GET t:otpf:" PERSON), "3");
+	assert_int_equal(Ri("EXISTS t:provisioning"), 0);
+
+	/* Right: one provisioning entry, one password SMS, the marker. */
+	issue(st, "h2", 300, 5, "02", &o);
+	assert_int_equal(o.res.status, DIALOG_OTP_SENT);
+	verify(st, "h2", 3, "02", &o);
+	assert_int_equal(o.res.status, DIALOG_OTP_OK);
+	assert_string_equal(o.res.phone_tail, "02");
+	assert_int_equal(Ri("EXISTS t:otp:" PERSON), 0);
+	assert_int_equal(Ri("EXISTS t:otpf:" PERSON), 0);	/* reset */
+	assert_string_equal(Rs("GET t:pw:" PERSON), "02");
+	ttl = Ri("TTL t:pw:" PERSON);
+	assert_true(ttl > 590 && ttl <= 600);
+	assert_int_equal(Ri("XLEN t:provisioning"), 1);
+	{
+		const char *kv[12] = { "matricule", PERSON, "msisdn",
+		    "212600000102", "password_sealed", "SEALED-B64",
+		    "channel", "ussd", "operator", "iam", "ts", NULL };
+
+		check_entry("t:provisioning", 0, kv, 12);
+	}
+	r = R("XRANGE t:provisioning - +");
+	snprintf(tsbuf, sizeof(tsbuf), "%s",
+	    r->element[0]->element[1]->element[11]->str);
+	freeReplyObject(r);
+	ts = atoll(tsbuf);
+	assert_true(ts > (long long)time(NULL) - 10 &&
+	    ts <= (long long)time(NULL) + 1);
+	assert_int_equal(Ri("XLEN t:outbox"), 3);	/* otp, otp, password */
+	check_sms(2, &pw_sms);
+
+	/* Single use: the same code again finds nothing, writes nothing. */
+	verify(st, "h2", 3, "02", &o);
+	assert_int_equal(o.res.status, DIALOG_OTP_EXPIRED);
+	assert_int_equal(Ri("XLEN t:provisioning"), 1);
+	assert_int_equal(Ri("XLEN t:outbox"), 3);
+
+	/* Password pending: a new request gets ALREADY with the stored
+	 * tail, and no new code. */
+	issue(st, "h3", 300, 5, "99", &o);
+	assert_int_equal(o.res.status, DIALOG_OTP_ALREADY);
+	assert_string_equal(o.res.phone_tail, "02");
+	assert_int_equal(Ri("EXISTS t:otp:" PERSON), 0);
+	assert_int_equal(Ri("XLEN t:outbox"), 3);
+	store_free(st);
+}
+
+static void
+test_otp_already_locked_expired(void **state)
+{
+	struct store *st;
+	struct ot o;
+
+	(void)state;
+	NEED_REDIS();
+	clean_case_b();
+	st = new_store(500, 100, 5);
+
+	/* A right code while a password is pending (issued elsewhere). */
+	issue(st, "h1", 300, 5, "02", &o);
+	Rq("SET t:pw:" PERSON " 77 EX 600");
+	verify(st, "h1", 3, "02", &o);
+	assert_int_equal(o.res.status, DIALOG_OTP_ALREADY);
+	assert_string_equal(o.res.phone_tail, "77");
+	assert_int_equal(Ri("EXISTS t:otp:" PERSON), 0);
+	assert_int_equal(Ri("EXISTS t:provisioning"), 0);
+	assert_int_equal(Ri("XLEN t:outbox"), 1);
+	assert_string_equal(Rs("GET t:pw:" PERSON), "77");
+
+	/* Locked at max failures: nothing written. */
+	clean_case_b();
+	Rq("SET t:otpf:" PERSON " 5");
+	issue(st, "h1", 300, 5, "02", &o);
+	assert_int_equal(o.res.status, DIALOG_OTP_LOCKED);
+	assert_int_equal(Ri("EXISTS t:otp:" PERSON), 0);
+	assert_int_equal(Ri("EXISTS t:outbox"), 0);
+	issue(st, "h1", 300, 0, "02", &o);	/* 0: no limit */
+	assert_int_equal(o.res.status, DIALOG_OTP_SENT);
+
+	/* Failures counted by verify lock the next issue. */
+	clean_case_b();
+	issue(st, "h1", 300, 2, "02", &o);
+	verify(st, "x", 3, "02", &o);
+	verify(st, "y", 3, "02", &o);
+	assert_int_equal(o.res.status, DIALOG_OTP_WRONG);
+	issue(st, "h2", 300, 2, "02", &o);
+	assert_int_equal(o.res.status, DIALOG_OTP_LOCKED);
+
+	/* TTL passed. */
+	clean_case_b();
+	issue(st, "h1", 1, 5, "02", &o);
+	assert_int_equal(o.res.status, DIALOG_OTP_SENT);
+	usleep(1100000);
+	verify(st, "h1", 3, "02", &o);
+	assert_int_equal(o.res.status, DIALOG_OTP_EXPIRED);
+	assert_int_equal(Ri("EXISTS t:provisioning"), 0);
+	store_free(st);
+}
+
+static void
+test_otp_down(void **state)
+{
+	struct store *st;
+	struct ot o;
+	char saved[sizeof(cfg.redis.socket)];
+
+	(void)state;
+	NEED_REDIS();
+	memcpy(saved, cfg.redis.socket, sizeof(saved));
+	snprintf(cfg.redis.socket, sizeof(cfg.redis.socket), "%s/none.sock",
+	    tmpdir);
+	st = store_new(base, &cfg, NULL, NULL);
+	memcpy(cfg.redis.socket, saved, sizeof(saved));
+	assert_non_null(st);
+	issue(st, "h1", 300, 5, "02", &o);
+	assert_int_equal(o.res.status, DIALOG_OTP_ERROR);
+	verify(st, "h1", 3, "02", &o);
+	assert_int_equal(o.res.status, DIALOG_OTP_ERROR);
+	store_free(st);
+}
+
+/* --- case B: outbox ------------------------------------------------- */
+
+#define OB_MAX 64
+
+struct ob {
+	int n;			/* hand-outs so far */
+	int want, reached;	/* reached = 1 when n >= want */
+	char id[OB_MAX][32];
+	long long deliveries[OB_MAX];
+	char kind[OB_MAX][16], body[OB_MAX][32];
+	struct store *free_me;	/* store_free on the first hand-out */
+};
+
+static void
+ob_cb(void *arg, const struct store_outbox_entry *e)
+{
+	struct ob *b = arg;
+
+	assert_int_equal(in_call, 0);
+	assert_true(b->n < OB_MAX);
+	snprintf(b->id[b->n], sizeof(b->id[0]), "%s", e->id);
+	b->deliveries[b->n] = e->deliveries;
+	snprintf(b->kind[b->n], sizeof(b->kind[0]), "%s", e->kind);
+	snprintf(b->body[b->n], sizeof(b->body[0]), "%s", e->body);
+	b->n++;
+	if (b->n >= b->want)
+		b->reached = 1;
+	if (b->free_me != NULL) {
+		struct store *st = b->free_me;
+
+		b->free_me = NULL;
+		store_free(st);		/* inside the reader's callback */
+	}
+}
+
+static void
+spin(int ms)
+{
+	int never = 0;
+
+	run_until(&never, ms);
+}
+
+static void
+wait_n(struct ob *b, int n, int ms)
+{
+	b->want = n;
+	b->reached = b->n >= n;
+	run_until(&b->reached, ms);
+}
+
+/* How many hand-outs of id, and the highest delivery count seen. */
+static int
+ob_count(const struct ob *b, const char *id, long long *maxd)
+{
+	int i, c = 0;
+
+	if (maxd != NULL)
+		*maxd = 0;
+	for (i = 0; i < b->n; i++)
+		if (strcmp(b->id[i], id) == 0) {
+			c++;
+			if (maxd != NULL && b->deliveries[i] > *maxd)
+				*maxd = b->deliveries[i];
+		}
+	return c;
+}
+
+/* Everything sent before this is done when it returns (one pipeline). */
+static void
+barrier(struct store *st)
+{
+	struct sg s;
+
+	memset(&s, 0, sizeof(s));
+	store_session_get(st, "barrier", sg_cb, &s);
+	run_until(&s.done, 2000);
+	assert_int_equal(s.done, 1);
+}
+
+static void
+start_consumer(struct store *st, const char *name, int claim_ms, struct ob *b)
+{
+	int rc;
+
+	in_call = 1;
+	rc = store_outbox_start(st, name, claim_ms, ob_cb, b);
+	in_call = 0;
+	assert_int_equal(rc, 0);
+}
+
+static void
+test_outbox_add(void **state)
+{
+	static const struct store_outbox_msg docs = { "inwi", "212700000001",
+	    "2020", "docs", "fr", "CIN|2 photos", 0 };
+	struct store *st;
+	int done = 0;
+
+	(void)state;
+	NEED_REDIS();
+	clean_case_b();
+	st = new_store(500, 100, 5);
+	in_call = 1;
+	store_outbox_add(st, &docs, sd_cb, &done);
+	in_call = 0;
+	run_until(&done, 2000);
+	assert_int_equal(done, 1);
+	store_outbox_add(st, &docs, NULL, NULL);
+	barrier(st);
+	assert_int_equal(Ri("XLEN t:outbox"), 2);
+	check_sms(0, &docs);
+	check_sms(1, &docs);
+	assert_int_equal(store_outbox_start(st, "", 300, ob_cb, NULL), -1);
+	store_free(st);
+}
+
+static void
+test_outbox_consumer(void **state)
+{
+	static struct ob b;
+	struct store *st;
+	char e0[32], e1[32], e2[32], m[32];
+	long long maxd, len, pend;
+	redisReply *r;
+	int i;
+
+	(void)state;
+	NEED_REDIS();
+	clean_case_b();
+	memset(&b, 0, sizeof(b));
+	/* Written before the group exists: still delivered (group at 0). */
+	r = R("XADD t:outbox * bind iam to 212600000001 from %s kind docs "
+	    "lang fr body early expires_ms 0", "");
+	snprintf(e0, sizeof(e0), "%s", r->str);
+	freeReplyObject(r);
+	st = new_store(500, 100, 5);
+	start_consumer(st, "c1", 300, &b);
+	assert_int_equal(store_outbox_start(st, "c1", 300, ob_cb, &b), -1);
+	store_outbox_add(st, &otp_sms, NULL, NULL);
+	store_outbox_add(st, &pw_sms, NULL, NULL);
+	r = R("XADD t:outbox * foo bar");	/* malformed */
+	snprintf(m, sizeof(m), "%s", r->str);
+	freeReplyObject(r);
+	wait_n(&b, 3, 3000);
+	spin(100);
+	assert_int_equal(b.n, 3);	/* each once, the malformed one never */
+	for (i = 0; i < 3; i++)
+		assert_int_equal(b.deliveries[i], 1);
+	assert_string_equal(b.id[0], e0);
+	assert_string_equal(b.body[0], "early");
+	assert_string_equal(b.kind[1], "otp");
+	assert_string_equal(b.body[1], "SB1:sealed-otp");
+	assert_string_equal(b.kind[2], "password");
+	snprintf(e1, sizeof(e1), "%s", b.id[1]);
+	snprintf(e2, sizeof(e2), "%s", b.id[2]);
+	assert_string_equal(Rs("HGET t:outbox:st:%s state", m), "failed");
+	r = R("XPENDING t:outbox tnsgw - + 10");
+	assert_int_equal(r->elements, 3);	/* e0, e1, e2, not m */
+	freeReplyObject(r);
+
+	/* Settle two; the third is claimed again once idle 300 ms. */
+	store_outbox_ack(st, e0, "sent", "iam", NULL);
+	store_outbox_ack(st, e1, "sent", "iam", "mid-1");
+	wait_n(&b, 4, 2000);
+	spin(350);
+	assert_int_equal(ob_count(&b, e0, NULL), 1);
+	assert_int_equal(ob_count(&b, e1, NULL), 1);
+	assert_true(ob_count(&b, e2, &maxd) >= 2);
+	assert_true(maxd >= 2);
+	assert_string_equal(b.body[3], "SB1:sealed-password");
+	store_outbox_ack(st, e2, "expired", "iam", NULL);
+	barrier(st);
+	i = b.n;
+	spin(500);
+	assert_int_equal(b.n, i);	/* settled: never again */
+	r = R("XPENDING t:outbox tnsgw");
+	assert_int_equal(r->element[0]->integer, 0);
+	freeReplyObject(r);
+
+	/* Settled state, receipt index. */
+	assert_string_equal(Rs("HGET t:outbox:st:%s state", e0), "sent");
+	assert_string_equal(Rs("HGET t:outbox:st:%s state", e2), "expired");
+	assert_string_equal(Rs("HGET t:outbox:st:%s bind", e1), "iam");
+	assert_string_equal(Rs("HGET t:outbox:st:%s message_id", e1), "mid-1");
+	assert_true(Ri("TTL t:outbox:st:%s", e1) > 604000);
+	assert_string_equal(Rs("GET t:outbox:mid:iam:mid-1"), e1);
+	assert_true(Ri("TTL t:outbox:mid:iam:mid-1") > 172000);
+	assert_int_equal(Ri("EXISTS t:outbox:mid:iam:"), 0);
+	store_outbox_dlr(st, "iam", "mid-1", "delivered");
+	store_outbox_dlr(st, "iam", "mid-404", "delivered");
+	barrier(st);
+	assert_string_equal(Rs("HGET t:outbox:st:%s state", e1), "delivered");
+	assert_int_equal(Ri("EXISTS t:outbox:st:"), 0);
+
+	/* Depth: 4 entries, none pending (refreshed every 2 s). */
+	for (double end = now_ms() + 3000; now_ms() < end;) {
+		store_outbox_depth(st, &len, &pend);
+		if (len == 4)
+			break;
+		spin(50);
+	}
+	store_outbox_depth(st, &len, &pend);
+	assert_int_equal(len, 4);
+	assert_int_equal(pend, 0);
+	store_free(st);
+}
+
+static void
+test_outbox_takeover(void **state)
+{
+	static struct ob a, b, c;
+	struct store *st;
+	long long maxd;
+	int i;
+
+	(void)state;
+	NEED_REDIS();
+	clean_case_b();
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	st = new_store(500, 100, 5);
+	start_consumer(st, "dead", 300, &a);
+	store_outbox_add(st, &otp_sms, NULL, NULL);
+	store_outbox_add(st, &pw_sms, NULL, NULL);
+	wait_n(&a, 2, 3000);
+	assert_int_equal(a.n, 2);
+	store_free(st);		/* crashed before settling */
+
+	/* The next process, another consumer name, takes them over. */
+	st = new_store(500, 100, 5);
+	start_consumer(st, "next", 300, &b);
+	wait_n(&b, 2, 3000);
+	assert_int_equal(b.n, 2);
+	for (i = 0; i < 2; i++) {
+		assert_int_equal(ob_count(&b, a.id[i], &maxd), 1);
+		assert_true(maxd >= 2);
+		store_outbox_ack(st, b.id[i], "sent", "iam", NULL);
+	}
+	barrier(st);
+	assert_int_equal(Ri("XLEN t:outbox"), 2);
+	store_free(st);
+
+	/* store_free from inside the consumer's callback. */
+	memset(&c, 0, sizeof(c));
+	st = new_store(500, 100, 5);
+	c.free_me = st;
+	start_consumer(st, "c3", 300, &c);
+	store_outbox_add(st, &otp_sms, NULL, NULL);
+	wait_n(&c, 1, 3000);
+	spin(100);
+	assert_int_equal(c.n, 1);
+	assert_null(c.free_me);
+}
+
+static void
+test_outbox_redis_restart(void **state)
+{
+	static struct ob b;
+	struct store *st;
+	redisReply *r;
+	int n;
+
+	(void)state;
+	NEED_REDIS();
+	clean_case_b();
+	memset(&b, 0, sizeof(b));
+	st = new_store(300, 100, 5);
+	start_consumer(st, "c1", 300, &b);
+	store_outbox_add(st, &otp_sms, NULL, NULL);
+	wait_n(&b, 1, 3000);
+	assert_int_equal(b.n, 1);
+	redis_stop();
+	spin(400);
+	n = b.n;
+	redis_start();
+	load_data();
+	r = R("XADD t:outbox * bind iam to 212600000001 from %s kind docs "
+	    "lang fr body after expires_ms 0", "");
+	freeReplyObject(r);
+	wait_n(&b, n + 1, 6000);
+	assert_int_equal(b.n, n + 1);
+	assert_string_equal(b.body[n], "after");
+	assert_int_equal(b.deliveries[n], 1);
+	store_free(st);
+}
+
 int
 main(void)
 {
@@ -714,7 +1331,15 @@ main(void)
 		cmocka_unit_test(test_deadline),
 		cmocka_unit_test(test_free_pending),
 		cmocka_unit_test(test_free_in_callback),
+		cmocka_unit_test(test_otp_issue),
+		cmocka_unit_test(test_otp_verify),
+		cmocka_unit_test(test_otp_already_locked_expired),
+		cmocka_unit_test(test_otp_down),
+		cmocka_unit_test(test_outbox_add),
+		cmocka_unit_test(test_outbox_consumer),
+		cmocka_unit_test(test_outbox_takeover),
 		cmocka_unit_test(test_redis_restart),
+		cmocka_unit_test(test_outbox_redis_restart),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
