@@ -78,6 +78,29 @@ admin_metrics(struct evhttp_request *req, void *arg)
 	    (unsigned long long)st.dialogs_started,
 	    (unsigned long long)st.dialogs_in_flight,
 	    (unsigned long long)st.rejected_busy);
+	evbuffer_add_printf(out,
+	    "# HELP tnsgw_sms_total Outbox SMS settled, by state.\n"
+	    "# TYPE tnsgw_sms_total counter\n"
+	    "tnsgw_sms_total{state=\"sent\"} %llu\n"
+	    "tnsgw_sms_total{state=\"failed\"} %llu\n"
+	    "tnsgw_sms_total{state=\"expired\"} %llu\n"
+	    "# TYPE tnsgw_sms_retried_total counter\n"
+	    "tnsgw_sms_retried_total %llu\n"
+	    "# HELP tnsgw_sms_requeued_total SMS left pending for a later claim (no response, bind down).\n"
+	    "# TYPE tnsgw_sms_requeued_total counter\n"
+	    "tnsgw_sms_requeued_total %llu\n"
+	    "# TYPE tnsgw_dlr_total counter\n"
+	    "tnsgw_dlr_total %llu\n"
+	    "# HELP tnsgw_outbox_length Entries in the outbox stream.\n"
+	    "# TYPE tnsgw_outbox_length gauge\n"
+	    "tnsgw_outbox_length %lld\n"
+	    "# HELP tnsgw_outbox_pending Outbox entries handed out and not yet settled.\n"
+	    "# TYPE tnsgw_outbox_pending gauge\n"
+	    "tnsgw_outbox_pending %lld\n",
+	    (unsigned long long)st.sms_sent, (unsigned long long)st.sms_failed,
+	    (unsigned long long)st.sms_expired, (unsigned long long)st.sms_retried,
+	    (unsigned long long)st.sms_requeued, (unsigned long long)st.dlrs,
+	    st.outbox_len, st.outbox_pending);
 	for (int o = DIALOG_OUTCOME_A; o <= DIALOG_OUTCOME_ABORT; o++)
 		evbuffer_add_printf(out, "tnsgw_dialogs_total{outcome=\"%s\"} %llu\n",
 		    dialog_outcome_str((enum dialog_outcome)o),

@@ -9,15 +9,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <event2/event.h>
 
 #include "dialog.h"
 #include "gsm.h"
 #include "log.h"
+#include "outbox.h"
 #include "parse.h"
+#include "secret.h"
 #include "smpp_client.h"
+#include "sms.h"
 #include "store.h"
 
 #define GW_HASH_SIZE      4096
@@ -63,7 +68,14 @@ struct gateway {
 	struct event_base	*base;
 	const struct config	*cfg;
 	struct store		*store;
+	struct outbox		*outbox;
 	struct dialog_conf	 dconf;
+	/* Case B keys (security.outbox_key_file, provisioning_pubkey_file). */
+	int			 b_ready;
+	unsigned char		 box_key[SECRET_KEY_LEN];
+	unsigned char		 otp_key[SECRET_KEY_LEN];
+	unsigned char		 prov_pub[SECRET_KEY_LEN];
+	uint64_t		 dlrs;
 	int			 nbinds;
 	struct gw_bind		 binds[CONFIG_MAX_BINDS];
 	struct gw_req		*inflight[GW_HASH_SIZE];
@@ -75,6 +87,7 @@ struct gateway {
 	int			 freeing;	/* gateway_free running: finish, start nothing */
 	int			 binds_running;
 	struct event		*drain_ev;
+	struct event		*drain_poll;
 	void			(*stop_done)(void *);
 	void			*stop_arg;
 };
@@ -82,6 +95,9 @@ struct gateway {
 static void gw_run(struct gw_req *r);
 static void gw_process(struct gw_req *r);
 static void gw_finish(struct gw_req *r);
+static int gw_otp_issue(struct gw_req *r);
+static int gw_otp_verify(struct gw_req *r);
+static void gw_otp_error(struct gw_req *r);
 
 static unsigned
 gw_hash(const char *key)
@@ -169,6 +185,160 @@ gw_on_session(void *arg, int status, const char *data, size_t len)
 	gw_process(r);
 }
 
+static void
+gw_on_otp(void *arg, const struct dialog_otp *res)
+{
+	struct gw_req *r = arg;
+
+	dialog_on_otp(&r->d, &r->gw->dconf, r->gw->cfg->catalog, res, &r->out);
+	gw_process(r);
+}
+
+/* --- case B: OTP and initial password ---------------------------------- */
+
+static long long
+gw_now_ms(void)
+{
+	struct timeval tv;
+
+	gettimeofday(&tv, NULL);
+	return (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+}
+
+/* Where the OTP and the password go: the phone on record, or the caller. */
+static const char *
+gw_sms_to(const struct gw_req *r)
+{
+	if (r->gw->cfg->security.password_to == CONFIG_PW_CALLER ||
+	    r->d.phone[0] == '\0')
+		return r->msisdn;
+	return r->d.phone;
+}
+
+static void
+gw_tail(const char *msisdn, char *out, size_t outsz)
+{
+	size_t n = strlen(msisdn), k = n < 2 ? n : 2;
+
+	if (outsz <= k)
+		k = outsz - 1;
+	memcpy(out, msisdn + n - k, k);
+	out[k] = '\0';
+}
+
+static void
+gw_otp_error(struct gw_req *r)
+{
+	struct dialog_otp res;
+
+	memset(&res, 0, sizeof(res));
+	res.status = DIALOG_OTP_ERROR;
+	dialog_on_otp(&r->d, &r->gw->dconf, r->gw->cfg->catalog, &res, &r->out);
+	gw_process(r);
+}
+
+static int
+gw_otp_issue(struct gw_req *r)
+{
+	struct gateway *gw = r->gw;
+	const struct config *cfg = gw->cfg;
+	struct store_otp_issue_req q;
+	char otp[16], hash[SECRET_HMAC_HEX], minutes[16], tail[8];
+	char body[640], sealed[1400];
+	const char *kv[5];
+	int rc = -1;
+
+	if (!gw->b_ready) {
+		log_warnx("[bind %s] case B needs security.outbox_key_file and "
+		    "provisioning_pubkey_file", r->bind->conf->name);
+		return -1;
+	}
+	snprintf(minutes, sizeof(minutes), "%d", (cfg->security.otp_ttl_s + 59) / 60);
+	kv[0] = "otp"; kv[1] = otp; kv[2] = "minutes"; kv[3] = minutes; kv[4] = NULL;
+	if (secret_otp(otp, sizeof(otp), cfg->security.otp_length) != 0 ||
+	    dialog_render(cfg->catalog, r->d.lang, "sms_otp", kv, body,
+	    sizeof(body)) != 0 ||
+	    secret_box_b64(gw->box_key, body, sealed, sizeof(sealed)) != 0)
+		goto out;
+	secret_otp_hash(gw->otp_key, r->d.matricule, otp, hash);
+	gw_tail(gw_sms_to(r), tail, sizeof(tail));
+
+	memset(&q, 0, sizeof(q));
+	q.person = r->d.matricule;
+	q.otp_hash = hash;
+	q.ttl_s = cfg->security.otp_ttl_s;
+	q.max_failures = cfg->security.max_failures_per_id_day;
+	q.phone_tail = tail;
+	q.sms.bind = r->bind->conf->name;
+	q.sms.to = gw_sms_to(r);
+	q.sms.from = "";
+	q.sms.kind = "otp";
+	q.sms.lang = r->d.lang;
+	q.sms.body = sealed;
+	/* An OTP is never sent after its TTL. */
+	q.sms.expires_ms = gw_now_ms() + (long long)cfg->security.otp_ttl_s * 1000;
+	store_otp_issue(gw->store, &q, gw_on_otp, r);
+	rc = 0;
+out:
+	secret_wipe(otp, sizeof(otp));
+	secret_wipe(body, sizeof(body));
+	return rc;
+}
+
+static int
+gw_otp_verify(struct gw_req *r)
+{
+	struct gateway *gw = r->gw;
+	const struct config *cfg = gw->cfg;
+	struct store_otp_verify_req q;
+	char hash[SECRET_HMAC_HEX], pw[72], body[640];
+	char sealed_pw[256], sealed_body[1400];
+	const char *kv[5];
+	int rc = -1;
+
+	if (!gw->b_ready)
+		goto out;
+	secret_otp_hash(gw->otp_key, r->d.matricule, r->out.otp_input, hash);
+	/*
+	 * The password is made before the check so that the script can
+	 * write it atomically with the code's consumption; when the code is
+	 * wrong it is simply dropped (wiped below).
+	 */
+	kv[0] = "password"; kv[1] = pw; kv[2] = "matricule"; kv[3] = r->d.matricule;
+	kv[4] = NULL;
+	if (secret_password(pw, sizeof(pw), cfg->security.password_length) != 0 ||
+	    secret_seal_b64(gw->prov_pub, pw, sealed_pw, sizeof(sealed_pw)) != 0 ||
+	    dialog_render(cfg->catalog, r->d.lang, "sms_password", kv, body,
+	    sizeof(body)) != 0 ||
+	    secret_box_b64(gw->box_key, body, sealed_body, sizeof(sealed_body)) != 0)
+		goto out;
+
+	memset(&q, 0, sizeof(q));
+	q.person = r->d.matricule;
+	q.otp_hash = hash;
+	q.max_attempts = cfg->security.otp_max_attempts;
+	q.pw_pending_s = cfg->security.password_pending_s;
+	q.phone_tail = r->d.phone_tail;
+	q.prov_msisdn = r->msisdn;
+	q.prov_password_sealed = sealed_pw;
+	q.prov_channel = "ussd";
+	q.prov_operator = r->bind->conf->name;
+	q.sms.bind = r->bind->conf->name;
+	q.sms.to = gw_sms_to(r);
+	q.sms.from = "";
+	q.sms.kind = "password";
+	q.sms.lang = r->d.lang;
+	q.sms.body = sealed_body;
+	q.sms.expires_ms = 0;
+	store_otp_verify(gw->store, &q, gw_on_otp, r);
+	rc = 0;
+out:
+	secret_wipe(r->out.otp_input, sizeof(r->out.otp_input));
+	secret_wipe(pw, sizeof(pw));
+	secret_wipe(body, sizeof(body));
+	return rc;
+}
+
 /* --- the loop of one MO ----------------------------------------------- */
 
 static void
@@ -233,15 +403,15 @@ gw_process(struct gw_req *r)
 		store_docs(gw->store, r->d.cat_code, r->d.lang, gw_on_docs, r);
 		return;
 	case DIALOG_NEED_OTP_ISSUE:
-	case DIALOG_NEED_OTP_VERIFY: {
-		struct dialog_otp res;
-
-		memset(&res, 0, sizeof(res));
-		res.status = DIALOG_OTP_ERROR;
-		dialog_on_otp(&r->d, &gw->dconf, gw->cfg->catalog, &res, &r->out);
-		gw_process(r);
+		if (gw_otp_issue(r) == 0)
+			return;
+		gw_otp_error(r);
 		return;
-	}
+	case DIALOG_NEED_OTP_VERIFY:
+		if (gw_otp_verify(r) == 0)
+			return;
+		gw_otp_error(r);
+		return;
 	case DIALOG_NEED_NONE:
 		break;
 	}
@@ -383,6 +553,23 @@ gw_on_deliver(struct smpp_client *c, const struct smpp_pdu *p, void *arg)
 	char m[32];
 
 	(void)c;
+	{
+		char mid[72], canon[72];
+		enum sms_dlr_state state;
+		int k = sms_parse_dlr(p, mid, sizeof(mid), &state);
+
+		if (k != 0) {
+			/* The receipt's id is read as decimal unless it is not. */
+			if (k == 1 && sms_msgid_canon(mid, 0, canon, sizeof(canon)) == 0) {
+				gw->dlrs++;
+				store_outbox_dlr(gw->store, b->conf->name, canon,
+				    sms_dlr_state_str(state));
+			} else
+				log_info("[bind %s] delivery receipt without a usable id",
+				    b->conf->name);
+			return;
+		}
+	}
 	op = smpp_pdu_tlv_get(p, SMPP_TLV_USSD_SERVICE_OP);
 	if (op == NULL || op->len != 1) {
 		/* The SMS channel is a later issue: counted, not answered. */
@@ -530,6 +717,53 @@ static const struct store_cb gw_store_cb = {
 
 /* --- life cycle ----------------------------------------------------- */
 
+static struct smpp_client *
+gw_bind_by_name(void *arg, const char *name)
+{
+	struct gateway *gw = arg;
+
+	for (int i = 0; i < gw->nbinds; i++)
+		if (strcmp(gw->binds[i].conf->name, name) == 0)
+			return gw->binds[i].client;
+	return NULL;
+}
+
+/* Case B needs both key files; without them it answers "unavailable". */
+static void
+gw_load_keys(struct gateway *gw)
+{
+	const struct config *cfg = gw->cfg;
+	char err[CONFIG_ERR_MAX];
+	char hex[SECRET_HMAC_HEX];
+
+	if (cfg->security.outbox_key_file[0] == '\0' ||
+	    cfg->security.provisioning_pubkey_file[0] == '\0') {
+		log_warnx("case B disabled: security.outbox_key_file and "
+		    "security.provisioning_pubkey_file are not both set");
+		return;
+	}
+	if (secret_load_key(cfg->security.outbox_key_file, gw->box_key, err,
+	    sizeof(err)) != 0 ||
+	    secret_load_key(cfg->security.provisioning_pubkey_file, gw->prov_pub,
+	    err, sizeof(err)) != 0) {
+		log_warnx("case B disabled: %s", err);
+		return;
+	}
+	/*
+	 * The OTP hash key is derived from the outbox key, so the two uses
+	 * (secretbox, keyed BLAKE2b) never share a key.
+	 */
+	secret_otp_hash(gw->box_key, "tnsgw otp-hash key", "v1", hex);
+	for (int i = 0; i < SECRET_KEY_LEN; i++) {
+		unsigned v;
+
+		sscanf(hex + 2 * i, "%2x", &v);
+		gw->otp_key[i] = (unsigned char)v;
+	}
+	secret_wipe(hex, sizeof(hex));
+	gw->b_ready = 1;
+}
+
 struct gateway *
 gateway_new(struct event_base *base, const struct config *cfg)
 {
@@ -549,7 +783,21 @@ gateway_new(struct event_base *base, const struct config *cfg)
 		    "%s", cfg->ussd.languages[i]);
 	gw->dconf.max_bad_inputs = 3;
 	gw->dconf.today_days = gw_today_days();
+	gw->dconf.otp_length = cfg->security.otp_length;
+	if (secret_init() != 0) {
+		log_warnx("gateway: libsodium does not initialise");
+		free(gw);
+		return NULL;
+	}
+	gw_load_keys(gw);
 	if ((gw->store = store_new(base, cfg, &gw_store_cb, gw)) == NULL) {
+		free(gw);
+		return NULL;
+	}
+	gw->outbox = outbox_new(base, cfg, gw->store,
+	    gw->b_ready ? gw->box_key : NULL, gw_bind_by_name, gw);
+	if (gw->outbox == NULL) {
+		store_free(gw->store);
 		free(gw);
 		return NULL;
 	}
@@ -571,6 +819,16 @@ gateway_new(struct event_base *base, const struct config *cfg)
 int
 gateway_start(struct gateway *gw)
 {
+	char host[64], consumer[96];
+
+	/* One consumer name per process: a restarted daemon is a new consumer
+	 * that claims what the dead one left pending. */
+	if (gethostname(host, sizeof(host)) != 0)
+		snprintf(host, sizeof(host), "tnsgw");
+	host[sizeof(host) - 1] = '\0';
+	snprintf(consumer, sizeof(consumer), "%s:%ld", host, (long)getpid());
+	if (outbox_start(gw->outbox, consumer) != 0)
+		return -1;
 	for (int i = 0; i < gw->nbinds; i++) {
 		if (smpp_client_start(gw->binds[i].client) != 0)
 			return -1;
@@ -585,6 +843,10 @@ gw_unbind_all(struct gateway *gw)
 	if (gw->drain_ev) {
 		event_free(gw->drain_ev);
 		gw->drain_ev = NULL;
+	}
+	if (gw->drain_poll) {
+		event_free(gw->drain_poll);
+		gw->drain_poll = NULL;
 	}
 	if (gw->binds_running == 0) {
 		if (gw->stop_done) {
@@ -614,9 +876,24 @@ gw_drain_timeout(evutil_socket_t fd, short ev, void *arg)
 }
 
 static void
+gw_drain_poll(evutil_socket_t fd, short ev, void *arg)
+{
+	struct gateway *gw = arg;
+	struct timeval p = { 0, 50000 };
+
+	(void)fd;
+	(void)ev;
+	if (gw->in_flight == 0 && outbox_busy(gw->outbox) == 0) {
+		gw_drain_check(gw);
+		return;
+	}
+	evtimer_add(gw->drain_poll, &p);
+}
+
+static void
 gw_drain_check(struct gateway *gw)
 {
-	if (gw->in_flight == 0 && gw->drain_ev) {
+	if (gw->in_flight == 0 && outbox_busy(gw->outbox) == 0 && gw->drain_ev) {
 		/* Unbind from the loop, not from inside a store callback. */
 		struct timeval now = { 0, 0 };
 
@@ -632,6 +909,7 @@ gateway_stop(struct gateway *gw, int drain_ms, void (*done)(void *), void *arg)
 	if (gw->stopping)
 		return;
 	gw->stopping = 1;
+	outbox_stop(gw->outbox);
 	gw->stop_done = done;
 	gw->stop_arg = arg;
 	log_info("gateway: stopping, %llu MOs in flight",
@@ -641,9 +919,22 @@ gateway_stop(struct gateway *gw, int drain_ms, void (*done)(void *), void *arg)
 		gw_unbind_all(gw);
 		return;
 	}
-	tv.tv_sec = gw->in_flight ? drain_ms / 1000 : 0;
-	tv.tv_usec = gw->in_flight ? (drain_ms % 1000) * 1000 : 0;
-	evtimer_add(gw->drain_ev, &tv);
+	if (gw->in_flight || outbox_busy(gw->outbox)) {
+		tv.tv_sec = drain_ms / 1000;
+		tv.tv_usec = (drain_ms % 1000) * 1000;
+		evtimer_add(gw->drain_ev, &tv);
+		/* The outbox settles by itself; poll it while draining. */
+		gw->drain_poll = evtimer_new(gw->base, gw_drain_poll, gw);
+		if (gw->drain_poll) {
+			struct timeval p = { 0, 50000 };
+
+			evtimer_add(gw->drain_poll, &p);
+		}
+	} else {
+		tv.tv_sec = 0;
+		tv.tv_usec = 0;
+		evtimer_add(gw->drain_ev, &tv);
+	}
 }
 
 void
@@ -654,12 +945,21 @@ gateway_free(struct gateway *gw)
 	gw->freeing = 1;
 	if (gw->drain_ev)
 		event_free(gw->drain_ev);
+	if (gw->drain_poll)
+		event_free(gw->drain_poll);
 	/* The store first: its pending callbacks fire (with -1) and finish
-	 * their requests while the clients still exist. */
+	 * their requests while the clients still exist. The outbox settles
+	 * nothing more (what it was sending stays pending in Redis). */
+	if (gw->outbox)
+		outbox_detach_store(gw->outbox);
 	store_free(gw->store);
 	gw->store = NULL;
 	for (int i = 0; i < gw->nbinds; i++)
 		smpp_client_free(gw->binds[i].client);
+	/* After the clients: their last callbacks reach the outbox's entries. */
+	outbox_free(gw->outbox);
+	secret_wipe(gw->box_key, sizeof(gw->box_key));
+	secret_wipe(gw->otp_key, sizeof(gw->otp_key));
 	for (int h = 0; h < GW_HASH_SIZE; h++) {
 		struct gw_req *r = gw->inflight[h], *n, *w, *wn;
 
@@ -687,6 +987,18 @@ gateway_status(const struct gateway *gw, struct gateway_status *st)
 	st->dialogs_in_flight = gw->in_flight;
 	st->rejected_busy = gw->rejected_busy;
 	memcpy(st->outcome, gw->outcome, sizeof(st->outcome));
+	if (gw->outbox) {
+		const struct outbox_stats *o = outbox_stats(gw->outbox);
+
+		st->sms_sent = o->sent;
+		st->sms_failed = o->failed;
+		st->sms_expired = o->expired;
+		st->sms_retried = o->retried;
+		st->sms_requeued = o->requeued;
+	}
+	if (gw->store)
+		store_outbox_depth(gw->store, &st->outbox_len, &st->outbox_pending);
+	st->dlrs = gw->dlrs;
 }
 
 const struct smpp_client *

@@ -19,6 +19,7 @@
 #include "dialog.h"
 #include "gateway.h"
 #include "log.h"
+#include "secret.h"
 
 #define MAIN_DRAIN_MS 5000
 
@@ -127,6 +128,29 @@ check_config(const char *path, struct config *cfg)
 		snprintf(dc.languages[i], sizeof(dc.languages[i]), "%s",
 		    cfg->ussd.languages[i]);
 	dc.max_bad_inputs = 3;
+	/* Case B's key files, when configured, must load. */
+	if (secret_init() != 0) {
+		fprintf(stderr, "libsodium does not initialise\n");
+		config_free(cfg);
+		return -1;
+	}
+	{
+		const char *files[2] = { cfg->security.outbox_key_file,
+		    cfg->security.provisioning_pubkey_file };
+		unsigned char key[SECRET_KEY_LEN];
+
+		for (int i = 0; i < 2; i++) {
+			if (files[i][0] == '\0')
+				continue;
+			if (secret_load_key(files[i], key, err, sizeof(err)) != 0) {
+				fprintf(stderr, "%s\n", err);
+				config_free(cfg);
+				return -1;
+			}
+			secret_wipe(key, sizeof(key));
+		}
+	}
+	dc.otp_length = cfg->security.otp_length;
 	if (dialog_check_catalog(cfg->catalog, &dc, err, sizeof(err)) != 0) {
 		fprintf(stderr, "%s: catalogue: %s\n", cfg->daemon.messages_dir, err);
 		config_free(cfg);

@@ -1,0 +1,411 @@
+/*
+ * outbox: sends what the store's outbox consumer hands out and settles each
+ * entry once the SMSC has answered all its segments. An entry lives here
+ * only while it is being sent; Redis keeps it pending until it is acked, so
+ * a crash or a lost response costs a re-send (byte-identical), never a loss.
+ */
+#include "outbox.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include <event2/event.h>
+
+#include "log.h"
+#include "parse.h"
+#include "smpp_client.h"
+#include "sms.h"
+#include "store.h"
+
+#define OB_MAX_BUSY  1000	/* entries being sent at once */
+#define OB_BODY_MAX  1600	/* opened body, bytes */
+
+struct ob_entry {
+	struct outbox		*ob;
+	struct ob_entry		*prev, *next;
+	struct event		*retry_ev;
+	char			 id[32];
+	char			 bind[32];
+	char			 to[21];
+	char			 from[21];
+	char			 kind[16];
+	long long		 expires_ms;
+	int			 tries;		/* retries done after throttling */
+	int			 outstanding;	/* submits waiting for a response */
+	int			 throttled, lost, failed;
+	uint32_t		 fail_status;
+	char			 message_id[65];
+	int			 nseg;
+	int			 seg_ok[SMS_MAX_SEGMENTS];
+	struct sms_segment	 seg[SMS_MAX_SEGMENTS];
+};
+
+struct ob_seg_ref {			/* what a submit's done callback gets */
+	struct ob_entry	*e;
+	int		 i;
+};
+
+struct outbox {
+	struct event_base	*base;
+	const struct config	*cfg;
+	struct store		*store;
+	int			 has_key;
+	unsigned char		 key[SECRET_KEY_LEN];
+	outbox_bind_fn		*bind_fn;
+	void			*bind_arg;
+	struct ob_entry		*entries;
+	int			 busy;
+	int			 stopped;
+	struct outbox_stats	 stats;
+};
+
+static long long
+ob_now_ms(void)
+{
+	struct timeval tv;
+
+	gettimeofday(&tv, NULL);
+	return (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+}
+
+static void
+ob_entry_free(struct ob_entry *e)
+{
+	struct outbox *ob = e->ob;
+
+	if (e->prev)
+		e->prev->next = e->next;
+	else
+		ob->entries = e->next;
+	if (e->next)
+		e->next->prev = e->prev;
+	ob->busy--;
+	if (e->retry_ev)
+		event_free(e->retry_ev);
+	/* The segments may hold a password or an OTP in clear. */
+	secret_wipe(e->seg, sizeof(e->seg));
+	free(e);
+}
+
+static void
+ob_settle(struct ob_entry *e, const char *state)
+{
+	struct outbox *ob = e->ob;
+
+	if (ob->store)
+		store_outbox_ack(ob->store, e->id, state, e->bind,
+		    e->message_id[0] ? e->message_id : NULL);
+	if (strcmp(state, "sent") == 0)
+		ob->stats.sent++;
+	else if (strcmp(state, "expired") == 0)
+		ob->stats.expired++;
+	else
+		ob->stats.failed++;
+	log_debug("[outbox %s] %s %s", e->id, e->kind, state);
+	ob_entry_free(e);
+}
+
+static void ob_submit(struct ob_entry *e);
+
+static void
+ob_retry_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct ob_entry *e = arg;
+
+	(void)fd;
+	(void)ev;
+	if (e->ob->stopped || e->ob->store == NULL) {
+		/* Left pending in Redis: claimed again later. */
+		e->ob->stats.requeued++;
+		ob_entry_free(e);
+		return;
+	}
+	if (e->expires_ms && ob_now_ms() > e->expires_ms) {
+		ob_settle(e, "expired");
+		return;
+	}
+	e->ob->stats.retried++;
+	ob_submit(e);
+}
+
+/* Every segment has answered: settle, retry, or leave pending. */
+static void
+ob_answered(struct ob_entry *e)
+{
+	struct outbox *ob = e->ob;
+
+	if (e->failed) {
+		log_warnx("[outbox %s] %s refused by the SMSC: %s", e->id,
+		    e->kind, smpp_pdu_status_str(e->fail_status));
+		ob_settle(e, "failed");
+		return;
+	}
+	if (e->lost) {
+		/*
+		 * No answer (timeout, connection lost): the SMSC may have
+		 * taken it, so no blind re-send now; the entry stays pending
+		 * and is claimed after outbox.claim_idle_s.
+		 */
+		ob->stats.requeued++;
+		log_info("[outbox %s] %s: no response, left pending", e->id,
+		    e->kind);
+		ob_entry_free(e);
+		return;
+	}
+	if (e->throttled) {
+		struct timeval tv;
+		long ms;
+
+		if (e->tries >= ob->cfg->outbox.max_retries) {
+			log_warnx("[outbox %s] %s: still throttled after %d retries",
+			    e->id, e->kind, e->tries);
+			ob_settle(e, "failed");
+			return;
+		}
+		ms = (long)ob->cfg->outbox.retry_delay_ms << (e->tries < 16 ? e->tries : 16);
+		if (ms > 600000)
+			ms = 600000;
+		e->tries++;
+		e->throttled = 0;
+		if (e->retry_ev == NULL &&
+		    (e->retry_ev = evtimer_new(ob->base, ob_retry_cb, e)) == NULL) {
+			ob->stats.requeued++;
+			ob_entry_free(e);
+			return;
+		}
+		tv.tv_sec = ms / 1000;
+		tv.tv_usec = (ms % 1000) * 1000;
+		evtimer_add(e->retry_ev, &tv);
+		return;
+	}
+	ob_settle(e, "sent");
+}
+
+static void
+ob_done(void *arg, uint32_t status, const struct smpp_pdu *resp)
+{
+	struct ob_seg_ref *ref = arg;
+	struct ob_entry *e = ref->e;
+	int i = ref->i;
+
+	free(ref);
+	e->outstanding--;
+	switch (status) {
+	case SMPP_ESME_ROK:
+		e->seg_ok[i] = 1;
+		if (i == 0 && resp && resp->message_id[0]) {
+			const struct config_bind *bc = NULL;
+			struct smpp_client *c = e->ob->bind_fn(e->ob->bind_arg, e->bind);
+
+			if (c)
+				bc = smpp_client_conf(c);
+			if (sms_msgid_canon(resp->message_id,
+			    bc && bc->dlr_id == CONFIG_DLR_HEX, e->message_id,
+			    sizeof(e->message_id)) != 0)
+				e->message_id[0] = '\0';
+		}
+		break;
+	case SMPP_ESME_RTHROTTLED:
+	case SMPP_ESME_RMSGQFUL:
+		e->throttled = 1;
+		break;
+	case SMPP_CLIENT_E_TIMEOUT:
+	case SMPP_CLIENT_E_CLOSED:
+	case SMPP_CLIENT_E_NOTBOUND:
+	case SMPP_CLIENT_E_QUEUE:
+		e->lost = 1;
+		break;
+	default:
+		e->failed = 1;
+		e->fail_status = status;
+		break;
+	}
+	if (e->outstanding == 0)
+		ob_answered(e);
+}
+
+static void
+ob_submit(struct ob_entry *e)
+{
+	struct outbox *ob = e->ob;
+	struct smpp_client *c = ob->bind_fn(ob->bind_arg, e->bind);
+	const struct config_bind *bc;
+	struct smpp_pdu p;
+
+	if (c == NULL || smpp_client_state(c) != SMPP_CLIENT_BOUND) {
+		ob->stats.requeued++;
+		log_debug("[outbox %s] bind %s not bound, left pending", e->id,
+		    e->bind);
+		ob_entry_free(e);
+		return;
+	}
+	bc = smpp_client_conf(c);
+	for (int i = 0; i < e->nseg; i++) {
+		struct ob_seg_ref *ref;
+
+		if (e->seg_ok[i])
+			continue;
+		memset(&p, 0, sizeof(p));
+		p.command_id = SMPP_SUBMIT_SM;
+		snprintf(p.source_addr, sizeof(p.source_addr), "%s",
+		    e->from[0] ? e->from : bc->source_addr);
+		/* MSISDNs in the registry and from the network are international digits. */
+		p.dest_addr_ton = 1;
+		p.dest_addr_npi = 1;
+		snprintf(p.destination_addr, sizeof(p.destination_addr), "%s", e->to);
+		p.esm_class = e->seg[i].esm_class;
+		p.data_coding = e->seg[i].data_coding;
+		p.registered_delivery = 1;
+		p.sm_len = e->seg[i].len;
+		memcpy(p.sm, e->seg[i].body, e->seg[i].len);
+		if ((ref = malloc(sizeof(*ref))) == NULL) {
+			e->lost = 1;
+			break;
+		}
+		ref->e = e;
+		ref->i = i;
+		if (smpp_client_submit(c, &p, ob_done, ref) != 0) {
+			free(ref);
+			e->lost = 1;
+			break;
+		}
+		e->outstanding++;
+		ob->stats.segments++;
+	}
+	secret_wipe(&p, sizeof(p));
+	if (e->outstanding == 0)
+		ob_answered(e);
+}
+
+static void
+ob_on_entry(void *arg, const struct store_outbox_entry *se)
+{
+	struct outbox *ob = arg;
+	struct ob_entry *e;
+	char body[OB_BODY_MAX];
+	const char *text = se->body;
+	struct smpp_client *c;
+	enum gsm_charset cs = GSM_CHARSET_GSM7;
+	int n;
+
+	if (ob->stopped || ob->busy >= OB_MAX_BUSY)
+		return;		/* stays pending; claimed later */
+	if ((e = calloc(1, sizeof(*e))) == NULL)
+		return;
+	e->ob = ob;
+	e->next = ob->entries;
+	if (ob->entries)
+		ob->entries->prev = e;
+	ob->entries = e;
+	ob->busy++;
+	snprintf(e->id, sizeof(e->id), "%s", se->id);
+	snprintf(e->bind, sizeof(e->bind), "%s", se->bind ? se->bind : "");
+	snprintf(e->to, sizeof(e->to), "%s", se->to ? se->to : "");
+	snprintf(e->from, sizeof(e->from), "%s", se->from ? se->from : "");
+	snprintf(e->kind, sizeof(e->kind), "%s", se->kind ? se->kind : "sms");
+	e->expires_ms = se->expires_ms;
+	if (se->deliveries > 1)
+		log_info("[outbox %s] %s handed out again (%lld), re-sending",
+		    e->id, e->kind, se->deliveries);
+
+	if (e->to[0] == '\0' || se->body == NULL) {
+		log_warnx("[outbox %s] entry without destination or body", e->id);
+		ob_settle(e, "failed");
+		return;
+	}
+	if (e->expires_ms && ob_now_ms() > e->expires_ms) {
+		ob_settle(e, "expired");
+		return;
+	}
+	if (strncmp(se->body, SECRET_BOX_PREFIX, strlen(SECRET_BOX_PREFIX)) == 0) {
+		if (!ob->has_key || secret_unbox_b64(ob->key, se->body, body,
+		    sizeof(body)) != 0) {
+			log_warnx("[outbox %s] sealed body cannot be opened%s", e->id,
+			    ob->has_key ? "" : " (no security.outbox_key_file)");
+			ob_settle(e, "failed");
+			return;
+		}
+		text = body;
+	}
+	if ((c = ob->bind_fn(ob->bind_arg, e->bind)) != NULL)
+		cs = smpp_client_conf(c)->charset;
+	/* The UDH reference comes from the entry id: a re-send is identical. */
+	n = sms_split(text, cs, (uint8_t)(parse_hash32(e->id) & 0xff), e->seg,
+	    SMS_MAX_SEGMENTS);
+	if (text == body)
+		secret_wipe(body, sizeof(body));
+	if (n <= 0) {
+		log_warnx("[outbox %s] body does not split into SMS", e->id);
+		ob_settle(e, "failed");
+		return;
+	}
+	e->nseg = n;
+	ob_submit(e);
+}
+
+struct outbox *
+outbox_new(struct event_base *base, const struct config *cfg, struct store *st,
+    const unsigned char *box_key, outbox_bind_fn *bind_fn, void *bind_arg)
+{
+	struct outbox *ob;
+
+	if ((ob = calloc(1, sizeof(*ob))) == NULL)
+		return NULL;
+	ob->base = base;
+	ob->cfg = cfg;
+	ob->store = st;
+	ob->bind_fn = bind_fn;
+	ob->bind_arg = bind_arg;
+	if (box_key) {
+		memcpy(ob->key, box_key, SECRET_KEY_LEN);
+		ob->has_key = 1;
+	}
+	return ob;
+}
+
+int
+outbox_start(struct outbox *ob, const char *consumer)
+{
+	return store_outbox_start(ob->store, consumer,
+	    ob->cfg->outbox.claim_idle_s * 1000, ob_on_entry, ob);
+}
+
+int
+outbox_busy(const struct outbox *ob)
+{
+	return ob->busy;
+}
+
+void
+outbox_stop(struct outbox *ob)
+{
+	ob->stopped = 1;
+}
+
+void
+outbox_detach_store(struct outbox *ob)
+{
+	ob->stopped = 1;
+	ob->store = NULL;
+}
+
+const struct outbox_stats *
+outbox_stats(const struct outbox *ob)
+{
+	return &ob->stats;
+}
+
+void
+outbox_free(struct outbox *ob)
+{
+	if (ob == NULL)
+		return;
+	while (ob->entries) {
+		/* Still waiting (a retry timer): pending in Redis, fine. */
+		ob_entry_free(ob->entries);
+	}
+	secret_wipe(ob->key, sizeof(ob->key));
+	free(ob);
+}
