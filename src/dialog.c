@@ -23,8 +23,18 @@
 #define DIALOG_MATRICULE_MAX	23	/* struct dialog_lookup.matricule - 1 */
 #define DIALOG_SLOT		20	/* chars a label or {reason} must have room for */
 #define DIALOG_ELLIPSIS		"..."
-#define DIALOG_ENC_FIELDS	13
-#define DIALOG_ENC_VERSION	"D1"
+#define DIALOG_PHONE_MAX	23	/* struct dialog.phone - 1 */
+#define DIALOG_TAIL_LEN		2	/* digits of the phone shown: "...12" */
+#define DIALOG_OTP_DEFAULT	6	/* otp_length when the conf says 0 */
+#define DIALOG_PASSWORD_DEFAULT	10	/* password_length, idem */
+#define DIALOG_N_MAX		99	/* {n} attempts left: 2 digits */
+#define DIALOG_OTP_MINUTES	"60"	/* {minutes} at its longest (3600 s) */
+#define DIALOG_SMS_GSM7_MAX	306	/* 2 concatenated SMS: 2 x 153 septets */
+#define DIALOG_SMS_UCS2_MAX	134	/* 2 x 67 UCS-2 characters */
+#define DIALOG_SMS_TEXT_MAX	2048	/* one rendered SMS body, UTF-8 bytes */
+#define DIALOG_RENDER_VARS	8	/* name/value pairs dialog_render takes */
+#define DIALOG_ENC_FIELDS	16
+#define DIALOG_ENC_VERSION	"D2"
 
 /* Everything one call works with. */
 struct ctx {
@@ -441,29 +451,43 @@ build_question(struct ctx *c, struct dbuf *b)
 	case DIALOG_S_BIRTH:
 		dbuf_subst(b, msg(c, "ask_birth"), NULL, 0);
 		break;
+	case DIALOG_S_OTP: {
+		struct dvar	t = { "tail", c->d->phone_tail, 0 };
+
+		dbuf_subst(b, msg(c, "otp_ask"), &t, 1);
+		break;
+	}
 	default:
 		break;
 	}
 }
 
-/* Show the question of the current step, after an error line if given. */
+/* The language of the question screens (the language menu is in every
+ * language: "", not transliterated). */
 static void
-ask(struct ctx *c, const char *errkey)
+ask_lang(const struct ctx *c, char lang[CATALOG_LANG_MAX])
+{
+	if (c->d->step == DIALOG_S_LANG)
+		lang[0] = '\0';
+	else
+		ctx_lang(c, lang);
+}
+
+/* Show the question of the current step, after the error line err (text,
+ * already filled) when given and when both fit. */
+static void
+ask_text(struct ctx *c, const char *err)
 {
 	char		q[DIALOG_TEXT_MAX], s[DIALOG_TEXT_MAX];
 	char		lang[CATALOG_LANG_MAX];
 	struct dbuf	bq, bs;
 
-	/* The language menu is in every language: not transliterated. */
-	if (c->d->step == DIALOG_S_LANG)
-		lang[0] = '\0';
-	else
-		ctx_lang(c, lang);
+	ask_lang(c, lang);
 	dbuf_init(&bq, q, sizeof(q));
 	build_question(c, &bq);
-	if (errkey != NULL) {
+	if (err != NULL) {
 		dbuf_init(&bs, s, sizeof(s));
-		dbuf_adds(&bs, msg_lang(c->conf, c->cat, lang, errkey));
+		dbuf_adds(&bs, err);
 		dbuf_adds(&bs, "\n");
 		dbuf_adds(&bs, q);
 		if (dbuf_fits(&bs, c->conf, lang)) {
@@ -472,6 +496,17 @@ ask(struct ctx *c, const char *errkey)
 		}
 	}
 	emit_lang(c, lang, q);
+}
+
+/* Show the question of the current step, after an error line if given. */
+static void
+ask(struct ctx *c, const char *errkey)
+{
+	char	lang[CATALOG_LANG_MAX];
+
+	ask_lang(c, lang);
+	ask_text(c, errkey != NULL ?
+	    msg_lang(c->conf, c->cat, lang, errkey) : NULL);
 }
 
 /* One more bad answer: ask again with the error line, or give up. */
@@ -511,6 +546,28 @@ input_trim(const char *in, char *out, size_t outsz)
 	memcpy(out, in, (size_t)(e - in));
 	out[e - in] = '\0';
 	return 0;
+}
+
+/* s (within cap bytes) is minlen..maxlen ASCII digits and nothing else. */
+static int
+digits_ok(const char *s, size_t cap, size_t minlen, size_t maxlen)
+{
+	size_t	i;
+
+	for (i = 0; i < cap && s[i] != '\0'; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+	return i < cap && i >= minlen && i <= maxlen;
+}
+
+/* Digits in a one-time code: the conf's, 0 (or too many to hold) is 6. */
+static size_t
+otp_digits(const struct dialog_conf *conf)
+{
+	if (conf->otp_length <= 0 || (size_t)conf->otp_length >=
+	    sizeof(((struct dialog_out *)NULL)->otp_input))
+		return DIALOG_OTP_DEFAULT;
+	return (size_t)conf->otp_length;
 }
 
 /* "1".."999" (no sign, no leading zero) -> the number, else -1. */
@@ -998,6 +1055,19 @@ dialog_input(struct dialog *d, const struct dialog_conf *conf,
 	case DIALOG_S_DOCS:
 		page_input(&c, in, ok);
 		return;
+	case DIALOG_S_OTP:
+		/* The code goes to the gateway in out, never into d. */
+		if (!ok || strlen(in) != otp_digits(conf) ||
+		    !digits_ok(in, sizeof(in), 1, otp_digits(conf))) {
+			explicit_bzero(in, sizeof(in));
+			bad_answer(&c, "err_otp");
+			return;
+		}
+		memcpy(out->otp_input, in, strlen(in) + 1);
+		explicit_bzero(in, sizeof(in));
+		d->bad_inputs = 0;
+		out->need = DIALOG_NEED_OTP_VERIFY;
+		return;
 	default:
 		/* No answer is expected now (lookup in flight, or over). */
 		finish_key(&c, "service_error", DIALOG_OUTCOME_ERROR);
@@ -1053,6 +1123,53 @@ finish_var(struct ctx *c, const char *tmpl, const char *name,
 	finish(c, buf, o);
 }
 
+/* tail: the last DIALOG_TAIL_LEN digits of s (1..cap-1 digits), or -1. */
+static int
+tail_of(const char *s, size_t cap, char tail[DIALOG_TAIL_LEN + 1])
+{
+	size_t	n;
+
+	if (!digits_ok(s, cap, 1, cap - 1))
+		return -1;
+	n = strlen(s);
+	if (n > DIALOG_TAIL_LEN)
+		s += n - DIALOG_TAIL_LEN;
+	memcpy(tail, s, strlen(s) + 1);
+	return 0;
+}
+
+/*
+ * Case B, details matched: keep the matricule (shown only once the OTP is
+ * right) and the phone on record, and have the gateway issue an OTP. The
+ * step stays LOOKUP until the gateway says the code went out.
+ */
+static void
+otp_issue(struct ctx *c, const struct dialog_lookup *res)
+{
+	struct dialog	*d = c->d;
+
+	if (!digits_ok(res->matricule, sizeof(res->matricule), 1,
+	    DIALOG_MATRICULE_MAX)) {
+		log_warnx("dialog: registered record without a usable "
+		    "matricule");
+		finish_key(c, "service_error", DIALOG_OUTCOME_ERROR);
+		return;
+	}
+	memcpy(d->matricule, res->matricule, strlen(res->matricule) + 1);
+	memset(d->phone, 0, sizeof(d->phone));
+	if (digits_ok(res->phone, sizeof(res->phone), 1, DIALOG_PHONE_MAX))
+		memcpy(d->phone, res->phone, strlen(res->phone) + 1);
+	else if (res->phone[0] != '\0')
+		log_warnx("dialog: registered phone is not digits, taken as "
+		    "none");
+	memset(d->phone_tail, 0, sizeof(d->phone_tail));
+	d->bad_inputs = 0;
+	d->page = 0;
+	d->pending = DIALOG_P_NONE;
+	d->pending_n = 0;
+	c->out->need = DIALOG_NEED_OTP_ISSUE;
+}
+
 void
 dialog_on_lookup(struct dialog *d, const struct dialog_conf *conf,
     const struct catalog *cat, const struct dialog_lookup *res,
@@ -1092,14 +1209,7 @@ dialog_on_lookup(struct dialog *d, const struct dialog_conf *conf,
 			finish_var(&c, msg(&c, "result_a"), "matricule", mat,
 			    DIALOG_OUTCOME_A);
 		else
-			/*
-			 * Case B for now: the matricule and where to get the
-			 * initial password. The OTP flow (OTP by SMS, typed
-			 * back, password by SMS, provisioning stream) comes
-			 * with issue 3 and will replace this screen.
-			 */
-			finish_var(&c, msg(&c, "result_b"), "matricule", mat,
-			    DIALOG_OUTCOME_B);
+			otp_issue(&c, res);
 		break;
 	case DIALOG_REG_INELIGIBLE:
 		/* The reason is personal too: shown only when the details
@@ -1269,8 +1379,10 @@ dialog_on_docs(struct dialog *d, const struct dialog_conf *conf,
 	pager_show(&c, &pg, p, &pl, err ? msg(&c, err) : NULL);
 }
 
-/* ---- state <-> text: "D1|step|lang|idtype|idnum|expiry|birth|page|bad|
- * cat_code|outcome|pending|pending_n", cat_code %XX-escaped ---- */
+/* ---- state <-> text: "D2|step|lang|idtype|idnum|expiry|birth|page|bad|
+ * cat_code|outcome|pending|pending_n|matricule|phone|phone_tail", cat_code
+ * %XX-escaped, the last three digits only. D1 (without the last three) is
+ * refused: a session lives minutes, not across an upgrade. ---- */
 
 static int
 lang_ok(const char *s, size_t cap)
@@ -1334,7 +1446,7 @@ dialog_encode(const struct dialog *d, char *buf, size_t bufsz)
 
 	if (d == NULL || buf == NULL || bufsz == 0)
 		return -1;
-	if ((int)d->step < DIALOG_S_LANG || d->step > DIALOG_S_DONE ||
+	if ((int)d->step < DIALOG_S_LANG || d->step > DIALOG_S_OTP ||
 	    !lang_ok(d->lang, sizeof(d->lang)) ||
 	    (int)d->idtype < PARSE_ID_NONE || d->idtype > PARSE_ID_PASSPORT ||
 	    !idnum_ok(d->idnum, sizeof(d->idnum)) ||
@@ -1345,7 +1457,12 @@ dialog_encode(const struct dialog *d, char *buf, size_t bufsz)
 	    d->outcome > DIALOG_OUTCOME_ABORT ||
 	    (int)d->pending < DIALOG_P_NONE || d->pending > DIALOG_P_GONE ||
 	    d->pending_n < 0 || d->pending_n > DIALOG_CHOICE_MAX ||
-	    memchr(d->cat_code, '\0', sizeof(d->cat_code)) == NULL)
+	    memchr(d->cat_code, '\0', sizeof(d->cat_code)) == NULL ||
+	    !digits_ok(d->matricule, sizeof(d->matricule), 0,
+	    DIALOG_MATRICULE_MAX) ||
+	    !digits_ok(d->phone, sizeof(d->phone), 0, DIALOG_PHONE_MAX) ||
+	    !digits_ok(d->phone_tail, sizeof(d->phone_tail), 0,
+	    DIALOG_TAIL_LEN))
 		return -1;
 	for (i = 0; d->cat_code[i] != '\0'; i++) {
 		unsigned char	ch = (unsigned char)d->cat_code[i];
@@ -1360,10 +1477,10 @@ dialog_encode(const struct dialog *d, char *buf, size_t bufsz)
 	}
 	code[j] = '\0';
 	n = snprintf(buf, bufsz, DIALOG_ENC_VERSION
-	    "|%d|%s|%d|%s|%s|%s|%d|%d|%s|%d|%d|%d",
+	    "|%d|%s|%d|%s|%s|%s|%d|%d|%s|%d|%d|%d|%s|%s|%s",
 	    (int)d->step, d->lang, (int)d->idtype, d->idnum, ex, bi, d->page,
 	    d->bad_inputs, code, (int)d->outcome, (int)d->pending,
-	    d->pending_n);
+	    d->pending_n, d->matricule, d->phone, d->phone_tail);
 	if (n < 0 || (size_t)n >= bufsz || n > DIALOG_ENCODED_MAX)
 		return -1;
 	return n;
@@ -1453,7 +1570,7 @@ decode_fields(struct dialog *d, char *tmp)
 	}
 	if (strcmp(f[0], DIALOG_ENC_VERSION) != 0)
 		return -1;
-	if (dec_field(f[1], DIALOG_S_DONE, &v) == -1)
+	if (dec_field(f[1], DIALOG_S_OTP, &v) == -1)
 		return -1;
 	d->step = (enum dialog_step)v;
 	if (strlen(f[2]) >= sizeof(d->lang) || !lang_ok(f[2], sizeof(d->lang)))
@@ -1481,13 +1598,34 @@ decode_fields(struct dialog *d, char *tmp)
 	d->pending = (enum dialog_pending)v;
 	if (dec_field(f[12], DIALOG_CHOICE_MAX, &d->pending_n) == -1)
 		return -1;
+	if (!digits_ok(f[13], sizeof(d->matricule), 0, DIALOG_MATRICULE_MAX) ||
+	    !digits_ok(f[14], sizeof(d->phone), 0, DIALOG_PHONE_MAX) ||
+	    !digits_ok(f[15], sizeof(d->phone_tail), 0, DIALOG_TAIL_LEN))
+		return -1;
+	memcpy(d->matricule, f[13], strlen(f[13]) + 1);
+	memcpy(d->phone, f[14], strlen(f[14]) + 1);
+	memcpy(d->phone_tail, f[15], strlen(f[15]) + 1);
 
 	/* What every path past a step has filled in. */
 	if (d->step != DIALOG_S_LANG && d->lang[0] == '\0')
 		return -1;
 	if ((d->step == DIALOG_S_LOOKUP || d->step == DIALOG_S_CATEGORY ||
-	    d->step == DIALOG_S_DOCS) && (d->idtype == PARSE_ID_NONE ||
-	    d->idnum[0] == '\0' || !parse_date_is_set(&d->birth)))
+	    d->step == DIALOG_S_DOCS || d->step == DIALOG_S_OTP) &&
+	    (d->idtype == PARSE_ID_NONE || d->idnum[0] == '\0' ||
+	    !parse_date_is_set(&d->birth)))
+		return -1;
+	/* Case B's fields: kept from the lookup (LOOKUP while the OTP is
+	 * issued), the tail once the code went out; a phone needs a person. */
+	if (d->matricule[0] != '\0' && d->step != DIALOG_S_LOOKUP &&
+	    d->step != DIALOG_S_OTP && d->step != DIALOG_S_DONE)
+		return -1;
+	if (d->phone[0] != '\0' && d->matricule[0] == '\0')
+		return -1;
+	if (d->phone_tail[0] != '\0' && d->step != DIALOG_S_OTP &&
+	    d->step != DIALOG_S_DONE)
+		return -1;
+	if (d->step == DIALOG_S_OTP && (d->matricule[0] == '\0' ||
+	    d->phone_tail[0] == '\0' || d->pending != DIALOG_P_NONE))
 		return -1;
 	return 0;
 }
@@ -1543,7 +1681,15 @@ static const struct dialog_key dialog_keys[] = {
 	{ "service_error", { NULL }, 0 },
 	{ "locked", { NULL }, 0 },
 	{ "result_a", { "matricule" }, 1 },
-	{ "result_b", { "matricule" }, 1 },
+	{ "result_b", { "matricule", "tail" }, 1 },
+	{ "otp_ask", { "tail" }, 0 },
+	{ "err_otp", { NULL }, 0 },
+	{ "otp_wrong", { "n" }, 1 },
+	{ "otp_void", { NULL }, 0 },
+	{ "otp_expired", { NULL }, 0 },
+	{ "otp_already", { "tail" }, 0 },
+	{ "sms_otp", { "otp", "minutes" }, 1 },
+	{ "sms_password", { "password", "matricule" }, 1 },
 	{ "mismatch", { NULL }, 0 },
 	{ "ineligible", { "reason" }, 1 },
 	{ "ineligible_generic", { NULL }, 0 },
@@ -1596,22 +1742,22 @@ check_placeholders(const char *lang, const struct dialog_key *k,
 	return 0;
 }
 
-/* Screen "[pre\n]key-text[\npost...]" with one placeholder value. */
+/* Screen "[pre\n]key-text[\npost...]" with placeholder values v (pre's
+ * too); the first one is named in the error. */
 static int
-check_fits(const struct dialog_conf *conf, const struct catalog *cat,
-    const char *lang, const char *pre, const char *key, const char *var,
-    const char *val, const char *post, char *err, size_t errsz)
+check_fits_v(const struct dialog_conf *conf, const struct catalog *cat,
+    const char *lang, const char *pre, const char *key, const struct dvar *v,
+    int nv, const char *post, char *err, size_t errsz)
 {
 	char		buf[DIALOG_TEXT_MAX];
 	struct dbuf	b;
-	struct dvar	v = { var ? var : "", val ? val : "", 0 };
 
 	dbuf_init(&b, buf, sizeof(buf));
 	if (pre != NULL) {
-		dbuf_adds(&b, msg_lang(conf, cat, lang, pre));
+		dbuf_subst(&b, msg_lang(conf, cat, lang, pre), v, nv);
 		dbuf_adds(&b, "\n");
 	}
-	dbuf_subst(&b, msg_lang(conf, cat, lang, key), &v, var ? 1 : 0);
+	dbuf_subst(&b, msg_lang(conf, cat, lang, key), v, nv);
 	if (post != NULL) {
 		dbuf_adds(&b, "\n");
 		dbuf_adds(&b, post);
@@ -1619,10 +1765,90 @@ check_fits(const struct dialog_conf *conf, const struct catalog *cat,
 	if (!dbuf_fits(&b, conf, lang))
 		return check_err(err, errsz, lang, key,
 		    pre ? "does not fit one USSD page with its error line" :
-		    var ? "does not fit one USSD page with this placeholder "
+		    nv > 0 ? "does not fit one USSD page with this placeholder "
 		    "at its longest:" : post ? "does not fit one USSD page "
 		    "with a list item and navigation" :
-		    "does not fit one USSD page", var);
+		    "does not fit one USSD page", nv > 0 ? v[0].name : NULL);
+	return 0;
+}
+
+/* Screen "[pre\n]key-text[\npost...]" with one placeholder value. */
+static int
+check_fits(const struct dialog_conf *conf, const struct catalog *cat,
+    const char *lang, const char *pre, const char *key, const char *var,
+    const char *val, const char *post, char *err, size_t errsz)
+{
+	struct dvar	v = { var ? var : "", val ? val : "", 0 };
+
+	return check_fits_v(conf, cat, lang, pre, key, &v, var ? 1 : 0, post,
+	    err, errsz);
+}
+
+/* An SMS body with placeholders at their longest fits 2 SMS (sent as is:
+ * accents kept, GSM 7-bit when every character is in the alphabet). */
+static int
+check_sms(const struct catalog *cat, const char *lang, const char *key,
+    const char *const *kv, char *err, size_t errsz)
+{
+	char	buf[DIALOG_SMS_TEXT_MAX];
+	long	n;
+
+	if (dialog_render(cat, lang, key, kv, buf, sizeof(buf)) == -1)
+		return check_err(err, errsz, lang, key, "too long an SMS",
+		    NULL);
+	if ((n = gsm_septets(buf)) >= 0 ? n > DIALOG_SMS_GSM7_MAX :
+	    gsm_utf8_chars(buf) > DIALOG_SMS_UCS2_MAX)
+		return check_err(err, errsz, lang, key, "does not fit 2 SMS "
+		    "with its placeholders at their longest", NULL);
+	return 0;
+}
+
+/* Case B: the OTP screens and the SMS bodies. */
+static int
+check_otp(const struct dialog_conf *conf, const struct catalog *cat,
+    const char *lang, const char *mat, char *err, size_t errsz)
+{
+	char		 otp[16], pw[80], tail[DIALOG_TAIL_LEN + 1];
+	struct dvar	 v[2];
+	size_t		 np;
+	const char	*kv_otp[] = { "otp", otp, "minutes", DIALOG_OTP_MINUTES,
+	    NULL };
+	const char	*kv_pw[] = { "password", pw, "matricule", mat, NULL };
+
+	memset(tail, '9', DIALOG_TAIL_LEN);
+	tail[DIALOG_TAIL_LEN] = '\0';
+	memset(otp, '9', otp_digits(conf));
+	otp[otp_digits(conf)] = '\0';
+	np = conf->password_length > 0 ? (size_t)conf->password_length :
+	    DIALOG_PASSWORD_DEFAULT;
+	if (np > sizeof(pw) - 1)
+		np = sizeof(pw) - 1;
+	memset(pw, 'W', np);
+	pw[np] = '\0';
+
+	v[0] = (struct dvar){ "tail", tail, 0 };
+	v[1] = (struct dvar){ "n", "99", 0 };
+	if (check_fits_v(conf, cat, lang, NULL, "otp_ask", v, 1, NULL, err,
+	    errsz) == -1 ||
+	    check_fits_v(conf, cat, lang, "err_otp", "otp_ask", v, 1, NULL,
+	    err, errsz) == -1 ||
+	    check_fits_v(conf, cat, lang, "otp_wrong", "otp_ask", v, 2, NULL,
+	    err, errsz) == -1 ||
+	    check_fits_v(conf, cat, lang, NULL, "otp_already", v, 1, NULL,
+	    err, errsz) == -1 ||
+	    check_fits(conf, cat, lang, NULL, "otp_void", NULL, NULL, NULL,
+	    err, errsz) == -1 ||
+	    check_fits(conf, cat, lang, NULL, "otp_expired", NULL, NULL, NULL,
+	    err, errsz) == -1)
+		return -1;
+	v[0] = (struct dvar){ "matricule", mat, 0 };
+	v[1] = (struct dvar){ "tail", tail, 0 };
+	if (check_fits_v(conf, cat, lang, NULL, "result_b", v, 2, NULL, err,
+	    errsz) == -1)
+		return -1;
+	if (check_sms(cat, lang, "sms_otp", kv_otp, err, errsz) == -1 ||
+	    check_sms(cat, lang, "sms_password", kv_pw, err, errsz) == -1)
+		return -1;
 	return 0;
 }
 
@@ -1672,8 +1898,7 @@ check_lang(const struct dialog_conf *conf, const struct catalog *cat,
 			return -1;
 	if (check_fits(conf, cat, lang, NULL, "result_a", "matricule", mat,
 	    NULL, err, errsz) == -1 ||
-	    check_fits(conf, cat, lang, NULL, "result_b", "matricule", mat,
-	    NULL, err, errsz) == -1 ||
+	    check_otp(conf, cat, lang, mat, err, errsz) == -1 ||
 	    check_fits(conf, cat, lang, NULL, "ineligible", "reason", slot,
 	    NULL, err, errsz) == -1)
 		return -1;
@@ -1727,16 +1952,138 @@ dialog_check_catalog(const struct catalog *cat,
 	return 0;
 }
 
+/*
+ * Where the SMS went, into d->phone_tail: res's tail, else (keep: at the
+ * verify step) the one kept since SENT, else the phone on record's. -1
+ * when there is none.
+ */
+static int
+otp_tail(struct dialog *d, const struct dialog_otp *res, int keep)
+{
+	char	t[DIALOG_TAIL_LEN + 1];
+
+	if (tail_of(res->phone_tail, sizeof(res->phone_tail), t) == -1 &&
+	    (!keep || tail_of(d->phone_tail, sizeof(d->phone_tail), t) == -1) &&
+	    tail_of(d->phone, sizeof(d->phone), t) == -1)
+		return -1;
+	memset(d->phone_tail, 0, sizeof(d->phone_tail));
+	memcpy(d->phone_tail, t, strlen(t) + 1);
+	return 0;
+}
+
 void
 dialog_on_otp(struct dialog *d, const struct dialog_conf *conf,
     const struct catalog *cat, const struct dialog_otp *res,
     struct dialog_out *out)
 {
-	struct dialog_lookup lk;
+	struct ctx	c = { d, conf, cat, out };
+	char		buf[DIALOG_TEXT_MAX], n[8];
+	struct dbuf	b;
+	struct dvar	v[2];
+	int		issue, verify;
 
-	(void)res;
-	memset(&lk, 0, sizeof(lk));
-	lk.status = DIALOG_FETCH_ERROR;
-	d->step = DIALOG_S_LOOKUP;
-	dialog_on_lookup(d, conf, cat, &lk, out);
+	memset(out, 0, sizeof(*out));
+	issue = d->step == DIALOG_S_LOOKUP && d->matricule[0] != '\0' &&
+	    memchr(d->matricule, '\0', sizeof(d->matricule)) != NULL;
+	verify = d->step == DIALOG_S_OTP;
+	if (res == NULL || (!issue && !verify)) {
+		finish_key(&c, "service_error", DIALOG_OUTCOME_ERROR);
+		return;
+	}
+	switch (res->status) {
+	case DIALOG_OTP_SENT:
+		if (!issue)
+			break;
+		if (otp_tail(d, res, 0) == -1) {
+			log_warnx("dialog: OTP sent, but to no known number");
+			break;
+		}
+		d->step = DIALOG_S_OTP;
+		d->bad_inputs = 0;
+		ask(&c, NULL);
+		return;
+	case DIALOG_OTP_ALREADY:
+		/* No code was checked: the matricule is not on this screen. */
+		if (!issue || otp_tail(d, res, 0) == -1)
+			break;
+		finish_var(&c, msg(&c, "otp_already"), "tail", d->phone_tail,
+		    DIALOG_OUTCOME_B);
+		return;
+	case DIALOG_OTP_OK:
+		if (!verify)
+			break;
+		(void)otp_tail(d, res, 1);
+		v[0] = (struct dvar){ "matricule", d->matricule, 0 };
+		v[1] = (struct dvar){ "tail", d->phone_tail, 0 };
+		dbuf_init(&b, buf, sizeof(buf));
+		dbuf_subst(&b, msg(&c, "result_b"), v, 2);
+		finish(&c, buf, DIALOG_OUTCOME_B);
+		return;
+	case DIALOG_OTP_WRONG:
+		if (!verify)
+			break;
+		if (res->attempts_left <= 0) {
+			/* No try left is a void code, whatever it is called. */
+			finish_key(&c, "otp_void", DIALOG_OUTCOME_ERROR);
+			return;
+		}
+		snprintf(n, sizeof(n), "%d", res->attempts_left > DIALOG_N_MAX ?
+		    DIALOG_N_MAX : res->attempts_left);
+		v[0] = (struct dvar){ "n", n, 0 };
+		dbuf_init(&b, buf, sizeof(buf));
+		dbuf_subst(&b, msg(&c, "otp_wrong"), v, 1);
+		ask_text(&c, buf);
+		return;
+	case DIALOG_OTP_VOID:
+		if (!verify)
+			break;
+		finish_key(&c, "otp_void", DIALOG_OUTCOME_ERROR);
+		return;
+	case DIALOG_OTP_EXPIRED:
+		if (!verify)
+			break;
+		finish_key(&c, "otp_expired", DIALOG_OUTCOME_ERROR);
+		return;
+	case DIALOG_OTP_LOCKED:
+		/* The same words as the lookup's limits: nothing to probe. */
+		finish_key(&c, "locked", DIALOG_OUTCOME_LOCKED);
+		return;
+	case DIALOG_OTP_ERROR:
+	default:
+		break;
+	}
+	finish_key(&c, "service_error", DIALOG_OUTCOME_ERROR);
+}
+
+int
+dialog_render(const struct catalog *cat, const char *lang, const char *key,
+    const char *const *kv, char *out, size_t outsz)
+{
+	struct dvar	 v[DIALOG_RENDER_VARS];
+	struct dbuf	 b;
+	const char	*t = NULL;
+	int		 nv = 0;
+
+	if (out == NULL || outsz == 0)
+		return -1;
+	out[0] = '\0';
+	if (cat == NULL || key == NULL)
+		return -1;
+	if (lang != NULL)
+		t = catalog_get(cat, lang, key);
+	if (t == NULL && (t = catalog_get(cat, "fr", key)) == NULL)
+		return -1;
+	for (; kv != NULL && kv[0] != NULL; kv += 2) {
+		if (kv[1] == NULL || nv == DIALOG_RENDER_VARS)
+			return -1;
+		v[nv++] = (struct dvar){ kv[0], kv[1], 0 };
+	}
+	dbuf_init(&b, out, outsz);
+	dbuf_subst(&b, t, v, nv);
+	if (b.over) {
+		/* Half a body may hold half a secret. */
+		explicit_bzero(out, outsz);
+		return -1;
+	}
+	return 0;
 }

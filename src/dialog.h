@@ -100,7 +100,10 @@ struct dialog_conf {
 	char languages[8][CATALOG_LANG_MAX];
 	int  max_bad_inputs;		/* re-prompts before giving up [3] */
 	long today_days;		/* parse_date_days() of today, for expiry */
-	int  otp_length;		/* security.otp_length: digits the caller types */
+	int  otp_length;		/* security.otp_length: digits the caller types
+					 * (0, or more than otp_input holds: 6) */
+	int  password_length;		/* security.password_length, for the SMS
+					 * check of dialog_check_catalog [10] */
 };
 
 struct dialog {
@@ -206,6 +209,17 @@ void dialog_on_docs(struct dialog *d, const struct dialog_conf *conf,
     const struct catalog *cat, const struct dialog_docs *res,
     struct dialog_out *out);
 
+/*
+ * Case B. After DIALOG_NEED_OTP_ISSUE (d->step is still DIALOG_S_LOOKUP,
+ * d->matricule set) the answers are SENT (d->step becomes DIALOG_S_OTP and
+ * the caller is asked for the code), ALREADY, LOCKED or ERROR; after
+ * DIALOG_NEED_OTP_VERIFY (d->step DIALOG_S_OTP) they are OK (the only
+ * screen with the matricule), WRONG (attempts_left > 0, asked again; 0 is
+ * taken as VOID), VOID, EXPIRED, LOCKED or ERROR. A status that does not
+ * answer the need in flight ends the dialog with the service error screen.
+ * res->phone_tail: digits, the last 2 are kept (d->phone_tail); when it is
+ * empty the tail of d->phone (else, on OK, the one kept from SENT) is used.
+ */
 void dialog_on_otp(struct dialog *d, const struct dialog_conf *conf,
     const struct catalog *cat, const struct dialog_otp *res,
     struct dialog_out *out);
@@ -220,12 +234,18 @@ int dialog_render(const struct catalog *cat, const char *lang,
     const char *key, const char *const *kv, char *out, size_t outsz);
 
 /* Session state <-> bytes for Redis. encode returns the length or -1;
- * decode returns 0, or -1 on anything malformed (then d is zeroed). */
+ * decode returns 0, or -1 on anything malformed (then d is zeroed).
+ * The form is versioned ("D2|..."); decode takes only the current version:
+ * sessions live ussd.session_timeout_s, a session saved by an older build
+ * ends with the service error screen. */
 int dialog_encode(const struct dialog *d, char *buf, size_t bufsz);
 int dialog_decode(struct dialog *d, const char *buf, size_t len);
 
 /* Check every catalogue text the dialog shows fits one USSD page (with
- * placeholders at their longest). 0, or -1 with "lang/key: reason" in err. */
+ * placeholders at their longest), and that the SMS bodies (sms_otp,
+ * sms_password) exist and fit 2 concatenated SMS (306 GSM septets or 134
+ * UCS-2 characters, with {password} of conf->password_length characters).
+ * 0, or -1 with "lang/key: reason" in err. */
 int dialog_check_catalog(const struct catalog *cat,
     const struct dialog_conf *conf, char *err, size_t errsz);
 

@@ -1,10 +1,19 @@
 /*
  * fuzz_dialog: libFuzzer target for the dialog as it meets outside bytes —
  * a session state read back from Redis (dialog_decode), then the caller's
- * answer (dialog_input), then fetched lists built from the same bytes —
- * checking every screen fits one USSD page and every kept state re-encodes.
+ * answer (dialog_input), then fetched lists and OTP answers built from the
+ * same bytes — checking every screen fits one USSD page, every kept state
+ * re-encodes, and the matricule shows on no case B screen but the last.
  *
  * Input: one flags byte, then "<encoded state>\n<answer>\n<fetch bytes>".
+ * An OTP answer takes one fetch byte (status = byte % 9, 8 is no status),
+ * the next as a signed attempts_left, the next 7 at most as phone_tail.
+ *
+ * Build and run by hand:
+ *   clang -std=c11 -D_GNU_SOURCE -g -O1 -Isrc -fsanitize=fuzzer,address,undefined \
+ *     -o build-fuzz/fuzz_dialog tests/fuzz/fuzz_dialog.c src/dialog.c \
+ *     src/catalog.c src/gsm.c src/parse.c src/log.c
+ *   build-fuzz/fuzz_dialog -max_total_time=60 tests/fuzz/corpus/fuzz_dialog
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -33,7 +42,13 @@ static const char *const fallback[][2] = {
 	{ "too_many", "Trop d'erreurs." }, { "expired", "Pièce expirée." },
 	{ "service_error", "Indisponible." }, { "locked", "Trop d'essais." },
 	{ "result_a", "Matricule {matricule}." },
-	{ "result_b", "Matricule {matricule}, mot de passe en agence." },
+	{ "result_b", "Matricule {matricule}, mot de passe au ...{tail}." },
+	{ "otp_ask", "Code envoyé au ...{tail} :" },
+	{ "err_otp", "Code ?" }, { "otp_wrong", "Faux, encore {n}." },
+	{ "otp_void", "Code annulé." }, { "otp_expired", "Code expiré." },
+	{ "otp_already", "Déjà envoyé au ...{tail}." },
+	{ "sms_otp", "Code {otp}, {minutes} min." },
+	{ "sms_password", "Mot de passe {password} pour {matricule}." },
 	{ "mismatch", "Ne correspond pas." },
 	{ "ineligible", "Non éligible : {reason}" },
 	{ "ineligible_generic", "Non éligible." },
@@ -129,17 +144,37 @@ check_out(const struct dialog *d, const struct dialog_out *out)
 		abort();
 }
 
+/* No case B screen but the one after a right code shows the matricule
+ * (mat: the matricule kept before the call, "" when too short to tell). */
+static void
+check_no_matricule(const char *mat, const struct dialog_out *out)
+{
+	if (mat[0] != '\0' && strstr(out->text, mat) != NULL)
+		abort();
+}
+
+static void
+kept_matricule(const struct dialog *d, char mat[24])
+{
+	mat[0] = '\0';
+	if (memchr(d->matricule, '\0', sizeof(d->matricule)) != NULL &&
+	    strlen(d->matricule) >= 3)
+		memcpy(mat, d->matricule, strlen(d->matricule) + 1);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct dialog_categories	cats;
 	static struct dialog_docs	docs;
 	static struct dialog_lookup	lk;
+	struct dialog_otp		otp;
 	struct dialog_conf		conf;
 	struct dialog			d;
 	struct dialog_out		out;
 	const uint8_t			*p, *q, *line;
-	char				input[512];
+	char				input[512], mat[24];
+	enum dialog_step		step0;
 	size_t				left, ql, n, i;
 	uint8_t				flags;
 	int				round;
@@ -161,6 +196,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	snprintf(conf.languages[2], CATALOG_LANG_MAX, "tzm");
 	conf.max_bad_inputs = (flags >> 4) & 3;
 	conf.today_days = 20000;
+	conf.otp_length = (int)(size % 8) + 3;	/* 3 is "0": 6 digits */
+	if (conf.otp_length == 3)
+		conf.otp_length = 0;
+	conf.password_length = 10;
 
 	n = take_line(&p, &left, &line);
 	if (dialog_decode(&d, (const char *)line, n) != 0)
@@ -170,8 +209,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		n = sizeof(input) - 1;
 	memcpy(input, line, n);
 	input[n] = '\0';
+	step0 = d.step;
+	kept_matricule(&d, mat);
 	dialog_input(&d, &conf, cat, input, &out);
 	check_out(&d, &out);
+	if (step0 == DIALOG_S_OTP) {
+		check_no_matricule(mat, &out);
+		/* The code goes out as otp_length digits, never into d. */
+		if (out.need == DIALOG_NEED_OTP_VERIFY && (strlen(out.otp_input) !=
+		    (conf.otp_length ? (size_t)conf.otp_length : 6) ||
+		    strspn(out.otp_input, "0123456789") != strlen(out.otp_input)))
+			abort();
+	} else if (out.need == DIALOG_NEED_OTP_VERIFY)
+		abort();
 
 	/* Whatever the dialog asks for, answer it from the remaining bytes. */
 	for (round = 0; round < 4 && out.need != DIALOG_NEED_NONE; round++) {
@@ -221,6 +271,26 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			    left : sizeof(docs.documents));
 			dialog_on_docs(&d, &conf, cat, &docs, &out);
 			break;
+		case DIALOG_NEED_OTP_ISSUE:
+		case DIALOG_NEED_OTP_VERIFY:
+			memset(&otp, 0, sizeof(otp));
+			otp.status = left > 0 ?
+			    (enum dialog_otp_status)(p[0] % 9) : DIALOG_OTP_SENT;
+			otp.attempts_left = left > 1 ? (int8_t)p[1] : 1;
+			if (left > 2)
+				memcpy(otp.phone_tail, p + 2, left - 2 <
+				    sizeof(otp.phone_tail) - 1 ? left - 2 :
+				    sizeof(otp.phone_tail) - 1);
+			if (left > 0) {
+				p++;
+				left--;
+			}
+			kept_matricule(&d, mat);
+			dialog_on_otp(&d, &conf, cat, &otp, &out);
+			check_out(&d, &out);
+			if (otp.status != DIALOG_OTP_OK)
+				check_no_matricule(mat, &out);
+			continue;
 		default:
 			abort();
 		}

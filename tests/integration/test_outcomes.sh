@@ -23,7 +23,7 @@ play() {	# scenario...: one simulator run; the daemon binds to each anew
 
 for f in demo_a.scn demo_c.scn demo_d.scn o_a_shortcut.scn \
     o_a_shortcut_partial.scn o_mismatch.scn o_mismatch_expiry.scn \
-    o_d_sejour.scn o_b_placeholder.scn o_bad_inputs.scn o_arabic.scn \
+    o_d_sejour.scn o_bad_inputs.scn o_arabic.scn \
     o_abort_then_dial.scn o_unknown_sejour_c.scn o_locked_id.scn \
     o_locked_msisdn.scn; do
 	if play "$f"; then

@@ -1,9 +1,10 @@
 /*
  * test_dialog: table-driven walks through every path of the USSD dialog
- * (A, B, C with paging, D, mismatch, locked, errors, bad answers, shortcut,
- * expired document), with the shipped catalogues; the state is encoded and
- * decoded between every two calls, like the gateway does through Redis.
- * Then paging, the encoded form, and the catalogue check on their own.
+ * (A, B with its OTP steps, C with paging, D, mismatch, locked, errors, bad
+ * answers, shortcut, expired document), with the shipped catalogues; the
+ * state is encoded and decoded between every two calls, like the gateway
+ * does through Redis. Then paging, the OTP answer, the encoded form, the
+ * SMS bodies and the catalogue check on their own.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -103,6 +104,7 @@ enum conf_variant {
 	CONF_NO_TRANSLIT,
 	CONF_BAD_ZERO,		/* max_bad_inputs 0 means 3 */
 	CONF_BAD_ONE,
+	CONF_OTP4,		/* otp_length 4 */
 };
 
 static long
@@ -125,6 +127,8 @@ conf_make(enum conf_variant v, struct dialog_conf *conf)
 	snprintf(conf->languages[2], CATALOG_LANG_MAX, "tzm");
 	conf->max_bad_inputs = v == CONF_BAD_ZERO ? 0 : v == CONF_BAD_ONE ? 1 : 3;
 	conf->today_days = days(2025, 6, 1);
+	conf->otp_length = v == CONF_OTP4 ? 4 : 6;
+	conf->password_length = 10;
 }
 
 /* ---- fixtures: what the gateway would fetch ---- */
@@ -160,6 +164,41 @@ static const struct lookup_fixture lookups[] = {
 	    { 0, 0, 0 }, "", 0, "", "", "" } },
 	{ "error", { DIALOG_FETCH_ERROR, DIALOG_REG_REGISTERED, { 1980, 2, 1 },
 	    { 0, 0, 0 }, MATRICULE, 1, "", "", "" } },
+	{ "b_nophone", { DIALOG_FETCH_OK, DIALOG_REG_REGISTERED, { 1980, 2, 1 },
+	    { 2030, 12, 31 }, MATRICULE, 0, "", "", "" } },
+	{ "b_badphone", { DIALOG_FETCH_OK, DIALOG_REG_REGISTERED, { 1980, 2, 1 },
+	    { 2030, 12, 31 }, MATRICULE, 0, "+212612345678", "", "" } },
+	{ "b_badmat", { DIALOG_FETCH_OK, DIALOG_REG_REGISTERED, { 1980, 2, 1 },
+	    { 2030, 12, 31 }, "12345X789", 0, "212612345678", "", "" } },
+	{ "b_nomat", { DIALOG_FETCH_OK, DIALOG_REG_REGISTERED, { 1980, 2, 1 },
+	    { 2030, 12, 31 }, "", 0, "212612345678", "", "" } },
+};
+
+/* What the gateway says of the OTP steps. The phone on record ends in 78;
+ * the gateway's tail is 42 (as when the SMS goes to the caller). */
+struct otp_fixture {
+	const char		*name;
+	struct dialog_otp	 res;
+};
+
+static const struct otp_fixture otps[] = {
+	{ "sent", { DIALOG_OTP_SENT, 0, "42" } },
+	{ "sent_notail", { DIALOG_OTP_SENT, 0, "" } },
+	{ "sent_badtail", { DIALOG_OTP_SENT, 0, "4x" } },
+	{ "sent_longtail", { DIALOG_OTP_SENT, 0, "5551234" } },
+	{ "already", { DIALOG_OTP_ALREADY, 0, "42" } },
+	{ "already_notail", { DIALOG_OTP_ALREADY, 0, "" } },
+	{ "ok", { DIALOG_OTP_OK, 0, "" } },
+	{ "ok_tail", { DIALOG_OTP_OK, 0, "31" } },
+	{ "wrong2", { DIALOG_OTP_WRONG, 2, "" } },
+	{ "wrong1", { DIALOG_OTP_WRONG, 1, "" } },
+	{ "wrong0", { DIALOG_OTP_WRONG, 0, "" } },
+	{ "wrong_many", { DIALOG_OTP_WRONG, 1000, "" } },
+	{ "expired", { DIALOG_OTP_EXPIRED, 0, "" } },
+	{ "void", { DIALOG_OTP_VOID, 0, "" } },
+	{ "locked", { DIALOG_OTP_LOCKED, 0, "" } },
+	{ "error", { DIALOG_OTP_ERROR, 0, "" } },
+	{ "bogus", { (enum dialog_otp_status)42, 0, "42" } },
 };
 
 static const char *const labels_fr[] = {
@@ -309,6 +348,19 @@ sess_lookup(struct sess *s, const char *name)
 }
 
 static void
+sess_otp(struct sess *s, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < sizeof(otps) / sizeof(otps[0]); i++)
+		if (strcmp(otps[i].name, name) == 0)
+			break;
+	assert_true(i < sizeof(otps) / sizeof(otps[0]));
+	dialog_on_otp(&s->d, &s->conf, cat, &otps[i].res, &s->out);
+	sess_check(s);
+}
+
+static void
 sess_cats(struct sess *s, const char *name)
 {
 	static struct dialog_categories	res;
@@ -330,7 +382,8 @@ sess_docs(struct sess *s, const char *name)
 
 /* ---- the walks ---- */
 
-enum op { OP_STOP = 0, OP_BEGIN, OP_INPUT, OP_LOOKUP, OP_CATS, OP_DOCS };
+enum op { OP_STOP = 0, OP_BEGIN, OP_INPUT, OP_LOOKUP, OP_CATS, OP_DOCS,
+	OP_OTP };
 
 struct step {
 	enum op			 op;
@@ -357,6 +410,9 @@ struct walk {
 	{ __VA_ARGS__ }, { MATRICULE }, 0 }
 #define ENDM(op, arg, o, ...)	{ op, arg, DIALOG_NEED_NONE, 1, o, \
 	{ __VA_ARGS__ }, { NULL }, 0 }
+/* A question that must not show the matricule (case B before the OTP). */
+#define ASKB(op, arg, ...)	{ op, arg, DIALOG_NEED_NONE, 0, \
+	DIALOG_OUTCOME_NONE, { __VA_ARGS__ }, { MATRICULE }, 0 }
 
 #define LANG_MENU	"1 Français", "2 العربية", "3 ⵜⴰⵎⴰⵣⵉⵖⵜ"
 #define IDTYPE_MENU	"1 CIN", "3 Passeport"
@@ -366,6 +422,10 @@ struct walk {
 #define LOOKUP		DIALOG_NEED_LOOKUP
 #define CATS		DIALOG_NEED_CATEGORIES
 #define DOCS		DIALOG_NEED_DOCS
+#define ISSUE		DIALOG_NEED_OTP_ISSUE
+#define VERIFY		DIALOG_NEED_OTP_VERIFY
+#define B_DIAL		"*1515*1*AB123456*31122030*01021980#"
+#define Q_OTP		"se terminant par 42. Entrez-le"
 
 static const struct walk walks[] = {
 	{ "A, every screen, French", CONF_DEFAULT, {
@@ -391,10 +451,228 @@ static const struct walk walks[] = {
 		NEED(OP_INPUT, "1-2-1980", LOOKUP),
 		ENDM(OP_LOOKUP, "a", DIALOG_OUTCOME_A, "رقم تسجيلك", MATRICULE),
 	} },
-	{ "B placeholder, shortcut with expiry", CONF_DEFAULT, {
-		NEED(OP_BEGIN, "*1515*1*AB123456*31122030*01021980#", LOOKUP),
-		ENDM(OP_LOOKUP, "b", DIALOG_OUTCOME_B, MATRICULE,
-		    "mot de passe initial", "agence CNSS"),
+	{ "B: OTP sent, right code, French", CONF_DEFAULT, {
+		NEED(OP_BEGIN, B_DIAL, LOOKUP),
+		NEED(OP_LOOKUP, "b", ISSUE),
+		ASKB(OP_OTP, "sent", "code de vérification", Q_OTP),
+		NEED(OP_INPUT, " 482913 ", VERIFY),
+		ENDM(OP_OTP, "ok", DIALOG_OUTCOME_B, "CNSS : " MATRICULE "\n",
+		    "finissant par 42.", "www.macnss.ma"),
+	} },
+	{ "B: the tail of the OK answer wins", CONF_DEFAULT, {
+		NEED(OP_BEGIN, B_DIAL, LOOKUP),
+		NEED(OP_LOOKUP, "b", ISSUE),
+		ASKB(OP_OTP, "sent", Q_OTP),
+		NEED(OP_INPUT, "482913", VERIFY),
+		ENDM(OP_OTP, "ok_tail", DIALOG_OUTCOME_B, MATRICULE,
+		    "finissant par 31."),
+	} },
+	{ "B: no tail from the gateway, the phone on record's", CONF_DEFAULT, {
+		NEED(OP_BEGIN, B_DIAL, LOOKUP),
+		NEED(OP_LOOKUP, "b", ISSUE),
+		ASKB(OP_OTP, "sent_notail", "se terminant par 78."),
+		NEED(OP_INPUT, "482913", VERIFY),
+		ENDM(OP_OTP, "ok", DIALOG_OUTCOME_B, MATRICULE, "finissant par 78."),
+	} },
+	{ "B: a long tail is cut to 2 digits", CONF_DEFAULT, {
+		NEED(OP_BEGIN, B_DIAL, LOOKUP),
+		NEED(OP_LOOKUP, "b", ISSUE),
+		ASKB(OP_OTP, "sent_longtail", "se terminant par 34."),
+	} },
+	{ "B: no tail anywhere", CONF_DEFAULT, {
+		NEED(OP_BEGIN, B_DIAL, LOOKUP),
+		NEED(OP_LOOKUP, "b_nophone", ISSUE),
+		END(OP_OTP, "sent_badtail", DIALOG_OUTCOME_ERROR, "indisponible"),
+	} },
+	{ "B: a phone that is not digits is no phone", CONF_DEFAULT, {
+		NEED(OP_BEGIN, B_DIAL, LOOKUP),
+		NEED(OP_LOOKUP, "b_badphone", ISSUE),
+		END(OP_OTP, "sent_notail", DIALOG_OUTCOME_ERROR, "indisponible"),
+	} },
+	{ "B: a matricule that is not digits", CONF_DEFAULT, {
+		NEED(OP_BEGIN, B_DIAL, LOOKUP),
+		END(OP_LOOKUP, "b_badmat", DIALOG_OUTCOME_ERROR, "indisponible"),
+	} },
+	{ "B: no matricule", CONF_DEFAULT, {
+		NEED(OP_BEGIN, B_DIAL, LOOKUP),
+		END(OP_LOOKUP, "b_nomat", DIALOG_OUTCOME_ERROR, "indisponible"),
+	} },
+	{ "B: wrong code, then right", CONF_DEFAULT, {
+		NEED(OP_BEGIN, B_DIAL, LOOKUP),
+		NEED(OP_LOOKUP, "b", ISSUE),
+		ASKB(OP_OTP, "sent", Q_OTP),
+		NEED(OP_INPUT, "000000", VERIFY),
+		ASKB(OP_OTP, "wrong2", "Code erroné. Essais restants : 2.\n",
+		    Q_OTP),
+		NEED(OP_INPUT, "111111", VERIFY),
+		ASKB(OP_OTP, "wrong1", "Essais restants : 1.", Q_OTP),
+		NEED(OP_INPUT, "482913", VERIFY),
+		ENDM(OP_OTP, "ok", DIALOG_OUTCOME_B, MATRICULE),
+	} },
+	{ "B: wrong code with no try left is void", CONF_DEFAULT, {
+		NEED(OP_BEGIN, B_DIAL, LOOKUP),
+		NEED(OP_LOOKUP, "b", ISSUE),
+		ASKB(OP_OTP, "sent", Q_OTP),
+		NEED(OP_INPUT, "000000", VERIFY),
+		END(OP_OTP, "wrong0", DIALOG_OUTCOME_ERROR, "plus valide",
+		    "nouveau"),
+	} },
+	{ "B: attempts left shown on 2 digits at most", CONF_DEFAULT, {
+		NEED(OP_BEGIN, B_DIAL, LOOKUP),
+		NEED(OP_LOOKUP, "b", ISSUE),
+		ASKB(OP_OTP, "sent", Q_OTP),
+		NEED(OP_INPUT, "000000", VERIFY),
+		ASKB(OP_OTP, "wrong_many", "Essais restants : 99."),
+	} },
+	{ "B: void code", CONF_DEFAULT, {
+		NEED(OP_BEGIN, B_DIAL, LOOKUP),
+		NEED(OP_LOOKUP, "b", ISSUE),
+		ASKB(OP_OTP, "sent", Q_OTP),
+		NEED(OP_INPUT, "000000", VERIFY),
+		END(OP_OTP, "void", DIALOG_OUTCOME_ERROR,
+		    "plus valide après trop d'erreurs", "Recomposez"),
+	} },
+	{ "B: expired code", CONF_DEFAULT, {
+		NEED(OP_BEGIN, B_DIAL, LOOKUP),
+		NEED(OP_LOOKUP, "b", ISSUE),
+		ASKB(OP_OTP, "sent", Q_OTP),
+		NEED(OP_INPUT, "482913", VERIFY),
+		END(OP_OTP, "expired", DIALOG_OUTCOME_ERROR, "Ce code a expiré",
+		    "Recomposez"),
+	} },
+	{ "B: locked at verify", CONF_DEFAULT, {
+		NEED(OP_BEGIN, B_DIAL, LOOKUP),
+		NEED(OP_LOOKUP, "b", ISSUE),
+		ASKB(OP_OTP, "sent", Q_OTP),
+		NEED(OP_INPUT, "482913", VERIFY),
+		END(OP_OTP, "locked", DIALOG_OUTCOME_LOCKED, "Nombre de tentatives"),
+	} },
+	{ "B: error at verify", CONF_DEFAULT, {
+		NEED(OP_BEGIN, B_DIAL, LOOKUP),
+		NEED(OP_LOOKUP, "b", ISSUE),
+		ASKB(OP_OTP, "sent", Q_OTP),
+		NEED(OP_INPUT, "482913", VERIFY),
+		END(OP_OTP, "error", DIALOG_OUTCOME_ERROR, "indisponible"),
+	} },
+	{ "B: an unknown status at verify", CONF_DEFAULT, {
+		NEED(OP_BEGIN, B_DIAL, LOOKUP),
+		NEED(OP_LOOKUP, "b", ISSUE),
+		ASKB(OP_OTP, "sent", Q_OTP),
+		NEED(OP_INPUT, "482913", VERIFY),
+		END(OP_OTP, "bogus", DIALOG_OUTCOME_ERROR, "indisponible"),
+	} },
+	{ "B: password already pending", CONF_DEFAULT, {
+		NEED(OP_BEGIN, B_DIAL, LOOKUP),
+		NEED(OP_LOOKUP, "b", ISSUE),
+		END(OP_OTP, "already", DIALOG_OUTCOME_B, "déjà été envoyé",
+		    "se terminant par 42."),
+	} },
+	{ "B: already pending, the phone on record's tail", CONF_DEFAULT, {
+		NEED(OP_BEGIN, B_DIAL, LOOKUP),
+		NEED(OP_LOOKUP, "b", ISSUE),
+		END(OP_OTP, "already_notail", DIALOG_OUTCOME_B,
+		    "se terminant par 78."),
+	} },
+	{ "B: locked at issue", CONF_DEFAULT, {
+		NEED(OP_BEGIN, B_DIAL, LOOKUP),
+		NEED(OP_LOOKUP, "b", ISSUE),
+		END(OP_OTP, "locked", DIALOG_OUTCOME_LOCKED, "Nombre de tentatives"),
+	} },
+	{ "B: error at issue", CONF_DEFAULT, {
+		NEED(OP_BEGIN, B_DIAL, LOOKUP),
+		NEED(OP_LOOKUP, "b", ISSUE),
+		END(OP_OTP, "error", DIALOG_OUTCOME_ERROR, "indisponible"),
+	} },
+	{ "B: answers that do not answer the issue", CONF_DEFAULT, {
+		NEED(OP_BEGIN, B_DIAL, LOOKUP),
+		NEED(OP_LOOKUP, "b", ISSUE),
+		END(OP_OTP, "ok", DIALOG_OUTCOME_ERROR, "indisponible"),
+	} },
+	{ "B: wrong before any code", CONF_DEFAULT, {
+		NEED(OP_BEGIN, B_DIAL, LOOKUP),
+		NEED(OP_LOOKUP, "b", ISSUE),
+		END(OP_OTP, "wrong2", DIALOG_OUTCOME_ERROR, "indisponible"),
+	} },
+	{ "B: void or expired before any code", CONF_DEFAULT, {
+		NEED(OP_BEGIN, B_DIAL, LOOKUP),
+		NEED(OP_LOOKUP, "b", ISSUE),
+		END(OP_OTP, "expired", DIALOG_OUTCOME_ERROR, "indisponible"),
+	} },
+	{ "B: sent again at verify", CONF_DEFAULT, {
+		NEED(OP_BEGIN, B_DIAL, LOOKUP),
+		NEED(OP_LOOKUP, "b", ISSUE),
+		ASKB(OP_OTP, "sent", Q_OTP),
+		NEED(OP_INPUT, "482913", VERIFY),
+		END(OP_OTP, "sent", DIALOG_OUTCOME_ERROR, "indisponible"),
+	} },
+	{ "B: already at verify", CONF_DEFAULT, {
+		NEED(OP_BEGIN, B_DIAL, LOOKUP),
+		NEED(OP_LOOKUP, "b", ISSUE),
+		ASKB(OP_OTP, "sent", Q_OTP),
+		NEED(OP_INPUT, "482913", VERIFY),
+		END(OP_OTP, "already", DIALOG_OUTCOME_ERROR, "indisponible"),
+	} },
+	{ "B: bad codes, then too many", CONF_DEFAULT, {
+		NEED(OP_BEGIN, B_DIAL, LOOKUP),
+		NEED(OP_LOOKUP, "b", ISSUE),
+		ASKB(OP_OTP, "sent", Q_OTP),
+		ASKB(OP_INPUT, "48291", "Code non valide", Q_OTP),
+		ASKB(OP_INPUT, "48a913", "Code non valide", Q_OTP),
+		END(OP_INPUT, "4829134", DIALOG_OUTCOME_ERROR, "Trop de saisies"),
+	} },
+	{ "B: a good code resets the bad answers", CONF_DEFAULT, {
+		NEED(OP_BEGIN, B_DIAL, LOOKUP),
+		NEED(OP_LOOKUP, "b", ISSUE),
+		ASKB(OP_OTP, "sent", Q_OTP),
+		ASKB(OP_INPUT, "", "Code non valide", Q_OTP),
+		ASKB(OP_INPUT, "48 29 13", "Code non valide", Q_OTP),
+		NEED(OP_INPUT, "000000", VERIFY),
+		ASKB(OP_OTP, "wrong2", "Essais restants : 2."),
+		ASKB(OP_INPUT, "x", "Code non valide", Q_OTP),
+		ASKB(OP_INPUT, "y", "Code non valide", Q_OTP),
+		NEED(OP_INPUT, "482913", VERIFY),
+		ENDM(OP_OTP, "ok", DIALOG_OUTCOME_B, MATRICULE),
+	} },
+	{ "B: otp_length 4", CONF_OTP4, {
+		NEED(OP_BEGIN, B_DIAL, LOOKUP),
+		NEED(OP_LOOKUP, "b", ISSUE),
+		ASKB(OP_OTP, "sent", Q_OTP),
+		ASKB(OP_INPUT, "482913", "Code non valide", Q_OTP),
+		NEED(OP_INPUT, "4829", VERIFY),
+		ENDM(OP_OTP, "ok", DIALOG_OUTCOME_B, MATRICULE),
+	} },
+	{ "B: mismatch never reaches the OTP", CONF_DEFAULT, {
+		NEED(OP_BEGIN, "*1515*1*AB123456*31122030*02021980#", LOOKUP),
+		{ OP_LOOKUP, "b", DIALOG_NEED_NONE, 1, DIALOG_OUTCOME_MISMATCH,
+		    { "ne correspondent pas" }, { MATRICULE }, 1 },
+	} },
+	{ "B: no transliteration, accents kept", CONF_NO_TRANSLIT, {
+		NEED(OP_BEGIN, B_DIAL, LOOKUP),
+		NEED(OP_LOOKUP, "b", ISSUE),
+		ASKB(OP_OTP, "sent", "code de vérification", Q_OTP),
+		ASKB(OP_INPUT, "1", "Code non valide", Q_OTP),
+		NEED(OP_INPUT, "482913", VERIFY),
+		ASKB(OP_OTP, "wrong1", "Code erroné. Essais restants : 1.\n",
+		    Q_OTP),
+		NEED(OP_INPUT, "482913", VERIFY),
+		ENDM(OP_OTP, "ok", DIALOG_OUTCOME_B, MATRICULE, "1re connexion"),
+	} },
+	{ "B, Arabic", CONF_DEFAULT, {
+		ASK(OP_BEGIN, "*1515#", LANG_MENU),
+		ASK(OP_INPUT, "2", "نوع الوثيقة"),
+		ASK(OP_INPUT, "1", "أدخل رقم البطاقة الوطنية"),
+		ASK(OP_INPUT, "AB123456", "تاريخ انتهاء صلاحية"),
+		ASK(OP_INPUT, "31122030", "تاريخ ازديادك"),
+		NEED(OP_INPUT, "01021980", LOOKUP),
+		NEED(OP_LOOKUP, "b", ISSUE),
+		ASKB(OP_OTP, "sent", "أدخل الرمز", "42"),
+		ASKB(OP_INPUT, "12", "صيغة الرمز غير صحيحة.\n", "أدخل الرمز"),
+		NEED(OP_INPUT, "000000", VERIFY),
+		ASKB(OP_OTP, "wrong2", "رمز خاطئ. محاولات متبقية: 2\n",
+		    "أدخل الرمز"),
+		NEED(OP_INPUT, "482913", VERIFY),
+		ENDM(OP_OTP, "ok", DIALOG_OUTCOME_B, "رقم تسجيلك: " MATRICULE,
+		    "..42"),
 	} },
 	{ "B, Tamazight", CONF_DEFAULT, {
 		ASK(OP_BEGIN, "*1515#", LANG_MENU),
@@ -403,7 +681,22 @@ static const struct walk walks[] = {
 		ASK(OP_INPUT, "XA1234567", "ⵜⵉⴳⵉⵔⴰ"),
 		ASK(OP_INPUT, "31122030", "ⵜⵍⴰⵍⵉⵜ"),
 		NEED(OP_INPUT, "01021980", LOOKUP),
-		ENDM(OP_LOOKUP, "b", DIALOG_OUTCOME_B, MATRICULE, "www.macnss.ma"),
+		NEED(OP_LOOKUP, "b", ISSUE),
+		ASKB(OP_OTP, "sent", "...42"),
+		NEED(OP_INPUT, "000000", VERIFY),
+		ASKB(OP_OTP, "wrong1", "ⵜⵉⵔⵎⵉⵜⵉⵏ ⵉⵇⵇⵉⵎⵏ: 1\n", "...42"),
+		NEED(OP_INPUT, "482913", VERIFY),
+		ENDM(OP_OTP, "ok", DIALOG_OUTCOME_B, MATRICULE, "...42"),
+	} },
+	{ "B, Tamazight, already pending", CONF_DEFAULT, {
+		ASK(OP_BEGIN, "*1515#", LANG_MENU),
+		ASK(OP_INPUT, "3", "ⴰⴷⵍⵉⵙ ⵏ ⵓⵎⵓⴷⴷⵓ"),
+		ASK(OP_INPUT, "3", "ⴰⵔⵓ ⵓⵟⵟⵓⵏ ⵏ ⵓⴷⵍⵉⵙ ⵏ ⵓⵎⵓⴷⴷⵓ"),
+		ASK(OP_INPUT, "XA1234567", "ⵜⵉⴳⵉⵔⴰ"),
+		ASK(OP_INPUT, "31122030", "ⵜⵍⴰⵍⵉⵜ"),
+		NEED(OP_INPUT, "01021980", LOOKUP),
+		NEED(OP_LOOKUP, "b", ISSUE),
+		END(OP_OTP, "already", DIALOG_OUTCOME_B, "...42"),
 	} },
 	{ "mismatch: birth date", CONF_DEFAULT, {
 		NEED(OP_BEGIN, "*1515*1*AB123456*31122030*02021980#", LOOKUP),
@@ -642,6 +935,9 @@ run_walk(const struct walk *w)
 			break;
 		case OP_DOCS:
 			sess_docs(&s, st->arg);
+			break;
+		case OP_OTP:
+			sess_otp(&s, st->arg);
 			break;
 		default:
 			fail();
@@ -893,55 +1189,130 @@ test_encode_roundtrip(void **state)
 	d2 = d;
 	d2.idnum[0] = 'a';
 	assert_int_equal(dialog_encode(&d2, buf, sizeof(buf)), -1);
+
+	/* The OTP step, fields at their longest. */
+	memset(&d, 0, sizeof(d));
+	d.step = DIALOG_S_OTP;
+	snprintf(d.lang, sizeof(d.lang), "ar");
+	d.idtype = PARSE_ID_CIN;
+	snprintf(d.idnum, sizeof(d.idnum), "ABCDEFGHIJ0123456789");
+	d.expiry = (struct parse_date){ 2199, 12, 31 };
+	d.birth = (struct parse_date){ 1980, 2, 1 };
+	d.bad_inputs = 2;
+	memset(d.matricule, '7', sizeof(d.matricule) - 1);
+	memset(d.phone, '6', sizeof(d.phone) - 1);
+	snprintf(d.phone_tail, sizeof(d.phone_tail), "66");
+	n = dialog_encode(&d, buf, sizeof(buf));
+	assert_true(n > 0);
+	assert_non_null(strstr(buf, "D2|9|ar|"));
+	assert_non_null(strstr(buf, "|77777777777777777777777|"
+	    "66666666666666666666666|66"));
+	assert_int_equal(dialog_decode(&d2, buf, (size_t)n), 0);
+	assert_memory_equal(&d, &d2, sizeof(d));
+
+	/* Case B fields that are not digits, or too long, are not encoded. */
+	d2 = d;
+	d2.matricule[3] = 'X';
+	assert_int_equal(dialog_encode(&d2, buf, sizeof(buf)), -1);
+	d2 = d;
+	d2.matricule[sizeof(d2.matricule) - 1] = '7';
+	assert_int_equal(dialog_encode(&d2, buf, sizeof(buf)), -1);
+	d2 = d;
+	d2.phone[0] = '+';
+	assert_int_equal(dialog_encode(&d2, buf, sizeof(buf)), -1);
+	d2 = d;
+	snprintf(d2.phone_tail, sizeof(d2.phone_tail), "666");
+	assert_int_equal(dialog_encode(&d2, buf, sizeof(buf)), -1);
+	d2 = d;
+	d2.phone_tail[1] = '|';
+	assert_int_equal(dialog_encode(&d2, buf, sizeof(buf)), -1);
+	d2 = d;
+	d2.step = (enum dialog_step)(DIALOG_S_OTP + 1);
+	assert_int_equal(dialog_encode(&d2, buf, sizeof(buf)), -1);
 }
+
+/* A state in the OTP step, up to the case B fields. */
+#define OTP_PRE	"D2|9|fr|1|AB123456|2030-12-31|1980-02-01|0|0||0|0|0"
 
 static void
 test_decode_malformed(void **state)
 {
 	static const char *const good =
-	    "D1|6|fr|1|AB123456|2030-12-31|1980-02-01|1|0|CAT%7C1|0|4|12";
+	    "D2|6|fr|1|AB123456|2030-12-31|1980-02-01|1|0|CAT%7C1|0|4|12|||";
 	static const char *const bad[] = {
 		"",
 		"D1",
 		"D2|6|fr|1|AB123456|2030-12-31|1980-02-01|1|0|CAT|0|4|12",
-		"d1|6|fr|1|AB123456|2030-12-31|1980-02-01|1|0|CAT|0|4|12",
-		"D1|6|fr|1|AB123456|2030-12-31|1980-02-01|1|0|CAT|0|4",
-		"D1|6|fr|1|AB123456|2030-12-31|1980-02-01|1|0|CAT|0|4|12|",
-		"D1|6|fr|1|AB123456|2030-12-31|1980-02-01|1|0|CAT|0|4|12\n",
-		" D1|6|fr|1|AB123456|2030-12-31|1980-02-01|1|0|CAT|0|4|12",
-		"D1|06|fr|1|AB123456|2030-12-31|1980-02-01|1|0|CAT|0|4|12",
-		"D1|9|fr|1|AB123456|2030-12-31|1980-02-01|1|0|CAT|0|4|12",
-		"D1|-1|fr|1|AB123456|2030-12-31|1980-02-01|1|0|CAT|0|4|12",
-		"D1|+6|fr|1|AB123456|2030-12-31|1980-02-01|1|0|CAT|0|4|12",
-		"D1||fr|1|AB123456|2030-12-31|1980-02-01|1|0|CAT|0|4|12",
-		"D1|6|f r|1|AB123456|2030-12-31|1980-02-01|1|0|CAT|0|4|12",
-		"D1|6|francais|1|AB123456|2030-12-31|1980-02-01|1|0|CAT|0|4|12",
-		"D1|6||1|AB123456|2030-12-31|1980-02-01|1|0|CAT|0|4|12",
-		"D1|6|fr|4|AB123456|2030-12-31|1980-02-01|1|0|CAT|0|4|12",
-		"D1|6|fr|0|AB123456|2030-12-31|1980-02-01|1|0|CAT|0|4|12",
-		"D1|6|fr|1|ab123456|2030-12-31|1980-02-01|1|0|CAT|0|4|12",
-		"D1|6|fr|1||2030-12-31|1980-02-01|1|0|CAT|0|4|12",
-		"D1|6|fr|1|AB1234567890123456789|2030-12-31|1980-02-01|1|0|CAT|0|4|12",
-		"D1|6|fr|1|AB123456|2030-02-30|1980-02-01|1|0|CAT|0|4|12",
-		"D1|6|fr|1|AB123456|2030-2-3|1980-02-01|1|0|CAT|0|4|12",
-		"D1|6|fr|1|AB123456|31/12/2030|1980-02-01|1|0|CAT|0|4|12",
-		"D1|6|fr|1|AB123456|2030-12-31||1|0|CAT|0|4|12",
-		"D1|6|fr|1|AB123456|2030-12-31|1899-12-31|1|0|CAT|0|4|12",
-		"D1|6|fr|1|AB123456|2030-12-31|1980-02-01|256|0|CAT|0|4|12",
-		"D1|6|fr|1|AB123456|2030-12-31|1980-02-01|1|100|CAT|0|4|12",
-		"D1|6|fr|1|AB123456|2030-12-31|1980-02-01|1|0|CAT%7c1|0|4|12",
-		"D1|6|fr|1|AB123456|2030-12-31|1980-02-01|1|0|CAT%41|0|4|12",
-		"D1|6|fr|1|AB123456|2030-12-31|1980-02-01|1|0|CAT%00|0|4|12",
-		"D1|6|fr|1|AB123456|2030-12-31|1980-02-01|1|0|CAT%7|0|4|12",
-		"D1|6|fr|1|AB123456|2030-12-31|1980-02-01|1|0|CAT%|0|4|12",
-		"D1|6|fr|1|AB123456|2030-12-31|1980-02-01|1|0|C T|0|4|12",
-		"D1|6|fr|1|AB123456|2030-12-31|1980-02-01|1|0|"
-		    "ABCDEFGHIJKLMNOPQRSTUVWX|0|4|12",
-		"D1|6|fr|1|AB123456|2030-12-31|1980-02-01|1|0|CAT|9|4|12",
-		"D1|6|fr|1|AB123456|2030-12-31|1980-02-01|1|0|CAT|0|7|12",
-		"D1|6|fr|1|AB123456|2030-12-31|1980-02-01|1|0|CAT|0|4|1000",
-		"D1|6|fr|1|AB123456|2030-12-31|1980-02-01|1|0|CAT|0|4|012",
-		"D1|6|fr|1|AB123456|2030-12-31|1980-02-01|1|0|CAT|0|4|1 2",
+		"d2|6|fr|1|AB123456|2030-12-31|1980-02-01|1|0|CAT|0|4|12|||",
+		"D2|6|fr|1|AB123456|2030-12-31|1980-02-01|1|0|CAT|0|4|||",
+		"D2|6|fr|1|AB123456|2030-12-31|1980-02-01|1|0|CAT|0|4|12||||",
+		"D2|6|fr|1|AB123456|2030-12-31|1980-02-01|1|0|CAT|0|4|12\n|||",
+		" D2|6|fr|1|AB123456|2030-12-31|1980-02-01|1|0|CAT|0|4|12|||",
+		"D2|06|fr|1|AB123456|2030-12-31|1980-02-01|1|0|CAT|0|4|12|||",
+		"D2|10|fr|1|AB123456|2030-12-31|1980-02-01|1|0|CAT|0|4|12|||",
+		"D2|-1|fr|1|AB123456|2030-12-31|1980-02-01|1|0|CAT|0|4|12|||",
+		"D2|+6|fr|1|AB123456|2030-12-31|1980-02-01|1|0|CAT|0|4|12|||",
+		"D2||fr|1|AB123456|2030-12-31|1980-02-01|1|0|CAT|0|4|12|||",
+		"D2|6|f r|1|AB123456|2030-12-31|1980-02-01|1|0|CAT|0|4|12|||",
+		"D2|6|francais|1|AB123456|2030-12-31|1980-02-01|1|0|CAT|0|4|12|||",
+		"D2|6||1|AB123456|2030-12-31|1980-02-01|1|0|CAT|0|4|12|||",
+		"D2|6|fr|4|AB123456|2030-12-31|1980-02-01|1|0|CAT|0|4|12|||",
+		"D2|6|fr|0|AB123456|2030-12-31|1980-02-01|1|0|CAT|0|4|12|||",
+		"D2|6|fr|1|ab123456|2030-12-31|1980-02-01|1|0|CAT|0|4|12|||",
+		"D2|6|fr|1||2030-12-31|1980-02-01|1|0|CAT|0|4|12|||",
+		"D2|6|fr|1|AB1234567890123456789|2030-12-31|1980-02-01|1|0|CAT|0|4|12|||",
+		"D2|6|fr|1|AB123456|2030-02-30|1980-02-01|1|0|CAT|0|4|12|||",
+		"D2|6|fr|1|AB123456|2030-2-3|1980-02-01|1|0|CAT|0|4|12|||",
+		"D2|6|fr|1|AB123456|31/12/2030|1980-02-01|1|0|CAT|0|4|12|||",
+		"D2|6|fr|1|AB123456|2030-12-31||1|0|CAT|0|4|12|||",
+		"D2|6|fr|1|AB123456|2030-12-31|1899-12-31|1|0|CAT|0|4|12|||",
+		"D2|6|fr|1|AB123456|2030-12-31|1980-02-01|256|0|CAT|0|4|12|||",
+		"D2|6|fr|1|AB123456|2030-12-31|1980-02-01|1|100|CAT|0|4|12|||",
+		"D2|6|fr|1|AB123456|2030-12-31|1980-02-01|1|0|CAT%7c1|0|4|12|||",
+		"D2|6|fr|1|AB123456|2030-12-31|1980-02-01|1|0|CAT%41|0|4|12|||",
+		"D2|6|fr|1|AB123456|2030-12-31|1980-02-01|1|0|CAT%00|0|4|12|||",
+		"D2|6|fr|1|AB123456|2030-12-31|1980-02-01|1|0|CAT%7|0|4|12|||",
+		"D2|6|fr|1|AB123456|2030-12-31|1980-02-01|1|0|CAT%|0|4|12|||",
+		"D2|6|fr|1|AB123456|2030-12-31|1980-02-01|1|0|C T|0|4|12|||",
+		"D2|6|fr|1|AB123456|2030-12-31|1980-02-01|1|0|"
+		    "ABCDEFGHIJKLMNOPQRSTUVWX|0|4|12|||",
+		"D2|6|fr|1|AB123456|2030-12-31|1980-02-01|1|0|CAT|9|4|12|||",
+		"D2|6|fr|1|AB123456|2030-12-31|1980-02-01|1|0|CAT|0|7|12|||",
+		"D2|6|fr|1|AB123456|2030-12-31|1980-02-01|1|0|CAT|0|4|1000|||",
+		"D2|6|fr|1|AB123456|2030-12-31|1980-02-01|1|0|CAT|0|4|012|||",
+		"D2|6|fr|1|AB123456|2030-12-31|1980-02-01|1|0|CAT|0|4|1 2|||",
+		/* The previous version, as it was and with the new fields. */
+		"D1|6|fr|1|AB123456|2030-12-31|1980-02-01|1|0|CAT%7C1|0|4|12",
+		"D1|6|fr|1|AB123456|2030-12-31|1980-02-01|1|0|CAT%7C1|0|4|12|||",
+		/* Case B's fields: digits only, bounded, where a path puts them. */
+		OTP_PRE "|123456789|212612345678|4x",
+		OTP_PRE "|12345678X|212612345678|42",
+		OTP_PRE "|123456789|+212612345678|42",
+		OTP_PRE "|123456789|2126 12345678|42",
+		OTP_PRE "|123456789|212612345678|421",
+		OTP_PRE "|123456789|212612345678|-1",
+		OTP_PRE "|123456789|212612345678|",
+		OTP_PRE "||212612345678|42",
+		OTP_PRE "||",
+		OTP_PRE "|123456789012345678901234|212612345678|42",
+		OTP_PRE "|123456789|123456789012345678901234|42",
+		OTP_PRE "|123456789|212612345678|42|",
+		OTP_PRE "|123456789|212612345678",
+		"D2|9|fr|1|AB123456|2030-12-31|1980-02-01|0|0||0|1|0"
+		    "|123456789|212612345678|42",
+		"D2|9|fr|1||2030-12-31|1980-02-01|0|0||0|0|0"
+		    "|123456789|212612345678|42",
+		"D2|9|fr|1|AB123456|2030-12-31||0|0||0|0|0"
+		    "|123456789|212612345678|42",
+		"D2|9||1|AB123456|2030-12-31|1980-02-01|0|0||0|0|0"
+		    "|123456789|212612345678|42",
+		"D2|2|fr|1||||0|0||0|0|0|123456789||",
+		"D2|6|fr|1|AB123456|2030-12-31|1980-02-01|1|0|CAT|0|4|12"
+		    "|123456789||",
+		"D2|5|fr|1|AB123456|2030-12-31|1980-02-01|0|0||0|0|0"
+		    "||212612345678|",
+		"D2|5|fr|1|AB123456|2030-12-31|1980-02-01|0|0||0|0|0"
+		    "|123456789|212612345678|42",
 	};
 	struct dialog	d;
 	char		big[DIALOG_ENCODED_MAX + 64];
@@ -969,9 +1340,24 @@ test_decode_malformed(void **state)
 	assert_int_equal(dialog_decode(&d, big, sizeof(big)), -1);
 	assert_int_equal(dialog_decode(&d, NULL, 4), -1);
 	/* States that no path produces. */
-	assert_int_equal(dialog_decode(&d, "D1|1||0||||0|0||0|0|0", 22), -1);
-	assert_int_equal(dialog_decode(&d, "D1|5|fr|1|AB1|||0|0||0|0|0", 26), -1);
-	assert_int_equal(dialog_decode(&d, "D1|0||0||||0|0||0|0|0", 21), 0);
+#define DEC(s)	dialog_decode(&d, s, strlen(s))
+	assert_int_equal(DEC("D2|1||0||||0|0||0|0|0|||"), -1);
+	assert_int_equal(DEC("D2|5|fr|1|AB1|||0|0||0|0|0|||"), -1);
+	assert_int_equal(DEC("D2|0||0||||0|0||0|0|0|||"), 0);
+	/* Those case B produces. */
+	assert_int_equal(DEC(OTP_PRE "|123456789|212612345678|42"), 0);
+	assert_int_equal(d.step, DIALOG_S_OTP);
+	assert_string_equal(d.matricule, "123456789");
+	assert_string_equal(d.phone, "212612345678");
+	assert_string_equal(d.phone_tail, "42");
+	assert_int_equal(DEC(OTP_PRE "|12345678901234567890123||4"), 0);
+	assert_int_equal(DEC("D2|5|fr|1|AB123456|2030-12-31|1980-02-01|0|0||0|0|0"
+	    "|123456789|212612345678|"), 0);
+	assert_int_equal(DEC("D2|5|fr|1|AB123456|2030-12-31|1980-02-01|0|0||0|0|0"
+	    "|123456789||"), 0);
+	assert_int_equal(DEC("D2|8|fr|1|AB123456|2030-12-31|1980-02-01|0|0||2|0|0"
+	    "|123456789|212612345678|42"), 0);
+#undef DEC
 }
 
 /* ---- the catalogue check ---- */
@@ -989,7 +1375,9 @@ test_check_catalog(void **state)
 	    "too_many", "expired", "service_error", "locked", "result_a",
 	    "result_b", "mismatch", "ineligible", "ineligible_generic",
 	    "cat_intro", "cat_title", "cat_gone", "nav_next", "nav_back",
-	    "docs_title", "docs_where" };
+	    "docs_title", "docs_where", "otp_ask", "err_otp", "otp_wrong",
+	    "otp_void", "otp_expired", "otp_already", "sms_otp",
+	    "sms_password" };
 	static const char *const langs[] = { "fr", "ar", "tzm" };
 	size_t			 k;
 
@@ -1012,18 +1400,39 @@ test_check_catalog(void **state)
 
 	/* One key missing per language. */
 	for (i = 0; i < 3; i++) {
-		assert_non_null(c = catalog_new());
-		for (int j = 0; j < 3; j++)
-			for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
-				if (j != i || strcmp(keys[k], "docs_where") != 0)
-					catalog_set(c, langs[j], keys[k],
-					    catalog_get(cat, langs[j], keys[k]));
-		assert_int_equal(dialog_check_catalog(c, &conf, err,
-		    sizeof(err)), -1);
-		assert_non_null(strstr(err, langs[i]));
-		assert_non_null(strstr(err, "/docs_where: missing"));
-		catalog_free(c);
+		static const char *const gone[] = { "docs_where", "otp_wrong",
+		    "sms_otp", "sms_password" };
+		char	want[64];
+
+		for (size_t g = 0; g < sizeof(gone) / sizeof(gone[0]); g++) {
+			assert_non_null(c = catalog_new());
+			for (int j = 0; j < 3; j++)
+				for (k = 0; k < sizeof(keys) / sizeof(keys[0]);
+				    k++)
+					if (j != i || strcmp(keys[k], gone[g]))
+						catalog_set(c, langs[j], keys[k],
+						    catalog_get(cat, langs[j],
+						    keys[k]));
+			assert_int_equal(dialog_check_catalog(c, &conf, err,
+			    sizeof(err)), -1);
+			snprintf(want, sizeof(want), "%s/%s: missing", langs[i],
+			    gone[g]);
+			if (strstr(err, want) == NULL)
+				fail_msg("want \"%s\", got \"%s\"", want, err);
+			catalog_free(c);
+		}
 	}
+
+	/* The SMS bodies are checked with the configured password length:
+	 * 64 characters do not fit 2 UCS-2 SMS in Arabic. */
+	conf.password_length = 64;
+	assert_int_equal(dialog_check_catalog(cat, &conf, err, sizeof(err)),
+	    -1);
+	assert_non_null(strstr(err, "ar/sms_password: does not fit 2 SMS"));
+	conf.password_length = 0;
+	assert_int_equal(dialog_check_catalog(cat, &conf, err, sizeof(err)), 0);
+	conf.otp_length = 10;
+	assert_int_equal(dialog_check_catalog(cat, &conf, err, sizeof(err)), 0);
 }
 
 /* Texts that must be refused. */
@@ -1051,6 +1460,44 @@ test_check_catalog_refusals(void **state)
 		    "العربية العربية العربية العربية العربية", "language menu" },
 		{ "ar", "nav_next", "0 التالي لرؤية باقي الفئات المهنية الأخرى "
 		    "المتوفرة في القائمة", "does not fit" },
+		{ "fr", "result_b", "Mot de passe envoyé au ...{tail}.",
+		    "fr/result_b: missing placeholder {matricule}" },
+		{ "ar", "result_b", "رقم تسجيلك: {matricule}\nأرسلنا كلمة المرور "
+		    "بـSMS إلى الرقم المنتهي بـ {tail}. غيرها في www.macnss.ma",
+		    "ar/result_b: does not fit" },
+		{ "fr", "otp_ask", "Code envoyé. Votre matricule {matricule} :",
+		    "fr/otp_ask: unknown placeholder {matricule}" },
+		{ "fr", "otp_already", "Déjà envoyé ({matricule}).",
+		    "fr/otp_already: unknown placeholder {matricule}" },
+		{ "fr", "otp_wrong", "Code erroné.",
+		    "fr/otp_wrong: missing placeholder {n}" },
+		{ "tzm", "otp_wrong", "ⴽⵓⴷ ⵉⵣⴳⵍ. ⵜⵉⵔⵎⵉⵜⵉⵏ ⵉⵇⵇⵉⵎⵏ ⵖⵉⵍⴰ ⴳ ⵓⵙⵎⵓⵜⵜⴳ "
+		    "ⴰⴷ ⵏ ⵓⵣⵔⴰⵢ: {n}", "tzm/otp_ask: does not fit one USSD page "
+		    "with its error line" },
+		{ "ar", "err_otp", "صيغة الرمز غير صحيحة: أدخل الأرقام الواردة "
+		    "في الرسالة", "ar/otp_ask: does not fit one USSD page with "
+		    "its error line" },
+		{ "fr", "otp_void", "Ce code n'est plus valide après trop "
+		    "d'erreurs de saisie successives sur ce service. Recomposez "
+		    "le code du service depuis votre téléphone pour recevoir un "
+		    "nouveau code de vérification par SMS.",
+		    "fr/otp_void: does not fit" },
+		{ "fr", "sms_otp", "CNSS: votre code expire dans {minutes} min.",
+		    "fr/sms_otp: missing placeholder {otp}" },
+		{ "fr", "sms_password", "CNSS: {password} pour {matricule} "
+		    "({msisdn}).", "fr/sms_password: unknown placeholder "
+		    "{msisdn}" },
+		{ "ar", "sms_otp", "CNSS: رمز التحقق الخاص بك هو {otp}. تنتهي "
+		    "صلاحيته بعد {minutes} دقيقة. لا تطلع عليه أحدا ولا ترسله "
+		    "لأي شخص يتصل بك باسم الصندوق الوطني للضمان الاجتماعي أو "
+		    "غيره.", "ar/sms_otp: does not fit 2 SMS" },
+		{ "fr", "sms_password", "CNSS: votre mot de passe initial Ma "
+		    "CNSS est {password}. Connectez-vous sur www.macnss.ma avec "
+		    "votre numéro d'immatriculation {matricule} et changez-le "
+		    "dès votre première connexion. Ne le communiquez à personne, "
+		    "la CNSS ne vous le demandera jamais par téléphone ni par "
+		    "SMS ni par courriel, et gardez ce message en lieu sûr.",
+		    "fr/sms_password: does not fit 2 SMS" },
 	};
 	struct dialog_conf	 conf;
 	struct catalog		*c;
@@ -1077,7 +1524,9 @@ test_check_catalog_refusals(void **state)
 				    "ineligible_generic", "cat_intro",
 				    "cat_title", "cat_gone", "nav_next",
 				    "nav_back", "docs_title", "docs_where",
-				    NULL };
+				    "otp_ask", "err_otp", "otp_wrong",
+				    "otp_void", "otp_expired", "otp_already",
+				    "sms_otp", "sms_password", NULL };
 
 				if (keys[k] == NULL)
 					break;
@@ -1095,6 +1544,328 @@ test_check_catalog_refusals(void **state)
 	}
 }
 
+/* ---- case B on its own ---- */
+
+/* Bring a session to the OTP question. */
+static void
+sess_to_otp(struct sess *s, enum conf_variant v)
+{
+	memset(s, 0, sizeof(*s));
+	sess_begin(s, v, B_DIAL);
+	assert_int_equal(s->out.need, DIALOG_NEED_LOOKUP);
+	sess_lookup(s, "b");
+	assert_int_equal(s->out.need, DIALOG_NEED_OTP_ISSUE);
+	/* What the gateway needs to issue the code. */
+	assert_string_equal(s->d.matricule, MATRICULE);
+	assert_string_equal(s->d.phone, "212612345678");
+	assert_string_equal(s->d.phone_tail, "");
+	assert_int_equal(s->out.text[0], '\0');
+	sess_otp(s, "sent");
+	assert_int_equal(s->d.step, DIALOG_S_OTP);
+	assert_string_equal(s->d.phone_tail, "42");
+}
+
+/* The typed code: exactly otp_length digits once trimmed, handed over in
+ * out->otp_input, never kept in the state. */
+static void
+test_otp_input(void **state)
+{
+	static const struct {
+		enum conf_variant	 conf;
+		int			 otp_length;
+		const char		*in;
+		const char		*code;	/* NULL: refused */
+	} t[] = {
+		{ CONF_DEFAULT, 6, "482913", "482913" },
+		{ CONF_DEFAULT, 6, " 482913", "482913" },
+		{ CONF_DEFAULT, 6, "\t482913 \r\n", "482913" },
+		{ CONF_DEFAULT, 6, "000000", "000000" },
+		{ CONF_DEFAULT, 6, "48291", NULL },
+		{ CONF_DEFAULT, 6, "4829134", NULL },
+		{ CONF_DEFAULT, 6, "48a913", NULL },
+		{ CONF_DEFAULT, 6, "ABCDEF", NULL },
+		{ CONF_DEFAULT, 6, "48 2913", NULL },
+		{ CONF_DEFAULT, 6, "+48291", NULL },
+		{ CONF_DEFAULT, 6, "-48291", NULL },
+		{ CONF_DEFAULT, 6, "48291.", NULL },
+		{ CONF_DEFAULT, 6, "", NULL },
+		{ CONF_DEFAULT, 6, "   ", NULL },
+		{ CONF_DEFAULT, 6, "٤٨٢٩١٣", NULL },	/* Arabic-Indic digits */
+		{ CONF_DEFAULT, 6, "４８２９１３", NULL },	/* full-width */
+		{ CONF_DEFAULT, 6, "482913482913482913482913482913482913482913"
+		    "482913482913482913482913482913", NULL },
+		{ CONF_OTP4, 4, "4829", "4829" },
+		{ CONF_OTP4, 4, "482913", NULL },
+		{ CONF_OTP4, 4, "482", NULL },
+		{ CONF_DEFAULT, 0, "482913", "482913" },	/* 0 means 6 */
+		{ CONF_DEFAULT, 0, "4829", NULL },
+		{ CONF_DEFAULT, 10, "4829134829", "4829134829" },
+		{ CONF_DEFAULT, 10, "482913", NULL },
+		{ CONF_DEFAULT, 15, "482913482913482", "482913482913482" },
+		{ CONF_DEFAULT, 16, "4829134829134829", NULL },	/* too long: 6 */
+		{ CONF_DEFAULT, 16, "482913", "482913" },
+	};
+	struct sess	s;
+	char		buf[DIALOG_ENCODED_MAX + 1];
+	size_t		i;
+	int		n;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		sess_to_otp(&s, t[i].conf);
+		s.conf.otp_length = t[i].otp_length;
+		dialog_input(&s.d, &s.conf, cat, t[i].in, &s.out);
+		if (t[i].code == NULL) {
+			if (s.out.need != DIALOG_NEED_NONE ||
+			    strstr(s.out.text, "Code non valide") == NULL)
+				fail_msg("case %zu (%s): not refused", i,
+				    t[i].in);
+			assert_int_equal(s.out.otp_input[0], '\0');
+			assert_int_equal(s.d.bad_inputs, 1);
+		} else {
+			if (s.out.need != DIALOG_NEED_OTP_VERIFY)
+				fail_msg("case %zu (%s): refused:\n%s", i,
+				    t[i].in, s.out.text);
+			assert_string_equal(s.out.otp_input, t[i].code);
+			assert_int_equal(s.out.text[0], '\0');
+			assert_int_equal(s.out.end, 0);
+		}
+		assert_int_equal(s.d.step, DIALOG_S_OTP);
+		assert_null(strstr(s.out.text, MATRICULE));
+		/* What goes to Redis holds no code. */
+		n = dialog_encode(&s.d, buf, sizeof(buf));
+		assert_true(n > 0);
+		if (t[i].code != NULL && strstr(buf, t[i].code) != NULL)
+			fail_msg("case %zu: code in the state: %s", i, buf);
+		assert_null(memmem(&s.d, sizeof(s.d), "482913", 6));
+	}
+}
+
+/* dialog_on_otp where no OTP is expected ends the dialog, shows nothing
+ * personal. */
+static void
+test_otp_out_of_order(void **state)
+{
+	static const enum dialog_otp_status st[] = { DIALOG_OTP_SENT,
+	    DIALOG_OTP_ALREADY, DIALOG_OTP_OK, DIALOG_OTP_WRONG };
+	struct dialog_otp	res;
+	struct sess		s;
+	size_t			i;
+
+	(void)state;
+	for (i = 0; i < sizeof(st) / sizeof(st[0]); i++) {
+		memset(&res, 0, sizeof(res));
+		res.status = st[i];
+		res.attempts_left = 2;
+		snprintf(res.phone_tail, sizeof(res.phone_tail), "42");
+
+		/* At the language menu. */
+		memset(&s, 0, sizeof(s));
+		sess_begin(&s, CONF_DEFAULT, "*1515#");
+		dialog_on_otp(&s.d, &s.conf, cat, &res, &s.out);
+		assert_int_equal(s.out.end, 1);
+		assert_int_equal(s.out.outcome, DIALOG_OUTCOME_ERROR);
+
+		/* Waiting for a lookup: no person kept yet. */
+		sess_begin(&s, CONF_DEFAULT, B_DIAL);
+		dialog_on_otp(&s.d, &s.conf, cat, &res, &s.out);
+		assert_int_equal(s.out.outcome, DIALOG_OUTCOME_ERROR);
+
+		/* Case A ended: the dialog is over. */
+		sess_begin(&s, CONF_DEFAULT, B_DIAL);
+		sess_lookup(&s, "a");
+		dialog_on_otp(&s.d, &s.conf, cat, &res, &s.out);
+		assert_int_equal(s.out.outcome, DIALOG_OUTCOME_ERROR);
+		assert_null(strstr(s.out.text, MATRICULE));
+
+		/* Case C's list. */
+		sess_begin(&s, CONF_DEFAULT, B_DIAL);
+		sess_lookup(&s, "notfound");
+		sess_cats(&s, "fr");
+		dialog_on_otp(&s.d, &s.conf, cat, &res, &s.out);
+		assert_int_equal(s.out.outcome, DIALOG_OUTCOME_ERROR);
+	}
+
+	/* No result at all, at either need. */
+	memset(&s, 0, sizeof(s));
+	sess_begin(&s, CONF_DEFAULT, B_DIAL);
+	sess_lookup(&s, "b");
+	dialog_on_otp(&s.d, &s.conf, cat, NULL, &s.out);
+	assert_int_equal(s.out.outcome, DIALOG_OUTCOME_ERROR);
+	sess_to_otp(&s, CONF_DEFAULT);
+	dialog_on_otp(&s.d, &s.conf, cat, NULL, &s.out);
+	assert_int_equal(s.out.outcome, DIALOG_OUTCOME_ERROR);
+	assert_null(strstr(s.out.text, MATRICULE));
+
+	/* A code typed while it is being issued. */
+	memset(&s, 0, sizeof(s));
+	sess_begin(&s, CONF_DEFAULT, B_DIAL);
+	sess_lookup(&s, "b");
+	dialog_input(&s.d, &s.conf, cat, "482913", &s.out);
+	assert_int_equal(s.out.outcome, DIALOG_OUTCOME_ERROR);
+	assert_int_equal(s.out.otp_input[0], '\0');
+	assert_null(strstr(s.out.text, MATRICULE));
+
+	/* Leftovers of a paged screen in the state (a state that decodes)
+	 * do not follow the dialog into the OTP step (found by fuzz_dialog). */
+	{
+		static const char st0[] =
+		    "D2|4|fr|1|AB123456|2030-12-31||3|0||0|1|5|||";
+
+		memset(&s, 0, sizeof(s));
+		conf_make(CONF_DEFAULT, &s.conf);
+		assert_int_equal(dialog_decode(&s.d, st0, strlen(st0)), 0);
+		sess_input(&s, "01021980");
+		assert_int_equal(s.out.need, DIALOG_NEED_LOOKUP);
+		sess_lookup(&s, "b");
+		assert_int_equal(s.out.need, DIALOG_NEED_OTP_ISSUE);
+		sess_otp(&s, "sent");
+		assert_int_equal(s.d.step, DIALOG_S_OTP);
+		assert_int_equal(s.d.pending, DIALOG_P_NONE);
+		assert_int_equal(s.d.page, 0);
+	}
+
+	/* Only OK shows the matricule, whatever the language. */
+	for (i = 0; i < 3; i++) {
+		static const char *const l[] = { "fr", "ar", "tzm" };
+		static const char *const never[] = { "sent", "already",
+		    "wrong2", "wrong0", "void", "expired", "locked", "error",
+		    "bogus" };
+		size_t	k;
+
+		for (k = 0; k < sizeof(never) / sizeof(never[0]); k++) {
+			sess_to_otp(&s, CONF_DEFAULT);
+			snprintf(s.d.lang, sizeof(s.d.lang), "%s", l[i]);
+			sess_otp(&s, never[k]);
+			if (strstr(s.out.text, MATRICULE) != NULL)
+				fail_msg("%s/%s shows the matricule: %s", l[i],
+				    never[k], s.out.text);
+		}
+		sess_to_otp(&s, CONF_DEFAULT);
+		snprintf(s.d.lang, sizeof(s.d.lang), "%s", l[i]);
+		sess_otp(&s, "ok");
+		assert_non_null(strstr(s.out.text, MATRICULE));
+	}
+}
+
+/* The SMS bodies the gateway renders. */
+static void
+test_render(void **state)
+{
+	const char *const kv_otp[] = { "otp", "482913", "minutes", "5", NULL };
+	const char *const kv_pw[] = { "matricule", MATRICULE, "password",
+	    "Kx7pQ2mZ9r", NULL };
+	const char *const kv_odd[] = { "otp", NULL };
+	const char *const kv_ctl[] = { "otp", "48\n29\x01" "13", "minutes",
+	    "5", "unused", "x", NULL };
+	char		 out[512], small[40];
+	struct catalog	*c;
+	size_t		 i;
+
+	(void)state;
+	assert_int_equal(dialog_render(cat, "fr", "sms_otp", kv_otp, out,
+	    sizeof(out)), 0);
+	assert_string_equal(out, "CNSS: votre code de vérification est "
+	    "482913. Il expire dans 5 min. Ne le communiquez à personne.");
+	assert_int_equal(dialog_render(cat, "fr", "sms_password", kv_pw, out,
+	    sizeof(out)), 0);
+	assert_string_equal(out, "CNSS: votre mot de passe initial Ma CNSS "
+	    "est Kx7pQ2mZ9r. Connectez-vous sur www.macnss.ma avec votre "
+	    "numéro d'immatriculation " MATRICULE " et changez-le.");
+	/* Arabic and Tamazight, values in place; no transliteration. */
+	assert_int_equal(dialog_render(cat, "ar", "sms_otp", kv_otp, out,
+	    sizeof(out)), 0);
+	assert_non_null(strstr(out, "رمز التحقق"));
+	assert_non_null(strstr(out, "482913"));
+	assert_null(strchr(out, '{'));
+	assert_int_equal(dialog_render(cat, "tzm", "sms_password", kv_pw, out,
+	    sizeof(out)), 0);
+	assert_non_null(strstr(out, "Kx7pQ2mZ9r"));
+	assert_non_null(strstr(out, MATRICULE));
+	assert_null(strchr(out, '{'));
+	/* The code is the first run of digits (the simulator's answer_otp). */
+	for (i = 0; i < 3; i++) {
+		static const char *const l[] = { "fr", "ar", "tzm" };
+		const char	*p;
+
+		assert_int_equal(dialog_render(cat, l[i], "sms_otp", kv_otp,
+		    out, sizeof(out)), 0);
+		p = strpbrk(out, "0123456789");
+		assert_non_null(p);
+		assert_memory_equal(p, "482913", 6);
+	}
+
+	/* Fallback to French: unknown language, NULL language, a key only
+	 * the French catalogue has. */
+	assert_int_equal(dialog_render(cat, "xx", "sms_otp", kv_otp, out,
+	    sizeof(out)), 0);
+	assert_non_null(strstr(out, "votre code de vérification est 482913"));
+	assert_int_equal(dialog_render(cat, NULL, "sms_otp", kv_otp, out,
+	    sizeof(out)), 0);
+	assert_non_null(strstr(out, "votre code"));
+	assert_non_null(c = catalog_new());
+	assert_int_equal(catalog_set(c, "fr", "sms_x", "FR {otp}"), 0);
+	assert_int_equal(catalog_set(c, "ar", "sms_y", "AR {otp}"), 0);
+	assert_int_equal(dialog_render(c, "ar", "sms_x", kv_otp, out,
+	    sizeof(out)), 0);
+	assert_string_equal(out, "FR 482913");
+	assert_int_equal(dialog_render(c, "ar", "sms_y", kv_otp, out,
+	    sizeof(out)), 0);
+	assert_string_equal(out, "AR 482913");
+	/* No fallback from French to another language. */
+	assert_int_equal(dialog_render(c, "fr", "sms_y", kv_otp, out,
+	    sizeof(out)), -1);
+	assert_string_equal(out, "");
+	catalog_free(c);
+
+	/* Missing key, bad arguments. */
+	assert_int_equal(dialog_render(cat, "fr", "sms_nope", kv_otp, out,
+	    sizeof(out)), -1);
+	assert_string_equal(out, "");
+	assert_int_equal(dialog_render(cat, "fr", NULL, kv_otp, out,
+	    sizeof(out)), -1);
+	assert_int_equal(dialog_render(NULL, "fr", "sms_otp", kv_otp, out,
+	    sizeof(out)), -1);
+	assert_int_equal(dialog_render(cat, "fr", "sms_otp", kv_otp, NULL, 10),
+	    -1);
+	assert_int_equal(dialog_render(cat, "fr", "sms_otp", kv_otp, out, 0),
+	    -1);
+	assert_int_equal(dialog_render(cat, "fr", "sms_otp", kv_odd, out,
+	    sizeof(out)), -1);
+
+	/* Placeholders without a value stay as written; values are cleaned
+	 * of control characters; names not in the text are ignored. */
+	assert_int_equal(dialog_render(cat, "fr", "sms_otp", NULL, out,
+	    sizeof(out)), 0);
+	assert_non_null(strstr(out, "est {otp}. Il expire dans {minutes} min"));
+	assert_int_equal(dialog_render(cat, "fr", "sms_otp", kv_ctl, out,
+	    sizeof(out)), 0);
+	assert_non_null(strstr(out, "est 48 29 13. "));
+
+	/* Too small: -1 and nothing of the secret left behind. */
+	memset(small, 'Z', sizeof(small));
+	assert_int_equal(dialog_render(cat, "fr", "sms_password", kv_pw, small,
+	    sizeof(small)), -1);
+	for (i = 0; i < sizeof(small); i++)
+		assert_int_equal(small[i], '\0');
+	/* Exactly enough room. */
+	assert_int_equal(dialog_render(cat, "fr", "sms_otp", kv_otp, out,
+	    sizeof(out)), 0);
+	i = strlen(out) + 1;
+	assert_int_equal(dialog_render(cat, "fr", "sms_otp", kv_otp, small,
+	    0), -1);
+	{
+		char	exact[256];
+
+		assert_true(i <= sizeof(exact));
+		assert_int_equal(dialog_render(cat, "fr", "sms_otp", kv_otp,
+		    exact, i), 0);
+		assert_string_equal(exact, out);
+		assert_int_equal(dialog_render(cat, "fr", "sms_otp", kv_otp,
+		    exact, i - 1), -1);
+	}
+}
+
 static void
 test_strings(void **state)
 {
@@ -1108,6 +1879,8 @@ test_strings(void **state)
 	assert_string_equal(dialog_outcome_str(DIALOG_OUTCOME_NONE), "none");
 	assert_string_equal(dialog_strstate(DIALOG_S_CATEGORY), "category");
 	assert_string_equal(dialog_strstate(DIALOG_S_DONE), "done");
+	assert_string_equal(dialog_strstate(DIALOG_S_OTP), "otp");
+	assert_string_equal(dialog_outcome_str(DIALOG_OUTCOME_B), "B");
 	assert_string_equal(dialog_strstate((enum dialog_step)77), "?");
 }
 
@@ -1176,6 +1949,9 @@ main(void)
 		cmocka_unit_test(test_decode_malformed),
 		cmocka_unit_test(test_check_catalog),
 		cmocka_unit_test(test_check_catalog_refusals),
+		cmocka_unit_test(test_otp_input),
+		cmocka_unit_test(test_otp_out_of_order),
+		cmocka_unit_test(test_render),
 		cmocka_unit_test(test_strings),
 		cmocka_unit_test(test_out_of_order),
 	};
