@@ -784,6 +784,7 @@ gateway_new(struct event_base *base, const struct config *cfg)
 	gw->dconf.max_bad_inputs = 3;
 	gw->dconf.today_days = gw_today_days();
 	gw->dconf.otp_length = cfg->security.otp_length;
+	gw->dconf.password_length = cfg->security.password_length;
 	if (secret_init() != 0) {
 		log_warnx("gateway: libsodium does not initialise");
 		free(gw);

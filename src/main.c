@@ -151,6 +151,7 @@ check_config(const char *path, struct config *cfg)
 		}
 	}
 	dc.otp_length = cfg->security.otp_length;
+	dc.password_length = cfg->security.password_length;
 	if (dialog_check_catalog(cfg->catalog, &dc, err, sizeof(err)) != 0) {
 		fprintf(stderr, "%s: catalogue: %s\n", cfg->daemon.messages_dir, err);
 		config_free(cfg);
