@@ -50,13 +50,23 @@ t_load_sample() {	# redis port
 	    --reasons "$TOP/etc/sample/reasons.csv"
 }
 
-# t_conf REDIS_PORT SMPP_PORT OUT [ADMIN_PORT]: the shipped config pointed
-# at our ports (admin endpoint off unless ADMIN_PORT is given).
+# t_keys DIR: the back office's key pair and the outbox key, as ops make them.
+t_keys() {
+	mkdir -p "$1" &&
+	"$TOP/$B/tnsgw-backoffice" keygen "$1/provisioning.pub" "$1/provisioning.sec" &&
+	"$TOP/$B/tnsgw-backoffice" secretkey "$1/outbox.key"
+}
+
+# t_conf REDIS_PORT SMPP_PORT OUT [ADMIN_PORT] [KEYDIR]: the shipped config
+# pointed at our ports (admin endpoint off unless ADMIN_PORT is given; case
+# B's keys from KEYDIR when given, see t_keys).
 t_conf() {
-	local admin=""
+	local admin="" kdir=${5:-}
 	[ -n "${4:-}" ] && admin="127.0.0.1:$4"
 	mkdir -p "$(dirname "$3")"
 	sed -e "s/^\(\s*port\s*=\s*\)6380\s*;/\1$1;/" \
+	    -e "${kdir:+s|^\(\s*outbox_key_file\s*=\s*\).*|\1\"$kdir/outbox.key\";|}" \
+	    -e "${kdir:+s|^\(\s*provisioning_pubkey_file\s*=\s*\).*|\1\"$kdir/provisioning.pub\";|}" \
 	    -e "s/^\(\s*admin_listen\s*=\s*\).*/\1\"$admin\";/" \
 	    -e "s/^\(\s*port\s*=\s*\)2775\s*;/\1$2;/" \
 	    -e "s|^\(\s*messages_dir\s*=\s*\).*|\1\"$TOP/etc/messages\";|" \
