@@ -36,6 +36,8 @@
 #define SMSC_MAX_SCRIPTS     64
 #define SMSC_SCRIPT_FILE_MAX (1024 * 1024)
 #define SMSC_EXPECT_S        10	/* each expect waits at most this */
+#define SMSC_EXPECT_BIND_S   30	/* expect_bind waits at most this */
+#define SMSC_PENDING_MAX     32	/* our requests remembered per connection */
 #define SMSC_ENQUIRE_S       30	/* our enquire_link period */
 #define SMSC_BIND_WAIT_S     30	/* a connection must bind within this */
 #define SMSC_UNBIND_WAIT_MS  1000	/* on exit, wait this for unbind_resp */
@@ -69,6 +71,8 @@ struct smsc_conn {
 	uint32_t             bind_id;	/* 0 until bound */
 	uint32_t             seq;	/* our next request sequence */
 	int                  closing;	/* unbind_resp sent: close once flushed */
+	uint32_t             pending[SMSC_PENDING_MAX];	/* our requests' seqs */
+	int                  npending;
 	struct bufferevent  *bev;
 	struct event        *ev_timer;	/* bind deadline, then enquire_link */
 };
@@ -96,7 +100,16 @@ enum run_state {
 	RUN_WAIT_SCREEN,	/* expect: no screen yet */
 	RUN_WAIT_SMS,		/* expect_sms: no SMS yet */
 	RUN_SLEEP,
+	RUN_WAIT_PDU,		/* expect_pdu: no PDU yet */
+	RUN_WAIT_CLOSE,		/* expect_close: still open */
+	RUN_WAIT_NEWBIND,	/* expect_bind: no new bind yet */
 	RUN_DONE,
+};
+
+/* A PDU from the ESME for expect_pdu (header fields only). */
+struct smsc_pdu_ev {
+	int       conn;
+	uint32_t  id, status, seq;
 };
 
 enum phone_state {
@@ -148,6 +161,10 @@ static struct smsc {
 		struct smsc_msg      screen;		/* last expect's */
 		struct smsc_msg      sms;		/* last expect_sms's */
 		struct event        *ev_wait;	/* expect or sleep */
+		struct smsc_pdu_ev   pdus[SMSC_QUEUE_MAX];	/* for expect_pdu */
+		int                  npdus;
+		int                  watch_id;	/* connection of the last raw/expect_bind */
+		int                  watch_closed;	/* ... and it has closed */
 	} run;
 
 	/* --phone */
@@ -165,6 +182,9 @@ static struct smsc {
 
 static void conn_close(struct smsc_conn *, const char *);
 static void run_step(void);
+static void run_pdu(struct smsc_conn *, const struct smpp_pdu *);
+static void run_closed(int);
+static void run_bound(void);
 static void phone_bound(void);
 static void phone_lost(void);
 static void finish(int);
@@ -255,7 +275,28 @@ conn_request(struct smsc_conn *c, struct smpp_pdu *pdu)
 	pdu->sequence = c->seq++;
 	if (c->seq == 0 || c->seq > 0x7FFFFFFFu)
 		c->seq = 1;
+	/* Remembered so their answers are not taken for expect_pdu. */
+	if (c->npending == SMSC_PENDING_MAX) {
+		memmove(&c->pending[0], &c->pending[1],
+		    (SMSC_PENDING_MAX - 1) * sizeof(c->pending[0]));
+		c->npending--;
+	}
+	c->pending[c->npending++] = pdu->sequence;
 	conn_send(c, pdu);
+}
+
+/* A response to one of our own requests: forget the request, return 1. */
+static int
+conn_answered(struct smsc_conn *c, uint32_t seq)
+{
+	for (int i = 0; i < c->npending; i++)
+		if (c->pending[i] == seq) {
+			memmove(&c->pending[i], &c->pending[i + 1],
+			    (size_t)(c->npending - i - 1) * sizeof(c->pending[0]));
+			c->npending--;
+			return 1;
+		}
+	return 0;
 }
 
 /* The session deliver_sm go to: the first bound receiver or transceiver. */
@@ -303,6 +344,7 @@ static void
 conn_close(struct smsc_conn *c, const char *reason)
 {
 	int was_rx = (c == conn_rx());
+	int id = c->id;
 
 	log_info("[c%d] closed: %s", c->id, reason);
 	for (int i = 0; i < SMSC_MAX_CONNS; i++)
@@ -325,6 +367,8 @@ conn_close(struct smsc_conn *c, const char *reason)
 		else if (smsc.mode == MODE_PHONE)
 			phone_lost();
 	}
+	if (smsc.mode == MODE_SCRIPT)
+		run_closed(id);
 }
 
 static void
@@ -336,12 +380,17 @@ conn_bound(struct smsc_conn *c)
 	c->ev_timer = event_new(smsc.base, -1, EV_PERSIST, conn_timer_cb, c);
 	if (c->ev_timer)
 		event_add(c->ev_timer, &tv);
-	if (c != conn_rx())
+	if (c != conn_rx()) {
+		if (smsc.mode == MODE_SCRIPT)
+			run_bound();
 		return;
+	}
 	if (smsc.mode == MODE_SCRIPT && smsc.run.state == RUN_WAIT_BIND) {
 		smsc.run.state = RUN_READY;
 		run_step();
-	} else if (smsc.mode == MODE_PHONE)
+	} else if (smsc.mode == MODE_SCRIPT)
+		run_bound();
+	else if (smsc.mode == MODE_PHONE)
 		phone_bound();
 }
 
@@ -560,6 +609,8 @@ conn_pdu(struct smsc_conn *c, const uint8_t *buf, size_t len)
 
 	rc = smpp_pdu_decode(buf, len, &p, err, sizeof(err));
 	id = p.command_id;
+	if (smsc.mode == MODE_SCRIPT)
+		run_pdu(c, &p);
 	if (rc == SMPP_DECODE_UNKNOWN) {
 		log_info("[c%d] unknown command 0x%08x", c->id, id);
 		if (!(id & SMPP_RESP_BIT))
@@ -587,6 +638,7 @@ conn_pdu(struct smsc_conn *c, const uint8_t *buf, size_t len)
 		conn_reply(c, id | SMPP_RESP_BIT, p.sequence, SMPP_ESME_ROK);
 		break;
 	case SMPP_UNBIND:
+		log_info("[c%d] unbind from the ESME", c->id);
 		conn_reply(c, id | SMPP_RESP_BIT, p.sequence, SMPP_ESME_ROK);
 		c->closing = 1;
 		c->bind_id = 0;
@@ -816,6 +868,128 @@ run_wait(enum run_state st, long ms)
 		event_add(smsc.run.ev_wait, &tv);
 }
 
+/*
+ * Every PDU from the ESME, decoded or not (the header is always read):
+ * those expect_pdu may take are queued. Not queued: submit_sm/data_sm
+ * (screens and SMS), binds, enquire_link requests (keep-alive, answered on
+ * their own) and the answers to the simulator's own requests (deliver_sm of
+ * dial/answer/sms, enquire_link, unbind).
+ */
+static void
+run_pdu(struct smsc_conn *c, const struct smpp_pdu *p)
+{
+	struct smsc_pdu_ev *e;
+	uint32_t id = p->command_id;
+
+	if (smsc.run.state == RUN_DONE)
+		return;
+	if (id == SMPP_SUBMIT_SM || id == SMPP_DATA_SM ||
+	    id == SMPP_BIND_TRANSMITTER || id == SMPP_BIND_RECEIVER ||
+	    id == SMPP_BIND_TRANSCEIVER || id == SMPP_ENQUIRE_LINK)
+		return;
+	if ((id & SMPP_RESP_BIT) && conn_answered(c, p->sequence))
+		return;
+	if (smsc.run.npdus == SMSC_QUEUE_MAX) {
+		log_warnx("too many PDUs not expected: dropping the oldest");
+		memmove(&smsc.run.pdus[0], &smsc.run.pdus[1],
+		    (SMSC_QUEUE_MAX - 1) * sizeof(smsc.run.pdus[0]));
+		smsc.run.npdus--;
+	}
+	e = &smsc.run.pdus[smsc.run.npdus++];
+	e->conn = c->id;
+	e->id = id;
+	e->status = p->command_status;
+	e->seq = p->sequence;
+	if (smsc.run.state == RUN_WAIT_PDU) {
+		smsc.run.state = RUN_READY;
+		run_step();
+	}
+}
+
+static void
+run_closed(int conn_id)
+{
+	if (smsc.run.state == RUN_DONE || conn_id != smsc.run.watch_id)
+		return;
+	smsc.run.watch_closed = 1;
+	if (smsc.run.state == RUN_WAIT_CLOSE) {
+		smsc.run.state = RUN_READY;
+		run_step();
+	}
+}
+
+static void
+run_bound(void)
+{
+	if (smsc.run.state == RUN_WAIT_NEWBIND) {
+		smsc.run.state = RUN_READY;
+		run_step();
+	}
+}
+
+/* A bound receiver/transceiver newer than the watched connection. */
+static struct smsc_conn *
+run_newer_bind(void)
+{
+	for (int i = 0; i < SMSC_MAX_CONNS; i++) {
+		struct smsc_conn *c = smsc.conns[i];
+
+		if (c && !c->closing && c->id > smsc.run.watch_id &&
+		    (c->bind_id == SMPP_BIND_RECEIVER ||
+		    c->bind_id == SMPP_BIND_TRANSCEIVER))
+			return c;
+	}
+	return NULL;
+}
+
+/* "generic_nack|deliver_sm_resp !ESME_ROK seq=3" */
+static void
+pdu_want_str(const struct smsc_cmd *cmd, char *out, size_t outsz)
+{
+	size_t n = 0;
+
+	out[0] = '\0';
+	for (int i = 0; i < cmd->nids && n < outsz; i++)
+		n += (size_t)snprintf(out + n, outsz - n, "%s%s", i ? "|" : "",
+		    smpp_pdu_command_str(cmd->ids[i]));
+	if (cmd->status_check != SMSC_STATUS_ANY && n < outsz)
+		n += (size_t)snprintf(out + n, outsz - n, " %s%s",
+		    cmd->status_check == SMSC_STATUS_NOT ? "!" : "",
+		    smpp_pdu_status_str(cmd->status));
+	if (cmd->has_seq && n < outsz)
+		snprintf(out + n, outsz - n, " seq=%u", cmd->seq);
+}
+
+/* expect_pdu on the oldest queued PDU. Returns 1 done, 0 wait, -1 failed. */
+static int
+run_expect_pdu(const struct smsc_cmd *cmd)
+{
+	struct smsc_pdu_ev e;
+	char want[160], got[96];
+
+	if (smsc.run.npdus == 0) {
+		run_wait(RUN_WAIT_PDU, SMSC_EXPECT_S * 1000L);
+		return 0;
+	}
+	e = smsc.run.pdus[0];
+	memmove(&smsc.run.pdus[0], &smsc.run.pdus[1],
+	    (size_t)(smsc.run.npdus - 1) * sizeof(smsc.run.pdus[0]));
+	smsc.run.npdus--;
+	event_del(smsc.run.ev_wait);
+	if (smsc_script_pdu_match(cmd, e.id, e.status, e.seq)) {
+		if (!smsc.quiet)
+			printf("  [c%d] got %s %s seq=%u\n", e.conn,
+			    smpp_pdu_command_str(e.id),
+			    smpp_pdu_status_str(e.status), e.seq);
+		return 1;
+	}
+	pdu_want_str(cmd, want, sizeof(want));
+	snprintf(got, sizeof(got), "%s", smpp_pdu_command_str(e.id));
+	run_fail(EXIT_MISMATCH, "expected %s, got %s %s seq=%u", want, got,
+	    smpp_pdu_status_str(e.status), e.seq);
+	return -1;
+}
+
 static void
 run_wait_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -840,6 +1014,22 @@ run_wait_cb(evutil_socket_t fd, short what, void *arg)
 		    SMSC_EXPECT_S);
 		break;
 	}
+	case RUN_WAIT_PDU: {
+		char want[160];
+
+		pdu_want_str(run_cmd(), want, sizeof(want));
+		run_fail(EXIT_ERROR, "no PDU within %d s (expected %s)",
+		    SMSC_EXPECT_S, want);
+		break;
+	}
+	case RUN_WAIT_CLOSE:
+		run_fail(EXIT_ERROR, "the ESME kept connection c%d open for %d s",
+		    smsc.run.watch_id, SMSC_EXPECT_S);
+		break;
+	case RUN_WAIT_NEWBIND:
+		run_fail(EXIT_ERROR, "no new bind within %d s",
+		    SMSC_EXPECT_BIND_S);
+		break;
 	default:
 		break;
 	}
@@ -875,6 +1065,9 @@ run_step(void)
 			smsc.run.msisdn[0] = '\0';
 			msg_clear(&smsc.run.screen);
 			msg_clear(&smsc.run.sms);
+			smsc.run.npdus = 0;
+			smsc.run.watch_id = 0;
+			smsc.run.watch_closed = 0;
 			if (smsc.run.si == smsc.nscripts) {
 				smsc.run.state = RUN_DONE;
 				finish(EXIT_PASS);
@@ -889,6 +1082,7 @@ run_step(void)
 		case SMSC_CMD_ANSWER:
 		case SMSC_CMD_ANSWER_OTP:
 		case SMSC_CMD_ABORT:
+		case SMSC_CMD_RAW:
 			if (conn_rx() == NULL) {
 				smsc.run.state = RUN_WAIT_BIND;
 				return;
@@ -1002,6 +1196,64 @@ run_step(void)
 			printf("%s\n", cmd->args[0]);
 			fflush(stdout);
 			break;
+		case SMSC_CMD_RAW: {
+			struct smsc_conn *c = conn_rx();
+
+			if (!smsc.quiet)
+				printf("  [c%d] raw: %zu bytes\n", c->id,
+				    cmd->raw_len);
+			if (bufferevent_write(c->bev, cmd->raw,
+			    cmd->raw_len) == -1) {
+				run_fail(EXIT_ERROR, "write failed");
+				return;
+			}
+			smsc.run.watch_id = c->id;
+			smsc.run.watch_closed = 0;
+			break;
+		}
+		case SMSC_CMD_EXPECT_PDU: {
+			int rc = run_expect_pdu(cmd);
+
+			if (rc <= 0)
+				return;
+			break;
+		}
+		case SMSC_CMD_EXPECT_CLOSE:
+			if (smsc.run.watch_id == 0) {
+				struct smsc_conn *c = conn_rx();
+
+				if (c == NULL) {
+					run_fail(EXIT_MISMATCH,
+					    "no bound connection to watch");
+					return;
+				}
+				smsc.run.watch_id = c->id;
+				smsc.run.watch_closed = 0;
+			}
+			if (!smsc.run.watch_closed) {
+				run_wait(RUN_WAIT_CLOSE, SMSC_EXPECT_S * 1000L);
+				return;
+			}
+			event_del(smsc.run.ev_wait);
+			if (!smsc.quiet)
+				printf("  [c%d] closed by the ESME\n",
+				    smsc.run.watch_id);
+			break;
+		case SMSC_CMD_EXPECT_BIND: {
+			struct smsc_conn *c = run_newer_bind();
+
+			if (c == NULL) {
+				run_wait(RUN_WAIT_NEWBIND,
+				    SMSC_EXPECT_BIND_S * 1000L);
+				return;
+			}
+			event_del(smsc.run.ev_wait);
+			if (!smsc.quiet)
+				printf("  [c%d] bound\n", c->id);
+			smsc.run.watch_id = c->id;
+			smsc.run.watch_closed = 0;
+			break;
+		}
 		}
 		smsc.run.ci++;
 	}

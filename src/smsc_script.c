@@ -36,6 +36,63 @@ static const struct {
 	{ "sleep",	SMSC_CMD_SLEEP },
 	{ "quit",	SMSC_CMD_QUIT },
 	{ "print",	SMSC_CMD_PRINT },
+	{ "raw",	SMSC_CMD_RAW },
+	{ "expect_pdu",	SMSC_CMD_EXPECT_PDU },
+	{ "expect_close", SMSC_CMD_EXPECT_CLOSE },
+	{ "expect_bind", SMSC_CMD_EXPECT_BIND },
+};
+
+/* SMPP 3.4 §5.1.2.1 command ids (requests; "_resp" adds 0x80000000). */
+static const struct {
+	const char *name;
+	uint32_t    id;
+} smsc_pdu_names[] = {
+	{ "generic_nack",	0x80000000u },
+	{ "bind_receiver",	0x00000001u },
+	{ "bind_transmitter",	0x00000002u },
+	{ "query_sm",		0x00000003u },
+	{ "submit_sm",		0x00000004u },
+	{ "deliver_sm",		0x00000005u },
+	{ "unbind",		0x00000006u },
+	{ "replace_sm",		0x00000007u },
+	{ "cancel_sm",		0x00000008u },
+	{ "bind_transceiver",	0x00000009u },
+	{ "outbind",		0x0000000Bu },
+	{ "enquire_link",	0x00000015u },
+	{ "submit_multi",	0x00000021u },
+	{ "alert_notification",	0x00000102u },
+	{ "data_sm",		0x00000103u },
+};
+
+/* SMPP 3.4 §5.1.3 command_status values. */
+static const struct {
+	const char *name;
+	uint32_t    status;
+} smsc_status_names[] = {
+	{ "ESME_ROK",		0x00 },	{ "ESME_RINVMSGLEN",	0x01 },
+	{ "ESME_RINVCMDLEN",	0x02 },	{ "ESME_RINVCMDID",	0x03 },
+	{ "ESME_RINVBNDSTS",	0x04 },	{ "ESME_RALYBND",	0x05 },
+	{ "ESME_RINVPRTFLG",	0x06 },	{ "ESME_RINVREGDLVFLG",	0x07 },
+	{ "ESME_RSYSERR",	0x08 },	{ "ESME_RINVSRCADR",	0x0A },
+	{ "ESME_RINVDSTADR",	0x0B },	{ "ESME_RINVMSGID",	0x0C },
+	{ "ESME_RBINDFAIL",	0x0D },	{ "ESME_RINVPASWD",	0x0E },
+	{ "ESME_RINVSYSID",	0x0F },	{ "ESME_RCANCELFAIL",	0x11 },
+	{ "ESME_RREPLACEFAIL",	0x13 },	{ "ESME_RMSGQFUL",	0x14 },
+	{ "ESME_RINVSERTYP",	0x15 },	{ "ESME_RINVNUMDESTS",	0x33 },
+	{ "ESME_RINVDLNAME",	0x34 },	{ "ESME_RINVDESTFLAG",	0x40 },
+	{ "ESME_RINVSUBREP",	0x42 },	{ "ESME_RINVESMCLASS",	0x43 },
+	{ "ESME_RCNTSUBDL",	0x44 },	{ "ESME_RSUBMITFAIL",	0x45 },
+	{ "ESME_RINVSRCTON",	0x48 },	{ "ESME_RINVSRCNPI",	0x49 },
+	{ "ESME_RINVDSTTON",	0x50 },	{ "ESME_RINVDSTNPI",	0x51 },
+	{ "ESME_RINVSYSTYP",	0x53 },	{ "ESME_RINVREPFLAG",	0x54 },
+	{ "ESME_RINVNUMMSGS",	0x55 },	{ "ESME_RTHROTTLED",	0x58 },
+	{ "ESME_RINVSCHED",	0x61 },	{ "ESME_RINVEXPIRY",	0x62 },
+	{ "ESME_RINVDFTMSGID",	0x63 },	{ "ESME_RX_T_APPN",	0x64 },
+	{ "ESME_RX_P_APPN",	0x65 },	{ "ESME_RX_R_APPN",	0x66 },
+	{ "ESME_RQUERYFAIL",	0x67 },	{ "ESME_RINVOPTPARSTREAM", 0xC0 },
+	{ "ESME_ROPTPARNOTALLWD", 0xC1 }, { "ESME_RINVPARLEN",	0xC2 },
+	{ "ESME_RMISSINGOPTPARAM", 0xC3 }, { "ESME_RINVOPTPARAMVAL", 0xC4 },
+	{ "ESME_RDELIVERYFAILURE", 0xFE }, { "ESME_RUNKNOWNERR", 0xFF },
 };
 
 const char *
@@ -214,6 +271,234 @@ smsc_script_service(const char *dial, char *out, size_t outsz)
 	return 0;
 }
 
+/* "0x" and 1..8 hex digits. */
+static int
+parse_hex32(const char *s, uint32_t *out)
+{
+	size_t n;
+
+	if (s[0] != '0' || (s[1] != 'x' && s[1] != 'X'))
+		return -1;
+	s += 2;
+	n = strlen(s);
+	if (n == 0 || n > 8 || strspn(s, "0123456789abcdefABCDEF") != n)
+		return -1;
+	*out = (uint32_t)strtoul(s, NULL, 16);
+	return 0;
+}
+
+int
+smsc_script_command_id(const char *name, uint32_t *out)
+{
+	size_t n = strlen(name);
+	int resp = 0;
+
+	if (parse_hex32(name, out) == 0)
+		return 0;
+	if (n > 5 && strcmp(name + n - 5, "_resp") == 0) {
+		resp = 1;
+		n -= 5;
+	}
+	for (size_t i = 0; i < sizeof(smsc_pdu_names) / sizeof(smsc_pdu_names[0]); i++) {
+		const char *k = smsc_pdu_names[i].name;
+
+		if (strlen(k) != n || strncmp(k, name, n) != 0)
+			continue;
+		if (resp && (smsc_pdu_names[i].id & 0x80000000u))
+			return -1;	/* no generic_nack_resp */
+		*out = smsc_pdu_names[i].id | (resp ? 0x80000000u : 0);
+		return 0;
+	}
+	return -1;
+}
+
+int
+smsc_script_status(const char *name, uint32_t *out)
+{
+	if (parse_hex32(name, out) == 0)
+		return 0;
+	for (size_t i = 0; i < sizeof(smsc_status_names) / sizeof(smsc_status_names[0]); i++)
+		if (strcmp(smsc_status_names[i].name, name) == 0) {
+			*out = smsc_status_names[i].status;
+			return 0;
+		}
+	return -1;
+}
+
+int
+smsc_script_pdu_match(const struct smsc_cmd *cmd, uint32_t command_id,
+    uint32_t status, uint32_t seq)
+{
+	int found = 0;
+
+	for (int i = 0; i < cmd->nids; i++)
+		found |= cmd->ids[i] == command_id;
+	if (!found)
+		return 0;
+	if (cmd->status_check == SMSC_STATUS_IS && status != cmd->status)
+		return 0;
+	if (cmd->status_check == SMSC_STATUS_NOT && status == cmd->status)
+		return 0;
+	return !cmd->has_seq || seq == cmd->seq;
+}
+
+static int
+hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/*
+ * raw's bytes: every token (quoted or bare) is hex digits in pairs, with
+ * spaces or tabs allowed between bytes; the tokens are joined. A last bare
+ * word "*N" repeats the whole sequence N times.
+ */
+static int
+parse_raw(struct smsc_cmd *c, const struct smsc_tok *t, int ntok, int lineno,
+    char *err, size_t errsz)
+{
+	uint8_t buf[SMSC_SCRIPT_RAW_MAX];
+	size_t n = 0, rep = 1;
+
+	if (ntok > 1 && !t[ntok - 1].quoted && t[ntok - 1].s[0] == '*') {
+		const char *d = t[ntok - 1].s + 1;
+		size_t dl = strlen(d);
+
+		if (dl == 0 || dl > 4 || strspn(d, "0123456789") != dl ||
+		    (rep = strtoul(d, NULL, 10)) == 0 ||
+		    rep > SMSC_SCRIPT_RAW_MAX) {
+			seterr(err, errsz, lineno, "raw: *N with N in 1..%d",
+			    SMSC_SCRIPT_RAW_MAX);
+			return -1;
+		}
+		ntok--;
+	}
+	for (int i = 0; i < ntok; i++) {
+		const char *p = t[i].s;
+
+		for (;;) {
+			int hi, lo;
+
+			while (*p == ' ' || *p == '\t')
+				p++;
+			if (*p == '\0')
+				break;
+			if ((hi = hex_digit(p[0])) < 0 ||
+			    (lo = hex_digit(p[1])) < 0) {
+				int half = hi >= 0 && (p[1] == '\0' ||
+				    p[1] == ' ' || p[1] == '\t');
+
+				seterr(err, errsz, lineno, "raw: %s", half ?
+				    "odd number of hex digits in a byte" :
+				    "not a hex digit");
+				return -1;
+			}
+			if (n == sizeof(buf)) {
+				seterr(err, errsz, lineno,
+				    "raw: more than %d bytes", SMSC_SCRIPT_RAW_MAX);
+				return -1;
+			}
+			buf[n++] = (uint8_t)(hi << 4 | lo);
+			p += 2;
+		}
+	}
+	if (n == 0) {
+		seterr(err, errsz, lineno, "usage: raw \"HEX\" ...");
+		return -1;
+	}
+	if (n * rep > SMSC_SCRIPT_RAW_MAX) {
+		seterr(err, errsz, lineno, "raw: more than %d bytes",
+		    SMSC_SCRIPT_RAW_MAX);
+		return -1;
+	}
+	if ((c->raw = malloc(n * rep)) == NULL) {
+		seterr(err, errsz, lineno, "out of memory");
+		return -1;
+	}
+	for (size_t k = 0; k < rep; k++)
+		memcpy(c->raw + k * n, buf, n);
+	c->raw_len = n * rep;
+	return 0;
+}
+
+/* expect_pdu CMD[|CMD...] [[!]STATUS] [seq=N] */
+static int
+parse_expect_pdu(struct smsc_cmd *c, const struct smsc_tok *t, int n,
+    int lineno, char *err, size_t errsz)
+{
+	char ids[SMSC_SCRIPT_MAX_LINE + 1];
+	char *name, *save = NULL;
+	int i = 2;
+
+	if (n < 2 || n > 4 || t[1].quoted) {
+		seterr(err, errsz, lineno,
+		    "usage: expect_pdu COMMAND[|COMMAND] [[!]STATUS] [seq=N]");
+		return -1;
+	}
+	snprintf(ids, sizeof(ids), "%s", t[1].s);
+	for (name = strtok_r(ids, "|", &save); name != NULL;
+	    name = strtok_r(NULL, "|", &save)) {
+		if (c->nids == SMSC_SCRIPT_PDU_ALTS) {
+			seterr(err, errsz, lineno,
+			    "expect_pdu: more than %d commands",
+			    SMSC_SCRIPT_PDU_ALTS);
+			return -1;
+		}
+		if (smsc_script_command_id(name, &c->ids[c->nids]) == -1) {
+			seterr(err, errsz, lineno,
+			    "expect_pdu: unknown command \"%.40s\"", name);
+			return -1;
+		}
+		c->nids++;
+	}
+	if (c->nids == 0) {
+		seterr(err, errsz, lineno, "expect_pdu: no command");
+		return -1;
+	}
+	if (i < n && !t[i].quoted && strncmp(t[i].s, "seq=", 4) != 0) {
+		const char *st = t[i].s;
+
+		c->status_check = SMSC_STATUS_IS;
+		if (*st == '!') {
+			c->status_check = SMSC_STATUS_NOT;
+			st++;
+		}
+		if (smsc_script_status(st, &c->status) == -1) {
+			seterr(err, errsz, lineno,
+			    "expect_pdu: unknown status \"%.40s\"", t[i].s);
+			return -1;
+		}
+		i++;
+	}
+	if (i < n && !t[i].quoted && strncmp(t[i].s, "seq=", 4) == 0) {
+		const char *d = t[i].s + 4;
+		size_t dl = strlen(d);
+		unsigned long v;
+
+		if (dl == 0 || dl > 10 || strspn(d, "0123456789") != dl ||
+		    (v = strtoul(d, NULL, 10)) > 0xFFFFFFFFul) {
+			seterr(err, errsz, lineno,
+			    "expect_pdu: seq=N with N in 0..4294967295");
+			return -1;
+		}
+		c->has_seq = 1;
+		c->seq = (uint32_t)v;
+		i++;
+	}
+	if (i != n) {
+		seterr(err, errsz, lineno,
+		    "usage: expect_pdu COMMAND[|COMMAND] [[!]STATUS] [seq=N]");
+		return -1;
+	}
+	return 0;
+}
+
 static int
 copy_args(struct smsc_cmd *c, const struct smsc_tok *toks, int ntok,
     int lineno, char *err, size_t errsz)
@@ -360,16 +645,24 @@ parse_cmd(struct smsc_cmd *c, const struct smsc_tok *t, int n, int lineno,
 			return -1;
 		}
 		return copy_args(c, &t[1], 1, lineno, err, errsz);
+	case SMSC_CMD_RAW:
+		return parse_raw(c, &t[1], n - 1, lineno, err, errsz);
+	case SMSC_CMD_EXPECT_PDU:
+		return parse_expect_pdu(c, t, n, lineno, err, errsz);
 	case SMSC_CMD_ANSWER_OTP:
 	case SMSC_CMD_CONTINUES:
 	case SMSC_CMD_ENDS:
 	case SMSC_CMD_ABORT:
 	case SMSC_CMD_QUIT:
+	case SMSC_CMD_EXPECT_CLOSE:
+	case SMSC_CMD_EXPECT_BIND:
 		if (n != 1) {
 			seterr(err, errsz, lineno, "%s takes no argument", name);
 			return -1;
 		}
-		if (c->type == SMSC_CMD_QUIT)
+		if (c->type == SMSC_CMD_QUIT ||
+		    c->type == SMSC_CMD_EXPECT_CLOSE ||
+		    c->type == SMSC_CMD_EXPECT_BIND)
 			return 0;
 		break;
 	}
@@ -414,6 +707,9 @@ cmd_clear(struct smsc_cmd *c)
 	for (int i = 0; i < c->nargs; i++)
 		free(c->args[i]);
 	c->nargs = 0;
+	free(c->raw);
+	c->raw = NULL;
+	c->raw_len = 0;
 }
 
 void

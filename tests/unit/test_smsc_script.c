@@ -155,6 +155,35 @@ test_errors(void **state)
 		{ "quit now\n", "1: quit takes no argument" },
 		{ "sms 2126 \"1515\" \"x\"\n", "1: usage: sms" },
 		{ "sms 2126 15x5 \"x\"\n", "1: sms: bad address" },
+		{ "raw\n", "1: usage: raw" },
+		{ "raw \"\"\n", "1: usage: raw" },
+		{ "raw \"0\"\n", "1: raw: odd number" },
+		{ "raw \"0 0\"\n", "1: raw: odd number" },
+		{ "raw \"0g\"\n", "1: raw: not a hex digit" },
+		{ "raw \"zz\"\n", "1: raw: not a hex digit" },
+		{ "raw 0x10\n", "1: raw: not a hex digit" },
+		{ "expect_pdu\n", "1: usage: expect_pdu" },
+		{ "expect_pdu \"generic_nack\"\n", "1: usage: expect_pdu" },
+		{ "expect_pdu nack\n", "1: expect_pdu: unknown command \"nack\"" },
+		{ "expect_pdu generic_nack_resp\n", "1: expect_pdu: unknown command" },
+		{ "expect_pdu deliver_sm_resp_resp\n", "1: expect_pdu: unknown command" },
+		{ "expect_pdu 0x\n", "1: expect_pdu: unknown command" },
+		{ "expect_pdu 0x123456789\n", "1: expect_pdu: unknown command" },
+		{ "expect_pdu |\n", "1: expect_pdu: no command" },
+		{ "expect_pdu a|b|c|d|e\n", "1: expect_pdu: unknown command \"a\"" },
+		{ "expect_pdu unbind|unbind|unbind|unbind|unbind\n",
+		  "1: expect_pdu: more than 4 commands" },
+		{ "expect_pdu generic_nack ESME_BOGUS\n", "1: expect_pdu: unknown status" },
+		{ "expect_pdu generic_nack !\n", "1: expect_pdu: unknown status" },
+		{ "expect_pdu generic_nack seq=\n", "1: expect_pdu: seq=N" },
+		{ "expect_pdu generic_nack seq=-1\n", "1: expect_pdu: seq=N" },
+		{ "expect_pdu generic_nack seq=4294967296\n", "1: expect_pdu: seq=N" },
+		{ "expect_pdu generic_nack seq=1 ESME_ROK\n", "1: usage: expect_pdu" },
+		{ "expect_pdu generic_nack ESME_ROK seq=1 x\n", "1: usage: expect_pdu" },
+		{ "expect_pdu generic_nack \"ESME_ROK\"\n", "1: usage: expect_pdu" },
+		{ "expect_close now\n", "1: expect_close takes no argument" },
+		{ "expect_bind 1\n", "1: expect_bind takes no argument" },
+		{ "expect_bind\nexpect \"x\"\n", "2: expect before any dial" },
 		{ "# only a comment\n\n", "2: empty scenario" },
 		{ "", "0: empty scenario" },
 	};
@@ -222,6 +251,185 @@ test_limits(void **state)
 	assert_null(smsc_script_parse("nope", 4, err, 4));
 	assert_string_equal(err, "1: ");
 	smsc_script_free(NULL);
+}
+
+/* raw, expect_pdu, expect_close and expect_bind: no dial needed. */
+static void
+test_robust_cmds(void **state)
+{
+	const char *text =
+	    "raw \"00 00 00 10 00 00 00 99\" \"00000000\" 00000007\n"
+	    "expect_pdu generic_nack ESME_RINVCMDID seq=7\n"
+	    "expect_pdu deliver_sm_resp|generic_nack !ESME_ROK\n"
+	    "expect_pdu enquire_link_resp seq=4294967295\n"
+	    "expect_pdu 0x80000015 0x0000ff\n"
+	    "expect_close\n"
+	    "expect_bind\n"
+	    "raw \"ff\"\n"
+	    "dial 2126 \"*1#\"\n";
+	char err[128], *big;
+	struct smsc_script *s;
+	const struct smsc_cmd *c;
+
+	(void)state;
+	s = parse(text, err, sizeof(err));
+	if (s == NULL)
+		fail_msg("%s", err);
+	assert_int_equal(s->ncmds, 9);
+
+	c = &s->cmds[0];
+	assert_int_equal(c->type, SMSC_CMD_RAW);
+	assert_int_equal(c->raw_len, 16);
+	assert_memory_equal(c->raw, "\0\0\0\x10\0\0\0\x99\0\0\0\0\0\0\0\x07", 16);
+	assert_int_equal(c->nargs, 0);
+
+	c = &s->cmds[1];
+	assert_int_equal(c->type, SMSC_CMD_EXPECT_PDU);
+	assert_int_equal(c->nids, 1);
+	assert_int_equal(c->ids[0], 0x80000000u);
+	assert_int_equal(c->status_check, SMSC_STATUS_IS);
+	assert_int_equal(c->status, 3);
+	assert_int_equal(c->has_seq, 1);
+	assert_int_equal(c->seq, 7);
+
+	c = &s->cmds[2];
+	assert_int_equal(c->nids, 2);
+	assert_int_equal(c->ids[0], 0x80000005u);
+	assert_int_equal(c->ids[1], 0x80000000u);
+	assert_int_equal(c->status_check, SMSC_STATUS_NOT);
+	assert_int_equal(c->status, 0);
+	assert_int_equal(c->has_seq, 0);
+
+	c = &s->cmds[3];
+	assert_int_equal(c->ids[0], 0x80000015u);
+	assert_int_equal(c->status_check, SMSC_STATUS_ANY);
+	assert_int_equal(c->seq, 0xFFFFFFFFu);
+
+	c = &s->cmds[4];
+	assert_int_equal(c->ids[0], 0x80000015u);
+	assert_int_equal(c->status, 0xFF);
+
+	assert_int_equal(s->cmds[5].type, SMSC_CMD_EXPECT_CLOSE);
+	assert_int_equal(s->cmds[6].type, SMSC_CMD_EXPECT_BIND);
+	assert_int_equal(s->cmds[7].raw_len, 1);
+	assert_int_equal(s->cmds[7].raw[0], 0xFF);
+	assert_string_equal(smsc_cmd_name(SMSC_CMD_EXPECT_CLOSE), "expect_close");
+	smsc_script_free(s);
+
+	/* Repeats: up to 4096 bytes in all. */
+	s = parse("raw \"ff\" *64\nraw \"00 01\" 02 *2\n"
+	    "raw ff *4096\nraw \"*2\"\n", err, sizeof(err));
+	assert_null(s);
+	assert_string_equal(err, "4: raw: not a hex digit");
+	s = parse("raw \"ff\" *64\nraw \"00 01\" 02 *2\nraw ff *4096\n",
+	    err, sizeof(err));
+	if (s == NULL)
+		fail_msg("%s", err);
+	assert_int_equal(s->cmds[0].raw_len, 64);
+	assert_int_equal(s->cmds[0].raw[63], 0xFF);
+	assert_int_equal(s->cmds[1].raw_len, 6);
+	assert_memory_equal(s->cmds[1].raw, "\0\1\2\0\1\2", 6);
+	assert_int_equal(s->cmds[2].raw_len, SMSC_SCRIPT_RAW_MAX);
+	smsc_script_free(s);
+	assert_null(parse("raw ffff *2049\n", err, sizeof(err)));
+	assert_string_equal(err, "1: raw: more than 4096 bytes");
+	assert_null(parse("raw ff *0\n", err, sizeof(err)));
+	assert_string_equal(err, "1: raw: *N with N in 1..4096");
+	assert_null(parse("raw ff *4097\n", err, sizeof(err)));
+	assert_string_equal(err, "1: raw: *N with N in 1..4096");
+	assert_null(parse("raw *3\n", err, sizeof(err)));
+	assert_string_equal(err, "1: raw: not a hex digit");
+
+	/* All 8 strings of 512 digits: 2048 bytes. */
+	big = malloc(SMSC_SCRIPT_MAX_LINE + 1);
+	assert_non_null(big);
+	strcpy(big, "raw");
+	for (int k = 0; k < 7; k++) {
+		strcat(big, " \"");
+		for (int i = 0; i < 256; i++)
+			strcat(big, "0f");
+		strcat(big, "\"");
+	}
+	s = parse(big, err, sizeof(err));
+	if (s == NULL)
+		fail_msg("%s", err);
+	assert_int_equal(s->cmds[0].raw_len, 7 * 256);
+	assert_int_equal(s->cmds[0].raw[7 * 256 - 1], 0x0f);
+	smsc_script_free(s);
+	free(big);
+}
+
+static void
+test_pdu_names(void **state)
+{
+	static const struct {
+		const char *name;
+		int         rc;
+		uint32_t    id;
+	} cmds[] = {
+		{ "generic_nack", 0, 0x80000000u },
+		{ "deliver_sm_resp", 0, 0x80000005u },
+		{ "enquire_link", 0, 0x00000015u },
+		{ "enquire_link_resp", 0, 0x80000015u },
+		{ "unbind", 0, 0x00000006u },
+		{ "data_sm_resp", 0, 0x80000103u },
+		{ "bind_transceiver_resp", 0, 0x80000009u },
+		{ "0x00000099", 0, 0x99u },
+		{ "0XfFfFfFfF", 0, 0xFFFFFFFFu },
+		{ "_resp", -1, 0 },
+		{ "deliver_s", -1, 0 },
+		{ "deliver_sm_", -1, 0 },
+		{ "Generic_nack", -1, 0 },
+		{ "", -1, 0 },
+	};
+	static const struct {
+		const char *name;
+		int         rc;
+		uint32_t    status;
+	} sts[] = {
+		{ "ESME_ROK", 0, 0 },
+		{ "ESME_RINVCMDID", 0, 3 },
+		{ "ESME_RINVMSGLEN", 0, 1 },
+		{ "ESME_RTHROTTLED", 0, 0x58 },
+		{ "ESME_RINVOPTPARSTREAM", 0, 0xC0 },
+		{ "0x0000000A", 0, 0x0A },
+		{ "esme_rok", -1, 0 },
+		{ "3", -1, 0 },
+	};
+	uint32_t v;
+	char err[128];
+	struct smsc_script *s;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		v = 0;
+		if (smsc_script_command_id(cmds[i].name, &v) != cmds[i].rc ||
+		    (cmds[i].rc == 0 && v != cmds[i].id))
+			fail_msg("command %s: got 0x%08x", cmds[i].name, v);
+	}
+	for (size_t i = 0; i < sizeof(sts) / sizeof(sts[0]); i++) {
+		v = 0;
+		if (smsc_script_status(sts[i].name, &v) != sts[i].rc ||
+		    (sts[i].rc == 0 && v != sts[i].status))
+			fail_msg("status %s: got 0x%08x", sts[i].name, v);
+	}
+
+	s = parse("expect_pdu generic_nack ESME_RINVCMDID seq=7\n"
+	    "expect_pdu deliver_sm_resp|generic_nack !ESME_ROK\n"
+	    "expect_pdu unbind\n", err, sizeof(err));
+	assert_non_null(s);
+	assert_true(smsc_script_pdu_match(&s->cmds[0], 0x80000000u, 3, 7));
+	assert_false(smsc_script_pdu_match(&s->cmds[0], 0x80000000u, 3, 8));
+	assert_false(smsc_script_pdu_match(&s->cmds[0], 0x80000000u, 1, 7));
+	assert_false(smsc_script_pdu_match(&s->cmds[0], 0x80000005u, 3, 7));
+	assert_true(smsc_script_pdu_match(&s->cmds[1], 0x80000005u, 1, 9));
+	assert_true(smsc_script_pdu_match(&s->cmds[1], 0x80000000u, 3, 9));
+	assert_false(smsc_script_pdu_match(&s->cmds[1], 0x80000005u, 0, 9));
+	assert_false(smsc_script_pdu_match(&s->cmds[1], 0x80000015u, 1, 9));
+	assert_true(smsc_script_pdu_match(&s->cmds[2], 0x00000006u, 0, 1));
+	assert_true(smsc_script_pdu_match(&s->cmds[2], 0x00000006u, 5, 2));
+	assert_false(smsc_script_pdu_match(&s->cmds[2], 0x80000006u, 0, 1));
+	smsc_script_free(s);
 }
 
 static void
@@ -298,6 +506,8 @@ main(void)
 		cmocka_unit_test(test_strings_and_sms),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_robust_cmds),
+		cmocka_unit_test(test_pdu_names),
 		cmocka_unit_test(test_checks),
 		cmocka_unit_test(test_otp),
 		cmocka_unit_test(test_service),
