@@ -150,6 +150,26 @@ gw_on_docs(void *arg, const struct dialog_docs *res)
 	gw_process(r);
 }
 
+/* Redis is not there: the dialog's "service unavailable" end screen, in
+ * the session's language when known, else the first configured one. */
+static void
+gw_unavailable(struct gw_req *r)
+{
+	struct gateway *gw = r->gw;
+	struct dialog_lookup lk;
+	char lang[CATALOG_LANG_MAX];
+
+	snprintf(lang, sizeof(lang), "%s",
+	    r->d.lang[0] ? r->d.lang : gw->dconf.languages[0]);
+	memset(&lk, 0, sizeof(lk));
+	lk.status = DIALOG_FETCH_ERROR;
+	memset(&r->d, 0, sizeof(r->d));
+	r->d.step = DIALOG_S_LOOKUP;
+	snprintf(r->d.lang, sizeof(r->d.lang), "%s", lang);
+	dialog_on_lookup(&r->d, &gw->dconf, gw->cfg->catalog, &lk, &r->out);
+	gw_process(r);
+}
+
 static void
 gw_on_session(void *arg, int status, const char *data, size_t len)
 {
@@ -159,17 +179,7 @@ gw_on_session(void *arg, int status, const char *data, size_t len)
 
 	gw->dconf.today_days = gw_today_days();
 	if (status != 0) {
-		/* Redis failed: the dialog's error screen, via a failed fetch. */
-		struct dialog_lookup lk;
-
-		memset(&lk, 0, sizeof(lk));
-		lk.status = DIALOG_FETCH_ERROR;
-		memset(&r->d, 0, sizeof(r->d));
-		r->d.step = DIALOG_S_LOOKUP;
-		snprintf(r->d.lang, sizeof(r->d.lang), "%s",
-		    gw->dconf.languages[0]);
-		dialog_on_lookup(&r->d, &gw->dconf, gw->cfg->catalog, &lk, &r->out);
-		gw_process(r);
+		gw_unavailable(r);
 		return;
 	}
 	if (data == NULL || dialog_decode(&r->d, data, len) != 0) {
@@ -467,6 +477,12 @@ gw_run(struct gw_req *r)
 			    gw->cfg->ussd.service_code);
 		}
 		memset(&r->d, 0, sizeof(r->d));
+		/* Without Redis no answer could be kept: say so at once rather
+		 * than show a menu whose answer would be lost. */
+		if (!store_is_up(gw->store)) {
+			gw_unavailable(r);
+			return;
+		}
 		dialog_begin(&r->d, &gw->dconf, gw->cfg->catalog, &dial, &r->out);
 		gw_process(r);
 	} else

@@ -128,6 +128,7 @@ static struct smsc {
 	int                  timeout_s;
 	int                  quiet;
 	int                  verbose;	/* -v: log every PDU */
+	FILE                *sms_log;	/* --sms-log: every SMS received, raw */
 	const char          *files[SMSC_MAX_SCRIPTS];
 	struct smsc_script  *scripts[SMSC_MAX_SCRIPTS];
 	int                  nscripts;
@@ -1493,6 +1494,21 @@ on_message(struct smsc_msg *m)
 {
 	char title[40];
 
+	if (smsc.sms_log && m->op < 0) {
+		/* One line per (reassembled) SMS: "TO<TAB>text", \n and \\ escaped. */
+		fprintf(smsc.sms_log, "%s\t", m->to);
+		for (const char *t = m->text; *t; t++) {
+			if (*t == '\n')
+				fputs("\\n", smsc.sms_log);
+			else if (*t == '\\')
+				fputs("\\\\", smsc.sms_log);
+			else
+				fputc(*t, smsc.sms_log);
+		}
+		fputc('\n', smsc.sms_log);
+		fflush(smsc.sms_log);
+	}
+
 	if (smsc.mode != MODE_PHONE && !smsc.quiet) {
 		snprintf(title, sizeof(title), "%s %s", m->op >= 0 ? "USSD" : "SMS",
 		    mask(m->to));
@@ -1621,6 +1637,8 @@ usage(void)
 "                          (each expect waits at most %d s)\n"
 "  -q, --quiet             no screen log (the phone still shows its screens)\n"
 "  -v, --verbose           also log every PDU (addresses masked, bodies as lengths)\n"
+"      --sms-log FILE      append every SMS received (not USSD screens) to FILE,\n"
+"                          one line each: MSISDN, a tab, the text (\\n escaped)\n"
 "  -h, --help              this text\n",
 	    SMSC_EXPECT_S);
 }
@@ -1678,7 +1696,7 @@ load_script(const char *path)
 static int
 parse_args(int argc, char **argv)
 {
-	enum { O_SCRIPT = 256, O_PHONE, O_CODE, O_SERVE };
+	enum { O_SCRIPT = 256, O_PHONE, O_CODE, O_SERVE, O_SMSLOG };
 	static const struct option opts[] = {
 		{ "listen",	required_argument, NULL, 'l' },
 		{ "system-id",	required_argument, NULL, 'u' },
@@ -1691,6 +1709,7 @@ parse_args(int argc, char **argv)
 		{ "phone",	required_argument, NULL, O_PHONE },
 		{ "code",	required_argument, NULL, O_CODE },
 		{ "serve",	no_argument,       NULL, O_SERVE },
+		{ "sms-log",	required_argument, NULL, O_SMSLOG },
 		{ NULL, 0, NULL, 0 },
 	};
 	enum smsc_mode m;
@@ -1749,6 +1768,12 @@ parse_args(int argc, char **argv)
 			break;
 		case O_CODE:
 			smsc.phone_code = optarg;
+			break;
+		case O_SMSLOG:
+			if ((smsc.sms_log = fopen(optarg, "a")) == NULL) {
+				fprintf(stderr, "%s: %s\n", optarg, strerror(errno));
+				return -1;
+			}
 			break;
 		case O_SERVE:
 			m = MODE_SERVE;

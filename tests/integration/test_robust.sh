@@ -106,19 +106,14 @@ for _ in $(seq 1 50); do h=$(healthz); [[ $h == *"redis down"*503 ]] && break; s
 check "redis killed: /healthz 503 redis down (got: $h)" bash -c '[[ $1 == *"redis down"*503 ]]' _ "$h"
 play redis_down "redis down: the dial gets 'service unavailable' and ends" 15 robust_redis_down.scn
 
-# The brief: with Redis down a plain dial gets service_error at once. The
-# gateway still shows the language menu first (gateway.c: gw_run answers a
-# dial with dialog_begin's screen, and gw_process saves the session with
-# store_session_put(..., NULL, NULL), ignoring the failure), and the error
-# comes one answer later. Reported; ROBUST_STRICT=1 makes it a failure.
+# With Redis down a plain dial gets "service unavailable" at once, not a
+# menu whose answer could not be kept.
 first=$(awk '/USSD 2126\*\*\*\*0602/ { f = 1; next } f && /^\+--/ { exit } f' \
     "$T_DIR/redis_down.out")
 if grep -q indisponible <<<"$first"; then
 	ok "redis down: a plain dial gets 'service unavailable' at once"
-elif [ "${ROBUST_STRICT:-0}" = 1 ]; then
-	not_ok "redis down: a plain dial got another first screen: $(tr -s ' \n|' ' ' <<<"$first")"
 else
-	echo "# TODO gateway.c: redis down, a plain dial still gets the language menu first (got: $(tr -s ' \n|' ' ' <<<"$first"))"
+	not_ok "redis down: a plain dial got another first screen: $(tr -s ' \n|' ' ' <<<"$first")"
 fi
 
 t_redis "$RPORT" || exit 1
