@@ -86,6 +86,7 @@ struct gateway {
 	int			 stopping;
 	int			 freeing;	/* gateway_free running: finish, start nothing */
 	int			 binds_running;
+	int			 binds_started;	/* once, at the first Redis "up" */
 	struct event		*drain_ev;
 	struct event		*drain_poll;
 	void			(*stop_done)(void *);
@@ -712,11 +713,21 @@ static const struct smpp_client_cb gw_client_cb = {
 	.on_stopped = gw_on_stopped,
 };
 
+static int gw_start_binds(struct gateway *gw);
+
 static void
 gw_store_up(void *arg)
 {
-	(void)arg;
+	struct gateway *gw = arg;
+
 	log_info("[redis] up");
+	/*
+	 * The binds come up only once Redis answers: until then every dialog
+	 * would end "unavailable", and an SMSC with another gateway bound
+	 * is better off routing to it.
+	 */
+	if (!gw->binds_started && !gw->stopping && gw_start_binds(gw) != 0)
+		log_warnx("gateway: cannot start the binds");
 }
 
 static void
@@ -846,6 +857,16 @@ gateway_start(struct gateway *gw)
 	snprintf(consumer, sizeof(consumer), "%s:%ld", host, (long)getpid());
 	if (outbox_start(gw->outbox, consumer) != 0)
 		return -1;
+	if (store_is_up(gw->store))
+		return gw_start_binds(gw);
+	log_info("gateway: binds start once Redis answers");
+	return 0;
+}
+
+static int
+gw_start_binds(struct gateway *gw)
+{
+	gw->binds_started = 1;
 	for (int i = 0; i < gw->nbinds; i++) {
 		if (smpp_client_start(gw->binds[i].client) != 0)
 			return -1;
