@@ -2,7 +2,7 @@
  * tnsgw-load: imports the registry, categories and reasons CSV files into
  * Redis as a new generation (validated first, written pipelined), switches
  * the generation pointers in one MULTI/EXEC, then unlinks the old one.
- * Synchronous hiredis: this is a batch tool, not the daemon.
+ * Synchronous hiredis (toolredis): this is a batch tool, not the daemon.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,21 +16,18 @@
 
 #include <hiredis/hiredis.h>
 
-#include "config.h"
 #include "dialog.h"
 #include "log.h"
 #include "registry.h"
+#include "toolredis.h"
 
 #define LOAD_PIPE_DEPTH   512	/* commands appended before reading replies */
 #define LOAD_MAX_REASONS  256
 #define LOAD_FILE_MAX     ((size_t)2 << 30)
+#define LOAD_TIMEOUT_S    120	/* per Redis reply: big pipelines, UNLINKs */
 
 struct load_opts {
-	char        host[256];
-	int         port;
-	char        socket[PATH_MAX];
-	int         db;
-	char        prefix[32];
+	struct toolredis_target redis;
 	const char *registry, *categories, *reasons, *reject_file;
 	int         skip_invalid;
 	const char *get_type, *get_num;
@@ -350,7 +347,8 @@ load_unlink_buckets(long gen, uint32_t nb)
 
 	argv[0] = "UNLINK";
 	for (i = 0; i < nb; i++) {
-		registry_key_bucket(keys[k], sizeof(keys[k]), opt.prefix, gen, i);
+		registry_key_bucket(keys[k], sizeof(keys[k]), opt.redis.prefix,
+		    gen, i);
 		argv[k + 1] = keys[k];
 		k++;
 		if (k == 64 || i + 1 == nb) {
@@ -374,7 +372,7 @@ load_unlink_cats(long gen)
 	redisReply *r;
 	size_t i;
 
-	registry_key_cat_list(key, sizeof(key), opt.prefix, gen);
+	registry_key_cat_list(key, sizeof(key), opt.redis.prefix, gen);
 	argv[0] = "LRANGE";
 	argv[1] = key;
 	argv[2] = "0";
@@ -384,7 +382,7 @@ load_unlink_cats(long gen)
 	for (i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements; i++) {
 		if (r->element[i]->type != REDIS_REPLY_STRING)
 			continue;
-		registry_key_cat(ck, sizeof(ck), opt.prefix, gen,
+		registry_key_cat(ck, sizeof(ck), opt.redis.prefix, gen,
 		    r->element[i]->str);
 		argv[0] = "UNLINK";
 		argv[1] = ck;
@@ -403,7 +401,7 @@ load_unlink_rsn(long gen)
 	char key[REGISTRY_KEY_MAX];
 	const char *argv[2] = { "UNLINK", key };
 
-	registry_key_rsn(key, sizeof(key), opt.prefix, gen);
+	registry_key_rsn(key, sizeof(key), opt.redis.prefix, gen);
 	pipe_add_str(2, argv);
 	pipe_flush();
 }
@@ -480,12 +478,12 @@ load_known_from_redis(void)
 	redisReply *r;
 	size_t i, n;
 
-	registry_key_gen(key, sizeof(key), opt.prefix, "rsn");
+	registry_key_gen(key, sizeof(key), opt.redis.prefix, "rsn");
 	if (load_get(key, gen, sizeof(gen)) != 0)
 		return -1;
 	if (gen[0] == '\0')
 		return 0;
-	snprintf(key, sizeof(key), "%srsn:%s", opt.prefix, gen);
+	snprintf(key, sizeof(key), "%srsn:%s", opt.redis.prefix, gen);
 	argv[0] = "HKEYS";
 	argv[1] = key;
 	if ((r = load_cmd(2, argv)) == NULL)
@@ -513,7 +511,7 @@ load_write_reasons(long gen)
 	const char *argv[6];
 	int i;
 
-	registry_key_rsn(key, sizeof(key), opt.prefix, gen);
+	registry_key_rsn(key, sizeof(key), opt.redis.prefix, gen);
 	for (i = 0; i < nreasons; i++) {
 		snprintf(ffr, sizeof(ffr), "%.23s:fr", reasons[i].code);
 		snprintf(far, sizeof(far), "%.23s:ar", reasons[i].code);
@@ -587,9 +585,10 @@ load_write_categories(long gen)
 	const char *argv[10];
 	int i;
 
-	registry_key_cat_list(list, sizeof(list), opt.prefix, gen);
+	registry_key_cat_list(list, sizeof(list), opt.redis.prefix, gen);
 	for (i = 0; i < ncats; i++) {
-		registry_key_cat(key, sizeof(key), opt.prefix, gen, cats[i].code);
+		registry_key_cat(key, sizeof(key), opt.redis.prefix, gen,
+		    cats[i].code);
 		argv[0] = "HSET";
 		argv[1] = key;
 		argv[2] = "label_fr";
@@ -798,7 +797,7 @@ load_write_registry(long gen)
 	while (i < ar.n) {
 		uint32_t b = load_ent_at(i)->hash % sort_nb;
 
-		registry_key_bucket(key, sizeof(key), opt.prefix, gen, b);
+		registry_key_bucket(key, sizeof(key), opt.redis.prefix, gen, b);
 		argv[0] = "HSET";
 		argv[1] = key;
 		argc = 2;
@@ -820,38 +819,6 @@ load_write_registry(long gen)
 }
 
 /* --- the load ------------------------------------------------------- */
-
-static int
-load_connect(void)
-{
-	struct timeval tv = { 5, 0 };
-	char db[16];
-	const char *argv[2] = { "SELECT", db };
-	redisReply *r;
-
-	if (opt.socket[0] != '\0')
-		rc = redisConnectUnixWithTimeout(opt.socket, tv);
-	else
-		rc = redisConnectWithTimeout(opt.host, opt.port, tv);
-	if (rc == NULL || rc->err) {
-		if (opt.socket[0] != '\0')
-			fprintf(stderr, "redis unix:%s: %s\n", opt.socket,
-			    rc ? rc->errstr : "cannot allocate");
-		else
-			fprintf(stderr, "redis %s:%d: %s\n", opt.host, opt.port,
-			    rc ? rc->errstr : "cannot allocate");
-		return -1;
-	}
-	tv.tv_sec = 120;
-	redisSetTimeout(rc, tv);
-	if (opt.db != 0) {
-		snprintf(db, sizeof(db), "%d", opt.db);
-		if ((r = load_cmd(2, argv)) == NULL)
-			return -1;
-		freeReplyObject(r);
-	}
-	return 0;
-}
 
 /* Switch every loaded dataset's pointer in one transaction; old
  * pointer values come back in old[]. */
@@ -875,7 +842,8 @@ load_switch(const char *regptr, const char *gen, char old[3][64])
 		old[i][0] = '\0';
 		if (!on[i])
 			continue;
-		registry_key_gen(keys[i], sizeof(keys[i]), opt.prefix, ds[i]);
+		registry_key_gen(keys[i], sizeof(keys[i]), opt.redis.prefix,
+		    ds[i]);
 		argv[0] = "GETSET";
 		argv[1] = keys[i];
 		argv[2] = i == 0 ? regptr : gen;
@@ -956,7 +924,7 @@ load_run(void)
 	}
 
 	/* 2. A new generation, written pipelined. */
-	registry_key_seq(seqkey, sizeof(seqkey), opt.prefix);
+	registry_key_seq(seqkey, sizeof(seqkey), opt.redis.prefix);
 	argv[0] = "INCR";
 	argv[1] = seqkey;
 	if ((r = load_cmd(2, argv)) == NULL)
@@ -1046,14 +1014,14 @@ load_show(void)
 		    "and a document number\n");
 		return 2;
 	}
-	registry_key_gen(key, sizeof(key), opt.prefix, "reg");
+	registry_key_gen(key, sizeof(key), opt.redis.prefix, "reg");
 	if (load_get(key, ptr, sizeof(ptr)) != 0)
 		return 1;
 	if (registry_parse_regptr(ptr, &gen, &nb) != 0) {
 		fprintf(stderr, "no registry loaded\n");
 		return 1;
 	}
-	registry_key_bucket(key, sizeof(key), opt.prefix, gen,
+	registry_key_bucket(key, sizeof(key), opt.redis.prefix, gen,
 	    registry_hash(t, num) % nb);
 	registry_field(t, num, field, sizeof(field));
 	argv[0] = "HGET";
@@ -1095,26 +1063,13 @@ usage(void)
 	exit(2);
 }
 
-static int
-load_int(const char *s, int min, int max, int *out)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end != '\0' || v < min || v > max)
-		return -1;
-	*out = (int)v;
-	return 0;
-}
-
 int
 main(int argc, char *argv[])
 {
-	enum { O_PREFIX = 256, O_REG, O_CAT, O_RSN, O_SKIP, O_REJ, O_GET };
+	enum { O_REG = TOOLREDIS_OPT_PREFIX + 1, O_CAT, O_RSN, O_SKIP, O_REJ,
+	    O_GET };
 	static const struct option lopts[] = {
-		{ "prefix", required_argument, NULL, O_PREFIX },
+		TOOLREDIS_LONGOPTS,
 		{ "registry", required_argument, NULL, O_REG },
 		{ "categories", required_argument, NULL, O_CAT },
 		{ "reasons", required_argument, NULL, O_RSN },
@@ -1124,32 +1079,15 @@ main(int argc, char *argv[])
 		{ "help", no_argument, NULL, 'H' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *conf = NULL, *host = NULL, *sock = NULL, *prefix = NULL;
-	int port = -1, db = -1, ch, code;
+	struct toolredis_opts ro;
+	char err[TOOLREDIS_ERR_MAX];
+	int ch, code;
 
 	log_init(LOG_LVL_WARNING);
-	while ((ch = getopt_long(argc, argv, "c:h:p:s:n:", lopts, NULL)) != -1) {
+	toolredis_opts_init(&ro);
+	while ((ch = getopt_long(argc, argv, TOOLREDIS_OPTSTRING, lopts,
+	    NULL)) != -1) {
 		switch (ch) {
-		case 'c':
-			conf = optarg;
-			break;
-		case 'h':
-			host = optarg;
-			break;
-		case 'p':
-			if (load_int(optarg, 1, 65535, &port) != 0)
-				usage();
-			break;
-		case 's':
-			sock = optarg;
-			break;
-		case 'n':
-			if (load_int(optarg, 0, 10000, &db) != 0)
-				usage();
-			break;
-		case O_PREFIX:
-			prefix = optarg;
-			break;
 		case O_REG:
 			opt.registry = optarg;
 			break;
@@ -1169,7 +1107,8 @@ main(int argc, char *argv[])
 			opt.get_type = optarg;
 			break;
 		default:
-			usage();
+			if (toolredis_option(&ro, ch, optarg) != 0)
+				usage();
 		}
 	}
 	if (opt.get_type != NULL) {
@@ -1181,47 +1120,15 @@ main(int argc, char *argv[])
 	    !opt.reasons))
 		usage();
 
-	snprintf(opt.host, sizeof(opt.host), "127.0.0.1");
-	opt.port = 6379;
-	snprintf(opt.prefix, sizeof(opt.prefix), "tns:");
-	if (conf != NULL) {
-		static struct config cfg;
-		char err[CONFIG_ERR_MAX];
-
-		if (config_load(conf, &cfg, err, sizeof(err)) != 0) {
-			fprintf(stderr, "%s\n", err);
-			return 1;
-		}
-		snprintf(opt.host, sizeof(opt.host), "%s", cfg.redis.host);
-		opt.port = cfg.redis.port;
-		snprintf(opt.socket, sizeof(opt.socket), "%s", cfg.redis.socket);
-		opt.db = cfg.redis.db;
-		snprintf(opt.prefix, sizeof(opt.prefix), "%s", cfg.redis.prefix);
-		config_free(&cfg);
+	if ((code = toolredis_resolve(&ro, &opt.redis, err, sizeof(err))) != 0) {
+		fprintf(stderr, "%s\n", err);
+		return code == -2 ? 2 : 1;	/* -2: an unusable option */
 	}
-	if (host != NULL) {
-		snprintf(opt.host, sizeof(opt.host), "%s", host);
-		opt.socket[0] = '\0';
-	}
-	if (port >= 0) {
-		opt.port = port;
-		if (sock == NULL)
-			opt.socket[0] = '\0';
-	}
-	if (sock != NULL)
-		snprintf(opt.socket, sizeof(opt.socket), "%s", sock);
-	if (db >= 0)
-		opt.db = db;
-	if (prefix != NULL) {
-		if (strlen(prefix) >= sizeof(opt.prefix)) {
-			fprintf(stderr, "--prefix: too long\n");
-			return 2;
-		}
-		snprintf(opt.prefix, sizeof(opt.prefix), "%s", prefix);
-	}
-
-	if (load_connect() != 0)
+	rc = toolredis_connect(&opt.redis, LOAD_TIMEOUT_S, err, sizeof(err));
+	if (rc == NULL) {
+		fprintf(stderr, "%s\n", err);
 		return 1;
+	}
 	code = opt.get_type != NULL ? load_show() : load_run();
 	redisFree(rc);
 	return code;

@@ -2,7 +2,7 @@
  * tnsgw-backoffice: the CNSS back office's side of case B — makes the key
  * pair the provisioning stream is sealed to and the outbox key, opens
  * sealed passwords, and lists the provisioning and outbox streams in clear.
- * Synchronous hiredis: this is an operator's tool, not the daemon.
+ * Synchronous hiredis (toolredis): this is an operator's tool, not the daemon.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -15,20 +15,13 @@
 #include <hiredis/hiredis.h>
 #include <sodium.h>
 
-#include "config.h"
 #include "log.h"
 #include "secret.h"
+#include "toolredis.h"
 
 #define BO_BATCH    500		/* stream entries per XRANGE */
 #define BO_PW_MAX   256		/* an opened password, with room to spare */
-
-struct bo_redis {
-	char host[256];
-	int  port;
-	char socket[PATH_MAX];
-	int  db;
-	char prefix[32];
-};
+#define BO_TIMEOUT_S 30		/* per Redis reply */
 
 /* One stream entry as XRANGE returns it: id, then field/value pairs. */
 struct bo_entry {
@@ -59,20 +52,6 @@ usage(void)
 	    "outbox \"<id> <kind> <bind> <to> <body>\"; empty fields print as"
 	    " \"-\", and \\, newline,\nCR inside a field as \\\\, \\n, \\r.\n");
 	exit(2);
-}
-
-static int
-bo_int(const char *s, int min, int max, int *out)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end != '\0' || v < min || v > max)
-		return -1;
-	*out = (int)v;
-	return 0;
 }
 
 /* --- keys ----------------------------------------------------------- */
@@ -256,39 +235,31 @@ bo_open_one(const char *item, const char *where, void *arg)
 	return 0;
 }
 
-/* Test aids: the daemon's side of seal and box, from the shell. */
-static int
-bo_seal_one(const char *item, const char *where, void *arg)
-{
-	const unsigned char *pub = arg;
-	size_t sz = strlen(item) + crypto_box_SEALBYTES;
-	char *out;
+/*
+ * Test aids: the daemon's side of seal and box, from the shell. Both give
+ * head + base64(cipher of the item, overhead bytes longer).
+ */
+typedef int bo_encode_fn(const unsigned char key[SECRET_KEY_LEN],
+    const char *msg, char *out, size_t outsz);
 
-	sz = sodium_base64_ENCODED_LEN(sz, sodium_base64_VARIANT_ORIGINAL);
-	if ((out = malloc(sz)) == NULL ||
-	    secret_seal_b64(pub, item, out, sz) != 0) {
-		fprintf(stderr, "%s: cannot seal\n", where);
-		free(out);
-		return -1;
-	}
-	puts(out);
-	free(out);
-	return 0;
-}
+struct bo_coder {
+	const char          *verb;		/* "seal", "box" */
+	bo_encode_fn        *encode;
+	size_t               head, overhead;
+	const unsigned char *key;
+};
 
 static int
-bo_box_one(const char *item, const char *where, void *arg)
+bo_encode_one(const char *item, const char *where, void *arg)
 {
-	const unsigned char *key = arg;
-	size_t sz = strlen(item) + crypto_secretbox_NONCEBYTES +
-	    crypto_secretbox_MACBYTES;
+	const struct bo_coder *c = arg;
+	size_t sz = c->head + sodium_base64_ENCODED_LEN(strlen(item) +
+	    c->overhead, sodium_base64_VARIANT_ORIGINAL);
 	char *out;
 
-	sz = sizeof(SECRET_BOX_PREFIX) - 1 +
-	    sodium_base64_ENCODED_LEN(sz, sodium_base64_VARIANT_ORIGINAL);
 	if ((out = malloc(sz)) == NULL ||
-	    secret_box_b64(key, item, out, sz) != 0) {
-		fprintf(stderr, "%s: cannot box\n", where);
+	    c->encode(c->key, item, out, sz) != 0) {
+		fprintf(stderr, "%s: cannot %s\n", where, c->verb);
 		free(out);
 		return -1;
 	}
@@ -298,40 +269,6 @@ bo_box_one(const char *item, const char *where, void *arg)
 }
 
 /* --- Redis streams -------------------------------------------------- */
-
-static int
-bo_connect(const struct bo_redis *o)
-{
-	struct timeval tv = { 5, 0 };
-	redisReply *r;
-
-	if (o->socket[0] != '\0')
-		rc = redisConnectUnixWithTimeout(o->socket, tv);
-	else
-		rc = redisConnectWithTimeout(o->host, o->port, tv);
-	if (rc == NULL || rc->err) {
-		if (o->socket[0] != '\0')
-			fprintf(stderr, "redis unix:%s: %s\n", o->socket,
-			    rc ? rc->errstr : "cannot allocate");
-		else
-			fprintf(stderr, "redis %s:%d: %s\n", o->host, o->port,
-			    rc ? rc->errstr : "cannot allocate");
-		return -1;
-	}
-	tv.tv_sec = 30;
-	redisSetTimeout(rc, tv);
-	if (o->db != 0) {
-		r = redisCommand(rc, "SELECT %d", o->db);
-		if (r == NULL || r->type == REDIS_REPLY_ERROR) {
-			fprintf(stderr, "redis SELECT %d: %s\n", o->db,
-			    r ? r->str : rc->errstr);
-			freeReplyObject(r);
-			return -1;
-		}
-		freeReplyObject(r);
-	}
-	return 0;
-}
 
 /* The value of field name in an entry, NULL when absent. */
 static const char *
@@ -412,9 +349,23 @@ bo_scan(const char *key, bo_entry_fn *fn, void *arg)
 	return rv;
 }
 
+/* The entry's id, then each named field, each followed by a space. */
+static void
+bo_put_fields(const struct bo_entry *e, const char *const *names)
+{
+	bo_put(e->id);
+	for (; *names != NULL; names++) {
+		fputc(' ', stdout);
+		bo_put(bo_get(e, *names));
+	}
+	fputc(' ', stdout);
+}
+
 static int
 bo_prov_entry(const struct bo_entry *e, void *arg)
 {
+	static const char *const fields[] = { "matricule", "msisdn", "channel",
+	    "operator", "ts", NULL };
 	struct bo_pair *kp = arg;
 	const char *sealed = bo_get(e, "password_sealed");
 	char pw[BO_PW_MAX];
@@ -426,18 +377,7 @@ bo_prov_entry(const struct bo_entry *e, void *arg)
 		    "cannot open password_sealed (another key pair?)");
 		return -1;
 	}
-	bo_put(e->id);
-	fputc(' ', stdout);
-	bo_put(bo_get(e, "matricule"));
-	fputc(' ', stdout);
-	bo_put(bo_get(e, "msisdn"));
-	fputc(' ', stdout);
-	bo_put(bo_get(e, "channel"));
-	fputc(' ', stdout);
-	bo_put(bo_get(e, "operator"));
-	fputc(' ', stdout);
-	bo_put(bo_get(e, "ts"));
-	fputc(' ', stdout);
+	bo_put_fields(e, fields);
 	bo_put(pw);
 	fputc('\n', stdout);
 	secret_wipe(pw, sizeof(pw));
@@ -447,6 +387,7 @@ bo_prov_entry(const struct bo_entry *e, void *arg)
 static int
 bo_outbox_entry(const struct bo_entry *e, void *arg)
 {
+	static const char *const fields[] = { "kind", "bind", "to", NULL };
 	const unsigned char *key = arg;
 	const char *body = bo_get(e, "body");
 	size_t sz = 0;
@@ -464,14 +405,7 @@ bo_outbox_entry(const struct bo_entry *e, void *arg)
 		}
 		body = plain;
 	}
-	bo_put(e->id);
-	fputc(' ', stdout);
-	bo_put(bo_get(e, "kind"));
-	fputc(' ', stdout);
-	bo_put(bo_get(e, "bind"));
-	fputc(' ', stdout);
-	bo_put(bo_get(e, "to"));
-	fputc(' ', stdout);
+	bo_put_fields(e, fields);
 	/* The body is the rest of the line: an empty one stays empty. */
 	if (body != NULL && *body != '\0')
 		bo_put(body);
@@ -484,15 +418,18 @@ bo_outbox_entry(const struct bo_entry *e, void *arg)
 }
 
 static int
-bo_stream(const struct bo_redis *o, const char *name, bo_entry_fn *fn,
-    void *arg)
+bo_stream(const struct toolredis_target *t, const char *name,
+    bo_entry_fn *fn, void *arg)
 {
-	char key[64];
+	char key[64], err[TOOLREDIS_ERR_MAX];
 	int rv;
 
-	snprintf(key, sizeof(key), "%s%s", o->prefix, name);
-	if (bo_connect(o) != 0)
+	snprintf(key, sizeof(key), "%s%s", t->prefix, name);
+	rc = toolredis_connect(t, BO_TIMEOUT_S, err, sizeof(err));
+	if (rc == NULL) {
+		fprintf(stderr, "%s\n", err);
 		return 1;
+	}
 	rv = bo_scan(key, fn, arg);
 	redisFree(rc);
 	rc = NULL;
@@ -501,49 +438,15 @@ bo_stream(const struct bo_redis *o, const char *name, bo_entry_fn *fn,
 
 /* --- main ----------------------------------------------------------- */
 
+/* The Redis target of the options: 0, or -1 with why said. */
 static int
-bo_redis_opts(struct bo_redis *o, const char *conf, const char *host,
-    int port, const char *sock, int db, const char *prefix)
+bo_target(const struct toolredis_opts *ro, struct toolredis_target *t)
 {
-	snprintf(o->host, sizeof(o->host), "127.0.0.1");
-	o->port = 6379;
-	o->socket[0] = '\0';
-	o->db = 0;
-	snprintf(o->prefix, sizeof(o->prefix), "tns:");
-	if (conf != NULL) {
-		static struct config cfg;
-		char err[CONFIG_ERR_MAX];
+	char err[TOOLREDIS_ERR_MAX];
 
-		if (config_load(conf, &cfg, err, sizeof(err)) != 0) {
-			fprintf(stderr, "%s\n", err);
-			return -1;
-		}
-		snprintf(o->host, sizeof(o->host), "%s", cfg.redis.host);
-		o->port = cfg.redis.port;
-		snprintf(o->socket, sizeof(o->socket), "%s", cfg.redis.socket);
-		o->db = cfg.redis.db;
-		snprintf(o->prefix, sizeof(o->prefix), "%s", cfg.redis.prefix);
-		config_free(&cfg);
-	}
-	if (host != NULL) {
-		snprintf(o->host, sizeof(o->host), "%s", host);
-		o->socket[0] = '\0';
-	}
-	if (port >= 0) {
-		o->port = port;
-		if (sock == NULL)
-			o->socket[0] = '\0';
-	}
-	if (sock != NULL)
-		snprintf(o->socket, sizeof(o->socket), "%s", sock);
-	if (db >= 0)
-		o->db = db;
-	if (prefix != NULL) {
-		if (strlen(prefix) >= sizeof(o->prefix)) {
-			fprintf(stderr, "--prefix: too long\n");
-			return -1;
-		}
-		snprintf(o->prefix, sizeof(o->prefix), "%s", prefix);
+	if (toolredis_resolve(ro, t, err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s\n", err);
+		return -1;
 	}
 	return 0;
 }
@@ -551,18 +454,17 @@ bo_redis_opts(struct bo_redis *o, const char *conf, const char *host,
 int
 main(int argc, char *argv[])
 {
-	enum { O_PREFIX = 256 };
 	static const struct option lopts[] = {
-		{ "prefix", required_argument, NULL, O_PREFIX },
+		TOOLREDIS_LONGOPTS,
 		{ "help", no_argument, NULL, 'H' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *cmd, *conf = NULL, *host = NULL, *sock = NULL;
-	const char *prefix = NULL;
-	struct bo_redis ro;
+	const char *cmd;
+	struct toolredis_opts ro;
+	struct toolredis_target rt;
 	struct bo_pair kp;
 	unsigned char key[SECRET_KEY_LEN];
-	int port = -1, db = -1, ch, nargs, redis_opts = 0, rv;
+	int ch, nargs, redis_opts = 0, rv;
 	char **args;
 
 	log_init(LOG_LVL_WARNING);
@@ -571,32 +473,12 @@ main(int argc, char *argv[])
 	cmd = argv[1];
 	argc--;
 	argv++;
-	while ((ch = getopt_long(argc, argv, "c:h:p:s:n:", lopts, NULL)) != -1) {
+	toolredis_opts_init(&ro);
+	while ((ch = getopt_long(argc, argv, TOOLREDIS_OPTSTRING, lopts,
+	    NULL)) != -1) {
 		redis_opts = 1;
-		switch (ch) {
-		case 'c':
-			conf = optarg;
-			break;
-		case 'h':
-			host = optarg;
-			break;
-		case 'p':
-			if (bo_int(optarg, 1, 65535, &port) != 0)
-				usage();
-			break;
-		case 's':
-			sock = optarg;
-			break;
-		case 'n':
-			if (bo_int(optarg, 0, 10000, &db) != 0)
-				usage();
-			break;
-		case O_PREFIX:
-			prefix = optarg;
-			break;
-		default:
+		if (toolredis_option(&ro, ch, optarg) != 0)
 			usage();
-		}
 	}
 	args = argv + optind;
 	nargs = argc - optind;
@@ -630,36 +512,42 @@ main(int argc, char *argv[])
 		return rv;
 	}
 	if (strcmp(cmd, "seal") == 0) {
+		struct bo_coder seal = { "seal", secret_seal_b64, 0,
+		    crypto_box_SEALBYTES, key };
+
 		if (nargs < 1)
 			usage();
 		if (bo_load(args[0], key) != 0)
 			return 1;
-		return bo_items(nargs - 1, args + 1, bo_seal_one, key);
+		return bo_items(nargs - 1, args + 1, bo_encode_one, &seal);
 	}
 	if (strcmp(cmd, "box") == 0 || strcmp(cmd, "outbox") == 0) {
+		struct bo_coder box = { "box", secret_box_b64,
+		    sizeof(SECRET_BOX_PREFIX) - 1, crypto_secretbox_NONCEBYTES +
+		    crypto_secretbox_MACBYTES, key };
+
 		if (nargs < 1 || (cmd[0] == 'o' && nargs != 1))
 			usage();
-		if (cmd[0] == 'o' && bo_redis_opts(&ro, conf, host, port,
-		    sock, db, prefix) != 0)
+		if (cmd[0] == 'o' && bo_target(&ro, &rt) != 0)
 			return 1;
 		if (bo_load(args[0], key) != 0)
 			return 1;
 		if (cmd[0] == 'b')
-			rv = bo_items(nargs - 1, args + 1, bo_box_one, key);
+			rv = bo_items(nargs - 1, args + 1, bo_encode_one, &box);
 		else
-			rv = bo_stream(&ro, "outbox", bo_outbox_entry, key);
+			rv = bo_stream(&rt, "outbox", bo_outbox_entry, key);
 		secret_wipe(key, sizeof(key));
 		return rv;
 	}
 	if (strcmp(cmd, "provisioning") == 0) {
 		if (nargs != 2)
 			usage();
-		if (bo_redis_opts(&ro, conf, host, port, sock, db, prefix) != 0)
+		if (bo_target(&ro, &rt) != 0)
 			return 1;
 		if (bo_load_pair(args[0], args[1], kp.pub, kp.sec) != 0)
 			rv = 1;
 		else
-			rv = bo_stream(&ro, "provisioning", bo_prov_entry, &kp);
+			rv = bo_stream(&rt, "provisioning", bo_prov_entry, &kp);
 		secret_wipe(&kp, sizeof(kp));
 		return rv;
 	}
