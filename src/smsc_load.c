@@ -32,6 +32,7 @@ smsc_load_cfg_init(struct smsc_load_cfg *cfg)
 	cfg->step_ms = SMSC_LOAD_STEP_MS;
 	cfg->otp_sms = SMSC_LOAD_OTP_SMS;
 	cfg->otp_screen = SMSC_LOAD_OTP_SCREEN;
+	cfg->docs_screen = SMSC_LOAD_DOCS_SCREEN;
 	cfg->errors = smsc_load_default_errors;
 	cfg->nerrors = smsc_load_ndefault_errors;
 }
@@ -450,6 +451,20 @@ smsc_caller_screen(struct smsc_caller *c, const struct smsc_load_cfg *cfg,
 		return;
 	case SMSC_CALLER_WAIT_FINAL:
 		act->rtt_ms = (long)(now_ms - c->t_mo);
+		if (c->kind == SMSC_LOAD_C) {
+			/* The documents, maybe paged: enough read. */
+			if ((ends || asks) && !bad &&
+			    has_text(text, cfg->docs_screen)) {
+				caller_done(c, now_ms, act);
+				if (asks) {
+					act->send = SMSC_LOAD_SEND_ABORT;
+					act->text = "";
+				}
+				return;
+			}
+			caller_retry(c, cfg, now_ms, SMSC_LOAD_WHY_SCREEN, act);
+			return;
+		}
 		if (ends && !bad) {
 			caller_done(c, now_ms, act);
 			return;

@@ -79,18 +79,22 @@ struct smsc_load_cfg {
 	int          stopping;		/* --duration is over: no more retries */
 	const char  *otp_sms;		/* b: an SMS with this is an OTP */
 	const char  *otp_screen;	/* b: a screen with this asks for it */
+	const char  *docs_screen;	/* c: the screen after the category */
 	const char *const *errors;	/* a screen with one of these is wrong */
 	int          nerrors;
 };
 
 /*
  * Defaults: an OTP SMS contains "code de v" (the code is its first run of
- * 4 to 10 digits), the screens asking for it "code"; a screen containing
+ * 4 to 10 digits), the screens asking for it "code"; kind c's last screen
+ * "Documents" (when it is paged and waits for input, the caller hangs up:
+ * abort); a screen containing
  * "indisponible", "dépassé", "Trop de saisies", "ne correspondent pas",
  * "expiré" or "plus valide" is never a success. Matched ignoring ASCII case.
  */
 #define SMSC_LOAD_OTP_SMS     "code de v"
 #define SMSC_LOAD_OTP_SCREEN  "code"
+#define SMSC_LOAD_DOCS_SCREEN "Documents"
 extern const char *const smsc_load_default_errors[];
 extern const int smsc_load_ndefault_errors;
 
@@ -113,6 +117,7 @@ enum smsc_load_send {
 	SMSC_LOAD_SEND_NONE = 0,
 	SMSC_LOAD_SEND_DIAL,	/* deliver_sm 0x01 with c->dial */
 	SMSC_LOAD_SEND_ANSWER,	/* deliver_sm 0x12 with c->answer */
+	SMSC_LOAD_SEND_ABORT,	/* deliver_sm 0x81: the caller hangs up */
 };
 
 /* What one event asks of the driver, and what it measured. */

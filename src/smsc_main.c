@@ -1,7 +1,8 @@
 /*
  * tnsgw-smsc: the bundled SMSC simulator. An SMPP 3.4 server (SMSC side) on
  * libevent that the daemon binds to; it plays scenario files (smsc_script),
- * acts as a phone in the terminal (smsc_screen), or just answers (--serve).
+ * acts as a phone in the terminal (smsc_screen), drives many callers at once
+ * and measures them (--load, smsc_load), or just answers (--serve).
  * PDUs go through smpp_pdu only; text through gsm.
  */
 #include <sys/socket.h>
@@ -18,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
@@ -29,6 +31,7 @@
 #include "gsm.h"
 #include "log.h"
 #include "smpp_pdu.h"
+#include "smsc_load.h"
 #include "smsc_screen.h"
 #include "smsc_script.h"
 
@@ -47,6 +50,10 @@
 #define SMSC_CONCAT_PARTS    16
 #define SMSC_LINE_MAX        1024	/* stdin line in phone mode */
 #define SMSC_SYSTEM_ID       "tnsgw-smsc"
+#define SMSC_LOAD_TICK_MS    10	/* --load: deadlines and pacing */
+#define SMSC_LOAD_CONC_DEF   10
+#define SMSC_LOAD_CONC_MAX   100000
+#define SMSC_LOAD_ERRORS_MAX 32	/* --error-text given */
 
 #define USSD_PSSR_IND   0x01	/* in: caller dialled */
 #define USSD_USSR_REQ   0x02	/* out: screen waiting for input */
@@ -59,6 +66,7 @@ enum smsc_mode {
 	MODE_SCRIPT,
 	MODE_PHONE,
 	MODE_SERVE,
+	MODE_LOAD,
 };
 
 /* Exit statuses of --script. */
@@ -179,6 +187,32 @@ static struct smsc {
 		int                  skipping;	/* inside an over-long line */
 		int                  eof;
 	} phone;
+
+	/* --load */
+	struct {
+		const char             *path;
+		const char             *results;	/* --results FILE */
+		struct smsc_load_list  *list;
+		struct smsc_load_cfg    cfg;
+		const char             *errors[SMSC_LOAD_ERRORS_MAX];
+		int                     nerrors;
+		int                     concurrency;
+		int                     duration_s;	/* 0: until the list is done */
+		double                  rate;	/* dials started per second; 0: no cap */
+		size_t                  next;	/* next caller to start */
+		uint32_t               *active;	/* callers in flight */
+		size_t                  nactive;
+		struct event           *ev_tick;
+		int                     started;
+		int                     stopping;	/* --duration over */
+		int                     over;	/* report printed */
+		int64_t                 t_start, t_last, t_tokens;
+		int64_t                 t_lost;	/* bind gone since; 0: bound */
+		double                  tokens;
+		uint64_t                done, failed, retries, binds_lost;
+		uint64_t                why[4];
+		struct smsc_load_samples rtt, dialog;
+	} load;
 } smsc;
 
 static void conn_close(struct smsc_conn *, const char *);
@@ -188,6 +222,9 @@ static void run_closed(int);
 static void run_bound(void);
 static void phone_bound(void);
 static void phone_lost(void);
+static void load_bound(void);
+static void load_lost(void);
+static void load_message(const struct smsc_msg *);
 static void finish(int);
 
 static const char *
@@ -367,6 +404,8 @@ conn_close(struct smsc_conn *c, const char *reason)
 			log_info("no session to deliver on: waiting for a bind");
 		else if (smsc.mode == MODE_PHONE)
 			phone_lost();
+		else if (smsc.mode == MODE_LOAD)
+			load_lost();
 	}
 	if (smsc.mode == MODE_SCRIPT)
 		run_closed(id);
@@ -393,6 +432,8 @@ conn_bound(struct smsc_conn *c)
 		run_bound();
 	else if (smsc.mode == MODE_PHONE)
 		phone_bound();
+	else if (smsc.mode == MODE_LOAD)
+		load_bound();
 }
 
 static void
@@ -1487,6 +1528,346 @@ phone_message(struct smsc_msg *m)
 	}
 }
 
+/* --- --load ------------------------------------------------------------- */
+
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void load_end(int status);
+
+/* Carry out what one caller's event asks, and count what it measured. */
+static void
+load_apply(struct smsc_caller *c, const struct smsc_load_act *act, int64_t now)
+{
+	int op;
+
+	if (act->rtt_ms >= 0 && smsc_load_sample_add(&smsc.load.rtt,
+	    act->rtt_ms) == -1)
+		fatal("malloc");
+	if (act->dialog_ms >= 0 && smsc_load_sample_add(&smsc.load.dialog,
+	    act->dialog_ms) == -1)
+		fatal("malloc");
+	if (act->why != SMSC_LOAD_WHY_NONE) {
+		smsc.load.retries++;
+		smsc.load.why[act->why]++;
+	}
+	if (act->send != SMSC_LOAD_SEND_NONE) {
+		op = act->send == SMSC_LOAD_SEND_DIAL ? USSD_PSSR_IND :
+		    act->send == SMSC_LOAD_SEND_ABORT ? USSD_ABORT :
+		    USSD_USSR_CONF;
+		if (send_mo(c->msisdn, c->service, op, act->text) == -1 &&
+		    act->send != SMSC_LOAD_SEND_ABORT)
+			smsc_caller_park(c);	/* dialled again once bound */
+	}
+	if (act->finished) {
+		if (c->state == SMSC_CALLER_DONE)
+			smsc.load.done++;
+		else
+			smsc.load.failed++;
+		smsc.load.t_last = now;
+		for (size_t i = 0; i < smsc.load.nactive; i++)
+			if (&smsc.load.list->callers[smsc.load.active[i]] == c) {
+				smsc.load.active[i] =
+				    smsc.load.active[--smsc.load.nactive];
+				break;
+			}
+	}
+}
+
+/* Start callers while there is room (concurrency, rate, a bind). */
+static void
+load_fill(int64_t now)
+{
+	struct smsc_load_act act;
+
+	while (!smsc.load.stopping && smsc.load.next < smsc.load.list->n &&
+	    smsc.load.nactive < (size_t)smsc.load.concurrency &&
+	    smsc.load.t_lost == 0 && conn_rx() != NULL &&
+	    (smsc.load.rate <= 0 || smsc.load.tokens >= 1.0)) {
+		size_t i = smsc.load.next++;
+		struct smsc_caller *c = &smsc.load.list->callers[i];
+
+		if (smsc.load.rate > 0)
+			smsc.load.tokens -= 1.0;
+		smsc.load.active[smsc.load.nactive++] = (uint32_t)i;
+		smsc_caller_start(c, &smsc.load.cfg, now, &act);
+		load_apply(c, &act, now);
+	}
+}
+
+/* Every SMSC_LOAD_TICK_MS: deadlines, pacing, --duration, the end. */
+static void
+load_tick_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct smsc_load_act act;
+	int64_t now = now_ms();
+	size_t i;
+
+	(void)fd;
+	(void)what;
+	(void)arg;
+	if (smsc.load.over)
+		return;
+	if (smsc.load.rate > 0) {
+		double burst = smsc.load.rate / 10 > 1 ? smsc.load.rate / 10 : 1;
+
+		smsc.load.tokens += smsc.load.rate *
+		    (double)(now - smsc.load.t_tokens) / 1000.0;
+		if (smsc.load.tokens > burst)
+			smsc.load.tokens = burst;
+	}
+	smsc.load.t_tokens = now;
+	if (smsc.load.duration_s > 0 && !smsc.load.stopping &&
+	    now - smsc.load.t_start >= smsc.load.duration_s * 1000L) {
+		log_info("load: --duration over: no new dialog, no retry");
+		smsc.load.stopping = 1;
+		smsc.load.cfg.stopping = 1;
+		for (i = smsc.load.nactive; i-- > 0; ) {
+			struct smsc_caller *c =
+			    &smsc.load.list->callers[smsc.load.active[i]];
+
+			smsc_caller_stop(c, &act);
+			load_apply(c, &act, now);
+		}
+	}
+	if (smsc.load.t_lost != 0 &&
+	    now - smsc.load.t_lost > smsc.timeout_s * 1000L) {
+		fprintf(stderr, "load: no bind for %d s\n", smsc.timeout_s);
+		load_end(EXIT_ERROR);
+		return;
+	}
+	/* Backwards: a finished caller is swapped with the last one. */
+	for (i = smsc.load.nactive; i-- > 0; ) {
+		struct smsc_caller *c;
+
+		if (i >= smsc.load.nactive)
+			continue;
+		c = &smsc.load.list->callers[smsc.load.active[i]];
+		smsc_caller_tick(c, &smsc.load.cfg, now, &act);
+		load_apply(c, &act, now);
+	}
+	load_fill(now);
+	if (smsc.load.nactive == 0 && (smsc.load.stopping ||
+	    smsc.load.next == smsc.load.list->n))
+		load_end(smsc.load.done == smsc.load.list->n ? EXIT_PASS :
+		    EXIT_MISMATCH);
+}
+
+static void
+load_bound(void)
+{
+	struct timeval tv = { 0, SMSC_LOAD_TICK_MS * 1000 };
+	struct smsc_load_act act;
+	int64_t now = now_ms();
+
+	if (smsc.load.over)
+		return;
+	if (!smsc.load.started) {
+		smsc.load.started = 1;
+		event_del(smsc.ev_overall);
+		smsc.load.t_start = smsc.load.t_tokens = now;
+		smsc.load.tokens = 1.0;
+		event_add(smsc.load.ev_tick, &tv);
+	}
+	if (smsc.load.t_lost != 0)
+		log_info("load: bound again after %lld ms",
+		    (long long)(now - smsc.load.t_lost));
+	smsc.load.t_lost = 0;
+	for (size_t i = smsc.load.nactive; i-- > 0; ) {
+		struct smsc_caller *c;
+
+		if (i >= smsc.load.nactive)
+			continue;
+		c = &smsc.load.list->callers[smsc.load.active[i]];
+		smsc_caller_bound(c, &smsc.load.cfg, now, &act);
+		load_apply(c, &act, now);
+	}
+	load_fill(now);
+}
+
+/* The bind deliver_sm go out on is gone: screens asked for are lost. */
+static void
+load_lost(void)
+{
+	struct smsc_load_act act;
+	int64_t now = now_ms();
+
+	if (smsc.load.over || !smsc.load.started)
+		return;
+	smsc.load.binds_lost++;
+	smsc.load.t_lost = now;
+	for (size_t i = smsc.load.nactive; i-- > 0; ) {
+		struct smsc_caller *c;
+
+		if (i >= smsc.load.nactive)
+			continue;
+		c = &smsc.load.list->callers[smsc.load.active[i]];
+		smsc_caller_lost(c, &smsc.load.cfg, now, &act);
+		load_apply(c, &act, now);
+	}
+}
+
+static void
+load_message(const struct smsc_msg *m)
+{
+	struct smsc_load_act act;
+	struct smsc_caller *c;
+	int64_t now = now_ms();
+
+	if (smsc.load.over ||
+	    (c = smsc_load_find(smsc.load.list, m->to)) == NULL)
+		return;
+	if (m->op >= 0)
+		smsc_caller_screen(c, &smsc.load.cfg, m->op, m->text, now, &act);
+	else
+		smsc_caller_sms(c, &smsc.load.cfg, m->text, now, &act);
+	load_apply(c, &act, now);
+	load_fill(now);
+}
+
+static int
+load_results(const char *path)
+{
+	FILE *f;
+
+	if ((f = fopen(path, "w")) == NULL) {
+		fprintf(stderr, "%s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	for (size_t i = 0; i < smsc.load.list->n; i++) {
+		const struct smsc_caller *c = &smsc.load.list->callers[i];
+		const char *st = smsc_caller_strstate(c->state);
+
+		if (c->state == SMSC_CALLER_IDLE)
+			st = "not_started";
+		else if (c->state != SMSC_CALLER_DONE)
+			st = "failed";
+		fprintf(f, "%s\t%s\t%s\t%d\n", c->msisdn,
+		    smsc_load_strkind(c->kind), st, c->retries);
+	}
+	if (fclose(f) == EOF) {
+		fprintf(stderr, "%s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* The figures, once: on stdout, and per caller in --results. */
+static void
+load_end(int status)
+{
+	const struct smsc_load_list *l = smsc.load.list;
+	uint64_t retried = 0, unstarted = 0, unfinished = 0;
+	int64_t end = smsc.load.t_last ? smsc.load.t_last : now_ms();
+	double secs;
+	char pct[160];
+
+	if (smsc.load.over)
+		return;
+	smsc.load.over = 1;
+	event_del(smsc.load.ev_tick);
+	for (size_t i = 0; i < l->n; i++) {
+		const struct smsc_caller *c = &l->callers[i];
+
+		retried += c->retries > 0;
+		unstarted += c->state == SMSC_CALLER_IDLE;
+		unfinished += c->state != SMSC_CALLER_IDLE &&
+		    c->state != SMSC_CALLER_DONE &&
+		    c->state != SMSC_CALLER_FAILED;
+	}
+	if (!smsc.load.started)
+		end = smsc.load.t_start = 0;
+	secs = (double)(end - smsc.load.t_start) / 1000.0;
+	if (smsc.load.rate > 0)
+		snprintf(pct, sizeof(pct), "%g/s", smsc.load.rate);
+	else
+		snprintf(pct, sizeof(pct), "no cap");
+	printf("load: %zu callers (a %zu, b %zu, c %zu), concurrency %d, "
+	    "rate %s, retries %d\n", l->n, l->nkind[SMSC_LOAD_A],
+	    l->nkind[SMSC_LOAD_B], l->nkind[SMSC_LOAD_C],
+	    smsc.load.concurrency, pct, smsc.load.cfg.retries);
+	printf("callers: done %" PRIu64 ", retried %" PRIu64 ", failed %" PRIu64
+	    ", not started %" PRIu64 "\n", smsc.load.done, retried,
+	    smsc.load.failed + unfinished, unstarted);
+	printf("retries: %" PRIu64 " (timeout %" PRIu64 ", unexpected screen %"
+	    PRIu64 ", bind lost %" PRIu64 "); binds lost %" PRIu64 "\n",
+	    smsc.load.retries, smsc.load.why[SMSC_LOAD_WHY_TIMEOUT],
+	    smsc.load.why[SMSC_LOAD_WHY_SCREEN],
+	    smsc.load.why[SMSC_LOAD_WHY_LOST], smsc.load.binds_lost);
+	printf("elapsed: %.2f s\n", secs);
+	printf("dialogs/s: %.1f\n", secs > 0 ? (double)smsc.load.done / secs : 0.0);
+	smsc_load_pct_str(&smsc.load.dialog, pct, sizeof(pct));
+	printf("dial->final ms: %s\n", pct);
+	smsc_load_pct_str(&smsc.load.rtt, pct, sizeof(pct));
+	printf("round trip ms: %s\n", pct);
+	fflush(stdout);
+	if (smsc.load.results && load_results(smsc.load.results) == -1)
+		status = EXIT_ERROR;
+	finish(status);
+}
+
+static int
+load_init(void)
+{
+	struct smsc_load_list *l;
+	char err[256], *text;
+	struct stat st;
+	size_t len = 0;
+	ssize_t n;
+	int fd;
+
+	if ((fd = open(smsc.load.path, O_RDONLY | O_CLOEXEC)) == -1) {
+		fprintf(stderr, "%s: %s\n", smsc.load.path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
+	    st.st_size > SMSC_LOAD_FILE_MAX) {
+		fprintf(stderr, "%s: not a regular file under %ld MB\n",
+		    smsc.load.path, SMSC_LOAD_FILE_MAX >> 20);
+		close(fd);
+		return -1;
+	}
+	if ((text = malloc((size_t)st.st_size + 1)) == NULL)
+		fatal("malloc");
+	while (len < (size_t)st.st_size &&
+	    (n = read(fd, text + len, (size_t)st.st_size - len)) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			fprintf(stderr, "%s: %s\n", smsc.load.path,
+			    strerror(errno));
+			free(text);
+			close(fd);
+			return -1;
+		}
+		len += (size_t)n;
+	}
+	close(fd);
+	l = smsc_load_parse(text, len, err, sizeof(err));
+	free(text);
+	if (l == NULL) {
+		fprintf(stderr, "%s:%s\n", smsc.load.path, err);
+		return -1;
+	}
+	smsc.load.list = l;
+	if (smsc.load.nerrors > 0) {
+		smsc.load.cfg.errors = smsc.load.errors;
+		smsc.load.cfg.nerrors = smsc.load.nerrors;
+	}
+	if ((size_t)smsc.load.concurrency > l->n)
+		smsc.load.concurrency = (int)l->n;
+	if ((smsc.load.active = calloc((size_t)smsc.load.concurrency,
+	    sizeof(*smsc.load.active))) == NULL)
+		fatal("calloc");
+	return 0;
+}
+
 /* --- common --------------------------------------------------------------- */
 
 static void
@@ -1509,7 +1890,7 @@ on_message(struct smsc_msg *m)
 		fflush(smsc.sms_log);
 	}
 
-	if (smsc.mode != MODE_PHONE && !smsc.quiet) {
+	if (smsc.mode != MODE_PHONE && smsc.mode != MODE_LOAD && !smsc.quiet) {
 		snprintf(title, sizeof(title), "%s %s", m->op >= 0 ? "USSD" : "SMS",
 		    mask(m->to));
 		show_box(m->text, title);
@@ -1530,6 +1911,9 @@ on_message(struct smsc_msg *m)
 		break;
 	case MODE_PHONE:
 		phone_message(m);
+		break;
+	case MODE_LOAD:
+		load_message(m);
 		break;
 	default:
 		break;
@@ -1583,7 +1967,10 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
 	(void)what;
 	(void)arg;
 	log_info("signal %d: exiting", (int)sig);
-	finish(smsc.mode == MODE_SCRIPT ? EXIT_ERROR : 0);
+	if (smsc.mode == MODE_LOAD && !smsc.load.over)
+		load_end(EXIT_ERROR);
+	finish(smsc.mode == MODE_SCRIPT || smsc.mode == MODE_LOAD ?
+	    EXIT_ERROR : 0);
 }
 
 static void
@@ -1601,8 +1988,10 @@ overall_cb(evutil_socket_t fd, short what, void *arg)
 			run_fail(EXIT_ERROR, "timeout: the run took over %d s",
 			    smsc.timeout_s);
 		smsc.run.state = RUN_DONE;
-	} else if (smsc.mode == MODE_PHONE)
+	} else if (smsc.mode == MODE_PHONE || smsc.mode == MODE_LOAD)
 		fprintf(stderr, "timeout: no bind within %d s\n", smsc.timeout_s);
+	if (smsc.mode == MODE_LOAD)
+		load_end(EXIT_ERROR);
 	finish(EXIT_ERROR);
 }
 
@@ -1628,19 +2017,44 @@ usage(void)
 "        ends, an empty line dials again and 'q' quits. EOF quits.\n"
 "  --serve\n"
 "        only accept binds and answer, until SIGTERM/SIGINT.\n"
+"  --load CALLERS_FILE [--concurrency C] [--rate R] [--duration S]\n"
+"         [--retries K] [--results FILE] [--error-text TEXT ...]\n"
+"         [--otp-sms TEXT] [--otp-screen TEXT] [--docs-screen TEXT]\n"
+"        many callers at once, one per line of CALLERS_FILE:\n"
+"          KIND MSISDN \"DIAL_STRING\"     (# comments, blank lines ok)\n"
+"        KIND a: the first screen ends the session; b: a screen asking for\n"
+"        the OTP, answered with the code of the SMS to MSISDN, then a final\n"
+"        screen (a first screen that ends, \"already sent\", is done too);\n"
+"        c: the category list, answered \"1\", then a screen with\n"
+"        --docs-screen [\"%s\"] (paged: the caller hangs up). A step\n"
+"        that takes over %d s, an unexpected screen or a lost bind dials\n"
+"        again, K times at most [%d], then the caller failed. C callers at\n"
+"        once [%d], at most R new dialogs a second [no cap], no new one\n"
+"        after S seconds [none]; waits for the daemon to bind again (-t).\n"
+"        Prints callers done/retried/failed, dialogs/s and latency\n"
+"        percentiles (dial -> final screen, MO -> next screen); --results\n"
+"        writes \"MSISDN<TAB>KIND<TAB>done|failed|not_started<TAB>RETRIES\".\n"
+"        A screen containing an --error-text (default: the French service\n"
+"        error, locked, mismatch, expired, void code texts) is never a\n"
+"        success; an SMS with --otp-sms [\"%s\"] carries the OTP (its first\n"
+"        4-10 digits), a screen with --otp-screen [\"%s\"] asks for it.\n"
+"        Exit 0 every caller done, 1 some failed or not started, 2 error.\n"
 "\n"
 "options:\n"
 "  -l, --listen ADDR:PORT  address to listen on (e.g. 127.0.0.1:2775)\n"
 "  -u, --system-id ID      refuse binds with another system_id (ESME_RINVSYSID)\n"
 "  -w, --password PW       refuse binds with another password (ESME_RINVPASWD)\n"
-"  -t, --timeout S         --script: whole run; --phone: wait for the bind [30]\n"
+"  -t, --timeout S         --script: whole run; --phone: wait for the bind;\n"
+"                          --load: wait for the first bind and each rebind [30]\n"
 "                          (each expect waits at most %d s)\n"
 "  -q, --quiet             no screen log (the phone still shows its screens)\n"
 "  -v, --verbose           also log every PDU (addresses masked, bodies as lengths)\n"
 "      --sms-log FILE      append every SMS received (not USSD screens) to FILE,\n"
 "                          one line each: MSISDN, a tab, the text (\\n escaped)\n"
 "  -h, --help              this text\n",
-	    SMSC_EXPECT_S);
+	    SMSC_LOAD_DOCS_SCREEN, SMSC_LOAD_STEP_MS / 1000, SMSC_LOAD_RETRIES,
+	    SMSC_LOAD_CONC_DEF,
+	    SMSC_LOAD_OTP_SMS, SMSC_LOAD_OTP_SCREEN, SMSC_EXPECT_S);
 }
 
 static int
@@ -1696,7 +2110,9 @@ load_script(const char *path)
 static int
 parse_args(int argc, char **argv)
 {
-	enum { O_SCRIPT = 256, O_PHONE, O_CODE, O_SERVE, O_SMSLOG };
+	enum { O_SCRIPT = 256, O_PHONE, O_CODE, O_SERVE, O_SMSLOG, O_LOAD,
+	    O_CONC, O_RATE, O_DURATION, O_RETRIES, O_RESULTS, O_ERRTEXT,
+	    O_OTPSMS, O_OTPSCREEN, O_DOCSSCREEN };
 	static const struct option opts[] = {
 		{ "listen",	required_argument, NULL, 'l' },
 		{ "system-id",	required_argument, NULL, 'u' },
@@ -1710,6 +2126,16 @@ parse_args(int argc, char **argv)
 		{ "code",	required_argument, NULL, O_CODE },
 		{ "serve",	no_argument,       NULL, O_SERVE },
 		{ "sms-log",	required_argument, NULL, O_SMSLOG },
+		{ "load",	required_argument, NULL, O_LOAD },
+		{ "concurrency", required_argument, NULL, O_CONC },
+		{ "rate",	required_argument, NULL, O_RATE },
+		{ "duration",	required_argument, NULL, O_DURATION },
+		{ "retries",	required_argument, NULL, O_RETRIES },
+		{ "results",	required_argument, NULL, O_RESULTS },
+		{ "error-text",	required_argument, NULL, O_ERRTEXT },
+		{ "otp-sms",	required_argument, NULL, O_OTPSMS },
+		{ "otp-screen",	required_argument, NULL, O_OTPSCREEN },
+		{ "docs-screen", required_argument, NULL, O_DOCSSCREEN },
 		{ NULL, 0, NULL, 0 },
 	};
 	enum smsc_mode m;
@@ -1719,6 +2145,8 @@ parse_args(int argc, char **argv)
 
 	smsc.timeout_s = 30;
 	smsc.phone_code = "*1515#";
+	smsc_load_cfg_init(&smsc.load.cfg);
+	smsc.load.concurrency = SMSC_LOAD_CONC_DEF;
 	while ((ch = getopt_long(argc, argv, "l:u:w:t:qvh", opts, NULL)) != -1) {
 		m = MODE_NONE;
 		switch (ch) {
@@ -1778,6 +2206,68 @@ parse_args(int argc, char **argv)
 		case O_SERVE:
 			m = MODE_SERVE;
 			break;
+		case O_LOAD:
+			m = MODE_LOAD;
+			smsc.load.path = optarg;
+			break;
+		case O_CONC:
+		case O_DURATION:
+		case O_RETRIES: {
+			long lo = ch == O_RETRIES ? 0 : 1;
+			long hi = ch == O_CONC ? SMSC_LOAD_CONC_MAX :
+			    ch == O_RETRIES ? 100 : 86400;
+
+			errno = 0;
+			v = strtol(optarg, &end, 10);
+			if (errno || *end || end == optarg || v < lo || v > hi) {
+				fprintf(stderr, "--%s: %ld..%ld\n",
+				    ch == O_CONC ? "concurrency" : ch ==
+				    O_RETRIES ? "retries" : "duration", lo, hi);
+				return -1;
+			}
+			if (ch == O_CONC)
+				smsc.load.concurrency = (int)v;
+			else if (ch == O_RETRIES)
+				smsc.load.cfg.retries = (int)v;
+			else
+				smsc.load.duration_s = (int)v;
+			break;
+		}
+		case O_RATE: {
+			double r;
+
+			errno = 0;
+			r = strtod(optarg, &end);
+			if (errno || *end || end == optarg || !(r > 0) ||
+			    r > 1e6) {
+				fprintf(stderr, "--rate: dialogs a second, "
+				    "over 0, at most 1000000\n");
+				return -1;
+			}
+			smsc.load.rate = r;
+			break;
+		}
+		case O_RESULTS:
+			smsc.load.results = optarg;
+			break;
+		case O_ERRTEXT:
+			if (smsc.load.nerrors == SMSC_LOAD_ERRORS_MAX ||
+			    optarg[0] == '\0') {
+				fprintf(stderr, "--error-text: %d non-empty "
+				    "texts at most\n", SMSC_LOAD_ERRORS_MAX);
+				return -1;
+			}
+			smsc.load.errors[smsc.load.nerrors++] = optarg;
+			break;
+		case O_OTPSMS:
+			smsc.load.cfg.otp_sms = optarg;
+			break;
+		case O_OTPSCREEN:
+			smsc.load.cfg.otp_screen = optarg;
+			break;
+		case O_DOCSSCREEN:
+			smsc.load.cfg.docs_screen = optarg;
+			break;
 		default:
 			return -1;
 		}
@@ -1797,6 +2287,8 @@ parse_args(int argc, char **argv)
 		fprintf(stderr, "need -l ADDR:PORT and a mode\n");
 		return -1;
 	}
+	if (smsc.mode == MODE_LOAD && load_init() == -1)
+		return -1;
 	if (smsc.mode == MODE_PHONE && (strlen(smsc.phone_code) > 160 ||
 	    smsc_script_service(smsc.phone_code, smsc.phone_service,
 	    sizeof(smsc.phone_service)) == -1)) {
@@ -1855,7 +2347,7 @@ main(int argc, char **argv)
 	if (parse_args(argc, argv) == -1) {
 		fprintf(stderr, "usage: tnsgw-smsc -l ADDR:PORT [-u ID -w PW] "
 		    "[-t S] [-q] [-v] --script FILE... | --phone MSISDN | --serve "
-		    "(see --help)\n");
+		    "| --load CALLERS_FILE (see --help)\n");
 		return EXIT_ERROR;
 	}
 	if (smsc.quiet)
@@ -1882,9 +2374,11 @@ main(int argc, char **argv)
 	smsc.phone.ev_wait = evtimer_new(smsc.base, phone_wait_cb, NULL);
 	smsc.phone.ev_stdin = event_new(smsc.base, STDIN_FILENO,
 	    EV_READ | EV_PERSIST, phone_stdin_cb, NULL);
+	smsc.load.ev_tick = event_new(smsc.base, -1, EV_PERSIST, load_tick_cb,
+	    NULL);
 	if (!smsc.ev_sigint || !smsc.ev_sigterm || !smsc.ev_exit ||
 	    !smsc.ev_overall || !smsc.run.ev_wait || !smsc.phone.ev_wait ||
-	    !smsc.phone.ev_stdin)
+	    !smsc.phone.ev_stdin || !smsc.load.ev_tick)
 		fatalx("event_new");
 	evsignal_add(smsc.ev_sigint, NULL);
 	evsignal_add(smsc.ev_sigterm, NULL);
@@ -1899,6 +2393,9 @@ main(int argc, char **argv)
 	if (smsc.mode == MODE_PHONE)
 		printf("Phone %s: waiting for the gateway to bind on %s\n",
 		    smsc.phone_msisdn, smsc.listen);
+	if (smsc.mode == MODE_LOAD)
+		log_info("load: %zu callers, waiting for the gateway to bind",
+		    smsc.load.list->n);
 	fflush(stdout);
 
 	event_base_dispatch(smsc.base);
@@ -1925,6 +2422,11 @@ main(int argc, char **argv)
 	event_free(smsc.run.ev_wait);
 	event_free(smsc.phone.ev_wait);
 	event_free(smsc.phone.ev_stdin);
+	event_free(smsc.load.ev_tick);
+	smsc_load_list_free(smsc.load.list);
+	free(smsc.load.active);
+	smsc_load_samples_free(&smsc.load.rtt);
+	smsc_load_samples_free(&smsc.load.dialog);
 	event_base_free(smsc.base);
 	fflush(stdout);
 	return smsc.exit_status;

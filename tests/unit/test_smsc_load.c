@@ -287,6 +287,18 @@ static const struct story stories[] = {
 		{ EV_SMS, 5, 0, OTP("123456"), NONE, NULL, WF, 0, -1, -1, 0 },
 		{ EV_SCREEN, 9, END, "Documents à fournir : ...", NONE, NULL, DONE, 0, 5, 9, 0 },
 	} },
+	{ "c: paged documents: done, and the caller hangs up", SMSC_LOAD_C, 3, 0, {
+		{ EV_START, 0, 0, NULL, DIAL, DIAL_B, W1, 0, -1, -1, 0 },
+		{ EV_SCREEN, 4, CONT, "Choisissez votre catégorie :\n1 Artisans\n0 Suite", ANS, "1", WF, 0, 4, -1, 0 },
+		{ EV_SCREEN, 6, CONT, "Documents à fournir :\n- Formulaire\n0 Suite", SMSC_LOAD_SEND_ABORT, "", DONE, 0, 2, 6, 0 },
+	} },
+	{ "c: the session gone (a menu after \"1\") or an error dials again", SMSC_LOAD_C, 3, 0, {
+		{ EV_START, 0, 0, NULL, DIAL, DIAL_B, W1, 0, -1, -1, 0 },
+		{ EV_SCREEN, 4, CONT, "catégorie", ANS, "1", WF, 0, 4, -1, 0 },
+		{ EV_SCREEN, 6, CONT, MENU, DIAL, DIAL_B, W1, SMSC_LOAD_WHY_SCREEN, 2, -1, 1 },
+		{ EV_SCREEN, 7, CONT, "catégorie", ANS, "1", WF, 0, 1, -1, 1 },
+		{ EV_SCREEN, 9, END, "Documents : " UNAVAIL, DIAL, DIAL_B, W1, SMSC_LOAD_WHY_SCREEN, 2, -1, 2 },
+	} },
 	{ "c: a first screen that ends is wrong", SMSC_LOAD_C, 3, 0, {
 		{ EV_START, 0, 0, NULL, DIAL, DIAL_B, W1, 0, -1, -1, 0 },
 		{ EV_SCREEN, 4, END, "Votre numéro d'immatriculation", DIAL, DIAL_B, W1, SMSC_LOAD_WHY_SCREEN, 4, -1, 1 },
