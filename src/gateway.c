@@ -57,6 +57,7 @@ struct gw_req {
 	uint8_t		 msisdn_ton, msisdn_npi;
 	char		 service_addr[21];
 	uint8_t		 op;
+	int		 aborted;	/* the network aborted while this was in flight */
 	int		 necho;
 	struct smpp_tlv	 echo[2];	/* its_session_info, user_message_reference */
 	char		 input[DIALOG_TEXT_MAX];
@@ -376,8 +377,14 @@ gw_send_screen(struct gw_req *r)
 	}
 	p.sm_len = (uint16_t)len;
 	smpp_pdu_tlv_add(&p, SMPP_TLV_USSD_SERVICE_OP, &op, 1);
-	for (int i = 0; i < r->necho; i++)
-		smpp_pdu_tlv_add(&p, r->echo[i].tag, r->echo[i].val, r->echo[i].len);
+	for (int i = 0; i < r->necho; i++) {
+		struct smpp_tlv t = r->echo[i];
+
+		/* its_session_info: bit 0 of the second octet ends the session. */
+		if (t.tag == SMPP_TLV_ITS_SESSION_INFO && t.len == 2)
+			t.val[1] = r->out.end ? (t.val[1] | 1) : (t.val[1] & ~1u);
+		smpp_pdu_tlv_add(&p, t.tag, t.val, t.len);
+	}
 	if (r->bind->client == NULL ||
 	    smpp_client_submit(r->bind->client, &p, NULL, NULL) != 0)
 		log_warnx("[bind %s] not bound, screen for %s dropped", bc->name,
@@ -429,6 +436,13 @@ gw_process(struct gw_req *r)
 
 	if (o->record_failure)
 		store_record_failure(gw->store, r->d.idtype, r->d.idnum);
+	if (r->aborted) {
+		/* The caller is gone: no screen, no session to keep. */
+		store_session_del(gw->store, r->key);
+		gw->outcome[DIALOG_OUTCOME_ABORT]++;
+		gw_finish(r);
+		return;
+	}
 	if (o->end) {
 		char mm[32], mi[32];
 
@@ -503,6 +517,15 @@ gw_unlink(struct gw_req *r)
 
 static void gw_drain_check(struct gateway *gw);
 
+/* A request's input and dialog may hold an ID number, a birth date or a
+ * typed OTP: wiped before the memory goes back. */
+static void
+gw_req_free(struct gw_req *r)
+{
+	secret_wipe(r, sizeof(*r));
+	free(r);
+}
+
 static void
 gw_finish(struct gw_req *r)
 {
@@ -515,7 +538,7 @@ gw_finish(struct gw_req *r)
 
 		for (; next; next = wn) {
 			wn = next->waiting;
-			free(next);
+			gw_req_free(next);
 			gw->in_flight--;
 		}
 	}
@@ -524,12 +547,12 @@ gw_finish(struct gw_req *r)
 		next->nwaiting = r->nwaiting - 1;
 		next->hnext = gw->inflight[next->hash];
 		gw->inflight[next->hash] = next;
-		free(r);
+		gw_req_free(r);
 		gw->in_flight--;
 		gw_run(next);
 		return;
 	}
-	free(r);
+	gw_req_free(r);
 	gw->in_flight--;
 	if (gw->stopping)
 		gw_drain_check(gw);
@@ -576,8 +599,18 @@ gw_on_deliver(struct smpp_client *c, const struct smpp_pdu *p, void *arg)
 		int k = sms_parse_dlr(p, mid, sizeof(mid), &state);
 
 		if (k != 0) {
-			/* The receipt's id is read as decimal unless it is not. */
-			if (k == 1 && sms_msgid_canon(mid, 0, canon, sizeof(canon)) == 0) {
+			/*
+			 * receipted_message_id repeats the submit_sm_resp id, so
+			 * it is read in the bind's dlr_id base like that one; an
+			 * id from the text is decimal (the common mismatch:
+			 * hex in the response, decimal in the receipt).
+			 */
+			const struct smpp_tlv *rt =
+			    smpp_pdu_tlv_get(p, SMPP_TLV_RECEIPTED_MESSAGE_ID);
+			int hex = rt != NULL && rt->len > 0 && rt->val[0] != '\0' &&
+			    b->conf->dlr_id == CONFIG_DLR_HEX;
+
+			if (k == 1 && sms_msgid_canon(mid, hex, canon, sizeof(canon)) == 0) {
 				gw->dlrs++;
 				store_outbox_dlr(gw->store, b->conf->name, canon,
 				    sms_dlr_state_str(state));
@@ -629,23 +662,38 @@ gw_on_deliver(struct smpp_client *c, const struct smpp_pdu *p, void *arg)
 		log_debug("[bind %s] MO text truncated", b->conf->name);
 	if (r->msisdn[0] == '\0') {
 		log_warnx("[bind %s] MO without source_addr ignored", b->conf->name);
-		free(r);
+		gw_req_free(r);
 		return;
 	}
 
+	for (cur = gw->inflight[r->hash]; cur; cur = cur->hnext)
+		if (strcmp(cur->key, r->key) == 0)
+			break;
 	if (r->op == USSD_OP_ABORT) {
-		store_session_del(gw->store, r->key);
-		gw->outcome[DIALOG_OUTCOME_ABORT]++;
 		log_info("[bind %s] dialog %s aborted by the network",
 		    b->conf->name, log_mask_msisdn(r->msisdn, m, sizeof(m)));
-		free(r);
+		if (cur) {
+			/* Let the MO in flight finish without a screen, and
+			 * drop what waits behind it. */
+			struct gw_req *w, *wn;
+
+			cur->aborted = 1;
+			for (w = cur->waiting; w; w = wn) {
+				wn = w->waiting;
+				gw->in_flight--;
+				gw_req_free(w);
+			}
+			cur->waiting = NULL;
+			cur->nwaiting = 0;
+		} else {
+			store_session_del(gw->store, r->key);
+			gw->outcome[DIALOG_OUTCOME_ABORT]++;
+		}
+		gw_req_free(r);
 		return;
 	}
 
 	gw->in_flight++;
-	for (cur = gw->inflight[r->hash]; cur; cur = cur->hnext)
-		if (strcmp(cur->key, r->key) == 0)
-			break;
 	if (cur) {
 		struct gw_req **tail = &cur->waiting;
 
@@ -653,7 +701,7 @@ gw_on_deliver(struct smpp_client *c, const struct smpp_pdu *p, void *arg)
 			log_warnx("[bind %s] session %s: too many MOs queued, dropped",
 			    b->conf->name, log_mask_msisdn(r->msisdn, m, sizeof(m)));
 			gw->in_flight--;
-			free(r);
+			gw_req_free(r);
 			return;
 		}
 		while (*tail)
@@ -667,6 +715,16 @@ gw_on_deliver(struct smpp_client *c, const struct smpp_pdu *p, void *arg)
 	gw_run(r);
 }
 
+static int
+gw_nbound(const struct gateway *gw)
+{
+	int n = 0;
+
+	for (int i = 0; i < gw->nbinds; i++)
+		n += gw->binds[i].bound;
+	return n;
+}
+
 static void
 gw_on_bound(struct smpp_client *c, void *arg)
 {
@@ -675,6 +733,7 @@ gw_on_bound(struct smpp_client *c, void *arg)
 	(void)c;
 	b->bound = 1;
 	log_info("[bind %s] bound", b->conf->name);
+	outbox_set_bound(b->gw->outbox, gw_nbound(b->gw));
 }
 
 static void
@@ -685,6 +744,7 @@ gw_on_unbound(struct smpp_client *c, const char *reason, void *arg)
 	(void)c;
 	b->bound = 0;
 	log_info("[bind %s] unbound: %s", b->conf->name, reason);
+	outbox_set_bound(b->gw->outbox, gw_nbound(b->gw));
 }
 
 static void
@@ -931,6 +991,11 @@ gw_drain_poll(evutil_socket_t fd, short ev, void *arg)
 static void
 gw_drain_check(struct gateway *gw)
 {
+	if (gw->freeing)
+		return;
+	/* Dialogs first (they may still promise SMS), then the SMS. */
+	if (gw->in_flight == 0)
+		outbox_stop(gw->outbox);
 	if (gw->in_flight == 0 && outbox_busy(gw->outbox) == 0 && gw->drain_ev) {
 		/* Unbind from the loop, not from inside a store callback. */
 		struct timeval now = { 0, 0 };
@@ -947,7 +1012,6 @@ gateway_stop(struct gateway *gw, int drain_ms, void (*done)(void *), void *arg)
 	if (gw->stopping)
 		return;
 	gw->stopping = 1;
-	outbox_stop(gw->outbox);
 	gw->stop_done = done;
 	gw->stop_arg = arg;
 	log_info("gateway: stopping, %llu MOs in flight",
@@ -957,6 +1021,8 @@ gateway_stop(struct gateway *gw, int drain_ms, void (*done)(void *), void *arg)
 		gw_unbind_all(gw);
 		return;
 	}
+	if (gw->in_flight == 0)
+		outbox_stop(gw->outbox);
 	if (gw->in_flight || outbox_busy(gw->outbox)) {
 		tv.tv_sec = drain_ms / 1000;
 		tv.tv_usec = (drain_ms % 1000) * 1000;
@@ -985,6 +1051,7 @@ gateway_free(struct gateway *gw)
 		event_free(gw->drain_ev);
 	if (gw->drain_poll)
 		event_free(gw->drain_poll);
+	gw->drain_ev = gw->drain_poll = NULL;
 	/* The store first: its pending callbacks fire (with -1) and finish
 	 * their requests while the clients still exist. The outbox settles
 	 * nothing more (what it was sending stays pending in Redis). */
@@ -1005,9 +1072,9 @@ gateway_free(struct gateway *gw)
 			n = r->hnext;
 			for (w = r->waiting; w; w = wn) {
 				wn = w->waiting;
-				free(w);
+				gw_req_free(w);
 			}
-			free(r);
+			gw_req_free(r);
 		}
 	}
 	free(gw);

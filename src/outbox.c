@@ -35,6 +35,7 @@ struct ob_entry {
 	int			 tries;		/* retries done after throttling */
 	int			 outstanding;	/* submits waiting for a response */
 	int			 throttled, lost, failed;
+	int			 waiting_bind;	/* retry_ev armed for the bind, not a retry */
 	uint32_t		 fail_status;
 	char			 message_id[65];
 	int			 nseg;
@@ -58,8 +59,29 @@ struct outbox {
 	struct ob_entry		*entries;
 	int			 busy;
 	int			 stopped;
+	int			 nbound;	/* binds bound now (outbox_set_bound) */
+	int			 paused;	/* store_outbox_pause state we asked for */
 	struct outbox_stats	 stats;
 };
+
+#define OB_WAIT_BIND_MS  1000	/* entry waiting for its bind: look again */
+#define OB_LOW_WATER     (OB_MAX_BUSY - 64)	/* pause reading above this */
+
+/*
+ * Read no more than can be sent: pause the store's reader and claims while
+ * stopping, full, or with no bind up, so the backlog waits in the stream
+ * (where any consumer can read it) rather than in our pending list.
+ */
+static void
+ob_flow(struct outbox *ob)
+{
+	int want = ob->stopped || ob->busy >= OB_LOW_WATER || ob->nbound == 0;
+
+	if (ob->store && want != ob->paused) {
+		ob->paused = want;
+		store_outbox_pause(ob->store, want);
+	}
+}
 
 static long long
 ob_now_ms(void)
@@ -85,8 +107,9 @@ ob_entry_free(struct ob_entry *e)
 	if (e->retry_ev)
 		event_free(e->retry_ev);
 	/* The segments may hold a password or an OTP in clear. */
-	secret_wipe(e->seg, sizeof(e->seg));
+	secret_wipe(e, sizeof(*e));
 	free(e);
+	ob_flow(ob);
 }
 
 static void
@@ -126,7 +149,10 @@ ob_retry_cb(evutil_socket_t fd, short ev, void *arg)
 		ob_settle(e, "expired");
 		return;
 	}
-	e->ob->stats.retried++;
+	if (e->waiting_bind)
+		e->waiting_bind = 0;
+	else
+		e->ob->stats.retried++;
 	ob_submit(e);
 }
 
@@ -159,9 +185,15 @@ ob_answered(struct ob_entry *e)
 		long ms;
 
 		if (e->tries >= ob->cfg->outbox.max_retries) {
-			log_warnx("[outbox %s] %s: still throttled after %d retries",
-			    e->id, e->kind, e->tries);
-			ob_settle(e, "failed");
+			/*
+			 * Throttling is the SMSC's load, not a verdict on the
+			 * message: a password must not be lost to it. Left
+			 * pending, it is claimed and tried again later.
+			 */
+			log_warnx("[outbox %s] %s: still throttled after %d retries,"
+			    " left pending", e->id, e->kind, e->tries);
+			ob->stats.requeued++;
+			ob_entry_free(e);
 			return;
 		}
 		ms = (long)ob->cfg->outbox.retry_delay_ms << (e->tries < 16 ? e->tries : 16);
@@ -235,10 +267,21 @@ ob_submit(struct ob_entry *e)
 	struct smpp_pdu p;
 
 	if (c == NULL || smpp_client_state(c) != SMPP_CLIENT_BOUND) {
-		ob->stats.requeued++;
-		log_debug("[outbox %s] bind %s not bound, left pending", e->id,
-		    e->bind);
-		ob_entry_free(e);
+		struct timeval tv = { OB_WAIT_BIND_MS / 1000,
+		    (OB_WAIT_BIND_MS % 1000) * 1000 };
+
+		if (c == NULL || ob->stopped || (e->retry_ev == NULL &&
+		    (e->retry_ev = evtimer_new(ob->base, ob_retry_cb, e)) == NULL)) {
+			/* Unknown bind (config changed) or stopping: pending. */
+			ob->stats.requeued++;
+			log_info("[outbox %s] bind '%s' %s, left pending", e->id,
+			    e->bind, c == NULL ? "unknown" : "not bound");
+			ob_entry_free(e);
+			return;
+		}
+		/* Waits here (bounded by OB_MAX_BUSY and its expiry). */
+		e->waiting_bind = 1;
+		evtimer_add(e->retry_ev, &tv);
 		return;
 	}
 	bc = smpp_client_conf(c);
@@ -292,6 +335,10 @@ ob_on_entry(void *arg, const struct store_outbox_entry *se)
 
 	if (ob->stopped || ob->busy >= OB_MAX_BUSY)
 		return;		/* stays pending; claimed later */
+	/* Claimed while still being sent here (a long retry): not twice. */
+	for (e = ob->entries; e; e = e->next)
+		if (strcmp(e->id, se->id) == 0)
+			return;
 	if ((e = calloc(1, sizeof(*e))) == NULL)
 		return;
 	e->ob = ob;
@@ -300,6 +347,7 @@ ob_on_entry(void *arg, const struct store_outbox_entry *se)
 		ob->entries->prev = e;
 	ob->entries = e;
 	ob->busy++;
+	ob_flow(ob);
 	snprintf(e->id, sizeof(e->id), "%s", se->id);
 	snprintf(e->bind, sizeof(e->bind), "%s", se->bind ? se->bind : "");
 	snprintf(e->to, sizeof(e->to), "%s", se->to ? se->to : "");
@@ -368,6 +416,9 @@ outbox_new(struct event_base *base, const struct config *cfg, struct store *st,
 int
 outbox_start(struct outbox *ob, const char *consumer)
 {
+	/* Nothing is read before a bind is up (outbox_set_bound). */
+	ob->paused = 1;
+	store_outbox_pause(ob->store, 1);
 	return store_outbox_start(ob->store, consumer,
 	    ob->cfg->outbox.claim_idle_s * 1000, ob_on_entry, ob);
 }
@@ -382,6 +433,14 @@ void
 outbox_stop(struct outbox *ob)
 {
 	ob->stopped = 1;
+	ob_flow(ob);
+}
+
+void
+outbox_set_bound(struct outbox *ob, int nbound)
+{
+	ob->nbound = nbound;
+	ob_flow(ob);
 }
 
 void

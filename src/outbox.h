@@ -34,6 +34,8 @@ int outbox_start(struct outbox *ob, const char *consumer);
 int outbox_busy(const struct outbox *ob);
 /* Take no new entries (they stay pending in Redis for the next start). */
 void outbox_stop(struct outbox *ob);
+/* How many binds are bound now: with none, nothing is read from Redis. */
+void outbox_set_bound(struct outbox *ob, int nbound);
 /* The store is about to go: settle nothing more through it. */
 void outbox_detach_store(struct outbox *ob);
 /* NULL ok. Entries still waiting for a response stay pending in Redis; the

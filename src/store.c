@@ -306,6 +306,9 @@ struct store {
 	char                rdrop_reason[128];
 	int                 claim_busy;
 	int                 claim_rounds;
+	int                 ob_paused;	/* store_outbox_pause: read and claim nothing */
+	int                 ob_read_idle;	/* reader up, no XREADGROUP out (paused) */
+	struct event       *ev_resume;
 	int                 depth_busy;
 	long long           ob_len, ob_pending;
 	struct event       *ev_rconnect;
@@ -332,6 +335,7 @@ static void store_on_rconnect(evutil_socket_t, short, void *);
 static void store_on_rdeadline(evutil_socket_t, short, void *);
 static void store_on_rdrop(evutil_socket_t, short, void *);
 static void store_on_claim_tick(evutil_socket_t, short, void *);
+static void store_on_resume(evutil_socket_t, short, void *);
 static void store_on_depth_tick(evutil_socket_t, short, void *);
 static void store_on_claim(struct store *, const redisReply *);
 static void store_on_depth(struct store *, const redisReply *);
@@ -1121,11 +1125,12 @@ store_new(struct event_base *base, const struct config *cfg,
 	st->ev_rdeadline = evtimer_new(base, store_on_rdeadline, st);
 	st->ev_rdrop = evtimer_new(base, store_on_rdrop, st);
 	st->ev_claim = event_new(base, -1, EV_PERSIST, store_on_claim_tick, st);
+	st->ev_resume = event_new(base, -1, 0, store_on_resume, st);
 	st->ev_depth = event_new(base, -1, EV_PERSIST, store_on_depth_tick, st);
 	if (st->ev_reconnect == NULL || st->ev_connect_to == NULL ||
 	    st->ev_fail == NULL || st->ev_drop == NULL ||
 	    st->ev_rconnect == NULL || st->ev_rdeadline == NULL ||
-	    st->ev_rdrop == NULL || st->ev_claim == NULL ||
+	    st->ev_rdrop == NULL || st->ev_claim == NULL || st->ev_resume == NULL ||
 	    st->ev_depth == NULL) {
 		log_warnx("store: cannot create events");
 		store_free(st);
@@ -1225,6 +1230,9 @@ store_free(struct store *st)
 		event_free(st->ev_rdrop);
 	if (st->ev_claim)
 		event_free(st->ev_claim);
+	if (st->ev_resume)
+		event_free(st->ev_resume);
+	st->ev_resume = NULL;
 	if (st->ev_depth)
 		event_free(st->ev_depth);
 	st->ev_rconnect = st->ev_rdeadline = st->ev_rdrop = NULL;
@@ -1735,7 +1743,7 @@ store_on_claim_tick(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	if (st->claim_busy || !st->up || !st->rup)
+	if (st->claim_busy || !st->up || !st->rup || st->ob_paused)
 		return;
 	st->claim_busy = 1;
 	st->claim_rounds = 0;
@@ -1769,7 +1777,7 @@ store_on_claim(struct store *st, const redisReply *r)
 		    e->element[2]->integer))
 			return;
 	}
-	if (strcmp(cursor, "0-0") != 0 &&
+	if (strcmp(cursor, "0-0") != 0 && !st->ob_paused &&
 	    ++st->claim_rounds < STORE_CLAIM_ROUNDS && st->up) {
 		store_claim_send(st, cursor);
 		return;
@@ -1805,6 +1813,7 @@ store_reader_detach(struct store *st)
 	if (rd == NULL)
 		return;
 	st->reader = NULL;
+	st->ob_read_idle = 0;
 	st->rup = 0;
 	evtimer_del(st->ev_rdeadline);
 	rd->st = NULL;
@@ -1937,8 +1946,12 @@ store_reader_on_read(redisAsyncContext *ac, void *reply, void *privdata)
 		}
 	} else if (r->type != REDIS_REPLY_NIL)
 		log_warnx("[redis] malformed outbox read reply");
-	if (!st->dead && st->reader == rd)
-		store_reader_read(st);
+	if (!st->dead && st->reader == rd) {
+		if (st->ob_paused)
+			st->ob_read_idle = 1;
+		else
+			store_reader_read(st);
+	}
 	rd->in_cb--;
 	store_release(st);
 }
@@ -1984,7 +1997,35 @@ store_reader_on_group(redisAsyncContext *ac, void *reply, void *privdata)
 	st->rbackoff_ms = STORE_BACKOFF_MIN_MS;
 	log_info("[redis] outbox reader up (group %s, consumer %s)",
 	    REGISTRY_OUTBOX_GROUP, st->ob_consumer);
+	if (st->ob_paused)
+		st->ob_read_idle = 1;
+	else
+		store_reader_read(st);
+}
+
+/* Resume reading from the loop, never from inside a reader callback. */
+static void
+store_on_resume(evutil_socket_t fd, short what, void *arg)
+{
+	struct store *st = arg;
+
+	(void)fd;
+	(void)what;
+	if (st->dead || st->ob_paused || !st->ob_read_idle || st->reader == NULL ||
+	    !st->rup)
+		return;
+	st->ob_read_idle = 0;
 	store_reader_read(st);
+}
+
+void
+store_outbox_pause(struct store *st, int paused)
+{
+	if (st->ob_paused == !!paused)
+		return;
+	st->ob_paused = !!paused;
+	if (!paused && st->ev_resume)
+		event_active(st->ev_resume, EV_TIMEOUT, 1);
 }
 
 static void

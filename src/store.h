@@ -172,6 +172,14 @@ int store_outbox_start(struct store *st, const char *consumer,
     int claim_idle_ms, store_outbox_cb *cb, void *arg);
 
 /*
+ * Pause (1) or resume (0) handing out entries: while paused no XREADGROUP
+ * is sent and nothing is claimed, so the backlog waits in Redis, not in this
+ * consumer's pending list (where only a claim could reach it again). The
+ * sender pauses when it is full or no bind is up.
+ */
+void store_outbox_pause(struct store *st, int paused);
+
+/*
  * Settle an entry: XACK it and record its state in P"outbox:st:<id>"
  * (hash: state, bind, message_id, ts; TTL 7 days): state "sent" (with
  * message_id: also P"outbox:mid:<bind>:<message_id>" -> id, TTL 2 days,
