@@ -18,8 +18,10 @@
 
 /* Mandatory-field kinds of the layout walk. TON/NPI/IV are single octets
  * that libsmpp34 validates against short lists (an unknown NPI, a 0x33
- * bind); we keep the wire value and hide it from the library. */
-enum fkind { F_END = 0, F_CSTR, F_U8, F_TON, F_NPI, F_IV, F_SM };
+ * bind); we keep the wire value and hide it from the library. The two
+ * time fields (F_TIME) are ours too: its deliver_sm frame sizes them 1
+ * (NULL only) and it does not check their format. */
+enum fkind { F_END = 0, F_CSTR, F_U8, F_TON, F_NPI, F_IV, F_SM, F_TIME };
 
 struct field {
 	enum fkind kind;
@@ -43,6 +45,7 @@ struct layout {
 #define U8    { F_U8, 0 }
 #define TON   { F_TON, 0 }
 #define NPI   { F_NPI, 0 }
+#define TIME  { F_TIME, SMPP_TIME_SIZE }
 
 static const struct layout layouts[] = {
 	{ SMPP_BIND_TRANSMITTER, L_LIB,
@@ -61,10 +64,10 @@ static const struct layout layouts[] = {
 	{ SMPP_GENERIC_NACK, L_RESP, { { F_END, 0 } } },
 	{ SMPP_SUBMIT_SM, L_LIB | L_TLV | L_PAYLOAD,
 	    { CS(6), TON, NPI, CS(21), TON, NPI, CS(21), U8, U8, U8,
-	      CS(17), CS(17), U8, U8, U8, U8, { F_SM, 254 } } },
+	      TIME, TIME, U8, U8, U8, U8, { F_SM, 254 } } },
 	{ SMPP_DELIVER_SM, L_LIB | L_TLV | L_PAYLOAD,
 	    { CS(6), TON, NPI, CS(21), TON, NPI, CS(21), U8, U8, U8,
-	      CS(17), CS(17), U8, U8, U8, U8, { F_SM, 254 } } },
+	      TIME, TIME, U8, U8, U8, U8, { F_SM, 254 } } },
 	{ SMPP_DATA_SM, L_LIB | L_TLV | L_PAYLOAD,
 	    { CS(6), TON, NPI, CS(21), TON, NPI, CS(21), U8, U8, U8 } },
 	{ SMPP_SUBMIT_SM | SMPP_RESP_BIT, L_TLV | L_RESP, { CS(65) } },
@@ -76,6 +79,7 @@ static const struct layout layouts[] = {
 #undef U8
 #undef TON
 #undef NPI
+#undef TIME
 
 /* Where each mandatory field starts, and where the TLV area begins. */
 struct scan {
@@ -152,7 +156,7 @@ layout_scan(const struct layout *lay, const uint8_t *body, size_t blen,
     struct scan *sc, char *err, size_t errsz)
 {
 	static const char *kname[] = { "end", "string", "octet", "ton", "npi",
-	    "interface_version", "short_message" };
+	    "interface_version", "short_message", "time" };
 	size_t p = 0, n;
 	const uint8_t *nul;
 	int i;
@@ -162,6 +166,7 @@ layout_scan(const struct layout *lay, const uint8_t *body, size_t blen,
 		sc->off[i] = p;
 		switch (lay->f[i].kind) {
 		case F_CSTR:
+		case F_TIME:
 			n = blen - p;
 			if (n > lay->f[i].max)
 				n = lay->f[i].max;
@@ -171,6 +176,11 @@ layout_scan(const struct layout *lay, const uint8_t *body, size_t blen,
 				    blen - p < lay->f[i].max ?
 				    "string truncated (no NUL)" :
 				    "string too long");
+				return -1;
+			}
+			if (lay->f[i].kind == F_TIME &&
+			    smpp_pdu_time_check((const char *)(body + p)) != 0) {
+				seterr(err, errsz, "field %d: bad time format", i);
 				return -1;
 			}
 			p += (size_t)(nul - (body + p)) + 1;
@@ -370,12 +380,20 @@ lib_cleanup(uint32_t id, union lib_pdu *u)
 	(pdu)->data_coding = (t)->data_coding;				\
 } while (0)
 
+/* Octets of mandatory field i (up to the next one, or the TLV area). */
+static size_t
+field_len(const struct scan *sc, int i, size_t end)
+{
+	return (i + 1 < sc->nfields ? sc->off[i + 1] : end) - sc->off[i];
+}
+
 /*
  * Unpack the mandatory part through libsmpp34. It gets a private copy
  * without the TLV area (we decoded that: its tag-typed value union ignores
- * the length octets and its log would outgrow its buffer) and with header
- * values its validators might refuse (status, sequence 0) neutralised;
- * the real header is ours already.
+ * the length octets and its log would outgrow its buffer), with header
+ * values its validators might refuse (status, sequence 0) neutralised
+ * (the real header is ours already) and the fields we read ourselves
+ * blanked: TON/NPI 0, interface_version 0x34, time fields "".
  */
 static int
 lib_unpack(const struct layout *lay, const uint8_t *body,
@@ -383,27 +401,39 @@ lib_unpack(const struct layout *lay, const uint8_t *body,
 {
 	uint8_t copy[SMPP_HEADER_LEN + MANDATORY_MAX];
 	union lib_pdu u;
-	size_t blen = sc->tlv_start;
-	int i, rc;
+	size_t blen = sc->tlv_start, q = SMPP_HEADER_LEN, n;
+	int i, rc, ntime = 0;
 
 	if (blen > MANDATORY_MAX) {
 		seterr(err, errsz, "mandatory part too long");
 		return -1;
 	}
-	put32(copy, (uint32_t)(SMPP_HEADER_LEN + blen));
 	put32(copy + 4, lay->id);
 	put32(copy + 8, 0);
 	put32(copy + 12, 1);
-	memcpy(copy + SMPP_HEADER_LEN, body, blen);
 	for (i = 0; i < sc->nfields; i++) {
-		if (lay->f[i].kind == F_TON || lay->f[i].kind == F_NPI)
-			copy[SMPP_HEADER_LEN + sc->off[i]] = 0;
-		else if (lay->f[i].kind == F_IV)
-			copy[SMPP_HEADER_LEN + sc->off[i]] = SMPP_VERSION;
+		switch (lay->f[i].kind) {
+		case F_TON:
+		case F_NPI:
+			copy[q++] = 0;
+			break;
+		case F_IV:
+			copy[q++] = SMPP_VERSION;
+			break;
+		case F_TIME:
+			copy[q++] = '\0';
+			break;
+		default:
+			n = field_len(sc, i, blen);
+			memcpy(copy + q, body + sc->off[i], n);
+			q += n;
+			break;
+		}
 	}
+	put32(copy, (uint32_t)q);
 
 	memset(&u, 0, sizeof(u));
-	rc = smpp34_unpack(lay->id, &u, copy, (int)(SMPP_HEADER_LEN + blen));
+	rc = smpp34_unpack(lay->id, &u, copy, (int)q);
 	if (rc != 0) {
 		lib_err("unpack", err, errsz);
 		lib_cleanup(lay->id, &u);
@@ -444,7 +474,17 @@ lib_unpack(const struct layout *lay, const uint8_t *body,
 	/* The octets hidden from the library come from the wire. */
 	for (i = 0; i < sc->nfields; i++) {
 		uint8_t v = body[sc->off[i]];
-		if (lay->f[i].kind == F_IV)
+		if (lay->f[i].kind == F_TIME) {
+			/* NUL inside the field: layout_scan checked. */
+			if (ntime++ == 0)
+				cstr_copy(pdu->schedule_delivery_time,
+				    sizeof(pdu->schedule_delivery_time),
+				    body + sc->off[i], SMPP_TIME_SIZE);
+			else
+				cstr_copy(pdu->validity_period,
+				    sizeof(pdu->validity_period),
+				    body + sc->off[i], SMPP_TIME_SIZE);
+		} else if (lay->f[i].kind == F_IV)
 			pdu->interface_version = v;
 		else if (lay->f[i].kind == F_TON || lay->f[i].kind == F_NPI) {
 			/* bind: addr_ton/npi; sm: source then dest. */
@@ -615,19 +655,20 @@ w_cstr(struct writer *w, const char *s)
 
 /*
  * Pack the mandatory part through libsmpp34 into body/blen. Its packer
- * validates TON/NPI against short lists and refuses a 254-octet
- * short_message (off by one): we pack TON/NPI as 0 and at most 253
- * octets, then set the wire values through our own layout walk.
+ * validates TON/NPI against short lists, refuses a 254-octet
+ * short_message (off by one) and has no room for deliver_sm's time
+ * fields: we pack TON/NPI as 0, the times empty and at most 253 octets,
+ * then write the wire values through our own layout walk.
  */
 static int
 lib_pack(const struct layout *lay, const struct smpp_pdu *pdu,
     uint8_t *body, size_t *blen, char *err, size_t errsz)
 {
-	uint8_t tmp[SMPP_HEADER_LEN + MANDATORY_MAX];
+	uint8_t tmp[SMPP_HEADER_LEN + MANDATORY_MAX], out[MANDATORY_MAX];
 	union lib_pdu u;
 	struct scan sc;
-	int plen = 0, rc, i, nton = 0, nnpi = 0, extra = 0;
-	size_t n;
+	int plen = 0, rc, i, nton = 0, nnpi = 0, ntime = 0, extra = 0;
+	size_t n, q = 0, flen;
 	uint8_t smlen = 0;
 
 	memset(&u, 0, sizeof(u));
@@ -710,25 +751,42 @@ lib_pack(const struct layout *lay, const struct smpp_pdu *pdu,
 		return -1;
 	}
 	for (i = 0; i < sc.nfields; i++) {
-		uint8_t *p = body + sc.off[i];
 		int isbind = is_bind(lay->id);
+		const char *ts;
+
+		flen = lay->f[i].kind == F_TIME ? SMPP_TIME_SIZE :
+		    field_len(&sc, i, n);
+		if (flen > sizeof(out) - q) {
+			seterr(err, errsz, "mandatory part too long");
+			return -1;
+		}
 		switch (lay->f[i].kind) {
 		case F_IV:
-			*p = pdu->interface_version;
+			out[q++] = pdu->interface_version;
 			break;
 		case F_TON:
-			*p = isbind ? pdu->addr_ton : nton++ == 0 ?
+			out[q++] = isbind ? pdu->addr_ton : nton++ == 0 ?
 			    pdu->source_addr_ton : pdu->dest_addr_ton;
 			break;
 		case F_NPI:
-			*p = isbind ? pdu->addr_npi : nnpi++ == 0 ?
+			out[q++] = isbind ? pdu->addr_npi : nnpi++ == 0 ?
 			    pdu->source_addr_npi : pdu->dest_addr_npi;
 			break;
+		case F_TIME:
+			ts = ntime++ == 0 ? pdu->schedule_delivery_time :
+			    pdu->validity_period;
+			flen = strlen(ts) + 1;	/* < SMPP_TIME_SIZE: checked */
+			memcpy(out + q, ts, flen);
+			q += flen;
+			break;
 		default:
+			memcpy(out + q, body + sc.off[i], flen);
+			q += flen;
 			break;
 		}
 	}
-	*blen = n;
+	memcpy(body, out, q);
+	*blen = q;
 	return 0;
 }
 
@@ -765,8 +823,17 @@ smpp_pdu_encode(const struct smpp_pdu *pdu, uint8_t *buf, size_t bufsz,
 	    !cstr_ok(pdu->service_type, sizeof(pdu->service_type)) ||
 	    !cstr_ok(pdu->source_addr, sizeof(pdu->source_addr)) ||
 	    !cstr_ok(pdu->destination_addr, sizeof(pdu->destination_addr)) ||
-	    !cstr_ok(pdu->message_id, sizeof(pdu->message_id))) {
+	    !cstr_ok(pdu->message_id, sizeof(pdu->message_id)) ||
+	    !cstr_ok(pdu->schedule_delivery_time,
+	    sizeof(pdu->schedule_delivery_time)) ||
+	    !cstr_ok(pdu->validity_period, sizeof(pdu->validity_period))) {
 		seterr(err, errsz, "string field without NUL");
+		return -1;
+	}
+	if ((lay->id == SMPP_SUBMIT_SM || lay->id == SMPP_DELIVER_SM) &&
+	    (smpp_pdu_time_check(pdu->schedule_delivery_time) != 0 ||
+	    smpp_pdu_time_check(pdu->validity_period) != 0)) {
+		seterr(err, errsz, "bad schedule_delivery_time or validity_period");
 		return -1;
 	}
 	if (lay->flags & L_PAYLOAD)
@@ -824,6 +891,68 @@ smpp_pdu_encode(const struct smpp_pdu *pdu, uint8_t *buf, size_t bufsz,
 }
 
 /* ---- helpers ---- */
+
+/* Two ASCII digits at s as a number, or -1. */
+static int
+two_digits(const char *s)
+{
+	if (s[0] < '0' || s[0] > '9' || s[1] < '0' || s[1] > '9')
+		return -1;
+	return (s[0] - '0') * 10 + (s[1] - '0');
+}
+
+int
+smpp_pdu_time_check(const char *s)
+{
+	/* Absolute "YYMMDDhhmmsstnnp": bounds of MM, DD, hh, mm, ss, nn. */
+	static const struct {
+		int pos, lo, hi;
+	} absr[] = {
+		{ 2, 1, 12 }, { 4, 1, 31 }, { 6, 0, 23 }, { 8, 0, 59 },
+		{ 10, 0, 59 }, { 13, 0, 48 },
+	};
+	size_t i, n = strnlen(s, SMPP_TIME_SIZE);
+
+	if (n == 0)
+		return 0;
+	if (n != SMPP_TIME_SIZE - 1)
+		return -1;
+	for (i = 0; i < 15; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+	if (s[15] == 'R')
+		return 0;	/* relative: amounts, no calendar bounds */
+	if (s[15] != '+' && s[15] != '-')
+		return -1;
+	for (i = 0; i < sizeof(absr) / sizeof(absr[0]); i++) {
+		int v = two_digits(s + absr[i].pos);
+
+		if (v < absr[i].lo || v > absr[i].hi)
+			return -1;
+	}
+	return 0;
+}
+
+int
+smpp_pdu_time_relative(long long secs, char *out, size_t outsz)
+{
+	long long days;
+	int n;
+
+	if (out == NULL || outsz < SMPP_TIME_SIZE)
+		return -1;
+	if (secs < 1)
+		secs = 1;
+	days = secs / 86400;
+	if (days > 99) {
+		days = 99;
+		secs = 99 * 86400LL + 86399;
+	}
+	secs %= 86400;
+	n = snprintf(out, outsz, "0000%02lld%02lld%02lld%02lld000R", days,
+	    secs / 3600, secs / 60 % 60, secs % 60);
+	return n == SMPP_TIME_SIZE - 1 ? 0 : -1;
+}
 
 const struct smpp_tlv *
 smpp_pdu_tlv_get(const struct smpp_pdu *pdu, uint16_t tag)
@@ -1006,6 +1135,10 @@ smpp_pdu_trace(const struct smpp_pdu *pdu, char *out, size_t outsz)
 		    pdu->dest_addr_ton, pdu->dest_addr_npi, m2,
 		    pdu->esm_class, pdu->registered_delivery,
 		    pdu->data_coding, pdu->sm_len);
+		if (pdu->schedule_delivery_time[0] != '\0')
+			tb_add(&t, " schedule=%.16s", pdu->schedule_delivery_time);
+		if (pdu->validity_period[0] != '\0')
+			tb_add(&t, " validity=%.16s", pdu->validity_period);
 		break;
 	case SMPP_SUBMIT_SM | SMPP_RESP_BIT:
 	case SMPP_DELIVER_SM | SMPP_RESP_BIT:

@@ -17,6 +17,7 @@
 #define SMPP_TLV_VAL_MAX    255
 #define SMPP_SM_MAX         255	/* short_message octets */
 #define SMPP_PAYLOAD_MAX    1024	/* message_payload octets we accept */
+#define SMPP_TIME_SIZE      17	/* "YYMMDDhhmmsstnnp" + NUL (SMPP 3.4 §7.1.1) */
 
 /* Command ids (values from SMPP 3.4 §5.1.2.1). */
 #define SMPP_GENERIC_NACK          0x80000000u
@@ -92,6 +93,10 @@ struct smpp_pdu {
 	char     destination_addr[21];
 	uint8_t  esm_class, protocol_id, priority_flag;
 	uint8_t  registered_delivery, data_coding;
+	/* submit_sm, deliver_sm: "" or SMPP 3.4 §7.1.1 time, absolute
+	 * ("YYMMDDhhmmsstnn+" / "-") or relative ("YYMMDDhhmmss000R") */
+	char     schedule_delivery_time[SMPP_TIME_SIZE];
+	char     validity_period[SMPP_TIME_SIZE];
 	uint16_t sm_len;
 	uint8_t  sm[SMPP_PAYLOAD_MAX];
 
@@ -132,6 +137,20 @@ enum smpp_decode smpp_pdu_decode(const uint8_t *buf, size_t len,
  */
 long smpp_pdu_encode(const struct smpp_pdu *pdu, uint8_t *buf, size_t bufsz,
     char *err, size_t errsz);
+
+/*
+ * SMPP 3.4 §7.1.1 time fields: 0 when s is "" or a well-formed 16-char
+ * time (absolute: month, day, hour, minute, second and the UTC offset in
+ * quarter hours within range, p '+'/'-'; relative: 15 digits and 'R'),
+ * -1 otherwise.
+ */
+int smpp_pdu_time_check(const char *s);
+
+/*
+ * A relative time of secs seconds (at least 1; over 99 days is capped) as
+ * "0000DDhhmmss000R" in out (SMPP_TIME_SIZE octets or more). 0 or -1.
+ */
+int smpp_pdu_time_relative(long long secs, char *out, size_t outsz);
 
 /* TLV helpers on struct smpp_pdu. get returns the TLV or NULL; add
  * returns 0 or -1 (full / too long). */

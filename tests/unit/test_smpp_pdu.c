@@ -58,6 +58,26 @@ static const uint8_t g_submit[] = {
 	0x13, 0x83, 0x00, 0x02, 0x12, 0x01,
 };
 
+/* submit_sm seq 3 from 1515 to 0612340123 (ton 2 national, npi 1),
+ * "OTP", registered_delivery 1, scheduled 2026-03-15 09:30:00.0 at UTC+1
+ * (4 quarter hours), valid for 5 minutes (relative). */
+static const uint8_t g_submit_times[] = {
+	0x00, 0x00, 0x00, 0x52, 0x00, 0x00, 0x00, 0x04,
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x03,
+	0,
+	0x00, 0x00,
+	'1', '5', '1', '5', 0,
+	0x02, 0x01,
+	'0', '6', '1', '2', '3', '4', '0', '1', '2', '3', 0,
+	0x00, 0x00, 0x00,
+	'2', '6', '0', '3', '1', '5', '0', '9', '3', '0', '0', '0',
+	'0', '0', '4', '+', 0,
+	'0', '0', '0', '0', '0', '0', '0', '0', '0', '5', '0', '0',
+	'0', '0', '0', 'R', 0,
+	0x01, 0x00, 0x00, 0x00,
+	0x03, 'O', 'T', 'P',
+};
+
 static const uint8_t g_enquire[] = {
 	0x00, 0x00, 0x00, 0x10, 0x00, 0x00, 0x00, 0x15,
 	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00,
@@ -169,6 +189,43 @@ test_golden_submit(void **state)
 	assert_memory_equal(pdu2.tlv[1].val, its, 2);
 	assert_int_equal(pdu2.sm_len, 5);
 	assert_string_equal(pdu2.destination_addr, "212612340123");
+}
+
+static void
+test_golden_submit_times(void **state)
+{
+	(void)state;
+	memset(&pdu, 0, sizeof(pdu));
+	pdu.command_id = SMPP_SUBMIT_SM;
+	pdu.sequence = 3;
+	strcpy(pdu.source_addr, "1515");
+	pdu.dest_addr_ton = 2;
+	pdu.dest_addr_npi = 1;
+	strcpy(pdu.destination_addr, "0612340123");
+	strcpy(pdu.schedule_delivery_time, "260315093000004+");
+	strcpy(pdu.validity_period, "000000000500000R");
+	pdu.registered_delivery = 1;
+	pdu.sm_len = 3;
+	memcpy(pdu.sm, "OTP", 3);
+	encode_expect(&pdu, g_submit_times, sizeof(g_submit_times));
+
+	assert_int_equal(smpp_pdu_decode(g_submit_times, sizeof(g_submit_times),
+	    &pdu2, err, sizeof(err)), SMPP_DECODE_OK);
+	assert_string_equal(pdu2.schedule_delivery_time, "260315093000004+");
+	assert_string_equal(pdu2.validity_period, "000000000500000R");
+	assert_int_equal(pdu2.dest_addr_ton, 2);
+	assert_int_equal(pdu2.dest_addr_npi, 1);
+	assert_string_equal(pdu2.destination_addr, "0612340123");
+	assert_int_equal(pdu2.registered_delivery, 1);
+	assert_int_equal(pdu2.sm_len, 3);
+	assert_memory_equal(pdu2.sm, "OTP", 3);
+	assert_int_equal(pdu2.ntlv, 0);
+
+	/* The old vectors carry NULL times: decoded empty. */
+	assert_int_equal(smpp_pdu_decode(g_submit, sizeof(g_submit), &pdu2,
+	    err, sizeof(err)), SMPP_DECODE_OK);
+	assert_string_equal(pdu2.schedule_delivery_time, "");
+	assert_string_equal(pdu2.validity_period, "");
 }
 
 static void
@@ -538,6 +595,141 @@ test_hostile(void **state)
 	assert_int_equal(pdu.sequence, 256);
 }
 
+/*
+ * Time fields on the wire (schedule_delivery_time of g_submit_times
+ * replaced, then validity_period), in submit_sm and deliver_sm: accepted
+ * and kept, or BAD_BODY with the header kept; encode refuses the same.
+ */
+static void
+test_time_fields(void **state)
+{
+	static const struct {
+		const char *t;
+		int ok;
+	} t[] = {
+		{ "", 1 },
+		{ "000000000500000R", 1 },
+		{ "990231235959948R", 1 },	/* relative: amounts, no bounds */
+		{ "260315093000004+", 1 },
+		{ "991231235959948-", 1 },
+		{ "000101000000000+", 1 },
+		{ "000000000500000r", 0 },
+		{ "000000000500000", 0 },	/* 15 chars */
+		{ "0", 0 },
+		{ "000000000500000R0", 0 },	/* 17 chars: no NUL in field */
+		{ "00000000050000 R", 0 },
+		{ "0000000005000x0R", 0 },
+		{ "260315093000004 ", 0 },
+		{ "260015093000004+", 0 },	/* month 00 */
+		{ "261315093000004+", 0 },	/* month 13 */
+		{ "260300093000004+", 0 },	/* day 00 */
+		{ "260332093000004+", 0 },
+		{ "260315243000004+", 0 },	/* hour 24 */
+		{ "260315096000004+", 0 },
+		{ "260315093060004+", 0 },
+		{ "260315093000049+", 0 },	/* UTC offset over 12 h */
+		{ "-60315093000004+", 0 },
+	};
+	static const uint32_t ids[] = { SMPP_SUBMIT_SM, SMPP_DELIVER_SM };
+	/* offset of schedule_delivery_time in g_submit_times */
+	const size_t at = SMPP_HEADER_LEN + 1 + 2 + 5 + 2 + 11 + 3;
+	uint8_t b[256];
+	size_t n, len;
+	long elen;
+
+	(void)state;
+	for (size_t k = 0; k < 2; k++)
+	for (size_t which = 0; which < 2; which++)
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		/* header + fields before the times */
+		memcpy(b, g_submit_times, at);
+		b[7] = (uint8_t)ids[k];
+		n = at;
+		len = strlen(t[i].t) + 1;
+		if (which == 1) {
+			b[n++] = '\0';
+			memcpy(b + n, t[i].t, len);
+			n += len;
+		} else {
+			memcpy(b + n, t[i].t, len);
+			n += len;
+			b[n++] = '\0';
+		}
+		memcpy(b + n, g_submit_times + sizeof(g_submit_times) - 8, 8);
+		n += 8;
+		set_len(b, n);
+		if (!t[i].ok) {
+			expect_bad(b, n, ids[k], 3);
+			assert_string_equal(pdu.validity_period, "");
+		} else {
+			if (smpp_pdu_decode(b, n, &pdu, err, sizeof(err)) !=
+			    SMPP_DECODE_OK)
+				fail_msg("%s: %s", t[i].t, err);
+			assert_string_equal(which ? pdu.validity_period :
+			    pdu.schedule_delivery_time, t[i].t);
+			assert_string_equal(which ? pdu.schedule_delivery_time :
+			    pdu.validity_period, "");
+			assert_string_equal(pdu.destination_addr, "0612340123");
+			assert_int_equal(pdu.registered_delivery, 1);
+			assert_int_equal(pdu.sm_len, 3);
+			/* and back to the same bytes */
+			elen = smpp_pdu_encode(&pdu, buf, sizeof(buf), err,
+			    sizeof(err));
+			assert_int_equal(elen, n);
+			assert_memory_equal(buf, b, n);
+		}
+		assert_int_equal(smpp_pdu_time_check(t[i].t), t[i].ok ? 0 : -1);
+		/* encode refuses what decode refuses */
+		if (!t[i].ok && strlen(t[i].t) < SMPP_TIME_SIZE) {
+			memset(&pdu, 0, sizeof(pdu));
+			pdu.command_id = ids[k];
+			strcpy(which ? pdu.validity_period :
+			    pdu.schedule_delivery_time, t[i].t);
+			assert_int_equal(smpp_pdu_encode(&pdu, buf, sizeof(buf),
+			    err, sizeof(err)), -1);
+		}
+	}
+	/* a time field without its NUL in 17 octets */
+	memset(&pdu, 0, sizeof(pdu));
+	pdu.command_id = SMPP_SUBMIT_SM;
+	memset(pdu.validity_period, '0', sizeof(pdu.validity_period));
+	assert_int_equal(smpp_pdu_encode(&pdu, buf, sizeof(buf), err,
+	    sizeof(err)), -1);
+}
+
+static void
+test_time_relative(void **state)
+{
+	static const struct {
+		long long secs;
+		const char *want;
+	} t[] = {
+		{ -5, "000000000001000R" },
+		{ 0, "000000000001000R" },
+		{ 1, "000000000001000R" },
+		{ 59, "000000000059000R" },
+		{ 300, "000000000500000R" },
+		{ 3599, "000000005959000R" },
+		{ 3600, "000000010000000R" },
+		{ 86399, "000000235959000R" },
+		{ 86400, "000001000000000R" },
+		{ 2 * 86400 + 3 * 3600 + 4 * 60 + 5, "000002030405000R" },
+		{ 99 * 86400LL + 86399, "000099235959000R" },
+		{ 100 * 86400LL, "000099235959000R" },	/* capped */
+		{ 1LL << 62, "000099235959000R" },
+	};
+	char out[SMPP_TIME_SIZE];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		assert_int_equal(smpp_pdu_time_relative(t[i].secs, out,
+		    sizeof(out)), 0);
+		assert_string_equal(out, t[i].want);
+		assert_int_equal(smpp_pdu_time_check(out), 0);
+	}
+	assert_int_equal(smpp_pdu_time_relative(300, out, sizeof(out) - 1), -1);
+}
+
 static void
 test_strings_and_trace(void **state)
 {
@@ -576,6 +768,9 @@ main(void)
 		cmocka_unit_test(test_golden_bind),
 		cmocka_unit_test(test_golden_deliver),
 		cmocka_unit_test(test_golden_submit),
+		cmocka_unit_test(test_golden_submit_times),
+		cmocka_unit_test(test_time_fields),
+		cmocka_unit_test(test_time_relative),
 		cmocka_unit_test(test_golden_header_only),
 		cmocka_unit_test(test_roundtrip),
 		cmocka_unit_test(test_encode_errors),
