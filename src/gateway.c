@@ -217,7 +217,11 @@ gw_now_ms(void)
 	return (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
 }
 
-/* Where the OTP and the password go: the phone on record, or the caller. */
+/*
+ * Where the OTP and the password go: the phone on record, or the caller.
+ * The caller's number keeps the numbering plan the network gave it in the
+ * MO; the registry's phones are international digits (TON 1, NPI 1).
+ */
 static const char *
 gw_sms_to(const struct gw_req *r)
 {
@@ -225,6 +229,19 @@ gw_sms_to(const struct gw_req *r)
 	    r->d.phone[0] == '\0')
 		return r->msisdn;
 	return r->d.phone;
+}
+
+static void
+gw_sms_dest(const struct gw_req *r, struct store_outbox_msg *m)
+{
+	m->to = gw_sms_to(r);
+	if (m->to == r->msisdn) {
+		m->to_ton = r->msisdn_ton;
+		m->to_npi = r->msisdn_npi;
+	} else {
+		m->to_ton = 1;
+		m->to_npi = 1;
+	}
 }
 
 static void
@@ -282,7 +299,7 @@ gw_otp_issue(struct gw_req *r)
 	q.max_failures = cfg->security.max_failures_per_id_day;
 	q.phone_tail = tail;
 	q.sms.bind = r->bind->conf->name;
-	q.sms.to = gw_sms_to(r);
+	gw_sms_dest(r, &q.sms);
 	q.sms.from = "";
 	q.sms.kind = "otp";
 	q.sms.lang = r->d.lang;
@@ -336,7 +353,7 @@ gw_otp_verify(struct gw_req *r)
 	q.prov_channel = "ussd";
 	q.prov_operator = r->bind->conf->name;
 	q.sms.bind = r->bind->conf->name;
-	q.sms.to = gw_sms_to(r);
+	gw_sms_dest(r, &q.sms);
 	q.sms.from = "";
 	q.sms.kind = "password";
 	q.sms.lang = r->d.lang;

@@ -31,6 +31,7 @@ struct ob_entry {
 	char			 to[21];
 	char			 from[21];
 	char			 kind[16];
+	uint8_t			 to_ton, to_npi;
 	long long		 expires_ms;
 	int			 tries;		/* retries done after throttling */
 	int			 outstanding;	/* submits waiting for a response */
@@ -92,6 +93,18 @@ ob_now_ms(void)
 	return (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
 }
 
+/* Milliseconds left to send e in: -1 without a limit, 0 when expired. */
+static long long
+ob_left_ms(const struct ob_entry *e)
+{
+	long long left;
+
+	if (e->expires_ms == 0)
+		return -1;
+	left = e->expires_ms - ob_now_ms();
+	return left > 0 ? left : 0;
+}
+
 static void
 ob_entry_free(struct ob_entry *e)
 {
@@ -145,10 +158,7 @@ ob_retry_cb(evutil_socket_t fd, short ev, void *arg)
 		ob_entry_free(e);
 		return;
 	}
-	if (e->expires_ms && ob_now_ms() > e->expires_ms) {
-		ob_settle(e, "expired");
-		return;
-	}
+	/* ob_submit settles it "expired" if its time ran out meanwhile. */
 	if (e->waiting_bind)
 		e->waiting_bind = 0;
 	else
@@ -265,7 +275,25 @@ ob_submit(struct ob_entry *e)
 	struct smpp_client *c = ob->bind_fn(ob->bind_arg, e->bind);
 	const struct config_bind *bc;
 	struct smpp_pdu p;
+	char validity[SMPP_TIME_SIZE] = "";
+	long long left;
 
+	/*
+	 * Before every (re)submit, first or after throttling or a wait for
+	 * the bind: an OTP is never sent after its TTL, and the SMSC is told
+	 * (relative validity_period of what is left, rounded up to the
+	 * second) not to deliver it later from its store either.
+	 */
+	if ((left = ob_left_ms(e)) == 0) {
+		ob_settle(e, "expired");
+		return;
+	}
+	if (left > 0 && smpp_pdu_time_relative((left + 999) / 1000, validity,
+	    sizeof(validity)) != 0) {
+		/* Cannot happen (buffer size); never send without it. */
+		ob_settle(e, "failed");
+		return;
+	}
 	if (c == NULL || smpp_client_state(c) != SMPP_CLIENT_BOUND) {
 		struct timeval tv = { OB_WAIT_BIND_MS / 1000,
 		    (OB_WAIT_BIND_MS % 1000) * 1000 };
@@ -294,10 +322,11 @@ ob_submit(struct ob_entry *e)
 		p.command_id = SMPP_SUBMIT_SM;
 		snprintf(p.source_addr, sizeof(p.source_addr), "%s",
 		    e->from[0] ? e->from : bc->source_addr);
-		/* MSISDNs in the registry and from the network are international digits. */
-		p.dest_addr_ton = 1;
-		p.dest_addr_npi = 1;
+		/* The plan the entry was written with (MO caller or registry). */
+		p.dest_addr_ton = e->to_ton;
+		p.dest_addr_npi = e->to_npi;
 		snprintf(p.destination_addr, sizeof(p.destination_addr), "%s", e->to);
+		memcpy(p.validity_period, validity, sizeof(validity));
 		p.esm_class = e->seg[i].esm_class;
 		p.data_coding = e->seg[i].data_coding;
 		p.registered_delivery = 1;
@@ -354,6 +383,8 @@ ob_on_entry(void *arg, const struct store_outbox_entry *se)
 	snprintf(e->from, sizeof(e->from), "%s", se->from ? se->from : "");
 	snprintf(e->kind, sizeof(e->kind), "%s", se->kind ? se->kind : "sms");
 	e->expires_ms = se->expires_ms;
+	e->to_ton = se->to_ton;
+	e->to_npi = se->to_npi;
 	if (se->deliveries > 1)
 		log_info("[outbox %s] %s handed out again (%lld), re-sending",
 		    e->id, e->kind, se->deliveries);
@@ -363,8 +394,8 @@ ob_on_entry(void *arg, const struct store_outbox_entry *se)
 		ob_settle(e, "failed");
 		return;
 	}
-	if (e->expires_ms && ob_now_ms() > e->expires_ms) {
-		ob_settle(e, "expired");
+	if (ob_left_ms(e) == 0) {
+		ob_settle(e, "expired");	/* not even opened */
 		return;
 	}
 	if (strncmp(se->body, SECRET_BOX_PREFIX, strlen(SECRET_BOX_PREFIX)) == 0) {

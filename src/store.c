@@ -54,15 +54,18 @@ enum store_script {
 	STORE_NSCRIPTS,
 };
 
-/* The outbox entry, from 7 ARGV starting at i (order of store_sms_argv). */
+/* The outbox entry, from STORE_SMS_NARGS ARGV starting at i (order of
+ * store_sms_argv). */
 #define STORE_LUA_SMS							\
 	"local function sms(key, i)\n"					\
 	"  return redis.call('XADD', key, 'MAXLEN', '~', "		\
 	    "'" STORE_OUTBOX_MAXLEN "', '*',\n"				\
 	"      'bind', ARGV[i], 'to', ARGV[i + 1], 'from', ARGV[i + 2],\n"	\
 	"      'kind', ARGV[i + 3], 'lang', ARGV[i + 4], 'body', ARGV[i + 5],\n" \
-	"      'expires_ms', ARGV[i + 6])\n"				\
+	"      'expires_ms', ARGV[i + 6], 'to_ton', ARGV[i + 7],\n"	\
+	"      'to_npi', ARGV[i + 8])\n"					\
 	"end\n"
+#define STORE_SMS_NARGS 9
 
 static const char *const store_scripts[STORE_NSCRIPTS] = {
 	/* KEYS: rl:m, rl:f, reg:gen, rsn:gen. ARGV: max requests/hour,
@@ -131,7 +134,7 @@ static const char *const store_scripts[STORE_NSCRIPTS] = {
 	"return {'FOUND', h[1] or h[2], h[3] or h[4] or ''}\n",
 
 	/* KEYS: pw, otpf, otp, outbox. ARGV: hash, ttl, max failures,
-	 * then the SMS (7). The code is a hash {h, a} so that a wrong
+	 * then the SMS (9). The code is a hash {h, a} so that a wrong
 	 * attempt (HINCRBY) keeps its TTL. */
 	[STORE_SC_OTP_ISSUE] =
 	STORE_LUA_SMS
@@ -148,7 +151,7 @@ static const char *const store_scripts[STORE_NSCRIPTS] = {
 
 	/* KEYS: otp, otpf, pw, provisioning, outbox. ARGV: hash, max
 	 * attempts, pw pending s, tail, matricule, msisdn, sealed password,
-	 * channel, operator, then the SMS (7). The hashes are keyed
+	 * channel, operator, then the SMS (9). The hashes are keyed
 	 * (secret_otp_hash), so a plain comparison leaks nothing useful. */
 	[STORE_SC_OTP_VERIFY] =
 	STORE_LUA_SMS
@@ -1439,19 +1442,29 @@ store_str(const char *s)
 	return s != NULL ? s : "";
 }
 
-/* The 7 SMS fields in the order of STORE_LUA_SMS; exp holds expires_ms. */
+/* Room for the numeric SMS fields while a request is built. */
+struct store_sms_num {
+	char exp[24], ton[4], npi[4];
+};
+
+/* The STORE_SMS_NARGS SMS fields in the order of STORE_LUA_SMS. */
 static void
 store_sms_argv(const struct store_outbox_msg *m, const char **argv,
-    char *exp, size_t expsz)
+    struct store_sms_num *num)
 {
-	snprintf(exp, expsz, "%lld", m->expires_ms > 0 ? m->expires_ms : 0);
+	snprintf(num->exp, sizeof(num->exp), "%lld",
+	    m->expires_ms > 0 ? m->expires_ms : 0);
+	snprintf(num->ton, sizeof(num->ton), "%u", (unsigned)m->to_ton);
+	snprintf(num->npi, sizeof(num->npi), "%u", (unsigned)m->to_npi);
 	argv[0] = store_str(m->bind);
 	argv[1] = store_str(m->to);
 	argv[2] = store_str(m->from);
 	argv[3] = store_str(m->kind);
 	argv[4] = store_str(m->lang);
 	argv[5] = store_str(m->body);
-	argv[6] = exp;
+	argv[6] = num->exp;
+	argv[7] = num->ton;
+	argv[8] = num->npi;
 }
 
 /* A request that cannot be made (a key too long): it fails from the loop. */
@@ -1471,9 +1484,10 @@ store_otp_issue(struct store *st, const struct store_otp_issue_req *q,
     store_otp_cb *cb, void *arg)
 {
 	char kpw[REGISTRY_KEY_MAX], kf[REGISTRY_KEY_MAX], ko[REGISTRY_KEY_MAX];
-	char kob[REGISTRY_KEY_MAX], ttl[16], maxf[16], exp[24];
-	const char *argv[18] = { "EVALSHA", "", "4", kpw, kf, ko, kob,
-	    store_str(q->otp_hash), ttl, maxf };
+	char kob[REGISTRY_KEY_MAX], ttl[16], maxf[16];
+	struct store_sms_num num;
+	const char *argv[10 + STORE_SMS_NARGS] = { "EVALSHA", "", "4", kpw, kf,
+	    ko, kob, store_str(q->otp_hash), ttl, maxf };
 	struct store_req *req;
 	int bad;
 
@@ -1483,9 +1497,9 @@ store_otp_issue(struct store *st, const struct store_otp_issue_req *q,
 	    registry_key_outbox(kob, sizeof(kob), st->prefix);
 	snprintf(ttl, sizeof(ttl), "%d", q->ttl_s > 0 ? q->ttl_s : 1);
 	snprintf(maxf, sizeof(maxf), "%d", q->max_failures);
-	store_sms_argv(&q->sms, argv + 10, exp, sizeof(exp));
-	req = store_build_or_fail(st, STORE_K_OTP, STORE_SC_OTP_ISSUE, 17,
-	    argv);
+	store_sms_argv(&q->sms, argv + 10, &num);
+	req = store_build_or_fail(st, STORE_K_OTP, STORE_SC_OTP_ISSUE,
+	    10 + STORE_SMS_NARGS, argv);
 	req->cb.otp = cb;
 	req->arg = arg;
 	snprintf(req->tail, sizeof(req->tail), "%s", store_str(q->phone_tail));
@@ -1503,8 +1517,10 @@ store_otp_verify(struct store *st, const struct store_otp_verify_req *q,
 {
 	char ko[REGISTRY_KEY_MAX], kf[REGISTRY_KEY_MAX], kpw[REGISTRY_KEY_MAX];
 	char kpr[REGISTRY_KEY_MAX], kob[REGISTRY_KEY_MAX];
-	char maxa[16], pend[16], exp[24];
-	const char *argv[24] = { "EVALSHA", "", "5", ko, kf, kpw, kpr, kob,
+	char maxa[16], pend[16];
+	struct store_sms_num num;
+	const char *argv[17 + STORE_SMS_NARGS] = { "EVALSHA", "", "5", ko, kf,
+	    kpw, kpr, kob,
 	    store_str(q->otp_hash), maxa, pend, store_str(q->phone_tail),
 	    store_str(q->person), store_str(q->prov_msisdn),
 	    store_str(q->prov_password_sealed), store_str(q->prov_channel),
@@ -1521,9 +1537,9 @@ store_otp_verify(struct store *st, const struct store_otp_verify_req *q,
 	    q->max_attempts : 1);
 	snprintf(pend, sizeof(pend), "%d", q->pw_pending_s > 0 ?
 	    q->pw_pending_s : 1);
-	store_sms_argv(&q->sms, argv + 17, exp, sizeof(exp));
-	req = store_build_or_fail(st, STORE_K_OTP, STORE_SC_OTP_VERIFY, 24,
-	    argv);
+	store_sms_argv(&q->sms, argv + 17, &num);
+	req = store_build_or_fail(st, STORE_K_OTP, STORE_SC_OTP_VERIFY,
+	    17 + STORE_SMS_NARGS, argv);
 	req->cb.otp = cb;
 	req->arg = arg;
 	snprintf(req->tail, sizeof(req->tail), "%s", store_str(q->phone_tail));
@@ -1541,19 +1557,22 @@ void
 store_outbox_add(struct store *st, const struct store_outbox_msg *msg,
     store_done_cb *cb, void *arg)
 {
-	char k[REGISTRY_KEY_MAX], exp[24];
-	const char *argv[20] = { "XADD", k, "MAXLEN", "~", STORE_OUTBOX_MAXLEN,
-	    "*", "bind", NULL, "to", NULL, "from", NULL, "kind", NULL,
-	    "lang", NULL, "body", NULL, "expires_ms", NULL };
-	const char *f[7];
+	char k[REGISTRY_KEY_MAX];
+	struct store_sms_num num;
+	const char *argv[6 + 2 * STORE_SMS_NARGS] = { "XADD", k, "MAXLEN", "~",
+	    STORE_OUTBOX_MAXLEN, "*", "bind", NULL, "to", NULL, "from", NULL,
+	    "kind", NULL, "lang", NULL, "body", NULL, "expires_ms", NULL,
+	    "to_ton", NULL, "to_npi", NULL };
+	const char *f[STORE_SMS_NARGS];
 	struct store_req *req;
 	int i;
 
 	registry_key_outbox(k, sizeof(k), st->prefix);
-	store_sms_argv(msg, f, exp, sizeof(exp));
-	for (i = 0; i < 7; i++)
+	store_sms_argv(msg, f, &num);
+	for (i = 0; i < STORE_SMS_NARGS; i++)
 		argv[7 + 2 * i] = f[i];
-	req = store_build_or_fail(st, STORE_K_DONE, -1, 20, argv);
+	req = store_build_or_fail(st, STORE_K_DONE, -1,
+	    6 + 2 * STORE_SMS_NARGS, argv);
 	req->cb.done = cb;
 	req->arg = arg;
 	store_submit(st, req);
@@ -1652,23 +1671,39 @@ store_on_depth(struct store *st, const redisReply *r)
 
 /* --- outbox: handing entries out ------------------------------------ */
 
+/* An optional TON/NPI field: absent -> def; else 0..255 or -1. */
+static int
+store_sms_octet(const char *s, int def)
+{
+	char *end;
+	long v;
+
+	if (s == NULL)
+		return def;
+	if (s[0] < '0' || s[0] > '9')
+		return -1;
+	v = strtol(s, &end, 10);
+	return *end == '\0' && v <= 255 ? (int)v : -1;
+}
+
 /*
  * One stream entry (id, flat field array) to the consumer's callback, or,
  * when malformed, settled as "failed". Returns 1 when the store went away
- * inside the callback.
+ * inside the callback. to_ton/to_npi came later: entries without them
+ * are international numbers (1/1).
  */
 static int
 store_outbox_hand(struct store *st, const redisReply *idr,
     const redisReply *fields, long long deliveries)
 {
-	static const char *const names[7] = { "bind", "to", "from", "kind",
-	    "lang", "body", "expires_ms" };
+	static const char *const names[STORE_SMS_NARGS] = { "bind", "to",
+	    "from", "kind", "lang", "body", "expires_ms", "to_ton", "to_npi" };
 	struct store_outbox_entry e;
-	const char *v[7] = { NULL };
+	const char *v[STORE_SMS_NARGS] = { NULL };
 	const char *exp;
 	char *end;
 	size_t i;
-	int j, bad = 0;
+	int j, ton = 1, npi = 1, bad = 0;
 
 	if (idr == NULL || idr->type != REDIS_REPLY_STRING ||
 	    idr->len == 0 || idr->len >= sizeof(e.id)) {
@@ -1689,11 +1724,11 @@ store_outbox_hand(struct store *st, const redisReply *idr,
 			bad = 1;
 			break;
 		}
-		for (j = 0; j < 7; j++)
+		for (j = 0; j < STORE_SMS_NARGS; j++)
 			if (strcmp(n->str, names[j]) == 0)
 				v[j] = val->str;
 	}
-	/* Every field present; bind, to, kind and body not empty. */
+	/* The first 7 present; bind, to, kind and body not empty. */
 	for (j = 0; !bad && j < 7; j++)
 		if (v[j] == NULL || (v[j][0] == '\0' && j != 2 && j != 4))
 			bad = 1;
@@ -1701,6 +1736,10 @@ store_outbox_hand(struct store *st, const redisReply *idr,
 		exp = v[6];
 		e.expires_ms = strtoll(exp, &end, 10);
 		if (exp[0] == '\0' || *end != '\0' || e.expires_ms < 0)
+			bad = 1;
+		ton = store_sms_octet(v[7], 1);
+		npi = store_sms_octet(v[8], 1);
+		if (ton < 0 || npi < 0)
 			bad = 1;
 	}
 	if (bad) {
@@ -1715,6 +1754,8 @@ store_outbox_hand(struct store *st, const redisReply *idr,
 	e.kind = v[3];
 	e.lang = v[4];
 	e.body = v[5];
+	e.to_ton = (uint8_t)ton;
+	e.to_npi = (uint8_t)npi;
 	e.deliveries = deliveries > 0 ? deliveries : 1;
 	store_hold(st);
 	st->ob_cb(st->ob_arg, &e);

@@ -18,6 +18,7 @@
 #define TNSGW_STORE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "config.h"
 #include "dialog.h"
@@ -93,6 +94,8 @@ struct store_outbox_msg {
 	const char *lang;
 	const char *body;
 	long long   expires_ms;	/* unix ms after which it must not be sent; 0 = never */
+	uint8_t     to_ton, to_npi;	/* SMPP TON/NPI of to: always set them
+					 * (0/0 is "unknown", not a default) */
 };
 
 /*
@@ -166,6 +169,7 @@ struct store_outbox_entry {
 	const char *bind, *to, *from, *kind, *lang, *body;
 	long long   expires_ms;
 	long long   deliveries;		/* times handed out (1 = first) */
+	uint8_t     to_ton, to_npi;	/* 1/1 for entries written without them */
 };
 typedef void store_outbox_cb(void *arg, const struct store_outbox_entry *e);
 int store_outbox_start(struct store *st, const char *consumer,

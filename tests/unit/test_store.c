@@ -724,9 +724,10 @@ ot_cb(void *arg, const struct dialog_otp *res)
 }
 
 static const struct store_outbox_msg otp_sms = { "iam", "212600000102", "",
-    "otp", "fr", "SB1:sealed-otp", 1900000000123LL };
-static const struct store_outbox_msg pw_sms = { "iam", "212600000102", "",
-    "password", "ar", "SB1:sealed-password", 0 };
+    "otp", "fr", "SB1:sealed-otp", 1900000000123LL, 1, 1 };
+/* TON/NPI 0/0 ("unknown") is kept as it is, not read back as 1/1. */
+static const struct store_outbox_msg pw_sms = { "iam", "0600000102", "",
+    "password", "ar", "SB1:sealed-password", 0, 0, 0 };
 
 static void
 issue(struct store *st, const char *hash, int ttl_s, int max_failures,
@@ -827,13 +828,15 @@ check_entry(const char *key, size_t i, const char *const *kv, size_t n)
 static void
 check_sms(size_t i, const struct store_outbox_msg *m)
 {
-	char exp[24];
-	const char *kv[14] = { "bind", m->bind, "to", m->to, "from", m->from,
+	char exp[24], ton[8], npi[8];
+	const char *kv[18] = { "bind", m->bind, "to", m->to, "from", m->from,
 	    "kind", m->kind, "lang", m->lang, "body", m->body, "expires_ms",
-	    exp };
+	    exp, "to_ton", ton, "to_npi", npi };
 
 	snprintf(exp, sizeof(exp), "%lld", m->expires_ms);
-	check_entry("t:outbox", i, kv, 14);
+	snprintf(ton, sizeof(ton), "%u", (unsigned)m->to_ton);
+	snprintf(npi, sizeof(npi), "%u", (unsigned)m->to_npi);
+	check_entry("t:outbox", i, kv, 18);
 }
 
 static void
@@ -1041,7 +1044,8 @@ struct ob {
 	int want, reached;	/* reached = 1 when n >= want */
 	char id[OB_MAX][32];
 	long long deliveries[OB_MAX];
-	char kind[OB_MAX][16], body[OB_MAX][32];
+	char kind[OB_MAX][16], body[OB_MAX][32], to[OB_MAX][24];
+	int ton[OB_MAX], npi[OB_MAX];
 	struct store *free_me;	/* store_free on the first hand-out */
 };
 
@@ -1056,6 +1060,9 @@ ob_cb(void *arg, const struct store_outbox_entry *e)
 	b->deliveries[b->n] = e->deliveries;
 	snprintf(b->kind[b->n], sizeof(b->kind[0]), "%s", e->kind);
 	snprintf(b->body[b->n], sizeof(b->body[0]), "%s", e->body);
+	snprintf(b->to[b->n], sizeof(b->to[0]), "%s", e->to);
+	b->ton[b->n] = e->to_ton;
+	b->npi[b->n] = e->to_npi;
 	b->n++;
 	if (b->n >= b->want)
 		b->reached = 1;
@@ -1126,8 +1133,8 @@ start_consumer(struct store *st, const char *name, int claim_ms, struct ob *b)
 static void
 test_outbox_add(void **state)
 {
-	static const struct store_outbox_msg docs = { "inwi", "212700000001",
-	    "2020", "docs", "fr", "CIN|2 photos", 0 };
+	static const struct store_outbox_msg docs = { "inwi", "0700000001",
+	    "2020", "docs", "fr", "CIN|2 photos", 0, 2, 1 };
 	struct store *st;
 	int done = 0;
 
@@ -1154,7 +1161,7 @@ test_outbox_consumer(void **state)
 {
 	static struct ob b;
 	struct store *st;
-	char e0[32], e1[32], e2[32], m[32];
+	char e0[32], e1[32], e2[32], m[32], m2[32], m3[32];
 	long long maxd, len, pend;
 	redisReply *r;
 	int i;
@@ -1176,19 +1183,38 @@ test_outbox_consumer(void **state)
 	r = R("XADD t:outbox * foo bar");	/* malformed */
 	snprintf(m, sizeof(m), "%s", r->str);
 	freeReplyObject(r);
+	/* ... and TON/NPI that are no octet */
+	r = R("XADD t:outbox * bind iam to 2126 from %s kind docs lang fr "
+	    "body x expires_ms 0 to_ton 256 to_npi 1", "");
+	snprintf(m2, sizeof(m2), "%s", r->str);
+	freeReplyObject(r);
+	r = R("XADD t:outbox * bind iam to 2126 from %s kind docs lang fr "
+	    "body x expires_ms 0 to_ton 1 to_npi -1", "");
+	snprintf(m3, sizeof(m3), "%s", r->str);
+	freeReplyObject(r);
 	wait_n(&b, 3, 3000);
 	spin(100);
-	assert_int_equal(b.n, 3);	/* each once, the malformed one never */
+	assert_int_equal(b.n, 3);	/* each once, the malformed ones never */
 	for (i = 0; i < 3; i++)
 		assert_int_equal(b.deliveries[i], 1);
 	assert_string_equal(b.id[0], e0);
 	assert_string_equal(b.body[0], "early");
+	/* written without to_ton/to_npi (older version): international */
+	assert_int_equal(b.ton[0], 1);
+	assert_int_equal(b.npi[0], 1);
 	assert_string_equal(b.kind[1], "otp");
 	assert_string_equal(b.body[1], "SB1:sealed-otp");
+	assert_int_equal(b.ton[1], 1);
+	assert_int_equal(b.npi[1], 1);
 	assert_string_equal(b.kind[2], "password");
+	assert_string_equal(b.to[2], "0600000102");
+	assert_int_equal(b.ton[2], 0);
+	assert_int_equal(b.npi[2], 0);
 	snprintf(e1, sizeof(e1), "%s", b.id[1]);
 	snprintf(e2, sizeof(e2), "%s", b.id[2]);
 	assert_string_equal(Rs("HGET t:outbox:st:%s state", m), "failed");
+	assert_string_equal(Rs("HGET t:outbox:st:%s state", m2), "failed");
+	assert_string_equal(Rs("HGET t:outbox:st:%s state", m3), "failed");
 	r = R("XPENDING t:outbox tnsgw - + 10");
 	assert_int_equal(r->elements, 3);	/* e0, e1, e2, not m */
 	freeReplyObject(r);
@@ -1227,15 +1253,15 @@ test_outbox_consumer(void **state)
 	assert_string_equal(Rs("HGET t:outbox:st:%s state", e1), "delivered");
 	assert_int_equal(Ri("EXISTS t:outbox:st:"), 0);
 
-	/* Depth: 4 entries, none pending (refreshed every 2 s). */
+	/* Depth: 6 entries, none pending (refreshed every 2 s). */
 	for (double end = now_ms() + 3000; now_ms() < end;) {
 		store_outbox_depth(st, &len, &pend);
-		if (len == 4)
+		if (len == 6)
 			break;
 		spin(50);
 	}
 	store_outbox_depth(st, &len, &pend);
-	assert_int_equal(len, 4);
+	assert_int_equal(len, 6);
 	assert_int_equal(pend, 0);
 	store_free(st);
 }
