@@ -94,6 +94,11 @@ fuzz-run: fuzz
 bench: all
 	@bash tests/bench/run.sh $(B)
 
+# Case B under kill -9 (issue 3): 1,000 dialogs, 30 kills, then the checks.
+crash-test: all
+	bash tests/crash/run.sh $(B)
+.PHONY: crash-test
+
 clean:
 	rm -rf build build-san build-fuzz
 

@@ -44,6 +44,7 @@ smsc_caller_strstate(enum smsc_caller_state s)
 	case SMSC_CALLER_IDLE:		return "idle";
 	case SMSC_CALLER_WAIT_FIRST:	return "wait_first";
 	case SMSC_CALLER_WAIT_CODE:	return "wait_code";
+	case SMSC_CALLER_THINK:		return "think";
 	case SMSC_CALLER_WAIT_FINAL:	return "wait_final";
 	case SMSC_CALLER_WAIT_BIND:	return "wait_bind";
 	case SMSC_CALLER_DONE:		return "done";
@@ -366,6 +367,37 @@ caller_retry(struct smsc_caller *c, const struct smsc_load_cfg *cfg,
 	caller_dial(c, cfg, now, act);
 }
 
+/* xorshift32: think times that a test can replay. */
+static uint32_t
+caller_rand(struct smsc_caller *c)
+{
+	uint32_t x = c->rng ? c->rng : (fnv1a(c->msisdn) | 1);
+
+	x ^= x << 13;
+	x ^= x >> 17;
+	x ^= x << 5;
+	return c->rng = x;
+}
+
+/* Send c->answer now, or after thinking when the config says so. */
+static void
+caller_answer(struct smsc_caller *c, const struct smsc_load_cfg *cfg,
+    int64_t now, struct smsc_load_act *act)
+{
+	if (cfg->think_ms > 0) {
+		c->state = SMSC_CALLER_THINK;
+		c->due = now + (int64_t)(caller_rand(c) %
+		    ((uint32_t)cfg->think_ms + 1));
+		c->deadline = 0;
+		return;
+	}
+	c->state = SMSC_CALLER_WAIT_FINAL;
+	c->t_mo = now;
+	c->deadline = now + cfg->step_ms;
+	act->send = SMSC_LOAD_SEND_ANSWER;
+	act->text = c->answer;
+}
+
 /* Answer with the newest code not tried yet. Returns 0 when there is none. */
 static int
 caller_answer_code(struct smsc_caller *c, const struct smsc_load_cfg *cfg,
@@ -376,11 +408,7 @@ caller_answer_code(struct smsc_caller *c, const struct smsc_load_cfg *cfg,
 			continue;
 		c->code_used[i] = 1;
 		snprintf(c->answer, sizeof(c->answer), "%s", c->code[i]);
-		c->state = SMSC_CALLER_WAIT_FINAL;
-		c->t_mo = now;
-		c->deadline = now + cfg->step_ms;
-		act->send = SMSC_LOAD_SEND_ANSWER;
-		act->text = c->answer;
+		caller_answer(c, cfg, now, act);
 		return 1;
 	}
 	return 0;
@@ -438,11 +466,7 @@ smsc_caller_screen(struct smsc_caller *c, const struct smsc_load_cfg *cfg,
 		case SMSC_LOAD_C:
 			if (asks && !bad) {
 				snprintf(c->answer, sizeof(c->answer), "1");
-				c->state = SMSC_CALLER_WAIT_FINAL;
-				c->t_mo = now_ms;
-				c->deadline = now_ms + cfg->step_ms;
-				act->send = SMSC_LOAD_SEND_ANSWER;
-				act->text = c->answer;
+				caller_answer(c, cfg, now_ms, act);
 				return;
 			}
 			break;
@@ -478,6 +502,7 @@ smsc_caller_screen(struct smsc_caller *c, const struct smsc_load_cfg *cfg,
 		caller_retry(c, cfg, now_ms, SMSC_LOAD_WHY_SCREEN, act);
 		return;
 	case SMSC_CALLER_WAIT_CODE:
+	case SMSC_CALLER_THINK:
 		caller_retry(c, cfg, now_ms, SMSC_LOAD_WHY_SCREEN, act);
 		return;
 	default:
@@ -494,7 +519,7 @@ smsc_caller_sms(struct smsc_caller *c, const struct smsc_load_cfg *cfg,
 
 	act_init(act);
 	if (c->kind != SMSC_LOAD_B || (c->state != SMSC_CALLER_WAIT_FIRST &&
-	    c->state != SMSC_CALLER_WAIT_CODE &&
+	    c->state != SMSC_CALLER_WAIT_CODE && c->state != SMSC_CALLER_THINK &&
 	    c->state != SMSC_CALLER_WAIT_FINAL))
 		return;
 	if (!has_text(text, cfg->otp_sms) ||
@@ -527,6 +552,15 @@ smsc_caller_tick(struct smsc_caller *c, const struct smsc_load_cfg *cfg,
 	case SMSC_CALLER_WAIT_FINAL:
 		if (c->deadline != 0 && now_ms >= c->deadline)
 			caller_retry(c, cfg, now_ms, SMSC_LOAD_WHY_TIMEOUT, act);
+		break;
+	case SMSC_CALLER_THINK:
+		if (now_ms < c->due)
+			break;
+		c->state = SMSC_CALLER_WAIT_FINAL;
+		c->t_mo = now_ms;
+		c->deadline = now_ms + cfg->step_ms;
+		act->send = SMSC_LOAD_SEND_ANSWER;
+		act->text = c->answer;
 		break;
 	default:
 		break;

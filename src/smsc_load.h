@@ -32,6 +32,7 @@ enum smsc_caller_state {
 	SMSC_CALLER_IDLE = 0,	/* not started */
 	SMSC_CALLER_WAIT_FIRST,	/* dialled, no screen yet */
 	SMSC_CALLER_WAIT_CODE,	/* b: the OTP screen came, the SMS has not */
+	SMSC_CALLER_THINK,	/* reading the screen: answers at c->due */
 	SMSC_CALLER_WAIT_FINAL,	/* answered, no screen yet */
 	SMSC_CALLER_WAIT_BIND,	/* interrupted: dial again once bound */
 	SMSC_CALLER_DONE,
@@ -57,6 +58,8 @@ struct smsc_caller {
 	int64_t  t_dial;	/* this attempt's dial, ms */
 	int64_t  t_mo;		/* the last MO (dial or answer), ms */
 	int64_t  deadline;	/* of the current step, ms; 0: none */
+	int64_t  due;		/* THINK: when the answer goes */
+	uint32_t rng;		/* think times; seeded from the MSISDN */
 	/* b: OTPs received since this attempt's dial, oldest first */
 	char     code[SMSC_LOAD_CODES][SMSC_LOAD_CODE_MAX + 1];
 	uint8_t  code_used[SMSC_LOAD_CODES];
@@ -77,6 +80,7 @@ struct smsc_load_cfg {
 	int          retries;		/* K: dials again at most this often */
 	int          step_ms;		/* each step's deadline */
 	int          stopping;		/* --duration is over: no more retries */
+	int          think_ms;		/* before each answer: 0..think_ms */
 	const char  *otp_sms;		/* b: an SMS with this is an OTP */
 	const char  *otp_screen;	/* b: a screen with this asks for it */
 	const char  *docs_screen;	/* c: the screen after the category */
@@ -137,7 +141,9 @@ struct smsc_load_act {
  * tick: the step's deadline may have passed. lost: the bind went away
  * (a caller waiting for a screen will never get it: it is interrupted,
  * which counts as a retry, and dials again at rebind; a caller waiting for
- * its SMS keeps waiting). bound: a bind is up again. park: the driver could
+ * its SMS or thinking keeps going: its session lives in Redis). bound: a
+ * bind is up again. With cfg->think_ms, an answer is not sent at once: the
+ * caller thinks (uniform 0..think_ms) and a later tick sends it. park: the driver could
  * not send what the last event asked (no bind): dial again at rebind,
  * without counting another retry. stop: --duration is over: a caller
  * waiting for a bind fails.

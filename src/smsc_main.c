@@ -92,6 +92,15 @@ struct smsc_msg {
 	char *text;		/* UTF-8, owned */
 };
 
+/* A submit_sm_resp held back (--resp-delay), for a connection by id. */
+struct smsc_delayed {
+	struct smsc_delayed *next;
+	struct event        *ev;
+	int                  conn;
+	uint32_t             command_id, seq;
+	char                 message_id[65];	/* as struct smpp_pdu */
+};
+
 /* Parts of a concatenated SMS being collected. */
 struct smsc_concat {
 	int       used;
@@ -137,6 +146,8 @@ static struct smsc {
 	int                  quiet;
 	int                  verbose;	/* -v: log every PDU */
 	FILE                *sms_log;	/* --sms-log: every SMS received, raw */
+	int                  resp_delay_ms;	/* --resp-delay: SMS answered late */
+	struct smsc_delayed *delayed;	/* responses not sent yet */
 	const char          *files[SMSC_MAX_SCRIPTS];
 	struct smsc_script  *scripts[SMSC_MAX_SCRIPTS];
 	int                  nscripts;
@@ -589,6 +600,59 @@ concat_add(const char *to, int op, unsigned ref, int total, int seq,
 }
 
 static void
+delayed_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct smsc_delayed *d = arg, **pp;
+	static struct smpp_pdu r;
+
+	(void)fd;
+	(void)what;
+	for (pp = &smsc.delayed; *pp && *pp != d; pp = &(*pp)->next)
+		;
+	if (*pp)
+		*pp = d->next;
+	for (int i = 0; i < SMSC_MAX_CONNS; i++) {
+		struct smsc_conn *c = smsc.conns[i];
+
+		if (c == NULL || c->id != d->conn || c->closing)
+			continue;
+		memset(&r, 0, sizeof(r));
+		r.command_id = d->command_id;
+		r.sequence = d->seq;
+		snprintf(r.message_id, sizeof(r.message_id), "%s",
+		    d->message_id);
+		conn_send(c, &r);
+	}
+	/* Else the ESME is gone: it never learns this SMS was taken. */
+	event_free(d->ev);
+	free(d);
+}
+
+/* Answer after 0..--resp-delay ms; -1 when it cannot be scheduled. */
+static int
+delay_resp(struct smsc_conn *c, const struct smpp_pdu *r)
+{
+	struct smsc_delayed *d;
+	long ms = random() % (smsc.resp_delay_ms + 1L);
+	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+
+	if ((d = calloc(1, sizeof(*d))) == NULL)
+		return -1;
+	if ((d->ev = evtimer_new(smsc.base, delayed_cb, d)) == NULL) {
+		free(d);
+		return -1;
+	}
+	d->conn = c->id;
+	d->command_id = r->command_id;
+	d->seq = r->sequence;
+	snprintf(d->message_id, sizeof(d->message_id), "%s", r->message_id);
+	d->next = smsc.delayed;
+	smsc.delayed = d;
+	event_add(d->ev, &tv);
+	return 0;
+}
+
+static void
 on_submit(struct smsc_conn *c, const struct smpp_pdu *p)
 {
 	static struct smpp_pdu r;
@@ -609,16 +673,20 @@ on_submit(struct smsc_conn *c, const struct smpp_pdu *p)
 		conn_send(c, &r);
 		return;
 	}
+	if ((t = smpp_pdu_tlv_get(p, SMPP_TLV_USSD_SERVICE_OP)) && t->len >= 1)
+		op = t->val[0];
 	snprintf(r.message_id, sizeof(r.message_id), "%" PRIu64,
 	    ++smsc.message_id);
-	conn_send(c, &r);
+	/* The SMS is taken now (the phone gets it) even if the answer is
+	 * late: a crash in between leaves the ESME unsure, as a busy SMSC
+	 * does. USSD screens are answered at once. */
+	if (op >= 0 || smsc.resp_delay_ms == 0 || delay_resp(c, &r) == -1)
+		conn_send(c, &r);
 
 	if (len == 0 && (t = smpp_pdu_tlv_get(p, SMPP_TLV_MESSAGE_PAYLOAD))) {
 		data = t->val;
 		len = t->len;
 	}
-	if ((t = smpp_pdu_tlv_get(p, SMPP_TLV_USSD_SERVICE_OP)) && t->len >= 1)
-		op = t->val[0];
 	if (gsm_decode(p->data_coding, GSM_CHARSET_GSM7,
 	    data, len, text, sizeof(text)) == -1)
 		log_warnx("[c%d] message text cut", c->id);
@@ -1789,9 +1857,10 @@ load_end(int status)
 	else
 		snprintf(pct, sizeof(pct), "no cap");
 	printf("load: %zu callers (a %zu, b %zu, c %zu), concurrency %d, "
-	    "rate %s, retries %d\n", l->n, l->nkind[SMSC_LOAD_A],
-	    l->nkind[SMSC_LOAD_B], l->nkind[SMSC_LOAD_C],
-	    smsc.load.concurrency, pct, smsc.load.cfg.retries);
+	    "rate %s, think 0..%d ms, retries %d\n", l->n,
+	    l->nkind[SMSC_LOAD_A], l->nkind[SMSC_LOAD_B], l->nkind[SMSC_LOAD_C],
+	    smsc.load.concurrency, pct, smsc.load.cfg.think_ms,
+	    smsc.load.cfg.retries);
 	printf("callers: done %" PRIu64 ", retried %" PRIu64 ", failed %" PRIu64
 	    ", not started %" PRIu64 "\n", smsc.load.done, retried,
 	    smsc.load.failed + unfinished, unstarted);
@@ -2018,7 +2087,7 @@ usage(void)
 "  --serve\n"
 "        only accept binds and answer, until SIGTERM/SIGINT.\n"
 "  --load CALLERS_FILE [--concurrency C] [--rate R] [--duration S]\n"
-"         [--retries K] [--results FILE] [--error-text TEXT ...]\n"
+"         [--retries K] [--think MS] [--results FILE] [--error-text TEXT ...]\n"
 "         [--otp-sms TEXT] [--otp-screen TEXT] [--docs-screen TEXT]\n"
 "        many callers at once, one per line of CALLERS_FILE:\n"
 "          KIND MSISDN \"DIAL_STRING\"     (# comments, blank lines ok)\n"
@@ -2031,6 +2100,7 @@ usage(void)
 "        again, K times at most [%d], then the caller failed. C callers at\n"
 "        once [%d], at most R new dialogs a second [no cap], no new one\n"
 "        after S seconds [none]; waits for the daemon to bind again (-t).\n"
+"        --think: before each answer the caller reads for 0..MS ms [0].\n"
 "        Prints callers done/retried/failed, dialogs/s and latency\n"
 "        percentiles (dial -> final screen, MO -> next screen); --results\n"
 "        writes \"MSISDN<TAB>KIND<TAB>done|failed|not_started<TAB>RETRIES\".\n"
@@ -2051,6 +2121,8 @@ usage(void)
 "  -v, --verbose           also log every PDU (addresses masked, bodies as lengths)\n"
 "      --sms-log FILE      append every SMS received (not USSD screens) to FILE,\n"
 "                          one line each: MSISDN, a tab, the text (\\n escaped)\n"
+"      --resp-delay MS     answer each plain SMS's submit_sm after 0..MS ms, as a\n"
+"                          busy SMSC (the SMS is taken at once; screens: no delay)\n"
 "  -h, --help              this text\n",
 	    SMSC_LOAD_DOCS_SCREEN, SMSC_LOAD_STEP_MS / 1000, SMSC_LOAD_RETRIES,
 	    SMSC_LOAD_CONC_DEF,
@@ -2112,7 +2184,7 @@ parse_args(int argc, char **argv)
 {
 	enum { O_SCRIPT = 256, O_PHONE, O_CODE, O_SERVE, O_SMSLOG, O_LOAD,
 	    O_CONC, O_RATE, O_DURATION, O_RETRIES, O_RESULTS, O_ERRTEXT,
-	    O_OTPSMS, O_OTPSCREEN, O_DOCSSCREEN };
+	    O_OTPSMS, O_OTPSCREEN, O_DOCSSCREEN, O_THINK, O_RESPDELAY };
 	static const struct option opts[] = {
 		{ "listen",	required_argument, NULL, 'l' },
 		{ "system-id",	required_argument, NULL, 'u' },
@@ -2136,6 +2208,8 @@ parse_args(int argc, char **argv)
 		{ "otp-sms",	required_argument, NULL, O_OTPSMS },
 		{ "otp-screen",	required_argument, NULL, O_OTPSCREEN },
 		{ "docs-screen", required_argument, NULL, O_DOCSSCREEN },
+		{ "think",	required_argument, NULL, O_THINK },
+		{ "resp-delay",	required_argument, NULL, O_RESPDELAY },
 		{ NULL, 0, NULL, 0 },
 	};
 	enum smsc_mode m;
@@ -2212,23 +2286,32 @@ parse_args(int argc, char **argv)
 			break;
 		case O_CONC:
 		case O_DURATION:
-		case O_RETRIES: {
-			long lo = ch == O_RETRIES ? 0 : 1;
+		case O_RETRIES:
+		case O_THINK:
+		case O_RESPDELAY: {
+			long lo = ch == O_CONC || ch == O_DURATION ? 1 : 0;
 			long hi = ch == O_CONC ? SMSC_LOAD_CONC_MAX :
-			    ch == O_RETRIES ? 100 : 86400;
+			    ch == O_RETRIES ? 100 : ch == O_THINK ? 60000 :
+			    ch == O_RESPDELAY ? 30000 : 86400;
+			const char *name = ch == O_CONC ? "concurrency" :
+			    ch == O_RETRIES ? "retries" : ch == O_THINK ?
+			    "think" : ch == O_RESPDELAY ? "resp-delay" :
+			    "duration";
 
 			errno = 0;
 			v = strtol(optarg, &end, 10);
 			if (errno || *end || end == optarg || v < lo || v > hi) {
-				fprintf(stderr, "--%s: %ld..%ld\n",
-				    ch == O_CONC ? "concurrency" : ch ==
-				    O_RETRIES ? "retries" : "duration", lo, hi);
+				fprintf(stderr, "--%s: %ld..%ld\n", name, lo, hi);
 				return -1;
 			}
 			if (ch == O_CONC)
 				smsc.load.concurrency = (int)v;
 			else if (ch == O_RETRIES)
 				smsc.load.cfg.retries = (int)v;
+			else if (ch == O_THINK)
+				smsc.load.cfg.think_ms = (int)v;
+			else if (ch == O_RESPDELAY)
+				smsc.resp_delay_ms = (int)v;
 			else
 				smsc.load.duration_s = (int)v;
 			break;
@@ -2353,6 +2436,7 @@ main(int argc, char **argv)
 	if (smsc.quiet)
 		log_init(LOG_LVL_WARNING);
 	signal(SIGPIPE, SIG_IGN);
+	srandom((unsigned)time(NULL) ^ (unsigned)getpid());
 
 	/* epoll refuses regular files, and the phone may read one as stdin. */
 	if ((cfg = event_config_new()) == NULL)
@@ -2406,6 +2490,13 @@ main(int argc, char **argv)
 			bufferevent_free(smsc.conns[i]->bev);
 			free(smsc.conns[i]);
 		}
+	while (smsc.delayed) {
+		struct smsc_delayed *d = smsc.delayed;
+
+		smsc.delayed = d->next;
+		event_free(d->ev);
+		free(d);
+	}
 	for (int i = 0; i < smsc.run.nqueue; i++)
 		msg_clear(&smsc.run.queue[i]);
 	for (int i = 0; i < SMSC_CONCAT_SLOTS; i++)

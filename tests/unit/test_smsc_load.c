@@ -423,6 +423,82 @@ test_cfg_markers(void **state)
 	assert_int_equal(c.state, DONE);
 }
 
+/* Think time: the answer waits 0..think_ms, replayably, in a tick. */
+static void
+test_think(void **state)
+{
+	struct smsc_load_cfg cfg;
+	struct smsc_load_act act;
+	struct smsc_caller c, c2;
+	char dial[] = "*1515*1*B1#";
+	int64_t due;
+	int spread = 0;
+
+	(void)state;
+	smsc_load_cfg_init(&cfg);
+	cfg.think_ms = 500;
+	memset(&c, 0, sizeof(c));
+	c.kind = SMSC_LOAD_C;
+	c.dial = dial;
+	snprintf(c.msisdn, sizeof(c.msisdn), "212600000001");
+	c2 = c;
+	smsc_caller_start(&c, &cfg, 0, &act);
+	smsc_caller_screen(&c, &cfg, CONT, "catégorie", 10, &act);
+	assert_int_equal(act.send, NONE);
+	assert_int_equal(c.state, SMSC_CALLER_THINK);
+	due = c.due;
+	assert_true(due >= 10 && due <= 510);
+	smsc_caller_lost(&c, &cfg, 11, &act);		/* the session lives on */
+	assert_int_equal(c.state, SMSC_CALLER_THINK);
+	assert_int_equal(act.why, SMSC_LOAD_WHY_NONE);
+	smsc_caller_tick(&c, &cfg, due - 1, &act);
+	assert_int_equal(act.send, NONE);
+	smsc_caller_tick(&c, &cfg, due, &act);
+	assert_int_equal(act.send, ANS);
+	assert_string_equal(act.text, "1");
+	assert_int_equal(c.state, WF);
+	assert_true(c.deadline == due + SMSC_LOAD_STEP_MS);
+	smsc_caller_screen(&c, &cfg, END, "Documents à fournir", due + 3, &act);
+	assert_int_equal(c.state, DONE);
+	assert_int_equal(act.rtt_ms, 3);		/* thinking is not latency */
+	assert_int_equal(act.dialog_ms, due + 3);
+
+	/* The same MSISDN thinks the same; others differ, within bounds. */
+	smsc_caller_start(&c2, &cfg, 0, &act);
+	smsc_caller_screen(&c2, &cfg, CONT, "catégorie", 10, &act);
+	assert_true(c2.due == due);
+	for (int i = 0; i < 50; i++) {
+		struct smsc_caller x = c2;
+
+		x.state = SMSC_CALLER_IDLE;
+		x.rng = 0;
+		snprintf(x.msisdn, sizeof(x.msisdn), "2126%08d", i);
+		smsc_caller_start(&x, &cfg, 0, &act);
+		smsc_caller_screen(&x, &cfg, CONT, "catégorie", 0, &act);
+		assert_true(x.due >= 0 && x.due <= 500);
+		spread += x.due != due;
+	}
+	assert_true(spread > 40);
+
+	/* b: the code arrives while thinking is kept; a screen is wrong. */
+	memset(&c, 0, sizeof(c));
+	c.kind = SMSC_LOAD_B;
+	c.dial = dial;
+	smsc_caller_start(&c, &cfg, 0, &act);
+	smsc_caller_sms(&c, &cfg, OTP("111111"), 1, &act);
+	smsc_caller_screen(&c, &cfg, CONT, ASK, 2, &act);
+	assert_int_equal(c.state, SMSC_CALLER_THINK);
+	smsc_caller_sms(&c, &cfg, OTP("222222"), 3, &act);
+	assert_int_equal(c.state, SMSC_CALLER_THINK);
+	smsc_caller_tick(&c, &cfg, c.due, &act);
+	assert_string_equal(act.text, "111111");
+	smsc_caller_screen(&c, &cfg, CONT, WRONG, c.due + 1, &act);
+	assert_int_equal(c.state, SMSC_CALLER_THINK);
+	smsc_caller_screen(&c, &cfg, CONT, ASK, c.due + 2, &act);
+	assert_int_equal(act.send, DIAL);
+	assert_int_equal(act.why, SMSC_LOAD_WHY_SCREEN);
+}
+
 /* --- percentiles ----------------------------------------------------- */
 
 static void
@@ -480,6 +556,7 @@ main(void)
 		cmocka_unit_test(test_parse_long),
 		cmocka_unit_test(test_stories),
 		cmocka_unit_test(test_cfg_markers),
+		cmocka_unit_test(test_think),
 		cmocka_unit_test(test_percentiles),
 	};
 
