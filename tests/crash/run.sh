@@ -9,7 +9,8 @@
 # usage: tests/crash/run.sh [BUILD_DIR] [N [KILLS]]     (N 1000, KILLS 30)
 # Prints "ok - ..." / "not ok - ..." lines and the figures; exit 0 only when
 # every check holds. Everything runs on 127.0.0.1 in a temp dir (T_KEEP=1
-# keeps it), under a deadline.
+# keeps it), under a deadline. CRASH_THINK_MS [2000] and CRASH_RESP_DELAY_MS
+# [200] set the callers' think time and the SMSC's answer delay for SMS.
 set -u
 if [ $# -gt 0 ] && ! [[ $1 =~ ^[0-9]+$ ]]; then B=$1; shift; fi
 N=${1:-1000}
@@ -89,8 +90,8 @@ start_daemon() {
 RATE=$(awk -v n="$N" -v k="$KILLS" 'BEGIN {
 	r = (k > 0) ? n / (k * 1.3) : n; if (r < 1) r = 1; printf "%.1f", r }')
 "$TOP/$B/tnsgw-smsc" -l "127.0.0.1:$SPORT" -u tnsgw -w secret -t 60 \
-    --load "$T_DIR/callers" --concurrency 200 --rate "$RATE" --think 2000 \
-    --resp-delay 200 \
+    --load "$T_DIR/callers" --concurrency 200 --rate "$RATE" --think "${CRASH_THINK_MS:-2000}" \
+    --resp-delay "${CRASH_RESP_DELAY_MS:-200}" \
     --sms-log "$T_DIR/sms.log" --results "$T_DIR/results" \
     >"$T_DIR/sim.out" 2>"$T_DIR/sim.err" &
 SPID=$!
