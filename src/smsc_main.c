@@ -31,6 +31,7 @@
 #include "gsm.h"
 #include "log.h"
 #include "smpp_pdu.h"
+#include "smsc_dlr.h"
 #include "smsc_load.h"
 #include "smsc_screen.h"
 #include "smsc_script.h"
@@ -54,6 +55,7 @@
 #define SMSC_LOAD_CONC_DEF   10
 #define SMSC_LOAD_CONC_MAX   100000
 #define SMSC_LOAD_ERRORS_MAX 32	/* --error-text given */
+#define SMSC_RECEIPTS_MAX    4096	/* receipts waiting for their time */
 
 #define USSD_PSSR_IND   0x01	/* in: caller dialled */
 #define USSD_USSR_REQ   0x02	/* out: screen waiting for input */
@@ -92,6 +94,20 @@ struct smsc_msg {
 	char *text;		/* UTF-8, owned */
 };
 
+/*
+ * A delivery receipt owed for one message (--dlr): scheduled once the
+ * message's response has gone out, sent --dlr-delay ms later.
+ */
+struct smsc_receipt {
+	struct smsc_receipt *next;
+	struct event        *ev;	/* NULL while its response waits */
+	uint64_t             n;		/* the message's number (its id) */
+	char                 phone[21], esme[21];
+	uint8_t              ton, npi;
+	char                 text[4 * SMSC_DLR_TEXT_CHARS + 1];	/* its first characters */
+	time_t               submitted;
+};
+
 /* A submit_sm_resp held back (--resp-delay), for a connection by id. */
 struct smsc_delayed {
 	struct smsc_delayed *next;
@@ -99,6 +115,7 @@ struct smsc_delayed {
 	int                  conn;
 	uint32_t             command_id, seq;
 	char                 message_id[65];	/* as struct smpp_pdu */
+	struct smsc_receipt *receipt;	/* owed once this goes out, or NULL */
 };
 
 /* Parts of a concatenated SMS being collected. */
@@ -147,6 +164,11 @@ static struct smsc {
 	int                  verbose;	/* -v: log every PDU */
 	FILE                *sms_log;	/* --sms-log: every SMS received, raw */
 	int                  resp_delay_ms;	/* --resp-delay: SMS answered late */
+	enum smsc_dlr_mode   dlr_mode;	/* --dlr */
+	const char          *dlr_stat;	/* --dlr-stat [DELIVRD] */
+	int                  dlr_delay_ms;	/* --dlr-delay */
+	struct smsc_receipt *receipts;	/* owed, not sent yet */
+	int                  nreceipts;
 	struct smsc_delayed *delayed;	/* responses not sent yet */
 	const char          *files[SMSC_MAX_SCRIPTS];
 	struct smsc_script  *scripts[SMSC_MAX_SCRIPTS];
@@ -599,6 +621,145 @@ concat_add(const char *to, int op, unsigned ref, int total, int seq,
 	on_message(&m);
 }
 
+/* --- delivery receipts (--dlr) ---------------------------------------- */
+
+static void
+receipt_free(struct smsc_receipt *r)
+{
+	struct smsc_receipt **pp;
+
+	for (pp = &smsc.receipts; *pp && *pp != r; pp = &(*pp)->next)
+		;
+	if (*pp) {
+		*pp = r->next;
+		smsc.nreceipts--;
+	}
+	if (r->ev)
+		event_free(r->ev);
+	free(r);
+}
+
+/* Out now, on the first receiver or transceiver session; then freed. */
+static void
+receipt_send(struct smsc_receipt *r)
+{
+	static struct smpp_pdu p;
+	struct smsc_conn *c = conn_rx();
+	struct smsc_dlr d;
+	char id[24];
+
+	memset(&d, 0, sizeof(d));
+	d.mode = smsc.dlr_mode;
+	d.n = r->n;
+	d.stat = smsc.dlr_stat;
+	d.phone = r->phone;
+	d.phone_ton = r->ton;
+	d.phone_npi = r->npi;
+	d.esme = r->esme;
+	d.text = r->text;
+	d.submitted = r->submitted;
+	d.done = time(NULL);
+	smsc_dlr_msgid(smsc.dlr_mode, r->n, id, sizeof(id));
+	if (c == NULL)
+		log_warnx("receipt for message %s dropped: no receiver session",
+		    id);
+	else if (smsc_dlr_build(&d, &p) == -1)
+		log_warnx("receipt for message %s: cannot build it", id);
+	else {
+		conn_request(c, &p);
+		log_info("[c%d] receipt %s (%s) for message %s to %s", c->id,
+		    smsc.dlr_stat, smsc_dlr_strmode(smsc.dlr_mode), id,
+		    mask(r->phone));
+	}
+	receipt_free(r);
+}
+
+static void
+receipt_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	receipt_send(arg);
+}
+
+/* The message's response is out: the receipt follows --dlr-delay later. */
+static void
+receipt_schedule(struct smsc_receipt *r)
+{
+	struct timeval tv = { smsc.dlr_delay_ms / 1000,
+	    (smsc.dlr_delay_ms % 1000) * 1000 };
+
+	if (smsc.dlr_delay_ms == 0) {
+		receipt_send(r);
+		return;
+	}
+	if ((r->ev = evtimer_new(smsc.base, receipt_cb, r)) == NULL) {
+		log_warnx("receipt for message %" PRIu64 " dropped: no timer",
+		    r->n);
+		receipt_free(r);
+		return;
+	}
+	evtimer_add(r->ev, &tv);
+}
+
+/*
+ * A receipt owed for message n (submit_sm p, its text decoded), or NULL
+ * when none was asked for (registered_delivery bit 0, --dlr none) or the
+ * backlog is full.
+ */
+static struct smsc_receipt *
+receipt_new(const struct smpp_pdu *p, uint64_t n, const char *text)
+{
+	struct smsc_receipt *r, **pp;
+	size_t tlen;
+
+	if (smsc.dlr_mode == SMSC_DLR_NONE || !(p->registered_delivery & 1) ||
+	    smsc.finishing)
+		return NULL;
+	if (smsc.nreceipts >= SMSC_RECEIPTS_MAX) {
+		log_warnx("%d receipts waiting: receipt for message %" PRIu64
+		    " dropped", smsc.nreceipts, n);
+		return NULL;
+	}
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		return NULL;
+	r->n = n;
+	snprintf(r->phone, sizeof(r->phone), "%s", p->destination_addr);
+	snprintf(r->esme, sizeof(r->esme), "%s", p->source_addr);
+	r->ton = p->dest_addr_ton;
+	r->npi = p->dest_addr_npi;
+	/* Cut on a byte count that always holds the characters echoed. */
+	tlen = strlen(text);
+	if (tlen >= sizeof(r->text))
+		tlen = sizeof(r->text) - 1;
+	memcpy(r->text, text, tlen);
+	r->text[tlen] = '\0';
+	r->submitted = time(NULL);
+	/* In the order owed: a run's end sends them oldest first. */
+	for (pp = &smsc.receipts; *pp; pp = &(*pp)->next)
+		;
+	*pp = r;
+	smsc.nreceipts++;
+	return r;
+}
+
+/*
+ * At the end of a run: receipts whose time has not come go out now, before
+ * the unbind; those whose message was never answered (--resp-delay) are
+ * dropped with their response.
+ */
+static void
+receipt_flush(void)
+{
+	struct smsc_receipt *r, *next;
+
+	for (r = smsc.receipts; r; r = next) {
+		next = r->next;
+		if (r->ev != NULL)
+			receipt_send(r);
+	}
+}
+
 static void
 delayed_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -622,14 +783,20 @@ delayed_cb(evutil_socket_t fd, short what, void *arg)
 		snprintf(r.message_id, sizeof(r.message_id), "%s",
 		    d->message_id);
 		conn_send(c, &r);
+		if (d->receipt)
+			receipt_schedule(d->receipt);
+		d->receipt = NULL;
 	}
-	/* Else the ESME is gone: it never learns this SMS was taken. */
+	/* Else the ESME is gone: it never learns this SMS was taken (nor
+	 * gets its receipt: it could not match it). */
+	if (d->receipt)
+		receipt_free(d->receipt);
 	event_free(d->ev);
 	free(d);
 }
 
-/* Answer after 0..--resp-delay ms; -1 when it cannot be scheduled. */
-static int
+/* Answer after 0..--resp-delay ms; NULL when it cannot be scheduled. */
+static struct smsc_delayed *
 delay_resp(struct smsc_conn *c, const struct smpp_pdu *r)
 {
 	struct smsc_delayed *d;
@@ -637,10 +804,10 @@ delay_resp(struct smsc_conn *c, const struct smpp_pdu *r)
 	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
 
 	if ((d = calloc(1, sizeof(*d))) == NULL)
-		return -1;
+		return NULL;
 	if ((d->ev = evtimer_new(smsc.base, delayed_cb, d)) == NULL) {
 		free(d);
-		return -1;
+		return NULL;
 	}
 	d->conn = c->id;
 	d->command_id = r->command_id;
@@ -649,7 +816,7 @@ delay_resp(struct smsc_conn *c, const struct smpp_pdu *r)
 	d->next = smsc.delayed;
 	smsc.delayed = d;
 	event_add(d->ev, &tv);
-	return 0;
+	return d;
 }
 
 static void
@@ -661,8 +828,11 @@ on_submit(struct smsc_conn *c, const struct smpp_pdu *p)
 	size_t len = p->sm_len;
 	char text[SMSC_TEXT_MAX];
 	unsigned ref = 0;
-	int total = 0, seq = 0, op = -1;
+	int total = 0, seq = 0, op = -1, parts;
 	struct smsc_msg m;
+	struct smsc_delayed *late = NULL;
+	struct smsc_receipt *rcpt;
+	uint64_t n;
 
 	memset(&r, 0, sizeof(r));
 	r.command_id = p->command_id | SMPP_RESP_BIT;
@@ -675,12 +845,13 @@ on_submit(struct smsc_conn *c, const struct smpp_pdu *p)
 	}
 	if ((t = smpp_pdu_tlv_get(p, SMPP_TLV_USSD_SERVICE_OP)) && t->len >= 1)
 		op = t->val[0];
-	snprintf(r.message_id, sizeof(r.message_id), "%" PRIu64,
-	    ++smsc.message_id);
+	n = ++smsc.message_id;
+	smsc_dlr_msgid(smsc.dlr_mode, n, r.message_id, sizeof(r.message_id));
 	/* The SMS is taken now (the phone gets it) even if the answer is
 	 * late: a crash in between leaves the ESME unsure, as a busy SMSC
 	 * does. USSD screens are answered at once. */
-	if (op >= 0 || smsc.resp_delay_ms == 0 || delay_resp(c, &r) == -1)
+	if (op >= 0 || smsc.resp_delay_ms == 0 ||
+	    (late = delay_resp(c, &r)) == NULL)
 		conn_send(c, &r);
 
 	if (len == 0 && (t = smpp_pdu_tlv_get(p, SMPP_TLV_MESSAGE_PAYLOAD))) {
@@ -690,16 +861,23 @@ on_submit(struct smsc_conn *c, const struct smpp_pdu *p)
 	if (gsm_decode(p->data_coding, GSM_CHARSET_GSM7,
 	    data, len, text, sizeof(text)) == -1)
 		log_warnx("[c%d] message text cut", c->id);
-	if (concat_info(p, &data, &len, &ref, &total, &seq)) {
-		/* Decode again without the UDH. */
+	parts = concat_info(p, &data, &len, &ref, &total, &seq);
+	/* Decode again without the UDH. */
+	if (parts || (p->esm_class & 0x40))
 		gsm_decode(p->data_coding, GSM_CHARSET_GSM7, data, len, text,
 		    sizeof(text));
+	/* Owed before the message is handed on: the end of a run (which that
+	 * can trigger) sends what is owed, then unbinds. */
+	if ((rcpt = receipt_new(p, n, text)) != NULL) {
+		if (late)
+			late->receipt = rcpt;
+		else
+			receipt_schedule(rcpt);
+	}
+	if (parts) {
 		concat_add(p->destination_addr, op, ref, total, seq, text);
 		return;
 	}
-	if (p->esm_class & 0x40)
-		gsm_decode(p->data_coding, GSM_CHARSET_GSM7, data, len, text,
-		    sizeof(text));
 	memset(&m, 0, sizeof(m));
 	snprintf(m.to, sizeof(m.to), "%s", p->destination_addr);
 	m.op = op;
@@ -2008,6 +2186,7 @@ finish(int status)
 
 	if (smsc.finishing)
 		return;
+	receipt_flush();
 	smsc.finishing = 1;
 	smsc.exit_status = status;
 	if (smsc.listener)
@@ -2123,6 +2302,18 @@ usage(void)
 "                          one line each: MSISDN, a tab, the text (\\n escaped)\n"
 "      --resp-delay MS     answer each plain SMS's submit_sm after 0..MS ms, as a\n"
 "                          busy SMSC (the SMS is taken at once; screens: no delay)\n"
+"      --dlr MODE          delivery receipts for messages sent with\n"
+"                          registered_delivery bit 0, as a deliver_sm (esm_class\n"
+"                          0x04) on the receiver/transceiver session: none [default];\n"
+"                          text (SMPP 3.4 appendix B \"id:N ... stat:...\");\n"
+"                          tlv (receipted_message_id + message_state, no text);\n"
+"                          hex (message ids answered in hex, \"1a2f\", while the\n"
+"                          receipt text says the same number in decimal)\n"
+"      --dlr-stat STAT     the receipts' state: DELIVRD [default], UNDELIV,\n"
+"                          EXPIRED, DELETED, ACCEPTD, REJECTD, UNKNOWN, ENROUTE\n"
+"      --dlr-delay MS      send each receipt MS ms after the message's response [0];\n"
+"                          those still waiting when a run ends go out at once\n"
+"      --msgid-start N     message ids count from N [1]\n"
 "  -h, --help              this text\n",
 	    SMSC_LOAD_DOCS_SCREEN, SMSC_LOAD_STEP_MS / 1000, SMSC_LOAD_RETRIES,
 	    SMSC_LOAD_CONC_DEF,
@@ -2184,7 +2375,8 @@ parse_args(int argc, char **argv)
 {
 	enum { O_SCRIPT = 256, O_PHONE, O_CODE, O_SERVE, O_SMSLOG, O_LOAD,
 	    O_CONC, O_RATE, O_DURATION, O_RETRIES, O_RESULTS, O_ERRTEXT,
-	    O_OTPSMS, O_OTPSCREEN, O_DOCSSCREEN, O_THINK, O_RESPDELAY };
+	    O_OTPSMS, O_OTPSCREEN, O_DOCSSCREEN, O_THINK, O_RESPDELAY,
+	    O_DLR, O_DLRSTAT, O_DLRDELAY, O_MSGIDSTART };
 	static const struct option opts[] = {
 		{ "listen",	required_argument, NULL, 'l' },
 		{ "system-id",	required_argument, NULL, 'u' },
@@ -2210,6 +2402,10 @@ parse_args(int argc, char **argv)
 		{ "docs-screen", required_argument, NULL, O_DOCSSCREEN },
 		{ "think",	required_argument, NULL, O_THINK },
 		{ "resp-delay",	required_argument, NULL, O_RESPDELAY },
+		{ "dlr",	required_argument, NULL, O_DLR },
+		{ "dlr-stat",	required_argument, NULL, O_DLRSTAT },
+		{ "dlr-delay",	required_argument, NULL, O_DLRDELAY },
+		{ "msgid-start", required_argument, NULL, O_MSGIDSTART },
 		{ NULL, 0, NULL, 0 },
 	};
 	enum smsc_mode m;
@@ -2219,6 +2415,7 @@ parse_args(int argc, char **argv)
 
 	smsc.timeout_s = 30;
 	smsc.phone_code = "*1515#";
+	smsc.dlr_stat = "DELIVRD";
 	smsc_load_cfg_init(&smsc.load.cfg);
 	smsc.load.concurrency = SMSC_LOAD_CONC_DEF;
 	while ((ch = getopt_long(argc, argv, "l:u:w:t:qvh", opts, NULL)) != -1) {
@@ -2333,6 +2530,44 @@ parse_args(int argc, char **argv)
 		case O_RESULTS:
 			smsc.load.results = optarg;
 			break;
+		case O_DLR:
+			if (smsc_dlr_mode_parse(optarg, &smsc.dlr_mode) == -1) {
+				fprintf(stderr, "--dlr: none, text, tlv or hex\n");
+				return -1;
+			}
+			break;
+		case O_DLRSTAT:
+			if (smsc_dlr_stat_state(optarg) < 0) {
+				fprintf(stderr, "--dlr-stat: DELIVRD, UNDELIV, "
+				    "EXPIRED, DELETED, ACCEPTD, REJECTD, UNKNOWN "
+				    "or ENROUTE\n");
+				return -1;
+			}
+			smsc.dlr_stat = optarg;
+			break;
+		case O_DLRDELAY:
+			errno = 0;
+			v = strtol(optarg, &end, 10);
+			if (errno || *end || end == optarg || v < 0 || v > 600000) {
+				fprintf(stderr, "--dlr-delay: 0..600000 ms\n");
+				return -1;
+			}
+			smsc.dlr_delay_ms = (int)v;
+			break;
+		case O_MSGIDSTART: {
+			unsigned long long u;
+
+			errno = 0;
+			u = strtoull(optarg, &end, 10);
+			if (errno || *end || end == optarg || optarg[0] == '-' ||
+			    u < 1 || u > (1ULL << 62)) {
+				fprintf(stderr, "--msgid-start: 1..%llu\n",
+				    1ULL << 62);
+				return -1;
+			}
+			smsc.message_id = u - 1;
+			break;
+		}
 		case O_ERRTEXT:
 			if (smsc.load.nerrors == SMSC_LOAD_ERRORS_MAX ||
 			    optarg[0] == '\0') {
@@ -2495,8 +2730,12 @@ main(int argc, char **argv)
 
 		smsc.delayed = d->next;
 		event_free(d->ev);
+		if (d->receipt)
+			receipt_free(d->receipt);
 		free(d);
 	}
+	while (smsc.receipts)
+		receipt_free(smsc.receipts);
 	for (int i = 0; i < smsc.run.nqueue; i++)
 		msg_clear(&smsc.run.queue[i]);
 	for (int i = 0; i < SMSC_CONCAT_SLOTS; i++)
