@@ -403,7 +403,7 @@ gw_send_screen(struct gw_req *r)
 		smpp_pdu_tlv_add(&p, t.tag, t.val, t.len);
 	}
 	if (r->bind->client == NULL ||
-	    smpp_client_submit(r->bind->client, &p, NULL, NULL) != 0)
+	    smpp_client_submit_prio(r->bind->client, &p, 1, NULL, NULL) != 0)
 		log_warnx("[bind %s] not bound, screen for %s dropped", bc->name,
 		    log_mask_msisdn(r->msisdn, m, sizeof(m)));
 }

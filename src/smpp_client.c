@@ -29,7 +29,8 @@
 
 #include "log.h"
 
-#define CLIENT_QUEUE_MAX   1000		/* requests waiting behind the window */
+#define CLIENT_QUEUE_MAX   1000		/* requests waiting, per queue */
+#define CLIENT_URGENT_RUN  8		/* urgent sends in a row while a normal waits */
 #define CLIENT_TICK_MS     250		/* timeouts, enquire_link, connect */
 #define CLIENT_WRITE_HIGH  (256 * 1024)	/* stop reading/sending above */
 #define CLIENT_WRITE_LOW   (64 * 1024)	/* resume below */
@@ -41,6 +42,7 @@ struct smpp_req {
 	uint32_t  seq;
 	uint32_t  command_id;
 	uint32_t  status;		/* local completion code */
+	int       urgent;		/* USSD screen: ahead of SMS */
 	uint64_t  deadline_ms;
 	smpp_client_done_cb *done;
 	void     *arg;
@@ -72,8 +74,16 @@ struct smpp_client {
 	uint64_t             enq_deadline_ms;
 	uint64_t             last_rx_ms;
 
-	struct smpp_reqq     queue, window, done;
-	int                  nqueue, nwindow;
+	/*
+	 * Two queues behind one window: urgent (USSD screens, which the
+	 * network drops after a few seconds) and normal (SMS, which can
+	 * wait). The window is one list in send order, so the timeout scan
+	 * stays a scan of its head; nwin_normal counts the normal requests
+	 * in it, for their cap (client_normal_cap).
+	 */
+	struct smpp_reqq     uqueue, queue, window, done;
+	int                  nuqueue, nqueue, nwindow, nwin_normal;
+	int                  urgent_run;	/* urgent sends while a normal could go */
 
 	int                  backoff_ms;
 	uint64_t             rng;
@@ -271,6 +281,80 @@ output_full(struct smpp_client *c)
 	    evbuffer_get_length(bufferevent_get_output(c->bev)) > CLIENT_WRITE_HIGH;
 }
 
+/* ---- queues and window ---- */
+
+static void
+window_remove(struct smpp_client *c, struct smpp_req *r)
+{
+	TAILQ_REMOVE(&c->window, r, entry);
+	c->nwindow--;
+	if (!r->urgent)
+		c->nwin_normal--;
+}
+
+static void
+queue_remove(struct smpp_client *c, struct smpp_req *r)
+{
+	if (r->urgent) {
+		TAILQ_REMOVE(&c->uqueue, r, entry);
+		c->nuqueue--;
+	} else {
+		TAILQ_REMOVE(&c->queue, r, entry);
+		c->nqueue--;
+	}
+}
+
+/* Every queued request, urgent first, completes with status. */
+static void
+fail_queued(struct smpp_client *c, uint32_t status)
+{
+	struct smpp_req *r;
+
+	while ((r = TAILQ_FIRST(&c->uqueue)) != NULL ||
+	    (r = TAILQ_FIRST(&c->queue)) != NULL) {
+		queue_remove(c, r);
+		req_fail(c, r, status);
+	}
+}
+
+/*
+ * How many window slots normal requests may hold: a quarter of the
+ * window (at least one slot) stays free for urgent ones, so a screen
+ * never waits for a slow SMSC to answer SMS it holds the whole window
+ * with. A window of 1 cannot be split: SMS keep their slot then, and
+ * screens only jump the queue.
+ */
+static int
+client_normal_cap(const struct smpp_client *c)
+{
+	int reserve = c->conf.window / 4;
+
+	if (reserve < 1)
+		reserve = 1;
+	return c->conf.window > reserve ? c->conf.window - reserve : 1;
+}
+
+/*
+ * The next request the window may take, or NULL. Urgent first; but after
+ * CLIENT_URGENT_RUN urgent sends in a row while a normal request could
+ * have gone, one normal goes, so a steady stream of screens slows SMS
+ * down (to one slot in CLIENT_URGENT_RUN + 1) without starving them.
+ */
+static struct smpp_req *
+client_next(struct smpp_client *c)
+{
+	struct smpp_req *u = TAILQ_FIRST(&c->uqueue);
+	struct smpp_req *n = TAILQ_FIRST(&c->queue);
+
+	if (c->nwindow >= c->conf.window)
+		return NULL;
+	if (n != NULL && c->nwin_normal >= client_normal_cap(c))
+		n = NULL;
+	if (u != NULL && (n == NULL || c->urgent_run < CLIENT_URGENT_RUN))
+		return u;
+	return n;
+}
+
 /* ---- close, reconnect ---- */
 
 static void
@@ -337,15 +421,10 @@ smpp_client_close(struct smpp_client *c, const char *reason)
 	evtimer_del(c->ev_tick);
 	evtimer_del(c->ev_pump);
 	while ((r = TAILQ_FIRST(&c->window)) != NULL) {
-		TAILQ_REMOVE(&c->window, r, entry);
-		c->nwindow--;
+		window_remove(c, r);
 		req_fail(c, r, SMPP_CLIENT_E_CLOSED);
 	}
-	while ((r = TAILQ_FIRST(&c->queue)) != NULL) {
-		TAILQ_REMOVE(&c->queue, r, entry);
-		c->nqueue--;
-		req_fail(c, r, SMPP_CLIENT_E_CLOSED);
-	}
+	fail_queued(c, SMPP_CLIENT_E_CLOSED);
 	c->bind_seq = c->unbind_seq = c->enq_seq = 0;
 	if (was_bound) {
 		c->notify_unbound = 1;
@@ -377,6 +456,8 @@ req_send(struct smpp_client *c, struct smpp_req *r)
 	r->deadline_ms = now_ms() + (uint64_t)c->conf.response_timeout_s * 1000;
 	TAILQ_INSERT_TAIL(&c->window, r, entry);
 	c->nwindow++;
+	if (!r->urgent)
+		c->nwin_normal++;
 	send_bytes(c, r->bytes, r->len);
 }
 
@@ -408,8 +489,10 @@ client_pump_cb(evutil_socket_t fd, short ev, void *arg)
 	client_pump(arg);
 }
 
-/* Move requests from the queue into the window while the window, the
- * token bucket and the output buffer allow. */
+/* Move requests from the queues into the window while the window, the
+ * token bucket and the output buffer allow; client_next says which. The
+ * one token bucket covers both queues: a screen is a submit_sm the SMSC
+ * counts like any other. */
 static void
 client_pump(struct smpp_client *c)
 {
@@ -417,8 +500,8 @@ client_pump(struct smpp_client *c)
 	uint64_t wait_ms = 0;
 	struct timeval tv;
 
-	while (c->state == SMPP_CLIENT_BOUND && c->nwindow < c->conf.window &&
-	    (r = TAILQ_FIRST(&c->queue)) != NULL && !output_full(c)) {
+	while (c->state == SMPP_CLIENT_BOUND && !output_full(c) &&
+	    (r = client_next(c)) != NULL) {
 		if (!take_token(c, now_ms(), &wait_ms)) {
 			if (!evtimer_pending(c->ev_pump, NULL)) {
 				tv.tv_sec = (time_t)(wait_ms / 1000);
@@ -427,8 +510,12 @@ client_pump(struct smpp_client *c)
 			}
 			return;
 		}
-		TAILQ_REMOVE(&c->queue, r, entry);
-		c->nqueue--;
+		if (!r->urgent)
+			c->urgent_run = 0;
+		else if (TAILQ_FIRST(&c->queue) != NULL &&
+		    c->nwin_normal < client_normal_cap(c))
+			c->urgent_run++;	/* a normal one could have gone */
+		queue_remove(c, r);
 		req_send(c, r);
 	}
 }
@@ -437,10 +524,18 @@ int
 smpp_client_submit(struct smpp_client *c, const struct smpp_pdu *pdu,
     smpp_client_done_cb *done, void *arg)
 {
+	return smpp_client_submit_prio(c, pdu, 0, done, arg);
+}
+
+int
+smpp_client_submit_prio(struct smpp_client *c, const struct smpp_pdu *pdu,
+    int urgent, smpp_client_done_cb *done, void *arg)
+{
 	uint8_t buf[CLIENT_ENC_MAX];
 	struct smpp_req *r;
 	char err[128];
 	long n;
+	int *nq;
 
 	if (c->state != SMPP_CLIENT_BOUND || c->stopping)
 		return -1;
@@ -455,18 +550,22 @@ smpp_client_submit(struct smpp_client *c, const struct smpp_pdu *pdu,
 		return -1;
 	}
 	r->command_id = pdu->command_id;
+	r->urgent = urgent != 0;
 	r->done = done;
 	r->arg = arg;
 	r->len = (size_t)n;
 	memcpy(r->bytes, buf, (size_t)n);
-	if (c->nqueue >= CLIENT_QUEUE_MAX) {
-		log_warnx("[bind %s] queue full (%d), %s refused", c->conf.name,
-		    c->nqueue, smpp_pdu_command_str(pdu->command_id));
+	/* Bounded per queue: a backlog of SMS never refuses a screen. */
+	nq = r->urgent ? &c->nuqueue : &c->nqueue;
+	if (*nq >= CLIENT_QUEUE_MAX) {
+		log_warnx("[bind %s] %s queue full (%d), %s refused",
+		    c->conf.name, r->urgent ? "urgent" : "normal", *nq,
+		    smpp_pdu_command_str(pdu->command_id));
 		req_fail(c, r, SMPP_CLIENT_E_QUEUE);
 		return 0;
 	}
-	TAILQ_INSERT_TAIL(&c->queue, r, entry);
-	c->nqueue++;
+	TAILQ_INSERT_TAIL(r->urgent ? &c->uqueue : &c->queue, r, entry);
+	(*nq)++;
 	client_pump(c);
 	return 0;
 }
@@ -492,8 +591,7 @@ handle_response(struct smpp_client *c, const struct smpp_pdu *p)
 		log_warnx("[bind %s] %s answers %s seq=%u", c->conf.name,
 		    smpp_pdu_command_str(p->command_id),
 		    smpp_pdu_command_str(r->command_id), p->sequence);
-	TAILQ_REMOVE(&c->window, r, entry);
-	c->nwindow--;
+	window_remove(c, r);
 	if (p->command_status == SMPP_ESME_ROK)
 		c->stats.submit_ok++;
 	else {
@@ -850,8 +948,7 @@ client_tick_cb(evutil_socket_t fd, short ev, void *arg)
 	/* The window is in send order: expired requests are at its head.
 	 * A timed-out request is never resent (it could duplicate an SMS). */
 	while ((r = TAILQ_FIRST(&c->window)) != NULL && r->deadline_ms <= now) {
-		TAILQ_REMOVE(&c->window, r, entry);
-		c->nwindow--;
+		window_remove(c, r);
 		c->stats.timeouts++;
 		log_warnx("[bind %s] %s seq=%u: no response in %d s, not resent",
 		    c->conf.name, smpp_pdu_command_str(r->command_id), r->seq,
@@ -944,6 +1041,7 @@ smpp_client_new(struct event_base *base, const struct config_bind *conf,
 	c->rng = now_ms() ^ ((uint64_t)getpid() << 32) ^ (uint64_t)(uintptr_t)c;
 	if (c->rng == 0)
 		c->rng = 0x9E3779B97F4A7C15ULL;
+	TAILQ_INIT(&c->uqueue);
 	TAILQ_INIT(&c->queue);
 	TAILQ_INIT(&c->window);
 	TAILQ_INIT(&c->done);
@@ -980,8 +1078,9 @@ smpp_client_free(struct smpp_client *c)
 		r->status = SMPP_CLIENT_E_CLOSED;
 		TAILQ_INSERT_TAIL(&c->done, r, entry);
 	}
-	while ((r = TAILQ_FIRST(&c->queue)) != NULL) {
-		TAILQ_REMOVE(&c->queue, r, entry);
+	while ((r = TAILQ_FIRST(&c->uqueue)) != NULL ||
+	    (r = TAILQ_FIRST(&c->queue)) != NULL) {
+		queue_remove(c, r);
 		r->status = SMPP_CLIENT_E_CLOSED;
 		TAILQ_INSERT_TAIL(&c->done, r, entry);
 	}
@@ -1018,18 +1117,12 @@ smpp_client_start(struct smpp_client *c)
 void
 smpp_client_stop(struct smpp_client *c)
 {
-	struct smpp_req *r;
-
 	if (c->stopping || c->state == SMPP_CLIENT_CLOSED)
 		return;
 	c->stopping = 1;
 	evtimer_del(c->ev_reconnect);
 	evtimer_del(c->ev_pump);
-	while ((r = TAILQ_FIRST(&c->queue)) != NULL) {
-		TAILQ_REMOVE(&c->queue, r, entry);
-		c->nqueue--;
-		req_fail(c, r, SMPP_CLIENT_E_NOTBOUND);
-	}
+	fail_queued(c, SMPP_CLIENT_E_NOTBOUND);
 	switch (c->state) {
 	case SMPP_CLIENT_BOUND:
 		c->unbind_seq = client_seq(c);

@@ -1,8 +1,9 @@
 /*
  * smpp_client: one outbound SMPP bind (ESME side) on the libevent loop —
  * connect (TCP_NODELAY), bind_transceiver, enquire_link both ways, window of
- * outstanding requests with response timeouts, deliver_sm/data_sm answered
- * at once then handed up, generic_nack for unknown commands, reconnect with
+ * outstanding requests with response timeouts (USSD screens ahead of SMS,
+ * see smpp_client_submit_prio), deliver_sm/data_sm answered at once then
+ * handed up, generic_nack for unknown commands, reconnect with
  * exponential backoff and jitter after a lost connection or failed bind,
  * unbind on shutdown. Framing and PDU decode through smpp_pdu.
  */
@@ -69,6 +70,19 @@ void smpp_client_stop(struct smpp_client *c);
  */
 int smpp_client_submit(struct smpp_client *c, const struct smpp_pdu *pdu,
     smpp_client_done_cb *done, void *arg);
+
+/*
+ * The same with a priority. urgent != 0 (USSD screens: the network ends
+ * the session after a few seconds) goes ahead of every normal request
+ * (SMS: they can wait) still queued, and normal requests never hold more
+ * than window - max(1, window / 4) slots of the window (all of a window of
+ * 1), so a screen finds a free slot while a slow SMSC sits on SMS. After
+ * 8 urgent sends in a row while a normal one could have gone, one normal
+ * goes: SMS slow down, never starve. Both share the TPS bucket; the queue
+ * bound (E_QUEUE) is per priority. smpp_client_submit is urgent = 0.
+ */
+int smpp_client_submit_prio(struct smpp_client *c, const struct smpp_pdu *pdu,
+    int urgent, smpp_client_done_cb *done, void *arg);
 
 enum smpp_client_state smpp_client_state(const struct smpp_client *c);
 const char *smpp_client_name(const struct smpp_client *c);

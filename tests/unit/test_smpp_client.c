@@ -3,7 +3,9 @@
  * (ephemeral port) inside the same libevent loop: bind, enquire_link,
  * unknown command, bad body, deliver_sm answered before on_deliver,
  * submit answered / timed out / lost on a garbage length, refused bind,
- * reconnect, unbind on stop. A hard loop deadline makes it always end.
+ * reconnect, unbind on stop; then the two priorities (screens ahead of SMS,
+ * the window share kept for screens, SMS never starved, TPS for both).
+ * A hard loop deadline makes it always end.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <cmocka.h>
 
 #include <arpa/inet.h>
@@ -47,6 +50,8 @@ struct cli {
 
 static struct srv S;
 static struct cli C;
+static void srv_pdu(const struct smpp_pdu *);
+static void (*srv_handler)(const struct smpp_pdu *) = srv_pdu;
 
 static void
 srv_send(struct smpp_pdu *p)
@@ -192,7 +197,7 @@ srv_read(struct bufferevent *bev, void *arg)
 		assert_int_equal(smpp_pdu_decode(d, (size_t)len, &p, err,
 		    sizeof(err)), SMPP_DECODE_OK);
 		evbuffer_drain(in, (size_t)len);
-		srv_pdu(&p);
+		srv_handler(&p);
 	}
 }
 
@@ -332,18 +337,15 @@ static const struct smpp_client_cb cbs = {
 	on_bound, on_unbound, on_deliver, on_stopped,
 };
 
+/* A fresh server state and a listener on an ephemeral loopback port. */
 static void
-test_scenario(void **state)
+srv_start(void (*handler)(const struct smpp_pdu *))
 {
 	struct sockaddr_in sin;
 	socklen_t sl = sizeof(sin);
-	struct config_bind conf;
-	struct timeval deadline = { 8, 0 };
-	const struct smpp_client_stats *st;
 
-	(void)state;
 	memset(&S, 0, sizeof(S));
-	memset(&C, 0, sizeof(C));
+	srv_handler = handler;
 	S.base = event_base_new();
 	memset(&sin, 0, sizeof(sin));
 	sin.sin_family = AF_INET;
@@ -354,7 +356,18 @@ test_scenario(void **state)
 	assert_non_null(S.l);
 	getsockname(evconnlistener_get_fd(S.l), (struct sockaddr *)&sin, &sl);
 	S.port = ntohs(sin.sin_port);
+}
 
+static void
+test_scenario(void **state)
+{
+	struct config_bind conf;
+	struct timeval deadline = { 8, 0 };
+	const struct smpp_client_stats *st;
+
+	(void)state;
+	srv_start(srv_pdu);
+	memset(&C, 0, sizeof(C));
 	fill_conf(&conf, S.port);
 	C.c = smpp_client_new(S.base, &conf, &cbs, &C);
 	assert_non_null(C.c);
@@ -448,12 +461,340 @@ test_stop_idle_and_refused(void **state)
 	event_base_free(base);
 }
 
+/* ---- priorities ---- */
+
+#define PRIO_MAX 32
+
+/*
+ * One case: the window (and TPS), how late the peer answers each kind,
+ * the submits made at once when bound ('N' normal, 'U' urgent, in this
+ * order), and the order the peer must see them in.
+ */
+struct prio_case {
+	const char *name;
+	int window, tps;
+	int normal_delay_ms, urgent_delay_ms;
+	const char *plan;
+	const char *want;
+	int min_ms;		/* least time the sends must take (TPS) */
+	int u_while_n_out;	/* first U sent with SMS out, unanswered */
+};
+
+static struct {
+	const struct prio_case *pc;
+	struct smpp_client *c;
+	char seen[PRIO_MAX + 1];	/* kinds in arrival order at the peer */
+	int nseen;
+	int normal_answered_at_u;	/* normal resps sent before the first U */
+	int normal_out_at_u;		/* normals outstanding then */
+	int normal_answered, normal_seen;
+	int ndone[PRIO_MAX];		/* done callbacks per request */
+	uint32_t status[PRIO_MAX];
+	int first_done;			/* kind of the first completion */
+	int total_done, stopped;
+	struct timespec t0;
+} P;
+
+static void
+prio_resp_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	(void)fd;
+	(void)ev;
+	if (S.bev == NULL)
+		return;
+	srv_simple(SMPP_SUBMIT_SM | SMPP_RESP_BIT, SMPP_ESME_ROK,
+	    (uint32_t)(uintptr_t)arg);
+	P.normal_answered++;
+}
+
+static void
+prio_srv_pdu(const struct smpp_pdu *p)
+{
+	struct smpp_pdu r;
+	struct timeval tv;
+	int urgent, delay;
+
+	switch (p->command_id) {
+	case SMPP_BIND_TRANSCEIVER:
+		memset(&r, 0, sizeof(r));
+		r.command_id = SMPP_BIND_TRANSCEIVER | SMPP_RESP_BIT;
+		r.sequence = p->sequence;
+		strcpy(r.system_id, "SMSC");
+		srv_send(&r);
+		break;
+	case SMPP_SUBMIT_SM:
+		assert_true(p->sm_len >= 1);
+		assert_true(P.nseen < PRIO_MAX);
+		urgent = p->sm[0] == 'U';
+		P.seen[P.nseen++] = (char)p->sm[0];
+		if (urgent && strchr(P.seen, 'U') == &P.seen[P.nseen - 1]) {
+			P.normal_answered_at_u = P.normal_answered;
+			P.normal_out_at_u = P.normal_seen - P.normal_answered;
+		}
+		if (!urgent)
+			P.normal_seen++;
+		delay = urgent ? P.pc->urgent_delay_ms : P.pc->normal_delay_ms;
+		if (delay == 0 && urgent) {
+			srv_simple(SMPP_SUBMIT_SM | SMPP_RESP_BIT, SMPP_ESME_ROK,
+			    p->sequence);
+			break;
+		}
+		/* Normal answers always go through the loop, in order. */
+		tv.tv_sec = 0;
+		tv.tv_usec = delay * 1000;
+		assert_int_equal(event_base_once(S.base, -1, EV_TIMEOUT,
+		    prio_resp_cb, (void *)(uintptr_t)p->sequence, &tv), 0);
+		break;
+	case SMPP_UNBIND:
+		srv_simple(SMPP_UNBIND | SMPP_RESP_BIT, 0, p->sequence);
+		break;
+	default:
+		break;
+	}
+}
+
+static void
+prio_done(void *arg, uint32_t status, const struct smpp_pdu *resp)
+{
+	int i = (int)(intptr_t)arg;
+
+	(void)resp;
+	assert_true(i >= 0 && i < PRIO_MAX);
+	if (P.total_done == 0)
+		P.first_done = P.pc->plan[i];
+	P.ndone[i]++;
+	P.status[i] = status;
+	if (++P.total_done == (int)strlen(P.pc->plan))
+		smpp_client_stop(P.c);
+}
+
+static void
+prio_bound(struct smpp_client *c, void *arg)
+{
+	const char *plan = P.pc->plan;
+	struct smpp_pdu p;
+
+	(void)arg;
+	clock_gettime(CLOCK_MONOTONIC, &P.t0);
+	for (int i = 0; plan[i] != '\0'; i++) {
+		memset(&p, 0, sizeof(p));
+		p.command_id = SMPP_SUBMIT_SM;
+		strcpy(p.source_addr, "1515");
+		strcpy(p.destination_addr, "212612340123");
+		p.sm_len = (uint16_t)snprintf((char *)p.sm, sizeof(p.sm),
+		    "%c%02d", plan[i], i);
+		assert_int_equal(plan[i] == 'U' ?
+		    smpp_client_submit_prio(c, &p, 1, prio_done,
+		    (void *)(intptr_t)i) :
+		    smpp_client_submit(c, &p, prio_done, (void *)(intptr_t)i), 0);
+	}
+}
+
+static void
+prio_stopped(struct smpp_client *c, void *arg)
+{
+	(void)c;
+	(void)arg;
+	P.stopped = 1;
+	event_base_loopexit(S.base, NULL);
+}
+
+static const struct prio_case prio_cases[] = {
+	/* Window 4: SMS hold at most 3 slots; the screen goes at once,
+	 * ahead of the 7 queued, while 3 SMS wait for their answers. */
+	{ "screen jumps queued SMS", 4, 0, 100, 0,
+	  "NNNNNNNNNNU", "NNNUNNNNNNN", 0, 1 },
+	/* Screens queued behind a full window still pass every SMS. */
+	{ "screens before queued SMS", 4, 0, 100, 0,
+	  "NNNNNNNNNNUUU", "NNNUUUNNNNNNN", 0, 1 },
+	/* A window of 1 cannot be split: the screen only jumps the queue. */
+	{ "window 1", 1, 0, 50, 0, "NNU", "NUN", 0, 0 },
+	/* A stream of screens: one SMS after 8 screens in a row. */
+	{ "SMS not starved", 4, 0, 0, 0,
+	  "UUUUUUUUUUUUUUUUUUUUNNNNN",
+	  "UUUU" "UUUUUUUU" "N" "UUUUUUUU" "NNNN", 0, 0 },
+	/* One token bucket for both, urgent first: 5 more sends at 20/s. */
+	{ "TPS for both", 10, 20, 0, 0, "NNNNNU", "NUNNNN", 200, 0 },
+};
+
+static void
+test_priority(void **state)
+{
+	struct smpp_client_cb cb = { prio_bound, NULL, NULL, prio_stopped };
+	struct timeval deadline = { 5, 0 };
+	struct config_bind conf;
+	struct timespec t1;
+	long ms;
+
+	(void)state;
+	for (size_t k = 0; k < sizeof(prio_cases) / sizeof(prio_cases[0]); k++) {
+		const struct prio_case *pc = &prio_cases[k];
+		int n = (int)strlen(pc->plan);
+
+		print_message("case: %s\n", pc->name);
+		memset(&P, 0, sizeof(P));
+		P.pc = pc;
+		srv_start(prio_srv_pdu);
+		fill_conf(&conf, S.port);
+		conf.trace = 0;
+		conf.window = pc->window;
+		conf.tps = pc->tps;
+		conf.response_timeout_s = 3;
+		P.c = smpp_client_new(S.base, &conf, &cb, NULL);
+		assert_non_null(P.c);
+		assert_int_equal(smpp_client_start(P.c), 0);
+		event_base_loopexit(S.base, &deadline);
+		event_base_dispatch(S.base);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+
+		assert_true(P.stopped);
+		assert_string_equal(P.seen, pc->want);
+		for (int i = 0; i < n; i++) {
+			assert_int_equal(P.ndone[i], 1);	/* exactly once */
+			assert_int_equal(P.status[i], SMPP_ESME_ROK);
+		}
+		if (pc->u_while_n_out) {
+			/* Sent while SMS were outstanding, none answered. */
+			assert_int_equal(P.normal_answered_at_u, 0);
+			assert_int_equal(P.normal_out_at_u,
+			    pc->window - (pc->window / 4 > 1 ? pc->window / 4 : 1));
+			assert_int_equal(P.first_done, 'U');
+		}
+		ms = (t1.tv_sec - P.t0.tv_sec) * 1000 +
+		    (t1.tv_nsec - P.t0.tv_nsec) / 1000000;
+		assert_true(ms >= pc->min_ms);
+		assert_int_equal(smpp_client_stats(P.c)->submit_ok, n);
+
+		smpp_client_free(P.c);
+		if (S.bev)
+			bufferevent_free(S.bev);
+		evconnlistener_free(S.l);
+		event_base_free(S.base);
+	}
+}
+
+/*
+ * The queue bound is per priority: with the window held by an SMS the
+ * peer never answers, 1000 more SMS queue and the next is refused, yet
+ * screens still queue (1000 of them, then refused too). Stopping settles
+ * every one: each request gets exactly one completion.
+ */
+#define QB_N (1 + 1000 + 1)		/* normals: in the window, queued, refused */
+#define QB_U (1000 + 1)			/* urgents: queued, refused */
+
+static struct {
+	struct smpp_client *c;
+	int ndone[QB_N + QB_U];
+	int nqueue_n, nqueue_u, nnotbound, nclosed, nother, stopped;
+} Q;
+
+static void
+qb_srv_pdu(const struct smpp_pdu *p)
+{
+	struct smpp_pdu r;
+
+	if (p->command_id == SMPP_BIND_TRANSCEIVER) {
+		memset(&r, 0, sizeof(r));
+		r.command_id = SMPP_BIND_TRANSCEIVER | SMPP_RESP_BIT;
+		r.sequence = p->sequence;
+		strcpy(r.system_id, "SMSC");
+		srv_send(&r);
+	} else if (p->command_id == SMPP_UNBIND)
+		srv_simple(SMPP_UNBIND | SMPP_RESP_BIT, 0, p->sequence);
+	/* submit_sm: never answered */
+}
+
+static void
+qb_done(void *arg, uint32_t status, const struct smpp_pdu *resp)
+{
+	int i = (int)(intptr_t)arg;
+
+	assert_null(resp);
+	Q.ndone[i]++;
+	if (status == SMPP_CLIENT_E_QUEUE) {
+		if (i < QB_N)
+			Q.nqueue_n += i == QB_N - 1;
+		else
+			Q.nqueue_u += i == QB_N + QB_U - 1;
+	} else if (status == SMPP_CLIENT_E_NOTBOUND)
+		Q.nnotbound++;
+	else if (status == SMPP_CLIENT_E_CLOSED)
+		Q.nclosed += i == 0;
+	else
+		Q.nother++;
+}
+
+static void
+qb_bound(struct smpp_client *c, void *arg)
+{
+	struct smpp_pdu p;
+
+	(void)arg;
+	memset(&p, 0, sizeof(p));
+	p.command_id = SMPP_SUBMIT_SM;
+	strcpy(p.source_addr, "1515");
+	strcpy(p.destination_addr, "212612340123");
+	p.sm_len = 1;
+	p.sm[0] = 'x';
+	for (int i = 0; i < QB_N + QB_U; i++)
+		assert_int_equal(smpp_client_submit_prio(c, &p, i >= QB_N,
+		    qb_done, (void *)(intptr_t)i), 0);
+	smpp_client_stop(c);
+}
+
+static void
+qb_stopped(struct smpp_client *c, void *arg)
+{
+	(void)c;
+	(void)arg;
+	Q.stopped = 1;
+	event_base_loopexit(S.base, NULL);
+}
+
+static void
+test_queue_bound_per_priority(void **state)
+{
+	struct smpp_client_cb cb = { qb_bound, NULL, NULL, qb_stopped };
+	struct timeval deadline = { 5, 0 };
+	struct config_bind conf;
+
+	(void)state;
+	memset(&Q, 0, sizeof(Q));
+	srv_start(qb_srv_pdu);
+	fill_conf(&conf, S.port);
+	conf.trace = 0;
+	conf.window = 1;
+	conf.response_timeout_s = 3;
+	Q.c = smpp_client_new(S.base, &conf, &cb, NULL);
+	assert_non_null(Q.c);
+	assert_int_equal(smpp_client_start(Q.c), 0);
+	event_base_loopexit(S.base, &deadline);
+	event_base_dispatch(S.base);
+
+	assert_true(Q.stopped);
+	for (int i = 0; i < QB_N + QB_U; i++)
+		assert_int_equal(Q.ndone[i], 1);
+	assert_int_equal(Q.nqueue_n, 1);	/* the 1002nd SMS */
+	assert_int_equal(Q.nqueue_u, 1);	/* the 1001st screen */
+	assert_int_equal(Q.nclosed, 1);		/* the one in the window */
+	assert_int_equal(Q.nnotbound, 2000);	/* the queued ones */
+	assert_int_equal(Q.nother, 0);
+
+	smpp_client_free(Q.c);
+	if (S.bev)
+		bufferevent_free(S.bev);
+	evconnlistener_free(S.l);
+	event_base_free(S.base);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_scenario),
 		cmocka_unit_test(test_stop_idle_and_refused),
+		cmocka_unit_test(test_priority),
+		cmocka_unit_test(test_queue_bound_per_priority),
 	};
 
 	log_init(getenv("TEST_LOG") ? LOG_LVL_DEBUG : LOG_LVL_WARNING);
