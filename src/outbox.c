@@ -247,6 +247,10 @@ ob_done(void *arg, uint32_t status, const struct smpp_pdu *resp)
 			    bc && bc->dlr_id == CONFIG_DLR_HEX, e->message_id,
 			    sizeof(e->message_id)) != 0)
 				e->message_id[0] = '\0';
+			/* Known now: a receipt may beat the other segments. */
+			else if (e->ob->store && e->nseg > 1)
+				store_outbox_note_id(e->ob->store, e->id, e->bind,
+				    e->message_id);
 		}
 		break;
 	case SMPP_ESME_RTHROTTLED:

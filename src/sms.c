@@ -458,10 +458,18 @@ sms_msgid_canon(const char *id, int in_hex, char *out, size_t outsz)
 		memcpy(out, tmp + n, sizeof(tmp) - n);
 		return 0;
 	}
+	/*
+	 * Not a number in that base: kept (lower-cased) behind "s:", so it can
+	 * never equal a number's form ("1A2" read as text is not 0x1a2).
+	 */
 	n = strlen(id);
-	if (n >= outsz)
+	if (n == 0)
+		return 0;
+	if (n + 2 >= outsz)
 		return -1;
+	out[0] = 's';
+	out[1] = ':';
 	for (i = 0; i <= n; i++)
-		out[i] = (char)sms_lower((unsigned char)id[i]);
+		out[i + 2] = (char)sms_lower((unsigned char)id[i]);
 	return 0;
 }

@@ -62,8 +62,9 @@ int sms_parse_dlr(const struct smpp_pdu *pdu, char *msgid, size_t msgidsz,
  * Canonical form of a message id so that the submit_sm_resp's id and the
  * receipt's id compare equal: ids made only of digits (when in_hex is 0)
  * or only of hex digits (in_hex 1) and that fit 64 bits are written as
- * lower-case hex without leading zeros; anything else is kept as is
- * (lower-cased). 0 or -1 (out too small).
+ * lower-case hex without leading zeros; anything else is "s:" followed by
+ * the id lower-cased (so text never equals a number's form); "" stays "".
+ * 0 or -1 (out too small).
  */
 int sms_msgid_canon(const char *id, int in_hex, char *out, size_t outsz);
 

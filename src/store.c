@@ -51,6 +51,7 @@ enum store_script {
 	STORE_SC_CLAIM,
 	STORE_SC_DEPTH,
 	STORE_SC_DLR,
+	STORE_SC_RECORD,
 	STORE_NSCRIPTS,
 };
 
@@ -209,10 +210,40 @@ static const char *const store_scripts[STORE_NSCRIPTS] = {
 	 * message is not known (any more). */
 	[STORE_SC_DLR] =
 	"local id = redis.call('GET', KEYS[1])\n"
-	"if not id then return 0 end\n"
+	"if not id then\n"
+	/* Early (before the response's id was recorded) or unknown: kept an
+	 * hour for STORE_SC_RECORD to apply. */
+	"  redis.call('SET', KEYS[1] .. ':w', ARGV[2] .. '|' .. ARGV[3], 'EX', 3600)\n"
+	"  return 0\n"
+	"end\n"
 	"local k = ARGV[1] .. id\n"
 	"redis.call('HSET', k, 'state', ARGV[2], 'dlr_ts', ARGV[3])\n"
 	"if redis.call('TTL', k) < 0 then redis.call('EXPIRE', k, ARGV[4]) end\n"
+	"return 1\n",
+
+	/* KEYS: state hash, mid key (any string when there is no id). ARGV:
+	 * state, bind, message_id ("" = none), ts, state ttl, outbox id, mid
+	 * ttl. The settle state never overwrites a receipt's (dlr_ts set); a
+	 * receipt that came before the id was known is applied here. */
+	[STORE_SC_RECORD] =
+	"if redis.call('HEXISTS', KEYS[1], 'dlr_ts') == 0 then\n"
+	"  redis.call('HSET', KEYS[1], 'state', ARGV[1])\n"
+	"end\n"
+	"redis.call('HSET', KEYS[1], 'bind', ARGV[2], 'ts', ARGV[4])\n"
+	"if ARGV[3] ~= '' then\n"
+	"  redis.call('HSET', KEYS[1], 'message_id', ARGV[3])\n"
+	"  redis.call('SET', KEYS[2], ARGV[6], 'EX', ARGV[7])\n"
+	"  local w = redis.call('GET', KEYS[2] .. ':w')\n"
+	"  if w then\n"
+	"    local sep = string.find(w, '|', 1, true)\n"
+	"    if sep then\n"
+	"      redis.call('HSET', KEYS[1], 'state', string.sub(w, 1, sep - 1),\n"
+	"          'dlr_ts', string.sub(w, sep + 1))\n"
+	"    end\n"
+	"    redis.call('DEL', KEYS[2] .. ':w')\n"
+	"  end\n"
+	"end\n"
+	"redis.call('EXPIRE', KEYS[1], ARGV[5])\n"
 	"return 1\n",
 };
 
@@ -1578,41 +1609,53 @@ store_outbox_add(struct store *st, const struct store_outbox_msg *msg,
 	store_submit(st, req);
 }
 
+/* The entry's state record and, with a message id, the id -> entry map. */
+static void
+store_outbox_record(struct store *st, const char *id, const char *state,
+    const char *bind, const char *message_id)
+{
+	char kst[REGISTRY_KEY_MAX + 40], kmid[REGISTRY_KEY_MAX + 160], ts[24];
+	const char *argv[12] = { "EVALSHA", "", "2", kst, kmid, store_str(state),
+	    store_str(bind), "", ts, STORE_ST_TTL_S, id, STORE_MID_TTL_S };
+
+	if (registry_key_outbox_st(kst, sizeof(kst), st->prefix, id) != 0) {
+		log_warnx("[redis] outbox id too long");
+		return;
+	}
+	snprintf(kmid, sizeof(kmid), "-");
+	if (message_id != NULL && message_id[0] != '\0') {
+		if (registry_key_outbox_mid(kmid, sizeof(kmid), st->prefix,
+		    store_str(bind), message_id) != 0)
+			log_warnx("[redis] outbox %s: message id too long", id);
+		else
+			argv[7] = message_id;
+	}
+	snprintf(ts, sizeof(ts), "%lld", (long long)time(NULL));
+	store_submit(st, store_build(st, STORE_K_NONE, STORE_SC_RECORD, 12, argv));
+}
+
 void
 store_outbox_ack(struct store *st, const char *id, const char *state,
     const char *bind, const char *message_id)
 {
-	char kob[REGISTRY_KEY_MAX], kst[REGISTRY_KEY_MAX + 40];
-	char kmid[REGISTRY_KEY_MAX + 160], ts[24];
+	char kob[REGISTRY_KEY_MAX];
 	const char *xack[4] = { "XACK", kob, REGISTRY_OUTBOX_GROUP, id };
-	const char *hset[10] = { "HSET", kst, "state", store_str(state),
-	    "bind", store_str(bind), "message_id", store_str(message_id),
-	    "ts", ts };
-	const char *expire[3] = { "EXPIRE", kst, STORE_ST_TTL_S };
-	const char *set[6] = { "SET", kmid, id, "EX", STORE_MID_TTL_S };
 
 	if (st->ac == NULL)
 		log_warnx("[redis] outbox %s not settled (%s): Redis is down, "
 		    "it will be handed out again", id, store_str(state));
 	registry_key_outbox(kob, sizeof(kob), st->prefix);
-	snprintf(ts, sizeof(ts), "%lld", (long long)time(NULL));
 	/* Settled first, then the record: a lost record costs a receipt's
 	 * state, a lost XACK a duplicate. */
 	store_submit(st, store_build(st, STORE_K_NONE, -1, 4, xack));
-	if (registry_key_outbox_st(kst, sizeof(kst), st->prefix, id) != 0) {
-		log_warnx("[redis] outbox id too long");
-		return;
-	}
-	store_submit(st, store_build(st, STORE_K_NONE, -1, 10, hset));
-	store_submit(st, store_build(st, STORE_K_NONE, -1, 3, expire));
-	if (message_id == NULL || message_id[0] == '\0')
-		return;
-	if (registry_key_outbox_mid(kmid, sizeof(kmid), st->prefix,
-	    store_str(bind), message_id) != 0) {
-		log_warnx("[redis] outbox %s: message id too long", id);
-		return;
-	}
-	store_submit(st, store_build(st, STORE_K_NONE, -1, 5, set));
+	store_outbox_record(st, id, state, bind, message_id);
+}
+
+void
+store_outbox_note_id(struct store *st, const char *id, const char *bind,
+    const char *message_id)
+{
+	store_outbox_record(st, id, "submitted", bind, message_id);
 }
 
 void

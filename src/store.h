@@ -191,8 +191,16 @@ void store_outbox_pause(struct store *st, int paused);
  */
 void store_outbox_ack(struct store *st, const char *id, const char *state,
     const char *bind, const char *message_id);
+/*
+ * The first segment's id is known (its submit_sm_resp came): record it at
+ * once (state "submitted"), so a receipt that arrives before the entry is
+ * settled finds it. The settle state never overwrites a receipt's.
+ */
+void store_outbox_note_id(struct store *st, const char *id, const char *bind,
+    const char *message_id);
 /* A delivery receipt: find the entry by (bind, canonical message_id) and
- * set its state ("delivered", "undeliverable", ...). */
+ * set its state ("delivered", "undeliverable", ...). A receipt for an id
+ * not recorded yet is kept an hour and applied when it is. */
 void store_outbox_dlr(struct store *st, const char *bind,
     const char *message_id, const char *state);
 

@@ -112,9 +112,10 @@ expect_state undeliv undeliverable
 
 # Concatenated SMS (Arabic, UCS-2: two segments each): a receipt per
 # segment; the entry is matched by its first segment's id. The receipts
-# come 300 ms after the responses (see README: one sent at once can beat
-# the last segment's response, and is lost).
-play concat dlr_concat.scn --dlr tlv --dlr-delay 300 --msgid-start 301
+# come at once, before the last segment's response: the first segment's id
+# is recorded as soon as it is known, and the settle state ("sent") never
+# overwrites a receipt's.
+play concat dlr_concat.scn --dlr tlv --msgid-start 301
 receipts concat 4
 expect_state concat delivered
 

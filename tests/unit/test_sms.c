@@ -604,25 +604,25 @@ test_msgid_canon(void **state)
 		{ "4660", 0, 0, "1234" },
 		{ "418", 0, 0, "1a2" },
 		{ "418", 1, 0, "418" },
-		{ "abc-12", 0, 0, "abc-12" },
-		{ "ABC-12", 1, 0, "abc-12" },
-		{ "1A2", 0, 0, "1a2" },		/* not decimal: lower-cased */
+		{ "abc-12", 0, 0, "s:abc-12" },
+		{ "ABC-12", 1, 0, "s:abc-12" },
+		{ "1A2", 0, 0, "s:1a2" },	/* not decimal: text, never 418 */
 		{ "12345678901234567890", 0, 0, "ab54a98ceb1f0ad2" },
-		{ "99999999999999999999", 0, 0, "99999999999999999999" },
+		{ "99999999999999999999", 0, 0, "s:99999999999999999999" },
 		{ "18446744073709551615", 0, 0, "ffffffffffffffff" },
-		{ "18446744073709551616", 0, 0, "18446744073709551616" },
+		{ "18446744073709551616", 0, 0, "s:18446744073709551616" },
 		{ "00018446744073709551615", 0, 0, "ffffffffffffffff" },
 		{ "FFFFFFFFFFFFFFFF", 1, 0, "ffffffffffffffff" },
 		{ "00FFFFFFFFFFFFFFFF", 1, 0, "ffffffffffffffff" },
-		{ "10000000000000000", 1, 0, "10000000000000000" },
+		{ "10000000000000000", 1, 0, "s:10000000000000000" },
 		{ "0", 0, 0, "0" },
 		{ "0000", 1, 0, "0" },
 		{ "", 0, 0, "" },
 		{ "", 1, 0, "" },
-		{ "-12", 0, 0, "-12" },
-		{ "+12", 0, 0, "+12" },
-		{ " 12", 0, 0, " 12" },
-		{ "0x1A", 1, 0, "0x1a" },
+		{ "-12", 0, 0, "s:-12" },
+		{ "+12", 0, 0, "s:+12" },
+		{ " 12", 0, 0, "s: 12" },
+		{ "0x1A", 1, 0, "s:0x1a" },
 	};
 	char out[65];
 	size_t i;
@@ -640,8 +640,8 @@ test_msgid_canon(void **state)
 	assert_string_equal(out, "");
 	assert_int_equal(sms_msgid_canon("4660", 0, out, 5), 0);
 	assert_string_equal(out, "1234");
-	assert_int_equal(sms_msgid_canon("abc-12", 0, out, 6), -1);
-	assert_int_equal(sms_msgid_canon("abc-12", 0, out, 7), 0);
+	assert_int_equal(sms_msgid_canon("abc-12", 0, out, 8), -1);
+	assert_int_equal(sms_msgid_canon("abc-12", 0, out, 9), 0);
 	assert_int_equal(sms_msgid_canon("", 0, out, 1), 0);
 	assert_int_equal(sms_msgid_canon("1", 0, out, 0), -1);
 	assert_int_equal(sms_msgid_canon(NULL, 0, out, sizeof(out)), -1);
