@@ -75,8 +75,8 @@ int smpp_client_submit(struct smpp_client *c, const struct smpp_pdu *pdu,
  * The same with a priority. urgent != 0 (USSD screens: the network ends
  * the session after a few seconds) goes ahead of every normal request
  * (SMS: they can wait) still queued, and normal requests never hold more
- * than window - max(1, window / 4) slots of the window (all of a window of
- * 1), so a screen finds a free slot while a slow SMSC sits on SMS. After
+ * than window - max(1, window / 10) slots of the window (all of a window
+ * of 1), so a screen finds a free slot while a slow SMSC sits on SMS. After
  * 8 urgent sends in a row while a normal one could have gone, one normal
  * goes: SMS slow down, never starve. Both share the TPS bucket; the queue
  * bound (E_QUEUE) is per priority. smpp_client_submit is urgent = 0.

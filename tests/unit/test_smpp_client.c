@@ -607,6 +607,10 @@ static const struct prio_case prio_cases[] = {
 	/* Screens queued behind a full window still pass every SMS. */
 	{ "screens before queued SMS", 4, 0, 100, 0,
 	  "NNNNNNNNNNUUU", "NNNUUUNNNNNNN", 0, 1 },
+	/* Window 10: one slot kept; window 20: two. */
+	{ "window 10", 10, 0, 100, 0, "NNNNNNNNNNNNU", "NNNNNNNNNUNNN", 0, 1 },
+	{ "window 20", 20, 0, 100, 0, "NNNNNNNNNNNNNNNNNNNNU",
+	  "NNNNNNNNNNNNNNNNNNUNN", 0, 1 },
 	/* A window of 1 cannot be split: the screen only jumps the queue. */
 	{ "window 1", 1, 0, 50, 0, "NNU", "NUN", 0, 0 },
 	/* A stream of screens: one SMS after 8 screens in a row. */
@@ -657,7 +661,7 @@ test_priority(void **state)
 			/* Sent while SMS were outstanding, none answered. */
 			assert_int_equal(P.normal_answered_at_u, 0);
 			assert_int_equal(P.normal_out_at_u,
-			    pc->window - (pc->window / 4 > 1 ? pc->window / 4 : 1));
+			    pc->window - (pc->window / 10 > 1 ? pc->window / 10 : 1));
 			assert_int_equal(P.first_done, 'U');
 		}
 		ms = (t1.tv_sec - P.t0.tv_sec) * 1000 +
