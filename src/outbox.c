@@ -38,7 +38,7 @@ struct ob_entry {
 	int			 throttled, lost, failed;
 	int			 waiting_bind;	/* retry_ev armed for the bind, not a retry */
 	uint32_t		 fail_status;
-	char			 message_id[65];
+	char			 message_id[72];	/* canonical: up to "s:" + 64 */
 	int			 nseg;
 	int			 seg_ok[SMS_MAX_SEGMENTS];
 	struct sms_segment	 seg[SMS_MAX_SEGMENTS];

@@ -37,7 +37,7 @@ fuzz_dlr(const uint8_t *data, size_t size)
 	static const uint8_t esm[] = { 0x04, 0x44, 0x00, 0x08 };
 	static struct smpp_pdu pdu;
 	enum sms_dlr_state st;
-	char id[65], canon[65];
+	char id[65], canon[68];	/* "s:" + 64 + NUL */
 	size_t off = 3, n;
 	uint8_t flags;
 	int r;
@@ -87,7 +87,7 @@ fuzz_dlr(const uint8_t *data, size_t size)
 			abort();
 		if (sms_msgid_canon(id, 0, canon, sizeof(canon)) != 0 ||
 		    sms_msgid_canon(id, 1, canon, sizeof(canon)) != 0 ||
-		    strlen(canon) > n)
+		    strlen(canon) > n + 2)
 			abort();
 	}
 	if (r == -1 && id[0] != '\0')
