@@ -12,12 +12,17 @@ t_tmpdir() {
 	T_DIR=$(mktemp -d "${TMPDIR:-/tmp}/tnsgw.XXXXXX")
 }
 
-# A TCP port on 127.0.0.1 that nobody listens on now.
+# A TCP port on 127.0.0.1 that no socket uses now, below the kernel's
+# range for outgoing connections (so a client's ephemeral port cannot take
+# it between this check and the bind).
 t_free_port() {
-	local p used
-	used=$(ss -Htln 2>/dev/null | awk '{print $4}' | sed 's/.*://')
+	local p used lo=32768 hi=60999 base span
+	read -r lo hi </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || true
+	if [ "$lo" -gt 12000 ]; then base=10000; span=$((lo - 10000)); else
+		base=$((hi + 1)); span=$((65535 - hi)); fi
+	used=$(ss -Htan 2>/dev/null | awk '{print $4}' | sed 's/.*://')
 	for _ in $(seq 1 200); do
-		p=$(( 20000 + RANDOM % 40000 ))
+		p=$(( base + (RANDOM * 32768 + RANDOM) % span ))
 		grep -qx "$p" <<<"$used" || { echo "$p"; return 0; }
 	done
 	return 1
