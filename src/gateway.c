@@ -90,6 +90,8 @@ struct gateway {
 	int			 binds_started;	/* once, at the first Redis "up" */
 	struct event		*drain_ev;
 	struct event		*drain_poll;
+	struct event		*flush_ev;
+	int			 flush_left;	/* ms */
 	void			(*stop_done)(void *);
 	void			*stop_arg;
 };
@@ -764,6 +766,8 @@ gw_on_unbound(struct smpp_client *c, const char *reason, void *arg)
 	outbox_set_bound(b->gw->outbox, gw_nbound(b->gw));
 }
 
+static void gw_flush(struct gateway *gw);
+
 static void
 gw_on_stopped(struct smpp_client *c, void *arg)
 {
@@ -775,12 +779,8 @@ gw_on_stopped(struct smpp_client *c, void *arg)
 		return;
 	b->stopped = 1;
 	b->bound = 0;
-	if (--gw->binds_running == 0 && gw->stop_done) {
-		void (*done)(void *) = gw->stop_done;
-
-		gw->stop_done = NULL;
-		done(gw->stop_arg);
-	}
+	if (--gw->binds_running == 0 && gw->stop_done)
+		gw_flush(gw);
 }
 
 static const struct smpp_client_cb gw_client_cb = {
@@ -952,6 +952,56 @@ gw_start_binds(struct gateway *gw)
 	return 0;
 }
 
+/*
+ * Last step of a stop: the settles (XACK) and session writes still in the
+ * Redis pipeline get their replies (bounded: GW_FLUSH_MS), so a graceful
+ * stop does not make the next start re-send what was already sent.
+ */
+#define GW_FLUSH_MS    2000
+#define GW_FLUSH_STEP  20
+
+static void
+gw_flush_tick(evutil_socket_t fd, short ev, void *arg)
+{
+	struct gateway *gw = arg;
+	struct timeval tv = { 0, GW_FLUSH_STEP * 1000 };
+
+	(void)fd;
+	(void)ev;
+	gw->flush_left -= GW_FLUSH_STEP;
+	if (store_pending(gw->store) > 0 && store_is_up(gw->store) &&
+	    gw->flush_left > 0) {
+		evtimer_add(gw->flush_ev, &tv);
+		return;
+	}
+	if (store_pending(gw->store) > 0)
+		log_warnx("gateway: %d Redis requests unanswered at exit",
+		    store_pending(gw->store));
+	if (gw->stop_done) {
+		void (*done)(void *) = gw->stop_done;
+
+		gw->stop_done = NULL;
+		done(gw->stop_arg);
+	}
+}
+
+static void
+gw_flush(struct gateway *gw)
+{
+	struct timeval now = { 0, 0 };
+
+	gw->flush_left = GW_FLUSH_MS + GW_FLUSH_STEP;
+	if (gw->flush_ev == NULL &&
+	    (gw->flush_ev = evtimer_new(gw->base, gw_flush_tick, gw)) == NULL) {
+		void (*done)(void *) = gw->stop_done;
+
+		gw->stop_done = NULL;
+		done(gw->stop_arg);
+		return;
+	}
+	evtimer_add(gw->flush_ev, &now);
+}
+
 static void
 gw_unbind_all(struct gateway *gw)
 {
@@ -964,12 +1014,8 @@ gw_unbind_all(struct gateway *gw)
 		gw->drain_poll = NULL;
 	}
 	if (gw->binds_running == 0) {
-		if (gw->stop_done) {
-			void (*done)(void *) = gw->stop_done;
-
-			gw->stop_done = NULL;
-			done(gw->stop_arg);
-		}
+		if (gw->stop_done)
+			gw_flush(gw);
 		return;
 	}
 	for (int i = 0; i < gw->nbinds; i++)
@@ -1069,6 +1115,9 @@ gateway_free(struct gateway *gw)
 	if (gw->drain_poll)
 		event_free(gw->drain_poll);
 	gw->drain_ev = gw->drain_poll = NULL;
+	if (gw->flush_ev)
+		event_free(gw->flush_ev);
+	gw->flush_ev = NULL;
 	/* The store first: its pending callbacks fire (with -1) and finish
 	 * their requests while the clients still exist. The outbox settles
 	 * nothing more (what it was sending stays pending in Redis). */

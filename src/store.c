@@ -1289,6 +1289,12 @@ store_is_up(const struct store *st)
 	return st != NULL && st->up;
 }
 
+int
+store_pending(const struct store *st)
+{
+	return st != NULL ? st->nreqs : 0;
+}
+
 static struct store_req *
 store_build(struct store *st, enum store_kind kind, int script, int argc,
     const char *const *argv)

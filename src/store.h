@@ -35,6 +35,8 @@ struct store *store_new(struct event_base *base, const struct config *cfg,
     const struct store_cb *cb, void *arg);
 void store_free(struct store *st);	/* NULL ok; pending callbacks fire with -1 first */
 int store_is_up(const struct store *st);
+/* Requests sent or queued and not answered yet (0 = all flushed). */
+int store_pending(const struct store *st);
 
 /* Dialog sessions: P"sess:"key, TTL ttl_s. */
 typedef void store_get_cb(void *arg, int status, const char *data, size_t len);	/* data NULL, len 0: no session */

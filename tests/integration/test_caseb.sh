@@ -68,5 +68,13 @@ while read -r s; do
 done < <(cat "$T_DIR/pw.sms" "$T_DIR/otp.sms")
 check "no OTP or password in clear in the daemon log or Redis's AOF" [ "$leak" -eq 0 ]
 check "daemon still running" kill -0 "$T_DAEMON"
+
+# A graceful stop settles what it sent: nothing left pending in the group.
+kill -TERM "$T_DAEMON"
+for _ in $(seq 1 100); do kill -0 "$T_DAEMON" 2>/dev/null || break; sleep 0.1; done
+wait "$T_DAEMON"; rc=$?
+check "SIGTERM: daemon exits 0 (got $rc)" [ "$rc" -eq 0 ]
+pending=$(redis-cli -p "$RPORT" XPENDING tns:outbox tnsgw | head -n 1)
+check "after SIGTERM no outbox entry is left pending (got $pending)" [ "$pending" = 0 ]
 echo "# $T_PASS passed, $T_FAIL failed"
 [ "$T_FAIL" -eq 0 ]
