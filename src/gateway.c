@@ -838,7 +838,6 @@ gw_load_keys(struct gateway *gw)
 {
 	const struct config *cfg = gw->cfg;
 	char err[CONFIG_ERR_MAX];
-	char hex[SECRET_HMAC_HEX];
 
 	if (cfg->security.outbox_key_file[0] == '\0' ||
 	    cfg->security.provisioning_pubkey_file[0] == '\0') {
@@ -853,18 +852,9 @@ gw_load_keys(struct gateway *gw)
 		log_warnx("case B disabled: %s", err);
 		return;
 	}
-	/*
-	 * The OTP hash key is derived from the outbox key, so the two uses
-	 * (secretbox, keyed BLAKE2b) never share a key.
-	 */
-	secret_otp_hash(gw->box_key, "tnsgw otp-hash key", "v1", hex);
-	for (int i = 0; i < SECRET_KEY_LEN; i++) {
-		unsigned v;
-
-		sscanf(hex + 2 * i, "%2x", &v);
-		gw->otp_key[i] = (unsigned char)v;
-	}
-	secret_wipe(hex, sizeof(hex));
+	/* The OTP hash key is derived from the outbox key, so the two uses
+	 * (secretbox, keyed BLAKE2b) never share a key. */
+	secret_derive_key(gw->box_key, "tnsgw otp-hash key v1", gw->otp_key);
 	gw->b_ready = 1;
 }
 

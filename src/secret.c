@@ -238,6 +238,14 @@ secret_otp_hash(const unsigned char key[SECRET_KEY_LEN], const char *person,
 	sodium_memzero(h, sizeof(h));
 }
 
+void
+secret_derive_key(const unsigned char master[SECRET_KEY_LEN],
+    const char *context, unsigned char out[SECRET_KEY_LEN])
+{
+	crypto_generichash(out, SECRET_KEY_LEN, (const unsigned char *)context,
+	    strlen(context), master, SECRET_KEY_LEN);
+}
+
 int
 secret_equal(const void *a, const void *b, size_t len)
 {

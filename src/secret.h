@@ -45,6 +45,11 @@ int secret_password(char *out, size_t outsz, int len);
 void secret_otp_hash(const unsigned char key[SECRET_KEY_LEN],
     const char *person, const char *code, char hex[SECRET_HMAC_HEX]);
 
+/* A subkey for one use of a master key: keyed BLAKE2b of context under
+ * master, so two uses (e.g. secretbox and the OTP hash) never share a key. */
+void secret_derive_key(const unsigned char master[SECRET_KEY_LEN],
+    const char *context, unsigned char out[SECRET_KEY_LEN]);
+
 /* Constant-time equality of two equal-length buffers (sodium_memcmp): 1/0. */
 int secret_equal(const void *a, const void *b, size_t len);
 

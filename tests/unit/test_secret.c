@@ -512,10 +512,31 @@ test_key_file_mode_warning(void **state)
 	}
 }
 
+static void
+test_derive_key(void **state)
+{
+	unsigned char m[SECRET_KEY_LEN], m2[SECRET_KEY_LEN];
+	unsigned char a[SECRET_KEY_LEN], b[SECRET_KEY_LEN], c[SECRET_KEY_LEN];
+
+	(void)state;
+	memset(m, 7, sizeof(m));
+	memcpy(m2, m, sizeof(m2));
+	m2[0] ^= 1;
+	secret_derive_key(m, "otp", a);
+	secret_derive_key(m, "otp", b);
+	assert_memory_equal(a, b, sizeof(a));		/* deterministic */
+	secret_derive_key(m, "box", c);
+	assert_memory_not_equal(a, c, sizeof(a));	/* per context */
+	secret_derive_key(m2, "otp", c);
+	assert_memory_not_equal(a, c, sizeof(a));	/* per master */
+	assert_memory_not_equal(a, m, sizeof(a));	/* never the master */
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_derive_key),
 		cmocka_unit_test(test_otp_format),
 		cmocka_unit_test(test_otp_bad_args),
 		cmocka_unit_test(test_otp_distribution),
