@@ -1,10 +1,18 @@
 # tnsgw — plain Makefile over pkg-config.
-#   make            build/tnsgw, build/tnsgw-load, build/tnsgw-smsc
-#   make SAN=1      the same with ASan+UBSan in build-san/
-#   make test       unit + integration tests (needs redis-server)
-#   make fuzz       libFuzzer targets (clang) in build-fuzz/
-#   make bench      benchmarks (print figures, assert nothing)
+#   make              build/tnsgw and the tools (tnsgw-load, tnsgw-smsc, tnsgw-backoffice)
+#   make SAN=1        the same with ASan+UBSan in build-san/
+#   make test         layer check, unit, adapter and integration tests (needs redis-server)
+#   make check-layers fails when src/core/ includes an adapter library or header
+#   make fuzz         libFuzzer targets (clang) in build-fuzz/
+#   make bench        benchmarks (print figures, assert nothing)
+#
+# Layout (DESIGN.md §2): src/core/ is the pure core, built alone as
+# build/libtnsgw-core.a; src/daemon/ the adapters, the glue and main;
+# tools/<tool>/ each other program, tools/common/ what the tools share.
+# Every folder compiles with the include path of its layer only, so a core
+# file cannot even find a daemon header.
 
+.DEFAULT_GOAL := all
 CC      ?= cc
 PKGS    := libevent libevent_extra libsmpp34 hiredis libconfig libsodium
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
@@ -15,8 +23,8 @@ WARN    := -Wall -Wextra -Wshadow -Wpointer-arith -Wcast-qual -Wwrite-strings \
            -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wvla -Werror
 HARDEN  := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=c11 -D_GNU_SOURCE $(WARN) $(PKG_CFLAGS) -Isrc
-LDFLAGS += -pie -Wl,-z,relro,-z,now
+CFLAGS  += -std=c11 -D_GNU_SOURCE $(WARN) $(PKG_CFLAGS) -MMD -MP
+LDFLAGS += -pie -Wl,-z,relro,-z,now -Wl,--as-needed
 
 ifeq ($(SAN),1)
 B       := build-san
@@ -28,60 +36,104 @@ B       := build
 endif
 CFLAGS  += $(HARDEN)
 
-# The core library: everything in src/ but the programs' main files.
-PROG_SRCS := src/main.c src/load_main.c src/smsc_main.c
-CORE_SRCS := $(filter-out $(PROG_SRCS),$(wildcard src/*.c))
-CORE_OBJS := $(CORE_SRCS:src/%.c=$(B)/obj/%.o)
-UNIT_SRCS := $(wildcard tests/unit/test_*.c)
-UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/%)
+# Sources per layer; each program's main file stays out of its library so
+# the tests can link the rest.
+CORE_SRCS   := $(wildcard src/core/*.c)
+DAEMON_SRCS := $(filter-out src/daemon/main.c,$(wildcard src/daemon/*.c))
+COMMON_SRCS := $(wildcard tools/common/*.c)
+LOAD_SRCS   := $(filter-out tools/load/load_main.c,$(wildcard tools/load/*.c))
+SMSC_SRCS   := $(filter-out tools/smsc/smsc_main.c,$(wildcard tools/smsc/*.c))
+BO_SRCS     := $(filter-out tools/backoffice/backoffice_main.c,$(wildcard tools/backoffice/*.c))
 
-all: $(B)/tnsgw $(B)/tnsgw-load $(B)/tnsgw-smsc $(if $(wildcard tools/backoffice.c),$(B)/tnsgw-backoffice)
+obj = $(1:%.c=$(B)/obj/%.o)
 
-$(B)/obj/%.o: src/%.c $(wildcard src/*.h)
+# Include paths: a layer sees itself and the layers below it.
+INC_CORE   := -Isrc/core
+INC_DAEMON := $(INC_CORE) -Isrc/daemon
+INC_TOOLS  := $(INC_DAEMON) -Itools/common
+$(B)/obj/src/core/%.o:        INC := $(INC_CORE)
+$(B)/obj/src/daemon/%.o:      INC := $(INC_DAEMON)
+$(B)/obj/tools/common/%.o:    INC := $(INC_TOOLS)
+$(B)/obj/tools/load/%.o:      INC := $(INC_TOOLS) -Itools/load
+$(B)/obj/tools/smsc/%.o:      INC := $(INC_CORE) -Itools/smsc
+$(B)/obj/tools/backoffice/%.o: INC := $(INC_TOOLS) -Itools/backoffice
+INC_TESTS := $(INC_TOOLS) -Itools/load -Itools/smsc -Itools/backoffice
+
+$(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	$(CC) $(CFLAGS) $(INC) -c -o $@ $<
 
-$(B)/libtnsgw.a: $(CORE_OBJS)
+LIB_CORE   := $(B)/libtnsgw-core.a
+LIB_DAEMON := $(B)/libtnsgw-daemon.a
+LIB_COMMON := $(B)/libtnsgw-common.a
+LIB_LOAD   := $(B)/libtnsgw-load.a
+LIB_SMSC   := $(B)/libtnsgw-smsc.a
+LIB_BO     := $(B)/libtnsgw-backoffice.a
+LIBS_ALL   := $(LIB_LOAD) $(LIB_SMSC) $(LIB_BO) $(LIB_COMMON) $(LIB_DAEMON) $(LIB_CORE)
+
+$(LIB_CORE):   $(call obj,$(CORE_SRCS))
+$(LIB_DAEMON): $(call obj,$(DAEMON_SRCS))
+$(LIB_COMMON): $(call obj,$(COMMON_SRCS))
+$(LIB_LOAD):   $(call obj,$(LOAD_SRCS))
+$(LIB_SMSC):   $(call obj,$(SMSC_SRCS))
+$(LIB_BO):     $(call obj,$(BO_SRCS))
+$(LIBS_ALL):
+	@mkdir -p $(dir $@)
 	@rm -f $@
-	ar rcs $@ $^
+	ar rcs $@ $^ $(if $^,,$(B)/obj/empty.o)
 
-$(B)/tnsgw: $(B)/obj/main.o $(B)/libtnsgw.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
-
-$(B)/tnsgw-load: $(B)/obj/load_main.o $(B)/libtnsgw.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
-
-$(B)/tnsgw-smsc: $(B)/obj/smsc_main.o $(B)/libtnsgw.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
-
-# The back office's side of the provisioning stream (keys, open entries).
-$(B)/obj/backoffice.o: tools/backoffice.c $(wildcard src/*.h)
+# An empty archive is not portable: a folder with only its main file gets
+# one empty object.
+$(B)/obj/empty.o:
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	echo 'typedef int tnsgw_empty;' | $(CC) -x c -c -o $@ -
+$(filter-out $(LIB_CORE),$(LIBS_ALL)): | $(B)/obj/empty.o
 
-$(B)/tnsgw-backoffice: $(B)/obj/backoffice.o $(B)/libtnsgw.a
+PROGS := $(B)/tnsgw $(B)/tnsgw-load $(B)/tnsgw-smsc $(B)/tnsgw-backoffice
+all: $(PROGS)
+
+# Each program links its own objects and the layers it uses, nothing more.
+$(B)/tnsgw: $(B)/obj/src/daemon/main.o $(LIB_DAEMON) $(LIB_CORE)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+$(B)/tnsgw-load: $(B)/obj/tools/load/load_main.o $(LIB_LOAD) $(LIB_COMMON) $(LIB_DAEMON) $(LIB_CORE)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+$(B)/tnsgw-smsc: $(B)/obj/tools/smsc/smsc_main.o $(LIB_SMSC) $(LIB_CORE)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+$(B)/tnsgw-backoffice: $(B)/obj/tools/backoffice/backoffice_main.o $(LIB_BO) $(LIB_COMMON) $(LIB_DAEMON) $(LIB_CORE)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
-$(B)/tests/%: tests/unit/%.c $(B)/libtnsgw.a
-	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libtnsgw.a $(PKG_LIBS) $(CMOCKA_LIBS)
+# Tests: tests/unit/ (pure, no Redis, no socket) and tests/adapter/ (one
+# adapter against a real redis-server or socket). Each links the libraries;
+# the archives give it only the objects it uses.
+UNIT_SRCS    := $(wildcard tests/unit/test_*.c)
+ADAPTER_SRCS := $(wildcard tests/adapter/test_*.c)
+TEST_BINS    := $(UNIT_SRCS:tests/%.c=$(B)/tests/%) $(ADAPTER_SRCS:tests/%.c=$(B)/tests/%)
 
-unit: $(UNIT_BINS)
+$(B)/tests/%: tests/%.c $(LIBS_ALL)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(INC_TESTS) $(LDFLAGS) -o $@ $< $(LIBS_ALL) $(PKG_LIBS) $(CMOCKA_LIBS)
+
+check-layers:
+	@bash tests/check-layers.sh
+
+unit: check-layers $(TEST_BINS)
 	@bash tests/run-all.sh $(B) unit
 
 integration: all
 	@bash tests/run-all.sh $(B) integration
 
-test: all $(UNIT_BINS)
+test: check-layers all $(TEST_BINS)
 	@bash tests/run-all.sh $(B)
 
-# Fuzz targets: clang + libFuzzer, built apart from the rest.
+# Fuzz targets: clang + libFuzzer, built apart from the rest, from the core
+# and the pure parsers of the tools.
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build-fuzz/%)
-FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -Isrc $(PKG_CFLAGS) -fsanitize=fuzzer,address,undefined
-build-fuzz/%: tests/fuzz/%.c $(CORE_SRCS)
+FUZZ_LIBSRCS := $(CORE_SRCS) $(LOAD_SRCS) tools/smsc/smsc_script.c tools/smsc/smsc_dlr.c tools/smsc/smsc_screen.c
+FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 $(INC_TESTS) $(PKG_CFLAGS) -fsanitize=fuzzer,address,undefined
+build-fuzz/%: tests/fuzz/%.c $(FUZZ_LIBSRCS)
 	@mkdir -p build-fuzz
-	clang $(FUZZ_CFLAGS) -o $@ $< $(CORE_SRCS) $(PKG_LIBS)
+	clang $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_LIBSRCS) $(PKG_LIBS)
 fuzz: $(FUZZ_BINS)
 fuzz-run: fuzz
 	@for f in $(FUZZ_BINS); do n=$$(basename $$f); echo "== $$n ($${FUZZ_SECONDS:-20} s)"; \
@@ -97,18 +149,10 @@ bench: all
 # Case B under kill -9 (issue 3): 1,000 dialogs, 30 kills, then the checks.
 crash-test: all
 	bash tests/crash/run.sh $(B)
-.PHONY: crash-test
 
 clean:
 	rm -rf build build-san build-fuzz
 
-.PHONY: all unit integration test fuzz fuzz-run bench clean
+.PHONY: all check-layers unit integration test fuzz fuzz-run bench crash-test clean
 
-# Development aid while modules are written side by side: build and run one
-# unit test against just the sources it names, e.g.
-#   make dev-test T=parse SRCS="src/parse.c"
-dev-test:
-	@mkdir -p build/dev
-	$(CC) $(CFLAGS) $(LDFLAGS) -o build/dev/test_$(T) tests/unit/test_$(T).c $(SRCS) src/log.c $(PKG_LIBS) $(CMOCKA_LIBS)
-	./build/dev/test_$(T)
-.PHONY: dev-test
+-include $(shell find $(B)/obj $(B)/tests -name '*.d' 2>/dev/null)

@@ -2,6 +2,8 @@
 # Run every unit test binary and every integration test, and end with one
 # line "N passed, N failed". Exit 0 only when nothing failed.
 # usage: tests/run-all.sh BUILD_DIR [unit|integration]
+# "unit" runs the cmocka programs of tests/unit/ (pure) and tests/adapter/
+# (one adapter against a real redis-server or socket).
 set -u
 B=${1:-build}
 WHAT=${2:-all}
@@ -11,8 +13,10 @@ pass=0; fail=0
 log=$(mktemp)
 
 if [ "$WHAT" != integration ]; then
-	for t in "$B"/tests/test_*; do
+	for t in "$B"/tests/unit/test_* "$B"/tests/adapter/test_*; do
 		[ -x "$t" ] || continue
+		case "$t" in *.d) continue;; esac
+		kind=$(basename "$(dirname "$t")")
 		name=$(basename "$t")
 		# cmocka prints [  PASSED  ] N / [  FAILED  ] N per group.
 		timeout 120 "$t" >"$log" 2>&1
@@ -22,10 +26,10 @@ if [ "$WHAT" != integration ]; then
 		if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
 		pass=$((pass + p)); fail=$((fail + f))
 		if [ "$f" -ne 0 ]; then
-			echo "not ok - unit $name ($p passed, $f failed, exit $rc)"
+			echo "not ok - $kind $name ($p passed, $f failed, exit $rc)"
 			sed 's/^/    /' "$log"
 		else
-			echo "ok - unit $name ($p tests)"
+			echo "ok - $kind $name ($p tests)"
 		fi
 	done
 fi

@@ -10,9 +10,7 @@
  * the next as a signed attempts_left, the next 7 at most as phone_tail.
  *
  * Build and run by hand:
- *   clang -std=c11 -D_GNU_SOURCE -g -O1 -Isrc -fsanitize=fuzzer,address,undefined \
- *     -o build-fuzz/fuzz_dialog tests/fuzz/fuzz_dialog.c src/dialog.c \
- *     src/catalog.c src/gsm.c src/parse.c src/log.c
+ *   make build-fuzz/fuzz_dialog
  *   build-fuzz/fuzz_dialog -max_total_time=60 tests/fuzz/corpus/fuzz_dialog
  */
 #include <stdint.h>

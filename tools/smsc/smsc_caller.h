@@ -1,31 +1,31 @@
 /*
- * smsc_load: the SMSC simulator's load mode (tnsgw-smsc --load) without the
+ * smsc_caller: the SMSC simulator's load mode (tnsgw-smsc --load) without the
  * sockets — the callers file, the state machine of one virtual caller
  * (dial, answer, wait for the OTP SMS, retry), latency samples and their
  * percentiles. Pure: time comes in as now_ms, actions go out as structs;
  * smsc_main does the SMPP and the timers.
  */
-#ifndef TNSGW_SMSC_LOAD_H
-#define TNSGW_SMSC_LOAD_H
+#ifndef TNSGW_SMSC_CALLER_H
+#define TNSGW_SMSC_CALLER_H
 
 #include <stddef.h>
 #include <stdint.h>
 
 #include "smsc_script.h"
 
-#define SMSC_LOAD_MAX_CALLERS  1000000
-#define SMSC_LOAD_FILE_MAX     (128L * 1024 * 1024)
-#define SMSC_LOAD_DIAL_MAX     160	/* bytes of a dial string */
-#define SMSC_LOAD_CODES        4	/* OTPs remembered per caller */
-#define SMSC_LOAD_CODE_MAX     10	/* digits of an OTP */
-#define SMSC_LOAD_STEP_MS      10000	/* one step (screen, SMS) waits this */
-#define SMSC_LOAD_RETRIES      3
-#define SMSC_LOAD_ANSWER_MAX   16
+#define SMSC_CALLER_MAX_CALLERS  1000000
+#define SMSC_CALLER_FILE_MAX     (128L * 1024 * 1024)
+#define SMSC_CALLER_DIAL_MAX     160	/* bytes of a dial string */
+#define SMSC_CALLER_CODES        4	/* OTPs remembered per caller */
+#define SMSC_CALLER_CODE_MAX     10	/* digits of an OTP */
+#define SMSC_CALLER_STEP_MS      10000	/* one step (screen, SMS) waits this */
+#define SMSC_CALLER_RETRIES      3
+#define SMSC_CALLER_ANSWER_MAX   16
 
-enum smsc_load_kind {
-	SMSC_LOAD_A = 0,	/* dial; the first screen ends the session */
-	SMSC_LOAD_B,		/* dial; OTP screen; the SMS's code; final screen */
-	SMSC_LOAD_C,		/* dial; category list; "1"; documents */
+enum smsc_caller_kind {
+	SMSC_CALLER_A = 0,	/* dial; the first screen ends the session */
+	SMSC_CALLER_B,		/* dial; OTP screen; the SMS's code; final screen */
+	SMSC_CALLER_C,		/* dial; category list; "1"; documents */
 };
 
 enum smsc_caller_state {
@@ -40,15 +40,15 @@ enum smsc_caller_state {
 };
 
 /* Why a caller started again (for the counters). */
-enum smsc_load_why {
-	SMSC_LOAD_WHY_NONE = 0,
-	SMSC_LOAD_WHY_TIMEOUT,		/* a step took over SMSC_LOAD_STEP_MS */
-	SMSC_LOAD_WHY_SCREEN,		/* an unexpected screen */
-	SMSC_LOAD_WHY_LOST,		/* the bind went away mid-step */
+enum smsc_caller_why {
+	SMSC_CALLER_WHY_NONE = 0,
+	SMSC_CALLER_WHY_TIMEOUT,		/* a step took over SMSC_CALLER_STEP_MS */
+	SMSC_CALLER_WHY_SCREEN,		/* an unexpected screen */
+	SMSC_CALLER_WHY_LOST,		/* the bind went away mid-step */
 };
 
 struct smsc_caller {
-	enum smsc_load_kind    kind;
+	enum smsc_caller_kind    kind;
 	enum smsc_caller_state state;
 	char     msisdn[SMSC_SCRIPT_ADDR_MAX + 1];
 	char     service[SMSC_SCRIPT_ADDR_MAX + 1];
@@ -61,13 +61,13 @@ struct smsc_caller {
 	int64_t  due;		/* THINK: when the answer goes */
 	uint32_t rng;		/* think times; seeded from the MSISDN */
 	/* b: OTPs received since this attempt's dial, oldest first */
-	char     code[SMSC_LOAD_CODES][SMSC_LOAD_CODE_MAX + 1];
-	uint8_t  code_used[SMSC_LOAD_CODES];
+	char     code[SMSC_CALLER_CODES][SMSC_CALLER_CODE_MAX + 1];
+	uint8_t  code_used[SMSC_CALLER_CODES];
 	int      ncodes;
-	char     answer[SMSC_LOAD_ANSWER_MAX];
+	char     answer[SMSC_CALLER_ANSWER_MAX];
 };
 
-struct smsc_load_list {
+struct smsc_caller_list {
 	size_t               n;
 	struct smsc_caller  *callers;	/* owned */
 	size_t               nslots;	/* hash: MSISDN -> index + 1 */
@@ -76,7 +76,7 @@ struct smsc_load_list {
 };
 
 /* How callers judge what they get (the defaults fit the French screens). */
-struct smsc_load_cfg {
+struct smsc_caller_cfg {
 	int          retries;		/* K: dials again at most this often */
 	int          step_ms;		/* each step's deadline */
 	int          stopping;		/* --duration is over: no more retries */
@@ -96,41 +96,41 @@ struct smsc_load_cfg {
  * "indisponible", "dépassé", "Trop de saisies", "ne correspondent pas",
  * "expiré" or "plus valide" is never a success. Matched ignoring ASCII case.
  */
-#define SMSC_LOAD_OTP_SMS     "code de v"
-#define SMSC_LOAD_OTP_SCREEN  "code"
-#define SMSC_LOAD_DOCS_SCREEN "Documents"
-extern const char *const smsc_load_default_errors[];
-extern const int smsc_load_ndefault_errors;
+#define SMSC_CALLER_OTP_SMS     "code de v"
+#define SMSC_CALLER_OTP_SCREEN  "code"
+#define SMSC_CALLER_DOCS_SCREEN "Documents"
+extern const char *const smsc_caller_default_errors[];
+extern const int smsc_caller_ndefault_errors;
 
-void smsc_load_cfg_init(struct smsc_load_cfg *cfg);
+void smsc_caller_cfg_init(struct smsc_caller_cfg *cfg);
 
 /*
  * Parse a callers file: one caller a line, `KIND MSISDN "DIAL_STRING"`
  * with KIND a, b or c; blank lines and lines starting with '#' skipped.
- * MSISDNs are unique. Returns the list (free with smsc_load_list_free), or
+ * MSISDNs are unique. Returns the list (free with smsc_caller_list_free), or
  * NULL with "LINE: reason" in err.
  */
-struct smsc_load_list *smsc_load_parse(const char *text, size_t len,
+struct smsc_caller_list *smsc_caller_parse(const char *text, size_t len,
     char *err, size_t errsz);
-void smsc_load_list_free(struct smsc_load_list *l);	/* NULL ok */
+void smsc_caller_list_free(struct smsc_caller_list *l);	/* NULL ok */
 /* The caller with this MSISDN, or NULL. */
-struct smsc_caller *smsc_load_find(const struct smsc_load_list *l,
+struct smsc_caller *smsc_caller_find(const struct smsc_caller_list *l,
     const char *msisdn);
 
-enum smsc_load_send {
-	SMSC_LOAD_SEND_NONE = 0,
-	SMSC_LOAD_SEND_DIAL,	/* deliver_sm 0x01 with c->dial */
-	SMSC_LOAD_SEND_ANSWER,	/* deliver_sm 0x12 with c->answer */
-	SMSC_LOAD_SEND_ABORT,	/* deliver_sm 0x81: the caller hangs up */
+enum smsc_caller_send {
+	SMSC_CALLER_SEND_NONE = 0,
+	SMSC_CALLER_SEND_DIAL,	/* deliver_sm 0x01 with c->dial */
+	SMSC_CALLER_SEND_ANSWER,	/* deliver_sm 0x12 with c->answer */
+	SMSC_CALLER_SEND_ABORT,	/* deliver_sm 0x81: the caller hangs up */
 };
 
 /* What one event asks of the driver, and what it measured. */
-struct smsc_load_act {
-	enum smsc_load_send send;
+struct smsc_caller_act {
+	enum smsc_caller_send send;
 	const char *text;	/* the dial string or the answer */
 	long     rtt_ms;	/* >= 0: MO -> this screen */
 	long     dialog_ms;	/* >= 0: dial -> final screen, caller done */
-	enum smsc_load_why why;	/* != NONE: this event counted a retry */
+	enum smsc_caller_why why;	/* != NONE: this event counted a retry */
 	int      finished;	/* the caller is DONE or FAILED now */
 };
 
@@ -148,37 +148,37 @@ struct smsc_load_act {
  * without counting another retry. stop: --duration is over: a caller
  * waiting for a bind fails.
  */
-void smsc_caller_start(struct smsc_caller *c, const struct smsc_load_cfg *cfg,
-    int64_t now_ms, struct smsc_load_act *act);
-void smsc_caller_screen(struct smsc_caller *c, const struct smsc_load_cfg *cfg,
-    int op, const char *text, int64_t now_ms, struct smsc_load_act *act);
-void smsc_caller_sms(struct smsc_caller *c, const struct smsc_load_cfg *cfg,
-    const char *text, int64_t now_ms, struct smsc_load_act *act);
-void smsc_caller_tick(struct smsc_caller *c, const struct smsc_load_cfg *cfg,
-    int64_t now_ms, struct smsc_load_act *act);
-void smsc_caller_lost(struct smsc_caller *c, const struct smsc_load_cfg *cfg,
-    int64_t now_ms, struct smsc_load_act *act);
-void smsc_caller_bound(struct smsc_caller *c, const struct smsc_load_cfg *cfg,
-    int64_t now_ms, struct smsc_load_act *act);
+void smsc_caller_start(struct smsc_caller *c, const struct smsc_caller_cfg *cfg,
+    int64_t now_ms, struct smsc_caller_act *act);
+void smsc_caller_screen(struct smsc_caller *c, const struct smsc_caller_cfg *cfg,
+    int op, const char *text, int64_t now_ms, struct smsc_caller_act *act);
+void smsc_caller_sms(struct smsc_caller *c, const struct smsc_caller_cfg *cfg,
+    const char *text, int64_t now_ms, struct smsc_caller_act *act);
+void smsc_caller_tick(struct smsc_caller *c, const struct smsc_caller_cfg *cfg,
+    int64_t now_ms, struct smsc_caller_act *act);
+void smsc_caller_lost(struct smsc_caller *c, const struct smsc_caller_cfg *cfg,
+    int64_t now_ms, struct smsc_caller_act *act);
+void smsc_caller_bound(struct smsc_caller *c, const struct smsc_caller_cfg *cfg,
+    int64_t now_ms, struct smsc_caller_act *act);
 void smsc_caller_park(struct smsc_caller *c);
-void smsc_caller_stop(struct smsc_caller *c, struct smsc_load_act *act);
+void smsc_caller_stop(struct smsc_caller *c, struct smsc_caller_act *act);
 
 const char *smsc_caller_strstate(enum smsc_caller_state s);
-const char *smsc_load_strkind(enum smsc_load_kind k);
+const char *smsc_caller_strkind(enum smsc_caller_kind k);
 
 /* Latency samples (ms), growing as needed. */
-struct smsc_load_samples {
+struct smsc_caller_samples {
 	long   *v;
 	size_t  n, cap;
 	int     sorted;
 };
 
-int smsc_load_sample_add(struct smsc_load_samples *s, long ms);	/* 0, -1 */
+int smsc_caller_sample_add(struct smsc_caller_samples *s, long ms);	/* 0, -1 */
 /* Nearest-rank percentile (0 < p <= 100); -1 when there is no sample. */
-long smsc_load_percentile(struct smsc_load_samples *s, double p);
-void smsc_load_samples_free(struct smsc_load_samples *s);
+long smsc_caller_percentile(struct smsc_caller_samples *s, double p);
+void smsc_caller_samples_free(struct smsc_caller_samples *s);
 
 /* "p50 12 p90 40 p99 95 max 130 (n 1000)", or "none" without samples. */
-void smsc_load_pct_str(struct smsc_load_samples *s, char *out, size_t outsz);
+void smsc_caller_pct_str(struct smsc_caller_samples *s, char *out, size_t outsz);
 
 #endif

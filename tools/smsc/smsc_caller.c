@@ -1,5 +1,5 @@
 /*
- * smsc_load: the load mode's pure parts — the callers file, one virtual
+ * smsc_caller: the load mode's pure parts — the callers file, one virtual
  * caller's state machine (what to send, when to give up and dial again)
  * and latency percentiles. No sockets, no clock: smsc_main drives it.
  */
@@ -8,12 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "smsc_load.h"
+#include "smsc_caller.h"
 
 #define USSD_USSR_REQ   0x02	/* a screen waiting for input */
 #define USSD_PSSR_RESP  0x11	/* the last screen */
 
-const char *const smsc_load_default_errors[] = {
+const char *const smsc_caller_default_errors[] = {
 	"indisponible",		/* service_error */
 	"dépassé",		/* locked */
 	"Trop de saisies",	/* too_many */
@@ -21,20 +21,20 @@ const char *const smsc_load_default_errors[] = {
 	"expiré",		/* document or OTP expired */
 	"plus valide",		/* OTP void */
 };
-const int smsc_load_ndefault_errors = (int)(sizeof(smsc_load_default_errors) /
-    sizeof(smsc_load_default_errors[0]));
+const int smsc_caller_ndefault_errors = (int)(sizeof(smsc_caller_default_errors) /
+    sizeof(smsc_caller_default_errors[0]));
 
 void
-smsc_load_cfg_init(struct smsc_load_cfg *cfg)
+smsc_caller_cfg_init(struct smsc_caller_cfg *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
-	cfg->retries = SMSC_LOAD_RETRIES;
-	cfg->step_ms = SMSC_LOAD_STEP_MS;
-	cfg->otp_sms = SMSC_LOAD_OTP_SMS;
-	cfg->otp_screen = SMSC_LOAD_OTP_SCREEN;
-	cfg->docs_screen = SMSC_LOAD_DOCS_SCREEN;
-	cfg->errors = smsc_load_default_errors;
-	cfg->nerrors = smsc_load_ndefault_errors;
+	cfg->retries = SMSC_CALLER_RETRIES;
+	cfg->step_ms = SMSC_CALLER_STEP_MS;
+	cfg->otp_sms = SMSC_CALLER_OTP_SMS;
+	cfg->otp_screen = SMSC_CALLER_OTP_SCREEN;
+	cfg->docs_screen = SMSC_CALLER_DOCS_SCREEN;
+	cfg->errors = smsc_caller_default_errors;
+	cfg->nerrors = smsc_caller_ndefault_errors;
 }
 
 const char *
@@ -54,12 +54,12 @@ smsc_caller_strstate(enum smsc_caller_state s)
 }
 
 const char *
-smsc_load_strkind(enum smsc_load_kind k)
+smsc_caller_strkind(enum smsc_caller_kind k)
 {
 	switch (k) {
-	case SMSC_LOAD_A:	return "a";
-	case SMSC_LOAD_B:	return "b";
-	case SMSC_LOAD_C:	return "c";
+	case SMSC_CALLER_A:	return "a";
+	case SMSC_CALLER_B:	return "b";
+	case SMSC_CALLER_C:	return "c";
 	}
 	return "?";
 }
@@ -96,7 +96,7 @@ fnv1a(const char *s)
 
 /* Slot of msisdn: its own, or the empty one it would go to. */
 static size_t
-slot_of(const struct smsc_load_list *l, const char *msisdn)
+slot_of(const struct smsc_caller_list *l, const char *msisdn)
 {
 	size_t i = fnv1a(msisdn) & (l->nslots - 1);
 
@@ -107,7 +107,7 @@ slot_of(const struct smsc_load_list *l, const char *msisdn)
 }
 
 struct smsc_caller *
-smsc_load_find(const struct smsc_load_list *l, const char *msisdn)
+smsc_caller_find(const struct smsc_caller_list *l, const char *msisdn)
 {
 	size_t i;
 
@@ -118,7 +118,7 @@ smsc_load_find(const struct smsc_load_list *l, const char *msisdn)
 }
 
 void
-smsc_load_list_free(struct smsc_load_list *l)
+smsc_caller_list_free(struct smsc_caller_list *l)
 {
 	if (l == NULL)
 		return;
@@ -137,14 +137,14 @@ static int
 parse_line(char *p, long lineno, struct smsc_caller *c, char *err,
     size_t errsz)
 {
-	char dial[SMSC_LOAD_DIAL_MAX + 1];
+	char dial[SMSC_CALLER_DIAL_MAX + 1];
 	size_t n, dn = 0;
 
 	memset(c, 0, sizeof(*c));
 	switch (*p) {
-	case 'a': case 'A':	c->kind = SMSC_LOAD_A; break;
-	case 'b': case 'B':	c->kind = SMSC_LOAD_B; break;
-	case 'c': case 'C':	c->kind = SMSC_LOAD_C; break;
+	case 'a': case 'A':	c->kind = SMSC_CALLER_A; break;
+	case 'b': case 'B':	c->kind = SMSC_CALLER_B; break;
+	case 'c': case 'C':	c->kind = SMSC_CALLER_C; break;
 	default:
 		seterr(err, errsz, lineno, "kind must be a, b or c");
 		return -1;
@@ -188,9 +188,9 @@ parse_line(char *p, long lineno, struct smsc_caller *c, char *err,
 				return -1;
 			}
 		}
-		if (dn == SMSC_LOAD_DIAL_MAX) {
+		if (dn == SMSC_CALLER_DIAL_MAX) {
 			seterr(err, errsz, lineno, "dial string over %d bytes",
-			    SMSC_LOAD_DIAL_MAX);
+			    SMSC_CALLER_DIAL_MAX);
 			return -1;
 		}
 		dial[dn++] = ch;
@@ -213,12 +213,12 @@ parse_line(char *p, long lineno, struct smsc_caller *c, char *err,
 	return 0;
 }
 
-struct smsc_load_list *
-smsc_load_parse(const char *text, size_t len, char *err, size_t errsz)
+struct smsc_caller_list *
+smsc_caller_parse(const char *text, size_t len, char *err, size_t errsz)
 {
-	struct smsc_load_list *l;
+	struct smsc_caller_list *l;
 	const char *p = text, *end = text + len, *nl;
-	char line[SMSC_LOAD_DIAL_MAX * 2 + 128];
+	char line[SMSC_CALLER_DIAL_MAX * 2 + 128];
 	size_t cap = 0, i;
 	long lineno = 0;
 
@@ -249,9 +249,9 @@ smsc_load_parse(const char *text, size_t len, char *err, size_t errsz)
 		q = line + strspn(line, " \t\r");
 		if (*q == '\0' || *q == '#')
 			continue;
-		if (l->n == SMSC_LOAD_MAX_CALLERS) {
+		if (l->n == SMSC_CALLER_MAX_CALLERS) {
 			seterr(err, errsz, lineno, "more than %d callers",
-			    SMSC_LOAD_MAX_CALLERS);
+			    SMSC_CALLER_MAX_CALLERS);
 			goto fail;
 		}
 		if (parse_line(line + (q - line), lineno, &c, err, errsz) == -1)
@@ -294,7 +294,7 @@ smsc_load_parse(const char *text, size_t len, char *err, size_t errsz)
 	}
 	return l;
 fail:
-	smsc_load_list_free(l);
+	smsc_caller_list_free(l);
 	return NULL;
 }
 
@@ -307,7 +307,7 @@ has_text(const char *text, const char *sub)
 }
 
 static int
-is_error(const struct smsc_load_cfg *cfg, const char *text)
+is_error(const struct smsc_caller_cfg *cfg, const char *text)
 {
 	for (int i = 0; i < cfg->nerrors; i++)
 		if (has_text(text, cfg->errors[i]))
@@ -316,7 +316,7 @@ is_error(const struct smsc_load_cfg *cfg, const char *text)
 }
 
 static void
-act_init(struct smsc_load_act *act)
+act_init(struct smsc_caller_act *act)
 {
 	memset(act, 0, sizeof(*act));
 	act->rtt_ms = -1;
@@ -324,30 +324,30 @@ act_init(struct smsc_load_act *act)
 }
 
 static void
-caller_dial(struct smsc_caller *c, const struct smsc_load_cfg *cfg,
-    int64_t now, struct smsc_load_act *act)
+caller_dial(struct smsc_caller *c, const struct smsc_caller_cfg *cfg,
+    int64_t now, struct smsc_caller_act *act)
 {
 	c->state = SMSC_CALLER_WAIT_FIRST;
 	c->t_dial = c->t_mo = now;
 	c->deadline = now + cfg->step_ms;
 	/* Codes of an earlier attempt are void once we dial again. */
 	c->ncodes = 0;
-	act->send = SMSC_LOAD_SEND_DIAL;
+	act->send = SMSC_CALLER_SEND_DIAL;
 	act->text = c->dial;
 }
 
 static void
 caller_end(struct smsc_caller *c, enum smsc_caller_state st,
-    struct smsc_load_act *act)
+    struct smsc_caller_act *act)
 {
 	c->state = st;
 	c->deadline = 0;
-	act->send = SMSC_LOAD_SEND_NONE;
+	act->send = SMSC_CALLER_SEND_NONE;
 	act->finished = 1;
 }
 
 static void
-caller_done(struct smsc_caller *c, int64_t now, struct smsc_load_act *act)
+caller_done(struct smsc_caller *c, int64_t now, struct smsc_caller_act *act)
 {
 	act->dialog_ms = (long)(now - c->t_dial);
 	caller_end(c, SMSC_CALLER_DONE, act);
@@ -355,8 +355,8 @@ caller_done(struct smsc_caller *c, int64_t now, struct smsc_load_act *act)
 
 /* Dial again, or fail when the retries are spent. */
 static void
-caller_retry(struct smsc_caller *c, const struct smsc_load_cfg *cfg,
-    int64_t now, enum smsc_load_why why, struct smsc_load_act *act)
+caller_retry(struct smsc_caller *c, const struct smsc_caller_cfg *cfg,
+    int64_t now, enum smsc_caller_why why, struct smsc_caller_act *act)
 {
 	if (cfg->stopping || c->retries >= cfg->retries) {
 		caller_end(c, SMSC_CALLER_FAILED, act);
@@ -381,8 +381,8 @@ caller_rand(struct smsc_caller *c)
 
 /* Send c->answer now, or after thinking when the config says so. */
 static void
-caller_answer(struct smsc_caller *c, const struct smsc_load_cfg *cfg,
-    int64_t now, struct smsc_load_act *act)
+caller_answer(struct smsc_caller *c, const struct smsc_caller_cfg *cfg,
+    int64_t now, struct smsc_caller_act *act)
 {
 	if (cfg->think_ms > 0) {
 		c->state = SMSC_CALLER_THINK;
@@ -394,14 +394,14 @@ caller_answer(struct smsc_caller *c, const struct smsc_load_cfg *cfg,
 	c->state = SMSC_CALLER_WAIT_FINAL;
 	c->t_mo = now;
 	c->deadline = now + cfg->step_ms;
-	act->send = SMSC_LOAD_SEND_ANSWER;
+	act->send = SMSC_CALLER_SEND_ANSWER;
 	act->text = c->answer;
 }
 
 /* Answer with the newest code not tried yet. Returns 0 when there is none. */
 static int
-caller_answer_code(struct smsc_caller *c, const struct smsc_load_cfg *cfg,
-    int64_t now, struct smsc_load_act *act)
+caller_answer_code(struct smsc_caller *c, const struct smsc_caller_cfg *cfg,
+    int64_t now, struct smsc_caller_act *act)
 {
 	for (int i = c->ncodes - 1; i >= 0; i--) {
 		if (c->code_used[i])
@@ -416,8 +416,8 @@ caller_answer_code(struct smsc_caller *c, const struct smsc_load_cfg *cfg,
 
 /* b: a screen asking for the code (first, or after a wrong one). */
 static void
-caller_want_code(struct smsc_caller *c, const struct smsc_load_cfg *cfg,
-    int64_t now, struct smsc_load_act *act)
+caller_want_code(struct smsc_caller *c, const struct smsc_caller_cfg *cfg,
+    int64_t now, struct smsc_caller_act *act)
 {
 	if (caller_answer_code(c, cfg, now, act))
 		return;
@@ -426,8 +426,8 @@ caller_want_code(struct smsc_caller *c, const struct smsc_load_cfg *cfg,
 }
 
 void
-smsc_caller_start(struct smsc_caller *c, const struct smsc_load_cfg *cfg,
-    int64_t now_ms, struct smsc_load_act *act)
+smsc_caller_start(struct smsc_caller *c, const struct smsc_caller_cfg *cfg,
+    int64_t now_ms, struct smsc_caller_act *act)
 {
 	act_init(act);
 	if (c->state != SMSC_CALLER_IDLE)
@@ -436,8 +436,8 @@ smsc_caller_start(struct smsc_caller *c, const struct smsc_load_cfg *cfg,
 }
 
 void
-smsc_caller_screen(struct smsc_caller *c, const struct smsc_load_cfg *cfg,
-    int op, const char *text, int64_t now_ms, struct smsc_load_act *act)
+smsc_caller_screen(struct smsc_caller *c, const struct smsc_caller_cfg *cfg,
+    int op, const char *text, int64_t now_ms, struct smsc_caller_act *act)
 {
 	int ends = op == USSD_PSSR_RESP, asks = op == USSD_USSR_REQ;
 	int bad = is_error(cfg, text);
@@ -447,13 +447,13 @@ smsc_caller_screen(struct smsc_caller *c, const struct smsc_load_cfg *cfg,
 	case SMSC_CALLER_WAIT_FIRST:
 		act->rtt_ms = (long)(now_ms - c->t_mo);
 		switch (c->kind) {
-		case SMSC_LOAD_A:
+		case SMSC_CALLER_A:
 			if (ends && !bad) {
 				caller_done(c, now_ms, act);
 				return;
 			}
 			break;
-		case SMSC_LOAD_B:
+		case SMSC_CALLER_B:
 			if (ends && !bad) {	/* "already sent" */
 				caller_done(c, now_ms, act);
 				return;
@@ -463,7 +463,7 @@ smsc_caller_screen(struct smsc_caller *c, const struct smsc_load_cfg *cfg,
 				return;
 			}
 			break;
-		case SMSC_LOAD_C:
+		case SMSC_CALLER_C:
 			if (asks && !bad) {
 				snprintf(c->answer, sizeof(c->answer), "1");
 				caller_answer(c, cfg, now_ms, act);
@@ -471,39 +471,39 @@ smsc_caller_screen(struct smsc_caller *c, const struct smsc_load_cfg *cfg,
 			}
 			break;
 		}
-		caller_retry(c, cfg, now_ms, SMSC_LOAD_WHY_SCREEN, act);
+		caller_retry(c, cfg, now_ms, SMSC_CALLER_WHY_SCREEN, act);
 		return;
 	case SMSC_CALLER_WAIT_FINAL:
 		act->rtt_ms = (long)(now_ms - c->t_mo);
-		if (c->kind == SMSC_LOAD_C) {
+		if (c->kind == SMSC_CALLER_C) {
 			/* The documents, maybe paged: enough read. */
 			if ((ends || asks) && !bad &&
 			    has_text(text, cfg->docs_screen)) {
 				caller_done(c, now_ms, act);
 				if (asks) {
-					act->send = SMSC_LOAD_SEND_ABORT;
+					act->send = SMSC_CALLER_SEND_ABORT;
 					act->text = "";
 				}
 				return;
 			}
-			caller_retry(c, cfg, now_ms, SMSC_LOAD_WHY_SCREEN, act);
+			caller_retry(c, cfg, now_ms, SMSC_CALLER_WHY_SCREEN, act);
 			return;
 		}
 		if (ends && !bad) {
 			caller_done(c, now_ms, act);
 			return;
 		}
-		if (c->kind == SMSC_LOAD_B && asks && !bad &&
+		if (c->kind == SMSC_CALLER_B && asks && !bad &&
 		    has_text(text, cfg->otp_screen)) {
 			/* A wrong code (one of an earlier attempt): the next. */
 			caller_want_code(c, cfg, now_ms, act);
 			return;
 		}
-		caller_retry(c, cfg, now_ms, SMSC_LOAD_WHY_SCREEN, act);
+		caller_retry(c, cfg, now_ms, SMSC_CALLER_WHY_SCREEN, act);
 		return;
 	case SMSC_CALLER_WAIT_CODE:
 	case SMSC_CALLER_THINK:
-		caller_retry(c, cfg, now_ms, SMSC_LOAD_WHY_SCREEN, act);
+		caller_retry(c, cfg, now_ms, SMSC_CALLER_WHY_SCREEN, act);
 		return;
 	default:
 		/* Late: an attempt given up on, or the caller is finished. */
@@ -512,13 +512,13 @@ smsc_caller_screen(struct smsc_caller *c, const struct smsc_load_cfg *cfg,
 }
 
 void
-smsc_caller_sms(struct smsc_caller *c, const struct smsc_load_cfg *cfg,
-    const char *text, int64_t now_ms, struct smsc_load_act *act)
+smsc_caller_sms(struct smsc_caller *c, const struct smsc_caller_cfg *cfg,
+    const char *text, int64_t now_ms, struct smsc_caller_act *act)
 {
-	char code[SMSC_LOAD_CODE_MAX + 1];
+	char code[SMSC_CALLER_CODE_MAX + 1];
 
 	act_init(act);
-	if (c->kind != SMSC_LOAD_B || (c->state != SMSC_CALLER_WAIT_FIRST &&
+	if (c->kind != SMSC_CALLER_B || (c->state != SMSC_CALLER_WAIT_FIRST &&
 	    c->state != SMSC_CALLER_WAIT_CODE && c->state != SMSC_CALLER_THINK &&
 	    c->state != SMSC_CALLER_WAIT_FINAL))
 		return;
@@ -528,11 +528,11 @@ smsc_caller_sms(struct smsc_caller *c, const struct smsc_load_cfg *cfg,
 	for (int i = 0; i < c->ncodes; i++)
 		if (strcmp(c->code[i], code) == 0)
 			return;		/* a copy of one we have */
-	if (c->ncodes == SMSC_LOAD_CODES) {
+	if (c->ncodes == SMSC_CALLER_CODES) {
 		memmove(&c->code[0], &c->code[1],
-		    (SMSC_LOAD_CODES - 1) * sizeof(c->code[0]));
+		    (SMSC_CALLER_CODES - 1) * sizeof(c->code[0]));
 		memmove(&c->code_used[0], &c->code_used[1],
-		    (SMSC_LOAD_CODES - 1) * sizeof(c->code_used[0]));
+		    (SMSC_CALLER_CODES - 1) * sizeof(c->code_used[0]));
 		c->ncodes--;
 	}
 	snprintf(c->code[c->ncodes], sizeof(c->code[0]), "%s", code);
@@ -542,8 +542,8 @@ smsc_caller_sms(struct smsc_caller *c, const struct smsc_load_cfg *cfg,
 }
 
 void
-smsc_caller_tick(struct smsc_caller *c, const struct smsc_load_cfg *cfg,
-    int64_t now_ms, struct smsc_load_act *act)
+smsc_caller_tick(struct smsc_caller *c, const struct smsc_caller_cfg *cfg,
+    int64_t now_ms, struct smsc_caller_act *act)
 {
 	act_init(act);
 	switch (c->state) {
@@ -551,7 +551,7 @@ smsc_caller_tick(struct smsc_caller *c, const struct smsc_load_cfg *cfg,
 	case SMSC_CALLER_WAIT_CODE:
 	case SMSC_CALLER_WAIT_FINAL:
 		if (c->deadline != 0 && now_ms >= c->deadline)
-			caller_retry(c, cfg, now_ms, SMSC_LOAD_WHY_TIMEOUT, act);
+			caller_retry(c, cfg, now_ms, SMSC_CALLER_WHY_TIMEOUT, act);
 		break;
 	case SMSC_CALLER_THINK:
 		if (now_ms < c->due)
@@ -559,7 +559,7 @@ smsc_caller_tick(struct smsc_caller *c, const struct smsc_load_cfg *cfg,
 		c->state = SMSC_CALLER_WAIT_FINAL;
 		c->t_mo = now_ms;
 		c->deadline = now_ms + cfg->step_ms;
-		act->send = SMSC_LOAD_SEND_ANSWER;
+		act->send = SMSC_CALLER_SEND_ANSWER;
 		act->text = c->answer;
 		break;
 	default:
@@ -568,8 +568,8 @@ smsc_caller_tick(struct smsc_caller *c, const struct smsc_load_cfg *cfg,
 }
 
 void
-smsc_caller_lost(struct smsc_caller *c, const struct smsc_load_cfg *cfg,
-    int64_t now_ms, struct smsc_load_act *act)
+smsc_caller_lost(struct smsc_caller *c, const struct smsc_caller_cfg *cfg,
+    int64_t now_ms, struct smsc_caller_act *act)
 {
 	(void)now_ms;
 	act_init(act);
@@ -581,14 +581,14 @@ smsc_caller_lost(struct smsc_caller *c, const struct smsc_load_cfg *cfg,
 		return;
 	}
 	c->retries++;
-	act->why = SMSC_LOAD_WHY_LOST;
+	act->why = SMSC_CALLER_WHY_LOST;
 	c->state = SMSC_CALLER_WAIT_BIND;
 	c->deadline = 0;
 }
 
 void
-smsc_caller_bound(struct smsc_caller *c, const struct smsc_load_cfg *cfg,
-    int64_t now_ms, struct smsc_load_act *act)
+smsc_caller_bound(struct smsc_caller *c, const struct smsc_caller_cfg *cfg,
+    int64_t now_ms, struct smsc_caller_act *act)
 {
 	act_init(act);
 	if (c->state == SMSC_CALLER_WAIT_BIND)
@@ -603,7 +603,7 @@ smsc_caller_park(struct smsc_caller *c)
 }
 
 void
-smsc_caller_stop(struct smsc_caller *c, struct smsc_load_act *act)
+smsc_caller_stop(struct smsc_caller *c, struct smsc_caller_act *act)
 {
 	act_init(act);
 	if (c->state == SMSC_CALLER_WAIT_BIND)
@@ -613,7 +613,7 @@ smsc_caller_stop(struct smsc_caller *c, struct smsc_load_act *act)
 /* --- latency ---------------------------------------------------------- */
 
 int
-smsc_load_sample_add(struct smsc_load_samples *s, long ms)
+smsc_caller_sample_add(struct smsc_caller_samples *s, long ms)
 {
 	if (s->n == s->cap) {
 		size_t cap = s->cap ? s->cap * 2 : 1024;
@@ -638,7 +638,7 @@ cmp_long(const void *a, const void *b)
 }
 
 long
-smsc_load_percentile(struct smsc_load_samples *s, double p)
+smsc_caller_percentile(struct smsc_caller_samples *s, double p)
 {
 	size_t rank;
 	double x;
@@ -661,20 +661,20 @@ smsc_load_percentile(struct smsc_load_samples *s, double p)
 }
 
 void
-smsc_load_samples_free(struct smsc_load_samples *s)
+smsc_caller_samples_free(struct smsc_caller_samples *s)
 {
 	free(s->v);
 	memset(s, 0, sizeof(*s));
 }
 
 void
-smsc_load_pct_str(struct smsc_load_samples *s, char *out, size_t outsz)
+smsc_caller_pct_str(struct smsc_caller_samples *s, char *out, size_t outsz)
 {
 	if (s->n == 0) {
 		snprintf(out, outsz, "none");
 		return;
 	}
 	snprintf(out, outsz, "p50 %ld p90 %ld p99 %ld max %ld (n %zu)",
-	    smsc_load_percentile(s, 50), smsc_load_percentile(s, 90),
-	    smsc_load_percentile(s, 99), smsc_load_percentile(s, 100), s->n);
+	    smsc_caller_percentile(s, 50), smsc_caller_percentile(s, 90),
+	    smsc_caller_percentile(s, 99), smsc_caller_percentile(s, 100), s->n);
 }

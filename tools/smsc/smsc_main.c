@@ -2,7 +2,7 @@
  * tnsgw-smsc: the bundled SMSC simulator. An SMPP 3.4 server (SMSC side) on
  * libevent that the daemon binds to; it plays scenario files (smsc_script),
  * acts as a phone in the terminal (smsc_screen), drives many callers at once
- * and measures them (--load, smsc_load), or just answers (--serve).
+ * and measures them (--load, smsc_caller), or just answers (--serve).
  * PDUs go through smpp_pdu only; text through gsm.
  */
 #include <sys/socket.h>
@@ -32,7 +32,7 @@
 #include "log.h"
 #include "smpp_pdu.h"
 #include "smsc_dlr.h"
-#include "smsc_load.h"
+#include "smsc_caller.h"
 #include "smsc_screen.h"
 #include "smsc_script.h"
 
@@ -51,10 +51,10 @@
 #define SMSC_CONCAT_PARTS    16
 #define SMSC_LINE_MAX        1024	/* stdin line in phone mode */
 #define SMSC_SYSTEM_ID       "tnsgw-smsc"
-#define SMSC_LOAD_TICK_MS    10	/* --load: deadlines and pacing */
-#define SMSC_LOAD_CONC_DEF   10
-#define SMSC_LOAD_CONC_MAX   100000
-#define SMSC_LOAD_ERRORS_MAX 32	/* --error-text given */
+#define SMSC_CALLER_TICK_MS    10	/* --load: deadlines and pacing */
+#define SMSC_CALLER_CONC_DEF   10
+#define SMSC_CALLER_CONC_MAX   100000
+#define SMSC_CALLER_ERRORS_MAX 32	/* --error-text given */
 #define SMSC_RECEIPTS_MAX    4096	/* receipts waiting for their time */
 
 #define USSD_PSSR_IND   0x01	/* in: caller dialled */
@@ -225,9 +225,9 @@ static struct smsc {
 	struct {
 		const char             *path;
 		const char             *results;	/* --results FILE */
-		struct smsc_load_list  *list;
-		struct smsc_load_cfg    cfg;
-		const char             *errors[SMSC_LOAD_ERRORS_MAX];
+		struct smsc_caller_list  *list;
+		struct smsc_caller_cfg    cfg;
+		const char             *errors[SMSC_CALLER_ERRORS_MAX];
 		int                     nerrors;
 		int                     concurrency;
 		int                     duration_s;	/* 0: until the list is done */
@@ -244,7 +244,7 @@ static struct smsc {
 		double                  tokens;
 		uint64_t                done, failed, retries, binds_lost;
 		uint64_t                why[4];
-		struct smsc_load_samples rtt, dialog;
+		struct smsc_caller_samples rtt, dialog;
 	} load;
 } smsc;
 
@@ -1789,26 +1789,26 @@ static void load_end(int status);
 
 /* Carry out what one caller's event asks, and count what it measured. */
 static void
-load_apply(struct smsc_caller *c, const struct smsc_load_act *act, int64_t now)
+load_apply(struct smsc_caller *c, const struct smsc_caller_act *act, int64_t now)
 {
 	int op;
 
-	if (act->rtt_ms >= 0 && smsc_load_sample_add(&smsc.load.rtt,
+	if (act->rtt_ms >= 0 && smsc_caller_sample_add(&smsc.load.rtt,
 	    act->rtt_ms) == -1)
 		fatal("malloc");
-	if (act->dialog_ms >= 0 && smsc_load_sample_add(&smsc.load.dialog,
+	if (act->dialog_ms >= 0 && smsc_caller_sample_add(&smsc.load.dialog,
 	    act->dialog_ms) == -1)
 		fatal("malloc");
-	if (act->why != SMSC_LOAD_WHY_NONE) {
+	if (act->why != SMSC_CALLER_WHY_NONE) {
 		smsc.load.retries++;
 		smsc.load.why[act->why]++;
 	}
-	if (act->send != SMSC_LOAD_SEND_NONE) {
-		op = act->send == SMSC_LOAD_SEND_DIAL ? USSD_PSSR_IND :
-		    act->send == SMSC_LOAD_SEND_ABORT ? USSD_ABORT :
+	if (act->send != SMSC_CALLER_SEND_NONE) {
+		op = act->send == SMSC_CALLER_SEND_DIAL ? USSD_PSSR_IND :
+		    act->send == SMSC_CALLER_SEND_ABORT ? USSD_ABORT :
 		    USSD_USSR_CONF;
 		if (send_mo(c->msisdn, c->service, op, act->text) == -1 &&
-		    act->send != SMSC_LOAD_SEND_ABORT)
+		    act->send != SMSC_CALLER_SEND_ABORT)
 			smsc_caller_park(c);	/* dialled again once bound */
 	}
 	if (act->finished) {
@@ -1830,7 +1830,7 @@ load_apply(struct smsc_caller *c, const struct smsc_load_act *act, int64_t now)
 static void
 load_fill(int64_t now)
 {
-	struct smsc_load_act act;
+	struct smsc_caller_act act;
 
 	while (!smsc.load.stopping && smsc.load.next < smsc.load.list->n &&
 	    smsc.load.nactive < (size_t)smsc.load.concurrency &&
@@ -1847,11 +1847,11 @@ load_fill(int64_t now)
 	}
 }
 
-/* Every SMSC_LOAD_TICK_MS: deadlines, pacing, --duration, the end. */
+/* Every SMSC_CALLER_TICK_MS: deadlines, pacing, --duration, the end. */
 static void
 load_tick_cb(evutil_socket_t fd, short what, void *arg)
 {
-	struct smsc_load_act act;
+	struct smsc_caller_act act;
 	int64_t now = now_ms();
 	size_t i;
 
@@ -1908,8 +1908,8 @@ load_tick_cb(evutil_socket_t fd, short what, void *arg)
 static void
 load_bound(void)
 {
-	struct timeval tv = { 0, SMSC_LOAD_TICK_MS * 1000 };
-	struct smsc_load_act act;
+	struct timeval tv = { 0, SMSC_CALLER_TICK_MS * 1000 };
+	struct smsc_caller_act act;
 	int64_t now = now_ms();
 
 	if (smsc.load.over)
@@ -1941,7 +1941,7 @@ load_bound(void)
 static void
 load_lost(void)
 {
-	struct smsc_load_act act;
+	struct smsc_caller_act act;
 	int64_t now = now_ms();
 
 	if (smsc.load.over || !smsc.load.started)
@@ -1962,12 +1962,12 @@ load_lost(void)
 static void
 load_message(const struct smsc_msg *m)
 {
-	struct smsc_load_act act;
+	struct smsc_caller_act act;
 	struct smsc_caller *c;
 	int64_t now = now_ms();
 
 	if (smsc.load.over ||
-	    (c = smsc_load_find(smsc.load.list, m->to)) == NULL)
+	    (c = smsc_caller_find(smsc.load.list, m->to)) == NULL)
 		return;
 	if (m->op >= 0)
 		smsc_caller_screen(c, &smsc.load.cfg, m->op, m->text, now, &act);
@@ -1995,7 +1995,7 @@ load_results(const char *path)
 		else if (c->state != SMSC_CALLER_DONE)
 			st = "failed";
 		fprintf(f, "%s\t%s\t%s\t%d\n", c->msisdn,
-		    smsc_load_strkind(c->kind), st, c->retries);
+		    smsc_caller_strkind(c->kind), st, c->retries);
 	}
 	if (fclose(f) == EOF) {
 		fprintf(stderr, "%s: %s\n", path, strerror(errno));
@@ -2008,7 +2008,7 @@ load_results(const char *path)
 static void
 load_end(int status)
 {
-	const struct smsc_load_list *l = smsc.load.list;
+	const struct smsc_caller_list *l = smsc.load.list;
 	uint64_t retried = 0, unstarted = 0, unfinished = 0;
 	int64_t end = smsc.load.t_last ? smsc.load.t_last : now_ms();
 	double secs;
@@ -2036,7 +2036,7 @@ load_end(int status)
 		snprintf(pct, sizeof(pct), "no cap");
 	printf("load: %zu callers (a %zu, b %zu, c %zu), concurrency %d, "
 	    "rate %s, think 0..%d ms, retries %d\n", l->n,
-	    l->nkind[SMSC_LOAD_A], l->nkind[SMSC_LOAD_B], l->nkind[SMSC_LOAD_C],
+	    l->nkind[SMSC_CALLER_A], l->nkind[SMSC_CALLER_B], l->nkind[SMSC_CALLER_C],
 	    smsc.load.concurrency, pct, smsc.load.cfg.think_ms,
 	    smsc.load.cfg.retries);
 	printf("callers: done %" PRIu64 ", retried %" PRIu64 ", failed %" PRIu64
@@ -2044,14 +2044,14 @@ load_end(int status)
 	    smsc.load.failed + unfinished, unstarted);
 	printf("retries: %" PRIu64 " (timeout %" PRIu64 ", unexpected screen %"
 	    PRIu64 ", bind lost %" PRIu64 "); binds lost %" PRIu64 "\n",
-	    smsc.load.retries, smsc.load.why[SMSC_LOAD_WHY_TIMEOUT],
-	    smsc.load.why[SMSC_LOAD_WHY_SCREEN],
-	    smsc.load.why[SMSC_LOAD_WHY_LOST], smsc.load.binds_lost);
+	    smsc.load.retries, smsc.load.why[SMSC_CALLER_WHY_TIMEOUT],
+	    smsc.load.why[SMSC_CALLER_WHY_SCREEN],
+	    smsc.load.why[SMSC_CALLER_WHY_LOST], smsc.load.binds_lost);
 	printf("elapsed: %.2f s\n", secs);
 	printf("dialogs/s: %.1f\n", secs > 0 ? (double)smsc.load.done / secs : 0.0);
-	smsc_load_pct_str(&smsc.load.dialog, pct, sizeof(pct));
+	smsc_caller_pct_str(&smsc.load.dialog, pct, sizeof(pct));
 	printf("dial->final ms: %s\n", pct);
-	smsc_load_pct_str(&smsc.load.rtt, pct, sizeof(pct));
+	smsc_caller_pct_str(&smsc.load.rtt, pct, sizeof(pct));
 	printf("round trip ms: %s\n", pct);
 	fflush(stdout);
 	if (smsc.load.results && load_results(smsc.load.results) == -1)
@@ -2062,7 +2062,7 @@ load_end(int status)
 static int
 load_init(void)
 {
-	struct smsc_load_list *l;
+	struct smsc_caller_list *l;
 	char err[256], *text;
 	struct stat st;
 	size_t len = 0;
@@ -2074,9 +2074,9 @@ load_init(void)
 		return -1;
 	}
 	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
-	    st.st_size > SMSC_LOAD_FILE_MAX) {
+	    st.st_size > SMSC_CALLER_FILE_MAX) {
 		fprintf(stderr, "%s: not a regular file under %ld MB\n",
-		    smsc.load.path, SMSC_LOAD_FILE_MAX >> 20);
+		    smsc.load.path, SMSC_CALLER_FILE_MAX >> 20);
 		close(fd);
 		return -1;
 	}
@@ -2096,7 +2096,7 @@ load_init(void)
 		len += (size_t)n;
 	}
 	close(fd);
-	l = smsc_load_parse(text, len, err, sizeof(err));
+	l = smsc_caller_parse(text, len, err, sizeof(err));
 	free(text);
 	if (l == NULL) {
 		fprintf(stderr, "%s:%s\n", smsc.load.path, err);
@@ -2315,9 +2315,9 @@ usage(void)
 "                          those still waiting when a run ends go out at once\n"
 "      --msgid-start N     message ids count from N [1]\n"
 "  -h, --help              this text\n",
-	    SMSC_LOAD_DOCS_SCREEN, SMSC_LOAD_STEP_MS / 1000, SMSC_LOAD_RETRIES,
-	    SMSC_LOAD_CONC_DEF,
-	    SMSC_LOAD_OTP_SMS, SMSC_LOAD_OTP_SCREEN, SMSC_EXPECT_S);
+	    SMSC_CALLER_DOCS_SCREEN, SMSC_CALLER_STEP_MS / 1000, SMSC_CALLER_RETRIES,
+	    SMSC_CALLER_CONC_DEF,
+	    SMSC_CALLER_OTP_SMS, SMSC_CALLER_OTP_SCREEN, SMSC_EXPECT_S);
 }
 
 static int
@@ -2416,8 +2416,8 @@ parse_args(int argc, char **argv)
 	smsc.timeout_s = 30;
 	smsc.phone_code = "*1515#";
 	smsc.dlr_stat = "DELIVRD";
-	smsc_load_cfg_init(&smsc.load.cfg);
-	smsc.load.concurrency = SMSC_LOAD_CONC_DEF;
+	smsc_caller_cfg_init(&smsc.load.cfg);
+	smsc.load.concurrency = SMSC_CALLER_CONC_DEF;
 	while ((ch = getopt_long(argc, argv, "l:u:w:t:qvh", opts, NULL)) != -1) {
 		m = MODE_NONE;
 		switch (ch) {
@@ -2487,7 +2487,7 @@ parse_args(int argc, char **argv)
 		case O_THINK:
 		case O_RESPDELAY: {
 			long lo = ch == O_CONC || ch == O_DURATION ? 1 : 0;
-			long hi = ch == O_CONC ? SMSC_LOAD_CONC_MAX :
+			long hi = ch == O_CONC ? SMSC_CALLER_CONC_MAX :
 			    ch == O_RETRIES ? 100 : ch == O_THINK ? 60000 :
 			    ch == O_RESPDELAY ? 30000 : 86400;
 			const char *name = ch == O_CONC ? "concurrency" :
@@ -2569,10 +2569,10 @@ parse_args(int argc, char **argv)
 			break;
 		}
 		case O_ERRTEXT:
-			if (smsc.load.nerrors == SMSC_LOAD_ERRORS_MAX ||
+			if (smsc.load.nerrors == SMSC_CALLER_ERRORS_MAX ||
 			    optarg[0] == '\0') {
 				fprintf(stderr, "--error-text: %d non-empty "
-				    "texts at most\n", SMSC_LOAD_ERRORS_MAX);
+				    "texts at most\n", SMSC_CALLER_ERRORS_MAX);
 				return -1;
 			}
 			smsc.load.errors[smsc.load.nerrors++] = optarg;
@@ -2753,10 +2753,10 @@ main(int argc, char **argv)
 	event_free(smsc.phone.ev_wait);
 	event_free(smsc.phone.ev_stdin);
 	event_free(smsc.load.ev_tick);
-	smsc_load_list_free(smsc.load.list);
+	smsc_caller_list_free(smsc.load.list);
 	free(smsc.load.active);
-	smsc_load_samples_free(&smsc.load.rtt);
-	smsc_load_samples_free(&smsc.load.dialog);
+	smsc_caller_samples_free(&smsc.load.rtt);
+	smsc_caller_samples_free(&smsc.load.dialog);
 	event_base_free(smsc.base);
 	fflush(stdout);
 	return smsc.exit_status;

@@ -1,5 +1,5 @@
 /*
- * Unit tests of smsc_load: the callers file, one virtual caller's state
+ * Unit tests of smsc_caller: the callers file, one virtual caller's state
  * machine played as stories (events in, actions and states out), and the
  * latency percentiles.
  */
@@ -12,7 +12,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "smsc_load.h"
+#include "smsc_caller.h"
 
 #define CONT 0x02
 #define END  0x11
@@ -30,31 +30,31 @@ test_parse_ok(void **state)
 	    "C 212600000003 \"#22*\\\"x\\\\#\"\n"
 	    "b 212600000004 \"*1515#\"";	/* no final newline */
 	char err[128] = "";
-	struct smsc_load_list *l;
+	struct smsc_caller_list *l;
 	struct smsc_caller *c;
 
 	(void)state;
-	l = smsc_load_parse(text, strlen(text), err, sizeof(err));
+	l = smsc_caller_parse(text, strlen(text), err, sizeof(err));
 	assert_non_null(l);
 	assert_int_equal(l->n, 4);
-	assert_int_equal(l->nkind[SMSC_LOAD_A], 1);
-	assert_int_equal(l->nkind[SMSC_LOAD_B], 2);
-	assert_int_equal(l->nkind[SMSC_LOAD_C], 1);
-	c = smsc_load_find(l, "212600000002");
+	assert_int_equal(l->nkind[SMSC_CALLER_A], 1);
+	assert_int_equal(l->nkind[SMSC_CALLER_B], 2);
+	assert_int_equal(l->nkind[SMSC_CALLER_C], 1);
+	c = smsc_caller_find(l, "212600000002");
 	assert_non_null(c);
-	assert_int_equal(c->kind, SMSC_LOAD_B);
+	assert_int_equal(c->kind, SMSC_CALLER_B);
 	assert_string_equal(c->dial, "*1515*1*B0000002*01012031*02021962#");
 	assert_string_equal(c->service, "1515");
 	assert_int_equal(c->line, 4);
 	assert_int_equal(c->state, SMSC_CALLER_IDLE);
-	c = smsc_load_find(l, "212600000003");
+	c = smsc_caller_find(l, "212600000003");
 	assert_non_null(c);
 	assert_string_equal(c->dial, "#22*\"x\\#");
 	assert_string_equal(c->service, "22");
-	assert_null(smsc_load_find(l, "212600000009"));
-	assert_null(smsc_load_find(l, "21260000000"));
-	smsc_load_list_free(l);
-	smsc_load_list_free(NULL);
+	assert_null(smsc_caller_find(l, "212600000009"));
+	assert_null(smsc_caller_find(l, "21260000000"));
+	smsc_caller_list_free(l);
+	smsc_caller_list_free(NULL);
 }
 
 static void
@@ -81,10 +81,10 @@ test_parse_errors(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		struct smsc_load_list *l;
+		struct smsc_caller_list *l;
 
 		err[0] = '\0';
-		l = smsc_load_parse(t[i].text, strlen(t[i].text), err,
+		l = smsc_caller_parse(t[i].text, strlen(t[i].text), err,
 		    sizeof(err));
 		if (l != NULL)
 			fail_msg("case %zu parsed", i);
@@ -98,23 +98,23 @@ static void
 test_parse_long(void **state)
 {
 	char dial[200], text[300], err[128];
-	struct smsc_load_list *l;
+	struct smsc_caller_list *l;
 
 	(void)state;
 	memset(dial, '1', sizeof(dial));
 	memcpy(dial, "*1515*", 6);
-	dial[SMSC_LOAD_DIAL_MAX] = '\0';
+	dial[SMSC_CALLER_DIAL_MAX] = '\0';
 	snprintf(text, sizeof(text), "a 1 \"%s\"\n", dial);
-	l = smsc_load_parse(text, strlen(text), err, sizeof(err));
+	l = smsc_caller_parse(text, strlen(text), err, sizeof(err));
 	assert_non_null(l);
-	smsc_load_list_free(l);
-	dial[SMSC_LOAD_DIAL_MAX] = '1';
-	dial[SMSC_LOAD_DIAL_MAX + 1] = '\0';
+	smsc_caller_list_free(l);
+	dial[SMSC_CALLER_DIAL_MAX] = '1';
+	dial[SMSC_CALLER_DIAL_MAX + 1] = '\0';
 	snprintf(text, sizeof(text), "a 1 \"%s\"\n", dial);
-	assert_null(smsc_load_parse(text, strlen(text), err, sizeof(err)));
+	assert_null(smsc_caller_parse(text, strlen(text), err, sizeof(err)));
 	assert_string_equal(err, "1: dial string over 160 bytes");
 	/* A NUL inside is refused, not read as the end. */
-	assert_null(smsc_load_parse("a 1 \"*1#\"\0\n", 11, err, sizeof(err)));
+	assert_null(smsc_caller_parse("a 1 \"*1#\"\0\n", 11, err, sizeof(err)));
 	assert_string_equal(err, "1: NUL byte");
 }
 
@@ -132,17 +132,17 @@ struct ev {
 	int                     op;
 	const char             *text;
 	/* expected */
-	enum smsc_load_send     send;
+	enum smsc_caller_send     send;
 	const char             *sent;	/* the text sent, when send */
 	enum smsc_caller_state  state;
-	enum smsc_load_why      why;
+	enum smsc_caller_why      why;
 	long                    rtt, dialog;	/* -1: none */
 	int                     retries;
 };
 
 struct story {
 	const char          *name;
-	enum smsc_load_kind  kind;
+	enum smsc_caller_kind  kind;
 	int                  max_retries;
 	int                  stopping;
 	struct ev            ev[16];	/* ends with EV_END_OF_STORY */
@@ -164,46 +164,46 @@ struct story {
 #define WB   SMSC_CALLER_WAIT_BIND
 #define DONE SMSC_CALLER_DONE
 #define FAIL SMSC_CALLER_FAILED
-#define NONE SMSC_LOAD_SEND_NONE
-#define DIAL SMSC_LOAD_SEND_DIAL
-#define ANS  SMSC_LOAD_SEND_ANSWER
+#define NONE SMSC_CALLER_SEND_NONE
+#define DIAL SMSC_CALLER_SEND_DIAL
+#define ANS  SMSC_CALLER_SEND_ANSWER
 
 static const struct story stories[] = {
-	{ "a: the first screen ends", SMSC_LOAD_A, 3, 0, {
+	{ "a: the first screen ends", SMSC_CALLER_A, 3, 0, {
 		{ EV_START, 100, 0, NULL, DIAL, DIAL_B, W1, 0, -1, -1, 0 },
 		{ EV_SCREEN, 140, END, "Votre numéro d'immatriculation CNSS : 1", NONE, NULL, DONE, 0, 40, 40, 0 },
 		{ EV_SCREEN, 150, END, "late", NONE, NULL, DONE, 0, -1, -1, 0 },
 		{ EV_TICK, 99999, 0, NULL, NONE, NULL, DONE, 0, -1, -1, 0 },
 	} },
-	{ "a: an error screen or a continuing one is dialled again", SMSC_LOAD_A, 3, 0, {
+	{ "a: an error screen or a continuing one is dialled again", SMSC_CALLER_A, 3, 0, {
 		{ EV_START, 0, 0, NULL, DIAL, DIAL_B, W1, 0, -1, -1, 0 },
-		{ EV_SCREEN, 10, END, UNAVAIL, DIAL, DIAL_B, W1, SMSC_LOAD_WHY_SCREEN, 10, -1, 1 },
-		{ EV_SCREEN, 30, CONT, MENU, DIAL, DIAL_B, W1, SMSC_LOAD_WHY_SCREEN, 20, -1, 2 },
+		{ EV_SCREEN, 10, END, UNAVAIL, DIAL, DIAL_B, W1, SMSC_CALLER_WHY_SCREEN, 10, -1, 1 },
+		{ EV_SCREEN, 30, CONT, MENU, DIAL, DIAL_B, W1, SMSC_CALLER_WHY_SCREEN, 20, -1, 2 },
 		{ EV_SCREEN, 35, END, "matricule 1", NONE, NULL, DONE, 0, 5, 5, 2 },
 	} },
-	{ "a: timeouts up to K retries, then failed", SMSC_LOAD_A, 2, 0, {
+	{ "a: timeouts up to K retries, then failed", SMSC_CALLER_A, 2, 0, {
 		{ EV_START, 0, 0, NULL, DIAL, DIAL_B, W1, 0, -1, -1, 0 },
 		{ EV_TICK, 9999, 0, NULL, NONE, NULL, W1, 0, -1, -1, 0 },
-		{ EV_TICK, 10000, 0, NULL, DIAL, DIAL_B, W1, SMSC_LOAD_WHY_TIMEOUT, -1, -1, 1 },
+		{ EV_TICK, 10000, 0, NULL, DIAL, DIAL_B, W1, SMSC_CALLER_WHY_TIMEOUT, -1, -1, 1 },
 		{ EV_TICK, 19999, 0, NULL, NONE, NULL, W1, 0, -1, -1, 1 },
-		{ EV_TICK, 20000, 0, NULL, DIAL, DIAL_B, W1, SMSC_LOAD_WHY_TIMEOUT, -1, -1, 2 },
+		{ EV_TICK, 20000, 0, NULL, DIAL, DIAL_B, W1, SMSC_CALLER_WHY_TIMEOUT, -1, -1, 2 },
 		{ EV_TICK, 30000, 0, NULL, NONE, NULL, FAIL, 0, -1, -1, 2 },
 		{ EV_SCREEN, 30001, END, "matricule", NONE, NULL, FAIL, 0, -1, -1, 2 },
 	} },
-	{ "b: OTP screen, then the SMS, then the matricule", SMSC_LOAD_B, 3, 0, {
+	{ "b: OTP screen, then the SMS, then the matricule", SMSC_CALLER_B, 3, 0, {
 		{ EV_START, 0, 0, NULL, DIAL, DIAL_B, W1, 0, -1, -1, 0 },
 		{ EV_SCREEN, 10, CONT, ASK, NONE, NULL, WC, 0, 10, -1, 0 },
 		{ EV_SMS, 50, 0, PWSMS, NONE, NULL, WC, 0, -1, -1, 0 },
 		{ EV_SMS, 60, 0, OTP("123456"), ANS, "123456", WF, 0, -1, -1, 0 },
 		{ EV_SCREEN, 80, END, RES_B, NONE, NULL, DONE, 0, 20, 80, 0 },
 	} },
-	{ "b: the SMS before the screen is answered at once", SMSC_LOAD_B, 3, 0, {
+	{ "b: the SMS before the screen is answered at once", SMSC_CALLER_B, 3, 0, {
 		{ EV_START, 0, 0, NULL, DIAL, DIAL_B, W1, 0, -1, -1, 0 },
 		{ EV_SMS, 5, 0, OTP("654321"), NONE, NULL, W1, 0, -1, -1, 0 },
 		{ EV_SCREEN, 10, CONT, ASK, ANS, "654321", WF, 0, 10, -1, 0 },
 		{ EV_SCREEN, 12, END, RES_B, NONE, NULL, DONE, 0, 2, 12, 0 },
 	} },
-	{ "b: a stale code refused, the other one tried", SMSC_LOAD_B, 3, 0, {
+	{ "b: a stale code refused, the other one tried", SMSC_CALLER_B, 3, 0, {
 		{ EV_START, 0, 0, NULL, DIAL, DIAL_B, W1, 0, -1, -1, 0 },
 		{ EV_SMS, 1, 0, OTP("111111"), NONE, NULL, W1, 0, -1, -1, 0 },
 		{ EV_SMS, 2, 0, OTP("222222"), NONE, NULL, W1, 0, -1, -1, 0 },
@@ -211,7 +211,7 @@ static const struct story stories[] = {
 		{ EV_SCREEN, 5, CONT, WRONG, ANS, "111111", WF, 0, 2, -1, 0 },
 		{ EV_SCREEN, 6, END, RES_B, NONE, NULL, DONE, 0, 1, 6, 0 },
 	} },
-	{ "b: a wrong code waits for a new SMS; copies are not tried twice", SMSC_LOAD_B, 3, 0, {
+	{ "b: a wrong code waits for a new SMS; copies are not tried twice", SMSC_CALLER_B, 3, 0, {
 		{ EV_START, 0, 0, NULL, DIAL, DIAL_B, W1, 0, -1, -1, 0 },
 		{ EV_SMS, 1, 0, OTP("111111"), NONE, NULL, W1, 0, -1, -1, 0 },
 		{ EV_SCREEN, 3, CONT, ASK, ANS, "111111", WF, 0, 3, -1, 0 },
@@ -220,39 +220,39 @@ static const struct story stories[] = {
 		{ EV_SMS, 7, 0, OTP("333333"), ANS, "333333", WF, 0, -1, -1, 0 },
 		{ EV_SCREEN, 9, END, RES_B, NONE, NULL, DONE, 0, 2, 9, 0 },
 	} },
-	{ "b: already sent ends the first screen: done", SMSC_LOAD_B, 3, 0, {
+	{ "b: already sent ends the first screen: done", SMSC_CALLER_B, 3, 0, {
 		{ EV_START, 0, 0, NULL, DIAL, DIAL_B, W1, 0, -1, -1, 0 },
 		{ EV_SCREEN, 7, END, ALREADY, NONE, NULL, DONE, 0, 7, 7, 0 },
 	} },
-	{ "b: the session gone (a menu after the code) dials again, old codes void", SMSC_LOAD_B, 3, 0, {
+	{ "b: the session gone (a menu after the code) dials again, old codes void", SMSC_CALLER_B, 3, 0, {
 		{ EV_START, 0, 0, NULL, DIAL, DIAL_B, W1, 0, -1, -1, 0 },
 		{ EV_SCREEN, 3, CONT, ASK, NONE, NULL, WC, 0, 3, -1, 0 },
 		{ EV_SMS, 4, 0, OTP("111111"), ANS, "111111", WF, 0, -1, -1, 0 },
-		{ EV_SCREEN, 9, CONT, MENU, DIAL, DIAL_B, W1, SMSC_LOAD_WHY_SCREEN, 5, -1, 1 },
+		{ EV_SCREEN, 9, CONT, MENU, DIAL, DIAL_B, W1, SMSC_CALLER_WHY_SCREEN, 5, -1, 1 },
 		{ EV_SMS, 10, 0, OTP("222222"), NONE, NULL, W1, 0, -1, -1, 1 },
 		{ EV_SCREEN, 11, CONT, ASK, ANS, "222222", WF, 0, 2, -1, 1 },
 		{ EV_SCREEN, 15, END, RES_B, NONE, NULL, DONE, 0, 4, 6, 1 },
 	} },
-	{ "b: codes of an attempt given up on are not answered", SMSC_LOAD_B, 3, 0, {
+	{ "b: codes of an attempt given up on are not answered", SMSC_CALLER_B, 3, 0, {
 		{ EV_START, 0, 0, NULL, DIAL, DIAL_B, W1, 0, -1, -1, 0 },
 		{ EV_SMS, 1, 0, OTP("111111"), NONE, NULL, W1, 0, -1, -1, 0 },
-		{ EV_TICK, 10000, 0, NULL, DIAL, DIAL_B, W1, SMSC_LOAD_WHY_TIMEOUT, -1, -1, 1 },
+		{ EV_TICK, 10000, 0, NULL, DIAL, DIAL_B, W1, SMSC_CALLER_WHY_TIMEOUT, -1, -1, 1 },
 		{ EV_SCREEN, 10005, CONT, ASK, NONE, NULL, WC, 0, 5, -1, 1 },
-		{ EV_TICK, 20005, 0, NULL, DIAL, DIAL_B, W1, SMSC_LOAD_WHY_TIMEOUT, -1, -1, 2 },
+		{ EV_TICK, 20005, 0, NULL, DIAL, DIAL_B, W1, SMSC_CALLER_WHY_TIMEOUT, -1, -1, 2 },
 	} },
-	{ "b: a screen while waiting for the SMS, or a void code, dials again", SMSC_LOAD_B, 3, 0, {
+	{ "b: a screen while waiting for the SMS, or a void code, dials again", SMSC_CALLER_B, 3, 0, {
 		{ EV_START, 0, 0, NULL, DIAL, DIAL_B, W1, 0, -1, -1, 0 },
 		{ EV_SCREEN, 3, CONT, ASK, NONE, NULL, WC, 0, 3, -1, 0 },
-		{ EV_SCREEN, 4, CONT, ASK, DIAL, DIAL_B, W1, SMSC_LOAD_WHY_SCREEN, -1, -1, 1 },
+		{ EV_SCREEN, 4, CONT, ASK, DIAL, DIAL_B, W1, SMSC_CALLER_WHY_SCREEN, -1, -1, 1 },
 		{ EV_SCREEN, 5, CONT, ASK, NONE, NULL, WC, 0, 1, -1, 1 },
 		{ EV_SMS, 6, 0, OTP("444444"), ANS, "444444", WF, 0, -1, -1, 1 },
-		{ EV_SCREEN, 8, END, "Ce code n'est plus valide après trop d'erreurs.", DIAL, DIAL_B, W1, SMSC_LOAD_WHY_SCREEN, 2, -1, 2 },
-		{ EV_SCREEN, 9, CONT, UNAVAIL, DIAL, DIAL_B, W1, SMSC_LOAD_WHY_SCREEN, 1, -1, 3 },
+		{ EV_SCREEN, 8, END, "Ce code n'est plus valide après trop d'erreurs.", DIAL, DIAL_B, W1, SMSC_CALLER_WHY_SCREEN, 2, -1, 2 },
+		{ EV_SCREEN, 9, CONT, UNAVAIL, DIAL, DIAL_B, W1, SMSC_CALLER_WHY_SCREEN, 1, -1, 3 },
 		{ EV_SCREEN, 10, END, UNAVAIL, NONE, NULL, FAIL, 0, 1, -1, 3 },
 	} },
-	{ "b: the bind lost while waiting for a screen, not for the SMS", SMSC_LOAD_B, 3, 0, {
+	{ "b: the bind lost while waiting for a screen, not for the SMS", SMSC_CALLER_B, 3, 0, {
 		{ EV_START, 0, 0, NULL, DIAL, DIAL_B, W1, 0, -1, -1, 0 },
-		{ EV_LOST, 1, 0, NULL, NONE, NULL, WB, SMSC_LOAD_WHY_LOST, -1, -1, 1 },
+		{ EV_LOST, 1, 0, NULL, NONE, NULL, WB, SMSC_CALLER_WHY_LOST, -1, -1, 1 },
 		{ EV_TICK, 50000, 0, NULL, NONE, NULL, WB, 0, -1, -1, 1 },
 		{ EV_SMS, 50001, 0, OTP("111111"), NONE, NULL, WB, 0, -1, -1, 1 },
 		{ EV_BOUND, 50002, 0, NULL, DIAL, DIAL_B, W1, 0, -1, -1, 1 },
@@ -260,16 +260,16 @@ static const struct story stories[] = {
 		{ EV_LOST, 50004, 0, NULL, NONE, NULL, WC, 0, -1, -1, 1 },
 		{ EV_BOUND, 50005, 0, NULL, NONE, NULL, WC, 0, -1, -1, 1 },
 		{ EV_SMS, 50006, 0, OTP("555555"), ANS, "555555", WF, 0, -1, -1, 1 },
-		{ EV_LOST, 50007, 0, NULL, NONE, NULL, WB, SMSC_LOAD_WHY_LOST, -1, -1, 2 },
+		{ EV_LOST, 50007, 0, NULL, NONE, NULL, WB, SMSC_CALLER_WHY_LOST, -1, -1, 2 },
 		{ EV_BOUND, 50008, 0, NULL, DIAL, DIAL_B, W1, 0, -1, -1, 2 },
 		{ EV_SCREEN, 50010, END, ALREADY, NONE, NULL, DONE, 0, 2, 2, 2 },
 	} },
-	{ "b: the bind lost with no retry left fails", SMSC_LOAD_B, 0, 0, {
+	{ "b: the bind lost with no retry left fails", SMSC_CALLER_B, 0, 0, {
 		{ EV_START, 0, 0, NULL, DIAL, DIAL_B, W1, 0, -1, -1, 0 },
 		{ EV_LOST, 1, 0, NULL, NONE, NULL, FAIL, 0, -1, -1, 0 },
 		{ EV_BOUND, 2, 0, NULL, NONE, NULL, FAIL, 0, -1, -1, 0 },
 	} },
-	{ "park: nothing sent, no retry counted; stop fails a parked caller", SMSC_LOAD_A, 3, 0, {
+	{ "park: nothing sent, no retry counted; stop fails a parked caller", SMSC_CALLER_A, 3, 0, {
 		{ EV_START, 0, 0, NULL, DIAL, DIAL_B, W1, 0, -1, -1, 0 },
 		{ EV_PARK, 0, 0, NULL, NONE, NULL, WB, 0, -1, -1, 0 },
 		{ EV_TICK, 20000, 0, NULL, NONE, NULL, WB, 0, -1, -1, 0 },
@@ -277,31 +277,31 @@ static const struct story stories[] = {
 		{ EV_PARK, 20001, 0, NULL, NONE, NULL, WB, 0, -1, -1, 0 },
 		{ EV_STOP, 20002, 0, NULL, NONE, NULL, FAIL, 0, -1, -1, 0 },
 	} },
-	{ "stopping: no retry after --duration", SMSC_LOAD_A, 3, 1, {
+	{ "stopping: no retry after --duration", SMSC_CALLER_A, 3, 1, {
 		{ EV_START, 0, 0, NULL, DIAL, DIAL_B, W1, 0, -1, -1, 0 },
 		{ EV_SCREEN, 5, END, UNAVAIL, NONE, NULL, FAIL, 0, 5, -1, 0 },
 	} },
-	{ "c: category list, \"1\", documents", SMSC_LOAD_C, 3, 0, {
+	{ "c: category list, \"1\", documents", SMSC_CALLER_C, 3, 0, {
 		{ EV_START, 0, 0, NULL, DIAL, DIAL_B, W1, 0, -1, -1, 0 },
 		{ EV_SCREEN, 4, CONT, "Aucune immatriculation. Choisissez votre catégorie :\n1 Artisans", ANS, "1", WF, 0, 4, -1, 0 },
 		{ EV_SMS, 5, 0, OTP("123456"), NONE, NULL, WF, 0, -1, -1, 0 },
 		{ EV_SCREEN, 9, END, "Documents à fournir : ...", NONE, NULL, DONE, 0, 5, 9, 0 },
 	} },
-	{ "c: paged documents: done, and the caller hangs up", SMSC_LOAD_C, 3, 0, {
+	{ "c: paged documents: done, and the caller hangs up", SMSC_CALLER_C, 3, 0, {
 		{ EV_START, 0, 0, NULL, DIAL, DIAL_B, W1, 0, -1, -1, 0 },
 		{ EV_SCREEN, 4, CONT, "Choisissez votre catégorie :\n1 Artisans\n0 Suite", ANS, "1", WF, 0, 4, -1, 0 },
-		{ EV_SCREEN, 6, CONT, "Documents à fournir :\n- Formulaire\n0 Suite", SMSC_LOAD_SEND_ABORT, "", DONE, 0, 2, 6, 0 },
+		{ EV_SCREEN, 6, CONT, "Documents à fournir :\n- Formulaire\n0 Suite", SMSC_CALLER_SEND_ABORT, "", DONE, 0, 2, 6, 0 },
 	} },
-	{ "c: the session gone (a menu after \"1\") or an error dials again", SMSC_LOAD_C, 3, 0, {
+	{ "c: the session gone (a menu after \"1\") or an error dials again", SMSC_CALLER_C, 3, 0, {
 		{ EV_START, 0, 0, NULL, DIAL, DIAL_B, W1, 0, -1, -1, 0 },
 		{ EV_SCREEN, 4, CONT, "catégorie", ANS, "1", WF, 0, 4, -1, 0 },
-		{ EV_SCREEN, 6, CONT, MENU, DIAL, DIAL_B, W1, SMSC_LOAD_WHY_SCREEN, 2, -1, 1 },
+		{ EV_SCREEN, 6, CONT, MENU, DIAL, DIAL_B, W1, SMSC_CALLER_WHY_SCREEN, 2, -1, 1 },
 		{ EV_SCREEN, 7, CONT, "catégorie", ANS, "1", WF, 0, 1, -1, 1 },
-		{ EV_SCREEN, 9, END, "Documents : " UNAVAIL, DIAL, DIAL_B, W1, SMSC_LOAD_WHY_SCREEN, 2, -1, 2 },
+		{ EV_SCREEN, 9, END, "Documents : " UNAVAIL, DIAL, DIAL_B, W1, SMSC_CALLER_WHY_SCREEN, 2, -1, 2 },
 	} },
-	{ "c: a first screen that ends is wrong", SMSC_LOAD_C, 3, 0, {
+	{ "c: a first screen that ends is wrong", SMSC_CALLER_C, 3, 0, {
 		{ EV_START, 0, 0, NULL, DIAL, DIAL_B, W1, 0, -1, -1, 0 },
-		{ EV_SCREEN, 4, END, "Votre numéro d'immatriculation", DIAL, DIAL_B, W1, SMSC_LOAD_WHY_SCREEN, 4, -1, 1 },
+		{ EV_SCREEN, 4, END, "Votre numéro d'immatriculation", DIAL, DIAL_B, W1, SMSC_CALLER_WHY_SCREEN, 4, -1, 1 },
 		{ EV_START, 5, 0, NULL, NONE, NULL, W1, 0, -1, -1, 1 },
 	} },
 };
@@ -312,11 +312,11 @@ test_stories(void **state)
 	(void)state;
 	for (size_t si = 0; si < sizeof(stories) / sizeof(stories[0]); si++) {
 		const struct story *s = &stories[si];
-		struct smsc_load_cfg cfg;
+		struct smsc_caller_cfg cfg;
 		struct smsc_caller c;
 		char dial[] = DIAL_B;
 
-		smsc_load_cfg_init(&cfg);
+		smsc_caller_cfg_init(&cfg);
 		cfg.retries = s->max_retries;
 		cfg.stopping = s->stopping;
 		memset(&c, 0, sizeof(c));
@@ -325,7 +325,7 @@ test_stories(void **state)
 		snprintf(c.msisdn, sizeof(c.msisdn), "212600000001");
 		for (int i = 0; s->ev[i].type != EV_END_OF_STORY; i++) {
 			const struct ev *e = &s->ev[i];
-			struct smsc_load_act act;
+			struct smsc_caller_act act;
 			int finished;
 
 			memset(&act, 0x5a, sizeof(act));
@@ -383,7 +383,7 @@ test_stories(void **state)
 				    e->rtt, e->dialog, e->retries, finished);
 			if (c.state == W1 || c.state == WC || c.state == WF)
 				assert_true(c.deadline > e->now &&
-				    c.deadline <= e->now + SMSC_LOAD_STEP_MS);
+				    c.deadline <= e->now + SMSC_CALLER_STEP_MS);
 		}
 	}
 }
@@ -393,19 +393,19 @@ static void
 test_cfg_markers(void **state)
 {
 	static const char *const errs[] = { "BUSY" };
-	struct smsc_load_cfg cfg;
-	struct smsc_load_act act;
+	struct smsc_caller_cfg cfg;
+	struct smsc_caller_act act;
 	struct smsc_caller c;
 	char dial[] = "*1#";
 
 	(void)state;
-	smsc_load_cfg_init(&cfg);
+	smsc_caller_cfg_init(&cfg);
 	cfg.errors = errs;
 	cfg.nerrors = 1;
 	cfg.otp_sms = "PIN";
 	cfg.otp_screen = "pin?";
 	memset(&c, 0, sizeof(c));
-	c.kind = SMSC_LOAD_B;
+	c.kind = SMSC_CALLER_B;
 	c.dial = dial;
 	smsc_caller_start(&c, &cfg, 0, &act);
 	smsc_caller_screen(&c, &cfg, CONT, "Your PIN?", 1, &act);
@@ -417,7 +417,7 @@ test_cfg_markers(void **state)
 	assert_string_equal(act.text, "98765");
 	smsc_caller_screen(&c, &cfg, END, "busy, try later", 4, &act);
 	assert_int_equal(act.send, DIAL);
-	assert_int_equal(act.why, SMSC_LOAD_WHY_SCREEN);
+	assert_int_equal(act.why, SMSC_CALLER_WHY_SCREEN);
 	/* The French "indisponible" is no error under this config. */
 	smsc_caller_screen(&c, &cfg, END, UNAVAIL, 5, &act);
 	assert_int_equal(c.state, DONE);
@@ -427,18 +427,18 @@ test_cfg_markers(void **state)
 static void
 test_think(void **state)
 {
-	struct smsc_load_cfg cfg;
-	struct smsc_load_act act;
+	struct smsc_caller_cfg cfg;
+	struct smsc_caller_act act;
 	struct smsc_caller c, c2;
 	char dial[] = "*1515*1*B1#";
 	int64_t due;
 	int spread = 0;
 
 	(void)state;
-	smsc_load_cfg_init(&cfg);
+	smsc_caller_cfg_init(&cfg);
 	cfg.think_ms = 500;
 	memset(&c, 0, sizeof(c));
-	c.kind = SMSC_LOAD_C;
+	c.kind = SMSC_CALLER_C;
 	c.dial = dial;
 	snprintf(c.msisdn, sizeof(c.msisdn), "212600000001");
 	c2 = c;
@@ -450,14 +450,14 @@ test_think(void **state)
 	assert_true(due >= 10 && due <= 510);
 	smsc_caller_lost(&c, &cfg, 11, &act);		/* the session lives on */
 	assert_int_equal(c.state, SMSC_CALLER_THINK);
-	assert_int_equal(act.why, SMSC_LOAD_WHY_NONE);
+	assert_int_equal(act.why, SMSC_CALLER_WHY_NONE);
 	smsc_caller_tick(&c, &cfg, due - 1, &act);
 	assert_int_equal(act.send, NONE);
 	smsc_caller_tick(&c, &cfg, due, &act);
 	assert_int_equal(act.send, ANS);
 	assert_string_equal(act.text, "1");
 	assert_int_equal(c.state, WF);
-	assert_true(c.deadline == due + SMSC_LOAD_STEP_MS);
+	assert_true(c.deadline == due + SMSC_CALLER_STEP_MS);
 	smsc_caller_screen(&c, &cfg, END, "Documents à fournir", due + 3, &act);
 	assert_int_equal(c.state, DONE);
 	assert_int_equal(act.rtt_ms, 3);		/* thinking is not latency */
@@ -482,7 +482,7 @@ test_think(void **state)
 
 	/* b: the code arrives while thinking is kept; a screen is wrong. */
 	memset(&c, 0, sizeof(c));
-	c.kind = SMSC_LOAD_B;
+	c.kind = SMSC_CALLER_B;
 	c.dial = dial;
 	smsc_caller_start(&c, &cfg, 0, &act);
 	smsc_caller_sms(&c, &cfg, OTP("111111"), 1, &act);
@@ -496,7 +496,7 @@ test_think(void **state)
 	assert_int_equal(c.state, SMSC_CALLER_THINK);
 	smsc_caller_screen(&c, &cfg, CONT, ASK, c.due + 2, &act);
 	assert_int_equal(act.send, DIAL);
-	assert_int_equal(act.why, SMSC_LOAD_WHY_SCREEN);
+	assert_int_equal(act.why, SMSC_CALLER_WHY_SCREEN);
 }
 
 /* --- percentiles ----------------------------------------------------- */
@@ -504,47 +504,47 @@ test_think(void **state)
 static void
 test_percentiles(void **state)
 {
-	struct smsc_load_samples s;
+	struct smsc_caller_samples s;
 	char buf[128];
 
 	(void)state;
 	memset(&s, 0, sizeof(s));
-	assert_int_equal(smsc_load_percentile(&s, 50), -1);
-	smsc_load_pct_str(&s, buf, sizeof(buf));
+	assert_int_equal(smsc_caller_percentile(&s, 50), -1);
+	smsc_caller_pct_str(&s, buf, sizeof(buf));
 	assert_string_equal(buf, "none");
 	/* 100..1, out of order, past the first growth. */
 	for (long i = 0; i < 3000; i++)
-		assert_int_equal(smsc_load_sample_add(&s, 100 - i % 100), 0);
-	assert_int_equal(smsc_load_percentile(&s, 50), 50);
-	assert_int_equal(smsc_load_percentile(&s, 7), 7);
-	assert_int_equal(smsc_load_percentile(&s, 90), 90);
-	assert_int_equal(smsc_load_percentile(&s, 99), 99);
-	assert_int_equal(smsc_load_percentile(&s, 99.9), 100);
-	assert_int_equal(smsc_load_percentile(&s, 100), 100);
-	assert_int_equal(smsc_load_percentile(&s, 0.001), 1);
-	assert_int_equal(smsc_load_percentile(&s, 0), -1);
-	assert_int_equal(smsc_load_percentile(&s, 101), -1);
+		assert_int_equal(smsc_caller_sample_add(&s, 100 - i % 100), 0);
+	assert_int_equal(smsc_caller_percentile(&s, 50), 50);
+	assert_int_equal(smsc_caller_percentile(&s, 7), 7);
+	assert_int_equal(smsc_caller_percentile(&s, 90), 90);
+	assert_int_equal(smsc_caller_percentile(&s, 99), 99);
+	assert_int_equal(smsc_caller_percentile(&s, 99.9), 100);
+	assert_int_equal(smsc_caller_percentile(&s, 100), 100);
+	assert_int_equal(smsc_caller_percentile(&s, 0.001), 1);
+	assert_int_equal(smsc_caller_percentile(&s, 0), -1);
+	assert_int_equal(smsc_caller_percentile(&s, 101), -1);
 	/* Adding after a sort sorts again. */
-	assert_int_equal(smsc_load_sample_add(&s, 5000), 0);
-	assert_int_equal(smsc_load_percentile(&s, 100), 5000);
-	smsc_load_pct_str(&s, buf, sizeof(buf));
+	assert_int_equal(smsc_caller_sample_add(&s, 5000), 0);
+	assert_int_equal(smsc_caller_percentile(&s, 100), 5000);
+	smsc_caller_pct_str(&s, buf, sizeof(buf));
 	assert_string_equal(buf, "p50 51 p90 91 p99 100 max 5000 (n 3001)");
-	smsc_load_samples_free(&s);
+	smsc_caller_samples_free(&s);
 
 	/* One sample is every percentile; negative times count as 0. */
-	assert_int_equal(smsc_load_sample_add(&s, -3), 0);
-	assert_int_equal(smsc_load_percentile(&s, 1), 0);
-	assert_int_equal(smsc_load_percentile(&s, 100), 0);
-	smsc_load_samples_free(&s);
+	assert_int_equal(smsc_caller_sample_add(&s, -3), 0);
+	assert_int_equal(smsc_caller_percentile(&s, 1), 0);
+	assert_int_equal(smsc_caller_percentile(&s, 100), 0);
+	smsc_caller_samples_free(&s);
 
 	/* 10 samples: p90 is the 9th, p95 the 10th. */
 	for (long i = 1; i <= 10; i++)
-		smsc_load_sample_add(&s, i * 10);
-	assert_int_equal(smsc_load_percentile(&s, 90), 90);
-	assert_int_equal(smsc_load_percentile(&s, 95), 100);
-	assert_int_equal(smsc_load_percentile(&s, 10), 10);
-	assert_int_equal(smsc_load_percentile(&s, 11), 20);
-	smsc_load_samples_free(&s);
+		smsc_caller_sample_add(&s, i * 10);
+	assert_int_equal(smsc_caller_percentile(&s, 90), 90);
+	assert_int_equal(smsc_caller_percentile(&s, 95), 100);
+	assert_int_equal(smsc_caller_percentile(&s, 10), 10);
+	assert_int_equal(smsc_caller_percentile(&s, 11), 20);
+	smsc_caller_samples_free(&s);
 }
 
 int
