@@ -55,6 +55,13 @@
 #define SMPP_TLV_USSD_SERVICE_OP        0x0501
 #define SMPP_TLV_ITS_SESSION_INFO       0x1383
 #define SMPP_TLV_MESSAGE_PAYLOAD        0x0424
+
+/* ussd_service_op values (SMPP 3.4 §5.3.2.44 and the de-facto USSD use). */
+#define SMPP_USSD_PSSR_IND   0x01	/* in: caller dialled */
+#define SMPP_USSD_USSR_REQ   0x02	/* out: a screen that waits for input */
+#define SMPP_USSD_PSSR_RESP  0x11	/* out: the last screen */
+#define SMPP_USSD_USSR_CONF  0x12	/* in: caller answered */
+#define SMPP_USSD_ABORT      0x81	/* in: caller or network ended it */
 #define SMPP_TLV_SAR_MSG_REF_NUM        0x020C
 #define SMPP_TLV_SAR_TOTAL_SEGMENTS     0x020E
 #define SMPP_TLV_SAR_SEGMENT_SEQNUM     0x020F

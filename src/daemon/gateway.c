@@ -31,11 +31,6 @@
 #define GW_KEY_MAX        96
 
 /* ussd_service_op values (dialect ussd_service_op, DESIGN.md §3). */
-#define USSD_OP_PSSR_IND   0x01	/* in: caller dialled */
-#define USSD_OP_USSR_REQ   0x02	/* out: screen waiting for input */
-#define USSD_OP_PSSR_RESP  0x11	/* out: last screen */
-#define USSD_OP_USSR_CONF  0x12	/* in: caller answered */
-#define USSD_OP_ABORT      0x81	/* in: caller/network abort */
 
 struct gw_bind {
 	struct gateway		*gw;
@@ -378,7 +373,7 @@ gw_send_screen(struct gw_req *r)
 	const struct config_bind *bc = r->bind->conf;
 	struct smpp_pdu p;
 	size_t len = 0;
-	uint8_t op = r->out.end ? USSD_OP_PSSR_RESP : USSD_OP_USSR_REQ;
+	uint8_t op = r->out.end ? SMPP_USSD_PSSR_RESP : SMPP_USSD_USSR_REQ;
 	char m[32];
 
 	memset(&p, 0, sizeof(p));
@@ -498,7 +493,7 @@ gw_run(struct gw_req *r)
 
 	memset(&r->out, 0, sizeof(r->out));
 	gw->dconf.today_days = gw_today_days();
-	if (r->op == USSD_OP_PSSR_IND) {
+	if (r->op == SMPP_USSD_PSSR_IND) {
 		struct parse_dial dial;
 
 		gw->dialogs_started++;
@@ -650,8 +645,8 @@ gw_on_deliver(struct smpp_client *c, const struct smpp_pdu *p, void *arg)
 		log_info("[bind %s] stopping: MO ignored", b->conf->name);
 		return;
 	}
-	if (op->val[0] != USSD_OP_PSSR_IND && op->val[0] != USSD_OP_USSR_CONF &&
-	    op->val[0] != USSD_OP_ABORT) {
+	if (op->val[0] != SMPP_USSD_PSSR_IND && op->val[0] != SMPP_USSD_USSR_CONF &&
+	    op->val[0] != SMPP_USSD_ABORT) {
 		log_info("[bind %s] ussd_service_op 0x%02x ignored", b->conf->name,
 		    op->val[0]);
 		return;
@@ -688,7 +683,7 @@ gw_on_deliver(struct smpp_client *c, const struct smpp_pdu *p, void *arg)
 	for (cur = gw->inflight[r->hash]; cur; cur = cur->hnext)
 		if (strcmp(cur->key, r->key) == 0)
 			break;
-	if (r->op == USSD_OP_ABORT) {
+	if (r->op == SMPP_USSD_ABORT) {
 		log_info("[bind %s] dialog %s aborted by the network",
 		    b->conf->name, log_mask_msisdn(r->msisdn, m, sizeof(m)));
 		if (cur) {

@@ -57,11 +57,6 @@
 #define SMSC_CALLER_ERRORS_MAX 32	/* --error-text given */
 #define SMSC_RECEIPTS_MAX    4096	/* receipts waiting for their time */
 
-#define USSD_PSSR_IND   0x01	/* in: caller dialled */
-#define USSD_USSR_REQ   0x02	/* out: screen waiting for input */
-#define USSD_PSSR_RESP  0x11	/* out: last screen */
-#define USSD_USSR_CONF  0x12	/* in: caller answered */
-#define USSD_ABORT      0x81	/* in: caller hung up */
 
 enum smsc_mode {
 	MODE_NONE = 0,
@@ -1327,8 +1322,8 @@ static const char *
 op_str(int op)
 {
 	switch (op) {
-	case USSD_USSR_REQ:	return "0x02 USSR request";
-	case USSD_PSSR_RESP:	return "0x11 PSSR response";
+	case SMPP_USSD_USSR_REQ:	return "0x02 USSR request";
+	case SMPP_USSD_PSSR_RESP:	return "0x11 PSSR response";
 	case -1:		return "none (plain SMS)";
 	default:		return "another value";
 	}
@@ -1386,7 +1381,7 @@ run_step(void)
 			    cmd->msisdn);
 			snprintf(smsc.run.to, sizeof(smsc.run.to), "%s", cmd->to);
 			msg_clear(&smsc.run.screen);
-			send_mo(cmd->msisdn, cmd->to, USSD_PSSR_IND, cmd->args[0]);
+			send_mo(cmd->msisdn, cmd->to, SMPP_USSD_PSSR_IND, cmd->args[0]);
 			break;
 		case SMSC_CMD_SMS:
 			snprintf(smsc.run.msisdn, sizeof(smsc.run.msisdn), "%s",
@@ -1396,7 +1391,7 @@ run_step(void)
 			send_mo(cmd->msisdn, cmd->to, -1, cmd->args[0]);
 			break;
 		case SMSC_CMD_ANSWER:
-			if (send_mo(smsc.run.msisdn, smsc.run.to, USSD_USSR_CONF,
+			if (send_mo(smsc.run.msisdn, smsc.run.to, SMPP_USSD_USSR_CONF,
 			    cmd->args[0]) == -1) {
 				run_fail(EXIT_ERROR, "cannot send the answer");
 				return;
@@ -1410,10 +1405,10 @@ run_step(void)
 				    "no code of 4-10 digits in the last SMS");
 				return;
 			}
-			send_mo(smsc.run.msisdn, smsc.run.to, USSD_USSR_CONF, otp);
+			send_mo(smsc.run.msisdn, smsc.run.to, SMPP_USSD_USSR_CONF, otp);
 			break;
 		case SMSC_CMD_ABORT:
-			send_mo(smsc.run.msisdn, smsc.run.to, USSD_ABORT, "");
+			send_mo(smsc.run.msisdn, smsc.run.to, SMPP_USSD_ABORT, "");
 			break;
 		case SMSC_CMD_EXPECT:
 			if (!run_take(1, smsc.run.msisdn, &smsc.run.screen)) {
@@ -1458,8 +1453,8 @@ run_step(void)
 			break;
 		case SMSC_CMD_CONTINUES:
 		case SMSC_CMD_ENDS:
-			op = cmd->type == SMSC_CMD_CONTINUES ? USSD_USSR_REQ :
-			    USSD_PSSR_RESP;
+			op = cmd->type == SMSC_CMD_CONTINUES ? SMPP_USSD_USSR_REQ :
+			    SMPP_USSD_PSSR_RESP;
 			if (smsc.run.screen.op != op) {
 				run_fail(EXIT_MISMATCH,
 				    "expected ussd_service_op %s, got %s (0x%02x)",
@@ -1583,7 +1578,7 @@ phone_dial(void)
 
 	printf("Calling %s ...\n", smsc.phone_code);
 	fflush(stdout);
-	if (send_mo(smsc.phone_msisdn, smsc.phone_service, USSD_PSSR_IND,
+	if (send_mo(smsc.phone_msisdn, smsc.phone_service, SMPP_USSD_PSSR_IND,
 	    smsc.phone_code) == -1) {
 		printf("(no network)\n");
 		smsc.phone.state = PHONE_WAIT_BIND;
@@ -1650,7 +1645,7 @@ phone_line(const char *line)
 		struct timeval tv = { SMSC_EXPECT_S, 0 };
 
 		if (send_mo(smsc.phone_msisdn, smsc.phone_service,
-		    USSD_USSR_CONF, line) == -1) {
+		    SMPP_USSD_USSR_CONF, line) == -1) {
 			printf("(cannot send that)\n");
 			phone_again();
 			return;
@@ -1764,7 +1759,7 @@ phone_message(struct smsc_msg *m)
 	}
 	event_del(smsc.phone.ev_wait);
 	show_box(m->text, "USSD");
-	if (m->op == USSD_USSR_REQ) {
+	if (m->op == SMPP_USSD_USSR_REQ) {
 		smsc.phone.state = PHONE_INPUT;
 		phone_prompt("> ");
 		phone_input();
@@ -1804,9 +1799,9 @@ load_apply(struct smsc_caller *c, const struct smsc_caller_act *act, int64_t now
 		smsc.load.why[act->why]++;
 	}
 	if (act->send != SMSC_CALLER_SEND_NONE) {
-		op = act->send == SMSC_CALLER_SEND_DIAL ? USSD_PSSR_IND :
-		    act->send == SMSC_CALLER_SEND_ABORT ? USSD_ABORT :
-		    USSD_USSR_CONF;
+		op = act->send == SMSC_CALLER_SEND_DIAL ? SMPP_USSD_PSSR_IND :
+		    act->send == SMSC_CALLER_SEND_ABORT ? SMPP_USSD_ABORT :
+		    SMPP_USSD_USSR_CONF;
 		if (send_mo(c->msisdn, c->service, op, act->text) == -1 &&
 		    act->send != SMSC_CALLER_SEND_ABORT)
 			smsc_caller_park(c);	/* dialled again once bound */
@@ -2141,9 +2136,9 @@ on_message(struct smsc_msg *m)
 		snprintf(title, sizeof(title), "%s %s", m->op >= 0 ? "USSD" : "SMS",
 		    mask(m->to));
 		show_box(m->text, title);
-		if (m->op == USSD_USSR_REQ)
+		if (m->op == SMPP_USSD_USSR_REQ)
 			printf("  (waits for an answer)\n");
-		else if (m->op == USSD_PSSR_RESP)
+		else if (m->op == SMPP_USSD_PSSR_RESP)
 			printf("  (end of session)\n");
 		else if (m->op >= 0)
 			printf("  (ussd_service_op 0x%02x)\n", m->op);
