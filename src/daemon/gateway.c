@@ -30,8 +30,6 @@
 #define GW_MAX_WAITING    4	/* MOs queued behind one session's MO */
 #define GW_KEY_MAX        96
 
-/* ussd_service_op values (dialect ussd_service_op, DESIGN.md §3). */
-
 struct gw_bind {
 	struct gateway		*gw;
 	struct smpp_client	*client;
