@@ -595,7 +595,7 @@ gw_build_key(struct gw_req *r, const struct smpp_pdu *p)
 		r->echo[r->necho++] = *umr;
 }
 
-static void
+static uint32_t
 gw_on_deliver(struct smpp_client *c, const struct smpp_pdu *p, void *arg)
 {
 	struct gw_bind *b = arg;
@@ -629,7 +629,7 @@ gw_on_deliver(struct smpp_client *c, const struct smpp_pdu *p, void *arg)
 			} else
 				log_info("[bind %s] delivery receipt without a usable id",
 				    b->conf->name);
-			return;
+			return SMPP_ESME_ROK;
 		}
 	}
 	op = smpp_pdu_tlv_get(p, SMPP_TLV_USSD_SERVICE_OP);
@@ -637,27 +637,27 @@ gw_on_deliver(struct smpp_client *c, const struct smpp_pdu *p, void *arg)
 		/* The SMS channel is a later issue: counted, not answered. */
 		log_debug("[bind %s] MO without ussd_service_op ignored",
 		    b->conf->name);
-		return;
+		return SMPP_ESME_ROK;
 	}
 	if (gw->stopping) {
-		log_info("[bind %s] stopping: MO ignored", b->conf->name);
-		return;
+		log_info("[bind %s] stopping: MO refused", b->conf->name);
+		return SMPP_ESME_RTHROTTLED;
 	}
 	if (op->val[0] != SMPP_USSD_PSSR_IND && op->val[0] != SMPP_USSD_USSR_CONF &&
 	    op->val[0] != SMPP_USSD_ABORT) {
 		log_info("[bind %s] ussd_service_op 0x%02x ignored", b->conf->name,
 		    op->val[0]);
-		return;
+		return SMPP_ESME_ROK;
 	}
 	if (gw->in_flight >= GW_MAX_IN_FLIGHT) {
 		gw->rejected_busy++;
-		log_warnx("[bind %s] %d MOs in flight: MO dropped", b->conf->name,
+		log_warnx("[bind %s] %d MOs in flight: MO refused", b->conf->name,
 		    GW_MAX_IN_FLIGHT);
-		return;
+		return SMPP_ESME_RTHROTTLED;
 	}
 	if ((r = calloc(1, sizeof(*r))) == NULL) {
 		log_warn("[bind %s] calloc", b->conf->name);
-		return;
+		return SMPP_ESME_RTHROTTLED;
 	}
 	r->gw = gw;
 	r->bind = b;
@@ -675,7 +675,7 @@ gw_on_deliver(struct smpp_client *c, const struct smpp_pdu *p, void *arg)
 	if (r->msisdn[0] == '\0') {
 		log_warnx("[bind %s] MO without source_addr ignored", b->conf->name);
 		gw_req_free(r);
-		return;
+		return SMPP_ESME_ROK;
 	}
 
 	for (cur = gw->inflight[r->hash]; cur; cur = cur->hnext)
@@ -702,7 +702,7 @@ gw_on_deliver(struct smpp_client *c, const struct smpp_pdu *p, void *arg)
 			gw->outcome[DIALOG_OUTCOME_ABORT]++;
 		}
 		gw_req_free(r);
-		return;
+		return SMPP_ESME_ROK;
 	}
 
 	gw->in_flight++;
@@ -710,21 +710,22 @@ gw_on_deliver(struct smpp_client *c, const struct smpp_pdu *p, void *arg)
 		struct gw_req **tail = &cur->waiting;
 
 		if (cur->nwaiting >= GW_MAX_WAITING) {
-			log_warnx("[bind %s] session %s: too many MOs queued, dropped",
+			log_warnx("[bind %s] session %s: too many MOs queued, refused",
 			    b->conf->name, log_mask_msisdn(r->msisdn, m, sizeof(m)));
 			gw->in_flight--;
 			gw_req_free(r);
-			return;
+			return SMPP_ESME_RTHROTTLED;
 		}
 		while (*tail)
 			tail = &(*tail)->waiting;
 		*tail = r;
 		cur->nwaiting++;
-		return;
+		return SMPP_ESME_ROK;
 	}
 	r->hnext = gw->inflight[r->hash];
 	gw->inflight[r->hash] = r;
 	gw_run(r);
+	return SMPP_ESME_ROK;
 }
 
 static int

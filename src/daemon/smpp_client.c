@@ -29,7 +29,7 @@
 
 #include "log.h"
 
-#define CLIENT_QUEUE_MAX   1000		/* requests waiting, per queue */
+#define CLIENT_QUEUE_MAX   SMPP_CLIENT_QUEUE_MAX
 #define CLIENT_URGENT_RUN  8		/* urgent sends in a row while a normal waits */
 #define CLIENT_URGENT_DIV  10		/* window / this (at least 1) kept for urgent */
 #define CLIENT_TICK_MS     250		/* timeouts, enquire_link, connect */
@@ -37,6 +37,9 @@
 #define CLIENT_WRITE_LOW   (64 * 1024)	/* resume below */
 #define CLIENT_ENC_MAX     8192		/* largest PDU we encode */
 #define CLIENT_SEQ_MAX     0x7FFFFFFFu
+#define CLIENT_THROTTLE_MS 100		/* first pause after ESME_RTHROTTLED/RMSGQFUL */
+#define CLIENT_THROTTLE_MAX_MS 1000	/* longest pause */
+#define CLIENT_SCREEN_RETRY_MS 5000	/* a screen is re-sent this long after its first send */
 
 struct smpp_req {
 	TAILQ_ENTRY(smpp_req) entry;
@@ -45,6 +48,8 @@ struct smpp_req {
 	uint32_t  status;		/* local completion code */
 	int       urgent;		/* USSD screen: ahead of SMS */
 	uint64_t  deadline_ms;
+	uint64_t  first_ms;		/* first sent (0: never), for the retry bound */
+	int       tries;
 	smpp_client_done_cb *done;
 	void     *arg;
 	size_t    len;
@@ -55,6 +60,8 @@ TAILQ_HEAD(smpp_reqq, smpp_req);
 struct smpp_client {
 	struct event_base   *base;
 	struct config_bind   conf;
+	enum smpp_client_role role;
+	char                 label[48];		/* "name" or "name/tx", for logs */
 	struct smpp_client_cb cb;
 	void                *arg;
 	enum smpp_client_state state;
@@ -92,6 +99,12 @@ struct smpp_client {
 	double               tokens;
 	uint64_t             tokens_ms;
 
+	/* The SMSC said "slow down" (0x58 / 0x14): nothing is sent before
+	 * paused_until_ms; the pause doubles while it keeps saying it. */
+	uint64_t             paused_until_ms;
+	int                  throttle_ms;
+
+	int                  in_deliver;	/* inside on_deliver: hold output */
 	int                  notify_unbound, notify_stopped;
 	int                  flush_close;	/* close once output is sent */
 	char                 flush_reason[64];
@@ -135,10 +148,10 @@ enter_state(struct smpp_client *c, enum smpp_client_state s)
 	if (c->state == s)
 		return;
 	if (s == SMPP_CLIENT_BOUND || c->state == SMPP_CLIENT_BOUND)
-		log_info("[bind %s] %s -> %s", c->conf.name,
+		log_info("[bind %s] %s -> %s", c->label,
 		    smpp_client_strstate(c->state), smpp_client_strstate(s));
 	else
-		log_debug("[bind %s] %s -> %s", c->conf.name,
+		log_debug("[bind %s] %s -> %s", c->label,
 		    smpp_client_strstate(c->state), smpp_client_strstate(s));
 	c->state = s;
 }
@@ -217,9 +230,9 @@ trace_pdu(struct smpp_client *c, const char *dir, const uint8_t *b, size_t len)
 		return;
 	if (smpp_pdu_decode(b, len, p, err, sizeof(err)) == SMPP_DECODE_OK) {
 		smpp_pdu_trace(p, line, sizeof(line));
-		log_info("[bind %s] %s %s", c->conf.name, dir, line);
+		log_info("[bind %s] %s %s", c->label, dir, line);
 	} else
-		log_info("[bind %s] %s %s seq=%u (%s)", c->conf.name, dir,
+		log_info("[bind %s] %s %s seq=%u (%s)", c->label, dir,
 		    smpp_pdu_command_str(p->command_id), p->sequence, err);
 	free(p);
 }
@@ -231,7 +244,7 @@ send_bytes(struct smpp_client *c, const uint8_t *b, size_t len)
 		return -1;
 	trace_pdu(c, ">", b, len);
 	if (bufferevent_write(c->bev, b, len) == -1) {
-		log_warnx("[bind %s] write failed", c->conf.name);
+		log_warnx("[bind %s] write failed", c->label);
 		return -1;
 	}
 	c->stats.pdus_out++;
@@ -251,7 +264,7 @@ send_pdu(struct smpp_client *c, const struct smpp_pdu *p)
 
 	n = smpp_pdu_encode(p, buf, sizeof(buf), err, sizeof(err));
 	if (n < 0) {
-		log_warnx("[bind %s] cannot encode %s: %s", c->conf.name,
+		log_warnx("[bind %s] cannot encode %s: %s", c->label,
 		    smpp_pdu_command_str(p->command_id), err);
 		return -1;
 	}
@@ -397,7 +410,7 @@ schedule_reconnect(struct smpp_client *c)
 	c->backoff_ms = c->backoff_ms > max_ms / 2 ? max_ms : c->backoff_ms * 2;
 	tv.tv_sec = delay / 1000;
 	tv.tv_usec = (delay % 1000) * 1000;
-	log_info("[bind %s] reconnecting in %d ms", c->conf.name, delay);
+	log_info("[bind %s] reconnecting in %d ms", c->label, delay);
 	evtimer_add(c->ev_reconnect, &tv);
 }
 
@@ -416,7 +429,7 @@ smpp_client_close(struct smpp_client *c, const char *reason)
 	if (c->state == SMPP_CLIENT_CLOSED)
 		return;
 	if (c->bev != NULL) {
-		log_info("[bind %s] closed (%s): %s", c->conf.name,
+		log_info("[bind %s] closed (%s): %s", c->label,
 		    smpp_client_strstate(c->state), reason);
 		/* Safe inside the bufferevent's own callbacks: libevent
 		 * holds a reference until the callback returns. */
@@ -431,6 +444,8 @@ smpp_client_close(struct smpp_client *c, const char *reason)
 	}
 	fail_queued(c, SMPP_CLIENT_E_CLOSED);
 	c->bind_seq = c->unbind_seq = c->enq_seq = 0;
+	c->paused_until_ms = 0;
+	c->throttle_ms = 0;
 	if (was_bound) {
 		c->notify_unbound = 1;
 		snprintf(c->unbound_reason, sizeof(c->unbound_reason), "%s",
@@ -459,6 +474,9 @@ req_send(struct smpp_client *c, struct smpp_req *r)
 	r->bytes[14] = (uint8_t)(r->seq >> 8);
 	r->bytes[15] = (uint8_t)r->seq;
 	r->deadline_ms = now_ms() + (uint64_t)c->conf.response_timeout_s * 1000;
+	if (r->first_ms == 0)
+		r->first_ms = r->deadline_ms -
+		    (uint64_t)c->conf.response_timeout_s * 1000;
 	TAILQ_INSERT_TAIL(&c->window, r, entry);
 	c->nwindow++;
 	if (!r->urgent)
@@ -502,12 +520,19 @@ static void
 client_pump(struct smpp_client *c)
 {
 	struct smpp_req *r;
-	uint64_t wait_ms = 0;
+	uint64_t wait_ms = 0, now;
 	struct timeval tv;
 
+	/* Inside on_deliver the deliver_sm_resp is not written yet: what the
+	 * callback submits waits for it (handle_deliver pumps after). */
+	if (c->in_deliver)
+		return;
 	while (c->state == SMPP_CLIENT_BOUND && !output_full(c) &&
 	    (r = client_next(c)) != NULL) {
-		if (!take_token(c, now_ms(), &wait_ms)) {
+		now = now_ms();
+		if (now < c->paused_until_ms || !take_token(c, now, &wait_ms)) {
+			if (now < c->paused_until_ms)
+				wait_ms = c->paused_until_ms - now;
 			if (!evtimer_pending(c->ev_pump, NULL)) {
 				tv.tv_sec = (time_t)(wait_ms / 1000);
 				tv.tv_usec = (suseconds_t)(wait_ms % 1000) * 1000;
@@ -523,6 +548,61 @@ client_pump(struct smpp_client *c)
 		queue_remove(c, r);
 		req_send(c, r);
 	}
+}
+
+/* Back into the urgent queue in first-send order, ahead of screens never
+ * sent: a throttled screen keeps its place. */
+static void
+requeue_urgent(struct smpp_client *c, struct smpp_req *r)
+{
+	struct smpp_req *q;
+
+	TAILQ_FOREACH(q, &c->uqueue, entry)
+		if (q->first_ms == 0 || q->first_ms > r->first_ms ||
+		    (q->first_ms == r->first_ms && q->seq > r->seq))
+			break;
+	if (q != NULL)
+		TAILQ_INSERT_BEFORE(q, r, entry);
+	else
+		TAILQ_INSERT_TAIL(&c->uqueue, r, entry);
+	c->nuqueue++;
+}
+
+/*
+ * The SMSC refused r with ESME_RTHROTTLED or ESME_RMSGQFUL: pause the
+ * whole bind (in order, never reordering), doubling the pause while it
+ * keeps refusing. A screen (urgent) is re-sent by us while it is young
+ * enough for the caller to still be waiting; an SMS goes back to its
+ * sender with the status (the outbox has its own retry rule). Returns 1
+ * when r was kept for a re-send.
+ */
+static int
+client_throttled(struct smpp_client *c, struct smpp_req *r, uint32_t status)
+{
+	uint64_t now = now_ms();
+	struct timeval tv;
+
+	c->stats.throttled++;
+	c->throttle_ms = c->throttle_ms == 0 ? CLIENT_THROTTLE_MS :
+	    c->throttle_ms * 2 > CLIENT_THROTTLE_MAX_MS ? CLIENT_THROTTLE_MAX_MS :
+	    c->throttle_ms * 2;
+	if (c->paused_until_ms < now + (uint64_t)c->throttle_ms) {
+		c->paused_until_ms = now + (uint64_t)c->throttle_ms;
+		tv.tv_sec = c->throttle_ms / 1000;
+		tv.tv_usec = (c->throttle_ms % 1000) * 1000;
+		evtimer_del(c->ev_pump);
+		evtimer_add(c->ev_pump, &tv);
+	}
+	log_info("[bind %s] %s seq=%u: %s, pausing %d ms", c->label,
+	    smpp_pdu_command_str(r->command_id), r->seq,
+	    smpp_pdu_status_str(status), c->throttle_ms);
+	if (!r->urgent || c->stopping ||
+	    now + (uint64_t)c->throttle_ms - r->first_ms > CLIENT_SCREEN_RETRY_MS)
+		return 0;
+	r->tries++;
+	c->stats.resent++;
+	requeue_urgent(c, r);
+	return 1;
 }
 
 int
@@ -542,16 +622,17 @@ smpp_client_submit_prio(struct smpp_client *c, const struct smpp_pdu *pdu,
 	long n;
 	int *nq;
 
-	if (c->state != SMPP_CLIENT_BOUND || c->stopping)
+	if (c->state != SMPP_CLIENT_BOUND || c->stopping ||
+	    c->role == SMPP_CLIENT_RX)
 		return -1;
 	n = smpp_pdu_encode(pdu, buf, sizeof(buf), err, sizeof(err));
 	if (n < 0) {
-		log_warnx("[bind %s] cannot encode %s: %s", c->conf.name,
+		log_warnx("[bind %s] cannot encode %s: %s", c->label,
 		    smpp_pdu_command_str(pdu->command_id), err);
 		return -1;
 	}
 	if ((r = calloc(1, sizeof(*r) + (size_t)n)) == NULL) {
-		log_warn("[bind %s] calloc", c->conf.name);
+		log_warn("[bind %s] calloc", c->label);
 		return -1;
 	}
 	r->command_id = pdu->command_id;
@@ -564,7 +645,7 @@ smpp_client_submit_prio(struct smpp_client *c, const struct smpp_pdu *pdu,
 	nq = r->urgent ? &c->nuqueue : &c->nqueue;
 	if (*nq >= CLIENT_QUEUE_MAX) {
 		log_warnx("[bind %s] %s queue full (%d), %s refused",
-		    c->conf.name, r->urgent ? "urgent" : "normal", *nq,
+		    c->label, r->urgent ? "urgent" : "normal", *nq,
 		    smpp_pdu_command_str(pdu->command_id));
 		req_fail(c, r, SMPP_CLIENT_E_QUEUE);
 		return 0;
@@ -575,38 +656,56 @@ smpp_client_submit_prio(struct smpp_client *c, const struct smpp_pdu *pdu,
 	return 0;
 }
 
-/* A response to one of our requests: complete it from here (we are in a
- * loop callback, not inside smpp_client_submit). */
+/*
+ * A response to one of our requests: complete it from here (we are in a
+ * loop callback, not inside smpp_client_submit). Only the matching
+ * command's response settles a request; a generic_nack settles it as
+ * failed (SMPP_CLIENT_E_NACK unless it throttles), never as sent.
+ */
 static void
 handle_response(struct smpp_client *c, const struct smpp_pdu *p)
 {
 	struct smpp_req *r;
+	uint32_t status = p->command_status;
+	int nack = p->command_id == SMPP_GENERIC_NACK;
 
 	TAILQ_FOREACH(r, &c->window, entry)
 		if (r->seq == p->sequence)
 			break;
 	if (r == NULL) {
 		log_warnx("[bind %s] %s seq=%u matches no request",
-		    c->conf.name, smpp_pdu_command_str(p->command_id),
+		    c->label, smpp_pdu_command_str(p->command_id),
 		    p->sequence);
 		return;
 	}
-	if (p->command_id != (r->command_id | SMPP_RESP_BIT) &&
-	    p->command_id != SMPP_GENERIC_NACK)
-		log_warnx("[bind %s] %s answers %s seq=%u", c->conf.name,
+	if (!nack && p->command_id != (r->command_id | SMPP_RESP_BIT)) {
+		/* Left in the window: its own response or the timeout
+		 * settles it. */
+		log_warnx("[bind %s] %s answers %s seq=%u: ignored", c->label,
 		    smpp_pdu_command_str(p->command_id),
 		    smpp_pdu_command_str(r->command_id), p->sequence);
+		return;
+	}
 	window_remove(c, r);
-	if (p->command_status == SMPP_ESME_ROK)
+	if (nack)
+		c->stats.nacks_recv++;
+	if (status == SMPP_ESME_RTHROTTLED || status == SMPP_ESME_RMSGQFUL) {
+		if (client_throttled(c, r, status))
+			return;
+	} else if (nack)
+		status = SMPP_CLIENT_E_NACK;
+	else if (status == SMPP_ESME_ROK)
+		c->throttle_ms = 0;
+	if (status == SMPP_ESME_ROK)
 		c->stats.submit_ok++;
 	else {
 		c->stats.submit_err++;
-		log_info("[bind %s] %s seq=%u: %s", c->conf.name,
+		log_info("[bind %s] %s seq=%u: %s", c->label,
 		    smpp_pdu_command_str(p->command_id), p->sequence,
 		    smpp_pdu_status_str(p->command_status));
 	}
 	if (r->done)
-		r->done(r->arg, p->command_status, p);
+		r->done(r->arg, status, p);
 	free(r);
 	client_pump(c);
 }
@@ -619,7 +718,7 @@ handle_bind_resp(struct smpp_client *c, const struct smpp_pdu *p)
 	char reason[96];
 
 	if (c->state != SMPP_CLIENT_BINDING || p->sequence != c->bind_seq) {
-		log_warnx("[bind %s] unexpected %s seq=%u", c->conf.name,
+		log_warnx("[bind %s] unexpected %s seq=%u", c->label,
 		    smpp_pdu_command_str(p->command_id), p->sequence);
 		return;
 	}
@@ -627,7 +726,7 @@ handle_bind_resp(struct smpp_client *c, const struct smpp_pdu *p)
 	if (p->command_status != SMPP_ESME_ROK) {
 		snprintf(reason, sizeof(reason), "bind refused: %s",
 		    smpp_pdu_status_str(p->command_status));
-		log_warnx("[bind %s] %s", c->conf.name, reason);
+		log_warnx("[bind %s] %s", c->label, reason);
 		smpp_client_close(c, reason);
 		return;
 	}
@@ -635,23 +734,33 @@ handle_bind_resp(struct smpp_client *c, const struct smpp_pdu *p)
 	c->tokens = c->conf.tps > 0 ? 1.0 : 0.0;
 	c->tokens_ms = now_ms();
 	enter_state(c, SMPP_CLIENT_BOUND);
-	log_info("[bind %s] bound to %.15s", c->conf.name, p->system_id);
+	log_info("[bind %s] bound to %.15s", c->label, p->system_id);
 	if (c->cb.on_bound)
 		c->cb.on_bound(c, c->arg);
 	client_pump(c);
 }
 
-/* deliver_sm / data_sm: answer first, then hand up. */
+/*
+ * deliver_sm / data_sm: on_deliver says what to answer (admission: a
+ * refusal is ESME_RTHROTTLED, never a silent drop); the _resp goes out
+ * right after it returns and before anything it submitted.
+ */
 static void
 handle_deliver(struct smpp_client *c, const struct smpp_pdu *p)
 {
 	uint32_t status = SMPP_ESME_ROK;
 
-	if (c->state != SMPP_CLIENT_BOUND && c->state != SMPP_CLIENT_UNBINDING)
+	if (c->state != SMPP_CLIENT_BOUND || c->role == SMPP_CLIENT_TX)
 		status = SMPP_ESME_RINVBNDSTS;
+	else if (c->cb.on_deliver) {
+		c->in_deliver = 1;
+		status = c->cb.on_deliver(c, p, c->arg);
+		c->in_deliver = 0;
+	}
+	if (status != SMPP_ESME_ROK)
+		c->stats.deliver_refused++;
 	send_simple(c, p->command_id | SMPP_RESP_BIT, status, p->sequence);
-	if (status == SMPP_ESME_ROK && c->cb.on_deliver)
-		c->cb.on_deliver(c, p, c->arg);
+	client_pump(c);
 }
 
 static void
@@ -660,7 +769,7 @@ handle_bad(struct smpp_client *c, const struct smpp_pdu *p, const char *err)
 	uint32_t id = p->command_id;
 
 	c->stats.bad_pdus++;
-	log_warnx("[bind %s] undecodable %s seq=%u: %s", c->conf.name,
+	log_warnx("[bind %s] undecodable %s seq=%u: %s", c->label,
 	    smpp_pdu_command_str(id), p->sequence, err);
 	if (id & SMPP_RESP_BIT) {
 		/* The header is sound: settle what it answers, except a
@@ -722,7 +831,13 @@ handle_pdu(struct smpp_client *c, const struct smpp_pdu *p)
 			c->enq_seq = 0;
 		break;
 	case SMPP_UNBIND:
-		log_info("[bind %s] peer unbinds", c->conf.name);
+		log_info("[bind %s] peer unbinds", c->label);
+		/* Nothing more goes out after the peer's unbind. */
+		if (c->state == SMPP_CLIENT_BOUND) {
+			c->conn_deadline_ms = now_ms() +
+			    (uint64_t)c->conf.response_timeout_s * 1000;
+			enter_state(c, SMPP_CLIENT_UNBINDING);
+		}
 		send_simple(c, SMPP_UNBIND | SMPP_RESP_BIT, SMPP_ESME_ROK,
 		    p->sequence);
 		flush_then_close(c, "unbound by peer");
@@ -736,7 +851,7 @@ handle_pdu(struct smpp_client *c, const struct smpp_pdu *p)
 		handle_deliver(c, p);
 		break;
 	case SMPP_GENERIC_NACK:
-		log_warnx("[bind %s] generic_nack seq=%u: %s", c->conf.name,
+		log_warnx("[bind %s] generic_nack seq=%u: %s", c->label,
 		    p->sequence, smpp_pdu_status_str(p->command_status));
 		if (c->bind_seq != 0 && p->sequence == c->bind_seq)
 			smpp_client_close(c, "bind rejected by generic_nack");
@@ -783,7 +898,7 @@ client_read_cb(struct bufferevent *bev, void *arg)
 		if (len < 0) {
 			c->stats.bad_pdus++;
 			log_warnx("[bind %s] command_length %u outside 16..%u,"
-			    " closing", c->conf.name,
+			    " closing", c->label,
 			    (unsigned)data[0] << 24 | (unsigned)data[1] << 16 |
 			    (unsigned)data[2] << 8 | data[3], c->max_pdu);
 			smpp_client_close(c, "bad command_length");
@@ -803,10 +918,10 @@ client_read_cb(struct bufferevent *bev, void *arg)
 		if (c->conf.trace) {
 			if (rc == SMPP_DECODE_OK) {
 				smpp_pdu_trace(p, line, sizeof(line));
-				log_info("[bind %s] < %s", c->conf.name, line);
+				log_info("[bind %s] < %s", c->label, line);
 			} else
 				log_info("[bind %s] < %s seq=%u len=%ld (%s)",
-				    c->conf.name,
+				    c->label,
 				    smpp_pdu_command_str(p->command_id),
 				    p->sequence, len, err);
 		}
@@ -821,13 +936,13 @@ client_read_cb(struct bufferevent *bev, void *arg)
 			c->stats.bad_pdus++;
 			if (p->command_id & SMPP_RESP_BIT) {
 				log_warnx("[bind %s] unknown response %s seq=%u"
-				    " dropped", c->conf.name,
+				    " dropped", c->label,
 				    smpp_pdu_command_str(p->command_id),
 				    p->sequence);
 				break;
 			}
 			log_warnx("[bind %s] unknown command %s seq=%u,"
-			    " generic_nack", c->conf.name,
+			    " generic_nack", c->label,
 			    smpp_pdu_command_str(p->command_id), p->sequence);
 			send_simple(c, SMPP_GENERIC_NACK, SMPP_ESME_RINVCMDID,
 			    p->sequence);
@@ -865,7 +980,8 @@ send_bind(struct smpp_client *c)
 		smpp_client_close(c, "out of memory");
 		return;
 	}
-	p->command_id = SMPP_BIND_TRANSCEIVER;
+	p->command_id = c->role == SMPP_CLIENT_TX ? SMPP_BIND_TRANSMITTER :
+	    c->role == SMPP_CLIENT_RX ? SMPP_BIND_RECEIVER : SMPP_BIND_TRANSCEIVER;
 	p->sequence = c->bind_seq = client_seq(c);
 	snprintf(p->system_id, sizeof(p->system_id), "%s", c->conf.system_id);
 	snprintf(p->password, sizeof(p->password), "%s", c->conf.password);
@@ -889,9 +1005,9 @@ client_event_cb(struct bufferevent *bev, short events, void *arg)
 	if (events & BEV_EVENT_CONNECTED) {
 		if (setsockopt(bufferevent_getfd(bev), IPPROTO_TCP, TCP_NODELAY,
 		    &one, sizeof(one)) == -1)
-			log_warn("[bind %s] TCP_NODELAY", c->conf.name);
+			log_warn("[bind %s] TCP_NODELAY", c->label);
 		log_info("[bind %s] connected to %s:%d, binding as %s",
-		    c->conf.name, c->conf.host, c->conf.port, c->conf.system_id);
+		    c->label, c->conf.host, c->conf.port, c->conf.system_id);
 		enter_state(c, SMPP_CLIENT_BINDING);
 		c->conn_deadline_ms = now_ms() +
 		    (uint64_t)c->conf.response_timeout_s * 1000;
@@ -956,7 +1072,7 @@ client_tick_cb(evutil_socket_t fd, short ev, void *arg)
 		window_remove(c, r);
 		c->stats.timeouts++;
 		log_warnx("[bind %s] %s seq=%u: no response in %d s, not resent",
-		    c->conf.name, smpp_pdu_command_str(r->command_id), r->seq,
+		    c->label, smpp_pdu_command_str(r->command_id), r->seq,
 		    c->conf.response_timeout_s);
 		req_fail(c, r, SMPP_CLIENT_E_TIMEOUT);
 	}
@@ -983,7 +1099,7 @@ client_connect(struct smpp_client *c)
 
 	bev = bufferevent_socket_new(c->base, -1, BEV_OPT_CLOSE_ON_FREE);
 	if (bev == NULL) {
-		log_warnx("[bind %s] cannot create a socket", c->conf.name);
+		log_warnx("[bind %s] cannot create a socket", c->label);
 		schedule_reconnect(c);
 		return;
 	}
@@ -1014,7 +1130,7 @@ client_connect(struct smpp_client *c)
 		}
 		dns = c->dns;
 	}
-	log_debug("[bind %s] connecting to %s:%d", c->conf.name, c->conf.host,
+	log_debug("[bind %s] connecting to %s:%d", c->label, c->conf.host,
 	    c->conf.port);
 	if (bufferevent_socket_connect_hostname(bev, dns, AF_UNSPEC,
 	    c->conf.host, c->conf.port) == -1 && c->bev == bev)
@@ -1036,6 +1152,8 @@ smpp_client_new(struct event_base *base, const struct config_bind *conf,
 	if (cb != NULL)
 		c->cb = *cb;
 	c->arg = arg;
+	c->role = SMPP_CLIENT_TRX;
+	snprintf(c->label, sizeof(c->label), "%s", conf->name);
 	if (c->conf.window < 1)
 		c->conf.window = 1;
 	if (c->conf.response_timeout_s < 1)
@@ -1109,6 +1227,34 @@ smpp_client_free(struct smpp_client *c)
 	free(c);
 }
 
+const char *
+smpp_client_strrole(enum smpp_client_role r)
+{
+	switch (r) {
+	case SMPP_CLIENT_TRX:	return "transceiver";
+	case SMPP_CLIENT_TX:	return "transmitter";
+	case SMPP_CLIENT_RX:	return "receiver";
+	}
+	return "?";
+}
+
+int
+smpp_client_set_role(struct smpp_client *c, enum smpp_client_role role)
+{
+	if (c->state != SMPP_CLIENT_IDLE || c->bev != NULL)
+		return -1;
+	c->role = role;
+	snprintf(c->label, sizeof(c->label), "%s%s", c->conf.name,
+	    role == SMPP_CLIENT_TX ? "/tx" : role == SMPP_CLIENT_RX ? "/rx" : "");
+	return 0;
+}
+
+enum smpp_client_role
+smpp_client_role(const struct smpp_client *c)
+{
+	return c->role;
+}
+
 int
 smpp_client_start(struct smpp_client *c)
 {
@@ -1164,6 +1310,12 @@ const struct config_bind *
 smpp_client_conf(const struct smpp_client *c)
 {
 	return &c->conf;
+}
+
+int
+smpp_client_urgent_pending(const struct smpp_client *c)
+{
+	return c->nuqueue + (c->nwindow - c->nwin_normal);
 }
 
 const struct smpp_client_stats *

@@ -289,7 +289,7 @@ on_unbound(struct smpp_client *c, const char *reason, void *arg)
 	C.nunbound++;
 }
 
-static void
+static uint32_t
 on_deliver(struct smpp_client *c, const struct smpp_pdu *p, void *arg)
 {
 	const struct smpp_tlv *t;
@@ -303,6 +303,7 @@ on_deliver(struct smpp_client *c, const struct smpp_pdu *p, void *arg)
 	assert_non_null(t);
 	assert_int_equal(t->val[0], 0x01);
 	submit_text("Bye", done1);
+	return SMPP_ESME_ROK;
 }
 
 static void
