@@ -792,6 +792,283 @@ test_queue_bound_per_priority(void **state)
 	event_base_free(S.base);
 }
 
+/* ---- throttling, nacks, refusals, roles, the peer's unbind ---- */
+
+/*
+ * The peer answers the first send of every request ESME_RTHROTTLED (or
+ * RMSGQFUL for the second screen), then accepts: the three screens come
+ * back once each, in their order, after a pause; the SMS goes back to its
+ * sender with the status. Then a generic_nack, a response of the wrong
+ * command, an MO refused by on_deliver, and the peer's unbind.
+ */
+#define TH_MAX 16
+
+static struct {
+	struct smpp_client *c;
+	char seen[64];			/* "U0 U1 ..." arrival order */
+	int tries[TH_MAX];
+	int ndone[TH_MAX];
+	uint32_t status[TH_MAX];
+	struct timespec first, again;	/* U0's first and second arrival */
+	int phase, ndone_total, stopped, dresp_status_seen;
+	uint32_t dresp_status;
+	int after_unbind_submits, submit_rc_after_unbind;
+	uint32_t bind_cmd;
+} T;
+
+static void th_submit(int i, int urgent);
+
+static void
+th_srv_pdu(const struct smpp_pdu *p)
+{
+	struct smpp_pdu r;
+	int i;
+
+	switch (p->command_id) {
+	case SMPP_BIND_TRANSCEIVER:
+	case SMPP_BIND_TRANSMITTER:
+	case SMPP_BIND_RECEIVER:
+		T.bind_cmd = p->command_id;
+		memset(&r, 0, sizeof(r));
+		r.command_id = p->command_id | SMPP_RESP_BIT;
+		r.sequence = p->sequence;
+		strcpy(r.system_id, "SMSC");
+		srv_send(&r);
+		break;
+	case SMPP_SUBMIT_SM:
+		if (T.phase == 3) {
+			T.after_unbind_submits++;
+			break;
+		}
+		i = p->sm[1] - '0';
+		assert_true(i >= 0 && i < TH_MAX);
+		snprintf(T.seen + strlen(T.seen), sizeof(T.seen) - strlen(T.seen),
+		    "%s%c%d", T.seen[0] ? " " : "", p->sm[0], i);
+		if (i == 0)
+			clock_gettime(CLOCK_MONOTONIC, T.tries[0] ? &T.again :
+			    &T.first);
+		if (T.tries[i]++ == 0 && i < 4) {
+			srv_simple(SMPP_SUBMIT_SM | SMPP_RESP_BIT, i == 1 ?
+			    SMPP_ESME_RMSGQFUL : SMPP_ESME_RTHROTTLED, p->sequence);
+			break;
+		}
+		if (i == 4) {		/* a generic_nack, status 0x03 */
+			srv_simple(SMPP_GENERIC_NACK, SMPP_ESME_RINVCMDID,
+			    p->sequence);
+			break;
+		}
+		if (i == 5) {		/* the wrong command first, then ours */
+			srv_simple(SMPP_DELIVER_SM | SMPP_RESP_BIT, 0, p->sequence);
+		}
+		memset(&r, 0, sizeof(r));
+		r.command_id = SMPP_SUBMIT_SM | SMPP_RESP_BIT;
+		r.sequence = p->sequence;
+		snprintf(r.message_id, sizeof(r.message_id), "m%d", i);
+		srv_send(&r);
+		break;
+	case SMPP_DELIVER_SM | SMPP_RESP_BIT:
+		T.dresp_status = p->command_status;
+		T.dresp_status_seen = 1;
+		/* Now the peer unbinds: nothing may be sent after it. */
+		T.phase = 3;
+		srv_simple(SMPP_UNBIND, 0, 77);
+		break;
+	case SMPP_UNBIND | SMPP_RESP_BIT:
+		T.submit_rc_after_unbind = 1;
+		break;
+	case SMPP_UNBIND:
+		srv_simple(SMPP_UNBIND | SMPP_RESP_BIT, 0, p->sequence);
+		break;
+	default:
+		break;
+	}
+}
+
+static void
+th_done(void *arg, uint32_t status, const struct smpp_pdu *resp)
+{
+	int i = (int)(intptr_t)arg;
+
+	(void)resp;
+	T.ndone[i]++;
+	T.status[i] = status;
+	if (++T.ndone_total == 6) {
+		/* Every request settled: an MO that on_deliver refuses. */
+		T.phase = 2;
+		srv_deliver(200);
+	}
+}
+
+static void
+th_submit(int i, int urgent)
+{
+	struct smpp_pdu p;
+
+	memset(&p, 0, sizeof(p));
+	p.command_id = SMPP_SUBMIT_SM;
+	strcpy(p.source_addr, "1515");
+	strcpy(p.destination_addr, "212612340123");
+	p.sm_len = 2;
+	p.sm[0] = urgent ? 'U' : 'N';
+	p.sm[1] = (uint8_t)('0' + i);
+	assert_int_equal(smpp_client_submit_prio(T.c, &p, urgent, th_done,
+	    (void *)(intptr_t)i), 0);
+}
+
+static void
+th_bound(struct smpp_client *c, void *arg)
+{
+	(void)c;
+	(void)arg;
+	th_submit(0, 1);
+	th_submit(1, 1);
+	th_submit(2, 1);
+	th_submit(3, 0);	/* an SMS: its sender decides */
+	th_submit(4, 0);
+	th_submit(5, 0);
+}
+
+/* Refuses every MO: the peer must see ESME_RTHROTTLED in the _resp. */
+static uint32_t
+th_deliver(struct smpp_client *c, const struct smpp_pdu *p, void *arg)
+{
+	(void)c;
+	(void)arg;
+	assert_int_equal(p->sequence, 200);
+	return SMPP_ESME_RTHROTTLED;
+}
+
+static void
+th_unbound(struct smpp_client *c, const char *reason, void *arg)
+{
+	struct smpp_pdu p;
+
+	(void)reason;
+	(void)arg;
+	memset(&p, 0, sizeof(p));
+	p.command_id = SMPP_SUBMIT_SM;
+	assert_int_equal(smpp_client_submit(c, &p, NULL, NULL), -1);
+	T.stopped = 1;
+	event_base_loopexit(S.base, NULL);
+}
+
+static void
+test_throttle_nack_refuse(void **state)
+{
+	struct smpp_client_cb cb = { th_bound, th_unbound, th_deliver, NULL };
+	struct timeval deadline = { 5, 0 };
+	struct config_bind conf;
+	const struct smpp_client_stats *st;
+	long ms;
+
+	(void)state;
+	memset(&T, 0, sizeof(T));
+	srv_start(th_srv_pdu);
+	fill_conf(&conf, S.port);
+	conf.trace = 0;
+	conf.window = 10;
+	conf.response_timeout_s = 3;
+	T.c = smpp_client_new(S.base, &conf, &cb, NULL);
+	assert_non_null(T.c);
+	assert_int_equal(smpp_client_start(T.c), 0);
+	event_base_loopexit(S.base, &deadline);
+	event_base_dispatch(S.base);
+
+	assert_true(T.stopped);
+	assert_int_equal(T.bind_cmd, SMPP_BIND_TRANSCEIVER);
+	/* first round, then the screens again in their order; the throttled
+	 * SMS is not re-sent by the client */
+	assert_string_equal(T.seen, "U0 U1 U2 N3 N4 N5 U0 U1 U2");
+	for (int i = 0; i < 6; i++)
+		assert_int_equal(T.ndone[i], 1);
+	assert_int_equal(T.status[0], SMPP_ESME_ROK);
+	assert_int_equal(T.status[1], SMPP_ESME_ROK);
+	assert_int_equal(T.status[2], SMPP_ESME_ROK);
+	assert_int_equal(T.status[3], SMPP_ESME_RTHROTTLED);
+	assert_int_equal(T.status[4], SMPP_CLIENT_E_NACK);	/* not sent */
+	assert_int_equal(T.status[5], SMPP_ESME_ROK);
+	ms = (T.again.tv_sec - T.first.tv_sec) * 1000 +
+	    (T.again.tv_nsec - T.first.tv_nsec) / 1000000;
+	assert_true(ms >= 90);		/* the bind paused */
+	st = smpp_client_stats(T.c);
+	assert_int_equal(st->throttled, 4);
+	assert_int_equal(st->resent, 3);
+	assert_int_equal(st->nacks_recv, 1);
+	assert_int_equal(st->deliver_refused, 1);
+	assert_true(T.dresp_status_seen);
+	assert_int_equal(T.dresp_status, SMPP_ESME_RTHROTTLED);
+	assert_int_equal(T.after_unbind_submits, 0);
+
+	smpp_client_free(T.c);
+	if (S.bev)
+		bufferevent_free(S.bev);
+	evconnlistener_free(S.l);
+	event_base_free(S.base);
+}
+
+/* Each half of a transmitter + receiver pair binds as itself; a receiver
+ * refuses submits, a transmitter refuses MOs. */
+static void
+roles_bound(struct smpp_client *c, void *arg)
+{
+	struct smpp_pdu p;
+
+	(void)arg;
+	memset(&p, 0, sizeof(p));
+	p.command_id = SMPP_SUBMIT_SM;
+	strcpy(p.destination_addr, "212612340123");
+	assert_int_equal(smpp_client_submit(c, &p, NULL, NULL),
+	    smpp_client_role(c) == SMPP_CLIENT_RX ? -1 : 0);
+	if (smpp_client_role(c) == SMPP_CLIENT_TX)
+		srv_deliver(300);
+	else
+		event_base_loopexit(S.base, NULL);
+}
+
+static void
+roles_srv_pdu(const struct smpp_pdu *p)
+{
+	th_srv_pdu(p);
+	if (p->command_id == (SMPP_DELIVER_SM | SMPP_RESP_BIT))
+		event_base_loopexit(S.base, NULL);
+}
+
+static void
+test_roles(void **state)
+{
+	struct smpp_client_cb cb = { roles_bound, NULL, th_deliver, NULL };
+	struct timeval deadline = { 3, 0 };
+	struct config_bind conf;
+	enum smpp_client_role roles[] = { SMPP_CLIENT_TX, SMPP_CLIENT_RX };
+	uint32_t want[] = { SMPP_BIND_TRANSMITTER, SMPP_BIND_RECEIVER };
+
+	(void)state;
+	for (int k = 0; k < 2; k++) {
+		memset(&T, 0, sizeof(T));
+		T.phase = 3;
+		srv_start(roles_srv_pdu);
+		fill_conf(&conf, S.port);
+		conf.trace = 0;
+		T.c = smpp_client_new(S.base, &conf, &cb, NULL);
+		assert_int_equal(smpp_client_set_role(T.c, roles[k]), 0);
+		assert_int_equal(smpp_client_start(T.c), 0);
+		assert_int_equal(smpp_client_set_role(T.c, SMPP_CLIENT_TRX), -1);
+		event_base_loopexit(S.base, &deadline);
+		event_base_dispatch(S.base);
+		assert_int_equal(T.bind_cmd, want[k]);
+		assert_int_equal(smpp_client_state(T.c), SMPP_CLIENT_BOUND);
+		if (roles[k] == SMPP_CLIENT_TX) {
+			assert_true(T.dresp_status_seen);
+			assert_int_equal(T.dresp_status, SMPP_ESME_RINVBNDSTS);
+		}
+		smpp_client_free(T.c);
+		if (S.bev)
+			bufferevent_free(S.bev);
+		evconnlistener_free(S.l);
+		event_base_free(S.base);
+	}
+}
+
 int
 main(void)
 {
@@ -800,6 +1077,8 @@ main(void)
 		cmocka_unit_test(test_stop_idle_and_refused),
 		cmocka_unit_test(test_priority),
 		cmocka_unit_test(test_queue_bound_per_priority),
+		cmocka_unit_test(test_throttle_nack_refuse),
+		cmocka_unit_test(test_roles),
 	};
 
 	log_init(getenv("TEST_LOG") ? LOG_LVL_DEBUG : LOG_LVL_WARNING);
