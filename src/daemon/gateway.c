@@ -862,16 +862,8 @@ gateway_new(struct event_base *base, const struct config *cfg)
 	}
 	gw->base = base;
 	gw->cfg = cfg;
-	gw->dconf.check_expiry = cfg->security.check_expiry;
-	gw->dconf.transliterate = cfg->ussd.transliterate;
-	gw->dconf.nlanguages = cfg->ussd.nlanguages;
-	for (int i = 0; i < cfg->ussd.nlanguages && i < 8; i++)
-		snprintf(gw->dconf.languages[i], sizeof(gw->dconf.languages[i]),
-		    "%s", cfg->ussd.languages[i]);
-	gw->dconf.max_bad_inputs = 3;
+	config_dialog_conf(cfg, &gw->dconf);
 	gw->dconf.today_days = gw_today_days();
-	gw->dconf.otp_length = cfg->security.otp_length;
-	gw->dconf.password_length = cfg->security.password_length;
 	if (secret_init() != 0) {
 		log_warnx("gateway: libsodium does not initialise");
 		free(gw);
