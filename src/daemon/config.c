@@ -1,9 +1,8 @@
 /*
  * config: libconfig file -> struct config through one typed schema table per
- * level (top-level groups, and each entry of smpp.binds). The tables carry
- * type, bounds, default, allowed values and the field offset, so defaults,
- * checks and unknown-key rejection are one walk. Errors: "FILE:LINE: reason".
- * Also the one mapping of the config to the dialog's settings.
+ * level (top-level groups, each smpp.binds entry): type, bounds, default,
+ * allowed values, field offset, so defaults, checks and unknown-key
+ * rejection are one walk ("FILE:LINE: reason"); and config -> dialog_conf.
  */
 #include "config.h"
 

@@ -1,9 +1,8 @@
 /*
  * gateway: routes each USSD MO from a bind to its dialog and runs the
  * dialog's needs through the store, then answers on the same bind. One
- * struct gw_req per MO held; MOs of one session are serialised through the
- * session_queue (a later one waits behind the one in flight) so a dialog
- * never forks.
+ * struct gw_req per MO held; a session's MOs go one at a time through the
+ * session_queue so a dialog never forks.
  */
 #include "gateway.h"
 
