@@ -1,8 +1,8 @@
 /*
  * config: libconfig file -> struct config through one typed schema table per
- * level (top-level groups, and each entry of smpp.binds). The tables carry
- * type, bounds, default, allowed values and the field offset, so defaults,
- * checks and unknown-key rejection are one walk. Errors: "FILE:LINE: reason".
+ * level (top-level groups, each smpp.binds entry): type, bounds, default,
+ * allowed values, field offset, so defaults, checks and unknown-key
+ * rejection are one walk ("FILE:LINE: reason"); and config -> dialog_conf.
  */
 #include "config.h"
 
@@ -17,6 +17,7 @@
 
 #include <libconfig.h>
 
+#include "dialog.h"
 #include "log.h"
 
 enum config_ktype {
@@ -982,4 +983,24 @@ config_bind_find(const struct config *cfg, const char *name)
 		if (strcmp(cfg->binds[i].name, name) == 0)
 			return &cfg->binds[i];
 	return NULL;
+}
+
+/* Every ussd.languages entry fits the dialog's menu. */
+_Static_assert(CONFIG_MAX_LANGS <= sizeof(((struct dialog_conf *)0)->languages) /
+    sizeof(((struct dialog_conf *)0)->languages[0]),
+    "struct dialog_conf holds fewer languages than ussd.languages");
+
+void
+config_dialog_conf(const struct config *cfg, struct dialog_conf *dc)
+{
+	memset(dc, 0, sizeof(*dc));
+	dc->check_expiry = cfg->security.check_expiry;
+	dc->transliterate = cfg->ussd.transliterate;
+	dc->nlanguages = cfg->ussd.nlanguages;
+	for (int i = 0; i < cfg->ussd.nlanguages && i < CONFIG_MAX_LANGS; i++)
+		snprintf(dc->languages[i], sizeof(dc->languages[i]), "%s",
+		    cfg->ussd.languages[i]);
+	dc->max_bad_inputs = 3;
+	dc->otp_length = cfg->security.otp_length;
+	dc->password_length = cfg->security.password_length;
 }

@@ -114,4 +114,14 @@ int config_load(const char *path, struct config *cfg, char *err, size_t errsz);
 void config_free(struct config *cfg);		/* frees the catalogue; NULL ok */
 const struct config_bind *config_bind_find(const struct config *cfg, const char *name);
 
+/*
+ * The dialog's settings taken from cfg, the one place they are mapped:
+ * security.check_expiry, otp_length, password_length; ussd.transliterate
+ * and languages (menu order). *dc is zeroed first; max_bad_inputs is the
+ * fixed 3; today_days is left 0 for the caller to set from the clock
+ * (config reads none).
+ */
+struct dialog_conf;
+void config_dialog_conf(const struct config *cfg, struct dialog_conf *dc);
+
 #endif

@@ -1,8 +1,8 @@
 /*
  * gateway: routes each USSD MO from a bind to its dialog and runs the
  * dialog's needs through the store, then answers on the same bind. One
- * struct gw_req per MO in flight; MOs of one session are serialised (a
- * later one waits behind the one in flight) so a dialog never forks.
+ * struct gw_req per MO held; a session's MOs go one at a time through the
+ * session_queue so a dialog never forks.
  */
 #include "gateway.h"
 
@@ -21,12 +21,13 @@
 #include "outbox.h"
 #include "parse.h"
 #include "secret.h"
+#include "session_queue.h"
 #include "smpp_client.h"
 #include "sms.h"
 #include "store.h"
 
-#define GW_HASH_SIZE      4096
-#define GW_MAX_IN_FLIGHT  10000	/* MOs being worked on, all binds */
+#define GW_HASH_SIZE      4096	/* session_queue buckets */
+#define GW_MAX_IN_FLIGHT  10000	/* MOs held (in flight + waiting), all binds */
 #define GW_MAX_WAITING    4	/* MOs queued behind one session's MO */
 #define GW_KEY_MAX        96
 
@@ -41,11 +42,7 @@ struct gw_bind {
 struct gw_req {
 	struct gateway	*gw;
 	struct gw_bind	*bind;
-	struct gw_req	*hnext;		/* in-flight hash chain */
-	struct gw_req	*waiting;	/* next MO of the same session */
-	int		 nwaiting;
-	unsigned	 hash;
-	char		 key[GW_KEY_MAX];
+	char		 key[GW_KEY_MAX];	/* bind:msisdn[:session], the queue's key */
 	char		 msisdn[21];
 	uint8_t		 msisdn_ton, msisdn_npi;
 	char		 service_addr[21];
@@ -72,8 +69,7 @@ struct gateway {
 	uint64_t		 dlrs;
 	int			 nbinds;
 	struct gw_bind		 binds[CONFIG_MAX_BINDS];
-	struct gw_req		*inflight[GW_HASH_SIZE];
-	uint64_t		 in_flight;
+	struct session_queue	*sq;		/* every gw_req held, by r->key */
 	uint64_t		 dialogs_started;
 	uint64_t		 rejected_busy;
 	uint64_t		 outcome[16];
@@ -95,12 +91,6 @@ static void gw_finish(struct gw_req *r);
 static int gw_otp_issue(struct gw_req *r);
 static int gw_otp_verify(struct gw_req *r);
 static void gw_otp_error(struct gw_req *r);
-
-static unsigned
-gw_hash(const char *key)
-{
-	return parse_hash32(key) % GW_HASH_SIZE;
-}
 
 static long
 gw_today_days(void)
@@ -516,17 +506,6 @@ gw_run(struct gw_req *r)
 		store_session_get(gw->store, r->key, gw_on_session, r);
 }
 
-static void
-gw_unlink(struct gw_req *r)
-{
-	struct gw_req **pp = &r->gw->inflight[r->hash];
-
-	while (*pp && *pp != r)
-		pp = &(*pp)->hnext;
-	if (*pp)
-		*pp = r->hnext;
-}
-
 static void gw_drain_check(struct gateway *gw);
 
 /* A request's input and dialog may hold an ID number, a birth date or a
@@ -538,34 +517,31 @@ gw_req_free(struct gw_req *r)
 	free(r);
 }
 
+/* session_queue_free's drop: an MO still held at gateway_free. */
+static void
+gw_req_drop(void *item, void *arg)
+{
+	(void)arg;
+	gw_req_free(item);
+}
+
+/* r, in flight, is done: the next MO of its session takes the slot. */
 static void
 gw_finish(struct gw_req *r)
 {
 	struct gateway *gw = r->gw;
-	struct gw_req *next = r->waiting;
+	struct gw_req *next;
 
-	gw_unlink(r);
-	if (next && gw->freeing) {
-		struct gw_req *wn;
-
-		for (; next; next = wn) {
-			wn = next->waiting;
+	/* gateway_free: what waits behind is dropped, not run. */
+	if (gw->freeing)
+		while ((next = session_queue_dequeue(gw->sq, r->key)) != NULL)
 			gw_req_free(next);
-			gw->in_flight--;
-		}
-	}
+	next = session_queue_finish(gw->sq, r->key);
+	gw_req_free(r);
 	if (next) {
-		/* The next MO of this session takes the slot. */
-		next->nwaiting = r->nwaiting - 1;
-		next->hnext = gw->inflight[next->hash];
-		gw->inflight[next->hash] = next;
-		gw_req_free(r);
-		gw->in_flight--;
 		gw_run(next);
 		return;
 	}
-	gw_req_free(r);
-	gw->in_flight--;
 	if (gw->stopping)
 		gw_drain_check(gw);
 }
@@ -595,137 +571,196 @@ gw_build_key(struct gw_req *r, const struct smpp_pdu *p)
 		r->echo[r->necho++] = *umr;
 }
 
-static uint32_t
-gw_on_deliver(struct smpp_client *c, const struct smpp_pdu *p, void *arg)
+/*
+ * A deliver_sm reaches the gateway in steps: a delivery receipt is settled
+ * in the outbox (gw_deliver_receipt); an MO the gateway takes
+ * (gw_deliver_op, the global bound) is decoded into a gw_req with its
+ * session key (gw_req_new); then a network abort ends its session
+ * (gw_abort), anything else is routed through the session queue to its
+ * dialog (gw_route). The deliver_sm_resp went out before any of this.
+ */
+
+/* 1 when p is a delivery receipt (settled, or logged when unusable), 0
+ * when it is an MO. */
+static int
+gw_deliver_receipt(struct gw_bind *b, const struct smpp_pdu *p)
 {
-	struct gw_bind *b = arg;
 	struct gateway *gw = b->gw;
+	char mid[72], canon[72];
+	enum sms_dlr_state state;
+	const struct smpp_tlv *rt;
+	int k, hex;
+
+	if ((k = sms_parse_dlr(p, mid, sizeof(mid), &state)) == 0)
+		return 0;
+	/*
+	 * receipted_message_id repeats the submit_sm_resp id, so it is read
+	 * in the bind's dlr_id base like that one; an id from the text is
+	 * decimal (the common mismatch: hex in the response, decimal in the
+	 * receipt).
+	 */
+	rt = smpp_pdu_tlv_get(p, SMPP_TLV_RECEIPTED_MESSAGE_ID);
+	hex = rt != NULL && rt->len > 0 && rt->val[0] != '\0' &&
+	    b->conf->dlr_id == CONFIG_DLR_HEX;
+	if (k == 1 && sms_msgid_canon(mid, hex, canon, sizeof(canon)) == 0) {
+		gw->dlrs++;
+		store_outbox_dlr(gw->store, b->conf->name, canon,
+		    sms_dlr_state_str(state));
+	} else
+		log_info("[bind %s] delivery receipt without a usable id",
+		    b->conf->name);
+	return 1;
+}
+
+/* The MO's ussd_service_op when the gateway takes it now, else -1
+ * (logged): no USSD operation or an operation not served; -2 when
+ * stopping (refused). */
+static int
+gw_deliver_op(struct gw_bind *b, const struct smpp_pdu *p)
+{
 	const struct smpp_tlv *op;
-	struct gw_req *r, *cur;
-	char m[32];
 
-	(void)c;
-	{
-		char mid[72], canon[72];
-		enum sms_dlr_state state;
-		int k = sms_parse_dlr(p, mid, sizeof(mid), &state);
-
-		if (k != 0) {
-			/*
-			 * receipted_message_id repeats the submit_sm_resp id, so
-			 * it is read in the bind's dlr_id base like that one; an
-			 * id from the text is decimal (the common mismatch:
-			 * hex in the response, decimal in the receipt).
-			 */
-			const struct smpp_tlv *rt =
-			    smpp_pdu_tlv_get(p, SMPP_TLV_RECEIPTED_MESSAGE_ID);
-			int hex = rt != NULL && rt->len > 0 && rt->val[0] != '\0' &&
-			    b->conf->dlr_id == CONFIG_DLR_HEX;
-
-			if (k == 1 && sms_msgid_canon(mid, hex, canon, sizeof(canon)) == 0) {
-				gw->dlrs++;
-				store_outbox_dlr(gw->store, b->conf->name, canon,
-				    sms_dlr_state_str(state));
-			} else
-				log_info("[bind %s] delivery receipt without a usable id",
-				    b->conf->name);
-			return SMPP_ESME_ROK;
-		}
-	}
 	op = smpp_pdu_tlv_get(p, SMPP_TLV_USSD_SERVICE_OP);
 	if (op == NULL || op->len != 1) {
 		/* The SMS channel is a later issue: counted, not answered. */
 		log_debug("[bind %s] MO without ussd_service_op ignored",
 		    b->conf->name);
-		return SMPP_ESME_ROK;
+		return -1;
 	}
-	if (gw->stopping) {
+	if (b->gw->stopping) {
 		log_info("[bind %s] stopping: MO refused", b->conf->name);
-		return SMPP_ESME_RTHROTTLED;
+		return -2;
 	}
 	if (op->val[0] != SMPP_USSD_PSSR_IND && op->val[0] != SMPP_USSD_USSR_CONF &&
 	    op->val[0] != SMPP_USSD_ABORT) {
 		log_info("[bind %s] ussd_service_op 0x%02x ignored", b->conf->name,
 		    op->val[0]);
-		return SMPP_ESME_ROK;
+		return -1;
 	}
-	if (gw->in_flight >= GW_MAX_IN_FLIGHT) {
-		gw->rejected_busy++;
-		log_warnx("[bind %s] %d MOs in flight: MO refused", b->conf->name,
-		    GW_MAX_IN_FLIGHT);
-		return SMPP_ESME_RTHROTTLED;
-	}
+	return op->val[0];
+}
+
+/* Past GW_MAX_IN_FLIGHT: the MO is refused in its deliver_sm_resp
+ * (ESME_RTHROTTLED), counted. */
+static uint32_t
+gw_refuse_busy(struct gw_bind *b)
+{
+	b->gw->rejected_busy++;
+	log_warnx("[bind %s] %d MOs in flight: MO refused", b->conf->name,
+	    GW_MAX_IN_FLIGHT);
+	return SMPP_ESME_RTHROTTLED;
+}
+
+/* Decode one MO into a new gw_req: caller, service address, session key
+ * and the TLVs to echo, text in UTF-8. NULL when it is not taken (logged). */
+static struct gw_req *
+gw_req_new(struct gw_bind *b, const struct smpp_pdu *p, uint8_t op)
+{
+	struct gw_req *r;
+
 	if ((r = calloc(1, sizeof(*r))) == NULL) {
 		log_warn("[bind %s] calloc", b->conf->name);
-		return SMPP_ESME_RTHROTTLED;
+		return NULL;
 	}
-	r->gw = gw;
+	r->gw = b->gw;
 	r->bind = b;
-	r->op = op->val[0];
+	r->op = op;
 	snprintf(r->msisdn, sizeof(r->msisdn), "%s", p->source_addr);
 	r->msisdn_ton = p->source_addr_ton;
 	r->msisdn_npi = p->source_addr_npi;
 	snprintf(r->service_addr, sizeof(r->service_addr), "%s",
 	    p->destination_addr);
 	gw_build_key(r, p);
-	r->hash = gw_hash(r->key);
 	if (gsm_decode(p->data_coding, b->conf->charset, p->sm, p->sm_len,
 	    r->input, sizeof(r->input)) != 0)
 		log_debug("[bind %s] MO text truncated", b->conf->name);
 	if (r->msisdn[0] == '\0') {
 		log_warnx("[bind %s] MO without source_addr ignored", b->conf->name);
 		gw_req_free(r);
-		return SMPP_ESME_ROK;
+		return NULL;
 	}
+	return r;
+}
 
-	for (cur = gw->inflight[r->hash]; cur; cur = cur->hnext)
-		if (strcmp(cur->key, r->key) == 0)
-			break;
-	if (r->op == SMPP_USSD_ABORT) {
-		log_info("[bind %s] dialog %s aborted by the network",
+/* The network ended the session: the MO in flight finishes without a
+ * screen, what waits behind it is dropped; with nothing in flight the
+ * saved session goes at once. r itself is not queued. */
+static void
+gw_abort(struct gw_req *r)
+{
+	struct gateway *gw = r->gw;
+	struct gw_req *cur, *w;
+	char m[32];
+
+	log_info("[bind %s] dialog %s aborted by the network",
+	    r->bind->conf->name, log_mask_msisdn(r->msisdn, m, sizeof(m)));
+	if ((cur = session_queue_lookup(gw->sq, r->key)) != NULL) {
+		cur->aborted = 1;
+		while ((w = session_queue_dequeue(gw->sq, r->key)) != NULL)
+			gw_req_free(w);
+	} else {
+		store_session_del(gw->store, r->key);
+		gw->outcome[DIALOG_OUTCOME_ABORT]++;
+	}
+	gw_req_free(r);
+}
+
+/* Run r now when its session has nothing in flight, else queue it behind;
+ * past the queue's bounds it is refused (see session_queue_add): the
+ * status for its deliver_sm_resp. */
+static uint32_t
+gw_route(struct gw_req *r)
+{
+	struct gw_bind *b = r->bind;
+	enum session_queue_result res;
+	char m[32];
+
+	res = session_queue_add(b->gw->sq, r->key, r);
+	switch (res) {
+	case SESSION_QUEUE_RUN:
+		gw_run(r);
+		return SMPP_ESME_ROK;
+	case SESSION_QUEUE_QUEUED:
+		return SMPP_ESME_ROK;
+	case SESSION_QUEUE_REFUSED_BUSY:
+		/* Not reached: gw_on_deliver checked before decoding. */
+		gw_refuse_busy(b);
+		break;
+	case SESSION_QUEUE_REFUSED_FULL:
+		log_warnx("[bind %s] session %s: too many MOs queued, refused",
 		    b->conf->name, log_mask_msisdn(r->msisdn, m, sizeof(m)));
-		if (cur) {
-			/* Let the MO in flight finish without a screen, and
-			 * drop what waits behind it. */
-			struct gw_req *w, *wn;
+		break;
+	case SESSION_QUEUE_REFUSED_NOMEM:
+		log_warnx("[bind %s] session %s: out of memory, MO refused",
+		    b->conf->name, log_mask_msisdn(r->msisdn, m, sizeof(m)));
+		break;
+	}
+	gw_req_free(r);
+	return SMPP_ESME_RTHROTTLED;
+}
 
-			cur->aborted = 1;
-			for (w = cur->waiting; w; w = wn) {
-				wn = w->waiting;
-				gw->in_flight--;
-				gw_req_free(w);
-			}
-			cur->waiting = NULL;
-			cur->nwaiting = 0;
-		} else {
-			store_session_del(gw->store, r->key);
-			gw->outcome[DIALOG_OUTCOME_ABORT]++;
-		}
-		gw_req_free(r);
+static uint32_t
+gw_on_deliver(struct smpp_client *c, const struct smpp_pdu *p, void *arg)
+{
+	struct gw_bind *b = arg;
+	struct gw_req *r;
+	int op;
+
+	(void)c;
+	if (gw_deliver_receipt(b, p))
+		return SMPP_ESME_ROK;
+	if ((op = gw_deliver_op(b, p)) < 0)
+		return op == -2 ? SMPP_ESME_RTHROTTLED : SMPP_ESME_ROK;
+	/* Before anything is allocated; an abort counts like any MO. */
+	if (session_queue_busy(b->gw->sq))
+		return gw_refuse_busy(b);
+	if ((r = gw_req_new(b, p, (uint8_t)op)) == NULL)
+		return SMPP_ESME_ROK;
+	if (r->op == SMPP_USSD_ABORT) {
+		gw_abort(r);
 		return SMPP_ESME_ROK;
 	}
-
-	gw->in_flight++;
-	if (cur) {
-		struct gw_req **tail = &cur->waiting;
-
-		if (cur->nwaiting >= GW_MAX_WAITING) {
-			log_warnx("[bind %s] session %s: too many MOs queued, refused",
-			    b->conf->name, log_mask_msisdn(r->msisdn, m, sizeof(m)));
-			gw->in_flight--;
-			gw_req_free(r);
-			return SMPP_ESME_RTHROTTLED;
-		}
-		while (*tail)
-			tail = &(*tail)->waiting;
-		*tail = r;
-		cur->nwaiting++;
-		return SMPP_ESME_ROK;
-	}
-	r->hnext = gw->inflight[r->hash];
-	gw->inflight[r->hash] = r;
-	gw_run(r);
-	return SMPP_ESME_ROK;
+	return gw_route(r);
 }
 
 static int
@@ -863,31 +898,30 @@ gateway_new(struct event_base *base, const struct config *cfg)
 	}
 	gw->base = base;
 	gw->cfg = cfg;
-	gw->dconf.check_expiry = cfg->security.check_expiry;
-	gw->dconf.transliterate = cfg->ussd.transliterate;
-	gw->dconf.nlanguages = cfg->ussd.nlanguages;
-	for (int i = 0; i < cfg->ussd.nlanguages && i < 8; i++)
-		snprintf(gw->dconf.languages[i], sizeof(gw->dconf.languages[i]),
-		    "%s", cfg->ussd.languages[i]);
-	gw->dconf.max_bad_inputs = 3;
+	config_dialog_conf(cfg, &gw->dconf);
 	gw->dconf.today_days = gw_today_days();
-	gw->dconf.otp_length = cfg->security.otp_length;
-	gw->dconf.password_length = cfg->security.password_length;
+	/* From here gateway_free undoes whatever was set up. */
+	gw->sq = session_queue_new(GW_HASH_SIZE, GW_MAX_IN_FLIGHT,
+	    GW_MAX_WAITING);
+	if (gw->sq == NULL) {
+		log_warnx("gateway: out of memory");
+		gateway_free(gw);
+		return NULL;
+	}
 	if (secret_init() != 0) {
 		log_warnx("gateway: libsodium does not initialise");
-		free(gw);
+		gateway_free(gw);
 		return NULL;
 	}
 	gw_load_keys(gw);
 	if ((gw->store = store_new(base, cfg, &gw_store_cb, gw)) == NULL) {
-		free(gw);
+		gateway_free(gw);
 		return NULL;
 	}
 	gw->outbox = outbox_new(base, cfg, gw->store,
 	    gw->b_ready ? gw->box_key : NULL, gw_bind_by_name, gw);
 	if (gw->outbox == NULL) {
-		store_free(gw->store);
-		free(gw);
+		gateway_free(gw);
 		return NULL;
 	}
 	gw->nbinds = cfg->nbinds;
@@ -1014,9 +1048,9 @@ gw_drain_timeout(evutil_socket_t fd, short ev, void *arg)
 
 	(void)fd;
 	(void)ev;
-	if (gw->in_flight)
-		log_warnx("gateway: drain timeout, %llu MOs still in flight",
-		    (unsigned long long)gw->in_flight);
+	if (session_queue_count(gw->sq))
+		log_warnx("gateway: drain timeout, %zu MOs still in flight",
+		    session_queue_count(gw->sq));
 	gw_unbind_all(gw);
 }
 
@@ -1028,7 +1062,7 @@ gw_drain_poll(evutil_socket_t fd, short ev, void *arg)
 
 	(void)fd;
 	(void)ev;
-	if (gw->in_flight == 0 && outbox_busy(gw->outbox) == 0) {
+	if (session_queue_count(gw->sq) == 0 && outbox_busy(gw->outbox) == 0) {
 		gw_drain_check(gw);
 		return;
 	}
@@ -1041,9 +1075,10 @@ gw_drain_check(struct gateway *gw)
 	if (gw->freeing)
 		return;
 	/* Dialogs first (they may still promise SMS), then the SMS. */
-	if (gw->in_flight == 0)
+	if (session_queue_count(gw->sq) == 0)
 		outbox_stop(gw->outbox);
-	if (gw->in_flight == 0 && outbox_busy(gw->outbox) == 0 && gw->drain_ev) {
+	if (session_queue_count(gw->sq) == 0 && outbox_busy(gw->outbox) == 0 &&
+	    gw->drain_ev) {
 		/* Unbind from the loop, not from inside a store callback. */
 		struct timeval now = { 0, 0 };
 
@@ -1061,16 +1096,16 @@ gateway_stop(struct gateway *gw, int drain_ms, void (*done)(void *), void *arg)
 	gw->stopping = 1;
 	gw->stop_done = done;
 	gw->stop_arg = arg;
-	log_info("gateway: stopping, %llu MOs in flight",
-	    (unsigned long long)gw->in_flight);
+	log_info("gateway: stopping, %zu MOs in flight",
+	    session_queue_count(gw->sq));
 	gw->drain_ev = evtimer_new(gw->base, gw_drain_timeout, gw);
 	if (gw->drain_ev == NULL) {
 		gw_unbind_all(gw);
 		return;
 	}
-	if (gw->in_flight == 0)
+	if (session_queue_count(gw->sq) == 0)
 		outbox_stop(gw->outbox);
-	if (gw->in_flight || outbox_busy(gw->outbox)) {
+	if (session_queue_count(gw->sq) || outbox_busy(gw->outbox)) {
 		tv.tv_sec = drain_ms / 1000;
 		tv.tv_usec = (drain_ms % 1000) * 1000;
 		evtimer_add(gw->drain_ev, &tv);
@@ -1115,18 +1150,7 @@ gateway_free(struct gateway *gw)
 	outbox_free(gw->outbox);
 	secret_wipe(gw->box_key, sizeof(gw->box_key));
 	secret_wipe(gw->otp_key, sizeof(gw->otp_key));
-	for (int h = 0; h < GW_HASH_SIZE; h++) {
-		struct gw_req *r = gw->inflight[h], *n, *w, *wn;
-
-		for (; r; r = n) {
-			n = r->hnext;
-			for (w = r->waiting; w; w = wn) {
-				wn = w->waiting;
-				gw_req_free(w);
-			}
-			gw_req_free(r);
-		}
-	}
+	session_queue_free(gw->sq, gw_req_drop, NULL);
 	free(gw);
 }
 
@@ -1139,7 +1163,7 @@ gateway_status(const struct gateway *gw, struct gateway_status *st)
 	for (int i = 0; i < gw->nbinds; i++)
 		st->binds_bound += gw->binds[i].bound;
 	st->dialogs_started = gw->dialogs_started;
-	st->dialogs_in_flight = gw->in_flight;
+	st->dialogs_in_flight = session_queue_count(gw->sq);
 	st->rejected_busy = gw->rejected_busy;
 	memcpy(st->outcome, gw->outcome, sizeof(st->outcome));
 	if (gw->outbox) {

@@ -14,17 +14,42 @@
 struct event_base;
 struct gateway;
 
-/* cfg must outlive the gateway. NULL on failure (logged). */
+/*
+ * Set up the gateway: the Redis store (it starts connecting from the loop),
+ * the outbox, one smpp_client per configured bind (not started), and case
+ * B's keys when both key files are set (else case B answers "unavailable",
+ * logged). base and cfg are borrowed and must outlive the gateway. Nothing
+ * is sent and no callback runs before the loop does. NULL on failure,
+ * with everything undone.
+ */
 struct gateway *gateway_new(struct event_base *base, const struct config *cfg);
-/* Connect to Redis and start every bind. */
+/*
+ * Start the outbox consumer (named host:pid) and the binds: at once when
+ * Redis already answers, else at Redis's first "up" (once; a later loss of
+ * Redis does not unbind them). Call it once, after gateway_new and before
+ * the loop runs. 0, or -1 when the outbox or a bind cannot start.
+ */
 int gateway_start(struct gateway *gw);
 /*
- * Graceful stop: take no new dialogs, unbind every session (bounded by
- * each bind's response timeout), let in-flight requests finish (bounded by
- * drain_ms), then call done(arg) from the loop.
+ * Graceful stop. From this call on, new MOs are ignored (their
+ * deliver_sm_resp said ESME_ROK already; no dialog starts) while delivery
+ * receipts still settle; the outbox takes no new entry once no MO is held
+ * (a dialog may still promise an SMS). Then, from the loop: the MOs held
+ * finish and the outbox's sends settle (bounded by drain_ms in all), every
+ * bind unbinds (each bounded by its response_timeout_s), the Redis requests
+ * still in the pipeline get their replies (bounded: 2 s), and done(arg)
+ * fires, once. done may stop the loop; gateway_free comes after the loop
+ * returns. A second call is ignored (its done never fires); done does not
+ * fire if gateway_free comes first.
  */
 void gateway_stop(struct gateway *gw, int drain_ms, void (*done)(void *), void *arg);
-void gateway_free(struct gateway *gw);	/* NULL ok */
+/*
+ * NULL ok. Not from inside a gateway callback or done: after the loop
+ * returns. Pending Redis callbacks fire with errors and the MOs they held
+ * end without a screen; MOs waiting are dropped; SMS being sent stay
+ * pending in Redis for the next start. Key material is wiped.
+ */
+void gateway_free(struct gateway *gw);
 
 struct gateway_status {
 	int redis_up;
@@ -35,8 +60,12 @@ struct gateway_status {
 	uint64_t dlrs;
 	long long outbox_len, outbox_pending;
 };
+/* A snapshot of the counters into *st (zeroed first); any time between
+ * gateway_new and gateway_free. dialogs_in_flight counts the MOs held:
+ * in flight and waiting behind one of their session. */
 void gateway_status(const struct gateway *gw, struct gateway_status *st);
-/* The i-th bind's client (0 <= i < binds), for per-bind metrics. */
+/* The i-th bind's client (0 <= i < binds), for per-bind metrics; owned by
+ * the gateway, valid until gateway_free. */
 struct smpp_client;
 const struct smpp_client *gateway_client(const struct gateway *gw, int i);
 

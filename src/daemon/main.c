@@ -120,14 +120,6 @@ check_config(const char *path, struct config *cfg)
 		fprintf(stderr, "%s\n", err);
 		return -1;
 	}
-	memset(&dc, 0, sizeof(dc));
-	dc.check_expiry = cfg->security.check_expiry;
-	dc.transliterate = cfg->ussd.transliterate;
-	dc.nlanguages = cfg->ussd.nlanguages;
-	for (int i = 0; i < cfg->ussd.nlanguages && i < 8; i++)
-		snprintf(dc.languages[i], sizeof(dc.languages[i]), "%s",
-		    cfg->ussd.languages[i]);
-	dc.max_bad_inputs = 3;
 	/* Case B's key files, when configured, must load. */
 	if (secret_init() != 0) {
 		fprintf(stderr, "libsodium does not initialise\n");
@@ -150,8 +142,7 @@ check_config(const char *path, struct config *cfg)
 			secret_wipe(key, sizeof(key));
 		}
 	}
-	dc.otp_length = cfg->security.otp_length;
-	dc.password_length = cfg->security.password_length;
+	config_dialog_conf(cfg, &dc);
 	if (dialog_check_catalog(cfg->catalog, &dc, err, sizeof(err)) != 0) {
 		fprintf(stderr, "%s: catalogue: %s\n", cfg->daemon.messages_dir, err);
 		config_free(cfg);

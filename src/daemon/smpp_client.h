@@ -40,29 +40,64 @@ const char *smpp_client_strrole(enum smpp_client_role r);
 
 #define SMPP_CLIENT_QUEUE_MAX 1000	/* requests waiting, per priority */
 
+/*
+ * The user's callbacks, each optional (NULL: not called); arg is the one
+ * given to smpp_client_new. None fires from inside smpp_client_new,
+ * smpp_client_start, smpp_client_stop, smpp_client_submit* or
+ * smpp_client_free: all come from the loop. Inside any of them the user
+ * may submit and may call smpp_client_stop, but must not call
+ * smpp_client_free (free the client after the loop, or from an event of
+ * its own).
+ */
 struct smpp_client_cb {
-	/* Bound / lost the bind (reason for logs). Optional. */
+	/*
+	 * The SMSC accepted our bind (transceiver, transmitter or
+	 * receiver): once per bind, so again after each reconnect. From the
+	 * read callback; submits are accepted from this call on.
+	 */
 	void (*on_bound)(struct smpp_client *c, void *arg);
+	/*
+	 * A bound session is gone (connection lost, peer unbind, timeout,
+	 * our own stop): once per on_bound (unless the client is freed
+	 * first), never without one. Deferred to a zero-timeout event after
+	 * the close, and after the done callbacks of the requests that close
+	 * failed (E_CLOSED). reason is for logs, valid only during the call.
+	 * A failed connect or refused bind is logged and retried, not
+	 * reported here.
+	 */
 	void (*on_unbound)(struct smpp_client *c, const char *reason, void *arg);
 	/*
-	 * A deliver_sm or data_sm on a bound receiver or transceiver. The
-	 * return value is the command_status of its _resp, written as soon as
-	 * this returns: SMPP_ESME_ROK takes the message (a promise: its
-	 * answer must follow), SMPP_ESME_RTHROTTLED refuses it for now. What
-	 * the callback submits is held until that _resp is written. pdu is
-	 * valid only during the call. NULL: every message is taken.
+	 * One deliver_sm or data_sm, decoded, received on a bound receiver
+	 * or transceiver: once per such PDU, in arrival order, synchronously
+	 * from the read callback. The return value is the command_status of
+	 * its _resp, written as soon as this returns: SMPP_ESME_ROK takes the
+	 * message (a promise: its answer must follow), SMPP_ESME_RTHROTTLED
+	 * refuses it for now. What the callback submits is held until that
+	 * _resp is written. PDUs that do not decode (answered
+	 * ESME_RINVMSGLEN), come before the bind or after an unbind, or reach
+	 * a transmitter (ESME_RINVBNDSTS) never reach it. pdu is the client's
+	 * scratch: valid only during the call, copy what is kept. NULL: every
+	 * message is taken.
 	 */
 	uint32_t (*on_deliver)(struct smpp_client *c, const struct smpp_pdu *pdu,
 	    void *arg);
-	/* After smpp_client_stop(): unbind done (or timed out) and closed. */
+	/*
+	 * After smpp_client_stop: the unbind was answered or timed out (or
+	 * there was no session) and the connection is closed; no reconnect
+	 * follows. Exactly once per client that was stopped (not when it is
+	 * freed first), deferred to the loop, after on_unbound when the
+	 * session was bound.
+	 */
 	void (*on_stopped)(struct smpp_client *c, void *arg);
 };
 
 /*
- * Completion of smpp_client_submit: fires exactly once, from the loop (never
- * inside smpp_client_submit), with the response's command_status and
- * message_id, or status SMPP_ESME_RX_T_APPN-like local codes below when no
- * response came. resp is NULL in that case.
+ * Completion of an accepted smpp_client_submit*: fires exactly once, never
+ * inside the submit call. With a response (or a generic_nack answering the
+ * request): its command_status and the response itself (message_id...),
+ * from the read callback; resp is valid only during the call. Without
+ * one: a local code below and resp NULL, from a zero-timeout event, or
+ * from inside smpp_client_free (E_CLOSED) for what is still pending then.
  */
 #define SMPP_CLIENT_E_TIMEOUT  0xFFFF0001u	/* no response in response_timeout_s */
 #define SMPP_CLIENT_E_CLOSED   0xFFFF0002u	/* connection lost before the response */
@@ -71,24 +106,52 @@ struct smpp_client_cb {
 #define SMPP_CLIENT_E_NACK     0xFFFF0005u	/* generic_nack: not taken */
 typedef void smpp_client_done_cb(void *arg, uint32_t status, const struct smpp_pdu *resp);
 
+/*
+ * A client in state IDLE, not connecting yet. conf and *cb are copied (cb
+ * may be NULL: no callbacks); base must outlive the client. NULL on
+ * failure.
+ */
 struct smpp_client *smpp_client_new(struct event_base *base,
     const struct config_bind *conf, const struct smpp_client_cb *cb, void *arg);
-void smpp_client_free(struct smpp_client *c);		/* NULL ok; not from its own callbacks */
+/*
+ * NULL ok. Closes the connection without an unbind; every done callback
+ * not fired yet fires here (E_CLOSED for the requests still pending; they
+ * must not submit to this client), on_unbound and on_stopped do not. Not
+ * from inside any of the client's callbacks (done included).
+ */
+void smpp_client_free(struct smpp_client *c);
 /* Before smpp_client_start: bind as role (default SMPP_CLIENT_TRX).
  * 0, or -1 once started. A receiver refuses submits (-1). */
 int smpp_client_set_role(struct smpp_client *c, enum smpp_client_role role);
 enum smpp_client_role smpp_client_role(const struct smpp_client *c);
-/* Begin connecting. */
+/*
+ * Begin connecting (host names through evdns, never blocking), then bind.
+ * A failed connect or bind, and later a lost session, is retried with
+ * exponential backoff and jitter (reconnect_min_s..reconnect_max_s) until
+ * smpp_client_stop. From IDLE (never started, or waiting to reconnect:
+ * the wait is cut short) returns 0; -1 while connecting, binding, bound or
+ * unbinding, and after smpp_client_stop. No callback fires inside:
+ * on_bound comes from the loop.
+ */
 int smpp_client_start(struct smpp_client *c);
-/* Unbind (wait for unbind_resp, bounded by response_timeout_s), close,
- * then on_stopped. No reconnect after this. */
+/*
+ * Stop for good: requests still queued (not sent) complete with
+ * E_NOTBOUND, new submits are refused (-1). When bound, an unbind is sent
+ * and the requests in the window may still get their responses (or time
+ * out) until the unbind_resp (bounded by response_timeout_s); when
+ * connecting or binding, the connection closes at once. What is left
+ * completes with E_CLOSED, then on_unbound (if it was bound) and
+ * on_stopped fire, from the loop. A second call does nothing.
+ */
 void smpp_client_stop(struct smpp_client *c);
 
 /*
- * Send a request (submit_sm, data_sm...; the client sets the sequence).
- * Queued when the window is full (bounded queue, then E_QUEUE). done may be
- * NULL. Returns 0 when accepted; -1 when not bound or stopping (done is not
- * called then).
+ * Send a request (submit_sm, data_sm...; the client sets the sequence;
+ * pdu is encoded at once and may go after the call). Queued when the
+ * window, the TPS bucket or the output buffer is full (bounded queue, then
+ * done with E_QUEUE). done may be NULL. Returns 0 when accepted (done will
+ * fire once); -1 when not bound, stopping, the PDU does not encode or no
+ * memory (done is not called then).
  */
 int smpp_client_submit(struct smpp_client *c, const struct smpp_pdu *pdu,
     smpp_client_done_cb *done, void *arg);

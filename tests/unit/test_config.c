@@ -1,7 +1,8 @@
 /*
  * test_config: the shipped config loads, defaults and explicit values land
  * in the struct, and every broken sample under tests/unit/data/config/ is
- * refused with the exact "FILE:LINE: reason". Run from the repository root.
+ * refused with the exact "FILE:LINE: reason"; config_dialog_conf maps every
+ * dialog setting. Run from the repository root.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,6 +17,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "dialog.h"
 #include "log.h"
 
 #define D "tests/unit/data/config/"
@@ -401,6 +403,91 @@ test_small_err_buffer(void **state)
 	config_free(NULL);
 }
 
+/*
+ * struct dialog_conf as config_dialog_conf knows it. A field added to the
+ * real one changes its size and fails test_dialog_conf: map the new field
+ * in config_dialog_conf, check it below, then add it here.
+ */
+struct dialog_conf_known {
+	int  check_expiry;
+	int  transliterate;
+	int  nlanguages;
+	char languages[8][CATALOG_LANG_MAX];
+	int  max_bad_inputs;
+	long today_days;
+	int  otp_length;
+	int  password_length;
+};
+
+/* One mapping, two configs whose booleans are swapped so that no field can
+ * be read from its neighbour; every byte of the result is written whatever
+ * was there before. */
+static void
+test_dialog_conf(void **state)
+{
+	static struct config c;
+	struct dialog_conf dc, junk;
+	const char *langs[] = { "tzm", "ar", "fr" };
+
+	(void)state;
+	assert_int_equal(sizeof(struct dialog_conf),
+	    sizeof(struct dialog_conf_known));
+	for (int flip = 0; flip < 2; flip++) {
+		memset(&c, 0, sizeof(c));
+		c.security.check_expiry = !flip;
+		c.ussd.transliterate = flip;
+		c.ussd.nlanguages = 3;
+		for (int i = 0; i < 3; i++)
+			snprintf(c.ussd.languages[i], sizeof(c.ussd.languages[i]),
+			    "%s", langs[i]);
+		c.security.otp_length = 7 + flip;
+		c.security.password_length = 12 + flip;
+		/* Settings the dialog does not take must not leak in. */
+		c.security.otp_ttl_s = 300;
+		c.security.max_failures_per_id_day = 5;
+		c.ussd.session_timeout_s = 60;
+
+		memset(&dc, 0xA5, sizeof(dc));
+		config_dialog_conf(&c, &dc);
+		assert_int_equal(dc.check_expiry, !flip);
+		assert_int_equal(dc.transliterate, flip);
+		assert_int_equal(dc.nlanguages, 3);
+		for (int i = 0; i < 3; i++)
+			assert_string_equal(dc.languages[i], langs[i]);
+		for (int i = 3; i < 8; i++)
+			assert_string_equal(dc.languages[i], "");
+		assert_int_equal(dc.max_bad_inputs, 3);
+		assert_int_equal(dc.today_days, 0);	/* the caller's clock */
+		assert_int_equal(dc.otp_length, 7 + flip);
+		assert_int_equal(dc.password_length, 12 + flip);
+
+		memset(&junk, 0x5A, sizeof(junk));
+		config_dialog_conf(&c, &junk);
+		assert_memory_equal(&dc, &junk, sizeof(dc));
+	}
+}
+
+/* The shipped file's settings reach the dialog as loaded. */
+static void
+test_dialog_conf_loaded(void **state)
+{
+	struct dialog_conf dc;
+	char e[512];
+
+	(void)state;
+	if (config_load(D "full.conf", &cfg, e, sizeof(e)) != 0)
+		fail_msg("%s", e);
+	config_dialog_conf(&cfg, &dc);
+	assert_int_equal(dc.check_expiry, 0);
+	assert_int_equal(dc.transliterate, 0);
+	assert_int_equal(dc.nlanguages, 2);
+	assert_string_equal(dc.languages[0], "ar");
+	assert_string_equal(dc.languages[1], "fr");
+	assert_int_equal(dc.otp_length, 8);
+	assert_int_equal(dc.password_length, cfg.security.password_length);
+	config_free(&cfg);
+}
+
 int
 main(void)
 {
@@ -411,6 +498,8 @@ main(void)
 		cmocka_unit_test(test_explicit_values),
 		cmocka_unit_test(test_bad_configs),
 		cmocka_unit_test(test_small_err_buffer),
+		cmocka_unit_test(test_dialog_conf),
+		cmocka_unit_test(test_dialog_conf_loaded),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

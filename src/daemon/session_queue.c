@@ -1,0 +1,211 @@
+/*
+ * session_queue: per-session FIFO of MOs behind the one in flight, in a
+ * chained hash table keyed by the session key. One entry per key with
+ * something in flight, allocated at its first item and released when its
+ * last item finishes; the waiting items sit in the entry's fixed array.
+ */
+#include "session_queue.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "parse.h"
+
+struct session_queue_entry {
+	struct session_queue_entry *next;	/* hash chain */
+	uint32_t	 hash;
+	void		*running;		/* the item in flight */
+	size_t		 nwaiting;
+	char		*key;			/* after waiting[] */
+	void		*waiting[];		/* max_waiting slots, oldest first */
+};
+
+struct session_queue {
+	size_t		 nbuckets, max_items, max_waiting;
+	size_t		 count;			/* items held: in flight + waiting */
+	size_t		 nkeys;
+	struct session_queue_entry **buckets;
+};
+
+const char *
+session_queue_strresult(enum session_queue_result r)
+{
+	switch (r) {
+	case SESSION_QUEUE_RUN:			return "run";
+	case SESSION_QUEUE_QUEUED:		return "queued";
+	case SESSION_QUEUE_REFUSED_BUSY:	return "busy";
+	case SESSION_QUEUE_REFUSED_FULL:	return "full";
+	case SESSION_QUEUE_REFUSED_NOMEM:	return "nomem";
+	}
+	return "?";
+}
+
+struct session_queue *
+session_queue_new(size_t nbuckets, size_t max_items, size_t max_waiting)
+{
+	struct session_queue *q;
+
+	if (nbuckets == 0 || (q = calloc(1, sizeof(*q))) == NULL)
+		return NULL;
+	if ((q->buckets = calloc(nbuckets, sizeof(*q->buckets))) == NULL) {
+		free(q);
+		return NULL;
+	}
+	q->nbuckets = nbuckets;
+	q->max_items = max_items;
+	q->max_waiting = max_waiting;
+	return q;
+}
+
+void
+session_queue_free(struct session_queue *q, void (*drop)(void *, void *),
+    void *arg)
+{
+	struct session_queue_entry *e, *n;
+
+	if (q == NULL)
+		return;
+	for (size_t b = 0; b < q->nbuckets; b++)
+		for (e = q->buckets[b]; e != NULL; e = n) {
+			n = e->next;
+			if (drop != NULL) {
+				for (size_t i = 0; i < e->nwaiting; i++)
+					drop(e->waiting[i], arg);
+				drop(e->running, arg);
+			}
+			free(e);
+		}
+	free(q->buckets);
+	free(q);
+}
+
+/* The entry of key and the link that points to it (for unlinking). */
+static struct session_queue_entry **
+session_queue_slot(const struct session_queue *q, const char *key,
+    uint32_t hash)
+{
+	struct session_queue_entry **pp = &q->buckets[hash % q->nbuckets];
+
+	while (*pp != NULL &&
+	    ((*pp)->hash != hash || strcmp((*pp)->key, key) != 0))
+		pp = &(*pp)->next;
+	return pp;
+}
+
+static struct session_queue_entry *
+session_queue_find(const struct session_queue *q, const char *key)
+{
+	return *session_queue_slot(q, key, parse_hash32(key));
+}
+
+enum session_queue_result
+session_queue_add(struct session_queue *q, const char *key, void *item)
+{
+	uint32_t hash = parse_hash32(key);
+	struct session_queue_entry **pp, *e;
+	size_t klen;
+
+	if (q->count >= q->max_items)
+		return SESSION_QUEUE_REFUSED_BUSY;
+	pp = session_queue_slot(q, key, hash);
+	if ((e = *pp) != NULL) {
+		if (e->nwaiting >= q->max_waiting)
+			return SESSION_QUEUE_REFUSED_FULL;
+		e->waiting[e->nwaiting++] = item;
+		q->count++;
+		return SESSION_QUEUE_QUEUED;
+	}
+	klen = strlen(key) + 1;
+	e = malloc(sizeof(*e) + q->max_waiting * sizeof(e->waiting[0]) + klen);
+	if (e == NULL)
+		return SESSION_QUEUE_REFUSED_NOMEM;
+	e->next = NULL;
+	e->hash = hash;
+	e->running = item;
+	e->nwaiting = 0;
+	e->key = (char *)&e->waiting[q->max_waiting];
+	memcpy(e->key, key, klen);
+	*pp = e;		/* at the chain's tail: pp is its last link */
+	q->count++;
+	q->nkeys++;
+	return SESSION_QUEUE_RUN;
+}
+
+void *
+session_queue_lookup(const struct session_queue *q, const char *key)
+{
+	struct session_queue_entry *e = session_queue_find(q, key);
+
+	return e != NULL ? e->running : NULL;
+}
+
+/* Take the oldest waiting item off e (there is one). Waiting lists are
+ * short (max_waiting): a shift is cheaper to read than a ring. */
+static void *
+session_queue_shift(struct session_queue_entry *e)
+{
+	void *item = e->waiting[0];
+
+	e->nwaiting--;
+	memmove(&e->waiting[0], &e->waiting[1],
+	    e->nwaiting * sizeof(e->waiting[0]));
+	return item;
+}
+
+void *
+session_queue_dequeue(struct session_queue *q, const char *key)
+{
+	struct session_queue_entry *e = session_queue_find(q, key);
+
+	if (e == NULL || e->nwaiting == 0)
+		return NULL;
+	q->count--;
+	return session_queue_shift(e);
+}
+
+void *
+session_queue_finish(struct session_queue *q, const char *key)
+{
+	struct session_queue_entry **pp, *e;
+
+	pp = session_queue_slot(q, key, parse_hash32(key));
+	if ((e = *pp) == NULL)
+		return NULL;
+	q->count--;			/* the item in flight is done */
+	if (e->nwaiting > 0) {
+		/* The oldest waiting item takes the slot; still held. */
+		e->running = session_queue_shift(e);
+		return e->running;
+	}
+	*pp = e->next;
+	free(e);
+	q->nkeys--;
+	return NULL;
+}
+
+size_t
+session_queue_count(const struct session_queue *q)
+{
+	return q->count;
+}
+
+size_t
+session_queue_keys(const struct session_queue *q)
+{
+	return q->nkeys;
+}
+
+size_t
+session_queue_waiting(const struct session_queue *q, const char *key)
+{
+	struct session_queue_entry *e = session_queue_find(q, key);
+
+	return e != NULL ? e->nwaiting : 0;
+}
+
+int
+session_queue_busy(const struct session_queue *q)
+{
+	return q->count >= q->max_items;
+}
