@@ -46,7 +46,7 @@
 #define MAX_ANSWERS 8
 #define T  SMPP_ESME_RTHROTTLED
 #define Q  SMPP_ESME_RMSGQFUL
-#define GAP_EARLY_MS 3		/* timer vs. our clock: a hair early at most */
+#define GAP_EARLY_MS 10	/* libevent times by the coarse clock: a jiffy early */
 #define GAP_LATE_MS  300	/* a busy 2-core box under ASan */
 
 static char tmpdir[64] = "/tmp/tnsgw-outbox.XXXXXX";
