@@ -7,6 +7,28 @@
  * segment. ESME_RTHROTTLED / ESME_RMSGQFUL are retried after a pause
  * (bounded); a timeout or a lost connection leaves the entry pending, to be
  * claimed and re-sent byte for byte (same UDH reference) later.
+ *
+ * One entry, once every segment sent has its answer (or its local error):
+ *   - any segment refused (another status)  -> settled "failed";
+ *   - else any without an answer (timeout, connection lost, not bound,
+ *     client queue full)                    -> left pending (requeued);
+ *   - else any ESME_RTHROTTLED (0x58) or ESME_RMSGQFUL (0x14): the
+ *     segments not yet accepted are submitted again after a pause of
+ *     outbox.retry_delay_ms x 2^n (n = retries already made for this
+ *     entry: d, 2d, 4d, ...; at most 10 minutes), up to
+ *     outbox.max_retries times (0: none). After that the entry is left
+ *     pending, not failed: throttling is the SMSC's load, not a verdict
+ *     on the message. A claim hands it out again after
+ *     outbox.claim_idle_s, and a fresh series of retries begins. The
+ *     count lives in memory only;
+ *   - else                                   -> settled "sent", with the
+ *     first segment's message_id for receipts.
+ * Before every submit (first, retry, or after waiting for the bind) an
+ * entry whose expires_ms has passed is settled "expired"; the validity
+ * period sent is what is left of it. An entry whose bind is known but not
+ * bound waits for it (looked at every second); an unknown bind, or a stop,
+ * leaves it pending. "Left pending" means: not acked, dropped from here,
+ * handed out again by the store's claim after outbox.claim_idle_s.
  */
 #ifndef TNSGW_OUTBOX_H
 #define TNSGW_OUTBOX_H
@@ -21,27 +43,63 @@ struct smpp_client;
 struct store;
 struct outbox;
 
-/* The gateway's binds by name; NULL when unknown. */
+/*
+ * The gateway's binds by name; NULL when unknown. Called synchronously,
+ * whenever the outbox needs the bind (before each submit, for its charset,
+ * for its dlr_id); the client it returns is used during the call only,
+ * except for the submits made on it, whose callbacks reach the outbox.
+ */
 typedef struct smpp_client *outbox_bind_fn(void *arg, const char *name);
 
-/* box_key may be NULL (no outbox_key_file): sealed entries then fail. */
+/*
+ * An outbox, NULL when out of memory. cfg is kept, not copied (outbox.*
+ * is read at each use): it must outlive the outbox. st is kept until
+ * outbox_detach_store. box_key (SECRET_KEY_LEN bytes) is copied and wiped
+ * at outbox_free; NULL (no outbox_key_file): sealed entries are settled
+ * "failed". Nothing is read before outbox_start.
+ */
 struct outbox *outbox_new(struct event_base *base, const struct config *cfg,
     struct store *st, const unsigned char *box_key, outbox_bind_fn *bind_fn,
     void *bind_arg);
-/* Start consuming as consumer (unique per process). 0 or -1. */
+/*
+ * Start consuming as consumer (unique per process; copied) with claims
+ * after outbox.claim_idle_s: store_outbox_start's 0 or -1 (once only).
+ * Reading starts paused: nothing is taken before outbox_set_bound(> 0).
+ */
 int outbox_start(struct outbox *ob, const char *consumer);
-/* Entries being sent right now (for the drain on shutdown). */
+/* Entries held now: being sent, in a retry pause, or waiting for their
+ * bind (for the drain on shutdown). At most 1,000: more handed out are
+ * left pending. */
 int outbox_busy(const struct outbox *ob);
-/* Take no new entries (they stay pending in Redis for the next start). */
+/*
+ * Take no new entries (they stay pending in Redis for the next start).
+ * Entries waiting for a response still settle when it comes; those in a
+ * retry pause or waiting for their bind are left pending when their
+ * timer fires. Idempotent, no callback.
+ */
 void outbox_stop(struct outbox *ob);
-/* How many binds are bound now: with none, nothing is read from Redis. */
+/* How many binds are bound now: with none, nothing is read from Redis
+ * (store_outbox_pause); call it on every bind and unbind. */
 void outbox_set_bound(struct outbox *ob, int nbound);
-/* The store is about to go: settle nothing more through it. */
+/*
+ * The store is about to go (call it before store_free): no new entry is
+ * taken and nothing more is settled through it. An entry answered
+ * after this is only counted: it stays pending and is sent again by the
+ * next process (a duplicate, never a loss).
+ */
 void outbox_detach_store(struct outbox *ob);
-/* NULL ok. Entries still waiting for a response stay pending in Redis; the
- * clients' callbacks for them must have fired (free the clients first). */
+/* NULL ok. Entries still held are dropped: pending in Redis. The clients'
+ * callbacks for entries waiting for a response must have fired: free the
+ * clients first. */
 void outbox_free(struct outbox *ob);
 
+/*
+ * Counters since outbox_new: entries settled sent / failed / expired,
+ * re-submits after a throttle or queue-full answer (retried), entries
+ * left pending (requeued: no response, throttled past max_retries,
+ * unknown bind, stopping), submit_sm accepted by a client (segments).
+ * The pointer is valid until outbox_free.
+ */
 struct outbox_stats {
 	uint64_t sent, failed, expired, retried, requeued, segments;
 };

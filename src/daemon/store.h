@@ -1,15 +1,38 @@
 /*
  * store: everything Redis for the daemon, over one pipelined hiredis async
- * connection on the libevent loop (the only daemon file that includes
- * hiredis). Lookups are Lua scripts (SCRIPT LOAD once, EVALSHA, reload on
- * NOSCRIPT) so a screen costs one round trip. Every request carries an
- * evtimer deadline (redis.timeout_ms): hiredis 0.14 has no command timeout.
- * Reconnects by itself with backoff.
+ * connection on the libevent loop (plus a second one that only blocks in
+ * XREADGROUP for the outbox consumer). store*.c are the only daemon files
+ * that include hiredis: store.c (connection, requests, dialog lookups),
+ * store_scripts.c (the Lua scripts), store_outbox.c (the outbox).
+ * Lookups are Lua scripts (SCRIPT LOAD on connect, EVALSHA, one EVAL retry
+ * on NOSCRIPT) so a screen costs one round trip.
  *
- * Contract for every request below: the callback fires exactly once, from
- * the loop, never inside the call that made the request; with status 0 and
- * the data, or -1 (Redis down, timeout, error reply, malformed data). The
- * data passed to the callback is valid only during the callback.
+ * The contract of every call below, unless its comment says otherwise:
+ *
+ * - st is a store from store_new not yet freed. Every argument (strings,
+ *   request structs) is copied during the call: nothing is kept.
+ * - Pipelined: every request goes out at once on the one main connection,
+ *   never waiting for an earlier reply, and Redis runs them in call order
+ *   (so when a request's callback reports success, everything called
+ *   before it has run). Exception: a script request retried after
+ *   NOSCRIPT runs after those sent meanwhile.
+ * - A call with a callback: the callback fires exactly once, from the
+ *   loop, never inside the call that made the request — except inside
+ *   store_free, which fires every callback still owed. It fires with the
+ *   result, or with failure (status -1, or the result's *_ERROR status)
+ *   when: Redis is down or more than 20,000 requests are in flight (then
+ *   from a zero-timeout event, at once), no reply came within
+ *   redis.timeout_ms (an evtimer deadline: hiredis 0.14 has no command
+ *   timeout; the late reply is swallowed; 5 in a row drop and reconnect
+ *   the connection), the connection was lost, Redis answered an error,
+ *   the reply was malformed. Nothing is retried. The data handed to the
+ *   callback is valid only during the callback. The callback may make
+ *   more requests, and may call store_free.
+ * - A call without a callback (or with cb NULL where allowed) is fire and
+ *   forget: pipelined the same way, no deadline, an error reply is
+ *   logged, and when Redis is down (or 20,000 requests are in flight) it
+ *   is dropped, as it is when the connection goes before the reply. It
+ *   is never retried. It counts in store_pending until answered.
  *
  * Redis layout (prefix P = redis.prefix) is written down in README.md
  * ("Redis layout") and shared with tnsgw-load.
@@ -26,24 +49,60 @@
 struct event_base;
 struct store;
 
+/*
+ * The main connection's state changes, from the loop. on_up: connected,
+ * SELECTed and every script loaded; once per transition to up (after each
+ * reconnect). on_down: once per transition to down, and once when the
+ * first attempt fails (reason valid only during the call); the store then
+ * reconnects by itself (100 ms doubling to 5 s). Either may be NULL, and
+ * either may call store_free. They do not report the outbox's reader.
+ */
 struct store_cb {
-	void (*on_up)(void *arg);			/* connected, scripts loaded */
+	void (*on_up)(void *arg);
 	void (*on_down)(const char *reason, void *arg);
 };
 
+/*
+ * A store on base, NULL when out of memory. cfg is read during the call
+ * (redis.*, the two security.max_* limits) and not kept; *cb is copied,
+ * arg is kept for cb. Nothing happens inside the call: the first connect
+ * runs from the loop (connect and set-up bounded by max(5 x
+ * redis.timeout_ms, 2 s)). A request made with no connection (before that
+ * first attempt, or while down) fails at once; one made while connecting
+ * waits behind the set-up in the pipeline. Wait for on_up.
+ */
 struct store *store_new(struct event_base *base, const struct config *cfg,
     const struct store_cb *cb, void *arg);
-void store_free(struct store *st);	/* NULL ok; pending callbacks fire with -1 first */
+/*
+ * NULL ok. Fires, inside this call, every request callback still owed
+ * (with failure), those of requests made by these callbacks too; then
+ * nothing fires any more (no outbox entry either). Allowed from inside
+ * any of the store's callbacks: the memory goes when the outermost one
+ * returns, the hiredis contexts from the loop just after.
+ */
+void store_free(struct store *st);
+/* 1 when the main connection is connected and set up (on_up came and it
+ * has not gone since); 0 otherwise or for NULL. */
 int store_is_up(const struct store *st);
-/* Requests sent or queued and not answered yet (0 = all flushed). */
+/* Requests in the store now: sent and not answered (fire-and-forget ones
+ * and the store's own included) or waiting to fail; 0 = all flushed.
+ * 0 for NULL. For the drain on shutdown. */
 int store_pending(const struct store *st);
 
-/* Dialog sessions: P"sess:"key, TTL ttl_s. */
-typedef void store_get_cb(void *arg, int status, const char *data, size_t len);	/* data NULL, len 0: no session */
+/*
+ * Dialog sessions: P"sess:"key, TTL ttl_s.
+ * store_get_cb: status 0 with the stored bytes (data, len; binary-safe,
+ * not NUL-terminated), status 0 with data NULL and len 0 when there is no
+ * session, or status -1 with NULL, 0.
+ * store_done_cb: status 0 when Redis took the write, else -1.
+ */
+typedef void store_get_cb(void *arg, int status, const char *data, size_t len);
 typedef void store_done_cb(void *arg, int status);
 void store_session_get(struct store *st, const char *key, store_get_cb *cb, void *arg);
+/* SET ... EX max(ttl_s, 1). cb NULL: fire and forget. */
 void store_session_put(struct store *st, const char *key, const char *data,
-    size_t len, int ttl_s, store_done_cb *cb, void *arg);	/* cb may be NULL */
+    size_t len, int ttl_s, store_done_cb *cb, void *arg);
+/* DEL: fire and forget. */
 void store_session_del(struct store *st, const char *key);
 
 /*
@@ -52,6 +111,11 @@ void store_session_del(struct store *st, const char *key);
  * counter; over either limit -> status DIALOG_FETCH_LOCKED without reading
  * the registry. Otherwise the record (and, when INELIGIBLE, the reason text
  * in lang, falling back to fr).
+ * The limits are those of cfg at store_new (0 = none); every call counts
+ * one request against the MSISDN, locked or not. The callback gets res
+ * with status DIALOG_FETCH_OK (reg REGISTERED / INELIGIBLE with the
+ * record, or NOT_FOUND), DIALOG_FETCH_LOCKED, or DIALOG_FETCH_ERROR (the
+ * failures above, or no registry loaded); lang NULL or "" is "fr".
  */
 struct store_lookup_req {
 	const char       *msisdn;
@@ -63,21 +127,28 @@ typedef void store_lookup_cb(void *arg, const struct dialog_lookup *res);
 void store_lookup(struct store *st, const struct store_lookup_req *req,
     store_lookup_cb *cb, void *arg);
 
-/* Count one failed attempt against the document (daily key, TTL 1 day). */
+/* Count one failed attempt against the document (daily key, its TTL of
+ * 1 day set with the first count). Fire and forget. */
 void store_record_failure(struct store *st, enum parse_idtype idtype,
     const char *idnum);
 
-/* Current category list (labels in lang, fallback fr), in file order. */
+/* Current category list (labels in lang, fallback fr), in file order, at
+ * most DIALOG_MAX_CATEGORIES. res status DIALOG_FETCH_OK (n may be 0), or
+ * DIALOG_FETCH_ERROR (the failures above, or no categories loaded). */
 typedef void store_categories_cb(void *arg, const struct dialog_categories *res);
 void store_categories(struct store *st, const char *lang,
     store_categories_cb *cb, void *arg);
 
-/* Label and documents of one category in lang (fallback fr). */
+/* Label and documents of one category in lang (fallback fr). res status
+ * DIALOG_FETCH_OK with found 1, or found 0 for an unknown code; or
+ * DIALOG_FETCH_ERROR. */
 typedef void store_docs_cb(void *arg, const struct dialog_docs *res);
 void store_docs(struct store *st, const char *code, const char *lang,
     store_docs_cb *cb, void *arg);
 
-/* Append one entry to P"audit" (fields already masked by the caller). */
+/* Append one entry to P"audit" (fields already masked by the caller; NULL
+ * is stored as ""; ts is this host's clock, unix seconds; the stream is
+ * capped near 1,000,000 entries). Fire and forget. */
 void store_audit(struct store *st, const char *outcome, const char *channel,
     const char *operator_name, const char *masked_msisdn, const char *masked_id);
 
@@ -110,7 +181,10 @@ struct store_outbox_msg {
  *     previous code; the failure counter is left as it is) and XADD the SMS
  *     to the outbox -> SENT.
  * person is the matricule. The callback gets phone_tail as given here
- * (or as stored with the pending password).
+ * (or as stored with the pending password), and status DIALOG_OTP_SENT,
+ * _ALREADY, _LOCKED, or DIALOG_OTP_ERROR (the failures above, or a key
+ * too long for the person: then nothing is sent and it fails from the
+ * loop).
  */
 struct store_otp_issue_req {
 	const char *person;
@@ -135,6 +209,8 @@ void store_otp_issue(struct store *st, const struct store_otp_issue_req *req,
  *     else SET P"pw:<person>" = phone_tail EX pw_pending_s, XADD the
  *     provisioning entry to P"provisioning" and the password SMS to the
  *     outbox -> OK.
+ * Or DIALOG_OTP_ERROR, as for store_otp_issue. phone_tail as there;
+ * attempts_left with WRONG.
  */
 struct store_otp_verify_req {
 	const char *person;
@@ -152,7 +228,11 @@ struct store_otp_verify_req {
 void store_otp_verify(struct store *st, const struct store_otp_verify_req *req,
     store_otp_cb *cb, void *arg);
 
-/* Append a plain SMS (no secret) to the outbox, e.g. the documents list. */
+/* --- the outbox (store_outbox.c) ------------------------------------ */
+
+/* Append a plain SMS (no secret) to the outbox, e.g. the documents list:
+ * one XADD. cb: status 0 once the entry is in the stream; cb NULL: fire
+ * and forget. */
 void store_outbox_add(struct store *st, const struct store_outbox_msg *msg,
     store_done_cb *cb, void *arg);
 
@@ -163,8 +243,20 @@ void store_outbox_add(struct store *st, const struct store_outbox_msg *msg,
  * pending entries of any consumer (a crashed one, or this one after a
  * lost response) have been idle claim_idle_ms and are claimed
  * (XAUTOCLAIM, every claim_idle_ms / 2). The group is created on connect
- * (MKSTREAM). Every entry handed out must be settled by store_outbox_ack
+ * (MKSTREAM, from the start of the stream: entries written before it are
+ * read too). Every entry handed out must be settled by store_outbox_ack
  * (or it will be claimed again after claim_idle_ms).
+ *
+ * Returns 0, or -1 (st NULL, cb NULL, consumer NULL, empty or of 64
+ * bytes or more, claim_idle_ms <= 0, or already started: once per store).
+ * consumer is copied. cb fires from the loop, never inside this call,
+ * any number of times, until store_free; never for a malformed entry (the
+ * store settles it "failed" itself). An entry this consumer still holds
+ * comes again when it stays unsettled for claim_idle_ms (deliveries > 1):
+ * the consumer must know its own ids. cb may call any store function,
+ * store_free included. The reader connection reconnects by itself (its
+ * own backoff, not reported by on_up/on_down); claims need both
+ * connections up.
  */
 struct store_outbox_entry {
 	char        id[32];		/* stream id */
@@ -182,6 +274,11 @@ int store_outbox_start(struct store *st, const char *consumer,
  * is sent and nothing is claimed, so the backlog waits in Redis, not in this
  * consumer's pending list (where only a claim could reach it again). The
  * sender pauses when it is full or no bind is up.
+ * A read or claim already sent still hands out what it brings after the
+ * pause (up to 64 entries each): cb must cope (an entry it leaves
+ * unsettled is claimed later). Resuming sends the next read from the
+ * loop, never inside this call; claims resume at the next tick.
+ * Allowed before store_outbox_start (nothing is read until resumed).
  */
 void store_outbox_pause(struct store *st, int paused);
 
@@ -190,6 +287,10 @@ void store_outbox_pause(struct store *st, int paused);
  * (hash: state, bind, message_id, ts; TTL 7 days): state "sent" (with
  * message_id: also P"outbox:mid:<bind>:<message_id>" -> id, TTL 2 days,
  * for receipts), "failed", "expired".
+ * Fire and forget: XACK first, then the record (a lost record costs a
+ * receipt's state, a lost XACK a duplicate). With Redis down nothing is
+ * written (logged): the entry is handed out again after claim_idle_ms.
+ * message_id NULL or "" = none.
  */
 void store_outbox_ack(struct store *st, const char *id, const char *state,
     const char *bind, const char *message_id);
@@ -197,17 +298,22 @@ void store_outbox_ack(struct store *st, const char *id, const char *state,
  * The first segment's id is known (its submit_sm_resp came): record it at
  * once (state "submitted"), so a receipt that arrives before the entry is
  * settled finds it. The settle state never overwrites a receipt's.
+ * Fire and forget.
  */
 void store_outbox_note_id(struct store *st, const char *id, const char *bind,
     const char *message_id);
 /* A delivery receipt: find the entry by (bind, canonical message_id) and
  * set its state ("delivered", "undeliverable", ...). A receipt for an id
- * not recorded yet is kept an hour and applied when it is. */
+ * not recorded yet is kept an hour and applied when it is. Fire and
+ * forget (nothing sent for a message_id too long for a key: logged). */
 void store_outbox_dlr(struct store *st, const char *bind,
     const char *message_id, const char *state);
 
-/* Outbox depth for /metrics (XLEN and the group's pending count), refreshed
- * in the background; the last known values. */
+/* Outbox depth for /metrics (XLEN and the group's pending count, all
+ * consumers), refreshed every 2 s while the main connection is up, with or
+ * without a consumer; the last known values: 0, 0 before the first
+ * refresh, for NULL st, and pending 0 before the group exists. Never
+ * blocks, never fails. */
 void store_outbox_depth(const struct store *st, long long *len, long long *pending);
 
 #endif

@@ -1,0 +1,770 @@
+/*
+ * store_outbox: the outbox side of the store — writing plain SMS to the
+ * stream, the consumer (XREADGROUP on a second connection that only
+ * blocks there, XAUTOCLAIM of idle entries on the main one), settling
+ * (XACK and the state record), receipts, and the depth for /metrics.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <event2/event.h>
+#include <hiredis/hiredis.h>
+#include <hiredis/async.h>
+#include <hiredis/adapters/libevent.h>
+
+#include "log.h"
+#include "registry.h"
+#include "store_priv.h"
+
+#define STORE_OUTBOX_BLOCK_MS 1000	/* XREADGROUP BLOCK */
+#define STORE_OUTBOX_COUNT   "64"	/* entries per read / claim */
+#define STORE_CLAIM_ROUNDS   4		/* XAUTOCLAIM calls per tick at most */
+#define STORE_DEPTH_MS       2000	/* outbox depth refresh */
+#define STORE_ST_TTL_S       "604800"	/* P"outbox:st:<id>": 7 days */
+#define STORE_MID_TTL_S      "172800"	/* P"outbox:mid:...": 2 days */
+
+/*
+ * The reader connection's own record: hiredis's callbacks point at it, so
+ * it can outlive its attachment to the store (st NULL) until hiredis has
+ * let go of the context (ac NULL).
+ */
+struct store_reader {
+	struct store      *st;	/* NULL: detached */
+	redisAsyncContext *ac;	/* NULL: hiredis freed it (or is about to) */
+	int                in_cb;	/* inside one of its reply callbacks */
+};
+
+static void store_outbox_on_claim(struct store *, const redisReply *);
+static void store_outbox_on_depth(struct store *, const redisReply *);
+
+/* --- writing, settling, receipts ------------------------------------ */
+
+void
+store_outbox_msg_argv(const struct store_outbox_msg *m, const char **argv,
+    struct store_outbox_num *num)
+{
+	snprintf(num->exp, sizeof(num->exp), "%lld",
+	    m->expires_ms > 0 ? m->expires_ms : 0);
+	snprintf(num->ton, sizeof(num->ton), "%u", (unsigned)m->to_ton);
+	snprintf(num->npi, sizeof(num->npi), "%u", (unsigned)m->to_npi);
+	argv[0] = store_str(m->bind);
+	argv[1] = store_str(m->to);
+	argv[2] = store_str(m->from);
+	argv[3] = store_str(m->kind);
+	argv[4] = store_str(m->lang);
+	argv[5] = store_str(m->body);
+	argv[6] = num->exp;
+	argv[7] = num->ton;
+	argv[8] = num->npi;
+}
+
+void
+store_outbox_add(struct store *st, const struct store_outbox_msg *msg,
+    store_done_cb *cb, void *arg)
+{
+	char k[REGISTRY_KEY_MAX];
+	struct store_outbox_num num;
+	const char *argv[6 + 2 * STORE_SMS_NARGS] = { "XADD", k, "MAXLEN", "~",
+	    STORE_OUTBOX_MAXLEN, "*", "bind", NULL, "to", NULL, "from", NULL,
+	    "kind", NULL, "lang", NULL, "body", NULL, "expires_ms", NULL,
+	    "to_ton", NULL, "to_npi", NULL };
+	const char *f[STORE_SMS_NARGS];
+	struct store_req *req;
+	int i;
+
+	registry_key_outbox(k, sizeof(k), st->prefix);
+	store_outbox_msg_argv(msg, f, &num);
+	for (i = 0; i < STORE_SMS_NARGS; i++)
+		argv[7 + 2 * i] = f[i];
+	req = store_build_or_fail(st, STORE_K_DONE, -1,
+	    6 + 2 * STORE_SMS_NARGS, argv);
+	req->cb.done = cb;
+	req->arg = arg;
+	store_submit(st, req);
+}
+
+/* The entry's state record and, with a message id, the id -> entry map. */
+static void
+store_outbox_record(struct store *st, const char *id, const char *state,
+    const char *bind, const char *message_id)
+{
+	char kst[REGISTRY_KEY_MAX + 40], kmid[REGISTRY_KEY_MAX + 160], ts[24];
+	const char *argv[12] = { "EVALSHA", "", "2", kst, kmid, store_str(state),
+	    store_str(bind), "", ts, STORE_ST_TTL_S, id, STORE_MID_TTL_S };
+
+	if (registry_key_outbox_st(kst, sizeof(kst), st->prefix, id) != 0) {
+		log_warnx("[redis] outbox id too long");
+		return;
+	}
+	snprintf(kmid, sizeof(kmid), "-");
+	if (message_id != NULL && message_id[0] != '\0') {
+		if (registry_key_outbox_mid(kmid, sizeof(kmid), st->prefix,
+		    store_str(bind), message_id) != 0)
+			log_warnx("[redis] outbox %s: message id too long", id);
+		else
+			argv[7] = message_id;
+	}
+	snprintf(ts, sizeof(ts), "%lld", (long long)time(NULL));
+	store_submit(st, store_build(st, STORE_K_NONE, STORE_SC_RECORD, 12, argv));
+}
+
+void
+store_outbox_ack(struct store *st, const char *id, const char *state,
+    const char *bind, const char *message_id)
+{
+	char kob[REGISTRY_KEY_MAX];
+	const char *xack[4] = { "XACK", kob, REGISTRY_OUTBOX_GROUP, id };
+
+	if (st->ac == NULL)
+		log_warnx("[redis] outbox %s not settled (%s): Redis is down, "
+		    "it will be handed out again", id, store_str(state));
+	registry_key_outbox(kob, sizeof(kob), st->prefix);
+	/* Settled first, then the record: a lost record costs a receipt's
+	 * state, a lost XACK a duplicate. */
+	store_submit(st, store_build(st, STORE_K_NONE, -1, 4, xack));
+	store_outbox_record(st, id, state, bind, message_id);
+}
+
+void
+store_outbox_note_id(struct store *st, const char *id, const char *bind,
+    const char *message_id)
+{
+	store_outbox_record(st, id, "submitted", bind, message_id);
+}
+
+void
+store_outbox_dlr(struct store *st, const char *bind, const char *message_id,
+    const char *state)
+{
+	char kmid[REGISTRY_KEY_MAX + 160], stem[REGISTRY_KEY_MAX], ts[24];
+	const char *argv[8] = { "EVALSHA", "", "1", kmid, stem,
+	    store_str(state), ts, STORE_ST_TTL_S };
+
+	if (registry_key_outbox_mid(kmid, sizeof(kmid), st->prefix,
+	    store_str(bind), store_str(message_id)) != 0) {
+		log_warnx("[redis] receipt: message id too long");
+		return;
+	}
+	registry_key_outbox_st(stem, sizeof(stem), st->prefix, "");
+	snprintf(ts, sizeof(ts), "%lld", (long long)time(NULL));
+	store_submit(st, store_build(st, STORE_K_NONE, STORE_SC_DLR, 8, argv));
+}
+
+void
+store_outbox_depth(const struct store *st, long long *len, long long *pending)
+{
+	*len = st != NULL ? st->ob.len : 0;
+	*pending = st != NULL ? st->ob.pending : 0;
+}
+
+static void
+store_outbox_on_depth_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct store *st = arg;
+	char k[REGISTRY_KEY_MAX];
+	const char *argv[5] = { "EVALSHA", "", "1", k, REGISTRY_OUTBOX_GROUP };
+
+	(void)fd;
+	(void)what;
+	if (!st->up || st->ob.depth_busy)
+		return;
+	registry_key_outbox(k, sizeof(k), st->prefix);
+	st->ob.depth_busy = 1;
+	store_submit_fn(st, STORE_SC_DEPTH, 5, argv, store_outbox_on_depth);
+}
+
+static void
+store_outbox_on_depth(struct store *st, const redisReply *r)
+{
+	st->ob.depth_busy = 0;
+	if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
+	    r->element[0]->type != REDIS_REPLY_INTEGER ||
+	    r->element[1]->type != REDIS_REPLY_INTEGER)
+		return;
+	st->ob.len = r->element[0]->integer;
+	st->ob.pending = r->element[1]->integer;
+}
+
+/* --- handing entries out -------------------------------------------- */
+
+/* An optional TON/NPI field: absent -> def; else 0..255 or -1. */
+static int
+store_outbox_octet(const char *s, int def)
+{
+	char *end;
+	long v;
+
+	if (s == NULL)
+		return def;
+	if (s[0] < '0' || s[0] > '9')
+		return -1;
+	v = strtol(s, &end, 10);
+	return *end == '\0' && v <= 255 ? (int)v : -1;
+}
+
+/*
+ * One stream entry (id, flat field array) to the consumer's callback, or,
+ * when malformed, settled as "failed". Returns 1 when the store went away
+ * inside the callback. to_ton/to_npi came later: entries without them
+ * are international numbers (1/1).
+ */
+static int
+store_outbox_hand(struct store *st, const redisReply *idr,
+    const redisReply *fields, long long deliveries)
+{
+	static const char *const names[STORE_SMS_NARGS] = { "bind", "to",
+	    "from", "kind", "lang", "body", "expires_ms", "to_ton", "to_npi" };
+	struct store_outbox_entry e;
+	const char *v[STORE_SMS_NARGS] = { NULL };
+	const char *exp;
+	char *end;
+	size_t i;
+	int j, ton = 1, npi = 1, bad = 0;
+
+	if (idr == NULL || idr->type != REDIS_REPLY_STRING ||
+	    idr->len == 0 || idr->len >= sizeof(e.id)) {
+		log_warnx("[redis] outbox entry with a malformed id skipped");
+		return 0;
+	}
+	memset(&e, 0, sizeof(e));
+	memcpy(e.id, idr->str, idr->len);
+	if (fields == NULL || fields->type != REDIS_REPLY_ARRAY ||
+	    fields->elements % 2 != 0)
+		bad = 1;
+	for (i = 0; !bad && i < fields->elements; i += 2) {
+		const redisReply *n = fields->element[i];
+		const redisReply *val = fields->element[i + 1];
+
+		if (n->type != REDIS_REPLY_STRING ||
+		    val->type != REDIS_REPLY_STRING) {
+			bad = 1;
+			break;
+		}
+		for (j = 0; j < STORE_SMS_NARGS; j++)
+			if (strcmp(n->str, names[j]) == 0)
+				v[j] = val->str;
+	}
+	/* The first 7 present; bind, to, kind and body not empty. */
+	for (j = 0; !bad && j < 7; j++)
+		if (v[j] == NULL || (v[j][0] == '\0' && j != 2 && j != 4))
+			bad = 1;
+	if (!bad) {
+		exp = v[6];
+		e.expires_ms = strtoll(exp, &end, 10);
+		if (exp[0] == '\0' || *end != '\0' || e.expires_ms < 0)
+			bad = 1;
+		ton = store_outbox_octet(v[7], 1);
+		npi = store_outbox_octet(v[8], 1);
+		if (ton < 0 || npi < 0)
+			bad = 1;
+	}
+	if (bad) {
+		log_warnx("[redis] outbox entry %s malformed: settled as failed",
+		    e.id);
+		store_outbox_ack(st, e.id, "failed", v[0], NULL);
+		return 0;
+	}
+	e.bind = v[0];
+	e.to = v[1];
+	e.from = v[2];
+	e.kind = v[3];
+	e.lang = v[4];
+	e.body = v[5];
+	e.to_ton = (uint8_t)ton;
+	e.to_npi = (uint8_t)npi;
+	e.deliveries = deliveries > 0 ? deliveries : 1;
+	store_hold(st);
+	st->ob.cb(st->ob.arg, &e);
+	return store_release(st);
+}
+
+/* --- claiming idle entries (main connection) ------------------------ */
+
+static void
+store_outbox_claim_send(struct store *st, const char *cursor)
+{
+	char k[REGISTRY_KEY_MAX], idle[16];
+	const char *argv[9] = { "EVALSHA", "", "1", k, REGISTRY_OUTBOX_GROUP,
+	    st->ob.consumer, idle, cursor, STORE_OUTBOX_COUNT };
+
+	registry_key_outbox(k, sizeof(k), st->prefix);
+	snprintf(idle, sizeof(idle), "%d", st->ob.claim_ms);
+	store_submit_fn(st, STORE_SC_CLAIM, 9, argv, store_outbox_on_claim);
+}
+
+static void
+store_outbox_on_claim_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct store *st = arg;
+
+	(void)fd;
+	(void)what;
+	if (st->ob.claim_busy || !st->up || !st->ob.rup || st->ob.paused)
+		return;
+	st->ob.claim_busy = 1;
+	st->ob.claim_rounds = 0;
+	store_outbox_claim_send(st, "0-0");
+}
+
+static void
+store_outbox_on_claim(struct store *st, const redisReply *r)
+{
+	const redisReply *e;
+	char cursor[32];
+	size_t i;
+
+	if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements < 1 ||
+	    r->element[0]->type != REDIS_REPLY_STRING ||
+	    r->element[0]->len >= sizeof(cursor)) {
+		if (r != NULL && r->type != REDIS_REPLY_ERROR)
+			log_warnx("[redis] malformed outbox claim reply");
+		st->ob.claim_busy = 0;
+		return;
+	}
+	store_copy(cursor, sizeof(cursor), r->element[0]);
+	for (i = 1; i < r->elements; i++) {
+		e = r->element[i];
+		if (e->type != REDIS_REPLY_ARRAY || e->elements != 3 ||
+		    e->element[2]->type != REDIS_REPLY_INTEGER) {
+			log_warnx("[redis] malformed outbox claim reply");
+			continue;
+		}
+		if (store_outbox_hand(st, e->element[0], e->element[1],
+		    e->element[2]->integer))
+			return;
+	}
+	if (strcmp(cursor, "0-0") != 0 && !st->ob.paused &&
+	    ++st->ob.claim_rounds < STORE_CLAIM_ROUNDS && st->up) {
+		store_outbox_claim_send(st, cursor);
+		return;
+	}
+	st->ob.claim_busy = 0;
+}
+
+/* --- the blocking reader connection --------------------------------- */
+
+static void
+store_outbox_reader_zfree(evutil_socket_t fd, short what, void *arg)
+{
+	struct store_reader *rd = arg;
+
+	(void)fd;
+	(void)what;
+	if (rd->ac != NULL)
+		redisAsyncFree(rd->ac);	/* its callbacks see rd->st NULL */
+	free(rd);
+}
+
+/*
+ * Cut the reader from the store and let its context go: now, or from the
+ * loop when we are inside one of its callbacks (hiredis 0.14 must not free
+ * a context from there).
+ */
+static void
+store_outbox_reader_detach(struct store *st)
+{
+	struct store_reader *rd = st->ob.reader;
+	static const struct timeval zero = { 0, 0 };
+
+	if (rd == NULL)
+		return;
+	st->ob.reader = NULL;
+	st->ob.read_idle = 0;
+	st->ob.rup = 0;
+	evtimer_del(st->ob.ev_deadline);
+	rd->st = NULL;
+	if (rd->in_cb > 0 || rd->ac == NULL) {
+		if (event_base_once(st->base, -1, EV_TIMEOUT, store_outbox_reader_zfree,
+		    rd, &zero) != 0)
+			log_warnx("[redis] cannot schedule the outbox reader's "
+			    "release");
+		return;
+	}
+	redisAsyncFree(rd->ac);
+	free(rd);
+}
+
+static void
+store_outbox_reader_down(struct store *st, const char *reason)
+{
+	store_outbox_reader_detach(st);
+	if (st->dead)
+		return;
+	log_warnx("[redis] outbox reader down: %s; retry in %d ms", reason,
+	    st->ob.backoff_ms);
+	store_timer(st->ob.ev_connect, st->ob.backoff_ms);
+	st->ob.backoff_ms = st->ob.backoff_ms * 2 > STORE_BACKOFF_MAX_MS ?
+	    STORE_BACKOFF_MAX_MS : st->ob.backoff_ms * 2;
+}
+
+/* From inside a reader callback: drop it from the loop. */
+static void
+store_outbox_reader_drop_later(struct store *st, const char *reason)
+{
+	if (st->ob.drop_reason[0] != '\0')
+		return;
+	snprintf(st->ob.drop_reason, sizeof(st->ob.drop_reason), "%s", reason);
+	store_timer(st->ob.ev_drop, 0);
+}
+
+static void
+store_outbox_on_rdrop(evutil_socket_t fd, short what, void *arg)
+{
+	struct store *st = arg;
+	char why[128];
+
+	(void)fd;
+	(void)what;
+	snprintf(why, sizeof(why), "%s", st->ob.drop_reason);
+	st->ob.drop_reason[0] = '\0';
+	if (st->ob.reader != NULL)
+		store_outbox_reader_down(st, why);
+}
+
+static void
+store_outbox_on_rdeadline(evutil_socket_t fd, short what, void *arg)
+{
+	struct store *st = arg;
+
+	(void)fd;
+	(void)what;
+	store_outbox_reader_down(st, st->ob.rup ? "outbox read timed out" :
+	    "connect/set-up timed out");
+}
+
+static void store_outbox_reader_on_read(redisAsyncContext *, void *, void *);
+
+static void
+store_outbox_reader_read(struct store *st)
+{
+	char k[REGISTRY_KEY_MAX], block[16];
+	const char *argv[10] = { "XREADGROUP", "GROUP", REGISTRY_OUTBOX_GROUP,
+	    st->ob.consumer, "COUNT", STORE_OUTBOX_COUNT, "BLOCK", block,
+	    "STREAMS", k };
+	const char *all[11];
+	size_t len[11];
+	int i;
+
+	registry_key_outbox(k, sizeof(k), st->prefix);
+	snprintf(block, sizeof(block), "%d", STORE_OUTBOX_BLOCK_MS);
+	memcpy(all, argv, sizeof(argv));
+	all[10] = ">";
+	for (i = 0; i < 11; i++)
+		len[i] = strlen(all[i]);
+	if (redisAsyncCommandArgv(st->ob.reader->ac, store_outbox_reader_on_read,
+	    st->ob.reader, 11, all, len) != REDIS_OK) {
+		store_outbox_reader_drop_later(st, "cannot send XREADGROUP");
+		return;
+	}
+	store_timer(st->ob.ev_deadline, STORE_OUTBOX_BLOCK_MS + st->timeout_ms);
+}
+
+static void
+store_outbox_reader_on_read(redisAsyncContext *ac, void *reply, void *privdata)
+{
+	struct store_reader *rd = privdata;
+	struct store *st = rd->st;
+	const redisReply *r = reply, *s, *e;
+	size_t i, j;
+
+	(void)ac;
+	if (st == NULL || r == NULL)
+		return;		/* detached, or going: the disconnect says */
+	evtimer_del(st->ob.ev_deadline);
+	if (r->type == REDIS_REPLY_ERROR) {
+		log_warnx("[redis] outbox read: %.*s",
+		    (int)(r->len < 120 ? r->len : 120), r->str);
+		store_outbox_reader_drop_later(st, "XREADGROUP failed");
+		return;
+	}
+	rd->in_cb++;
+	store_hold(st);
+	if (r->type == REDIS_REPLY_ARRAY) {
+		for (i = 0; i < r->elements && !st->dead; i++) {
+			s = r->element[i];
+			if (s->type != REDIS_REPLY_ARRAY || s->elements != 2 ||
+			    s->element[1]->type != REDIS_REPLY_ARRAY) {
+				log_warnx("[redis] malformed outbox read reply");
+				continue;
+			}
+			for (j = 0; j < s->element[1]->elements && !st->dead;
+			    j++) {
+				e = s->element[1]->element[j];
+				if (e->type != REDIS_REPLY_ARRAY ||
+				    e->elements != 2) {
+					log_warnx("[redis] malformed outbox "
+					    "read reply");
+					continue;
+				}
+				store_outbox_hand(st, e->element[0],
+				    e->element[1], 1);
+			}
+		}
+	} else if (r->type != REDIS_REPLY_NIL)
+		log_warnx("[redis] malformed outbox read reply");
+	if (!st->dead && st->ob.reader == rd) {
+		if (st->ob.paused)
+			st->ob.read_idle = 1;
+		else
+			store_outbox_reader_read(st);
+	}
+	rd->in_cb--;
+	store_release(st);
+}
+
+static void
+store_outbox_reader_on_select(redisAsyncContext *ac, void *reply, void *privdata)
+{
+	struct store_reader *rd = privdata;
+	const redisReply *r = reply;
+
+	(void)ac;
+	if (rd->st == NULL || r == NULL)
+		return;
+	if (r->type != REDIS_REPLY_STATUS) {
+		log_warnx("[redis] outbox reader: SELECT failed");
+		store_outbox_reader_drop_later(rd->st, "set-up failed");
+	}
+}
+
+/* XGROUP CREATE's reply (BUSYGROUP: it exists, fine): reads start. */
+static void
+store_outbox_reader_on_group(redisAsyncContext *ac, void *reply, void *privdata)
+{
+	struct store_reader *rd = privdata;
+	struct store *st = rd->st;
+	const redisReply *r = reply;
+
+	(void)ac;
+	if (st == NULL || r == NULL)
+		return;
+	if (r->type == REDIS_REPLY_ERROR &&
+	    strncmp(r->str, "BUSYGROUP", 9) != 0) {
+		log_warnx("[redis] outbox reader set-up: %.*s",
+		    (int)(r->len < 120 ? r->len : 120), r->str);
+		store_outbox_reader_drop_later(st, "set-up failed");
+		return;
+	}
+	if (r->type != REDIS_REPLY_ERROR && r->type != REDIS_REPLY_STATUS) {
+		store_outbox_reader_drop_later(st, "set-up failed");
+		return;
+	}
+	st->ob.rup = 1;
+	st->ob.backoff_ms = STORE_BACKOFF_MIN_MS;
+	log_info("[redis] outbox reader up (group %s, consumer %s)",
+	    REGISTRY_OUTBOX_GROUP, st->ob.consumer);
+	if (st->ob.paused)
+		st->ob.read_idle = 1;
+	else
+		store_outbox_reader_read(st);
+}
+
+/* Resume reading from the loop, never from inside a reader callback. */
+static void
+store_outbox_on_resume(evutil_socket_t fd, short what, void *arg)
+{
+	struct store *st = arg;
+
+	(void)fd;
+	(void)what;
+	if (st->dead || st->ob.paused || !st->ob.read_idle || st->ob.reader == NULL ||
+	    !st->ob.rup)
+		return;
+	st->ob.read_idle = 0;
+	store_outbox_reader_read(st);
+}
+
+void
+store_outbox_pause(struct store *st, int paused)
+{
+	if (st->ob.paused == !!paused)
+		return;
+	st->ob.paused = !!paused;
+	if (!paused && st->ob.ev_resume)
+		event_active(st->ob.ev_resume, EV_TIMEOUT, 1);
+}
+
+static void
+store_outbox_reader_on_connect(const redisAsyncContext *ac, int status)
+{
+	struct store_reader *rd = ac->data;
+	struct store *st;
+	char why[160];
+
+	if (rd == NULL || (st = rd->st) == NULL || status == REDIS_OK)
+		return;
+	/* hiredis frees the context when this returns (no disconnect
+	 * callback then): rd goes from the loop. */
+	snprintf(why, sizeof(why), "%s", ac->c.errstr[0] ? ac->c.errstr :
+	    "connect failed");
+	rd->ac = NULL;
+	store_outbox_reader_down(st, why);
+}
+
+static void
+store_outbox_reader_on_disconnect(const redisAsyncContext *ac, int status)
+{
+	struct store_reader *rd = ac->data;
+	struct store *st;
+	char why[160];
+
+	(void)status;
+	if (rd == NULL)
+		return;
+	rd->ac = NULL;		/* hiredis frees it when this returns */
+	if ((st = rd->st) == NULL)
+		return;		/* detached: whoever detached frees rd */
+	snprintf(why, sizeof(why), "%s", ac->c.errstr[0] ? ac->c.errstr :
+	    "connection closed");
+	store_outbox_reader_down(st, why);	/* ac NULL: rd freed from the loop */
+}
+
+static void
+store_outbox_reader_connect(struct store *st)
+{
+	struct store_reader *rd;
+	redisAsyncContext *ac;
+	char k[REGISTRY_KEY_MAX], db[16];
+	const char *sel[2] = { "SELECT", db };
+	const char *grp[6] = { "XGROUP", "CREATE", k, REGISTRY_OUTBOX_GROUP,
+	    "0", "MKSTREAM" };
+	size_t len[6];
+	int i;
+
+	if (st->ob.reader != NULL || st->dead || st->ob.cb == NULL)
+		return;
+	if (st->socket[0] != '\0')
+		ac = redisAsyncConnectUnix(st->socket);
+	else
+		ac = redisAsyncConnect(st->host, st->port);
+	if (ac == NULL || ac->err || (rd = calloc(1, sizeof(*rd))) == NULL) {
+		char why[160];
+
+		snprintf(why, sizeof(why), "%s", ac && ac->err ? ac->errstr :
+		    "cannot allocate a context");
+		if (ac != NULL)
+			redisAsyncFree(ac);
+		store_outbox_reader_down(st, why);
+		return;
+	}
+	rd->st = st;
+	rd->ac = ac;
+	ac->data = rd;
+	if (redisLibeventAttach(ac, st->base) != REDIS_OK) {
+		ac->data = NULL;
+		redisAsyncFree(ac);
+		free(rd);
+		store_outbox_reader_down(st, "cannot attach to the event loop");
+		return;
+	}
+	redisAsyncSetConnectCallback(ac, store_outbox_reader_on_connect);
+	redisAsyncSetDisconnectCallback(ac, store_outbox_reader_on_disconnect);
+	st->ob.reader = rd;
+	registry_key_outbox(k, sizeof(k), st->prefix);
+	snprintf(db, sizeof(db), "%d", st->db);
+	len[0] = 6;
+	len[1] = strlen(db);
+	if (st->db != 0 && redisAsyncCommandArgv(ac, store_outbox_reader_on_select,
+	    rd, 2, sel, len) != REDIS_OK)
+		goto fail;
+	for (i = 0; i < 6; i++)
+		len[i] = strlen(grp[i]);
+	if (redisAsyncCommandArgv(ac, store_outbox_reader_on_group, rd, 6, grp,
+	    len) != REDIS_OK)
+		goto fail;
+	store_timer(st->ob.ev_deadline, st->timeout_ms * 5 > 2000 ?
+	    st->timeout_ms * 5 : 2000);
+	return;
+fail:
+	store_outbox_reader_down(st, "cannot queue the set-up commands");
+}
+
+static void
+store_outbox_on_rconnect(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	store_outbox_reader_connect(arg);
+}
+
+int
+store_outbox_start(struct store *st, const char *consumer, int claim_idle_ms,
+    store_outbox_cb *cb, void *arg)
+{
+	struct timeval tv;
+	int tick;
+
+	if (st == NULL || st->dead || cb == NULL || consumer == NULL ||
+	    consumer[0] == '\0' || strlen(consumer) >= sizeof(st->ob.consumer) ||
+	    claim_idle_ms <= 0) {
+		log_warnx("[redis] outbox consumer: bad arguments");
+		return -1;
+	}
+	if (st->ob.cb != NULL) {
+		log_warnx("[redis] outbox consumer already started");
+		return -1;
+	}
+	st->ob.cb = cb;
+	st->ob.arg = arg;
+	snprintf(st->ob.consumer, sizeof(st->ob.consumer), "%s", consumer);
+	st->ob.claim_ms = claim_idle_ms;
+	tick = claim_idle_ms / 2 > 10 ? claim_idle_ms / 2 : 10;
+	tv.tv_sec = tick / 1000;
+	tv.tv_usec = (tick % 1000) * 1000;
+	if (st->ob.ev_claim == NULL) {
+		log_warnx("[redis] outbox consumer: no claim timer");
+		return -1;
+	}
+	evtimer_add(st->ob.ev_claim, &tv);
+	store_timer(st->ob.ev_connect, 0);	/* from the loop */
+	return 0;
+}
+
+/* --- life ----------------------------------------------------------- */
+
+int
+store_outbox_init(struct store *st)
+{
+	struct store_outbox *ob = &st->ob;
+
+	ob->backoff_ms = STORE_BACKOFF_MIN_MS;
+	ob->ev_connect = evtimer_new(st->base, store_outbox_on_rconnect, st);
+	ob->ev_deadline = evtimer_new(st->base, store_outbox_on_rdeadline, st);
+	ob->ev_drop = evtimer_new(st->base, store_outbox_on_rdrop, st);
+	ob->ev_claim = event_new(st->base, -1, EV_PERSIST,
+	    store_outbox_on_claim_tick, st);
+	ob->ev_resume = event_new(st->base, -1, 0, store_outbox_on_resume, st);
+	ob->ev_depth = event_new(st->base, -1, EV_PERSIST,
+	    store_outbox_on_depth_tick, st);
+	if (ob->ev_connect == NULL || ob->ev_deadline == NULL ||
+	    ob->ev_drop == NULL || ob->ev_claim == NULL ||
+	    ob->ev_resume == NULL || ob->ev_depth == NULL)
+		return -1;
+	store_timer(ob->ev_depth, STORE_DEPTH_MS);	/* persistent */
+	return 0;
+}
+
+void
+store_outbox_close(struct store *st)
+{
+	struct store_outbox *ob = &st->ob;
+
+	if (ob->ev_deadline != NULL)
+		store_outbox_reader_detach(st);
+	if (ob->ev_connect)
+		event_free(ob->ev_connect);
+	if (ob->ev_deadline)
+		event_free(ob->ev_deadline);
+	if (ob->ev_drop)
+		event_free(ob->ev_drop);
+	if (ob->ev_claim)
+		event_free(ob->ev_claim);
+	if (ob->ev_resume)
+		event_free(ob->ev_resume);
+	if (ob->ev_depth)
+		event_free(ob->ev_depth);
+	ob->ev_connect = ob->ev_deadline = ob->ev_drop = NULL;
+	ob->ev_claim = ob->ev_resume = ob->ev_depth = NULL;
+}

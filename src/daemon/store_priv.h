@@ -1,0 +1,222 @@
+/*
+ * store_priv: the inside of the store adapter, shared by store.c (the main
+ * connection and its requests), store_scripts.c (the Lua scripts) and
+ * store_outbox.c (the outbox consumer). No other file includes it. hiredis
+ * types appear only as incomplete structs: store*.c alone include hiredis.
+ */
+#ifndef TNSGW_STORE_PRIV_H
+#define TNSGW_STORE_PRIV_H
+
+#include <sys/queue.h>
+
+#include <limits.h>
+#include <stddef.h>
+
+#include "store.h"
+
+struct event;
+struct redisAsyncContext;
+struct redisReply;
+
+#define STORE_MAXARGS        32
+#define STORE_BACKOFF_MIN_MS 100
+#define STORE_BACKOFF_MAX_MS 5000
+#define STORE_OUTBOX_MAXLEN  "1000000"	/* XADD MAXLEN ~ of P"outbox" */
+#define STORE_SMS_NARGS      9		/* fields of one outbox SMS */
+
+/* The Lua scripts (store_scripts.c), by number. */
+enum store_script {
+	STORE_SC_LOOKUP = 0,
+	STORE_SC_INCR_TTL,
+	STORE_SC_CATS,
+	STORE_SC_DOCS,
+	STORE_SC_OTP_ISSUE,
+	STORE_SC_OTP_VERIFY,
+	STORE_SC_CLAIM,
+	STORE_SC_DEPTH,
+	STORE_SC_DLR,
+	STORE_SC_RECORD,
+	STORE_NSCRIPTS,
+};
+
+enum store_kind {
+	STORE_K_NONE = 0,	/* fire and forget: errors logged */
+	STORE_K_SYS,		/* connection set-up (SELECT, SCRIPT LOAD) */
+	STORE_K_GET,
+	STORE_K_DONE,
+	STORE_K_LOOKUP,
+	STORE_K_CATS,
+	STORE_K_DOCS,
+	STORE_K_OTP,
+	STORE_K_FN,		/* internal: the raw reply to a store function */
+};
+
+/* STORE_K_FN: the reply (NULL on failure or timeout), valid only during
+ * the call, which is made holding the store (store_hold). */
+typedef void store_fn_cb(struct store *st, const struct redisReply *r);
+
+/*
+ * One request. It lives until both its callback has fired (or it has
+ * none) and hiredis has handed it back (reply, or NULL when the context
+ * goes away). Linked in st->reqs while attached to the store; store_free
+ * detaches ("orphans") the ones hiredis still holds.
+ */
+struct store_req {
+	TAILQ_ENTRY(store_req) entry;
+	struct store     *st;		/* NULL: orphan */
+	enum store_kind   kind;
+	int               sys;		/* STORE_K_SYS: -1 SELECT, else script */
+	int               script;	/* -1: plain command */
+	int               retried;	/* NOSCRIPT retry done */
+	int               fired;
+	int               in_redis;
+	int               failq;	/* waits for the fail event */
+	union {
+		store_get_cb        *get;
+		store_done_cb       *done;
+		store_lookup_cb     *lookup;
+		store_categories_cb *cats;
+		store_docs_cb       *docs;
+		store_otp_cb        *otp;
+		store_fn_cb         *fn;
+	} cb;
+	void             *arg;
+	char              tail[8];	/* STORE_K_OTP: the phone tail given */
+	struct event     *deadline;
+	int               argc;
+	const char       *argv[STORE_MAXARGS];
+	size_t            argvlen[STORE_MAXARGS];
+	char              data[];	/* copies of the arguments */
+};
+
+TAILQ_HEAD(store_reqs, store_req);
+
+/*
+ * The outbox consumer's state (store_outbox.c alone touches it): the
+ * blocking reader connection, the claim and depth rounds on the main one.
+ */
+struct store_outbox {
+	store_outbox_cb     *cb;	/* NULL until store_outbox_start */
+	void                *arg;
+	char                 consumer[64];
+	int                  claim_ms;
+	struct store_reader *reader;	/* the blocking connection */
+	int                  rup;	/* reader set up, group exists */
+	int                  backoff_ms;
+	char                 drop_reason[128];
+	int                  claim_busy;
+	int                  claim_rounds;
+	int                  paused;	/* store_outbox_pause: read and claim nothing */
+	int                  read_idle;	/* reader up, no XREADGROUP out (paused) */
+	int                  depth_busy;
+	long long            len, pending;
+	struct event        *ev_connect;
+	struct event        *ev_deadline;
+	struct event        *ev_drop;
+	struct event        *ev_claim;
+	struct event        *ev_resume;
+	struct event        *ev_depth;
+};
+
+struct store {
+	struct event_base  *base;
+	struct store_cb     cb;
+	void               *arg;
+	char                where[PATH_MAX + 16];
+	char                host[256];
+	int                 port;
+	char                socket[PATH_MAX];
+	int                 db;
+	char                prefix[32];
+	int                 timeout_ms;
+	int                 max_req_hour;
+	int                 max_fail_day;
+
+	struct redisAsyncContext *ac;
+	int                 up;		/* connected and scripts loaded */
+	int                 reported;	/* -1 unknown, 0 down, 1 up */
+	int                 sys_left;	/* set-up replies still expected */
+	int                 backoff_ms;
+	int                 timeouts;	/* in a row */
+	char                sha[STORE_NSCRIPTS][41];	/* store_scripts.c */
+	char                drop_reason[128];
+
+	struct event       *ev_reconnect;
+	struct event       *ev_connect_to;
+	struct event       *ev_fail;
+	struct event       *ev_drop;
+	struct store_reqs   reqs;
+	int                 nreqs;
+
+	int                 depth;	/* our frames on the stack */
+	int                 in_hiredis;	/* of which inside a hiredis callback */
+	int                 dead;	/* store_free ran, free when depth 0 */
+
+	struct store_outbox ob;
+};
+
+/* --- store.c: the main connection ------------------------------------ */
+
+/* Hold the store across a call that may free it; release returns 1 when
+ * it is gone (or going): the caller returns at once. */
+void store_hold(struct store *st);
+int store_release(struct store *st);
+void store_timer(struct event *ev, int ms);
+/* A reply string copied, cut to dstsz - 1, NUL-terminated. */
+void store_copy(char *dst, size_t dstsz, const struct redisReply *s);
+const char *store_str(const char *s);	/* NULL -> "" */
+
+/*
+ * A request of argc NUL-terminated arguments (NULL counts as ""), copied:
+ * NULL on allocation failure; store_build_or_fail ends the process then.
+ * For a script, argv[0] and argv[1] are placeholders (EVALSHA, the SHA)
+ * that store_scripts_argv fills when it is sent.
+ */
+struct store_req *store_build(struct store *st, enum store_kind kind,
+    int script, int argc, const char *const *argv);
+struct store_req *store_build_or_fail(struct store *st, enum store_kind kind,
+    int script, int argc, const char *const *argv);
+/* Queue a built request (NULL ok: nothing) on the main connection: sent
+ * now, or failed from the loop (never inside this call). */
+void store_submit(struct store *st, struct store_req *req);
+/* A STORE_K_FN request: fn gets the reply once, from the loop. */
+void store_submit_fn(struct store *st, int script, int argc,
+    const char *const *argv, store_fn_cb *fn);
+/* A set-up command, first in the pipeline (sys: -1 SELECT, else the
+ * script being loaded). 0, or -1 when it cannot be queued. */
+int store_sys(struct store *st, int sys, int argc, const char **argv);
+
+/* --- store_scripts.c ------------------------------------------------- */
+
+/* Queue SCRIPT LOAD of every script (store_sys). 0 or -1. */
+int store_scripts_load(struct store *st);
+/* The reply to SCRIPT LOAD of script: keep its SHA. 0, or -1 when the
+ * reply is no SHA. */
+int store_scripts_loaded(struct store *st, int script,
+    const struct redisReply *r);
+/* argv[0..1] of a script request: EVALSHA and the SHA when known and no
+ * NOSCRIPT came back for it, else EVAL and the body. */
+void store_scripts_argv(const struct store *st, struct store_req *req);
+/* 1 when r is NOSCRIPT for a script request not retried yet: it is marked
+ * retried, and is to be sent again (as EVAL, which caches the script). */
+int store_scripts_noscript(struct store_req *req, const struct redisReply *r);
+
+/* --- store_outbox.c -------------------------------------------------- */
+
+/* Room for the numeric SMS fields while a request is built. */
+struct store_outbox_num {
+	char exp[24], ton[4], npi[4];
+};
+/* The STORE_SMS_NARGS fields of m into argv, in the order of the scripts'
+ * sms() (store_scripts.c): bind to from kind lang body expires_ms to_ton
+ * to_npi. argv points into m and num. */
+void store_outbox_msg_argv(const struct store_outbox_msg *m,
+    const char **argv, struct store_outbox_num *num);
+/* From store_new: the consumer's events and the depth refresh. 0 or -1
+ * (store_outbox_close cleans up what was made). */
+int store_outbox_init(struct store *st);
+/* From store_free, after the main connection's callbacks have fired: the
+ * reader goes, the events are freed. Nothing is handed out after this. */
+void store_outbox_close(struct store *st);
+
+#endif

@@ -1,0 +1,257 @@
+/*
+ * store_scripts: the store's Lua scripts — their text, SCRIPT LOAD on every
+ * (re)connect, EVALSHA with the loaded SHA (EVAL until it is known) and
+ * the one EVAL retry on NOSCRIPT (script cache flushed under us). A screen
+ * or an outbox step costs one round trip, atomically.
+ */
+#include <string.h>
+
+#include <hiredis/hiredis.h>
+
+#include "store_priv.h"
+
+/* The outbox entry, from STORE_SMS_NARGS ARGV starting at i (order of
+ * store_outbox_msg_argv). */
+#define STORE_LUA_SMS							\
+	"local function sms(key, i)\n"					\
+	"  return redis.call('XADD', key, 'MAXLEN', '~', "		\
+	    "'" STORE_OUTBOX_MAXLEN "', '*',\n"				\
+	"      'bind', ARGV[i], 'to', ARGV[i + 1], 'from', ARGV[i + 2],\n"	\
+	"      'kind', ARGV[i + 3], 'lang', ARGV[i + 4], 'body', ARGV[i + 5],\n" \
+	"      'expires_ms', ARGV[i + 6], 'to_ton', ARGV[i + 7],\n"	\
+	"      'to_npi', ARGV[i + 8])\n"					\
+	"end\n"
+
+/*
+ * The scripts. Key names are built here the way registry.h writes them
+ * (P"reg:<gen>:<bucket>", P"rsn:<gen>", P"cat:<gen>:..."): the bucket key
+ * depends on the generation, read in the same atomic step.
+ */
+static const char *const store_scripts[STORE_NSCRIPTS] = {
+	/* KEYS: rl:m, rl:f, reg:gen, rsn:gen. ARGV: max requests/hour,
+	 * max failures/day (0 = no limit), hash32, field, lang, prefix. */
+	[STORE_SC_LOOKUP] =
+	"local n = redis.call('INCR', KEYS[1])\n"
+	"if n == 1 then redis.call('EXPIRE', KEYS[1], " "3600" ") end\n"
+	"local maxr, maxf = tonumber(ARGV[1]), tonumber(ARGV[2])\n"
+	"if maxr > 0 and n > maxr then return {'LOCKED'} end\n"
+	"local f = tonumber(redis.call('GET', KEYS[2]) or '0') or 0\n"
+	"if maxf > 0 and f >= maxf then return {'LOCKED'} end\n"
+	"local g = redis.call('GET', KEYS[3])\n"
+	"if not g then return {'NOGEN'} end\n"
+	"local gen, nb = string.match(g, '^(%d+):(%d+)$')\n"
+	"if not gen then return {'NOGEN'} end\n"
+	"local b = tonumber(ARGV[3]) % tonumber(nb)\n"
+	"local v = redis.call('HGET', ARGV[6] .. 'reg:' .. gen .. ':' ..\n"
+	"    string.format('%d', b), ARGV[4])\n"
+	"if not v then return {'NONE'} end\n"
+	"local fl = string.byte(v, 1) or 0\n"
+	"local txt = ''\n"
+	"if math.floor(fl / 16) % 2 == 1 then\n"
+	"  local pos = 5 + (math.floor(fl / 8) % 2) * 3\n"
+	"  local rl = string.byte(v, pos) or 0\n"
+	"  local code = string.sub(v, pos + 1, pos + rl)\n"
+	"  local rg = redis.call('GET', KEYS[4])\n"
+	"  if rg then\n"
+	"    local rk = ARGV[6] .. 'rsn:' .. rg\n"
+	"    txt = redis.call('HGET', rk, code .. ':' .. ARGV[5]) or\n"
+	"        redis.call('HGET', rk, code .. ':fr') or ''\n"
+	"  end\n"
+	"end\n"
+	"return {'FOUND', v, txt}\n",
+
+	/* KEYS: counter. ARGV: ttl. The TTL is set with the first count,
+	 * atomically, so a counter never lives for ever. */
+	[STORE_SC_INCR_TTL] =
+	"local n = redis.call('INCR', KEYS[1])\n"
+	"if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end\n"
+	"return n\n",
+
+	/* KEYS: cat:gen. ARGV: prefix, lang, max. */
+	[STORE_SC_CATS] =
+	"local g = redis.call('GET', KEYS[1])\n"
+	"if not g then return {'NOGEN'} end\n"
+	"local base = ARGV[1] .. 'cat:' .. g .. ':'\n"
+	"local codes = redis.call('LRANGE', base .. 'list', 0,\n"
+	"    tonumber(ARGV[3]) - 1)\n"
+	"local out = {'OK'}\n"
+	"for _, c in ipairs(codes) do\n"
+	"  local l = redis.call('HMGET', base .. c, 'label_' .. ARGV[2],\n"
+	"      'label_fr')\n"
+	"  out[#out + 1] = c\n"
+	"  out[#out + 1] = l[1] or l[2] or c\n"
+	"end\n"
+	"return out\n",
+
+	/* KEYS: cat:gen. ARGV: prefix, code, lang. */
+	[STORE_SC_DOCS] =
+	"local g = redis.call('GET', KEYS[1])\n"
+	"if not g then return {'NOGEN'} end\n"
+	"local h = redis.call('HMGET', ARGV[1] .. 'cat:' .. g .. ':' ..\n"
+	"    ARGV[2], 'label_' .. ARGV[3], 'label_fr', 'docs_' .. ARGV[3],\n"
+	"    'docs_fr')\n"
+	"if not h[2] then return {'NONE'} end\n"
+	"return {'FOUND', h[1] or h[2], h[3] or h[4] or ''}\n",
+
+	/* KEYS: pw, otpf, otp, outbox. ARGV: hash, ttl, max failures,
+	 * then the SMS (9). The code is a hash {h, a} so that a wrong
+	 * attempt (HINCRBY) keeps its TTL. */
+	[STORE_SC_OTP_ISSUE] =
+	STORE_LUA_SMS
+	"local t = redis.call('GET', KEYS[1])\n"
+	"if t then return {'ALREADY', t} end\n"
+	"local maxf = tonumber(ARGV[3]) or 0\n"
+	"local f = tonumber(redis.call('GET', KEYS[2]) or '0') or 0\n"
+	"if maxf > 0 and f >= maxf then return {'LOCKED'} end\n"
+	"redis.call('DEL', KEYS[3])\n"
+	"redis.call('HSET', KEYS[3], 'h', ARGV[1], 'a', '0')\n"
+	"redis.call('EXPIRE', KEYS[3], ARGV[2])\n"
+	"sms(KEYS[4], 4)\n"
+	"return {'SENT'}\n",
+
+	/* KEYS: otp, otpf, pw, provisioning, outbox. ARGV: hash, max
+	 * attempts, pw pending s, tail, matricule, msisdn, sealed password,
+	 * channel, operator, then the SMS (9). The hashes are keyed
+	 * (secret_otp_hash), so a plain comparison leaks nothing useful. */
+	[STORE_SC_OTP_VERIFY] =
+	STORE_LUA_SMS
+	"local h = redis.call('HGET', KEYS[1], 'h')\n"
+	"if not h then return {'EXPIRED'} end\n"
+	"if h ~= ARGV[1] then\n"
+	"  local a = redis.call('HINCRBY', KEYS[1], 'a', 1)\n"
+	"  if redis.call('INCR', KEYS[2]) == 1 then\n"
+	"    redis.call('EXPIRE', KEYS[2], " "86400" ")\n"
+	"  end\n"
+	"  local ma = tonumber(ARGV[2]) or 1\n"
+	"  if a >= ma then\n"
+	"    redis.call('DEL', KEYS[1])\n"
+	"    return {'VOID'}\n"
+	"  end\n"
+	"  return {'WRONG', tostring(ma - a)}\n"
+	"end\n"
+	"redis.call('DEL', KEYS[1], KEYS[2])\n"
+	"local t = redis.call('GET', KEYS[3])\n"
+	"if t then return {'ALREADY', t} end\n"
+	"redis.call('SET', KEYS[3], ARGV[4], 'EX', ARGV[3])\n"
+	"local now = redis.call('TIME')\n"
+	"redis.call('XADD', KEYS[4], '*', 'matricule', ARGV[5],\n"
+	"    'msisdn', ARGV[6], 'password_sealed', ARGV[7],\n"
+	"    'channel', ARGV[8], 'operator', ARGV[9], 'ts', now[1])\n"
+	"sms(KEYS[5], 10)\n"
+	"return {'OK'}\n",
+
+	/* KEYS: outbox. ARGV: group, consumer, min idle ms, cursor, count.
+	 * XAUTOCLAIM, then each claimed entry's delivery count. Reply:
+	 * {next cursor, {id, fields, deliveries}...}. */
+	[STORE_SC_CLAIM] =
+	"local r = redis.call('XAUTOCLAIM', KEYS[1], ARGV[1], ARGV[2],\n"
+	"    ARGV[3], ARGV[4], 'COUNT', ARGV[5])\n"
+	"local out = {r[1]}\n"
+	"for _, e in ipairs(r[2]) do\n"
+	"  if e[2] then\n"
+	"    local p = redis.call('XPENDING', KEYS[1], ARGV[1], e[1], e[1], 1)\n"
+	"    local n = 2\n"
+	"    if p[1] then n = p[1][4] end\n"
+	"    out[#out + 1] = {e[1], e[2], n}\n"
+	"  end\n"
+	"end\n"
+	"return out\n",
+
+	/* KEYS: outbox. ARGV: group. {XLEN, pending} (0 before the group). */
+	[STORE_SC_DEPTH] =
+	"local n = redis.call('XLEN', KEYS[1])\n"
+	"local p = redis.pcall('XPENDING', KEYS[1], ARGV[1])\n"
+	"local c = 0\n"
+	"if type(p) == 'table' and not p.err and p[1] then c = p[1] end\n"
+	"return {n, c}\n",
+
+	/* KEYS: mid. ARGV: state key stem, state, ts, ttl. 1, or 0 when the
+	 * message is not known (any more). */
+	[STORE_SC_DLR] =
+	"local id = redis.call('GET', KEYS[1])\n"
+	"if not id then\n"
+	/* Early (before the response's id was recorded) or unknown: kept an
+	 * hour for STORE_SC_RECORD to apply. */
+	"  redis.call('SET', KEYS[1] .. ':w', ARGV[2] .. '|' .. ARGV[3], 'EX', 3600)\n"
+	"  return 0\n"
+	"end\n"
+	"local k = ARGV[1] .. id\n"
+	"redis.call('HSET', k, 'state', ARGV[2], 'dlr_ts', ARGV[3])\n"
+	"if redis.call('TTL', k) < 0 then redis.call('EXPIRE', k, ARGV[4]) end\n"
+	"return 1\n",
+
+	/* KEYS: state hash, mid key (any string when there is no id). ARGV:
+	 * state, bind, message_id ("" = none), ts, state ttl, outbox id, mid
+	 * ttl. The settle state never overwrites a receipt's (dlr_ts set); a
+	 * receipt that came before the id was known is applied here. */
+	[STORE_SC_RECORD] =
+	"if redis.call('HEXISTS', KEYS[1], 'dlr_ts') == 0 then\n"
+	"  redis.call('HSET', KEYS[1], 'state', ARGV[1])\n"
+	"end\n"
+	"redis.call('HSET', KEYS[1], 'bind', ARGV[2], 'ts', ARGV[4])\n"
+	"if ARGV[3] ~= '' then\n"
+	"  redis.call('HSET', KEYS[1], 'message_id', ARGV[3])\n"
+	"  redis.call('SET', KEYS[2], ARGV[6], 'EX', ARGV[7])\n"
+	"  local w = redis.call('GET', KEYS[2] .. ':w')\n"
+	"  if w then\n"
+	"    local sep = string.find(w, '|', 1, true)\n"
+	"    if sep then\n"
+	"      redis.call('HSET', KEYS[1], 'state', string.sub(w, 1, sep - 1),\n"
+	"          'dlr_ts', string.sub(w, sep + 1))\n"
+	"    end\n"
+	"    redis.call('DEL', KEYS[2] .. ':w')\n"
+	"  end\n"
+	"end\n"
+	"redis.call('EXPIRE', KEYS[1], ARGV[5])\n"
+	"return 1\n",
+};
+
+int
+store_scripts_load(struct store *st)
+{
+	const char *argv[3];
+	int i;
+
+	for (i = 0; i < STORE_NSCRIPTS; i++) {
+		argv[0] = "SCRIPT";
+		argv[1] = "LOAD";
+		argv[2] = store_scripts[i];
+		if (store_sys(st, i, 3, argv) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+int
+store_scripts_loaded(struct store *st, int script, const redisReply *r)
+{
+	if (script < 0 || script >= STORE_NSCRIPTS ||
+	    r->type != REDIS_REPLY_STRING || r->len != 40)
+		return -1;
+	memcpy(st->sha[script], r->str, 41);
+	return 0;
+}
+
+void
+store_scripts_argv(const struct store *st, struct store_req *req)
+{
+	if (!req->retried && st->sha[req->script][0] != '\0') {
+		req->argv[0] = "EVALSHA";
+		req->argv[1] = st->sha[req->script];
+	} else {
+		req->argv[0] = "EVAL";
+		req->argv[1] = store_scripts[req->script];
+	}
+	req->argvlen[0] = strlen(req->argv[0]);
+	req->argvlen[1] = strlen(req->argv[1]);
+}
+
+int
+store_scripts_noscript(struct store_req *req, const redisReply *r)
+{
+	if (r == NULL || r->type != REDIS_REPLY_ERROR || req->script < 0 ||
+	    req->retried || strncmp(r->str, "NOSCRIPT", 8) != 0)
+		return 0;
+	req->retried = 1;
+	return 1;
+}

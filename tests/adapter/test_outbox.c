@@ -1,0 +1,760 @@
+/*
+ * test_outbox: the outbox's retry of an SMS the SMSC throttles
+ * (ESME_RTHROTTLED 0x58) or cannot queue (ESME_RMSGQFUL 0x14), end to end:
+ * a real redis-server (started here on a unix socket in a temp dir; the
+ * test skips without one), the real store and outbox, and a real SMPP
+ * session over 127.0.0.1 to a scripted SMSC in the same libevent loop.
+ * One test per case of a table (success after one throttle or queue-full;
+ * the pause doubling up to max_retries; spent past max_retries or with
+ * max_retries 0: left pending, not failed; a two-segment SMS whose second
+ * segment alone is re-sent), then a spent entry claimed and sent. Every
+ * wait is bounded; all sockets are loopback.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/listener.h>
+#include <hiredis/hiredis.h>
+
+#include "config.h"
+#include "log.h"
+#include "outbox.h"
+#include "smpp_client.h"
+#include "smpp_pdu.h"
+#include "store.h"
+
+#define REDIS_BIN "/usr/bin/redis-server"
+#define MAX_SUBMITS 16
+#define MAX_ANSWERS 8
+#define T  SMPP_ESME_RTHROTTLED
+#define Q  SMPP_ESME_RMSGQFUL
+#define GAP_EARLY_MS 10	/* libevent times by the coarse clock: a jiffy early */
+#define GAP_LATE_MS  300	/* a busy 2-core box under ASan */
+
+static char tmpdir[64] = "/tmp/tnsgw-outbox.XXXXXX";
+static char sockpath[128];
+static pid_t redis_pid = -1;
+static struct event_base *base;
+static struct config cfg;
+
+/* --- redis-server and a synchronous client for the checks ------------ */
+
+static void
+redis_start(void)
+{
+	char logf[160];
+
+	snprintf(logf, sizeof(logf), "%s/redis.log", tmpdir);
+	if ((redis_pid = fork()) == 0) {
+		execl(REDIS_BIN, REDIS_BIN, "--port", "0", "--unixsocket",
+		    sockpath, "--save", "", "--appendonly", "no", "--dir",
+		    tmpdir, "--logfile", logf, (char *)NULL);
+		_exit(127);
+	}
+	for (int i = 0; i < 200; i++) {
+		redisContext *c = redisConnectUnix(sockpath);
+		int ok = c != NULL && c->err == 0;
+
+		redisFree(c);
+		if (ok)
+			return;
+		usleep(10000);
+	}
+	fail_msg("redis-server did not start");
+}
+
+static void
+redis_stop(void)
+{
+	if (redis_pid > 0) {
+		kill(redis_pid, SIGKILL);
+		waitpid(redis_pid, NULL, 0);
+		redis_pid = -1;
+	}
+	unlink(sockpath);
+}
+
+static redisReply *
+R(const char *fmt, ...)
+{
+	redisContext *c = redisConnectUnix(sockpath);
+	redisReply *r;
+	va_list ap;
+
+	assert_true(c != NULL && c->err == 0);
+	va_start(ap, fmt);
+	r = redisvCommand(c, fmt, ap);
+	va_end(ap);
+	redisFree(c);
+	assert_non_null(r);
+	assert_int_not_equal(r->type, REDIS_REPLY_ERROR);
+	return r;
+}
+
+static long long
+Ri(const char *fmt, ...)
+{
+	redisContext *c = redisConnectUnix(sockpath);
+	redisReply *r;
+	va_list ap;
+	long long v;
+
+	assert_true(c != NULL && c->err == 0);
+	va_start(ap, fmt);
+	r = redisvCommand(c, fmt, ap);
+	va_end(ap);
+	redisFree(c);
+	assert_non_null(r);
+	assert_int_equal(r->type, REDIS_REPLY_INTEGER);
+	v = r->integer;
+	freeReplyObject(r);
+	return v;
+}
+
+/* HGET as a string ("" for nil). */
+static const char *
+Rs(const char *fmt, ...)
+{
+	static char buf[256];
+	redisContext *c = redisConnectUnix(sockpath);
+	redisReply *r;
+	va_list ap;
+
+	assert_true(c != NULL && c->err == 0);
+	va_start(ap, fmt);
+	r = redisvCommand(c, fmt, ap);
+	va_end(ap);
+	redisFree(c);
+	assert_non_null(r);
+	assert_true(r->type == REDIS_REPLY_STRING || r->type == REDIS_REPLY_NIL);
+	snprintf(buf, sizeof(buf), "%s", r->type == REDIS_REPLY_STRING ?
+	    r->str : "");
+	freeReplyObject(r);
+	return buf;
+}
+
+/* --- the loop --------------------------------------------------------- */
+
+static double
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* Run the loop until cond(arg) holds or ms pass; cond's last value. */
+static int
+run_until(int (*cond)(const void *), const void *arg, int ms)
+{
+	double end = now_ms() + ms;
+
+	while (!cond(arg) && now_ms() < end) {
+		event_base_loop(base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
+		if (!cond(arg))
+			usleep(200);
+	}
+	return cond(arg);
+}
+
+static int
+never(const void *arg)
+{
+	(void)arg;
+	return 0;
+}
+
+static int
+flag_set(const void *arg)
+{
+	return *(const int *)arg != 0;
+}
+
+/* --- the scripted SMSC ------------------------------------------------- */
+
+/*
+ * Answers bind, enquire_link and unbind; answers the n-th submit_sm (from
+ * 0) with answers[n] while there are some, then with ESME_ROK; an ESME_ROK
+ * carries message_id "mid-<n>" (canonical "s:mid-<n>"). Keeps each
+ * submit's arrival time and bytes.
+ */
+static struct {
+	struct evconnlistener *l;
+	struct bufferevent    *bev;
+	int                    port;
+	uint32_t               answers[MAX_ANSWERS];
+	int                    nanswers;
+	int                    nsubmits;
+	double                 at[MAX_SUBMITS];
+	struct smpp_pdu        pdu[MAX_SUBMITS];
+	int                    unbinds;
+} S;
+
+static void
+srv_send(struct smpp_pdu *p)
+{
+	uint8_t b[2048];
+	char err[128];
+	long n = smpp_pdu_encode(p, b, sizeof(b), err, sizeof(err));
+
+	if (n < 0)
+		fail_msg("SMSC encode: %s", err);
+	bufferevent_write(S.bev, b, (size_t)n);
+}
+
+static void
+srv_pdu(const struct smpp_pdu *p)
+{
+	struct smpp_pdu r;
+	int n;
+
+	memset(&r, 0, sizeof(r));
+	r.command_id = p->command_id | SMPP_RESP_BIT;
+	r.sequence = p->sequence;
+	switch (p->command_id) {
+	case SMPP_BIND_TRANSCEIVER:
+		strcpy(r.system_id, "SMSC");
+		break;
+	case SMPP_ENQUIRE_LINK:
+		break;
+	case SMPP_UNBIND:
+		S.unbinds++;
+		break;
+	case SMPP_SUBMIT_SM:
+		assert_true(S.nsubmits < MAX_SUBMITS);
+		n = S.nsubmits++;
+		S.at[n] = now_ms();
+		S.pdu[n] = *p;
+		if (n < S.nanswers)
+			r.command_status = S.answers[n];
+		if (r.command_status == SMPP_ESME_ROK)
+			snprintf(r.message_id, sizeof(r.message_id), "mid-%d", n);
+		break;
+	default:
+		return;
+	}
+	srv_send(&r);
+}
+
+static void
+srv_read(struct bufferevent *bev, void *arg)
+{
+	struct evbuffer *in = bufferevent_get_input(bev);
+	struct smpp_pdu p;
+	char err[128];
+	long len;
+
+	(void)arg;
+	for (;;) {
+		size_t avail = evbuffer_get_length(in);
+		const uint8_t *d;
+
+		if (avail < 16)
+			return;
+		d = evbuffer_pullup(in, 16);
+		len = smpp_pdu_frame(d, avail, SMPP_MAX_PDU);
+		assert_true(len > 0);
+		if ((size_t)len > avail)
+			return;
+		d = evbuffer_pullup(in, len);
+		memset(&p, 0, sizeof(p));
+		assert_int_equal(smpp_pdu_decode(d, (size_t)len, &p, err,
+		    sizeof(err)), SMPP_DECODE_OK);
+		evbuffer_drain(in, (size_t)len);
+		srv_pdu(&p);
+	}
+}
+
+static void
+srv_event(struct bufferevent *bev, short events, void *arg)
+{
+	(void)arg;
+	if (events & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) {
+		bufferevent_free(bev);
+		if (S.bev == bev)
+			S.bev = NULL;
+	}
+}
+
+static void
+srv_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
+    int salen, void *arg)
+{
+	(void)l;
+	(void)sa;
+	(void)salen;
+	(void)arg;
+	if (S.bev != NULL)
+		bufferevent_free(S.bev);
+	S.bev = bufferevent_socket_new(base, fd, BEV_OPT_CLOSE_ON_FREE);
+	bufferevent_setcb(S.bev, srv_read, NULL, srv_event, NULL);
+	bufferevent_enable(S.bev, EV_READ | EV_WRITE);
+}
+
+static void
+srv_start(const uint32_t *answers, int nanswers)
+{
+	struct sockaddr_in sin;
+	socklen_t sl = sizeof(sin);
+
+	memset(&S, 0, sizeof(S));
+	assert_true(nanswers <= MAX_ANSWERS);
+	memcpy(S.answers, answers, sizeof(*answers) * (size_t)nanswers);
+	S.nanswers = nanswers;
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	S.l = evconnlistener_new_bind(base, srv_accept, NULL,
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE, 16,
+	    (struct sockaddr *)&sin, sizeof(sin));
+	assert_non_null(S.l);
+	assert_int_equal(getsockname(evconnlistener_get_fd(S.l),
+	    (struct sockaddr *)&sin, &sl), 0);
+	S.port = ntohs(sin.sin_port);
+}
+
+static void
+srv_stop(void)
+{
+	if (S.bev != NULL)
+		bufferevent_free(S.bev);
+	S.bev = NULL;
+	evconnlistener_free(S.l);
+	S.l = NULL;
+}
+
+/* --- the gateway's side: store, bind, outbox ---------------------------- */
+
+static struct {
+	struct store       *st;
+	struct smpp_client *c;
+	struct outbox      *ob;
+	int                 up, stopped;
+	char                id[32];		/* the entry's stream id */
+} G;
+
+static void
+on_up(void *arg)
+{
+	(void)arg;
+	G.up = 1;
+}
+
+static const struct store_cb store_cbs = { on_up, NULL };
+
+static void
+on_bound(struct smpp_client *c, void *arg)
+{
+	(void)c;
+	(void)arg;
+	outbox_set_bound(G.ob, 1);
+}
+
+static void
+on_unbound(struct smpp_client *c, const char *reason, void *arg)
+{
+	(void)c;
+	(void)reason;
+	(void)arg;
+	outbox_set_bound(G.ob, 0);
+}
+
+static void
+on_stopped(struct smpp_client *c, void *arg)
+{
+	(void)c;
+	(void)arg;
+	G.stopped = 1;
+}
+
+static const struct smpp_client_cb client_cbs = {
+	on_bound, on_unbound, NULL, on_stopped,
+};
+
+static struct smpp_client *
+bind_fn(void *arg, const char *name)
+{
+	(void)arg;
+	return strcmp(name, "iam") == 0 ? G.c : NULL;
+}
+
+static void
+added(void *arg, int status)
+{
+	*(int *)arg = status == 0 ? 1 : -1;
+}
+
+/*
+ * A fresh Redis, SMSC, store, bind and outbox with these outbox settings;
+ * then one SMS written to the outbox, its stream id in G.id.
+ */
+static void
+gw_start(const char *consumer, int max_retries, int delay_ms, int claim_s,
+    const char *body)
+{
+	struct store_outbox_msg m = { "iam", "212600000001", "", "docs", "fr",
+	    body, 0, 1, 1 };
+	struct config_bind bc;
+	redisReply *r;
+	int done = 0;
+
+	freeReplyObject(R("FLUSHALL"));
+	cfg.outbox.max_retries = max_retries;
+	cfg.outbox.retry_delay_ms = delay_ms;
+	cfg.outbox.claim_idle_s = claim_s;
+	memset(&G, 0, sizeof(G));
+	G.st = store_new(base, &cfg, &store_cbs, NULL);
+	assert_non_null(G.st);
+	assert_true(run_until(flag_set, &G.up, 3000));
+
+	memset(&bc, 0, sizeof(bc));
+	strcpy(bc.name, "iam");
+	strcpy(bc.host, "127.0.0.1");
+	bc.port = S.port;
+	strcpy(bc.system_id, "tnsgw");
+	strcpy(bc.password, "pw");
+	strcpy(bc.source_addr, "1515");
+	bc.window = 10;
+	bc.enquire_link_s = 30;
+	bc.response_timeout_s = 3;
+	bc.reconnect_min_s = 0;
+	bc.reconnect_max_s = 1;
+	bc.max_pdu = SMPP_MAX_PDU;
+	bc.charset = GSM_CHARSET_GSM7;
+	G.c = smpp_client_new(base, &bc, &client_cbs, NULL);
+	assert_non_null(G.c);
+
+	G.ob = outbox_new(base, &cfg, G.st, NULL, bind_fn, NULL);
+	assert_non_null(G.ob);
+	assert_int_equal(outbox_start(G.ob, consumer), 0);
+	assert_int_equal(smpp_client_start(G.c), 0);
+
+	store_outbox_add(G.st, &m, added, &done);
+	assert_true(run_until(flag_set, &done, 3000));
+	assert_int_equal(done, 1);
+	r = R("XRANGE t:outbox - +");
+	assert_int_equal(r->elements, 1);
+	snprintf(G.id, sizeof(G.id), "%s", r->element[0]->element[0]->str);
+	freeReplyObject(r);
+}
+
+/* Everything the store was asked before this has run when it returns. */
+static int barrier_done;
+
+static void
+barrier_cb(void *arg, int status, const char *data, size_t len)
+{
+	(void)arg;
+	(void)data;
+	(void)len;
+	assert_int_equal(status, 0);
+	barrier_done = 1;
+}
+
+static void
+barrier(void)
+{
+	barrier_done = 0;
+	store_session_get(G.st, "barrier", barrier_cb, NULL);
+	assert_true(run_until(flag_set, &barrier_done, 2000));
+}
+
+/*
+ * The gateway's order: the store first, then the client (unbound; its
+ * last callbacks reach the outbox), then the outbox. Also after a failed
+ * check, from the test's teardown: whatever is left goes.
+ */
+static int
+gw_stop(void **state)
+{
+	(void)state;
+	if (G.ob != NULL) {
+		outbox_stop(G.ob);
+		outbox_detach_store(G.ob);
+	}
+	store_free(G.st);
+	G.st = NULL;
+	if (G.c != NULL) {
+		smpp_client_stop(G.c);
+		run_until(flag_set, &G.stopped, 3000);
+		smpp_client_free(G.c);
+		G.c = NULL;
+	}
+	outbox_free(G.ob);
+	G.ob = NULL;
+	if (S.l != NULL)
+		srv_stop();
+	return 0;
+}
+
+static int
+settled_or_requeued(const void *arg)
+{
+	const struct outbox_stats *s = outbox_stats(arg);
+
+	return s->sent + s->failed + s->expired + s->requeued > 0;
+}
+
+static long long
+pending_count(void)
+{
+	redisReply *r = R("XPENDING t:outbox tnsgw");
+	long long n;
+
+	assert_int_equal(r->type, REDIS_REPLY_ARRAY);
+	n = r->element[0]->integer;
+	freeReplyObject(r);
+	return n;
+}
+
+/* Submit j carried the same message as submit i (a re-send is identical). */
+static void
+assert_same_submit(int i, int j)
+{
+	const struct smpp_pdu *a = &S.pdu[i], *b = &S.pdu[j];
+
+	assert_string_equal(a->destination_addr, b->destination_addr);
+	assert_int_equal(a->esm_class, b->esm_class);
+	assert_int_equal(a->data_coding, b->data_coding);
+	assert_int_equal(a->sm_len, b->sm_len);
+	assert_memory_equal(a->sm, b->sm, a->sm_len);
+}
+
+/* The pause before submit i + 1 was the k-th retry pause (k from 0). */
+static void
+assert_pause(int i, int delay_ms, int k)
+{
+	double gap = S.at[i + 1] - S.at[i];
+	double want = (double)delay_ms * (1 << k);
+
+	print_message("  pause %d: %.1f ms (want %.0f)\n", k + 1, gap, want);
+	assert_true(gap >= want - GAP_EARLY_MS);
+	assert_true(gap <= want + GAP_LATE_MS);
+}
+
+/* --- the cases ------------------------------------------------------- */
+
+/*
+ * One SMS, the SMSC's first answers, the outbox's settings and what must
+ * come of it: how many submits, which of them retry which (the segment
+ * re-sent), the pauses, and the end state.
+ */
+struct retry_case {
+	const char *name;
+	const char *body;
+	uint32_t    answers[MAX_ANSWERS];
+	int         nanswers;
+	int         max_retries, delay_ms;
+	int         submits;		/* the SMSC sees exactly this many */
+	int         same[MAX_SUBMITS];	/* submit i repeats submit same[i] */
+	int         pause_after[MAX_SUBMITS];	/* 1 + retry number k, 0 none */
+	int         sent;		/* 1: settled sent; 0: left pending */
+	uint64_t    retried;
+	const char *message_id;		/* with sent: the first segment's */
+};
+
+/* 191 GSM characters: two segments. */
+#define LONG_BODY							\
+	"Liste des documents: CIN, deux photos, attestation de travail, " \
+	"releve d'identite bancaire, copie du diplome, certificat medical " \
+	"et formulaire signe, a deposer avant la fin du mois au guichet."
+
+static const struct retry_case cases[] = {
+	{ "throttled once, then sent",
+	  "Bonjour", { T }, 1, 5, 100,
+	  2, { 0, 0 }, { 0, 1 }, 1, 1, "s:mid-1" },
+	{ "queue full once, then sent",
+	  "Bonjour", { Q }, 1, 5, 100,
+	  2, { 0, 0 }, { 0, 1 }, 1, 1, "s:mid-1" },
+	/* The pause doubles; max_retries retries are all made. */
+	{ "doubling pause up to max_retries, then sent",
+	  "Bonjour", { Q, T, Q }, 3, 3, 100,
+	  4, { 0, 0, 0, 0 }, { 0, 1, 2, 3 }, 1, 3, "s:mid-3" },
+	/* One retry too many is never made: left pending, not failed. */
+	{ "throttled past max_retries: left pending",
+	  "Bonjour", { T, T, T, T }, 4, 3, 50,
+	  4, { 0, 0, 0, 0 }, { 0, 1, 2, 3 }, 0, 3, NULL },
+	{ "max_retries 0: no retry, left pending",
+	  "Bonjour", { Q }, 1, 0, 50,
+	  1, { 0 }, { 0 }, 0, 0, NULL },
+	/* Only the segment not yet accepted is sent again, as it was. */
+	{ "two segments, the second throttled: only it is re-sent",
+	  LONG_BODY, { SMPP_ESME_ROK, T }, 2, 2, 100,
+	  3, { 0, 1, 1 }, { 0, 0, 1 }, 1, 1, "s:mid-0" },
+};
+
+static void
+test_retry(void **state)
+{
+	const struct retry_case *c = *state;
+	const struct outbox_stats *s;
+	int quiet_ms;
+
+	if (base == NULL)
+		skip();
+	srv_start(c->answers, c->nanswers);
+	gw_start("retry", c->max_retries, c->delay_ms, 60, c->body);
+	assert_true(run_until(settled_or_requeued, G.ob, 5000));
+	s = outbox_stats(G.ob);
+	barrier();
+
+	assert_int_equal(S.nsubmits, c->submits);
+	for (int i = 1; i < c->submits; i++) {
+		assert_same_submit(c->same[i], i);
+		if (c->pause_after[i] > 0)
+			assert_pause(i - 1, c->delay_ms, c->pause_after[i] - 1);
+	}
+	assert_int_equal(s->segments, (uint64_t)c->submits);
+	assert_int_equal(s->retried, c->retried);
+	assert_int_equal(s->failed, 0);
+	assert_int_equal(s->expired, 0);
+	if (c->sent) {
+		assert_int_equal(s->sent, 1);
+		assert_int_equal(s->requeued, 0);
+		assert_string_equal(Rs("HGET t:outbox:st:%s state", G.id), "sent");
+		assert_string_equal(Rs("HGET t:outbox:st:%s message_id", G.id),
+		    c->message_id);
+		assert_string_equal(Rs("GET t:outbox:mid:iam:%s", c->message_id),
+		    G.id);
+		assert_int_equal(pending_count(), 0);
+	} else {
+		/* Spent: still pending in Redis, no state recorded. */
+		assert_int_equal(s->sent, 0);
+		assert_int_equal(s->requeued, 1);
+		assert_int_equal(pending_count(), 1);
+		assert_int_equal(Ri("EXISTS t:outbox:st:%s", G.id), 0);
+		assert_int_equal(outbox_busy(G.ob), 0);
+	}
+	/* Nothing more comes (spent: not even after the next pause would
+	 * have ended). */
+	quiet_ms = c->sent ? 200 : (c->delay_ms << c->max_retries) + 100;
+	run_until(never, NULL, quiet_ms);
+	assert_int_equal(S.nsubmits, c->submits);
+}
+
+static int
+sent_one(const void *arg)
+{
+	return outbox_stats(arg)->sent > 0;
+}
+
+/*
+ * Spent by throttling, the entry stays pending; the store's claim hands it
+ * out again after claim_idle_s and, the SMSC taking it now, it is sent,
+ * identical, and settled once.
+ */
+static void
+test_spent_then_claimed(void **state)
+{
+	static const uint32_t answers[] = { T, T, T };
+	const struct outbox_stats *s;
+	redisReply *r;
+
+	(void)state;
+	if (base == NULL)
+		skip();
+	srv_start(answers, 3);
+	gw_start("claim", 2, 50, 2, "Bonjour");
+	assert_true(run_until(settled_or_requeued, G.ob, 3000));
+	s = outbox_stats(G.ob);
+	assert_int_equal(S.nsubmits, 3);
+	assert_int_equal(s->requeued, 1);
+	assert_int_equal(s->retried, 2);
+	assert_int_equal(s->failed, 0);
+	assert_int_equal(pending_count(), 1);
+	assert_int_equal(Ri("EXISTS t:outbox:st:%s", G.id), 0);
+
+	/* Claimed once idle 2 s (claims every 1 s): sent the fourth time. */
+	assert_true(run_until(sent_one, G.ob, 5000));
+	barrier();
+	assert_int_equal(S.nsubmits, 4);
+	assert_same_submit(0, 3);
+	assert_true(S.at[3] - S.at[0] >= 2000 - GAP_EARLY_MS);
+	assert_int_equal(s->sent, 1);
+	assert_int_equal(s->requeued, 1);
+	assert_int_equal(s->retried, 2);
+	assert_string_equal(Rs("HGET t:outbox:st:%s state", G.id), "sent");
+	assert_string_equal(Rs("HGET t:outbox:st:%s message_id", G.id),
+	    "s:mid-3");
+	assert_int_equal(pending_count(), 0);
+	r = R("XLEN t:outbox");
+	assert_int_equal(r->integer, 1);
+	freeReplyObject(r);
+}
+
+/* --- set-up ------------------------------------------------------------ */
+
+static int
+setup(void **state)
+{
+	(void)state;
+	signal(SIGPIPE, SIG_IGN);
+	if (access(REDIS_BIN, X_OK) != 0)
+		return 0;
+	assert_non_null(mkdtemp(tmpdir));
+	snprintf(sockpath, sizeof(sockpath), "%s/redis.sock", tmpdir);
+	redis_start();
+	base = event_base_new();
+	memset(&cfg, 0, sizeof(cfg));
+	snprintf(cfg.redis.socket, sizeof(cfg.redis.socket), "%s", sockpath);
+	snprintf(cfg.redis.prefix, sizeof(cfg.redis.prefix), "t:");
+	cfg.redis.timeout_ms = 1000;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	char cmd[160];
+
+	(void)state;
+	redis_stop();
+	if (base != NULL)
+		event_base_free(base);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
+	if (strncmp(tmpdir, "/tmp/tnsgw-outbox.", 18) == 0 &&
+	    strchr(tmpdir, 'X') == NULL && system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", tmpdir);
+	return 0;
+}
+
+#define NCASES (sizeof(cases) / sizeof(cases[0]))
+
+int
+main(void)
+{
+	struct CMUnitTest tests[NCASES + 1];
+
+	/* One test per case, named after it; each ends by gw_stop. */
+	memset(tests, 0, sizeof(tests));
+	for (size_t i = 0; i < NCASES; i++) {
+		tests[i].name = cases[i].name;
+		tests[i].test_func = test_retry;
+		tests[i].teardown_func = gw_stop;
+		tests[i].initial_state = (void *)(uintptr_t)&cases[i];
+	}
+	tests[NCASES].name = "spent by throttling, claimed, then sent";
+	tests[NCASES].test_func = test_spent_then_claimed;
+	tests[NCASES].teardown_func = gw_stop;
+	log_init(getenv("TEST_LOG") ? LOG_LVL_DEBUG : LOG_LVL_ERR);
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
