@@ -93,6 +93,7 @@ name(const char *fmt, ...)						\
 }
 
 LOGFN(log_warn, LOG_LVL_WARNING, 1)
+LOGFN(log_err, LOG_LVL_ERR, 0)
 LOGFN(log_warnx, LOG_LVL_WARNING, 0)
 LOGFN(log_notice, LOG_LVL_NOTICE, 0)
 LOGFN(log_info, LOG_LVL_INFO, 0)

@@ -24,6 +24,9 @@ void log_use_syslog(const char *ident);
 int  log_level_parse(const char *name);
 
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));  /* appends ": strerror(errno)" */
+/* A persistent failure that needs someone: a promise not kept, a bind
+ * refused, a key that does not load. */
+void log_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_notice(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -44,6 +44,7 @@
 #define SMPP_ESME_RMSGQFUL         0x00000014u
 #define SMPP_ESME_RTHROTTLED       0x00000058u
 #define SMPP_ESME_RX_T_APPN        0x00000064u	/* temporary app error */
+#define SMPP_ESME_RX_P_APPN        0x00000065u	/* permanent app error: not retried */
 #define SMPP_ESME_RUNKNOWNERR      0x000000FFu
 #define SMPP_ESME_RINVTLVSTREAM    0x000000C0u
 #define SMPP_ESME_RINVOPTPARSTREAM 0x000000C0u

@@ -109,10 +109,12 @@ admin_metrics(struct evhttp_request *req, void *arg)
 	    "# HELP tnsgw_bind_up 1 when the bind is bound.\n"
 	    "# TYPE tnsgw_bind_up gauge\n");
 	for (int i = 0; i < st.binds; i++) {
-		const struct smpp_client *c = gateway_client(a->gw, i);
-		const struct smpp_client_stats *s = smpp_client_stats(c);
-		const char *n = smpp_client_name(c);
+		struct gateway_bind_info bi;
+		const struct smpp_client_stats *s = &bi.stats;
+		const char *n;
 
+		gateway_bind_info(a->gw, i, &bi);
+		n = bi.name;
 		evbuffer_add_printf(out,
 		    "tnsgw_bind_up{bind=\"%s\"} %d\n"
 		    "tnsgw_bind_pdus_in_total{bind=\"%s\"} %llu\n"
@@ -122,8 +124,12 @@ admin_metrics(struct evhttp_request *req, void *arg)
 		    "tnsgw_bind_timeouts_total{bind=\"%s\"} %llu\n"
 		    "tnsgw_bind_reconnects_total{bind=\"%s\"} %llu\n"
 		    "tnsgw_bind_nacks_sent_total{bind=\"%s\"} %llu\n"
-		    "tnsgw_bind_bad_pdus_total{bind=\"%s\"} %llu\n",
-		    n, smpp_client_state(c) == SMPP_CLIENT_BOUND,
+		    "tnsgw_bind_bad_pdus_total{bind=\"%s\"} %llu\n"
+		    "tnsgw_bind_throttled_total{bind=\"%s\"} %llu\n"
+		    "tnsgw_bind_screens_resent_total{bind=\"%s\"} %llu\n"
+		    "tnsgw_bind_screens_failed_total{bind=\"%s\"} %llu\n"
+		    "tnsgw_bind_mo_not_served_total{bind=\"%s\"} %llu\n",
+		    n, bi.up,
 		    n, (unsigned long long)s->pdus_in,
 		    n, (unsigned long long)s->pdus_out,
 		    n, (unsigned long long)s->submit_ok,
@@ -131,7 +137,16 @@ admin_metrics(struct evhttp_request *req, void *arg)
 		    n, (unsigned long long)s->timeouts,
 		    n, (unsigned long long)s->reconnects,
 		    n, (unsigned long long)s->nacks_sent,
-		    n, (unsigned long long)s->bad_pdus);
+		    n, (unsigned long long)s->bad_pdus,
+		    n, (unsigned long long)s->throttled,
+		    n, (unsigned long long)s->resent,
+		    n, (unsigned long long)bi.screens_failed,
+		    n, (unsigned long long)bi.not_served);
+		for (int k = 0; k < GATEWAY_REFUSALS; k++)
+			evbuffer_add_printf(out, "tnsgw_bind_mo_refused_total"
+			    "{bind=\"%s\",reason=\"%s\"} %llu\n", n,
+			    gateway_refusal_names[k],
+			    (unsigned long long)bi.refused[k]);
 	}
 	evhttp_add_header(evhttp_request_get_output_headers(req),
 	    "Content-Type", "text/plain; version=0.0.4; charset=utf-8");

@@ -29,6 +29,7 @@ enum config_ktype {
 	CONFIG_K_ENUMSTR,	/* char[size], one of enums[].name */
 	CONFIG_K_STRLIST,	/* count at count_off, char[max][size] at off */
 	CONFIG_K_BINDS,		/* smpp.binds: list of groups, bind table */
+	CONFIG_K_DIALECTS,	/* smpp.dialects: list of profile groups */
 };
 
 #define CONFIG_F_REQUIRED	0x01
@@ -98,15 +99,7 @@ static const struct config_enum config_log_levels[] = {
 };
 static const struct config_enum config_modes[] = {
 	{ "transceiver", CONFIG_MODE_TRX, 1 },
-	{ "transmitter+receiver", CONFIG_MODE_TX_RX, 0 },
-	{ NULL, 0, 0 }
-};
-/* The built-in USSD dialects of DESIGN.md §3; only one is written yet. */
-static const struct config_enum config_dialects[] = {
-	{ "ussd_service_op", 0, 1 },
-	{ "its_session_info", 0, 0 },
-	{ "user_message_reference", 0, 0 },
-	{ "msisdn", 0, 0 },
+	{ "transmitter+receiver", CONFIG_MODE_TX_RX, 1 },
 	{ NULL, 0, 0 }
 };
 static const struct config_enum config_charsets[] = {
@@ -127,6 +120,7 @@ static const char *const config_def_languages[] = { "fr", "ar", "tzm", NULL };
 static const char *const config_def_keywords[] = { "TNS", NULL };
 
 static config_check_fn config_check_listen;
+static config_check_fn config_check_name;
 static config_check_fn config_check_service_code;
 static config_check_fn config_check_lang;
 static config_check_fn config_check_keyword;
@@ -148,6 +142,8 @@ static const struct config_key config_keys[] = {
 
 	{ "smpp", "binds", CONFIG_K_BINDS, CONFIG_F_REQUIRED, 1,
 	  CONFIG_MAX_BINDS, 0, NULL, NULL, NULL, NULL, 0, 0, 0 },
+	{ "smpp", "dialects", CONFIG_K_DIALECTS, 0, 0, CONFIG_MAX_DIALECTS, 0,
+	  NULL, NULL, NULL, NULL, 0, 0, 0 },
 
 	K_STR(C, "ussd", "service_code", CONFIG_F_REQUIRED, 1, NULL,
 	    config_check_service_code, ussd.service_code),
@@ -189,7 +185,9 @@ static const struct config_key config_keys[] = {
 
 #define B struct config_bind
 static const struct config_key config_bind_keys[] = {
-	K_STR(B, NULL, "name", CONFIG_F_REQUIRED, 1, NULL, NULL, name),
+	K_STR(B, NULL, "name", CONFIG_F_REQUIRED, 1, NULL, config_check_name,
+	    name),
+	K_STR(B, NULL, "operator", 0, 0, "", config_check_name, operator),
 	K_STR(B, NULL, "host", CONFIG_F_REQUIRED, 1, NULL, NULL, host),
 	K_INT(B, NULL, "port", CONFIG_F_REQUIRED, 1, 65535, 0, port),
 	K_STR(B, NULL, "system_id", CONFIG_F_REQUIRED, 1, NULL, NULL,
@@ -197,7 +195,7 @@ static const struct config_key config_bind_keys[] = {
 	K_STR(B, NULL, "password", 0, 0, "", NULL, password),
 	K_STR(B, NULL, "system_type", 0, 0, "", NULL, system_type),
 	K_ENUM(B, NULL, "mode", "transceiver", config_modes, mode),
-	K_ENUMSTR(B, NULL, "dialect", "ussd_service_op", config_dialects,
+	K_STR(B, NULL, "dialect", 0, 1, "ussd_service_op", config_check_name,
 	    dialect),
 	K_STR(B, NULL, "source_addr", 0, 0, "", NULL, source_addr),
 	K_INT(B, NULL, "window", 0, 1, 1000, 10, window),
@@ -359,6 +357,28 @@ bad:
 	return -1;
 }
 
+/*
+ * Names that reach logs, metrics labels and Redis (bind, operator,
+ * dialect): [A-Za-z0-9_.-], so a label never needs escaping.
+ */
+static int
+config_check_name(const char *where, const char *in, char *out, size_t outsz,
+    char *why, size_t whysz)
+{
+	size_t n = strlen(in);
+
+	for (const char *p = in; *p != '\0'; p++)
+		if (!isalnum((unsigned char)*p) && *p != '_' && *p != '-' &&
+		    *p != '.')
+			n = outsz;
+	if (n == 0 || n >= outsz) {
+		snprintf(why, whysz, "'%s' must be 1..%zu characters of "
+		    "A-Z a-z 0-9 _ . -", where, outsz - 1);
+		return -1;
+	}
+	return config_strlcpy(out, in, outsz);
+}
+
 /* "*1515#" or "1515" -> "1515". */
 static int
 config_check_service_code(const char *where, const char *in, char *out,
@@ -482,6 +502,7 @@ config_defaults(struct config_ctx *x, const struct config_key *keys,
 			*(int *)(void *)(p + k->count_off) = n;
 			break;
 		case CONFIG_K_BINDS:
+		case CONFIG_K_DIALECTS:
 			break;
 		}
 	}
@@ -518,6 +539,8 @@ config_set_string(struct config_ctx *x, const struct config_key *k,
 }
 
 static int config_binds(struct config_ctx *, const config_setting_t *,
+    struct config *);
+static int config_dialects(struct config_ctx *, const config_setting_t *,
     struct config *);
 
 /* One setting s for key k, written into base. */
@@ -618,6 +641,8 @@ config_set(struct config_ctx *x, const struct config_key *k,
 		return 0;
 	case CONFIG_K_BINDS:
 		return config_binds(x, s, top);
+	case CONFIG_K_DIALECTS:
+		return config_dialects(x, s, top);
 	}
 	return -1;
 }
@@ -719,6 +744,322 @@ config_binds(struct config_ctx *x, const config_setting_t *list,
 				return -1;
 			}
 		cfg->nbinds = i + 1;
+	}
+	return 0;
+}
+
+/* ---- smpp.dialects: USSD dialect profiles (DESIGN.md §3) ---- */
+
+static const char *const config_dialect_names[] = {
+	"name", "base", "key", "begin", "op_tlv", "op_begin", "op_continue",
+	"op_abort", "op_out", "op_out_continue", "op_out_end", "its_end_bit",
+	"echo", "command", "dial", "service_type", "dcs_gsm7", "dcs_ucs2",
+	"out_dcs_gsm7", "out_dcs_ucs2", NULL
+};
+
+/* One string of names[] -> its index, or an error listing them. */
+static int
+config_dialect_word(struct config_ctx *x, const config_setting_t *s,
+    const char *where, const char *const *names, int *out)
+{
+	char list[160];
+	size_t n = 0;
+
+	if (config_setting_type(s) == CONFIG_TYPE_STRING)
+		for (int i = 0; names[i] != NULL; i++)
+			if (strcmp(names[i], config_setting_get_string(s)) == 0) {
+				*out = i;
+				return 0;
+			}
+	list[0] = '\0';
+	for (int i = 0; names[i] != NULL && n < sizeof(list); i++)
+		n += (size_t)snprintf(list + n, sizeof(list) - n, "%s\"%s\"",
+		    i ? ", " : "", names[i]);
+	config_err(x, s, "'%s' must be one of %s", where, list);
+	return -1;
+}
+
+static int
+config_dialect_int(struct config_ctx *x, const config_setting_t *s,
+    const char *where, long long lo, long long hi, int *out)
+{
+	long long v;
+
+	if (config_setting_type(s) != CONFIG_TYPE_INT &&
+	    config_setting_type(s) != CONFIG_TYPE_INT64)
+		goto bad;
+	v = config_setting_get_int64(s);
+	if (v < lo || v > hi)
+		goto bad;
+	*out = (int)v;
+	return 0;
+bad:
+	config_err(x, s, "'%s' must be an integer %lld..%lld (0x%llx)", where,
+	    lo, hi, hi);
+	return -1;
+}
+
+/* [ 0x01, 0x12 ]: octets as bytes on the wire, at most max of them. */
+static int
+config_dialect_ints(struct config_ctx *x, const config_setting_t *s,
+    const char *where, int max, long long hi, int *n, void *vals, int wide)
+{
+	int len = config_setting_type(s) == CONFIG_TYPE_ARRAY ||
+	    config_setting_type(s) == CONFIG_TYPE_LIST ?
+	    config_setting_length(s) : -1;
+	char ew[160];
+
+	if (len < 0 || len > max) {
+		config_err(x, s, "'%s' must be a list [ ... ] of at most %d "
+		    "integers", where, max);
+		return -1;
+	}
+	for (int i = 0; i < len; i++) {
+		int v;
+
+		snprintf(ew, sizeof(ew), "%s.[%d]", where, i);
+		if (config_dialect_int(x, config_setting_get_elem(s,
+		    (unsigned)i), ew, wide ? 1 : 0, hi, &v) == -1)
+			return -1;
+		if (wide)
+			((uint16_t *)vals)[i] = (uint16_t)v;
+		else
+			((uint8_t *)vals)[i] = (uint8_t)v;
+	}
+	*n = len;
+	return 0;
+}
+
+static int
+config_dialect_bool(struct config_ctx *x, const config_setting_t *s,
+    const char *where, int *out)
+{
+	if (config_setting_type(s) != CONFIG_TYPE_BOOL) {
+		config_err(x, s, "'%s' must be true or false", where);
+		return -1;
+	}
+	*out = config_setting_get_bool(s) ? 1 : 0;
+	return 0;
+}
+
+/* One member of a profile group (anything but name and base). */
+static int
+config_dialect_member(struct config_ctx *x, const config_setting_t *s,
+    const char *k, const char *where, struct dialect *d)
+{
+	static const char *const keys[] = { "auto", "its_session_info",
+	    "user_message_reference", "msisdn", NULL };
+	static const char *const begins[] = { "op", "its_sequence",
+	    "dial_string", NULL };
+	static const char *const cmds[] = { "submit_sm", "data_sm", NULL };
+	static const char *const dials[] = { "text", "destination_addr", NULL };
+	static const enum dialect_key keyv[] = { DIALECT_KEY_AUTO,
+	    DIALECT_KEY_ITS, DIALECT_KEY_UMR, DIALECT_KEY_MSISDN };
+	int v, rc;
+
+	if (strcmp(k, "key") == 0) {
+		if ((rc = config_dialect_word(x, s, where, keys, &v)) == 0)
+			d->key = keyv[v];
+	} else if (strcmp(k, "begin") == 0) {
+		if ((rc = config_dialect_word(x, s, where, begins, &v)) == 0)
+			d->begin = (enum dialect_begin)v;
+	} else if (strcmp(k, "command") == 0) {
+		if ((rc = config_dialect_word(x, s, where, cmds, &v)) == 0)
+			d->cmd = (enum dialect_cmd)v;
+	} else if (strcmp(k, "dial") == 0) {
+		if ((rc = config_dialect_word(x, s, where, dials, &v)) == 0)
+			d->dial = (enum dialect_dial)v;
+	} else if (strcmp(k, "op_tlv") == 0) {
+		if ((rc = config_dialect_int(x, s, where, 0, 0xFFFF, &v)) == 0)
+			d->op_tag = (uint16_t)v;
+	} else if (strcmp(k, "op_begin") == 0)
+		rc = config_dialect_ints(x, s, where, DIALECT_CODES_MAX, 0xFF,
+		    &d->op_begin.n, d->op_begin.v, 0);
+	else if (strcmp(k, "op_continue") == 0)
+		rc = config_dialect_ints(x, s, where, DIALECT_CODES_MAX, 0xFF,
+		    &d->op_continue.n, d->op_continue.v, 0);
+	else if (strcmp(k, "op_abort") == 0)
+		rc = config_dialect_ints(x, s, where, DIALECT_CODES_MAX, 0xFF,
+		    &d->op_abort.n, d->op_abort.v, 0);
+	else if (strcmp(k, "dcs_gsm7") == 0)
+		rc = config_dialect_ints(x, s, where, DIALECT_CODES_MAX, 0xFF,
+		    &d->dcs_gsm7.n, d->dcs_gsm7.v, 0);
+	else if (strcmp(k, "dcs_ucs2") == 0)
+		rc = config_dialect_ints(x, s, where, DIALECT_CODES_MAX, 0xFF,
+		    &d->dcs_ucs2.n, d->dcs_ucs2.v, 0);
+	else if (strcmp(k, "echo") == 0)
+		rc = config_dialect_ints(x, s, where, DIALECT_ECHO_MAX, 0xFFFF,
+		    &d->necho, d->echo, 1);
+	else if (strcmp(k, "op_out") == 0)
+		rc = config_dialect_bool(x, s, where, &d->out_op);
+	else if (strcmp(k, "its_end_bit") == 0)
+		rc = config_dialect_bool(x, s, where, &d->its_end_bit);
+	else if (strcmp(k, "op_out_continue") == 0) {
+		if ((rc = config_dialect_int(x, s, where, 0, 0xFF, &v)) == 0)
+			d->op_out_continue = (uint8_t)v;
+	} else if (strcmp(k, "op_out_end") == 0) {
+		if ((rc = config_dialect_int(x, s, where, 0, 0xFF, &v)) == 0)
+			d->op_out_end = (uint8_t)v;
+	} else if (strcmp(k, "out_dcs_gsm7") == 0)
+		rc = config_dialect_int(x, s, where, -1, 0xFF, &d->out_dcs_gsm7);
+	else if (strcmp(k, "out_dcs_ucs2") == 0)
+		rc = config_dialect_int(x, s, where, -1, 0xFF, &d->out_dcs_ucs2);
+	else if (strcmp(k, "service_type") == 0) {
+		if (config_setting_type(s) != CONFIG_TYPE_STRING ||
+		    config_strlcpy(d->service_type, config_setting_get_string(s),
+		    sizeof(d->service_type)) == -1) {
+			config_err(x, s, "'%s' must be a string of at most %zu "
+			    "characters", where, sizeof(d->service_type) - 1);
+			rc = -1;
+		} else
+			rc = 0;
+	} else {
+		config_unknown(x, s, where, config_dialect_names);
+		rc = -1;
+	}
+	return rc;
+}
+
+/*
+ * One profile group: name (required, not a built-in's), base (the
+ * built-in it starts from, [ussd_service_op]), then any other member
+ * overriding the base; dialect_check last, reported at the group's line.
+ */
+static int
+config_dialect(struct config_ctx *x, const config_setting_t *g,
+    const char *prefix, struct dialect *d)
+{
+	const config_setting_t *name = config_setting_get_member(g, "name");
+	const config_setting_t *base = config_setting_get_member(g, "base");
+	const struct dialect *b;
+	char where[96], why[256], keep[DIALECT_NAME_MAX];
+	int n = config_setting_length(g);
+
+	if (name == NULL) {
+		config_err(x, g, "missing required key '%s.name'", prefix);
+		return -1;
+	}
+	snprintf(where, sizeof(where), "%s.name", prefix);
+	if (config_setting_type(name) != CONFIG_TYPE_STRING ||
+	    config_check_name(where, config_setting_get_string(name), d->name,
+	    sizeof(d->name), why, sizeof(why)) == -1) {
+		if (config_setting_type(name) != CONFIG_TYPE_STRING)
+			snprintf(why, sizeof(why), "'%s' must be a string", where);
+		config_err(x, name, "%s", why);
+		return -1;
+	}
+	if (dialect_builtin(d->name) != NULL) {
+		config_err(x, name, "'%s' is a built-in dialect: give the "
+		    "profile another name (base = \"%s\" starts from it)",
+		    d->name, d->name);
+		return -1;
+	}
+	snprintf(where, sizeof(where), "%s.base", prefix);
+	if (base != NULL) {
+		int v;
+
+		if (config_dialect_word(x, base, where, dialect_builtin_names,
+		    &v) == -1)
+			return -1;
+		b = dialect_builtin(dialect_builtin_names[v]);
+	} else
+		b = dialect_builtin("ussd_service_op");
+	memcpy(keep, d->name, sizeof(keep));
+	*d = *b;
+	memcpy(d->name, keep, sizeof(d->name));
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *s = config_setting_get_elem(g,
+		    (unsigned)i);
+		const char *k = config_setting_name(s);
+
+		if (k == NULL || strcmp(k, "name") == 0 || strcmp(k, "base") == 0)
+			continue;
+		snprintf(where, sizeof(where), "%s.%s", prefix, k);
+		if (config_dialect_member(x, s, k, where, d) == -1)
+			return -1;
+	}
+	if (dialect_check(d, why, sizeof(why)) == -1) {
+		config_err(x, g, "%s: %s", prefix, why);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+config_dialects(struct config_ctx *x, const config_setting_t *list,
+    struct config *cfg)
+{
+	int n = config_setting_type(list) == CONFIG_TYPE_LIST ?
+	    config_setting_length(list) : -1;
+
+	if (n < 0 || n > CONFIG_MAX_DIALECTS) {
+		config_err(x, list, "'smpp.dialects' must be a list of 0..%d "
+		    "groups ( { name = ...; }, ... )", CONFIG_MAX_DIALECTS);
+		return -1;
+	}
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *g = config_setting_get_elem(list,
+		    (unsigned)i);
+		char prefix[64];
+
+		snprintf(prefix, sizeof(prefix), "smpp.dialects.[%d]", i);
+		if (config_setting_type(g) != CONFIG_TYPE_GROUP) {
+			config_err(x, g, "'%s' must be a group { ... }", prefix);
+			return -1;
+		}
+		if (config_dialect(x, g, prefix, &cfg->dialects[i]) == -1)
+			return -1;
+		for (int j = 0; j < i; j++)
+			if (strcmp(cfg->dialects[j].name,
+			    cfg->dialects[i].name) == 0) {
+				config_err(x, g, "dialect name '%s' is already "
+				    "used by smpp.dialects.[%d]",
+				    cfg->dialects[i].name, j);
+				return -1;
+			}
+		cfg->ndialects = i + 1;
+	}
+	return 0;
+}
+
+/*
+ * After the whole file: each bind's dialect names a built-in or a profile
+ * of smpp.dialects (in any order in the file), its operator defaults to
+ * its name.
+ */
+static int
+config_resolve_binds(struct config_ctx *x, config_t *lc, struct config *cfg)
+{
+	const config_setting_t *list = config_lookup(lc, "smpp.binds");
+
+	for (int i = 0; i < cfg->nbinds; i++) {
+		struct config_bind *b = &cfg->binds[i];
+		const struct dialect *d = dialect_builtin(b->dialect);
+		const config_setting_t *g, *s;
+		char names[256];
+		size_t n = 0;
+
+		if (b->operator[0] == '\0')
+			snprintf(b->operator, sizeof(b->operator), "%s", b->name);
+		for (int j = 0; d == NULL && j < cfg->ndialects; j++)
+			if (strcmp(cfg->dialects[j].name, b->dialect) == 0)
+				d = &cfg->dialects[j];
+		if (d != NULL) {
+			b->profile = *d;
+			continue;
+		}
+		for (int j = 0; dialect_builtin_names[j] != NULL; j++)
+			n += (size_t)snprintf(names + n, sizeof(names) - n,
+			    "%s%s", j ? ", " : "", dialect_builtin_names[j]);
+		for (int j = 0; j < cfg->ndialects && n < sizeof(names); j++)
+			n += (size_t)snprintf(names + n, sizeof(names) - n,
+			    ", %s", cfg->dialects[j].name);
+		g = list ? config_setting_get_elem(list, (unsigned)i) : NULL;
+		s = g ? config_setting_get_member(g, "dialect") : NULL;
+		config_err(x, s ? s : g, "'smpp.binds.[%d].dialect': no dialect "
+		    "'%s' (built-in or in smpp.dialects: %s)", i, b->dialect,
+		    names);
+		return -1;
 	}
 	return 0;
 }
@@ -911,7 +1252,7 @@ config_walk(struct config_ctx *x, config_t *lc, struct config *cfg)
 		config_err(x, smpp, "missing required key 'smpp.binds'");
 		return -1;
 	}
-	return 0;
+	return config_resolve_binds(x, lc, cfg);
 }
 
 int

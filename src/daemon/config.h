@@ -11,9 +11,11 @@
 #include <limits.h>
 
 #include "catalog.h"
+#include "dialect.h"
 #include "gsm.h"
 
 #define CONFIG_MAX_BINDS     16
+#define CONFIG_MAX_DIALECTS  16
 #define CONFIG_MAX_LANGS     8
 #define CONFIG_MAX_KEYWORDS  8
 #define CONFIG_ERR_MAX       (PATH_MAX + 256)
@@ -34,14 +36,16 @@ enum config_password_to {
 };
 
 struct config_bind {
-	char  name[32];
+	char  name[32];			/* [A-Za-z0-9_.-] */
+	char  operator[32];		/* [name]: binds of one operator share it */
 	char  host[256];
 	int   port;
 	char  system_id[16];
 	char  password[9];
 	char  system_type[13];
 	enum config_bind_mode mode;
-	char  dialect[32];		/* "ussd_service_op" */
+	char  dialect[32];		/* ["ussd_service_op"], a built-in or smpp.dialects name */
+	struct dialect profile;		/* the dialect, resolved */
 	char  source_addr[21];
 	int   window;			/* [10] */
 	int   tps;			/* [0] = no cap */
@@ -73,6 +77,8 @@ struct config {
 	} redis;
 	int nbinds;
 	struct config_bind binds[CONFIG_MAX_BINDS];
+	int ndialects;			/* smpp.dialects: profiles of the config */
+	struct dialect dialects[CONFIG_MAX_DIALECTS];
 	struct {
 		char service_code[16];		/* digits only, e.g. "1515" (config may say "*1515#") */
 		int  session_timeout_s;		/* [120] */

@@ -1,8 +1,9 @@
 /*
- * gateway: routes each USSD MO from a bind to its dialog and runs the
- * dialog's needs through the store, then answers on the same bind. One
- * struct gw_req per MO held; a session's MOs go one at a time through the
- * session_queue so a dialog never forks.
+ * gateway: decodes each MO through its bind's dialect, admits it or
+ * refuses it in its deliver_sm_resp, routes it to its dialog, runs the
+ * dialog's needs through the store, then answers on the operator's
+ * transmitting session. One struct gw_req per MO held; a session's MOs go
+ * one at a time through the session_queue so a dialog never forks.
  */
 #include "gateway.h"
 
@@ -15,6 +16,7 @@
 
 #include <event2/event.h>
 
+#include "dialect.h"
 #include "dialog.h"
 #include "gsm.h"
 #include "log.h"
@@ -29,27 +31,61 @@
 #define GW_HASH_SIZE      4096	/* session_queue buckets */
 #define GW_MAX_IN_FLIGHT  10000	/* MOs held (in flight + waiting), all binds */
 #define GW_MAX_WAITING    4	/* MOs queued behind one session's MO */
-#define GW_KEY_MAX        96
+#define GW_KEY_MAX        DIALECT_KEY_MAX
+/*
+ * Screens an operator may owe at once: MOs admitted and not answered yet
+ * plus screens queued or in the window. Below the client's urgent queue
+ * bound, so an admitted MO's screen is never refused for room; and at most
+ * GW_BACKLOG_S seconds of the bind's TPS, so it never waits longer than a
+ * caller does.
+ */
+#define GW_BACKLOG_MAX    (SMPP_CLIENT_QUEUE_MAX - 50)
+#define GW_BACKLOG_S      2
+
+/* One SMPP session of a bind: the transceiver, or one half of a pair. */
+struct gw_link {
+	struct gw_bind		*bind;
+	struct smpp_client	*c;
+	int			 bound;
+	int			 stopped;
+};
+
+/* Why an MO was refused in its deliver_sm_resp (metrics). */
+enum gw_refusal {
+	GW_REFUSE_STOPPING = 0,
+	GW_REFUSE_BUSY,		/* GW_MAX_IN_FLIGHT MOs held */
+	GW_REFUSE_SESSION,	/* GW_MAX_WAITING behind the session's MO */
+	GW_REFUSE_BACKLOG,	/* the operator owes too many screens */
+	GW_REFUSE_NO_TX,	/* no transmitting session bound to answer on */
+	GW_REFUSE_NOMEM,
+	GW_REFUSE_MAX
+};
 
 struct gw_bind {
 	struct gateway		*gw;
-	struct smpp_client	*client;
 	const struct config_bind *conf;
-	int			 bound;
-	int			 stopped;
+	const struct dialect	*dialect;	/* conf->profile */
+	struct gw_link		 rx;		/* the transceiver, or the receiver */
+	struct gw_link		 tx;		/* the transmitter (pair only) */
+	int			 pair;		/* mode transmitter+receiver */
+	int			 owed;		/* MOs admitted, screen not sent yet */
+	uint64_t		 refused[GW_REFUSE_MAX];
+	uint64_t		 not_served;	/* MOs answered ESME_RX_P_APPN */
+	uint64_t		 screens_failed;
 };
 
 struct gw_req {
 	struct gateway	*gw;
 	struct gw_bind	*bind;
-	char		 key[GW_KEY_MAX];	/* bind:msisdn[:session], the queue's key */
+	char		 key[GW_KEY_MAX];	/* operator:msisdn[:session], the queue's key */
 	char		 msisdn[21];
 	uint8_t		 msisdn_ton, msisdn_npi;
 	char		 service_addr[21];
-	uint8_t		 op;
+	int		 begin;		/* the MO opens the session */
+	int		 owed;		/* counted in bind->owed */
 	int		 aborted;	/* the network aborted while this was in flight */
 	int		 necho;
-	struct smpp_tlv	 echo[2];	/* its_session_info, user_message_reference */
+	struct smpp_tlv	 echo[DIALECT_ECHO_MAX];
 	char		 input[DIALOG_TEXT_MAX];
 	struct dialog	 d;
 	struct dialog_out out;
@@ -57,6 +93,7 @@ struct gw_req {
 
 struct gateway {
 	struct event_base	*base;
+	struct dialect_event	 ev;		/* gw_on_deliver's scratch */
 	const struct config	*cfg;
 	struct store		*store;
 	struct outbox		*outbox;
@@ -71,7 +108,6 @@ struct gateway {
 	struct gw_bind		 binds[CONFIG_MAX_BINDS];
 	struct session_queue	*sq;		/* every gw_req held, by r->key */
 	uint64_t		 dialogs_started;
-	uint64_t		 rejected_busy;
 	uint64_t		 outcome[16];
 	int			 stopping;
 	int			 freeing;	/* gateway_free running: finish, start nothing */
@@ -355,42 +391,68 @@ out:
 
 /* --- the loop of one MO ----------------------------------------------- */
 
+/* The session screens and SMS of bind b go out on: its transceiver, or
+ * the transmitter of its pair. */
+static struct smpp_client *
+gw_tx(const struct gw_bind *b)
+{
+	return b->pair ? b->tx.c : b->rx.c;
+}
+
+static int
+gw_tx_bound(const struct gw_bind *b)
+{
+	return b->pair ? b->tx.bound : b->rx.bound;
+}
+
+/* A screen the SMSC did not take in the end (its throttle retries spent,
+ * no response, the session lost): the caller saw nothing; counted and
+ * said at err, the promise of the ESME_ROK could not be kept. */
+static void
+gw_screen_done(void *arg, uint32_t status, const struct smpp_pdu *resp)
+{
+	struct gw_bind *b = arg;
+
+	(void)resp;
+	if (status == SMPP_ESME_ROK)
+		return;
+	b->screens_failed++;
+	log_err("[bind %s] a screen was not delivered: %s", b->conf->name,
+	    smpp_pdu_status_str(status));
+}
+
 static void
 gw_send_screen(struct gw_req *r)
 {
-	const struct config_bind *bc = r->bind->conf;
+	const struct gw_bind *b = r->bind;
+	const struct config_bind *bc = b->conf;
+	struct dialect_screen sc;
 	struct smpp_pdu p;
-	size_t len = 0;
-	uint8_t op = r->out.end ? SMPP_USSD_PSSR_RESP : SMPP_USSD_USSR_REQ;
-	char m[32];
+	char m[32], err[96];
 
-	memset(&p, 0, sizeof(p));
-	p.command_id = SMPP_SUBMIT_SM;
-	snprintf(p.source_addr, sizeof(p.source_addr), "%s",
-	    bc->source_addr[0] ? bc->source_addr : r->service_addr);
-	p.dest_addr_ton = r->msisdn_ton;
-	p.dest_addr_npi = r->msisdn_npi;
-	snprintf(p.destination_addr, sizeof(p.destination_addr), "%s", r->msisdn);
-	if (gsm_encode(r->out.text, bc->charset, p.sm, SMPP_SM_MAX, &len,
-	    &p.data_coding) != 0) {
-		log_warnx("[bind %s] screen for %s does not encode, not sent",
-		    bc->name, log_mask_msisdn(r->msisdn, m, sizeof(m)));
+	memset(&sc, 0, sizeof(sc));
+	sc.from = bc->source_addr[0] ? bc->source_addr : r->service_addr;
+	sc.to = r->msisdn;
+	sc.to_ton = r->msisdn_ton;
+	sc.to_npi = r->msisdn_npi;
+	sc.echo = r->echo;
+	sc.necho = r->necho;
+	sc.text = r->out.text;
+	sc.end = r->out.end;
+	if (dialect_screen(b->dialect, &sc, bc->charset, &p, err,
+	    sizeof(err)) != 0) {
+		r->bind->screens_failed++;
+		log_err("[bind %s] screen for %s not sent: %s", bc->name,
+		    log_mask_msisdn(r->msisdn, m, sizeof(m)), err);
 		return;
 	}
-	p.sm_len = (uint16_t)len;
-	smpp_pdu_tlv_add(&p, SMPP_TLV_USSD_SERVICE_OP, &op, 1);
-	for (int i = 0; i < r->necho; i++) {
-		struct smpp_tlv t = r->echo[i];
-
-		/* its_session_info: bit 0 of the second octet ends the session. */
-		if (t.tag == SMPP_TLV_ITS_SESSION_INFO && t.len == 2)
-			t.val[1] = r->out.end ? (t.val[1] | 1) : (t.val[1] & ~1u);
-		smpp_pdu_tlv_add(&p, t.tag, t.val, t.len);
-	}
-	if (r->bind->client == NULL ||
-	    smpp_client_submit_prio(r->bind->client, &p, 1, NULL, NULL) != 0)
-		log_warnx("[bind %s] not bound, screen for %s dropped", bc->name,
+	if (gw_tx(b) == NULL ||
+	    smpp_client_submit_prio(gw_tx(b), &p, 1, gw_screen_done,
+	    r->bind) != 0) {
+		r->bind->screens_failed++;
+		log_err("[bind %s] not bound, screen for %s lost", bc->name,
 		    log_mask_msisdn(r->msisdn, m, sizeof(m)));
+	}
 }
 
 static void
@@ -481,7 +543,7 @@ gw_run(struct gw_req *r)
 
 	memset(&r->out, 0, sizeof(r->out));
 	gw->dconf.today_days = gw_today_days();
-	if (r->op == SMPP_USSD_PSSR_IND) {
+	if (r->begin) {
 		struct parse_dial dial;
 
 		gw->dialogs_started++;
@@ -537,6 +599,8 @@ gw_finish(struct gw_req *r)
 		while ((next = session_queue_dequeue(gw->sq, r->key)) != NULL)
 			gw_req_free(next);
 	next = session_queue_finish(gw->sq, r->key);
+	if (r->owed)
+		r->bind->owed--;
 	gw_req_free(r);
 	if (next) {
 		gw_run(next);
@@ -548,113 +612,76 @@ gw_finish(struct gw_req *r)
 
 /* --- SMPP side -------------------------------------------------------- */
 
-static void
-gw_build_key(struct gw_req *r, const struct smpp_pdu *p)
-{
-	const struct smpp_tlv *its, *umr;
-	char ext[16] = "";
-
-	its = smpp_pdu_tlv_get(p, SMPP_TLV_ITS_SESSION_INFO);
-	umr = smpp_pdu_tlv_get(p, SMPP_TLV_USER_MESSAGE_REFERENCE);
-	/* The session number is the first octet of its_session_info; the
-	 * second carries the sequence and end bit, which change per PDU. */
-	if (its && its->len >= 1)
-		snprintf(ext, sizeof(ext), ":i%02x", its->val[0]);
-	else if (umr && umr->len == 2)
-		snprintf(ext, sizeof(ext), ":u%02x%02x", umr->val[0], umr->val[1]);
-	snprintf(r->key, sizeof(r->key), "%s:%s%s", r->bind->conf->name,
-	    r->msisdn, ext);
-	r->necho = 0;
-	if (its)
-		r->echo[r->necho++] = *its;
-	if (umr)
-		r->echo[r->necho++] = *umr;
-}
-
 /*
- * A deliver_sm reaches the gateway in steps: a delivery receipt is settled
- * in the outbox (gw_deliver_receipt); an MO the gateway takes
- * (gw_deliver_op, the global bound) is decoded into a gw_req with its
- * session key (gw_req_new); then a network abort ends its session
- * (gw_abort), anything else is routed through the session queue to its
- * dialog (gw_route). The deliver_sm_resp went out before any of this.
+ * An MO reaches the gateway in one decode step (dialect_decode: receipt,
+ * SMS, begin, continue, abort, with its session key), then is settled
+ * (receipt), refused in its deliver_sm_resp when the gateway could not
+ * keep the promise (gw_admit), or taken: an abort ends its session, a
+ * begin or continue goes through the session queue to its dialog.
  */
 
-/* 1 when p is a delivery receipt (settled, or logged when unusable), 0
- * when it is an MO. */
-static int
-gw_deliver_receipt(struct gw_bind *b, const struct smpp_pdu *p)
+static void
+gw_receipt(struct gw_bind *b, const struct dialect_event *ev)
 {
-	struct gateway *gw = b->gw;
-	char mid[72], canon[72];
-	enum sms_dlr_state state;
-	const struct smpp_tlv *rt;
-	int k, hex;
-
-	if ((k = sms_parse_dlr(p, mid, sizeof(mid), &state)) == 0)
-		return 0;
-	/*
-	 * receipted_message_id repeats the submit_sm_resp id, so it is read
-	 * in the bind's dlr_id base like that one; an id from the text is
-	 * decimal (the common mismatch: hex in the response, decimal in the
-	 * receipt).
-	 */
-	rt = smpp_pdu_tlv_get(p, SMPP_TLV_RECEIPTED_MESSAGE_ID);
-	hex = rt != NULL && rt->len > 0 && rt->val[0] != '\0' &&
-	    b->conf->dlr_id == CONFIG_DLR_HEX;
-	if (k == 1 && sms_msgid_canon(mid, hex, canon, sizeof(canon)) == 0) {
-		gw->dlrs++;
-		store_outbox_dlr(gw->store, b->conf->name, canon,
-		    sms_dlr_state_str(state));
-	} else
+	if (ev->msgid[0] == '\0') {
 		log_info("[bind %s] delivery receipt without a usable id",
 		    b->conf->name);
-	return 1;
+		return;
+	}
+	b->gw->dlrs++;
+	store_outbox_dlr(b->gw->store, b->conf->name, ev->msgid,
+	    sms_dlr_state_str(ev->dlr_state));
 }
 
-/* The MO's ussd_service_op when the gateway takes it now, else -1
- * (logged): no USSD operation or an operation not served; -2 when
- * stopping (refused). */
-static int
-gw_deliver_op(struct gw_bind *b, const struct smpp_pdu *p)
-{
-	const struct smpp_tlv *op;
-
-	op = smpp_pdu_tlv_get(p, SMPP_TLV_USSD_SERVICE_OP);
-	if (op == NULL || op->len != 1) {
-		/* The SMS channel is a later issue: counted, not answered. */
-		log_debug("[bind %s] MO without ussd_service_op ignored",
-		    b->conf->name);
-		return -1;
-	}
-	if (b->gw->stopping) {
-		log_info("[bind %s] stopping: MO refused", b->conf->name);
-		return -2;
-	}
-	if (op->val[0] != SMPP_USSD_PSSR_IND && op->val[0] != SMPP_USSD_USSR_CONF &&
-	    op->val[0] != SMPP_USSD_ABORT) {
-		log_info("[bind %s] ussd_service_op 0x%02x ignored", b->conf->name,
-		    op->val[0]);
-		return -1;
-	}
-	return op->val[0];
-}
-
-/* Past GW_MAX_IN_FLIGHT: the MO is refused in its deliver_sm_resp
- * (ESME_RTHROTTLED), counted. */
 static uint32_t
-gw_refuse_busy(struct gw_bind *b)
+gw_refuse(struct gw_bind *b, enum gw_refusal why, const char *msisdn)
 {
-	b->gw->rejected_busy++;
-	log_warnx("[bind %s] %d MOs in flight: MO refused", b->conf->name,
-	    GW_MAX_IN_FLIGHT);
+	static const char *const text[GW_REFUSE_MAX] = {
+		"stopping", "MOs in flight at the cap",
+		"too many MOs queued in the session",
+		"too many screens owed to the operator",
+		"no transmitter bound", "out of memory",
+	};
+	char m[32];
+
+	b->refused[why]++;
+	/* A refusal is the SMSC's cue to retry or tell the caller: logged
+	 * at debug (a flood would drown the log), counted per reason. */
+	log_debug("[bind %s] MO from %s refused (ESME_RTHROTTLED): %s",
+	    b->conf->name, log_mask_msisdn(msisdn, m, sizeof(m)), text[why]);
 	return SMPP_ESME_RTHROTTLED;
 }
 
-/* Decode one MO into a new gw_req: caller, service address, session key
- * and the TLVs to echo, text in UTF-8. NULL when it is not taken (logged). */
+/*
+ * Can the gateway promise this USSD MO a screen? Refused while stopping,
+ * past the global cap, when the operator has no transmitter bound, or
+ * when it already owes as many screens as its queue and TPS can carry.
+ */
+static int
+gw_admit(struct gw_bind *b, enum gw_refusal *why)
+{
+	struct smpp_client *tx = gw_tx(b);
+	int cap = GW_BACKLOG_MAX;
+
+	if (b->gw->stopping)
+		*why = GW_REFUSE_STOPPING;
+	else if (session_queue_busy(b->gw->sq))
+		*why = GW_REFUSE_BUSY;
+	else if (tx == NULL || !gw_tx_bound(b))
+		*why = GW_REFUSE_NO_TX;
+	else {
+		if (b->conf->tps > 0 && b->conf->tps * GW_BACKLOG_S < cap)
+			cap = b->conf->tps * GW_BACKLOG_S > b->conf->window ?
+			    b->conf->tps * GW_BACKLOG_S : b->conf->window;
+		if (b->owed + smpp_client_urgent_pending(tx) < cap)
+			return 1;
+		*why = GW_REFUSE_BACKLOG;
+	}
+	return 0;
+}
+
 static struct gw_req *
-gw_req_new(struct gw_bind *b, const struct smpp_pdu *p, uint8_t op)
+gw_req_new(struct gw_bind *b, const struct dialect_event *ev)
 {
 	struct gw_req *r;
 
@@ -664,134 +691,169 @@ gw_req_new(struct gw_bind *b, const struct smpp_pdu *p, uint8_t op)
 	}
 	r->gw = b->gw;
 	r->bind = b;
-	r->op = op;
-	snprintf(r->msisdn, sizeof(r->msisdn), "%s", p->source_addr);
-	r->msisdn_ton = p->source_addr_ton;
-	r->msisdn_npi = p->source_addr_npi;
+	r->begin = ev->kind == DIALECT_EV_BEGIN;
+	snprintf(r->key, sizeof(r->key), "%s", ev->key);
+	snprintf(r->msisdn, sizeof(r->msisdn), "%s", ev->msisdn);
+	r->msisdn_ton = ev->ton;
+	r->msisdn_npi = ev->npi;
 	snprintf(r->service_addr, sizeof(r->service_addr), "%s",
-	    p->destination_addr);
-	gw_build_key(r, p);
-	if (gsm_decode(p->data_coding, b->conf->charset, p->sm, p->sm_len,
-	    r->input, sizeof(r->input)) != 0)
+	    ev->service_addr);
+	r->necho = ev->necho;
+	memcpy(r->echo, ev->echo, sizeof(r->echo));
+	memcpy(r->input, ev->text, sizeof(r->input) < sizeof(ev->text) ?
+	    sizeof(r->input) : sizeof(ev->text));
+	r->input[sizeof(r->input) - 1] = '\0';
+	if (ev->text_cut)
 		log_debug("[bind %s] MO text truncated", b->conf->name);
-	if (r->msisdn[0] == '\0') {
-		log_warnx("[bind %s] MO without source_addr ignored", b->conf->name);
-		gw_req_free(r);
-		return NULL;
-	}
 	return r;
 }
 
 /* The network ended the session: the MO in flight finishes without a
- * screen, what waits behind it is dropped; with nothing in flight the
- * saved session goes at once. r itself is not queued. */
+ * screen, what waits behind it is dropped (their screens would go to no
+ * one); with nothing in flight the saved session goes at once. */
 static void
-gw_abort(struct gw_req *r)
+gw_abort(struct gw_bind *b, const struct dialect_event *ev)
 {
-	struct gateway *gw = r->gw;
+	struct gateway *gw = b->gw;
 	struct gw_req *cur, *w;
 	char m[32];
 
-	log_info("[bind %s] dialog %s aborted by the network",
-	    r->bind->conf->name, log_mask_msisdn(r->msisdn, m, sizeof(m)));
-	if ((cur = session_queue_lookup(gw->sq, r->key)) != NULL) {
+	log_info("[bind %s] dialog %s aborted by the network", b->conf->name,
+	    log_mask_msisdn(ev->msisdn, m, sizeof(m)));
+	if ((cur = session_queue_lookup(gw->sq, ev->key)) != NULL) {
 		cur->aborted = 1;
-		while ((w = session_queue_dequeue(gw->sq, r->key)) != NULL)
+		while ((w = session_queue_dequeue(gw->sq, ev->key)) != NULL) {
+			if (w->owed)
+				b->owed--;
 			gw_req_free(w);
+		}
 	} else {
-		store_session_del(gw->store, r->key);
+		store_session_del(gw->store, ev->key);
 		gw->outcome[DIALOG_OUTCOME_ABORT]++;
 	}
-	gw_req_free(r);
 }
 
 /* Run r now when its session has nothing in flight, else queue it behind;
- * past the queue's bounds it is refused (see session_queue_add): the
- * status for its deliver_sm_resp. */
+ * past the queue's bounds it is refused: the status of its _resp. */
 static uint32_t
 gw_route(struct gw_req *r)
 {
 	struct gw_bind *b = r->bind;
 	enum session_queue_result res;
-	char m[32];
+	char msisdn[21];
 
 	res = session_queue_add(b->gw->sq, r->key, r);
-	switch (res) {
-	case SESSION_QUEUE_RUN:
-		gw_run(r);
+	if (res == SESSION_QUEUE_RUN || res == SESSION_QUEUE_QUEUED) {
+		r->owed = 1;
+		b->owed++;
+		if (res == SESSION_QUEUE_RUN)
+			gw_run(r);
 		return SMPP_ESME_ROK;
-	case SESSION_QUEUE_QUEUED:
-		return SMPP_ESME_ROK;
-	case SESSION_QUEUE_REFUSED_BUSY:
-		/* Not reached: gw_on_deliver checked before decoding. */
-		gw_refuse_busy(b);
-		break;
-	case SESSION_QUEUE_REFUSED_FULL:
-		log_warnx("[bind %s] session %s: too many MOs queued, refused",
-		    b->conf->name, log_mask_msisdn(r->msisdn, m, sizeof(m)));
-		break;
-	case SESSION_QUEUE_REFUSED_NOMEM:
-		log_warnx("[bind %s] session %s: out of memory, MO refused",
-		    b->conf->name, log_mask_msisdn(r->msisdn, m, sizeof(m)));
-		break;
 	}
+	memcpy(msisdn, r->msisdn, sizeof(msisdn));
 	gw_req_free(r);
-	return SMPP_ESME_RTHROTTLED;
+	return gw_refuse(b, res == SESSION_QUEUE_REFUSED_FULL ?
+	    GW_REFUSE_SESSION : res == SESSION_QUEUE_REFUSED_BUSY ?
+	    GW_REFUSE_BUSY : GW_REFUSE_NOMEM, msisdn);
+}
+
+/*
+ * What the gateway cannot serve (an SMS until the SMS channel, an
+ * operation the dialect does not name, no caller) is refused for good
+ * (ESME_RX_P_APPN): the SMSC does not retry it and nothing is promised.
+ */
+static uint32_t
+gw_not_served(struct gw_bind *b, const struct dialect_event *ev)
+{
+	b->not_served++;
+	if (ev->kind == DIALECT_EV_SMS)
+		log_debug("[bind %s] SMS MO not served", b->conf->name);
+	else if (ev->op >= 0)
+		log_info("[bind %s] MO ignored: %s (0x%02x)", b->conf->name,
+		    ev->why, ev->op);
+	else
+		log_info("[bind %s] MO ignored: %s", b->conf->name, ev->why);
+	return SMPP_ESME_RX_P_APPN;
 }
 
 static uint32_t
 gw_on_deliver(struct smpp_client *c, const struct smpp_pdu *p, void *arg)
 {
-	struct gw_bind *b = arg;
+	struct gw_link *l = arg;
+	struct gw_bind *b = l->bind;
+	struct gateway *gw = b->gw;
+	struct dialect_event *ev = &gw->ev;
+	enum gw_refusal why;
 	struct gw_req *r;
-	int op;
 
 	(void)c;
-	if (gw_deliver_receipt(b, p))
+	dialect_decode(b->dialect, p, b->conf->operator,
+	    gw->cfg->ussd.service_code, b->conf->charset,
+	    b->conf->dlr_id == CONFIG_DLR_HEX, ev);
+	switch (ev->kind) {
+	case DIALECT_EV_RECEIPT:
+		gw_receipt(b, ev);
 		return SMPP_ESME_ROK;
-	if ((op = gw_deliver_op(b, p)) < 0)
-		return op == -2 ? SMPP_ESME_RTHROTTLED : SMPP_ESME_ROK;
-	/* Before anything is allocated; an abort counts like any MO. */
-	if (session_queue_busy(b->gw->sq))
-		return gw_refuse_busy(b);
-	if ((r = gw_req_new(b, p, (uint8_t)op)) == NULL)
+	case DIALECT_EV_ABORT:
+		gw_abort(b, ev);
 		return SMPP_ESME_ROK;
-	if (r->op == SMPP_USSD_ABORT) {
-		gw_abort(r);
-		return SMPP_ESME_ROK;
+	case DIALECT_EV_IGNORE:
+	case DIALECT_EV_SMS:
+		return gw_not_served(b, ev);
+	case DIALECT_EV_BEGIN:
+	case DIALECT_EV_CONTINUE:
+		break;
 	}
+	if (!gw_admit(b, &why))
+		return gw_refuse(b, why, ev->msisdn);
+	if ((r = gw_req_new(b, ev)) == NULL)
+		return gw_refuse(b, GW_REFUSE_NOMEM, ev->msisdn);
 	return gw_route(r);
 }
 
+/* Binds that can send now (their transmitter or transceiver is bound):
+ * what the outbox waits for. */
 static int
 gw_nbound(const struct gateway *gw)
 {
 	int n = 0;
 
 	for (int i = 0; i < gw->nbinds; i++)
-		n += gw->binds[i].bound;
+		n += gw_tx_bound(&gw->binds[i]);
 	return n;
+}
+
+static const char *
+gw_link_name(const struct gw_link *l)
+{
+	const struct gw_bind *b = l->bind;
+
+	return !b->pair ? "" : l == &b->tx ? " (transmitter)" : " (receiver)";
 }
 
 static void
 gw_on_bound(struct smpp_client *c, void *arg)
 {
-	struct gw_bind *b = arg;
+	struct gw_link *l = arg;
+	struct gw_bind *b = l->bind;
 
 	(void)c;
-	b->bound = 1;
-	log_info("[bind %s] bound", b->conf->name);
+	l->bound = 1;
+	log_info("[bind %s] bound%s%s", b->conf->name, gw_link_name(l),
+	    b->pair && b->rx.bound && b->tx.bound ? ": operator up" : "");
 	outbox_set_bound(b->gw->outbox, gw_nbound(b->gw));
 }
 
 static void
 gw_on_unbound(struct smpp_client *c, const char *reason, void *arg)
 {
-	struct gw_bind *b = arg;
+	struct gw_link *l = arg;
+	struct gw_bind *b = l->bind;
 
 	(void)c;
-	b->bound = 0;
-	log_info("[bind %s] unbound: %s", b->conf->name, reason);
+	l->bound = 0;
+	log_info("[bind %s] unbound%s: %s", b->conf->name, gw_link_name(l),
+	    reason);
 	outbox_set_bound(b->gw->outbox, gw_nbound(b->gw));
 }
 
@@ -800,14 +862,14 @@ static void gw_flush(struct gateway *gw);
 static void
 gw_on_stopped(struct smpp_client *c, void *arg)
 {
-	struct gw_bind *b = arg;
-	struct gateway *gw = b->gw;
+	struct gw_link *l = arg;
+	struct gateway *gw = l->bind->gw;
 
 	(void)c;
-	if (b->stopped)
+	if (l->stopped)
 		return;
-	b->stopped = 1;
-	b->bound = 0;
+	l->stopped = 1;
+	l->bound = 0;
 	if (--gw->binds_running == 0 && gw->stop_done)
 		gw_flush(gw);
 }
@@ -857,7 +919,7 @@ gw_bind_by_name(void *arg, const char *name)
 
 	for (int i = 0; i < gw->nbinds; i++)
 		if (strcmp(gw->binds[i].conf->name, name) == 0)
-			return gw->binds[i].client;
+			return gw_tx(&gw->binds[i]);
 	return NULL;
 }
 
@@ -930,11 +992,23 @@ gateway_new(struct event_base *base, const struct config *cfg)
 
 		b->gw = gw;
 		b->conf = &cfg->binds[i];
-		b->client = smpp_client_new(base, b->conf, &gw_client_cb, b);
-		if (b->client == NULL) {
+		b->dialect = &b->conf->profile;
+		b->pair = b->conf->mode == CONFIG_MODE_TX_RX;
+		b->rx.bind = b->tx.bind = b;
+		b->rx.c = smpp_client_new(base, b->conf, &gw_client_cb, &b->rx);
+		if (b->rx.c == NULL) {
 			gateway_free(gw);
 			return NULL;
 		}
+		if (!b->pair)
+			continue;
+		b->tx.c = smpp_client_new(base, b->conf, &gw_client_cb, &b->tx);
+		if (b->tx.c == NULL) {
+			gateway_free(gw);
+			return NULL;
+		}
+		smpp_client_set_role(b->rx.c, SMPP_CLIENT_RX);
+		smpp_client_set_role(b->tx.c, SMPP_CLIENT_TX);
 	}
 	return gw;
 }
@@ -963,7 +1037,14 @@ gw_start_binds(struct gateway *gw)
 {
 	gw->binds_started = 1;
 	for (int i = 0; i < gw->nbinds; i++) {
-		if (smpp_client_start(gw->binds[i].client) != 0)
+		struct gw_bind *b = &gw->binds[i];
+
+		if (smpp_client_start(b->rx.c) != 0)
+			return -1;
+		gw->binds_running++;
+		if (!b->pair)
+			continue;
+		if (smpp_client_start(b->tx.c) != 0)
 			return -1;
 		gw->binds_running++;
 	}
@@ -1036,9 +1117,14 @@ gw_unbind_all(struct gateway *gw)
 			gw_flush(gw);
 		return;
 	}
-	for (int i = 0; i < gw->nbinds; i++)
-		if (!gw->binds[i].stopped)
-			smpp_client_stop(gw->binds[i].client);
+	for (int i = 0; i < gw->nbinds; i++) {
+		struct gw_bind *b = &gw->binds[i];
+
+		if (!b->rx.stopped)
+			smpp_client_stop(b->rx.c);
+		if (b->pair && !b->tx.stopped)
+			smpp_client_stop(b->tx.c);
+	}
 }
 
 static void
@@ -1144,8 +1230,10 @@ gateway_free(struct gateway *gw)
 		outbox_detach_store(gw->outbox);
 	store_free(gw->store);
 	gw->store = NULL;
-	for (int i = 0; i < gw->nbinds; i++)
-		smpp_client_free(gw->binds[i].client);
+	for (int i = 0; i < gw->nbinds; i++) {
+		smpp_client_free(gw->binds[i].rx.c);
+		smpp_client_free(gw->binds[i].tx.c);
+	}
 	/* After the clients: their last callbacks reach the outbox's entries. */
 	outbox_free(gw->outbox);
 	secret_wipe(gw->box_key, sizeof(gw->box_key));
@@ -1160,11 +1248,14 @@ gateway_status(const struct gateway *gw, struct gateway_status *st)
 	memset(st, 0, sizeof(*st));
 	st->redis_up = gw->store ? store_is_up(gw->store) : 0;
 	st->binds = gw->nbinds;
-	for (int i = 0; i < gw->nbinds; i++)
-		st->binds_bound += gw->binds[i].bound;
+	for (int i = 0; i < gw->nbinds; i++) {
+		const struct gw_bind *b = &gw->binds[i];
+
+		st->binds_bound += b->rx.bound && (!b->pair || b->tx.bound);
+		st->rejected_busy += b->refused[GW_REFUSE_BUSY];
+	}
 	st->dialogs_started = gw->dialogs_started;
 	st->dialogs_in_flight = session_queue_count(gw->sq);
-	st->rejected_busy = gw->rejected_busy;
 	memcpy(st->outcome, gw->outcome, sizeof(st->outcome));
 	if (gw->outbox) {
 		const struct outbox_stats *o = outbox_stats(gw->outbox);
@@ -1180,8 +1271,52 @@ gateway_status(const struct gateway *gw, struct gateway_status *st)
 	st->dlrs = gw->dlrs;
 }
 
-const struct smpp_client *
-gateway_client(const struct gateway *gw, int i)
+static void
+gw_add_stats(struct smpp_client_stats *t, const struct smpp_client *c)
 {
-	return gw->binds[i].client;
+	const struct smpp_client_stats *s;
+
+	if (c == NULL)
+		return;
+	s = smpp_client_stats(c);
+	t->pdus_in += s->pdus_in;
+	t->pdus_out += s->pdus_out;
+	t->submit_ok += s->submit_ok;
+	t->submit_err += s->submit_err;
+	t->timeouts += s->timeouts;
+	t->reconnects += s->reconnects;
+	t->nacks_sent += s->nacks_sent;
+	t->bad_pdus += s->bad_pdus;
+	t->throttled += s->throttled;
+	t->resent += s->resent;
+	t->nacks_recv += s->nacks_recv;
+	t->deliver_refused += s->deliver_refused;
+}
+
+const char *const gateway_refusal_names[GATEWAY_REFUSALS] = {
+	"stopping", "busy", "session_queue", "backlog", "no_transmitter",
+	"no_memory",
+};
+
+void
+gateway_bind_info(const struct gateway *gw, int i, struct gateway_bind_info *bi)
+{
+	const struct gw_bind *b = &gw->binds[i];
+
+	_Static_assert(GATEWAY_REFUSALS == GW_REFUSE_MAX,
+	    "gateway_refusal_names and enum gw_refusal differ");
+	memset(bi, 0, sizeof(*bi));
+	bi->name = b->conf->name;
+	bi->operator = b->conf->operator;
+	bi->dialect = b->dialect->name;
+	bi->pair = b->pair;
+	bi->up = b->rx.bound && (!b->pair || b->tx.bound);
+	bi->rx_up = b->rx.bound;
+	bi->tx_up = gw_tx_bound(b);
+	bi->owed = b->owed;
+	gw_add_stats(&bi->stats, b->rx.c);
+	gw_add_stats(&bi->stats, b->tx.c);
+	memcpy(bi->refused, b->refused, sizeof(bi->refused));
+	bi->not_served = b->not_served;
+	bi->screens_failed = b->screens_failed;
 }

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "smpp_client.h"
 
 struct event_base;
 struct gateway;
@@ -64,9 +65,25 @@ struct gateway_status {
  * gateway_new and gateway_free. dialogs_in_flight counts the MOs held:
  * in flight and waiting behind one of their session. */
 void gateway_status(const struct gateway *gw, struct gateway_status *st);
-/* The i-th bind's client (0 <= i < binds), for per-bind metrics; owned by
- * the gateway, valid until gateway_free. */
-struct smpp_client;
-const struct smpp_client *gateway_client(const struct gateway *gw, int i);
+/* Why MOs were refused in their deliver_sm_resp (ESME_RTHROTTLED). */
+#define GATEWAY_REFUSALS 6
+extern const char *const gateway_refusal_names[GATEWAY_REFUSALS];
+
+/* One bind (an operator link: a transceiver, or a transmitter + receiver
+ * pair reported as one), for /metrics and /status. */
+struct gateway_bind_info {
+	const char *name, *operator, *dialect;	/* valid until gateway_free */
+	int pair;			/* transmitter+receiver */
+	int up;				/* every session of it bound */
+	int rx_up, tx_up;		/* can take MOs / can send */
+	int owed;			/* MOs admitted, screen not sent yet */
+	struct smpp_client_stats stats;	/* both sessions summed */
+	uint64_t refused[GATEWAY_REFUSALS];
+	uint64_t not_served;		/* MOs answered ESME_RX_P_APPN */
+	uint64_t screens_failed;	/* admitted MOs whose screen was lost */
+};
+/* A snapshot of bind i (0 <= i < binds) into *bi. */
+void gateway_bind_info(const struct gateway *gw, int i,
+    struct gateway_bind_info *bi);
 
 #endif

@@ -313,16 +313,27 @@ static const struct bad_case bad_cases[] = {
 	{ "bad_mode.conf",
 	  D "bad_mode.conf:5: 'smpp.binds.[1].mode' must be one of "
 	  "transceiver, transmitter+receiver" },
-	{ "mode_txrx.conf",
-	  D "mode_txrx.conf:3: mode 'transmitter+receiver' is not "
-	  "implemented yet" },
-	{ "dialect_later.conf",
-	  D "dialect_later.conf:3: dialect 'its_session_info' is not "
-	  "implemented yet" },
 	{ "dialect_bad.conf",
-	  D "dialect_bad.conf:3: 'smpp.binds.[0].dialect' must be one of "
-	  "ussd_service_op, its_session_info, user_message_reference, "
-	  "msisdn" },
+	  D "dialect_bad.conf:3: 'smpp.binds.[0].dialect': no dialect "
+	  "'huawei' (built-in or in smpp.dialects: ussd_service_op, "
+	  "its_session_info, its_session_info_only, user_message_reference, "
+	  "msisdn)" },
+	/* dialect profiles */
+	{ "dialect_conflict.conf",
+	  D "dialect_conflict.conf:4: smpp.dialects.[0]: op_abort: 0x12 is "
+	  "also in op_continue" },
+	{ "dialect_member.conf",
+	  D "dialect_member.conf:3: unknown key "
+	  "'smpp.dialects.[0].servce_type' (did you mean 'service_type'?)" },
+	{ "dialect_builtin_name.conf",
+	  D "dialect_builtin_name.conf:3: 'msisdn' is a built-in dialect: "
+	  "give the profile another name (base = \"msisdn\" starts from it)" },
+	{ "dialect_code_range.conf",
+	  D "dialect_code_range.conf:3: 'smpp.dialects.[0].op_begin.[0]' must "
+	  "be an integer 0..255 (0xff)" },
+	{ "bind_name_chars.conf",
+	  D "bind_name_chars.conf:2: 'smpp.binds.[0].name' must be 1..31 "
+	  "characters of A-Z a-z 0-9 _ . -" },
 	{ "password_to.conf",
 	  D "password_to.conf:6: 'security.password_to' must be one of "
 	  "registered_phone, caller" },
@@ -386,6 +397,51 @@ test_bad_configs(void **state)
 		config_free(&cfg);	/* nothing to free, must be safe */
 	}
 	assert_int_equal(failed, 0);
+}
+
+/* Binds in transmitter+receiver mode, operators, every built-in dialect
+ * and a profile of the config, resolved per bind. */
+static void
+test_dialects(void **state)
+{
+	const struct config_bind *b;
+	char e[512];
+
+	(void)state;
+	if (config_load(D "dialects.conf", &cfg, e, sizeof(e)) != 0)
+		fail_msg("%s", e);
+	assert_int_equal(cfg.ndialects, 1);
+	assert_non_null(b = config_bind_find(&cfg, "op1.trx"));
+	assert_string_equal(b->operator, "op1");
+	assert_int_equal(b->mode, CONFIG_MODE_TRX);
+	assert_string_equal(b->profile.name, "opx");
+	assert_int_equal(b->profile.key, DIALECT_KEY_MSISDN);
+	assert_int_equal(b->profile.cmd, DIALECT_CMD_DATA_SM);
+	assert_int_equal(b->profile.dial, DIALECT_DIAL_DEST);
+	assert_string_equal(b->profile.service_type, "USSD");
+	assert_int_equal(b->profile.op_continue.n, 2);
+	assert_int_equal(b->profile.op_continue.v[1], 0x20);
+	assert_int_equal(b->profile.op_abort.v[1], 0x22);
+	assert_int_equal(b->profile.op_begin.n, 1);	/* from the base */
+	assert_int_equal(b->profile.dcs_ucs2.v[0], 0x11);
+	assert_int_equal(b->profile.out_dcs_gsm7, 0x0F);
+	assert_int_equal(b->profile.out_dcs_ucs2, 0x48);
+	assert_non_null(b = config_bind_find(&cfg, "op1-pair"));
+	assert_int_equal(b->mode, CONFIG_MODE_TX_RX);
+	assert_string_equal(b->profile.name, "its_session_info");
+	assert_int_equal(b->profile.key, DIALECT_KEY_ITS);
+	config_free(&cfg);
+
+	/* once refused as "not implemented yet" */
+	if (config_load(D "mode_txrx.conf", &cfg, e, sizeof(e)) != 0)
+		fail_msg("%s", e);
+	assert_int_equal(cfg.binds[0].mode, CONFIG_MODE_TX_RX);
+	assert_string_equal(cfg.binds[0].operator, "op1");	/* its name */
+	config_free(&cfg);
+	if (config_load(D "dialect_later.conf", &cfg, e, sizeof(e)) != 0)
+		fail_msg("%s", e);
+	assert_string_equal(cfg.binds[0].profile.name, "its_session_info");
+	config_free(&cfg);
 }
 
 /* A small error buffer truncates, never overflows. */
@@ -497,6 +553,7 @@ main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_explicit_values),
 		cmocka_unit_test(test_bad_configs),
+		cmocka_unit_test(test_dialects),
 		cmocka_unit_test(test_small_err_buffer),
 		cmocka_unit_test(test_dialog_conf),
 		cmocka_unit_test(test_dialog_conf_loaded),
