@@ -199,6 +199,40 @@ test_errors(void **state)
 	}
 }
 
+/* Strings are strict UTF-8 (the core's utf8_valid), in bare words too. */
+static void
+test_utf8(void **state)
+{
+	static const struct {
+		const char *text;
+		int ok;
+	} t[] = {
+		{ "print \"\xf0\x9f\x98\x80\"\n", 1 },	/* U+1F600 */
+		{ "print \"\xf4\x8f\xbf\xbf\"\n", 1 },	/* U+10FFFF */
+		{ "print \"\xef\xbf\xbf\"\n", 1 },		/* U+FFFF */
+		{ "print \"\xf4\x90\x80\x80\"\n", 0 },	/* past U+10FFFF */
+		{ "print \"\xf5\x80\x80\x80\"\n", 0 },
+		{ "print \"\xe0\x9f\xbf\"\n", 0 },		/* overlong */
+		{ "print \"\xf0\x8f\xbf\xbf\"\n", 0 },	/* overlong */
+		{ "print \"\xe2\x82\"\n", 0 },		/* cut short */
+		{ "print \"\x80\"\n", 0 },			/* stray */
+		{ "print \"x\" # \xff in a comment\n", 1 },
+		{ "sleep \xff\n", 0 },
+	};
+	char err[128];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct smsc_script *s = parse(t[i].text, err, sizeof(err));
+
+		if ((s != NULL) != t[i].ok ||
+		    (!t[i].ok && strcmp(err, "1: invalid UTF-8") != 0))
+			fail_msg("case %zu: got %s \"%s\"", i,
+			    s ? "a script" : "error", s ? "" : err);
+		smsc_script_free(s);
+	}
+}
+
 static void
 test_limits(void **state)
 {
@@ -505,6 +539,7 @@ main(void)
 		cmocka_unit_test(test_full_story),
 		cmocka_unit_test(test_strings_and_sms),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_utf8),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_robust_cmds),
 		cmocka_unit_test(test_pdu_names),

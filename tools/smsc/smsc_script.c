@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "utf8.h"
+
 #define SMSC_MAX_TOKS (SMSC_SCRIPT_MAX_ARGS + 3)
 
 struct smsc_tok {
@@ -120,45 +122,6 @@ seterr(char *err, size_t errsz, int line, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Strict UTF-8: no overlongs, no surrogates, nothing past U+10FFFF. */
-static int
-utf8_valid(const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-
-	while (*p) {
-		unsigned c = *p;
-		int n;
-		uint32_t cp;
-
-		if (c < 0x80) {
-			p++;
-			continue;
-		}
-		if (c >= 0xC2 && c <= 0xDF) {
-			n = 1;
-			cp = c & 0x1F;
-		} else if (c >= 0xE0 && c <= 0xEF) {
-			n = 2;
-			cp = c & 0x0F;
-		} else if (c >= 0xF0 && c <= 0xF4) {
-			n = 3;
-			cp = c & 0x07;
-		} else
-			return 0;
-		for (int i = 1; i <= n; i++) {
-			if ((p[i] & 0xC0) != 0x80)
-				return 0;
-			cp = (cp << 6) | (p[i] & 0x3F);
-		}
-		if ((n == 2 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
-		    (n == 3 && (cp < 0x10000 || cp > 0x10FFFF)))
-			return 0;
-		p += n + 1;
-	}
-	return 1;
-}
-
 /*
  * Split one line (NUL-terminated, no newline) into tokens. Strings are
  * unescaped in place into buf (never longer than the line). Returns the
@@ -230,7 +193,7 @@ tokenize(const char *line, char *buf, struct smsc_tok *toks, int lineno,
 			}
 		}
 		*o++ = '\0';
-		if (!utf8_valid(toks[n].s)) {
+		if (!utf8_valid(toks[n].s, strlen(toks[n].s))) {
 			seterr(err, errsz, lineno, "invalid UTF-8");
 			return -1;
 		}
