@@ -156,6 +156,46 @@ test_text(void **state)
 	assert_null(strstr(out, "K"));
 }
 
+/*
+ * text: with bytes that are not UTF-8: each byte that starts no valid
+ * sequence (utf8_decode) is one character echoed as '.', a 4-byte
+ * character one '.', and the 20-character cap counts them so.
+ */
+static void
+test_text_bytes(void **state)
+{
+	static const struct {
+		const char *text, *echo;
+	} t[] = {
+		{ "\xf0\x9f\x98\x80ok", "text:.ok" },		/* U+1F600 */
+		{ "a\x80\x80" "b", "text:a..b" },			/* stray continuations */
+		{ "\xed\xa0\x80z", "text:...z" },		/* a surrogate */
+		{ "\xc0\xafz", "text:..z" },			/* overlong '/' */
+		{ "\xe2\x82", "text:.." },			/* cut short */
+		{ "\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff"
+		  "\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff" "Z",
+		  "text:...................." },
+	};
+	struct smsc_dlr d;
+	char out[256];
+	const char *e;
+
+	(void)state;
+	for (size_t i = 0; i < N(t); i++) {
+		memset(&d, 0, sizeof(d));
+		d.mode = SMSC_DLR_TEXT;
+		d.n = 7;
+		d.stat = "DELIVRD";
+		d.text = t[i].text;
+		d.submitted = T0;
+		d.done = T0;
+		if (smsc_dlr_text(&d, out, sizeof(out)) < 0 ||
+		    (e = strstr(out, " text:")) == NULL ||
+		    strcmp(e + 1, t[i].echo) != 0)
+			fail_msg("case %zu: '%s'", i, out);
+	}
+}
+
 static void
 fill(struct smsc_dlr *d, enum smsc_dlr_mode mode, uint64_t n, const char *stat)
 {
@@ -310,6 +350,7 @@ main(void)
 		cmocka_unit_test(test_stat_state),
 		cmocka_unit_test(test_msgid),
 		cmocka_unit_test(test_text),
+		cmocka_unit_test(test_text_bytes),
 		cmocka_unit_test(test_build),
 		cmocka_unit_test(test_round_trip),
 	};

@@ -52,6 +52,59 @@ test_wrap(void **state)
 	}
 }
 
+/*
+ * Columns come from the core's strict decoder: a 4-byte character is one
+ * column, a byte that starts no valid sequence (surrogate, overlong, cut
+ * short, stray continuation) is one column of its own, copied as it is.
+ */
+static void
+test_wrap_bytes(void **state)
+{
+	static const struct {
+		const char *in;
+		int width;
+		const char *out;
+		int lines;
+	} t[] = {
+		{ "\xf0\x9f\x98\x80\xf0\x9f\x98\x80\xf0\x9f\x98\x80\xf0\x9f\x98\x80"
+		  "\xf0\x9f\x98\x80\xf0\x9f\x98\x80\xf0\x9f\x98\x80\xf0\x9f\x98\x80\xf0\x9f\x98\x80", 8,
+		  "\xf0\x9f\x98\x80\xf0\x9f\x98\x80\xf0\x9f\x98\x80\xf0\x9f\x98\x80"
+		  "\xf0\x9f\x98\x80\xf0\x9f\x98\x80\xf0\x9f\x98\x80\xf0\x9f\x98\x80\n\xf0\x9f\x98\x80", 2 },
+		/* a surrogate's three bytes: three columns */
+		{ "abcde\xed\xa0\x80x", 8, "abcde\xed\xa0\x80\nx", 2 },
+		/* overlong and cut-short sequences, stray continuations */
+		{ "\xc0\xaf\xe2\x82z\x80\x80\x80x", 8,
+		  "\xc0\xaf\xe2\x82z\x80\x80\x80\nx", 2 },
+		{ "\xe2\x82", 8, "\xe2\x82", 1 },
+	};
+	char out[256];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		int n = smsc_screen_wrap(t[i].in, t[i].width, out, sizeof(out));
+
+		if (n != t[i].lines || strcmp(out, t[i].out) != 0)
+			fail_msg("case %zu: got %d \"%s\", want %d \"%s\"", i,
+			    n, out, t[i].lines, t[i].out);
+	}
+}
+
+/* A box too big for out: -1, and out ends at the end of a whole append. */
+static void
+test_box_cut(void **state)
+{
+	char out[40];
+
+	(void)state;
+	assert_int_equal(smsc_screen_box("one\ntwo\nthree", "T", 10, out,
+	    sizeof(out)), -1);
+	assert_true(strlen(out) < sizeof(out));
+	assert_string_equal(out,
+	    "+-- T -------+\n"
+	    "| one        |\n"
+	    "| two    ");
+}
+
 static void
 test_wrap_bounds(void **state)
 {
@@ -102,8 +155,10 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_wrap),
+		cmocka_unit_test(test_wrap_bytes),
 		cmocka_unit_test(test_wrap_bounds),
 		cmocka_unit_test(test_box),
+		cmocka_unit_test(test_box_cut),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

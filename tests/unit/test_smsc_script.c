@@ -199,6 +199,92 @@ test_errors(void **state)
 	}
 }
 
+/*
+ * A command's own syntax is checked before the story (what must come
+ * before it), and the commands that need no session parse alone.
+ */
+static void
+test_syntax_then_story(void **state)
+{
+	static const struct {
+		const char *text;
+		const char *err;	/* NULL: parses */
+	} t[] = {
+		{ "answer 1\n", "1: usage: answer" },
+		{ "answer \"1\" \"2\"\n", "1: usage: answer" },
+		{ "answer \"12345678901234567890123456789012345678901234567890"
+		  "12345678901234567890123456789012345678901234567890"
+		  "12345678901234567890123456789012345678901234567890"
+		  "12345678901\"\n", "1: answer: text over 160 bytes" },
+		{ "continues x\n", "1: continues takes no argument" },
+		{ "abort x\n", "1: abort takes no argument" },
+		{ "answer_otp x\n", "1: answer_otp takes no argument" },
+		{ "expect x\n", "1: expect: argument 1 must be" },
+		{ "expect_not\n", "1: usage: expect_not" },
+		{ "expect_sms 21a \"x\"\n", "1: expect_sms: bad MSISDN" },
+		{ "expect_sms \"x\"\n", "1: expect_sms before any dial" },
+		{ "abort\n", "1: abort before any dial" },
+		{ "answer_otp\n", "1: answer_otp before any dial" },
+		{ "ends\n", "1: ends before any dial" },
+		{ "sleep 5\n", NULL },
+		{ "print \"x\"\n", NULL },
+		{ "quit\n", NULL },
+		{ "raw \"00\"\n", NULL },
+		{ "expect_pdu generic_nack\n", NULL },
+		{ "expect_close\n", NULL },
+		{ "expect_bind\n", NULL },
+		{ "sms 2126 1515 \"x\"\nexpect_sms \"x\"\nanswer_otp\n", NULL },
+	};
+	char err[128];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct smsc_script *s = parse(t[i].text, err, sizeof(err));
+
+		if (t[i].err == NULL && s == NULL)
+			fail_msg("case %zu: error \"%s\"", i, err);
+		if (t[i].err != NULL && (s != NULL ||
+		    strncmp(err, t[i].err, strlen(t[i].err)) != 0))
+			fail_msg("case %zu: got %s \"%s\", want \"%s\"", i,
+			    s ? "a script" : "error", err, t[i].err);
+		smsc_script_free(s);
+	}
+}
+
+/* Strings are strict UTF-8 (the core's utf8_valid), in bare words too. */
+static void
+test_utf8(void **state)
+{
+	static const struct {
+		const char *text;
+		int ok;
+	} t[] = {
+		{ "print \"\xf0\x9f\x98\x80\"\n", 1 },	/* U+1F600 */
+		{ "print \"\xf4\x8f\xbf\xbf\"\n", 1 },	/* U+10FFFF */
+		{ "print \"\xef\xbf\xbf\"\n", 1 },		/* U+FFFF */
+		{ "print \"\xf4\x90\x80\x80\"\n", 0 },	/* past U+10FFFF */
+		{ "print \"\xf5\x80\x80\x80\"\n", 0 },
+		{ "print \"\xe0\x9f\xbf\"\n", 0 },		/* overlong */
+		{ "print \"\xf0\x8f\xbf\xbf\"\n", 0 },	/* overlong */
+		{ "print \"\xe2\x82\"\n", 0 },		/* cut short */
+		{ "print \"\x80\"\n", 0 },			/* stray */
+		{ "print \"x\" # \xff in a comment\n", 1 },
+		{ "sleep \xff\n", 0 },
+	};
+	char err[128];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct smsc_script *s = parse(t[i].text, err, sizeof(err));
+
+		if ((s != NULL) != t[i].ok ||
+		    (!t[i].ok && strcmp(err, "1: invalid UTF-8") != 0))
+			fail_msg("case %zu: got %s \"%s\"", i,
+			    s ? "a script" : "error", s ? "" : err);
+		smsc_script_free(s);
+	}
+}
+
 static void
 test_limits(void **state)
 {
@@ -505,6 +591,8 @@ main(void)
 		cmocka_unit_test(test_full_story),
 		cmocka_unit_test(test_strings_and_sms),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_syntax_then_story),
+		cmocka_unit_test(test_utf8),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_robust_cmds),
 		cmocka_unit_test(test_pdu_names),

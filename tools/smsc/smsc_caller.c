@@ -1,7 +1,7 @@
 /*
  * smsc_caller: the load mode's pure parts — the callers file, one virtual
  * caller's state machine (what to send, when to give up and dial again)
- * and latency percentiles. No sockets, no clock: smsc_main drives it.
+ * and latency percentiles. No sockets, no clock: smsc_callers drives it.
  */
 #include <stdarg.h>
 #include <stdio.h>

@@ -3,7 +3,7 @@
  * sockets — the callers file, the state machine of one virtual caller
  * (dial, answer, wait for the OTP SMS, retry), latency samples and their
  * percentiles. Pure: time comes in as now_ms, actions go out as structs;
- * smsc_main does the SMPP and the timers.
+ * smsc_callers does the SMPP and the timers.
  */
 #ifndef TNSGW_SMSC_CALLER_H
 #define TNSGW_SMSC_CALLER_H

@@ -3,11 +3,14 @@
  * in decimal or hex, and the deliver_sm that reports a message's fate as
  * SMPP 3.4 appendix B text or as receipted_message_id/message_state TLVs.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 #include "smsc_dlr.h"
+#include "tbuf.h"
+#include "utf8.h"
 
 static const struct {
 	const char *word;
@@ -98,31 +101,29 @@ smsc_dlr_date(time_t t, char out[11])
 /*
  * The first SMSC_DLR_TEXT_CHARS characters of a UTF-8 text as octets that
  * read the same in ASCII and in the GSM default alphabet; anything else
- * (a multi-byte character counts once) becomes '.'.
+ * (a multi-byte character counts once, a byte that starts no valid
+ * sequence too) becomes '.'.
  */
 static void
-smsc_dlr_echo(const char *utf8, char *out, size_t outsz)
+smsc_dlr_echo(struct tbuf *b, const char *utf8)
 {
 	const unsigned char *s = (const unsigned char *)(utf8 ? utf8 : "");
-	size_t n = 0;
+	size_t n;
 
-	while (*s != '\0' && n < SMSC_DLR_TEXT_CHARS && n + 1 < outsz) {
-		unsigned char c = *s++;
-
-		if (c >= 0x80)
-			while ((*s & 0xC0) == 0x80)
-				s++;
-		out[n++] = c >= 0x20 && c < 0x7F &&
-		    strchr("@$_[]{}\\^~|`", c) == NULL ? (char)c : '.';
+	for (int i = 0; *s != '\0' && i < SMSC_DLR_TEXT_CHARS; i++, s += n) {
+		if ((n = utf8_decode(s, SIZE_MAX, NULL)) == 0)
+			n = 1;
+		tbuf_addc(b, *s >= 0x20 && *s < 0x7F &&
+		    strchr("@$_[]{}\\^~|`", *s) == NULL ? (char)*s : '.');
 	}
-	out[n] = '\0';
 }
 
 int
 smsc_dlr_text(const struct smsc_dlr *d, char *out, size_t outsz)
 {
-	char sub[11], done[11], echo[SMSC_DLR_TEXT_CHARS + 1];
-	int ok, k;
+	char sub[11], done[11];
+	struct tbuf b;
+	int ok;
 
 	if (d == NULL || out == NULL || outsz == 0 ||
 	    smsc_dlr_stat_state(d->stat) < 0)
@@ -130,17 +131,28 @@ smsc_dlr_text(const struct smsc_dlr *d, char *out, size_t outsz)
 	ok = strcmp(d->stat, "DELIVRD") == 0;
 	smsc_dlr_date(d->submitted, sub);
 	smsc_dlr_date(d->done, done);
-	smsc_dlr_echo(d->text, echo, sizeof(echo));
 	/* The id is decimal in every mode: SMSCs that answer in hex still
 	 * write the receipt's id: in decimal (the mismatch dlr_id covers). */
-	k = snprintf(out, outsz, "id:%llu sub:001 dlvrd:%s submit date:%s "
-	    "done date:%s stat:%s err:%s text:%s", (unsigned long long)d->n,
-	    ok ? "001" : "000", sub, done, d->stat, ok ? "000" : "001", echo);
-	if (k < 0 || (size_t)k >= outsz) {
+	tbuf_init(&b, out, outsz);
+	tbuf_adds(&b, "id:");
+	tbuf_addu(&b, d->n);
+	tbuf_adds(&b, " sub:001 dlvrd:");
+	tbuf_adds(&b, ok ? "001" : "000");
+	tbuf_adds(&b, " submit date:");
+	tbuf_adds(&b, sub);
+	tbuf_adds(&b, " done date:");
+	tbuf_adds(&b, done);
+	tbuf_adds(&b, " stat:");
+	tbuf_adds(&b, d->stat);
+	tbuf_adds(&b, " err:");
+	tbuf_adds(&b, ok ? "000" : "001");
+	tbuf_adds(&b, " text:");
+	smsc_dlr_echo(&b, d->text);
+	if (tbuf_end(&b) == -1) {
 		out[0] = '\0';
 		return -1;
 	}
-	return k;
+	return (int)b.len;
 }
 
 int

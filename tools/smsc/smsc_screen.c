@@ -7,68 +7,46 @@
 
 #include <string.h>
 
-/* Bytes of the UTF-8 sequence that starts with c (1 for stray bytes). */
-static size_t
-u8len(unsigned char c)
-{
-	if (c >= 0xF0 && c <= 0xF4)
-		return 4;
-	if (c >= 0xE0)
-		return c <= 0xEF ? 3 : 1;
-	if (c >= 0xC2)
-		return 2;
-	return 1;
-}
+#include "tbuf.h"
+#include "utf8.h"
 
-/* One character at s, at most avail bytes: its byte length, never 0. */
+/*
+ * One character at s, at most avail bytes: its byte length, never 0. A
+ * byte that does not start a valid sequence is a character of its own.
+ */
 static size_t
 charlen(const char *s, size_t avail)
 {
-	size_t n = u8len((unsigned char)*s);
+	size_t n = utf8_decode((const unsigned char *)s, avail, NULL);
 
-	if (n > avail)
-		return 1;
-	for (size_t i = 1; i < n; i++)
-		if (((unsigned char)s[i] & 0xC0) != 0x80)
-			return 1;
-	return n;
-}
-
-struct wbuf {
-	char   *p;
-	size_t  len, sz;
-	int     full;
-};
-
-static void
-wput(struct wbuf *w, const char *s, size_t n)
-{
-	if (w->full || w->len + n >= w->sz) {
-		w->full = 1;
-		return;
-	}
-	memcpy(w->p + w->len, s, n);
-	w->len += n;
-	w->p[w->len] = '\0';
+	return n ? n : 1;
 }
 
 static void
-wrep(struct wbuf *w, char c, int n)
+addrep(struct tbuf *b, char c, int n)
 {
 	for (int i = 0; i < n; i++)
-		wput(w, &c, 1);
+		tbuf_addc(b, c);
+}
+
+/* Drop the space that ends what b holds, if any. */
+static void
+dropspace(struct tbuf *b)
+{
+	if (b->len > 0 && b->p[b->len - 1] == ' ')
+		b->p[--b->len] = '\0';
 }
 
 int
 smsc_screen_wrap(const char *utf8, int width, char *out, size_t outsz)
 {
-	struct wbuf w = { out, 0, outsz, 0 };
+	struct tbuf w;
 	size_t len = strlen(utf8), i = 0;
 	int col = 0, lines = 1;
 
+	tbuf_init(&w, out, outsz);
 	if (outsz == 0)
 		return -1;
-	out[0] = '\0';
 	if (width < SMSC_SCREEN_MIN || width > SMSC_SCREEN_MAX)
 		return -1;
 	while (i < len) {
@@ -76,7 +54,7 @@ smsc_screen_wrap(const char *utf8, int width, char *out, size_t outsz)
 		size_t wl, wc, j;
 
 		if (c == '\n') {
-			wput(&w, "\n", 1);
+			tbuf_addc(&w, '\n');
 			lines++;
 			col = 0;
 			i++;
@@ -85,7 +63,7 @@ smsc_screen_wrap(const char *utf8, int width, char *out, size_t outsz)
 		if (c == ' ' || c == '\t' || c == '\r') {
 			/* A space at the start of a wrapped line is dropped. */
 			if (col > 0 && col < width) {
-				wput(&w, " ", 1);
+				tbuf_addc(&w, ' ');
 				col++;
 			}
 			i++;
@@ -107,9 +85,8 @@ smsc_screen_wrap(const char *utf8, int width, char *out, size_t outsz)
 		wl = j - i;
 		if (col > 0 && col + (int)wc > width) {
 			/* Drop the space that ended the line before. */
-			if (w.len > 0 && w.p[w.len - 1] == ' ')
-				w.p[--w.len] = '\0';
-			wput(&w, "\n", 1);
+			dropspace(&w);
+			tbuf_addc(&w, '\n');
 			lines++;
 			col = 0;
 		}
@@ -119,24 +96,24 @@ smsc_screen_wrap(const char *utf8, int width, char *out, size_t outsz)
 				size_t cl = charlen(utf8 + i, len - i);
 
 				if (col == width) {
-					wput(&w, "\n", 1);
+					tbuf_addc(&w, '\n');
 					lines++;
 					col = 0;
 				}
-				wput(&w, utf8 + i, cl);
+				tbuf_addn(&w, utf8 + i, cl);
 				col++;
 				i += cl;
 			}
 			continue;
 		}
-		wput(&w, utf8 + i, wl);
+		tbuf_addn(&w, utf8 + i, wl);
 		col += (int)wc;
 		i = j;
 	}
 	/* Trailing space at the very end. */
-	if (!w.full && w.len > 0 && w.p[w.len - 1] == ' ')
-		w.p[--w.len] = '\0';
-	return w.full ? -1 : lines;
+	if (!w.over)
+		dropspace(&w);
+	return tbuf_end(&w) == -1 ? -1 : lines;
 }
 
 /* Characters in a UTF-8 string, counted as the wrap does. */
@@ -155,46 +132,46 @@ smsc_screen_box(const char *utf8, const char *title, int width, char *out,
     size_t outsz)
 {
 	char wrapped[16384];
-	struct wbuf w = { out, 0, outsz, 0 };
+	struct tbuf w;
 	const char *p;
 	int tl = 0;
 
+	tbuf_init(&w, out, outsz);
 	if (outsz == 0)
 		return -1;
-	out[0] = '\0';
 	if (smsc_screen_wrap(utf8, width, wrapped, sizeof(wrapped)) == -1)
 		return -1;
 
-	wput(&w, "+", 1);
+	tbuf_addc(&w, '+');
 	if (title && *title) {
 		tl = u8chars(title, strlen(title));
 		if (tl + 4 > width + 2)
 			tl = 0;
 	}
 	if (tl) {
-		wput(&w, "-- ", 3);
-		wput(&w, title, strlen(title));
-		wput(&w, " ", 1);
-		wrep(&w, '-', width + 2 - tl - 4);
+		tbuf_adds(&w, "-- ");
+		tbuf_adds(&w, title);
+		tbuf_addc(&w, ' ');
+		addrep(&w, '-', width + 2 - tl - 4);
 	} else
-		wrep(&w, '-', width + 2);
-	wput(&w, "+\n", 2);
+		addrep(&w, '-', width + 2);
+	tbuf_adds(&w, "+\n");
 
 	p = wrapped;
 	for (;;) {
 		const char *nl = strchr(p, '\n');
 		size_t ll = nl ? (size_t)(nl - p) : strlen(p);
 
-		wput(&w, "| ", 2);
-		wput(&w, p, ll);
-		wrep(&w, ' ', width - u8chars(p, ll));
-		wput(&w, " |\n", 3);
+		tbuf_adds(&w, "| ");
+		tbuf_addn(&w, p, ll);
+		addrep(&w, ' ', width - u8chars(p, ll));
+		tbuf_adds(&w, " |\n");
 		if (nl == NULL)
 			break;
 		p = nl + 1;
 	}
-	wput(&w, "+", 1);
-	wrep(&w, '-', width + 2);
-	wput(&w, "+\n", 2);
-	return w.full ? -1 : 0;
+	tbuf_addc(&w, '+');
+	addrep(&w, '-', width + 2);
+	tbuf_adds(&w, "+\n");
+	return tbuf_end(&w);
 }

@@ -14,8 +14,9 @@
 
 /*
  * Wrap UTF-8 text to lines of at most width characters, joined by '\n'
- * (no trailing one). Breaks at spaces; a word longer than width is cut;
- * the text's own newlines are kept, CR and tabs become spaces, other
+ * (no trailing one); a byte that starts no valid sequence is a character
+ * of its own, copied as it is. Breaks at spaces; a word longer than width
+ * is cut; the text's own newlines are kept, CR and tabs become spaces, other
  * control characters are dropped. Returns the number of lines, or -1 when
  * out is too small (out is still NUL-terminated) or width is out of range.
  */

@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "utf8.h"
+
 #define SMSC_MAX_TOKS (SMSC_SCRIPT_MAX_ARGS + 3)
 
 struct smsc_tok {
@@ -120,45 +122,6 @@ seterr(char *err, size_t errsz, int line, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Strict UTF-8: no overlongs, no surrogates, nothing past U+10FFFF. */
-static int
-utf8_valid(const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-
-	while (*p) {
-		unsigned c = *p;
-		int n;
-		uint32_t cp;
-
-		if (c < 0x80) {
-			p++;
-			continue;
-		}
-		if (c >= 0xC2 && c <= 0xDF) {
-			n = 1;
-			cp = c & 0x1F;
-		} else if (c >= 0xE0 && c <= 0xEF) {
-			n = 2;
-			cp = c & 0x0F;
-		} else if (c >= 0xF0 && c <= 0xF4) {
-			n = 3;
-			cp = c & 0x07;
-		} else
-			return 0;
-		for (int i = 1; i <= n; i++) {
-			if ((p[i] & 0xC0) != 0x80)
-				return 0;
-			cp = (cp << 6) | (p[i] & 0x3F);
-		}
-		if ((n == 2 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
-		    (n == 3 && (cp < 0x10000 || cp > 0x10FFFF)))
-			return 0;
-		p += n + 1;
-	}
-	return 1;
-}
-
 /*
  * Split one line (NUL-terminated, no newline) into tokens. Strings are
  * unescaped in place into buf (never longer than the line). Returns the
@@ -230,7 +193,7 @@ tokenize(const char *line, char *buf, struct smsc_tok *toks, int lineno,
 			}
 		}
 		*o++ = '\0';
-		if (!utf8_valid(toks[n].s)) {
+		if (!utf8_valid(toks[n].s, strlen(toks[n].s))) {
 			seterr(err, errsz, lineno, "invalid UTF-8");
 			return -1;
 		}
@@ -531,29 +494,12 @@ struct smsc_story {
 	int has_sms;		/* an expect_sms happened */
 };
 
+/* dial MSISDN "*CODE#" or sms MSISDN SHORTCODE "text": a session starts. */
 static int
-parse_cmd(struct smsc_cmd *c, const struct smsc_tok *t, int n, int lineno,
-    struct smsc_story *st, char *err, size_t errsz)
+parse_session(struct smsc_cmd *c, const struct smsc_tok *t, int n,
+    int lineno, struct smsc_story *st, char *err, size_t errsz)
 {
-	const char *name = t[0].s;
-	size_t i;
-
-	if (t[0].quoted) {
-		seterr(err, errsz, lineno, "a line must begin with a command");
-		return -1;
-	}
-	for (i = 0; i < sizeof(smsc_cmds) / sizeof(smsc_cmds[0]); i++)
-		if (strcmp(smsc_cmds[i].name, name) == 0)
-			break;
-	if (i == sizeof(smsc_cmds) / sizeof(smsc_cmds[0])) {
-		seterr(err, errsz, lineno, "unknown command \"%.32s\"", name);
-		return -1;
-	}
-	c->type = smsc_cmds[i].type;
-	c->line = lineno;
-
-	switch (c->type) {
-	case SMSC_CMD_DIAL:
+	if (c->type == SMSC_CMD_DIAL) {
 		if (n != 3 || t[1].quoted || !t[2].quoted) {
 			seterr(err, errsz, lineno, "usage: dial MSISDN \"*CODE#\"");
 			return -1;
@@ -571,10 +517,7 @@ parse_cmd(struct smsc_cmd *c, const struct smsc_tok *t, int n, int lineno,
 			seterr(err, errsz, lineno, "dial: string too long");
 			return -1;
 		}
-		st->has_session = 1;
-		st->has_screen = 0;
-		return copy_args(c, &t[2], 1, lineno, err, errsz);
-	case SMSC_CMD_SMS:
+	} else {
 		if (n != 4 || t[1].quoted || t[2].quoted || !t[3].quoted) {
 			seterr(err, errsz, lineno,
 			    "usage: sms MSISDN SHORTCODE \"text\"");
@@ -589,9 +532,47 @@ parse_cmd(struct smsc_cmd *c, const struct smsc_tok *t, int n, int lineno,
 			seterr(err, errsz, lineno, "sms: text over 160 bytes");
 			return -1;
 		}
-		st->has_session = 1;
-		st->has_screen = 0;
-		return copy_args(c, &t[3], 1, lineno, err, errsz);
+	}
+	st->has_session = 1;
+	st->has_screen = 0;
+	return copy_args(c, &t[n - 1], 1, lineno, err, errsz);
+}
+
+/* sleep MS */
+static int
+parse_sleep(struct smsc_cmd *c, const struct smsc_tok *t, int n, int lineno,
+    char *err, size_t errsz)
+{
+	char *end;
+
+	if (n != 2 || t[1].quoted) {
+		seterr(err, errsz, lineno, "usage: sleep MS");
+		return -1;
+	}
+	if (strspn(t[1].s, "0123456789") != strlen(t[1].s) ||
+	    strlen(t[1].s) > 9 ||
+	    (c->ms = strtol(t[1].s, &end, 10)) > SMSC_SCRIPT_SLEEP_MAX) {
+		seterr(err, errsz, lineno, "sleep: 0..%d ms",
+		    SMSC_SCRIPT_SLEEP_MAX);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * A command's arguments. Returns -1 (error), 1 when the command is
+ * complete, 0 when it acts on the current session: parse_story follows.
+ */
+static int
+parse_syntax(struct smsc_cmd *c, const struct smsc_tok *t, int n, int lineno,
+    struct smsc_story *st, char *err, size_t errsz)
+{
+	int i;
+
+	switch (c->type) {
+	case SMSC_CMD_DIAL:
+	case SMSC_CMD_SMS:
+		return parse_session(c, t, n, lineno, st, err, errsz) ? -1 : 1;
 	case SMSC_CMD_ANSWER:
 		if (n != 2 || !t[1].quoted) {
 			seterr(err, errsz, lineno, "usage: answer \"text\"");
@@ -601,16 +582,14 @@ parse_cmd(struct smsc_cmd *c, const struct smsc_tok *t, int n, int lineno,
 			seterr(err, errsz, lineno, "answer: text over 160 bytes");
 			return -1;
 		}
-		break;
+		return 0;	/* its text is kept once the story allows it */
 	case SMSC_CMD_EXPECT:
 	case SMSC_CMD_EXPECT_NOT:
 		if (c->type == SMSC_CMD_EXPECT_NOT && n < 2) {
 			seterr(err, errsz, lineno, "usage: expect_not \"text\" ...");
 			return -1;
 		}
-		if (copy_args(c, &t[1], n - 1, lineno, err, errsz) == -1)
-			return -1;
-		break;
+		return copy_args(c, &t[1], n - 1, lineno, err, errsz);
 	case SMSC_CMD_EXPECT_SMS:
 		i = 1;
 		if (n > 1 && !t[1].quoted) {
@@ -620,35 +599,19 @@ parse_cmd(struct smsc_cmd *c, const struct smsc_tok *t, int n, int lineno,
 			}
 			i = 2;
 		}
-		if (copy_args(c, &t[i], n - (int)i, lineno, err, errsz) == -1)
-			return -1;
-		break;
-	case SMSC_CMD_SLEEP: {
-		char *end;
-
-		if (n != 2 || t[1].quoted) {
-			seterr(err, errsz, lineno, "usage: sleep MS");
-			return -1;
-		}
-		if (strspn(t[1].s, "0123456789") != strlen(t[1].s) ||
-		    strlen(t[1].s) > 9 ||
-		    (c->ms = strtol(t[1].s, &end, 10)) > SMSC_SCRIPT_SLEEP_MAX) {
-			seterr(err, errsz, lineno, "sleep: 0..%d ms",
-			    SMSC_SCRIPT_SLEEP_MAX);
-			return -1;
-		}
-		return 0;
-	}
+		return copy_args(c, &t[i], n - i, lineno, err, errsz);
+	case SMSC_CMD_SLEEP:
+		return parse_sleep(c, t, n, lineno, err, errsz) ? -1 : 1;
 	case SMSC_CMD_PRINT:
 		if (n != 2 || !t[1].quoted) {
 			seterr(err, errsz, lineno, "usage: print \"text\"");
 			return -1;
 		}
-		return copy_args(c, &t[1], 1, lineno, err, errsz);
+		return copy_args(c, &t[1], 1, lineno, err, errsz) ? -1 : 1;
 	case SMSC_CMD_RAW:
-		return parse_raw(c, &t[1], n - 1, lineno, err, errsz);
+		return parse_raw(c, &t[1], n - 1, lineno, err, errsz) ? -1 : 1;
 	case SMSC_CMD_EXPECT_PDU:
-		return parse_expect_pdu(c, t, n, lineno, err, errsz);
+		return parse_expect_pdu(c, t, n, lineno, err, errsz) ? -1 : 1;
 	case SMSC_CMD_ANSWER_OTP:
 	case SMSC_CMD_CONTINUES:
 	case SMSC_CMD_ENDS:
@@ -657,17 +620,23 @@ parse_cmd(struct smsc_cmd *c, const struct smsc_tok *t, int n, int lineno,
 	case SMSC_CMD_EXPECT_CLOSE:
 	case SMSC_CMD_EXPECT_BIND:
 		if (n != 1) {
-			seterr(err, errsz, lineno, "%s takes no argument", name);
+			seterr(err, errsz, lineno, "%s takes no argument", t[0].s);
 			return -1;
 		}
-		if (c->type == SMSC_CMD_QUIT ||
+		return c->type == SMSC_CMD_QUIT ||
 		    c->type == SMSC_CMD_EXPECT_CLOSE ||
-		    c->type == SMSC_CMD_EXPECT_BIND)
-			return 0;
-		break;
+		    c->type == SMSC_CMD_EXPECT_BIND;
 	}
+	return 0;
+}
 
-	/* The commands left act on the current session. */
+/* A command on the current session: what must have come before it. */
+static int
+parse_story(struct smsc_cmd *c, const struct smsc_tok *t, int lineno,
+    struct smsc_story *st, char *err, size_t errsz)
+{
+	const char *name = t[0].s;
+
 	if (!st->has_session) {
 		seterr(err, errsz, lineno, "%s before any dial or sms", name);
 		return -1;
@@ -699,6 +668,32 @@ parse_cmd(struct smsc_cmd *c, const struct smsc_tok *t, int n, int lineno,
 		break;
 	}
 	return 0;
+}
+
+static int
+parse_cmd(struct smsc_cmd *c, const struct smsc_tok *t, int n, int lineno,
+    struct smsc_story *st, char *err, size_t errsz)
+{
+	const char *name = t[0].s;
+	size_t i;
+	int rc;
+
+	if (t[0].quoted) {
+		seterr(err, errsz, lineno, "a line must begin with a command");
+		return -1;
+	}
+	for (i = 0; i < sizeof(smsc_cmds) / sizeof(smsc_cmds[0]); i++)
+		if (strcmp(smsc_cmds[i].name, name) == 0)
+			break;
+	if (i == sizeof(smsc_cmds) / sizeof(smsc_cmds[0])) {
+		seterr(err, errsz, lineno, "unknown command \"%.32s\"", name);
+		return -1;
+	}
+	c->type = smsc_cmds[i].type;
+	c->line = lineno;
+	if ((rc = parse_syntax(c, t, n, lineno, st, err, errsz)) != 0)
+		return rc == -1 ? -1 : 0;
+	return parse_story(c, t, lineno, st, err, errsz);
 }
 
 static void
