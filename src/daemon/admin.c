@@ -82,7 +82,7 @@ admin_metrics(struct evhttp_request *req, void *arg)
 	    "# HELP tnsgw_sms_total Outbox SMS settled, by state.\n"
 	    "# TYPE tnsgw_sms_total counter\n"
 	    "tnsgw_sms_total{state=\"sent\"} %llu\n"
-	    "tnsgw_sms_total{state=\"failed\"} %llu\n"
+	    "tnsgw_sms_total{state=\"dead\"} %llu\n"
 	    "tnsgw_sms_total{state=\"expired\"} %llu\n"
 	    "# TYPE tnsgw_sms_retried_total counter\n"
 	    "tnsgw_sms_retried_total %llu\n"
@@ -97,7 +97,7 @@ admin_metrics(struct evhttp_request *req, void *arg)
 	    "# HELP tnsgw_outbox_pending Outbox entries handed out and not yet settled.\n"
 	    "# TYPE tnsgw_outbox_pending gauge\n"
 	    "tnsgw_outbox_pending %lld\n",
-	    (unsigned long long)st.sms_sent, (unsigned long long)st.sms_failed,
+	    (unsigned long long)st.sms_sent, (unsigned long long)st.sms_dead,
 	    (unsigned long long)st.sms_expired, (unsigned long long)st.sms_retried,
 	    (unsigned long long)st.sms_requeued, (unsigned long long)st.dlrs,
 	    st.outbox_len, st.outbox_pending);

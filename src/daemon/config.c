@@ -180,6 +180,9 @@ static const struct config_key config_keys[] = {
 	K_INT(C, "outbox", "max_retries", 0, 0, 100, 5, outbox.max_retries),
 	K_INT(C, "outbox", "retry_delay_ms", 0, 10, 600000, 1000,
 	    outbox.retry_delay_ms),
+	K_INT(C, "outbox", "max_deliveries", 0, 1, 1000, 10,
+	    outbox.max_deliveries),
+	K_INT(C, "outbox", "keep_s", 0, 60, 30 * 86400, 3600, outbox.keep_s),
 };
 #undef C
 

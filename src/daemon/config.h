@@ -107,6 +107,8 @@ struct config {
 		int  claim_idle_s;	/* [30] pending SMS idle this long are re-sent */
 		int  max_retries;	/* [5] on ESME_RTHROTTLED / ESME_RMSGQFUL */
 		int  retry_delay_ms;	/* [1000] first retry pause, doubled each time */
+		int  max_deliveries;	/* [10] times an entry is handed out before it is dead */
+		int  keep_s;		/* [3600] settled entries kept in the stream this long */
 	} outbox;
 	struct catalog *catalog;	/* owned */
 };

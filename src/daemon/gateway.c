@@ -1261,7 +1261,7 @@ gateway_status(const struct gateway *gw, struct gateway_status *st)
 		const struct outbox_stats *o = outbox_stats(gw->outbox);
 
 		st->sms_sent = o->sent;
-		st->sms_failed = o->failed;
+		st->sms_dead = o->dead;
 		st->sms_expired = o->expired;
 		st->sms_retried = o->retried;
 		st->sms_requeued = o->requeued;

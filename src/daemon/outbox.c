@@ -33,9 +33,10 @@ struct ob_entry {
 	char			 kind[16];
 	uint8_t			 to_ton, to_npi;
 	long long		 expires_ms;
-	int			 tries;		/* retries done after throttling */
+	long long		 deliveries;	/* times handed out, this one included */
+	int			 tries;		/* retries done in this hand-out */
 	int			 outstanding;	/* submits waiting for a response */
-	int			 throttled, lost, failed;
+	int			 transient, lost, failed;
 	int			 waiting_bind;	/* retry_ev armed for the bind, not a retry */
 	uint32_t		 fail_status;
 	char			 message_id[72];	/* canonical: up to "s:" + 64 */
@@ -135,11 +136,50 @@ ob_settle(struct ob_entry *e, const char *state)
 		    e->message_id[0] ? e->message_id : NULL);
 	if (strcmp(state, "sent") == 0)
 		ob->stats.sent++;
-	else if (strcmp(state, "expired") == 0)
-		ob->stats.expired++;
 	else
-		ob->stats.failed++;
+		ob->stats.expired++;
 	log_debug("[outbox %s] %s %s", e->id, e->kind, state);
+	ob_entry_free(e);
+}
+
+/*
+ * The entry cannot go: to the dead letters (P"outbox:dead") with why,
+ * counted, said at err. Never re-sent from here; ops re-drive it.
+ */
+static void
+ob_dead(struct ob_entry *e, const char *why)
+{
+	struct outbox *ob = e->ob;
+
+	if (ob->store)
+		store_outbox_dead(ob->store, e->id, e->kind, e->bind, why,
+		    e->deliveries);
+	ob->stats.dead++;
+	log_err("[outbox %s] %s to the dead letters: %s", e->id, e->kind, why);
+	ob_entry_free(e);
+}
+
+/*
+ * Not sent in this hand-out, and not for good: left pending (claimed and
+ * handed out again after outbox.claim_idle_s), or, once it has been
+ * handed out outbox.max_deliveries times, dead.
+ */
+static void
+ob_leave(struct ob_entry *e, const char *why)
+{
+	struct outbox *ob = e->ob;
+	char reason[160];
+
+	if (e->deliveries >= ob->cfg->outbox.max_deliveries) {
+		snprintf(reason, sizeof(reason), "%s, %lld times", why,
+		    e->deliveries);
+		ob_dead(e, reason);
+		return;
+	}
+	ob->stats.requeued++;
+	log_info("[outbox %s] %s: %s, left pending (handed out %lld of %d "
+	    "times)", e->id, e->kind, why, e->deliveries,
+	    ob->cfg->outbox.max_deliveries);
 	ob_entry_free(e);
 }
 
@@ -153,7 +193,8 @@ ob_retry_cb(evutil_socket_t fd, short ev, void *arg)
 	(void)fd;
 	(void)ev;
 	if (e->ob->stopped || e->ob->store == NULL) {
-		/* Left pending in Redis: claimed again later. */
+		/* Left pending in Redis: claimed again later (no count: the
+		 * process is going, not the message failing). */
 		e->ob->stats.requeued++;
 		ob_entry_free(e);
 		return;
@@ -166,55 +207,54 @@ ob_retry_cb(evutil_socket_t fd, short ev, void *arg)
 	ob_submit(e);
 }
 
-/* Every segment has answered: settle, retry, or leave pending. */
+/*
+ * Every segment has answered: settle, retry, leave pending or dead.
+ *   - a segment refused for good (any status but those below)  -> dead;
+ *   - a segment without an answer (timeout, connection lost, not bound,
+ *     client queue full): the SMSC may have taken it, so no blind
+ *     re-send now                                                -> left;
+ *   - a transient refusal (ESME_RTHROTTLED, ESME_RMSGQFUL, ESME_RSYSERR,
+ *     ESME_RX_T_APPN, a generic_nack): the segments not accepted yet
+ *     are submitted again after outbox.retry_delay_ms x 2^n, up to
+ *     outbox.max_retries times                                   -> then left;
+ *   - else                                                       -> sent.
+ * "Left" is pending, handed out again later: after max_deliveries
+ * hand-outs, dead. Nothing is re-sent for ever, nothing dropped.
+ */
 static void
 ob_answered(struct ob_entry *e)
 {
 	struct outbox *ob = e->ob;
+	char why[96];
 
 	if (e->failed) {
-		log_warnx("[outbox %s] %s refused by the SMSC: %s", e->id,
-		    e->kind, smpp_pdu_status_str(e->fail_status));
-		ob_settle(e, "failed");
+		snprintf(why, sizeof(why), "refused: %s",
+		    smpp_pdu_status_str(e->fail_status));
+		ob_dead(e, why);
 		return;
 	}
 	if (e->lost) {
-		/*
-		 * No answer (timeout, connection lost): the SMSC may have
-		 * taken it, so no blind re-send now; the entry stays pending
-		 * and is claimed after outbox.claim_idle_s.
-		 */
-		ob->stats.requeued++;
-		log_info("[outbox %s] %s: no response, left pending", e->id,
-		    e->kind);
-		ob_entry_free(e);
+		ob_leave(e, "no response");
 		return;
 	}
-	if (e->throttled) {
+	if (e->transient) {
 		struct timeval tv;
 		long ms;
 
 		if (e->tries >= ob->cfg->outbox.max_retries) {
-			/*
-			 * Throttling is the SMSC's load, not a verdict on the
-			 * message: a password must not be lost to it. Left
-			 * pending, it is claimed and tried again later.
-			 */
-			log_warnx("[outbox %s] %s: still throttled after %d retries,"
-			    " left pending", e->id, e->kind, e->tries);
-			ob->stats.requeued++;
-			ob_entry_free(e);
+			snprintf(why, sizeof(why), "%s after %d retries",
+			    smpp_pdu_status_str(e->fail_status), e->tries);
+			ob_leave(e, why);
 			return;
 		}
 		ms = (long)ob->cfg->outbox.retry_delay_ms << (e->tries < 16 ? e->tries : 16);
 		if (ms > 600000)
 			ms = 600000;
 		e->tries++;
-		e->throttled = 0;
+		e->transient = 0;
 		if (e->retry_ev == NULL &&
 		    (e->retry_ev = evtimer_new(ob->base, ob_retry_cb, e)) == NULL) {
-			ob->stats.requeued++;
-			ob_entry_free(e);
+			ob_leave(e, "out of memory");
 			return;
 		}
 		tv.tv_sec = ms / 1000;
@@ -255,7 +295,11 @@ ob_done(void *arg, uint32_t status, const struct smpp_pdu *resp)
 		break;
 	case SMPP_ESME_RTHROTTLED:
 	case SMPP_ESME_RMSGQFUL:
-		e->throttled = 1;
+	case SMPP_ESME_RSYSERR:
+	case SMPP_ESME_RX_T_APPN:
+	case SMPP_CLIENT_E_NACK:
+		e->transient = 1;
+		e->fail_status = status;
 		break;
 	case SMPP_CLIENT_E_TIMEOUT:
 	case SMPP_CLIENT_E_CLOSED:
@@ -295,19 +339,23 @@ ob_submit(struct ob_entry *e)
 	if (left > 0 && smpp_pdu_time_relative((left + 999) / 1000, validity,
 	    sizeof(validity)) != 0) {
 		/* Cannot happen (buffer size); never send without it. */
-		ob_settle(e, "failed");
+		ob_dead(e, "no validity period");
 		return;
 	}
 	if (c == NULL || smpp_client_state(c) != SMPP_CLIENT_BOUND) {
 		struct timeval tv = { OB_WAIT_BIND_MS / 1000,
 		    (OB_WAIT_BIND_MS % 1000) * 1000 };
 
-		if (c == NULL || ob->stopped || (e->retry_ev == NULL &&
+		if (c == NULL) {
+			/* The bind is gone from the config (and its operator). */
+			ob_leave(e, "its bind is not configured");
+			return;
+		}
+		if (ob->stopped || (e->retry_ev == NULL &&
 		    (e->retry_ev = evtimer_new(ob->base, ob_retry_cb, e)) == NULL)) {
-			/* Unknown bind (config changed) or stopping: pending. */
 			ob->stats.requeued++;
-			log_info("[outbox %s] bind '%s' %s, left pending", e->id,
-			    e->bind, c == NULL ? "unknown" : "not bound");
+			log_info("[outbox %s] bind '%s' not bound, left pending",
+			    e->id, e->bind);
 			ob_entry_free(e);
 			return;
 		}
@@ -387,6 +435,7 @@ ob_on_entry(void *arg, const struct store_outbox_entry *se)
 	snprintf(e->from, sizeof(e->from), "%s", se->from ? se->from : "");
 	snprintf(e->kind, sizeof(e->kind), "%s", se->kind ? se->kind : "sms");
 	e->expires_ms = se->expires_ms;
+	e->deliveries = se->deliveries;
 	e->to_ton = se->to_ton;
 	e->to_npi = se->to_npi;
 	if (se->deliveries > 1)
@@ -394,8 +443,7 @@ ob_on_entry(void *arg, const struct store_outbox_entry *se)
 		    e->id, e->kind, se->deliveries);
 
 	if (e->to[0] == '\0' || se->body == NULL) {
-		log_warnx("[outbox %s] entry without destination or body", e->id);
-		ob_settle(e, "failed");
+		ob_dead(e, "entry without destination or body");
 		return;
 	}
 	if (ob_left_ms(e) == 0) {
@@ -405,9 +453,10 @@ ob_on_entry(void *arg, const struct store_outbox_entry *se)
 	if (strncmp(se->body, SECRET_BOX_PREFIX, strlen(SECRET_BOX_PREFIX)) == 0) {
 		if (!ob->has_key || secret_unbox_b64(ob->key, se->body, body,
 		    sizeof(body)) != 0) {
-			log_warnx("[outbox %s] sealed body cannot be opened%s", e->id,
-			    ob->has_key ? "" : " (no security.outbox_key_file)");
-			ob_settle(e, "failed");
+			/* Maybe a key being rotated: pending, then dead. */
+			ob_leave(e, ob->has_key ? "sealed body does not open "
+			    "with the outbox key" : "sealed body and no "
+			    "security.outbox_key_file");
 			return;
 		}
 		text = body;
@@ -420,8 +469,7 @@ ob_on_entry(void *arg, const struct store_outbox_entry *se)
 	if (text == body)
 		secret_wipe(body, sizeof(body));
 	if (n <= 0) {
-		log_warnx("[outbox %s] body does not split into SMS", e->id);
-		ob_settle(e, "failed");
+		ob_dead(e, "body does not split into SMS");
 		return;
 	}
 	e->nseg = n;

@@ -3,32 +3,36 @@
  * store hands out (new ones, and pending ones claimed after a crash or a
  * lost response), opens sealed bodies, drops expired ones, splits the text
  * into segments and submits them on the entry's bind; settles each entry
- * (ack "sent"/"failed"/"expired") only when the SMSC has answered every
- * segment. ESME_RTHROTTLED / ESME_RMSGQFUL are retried after a pause
- * (bounded); a timeout or a lost connection leaves the entry pending, to be
- * claimed and re-sent byte for byte (same UDH reference) later.
+ * only when the SMSC has answered every segment (DESIGN.md §3: a message
+ * that cannot go ends in the dead letters, never resent for ever, never
+ * dropped).
  *
  * One entry, once every segment sent has its answer (or its local error):
- *   - any segment refused (another status)  -> settled "failed";
+ *   - any segment refused for good (a status not listed below)
+ *                                            -> dead (P"outbox:dead");
  *   - else any without an answer (timeout, connection lost, not bound,
- *     client queue full)                    -> left pending (requeued);
- *   - else any ESME_RTHROTTLED (0x58) or ESME_RMSGQFUL (0x14): the
- *     segments not yet accepted are submitted again after a pause of
- *     outbox.retry_delay_ms x 2^n (n = retries already made for this
- *     entry: d, 2d, 4d, ...; at most 10 minutes), up to
- *     outbox.max_retries times (0: none). After that the entry is left
- *     pending, not failed: throttling is the SMSC's load, not a verdict
- *     on the message. A claim hands it out again after
- *     outbox.claim_idle_s, and a fresh series of retries begins. The
- *     count lives in memory only;
+ *     client queue full): the SMSC may have taken it, never re-sent
+ *     blindly                               -> left pending;
+ *   - else any transient refusal: ESME_RTHROTTLED (0x58), ESME_RMSGQFUL
+ *     (0x14), ESME_RSYSERR (0x08), ESME_RX_T_APPN (0x64), a generic_nack:
+ *     the segments not yet accepted (only those) are submitted again after
+ *     a pause of outbox.retry_delay_ms x 2^n (n = retries already made in
+ *     this hand-out: d, 2d, 4d, ...; at most 10 minutes), up to
+ *     outbox.max_retries times (0: none); then left pending;
  *   - else                                   -> settled "sent", with the
  *     first segment's message_id for receipts.
+ * "Left pending": not acked, dropped from here, handed out again by the
+ * store's claim after outbox.claim_idle_s. An entry handed out
+ * outbox.max_deliveries times (Redis's delivery count: claims after lost
+ * responses, throttling that outlasted the retries, crashes) that is left
+ * once more goes to the dead letters instead, with its reason.
+ * Also dead at once: no destination or body, a body that does not split.
  * Before every submit (first, retry, or after waiting for the bind) an
  * entry whose expires_ms has passed is settled "expired"; the validity
  * period sent is what is left of it. An entry whose bind is known but not
- * bound waits for it (looked at every second); an unknown bind, or a stop,
- * leaves it pending. "Left pending" means: not acked, dropped from here,
- * handed out again by the store's claim after outbox.claim_idle_s.
+ * bound waits for it (looked at every second); an unknown bind, a sealed
+ * body that does not open (a key being rotated?) are left pending (so
+ * dead after max_deliveries); a stop leaves pending without counting.
  */
 #ifndef TNSGW_OUTBOX_H
 #define TNSGW_OUTBOX_H
@@ -55,8 +59,8 @@ typedef struct smpp_client *outbox_bind_fn(void *arg, const char *name);
  * An outbox, NULL when out of memory. cfg is kept, not copied (outbox.*
  * is read at each use): it must outlive the outbox. st is kept until
  * outbox_detach_store. box_key (SECRET_KEY_LEN bytes) is copied and wiped
- * at outbox_free; NULL (no outbox_key_file): sealed entries are settled
- * "failed". Nothing is read before outbox_start.
+ * at outbox_free; NULL (no outbox_key_file): sealed entries are left
+ * pending (then dead). Nothing is read before outbox_start.
  */
 struct outbox *outbox_new(struct event_base *base, const struct config *cfg,
     struct store *st, const unsigned char *box_key, outbox_bind_fn *bind_fn,
@@ -94,14 +98,14 @@ void outbox_detach_store(struct outbox *ob);
 void outbox_free(struct outbox *ob);
 
 /*
- * Counters since outbox_new: entries settled sent / failed / expired,
- * re-submits after a throttle or queue-full answer (retried), entries
- * left pending (requeued: no response, throttled past max_retries,
- * unknown bind, stopping), submit_sm accepted by a client (segments).
- * The pointer is valid until outbox_free.
+ * Counters since outbox_new: entries settled sent / dead / expired,
+ * re-submits after a transient refusal (retried), entries left pending
+ * (requeued: no response, retries spent, unknown bind, stopping),
+ * submit_sm accepted by a client (segments). The pointer is valid until
+ * outbox_free.
  */
 struct outbox_stats {
-	uint64_t sent, failed, expired, retried, requeued, segments;
+	uint64_t sent, dead, expired, retried, requeued, segments;
 };
 const struct outbox_stats *outbox_stats(const struct outbox *ob);
 

@@ -286,7 +286,7 @@ void store_outbox_pause(struct store *st, int paused);
  * Settle an entry: XACK it and record its state in P"outbox:st:<id>"
  * (hash: state, bind, message_id, ts; TTL 7 days): state "sent" (with
  * message_id: also P"outbox:mid:<bind>:<message_id>" -> id, TTL 2 days,
- * for receipts), "failed", "expired".
+ * for receipts), "expired", "dead" (see store_outbox_dead).
  * Fire and forget: XACK first, then the record (a lost record costs a
  * receipt's state, a lost XACK a duplicate). With Redis down nothing is
  * written (logged): the entry is handed out again after claim_idle_ms.
@@ -294,6 +294,16 @@ void store_outbox_pause(struct store *st, int paused);
  */
 void store_outbox_ack(struct store *st, const char *id, const char *state,
     const char *bind, const char *message_id);
+/*
+ * An entry that cannot go (refused for good, or still not sent after
+ * outbox.max_deliveries hand-outs): XADD to P"outbox:dead" (id, kind,
+ * bind, reason, deliveries, ts; MAXLEN ~ 100,000), then settled "dead" as
+ * store_outbox_ack does. In that order: a crash in between hands the entry
+ * out again (a second dead letter, never none). reason names no person:
+ * no number, no text. Fire and forget.
+ */
+void store_outbox_dead(struct store *st, const char *id, const char *kind,
+    const char *bind, const char *reason, long long deliveries);
 /*
  * The first segment's id is known (its submit_sm_resp came): record it at
  * once (state "submitted"), so a receipt that arrives before the entry is

@@ -128,6 +128,24 @@ store_outbox_ack(struct store *st, const char *id, const char *state,
 }
 
 void
+store_outbox_dead(struct store *st, const char *id, const char *kind,
+    const char *bind, const char *reason, long long deliveries)
+{
+	char k[REGISTRY_KEY_MAX + 8], n[24], ts[24];
+	const char *argv[19] = { "XADD", k, "MAXLEN", "~", STORE_DEAD_MAXLEN,
+	    "*", "id", id, "kind", store_str(kind), "bind", store_str(bind),
+	    "reason", store_str(reason), "deliveries", n, "ts", ts, NULL };
+
+	if (registry_key_outbox(k, sizeof(k) - 5, st->prefix) != 0)
+		return;
+	strcat(k, ":dead");
+	snprintf(n, sizeof(n), "%lld", deliveries);
+	snprintf(ts, sizeof(ts), "%lld", (long long)time(NULL));
+	store_submit(st, store_build(st, STORE_K_NONE, -1, 18, argv));
+	store_outbox_ack(st, id, "dead", bind, NULL);
+}
+
+void
 store_outbox_note_id(struct store *st, const char *id, const char *bind,
     const char *message_id)
 {

@@ -23,6 +23,7 @@ struct redisReply;
 #define STORE_BACKOFF_MAX_MS 5000
 #define STORE_OUTBOX_MAXLEN  "1000000"	/* XADD MAXLEN ~ of P"outbox" */
 #define STORE_SMS_NARGS      9		/* fields of one outbox SMS */
+#define STORE_DEAD_MAXLEN    "100000"	/* XADD MAXLEN ~ of P"outbox:dead" */
 
 /* The Lua scripts (store_scripts.c), by number. */
 enum store_script {

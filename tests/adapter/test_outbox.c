@@ -46,6 +46,7 @@
 #define MAX_ANSWERS 8
 #define T  SMPP_ESME_RTHROTTLED
 #define Q  SMPP_ESME_RMSGQFUL
+#define NK 0xFFFFFFFEu		/* the server answers a generic_nack */
 #define GAP_EARLY_MS 10	/* libevent times by the coarse clock: a jiffy early */
 #define GAP_LATE_MS  300	/* a busy 2-core box under ASan */
 
@@ -246,6 +247,10 @@ srv_pdu(const struct smpp_pdu *p)
 		S.pdu[n] = *p;
 		if (n < S.nanswers)
 			r.command_status = S.answers[n];
+		if (r.command_status == NK) {
+			r.command_id = SMPP_GENERIC_NACK;
+			r.command_status = SMPP_ESME_RSYSERR;
+		}
 		if (r.command_status == SMPP_ESME_ROK)
 			snprintf(r.message_id, sizeof(r.message_id), "mid-%d", n);
 		break;
@@ -352,6 +357,9 @@ static struct {
 	char                id[32];		/* the entry's stream id */
 } G;
 
+/* outbox.max_deliveries for the next gw_start (the config's default). */
+static int max_deliveries = 10;
+
 static void
 on_up(void *arg)
 {
@@ -418,6 +426,7 @@ gw_start(const char *consumer, int max_retries, int delay_ms, int claim_s,
 	int done = 0;
 
 	freeReplyObject(R("FLUSHALL"));
+	cfg.outbox.max_deliveries = max_deliveries;
 	cfg.outbox.max_retries = max_retries;
 	cfg.outbox.retry_delay_ms = delay_ms;
 	cfg.outbox.claim_idle_s = claim_s;
@@ -507,11 +516,17 @@ gw_stop(void **state)
 }
 
 static int
+dead_one(const void *arg)
+{
+	return outbox_stats(arg)->dead > 0;
+}
+
+static int
 settled_or_requeued(const void *arg)
 {
 	const struct outbox_stats *s = outbox_stats(arg);
 
-	return s->sent + s->failed + s->expired + s->requeued > 0;
+	return s->sent + s->dead + s->expired + s->requeued > 0;
 }
 
 static long long
@@ -570,6 +585,7 @@ struct retry_case {
 	int         sent;		/* 1: settled sent; 0: left pending */
 	uint64_t    retried;
 	const char *message_id;		/* with sent: the first segment's */
+	int         dead;		/* 1: to the dead letters at once */
 };
 
 /* 191 GSM characters: two segments. */
@@ -581,25 +597,33 @@ struct retry_case {
 static const struct retry_case cases[] = {
 	{ "throttled once, then sent",
 	  "Bonjour", { T }, 1, 5, 100,
-	  2, { 0, 0 }, { 0, 1 }, 1, 1, "s:mid-1" },
+	  2, { 0, 0 }, { 0, 1 }, 1, 1, "s:mid-1", 0 },
 	{ "queue full once, then sent",
 	  "Bonjour", { Q }, 1, 5, 100,
-	  2, { 0, 0 }, { 0, 1 }, 1, 1, "s:mid-1" },
+	  2, { 0, 0 }, { 0, 1 }, 1, 1, "s:mid-1", 0 },
 	/* The pause doubles; max_retries retries are all made. */
 	{ "doubling pause up to max_retries, then sent",
 	  "Bonjour", { Q, T, Q }, 3, 3, 100,
-	  4, { 0, 0, 0, 0 }, { 0, 1, 2, 3 }, 1, 3, "s:mid-3" },
+	  4, { 0, 0, 0, 0 }, { 0, 1, 2, 3 }, 1, 3, "s:mid-3", 0 },
 	/* One retry too many is never made: left pending, not failed. */
 	{ "throttled past max_retries: left pending",
 	  "Bonjour", { T, T, T, T }, 4, 3, 50,
-	  4, { 0, 0, 0, 0 }, { 0, 1, 2, 3 }, 0, 3, NULL },
+	  4, { 0, 0, 0, 0 }, { 0, 1, 2, 3 }, 0, 3, NULL, 0 },
 	{ "max_retries 0: no retry, left pending",
 	  "Bonjour", { Q }, 1, 0, 50,
-	  1, { 0 }, { 0 }, 0, 0, NULL },
+	  1, { 0 }, { 0 }, 0, 0, NULL, 0 },
+	/* Every transient refusal is retried like a throttle. */
+	{ "ESME_RSYSERR, ESME_RX_T_APPN, generic_nack: retried, then sent",
+	  "Bonjour", { SMPP_ESME_RSYSERR, SMPP_ESME_RX_T_APPN, NK }, 3, 5, 50,
+	  4, { 0, 0, 0, 0 }, { 0, 1, 2, 3 }, 1, 3, "s:mid-3", 0 },
+	/* Refused for good: never re-sent, to the dead letters. */
+	{ "ESME_RINVDSTADR: dead at once, never re-sent",
+	  "Bonjour", { 0x0B }, 1, 5, 50,
+	  1, { 0 }, { 0 }, 0, 0, NULL, 1 },
 	/* Only the segment not yet accepted is sent again, as it was. */
 	{ "two segments, the second throttled: only it is re-sent",
 	  LONG_BODY, { SMPP_ESME_ROK, T }, 2, 2, 100,
-	  3, { 0, 1, 1 }, { 0, 0, 1 }, 1, 1, "s:mid-0" },
+	  3, { 0, 1, 1 }, { 0, 0, 1 }, 1, 1, "s:mid-0", 0 },
 };
 
 static void
@@ -625,9 +649,15 @@ test_retry(void **state)
 	}
 	assert_int_equal(s->segments, (uint64_t)c->submits);
 	assert_int_equal(s->retried, c->retried);
-	assert_int_equal(s->failed, 0);
+	assert_int_equal(s->dead, (uint64_t)c->dead);
 	assert_int_equal(s->expired, 0);
-	if (c->sent) {
+	if (c->dead) {
+		assert_int_equal(s->sent, 0);
+		assert_int_equal(s->requeued, 0);
+		assert_string_equal(Rs("HGET t:outbox:st:%s state", G.id), "dead");
+		assert_int_equal(pending_count(), 0);
+		assert_int_equal(Ri("XLEN t:outbox:dead"), 1);
+	} else if (c->sent) {
 		assert_int_equal(s->sent, 1);
 		assert_int_equal(s->requeued, 0);
 		assert_string_equal(Rs("HGET t:outbox:st:%s state", G.id), "sent");
@@ -679,7 +709,7 @@ test_spent_then_claimed(void **state)
 	assert_int_equal(S.nsubmits, 3);
 	assert_int_equal(s->requeued, 1);
 	assert_int_equal(s->retried, 2);
-	assert_int_equal(s->failed, 0);
+	assert_int_equal(s->dead, 0);
 	assert_int_equal(pending_count(), 1);
 	assert_int_equal(Ri("EXISTS t:outbox:st:%s", G.id), 0);
 
@@ -699,6 +729,56 @@ test_spent_then_claimed(void **state)
 	r = R("XLEN t:outbox");
 	assert_int_equal(r->integer, 1);
 	freeReplyObject(r);
+}
+
+/*
+ * outbox.max_deliveries 2: spent by throttling, claimed, spent again: the
+ * second hand-out was the last, so the entry goes to the dead letters with
+ * its reason (not pending for ever), and is never sent again.
+ */
+static void
+test_spent_twice_dead(void **state)
+{
+	static const uint32_t answers[] = { T, T, T, T };
+	const struct outbox_stats *s;
+	redisReply *r;
+	int found = 0;
+
+	(void)state;
+	if (base == NULL)
+		skip();
+	srv_start(answers, 4);
+	max_deliveries = 2;
+	gw_start("dead", 1, 50, 2, "Bonjour");
+	max_deliveries = 10;
+	assert_true(run_until(dead_one, G.ob, 8000));
+	s = outbox_stats(G.ob);
+	barrier();
+	assert_int_equal(S.nsubmits, 4);	/* 2 per hand-out */
+	assert_int_equal(s->requeued, 1);
+	assert_int_equal(s->sent, 0);
+	assert_int_equal(s->dead, 1);
+	assert_string_equal(Rs("HGET t:outbox:st:%s state", G.id), "dead");
+	assert_int_equal(pending_count(), 0);
+	r = R("XRANGE t:outbox:dead - +");
+	assert_int_equal(r->elements, 1);
+	for (size_t i = 0; i + 1 < r->element[0]->element[1]->elements; i += 2) {
+		const char *k = r->element[0]->element[1]->element[i]->str;
+		const char *v = r->element[0]->element[1]->element[i + 1]->str;
+
+		if (strcmp(k, "id") == 0)
+			found += strcmp(v, G.id) == 0;
+		if (strcmp(k, "reason") == 0)
+			found += strstr(v, "ESME_RTHROTTLED after 1 retries, 2 "
+			    "times") != NULL;
+		if (strcmp(k, "deliveries") == 0)
+			found += strcmp(v, "2") == 0;
+	}
+	freeReplyObject(r);
+	assert_int_equal(found, 3);
+	/* Never sent again: not even after the next claim would be due. */
+	run_until(never, NULL, 2500);
+	assert_int_equal(S.nsubmits, 4);
 }
 
 /* --- set-up ------------------------------------------------------------ */
@@ -742,7 +822,7 @@ teardown(void **state)
 int
 main(void)
 {
-	struct CMUnitTest tests[NCASES + 1];
+	struct CMUnitTest tests[NCASES + 2];
 
 	/* One test per case, named after it; each ends by gw_stop. */
 	memset(tests, 0, sizeof(tests));
@@ -755,6 +835,9 @@ main(void)
 	tests[NCASES].name = "spent by throttling, claimed, then sent";
 	tests[NCASES].test_func = test_spent_then_claimed;
 	tests[NCASES].teardown_func = gw_stop;
+	tests[NCASES + 1].name = "spent twice with max_deliveries 2: dead";
+	tests[NCASES + 1].test_func = test_spent_twice_dead;
+	tests[NCASES + 1].teardown_func = gw_stop;
 	log_init(getenv("TEST_LOG") ? LOG_LVL_DEBUG : LOG_LVL_ERR);
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
