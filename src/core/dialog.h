@@ -29,13 +29,12 @@
 
 #include "catalog.h"
 #include "parse.h"
+#include "registry.h"
 
+/* Codes, labels, documents and reasons come from the registry's data: their
+ * sizes are registry.h's (characters or bytes, + 1 for the NUL here). */
 #define DIALOG_TEXT_MAX       1024	/* one screen, UTF-8 bytes */
 #define DIALOG_MAX_CATEGORIES 64
-#define DIALOG_LABEL_MAX      128
-#define DIALOG_CODE_MAX       24
-#define DIALOG_DOCS_MAX       2048	/* documents text, '|'-separated */
-#define DIALOG_REASON_MAX     512
 
 enum dialog_step {
 	DIALOG_S_LANG = 0,	/* language menu shown */
@@ -116,7 +115,7 @@ struct dialog {
 	struct parse_date birth;
 	int               page;		/* current page of a paged screen */
 	int               bad_inputs;	/* consecutive invalid answers */
-	char              cat_code[DIALOG_CODE_MAX];
+	char              cat_code[REGISTRY_CODE_MAX + 1];
 	enum dialog_outcome outcome;
 	/* What the last answer on a paged screen asked for, applied when the
 	 * list comes back (dialog_on_categories/dialog_on_docs). */
@@ -153,13 +152,13 @@ struct dialog_lookup {
 	char                     matricule[24];
 	int                      has_account;
 	char                     phone[24];
-	char                     reason_code[DIALOG_CODE_MAX];
-	char                     reason_text[DIALOG_REASON_MAX];	/* in d->lang, "" if unknown */
+	char                     reason_code[REGISTRY_CODE_MAX + 1];
+	char                     reason_text[REGISTRY_TEXT_MAX + 1];	/* in d->lang, "" if unknown */
 };
 
 struct dialog_category {
-	char code[DIALOG_CODE_MAX];
-	char label[DIALOG_LABEL_MAX];	/* in d->lang (falls back to fr) */
+	char code[REGISTRY_CODE_MAX + 1];
+	char label[REGISTRY_LABEL_MAX + 1];	/* in d->lang (falls back to fr) */
 };
 struct dialog_categories {
 	enum dialog_fetch_status status;
@@ -170,8 +169,8 @@ struct dialog_categories {
 struct dialog_docs {
 	enum dialog_fetch_status status;
 	int  found;				/* 0: the code no longer exists */
-	char label[DIALOG_LABEL_MAX];
-	char documents[DIALOG_DOCS_MAX];	/* '|'-separated, in d->lang */
+	char label[REGISTRY_LABEL_MAX + 1];
+	char documents[REGISTRY_DOCS_MAX + 1];	/* '|'-separated, in d->lang */
 };
 
 /* Case B's OTP steps, as the gateway settled them. */

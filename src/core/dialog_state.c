@@ -10,6 +10,7 @@
 
 #include "dialog_impl.h"
 #include "parse.h"
+#include "registry.h"
 
 #define DIALOG_STATE_PAGE_MAX	255	/* bound on d->page */
 #define DIALOG_STATE_FIELDS	16
@@ -78,7 +79,7 @@ dialog_state_encode(const struct dialog *d, char *buf, size_t bufsz)
 {
 	static const char	 hex[] = "0123456789ABCDEF";
 	char			 ex[16], bi[16];
-	char			 code[DIALOG_CODE_MAX * 3 + 1];
+	char			 code[REGISTRY_CODE_MAX * 3 + 1];	/* %XX */
 	size_t			 i, j = 0;
 	int			 n;
 

@@ -1035,7 +1035,7 @@ test_hostile_labels(void **state)
 	dialog_on_categories(&s.d, &s.conf, cat, &res, &s.out);
 	sess_check(&s);
 	assert_int_equal(s.out.need, DIALOG_NEED_DOCS);
-	assert_int_equal(strlen(s.d.cat_code), DIALOG_CODE_MAX - 1);
+	assert_int_equal(strlen(s.d.cat_code), REGISTRY_CODE_MAX);
 }
 
 /* ---- case B on its own ---- */
