@@ -1,40 +1,28 @@
 /*
  * dialog: the USSD conversation of DESIGN.md §1 as a pure state machine.
  * Each call turns (state, answer or fetched data) into one screen that fits
- * a USSD page, the next state, and what the gateway must fetch next; plus
- * the strict text form the state takes in Redis, and the catalogue check.
+ * a USSD page, the next state, and what the gateway must fetch next. The
+ * state's text form is dialog_state.c's, the catalogue check dialog_check.c's.
  */
 #include "dialog.h"
 
-#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "dialog_impl.h"
 #include "gsm.h"
 #include "log.h"
 #include "parse.h"
+#include "tbuf.h"
+#include "utf8.h"
 
 #define DIALOG_BAD_DEFAULT	3	/* max_bad_inputs when the conf says 0 */
 #define DIALOG_ITEMS_MAX	128	/* documents of one category we page */
 #define DIALOG_INPUT_MAX	64	/* longer answers are bad answers */
-#define DIALOG_CHOICE_MAX	999	/* largest menu number we read */
-#define DIALOG_PAGE_MAX		255	/* bound on d->page in the encoded form */
-#define DIALOG_BAD_MAX		99	/* bound on d->bad_inputs, idem */
-#define DIALOG_MATRICULE_MAX	23	/* struct dialog_lookup.matricule - 1 */
-#define DIALOG_SLOT		20	/* chars a label or {reason} must have room for */
 #define DIALOG_ELLIPSIS		"..."
-#define DIALOG_PHONE_MAX	23	/* struct dialog.phone - 1 */
-#define DIALOG_TAIL_LEN		2	/* digits of the phone shown: "...12" */
 #define DIALOG_OTP_DEFAULT	6	/* otp_length when the conf says 0 */
-#define DIALOG_PASSWORD_DEFAULT	10	/* password_length, idem */
 #define DIALOG_N_MAX		99	/* {n} attempts left: 2 digits */
-#define DIALOG_OTP_MINUTES	"60"	/* {minutes} at its longest (3600 s) */
-#define DIALOG_SMS_GSM7_MAX	306	/* 2 concatenated SMS: 2 x 153 septets */
-#define DIALOG_SMS_UCS2_MAX	134	/* 2 x 67 UCS-2 characters */
-#define DIALOG_SMS_TEXT_MAX	2048	/* one rendered SMS body, UTF-8 bytes */
 #define DIALOG_RENDER_VARS	8	/* name/value pairs dialog_render takes */
-#define DIALOG_ENC_FIELDS	16
-#define DIALOG_ENC_VERSION	"D2"
 
 /* Everything one call works with. */
 struct ctx {
@@ -42,21 +30,6 @@ struct ctx {
 	const struct dialog_conf	*conf;
 	const struct catalog		*cat;
 	struct dialog_out		*out;
-};
-
-/* A bounded text being built; over is set once something did not fit. */
-struct dbuf {
-	char	*p;
-	size_t	 cap, len;
-	int	 over;
-};
-
-/* A {name} of a catalogue text and its value (maxcp > 0: at most that
- * many characters, then an ellipsis). */
-struct dvar {
-	const char	*name;
-	const char	*value;
-	size_t		 maxcp;
 };
 
 /* A paged list: categories (numbered, globally) or documents (bulleted,
@@ -80,116 +53,42 @@ static void dialog_advance(struct ctx *);
 
 /* ---- text building ---- */
 
-static void
-dbuf_init(struct dbuf *b, char *p, size_t cap)
-{
-	b->p = p;
-	b->cap = cap;
-	b->len = 0;
-	b->over = 0;
-	p[0] = '\0';
-}
-
-static void
-dbuf_addn(struct dbuf *b, const char *s, size_t n)
-{
-	if (b->over)
-		return;
-	if (n >= b->cap - b->len) {
-		b->over = 1;
-		return;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-static void
-dbuf_adds(struct dbuf *b, const char *s)
-{
-	dbuf_addn(b, s, strlen(s));
-}
-
-/* Length of the valid UTF-8 sequence at s (n bytes left), or 0. */
-static size_t
-utf8_seq(const unsigned char *s, size_t n)
-{
-	unsigned char	c = s[0];
-	size_t		need, i;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		need = 2;
-	else if (c >= 0xe0 && c <= 0xef)
-		need = 3;
-	else if (c >= 0xf0 && c <= 0xf4)
-		need = 4;
-	else
-		return 0;
-	if (n < need)
-		return 0;
-	for (i = 1; i < need; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	if (c == 0xe0 && s[1] < 0xa0)
-		return 0;
-	if (c == 0xed && s[1] > 0x9f)
-		return 0;
-	if (c == 0xf0 && s[1] < 0x90)
-		return 0;
-	if (c == 0xf4 && s[1] > 0x8f)
-		return 0;
-	return need;
-}
-
 /*
  * Append outside text (labels, reasons, matricules from Redis): invalid
  * UTF-8 becomes '?', control characters a space, and at most maxcp
  * characters are kept (then an ellipsis) when maxcp > 0.
  */
 static void
-dbuf_add_clean(struct dbuf *b, const char *s, size_t len, size_t maxcp)
+add_clean(struct tbuf *b, const char *s, size_t len, size_t maxcp)
 {
 	const unsigned char	*u = (const unsigned char *)s;
 	size_t			 i = 0, k, ncp = 0;
 
 	while (i < len && u[i] != '\0') {
 		if (maxcp > 0 && ncp == maxcp) {
-			dbuf_adds(b, DIALOG_ELLIPSIS);
+			tbuf_adds(b, DIALOG_ELLIPSIS);
 			return;
 		}
-		k = utf8_seq(u + i, len - i);
+		k = utf8_decode(u + i, len - i, NULL);
 		if (k == 0) {
-			dbuf_adds(b, "?");
+			tbuf_adds(b, "?");
 			i++;
 		} else if (k == 1 && (u[i] < 0x20 || u[i] == 0x7f)) {
-			dbuf_adds(b, " ");
+			tbuf_adds(b, " ");
 			i++;
 		} else {
-			dbuf_addn(b, s + i, k);
+			tbuf_addn(b, s + i, k);
 			i += k;
 		}
 		ncp++;
 	}
 }
 
-/* Characters in s (invalid bytes count one each). */
-static size_t
-utf8_count(const char *s)
-{
-	size_t	n = 0;
-
-	for (; *s != '\0'; s++)
-		if (((unsigned char)*s & 0xc0) != 0x80)
-			n++;
-	return n;
-}
-
-/* Append a catalogue text with its {placeholders} filled; unknown ones are
- * kept as written (dialog_check_catalog reports them). */
-static void
-dbuf_subst(struct dbuf *b, const char *tmpl, const struct dvar *v, int nv)
+/* Unknown placeholders are kept as written: dialog_check_catalog reports
+ * them. */
+void
+dialog_subst(struct tbuf *b, const char *tmpl, const struct dialog_var *v,
+    int nv)
 {
 	const char	*p = tmpl, *q;
 	size_t		 nl;
@@ -203,21 +102,21 @@ dbuf_subst(struct dbuf *b, const char *tmpl, const struct dvar *v, int nv)
 				    memcmp(v[i].name, p + 1, nl) == 0)
 					break;
 			if (i < nv) {
-				dbuf_add_clean(b, v[i].value, strlen(v[i].value),
+				add_clean(b, v[i].value, strlen(v[i].value),
 				    v[i].maxcp);
 				p = q + 1;
 				continue;
 			}
 		}
-		dbuf_addn(b, p, 1);
+		tbuf_addn(b, p, 1);
 		p++;
 	}
 }
 
 /* ---- languages, texts, page fitting ---- */
 
-static int
-conf_nlangs(const struct dialog_conf *conf)
+int
+dialog_nlangs(const struct dialog_conf *conf)
 {
 	if (conf->nlanguages <= 0)
 		return 1;
@@ -225,13 +124,13 @@ conf_nlangs(const struct dialog_conf *conf)
 }
 
 /* The i-th menu language (bounded copy: the conf is plain data). */
-static void
-conf_lang(const struct dialog_conf *conf, const struct catalog *cat, int i,
-    char out[CATALOG_LANG_MAX])
+void
+dialog_conf_lang(const struct dialog_conf *conf, const struct catalog *cat,
+    int i, char out[CATALOG_LANG_MAX])
 {
 	const char	*l = NULL;
 
-	if (conf->nlanguages > 0 && i >= 0 && i < conf_nlangs(conf))
+	if (conf->nlanguages > 0 && i >= 0 && i < dialog_nlangs(conf))
 		snprintf(out, CATALOG_LANG_MAX, "%.*s", CATALOG_LANG_MAX - 1,
 		    conf->languages[i]);
 	else
@@ -251,12 +150,11 @@ ctx_lang(const struct ctx *c, char out[CATALOG_LANG_MAX])
 	    memchr(c->d->lang, '\0', sizeof(c->d->lang)) != NULL)
 		snprintf(out, CATALOG_LANG_MAX, "%s", c->d->lang);
 	else
-		conf_lang(c->conf, c->cat, 0, out);
+		dialog_conf_lang(c->conf, c->cat, 0, out);
 }
 
-/* A text in lang, else in the first menu language, else French, else "". */
-static const char *
-msg_lang(const struct dialog_conf *conf, const struct catalog *cat,
+const char *
+dialog_msg_lang(const struct dialog_conf *conf, const struct catalog *cat,
     const char *lang, const char *key)
 {
 	char		 l0[CATALOG_LANG_MAX];
@@ -264,7 +162,7 @@ msg_lang(const struct dialog_conf *conf, const struct catalog *cat,
 
 	if ((t = catalog_get(cat, lang, key)) != NULL)
 		return t;
-	conf_lang(conf, cat, 0, l0);
+	dialog_conf_lang(conf, cat, 0, l0);
 	if ((t = catalog_get(cat, l0, key)) != NULL)
 		return t;
 	if ((t = catalog_get(cat, "fr", key)) != NULL)
@@ -278,7 +176,7 @@ msg(const struct ctx *c, const char *key)
 	char	lang[CATALOG_LANG_MAX];
 
 	ctx_lang(c, lang);
-	return msg_lang(c->conf, c->cat, lang, key);
+	return dialog_msg_lang(c->conf, c->cat, lang, key);
 }
 
 static int
@@ -301,11 +199,11 @@ screen_fits(const struct dialog_conf *conf, const char *lang, const char *text)
 	return gsm_fits_ussd(text) ? 1 : 0;
 }
 
-static int
-dbuf_fits(const struct dbuf *b, const struct dialog_conf *conf,
+int
+dialog_fits(const struct tbuf *b, const struct dialog_conf *conf,
     const char *lang)
 {
-	return !b->over && screen_fits(conf, lang, b->p);
+	return tbuf_end(b) == 0 && screen_fits(conf, lang, b->p);
 }
 
 /* Cut s at a character boundary to the longest prefix that fits. */
@@ -409,52 +307,51 @@ idtype_key(enum parse_idtype t)
 	}
 }
 
-/* "1 Français\n2 العربية..." in each language's own name. */
-static void
-build_lang_menu(const struct dialog_conf *conf, const struct catalog *cat,
-    struct dbuf *b)
+void
+dialog_lang_menu(const struct dialog_conf *conf, const struct catalog *cat,
+    struct tbuf *b)
 {
 	char		 l[CATALOG_LANG_MAX], num[16];
 	const char	*name;
 	int		 i;
 
-	for (i = 0; i < conf_nlangs(conf); i++) {
-		conf_lang(conf, cat, i, l);
+	for (i = 0; i < dialog_nlangs(conf); i++) {
+		dialog_conf_lang(conf, cat, i, l);
 		if ((name = catalog_get(cat, l, "language_name")) == NULL)
 			name = l;
 		snprintf(num, sizeof(num), "%s%d ", i ? "\n" : "", i + 1);
-		dbuf_adds(b, num);
-		dbuf_add_clean(b, name, strlen(name), 0);
+		tbuf_adds(b, num);
+		add_clean(b, name, strlen(name), 0);
 	}
 }
 
 /* The question of the current step. */
 static void
-build_question(struct ctx *c, struct dbuf *b)
+build_question(struct ctx *c, struct tbuf *b)
 {
 	const char	*k = idtype_key(c->d->idtype);
-	struct dvar	 v = { "idtype", k ? msg(c, k) : "", 0 };
+	struct dialog_var	 v = { "idtype", k ? msg(c, k) : "", 0 };
 
 	switch (c->d->step) {
 	case DIALOG_S_LANG:
-		build_lang_menu(c->conf, c->cat, b);
+		dialog_lang_menu(c->conf, c->cat, b);
 		break;
 	case DIALOG_S_IDTYPE:
-		dbuf_subst(b, msg(c, "ask_idtype"), NULL, 0);
+		dialog_subst(b, msg(c, "ask_idtype"), NULL, 0);
 		break;
 	case DIALOG_S_IDNUM:
-		dbuf_subst(b, msg(c, "ask_idnum"), &v, 1);
+		dialog_subst(b, msg(c, "ask_idnum"), &v, 1);
 		break;
 	case DIALOG_S_EXPIRY:
-		dbuf_subst(b, msg(c, "ask_expiry"), &v, 1);
+		dialog_subst(b, msg(c, "ask_expiry"), &v, 1);
 		break;
 	case DIALOG_S_BIRTH:
-		dbuf_subst(b, msg(c, "ask_birth"), NULL, 0);
+		dialog_subst(b, msg(c, "ask_birth"), NULL, 0);
 		break;
 	case DIALOG_S_OTP: {
-		struct dvar	t = { "tail", c->d->phone_tail, 0 };
+		struct dialog_var	t = { "tail", c->d->phone_tail, 0 };
 
-		dbuf_subst(b, msg(c, "otp_ask"), &t, 1);
+		dialog_subst(b, msg(c, "otp_ask"), &t, 1);
 		break;
 	}
 	default:
@@ -480,17 +377,17 @@ ask_text(struct ctx *c, const char *err)
 {
 	char		q[DIALOG_TEXT_MAX], s[DIALOG_TEXT_MAX];
 	char		lang[CATALOG_LANG_MAX];
-	struct dbuf	bq, bs;
+	struct tbuf	bq, bs;
 
 	ask_lang(c, lang);
-	dbuf_init(&bq, q, sizeof(q));
+	tbuf_init(&bq, q, sizeof(q));
 	build_question(c, &bq);
 	if (err != NULL) {
-		dbuf_init(&bs, s, sizeof(s));
-		dbuf_adds(&bs, err);
-		dbuf_adds(&bs, "\n");
-		dbuf_adds(&bs, q);
-		if (dbuf_fits(&bs, c->conf, lang)) {
+		tbuf_init(&bs, s, sizeof(s));
+		tbuf_adds(&bs, err);
+		tbuf_adds(&bs, "\n");
+		tbuf_adds(&bs, q);
+		if (dialog_fits(&bs, c->conf, lang)) {
 			emit_lang(c, lang, s);
 			return;
 		}
@@ -506,7 +403,7 @@ ask(struct ctx *c, const char *errkey)
 
 	ask_lang(c, lang);
 	ask_text(c, errkey != NULL ?
-	    msg_lang(c->conf, c->cat, lang, errkey) : NULL);
+	    dialog_msg_lang(c->conf, c->cat, lang, errkey) : NULL);
 }
 
 /* One more bad answer: ask again with the error line, or give up. */
@@ -548,9 +445,8 @@ input_trim(const char *in, char *out, size_t outsz)
 	return 0;
 }
 
-/* s (within cap bytes) is minlen..maxlen ASCII digits and nothing else. */
-static int
-digits_ok(const char *s, size_t cap, size_t minlen, size_t maxlen)
+int
+dialog_digits_ok(const char *s, size_t cap, size_t minlen, size_t maxlen)
 {
 	size_t	i;
 
@@ -560,9 +456,8 @@ digits_ok(const char *s, size_t cap, size_t minlen, size_t maxlen)
 	return i < cap && i >= minlen && i <= maxlen;
 }
 
-/* Digits in a one-time code: the conf's, 0 (or too many to hold) is 6. */
-static size_t
-otp_digits(const struct dialog_conf *conf)
+size_t
+dialog_otp_digits(const struct dialog_conf *conf)
 {
 	if (conf->otp_length <= 0 || (size_t)conf->otp_length >=
 	    sizeof(((struct dialog_out *)NULL)->otp_input))
@@ -680,18 +575,18 @@ page_input(struct ctx *c, const char *in, int ok)
 /* ---- paged lists ---- */
 
 static void
-pager_line(struct dbuf *b, int *first, const char *s)
+pager_line(struct tbuf *b, int *first, const char *s)
 {
 	if (!*first)
-		dbuf_adds(b, "\n");
+		tbuf_adds(b, "\n");
 	*first = 0;
-	dbuf_adds(b, s);
+	tbuf_adds(b, s);
 }
 
 /* err: an error line before the page (err_as_title: instead of its title). */
 static void
 pager_render(const struct pager *pg, int p, const struct page *pl,
-    const char *err, int err_as_title, struct dbuf *b)
+    const char *err, int err_as_title, struct tbuf *b)
 {
 	char	num[16];
 	int	first = 1, i;
@@ -707,7 +602,7 @@ pager_render(const struct pager *pg, int p, const struct page *pl,
 		else
 			snprintf(num, sizeof(num), "- ");
 		pager_line(b, &first, num);
-		dbuf_add_clean(b, pg->item[i], pg->ilen[i], pl->cap);
+		add_clean(b, pg->item[i], pg->ilen[i], pl->cap);
 	}
 	if (!pl->last)
 		pager_line(b, &first, pg->next);
@@ -722,12 +617,12 @@ pager_fits(const struct ctx *c, const struct pager *pg, int p,
     const struct page *pl)
 {
 	char		buf[DIALOG_TEXT_MAX], lang[CATALOG_LANG_MAX];
-	struct dbuf	b;
+	struct tbuf	b;
 
 	ctx_lang(c, lang);
-	dbuf_init(&b, buf, sizeof(buf));
+	tbuf_init(&b, buf, sizeof(buf));
 	pager_render(pg, p, pl, NULL, 0, &b);
-	return dbuf_fits(&b, c->conf, lang);
+	return dialog_fits(&b, c->conf, lang);
 }
 
 /* Lay out page p, which starts at item s: as many items as fit. */
@@ -809,16 +704,16 @@ pager_show(struct ctx *c, const struct pager *pg, int p,
     const struct page *pl, const char *err)
 {
 	char		buf[DIALOG_TEXT_MAX], lang[CATALOG_LANG_MAX];
-	struct dbuf	b;
+	struct tbuf	b;
 	int		mode;
 
 	ctx_lang(c, lang);
 	for (mode = 0; mode < 3; mode++) {
 		if (err == NULL && mode < 2)
 			continue;
-		dbuf_init(&b, buf, sizeof(buf));
+		tbuf_init(&b, buf, sizeof(buf));
 		pager_render(pg, p, pl, mode < 2 ? err : NULL, mode == 1, &b);
-		if (dbuf_fits(&b, c->conf, lang))
+		if (dialog_fits(&b, c->conf, lang))
 			break;
 	}
 	emit_lang(c, lang, buf);
@@ -992,8 +887,8 @@ dialog_begin(struct dialog *d, const struct dialog_conf *conf,
 		if (nargs > PARSE_DIAL_MAXARGS)
 			nargs = PARSE_DIAL_MAXARGS;
 	}
-	if (nargs > 0 || conf_nlangs(conf) == 1)
-		conf_lang(conf, cat, 0, d->lang);
+	if (nargs > 0 || dialog_nlangs(conf) == 1)
+		dialog_conf_lang(conf, cat, 0, d->lang);
 	if (nargs > 0)
 		apply_args(d, conf, dial, nargs);
 	if (d->lang[0] == '\0')
@@ -1016,11 +911,11 @@ dialog_input(struct dialog *d, const struct dialog_conf *conf,
 	switch (d->step) {
 	case DIALOG_S_LANG:
 		n = ok ? input_number(in) : -1;
-		if (n < 1 || n > conf_nlangs(conf)) {
+		if (n < 1 || n > dialog_nlangs(conf)) {
 			bad_answer(&c, "err_choice");
 			return;
 		}
-		conf_lang(conf, cat, n - 1, d->lang);
+		dialog_conf_lang(conf, cat, n - 1, d->lang);
 		break;
 	case DIALOG_S_IDTYPE:
 		n = ok ? input_number(in) : -1;
@@ -1057,8 +952,8 @@ dialog_input(struct dialog *d, const struct dialog_conf *conf,
 		return;
 	case DIALOG_S_OTP:
 		/* The code goes to the gateway in out, never into d. */
-		if (!ok || strlen(in) != otp_digits(conf) ||
-		    !digits_ok(in, sizeof(in), 1, otp_digits(conf))) {
+		if (!ok || strlen(in) != dialog_otp_digits(conf) ||
+		    !dialog_digits_ok(in, sizeof(in), 1, dialog_otp_digits(conf))) {
 			explicit_bzero(in, sizeof(in));
 			bad_answer(&c, "err_otp");
 			return;
@@ -1098,27 +993,27 @@ finish_var(struct ctx *c, const char *tmpl, const char *name,
     const char *value, enum dialog_outcome o)
 {
 	char		buf[DIALOG_TEXT_MAX], lang[CATALOG_LANG_MAX];
-	struct dbuf	b;
-	struct dvar	v = { name, value, 0 };
-	size_t		lo = 1, hi = utf8_count(value), mid;
+	struct tbuf	b;
+	struct dialog_var	v = { name, value, 0 };
+	size_t		lo = 1, hi = utf8_chars(value), mid;
 
 	ctx_lang(c, lang);
-	dbuf_init(&b, buf, sizeof(buf));
-	dbuf_subst(&b, tmpl, &v, 1);
-	if (!dbuf_fits(&b, c->conf, lang) && hi > 1) {
+	tbuf_init(&b, buf, sizeof(buf));
+	dialog_subst(&b, tmpl, &v, 1);
+	if (!dialog_fits(&b, c->conf, lang) && hi > 1) {
 		while (hi - lo > 1) {
 			mid = lo + (hi - lo) / 2;
 			v.maxcp = mid;
-			dbuf_init(&b, buf, sizeof(buf));
-			dbuf_subst(&b, tmpl, &v, 1);
-			if (dbuf_fits(&b, c->conf, lang))
+			tbuf_init(&b, buf, sizeof(buf));
+			dialog_subst(&b, tmpl, &v, 1);
+			if (dialog_fits(&b, c->conf, lang))
 				lo = mid;
 			else
 				hi = mid;
 		}
 		v.maxcp = lo;
-		dbuf_init(&b, buf, sizeof(buf));
-		dbuf_subst(&b, tmpl, &v, 1);
+		tbuf_init(&b, buf, sizeof(buf));
+		dialog_subst(&b, tmpl, &v, 1);
 	}
 	finish(c, buf, o);
 }
@@ -1129,7 +1024,7 @@ tail_of(const char *s, size_t cap, char tail[DIALOG_TAIL_LEN + 1])
 {
 	size_t	n;
 
-	if (!digits_ok(s, cap, 1, cap - 1))
+	if (!dialog_digits_ok(s, cap, 1, cap - 1))
 		return -1;
 	n = strlen(s);
 	if (n > DIALOG_TAIL_LEN)
@@ -1148,7 +1043,7 @@ otp_issue(struct ctx *c, const struct dialog_lookup *res)
 {
 	struct dialog	*d = c->d;
 
-	if (!digits_ok(res->matricule, sizeof(res->matricule), 1,
+	if (!dialog_digits_ok(res->matricule, sizeof(res->matricule), 1,
 	    DIALOG_MATRICULE_MAX)) {
 		log_warnx("dialog: registered record without a usable "
 		    "matricule");
@@ -1157,7 +1052,7 @@ otp_issue(struct ctx *c, const struct dialog_lookup *res)
 	}
 	memcpy(d->matricule, res->matricule, strlen(res->matricule) + 1);
 	memset(d->phone, 0, sizeof(d->phone));
-	if (digits_ok(res->phone, sizeof(res->phone), 1, DIALOG_PHONE_MAX))
+	if (dialog_digits_ok(res->phone, sizeof(res->phone), 1, DIALOG_PHONE_MAX))
 		memcpy(d->phone, res->phone, strlen(res->phone) + 1);
 	else if (res->phone[0] != '\0')
 		log_warnx("dialog: registered phone is not digits, taken as "
@@ -1218,7 +1113,7 @@ dialog_on_lookup(struct dialog *d, const struct dialog_conf *conf,
 		    !details_match(d, conf, res)) {
 			out->record_failure = 1;
 			finish_key(&c, "mismatch", DIALOG_OUTCOME_MISMATCH);
-		} else if (utf8_count(reason) == 0)
+		} else if (utf8_chars(reason) == 0)
 			finish_key(&c, "ineligible_generic", DIALOG_OUTCOME_D);
 		else
 			finish_var(&c, msg(&c, "ineligible"), "reason", reason,
@@ -1324,7 +1219,7 @@ dialog_on_docs(struct dialog *d, const struct dialog_conf *conf,
 	struct ctx	 c = { d, conf, cat, out };
 	struct pager	 pg;
 	struct page	 pl;
-	char		 docs[DIALOG_DOCS_MAX];
+	char		 docs[sizeof(res->documents)];
 	const char	*err;
 	char		*s, *e, *bar;
 	int		 p;
@@ -1379,579 +1274,6 @@ dialog_on_docs(struct dialog *d, const struct dialog_conf *conf,
 	pager_show(&c, &pg, p, &pl, err ? msg(&c, err) : NULL);
 }
 
-/* ---- state <-> text: "D2|step|lang|idtype|idnum|expiry|birth|page|bad|
- * cat_code|outcome|pending|pending_n|matricule|phone|phone_tail", cat_code
- * %XX-escaped, the last three digits only. D1 (without the last three) is
- * refused: a session lives minutes, not across an upgrade. ---- */
-
-static int
-lang_ok(const char *s, size_t cap)
-{
-	size_t	i;
-
-	for (i = 0; i < cap && s[i] != '\0'; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' &&
-		    s[i] <= 'Z') || (s[i] >= '0' && s[i] <= '9') ||
-		    s[i] == '_' || s[i] == '-'))
-			return 0;
-	return i < cap;
-}
-
-static int
-idnum_ok(const char *s, size_t cap)
-{
-	size_t	i;
-
-	for (i = 0; i < cap && s[i] != '\0'; i++)
-		if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= '0' &&
-		    s[i] <= '9')))
-			return 0;
-	return i < cap && i <= PARSE_IDNUM_MAX;
-}
-
-/* "" for no date, else YYYY-MM-DD of a real day; -1 when d is neither. */
-static int
-date_enc(const struct parse_date *d, char out[16])
-{
-	struct parse_date	back;
-
-	out[0] = '\0';
-	if (d->y == 0 && d->m == 0 && d->d == 0)
-		return 0;
-	if (d->y < 1900 || d->y > 2199 || d->m < 1 || d->m > 12 ||
-	    d->d < 1 || d->d > 31)
-		return -1;
-	snprintf(out, 16, "%04d-%02d-%02d", d->y, d->m, d->d);
-	memset(&back, 0, sizeof(back));
-	if (parse_date_iso(out, &back) == -1 || parse_date_cmp(&back, d) != 0)
-		return -1;
-	return 0;
-}
-
-static int
-code_safe(unsigned char ch)
-{
-	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-	    (ch >= '0' && ch <= '9') || ch == '_' || ch == '.' || ch == '-';
-}
-
-int
-dialog_encode(const struct dialog *d, char *buf, size_t bufsz)
-{
-	static const char	 hex[] = "0123456789ABCDEF";
-	char			 ex[16], bi[16];
-	char			 code[DIALOG_CODE_MAX * 3 + 1];
-	size_t			 i, j = 0;
-	int			 n;
-
-	if (d == NULL || buf == NULL || bufsz == 0)
-		return -1;
-	if ((int)d->step < DIALOG_S_LANG || d->step > DIALOG_S_OTP ||
-	    !lang_ok(d->lang, sizeof(d->lang)) ||
-	    (int)d->idtype < PARSE_ID_NONE || d->idtype > PARSE_ID_PASSPORT ||
-	    !idnum_ok(d->idnum, sizeof(d->idnum)) ||
-	    date_enc(&d->expiry, ex) == -1 || date_enc(&d->birth, bi) == -1 ||
-	    d->page < 0 || d->page > DIALOG_PAGE_MAX ||
-	    d->bad_inputs < 0 || d->bad_inputs > DIALOG_BAD_MAX ||
-	    (int)d->outcome < DIALOG_OUTCOME_NONE ||
-	    d->outcome > DIALOG_OUTCOME_ABORT ||
-	    (int)d->pending < DIALOG_P_NONE || d->pending > DIALOG_P_GONE ||
-	    d->pending_n < 0 || d->pending_n > DIALOG_CHOICE_MAX ||
-	    memchr(d->cat_code, '\0', sizeof(d->cat_code)) == NULL ||
-	    !digits_ok(d->matricule, sizeof(d->matricule), 0,
-	    DIALOG_MATRICULE_MAX) ||
-	    !digits_ok(d->phone, sizeof(d->phone), 0, DIALOG_PHONE_MAX) ||
-	    !digits_ok(d->phone_tail, sizeof(d->phone_tail), 0,
-	    DIALOG_TAIL_LEN))
-		return -1;
-	for (i = 0; d->cat_code[i] != '\0'; i++) {
-		unsigned char	ch = (unsigned char)d->cat_code[i];
-
-		if (code_safe(ch))
-			code[j++] = (char)ch;
-		else {
-			code[j++] = '%';
-			code[j++] = hex[ch >> 4];
-			code[j++] = hex[ch & 15];
-		}
-	}
-	code[j] = '\0';
-	n = snprintf(buf, bufsz, DIALOG_ENC_VERSION
-	    "|%d|%s|%d|%s|%s|%s|%d|%d|%s|%d|%d|%d|%s|%s|%s",
-	    (int)d->step, d->lang, (int)d->idtype, d->idnum, ex, bi, d->page,
-	    d->bad_inputs, code, (int)d->outcome, (int)d->pending,
-	    d->pending_n, d->matricule, d->phone, d->phone_tail);
-	if (n < 0 || (size_t)n >= bufsz || n > DIALOG_ENCODED_MAX)
-		return -1;
-	return n;
-}
-
-/* Decimal 0..max, digits only (canonical form is checked by re-encoding). */
-static int
-dec_field(const char *s, int max, int *out)
-{
-	long	v = 0;
-	size_t	i, len = strlen(s);
-
-	if (len == 0 || len > 6)
-		return -1;
-	for (i = 0; i < len; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		v = v * 10 + (s[i] - '0');
-	}
-	if (v > max)
-		return -1;
-	*out = (int)v;
-	return 0;
-}
-
-static int
-date_field(const char *s, struct parse_date *out)
-{
-	memset(out, 0, sizeof(*out));
-	if (s[0] == '\0')
-		return 0;
-	if (strlen(s) != 10 || parse_date_iso(s, out) == -1)
-		return -1;
-	return 0;
-}
-
-static int
-hexval(char ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
-static int
-code_field(const char *s, char *out, size_t outsz)
-{
-	size_t	j = 0;
-	int	hi, lo;
-
-	for (; *s != '\0'; s++) {
-		if (j + 1 >= outsz)
-			return -1;
-		if (*s == '%') {
-			if ((hi = hexval(s[1])) == -1 || (lo = hexval(s[2])) == -1)
-				return -1;
-			if (hi == 0 && lo == 0)
-				return -1;
-			out[j++] = (char)(hi << 4 | lo);
-			s += 2;
-		} else
-			out[j++] = *s;
-	}
-	out[j] = '\0';
-	return 0;
-}
-
-static int
-decode_fields(struct dialog *d, char *tmp)
-{
-	char	*f[DIALOG_ENC_FIELDS], *p = tmp;
-	int	 i, v;
-
-	for (i = 0; i < DIALOG_ENC_FIELDS; i++) {
-		f[i] = p;
-		p = strchr(p, '|');
-		if (i == DIALOG_ENC_FIELDS - 1) {
-			if (p != NULL)
-				return -1;
-		} else {
-			if (p == NULL)
-				return -1;
-			*p++ = '\0';
-		}
-	}
-	if (strcmp(f[0], DIALOG_ENC_VERSION) != 0)
-		return -1;
-	if (dec_field(f[1], DIALOG_S_OTP, &v) == -1)
-		return -1;
-	d->step = (enum dialog_step)v;
-	if (strlen(f[2]) >= sizeof(d->lang) || !lang_ok(f[2], sizeof(d->lang)))
-		return -1;
-	memcpy(d->lang, f[2], strlen(f[2]) + 1);
-	if (dec_field(f[3], PARSE_ID_PASSPORT, &v) == -1)
-		return -1;
-	d->idtype = (enum parse_idtype)v;
-	if (strlen(f[4]) > PARSE_IDNUM_MAX || !idnum_ok(f[4], sizeof(d->idnum)))
-		return -1;
-	memcpy(d->idnum, f[4], strlen(f[4]) + 1);
-	if (date_field(f[5], &d->expiry) == -1 ||
-	    date_field(f[6], &d->birth) == -1)
-		return -1;
-	if (dec_field(f[7], DIALOG_PAGE_MAX, &d->page) == -1 ||
-	    dec_field(f[8], DIALOG_BAD_MAX, &d->bad_inputs) == -1)
-		return -1;
-	if (code_field(f[9], d->cat_code, sizeof(d->cat_code)) == -1)
-		return -1;
-	if (dec_field(f[10], DIALOG_OUTCOME_ABORT, &v) == -1)
-		return -1;
-	d->outcome = (enum dialog_outcome)v;
-	if (dec_field(f[11], DIALOG_P_GONE, &v) == -1)
-		return -1;
-	d->pending = (enum dialog_pending)v;
-	if (dec_field(f[12], DIALOG_CHOICE_MAX, &d->pending_n) == -1)
-		return -1;
-	if (!digits_ok(f[13], sizeof(d->matricule), 0, DIALOG_MATRICULE_MAX) ||
-	    !digits_ok(f[14], sizeof(d->phone), 0, DIALOG_PHONE_MAX) ||
-	    !digits_ok(f[15], sizeof(d->phone_tail), 0, DIALOG_TAIL_LEN))
-		return -1;
-	memcpy(d->matricule, f[13], strlen(f[13]) + 1);
-	memcpy(d->phone, f[14], strlen(f[14]) + 1);
-	memcpy(d->phone_tail, f[15], strlen(f[15]) + 1);
-
-	/* What every path past a step has filled in. */
-	if (d->step != DIALOG_S_LANG && d->lang[0] == '\0')
-		return -1;
-	if ((d->step == DIALOG_S_LOOKUP || d->step == DIALOG_S_CATEGORY ||
-	    d->step == DIALOG_S_DOCS || d->step == DIALOG_S_OTP) &&
-	    (d->idtype == PARSE_ID_NONE || d->idnum[0] == '\0' ||
-	    !parse_date_is_set(&d->birth)))
-		return -1;
-	/* Case B's fields: kept from the lookup (LOOKUP while the OTP is
-	 * issued), the tail once the code went out; a phone needs a person. */
-	if (d->matricule[0] != '\0' && d->step != DIALOG_S_LOOKUP &&
-	    d->step != DIALOG_S_OTP && d->step != DIALOG_S_DONE)
-		return -1;
-	if (d->phone[0] != '\0' && d->matricule[0] == '\0')
-		return -1;
-	if (d->phone_tail[0] != '\0' && d->step != DIALOG_S_OTP &&
-	    d->step != DIALOG_S_DONE)
-		return -1;
-	if (d->step == DIALOG_S_OTP && (d->matricule[0] == '\0' ||
-	    d->phone_tail[0] == '\0' || d->pending != DIALOG_P_NONE))
-		return -1;
-	return 0;
-}
-
-int
-dialog_decode(struct dialog *d, const char *buf, size_t len)
-{
-	char	tmp[DIALOG_ENCODED_MAX + 1], re[DIALOG_ENCODED_MAX + 1];
-	int	n;
-
-	if (d == NULL)
-		return -1;
-	memset(d, 0, sizeof(*d));
-	if (buf == NULL || len == 0 || len > DIALOG_ENCODED_MAX ||
-	    memchr(buf, '\0', len) != NULL)
-		return -1;
-	memcpy(tmp, buf, len);
-	tmp[len] = '\0';
-	if (decode_fields(d, tmp) == -1)
-		goto bad;
-	/* Only the one canonical spelling is accepted. */
-	n = dialog_encode(d, re, sizeof(re));
-	if (n < 0 || (size_t)n != len || memcmp(re, buf, len) != 0)
-		goto bad;
-	return 0;
-bad:
-	memset(d, 0, sizeof(*d));
-	return -1;
-}
-
-/* ---- catalogue check ---- */
-
-struct dialog_key {
-	const char	*key;
-	const char	*vars[2];	/* allowed {placeholders} */
-	int		 required;	/* the first one must be there */
-};
-
-static const struct dialog_key dialog_keys[] = {
-	{ "language_name", { NULL }, 0 },
-	{ "ask_idtype", { NULL }, 0 },
-	{ "idtype_cin", { NULL }, 0 },
-	{ "idtype_sejour", { NULL }, 0 },
-	{ "idtype_passport", { NULL }, 0 },
-	{ "ask_idnum", { "idtype" }, 0 },
-	{ "ask_expiry", { "idtype" }, 0 },
-	{ "ask_birth", { NULL }, 0 },
-	{ "err_choice", { NULL }, 0 },
-	{ "err_idnum", { NULL }, 0 },
-	{ "err_date", { NULL }, 0 },
-	{ "too_many", { NULL }, 0 },
-	{ "expired", { NULL }, 0 },
-	{ "service_error", { NULL }, 0 },
-	{ "locked", { NULL }, 0 },
-	{ "result_a", { "matricule" }, 1 },
-	{ "result_b", { "matricule", "tail" }, 1 },
-	{ "otp_ask", { "tail" }, 0 },
-	{ "err_otp", { NULL }, 0 },
-	{ "otp_wrong", { "n" }, 1 },
-	{ "otp_void", { NULL }, 0 },
-	{ "otp_expired", { NULL }, 0 },
-	{ "otp_already", { "tail" }, 0 },
-	{ "sms_otp", { "otp", "minutes" }, 1 },
-	{ "sms_password", { "password", "matricule" }, 1 },
-	{ "mismatch", { NULL }, 0 },
-	{ "ineligible", { "reason" }, 1 },
-	{ "ineligible_generic", { NULL }, 0 },
-	{ "cat_intro", { NULL }, 0 },
-	{ "cat_title", { NULL }, 0 },
-	{ "cat_gone", { NULL }, 0 },
-	{ "nav_next", { NULL }, 0 },
-	{ "nav_back", { NULL }, 0 },
-	{ "docs_title", { NULL }, 0 },
-	{ "docs_where", { NULL }, 0 },
-};
-
-static int
-check_err(char *err, size_t errsz, const char *lang, const char *key,
-    const char *what, const char *name)
-{
-	if (err != NULL && errsz > 0)
-		snprintf(err, errsz, "%s/%s: %s%s%s%s", lang, key, what,
-		    name ? " {" : "", name ? name : "", name ? "}" : "");
-	return -1;
-}
-
-static int
-check_placeholders(const char *lang, const struct dialog_key *k,
-    const char *text, char *err, size_t errsz)
-{
-	const char	*p, *q;
-	char		 name[40];
-	size_t		 nl;
-	int		 i, seen = 0;
-
-	for (p = text; (p = strchr(p, '{')) != NULL; p = q + 1) {
-		if ((q = strchr(p + 1, '}')) == NULL)
-			break;
-		nl = (size_t)(q - p - 1);
-		snprintf(name, sizeof(name), "%.*s", (int)(nl < 39 ? nl : 39),
-		    p + 1);
-		for (i = 0; i < 2 && k->vars[i] != NULL; i++)
-			if (strcmp(name, k->vars[i]) == 0)
-				break;
-		if (i == 2 || k->vars[i] == NULL)
-			return check_err(err, errsz, lang, k->key,
-			    "unknown placeholder", name);
-		if (i == 0)
-			seen = 1;
-	}
-	if (k->required && !seen)
-		return check_err(err, errsz, lang, k->key,
-		    "missing placeholder", k->vars[0]);
-	return 0;
-}
-
-/* Screen "[pre\n]key-text[\npost...]" with placeholder values v (pre's
- * too); the first one is named in the error. */
-static int
-check_fits_v(const struct dialog_conf *conf, const struct catalog *cat,
-    const char *lang, const char *pre, const char *key, const struct dvar *v,
-    int nv, const char *post, char *err, size_t errsz)
-{
-	char		buf[DIALOG_TEXT_MAX];
-	struct dbuf	b;
-
-	dbuf_init(&b, buf, sizeof(buf));
-	if (pre != NULL) {
-		dbuf_subst(&b, msg_lang(conf, cat, lang, pre), v, nv);
-		dbuf_adds(&b, "\n");
-	}
-	dbuf_subst(&b, msg_lang(conf, cat, lang, key), v, nv);
-	if (post != NULL) {
-		dbuf_adds(&b, "\n");
-		dbuf_adds(&b, post);
-	}
-	if (!dbuf_fits(&b, conf, lang))
-		return check_err(err, errsz, lang, key,
-		    pre ? "does not fit one USSD page with its error line" :
-		    nv > 0 ? "does not fit one USSD page with this placeholder "
-		    "at its longest:" : post ? "does not fit one USSD page "
-		    "with a list item and navigation" :
-		    "does not fit one USSD page", nv > 0 ? v[0].name : NULL);
-	return 0;
-}
-
-/* Screen "[pre\n]key-text[\npost...]" with one placeholder value. */
-static int
-check_fits(const struct dialog_conf *conf, const struct catalog *cat,
-    const char *lang, const char *pre, const char *key, const char *var,
-    const char *val, const char *post, char *err, size_t errsz)
-{
-	struct dvar	v = { var ? var : "", val ? val : "", 0 };
-
-	return check_fits_v(conf, cat, lang, pre, key, &v, var ? 1 : 0, post,
-	    err, errsz);
-}
-
-/* An SMS body with placeholders at their longest fits 2 SMS (sent as is:
- * accents kept, GSM 7-bit when every character is in the alphabet). */
-static int
-check_sms(const struct catalog *cat, const char *lang, const char *key,
-    const char *const *kv, char *err, size_t errsz)
-{
-	char	buf[DIALOG_SMS_TEXT_MAX];
-	long	n;
-
-	if (dialog_render(cat, lang, key, kv, buf, sizeof(buf)) == -1)
-		return check_err(err, errsz, lang, key, "too long an SMS",
-		    NULL);
-	if ((n = gsm_septets(buf)) >= 0 ? n > DIALOG_SMS_GSM7_MAX :
-	    gsm_utf8_chars(buf) > DIALOG_SMS_UCS2_MAX)
-		return check_err(err, errsz, lang, key, "does not fit 2 SMS "
-		    "with its placeholders at their longest", NULL);
-	return 0;
-}
-
-/* Case B: the OTP screens and the SMS bodies. */
-static int
-check_otp(const struct dialog_conf *conf, const struct catalog *cat,
-    const char *lang, const char *mat, char *err, size_t errsz)
-{
-	char		 otp[16], pw[80], tail[DIALOG_TAIL_LEN + 1];
-	struct dvar	 v[2];
-	size_t		 np;
-	const char	*kv_otp[] = { "otp", otp, "minutes", DIALOG_OTP_MINUTES,
-	    NULL };
-	const char	*kv_pw[] = { "password", pw, "matricule", mat, NULL };
-
-	memset(tail, '9', DIALOG_TAIL_LEN);
-	tail[DIALOG_TAIL_LEN] = '\0';
-	memset(otp, '9', otp_digits(conf));
-	otp[otp_digits(conf)] = '\0';
-	np = conf->password_length > 0 ? (size_t)conf->password_length :
-	    DIALOG_PASSWORD_DEFAULT;
-	if (np > sizeof(pw) - 1)
-		np = sizeof(pw) - 1;
-	memset(pw, 'W', np);
-	pw[np] = '\0';
-
-	v[0] = (struct dvar){ "tail", tail, 0 };
-	v[1] = (struct dvar){ "n", "99", 0 };
-	if (check_fits_v(conf, cat, lang, NULL, "otp_ask", v, 1, NULL, err,
-	    errsz) == -1 ||
-	    check_fits_v(conf, cat, lang, "err_otp", "otp_ask", v, 1, NULL,
-	    err, errsz) == -1 ||
-	    check_fits_v(conf, cat, lang, "otp_wrong", "otp_ask", v, 2, NULL,
-	    err, errsz) == -1 ||
-	    check_fits_v(conf, cat, lang, NULL, "otp_already", v, 1, NULL,
-	    err, errsz) == -1 ||
-	    check_fits(conf, cat, lang, NULL, "otp_void", NULL, NULL, NULL,
-	    err, errsz) == -1 ||
-	    check_fits(conf, cat, lang, NULL, "otp_expired", NULL, NULL, NULL,
-	    err, errsz) == -1)
-		return -1;
-	v[0] = (struct dvar){ "matricule", mat, 0 };
-	v[1] = (struct dvar){ "tail", tail, 0 };
-	if (check_fits_v(conf, cat, lang, NULL, "result_b", v, 2, NULL, err,
-	    errsz) == -1)
-		return -1;
-	if (check_sms(cat, lang, "sms_otp", kv_otp, err, errsz) == -1 ||
-	    check_sms(cat, lang, "sms_password", kv_pw, err, errsz) == -1)
-		return -1;
-	return 0;
-}
-
-static int
-check_lang(const struct dialog_conf *conf, const struct catalog *cat,
-    const char *lang, char *err, size_t errsz)
-{
-	static const char *const alone[] = { "too_many", "expired",
-	    "service_error", "locked", "mismatch", "ineligible_generic",
-	    "docs_where" };
-	static const char *const idt[] = { "idtype_cin", "idtype_sejour",
-	    "idtype_passport" };
-	char		 slot[DIALOG_SLOT + 1], mat[DIALOG_MATRICULE_MAX + 1];
-	char		 item0[96], itemn[256];
-	const char	*t;
-	size_t		 i;
-
-	for (i = 0; i < sizeof(dialog_keys) / sizeof(dialog_keys[0]); i++) {
-		if ((t = catalog_get(cat, lang, dialog_keys[i].key)) == NULL)
-			return check_err(err, errsz, lang, dialog_keys[i].key,
-			    "missing", NULL);
-		if (check_placeholders(lang, &dialog_keys[i], t, err,
-		    errsz) == -1)
-			return -1;
-	}
-	memset(slot, 'x', DIALOG_SLOT);
-	slot[DIALOG_SLOT] = '\0';
-	memset(mat, '9', DIALOG_MATRICULE_MAX);
-	mat[DIALOG_MATRICULE_MAX] = '\0';
-
-	if (check_fits(conf, cat, lang, "err_choice", "ask_idtype", NULL, NULL,
-	    NULL, err, errsz) == -1 ||
-	    check_fits(conf, cat, lang, "err_date", "ask_birth", NULL, NULL,
-	    NULL, err, errsz) == -1)
-		return -1;
-	for (i = 0; i < 3; i++) {
-		t = catalog_get(cat, lang, idt[i]);
-		if (check_fits(conf, cat, lang, "err_idnum", "ask_idnum",
-		    "idtype", t, NULL, err, errsz) == -1 ||
-		    check_fits(conf, cat, lang, "err_date", "ask_expiry",
-		    "idtype", t, NULL, err, errsz) == -1)
-			return -1;
-	}
-	for (i = 0; i < sizeof(alone) / sizeof(alone[0]); i++)
-		if (check_fits(conf, cat, lang, NULL, alone[i], NULL, NULL,
-		    NULL, err, errsz) == -1)
-			return -1;
-	if (check_fits(conf, cat, lang, NULL, "result_a", "matricule", mat,
-	    NULL, err, errsz) == -1 ||
-	    check_otp(conf, cat, lang, mat, err, errsz) == -1 ||
-	    check_fits(conf, cat, lang, NULL, "ineligible", "reason", slot,
-	    NULL, err, errsz) == -1)
-		return -1;
-
-	/* Paged lists: a title, one item of DIALOG_SLOT chars, navigation
-	 * (an error line may replace the title, so it must fit there too). */
-	snprintf(item0, sizeof(item0), "1 %s\n%s", slot,
-	    msg_lang(conf, cat, lang, "nav_next"));
-	snprintf(itemn, sizeof(itemn), "64 %s\n%s\n%s", slot,
-	    msg_lang(conf, cat, lang, "nav_next"),
-	    msg_lang(conf, cat, lang, "nav_back"));
-	if (check_fits(conf, cat, lang, NULL, "cat_intro", NULL, NULL, item0,
-	    err, errsz) == -1 ||
-	    check_fits(conf, cat, lang, NULL, "cat_title", NULL, NULL, itemn,
-	    err, errsz) == -1 ||
-	    check_fits(conf, cat, lang, NULL, "err_choice", NULL, NULL, itemn,
-	    err, errsz) == -1 ||
-	    check_fits(conf, cat, lang, NULL, "cat_gone", NULL, NULL, itemn,
-	    err, errsz) == -1 ||
-	    check_fits(conf, cat, lang, NULL, "docs_title", NULL, NULL, itemn,
-	    err, errsz) == -1)
-		return -1;
-	return 0;
-}
-
-int
-dialog_check_catalog(const struct catalog *cat,
-    const struct dialog_conf *conf, char *err, size_t errsz)
-{
-	char		lang[CATALOG_LANG_MAX], l0[CATALOG_LANG_MAX];
-	char		buf[DIALOG_TEXT_MAX];
-	struct dbuf	b;
-	int		i;
-
-	if (err != NULL && errsz > 0)
-		err[0] = '\0';
-	for (i = 0; i < conf_nlangs(conf); i++) {
-		conf_lang(conf, cat, i, lang);
-		if (check_lang(conf, cat, lang, err, errsz) == -1)
-			return -1;
-	}
-	/* The language menu, in the first language's error line. */
-	conf_lang(conf, cat, 0, l0);
-	dbuf_init(&b, buf, sizeof(buf));
-	dbuf_adds(&b, msg_lang(conf, cat, l0, "err_choice"));
-	dbuf_adds(&b, "\n");
-	build_lang_menu(conf, cat, &b);
-	if (conf_nlangs(conf) > 1 && !dbuf_fits(&b, conf, ""))
-		return check_err(err, errsz, l0, "language_name",
-		    "the language menu does not fit one USSD page", NULL);
-	return 0;
-}
-
 /*
  * Where the SMS went, into d->phone_tail: res's tail, else (keep: at the
  * verify step) the one kept since SENT, else the phone on record's. -1
@@ -1978,8 +1300,8 @@ dialog_on_otp(struct dialog *d, const struct dialog_conf *conf,
 {
 	struct ctx	c = { d, conf, cat, out };
 	char		buf[DIALOG_TEXT_MAX], n[8];
-	struct dbuf	b;
-	struct dvar	v[2];
+	struct tbuf	b;
+	struct dialog_var	v[2];
 	int		issue, verify;
 
 	memset(out, 0, sizeof(*out));
@@ -2013,10 +1335,10 @@ dialog_on_otp(struct dialog *d, const struct dialog_conf *conf,
 		if (!verify)
 			break;
 		(void)otp_tail(d, res, 1);
-		v[0] = (struct dvar){ "matricule", d->matricule, 0 };
-		v[1] = (struct dvar){ "tail", d->phone_tail, 0 };
-		dbuf_init(&b, buf, sizeof(buf));
-		dbuf_subst(&b, msg(&c, "result_b"), v, 2);
+		v[0] = (struct dialog_var){ "matricule", d->matricule, 0 };
+		v[1] = (struct dialog_var){ "tail", d->phone_tail, 0 };
+		tbuf_init(&b, buf, sizeof(buf));
+		dialog_subst(&b, msg(&c, "result_b"), v, 2);
 		finish(&c, buf, DIALOG_OUTCOME_B);
 		return;
 	case DIALOG_OTP_WRONG:
@@ -2029,9 +1351,9 @@ dialog_on_otp(struct dialog *d, const struct dialog_conf *conf,
 		}
 		snprintf(n, sizeof(n), "%d", res->attempts_left > DIALOG_N_MAX ?
 		    DIALOG_N_MAX : res->attempts_left);
-		v[0] = (struct dvar){ "n", n, 0 };
-		dbuf_init(&b, buf, sizeof(buf));
-		dbuf_subst(&b, msg(&c, "otp_wrong"), v, 1);
+		v[0] = (struct dialog_var){ "n", n, 0 };
+		tbuf_init(&b, buf, sizeof(buf));
+		dialog_subst(&b, msg(&c, "otp_wrong"), v, 1);
 		ask_text(&c, buf);
 		return;
 	case DIALOG_OTP_VOID:
@@ -2059,8 +1381,8 @@ int
 dialog_render(const struct catalog *cat, const char *lang, const char *key,
     const char *const *kv, char *out, size_t outsz)
 {
-	struct dvar	 v[DIALOG_RENDER_VARS];
-	struct dbuf	 b;
+	struct dialog_var	 v[DIALOG_RENDER_VARS];
+	struct tbuf	 b;
 	const char	*t = NULL;
 	int		 nv = 0;
 
@@ -2076,11 +1398,11 @@ dialog_render(const struct catalog *cat, const char *lang, const char *key,
 	for (; kv != NULL && kv[0] != NULL; kv += 2) {
 		if (kv[1] == NULL || nv == DIALOG_RENDER_VARS)
 			return -1;
-		v[nv++] = (struct dvar){ kv[0], kv[1], 0 };
+		v[nv++] = (struct dialog_var){ kv[0], kv[1], 0 };
 	}
-	dbuf_init(&b, out, outsz);
-	dbuf_subst(&b, t, v, nv);
-	if (b.over) {
+	tbuf_init(&b, out, outsz);
+	dialog_subst(&b, t, v, nv);
+	if (tbuf_end(&b) == -1) {
 		/* Half a body may hold half a secret. */
 		explicit_bzero(out, outsz);
 		return -1;

@@ -15,8 +15,10 @@
  *   - out->record_failure: the gateway counts one failed attempt against
  *     the document number (mismatch), before or with sending the screen.
  *   - out->end: the screen is the last one (PSSR response); the gateway
- *     deletes the session. Otherwise it saves the dialog (dialog_encode)
- *     and sends the screen as a USSR request.
+ *     deletes the session. Otherwise it saves the dialog
+ *     (dialog_state_encode, dialog_state.h) and sends the screen as a USSR
+ *     request.
+ *   - The catalogue is checked once, before use: dialog_check.h.
  *   - out->outcome is set on the last screen (for audit and metrics).
  */
 #ifndef TNSGW_DIALOG_H
@@ -27,14 +29,12 @@
 
 #include "catalog.h"
 #include "parse.h"
+#include "registry.h"
 
+/* Codes, labels, documents and reasons come from the registry's data: their
+ * sizes are registry.h's (characters or bytes, + 1 for the NUL here). */
 #define DIALOG_TEXT_MAX       1024	/* one screen, UTF-8 bytes */
 #define DIALOG_MAX_CATEGORIES 64
-#define DIALOG_LABEL_MAX      128
-#define DIALOG_CODE_MAX       24
-#define DIALOG_DOCS_MAX       2048	/* documents text, '|'-separated */
-#define DIALOG_REASON_MAX     512
-#define DIALOG_ENCODED_MAX    512	/* dialog_encode output */
 
 enum dialog_step {
 	DIALOG_S_LANG = 0,	/* language menu shown */
@@ -115,7 +115,7 @@ struct dialog {
 	struct parse_date birth;
 	int               page;		/* current page of a paged screen */
 	int               bad_inputs;	/* consecutive invalid answers */
-	char              cat_code[DIALOG_CODE_MAX];
+	char              cat_code[REGISTRY_CODE_MAX + 1];
 	enum dialog_outcome outcome;
 	/* What the last answer on a paged screen asked for, applied when the
 	 * list comes back (dialog_on_categories/dialog_on_docs). */
@@ -152,13 +152,13 @@ struct dialog_lookup {
 	char                     matricule[24];
 	int                      has_account;
 	char                     phone[24];
-	char                     reason_code[DIALOG_CODE_MAX];
-	char                     reason_text[DIALOG_REASON_MAX];	/* in d->lang, "" if unknown */
+	char                     reason_code[REGISTRY_CODE_MAX + 1];
+	char                     reason_text[REGISTRY_TEXT_MAX + 1];	/* in d->lang, "" if unknown */
 };
 
 struct dialog_category {
-	char code[DIALOG_CODE_MAX];
-	char label[DIALOG_LABEL_MAX];	/* in d->lang (falls back to fr) */
+	char code[REGISTRY_CODE_MAX + 1];
+	char label[REGISTRY_LABEL_MAX + 1];	/* in d->lang (falls back to fr) */
 };
 struct dialog_categories {
 	enum dialog_fetch_status status;
@@ -169,8 +169,8 @@ struct dialog_categories {
 struct dialog_docs {
 	enum dialog_fetch_status status;
 	int  found;				/* 0: the code no longer exists */
-	char label[DIALOG_LABEL_MAX];
-	char documents[DIALOG_DOCS_MAX];	/* '|'-separated, in d->lang */
+	char label[REGISTRY_LABEL_MAX + 1];
+	char documents[REGISTRY_DOCS_MAX + 1];	/* '|'-separated, in d->lang */
 };
 
 /* Case B's OTP steps, as the gateway settled them. */
@@ -232,21 +232,5 @@ void dialog_on_otp(struct dialog *d, const struct dialog_conf *conf,
  */
 int dialog_render(const struct catalog *cat, const char *lang,
     const char *key, const char *const *kv, char *out, size_t outsz);
-
-/* Session state <-> bytes for Redis. encode returns the length or -1;
- * decode returns 0, or -1 on anything malformed (then d is zeroed).
- * The form is versioned ("D2|..."); decode takes only the current version:
- * sessions live ussd.session_timeout_s, a session saved by an older build
- * ends with the service error screen. */
-int dialog_encode(const struct dialog *d, char *buf, size_t bufsz);
-int dialog_decode(struct dialog *d, const char *buf, size_t len);
-
-/* Check every catalogue text the dialog shows fits one USSD page (with
- * placeholders at their longest), and that the SMS bodies (sms_otp,
- * sms_password) exist and fit 2 concatenated SMS (306 GSM septets or 134
- * UCS-2 characters, with {password} of conf->password_length characters).
- * 0, or -1 with "lang/key: reason" in err. */
-int dialog_check_catalog(const struct catalog *cat,
-    const struct dialog_conf *conf, char *err, size_t errsz);
 
 #endif

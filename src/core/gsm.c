@@ -4,9 +4,12 @@
  * between them, French transliteration and USSD page fitting. Strict UTF-8
  * in (no overlongs, surrogates or values past U+10FFFF), valid UTF-8 out.
  */
+#include <stdint.h>
 #include <string.h>
 
 #include "gsm.h"
+#include "tbuf.h"
+#include "utf8.h"
 
 #define GSM_ESC		0x1B
 
@@ -80,124 +83,27 @@ static const struct {
 
 /*
  * Next code point of NUL-terminated UTF-8 at *pp: 1 (advanced), 0 at the
- * end, -1 on a bad sequence. The NUL fails the continuation test, so a
- * truncated sequence never reads past the terminator.
+ * end, -1 on a bad sequence (*pp left on it). utf8_decode reads no further
+ * than the NUL, which fails every continuation test; ASCII, most of what
+ * a screen holds, does not pay the call.
  */
-static int
-gsm_utf8_next(const unsigned char **pp, uint32_t *cp)
+static inline int
+gsm_next(const unsigned char **pp, uint32_t *cp)
 {
-	const unsigned char *p = *pp;
-	uint32_t v, min;
-	int n, i;
+	const unsigned char	*p = *pp;
+	size_t			 k;
 
-	if (p[0] == 0)
-		return 0;
 	if (p[0] < 0x80) {
+		if (p[0] == 0)
+			return 0;
 		*cp = p[0];
 		*pp = p + 1;
 		return 1;
 	}
-	if (p[0] < 0xC2)
-		return -1;		/* stray continuation, or overlong */
-	if (p[0] < 0xE0) {
-		n = 1;
-		v = p[0] & 0x1F;
-		min = 0x80;
-	} else if (p[0] < 0xF0) {
-		n = 2;
-		v = p[0] & 0x0F;
-		min = 0x800;
-	} else if (p[0] < 0xF5) {
-		n = 3;
-		v = p[0] & 0x07;
-		min = 0x10000;
-	} else
+	if ((k = utf8_decode(p, SIZE_MAX, cp)) == 0)
 		return -1;
-	for (i = 1; i <= n; i++) {
-		if ((p[i] & 0xC0) != 0x80)
-			return -1;
-		v = (v << 6) | (p[i] & 0x3F);
-	}
-	if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
-		return -1;
-	*cp = v;
-	*pp = p + n + 1;
+	*pp = p + k;
 	return 1;
-}
-
-static size_t
-gsm_utf8_put(uint32_t cp, char b[4])
-{
-	if (cp < 0x80) {
-		b[0] = (char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		b[0] = (char)(0xC0 | (cp >> 6));
-		b[1] = (char)(0x80 | (cp & 0x3F));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		b[0] = (char)(0xE0 | (cp >> 12));
-		b[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-		b[2] = (char)(0x80 | (cp & 0x3F));
-		return 3;
-	}
-	b[0] = (char)(0xF0 | (cp >> 18));
-	b[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-	b[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-	b[3] = (char)(0x80 | (cp & 0x3F));
-	return 4;
-}
-
-/*
- * A bounded UTF-8 output: once something does not fit, nothing more is
- * written (so the text is cut at a character boundary) and it stays full.
- */
-struct gsm_out {
-	char   *p;
-	size_t  sz, n;
-	int     full;
-};
-
-static void
-gsm_out_init(struct gsm_out *o, char *out, size_t outsz)
-{
-	o->p = out;
-	o->sz = outsz;
-	o->n = 0;
-	o->full = (out == NULL || outsz == 0);
-	if (!o->full)
-		out[0] = '\0';
-}
-
-static void
-gsm_out_bytes(struct gsm_out *o, const char *s, size_t len)
-{
-	if (o->full)
-		return;
-	if (len >= o->sz - o->n) {
-		o->full = 1;
-		return;
-	}
-	memcpy(o->p + o->n, s, len);
-	o->n += len;
-}
-
-static void
-gsm_out_cp(struct gsm_out *o, uint32_t cp)
-{
-	char b[4];
-
-	gsm_out_bytes(o, b, gsm_utf8_put(cp, b));
-}
-
-static int
-gsm_out_end(struct gsm_out *o)
-{
-	if (o->p != NULL && o->sz > 0)
-		o->p[o->n] = '\0';
-	return o->full ? -1 : 0;
 }
 
 /* Code point -> septet: 1 (base table), 2 (escape + *code), 0 (none). */
@@ -259,7 +165,7 @@ gsm_septets(const char *utf8)
 
 	if (utf8 == NULL)
 		return -1;
-	while ((r = gsm_utf8_next(&p, &cp)) == 1) {
+	while ((r = gsm_next(&p, &cp)) == 1) {
 		if ((k = gsm_lookup(cp, &code)) == 0)
 			return -1;
 		n += k;
@@ -277,7 +183,7 @@ gsm_utf8_chars(const char *utf8)
 
 	if (utf8 == NULL)
 		return -1;
-	while ((r = gsm_utf8_next(&p, &cp)) == 1)
+	while ((r = gsm_next(&p, &cp)) == 1)
 		n++;
 	return r == 0 ? n : -1;
 }
@@ -289,7 +195,7 @@ gsm_is_latin1(const char *utf8)
 	const unsigned char *p = (const unsigned char *)utf8;
 	uint32_t cp;
 
-	while (gsm_utf8_next(&p, &cp) == 1)
+	while (gsm_next(&p, &cp) == 1)
 		if (cp > 0xFF)
 			return 0;
 	return 1;
@@ -320,42 +226,76 @@ gsm_fits_ussd(const char *utf8)
 }
 
 /*
+ * Append [s, e), whole valid characters with no NUL: in one piece when it
+ * all fits, else character by character, so that the text is cut where
+ * the first one does not fit, as if each had been appended alone.
+ */
+static void
+gsm_copy(struct tbuf *o, const unsigned char *s, const unsigned char *e)
+{
+	const unsigned char *c;
+	uint32_t cp;
+
+	if (o->over || (size_t)(e - s) < o->cap - o->len) {
+		tbuf_addn(o, (const char *)s, (size_t)(e - s));
+		return;
+	}
+	while (s < e && !o->over) {
+		c = s;
+		if (gsm_next(&s, &cp) != 1)
+			break;
+		tbuf_addn(o, (const char *)c, (size_t)(s - c));
+	}
+}
+
+/* Index in gsm_translit of what cp, not in the GSM alphabet, becomes, or
+ * -1 when it stays as it is. */
+static int
+gsm_translit_find(uint32_t cp)
+{
+	uint8_t code;
+	size_t i;
+
+	if (gsm_lookup(cp, &code) != 0)
+		return -1;
+	for (i = 0; i < GSM_NELEM(gsm_translit); i++)
+		if (gsm_translit[i].cp == cp)
+			return (int)i;
+	return -1;
+}
+
+/*
  * GSM characters and anything without a plain equivalent (Arabic,
- * Tifinagh...) are copied as they are; a bad UTF-8 byte becomes '?'.
+ * Tifinagh...) are copied as they are, in runs; a bad UTF-8 byte becomes
+ * '?'.
  */
 int
 gsm_transliterate(const char *utf8, char *out, size_t outsz)
 {
-	const unsigned char *p = (const unsigned char *)utf8, *s;
-	struct gsm_out o;
+	const unsigned char *p = (const unsigned char *)utf8, *s, *run;
+	const char *to;
+	struct tbuf o;
 	uint32_t cp;
-	uint8_t code;
-	size_t i;
-	int r;
+	int i;
 
-	gsm_out_init(&o, out, outsz);
+	tbuf_init(&o, out, outsz);
 	if (utf8 == NULL)
-		return gsm_out_end(&o);
-	while (!o.full && *p != 0) {
+		return tbuf_end(&o);
+	for (run = p; *p != 0 && !o.over;) {
 		s = p;
-		if ((r = gsm_utf8_next(&p, &cp)) == -1) {
-			gsm_out_bytes(&o, "?", 1);
+		if (gsm_next(&p, &cp) == -1) {
+			to = "?";
 			p++;
+		} else if ((i = gsm_translit_find(cp)) >= 0)
+			to = gsm_translit[i].to;
+		else
 			continue;
-		}
-		if (gsm_lookup(cp, &code) == 0) {
-			for (i = 0; i < GSM_NELEM(gsm_translit); i++)
-				if (gsm_translit[i].cp == cp)
-					break;
-			if (i < GSM_NELEM(gsm_translit)) {
-				gsm_out_bytes(&o, gsm_translit[i].to,
-				    strlen(gsm_translit[i].to));
-				continue;
-			}
-		}
-		gsm_out_bytes(&o, (const char *)s, (size_t)(p - s));
+		gsm_copy(&o, run, s);
+		tbuf_adds(&o, to);
+		run = p;
 	}
-	return gsm_out_end(&o);
+	gsm_copy(&o, run, p);
+	return tbuf_end(&o);
 }
 
 int
@@ -372,7 +312,7 @@ gsm_utf8_to_gsm7(const char *utf8, uint8_t *out, size_t outsz,
 		*outlen = 0;
 	if (utf8 == NULL || (out == NULL && outsz > 0))
 		return -1;
-	while ((r = gsm_utf8_next(&p, &cp)) == 1) {
+	while ((r = gsm_next(&p, &cp)) == 1) {
 		if ((k = gsm_lookup(cp, &code)) == 0 || outsz - n < (size_t)k)
 			return -1;
 		if (k == 2)
@@ -394,30 +334,38 @@ gsm_utf8_to_gsm7(const char *utf8, uint8_t *out, size_t outsz,
 int
 gsm_gsm7_to_utf8(const uint8_t *in, size_t inlen, char *out, size_t outsz)
 {
-	struct gsm_out o;
-	size_t i, k;
+	struct tbuf o;
+	size_t i, k, run = 0;
 	uint8_t b;
 
-	gsm_out_init(&o, out, outsz);
-	for (i = 0; i < inlen && in != NULL && !o.full; i++) {
+	tbuf_init(&o, out, outsz);
+	if (in == NULL)
+		return tbuf_end(&o);
+	for (i = 0; i < inlen && !o.over; i++) {
 		b = in[i];
+		if (b < 0x80 && gsm_base[b] == b)
+			continue;	/* ASCII as it is: copied in runs */
+		gsm_copy(&o, in + run, in + i);
 		if (b == GSM_ESC) {
 			if (i + 1 >= inlen) {
-				gsm_out_cp(&o, '?');
+				tbuf_addc(&o, '?');
+				run = inlen;
 				break;
 			}
 			for (k = 0; k < GSM_NELEM(gsm_ext); k++)
 				if (gsm_ext[k].code == in[i + 1])
 					break;
 			if (k < GSM_NELEM(gsm_ext)) {
-				gsm_out_cp(&o, gsm_ext[k].cp);
+				tbuf_addcp(&o, gsm_ext[k].cp);
 				i++;
 			}
-			continue;
-		}
-		gsm_out_cp(&o, b < 0x80 ? gsm_base[b] : '?');
+		} else
+			tbuf_addcp(&o, b < 0x80 ? gsm_base[b] : '?');
+		run = i + 1;
 	}
-	return gsm_out_end(&o);
+	if (run < i)
+		gsm_copy(&o, in + run, in + i);
+	return tbuf_end(&o);
 }
 
 int
@@ -433,7 +381,7 @@ gsm_utf8_to_ucs2(const char *utf8, uint8_t *out, size_t outsz,
 		*outlen = 0;
 	if (utf8 == NULL || (out == NULL && outsz > 0))
 		return -1;
-	while ((r = gsm_utf8_next(&p, &cp)) == 1) {
+	while ((r = gsm_next(&p, &cp)) == 1) {
 		if (outsz - n < 2)
 			return -1;
 		if (cp > 0xFFFF)
@@ -451,18 +399,25 @@ gsm_utf8_to_ucs2(const char *utf8, uint8_t *out, size_t outsz,
 /*
  * Handsets that send UTF-16 are read too: a high+low surrogate pair gives
  * its character; a lone surrogate, U+0000 and an odd last octet give '?'.
+ * Characters are encoded a few dozen at a time and handed to the buffer
+ * by gsm_copy, which cuts where each alone would have.
  */
 int
 gsm_ucs2_to_utf8(const uint8_t *in, size_t inlen, char *out, size_t outsz)
 {
-	struct gsm_out o;
+	struct tbuf o;
+	unsigned char chunk[64];
 	uint32_t u, lo;
-	size_t i;
+	size_t i, n = 0;
 
-	gsm_out_init(&o, out, outsz);
-	for (i = 0; in != NULL && i < inlen && !o.full; i += 2) {
+	tbuf_init(&o, out, outsz);
+	for (i = 0; in != NULL && i < inlen && !o.over; i += 2) {
+		if (n > sizeof(chunk) - 4) {
+			gsm_copy(&o, chunk, chunk + n);
+			n = 0;
+		}
 		if (i + 1 >= inlen) {
-			gsm_out_cp(&o, '?');
+			chunk[n++] = '?';
 			break;
 		}
 		u = (uint32_t)in[i] << 8 | in[i + 1];
@@ -476,9 +431,10 @@ gsm_ucs2_to_utf8(const uint8_t *in, size_t inlen, char *out, size_t outsz)
 		}
 		if (u == 0 || (u >= 0xD800 && u <= 0xDFFF))
 			u = '?';
-		gsm_out_cp(&o, u);
+		n += utf8_encode(u, (char *)chunk + n);
 	}
-	return gsm_out_end(&o);
+	gsm_copy(&o, chunk, chunk + n);
+	return tbuf_end(&o);
 }
 
 /* Latin-1 (or, with ascii set, IA5): NUL, C1 controls, >0x7F in IA5 -> '?' */
@@ -486,18 +442,24 @@ static int
 gsm_8bit_to_utf8(const uint8_t *in, size_t inlen, int ascii, char *out,
     size_t outsz)
 {
-	struct gsm_out o;
-	size_t i;
+	struct tbuf o;
+	size_t i, run = 0;
 	uint8_t b;
 
-	gsm_out_init(&o, out, outsz);
-	for (i = 0; in != NULL && i < inlen && !o.full; i++) {
+	tbuf_init(&o, out, outsz);
+	if (in == NULL)
+		return tbuf_end(&o);
+	for (i = 0; i < inlen && !o.over; i++) {
 		b = in[i];
-		if (b == 0 || (b >= 0x80 && (ascii || b < 0xA0)))
-			b = '?';
-		gsm_out_cp(&o, b);
+		if (b != 0 && b < 0x80)
+			continue;	/* ASCII: copied in runs */
+		gsm_copy(&o, in + run, in + i);
+		tbuf_addcp(&o, b == 0 || ascii || b < 0xA0 ? '?' : b);
+		run = i + 1;
 	}
-	return gsm_out_end(&o);
+	if (run < i)
+		gsm_copy(&o, in + run, in + i);
+	return tbuf_end(&o);
 }
 
 static int
@@ -509,7 +471,7 @@ gsm_utf8_to_latin1(const char *utf8, uint8_t *out, size_t outsz,
 	size_t n = 0;
 	int r;
 
-	while ((r = gsm_utf8_next(&p, &cp)) == 1) {
+	while ((r = gsm_next(&p, &cp)) == 1) {
 		if (cp > 0xFF || n >= outsz)
 			return -1;
 		out[n++] = (uint8_t)cp;

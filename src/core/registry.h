@@ -34,6 +34,8 @@
 
 #include "parse.h"
 
+/* Bounds of the registry's fields (NUL excluded): the one definition, the
+ * dialog's buffers for codes, labels, documents and reasons are these + 1. */
 #define REGISTRY_MATRICULE_MAX 20	/* digits */
 #define REGISTRY_PHONE_MIN     9
 #define REGISTRY_PHONE_MAX     15

@@ -15,6 +15,7 @@
 #include <smpp34_params.h>
 
 #include "log.h"
+#include "tbuf.h"
 
 /* Mandatory-field kinds of the layout walk. TON/NPI/IV are single octets
  * that libsmpp34 validates against short lists (an unknown NPI, a 0x33
@@ -1062,31 +1063,9 @@ smpp_pdu_status_str(uint32_t status)
 
 /* ---- trace ---- */
 
-struct tbuf {
-	char  *p;
-	size_t size, len;
-};
-
-static void
-tb_add(struct tbuf *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void
-tb_add(struct tbuf *t, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (t->len + 1 >= t->size)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(t->p + t->len, t->size - t->len, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	t->len += (size_t)n;
-	if (t->len >= t->size)
-		t->len = t->size - 1;
-}
+/* Room for the longest trace line: the fields of a submit_sm and 16 TLVs
+ * of 32 octets in hex come to less than 1,500 bytes. */
+#define SMPP_PDU_TRACE_MAX	2048
 
 /* TLVs whose value may carry a phone number or text: length only. */
 static int
@@ -1099,36 +1078,37 @@ tlv_private(uint16_t tag)
 void
 smpp_pdu_trace(const struct smpp_pdu *pdu, char *out, size_t outsz)
 {
-	struct tbuf t = { out, outsz, 0 };
-	char m1[32], m2[32];
+	char line[SMPP_PDU_TRACE_MAX], m1[32], m2[32];
+	struct tbuf t;
 	uint32_t id = pdu->command_id;
 
 	if (out == NULL || outsz == 0)
 		return;
-	out[0] = '\0';
-	tb_add(&t, "%s seq=%u", smpp_pdu_command_str(id), pdu->sequence);
+	tbuf_init(&t, line, sizeof(line));
+	tbuf_addf(&t, "%s seq=%u", smpp_pdu_command_str(id), pdu->sequence);
 	if (id & SMPP_RESP_BIT)
-		tb_add(&t, " status=%s", smpp_pdu_status_str(pdu->command_status));
+		tbuf_addf(&t, " status=%s",
+		    smpp_pdu_status_str(pdu->command_status));
 	switch (id) {
 	case SMPP_BIND_TRANSMITTER:
 	case SMPP_BIND_RECEIVER:
 	case SMPP_BIND_TRANSCEIVER:
 		/* never the password */
-		tb_add(&t, " system_id=%.15s system_type=%.12s"
+		tbuf_addf(&t, " system_id=%.15s system_type=%.12s"
 		    " interface_version=0x%02x", pdu->system_id,
 		    pdu->system_type, pdu->interface_version);
 		break;
 	case SMPP_BIND_TRANSMITTER | SMPP_RESP_BIT:
 	case SMPP_BIND_RECEIVER | SMPP_RESP_BIT:
 	case SMPP_BIND_TRANSCEIVER | SMPP_RESP_BIT:
-		tb_add(&t, " system_id=%.15s", pdu->system_id);
+		tbuf_addf(&t, " system_id=%.15s", pdu->system_id);
 		break;
 	case SMPP_SUBMIT_SM:
 	case SMPP_DELIVER_SM:
 	case SMPP_DATA_SM:
 		log_mask_msisdn(pdu->source_addr, m1, sizeof(m1));
 		log_mask_msisdn(pdu->destination_addr, m2, sizeof(m2));
-		tb_add(&t, " service_type=%.5s src=%u/%u:%s dst=%u/%u:%s"
+		tbuf_addf(&t, " service_type=%.5s src=%u/%u:%s dst=%u/%u:%s"
 		    " esm_class=0x%02x registered_delivery=%u"
 		    " data_coding=0x%02x sm=<%u bytes>", pdu->service_type,
 		    pdu->source_addr_ton, pdu->source_addr_npi, m1,
@@ -1136,28 +1116,32 @@ smpp_pdu_trace(const struct smpp_pdu *pdu, char *out, size_t outsz)
 		    pdu->esm_class, pdu->registered_delivery,
 		    pdu->data_coding, pdu->sm_len);
 		if (pdu->schedule_delivery_time[0] != '\0')
-			tb_add(&t, " schedule=%.16s", pdu->schedule_delivery_time);
+			tbuf_addf(&t, " schedule=%.16s",
+			    pdu->schedule_delivery_time);
 		if (pdu->validity_period[0] != '\0')
-			tb_add(&t, " validity=%.16s", pdu->validity_period);
+			tbuf_addf(&t, " validity=%.16s",
+			    pdu->validity_period);
 		break;
 	case SMPP_SUBMIT_SM | SMPP_RESP_BIT:
 	case SMPP_DELIVER_SM | SMPP_RESP_BIT:
 	case SMPP_DATA_SM | SMPP_RESP_BIT:
-		tb_add(&t, " message_id=%.64s", pdu->message_id);
+		tbuf_addf(&t, " message_id=%.64s", pdu->message_id);
 		break;
 	default:
 		break;
 	}
 	for (int i = 0; i < pdu->ntlv && i < SMPP_MAX_TLVS; i++) {
 		const struct smpp_tlv *tl = &pdu->tlv[i];
-		tb_add(&t, " %04x=", tl->tag);
+		tbuf_addf(&t, " %04x=", tl->tag);
 		if (tlv_private(tl->tag)) {
-			tb_add(&t, "<%u bytes>", tl->len);
+			tbuf_addf(&t, "<%u bytes>", tl->len);
 			continue;
 		}
 		for (unsigned j = 0; j < tl->len && j < 32; j++)
-			tb_add(&t, "%02x", tl->val[j]);
+			tbuf_addf(&t, "%02x", tl->val[j]);
 		if (tl->len > 32)
-			tb_add(&t, "..");
+			tbuf_adds(&t, "..");
 	}
+	/* A short out takes the line's beginning. */
+	snprintf(out, outsz, "%s", line);
 }

@@ -4,10 +4,12 @@
  * never cutting a character), delivery receipts read from their TLVs or
  * their SMPP 3.4 appendix B text, and message ids made comparable.
  */
+#include <stdint.h>
 #include <string.h>
 #include <strings.h>
 
 #include "sms.h"
+#include "utf8.h"
 
 #define SMS_SINGLE_SEPTETS	160
 #define SMS_SINGLE_UCS2		70	/* UTF-16 units */
@@ -25,39 +27,29 @@ enum sms_mode {
 	SMS_MODE_UCS2,
 };
 
-/* Octets of the UTF-8 character led by b (the text is already validated). */
-static size_t
-sms_utf8_len(unsigned char b)
-{
-	if (b < 0x80)
-		return 1;
-	if (b < 0xE0)
-		return 2;
-	if (b < 0xF0)
-		return 3;
-	return 4;
-}
-
 /* Are all characters of valid UTF-8 at most U+00FF? */
 static int
 sms_is_latin1(const char *utf8)
 {
 	const unsigned char *p = (const unsigned char *)utf8;
+	uint32_t cp;
+	size_t k;
 
-	for (; *p != 0; p += sms_utf8_len(*p))
-		if (*p > 0xC3)		/* lead octet of U+0100 or above */
+	for (; *p != 0; p += k)
+		if ((k = utf8_decode(p, SIZE_MAX, &cp)) == 0 || cp > 0xFF)
 			return 0;
 	return 1;
 }
 
 /*
- * One character at p: its wire octets in b (up to 4), their count in *blen,
- * and what it costs against the segment limit (septets, or UTF-16 units).
- * Encoded through gsm's converters so the bytes are those gsm_encode writes.
+ * One character (clen octets at p, code point cp): its wire octets in b
+ * (up to 4), their count in *blen, and what it costs against the segment
+ * limit (septets, or UTF-16 units). Encoded through gsm's converters so
+ * the bytes are those gsm_encode writes.
  */
 static int
-sms_char(const char *p, size_t clen, enum sms_mode mode, uint8_t b[4],
-    size_t *blen, size_t *cost)
+sms_char(const char *p, size_t clen, uint32_t cp, enum sms_mode mode,
+    uint8_t b[4], size_t *blen, size_t *cost)
 {
 	char one[5];
 	uint8_t g[2];
@@ -73,11 +65,9 @@ sms_char(const char *p, size_t clen, enum sms_mode mode, uint8_t b[4],
 		return 0;
 	case SMS_MODE_LATIN1:
 		/* the SMSC turns each octet into one septet or an escape pair */
-		if (gsm_utf8_to_gsm7(one, g, sizeof(g), &n) == -1)
+		if (gsm_utf8_to_gsm7(one, g, sizeof(g), &n) == -1 || cp > 0xFF)
 			return -1;
-		b[0] = clen == 1 ? (uint8_t)p[0] :
-		    (uint8_t)((((unsigned char)p[0] & 0x1F) << 6) |
-		    ((unsigned char)p[1] & 0x3F));
+		b[0] = (uint8_t)cp;
 		*blen = 1;
 		*cost = n;
 		return 0;
@@ -100,6 +90,7 @@ sms_split(const char *utf8, enum gsm_charset charset, uint8_t ref,
 	const char *p;
 	size_t outlen, clen, blen, cost, used, single, per;
 	long septets, total;
+	uint32_t cp;
 	uint8_t dc, b[4];
 	int nseg, i;
 
@@ -142,8 +133,9 @@ sms_split(const char *utf8, enum gsm_charset charset, uint8_t ref,
 	s = NULL;
 	used = 0;
 	for (p = utf8; *p != '\0'; p += clen) {
-		clen = sms_utf8_len((unsigned char)*p);
-		if (sms_char(p, clen, mode, b, &blen, &cost) == -1)
+		clen = utf8_decode((const unsigned char *)p, SIZE_MAX, &cp);
+		if (clen == 0 || sms_char(p, clen, cp, mode, b, &blen,
+		    &cost) == -1)
 			return -1;
 		if (s == NULL || used + cost > per) {
 			if (nseg == maxseg)

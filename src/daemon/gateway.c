@@ -18,6 +18,7 @@
 
 #include "dialect.h"
 #include "dialog.h"
+#include "dialog_state.h"
 #include "gsm.h"
 #include "log.h"
 #include "outbox.h"
@@ -205,7 +206,7 @@ gw_on_session(void *arg, int status, const char *data, size_t len)
 		gw_unavailable(r);
 		return;
 	}
-	if (data == NULL || dialog_decode(&r->d, data, len) != 0) {
+	if (data == NULL || dialog_state_decode(&r->d, data, len) != 0) {
 		/* Expired or unreadable session: start again from the top. */
 		memset(&none, 0, sizeof(none));
 		snprintf(none.service, sizeof(none.service), "%s",
@@ -460,7 +461,7 @@ gw_process(struct gw_req *r)
 {
 	struct gateway *gw = r->gw;
 	struct dialog_out *o = &r->out;
-	char buf[DIALOG_ENCODED_MAX];
+	char buf[DIALOG_STATE_MAX];
 	int n;
 
 	if (gw->freeing) {
@@ -524,7 +525,7 @@ gw_process(struct gw_req *r)
 		 * ordered pipeline, so the caller's answer (read after the
 		 * screen) always finds this state.
 		 */
-		n = dialog_encode(&r->d, buf, sizeof(buf));
+		n = dialog_state_encode(&r->d, buf, sizeof(buf));
 		if (n < 0) {
 			log_warnx("[bind %s] dialog state does not encode",
 			    r->bind->conf->name);

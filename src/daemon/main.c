@@ -17,6 +17,7 @@
 #include "admin.h"
 #include "config.h"
 #include "dialog.h"
+#include "dialog_check.h"
 #include "gateway.h"
 #include "log.h"
 #include "secret.h"

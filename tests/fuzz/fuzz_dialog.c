@@ -1,9 +1,10 @@
 /*
  * fuzz_dialog: libFuzzer target for the dialog as it meets outside bytes —
- * a session state read back from Redis (dialog_decode), then the caller's
- * answer (dialog_input), then fetched lists and OTP answers built from the
- * same bytes — checking every screen fits one USSD page, every kept state
- * re-encodes, and the matricule shows on no case B screen but the last.
+ * a session state read back from Redis (dialog_state_decode), then the
+ * caller's answer (dialog_input), then fetched lists and OTP answers built
+ * from the same bytes — checking every screen fits one USSD page, every kept
+ * state re-encodes, and the matricule shows on no case B screen but the
+ * last.
  *
  * Input: one flags byte, then "<encoded state>\n<answer>\n<fetch bytes>".
  * An OTP answer takes one fetch byte (status = byte % 9, 8 is no status),
@@ -20,6 +21,7 @@
 
 #include "catalog.h"
 #include "dialog.h"
+#include "dialog_state.h"
 #include "gsm.h"
 #include "log.h"
 
@@ -120,7 +122,7 @@ take_line(const uint8_t **p, size_t *left, const uint8_t **line)
 static void
 check_out(const struct dialog *d, const struct dialog_out *out)
 {
-	char		buf[DIALOG_ENCODED_MAX + 1], buf2[DIALOG_ENCODED_MAX + 1];
+	char		buf[DIALOG_STATE_MAX + 1], buf2[DIALOG_STATE_MAX + 1];
 	struct dialog	d2;
 	int		n, n2;
 
@@ -133,11 +135,11 @@ check_out(const struct dialog *d, const struct dialog_out *out)
 	if (out->end)
 		return;
 	/* A state we keep must encode, and decode to itself. */
-	if ((n = dialog_encode(d, buf, sizeof(buf))) < 0)
+	if ((n = dialog_state_encode(d, buf, sizeof(buf))) < 0)
 		abort();
-	if (dialog_decode(&d2, buf, (size_t)n) != 0)
+	if (dialog_state_decode(&d2, buf, (size_t)n) != 0)
 		abort();
-	if ((n2 = dialog_encode(&d2, buf2, sizeof(buf2))) != n ||
+	if ((n2 = dialog_state_encode(&d2, buf2, sizeof(buf2))) != n ||
 	    memcmp(buf, buf2, (size_t)n) != 0)
 		abort();
 }
@@ -200,7 +202,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	conf.password_length = 10;
 
 	n = take_line(&p, &left, &line);
-	if (dialog_decode(&d, (const char *)line, n) != 0)
+	if (dialog_state_decode(&d, (const char *)line, n) != 0)
 		return 0;
 	n = take_line(&p, &left, &line);
 	if (n >= sizeof(input))

@@ -1,0 +1,296 @@
+/*
+ * dialog_state: the strict text form struct dialog takes in Redis between
+ * two screens; every field is checked on the way out and on the way in, and
+ * only the one canonical spelling is read back.
+ */
+#include "dialog_state.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "dialog_impl.h"
+#include "parse.h"
+#include "registry.h"
+
+#define DIALOG_STATE_PAGE_MAX	255	/* bound on d->page */
+#define DIALOG_STATE_FIELDS	16
+#define DIALOG_STATE_VERSION	"D2"
+
+/*
+ * The form: "D2|step|lang|idtype|idnum|expiry|birth|page|bad|cat_code|
+ * outcome|pending|pending_n|matricule|phone|phone_tail", cat_code
+ * %XX-escaped, the last three digits only. D1 (without the last three) is
+ * refused: a session lives minutes, not across an upgrade.
+ */
+
+static int
+lang_ok(const char *s, size_t cap)
+{
+	size_t	i;
+
+	for (i = 0; i < cap && s[i] != '\0'; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' &&
+		    s[i] <= 'Z') || (s[i] >= '0' && s[i] <= '9') ||
+		    s[i] == '_' || s[i] == '-'))
+			return 0;
+	return i < cap;
+}
+
+static int
+idnum_ok(const char *s, size_t cap)
+{
+	size_t	i;
+
+	for (i = 0; i < cap && s[i] != '\0'; i++)
+		if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= '0' &&
+		    s[i] <= '9')))
+			return 0;
+	return i < cap && i <= PARSE_IDNUM_MAX;
+}
+
+/* "" for no date, else YYYY-MM-DD of a real day; -1 when d is neither. */
+static int
+date_enc(const struct parse_date *d, char out[16])
+{
+	struct parse_date	back;
+
+	out[0] = '\0';
+	if (d->y == 0 && d->m == 0 && d->d == 0)
+		return 0;
+	if (d->y < 1900 || d->y > 2199 || d->m < 1 || d->m > 12 ||
+	    d->d < 1 || d->d > 31)
+		return -1;
+	snprintf(out, 16, "%04d-%02d-%02d", d->y, d->m, d->d);
+	memset(&back, 0, sizeof(back));
+	if (parse_date_iso(out, &back) == -1 || parse_date_cmp(&back, d) != 0)
+		return -1;
+	return 0;
+}
+
+static int
+code_safe(unsigned char ch)
+{
+	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+	    (ch >= '0' && ch <= '9') || ch == '_' || ch == '.' || ch == '-';
+}
+
+int
+dialog_state_encode(const struct dialog *d, char *buf, size_t bufsz)
+{
+	static const char	 hex[] = "0123456789ABCDEF";
+	char			 ex[16], bi[16];
+	char			 code[REGISTRY_CODE_MAX * 3 + 1];	/* %XX */
+	size_t			 i, j = 0;
+	int			 n;
+
+	if (d == NULL || buf == NULL || bufsz == 0)
+		return -1;
+	if ((int)d->step < DIALOG_S_LANG || d->step > DIALOG_S_OTP ||
+	    !lang_ok(d->lang, sizeof(d->lang)) ||
+	    (int)d->idtype < PARSE_ID_NONE || d->idtype > PARSE_ID_PASSPORT ||
+	    !idnum_ok(d->idnum, sizeof(d->idnum)) ||
+	    date_enc(&d->expiry, ex) == -1 || date_enc(&d->birth, bi) == -1 ||
+	    d->page < 0 || d->page > DIALOG_STATE_PAGE_MAX ||
+	    d->bad_inputs < 0 || d->bad_inputs > DIALOG_BAD_MAX ||
+	    (int)d->outcome < DIALOG_OUTCOME_NONE ||
+	    d->outcome > DIALOG_OUTCOME_ABORT ||
+	    (int)d->pending < DIALOG_P_NONE || d->pending > DIALOG_P_GONE ||
+	    d->pending_n < 0 || d->pending_n > DIALOG_CHOICE_MAX ||
+	    memchr(d->cat_code, '\0', sizeof(d->cat_code)) == NULL ||
+	    !dialog_digits_ok(d->matricule, sizeof(d->matricule), 0,
+	    DIALOG_MATRICULE_MAX) ||
+	    !dialog_digits_ok(d->phone, sizeof(d->phone), 0, DIALOG_PHONE_MAX) ||
+	    !dialog_digits_ok(d->phone_tail, sizeof(d->phone_tail), 0,
+	    DIALOG_TAIL_LEN))
+		return -1;
+	for (i = 0; d->cat_code[i] != '\0'; i++) {
+		unsigned char	ch = (unsigned char)d->cat_code[i];
+
+		if (code_safe(ch))
+			code[j++] = (char)ch;
+		else {
+			code[j++] = '%';
+			code[j++] = hex[ch >> 4];
+			code[j++] = hex[ch & 15];
+		}
+	}
+	code[j] = '\0';
+	n = snprintf(buf, bufsz, DIALOG_STATE_VERSION
+	    "|%d|%s|%d|%s|%s|%s|%d|%d|%s|%d|%d|%d|%s|%s|%s",
+	    (int)d->step, d->lang, (int)d->idtype, d->idnum, ex, bi, d->page,
+	    d->bad_inputs, code, (int)d->outcome, (int)d->pending,
+	    d->pending_n, d->matricule, d->phone, d->phone_tail);
+	if (n < 0 || (size_t)n >= bufsz || n > DIALOG_STATE_MAX)
+		return -1;
+	return n;
+}
+
+/* Decimal 0..max, digits only (canonical form is checked by re-encoding). */
+static int
+dec_field(const char *s, int max, int *out)
+{
+	long	v = 0;
+	size_t	i, len = strlen(s);
+
+	if (len == 0 || len > 6)
+		return -1;
+	for (i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	if (v > max)
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+
+static int
+date_field(const char *s, struct parse_date *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (s[0] == '\0')
+		return 0;
+	if (strlen(s) != 10 || parse_date_iso(s, out) == -1)
+		return -1;
+	return 0;
+}
+
+static int
+hexval(char ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'A' && ch <= 'F')
+		return ch - 'A' + 10;
+	return -1;
+}
+
+static int
+code_field(const char *s, char *out, size_t outsz)
+{
+	size_t	j = 0;
+	int	hi, lo;
+
+	for (; *s != '\0'; s++) {
+		if (j + 1 >= outsz)
+			return -1;
+		if (*s == '%') {
+			if ((hi = hexval(s[1])) == -1 || (lo = hexval(s[2])) == -1)
+				return -1;
+			if (hi == 0 && lo == 0)
+				return -1;
+			out[j++] = (char)(hi << 4 | lo);
+			s += 2;
+		} else
+			out[j++] = *s;
+	}
+	out[j] = '\0';
+	return 0;
+}
+
+static int
+decode_fields(struct dialog *d, char *tmp)
+{
+	char	*f[DIALOG_STATE_FIELDS], *p = tmp;
+	int	 i, v;
+
+	for (i = 0; i < DIALOG_STATE_FIELDS; i++) {
+		f[i] = p;
+		p = strchr(p, '|');
+		if (i == DIALOG_STATE_FIELDS - 1) {
+			if (p != NULL)
+				return -1;
+		} else {
+			if (p == NULL)
+				return -1;
+			*p++ = '\0';
+		}
+	}
+	if (strcmp(f[0], DIALOG_STATE_VERSION) != 0)
+		return -1;
+	if (dec_field(f[1], DIALOG_S_OTP, &v) == -1)
+		return -1;
+	d->step = (enum dialog_step)v;
+	if (strlen(f[2]) >= sizeof(d->lang) || !lang_ok(f[2], sizeof(d->lang)))
+		return -1;
+	memcpy(d->lang, f[2], strlen(f[2]) + 1);
+	if (dec_field(f[3], PARSE_ID_PASSPORT, &v) == -1)
+		return -1;
+	d->idtype = (enum parse_idtype)v;
+	if (strlen(f[4]) > PARSE_IDNUM_MAX || !idnum_ok(f[4], sizeof(d->idnum)))
+		return -1;
+	memcpy(d->idnum, f[4], strlen(f[4]) + 1);
+	if (date_field(f[5], &d->expiry) == -1 ||
+	    date_field(f[6], &d->birth) == -1)
+		return -1;
+	if (dec_field(f[7], DIALOG_STATE_PAGE_MAX, &d->page) == -1 ||
+	    dec_field(f[8], DIALOG_BAD_MAX, &d->bad_inputs) == -1)
+		return -1;
+	if (code_field(f[9], d->cat_code, sizeof(d->cat_code)) == -1)
+		return -1;
+	if (dec_field(f[10], DIALOG_OUTCOME_ABORT, &v) == -1)
+		return -1;
+	d->outcome = (enum dialog_outcome)v;
+	if (dec_field(f[11], DIALOG_P_GONE, &v) == -1)
+		return -1;
+	d->pending = (enum dialog_pending)v;
+	if (dec_field(f[12], DIALOG_CHOICE_MAX, &d->pending_n) == -1)
+		return -1;
+	if (!dialog_digits_ok(f[13], sizeof(d->matricule), 0, DIALOG_MATRICULE_MAX) ||
+	    !dialog_digits_ok(f[14], sizeof(d->phone), 0, DIALOG_PHONE_MAX) ||
+	    !dialog_digits_ok(f[15], sizeof(d->phone_tail), 0, DIALOG_TAIL_LEN))
+		return -1;
+	memcpy(d->matricule, f[13], strlen(f[13]) + 1);
+	memcpy(d->phone, f[14], strlen(f[14]) + 1);
+	memcpy(d->phone_tail, f[15], strlen(f[15]) + 1);
+
+	/* What every path past a step has filled in. */
+	if (d->step != DIALOG_S_LANG && d->lang[0] == '\0')
+		return -1;
+	if ((d->step == DIALOG_S_LOOKUP || d->step == DIALOG_S_CATEGORY ||
+	    d->step == DIALOG_S_DOCS || d->step == DIALOG_S_OTP) &&
+	    (d->idtype == PARSE_ID_NONE || d->idnum[0] == '\0' ||
+	    !parse_date_is_set(&d->birth)))
+		return -1;
+	/* Case B's fields: kept from the lookup (LOOKUP while the OTP is
+	 * issued), the tail once the code went out; a phone needs a person. */
+	if (d->matricule[0] != '\0' && d->step != DIALOG_S_LOOKUP &&
+	    d->step != DIALOG_S_OTP && d->step != DIALOG_S_DONE)
+		return -1;
+	if (d->phone[0] != '\0' && d->matricule[0] == '\0')
+		return -1;
+	if (d->phone_tail[0] != '\0' && d->step != DIALOG_S_OTP &&
+	    d->step != DIALOG_S_DONE)
+		return -1;
+	if (d->step == DIALOG_S_OTP && (d->matricule[0] == '\0' ||
+	    d->phone_tail[0] == '\0' || d->pending != DIALOG_P_NONE))
+		return -1;
+	return 0;
+}
+
+int
+dialog_state_decode(struct dialog *d, const char *buf, size_t len)
+{
+	char	tmp[DIALOG_STATE_MAX + 1], re[DIALOG_STATE_MAX + 1];
+	int	n;
+
+	if (d == NULL)
+		return -1;
+	memset(d, 0, sizeof(*d));
+	if (buf == NULL || len == 0 || len > DIALOG_STATE_MAX ||
+	    memchr(buf, '\0', len) != NULL)
+		return -1;
+	memcpy(tmp, buf, len);
+	tmp[len] = '\0';
+	if (decode_fields(d, tmp) == -1)
+		goto bad;
+	/* Only the one canonical spelling is accepted. */
+	n = dialog_state_encode(d, re, sizeof(re));
+	if (n < 0 || (size_t)n != len || memcmp(re, buf, len) != 0)
+		goto bad;
+	return 0;
+bad:
+	memset(d, 0, sizeof(*d));
+	return -1;
+}

@@ -1,0 +1,242 @@
+/*
+ * test_dialog_state: the text form a dialog takes in Redis — round trips
+ * with every field at its bounds, fields out of range refused on the way
+ * out, and malformed, non-canonical or impossible states refused on the
+ * way in.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "dialog.h"
+#include "dialog_state.h"
+#include "parse.h"
+
+static void
+test_encode_roundtrip(void **state)
+{
+	struct dialog	d, d2;
+	char		buf[DIALOG_STATE_MAX + 1];
+	int		n;
+
+	(void)state;
+	memset(&d, 0, sizeof(d));
+	d.step = DIALOG_S_CATEGORY;
+	snprintf(d.lang, sizeof(d.lang), "tzm");
+	d.idtype = PARSE_ID_PASSPORT;
+	snprintf(d.idnum, sizeof(d.idnum), "ABCDEFGHIJ0123456789");
+	d.expiry = (struct parse_date){ 2199, 12, 31 };
+	d.birth = (struct parse_date){ 1900, 1, 1 };
+	d.page = 255;
+	d.bad_inputs = 2;
+	snprintf(d.cat_code, sizeof(d.cat_code), "a|b%%c é\n");
+	d.outcome = DIALOG_OUTCOME_NONE;
+	d.pending = DIALOG_P_CHOICE;
+	d.pending_n = 999;
+	n = dialog_state_encode(&d, buf, sizeof(buf));
+	assert_true(n > 0);
+	assert_int_equal(strlen(buf), (size_t)n);
+	assert_null(strchr(buf, '\n'));
+	assert_int_equal(dialog_state_decode(&d2, buf, (size_t)n), 0);
+	assert_memory_equal(&d, &d2, sizeof(d));
+
+	/* Too small a buffer; out-of-range fields are not encoded. */
+	assert_int_equal(dialog_state_encode(&d, buf, 10), -1);
+	d2 = d;
+	d2.page = 256;
+	assert_int_equal(dialog_state_encode(&d2, buf, sizeof(buf)), -1);
+	d2 = d;
+	d2.birth.d = 30;
+	d2.birth.m = 2;
+	assert_int_equal(dialog_state_encode(&d2, buf, sizeof(buf)), -1);
+	d2 = d;
+	d2.step = (enum dialog_step)42;
+	assert_int_equal(dialog_state_encode(&d2, buf, sizeof(buf)), -1);
+	d2 = d;
+	d2.idnum[0] = 'a';
+	assert_int_equal(dialog_state_encode(&d2, buf, sizeof(buf)), -1);
+
+	/* The OTP step, fields at their longest. */
+	memset(&d, 0, sizeof(d));
+	d.step = DIALOG_S_OTP;
+	snprintf(d.lang, sizeof(d.lang), "ar");
+	d.idtype = PARSE_ID_CIN;
+	snprintf(d.idnum, sizeof(d.idnum), "ABCDEFGHIJ0123456789");
+	d.expiry = (struct parse_date){ 2199, 12, 31 };
+	d.birth = (struct parse_date){ 1980, 2, 1 };
+	d.bad_inputs = 2;
+	memset(d.matricule, '7', sizeof(d.matricule) - 1);
+	memset(d.phone, '6', sizeof(d.phone) - 1);
+	snprintf(d.phone_tail, sizeof(d.phone_tail), "66");
+	n = dialog_state_encode(&d, buf, sizeof(buf));
+	assert_true(n > 0);
+	assert_non_null(strstr(buf, "D2|9|ar|"));
+	assert_non_null(strstr(buf, "|77777777777777777777777|"
+	    "66666666666666666666666|66"));
+	assert_int_equal(dialog_state_decode(&d2, buf, (size_t)n), 0);
+	assert_memory_equal(&d, &d2, sizeof(d));
+
+	/* Case B fields that are not digits, or too long, are not encoded. */
+	d2 = d;
+	d2.matricule[3] = 'X';
+	assert_int_equal(dialog_state_encode(&d2, buf, sizeof(buf)), -1);
+	d2 = d;
+	d2.matricule[sizeof(d2.matricule) - 1] = '7';
+	assert_int_equal(dialog_state_encode(&d2, buf, sizeof(buf)), -1);
+	d2 = d;
+	d2.phone[0] = '+';
+	assert_int_equal(dialog_state_encode(&d2, buf, sizeof(buf)), -1);
+	d2 = d;
+	snprintf(d2.phone_tail, sizeof(d2.phone_tail), "666");
+	assert_int_equal(dialog_state_encode(&d2, buf, sizeof(buf)), -1);
+	d2 = d;
+	d2.phone_tail[1] = '|';
+	assert_int_equal(dialog_state_encode(&d2, buf, sizeof(buf)), -1);
+	d2 = d;
+	d2.step = (enum dialog_step)(DIALOG_S_OTP + 1);
+	assert_int_equal(dialog_state_encode(&d2, buf, sizeof(buf)), -1);
+}
+
+/* A state in the OTP step, up to the case B fields. */
+#define OTP_PRE	"D2|9|fr|1|AB123456|2030-12-31|1980-02-01|0|0||0|0|0"
+
+static void
+test_decode_malformed(void **state)
+{
+	static const char *const good =
+	    "D2|6|fr|1|AB123456|2030-12-31|1980-02-01|1|0|CAT%7C1|0|4|12|||";
+	static const char *const bad[] = {
+		"",
+		"D1",
+		"D2|6|fr|1|AB123456|2030-12-31|1980-02-01|1|0|CAT|0|4|12",
+		"d2|6|fr|1|AB123456|2030-12-31|1980-02-01|1|0|CAT|0|4|12|||",
+		"D2|6|fr|1|AB123456|2030-12-31|1980-02-01|1|0|CAT|0|4|||",
+		"D2|6|fr|1|AB123456|2030-12-31|1980-02-01|1|0|CAT|0|4|12||||",
+		"D2|6|fr|1|AB123456|2030-12-31|1980-02-01|1|0|CAT|0|4|12\n|||",
+		" D2|6|fr|1|AB123456|2030-12-31|1980-02-01|1|0|CAT|0|4|12|||",
+		"D2|06|fr|1|AB123456|2030-12-31|1980-02-01|1|0|CAT|0|4|12|||",
+		"D2|10|fr|1|AB123456|2030-12-31|1980-02-01|1|0|CAT|0|4|12|||",
+		"D2|-1|fr|1|AB123456|2030-12-31|1980-02-01|1|0|CAT|0|4|12|||",
+		"D2|+6|fr|1|AB123456|2030-12-31|1980-02-01|1|0|CAT|0|4|12|||",
+		"D2||fr|1|AB123456|2030-12-31|1980-02-01|1|0|CAT|0|4|12|||",
+		"D2|6|f r|1|AB123456|2030-12-31|1980-02-01|1|0|CAT|0|4|12|||",
+		"D2|6|francais|1|AB123456|2030-12-31|1980-02-01|1|0|CAT|0|4|12|||",
+		"D2|6||1|AB123456|2030-12-31|1980-02-01|1|0|CAT|0|4|12|||",
+		"D2|6|fr|4|AB123456|2030-12-31|1980-02-01|1|0|CAT|0|4|12|||",
+		"D2|6|fr|0|AB123456|2030-12-31|1980-02-01|1|0|CAT|0|4|12|||",
+		"D2|6|fr|1|ab123456|2030-12-31|1980-02-01|1|0|CAT|0|4|12|||",
+		"D2|6|fr|1||2030-12-31|1980-02-01|1|0|CAT|0|4|12|||",
+		"D2|6|fr|1|AB1234567890123456789|2030-12-31|1980-02-01|1|0|CAT|0|4|12|||",
+		"D2|6|fr|1|AB123456|2030-02-30|1980-02-01|1|0|CAT|0|4|12|||",
+		"D2|6|fr|1|AB123456|2030-2-3|1980-02-01|1|0|CAT|0|4|12|||",
+		"D2|6|fr|1|AB123456|31/12/2030|1980-02-01|1|0|CAT|0|4|12|||",
+		"D2|6|fr|1|AB123456|2030-12-31||1|0|CAT|0|4|12|||",
+		"D2|6|fr|1|AB123456|2030-12-31|1899-12-31|1|0|CAT|0|4|12|||",
+		"D2|6|fr|1|AB123456|2030-12-31|1980-02-01|256|0|CAT|0|4|12|||",
+		"D2|6|fr|1|AB123456|2030-12-31|1980-02-01|1|100|CAT|0|4|12|||",
+		"D2|6|fr|1|AB123456|2030-12-31|1980-02-01|1|0|CAT%7c1|0|4|12|||",
+		"D2|6|fr|1|AB123456|2030-12-31|1980-02-01|1|0|CAT%41|0|4|12|||",
+		"D2|6|fr|1|AB123456|2030-12-31|1980-02-01|1|0|CAT%00|0|4|12|||",
+		"D2|6|fr|1|AB123456|2030-12-31|1980-02-01|1|0|CAT%7|0|4|12|||",
+		"D2|6|fr|1|AB123456|2030-12-31|1980-02-01|1|0|CAT%|0|4|12|||",
+		"D2|6|fr|1|AB123456|2030-12-31|1980-02-01|1|0|C T|0|4|12|||",
+		"D2|6|fr|1|AB123456|2030-12-31|1980-02-01|1|0|"
+		    "ABCDEFGHIJKLMNOPQRSTUVWX|0|4|12|||",
+		"D2|6|fr|1|AB123456|2030-12-31|1980-02-01|1|0|CAT|9|4|12|||",
+		"D2|6|fr|1|AB123456|2030-12-31|1980-02-01|1|0|CAT|0|7|12|||",
+		"D2|6|fr|1|AB123456|2030-12-31|1980-02-01|1|0|CAT|0|4|1000|||",
+		"D2|6|fr|1|AB123456|2030-12-31|1980-02-01|1|0|CAT|0|4|012|||",
+		"D2|6|fr|1|AB123456|2030-12-31|1980-02-01|1|0|CAT|0|4|1 2|||",
+		/* The previous version, as it was and with the new fields. */
+		"D1|6|fr|1|AB123456|2030-12-31|1980-02-01|1|0|CAT%7C1|0|4|12",
+		"D1|6|fr|1|AB123456|2030-12-31|1980-02-01|1|0|CAT%7C1|0|4|12|||",
+		/* Case B's fields: digits only, bounded, where a path puts them. */
+		OTP_PRE "|123456789|212612345678|4x",
+		OTP_PRE "|12345678X|212612345678|42",
+		OTP_PRE "|123456789|+212612345678|42",
+		OTP_PRE "|123456789|2126 12345678|42",
+		OTP_PRE "|123456789|212612345678|421",
+		OTP_PRE "|123456789|212612345678|-1",
+		OTP_PRE "|123456789|212612345678|",
+		OTP_PRE "||212612345678|42",
+		OTP_PRE "||",
+		OTP_PRE "|123456789012345678901234|212612345678|42",
+		OTP_PRE "|123456789|123456789012345678901234|42",
+		OTP_PRE "|123456789|212612345678|42|",
+		OTP_PRE "|123456789|212612345678",
+		"D2|9|fr|1|AB123456|2030-12-31|1980-02-01|0|0||0|1|0"
+		    "|123456789|212612345678|42",
+		"D2|9|fr|1||2030-12-31|1980-02-01|0|0||0|0|0"
+		    "|123456789|212612345678|42",
+		"D2|9|fr|1|AB123456|2030-12-31||0|0||0|0|0"
+		    "|123456789|212612345678|42",
+		"D2|9||1|AB123456|2030-12-31|1980-02-01|0|0||0|0|0"
+		    "|123456789|212612345678|42",
+		"D2|2|fr|1||||0|0||0|0|0|123456789||",
+		"D2|6|fr|1|AB123456|2030-12-31|1980-02-01|1|0|CAT|0|4|12"
+		    "|123456789||",
+		"D2|5|fr|1|AB123456|2030-12-31|1980-02-01|0|0||0|0|0"
+		    "||212612345678|",
+		"D2|5|fr|1|AB123456|2030-12-31|1980-02-01|0|0||0|0|0"
+		    "|123456789|212612345678|42",
+	};
+	struct dialog	d;
+	char		big[DIALOG_STATE_MAX + 64];
+	size_t		i;
+
+	(void)state;
+	assert_int_equal(dialog_state_decode(&d, good, strlen(good)), 0);
+	assert_int_equal(d.step, DIALOG_S_CATEGORY);
+	assert_string_equal(d.cat_code, "CAT|1");
+	assert_int_equal(d.pending, DIALOG_P_CHOICE);
+	assert_int_equal(d.pending_n, 12);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		memset(&d, 0x5a, sizeof(d));
+		if (dialog_state_decode(&d, bad[i], strlen(bad[i])) != -1)
+			fail_msg("accepted: %s", bad[i]);
+		assert_int_equal(d.step, 0);
+		assert_int_equal(d.lang[0], 0);
+		assert_int_equal(d.page, 0);
+	}
+	/* An embedded NUL, a length short of the text, too long a text. */
+	assert_int_equal(dialog_state_decode(&d, "D1|6\0", 5), -1);
+	assert_int_equal(dialog_state_decode(&d, good, strlen(good) - 3), -1);
+	memset(big, 'A', sizeof(big));
+	memcpy(big, good, strlen(good));
+	assert_int_equal(dialog_state_decode(&d, big, sizeof(big)), -1);
+	assert_int_equal(dialog_state_decode(&d, NULL, 4), -1);
+	/* States that no path produces. */
+#define DEC(s)	dialog_state_decode(&d, s, strlen(s))
+	assert_int_equal(DEC("D2|1||0||||0|0||0|0|0|||"), -1);
+	assert_int_equal(DEC("D2|5|fr|1|AB1|||0|0||0|0|0|||"), -1);
+	assert_int_equal(DEC("D2|0||0||||0|0||0|0|0|||"), 0);
+	/* Those case B produces. */
+	assert_int_equal(DEC(OTP_PRE "|123456789|212612345678|42"), 0);
+	assert_int_equal(d.step, DIALOG_S_OTP);
+	assert_string_equal(d.matricule, "123456789");
+	assert_string_equal(d.phone, "212612345678");
+	assert_string_equal(d.phone_tail, "42");
+	assert_int_equal(DEC(OTP_PRE "|12345678901234567890123||4"), 0);
+	assert_int_equal(DEC("D2|5|fr|1|AB123456|2030-12-31|1980-02-01|0|0||0|0|0"
+	    "|123456789|212612345678|"), 0);
+	assert_int_equal(DEC("D2|5|fr|1|AB123456|2030-12-31|1980-02-01|0|0||0|0|0"
+	    "|123456789||"), 0);
+	assert_int_equal(DEC("D2|8|fr|1|AB123456|2030-12-31|1980-02-01|0|0||2|0|0"
+	    "|123456789|212612345678|42"), 0);
+#undef DEC
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_encode_roundtrip),
+		cmocka_unit_test(test_decode_malformed),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
