@@ -96,11 +96,14 @@ admin_metrics(struct evhttp_request *req, void *arg)
 	    "tnsgw_outbox_length %lld\n"
 	    "# HELP tnsgw_outbox_pending Outbox entries handed out and not yet settled.\n"
 	    "# TYPE tnsgw_outbox_pending gauge\n"
-	    "tnsgw_outbox_pending %lld\n",
+	    "tnsgw_outbox_pending %lld\n"
+	    "# HELP tnsgw_outbox_lost_total Pending outbox entries found deleted from the stream.\n"
+	    "# TYPE tnsgw_outbox_lost_total counter\n"
+	    "tnsgw_outbox_lost_total %lld\n",
 	    (unsigned long long)st.sms_sent, (unsigned long long)st.sms_dead,
 	    (unsigned long long)st.sms_expired, (unsigned long long)st.sms_retried,
 	    (unsigned long long)st.sms_requeued, (unsigned long long)st.dlrs,
-	    st.outbox_len, st.outbox_pending);
+	    st.outbox_len, st.outbox_pending, st.outbox_lost);
 	for (int o = DIALOG_OUTCOME_A; o <= DIALOG_OUTCOME_ABORT; o++)
 		evbuffer_add_printf(out, "tnsgw_dialogs_total{outcome=\"%s\"} %llu\n",
 		    dialog_outcome_str((enum dialog_outcome)o),

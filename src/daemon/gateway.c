@@ -1269,6 +1269,7 @@ gateway_status(const struct gateway *gw, struct gateway_status *st)
 	}
 	if (gw->store)
 		store_outbox_depth(gw->store, &st->outbox_len, &st->outbox_pending);
+	st->outbox_lost = store_outbox_lost(gw->store);
 	st->dlrs = gw->dlrs;
 }
 

@@ -60,6 +60,7 @@ struct gateway_status {
 	uint64_t sms_sent, sms_dead, sms_expired, sms_retried, sms_requeued;
 	uint64_t dlrs;
 	long long outbox_len, outbox_pending;
+	long long outbox_lost;		/* pending entries deleted under us */
 };
 /* A snapshot of the counters into *st (zeroed first); any time between
  * gateway_new and gateway_free. dialogs_in_flight counts the MOs held:

@@ -747,6 +747,7 @@ static void
 store_set_config(struct store *st, const struct config *cfg)
 {
 	st->timeout_ms = cfg->redis.timeout_ms > 0 ? cfg->redis.timeout_ms : 200;
+	st->keep_s = cfg->outbox.keep_s > 0 ? cfg->outbox.keep_s : 3600;
 	st->max_req_hour = cfg->security.max_requests_per_msisdn_hour;
 	st->max_fail_day = cfg->security.max_failures_per_id_day;
 }

@@ -319,6 +319,17 @@ void store_outbox_note_id(struct store *st, const char *id, const char *bind,
 void store_outbox_dlr(struct store *st, const char *bind,
     const char *message_id, const char *state);
 
+/* Pending outbox entries found deleted from the stream (XAUTOCLAIM),
+ * each logged at err: promises lost under us. */
+long long store_outbox_lost(const struct store *st);
+
+/*
+ * The stream is never trimmed past a promise: XADD has no MAXLEN; every
+ * keep_s / 8 (at most a minute, at least 2 s) the entries older than
+ * outbox.keep_s and below both the oldest pending entry and the group's
+ * read position are trimmed (XTRIM MINID).
+ */
+
 /* Outbox depth for /metrics (XLEN and the group's pending count, all
  * consumers), refreshed every 2 s while the main connection is up, with or
  * without a consumer; the last known values: 0, 0 before the first

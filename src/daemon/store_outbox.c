@@ -66,10 +66,11 @@ store_outbox_add(struct store *st, const struct store_outbox_msg *msg,
 {
 	char k[REGISTRY_KEY_MAX];
 	struct store_outbox_num num;
-	const char *argv[6 + 2 * STORE_SMS_NARGS] = { "XADD", k, "MAXLEN", "~",
-	    STORE_OUTBOX_MAXLEN, "*", "bind", NULL, "to", NULL, "from", NULL,
-	    "kind", NULL, "lang", NULL, "body", NULL, "expires_ms", NULL,
-	    "to_ton", NULL, "to_npi", NULL };
+	/* No MAXLEN: the stream is trimmed only below what is settled
+	 * (STORE_SC_TRIM), never past a promise. */
+	const char *argv[3 + 2 * STORE_SMS_NARGS] = { "XADD", k, "*", "bind",
+	    NULL, "to", NULL, "from", NULL, "kind", NULL, "lang", NULL, "body",
+	    NULL, "expires_ms", NULL, "to_ton", NULL, "to_npi", NULL };
 	const char *f[STORE_SMS_NARGS];
 	struct store_req *req;
 	int i;
@@ -77,9 +78,9 @@ store_outbox_add(struct store *st, const struct store_outbox_msg *msg,
 	registry_key_outbox(k, sizeof(k), st->prefix);
 	store_outbox_msg_argv(msg, f, &num);
 	for (i = 0; i < STORE_SMS_NARGS; i++)
-		argv[7 + 2 * i] = f[i];
+		argv[4 + 2 * i] = f[i];
 	req = store_build_or_fail(st, STORE_K_DONE, -1,
-	    6 + 2 * STORE_SMS_NARGS, argv);
+	    3 + 2 * STORE_SMS_NARGS, argv);
 	req->cb.done = cb;
 	req->arg = arg;
 	store_submit(st, req);
@@ -177,6 +178,38 @@ store_outbox_depth(const struct store *st, long long *len, long long *pending)
 	*pending = st != NULL ? st->ob.pending : 0;
 }
 
+long long
+store_outbox_lost(const struct store *st)
+{
+	return st != NULL ? st->ob.lost : 0;
+}
+
+static void
+store_outbox_on_trim(struct store *st, const redisReply *r)
+{
+	(void)st;
+	if (r != NULL && r->type == REDIS_REPLY_INTEGER && r->integer > 0)
+		log_debug("[redis] outbox: %lld settled entries trimmed",
+		    r->integer);
+}
+
+/* Every few depth ticks: the settled entries older than outbox.keep_s go
+ * (with their sealed bodies). */
+static void
+store_outbox_trim(struct store *st)
+{
+	char k[REGISTRY_KEY_MAX], keep[32];
+	const char *argv[6] = { "EVALSHA", "", "1", k, REGISTRY_OUTBOX_GROUP,
+	    keep };
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	snprintf(keep, sizeof(keep), "%lld-0", (long long)ts.tv_sec * 1000 +
+	    ts.tv_nsec / 1000000 - (long long)st->keep_s * 1000);
+	registry_key_outbox(k, sizeof(k), st->prefix);
+	store_submit_fn(st, STORE_SC_TRIM, 6, argv, store_outbox_on_trim);
+}
+
 static void
 store_outbox_on_depth_tick(evutil_socket_t fd, short what, void *arg)
 {
@@ -188,6 +221,12 @@ store_outbox_on_depth_tick(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	if (!st->up || st->ob.depth_busy)
 		return;
+	/* The trim runs every keep_s / 8 (a minute at most, a tick at least). */
+	if (++st->ob.depth_ticks >= (st->keep_s / 8 < STORE_DEPTH_MS / 1000 ?
+	    1 : st->keep_s / 8 > 60 ? 30 : st->keep_s / 8 / (STORE_DEPTH_MS / 1000))) {
+		st->ob.depth_ticks = 0;
+		store_outbox_trim(st);
+	}
 	registry_key_outbox(k, sizeof(k), st->prefix);
 	st->ob.depth_busy = 1;
 	store_submit_fn(st, STORE_SC_DEPTH, 5, argv, store_outbox_on_depth);
@@ -279,9 +318,10 @@ store_outbox_hand(struct store *st, const redisReply *idr,
 			bad = 1;
 	}
 	if (bad) {
-		log_warnx("[redis] outbox entry %s malformed: settled as failed",
+		store_outbox_dead(st, e.id, v[3], v[0], "malformed entry",
+		    deliveries);
+		log_err("[redis] outbox entry %s malformed: to the dead letters",
 		    e.id);
-		store_outbox_ack(st, e.id, "failed", v[0], NULL);
 		return 0;
 	}
 	e.bind = v[0];
@@ -342,7 +382,19 @@ store_outbox_on_claim(struct store *st, const redisReply *r)
 		return;
 	}
 	store_copy(cursor, sizeof(cursor), r->element[0]);
-	for (i = 1; i < r->elements; i++) {
+	/* Pending entries deleted from the stream (trimmed or XDEL'd by
+	 * someone else): promises that can no longer be kept. Said at err,
+	 * counted; nothing to send. */
+	if (r->elements >= 2 && r->element[1]->type == REDIS_REPLY_ARRAY)
+		for (i = 0; i < r->element[1]->elements; i++) {
+			e = r->element[1]->element[i];
+			st->ob.lost++;
+			log_err("[redis] outbox entry %.*s was deleted from the "
+			    "stream before it was sent: lost",
+			    e->type == REDIS_REPLY_STRING ? (int)e->len : 1,
+			    e->type == REDIS_REPLY_STRING ? e->str : "?");
+		}
+	for (i = 2; i < r->elements; i++) {
 		e = r->element[i];
 		if (e->type != REDIS_REPLY_ARRAY || e->elements != 3 ||
 		    e->element[2]->type != REDIS_REPLY_INTEGER) {

@@ -21,7 +21,6 @@ struct redisReply;
 #define STORE_MAXARGS        32
 #define STORE_BACKOFF_MIN_MS 100
 #define STORE_BACKOFF_MAX_MS 5000
-#define STORE_OUTBOX_MAXLEN  "1000000"	/* XADD MAXLEN ~ of P"outbox" */
 #define STORE_SMS_NARGS      9		/* fields of one outbox SMS */
 #define STORE_DEAD_MAXLEN    "100000"	/* XADD MAXLEN ~ of P"outbox:dead" */
 
@@ -37,6 +36,7 @@ enum store_script {
 	STORE_SC_DEPTH,
 	STORE_SC_DLR,
 	STORE_SC_RECORD,
+	STORE_SC_TRIM,
 	STORE_NSCRIPTS,
 };
 
@@ -110,7 +110,9 @@ struct store_outbox {
 	int                  paused;	/* store_outbox_pause: read and claim nothing */
 	int                  read_idle;	/* reader up, no XREADGROUP out (paused) */
 	int                  depth_busy;
+	int                  depth_ticks;	/* the trim runs every few */
 	long long            len, pending;
+	long long            lost;	/* pending entries found deleted */
 	struct event        *ev_connect;
 	struct event        *ev_deadline;
 	struct event        *ev_drop;
@@ -132,6 +134,7 @@ struct store {
 	int                 timeout_ms;
 	int                 max_req_hour;
 	int                 max_fail_day;
+	int                 keep_s;	/* outbox.keep_s */
 
 	struct redisAsyncContext *ac;
 	int                 up;		/* connected and scripts loaded */

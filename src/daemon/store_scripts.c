@@ -14,8 +14,7 @@
  * store_outbox_msg_argv). */
 #define STORE_LUA_SMS							\
 	"local function sms(key, i)\n"					\
-	"  return redis.call('XADD', key, 'MAXLEN', '~', "		\
-	    "'" STORE_OUTBOX_MAXLEN "', '*',\n"				\
+	"  return redis.call('XADD', key, '*',\n"				\
 	"      'bind', ARGV[i], 'to', ARGV[i + 1], 'from', ARGV[i + 2],\n"	\
 	"      'kind', ARGV[i + 3], 'lang', ARGV[i + 4], 'body', ARGV[i + 5],\n" \
 	"      'expires_ms', ARGV[i + 6], 'to_ton', ARGV[i + 7],\n"	\
@@ -142,17 +141,23 @@ static const char *const store_scripts[STORE_NSCRIPTS] = {
 
 	/* KEYS: outbox. ARGV: group, consumer, min idle ms, cursor, count.
 	 * XAUTOCLAIM, then each claimed entry's delivery count. Reply:
-	 * {next cursor, {id, fields, deliveries}...}. */
+	 * {next cursor, {ids deleted from the stream while pending},
+	 * {id, fields, deliveries}...}: Redis 7 lists the deleted ids apart
+	 * (and drops them from the PEL), 6.2 gives them without fields. */
 	[STORE_SC_CLAIM] =
 	"local r = redis.call('XAUTOCLAIM', KEYS[1], ARGV[1], ARGV[2],\n"
 	"    ARGV[3], ARGV[4], 'COUNT', ARGV[5])\n"
-	"local out = {r[1]}\n"
+	"local gone = r[3] or {}\n"
+	"local out = {r[1], gone}\n"
 	"for _, e in ipairs(r[2]) do\n"
 	"  if e[2] then\n"
 	"    local p = redis.call('XPENDING', KEYS[1], ARGV[1], e[1], e[1], 1)\n"
 	"    local n = 2\n"
 	"    if p[1] then n = p[1][4] end\n"
 	"    out[#out + 1] = {e[1], e[2], n}\n"
+	"  else\n"
+	"    gone[#gone + 1] = e[1]\n"
+	"    redis.call('XACK', KEYS[1], ARGV[1], e[1])\n"
 	"  end\n"
 	"end\n"
 	"return out\n",
@@ -204,6 +209,36 @@ static const char *const store_scripts[STORE_NSCRIPTS] = {
 	"end\n"
 	"redis.call('EXPIRE', KEYS[1], ARGV[5])\n"
 	"return 1\n",
+
+	/*
+	 * KEYS: outbox. ARGV: group, keep-from id ("<ms>-0": entries newer
+	 * are kept whatever their state). Trims the stream below the oldest
+	 * entry that is not settled: the oldest pending one, and everything
+	 * the group has not read yet (after its last-delivered-id). MINID
+	 * drops the ids strictly smaller: never that mark or past it.
+	 * Returns the entries trimmed (0 before the group exists).
+	 */
+	[STORE_SC_TRIM] =
+	"local function lt(a, b)\n"
+	"  local am, as = string.match(a, '^(%d+)-(%d+)$')\n"
+	"  local bm, bs = string.match(b, '^(%d+)-(%d+)$')\n"
+	"  am, as, bm, bs = tonumber(am), tonumber(as), tonumber(bm), tonumber(bs)\n"
+	"  return am < bm or (am == bm and as < bs)\n"
+	"end\n"
+	"local g = redis.pcall('XINFO', 'GROUPS', KEYS[1])\n"
+	"if type(g) ~= 'table' or g.err then return 0 end\n"
+	"local last = nil\n"
+	"for _, grp in ipairs(g) do\n"
+	"  local f = {}\n"
+	"  for i = 1, #grp, 2 do f[grp[i]] = grp[i + 1] end\n"
+	"  if f['name'] == ARGV[1] then last = f['last-delivered-id'] end\n"
+	"end\n"
+	"if not last then return 0 end\n"
+	"local mark = ARGV[2]\n"
+	"if lt(last, mark) then mark = last end\n"
+	"local p = redis.call('XPENDING', KEYS[1], ARGV[1])\n"
+	"if p[2] and lt(p[2], mark) then mark = p[2] end\n"
+	"return redis.call('XTRIM', KEYS[1], 'MINID', mark)\n",
 };
 
 int
