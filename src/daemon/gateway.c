@@ -321,6 +321,7 @@ gw_otp_issue(struct gw_req *r)
 	q.max_failures = cfg->security.max_failures_per_id_day;
 	q.phone_tail = tail;
 	q.sms.bind = r->bind->conf->name;
+	q.sms.operator = r->bind->conf->operator;
 	gw_sms_dest(r, &q.sms);
 	q.sms.from = "";
 	q.sms.kind = "otp";
@@ -375,6 +376,7 @@ gw_otp_verify(struct gw_req *r)
 	q.prov_channel = "ussd";
 	q.prov_operator = r->bind->conf->name;
 	q.sms.bind = r->bind->conf->name;
+	q.sms.operator = r->bind->conf->operator;
 	gw_sms_dest(r, &q.sms);
 	q.sms.from = "";
 	q.sms.kind = "password";
@@ -913,15 +915,26 @@ static const struct store_cb gw_store_cb = {
 
 /* --- life cycle ----------------------------------------------------- */
 
+/* The outbox's bind_fn: the bind named name when it can send, else a bound
+ * bind of the same operator, else the named bind (the outbox waits for
+ * it), else NULL. */
 static struct smpp_client *
-gw_bind_by_name(void *arg, const char *name)
+gw_bind_by_name(void *arg, const char *name, const char *operator)
 {
 	struct gateway *gw = arg;
+	struct gw_bind *named = NULL;
 
 	for (int i = 0; i < gw->nbinds; i++)
 		if (strcmp(gw->binds[i].conf->name, name) == 0)
+			named = &gw->binds[i];
+	if (named != NULL && gw_tx_bound(named))
+		return gw_tx(named);
+	for (int i = 0; operator != NULL && operator[0] != '\0' &&
+	    i < gw->nbinds; i++)
+		if (strcmp(gw->binds[i].conf->operator, operator) == 0 &&
+		    gw_tx_bound(&gw->binds[i]))
 			return gw_tx(&gw->binds[i]);
-	return NULL;
+	return named != NULL ? gw_tx(named) : NULL;
 }
 
 /* Case B needs both key files; without them it answers "unavailable". */

@@ -27,7 +27,9 @@ struct ob_entry {
 	struct ob_entry		*prev, *next;
 	struct event		*retry_ev;
 	char			 id[32];
-	char			 bind[32];
+	char			 bind[32];	/* the bind it was written for */
+	char			 op[32];	/* its operator */
+	char			 via[32];	/* the bind it went out on */
 	char			 to[21];
 	char			 from[21];
 	char			 kind[16];
@@ -132,7 +134,8 @@ ob_settle(struct ob_entry *e, const char *state)
 	struct outbox *ob = e->ob;
 
 	if (ob->store)
-		store_outbox_ack(ob->store, e->id, state, e->bind,
+		store_outbox_ack(ob->store, e->id, state,
+		    e->via[0] ? e->via : e->bind,
 		    e->message_id[0] ? e->message_id : NULL);
 	if (strcmp(state, "sent") == 0)
 		ob->stats.sent++;
@@ -279,7 +282,8 @@ ob_done(void *arg, uint32_t status, const struct smpp_pdu *resp)
 		e->seg_ok[i] = 1;
 		if (i == 0 && resp && resp->message_id[0]) {
 			const struct config_bind *bc = NULL;
-			struct smpp_client *c = e->ob->bind_fn(e->ob->bind_arg, e->bind);
+			struct smpp_client *c = e->ob->bind_fn(e->ob->bind_arg,
+			    e->via, "");
 
 			if (c)
 				bc = smpp_client_conf(c);
@@ -289,7 +293,7 @@ ob_done(void *arg, uint32_t status, const struct smpp_pdu *resp)
 				e->message_id[0] = '\0';
 			/* Known now: a receipt may beat the other segments. */
 			else if (e->ob->store && e->nseg > 1)
-				store_outbox_note_id(e->ob->store, e->id, e->bind,
+				store_outbox_note_id(e->ob->store, e->id, e->via,
 				    e->message_id);
 		}
 		break;
@@ -320,7 +324,7 @@ static void
 ob_submit(struct ob_entry *e)
 {
 	struct outbox *ob = e->ob;
-	struct smpp_client *c = ob->bind_fn(ob->bind_arg, e->bind);
+	struct smpp_client *c = ob->bind_fn(ob->bind_arg, e->bind, e->op);
 	const struct config_bind *bc;
 	struct smpp_pdu p;
 	char validity[SMPP_TIME_SIZE] = "";
@@ -365,6 +369,11 @@ ob_submit(struct ob_entry *e)
 		return;
 	}
 	bc = smpp_client_conf(c);
+	if (strcmp(bc->name, e->bind) != 0 && strcmp(bc->name, e->via) != 0)
+		log_info("[outbox %s] bind '%s' %s: sent on '%s' (operator %s)",
+		    e->id, e->bind, config_bind_find(ob->cfg, e->bind) ?
+		    "not bound" : "not configured", bc->name, e->op);
+	snprintf(e->via, sizeof(e->via), "%s", bc->name);
 	for (int i = 0; i < e->nseg; i++) {
 		struct ob_seg_ref *ref;
 
@@ -431,6 +440,7 @@ ob_on_entry(void *arg, const struct store_outbox_entry *se)
 	ob_flow(ob);
 	snprintf(e->id, sizeof(e->id), "%s", se->id);
 	snprintf(e->bind, sizeof(e->bind), "%s", se->bind ? se->bind : "");
+	snprintf(e->op, sizeof(e->op), "%s", se->operator ? se->operator : "");
 	snprintf(e->to, sizeof(e->to), "%s", se->to ? se->to : "");
 	snprintf(e->from, sizeof(e->from), "%s", se->from ? se->from : "");
 	snprintf(e->kind, sizeof(e->kind), "%s", se->kind ? se->kind : "sms");
@@ -461,7 +471,7 @@ ob_on_entry(void *arg, const struct store_outbox_entry *se)
 		}
 		text = body;
 	}
-	if ((c = ob->bind_fn(ob->bind_arg, e->bind)) != NULL)
+	if ((c = ob->bind_fn(ob->bind_arg, e->bind, e->op)) != NULL)
 		cs = smpp_client_conf(c)->charset;
 	/* The UDH reference comes from the entry id: a re-send is identical. */
 	n = sms_split(text, cs, (uint8_t)(parse_hash32(e->id) & 0xff), e->seg,

@@ -48,12 +48,17 @@ struct store;
 struct outbox;
 
 /*
- * The gateway's binds by name; NULL when unknown. Called synchronously,
+ * The client to send an entry on: the bind named name, or, when it is not
+ * bound or no longer configured, a bound one of the same operator
+ * (operator "" = none); NULL when neither exists. Called synchronously,
  * whenever the outbox needs the bind (before each submit, for its charset,
  * for its dlr_id); the client it returns is used during the call only,
  * except for the submits made on it, whose callbacks reach the outbox.
+ * The entry is then settled and its receipts matched under the name of
+ * the bind it went out on (smpp_client_name).
  */
-typedef struct smpp_client *outbox_bind_fn(void *arg, const char *name);
+typedef struct smpp_client *outbox_bind_fn(void *arg, const char *name,
+    const char *operator);
 
 /*
  * An outbox, NULL when out of memory. cfg is kept, not copied (outbox.*

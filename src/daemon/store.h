@@ -169,6 +169,8 @@ struct store_outbox_msg {
 	long long   expires_ms;	/* unix ms after which it must not be sent; 0 = never */
 	uint8_t     to_ton, to_npi;	/* SMPP TON/NPI of to: always set them
 					 * (0/0 is "unknown", not a default) */
+	const char *operator;	/* the bind's operator: another of its binds
+				 * may send it ("" or NULL: none) */
 };
 
 /*
@@ -264,6 +266,7 @@ struct store_outbox_entry {
 	long long   expires_ms;
 	long long   deliveries;		/* times handed out (1 = first) */
 	uint8_t     to_ton, to_npi;	/* 1/1 for entries written without them */
+	const char *operator;		/* "" for entries written without it */
 };
 typedef void store_outbox_cb(void *arg, const struct store_outbox_entry *e);
 int store_outbox_start(struct store *st, const char *consumer,

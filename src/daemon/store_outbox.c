@@ -58,6 +58,7 @@ store_outbox_msg_argv(const struct store_outbox_msg *m, const char **argv,
 	argv[6] = num->exp;
 	argv[7] = num->ton;
 	argv[8] = num->npi;
+	argv[9] = store_str(m->operator);
 }
 
 void
@@ -70,7 +71,8 @@ store_outbox_add(struct store *st, const struct store_outbox_msg *msg,
 	 * (STORE_SC_TRIM), never past a promise. */
 	const char *argv[3 + 2 * STORE_SMS_NARGS] = { "XADD", k, "*", "bind",
 	    NULL, "to", NULL, "from", NULL, "kind", NULL, "lang", NULL, "body",
-	    NULL, "expires_ms", NULL, "to_ton", NULL, "to_npi", NULL };
+	    NULL, "expires_ms", NULL, "to_ton", NULL, "to_npi", NULL, "op",
+	    NULL };
 	const char *f[STORE_SMS_NARGS];
 	struct store_req *req;
 	int i;
@@ -272,7 +274,8 @@ store_outbox_hand(struct store *st, const redisReply *idr,
     const redisReply *fields, long long deliveries)
 {
 	static const char *const names[STORE_SMS_NARGS] = { "bind", "to",
-	    "from", "kind", "lang", "body", "expires_ms", "to_ton", "to_npi" };
+	    "from", "kind", "lang", "body", "expires_ms", "to_ton", "to_npi",
+	    "op" };
 	struct store_outbox_entry e;
 	const char *v[STORE_SMS_NARGS] = { NULL };
 	const char *exp;
@@ -332,6 +335,7 @@ store_outbox_hand(struct store *st, const redisReply *idr,
 	e.body = v[5];
 	e.to_ton = (uint8_t)ton;
 	e.to_npi = (uint8_t)npi;
+	e.operator = v[9] != NULL ? v[9] : "";
 	e.deliveries = deliveries > 0 ? deliveries : 1;
 	store_hold(st);
 	st->ob.cb(st->ob.arg, &e);

@@ -21,7 +21,7 @@ struct redisReply;
 #define STORE_MAXARGS        32
 #define STORE_BACKOFF_MIN_MS 100
 #define STORE_BACKOFF_MAX_MS 5000
-#define STORE_SMS_NARGS      9		/* fields of one outbox SMS */
+#define STORE_SMS_NARGS      10	/* fields of one outbox SMS */
 #define STORE_DEAD_MAXLEN    "100000"	/* XADD MAXLEN ~ of P"outbox:dead" */
 
 /* The Lua scripts (store_scripts.c), by number. */

@@ -18,7 +18,7 @@
 	"      'bind', ARGV[i], 'to', ARGV[i + 1], 'from', ARGV[i + 2],\n"	\
 	"      'kind', ARGV[i + 3], 'lang', ARGV[i + 4], 'body', ARGV[i + 5],\n" \
 	"      'expires_ms', ARGV[i + 6], 'to_ton', ARGV[i + 7],\n"	\
-	"      'to_npi', ARGV[i + 8])\n"					\
+	"      'to_npi', ARGV[i + 8], 'op', ARGV[i + 9])\n"			\
 	"end\n"
 
 /*

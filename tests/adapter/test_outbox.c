@@ -399,9 +399,10 @@ static const struct smpp_client_cb client_cbs = {
 };
 
 static struct smpp_client *
-bind_fn(void *arg, const char *name)
+bind_fn(void *arg, const char *name, const char *operator)
 {
 	(void)arg;
+	(void)operator;
 	return strcmp(name, "iam") == 0 ? G.c : NULL;
 }
 
@@ -420,7 +421,7 @@ gw_start(const char *consumer, int max_retries, int delay_ms, int claim_s,
     const char *body)
 {
 	struct store_outbox_msg m = { "iam", "212600000001", "", "docs", "fr",
-	    body, 0, 1, 1 };
+	    body, 0, 1, 1, "iam" };
 	struct config_bind bc;
 	redisReply *r;
 	int done = 0;

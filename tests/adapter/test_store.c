@@ -724,10 +724,10 @@ ot_cb(void *arg, const struct dialog_otp *res)
 }
 
 static const struct store_outbox_msg otp_sms = { "iam", "212600000102", "",
-    "otp", "fr", "SB1:sealed-otp", 1900000000123LL, 1, 1 };
+    "otp", "fr", "SB1:sealed-otp", 1900000000123LL, 1, 1, "iam" };
 /* TON/NPI 0/0 ("unknown") is kept as it is, not read back as 1/1. */
 static const struct store_outbox_msg pw_sms = { "iam", "0600000102", "",
-    "password", "ar", "SB1:sealed-password", 0, 0, 0 };
+    "password", "ar", "SB1:sealed-password", 0, 0, 0, "" };
 
 static void
 issue(struct store *st, const char *hash, int ttl_s, int max_failures,
@@ -829,14 +829,14 @@ static void
 check_sms(size_t i, const struct store_outbox_msg *m)
 {
 	char exp[24], ton[8], npi[8];
-	const char *kv[18] = { "bind", m->bind, "to", m->to, "from", m->from,
+	const char *kv[20] = { "bind", m->bind, "to", m->to, "from", m->from,
 	    "kind", m->kind, "lang", m->lang, "body", m->body, "expires_ms",
-	    exp, "to_ton", ton, "to_npi", npi };
+	    exp, "to_ton", ton, "to_npi", npi, "op", m->operator };
 
 	snprintf(exp, sizeof(exp), "%lld", m->expires_ms);
 	snprintf(ton, sizeof(ton), "%u", (unsigned)m->to_ton);
 	snprintf(npi, sizeof(npi), "%u", (unsigned)m->to_npi);
-	check_entry("t:outbox", i, kv, 18);
+	check_entry("t:outbox", i, kv, 20);
 }
 
 static void
@@ -1134,7 +1134,7 @@ static void
 test_outbox_add(void **state)
 {
 	static const struct store_outbox_msg docs = { "inwi", "0700000001",
-	    "2020", "docs", "fr", "CIN|2 photos", 0, 2, 1 };
+	    "2020", "docs", "fr", "CIN|2 photos", 0, 2, 1, "inwi" };
 	struct store *st;
 	int done = 0;
 
@@ -1165,7 +1165,7 @@ static void
 test_outbox_trim(void **state)
 {
 	static const struct store_outbox_msg docs = { "inwi", "0700000001",
-	    "2020", "docs", "fr", "CIN|2 photos", 0, 1, 1 };
+	    "2020", "docs", "fr", "CIN|2 photos", 0, 1, 1, "inwi" };
 	static struct ob b;
 	struct store *st;
 	redisReply *r;
@@ -1215,7 +1215,7 @@ static void
 test_outbox_deleted(void **state)
 {
 	static const struct store_outbox_msg docs = { "inwi", "0700000001",
-	    "2020", "docs", "fr", "CIN|2 photos", 0, 1, 1 };
+	    "2020", "docs", "fr", "CIN|2 photos", 0, 1, 1, "inwi" };
 	static struct ob b;
 	struct store *st;
 
