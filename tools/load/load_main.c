@@ -17,6 +17,7 @@
 #include <hiredis/hiredis.h>
 
 #include "dialog.h"
+#include "load_csv.h"
 #include "log.h"
 #include "registry.h"
 #include "toolredis.h"
@@ -200,8 +201,8 @@ load_reject(struct load_file *f, int line, size_t start, size_t end,
 /* Open the file, read and check its header. */
 static int
 load_open(struct load_file *f, const char *path, const char *rej,
-    const char *const *cols, struct registry_csv *csv,
-    struct registry_csv_row *row)
+    const char *const *cols, struct load_csv *csv,
+    struct load_csv_row *row)
 {
 	char err[256];
 	int r;
@@ -212,11 +213,11 @@ load_open(struct load_file *f, const char *path, const char *rej,
 		snprintf(f->rej_path, sizeof(f->rej_path), "%s", rej);
 	else
 		snprintf(f->rej_path, sizeof(f->rej_path), "%s.rejects", path);
-	registry_csv_init(csv, f->data, f->len);
-	r = registry_csv_next(csv, row, err, sizeof(err));
+	load_csv_init(csv, f->data, f->len);
+	r = load_csv_next(csv, row, err, sizeof(err));
 	if (r == 0)
 		snprintf(err, sizeof(err), "empty file, expected a header");
-	if (r == 1 && registry_check_header(row, cols, err, sizeof(err)) == 0) {
+	if (r == 1 && load_csv_check_header(row, cols, err, sizeof(err)) == 0) {
 		f->hdr_start = row->start;
 		f->hdr_end = row->end;
 		return 0;
@@ -425,17 +426,17 @@ load_known(const char *code)
 static int
 load_parse_reasons(struct load_file *f)
 {
-	static struct registry_csv_row row;
-	struct registry_csv csv;
-	struct registry_reason r;
+	static struct load_csv_row row;
+	struct load_csv csv;
+	struct load_csv_reason r;
 	char err[256], why[300];
 	int k, i, dup;
 
-	if (load_open(f, opt.reasons, NULL, registry_cols_reasons, &csv,
+	if (load_open(f, opt.reasons, NULL, load_csv_cols_reasons, &csv,
 	    &row) != 0)
 		return -1;
-	while ((k = registry_csv_next(&csv, &row, err, sizeof(err))) != 0) {
-		if (k < 0 || registry_parse_reason(&row, &r, err,
+	while ((k = load_csv_next(&csv, &row, err, sizeof(err))) != 0) {
+		if (k < 0 || load_csv_parse_reason(&row, &r, err,
 		    sizeof(err)) != 0) {
 			if (load_reject(f, row.line, row.start, row.end, err) != 0)
 				return -1;
@@ -535,17 +536,17 @@ static int ncats;
 static int
 load_parse_categories(struct load_file *f)
 {
-	static struct registry_csv_row row;
-	struct registry_csv csv;
-	struct registry_cat c;
+	static struct load_csv_row row;
+	struct load_csv csv;
+	struct load_csv_cat c;
 	char err[256];
 	int k, i, dup;
 
-	if (load_open(f, opt.categories, NULL, registry_cols_categories, &csv,
+	if (load_open(f, opt.categories, NULL, load_csv_cols_categories, &csv,
 	    &row) != 0)
 		return -1;
-	while ((k = registry_csv_next(&csv, &row, err, sizeof(err))) != 0) {
-		if (k < 0 || registry_parse_category(&row, &c, err,
+	while ((k = load_csv_next(&csv, &row, err, sizeof(err))) != 0) {
+		if (k < 0 || load_csv_parse_category(&row, &c, err,
 		    sizeof(err)) != 0) {
 			if (load_reject(f, row.line, row.start, row.end, err) != 0)
 				return -1;
@@ -628,7 +629,7 @@ load_ent_field(const struct load_ent *e)
 }
 
 static void
-load_arena_add(const struct registry_csv_row *row, uint32_t hash,
+load_arena_add(const struct load_csv_row *row, uint32_t hash,
     const char *field, const unsigned char *val, size_t vlen)
 {
 	struct load_ent e;
@@ -687,18 +688,18 @@ load_cmp(const void *a, const void *b, void *ctx)
 static int
 load_parse_registry(struct load_file *f)
 {
-	static struct registry_csv_row row;
-	struct registry_csv csv;
+	static struct load_csv_row row;
+	struct load_csv csv;
 	struct registry_rec r;
 	char err[256], field[REGISTRY_FIELD_MAX + 1];
 	unsigned char val[REGISTRY_PACKED_MAX];
 	int k, n;
 
-	if (load_open(f, opt.registry, opt.reject_file, registry_cols_registry,
+	if (load_open(f, opt.registry, opt.reject_file, load_csv_cols_registry,
 	    &csv, &row) != 0)
 		return -1;
-	while ((k = registry_csv_next(&csv, &row, err, sizeof(err))) != 0) {
-		if (k > 0 && registry_parse_person(&row, &r, err,
+	while ((k = load_csv_next(&csv, &row, err, sizeof(err))) != 0) {
+		if (k > 0 && load_csv_parse_person(&row, &r, err,
 		    sizeof(err)) == 0) {
 			if (r.reason[0] != '\0' && !load_known(r.reason)) {
 				snprintf(err, sizeof(err), "reason: %s is not "
