@@ -129,7 +129,7 @@ test: check-layers all $(TEST_BINS)
 # and the pure parsers of the tools.
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build-fuzz/%)
-FUZZ_LIBSRCS := $(CORE_SRCS) $(LOAD_SRCS) tools/smsc/smsc_script.c tools/smsc/smsc_dlr.c tools/smsc/smsc_screen.c
+FUZZ_LIBSRCS := $(CORE_SRCS) tools/load/load_csv.c tools/load/load_plan.c tools/smsc/smsc_script.c tools/smsc/smsc_dlr.c tools/smsc/smsc_screen.c
 FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 $(INC_TESTS) $(PKG_CFLAGS) -fsanitize=fuzzer,address,undefined
 build-fuzz/%: tests/fuzz/%.c $(FUZZ_LIBSRCS)
 	@mkdir -p build-fuzz

@@ -1,8 +1,8 @@
 /*
  * registry: the Redis layout of the registry, categories and reasons as
  * pure code shared by the daemon's store and the tnsgw-load tool: key
- * names, record packing, bucket computation, and the CSV rows of the three
- * import files (RFC 4180 reader and per-field validation). No I/O.
+ * names, record packing, bucket computation (the import files' CSV is
+ * tnsgw-load's own: tools/load/load_csv.h). No I/O.
  *
  * Layout (P = redis.prefix; README.md "Redis layout"):
  *   P"gen:seq"                 INCR: generation numbers (all datasets)
@@ -123,69 +123,5 @@ int registry_key_provisioning(char *out, size_t outsz, const char *prefix);
 #define REGISTRY_OUTBOX_GROUP "tnsgw"	/* the outbox's consumer group */
 /* "<gen>:<nbuckets>" of P"reg:gen" -> 0, or -1. */
 int registry_parse_regptr(const char *s, long *gen, uint32_t *nbuckets);
-
-/*
- * CSV (RFC 4180): fields separated by ',', optionally in double quotes
- * (then commas, CR/LF and doubled quotes "" inside), rows ended by LF or
- * CRLF, a UTF-8 BOM at the start skipped, blank lines skipped.
- */
-#define REGISTRY_CSV_MAXFIELDS 16
-#define REGISTRY_CSV_ROWMAX    8192	/* bytes of one row's field text */
-
-struct registry_csv_row {
-	int         nfields;
-	const char *field[REGISTRY_CSV_MAXFIELDS];	/* into buf, NUL-terminated */
-	int         line;		/* physical line the row starts on (1-based) */
-	size_t      start, end;	/* raw span in the input, end after the EOL */
-	char        buf[REGISTRY_CSV_ROWMAX];
-};
-
-struct registry_csv {
-	const char *data;
-	size_t      len;
-	size_t      pos;
-	int         line;		/* physical line at pos (1-based) */
-};
-
-void registry_csv_init(struct registry_csv *c, const char *data, size_t len);
-/*
- * Next row: 1 with row filled, 0 at the end, -1 with the reason in err
- * (row->line says where; the reader has skipped past the bad physical
- * line, so the caller may go on).
- */
-int registry_csv_next(struct registry_csv *c, struct registry_csv_row *row,
-    char *err, size_t errsz);
-
-/* The header row must be exactly these column names (spaces trimmed). */
-extern const char *const registry_cols_registry[];	/* NULL-terminated */
-extern const char *const registry_cols_categories[];
-extern const char *const registry_cols_reasons[];
-int registry_check_header(const struct registry_csv_row *row,
-    const char *const *cols, char *err, size_t errsz);
-
-/* Row validation: 0, or -1 with a short reason in err (no personal data
- * in it beyond the column name). The reason code's existence is the
- * caller's check. */
-int registry_parse_person(const struct registry_csv_row *row,
-    struct registry_rec *r, char *err, size_t errsz);
-
-struct registry_cat {
-	char        code[REGISTRY_CODE_MAX + 1];
-	const char *label_fr, *label_ar, *docs_fr, *docs_ar;	/* into the row */
-};
-int registry_parse_category(const struct registry_csv_row *row,
-    struct registry_cat *c, char *err, size_t errsz);
-
-struct registry_reason {
-	char        code[REGISTRY_CODE_MAX + 1];
-	const char *text_fr, *text_ar;		/* into the row */
-};
-int registry_parse_reason(const struct registry_csv_row *row,
-    struct registry_reason *r, char *err, size_t errsz);
-
-/* [A-Z0-9_], 1..REGISTRY_CODE_MAX chars. */
-int registry_code_ok(const char *s);
-/* Valid UTF-8 with no control characters, 1..maxlen bytes. */
-int registry_text_ok(const char *s, size_t maxlen);
 
 #endif

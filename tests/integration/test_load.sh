@@ -150,6 +150,33 @@ check "20000 rows: every row stored once ($total)" [ "$total" -eq 20000 ]
 check "20000 rows: buckets are listpacks" [ "$enc" = ok ]
 check "20000 rows: a row reads back" grep -q 'matricule=119999' <<<"$(load --get CIN AB019999)"
 
+# 6b. The reasons' and categories' own rejects; a reject file that cannot
+# be written stops the load.
+printf 'code,text_fr,text_ar\nOTHER,Autre,آخر\nOTHER,Encore,آخر\nbad,x,y\n' >"$D/rsn_dup.csv"
+out=$(load --reasons "$D/rsn_dup.csv" 2>&1); rc=$?
+check "reasons duplicate: exit 1 (got $rc)" [ "$rc" -eq 1 ]
+check "reasons duplicate: FILE:LINE ($out)" grep -q 'rsn_dup.csv:3: duplicate reason code' <<<"$out"
+rsn_before=$(cli get tns:rsn:gen)
+out=$(load --reasons "$D/rsn_dup.csv" --skip-invalid 2>&1); rc=$?
+check "reasons --skip-invalid: exit 0 ($out)" [ "$rc" -eq 0 ]
+check "reasons --skip-invalid: counts" grep -q 'reasons: 1 rows, 2 rejected' <<<"$out"
+check "reasons --skip-invalid: its own reject file" \
+    grep -q 'rsn_dup.csv:4: code: expected' "$D/rsn_dup.csv.rejects"
+check "reasons --skip-invalid: switched" [ "$(cli get tns:rsn:gen)" != "$rsn_before" ]
+awk 'BEGIN { print "code,label_fr,label_ar,documents_fr,documents_ar"
+	for (i = 0; i < 70; i++) printf "C%d,l,m,d,e\n", i }' >"$D/cats70.csv"
+cat_before=$(cli get tns:cat:gen)
+out=$(load --categories "$D/cats70.csv" 2>&1); rc=$?
+check "70 categories: exit 1 (got $rc)" [ "$rc" -eq 1 ]
+check "70 categories: FILE:LINE of the 65th ($out)" \
+    grep -q 'cats70.csv:66: too many categories (at most 64)' <<<"$out"
+check "70 categories: pointer unchanged" [ "$(cli get tns:cat:gen)" = "$cat_before" ]
+reg_before=$(cli get tns:reg:gen)
+out=$(load --registry "$D/skip.csv" --skip-invalid --reject-file "$D/nodir/rej.csv" 2>&1); rc=$?
+check "unwritable reject file: exit 1 (got $rc)" [ "$rc" -eq 1 ]
+check "unwritable reject file: says which ($out)" grep -q 'nodir/rej.csv: No such file' <<<"$out"
+check "unwritable reject file: pointer unchanged" [ "$(cli get tns:reg:gen)" = "$reg_before" ]
+
 # 7. Usage and connection errors.
 "$L" >/dev/null 2>&1; rc=$?
 check "no arguments: usage, exit 2" [ "$rc" -eq 2 ]

@@ -1,0 +1,313 @@
+/*
+ * test_load_csv: tnsgw-load's CSV reader (quotes, CRLF, BOM, blank
+ * lines, errors with physical line numbers and resync), the header check,
+ * and the registry, category and reason row validators.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "load_csv.h"
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Read every row of text; fields joined with '|' per row, rows with '\n';
+ * an error row becomes "!<line>:<reason>". */
+static void
+csv_dump(const char *text, char *out, size_t outsz)
+{
+	struct load_csv c;
+	static struct load_csv_row row;
+	char err[128];
+	size_t o = 0;
+	int rc, i;
+
+	out[0] = '\0';
+	load_csv_init(&c, text, strlen(text));
+	while ((rc = load_csv_next(&c, &row, err, sizeof(err))) != 0) {
+		if (rc < 0) {
+			o += (size_t)snprintf(out + o, outsz - o, "!%d:%s\n",
+			    row.line, err);
+			continue;
+		}
+		o += (size_t)snprintf(out + o, outsz - o, "%d:", row.line);
+		for (i = 0; i < row.nfields; i++)
+			o += (size_t)snprintf(out + o, outsz - o, "%s%s",
+			    i ? "|" : "", row.field[i]);
+		o += (size_t)snprintf(out + o, outsz - o, "\n");
+	}
+}
+
+static void
+test_csv(void **state)
+{
+	static const struct {
+		const char *in, *want;
+	} v[] = {
+		{ "a,b,c\n1,2,3\n", "1:a|b|c\n2:1|2|3\n" },
+		{ "a,b\r\n1,2\r\n", "1:a|b\n2:1|2\n" },
+		{ "a,b", "1:a|b\n" },
+		{ "\xEF\xBB\xBF" "code,x\n", "1:code|x\n" },
+		{ "a,,c,\n", "1:a||c|\n" },
+		{ "\n\r\n a , b \n\n", "3:a|b\n" },
+		{ "\"x,y\",\"say \"\"hi\"\"\"\n", "1:x,y|say \"hi\"\n" },
+		{ "\"two\nlines\",z\nnext,1\n", "1:two\nlines|z\n3:next|1\n" },
+		{ "\" keep \",\"\"\n", "1: keep |\n" },
+		{ "a\"b,c\nok,1\n", "!1:quote inside an unquoted field\n2:ok|1\n" },
+		{ "\"a\"b,c\nok\n", "!1:text after a closing quote\n2:ok\n" },
+		{ "ok\n\"open,\nmore\n", "1:ok\n!2:unterminated quoted field\n" },
+		{ "1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17\nz\n",
+		    "!1:too many fields\n2:z\n" },
+		{ "", "" },
+	};
+	char out[512];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < N(v); i++) {
+		csv_dump(v[i].in, out, sizeof(out));
+		if (strcmp(out, v[i].want) != 0)
+			fail_msg("case %zu: got [%s] want [%s]", i, out, v[i].want);
+	}
+}
+
+static void
+test_csv_long_row(void **state)
+{
+	static char text[LOAD_CSV_ROWMAX + 64];
+	struct load_csv c;
+	static struct load_csv_row row;
+	char err[64];
+
+	(void)state;
+	memset(text, 'x', LOAD_CSV_ROWMAX + 10);
+	memcpy(text + LOAD_CSV_ROWMAX + 10, "\nok\n", 5);
+	load_csv_init(&c, text, strlen(text));
+	assert_int_equal(load_csv_next(&c, &row, err, sizeof(err)), -1);
+	assert_string_equal(err, "row too long");
+	assert_int_equal(load_csv_next(&c, &row, err, sizeof(err)), 1);
+	assert_int_equal(row.line, 2);
+	assert_string_equal(row.field[0], "ok");
+}
+
+static int
+one_row(const char *text, struct load_csv_row *row)
+{
+	struct load_csv c;
+	char err[64];
+
+	load_csv_init(&c, text, strlen(text));
+	return load_csv_next(&c, row, err, sizeof(err));
+}
+
+static void
+test_header(void **state)
+{
+	static struct load_csv_row row;
+	char err[128];
+
+	(void)state;
+	assert_int_equal(one_row("id_type,id_number,birth_date,id_expiry,"
+	    "status,matricule,has_account,phone,reason\r\n", &row), 1);
+	assert_int_equal(load_csv_check_header(&row, load_csv_cols_registry,
+	    err, sizeof(err)), 0);
+	assert_int_equal(load_csv_check_header(&row, load_csv_cols_reasons,
+	    err, sizeof(err)), -1);
+	assert_int_equal(one_row("code,label_fr,label_ar,documents_fr\n",
+	    &row), 1);
+	assert_int_equal(load_csv_check_header(&row,
+	    load_csv_cols_categories, err, sizeof(err)), -1);
+	assert_string_equal(err, "header: missing column documents_ar");
+	assert_int_equal(one_row("code,text_fr,text_ar,extra\n", &row), 1);
+	assert_int_equal(load_csv_check_header(&row, load_csv_cols_reasons,
+	    err, sizeof(err)), -1);
+	assert_int_equal(one_row("code,text_ar,text_fr\n", &row), 1);
+	assert_int_equal(load_csv_check_header(&row, load_csv_cols_reasons,
+	    err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "column 2"));
+}
+
+static void
+test_person(void **state)
+{
+	static const struct {
+		const char *row;
+		const char *err;	/* NULL: valid */
+	} v[] = {
+		{ "CIN,AB123456,1980-02-01,2030-05-31,REGISTERED,123456789,1,,", NULL },
+		{ "cin,ab-123 456,1980-02-01,,registered,000123,0,212612345678,", NULL },
+		{ "PASSPORT,ZZ0000001,1975-12-31,,INELIGIBLE,,,,AMO_CNOPS", NULL },
+		{ "SEJOUR,E1234567,2000-02-29,,INELIGIBLE,42,0,,AYANT_DROIT", NULL },
+		{ "PASS,AB1,1980-02-01,,REGISTERED,1,1,,", "id_type" },
+		{ "CIN,ABCDEF,1980-02-01,,REGISTERED,1,1,,", "id_number" },
+		{ "CIN,,1980-02-01,,REGISTERED,1,1,,", "id_number" },
+		{ "CIN,AB1,1980-02-30,,REGISTERED,1,1,,", "birth_date" },
+		{ "CIN,AB1,01/02/1980,,REGISTERED,1,1,,", "birth_date" },
+		{ "CIN,AB1,,,REGISTERED,1,1,,", "birth_date" },
+		{ "CIN,AB1,1980-02-01,2031-13-01,REGISTERED,1,1,,", "id_expiry" },
+		{ "CIN,AB1,1980-02-01,,ACTIVE,1,1,,", "status" },
+		{ "CIN,AB1,1980-02-01,,REGISTERED,,1,,", "matricule" },
+		{ "CIN,AB1,1980-02-01,,REGISTERED,12A,1,,", "matricule" },
+		{ "CIN,AB1,1980-02-01,,REGISTERED,123456789012345678901,1,,", "matricule" },
+		{ "CIN,AB1,1980-02-01,,REGISTERED,1,2,,", "has_account" },
+		{ "CIN,AB1,1980-02-01,,REGISTERED,1,,,", "has_account" },
+		{ "CIN,AB1,1980-02-01,,REGISTERED,1,1,21261234,", "phone" },
+		{ "CIN,AB1,1980-02-01,,REGISTERED,1,1,+212612345678,", "phone" },
+		{ "CIN,AB1,1980-02-01,,REGISTERED,1,1,2126123456789012,", "phone" },
+		{ "CIN,AB1,1980-02-01,,REGISTERED,1,1,,AMO_CNOPS", "reason" },
+		{ "CIN,AB1,1980-02-01,,INELIGIBLE,,,,", "reason" },
+		{ "CIN,AB1,1980-02-01,,INELIGIBLE,,,,amo cnops", "reason" },
+		{ "CIN,AB1,1980-02-01,,REGISTERED,1,1,", "fields" },
+		{ "CIN,AB1,1980-02-01,,REGISTERED,1,1,,,", "fields" },
+	};
+	static struct load_csv_row row;
+	struct registry_rec r;
+	char err[128];
+	size_t i;
+	int rc;
+
+	(void)state;
+	for (i = 0; i < N(v); i++) {
+		assert_int_equal(one_row(v[i].row, &row), 1);
+		err[0] = '\0';
+		rc = load_csv_parse_person(&row, &r, err, sizeof(err));
+		if (v[i].err == NULL && rc != 0)
+			fail_msg("case %zu: rejected: %s", i, err);
+		if (v[i].err != NULL && (rc != -1 || strstr(err, v[i].err) == NULL))
+			fail_msg("case %zu: rc %d err [%s], want [%s]", i, rc,
+			    err, v[i].err);
+	}
+	assert_int_equal(one_row(v[1].row, &row), 1);
+	assert_int_equal(load_csv_parse_person(&row, &r, err, sizeof(err)), 0);
+	assert_int_equal(r.idtype, PARSE_ID_CIN);
+	assert_string_equal(r.idnum, "AB123456");
+	assert_int_equal(r.status, REGISTRY_ST_REGISTERED);
+	assert_string_equal(r.matricule, "000123");
+	assert_int_equal(r.has_account, 0);
+	assert_string_equal(r.phone, "212612345678");
+	assert_false(parse_date_is_set(&r.expiry));
+}
+
+static void
+test_category_reason(void **state)
+{
+	static struct load_csv_row row;
+	struct load_csv_cat c;
+	struct load_csv_reason rs;
+	char err[128];
+
+	(void)state;
+	assert_int_equal(one_row("MEDECIN,\"Médecins, \"\"privé\"\"\",أطباء,"
+	    "\"CIN|2 photos\",\"بطاقة|صورتان\"\n", &row), 1);
+	assert_int_equal(load_csv_parse_category(&row, &c, err, sizeof(err)), 0);
+	assert_string_equal(c.code, "MEDECIN");
+	assert_string_equal(c.label_fr, "Médecins, \"privé\"");
+	assert_string_equal(c.docs_ar, "بطاقة|صورتان");
+
+	assert_int_equal(one_row("medecin,a,b,c,d\n", &row), 1);
+	assert_int_equal(load_csv_parse_category(&row, &c, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "code"));
+	assert_int_equal(one_row("M,a,b,c||d,e\n", &row), 1);
+	assert_int_equal(load_csv_parse_category(&row, &c, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "documents_fr"));
+	assert_int_equal(one_row("M,a,,c,e\n", &row), 1);
+	assert_int_equal(load_csv_parse_category(&row, &c, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "label_ar"));
+	assert_int_equal(one_row("M,\"a\xC3\",b,c,e\n", &row), 1);
+	assert_int_equal(load_csv_parse_category(&row, &c, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "label_fr"));
+
+	assert_int_equal(one_row("AMO_CNOPS,Vous relevez de la CNOPS,نص\n",
+	    &row), 1);
+	assert_int_equal(load_csv_parse_reason(&row, &rs, err, sizeof(err)), 0);
+	assert_string_equal(rs.code, "AMO_CNOPS");
+	assert_string_equal(rs.text_ar, "نص");
+	assert_int_equal(one_row("AMO_CNOPS,texte\n", &row), 1);
+	assert_int_equal(load_csv_parse_reason(&row, &rs, err, sizeof(err)), -1);
+}
+
+static void
+test_text_ok(void **state)
+{
+	(void)state;
+	assert_true(load_csv_text_ok("Sages-femmes", 127));
+	assert_true(load_csv_text_ok("القابلات ⵜⴰⵎⴰⵣⵉⵖⵜ 😀", 127));
+	assert_false(load_csv_text_ok("", 127));
+	assert_false(load_csv_text_ok("abc", 2));
+	assert_false(load_csv_text_ok("tab\there", 127));
+	assert_false(load_csv_text_ok("line\nbreak", 127));
+	assert_false(load_csv_text_ok("\xC0\xAF", 127));	/* overlong */
+	assert_false(load_csv_text_ok("\xED\xA0\x80", 127));	/* surrogate */
+	assert_false(load_csv_text_ok("\xC2\x85", 127));	/* C1 NEL */
+	assert_false(load_csv_text_ok("\xE2\x82", 127));	/* truncated */
+	assert_true(load_csv_code_ok("AMO_TADAMON"));
+	assert_false(load_csv_code_ok("amo"));
+	assert_false(load_csv_code_ok("A-B"));
+	assert_false(load_csv_code_ok("ABCDEFGHIJKLMNOPQRSTUVWX"));
+	/* The strict decoder (utf8.h) at the edges. */
+	assert_true(load_csv_text_ok("abc", 3));
+	assert_true(load_csv_text_ok("\xC2\xA0", 127));	/* NBSP: past C1 */
+	assert_true(load_csv_text_ok("\xF4\x8F\xBF\xBF", 127));	/* U+10FFFF */
+	assert_false(load_csv_text_ok("del\x7f", 127));
+	assert_false(load_csv_text_ok("\xC2\x9F", 127));	/* C1, last */
+	assert_false(load_csv_text_ok("\x80", 127));		/* lone continuation */
+	assert_false(load_csv_text_ok("\xE0\x80\xAF", 127));	/* overlong */
+	assert_false(load_csv_text_ok("\xF4\x90\x80\x80", 127));	/* > U+10FFFF */
+	assert_false(load_csv_text_ok("\xF5\x80\x80\x80", 127));
+	assert_false(load_csv_text_ok("\xFF", 127));
+	assert_true(load_csv_code_ok("ABCDEFGHIJKLMNOPQRSTUVW"));
+	assert_false(load_csv_code_ok(""));
+}
+
+static void
+test_csv_spans(void **state)
+{
+	/* The raw span of every row, bad ones included: what a reject file
+	 * copies. */
+	static const char text[] = "a,b\r\n\"x\ny\",z\nbad\"q\nlast";
+	static const struct {
+		int         rc, line;
+		const char *raw;
+	} want[] = {
+		{ 1, 1, "a,b\r\n" },
+		{ 1, 2, "\"x\ny\",z\n" },
+		{ -1, 4, "bad\"q\n" },
+		{ 1, 5, "last" },
+	};
+	static struct load_csv_row row;
+	struct load_csv c;
+	char err[64];
+	size_t i;
+
+	(void)state;
+	load_csv_init(&c, text, strlen(text));
+	for (i = 0; i < N(want); i++) {
+		assert_int_equal(load_csv_next(&c, &row, err, sizeof(err)),
+		    want[i].rc);
+		assert_int_equal(row.line, want[i].line);
+		assert_int_equal(row.end - row.start, strlen(want[i].raw));
+		assert_memory_equal(text + row.start, want[i].raw,
+		    strlen(want[i].raw));
+	}
+	assert_int_equal(load_csv_next(&c, &row, err, sizeof(err)), 0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_csv),
+		cmocka_unit_test(test_csv_long_row),
+		cmocka_unit_test(test_header),
+		cmocka_unit_test(test_person),
+		cmocka_unit_test(test_category_reason),
+		cmocka_unit_test(test_text_ok),
+		cmocka_unit_test(test_csv_spans),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,580 @@
+/*
+ * test_load_plan: tnsgw-load's pure plan, with no Redis and no file —
+ * header errors, bad rows stopping the plan with FILE:LINE, --skip-invalid
+ * accounting through a recording sink, duplicates, the reasons set, the
+ * categories' order and cap, and the registry's buckets and write order.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "load_plan.h"
+
+#define HDR "id_type,id_number,birth_date,id_expiry,status,matricule," \
+	    "has_account,phone,reason\n"
+#define RSN_HDR "code,text_fr,text_ar\n"
+#define CAT_HDR "code,label_fr,label_ar,documents_fr,documents_ar\n"
+
+/* What the sink was given, one line per call: "LINE|raw row|why". */
+struct rec_sink {
+	char   log[8192];
+	size_t o;
+	int    calls;
+	int    fail_at;		/* call number (1-based) that fails; 0 none */
+	char   hdr[256];	/* the header span the sink saw */
+};
+
+static int
+rec_fn(void *arg, const struct load_plan_src *src, int line, size_t start,
+    size_t end, const char *why, char *err, size_t errsz)
+{
+	struct rec_sink *s = arg;
+
+	s->calls++;
+	if (s->fail_at == s->calls) {
+		snprintf(err, errsz, "rejects.csv: Permission denied");
+		return -1;
+	}
+	snprintf(s->hdr, sizeof(s->hdr), "%.*s",
+	    (int)(src->hdr_end - src->hdr_start), src->data + src->hdr_start);
+	s->o += (size_t)snprintf(s->log + s->o, sizeof(s->log) - s->o,
+	    "%d|%.*s|%s\n", line, (int)(end - start), src->data + start, why);
+	return 0;
+}
+
+static void
+src_init(struct load_plan_src *src, const char *path, const char *text)
+{
+	memset(src, 0, sizeof(*src));
+	src->path = path;
+	src->data = text;
+	src->len = strlen(text);
+}
+
+typedef int (*planner)(struct load_plan *, struct load_plan_src *,
+    const struct load_plan_sink *, char *, size_t);
+
+/* Plan text with fn; the plan comes back (the caller frees it). */
+static struct load_plan *
+plan_text(planner fn, const char *path, const char *text,
+    struct rec_sink *rs, struct load_plan_src *src, int *rc, char *err,
+    size_t errsz)
+{
+	struct load_plan_sink sink = { rec_fn, rs };
+	struct load_plan *p = load_plan_new();
+
+	assert_non_null(p);
+	src_init(src, path, text);
+	err[0] = '\0';
+	*rc = fn(p, src, rs != NULL ? &sink : NULL, err, errsz);
+	return p;
+}
+
+static void
+test_header_errors(void **state)
+{
+	static const struct {
+		planner     fn;
+		const char *text, *err;
+	} v[] = {
+		{ load_plan_registry, "", "f.csv:1: empty file, expected a header" },
+		{ load_plan_registry, "\n\r\n", "f.csv:1: empty file, expected a header" },
+		{ load_plan_registry,
+		    "id_type,id_number,birth,id_expiry,status,matricule,"
+		    "has_account,phone,reason\nCIN,AB1,1980-01-01,,REGISTERED,1,1,,\n",
+		    "f.csv:1: header: column 3 is \"birth\", expected birth_date" },
+		{ load_plan_registry, "id_type,id_number\n",
+		    "f.csv:1: header: missing column birth_date" },
+		{ load_plan_registry, "\n\n\"id_type,id_number\n",
+		    "f.csv:3: unterminated quoted field" },
+		{ load_plan_reasons, "code,text_fr,text_ar,x\n",
+		    "f.csv:1: header: 4 columns, expected 3" },
+		{ load_plan_categories, RSN_HDR,
+		    "f.csv:1: header: column 2 is \"text_fr\", expected label_fr" },
+		{ load_plan_reasons, CAT_HDR,
+		    "f.csv:1: header: column 2 is \"label_fr\", expected text_fr" },
+	};
+	struct load_plan_src src;
+	struct rec_sink rs;
+	struct load_plan *p;
+	char err[LOAD_PLAN_ERR_MAX];
+	size_t i;
+	int rc;
+
+	(void)state;
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		/* A header error stops the plan even under --skip-invalid. */
+		memset(&rs, 0, sizeof(rs));
+		p = plan_text(v[i].fn, "f.csv", v[i].text, &rs, &src, &rc, err,
+		    sizeof(err));
+		if (rc != -1 || strcmp(err, v[i].err) != 0)
+			fail_msg("case %zu: rc %d err [%s] want [%s]", i, rc,
+			    err, v[i].err);
+		assert_int_equal(rs.calls, 0);
+		assert_false(p->has_registry || p->has_reasons ||
+		    p->has_categories);
+		load_plan_free(p);
+	}
+	/* BOM, CRLF, blank lines and blanks around the names are fine. */
+	p = plan_text(load_plan_reasons, "f.csv",
+	    "\xEF\xBB\xBF\r\n Code , TEXT_FR ,text_ar\r\nA,a,b\r\n", NULL, &src,
+	    &rc, err, sizeof(err));
+	assert_int_equal(rc, 0);
+	assert_int_equal(src.hdr_start, 5);
+	load_plan_free(p);
+}
+
+static void
+test_stop_at_first_bad_row(void **state)
+{
+	static const struct {
+		const char *text, *err;
+	} v[] = {
+		{ HDR "CIN,AB1,1980-01-01,,REGISTERED,1,1,,\n"
+		    "CIN,AB2,1980-02-30,,REGISTERED,2,1,,\n",
+		    "bad.csv:3: birth_date: expected a real YYYY-MM-DD date" },
+		{ HDR "CIN,AB1,1980-01-01,,ACTIVE,1,1,,\n",
+		    "bad.csv:2: status: expected REGISTERED or INELIGIBLE" },
+		{ HDR "CIN,AB1,1980-01-01,,REGISTERED,1,1,0612,\n",
+		    "bad.csv:2: phone: expected 9 to 15 digits or nothing" },
+		{ HDR "CIN,AB1,1980-01-01,,INELIGIBLE,,,,NOPE\n",
+		    "bad.csv:2: reason: NOPE is not in the reasons set" },
+		{ HDR "CIN,AB1,1980-01-01,,REGISTERED,1,1,,\n"
+		    "CIN,\"AB2,1980-01-01,,REGISTERED,2,1,,\n",
+		    "bad.csv:3: unterminated quoted field" },
+		{ HDR "CIN,AB1,1980-01-01,,REGISTERED,1,1,,\n"
+		    "PASSPORT,AB1,1980-01-01,,REGISTERED,2,1,,\n"
+		    "CIN,ab-1,1981-01-01,,REGISTERED,3,0,,\n",
+		    "bad.csv:4: duplicate of line 2 (same id_type and id_number)" },
+		{ HDR, "bad.csv: no valid rows, nothing loaded" },
+	};
+	struct load_plan_src src;
+	struct load_plan *p;
+	char err[LOAD_PLAN_ERR_MAX];
+	size_t i;
+	int rc;
+
+	(void)state;
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		p = plan_text(load_plan_registry, "bad.csv", v[i].text, NULL,
+		    &src, &rc, err, sizeof(err));
+		if (rc != -1 || strcmp(err, v[i].err) != 0)
+			fail_msg("case %zu: rc %d err [%s] want [%s]", i, rc,
+			    err, v[i].err);
+		assert_int_equal(p->has_registry, 0);
+		assert_int_equal(src.nrej, 0);
+		load_plan_free(p);
+	}
+}
+
+static void
+test_skip_invalid(void **state)
+{
+	/* BOM, CRLF, a bad date, a duplicate, an INELIGIBLE row whose reason
+	 * is in the known set (Redis's, in the real run). */
+	static const char text[] = "\xEF\xBB\xBF"
+	    "id_type,id_number,birth_date,id_expiry,status,matricule,"
+	    "has_account,phone,reason\r\n"
+	    "CIN,AB1,1980-01-01,,REGISTERED,1,1,,\r\n"
+	    "CIN,AB2,1980-13-01,,REGISTERED,2,1,,\r\n"
+	    "CIN,AB1,1980-01-01,,REGISTERED,3,1,,\r\n"
+	    "CIN,AB3,1980-01-03,2030-01-01,INELIGIBLE,,,,AMO_CNOPS\r\n";
+	struct load_plan_sink sink;
+	struct load_plan_src src;
+	struct rec_sink rs;
+	struct load_plan *p;
+	char err[LOAD_PLAN_ERR_MAX];
+	int rc;
+
+	(void)state;
+	memset(&rs, 0, sizeof(rs));
+	sink.fn = rec_fn;
+	sink.arg = &rs;
+	assert_non_null(p = load_plan_new());
+	assert_int_equal(load_plan_known_add(p, "AMO_CNOPS", 9), 0);
+	src_init(&src, "skip.csv", text);
+	assert_int_equal(load_plan_registry(p, &src, &sink, err,
+	    sizeof(err)), 0);
+	assert_int_equal(src.nrows, 2);
+	assert_int_equal(src.nrej, 2);
+	assert_int_equal(p->n, 2);
+	assert_true(p->has_registry);
+	/* File order first, then the duplicates; raw rows with their EOL. */
+	assert_string_equal(rs.log,
+	    "3|CIN,AB2,1980-13-01,,REGISTERED,2,1,,\r\n|birth_date: expected "
+	    "a real YYYY-MM-DD date\n"
+	    "4|CIN,AB1,1980-01-01,,REGISTERED,3,1,,\r\n|duplicate of line 2 "
+	    "(same id_type and id_number)\n");
+	assert_string_equal(rs.hdr, "id_type,id_number,birth_date,id_expiry,"
+	    "status,matricule,has_account,phone,reason\r\n");
+	load_plan_free(p);
+
+	/* Every row rejected: still "no valid rows", after the sink saw them. */
+	memset(&rs, 0, sizeof(rs));
+	p = plan_text(load_plan_registry, "none.csv",
+	    HDR "CIN,AB1,1980-01-01,,ACTIVE,1,1,,\n", &rs, &src, &rc, err,
+	    sizeof(err));
+	assert_int_equal(rc, -1);
+	assert_string_equal(err, "none.csv: no valid rows, nothing loaded");
+	assert_int_equal(rs.calls, 1);
+	assert_int_equal(src.nrej, 1);
+	load_plan_free(p);
+}
+
+static void
+test_multiline_lines(void **state)
+{
+	/* A quoted field over two physical lines shifts the numbers. */
+	static const char text[] = HDR
+	    "CIN,\"AB\n1\",1980-01-01,,REGISTERED,1,1,,\n"
+	    "CIN,AB2,1980-01-01,,REGISTERED,2,7,,\n"
+	    "CIN,AB3,1980-01-01,,REGISTERED,3,1,,\n";
+	struct load_plan_src src;
+	struct rec_sink rs;
+	struct load_plan *p;
+	char err[LOAD_PLAN_ERR_MAX];
+	int rc;
+
+	(void)state;
+	memset(&rs, 0, sizeof(rs));
+	p = plan_text(load_plan_registry, "m.csv", text, &rs, &src, &rc, err,
+	    sizeof(err));
+	assert_int_equal(rc, 0);
+	assert_int_equal(src.nrows, 1);
+	assert_non_null(strstr(rs.log, "2|CIN,\"AB\n1\",1980-01-01,,REGISTERED,"
+	    "1,1,,\n|id_number: invalid\n"));
+	assert_non_null(strstr(rs.log, "4|CIN,AB2,1980-01-01,,REGISTERED,2,7,,"
+	    "\n|has_account: expected 0 or 1\n"));
+	assert_int_equal(load_plan_ent(p, 0)->line, 5);
+	load_plan_free(p);
+}
+
+static void
+test_sink_failure(void **state)
+{
+	struct load_plan_src src;
+	struct rec_sink rs;
+	struct load_plan *p;
+	char err[LOAD_PLAN_ERR_MAX];
+	int rc;
+
+	(void)state;
+	memset(&rs, 0, sizeof(rs));
+	rs.fail_at = 2;
+	p = plan_text(load_plan_registry, "f.csv", HDR
+	    "CIN,AB1,1980-01-01,,ACTIVE,1,1,,\n"
+	    "CIN,AB2,1980-01-01,,ACTIVE,1,1,,\n"
+	    "CIN,AB3,1980-01-01,,ACTIVE,1,1,,\n", &rs, &src, &rc, err,
+	    sizeof(err));
+	assert_int_equal(rc, -1);
+	assert_string_equal(err, "rejects.csv: Permission denied");
+	assert_int_equal(rs.calls, 2);
+	assert_int_equal(src.nrej, 1);
+	load_plan_free(p);
+}
+
+static void
+test_reasons(void **state)
+{
+	static const char text[] = RSN_HDR
+	    "OTHER,Autre,آخر\n"
+	    "OTHER,Encore,آخر\n"
+	    "bad,x,y\n"
+	    "R2,\"a \"\"q\"\"\",b\n";
+	struct load_plan_src src, rsrc;
+	struct rec_sink rs;
+	struct load_plan *p;
+	char err[LOAD_PLAN_ERR_MAX];
+	int rc;
+
+	(void)state;
+	p = plan_text(load_plan_reasons, "r.csv", text, NULL, &src, &rc, err,
+	    sizeof(err));
+	assert_int_equal(rc, -1);
+	assert_string_equal(err, "r.csv:3: duplicate reason code");
+	load_plan_free(p);
+
+	memset(&rs, 0, sizeof(rs));
+	p = plan_text(load_plan_reasons, "r.csv", text, &rs, &src, &rc, err,
+	    sizeof(err));
+	assert_int_equal(rc, 0);
+	assert_true(p->has_reasons);
+	assert_int_equal(src.nrows, 2);
+	assert_int_equal(src.nrej, 2);
+	assert_int_equal(p->nreasons, 2);
+	assert_string_equal(p->reasons[0].code, "OTHER");
+	assert_string_equal(p->reasons[0].fr, "Autre");
+	assert_string_equal(p->reasons[1].fr, "a \"q\"");
+	assert_non_null(strstr(rs.log, "|code: expected 1 to 23 chars"));
+	/* The registry is then checked against this set, not another. */
+	assert_int_equal(p->nknown, 2);
+	src_init(&rsrc, "reg.csv", HDR
+	    "CIN,AB1,1980-01-01,,INELIGIBLE,,,,R2\n"
+	    "CIN,AB2,1980-01-01,,INELIGIBLE,,,,AMO_CNOPS\n");
+	assert_int_equal(load_plan_registry(p, &rsrc, NULL, err,
+	    sizeof(err)), -1);
+	assert_string_equal(err,
+	    "reg.csv:3: reason: AMO_CNOPS is not in the reasons set");
+	load_plan_free(p);
+
+	/* No valid row at all. */
+	p = plan_text(load_plan_reasons, "r.csv", RSN_HDR, NULL, &src, &rc,
+	    err, sizeof(err));
+	assert_int_equal(rc, -1);
+	assert_string_equal(err, "r.csv: no valid rows");
+	load_plan_free(p);
+}
+
+static void
+test_reasons_cap(void **state)
+{
+	static char text[16384];
+	struct load_plan_src src;
+	struct rec_sink rs;
+	struct load_plan *p;
+	char err[LOAD_PLAN_ERR_MAX];
+	size_t o;
+	int i, rc;
+
+	(void)state;
+	o = (size_t)snprintf(text, sizeof(text), RSN_HDR);
+	for (i = 0; i < LOAD_PLAN_MAX_REASONS + 3; i++)
+		o += (size_t)snprintf(text + o, sizeof(text) - o,
+		    "R%d,a,b\n", i);
+	memset(&rs, 0, sizeof(rs));
+	p = plan_text(load_plan_reasons, "r.csv", text, &rs, &src, &rc, err,
+	    sizeof(err));
+	assert_int_equal(rc, 0);
+	assert_int_equal(src.nrows, LOAD_PLAN_MAX_REASONS);
+	assert_int_equal(src.nrej, 3);
+	assert_non_null(strstr(rs.log, "|too many reasons\n"));
+	assert_int_equal(p->nknown, LOAD_PLAN_MAX_REASONS);
+	/* The known set is full: Redis's codes are not added past it. */
+	assert_int_equal(load_plan_known_add(p, "MORE", 4), -1);
+	load_plan_free(p);
+
+	assert_non_null(p = load_plan_new());
+	assert_int_equal(load_plan_known_add(p, "ABCDEFGHIJKLMNOPQRSTUVWX", 24),
+	    -1);
+	assert_int_equal(load_plan_known_add(p, "AMO_CNOPS:fr", 9), 0);
+	assert_string_equal(p->known[0], "AMO_CNOPS");
+	load_plan_free(p);
+}
+
+static void
+test_categories(void **state)
+{
+	static char text[16384];
+	struct load_plan_src src;
+	struct rec_sink rs;
+	struct load_plan *p;
+	char err[LOAD_PLAN_ERR_MAX];
+	size_t o;
+	int i, rc;
+
+	(void)state;
+	p = plan_text(load_plan_categories, "c.csv", CAT_HDR
+	    "B,lb,mb,db,eb\nA,la,ma,da|x,ea\nA,l,m,d,e\nC,l,,d,e\n", NULL, &src,
+	    &rc, err, sizeof(err));
+	assert_int_equal(rc, -1);
+	assert_string_equal(err, "c.csv:4: duplicate category code");
+	load_plan_free(p);
+
+	memset(&rs, 0, sizeof(rs));
+	p = plan_text(load_plan_categories, "c.csv", CAT_HDR
+	    "B,lb,mb,db,eb\nA,la,ma,da|x,ea\nA,l,m,d,e\nC,l,,d,e\n", &rs, &src,
+	    &rc, err, sizeof(err));
+	assert_int_equal(rc, 0);
+	assert_true(p->has_categories);
+	assert_int_equal(src.nrows, 2);
+	assert_int_equal(src.nrej, 2);
+	/* File order, not sorted. */
+	assert_string_equal(p->cats[0].code, "B");
+	assert_string_equal(p->cats[1].code, "A");
+	assert_string_equal(p->cats[1].docs_fr, "da|x");
+	assert_non_null(strstr(rs.log, "5|C,l,,d,e\n|label_ar: "));
+	load_plan_free(p);
+
+	o = (size_t)snprintf(text, sizeof(text), CAT_HDR);
+	for (i = 0; i < DIALOG_MAX_CATEGORIES + 2; i++)
+		o += (size_t)snprintf(text + o, sizeof(text) - o,
+		    "C%d,l,m,d,e\n", i);
+	p = plan_text(load_plan_categories, "c.csv", text, NULL, &src, &rc,
+	    err, sizeof(err));
+	assert_int_equal(rc, -1);
+	snprintf(text, sizeof(text), "c.csv:%d: too many categories (at most "
+	    "%d)", DIALOG_MAX_CATEGORIES + 2, DIALOG_MAX_CATEGORIES);
+	assert_string_equal(err, text);
+	load_plan_free(p);
+}
+
+/* Registry text of n rows with the ids given by id(i). */
+static char *
+gen_registry(size_t n, void (*id)(size_t, char *, size_t))
+{
+	size_t cap = 64 + n * 64, o;
+	char *t = malloc(cap), num[32];
+	size_t i;
+
+	assert_non_null(t);
+	o = (size_t)snprintf(t, cap, HDR);
+	for (i = 0; i < n; i++) {
+		id(i, num, sizeof(num));
+		o += (size_t)snprintf(t + o, cap - o, "CIN,%s,1980-01-01,"
+		    "2030-01-01,REGISTERED,%zu,%zu,,\n", num, 100000 + i, i % 2);
+	}
+	return t;
+}
+
+static void
+seq_id(size_t i, char *out, size_t outsz)
+{
+	snprintf(out, outsz, "AB%06zu", i);
+}
+
+/* Checks the plan's write order and bucket fill; returns the fullest. */
+static uint32_t
+check_buckets(const struct load_plan *p)
+{
+	uint32_t *cnt = calloc(p->nbuckets, sizeof(*cnt)), mx = 0, b, pb = 0;
+	size_t i;
+
+	assert_non_null(cnt);
+	for (i = 0; i < p->n; i++) {
+		const struct load_plan_ent *e = load_plan_ent(p, i);
+
+		b = load_plan_ent_bucket(p, e);
+		assert_int_equal(b, e->hash % p->nbuckets);
+		assert_true(b >= pb);		/* sorted by bucket */
+		pb = b;
+		if (++cnt[b] > mx)
+			mx = cnt[b];
+	}
+	free(cnt);
+	assert_true(mx <= REGISTRY_BUCKET_LIMIT);
+	return mx;
+}
+
+static void
+test_registry_buckets(void **state)
+{
+	struct load_plan_src src;
+	struct load_plan *p;
+	const struct load_plan_ent *e;
+	struct registry_rec r;
+	char err[LOAD_PLAN_ERR_MAX], k[64];
+	char *text = gen_registry(20000, seq_id);
+	int rc;
+
+	(void)state;
+	p = plan_text(load_plan_registry, "big.csv", text, NULL, &src, &rc,
+	    err, sizeof(err));
+	assert_int_equal(rc, 0);
+	assert_int_equal(src.nrows, 20000);
+	assert_int_equal(p->n, 20000);
+	assert_true(p->nbuckets >= registry_nbuckets(20000));
+	assert_int_equal(check_buckets(p), p->maxfill);
+	/* An entry: registry_field + registry_pack, its bucket the daemon's. */
+	e = load_plan_ent(p, 0);
+	assert_int_equal(e->flen, 9);
+	assert_memory_equal(load_plan_ent_field(e), "CAB", 3);
+	assert_int_equal(registry_unpack(load_plan_ent_value(e), e->vlen, &r), 0);
+	assert_int_equal(r.status, REGISTRY_ST_REGISTERED);
+	assert_int_equal(load_plan_regptr(p, 7, k, sizeof(k)), 0);
+	snprintf(err, sizeof(err), "7:%u", (unsigned)p->nbuckets);
+	assert_string_equal(k, err);
+	assert_int_equal(load_plan_regptr(p, 7, k, 3), -1);
+	load_plan_free(p);
+	free(text);
+}
+
+/* Ids whose hash lands in bucket 0 of 4: one bucket would overflow. */
+static void
+skewed_id(size_t i, char *out, size_t outsz)
+{
+	static uint32_t next;
+
+	if (i == 0)
+		next = 0;
+	do
+		snprintf(out, outsz, "AB%06u", (unsigned)next++);
+	while (registry_hash(PARSE_ID_CIN, out) % 4 != 0);
+}
+
+static void
+test_registry_bucket_growth(void **state)
+{
+	struct load_plan_src src;
+	struct load_plan *p;
+	char err[LOAD_PLAN_ERR_MAX];
+	char *text = gen_registry(200, skewed_id);
+	int rc;
+
+	(void)state;
+	assert_int_equal(registry_nbuckets(200), 4);
+	p = plan_text(load_plan_registry, "skew.csv", text, NULL, &src, &rc,
+	    err, sizeof(err));
+	assert_int_equal(rc, 0);
+	assert_true(p->nbuckets > 4);
+	assert_int_equal(check_buckets(p), p->maxfill);
+	load_plan_free(p);
+	free(text);
+}
+
+static void
+test_registry_order(void **state)
+{
+	/* Same bucket (one for 4 rows): sorted by field; a duplicate's
+	 * first occurrence kept. */
+	struct load_plan_src src;
+	struct rec_sink rs;
+	struct load_plan *p;
+	char err[LOAD_PLAN_ERR_MAX];
+	int rc;
+
+	(void)state;
+	memset(&rs, 0, sizeof(rs));
+	p = plan_text(load_plan_registry, "o.csv", HDR
+	    "PASSPORT,ZZ1,1980-01-01,,REGISTERED,1,1,,\n"
+	    "CIN,AB2,1980-01-01,,REGISTERED,2,1,,\n"
+	    "CIN,AB1,1980-01-01,,REGISTERED,3,1,,\n"
+	    "CIN,ab-2,1980-01-01,,REGISTERED,4,1,,\n", &rs, &src, &rc, err,
+	    sizeof(err));
+	assert_int_equal(rc, 0);
+	assert_int_equal(p->nbuckets, 1);
+	assert_int_equal(p->maxfill, 4);	/* duplicates counted */
+	assert_int_equal(p->n, 3);
+	assert_memory_equal(load_plan_ent_field(load_plan_ent(p, 0)), "CAB1", 4);
+	assert_memory_equal(load_plan_ent_field(load_plan_ent(p, 1)), "CAB2", 4);
+	assert_int_equal(load_plan_ent(p, 1)->line, 3);
+	assert_memory_equal(load_plan_ent_field(load_plan_ent(p, 2)), "PZZ1", 4);
+	assert_string_equal(rs.log, "5|CIN,ab-2,1980-01-01,,REGISTERED,4,1,,\n|"
+	    "duplicate of line 3 (same id_type and id_number)\n");
+	load_plan_free(p);
+	load_plan_free(NULL);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_header_errors),
+		cmocka_unit_test(test_stop_at_first_bad_row),
+		cmocka_unit_test(test_skip_invalid),
+		cmocka_unit_test(test_multiline_lines),
+		cmocka_unit_test(test_sink_failure),
+		cmocka_unit_test(test_reasons),
+		cmocka_unit_test(test_reasons_cap),
+		cmocka_unit_test(test_categories),
+		cmocka_unit_test(test_registry_buckets),
+		cmocka_unit_test(test_registry_bucket_growth),
+		cmocka_unit_test(test_registry_order),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,390 @@
+/*
+ * load_csv: tnsgw-load's CSV reader (RFC 4180, physical line numbers for
+ * FILE:LINE messages, resync past a bad line) and the validation of the
+ * registry, categories and reasons rows. Pure.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "load_csv.h"
+#include "utf8.h"
+
+const char *const load_csv_cols_registry[] = {
+	"id_type", "id_number", "birth_date", "id_expiry", "status",
+	"matricule", "has_account", "phone", "reason", NULL,
+};
+const char *const load_csv_cols_categories[] = {
+	"code", "label_fr", "label_ar", "documents_fr", "documents_ar", NULL,
+};
+const char *const load_csv_cols_reasons[] = {
+	"code", "text_fr", "text_ar", NULL,
+};
+
+/* --- CSV ------------------------------------------------------------ */
+
+void
+load_csv_init(struct load_csv *c, const char *data, size_t len)
+{
+	c->data = data;
+	c->len = len;
+	c->pos = 0;
+	c->line = 1;
+	if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0)
+		c->pos = 3;
+}
+
+/* After an error: skip to the end of the current physical line. */
+static void
+load_csv_resync(struct load_csv *c, size_t p, int line)
+{
+	while (p < c->len && c->data[p] != '\n')
+		p++;
+	if (p < c->len) {
+		p++;
+		line++;
+	}
+	c->pos = p;
+	c->line = line;
+}
+
+static int
+load_csv_fail(struct load_csv *c, struct load_csv_row *row,
+    size_t p, int line, char *err, size_t errsz, const char *why)
+{
+	snprintf(err, errsz, "%s", why);
+	load_csv_resync(c, p, line);
+	row->end = c->pos;
+	return -1;
+}
+
+int
+load_csv_next(struct load_csv *c, struct load_csv_row *row,
+    char *err, size_t errsz)
+{
+	const char *d = c->data;
+	size_t p = c->pos, o = 0, fstart;
+	int line = c->line, quoted;
+
+	/* Blank lines (LF or CRLF alone) carry no row. */
+	for (;;) {
+		if (p < c->len && d[p] == '\n') {
+			p++;
+			line++;
+		} else if (p + 1 < c->len && d[p] == '\r' && d[p + 1] == '\n') {
+			p += 2;
+			line++;
+		} else
+			break;
+	}
+	c->pos = p;
+	c->line = line;
+	row->nfields = 0;
+	row->line = line;
+	row->start = p;
+	row->end = p;
+	if (p >= c->len)
+		return 0;
+
+	for (;;) {
+		if (row->nfields == LOAD_CSV_MAXFIELDS)
+			return load_csv_fail(c, row, p, line, err, errsz,
+			    "too many fields");
+		fstart = o;
+		quoted = p < c->len && d[p] == '"';
+		if (quoted) {
+			p++;
+			for (;;) {
+				if (p >= c->len) {
+					snprintf(err, errsz,
+					    "unterminated quoted field");
+					c->pos = p;
+					c->line = line;
+					row->end = p;
+					return -1;
+				}
+				if (d[p] == '"') {
+					if (p + 1 < c->len && d[p + 1] == '"') {
+						p += 2;
+						if (o + 1 >= sizeof(row->buf))
+							goto toolong;
+						row->buf[o++] = '"';
+						continue;
+					}
+					p++;
+					break;
+				}
+				if (d[p] == '\n')
+					line++;
+				if (o + 1 >= sizeof(row->buf))
+					goto toolong;
+				row->buf[o++] = d[p++];
+			}
+			if (p < c->len && d[p] != ',' && d[p] != '\n' &&
+			    !(d[p] == '\r' && p + 1 < c->len && d[p + 1] == '\n'))
+				return load_csv_fail(c, row, p, line, err,
+				    errsz, "text after a closing quote");
+		} else {
+			while (p < c->len && d[p] != ',' && d[p] != '\n') {
+				if (d[p] == '\r' && p + 1 < c->len &&
+				    d[p + 1] == '\n')
+					break;
+				if (d[p] == '"')
+					return load_csv_fail(c, row, p, line,
+					    err, errsz, "quote inside an unquoted field");
+				if (o + 1 >= sizeof(row->buf))
+					goto toolong;
+				row->buf[o++] = d[p++];
+			}
+			/* Unquoted fields lose surrounding blanks. */
+			while (o > fstart && (row->buf[o - 1] == ' ' ||
+			    row->buf[o - 1] == '\t'))
+				o--;
+			while (fstart < o && (row->buf[fstart] == ' ' ||
+			    row->buf[fstart] == '\t')) {
+				memmove(row->buf + fstart, row->buf + fstart + 1,
+				    o - fstart - 1);
+				o--;
+			}
+		}
+		row->buf[o++] = '\0';
+		row->field[row->nfields++] = row->buf + fstart;
+		if (p >= c->len)
+			break;
+		if (d[p] == ',') {
+			p++;
+			continue;
+		}
+		/* End of row: LF or CRLF. */
+		p += d[p] == '\r' ? 2 : 1;
+		line++;
+		break;
+	}
+	c->pos = p;
+	c->line = line;
+	row->end = p;
+	return 1;
+toolong:
+	return load_csv_fail(c, row, p, line, err, errsz,
+	    "row too long");
+}
+
+int
+load_csv_check_header(const struct load_csv_row *row,
+    const char *const *cols, char *err, size_t errsz)
+{
+	int i;
+
+	for (i = 0; cols[i] != NULL; i++) {
+		if (i >= row->nfields) {
+			snprintf(err, errsz, "header: missing column %s",
+			    cols[i]);
+			return -1;
+		}
+		if (strcasecmp(row->field[i], cols[i]) != 0) {
+			snprintf(err, errsz, "header: column %d is \"%.40s\", "
+			    "expected %s", i + 1, row->field[i], cols[i]);
+			return -1;
+		}
+	}
+	if (row->nfields != i) {
+		snprintf(err, errsz, "header: %d columns, expected %d",
+		    row->nfields, i);
+		return -1;
+	}
+	return 0;
+}
+
+/* --- validation ----------------------------------------------------- */
+
+int
+load_csv_code_ok(const char *s)
+{
+	size_t n;
+
+	for (n = 0; s[n] != '\0'; n++)
+		if (!((s[n] >= 'A' && s[n] <= 'Z') ||
+		    (s[n] >= '0' && s[n] <= '9') || s[n] == '_'))
+			return 0;
+	return n >= 1 && n <= REGISTRY_CODE_MAX;
+}
+
+int
+load_csv_text_ok(const char *s, size_t maxlen)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strlen(s), i, k;
+	uint32_t cp;
+
+	if (n == 0 || n > maxlen)
+		return 0;
+	for (i = 0; i < n; i += k) {
+		if ((k = utf8_decode(p + i, n - i, &cp)) == 0)
+			return 0;
+		/* C0 controls, DEL and C1 controls. */
+		if (cp < 0x20 || (cp >= 0x7f && cp < 0xa0))
+			return 0;
+	}
+	return 1;
+}
+
+static int
+load_csv_digits_ok(const char *s, size_t min, size_t max)
+{
+	size_t n;
+
+	for (n = 0; s[n] != '\0'; n++)
+		if (s[n] < '0' || s[n] > '9')
+			return 0;
+	return n >= min && n <= max;
+}
+
+static int
+load_csv_err(char *err, size_t errsz, const char *why)
+{
+	snprintf(err, errsz, "%s", why);
+	return -1;
+}
+
+static int
+load_csv_nfields(const struct load_csv_row *row, int want, char *err,
+    size_t errsz)
+{
+	if (row->nfields != want) {
+		snprintf(err, errsz, "%d fields, expected %d", row->nfields,
+		    want);
+		return -1;
+	}
+	return 0;
+}
+
+int
+load_csv_parse_person(const struct load_csv_row *row,
+    struct registry_rec *r, char *err, size_t errsz)
+{
+	const char *const *f = row->field;
+
+	memset(r, 0, sizeof(*r));
+	if (load_csv_nfields(row, 9, err, errsz) != 0)
+		return -1;
+	if (parse_idtype(f[0], &r->idtype) != 0)
+		return load_csv_err(err, errsz,
+		    "id_type: expected CIN, SEJOUR or PASSPORT");
+	if (parse_id_number(f[1], r->idnum, sizeof(r->idnum)) != 0)
+		return load_csv_err(err, errsz, "id_number: invalid");
+	if (parse_date_iso(f[2], &r->birth) != 0)
+		return load_csv_err(err, errsz,
+		    "birth_date: expected a real YYYY-MM-DD date");
+	if (f[3][0] != '\0' && parse_date_iso(f[3], &r->expiry) != 0)
+		return load_csv_err(err, errsz,
+		    "id_expiry: expected a real YYYY-MM-DD date or nothing");
+	if (strcasecmp(f[4], "REGISTERED") == 0)
+		r->status = REGISTRY_ST_REGISTERED;
+	else if (strcasecmp(f[4], "INELIGIBLE") == 0)
+		r->status = REGISTRY_ST_INELIGIBLE;
+	else
+		return load_csv_err(err, errsz,
+		    "status: expected REGISTERED or INELIGIBLE");
+	if (f[5][0] != '\0' || r->status == REGISTRY_ST_REGISTERED) {
+		if (!load_csv_digits_ok(f[5], 1, REGISTRY_MATRICULE_MAX))
+			return load_csv_err(err, errsz,
+			    "matricule: expected 1 to 20 digits");
+		memcpy(r->matricule, f[5], strlen(f[5]) + 1);
+	}
+	if (strcmp(f[6], "1") == 0)
+		r->has_account = 1;
+	else if (strcmp(f[6], "0") == 0 ||
+	    (f[6][0] == '\0' && r->status == REGISTRY_ST_INELIGIBLE))
+		r->has_account = 0;
+	else
+		return load_csv_err(err, errsz, "has_account: expected 0 or 1");
+	if (f[7][0] != '\0') {
+		if (!load_csv_digits_ok(f[7], REGISTRY_PHONE_MIN,
+		    REGISTRY_PHONE_MAX))
+			return load_csv_err(err, errsz,
+			    "phone: expected 9 to 15 digits or nothing");
+		memcpy(r->phone, f[7], strlen(f[7]) + 1);
+	}
+	if (r->status == REGISTRY_ST_INELIGIBLE) {
+		if (f[8][0] == '\0')
+			return load_csv_err(err, errsz,
+			    "reason: required when INELIGIBLE");
+		if (!load_csv_code_ok(f[8]))
+			return load_csv_err(err, errsz,
+			    "reason: expected a code of [A-Z0-9_]");
+		memcpy(r->reason, f[8], strlen(f[8]) + 1);
+	} else if (f[8][0] != '\0')
+		return load_csv_err(err, errsz,
+		    "reason: only for INELIGIBLE rows");
+	return 0;
+}
+
+/* Documents: '|'-separated items, none empty. */
+static int
+load_csv_docs_ok(const char *s)
+{
+	const char *p;
+
+	if (!load_csv_text_ok(s, REGISTRY_DOCS_MAX) || *s == '|')
+		return 0;
+	for (p = s; *p; p++)
+		if (*p == '|' && (p[1] == '|' || p[1] == '\0'))
+			return 0;
+	return 1;
+}
+
+int
+load_csv_parse_category(const struct load_csv_row *row,
+    struct load_csv_cat *c, char *err, size_t errsz)
+{
+	const char *const *f = row->field;
+
+	memset(c, 0, sizeof(*c));
+	if (load_csv_nfields(row, 5, err, errsz) != 0)
+		return -1;
+	if (!load_csv_code_ok(f[0]))
+		return load_csv_err(err, errsz,
+		    "code: expected 1 to 23 chars of [A-Z0-9_]");
+	memcpy(c->code, f[0], strlen(f[0]) + 1);
+	if (!load_csv_text_ok(f[1], REGISTRY_LABEL_MAX))
+		return load_csv_err(err, errsz,
+		    "label_fr: empty, too long or not UTF-8 text");
+	if (!load_csv_text_ok(f[2], REGISTRY_LABEL_MAX))
+		return load_csv_err(err, errsz,
+		    "label_ar: empty, too long or not UTF-8 text");
+	if (!load_csv_docs_ok(f[3]))
+		return load_csv_err(err, errsz,
+		    "documents_fr: empty item, too long or not UTF-8 text");
+	if (!load_csv_docs_ok(f[4]))
+		return load_csv_err(err, errsz,
+		    "documents_ar: empty item, too long or not UTF-8 text");
+	c->label_fr = f[1];
+	c->label_ar = f[2];
+	c->docs_fr = f[3];
+	c->docs_ar = f[4];
+	return 0;
+}
+
+int
+load_csv_parse_reason(const struct load_csv_row *row,
+    struct load_csv_reason *r, char *err, size_t errsz)
+{
+	const char *const *f = row->field;
+
+	memset(r, 0, sizeof(*r));
+	if (load_csv_nfields(row, 3, err, errsz) != 0)
+		return -1;
+	if (!load_csv_code_ok(f[0]))
+		return load_csv_err(err, errsz,
+		    "code: expected 1 to 23 chars of [A-Z0-9_]");
+	memcpy(r->code, f[0], strlen(f[0]) + 1);
+	if (!load_csv_text_ok(f[1], REGISTRY_TEXT_MAX))
+		return load_csv_err(err, errsz,
+		    "text_fr: empty, too long or not UTF-8 text");
+	if (!load_csv_text_ok(f[2], REGISTRY_TEXT_MAX))
+		return load_csv_err(err, errsz,
+		    "text_ar: empty, too long or not UTF-8 text");
+	r->text_fr = f[1];
+	r->text_ar = f[2];
+	return 0;
+}

@@ -1,0 +1,481 @@
+/*
+ * load_plan: an import file's bytes to validated rows and what to write
+ * (reasons, categories, the registry's records by bucket); bad rows to
+ * FILE:LINE or the caller's reject sink. Pure: no Redis, no I/O.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "load_csv.h"
+#include "load_plan.h"
+
+#define LOAD_PLAN_OOM "tnsgw-load: out of memory"
+
+struct load_plan *
+load_plan_new(void)
+{
+	return calloc(1, sizeof(struct load_plan));
+}
+
+void
+load_plan_free(struct load_plan *p)
+{
+	int i;
+
+	if (p == NULL)
+		return;
+	for (i = 0; i < p->nreasons; i++) {
+		free(p->reasons[i].fr);
+		free(p->reasons[i].ar);
+	}
+	for (i = 0; i < p->ncats; i++) {
+		free(p->cats[i].label_fr);
+		free(p->cats[i].label_ar);
+		free(p->cats[i].docs_fr);
+		free(p->cats[i].docs_ar);
+	}
+	free(p->buf);
+	free(p->off);
+	free(p);
+}
+
+int
+load_plan_known_add(struct load_plan *p, const char *code, size_t len)
+{
+	if (p->nknown == LOAD_PLAN_MAX_REASONS || len > REGISTRY_CODE_MAX)
+		return -1;
+	memcpy(p->known[p->nknown], code, len);
+	p->known[p->nknown++][len] = '\0';
+	return 0;
+}
+
+static int
+load_plan_known(const struct load_plan *p, const char *code)
+{
+	for (int i = 0; i < p->nknown; i++)
+		if (strcmp(p->known[i], code) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * A bad row: without a sink, "PATH:LINE: why" in err and -1 (the load
+ * stops); with one, the sink's answer.
+ */
+static int
+load_plan_reject(struct load_plan_src *src, const struct load_plan_sink *rej,
+    int line, size_t start, size_t end, const char *why, char *err,
+    size_t errsz)
+{
+	if (rej == NULL) {
+		snprintf(err, errsz, "%s:%d: %s", src->path, line, why);
+		return -1;
+	}
+	if (rej->fn(rej->arg, src, line, start, end, why, err, errsz) != 0)
+		return -1;
+	src->nrej++;
+	return 0;
+}
+
+/* Read and check the header row; the reader is then at the first row. */
+static int
+load_plan_header(struct load_plan_src *src, const char *const *cols,
+    struct load_csv *csv, struct load_csv_row *row, char *err, size_t errsz)
+{
+	char why[256];
+	int r;
+
+	src->nrows = src->nrej = 0;
+	load_csv_init(csv, src->data, src->len);
+	r = load_csv_next(csv, row, why, sizeof(why));
+	if (r == 0)
+		snprintf(why, sizeof(why), "empty file, expected a header");
+	if (r == 1 && load_csv_check_header(row, cols, why, sizeof(why)) == 0) {
+		src->hdr_start = row->start;
+		src->hdr_end = row->end;
+		return 0;
+	}
+	snprintf(err, errsz, "%s:%d: %s", src->path, r == 0 ? 1 : row->line,
+	    why);
+	return -1;
+}
+
+static char *
+load_plan_strdup(const char *s, int *oom)
+{
+	char *d = strdup(s);
+
+	if (d == NULL)
+		*oom = 1;
+	return d;
+}
+
+/* --- reasons -------------------------------------------------------- */
+
+/* Keep row's reason; 1 when it was kept, 0 when it must be rejected
+ * (why says so), -1 when out of memory. */
+static int
+load_plan_reason_add(struct load_plan *p, const struct load_csv_reason *r,
+    char *why, size_t whysz)
+{
+	struct load_plan_reason *d;
+	int i, oom = 0;
+
+	for (i = 0; i < p->nreasons; i++)
+		if (strcmp(p->reasons[i].code, r->code) == 0) {
+			snprintf(why, whysz, "duplicate reason code");
+			return 0;
+		}
+	if (p->nreasons == LOAD_PLAN_MAX_REASONS) {
+		snprintf(why, whysz, "too many reasons");
+		return 0;
+	}
+	d = &p->reasons[p->nreasons];
+	snprintf(d->code, sizeof(d->code), "%s", r->code);
+	d->fr = load_plan_strdup(r->text_fr, &oom);
+	d->ar = load_plan_strdup(r->text_ar, &oom);
+	p->nreasons++;		/* load_plan_free frees what was copied */
+	return oom ? -1 : 1;
+}
+
+int
+load_plan_reasons(struct load_plan *p, struct load_plan_src *src,
+    const struct load_plan_sink *rej, char *err, size_t errsz)
+{
+	struct load_csv_row row;
+	struct load_csv csv;
+	struct load_csv_reason r;
+	char why[256];
+	int k, i;
+
+	if (load_plan_header(src, load_csv_cols_reasons, &csv, &row, err,
+	    errsz) != 0)
+		return -1;
+	while ((k = load_csv_next(&csv, &row, why, sizeof(why))) != 0) {
+		if (k > 0 && load_csv_parse_reason(&row, &r, why,
+		    sizeof(why)) == 0 &&
+		    (k = load_plan_reason_add(p, &r, why, sizeof(why))) != 0) {
+			if (k < 0) {
+				snprintf(err, errsz, LOAD_PLAN_OOM);
+				return -1;
+			}
+			continue;
+		}
+		if (load_plan_reject(src, rej, row.line, row.start, row.end,
+		    why, err, errsz) != 0)
+			return -1;
+	}
+	if (p->nreasons == 0) {
+		snprintf(err, errsz, "%s: no valid rows", src->path);
+		return -1;
+	}
+	for (i = 0; i < p->nreasons; i++)
+		load_plan_known_add(p, p->reasons[i].code,
+		    strlen(p->reasons[i].code));
+	src->nrows = p->nreasons;
+	p->has_reasons = 1;
+	return 0;
+}
+
+/* --- categories ----------------------------------------------------- */
+
+/* Keep row's category; 1, 0 (reject, why says so) or -1 (no memory). */
+static int
+load_plan_cat_add(struct load_plan *p, const struct load_csv_cat *c,
+    char *why, size_t whysz)
+{
+	struct load_plan_cat *d;
+	int i, oom = 0;
+
+	for (i = 0; i < p->ncats; i++)
+		if (strcmp(p->cats[i].code, c->code) == 0) {
+			snprintf(why, whysz, "duplicate category code");
+			return 0;
+		}
+	if (p->ncats == DIALOG_MAX_CATEGORIES) {
+		snprintf(why, whysz, "too many categories (at most %d)",
+		    DIALOG_MAX_CATEGORIES);
+		return 0;
+	}
+	d = &p->cats[p->ncats];
+	snprintf(d->code, sizeof(d->code), "%s", c->code);
+	d->label_fr = load_plan_strdup(c->label_fr, &oom);
+	d->label_ar = load_plan_strdup(c->label_ar, &oom);
+	d->docs_fr = load_plan_strdup(c->docs_fr, &oom);
+	d->docs_ar = load_plan_strdup(c->docs_ar, &oom);
+	p->ncats++;
+	return oom ? -1 : 1;
+}
+
+int
+load_plan_categories(struct load_plan *p, struct load_plan_src *src,
+    const struct load_plan_sink *rej, char *err, size_t errsz)
+{
+	struct load_csv_row row;
+	struct load_csv csv;
+	struct load_csv_cat c;
+	char why[256];
+	int k;
+
+	if (load_plan_header(src, load_csv_cols_categories, &csv, &row, err,
+	    errsz) != 0)
+		return -1;
+	while ((k = load_csv_next(&csv, &row, why, sizeof(why))) != 0) {
+		if (k > 0 && load_csv_parse_category(&row, &c, why,
+		    sizeof(why)) == 0 &&
+		    (k = load_plan_cat_add(p, &c, why, sizeof(why))) != 0) {
+			if (k < 0) {
+				snprintf(err, errsz, LOAD_PLAN_OOM);
+				return -1;
+			}
+			continue;
+		}
+		if (load_plan_reject(src, rej, row.line, row.start, row.end,
+		    why, err, errsz) != 0)
+			return -1;
+	}
+	if (p->ncats == 0) {
+		snprintf(err, errsz, "%s: no valid rows", src->path);
+		return -1;
+	}
+	src->nrows = p->ncats;
+	p->has_categories = 1;
+	return 0;
+}
+
+/* --- registry ------------------------------------------------------- */
+
+const struct load_plan_ent *
+load_plan_ent(const struct load_plan *p, size_t i)
+{
+	return (const struct load_plan_ent *)(const void *)(p->buf + p->off[i]);
+}
+
+const char *
+load_plan_ent_field(const struct load_plan_ent *e)
+{
+	return (const char *)(e + 1);
+}
+
+const unsigned char *
+load_plan_ent_value(const struct load_plan_ent *e)
+{
+	return (const unsigned char *)(e + 1) + e->flen;
+}
+
+uint32_t
+load_plan_ent_bucket(const struct load_plan *p, const struct load_plan_ent *e)
+{
+	return e->hash % p->nbuckets;
+}
+
+static void *
+load_plan_grow(void *ptr, size_t *cap, size_t first, size_t elsz)
+{
+	size_t n = *cap ? *cap * 2 : first;
+	void *q;
+
+	if ((q = realloc(ptr, n * elsz)) == NULL)
+		return NULL;
+	*cap = n;
+	return q;
+}
+
+/* Append one entry. 0, or -1 when out of memory. */
+static int
+load_plan_ent_add(struct load_plan *p, const struct load_csv_row *row,
+    uint32_t hash, const char *field, const unsigned char *val, size_t vlen)
+{
+	struct load_plan_ent e;
+	size_t flen = strlen(field);
+	size_t need = sizeof(e) + flen + vlen;
+	void *q;
+
+	/* Keep entries aligned for the struct at their head. */
+	need = (need + _Alignof(struct load_plan_ent) - 1) &
+	    ~(_Alignof(struct load_plan_ent) - 1);
+	while (p->len + need > p->cap) {
+		if ((q = load_plan_grow(p->buf, &p->cap, 1 << 20, 1)) == NULL)
+			return -1;
+		p->buf = q;
+	}
+	if (p->n == p->ncap) {
+		if ((q = load_plan_grow(p->off, &p->ncap, 1 << 14,
+		    sizeof(*p->off))) == NULL)
+			return -1;
+		p->off = q;
+	}
+	e.hash = hash;
+	e.line = (uint32_t)row->line;
+	e.start = row->start;
+	e.end = row->end;
+	e.flen = (uint8_t)flen;
+	e.vlen = (uint8_t)vlen;
+	memcpy(p->buf + p->len, &e, sizeof(e));
+	memcpy(p->buf + p->len + sizeof(e), field, flen);
+	memcpy(p->buf + p->len + sizeof(e) + flen, val, vlen);
+	p->off[p->n++] = p->len;
+	p->len += need;
+	return 0;
+}
+
+/* One row into an entry: 0 kept, 1 rejected (why says so), -1 no memory. */
+static int
+load_plan_person(struct load_plan *p, const struct load_csv_row *row,
+    char *why, size_t whysz)
+{
+	struct registry_rec r;
+	char field[REGISTRY_FIELD_MAX + 1];
+	unsigned char val[REGISTRY_PACKED_MAX];
+	int n;
+
+	if (load_csv_parse_person(row, &r, why, whysz) != 0)
+		return 1;
+	if (r.reason[0] != '\0' && !load_plan_known(p, r.reason)) {
+		snprintf(why, whysz, "reason: %s is not in the reasons set",
+		    r.reason);
+		return 1;
+	}
+	if (registry_field(r.idtype, r.idnum, field, sizeof(field)) != 0 ||
+	    (n = registry_pack(&r, val, sizeof(val))) < 0) {
+		snprintf(why, whysz, "record too large");
+		return 1;
+	}
+	return load_plan_ent_add(p, row, registry_hash(r.idtype, r.idnum),
+	    field, val, (size_t)n);
+}
+
+/* Order: bucket, field, line — duplicates end up side by side, first
+ * occurrence first. */
+static int
+load_plan_cmp(const void *a, const void *b, void *ctx)
+{
+	const struct load_plan *p = ctx;
+	const struct load_plan_ent *x, *y;
+	uint32_t bx, by;
+	int c;
+
+	x = (const void *)(p->buf + *(const size_t *)a);
+	y = (const void *)(p->buf + *(const size_t *)b);
+	bx = x->hash % p->nbuckets;
+	by = y->hash % p->nbuckets;
+	if (bx != by)
+		return bx < by ? -1 : 1;
+	c = memcmp(load_plan_ent_field(x), load_plan_ent_field(y),
+	    x->flen < y->flen ? x->flen : y->flen);
+	if (c == 0 && x->flen != y->flen)
+		c = x->flen < y->flen ? -1 : 1;
+	if (c == 0 && x->line != y->line)
+		c = x->line < y->line ? -1 : 1;
+	return c;
+}
+
+/* Bucket count: start from the target fill, grow until no bucket would
+ * leave listpack encoding. Then sort the entries by bucket. */
+static int
+load_plan_buckets(struct load_plan *p)
+{
+	uint32_t nb = registry_nbuckets(p->n), *cnt, mx;
+	size_t i;
+
+	for (;;) {
+		if ((cnt = calloc(nb, sizeof(*cnt))) == NULL)
+			return -1;
+		for (mx = 0, i = 0; i < p->n; i++) {
+			uint32_t b = load_plan_ent(p, i)->hash % nb;
+
+			if (++cnt[b] > mx)
+				mx = cnt[b];
+		}
+		free(cnt);
+		if (mx <= REGISTRY_BUCKET_LIMIT)
+			break;
+		nb += nb / 4 + 1;
+	}
+	p->nbuckets = nb;
+	p->maxfill = mx;
+	if (p->n > 0)
+		qsort_r(p->off, p->n, sizeof(*p->off), load_plan_cmp, p);
+	return 0;
+}
+
+/* Duplicates (after sorting): the later rows are errors / rejects. */
+static int
+load_plan_dups(struct load_plan *p, struct load_plan_src *src,
+    const struct load_plan_sink *rej, char *err, size_t errsz)
+{
+	const struct load_plan_ent *e, *prev;
+	size_t i, w = 0;
+	char why[64];
+
+	for (i = 0; i < p->n; i++) {
+		e = load_plan_ent(p, i);
+		if (w > 0) {
+			prev = (const void *)(p->buf + p->off[w - 1]);
+			if (prev->flen == e->flen && prev->hash == e->hash &&
+			    memcmp(load_plan_ent_field(prev),
+			    load_plan_ent_field(e), e->flen) == 0) {
+				snprintf(why, sizeof(why),
+				    "duplicate of line %u (same id_type and "
+				    "id_number)", prev->line);
+				if (load_plan_reject(src, rej, (int)e->line,
+				    e->start, e->end, why, err, errsz) != 0)
+					return -1;
+				continue;
+			}
+		}
+		p->off[w++] = p->off[i];
+	}
+	p->n = w;
+	return 0;
+}
+
+int
+load_plan_registry(struct load_plan *p, struct load_plan_src *src,
+    const struct load_plan_sink *rej, char *err, size_t errsz)
+{
+	struct load_csv_row row;
+	struct load_csv csv;
+	char why[256];
+	int k;
+
+	if (load_plan_header(src, load_csv_cols_registry, &csv, &row, err,
+	    errsz) != 0)
+		return -1;
+	while ((k = load_csv_next(&csv, &row, why, sizeof(why))) != 0) {
+		if (k > 0 && (k = load_plan_person(p, &row, why,
+		    sizeof(why))) <= 0) {
+			if (k < 0)
+				goto oom;
+			continue;
+		}
+		if (load_plan_reject(src, rej, row.line, row.start, row.end,
+		    why, err, errsz) != 0)
+			return -1;
+	}
+	if (load_plan_buckets(p) != 0)
+		goto oom;
+	if (load_plan_dups(p, src, rej, err, errsz) != 0)
+		return -1;
+	if (p->n == 0) {
+		snprintf(err, errsz, "%s: no valid rows, nothing loaded",
+		    src->path);
+		return -1;
+	}
+	src->nrows = (long)p->n;
+	p->has_registry = 1;
+	return 0;
+oom:
+	snprintf(err, errsz, LOAD_PLAN_OOM);
+	return -1;
+}
+
+int
+load_plan_regptr(const struct load_plan *p, long gen, char *out,
+    size_t outsz)
+{
+	int n = snprintf(out, outsz, "%ld:%u", gen, (unsigned)p->nbuckets);
+
+	return n < 0 || (size_t)n >= outsz ? -1 : 0;
+}

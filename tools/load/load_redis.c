@@ -1,0 +1,509 @@
+/*
+ * load_redis: a load_plan written to Redis as a new generation (pipelined
+ * HSET/RPUSH), the pointers switched in one MULTI/EXEC, old or discarded
+ * generations unlinked; the current reasons and one record read back.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <hiredis/hiredis.h>
+
+#include "load_redis.h"
+
+struct load_redis {
+	redisContext *c;
+	char          prefix[sizeof(((struct toolredis_target *)0)->prefix)];
+	int           pending;		/* replies owed by the pipeline */
+	int           broken;		/* the connection failed under a pipeline */
+};
+
+struct load_redis *
+load_redis_open(const struct toolredis_target *t, char *err, size_t errsz)
+{
+	struct load_redis *lr;
+
+	if ((lr = calloc(1, sizeof(*lr))) == NULL) {
+		snprintf(err, errsz, "tnsgw-load: out of memory");
+		return NULL;
+	}
+	snprintf(lr->prefix, sizeof(lr->prefix), "%s", t->prefix);
+	lr->c = toolredis_connect(t, LOAD_REDIS_TIMEOUT_S, err, errsz);
+	if (lr->c == NULL) {
+		free(lr);
+		return NULL;
+	}
+	return lr;
+}
+
+void
+load_redis_free(struct load_redis *lr)
+{
+	if (lr == NULL)
+		return;
+	redisFree(lr->c);
+	free(lr);
+}
+
+/* --- one command, one reply ----------------------------------------- */
+
+static redisReply *
+load_redis_cmdv(struct load_redis *lr, int argc, const char **argv,
+    const size_t *lens)
+{
+	redisReply *r = redisCommandArgv(lr->c, argc, argv, lens);
+
+	if (r == NULL) {
+		fprintf(stderr, "redis: %s\n", lr->c->errstr);
+		return NULL;
+	}
+	if (r->type == REDIS_REPLY_ERROR) {
+		fprintf(stderr, "redis: %s: %s\n", argv[0], r->str);
+		freeReplyObject(r);
+		return NULL;
+	}
+	return r;
+}
+
+static redisReply *
+load_redis_cmd(struct load_redis *lr, int argc, const char **argv)
+{
+	size_t lens[8];
+	int i;
+
+	for (i = 0; i < argc && i < 8; i++)
+		lens[i] = strlen(argv[i]);
+	return load_redis_cmdv(lr, argc, argv, lens);
+}
+
+/* GET key into out ("" when missing). 0, or -1 on a Redis error. */
+static int
+load_redis_getstr(struct load_redis *lr, const char *key, char *out,
+    size_t outsz)
+{
+	const char *argv[2] = { "GET", key };
+	redisReply *r;
+
+	out[0] = '\0';
+	if ((r = load_redis_cmd(lr, 2, argv)) == NULL)
+		return -1;
+	if (r->type == REDIS_REPLY_STRING)
+		snprintf(out, outsz, "%s", r->str);
+	freeReplyObject(r);
+	return 0;
+}
+
+/* --- the pipeline --------------------------------------------------- */
+
+/* Read every reply owed. 0, or -1 when one was an error (the first one
+ * printed) or the connection failed. */
+static int
+load_redis_flush(struct load_redis *lr)
+{
+	redisReply *r;
+	int failed = 0;
+
+	while (lr->pending > 0) {
+		if (redisGetReply(lr->c, (void **)&r) != REDIS_OK) {
+			fprintf(stderr, "redis: %s\n", lr->c->errstr);
+			lr->pending = 0;
+			lr->broken = 1;
+			return -1;
+		}
+		lr->pending--;
+		if (r->type == REDIS_REPLY_ERROR && !failed) {
+			fprintf(stderr, "redis: %s\n", r->str);
+			failed = 1;
+		}
+		freeReplyObject(r);
+	}
+	return failed ? -1 : 0;
+}
+
+static int
+load_redis_add(struct load_redis *lr, int argc, const char **argv,
+    const size_t *lens)
+{
+	if (redisAppendCommandArgv(lr->c, argc, argv, lens) != REDIS_OK) {
+		fprintf(stderr, "redis: %s\n", lr->c->errstr);
+		return -1;
+	}
+	if (++lr->pending >= LOAD_REDIS_PIPE_DEPTH)
+		return load_redis_flush(lr);
+	return 0;
+}
+
+static int
+load_redis_add_str(struct load_redis *lr, int argc, const char **argv)
+{
+	size_t lens[16];
+	int i;
+
+	for (i = 0; i < argc; i++)
+		lens[i] = strlen(argv[i]);
+	return load_redis_add(lr, argc, argv, lens);
+}
+
+/* --- unlinking a generation ----------------------------------------- */
+
+/* UNLINK the buckets of a registry generation, in batches. */
+static void
+load_redis_unlink_buckets(struct load_redis *lr, long gen, uint32_t nb)
+{
+	char keys[64][REGISTRY_KEY_MAX];
+	const char *argv[65];
+	size_t lens[65];
+	uint32_t i;
+	int k = 0, j;
+
+	argv[0] = "UNLINK";
+	for (i = 0; i < nb; i++) {
+		registry_key_bucket(keys[k], sizeof(keys[k]), lr->prefix, gen,
+		    i);
+		argv[k + 1] = keys[k];
+		k++;
+		if (k == 64 || i + 1 == nb) {
+			for (j = 0; j <= k; j++)
+				lens[j] = strlen(argv[j]);
+			if (load_redis_add(lr, k + 1, argv, lens) != 0)
+				return;
+			k = 0;
+		}
+	}
+	load_redis_flush(lr);
+}
+
+static void
+load_redis_unlink_cats(struct load_redis *lr, long gen)
+{
+	char key[REGISTRY_KEY_MAX], ck[REGISTRY_KEY_MAX];
+	const char *argv[4];
+	redisReply *r;
+	size_t i;
+
+	registry_key_cat_list(key, sizeof(key), lr->prefix, gen);
+	argv[0] = "LRANGE";
+	argv[1] = key;
+	argv[2] = "0";
+	argv[3] = "-1";
+	if ((r = load_redis_cmd(lr, 4, argv)) == NULL)
+		return;
+	for (i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements; i++) {
+		if (r->element[i]->type != REDIS_REPLY_STRING)
+			continue;
+		registry_key_cat(ck, sizeof(ck), lr->prefix, gen,
+		    r->element[i]->str);
+		argv[0] = "UNLINK";
+		argv[1] = ck;
+		load_redis_add_str(lr, 2, argv);
+	}
+	freeReplyObject(r);
+	argv[0] = "UNLINK";
+	argv[1] = key;
+	load_redis_add_str(lr, 2, argv);
+	load_redis_flush(lr);
+}
+
+static void
+load_redis_unlink_rsn(struct load_redis *lr, long gen)
+{
+	char key[REGISTRY_KEY_MAX];
+	const char *argv[2] = { "UNLINK", key };
+
+	registry_key_rsn(key, sizeof(key), lr->prefix, gen);
+	load_redis_add_str(lr, 2, argv);
+	load_redis_flush(lr);
+}
+
+/* --- reading -------------------------------------------------------- */
+
+int
+load_redis_known(struct load_redis *lr, struct load_plan *p)
+{
+	char key[REGISTRY_KEY_MAX], gen[32];
+	const char *argv[2];
+	redisReply *r;
+	size_t i, n;
+
+	registry_key_gen(key, sizeof(key), lr->prefix, "rsn");
+	if (load_redis_getstr(lr, key, gen, sizeof(gen)) != 0)
+		return -1;
+	if (gen[0] == '\0')
+		return 0;
+	snprintf(key, sizeof(key), "%srsn:%s", lr->prefix, gen);
+	argv[0] = "HKEYS";
+	argv[1] = key;
+	if ((r = load_redis_cmd(lr, 2, argv)) == NULL)
+		return -1;
+	/* Fields are <CODE>:<lang>; every code has a :fr one. */
+	for (i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements &&
+	    p->nknown < LOAD_PLAN_MAX_REASONS; i++) {
+		const char *s = r->element[i]->str;
+
+		n = r->element[i]->len;
+		if (n > 3 && strcmp(s + n - 3, ":fr") == 0)
+			load_plan_known_add(p, s, n - 3);
+	}
+	freeReplyObject(r);
+	return 0;
+}
+
+long
+load_redis_used_memory(struct load_redis *lr)
+{
+	const char *argv[2] = { "INFO", "memory" };
+	redisReply *r;
+	const char *p;
+	long v = -1;
+
+	if ((r = load_redis_cmd(lr, 2, argv)) == NULL)
+		return -1;
+	if (r->type == REDIS_REPLY_STRING &&
+	    (p = strstr(r->str, "used_memory:")) != NULL)
+		v = strtol(p + 12, NULL, 10);
+	freeReplyObject(r);
+	return v;
+}
+
+int
+load_redis_record(struct load_redis *lr, enum parse_idtype t,
+    const char *num, struct registry_rec *rec)
+{
+	char key[REGISTRY_KEY_MAX], ptr[64], field[REGISTRY_FIELD_MAX + 1];
+	const char *argv[3];
+	redisReply *r;
+	long gen;
+	uint32_t nb;
+	int ret = 0;
+
+	registry_key_gen(key, sizeof(key), lr->prefix, "reg");
+	if (load_redis_getstr(lr, key, ptr, sizeof(ptr)) != 0)
+		return -1;
+	if (registry_parse_regptr(ptr, &gen, &nb) != 0) {
+		fprintf(stderr, "no registry loaded\n");
+		return -1;
+	}
+	registry_key_bucket(key, sizeof(key), lr->prefix, gen,
+	    registry_hash(t, num) % nb);
+	registry_field(t, num, field, sizeof(field));
+	argv[0] = "HGET";
+	argv[1] = key;
+	argv[2] = field;
+	if ((r = load_redis_cmd(lr, 3, argv)) == NULL)
+		return -1;
+	if (r->type != REDIS_REPLY_STRING)
+		ret = 1;
+	else if (registry_unpack((const unsigned char *)r->str, r->len,
+	    rec) != 0) {
+		fprintf(stderr, "%s %s: malformed record\n",
+		    parse_idtype_str(t), num);
+		ret = -1;
+	}
+	freeReplyObject(r);
+	return ret;
+}
+
+/* --- writing -------------------------------------------------------- */
+
+int
+load_redis_gen(struct load_redis *lr, long *gen)
+{
+	char key[REGISTRY_KEY_MAX];
+	const char *argv[2] = { "INCR", key };
+	redisReply *r;
+
+	registry_key_seq(key, sizeof(key), lr->prefix);
+	if ((r = load_redis_cmd(lr, 2, argv)) == NULL)
+		return -1;
+	*gen = (long)r->integer;
+	freeReplyObject(r);
+	return 0;
+}
+
+int
+load_redis_write_reasons(struct load_redis *lr, const struct load_plan *p,
+    long gen)
+{
+	char key[REGISTRY_KEY_MAX], ffr[REGISTRY_CODE_MAX + 8];
+	char far[REGISTRY_CODE_MAX + 8];
+	const char *argv[6];
+	int i;
+
+	registry_key_rsn(key, sizeof(key), lr->prefix, gen);
+	for (i = 0; i < p->nreasons; i++) {
+		snprintf(ffr, sizeof(ffr), "%.23s:fr", p->reasons[i].code);
+		snprintf(far, sizeof(far), "%.23s:ar", p->reasons[i].code);
+		argv[0] = "HSET";
+		argv[1] = key;
+		argv[2] = ffr;
+		argv[3] = p->reasons[i].fr;
+		argv[4] = far;
+		argv[5] = p->reasons[i].ar;
+		if (load_redis_add_str(lr, 6, argv) != 0)
+			return -1;
+	}
+	return load_redis_flush(lr);
+}
+
+int
+load_redis_write_categories(struct load_redis *lr, const struct load_plan *p,
+    long gen)
+{
+	char list[REGISTRY_KEY_MAX], key[REGISTRY_KEY_MAX];
+	const char *argv[10];
+	int i;
+
+	registry_key_cat_list(list, sizeof(list), lr->prefix, gen);
+	for (i = 0; i < p->ncats; i++) {
+		registry_key_cat(key, sizeof(key), lr->prefix, gen,
+		    p->cats[i].code);
+		argv[0] = "HSET";
+		argv[1] = key;
+		argv[2] = "label_fr";
+		argv[3] = p->cats[i].label_fr;
+		argv[4] = "label_ar";
+		argv[5] = p->cats[i].label_ar;
+		argv[6] = "docs_fr";
+		argv[7] = p->cats[i].docs_fr;
+		argv[8] = "docs_ar";
+		argv[9] = p->cats[i].docs_ar;
+		if (load_redis_add_str(lr, 10, argv) != 0)
+			return -1;
+		argv[0] = "RPUSH";
+		argv[1] = list;
+		argv[2] = p->cats[i].code;
+		if (load_redis_add_str(lr, 3, argv) != 0)
+			return -1;
+	}
+	return load_redis_flush(lr);
+}
+
+/* One HSET per bucket with all its records (at most
+ * REGISTRY_BUCKET_LIMIT: the plan chose the bucket count for that). */
+int
+load_redis_write_registry(struct load_redis *lr, const struct load_plan *p,
+    long gen)
+{
+	const char *argv[2 + 2 * (REGISTRY_BUCKET_LIMIT + 8)];
+	size_t lens[2 + 2 * (REGISTRY_BUCKET_LIMIT + 8)];
+	char key[REGISTRY_KEY_MAX];
+	const struct load_plan_ent *e;
+	size_t i = 0, j;
+	uint32_t b;
+	int argc;
+
+	while (i < p->n) {
+		b = load_plan_ent_bucket(p, load_plan_ent(p, i));
+		registry_key_bucket(key, sizeof(key), lr->prefix, gen, b);
+		argv[0] = "HSET";
+		argv[1] = key;
+		argc = 2;
+		for (j = i; j < p->n && load_plan_ent_bucket(p,
+		    (e = load_plan_ent(p, j))) == b; j++) {
+			argv[argc] = load_plan_ent_field(e);
+			lens[argc++] = e->flen;
+			argv[argc] = (const char *)load_plan_ent_value(e);
+			lens[argc++] = e->vlen;
+		}
+		lens[0] = 4;
+		lens[1] = strlen(key);
+		if (load_redis_add(lr, argc, argv, lens) != 0)
+			return -1;
+		i = j;
+	}
+	return load_redis_flush(lr);
+}
+
+/* --- the switch ----------------------------------------------------- */
+
+#define LOAD_REDIS_NDS 3
+static const char *const load_redis_ds[LOAD_REDIS_NDS] = { "reg", "cat", "rsn" };
+
+/* The EXEC: GETSET every planned dataset's pointer; the old values come
+ * back in old[] ("" when none). 0, or -1. */
+static int
+load_redis_exec(struct load_redis *lr, const int on[LOAD_REDIS_NDS],
+    const char *const val[LOAD_REDIS_NDS], char old[LOAD_REDIS_NDS][64])
+{
+	char key[REGISTRY_KEY_MAX];
+	const char *argv[3];
+	redisReply *r;
+	int i, k = 0;
+	size_t e;
+
+	argv[0] = "MULTI";
+	if ((r = load_redis_cmd(lr, 1, argv)) == NULL)
+		return -1;
+	freeReplyObject(r);
+	for (i = 0; i < LOAD_REDIS_NDS; i++) {
+		old[i][0] = '\0';
+		if (!on[i])
+			continue;
+		registry_key_gen(key, sizeof(key), lr->prefix,
+		    load_redis_ds[i]);
+		argv[0] = "GETSET";
+		argv[1] = key;
+		argv[2] = val[i];
+		if ((r = load_redis_cmd(lr, 3, argv)) == NULL)
+			return -1;
+		freeReplyObject(r);
+	}
+	argv[0] = "EXEC";
+	if ((r = load_redis_cmd(lr, 1, argv)) == NULL)
+		return -1;
+	if (r->type != REDIS_REPLY_ARRAY) {
+		fprintf(stderr, "redis: EXEC failed\n");
+		freeReplyObject(r);
+		return -1;
+	}
+	for (i = 0, e = 0; i < LOAD_REDIS_NDS; i++) {
+		if (!on[i])
+			continue;
+		if (e < r->elements && r->element[e]->type == REDIS_REPLY_STRING)
+			snprintf(old[i], sizeof(old[i]), "%s",
+			    r->element[e]->str);
+		e++;
+		k++;
+	}
+	freeReplyObject(r);
+	return k > 0 ? 0 : -1;
+}
+
+int
+load_redis_switch(struct load_redis *lr, const struct load_plan *p, long gen)
+{
+	const int on[LOAD_REDIS_NDS] = { p->has_registry, p->has_categories,
+	    p->has_reasons };
+	char regptr[48], gens[32], old[LOAD_REDIS_NDS][64];
+	const char *val[LOAD_REDIS_NDS] = { regptr, gens, gens };
+	long ogen;
+	uint32_t onb;
+
+	load_plan_regptr(p, gen, regptr, sizeof(regptr));
+	snprintf(gens, sizeof(gens), "%ld", gen);
+	if (load_redis_exec(lr, on, val, old) != 0)
+		return -1;
+	if (old[0][0] && registry_parse_regptr(old[0], &ogen, &onb) == 0)
+		load_redis_unlink_buckets(lr, ogen, onb);
+	if (old[1][0])
+		load_redis_unlink_cats(lr, strtol(old[1], NULL, 10));
+	if (old[2][0])
+		load_redis_unlink_rsn(lr, strtol(old[2], NULL, 10));
+	return 0;
+}
+
+void
+load_redis_discard(struct load_redis *lr, const struct load_plan *p,
+    long gen)
+{
+	if (lr->broken)
+		return;		/* connection gone: nothing more to say */
+	if (p->has_registry && p->nbuckets > 0)
+		load_redis_unlink_buckets(lr, gen, p->nbuckets);
+	if (p->has_categories)
+		load_redis_unlink_cats(lr, gen);
+	if (p->has_reasons)
+		load_redis_unlink_rsn(lr, gen);
+	fprintf(stderr, "tnsgw-load: generation %ld discarded, nothing "
+	    "switched\n", gen);
+}

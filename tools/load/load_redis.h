@@ -1,0 +1,69 @@
+/*
+ * load_redis: tnsgw-load's Redis writer. Writes a plan (load_plan.h) as a
+ * new generation with pipelined commands, switches the generation
+ * pointers in one MULTI/EXEC, unlinks the generations replaced or
+ * discarded; reads back the current reasons and single records. The
+ * connection is toolredis's (synchronous hiredis): a batch tool, not the
+ * daemon. Every failure is printed on stderr where it is found
+ * ("redis: ..."), once; the functions then return -1.
+ */
+#ifndef TNSGW_LOAD_REDIS_H
+#define TNSGW_LOAD_REDIS_H
+
+#include <stdint.h>
+
+#include "load_plan.h"
+#include "registry.h"
+#include "toolredis.h"
+
+#define LOAD_REDIS_PIPE_DEPTH 512	/* commands appended before reading replies */
+#define LOAD_REDIS_TIMEOUT_S  120	/* per reply: big pipelines, UNLINKs */
+
+struct load_redis;
+
+/* Connected to t with t->prefix for every key, or NULL with err set
+ * (toolredis_connect's message). */
+struct load_redis *load_redis_open(const struct toolredis_target *t,
+    char *err, size_t errsz);
+/* Closes the connection; NULL is a no-op. */
+void load_redis_free(struct load_redis *lr);
+
+/* The reason codes of the generation Redis serves now, into p's known
+ * set (none when no reasons are loaded). 0, or -1. */
+int load_redis_known(struct load_redis *lr, struct load_plan *p);
+
+/* A new generation number (INCR P"gen:seq") in *gen. 0, or -1. */
+int load_redis_gen(struct load_redis *lr, long *gen);
+
+/* Write one planned dataset under generation gen, pipelined; nothing
+ * points at it yet. 0, or -1 (the caller discards the generation). */
+int load_redis_write_reasons(struct load_redis *lr, const struct load_plan *p,
+    long gen);
+int load_redis_write_categories(struct load_redis *lr,
+    const struct load_plan *p, long gen);
+int load_redis_write_registry(struct load_redis *lr, const struct load_plan *p,
+    long gen);
+
+/* Redis's used_memory (INFO memory), or -1. */
+long load_redis_used_memory(struct load_redis *lr);
+
+/*
+ * Point every dataset p planned at generation gen, in one MULTI/EXEC of
+ * GETSETs, and unlink the generations they pointed at before. 0, or -1
+ * when the switch failed (nothing unlinked; the caller discards gen).
+ */
+int load_redis_switch(struct load_redis *lr, const struct load_plan *p,
+    long gen);
+
+/* Unlink what was written of generation gen for p's datasets and say so
+ * on stderr; silent when the connection broke under a pipeline. */
+void load_redis_discard(struct load_redis *lr, const struct load_plan *p,
+    long gen);
+
+/* The record of t/num in the current registry: 0 with rec filled, 1 when
+ * absent, -1 on error ("no registry loaded", "TYPE NUM: malformed record"
+ * or a Redis error, printed). */
+int load_redis_record(struct load_redis *lr, enum parse_idtype t,
+    const char *num, struct registry_rec *rec);
+
+#endif

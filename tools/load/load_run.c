@@ -1,0 +1,293 @@
+/*
+ * load_run: a tnsgw-load run — each input file read whole, planned
+ * (load_plan), its bad rows copied to its reject file; then the writer
+ * (load_redis) for the new generation and the summary. Also --get.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "load_run.h"
+
+#define LOAD_RUN_FILE_MAX ((size_t)2 << 30)
+
+/* One input file, in memory, and where its rejected rows go. */
+struct load_run_file {
+	struct load_plan_src src;
+	char                *data;
+	char                 rej_path[PATH_MAX];
+	FILE                *rej;		/* opened at the first reject */
+};
+
+static double
+load_run_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Read path whole. 0, or -1 with the reason printed. */
+static int
+load_run_read(struct load_run_file *f, const char *path)
+{
+	size_t cap = 1 << 16, len = 0;
+	ssize_t r;
+	char *q;
+	int fd;
+
+	f->src.path = path;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		fprintf(stderr, "%s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	if ((f->data = malloc(cap)) == NULL)
+		goto oom;
+	for (;;) {
+		if (len == cap) {
+			if (cap >= LOAD_RUN_FILE_MAX) {
+				fprintf(stderr, "%s: file too large\n", path);
+				goto fail;
+			}
+			if ((q = realloc(f->data, cap * 2)) == NULL)
+				goto oom;
+			f->data = q;
+			cap *= 2;
+		}
+		r = read(fd, f->data + len, cap - len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			fprintf(stderr, "%s: %s\n", path, strerror(errno));
+			goto fail;
+		}
+		if (r == 0)
+			break;
+		len += (size_t)r;
+	}
+	close(fd);
+	f->src.data = f->data;
+	f->src.len = len;
+	return 0;
+oom:
+	fprintf(stderr, "tnsgw-load: out of memory\n");
+fail:
+	close(fd);
+	return -1;
+}
+
+static void
+load_run_file_free(struct load_run_file *f)
+{
+	if (f->rej != NULL)
+		fclose(f->rej);
+	free(f->data);
+	f->data = NULL;
+	f->rej = NULL;
+}
+
+/* Raw span without its end of line. */
+static void
+load_run_raw(const struct load_plan_src *src, size_t start, size_t end,
+    FILE *out)
+{
+	while (end > start && (src->data[end - 1] == '\n' ||
+	    src->data[end - 1] == '\r'))
+		end--;
+	fwrite(src->data + start, 1, end - start, out);
+}
+
+/*
+ * The reject sink (--skip-invalid): the row as it was in the file, with
+ * "PATH:LINE: reason" in an extra last column; the file starts with the
+ * input's header and a reject_reason column.
+ */
+static int
+load_run_reject(void *arg, const struct load_plan_src *src, int line,
+    size_t start, size_t end, const char *why, char *err, size_t errsz)
+{
+	struct load_run_file *f = arg;
+	const char *p;
+
+	if (f->rej == NULL) {
+		if ((f->rej = fopen(f->rej_path, "w")) == NULL) {
+			snprintf(err, errsz, "%s: %s", f->rej_path,
+			    strerror(errno));
+			return -1;
+		}
+		load_run_raw(src, src->hdr_start, src->hdr_end, f->rej);
+		fputs(",reject_reason\n", f->rej);
+	}
+	load_run_raw(src, start, end, f->rej);
+	fprintf(f->rej, ",\"%s:%d: ", src->path, line);
+	for (p = why; *p; p++) {
+		if (*p == '"')
+			fputc('"', f->rej);
+		fputc(*p, f->rej);
+	}
+	fputs("\"\n", f->rej);
+	return 0;
+}
+
+typedef int (*load_run_planner)(struct load_plan *, struct load_plan_src *,
+    const struct load_plan_sink *, char *, size_t);
+
+/* Read one file and plan it. 0, or -1 with the reason printed. */
+static int
+load_run_file(struct load_run_file *f, const char *path, const char *rej,
+    const struct load_run_opts *o, struct load_plan *p,
+    load_run_planner plan)
+{
+	struct load_plan_sink sink = { load_run_reject, f };
+	char err[LOAD_PLAN_ERR_MAX];
+
+	if (load_run_read(f, path) != 0)
+		return -1;
+	if (rej != NULL)
+		snprintf(f->rej_path, sizeof(f->rej_path), "%s", rej);
+	else
+		snprintf(f->rej_path, sizeof(f->rej_path), "%s.rejects", path);
+	if (plan(p, &f->src, o->skip_invalid ? &sink : NULL, err,
+	    sizeof(err)) != 0) {
+		fprintf(stderr, "%s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+/* 1. Read and validate everything before writing anything. */
+static int
+load_run_plan(struct load_redis *lr, const struct load_run_opts *o,
+    struct load_plan *p, struct load_run_file f[3])
+{
+	if (o->reasons != NULL && load_run_file(&f[2], o->reasons, NULL, o, p,
+	    load_plan_reasons) != 0)
+		return -1;
+	if (o->categories != NULL && load_run_file(&f[1], o->categories, NULL,
+	    o, p, load_plan_categories) != 0)
+		return -1;
+	if (o->registry != NULL) {
+		if (o->reasons == NULL && load_redis_known(lr, p) != 0)
+			return -1;
+		if (load_run_file(&f[0], o->registry, o->reject_file, o, p,
+		    load_plan_registry) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static void
+load_run_summary(const struct load_plan *p, const struct load_run_file f[3],
+    long gen, double secs, double wsecs, long mem0, long mem1)
+{
+	long nrows = f[0].src.nrows;
+	int i;
+
+	if (p->has_reasons)
+		printf("reasons: %ld rows, %ld rejected, generation %ld\n",
+		    f[2].src.nrows, f[2].src.nrej, gen);
+	if (p->has_categories)
+		printf("categories: %ld rows, %ld rejected, generation %ld\n",
+		    f[1].src.nrows, f[1].src.nrej, gen);
+	if (p->has_registry) {
+		printf("registry: %ld rows, %ld rejected, generation %ld, "
+		    "%u buckets (fullest %u), %.2f s, %.0f rows/s "
+		    "(write %.2f s)\n", nrows, f[0].src.nrej, gen,
+		    (unsigned)p->nbuckets, (unsigned)p->maxfill, secs,
+		    secs > 0 ? (double)nrows / secs : 0.0, wsecs);
+		if (mem0 >= 0 && mem1 >= 0)
+			printf("registry: used_memory +%ld bytes, %.1f bytes "
+			    "per record\n", mem1 - mem0,
+			    (double)(mem1 - mem0) / (double)nrows);
+	}
+	for (i = 0; i < 3; i++)
+		if (f[i].src.nrej)
+			printf("rejected rows in %s\n", f[i].rej_path);
+}
+
+int
+load_run(struct load_redis *lr, const struct load_run_opts *o)
+{
+	struct load_run_file f[3];	/* registry, categories, reasons */
+	struct load_plan *p;
+	double t0 = load_run_now(), tw0, tw1;
+	long gen = 0, mem0 = -1, mem1 = -1;
+	int rcode = 1;
+
+	memset(f, 0, sizeof(f));
+	if ((p = load_plan_new()) == NULL) {
+		fprintf(stderr, "tnsgw-load: out of memory\n");
+		return 1;
+	}
+	if (load_run_plan(lr, o, p, f) != 0)
+		goto out;
+
+	/* 2. A new generation, written pipelined. */
+	if (load_redis_gen(lr, &gen) != 0)
+		goto out;
+	if (p->has_reasons && load_redis_write_reasons(lr, p, gen) != 0)
+		goto discard;
+	if (p->has_categories && load_redis_write_categories(lr, p, gen) != 0)
+		goto discard;
+	tw0 = tw1 = load_run_now();
+	if (p->has_registry) {
+		mem0 = load_redis_used_memory(lr);
+		if (load_redis_write_registry(lr, p, gen) != 0)
+			goto discard;
+		mem1 = load_redis_used_memory(lr);
+		tw1 = load_run_now();
+	}
+
+	/* 3. Switch, then drop the old generation. */
+	if (load_redis_switch(lr, p, gen) != 0)
+		goto discard;
+	load_run_summary(p, f, gen, load_run_now() - t0, tw1 - tw0, mem0,
+	    mem1);
+	rcode = 0;
+	goto out;
+discard:
+	load_redis_discard(lr, p, gen);
+out:
+	for (int i = 0; i < 3; i++)
+		load_run_file_free(&f[i]);
+	load_plan_free(p);
+	return rcode;
+}
+
+int
+load_run_get(struct load_redis *lr, const char *type, const char *num)
+{
+	struct registry_rec rec;
+	enum parse_idtype t;
+	char idnum[PARSE_IDNUM_MAX + 1], b[16], e[16];
+	int r;
+
+	if (parse_idtype(type, &t) != 0 ||
+	    parse_id_number(num, idnum, sizeof(idnum)) != 0) {
+		fprintf(stderr, "--get: expected TYPE (CIN|SEJOUR|PASSPORT) "
+		    "and a document number\n");
+		return 2;
+	}
+	if ((r = load_redis_record(lr, t, idnum, &rec)) < 0)
+		return 1;
+	if (r > 0) {
+		printf("%s %s: not in the registry\n", parse_idtype_str(t),
+		    idnum);
+		return 3;
+	}
+	parse_date_fmt_iso(&rec.birth, b, sizeof(b));
+	e[0] = '\0';
+	if (parse_date_is_set(&rec.expiry))
+		parse_date_fmt_iso(&rec.expiry, e, sizeof(e));
+	printf("%s %s: %s birth=%s expiry=%s matricule=%s has_account=%d "
+	    "phone=%s reason=%s\n", parse_idtype_str(t), idnum,
+	    rec.status == REGISTRY_ST_REGISTERED ? "REGISTERED" : "INELIGIBLE",
+	    b, e, rec.matricule, rec.has_account, rec.phone, rec.reason);
+	return 0;
+}
