@@ -1042,8 +1042,11 @@ config_resolve_binds(struct config_ctx *x, config_t *lc, struct config *cfg)
 		char names[256];
 		size_t n = 0;
 
+		/* Same size, distinct fields: a plain copy. */
+		_Static_assert(sizeof(b->operator) == sizeof(b->name),
+		    "operator and name differ in size");
 		if (b->operator[0] == '\0')
-			snprintf(b->operator, sizeof(b->operator), "%s", b->name);
+			memcpy(b->operator, b->name, sizeof(b->operator));
 		for (int j = 0; d == NULL && j < cfg->ndialects; j++)
 			if (strcmp(cfg->dialects[j].name, b->dialect) == 0)
 				d = &cfg->dialects[j];
