@@ -550,8 +550,10 @@ smsc_caller_tick(struct smsc_caller *c, const struct smsc_caller_cfg *cfg,
 	case SMSC_CALLER_WAIT_FIRST:
 	case SMSC_CALLER_WAIT_CODE:
 	case SMSC_CALLER_WAIT_FINAL:
-		if (c->deadline != 0 && now_ms >= c->deadline)
-			caller_retry(c, cfg, now_ms, SMSC_CALLER_WHY_TIMEOUT, act);
+		if (c->deadline == 0 || now_ms < c->deadline)
+			break;
+		act->unanswered = c->state != SMSC_CALLER_WAIT_CODE;
+		caller_retry(c, cfg, now_ms, SMSC_CALLER_WHY_TIMEOUT, act);
 		break;
 	case SMSC_CALLER_THINK:
 		if (now_ms < c->due)
@@ -593,6 +595,19 @@ smsc_caller_bound(struct smsc_caller *c, const struct smsc_caller_cfg *cfg,
 	act_init(act);
 	if (c->state == SMSC_CALLER_WAIT_BIND)
 		caller_dial(c, cfg, now_ms, act);
+}
+
+void
+smsc_caller_ack(struct smsc_caller *c, const struct smsc_caller_cfg *cfg,
+    uint32_t mo_n, int ok, int64_t now_ms, struct smsc_caller_act *act)
+{
+	act_init(act);
+	if (mo_n != c->mo_n)
+		return;		/* an earlier MO's: the caller moved on */
+	c->mo_ack = ok ? SMSC_CALLER_ACK_OK : SMSC_CALLER_ACK_REFUSED;
+	if (!ok && (c->state == SMSC_CALLER_WAIT_FIRST ||
+	    c->state == SMSC_CALLER_WAIT_FINAL))
+		caller_retry(c, cfg, now_ms, SMSC_CALLER_WHY_REFUSED, act);
 }
 
 void
