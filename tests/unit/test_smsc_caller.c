@@ -426,12 +426,23 @@ test_ack(void **state)
 	assert_int_equal(act.send, DIAL);
 	c.mo_n = 2;
 	c.mo_ack = SMSC_CALLER_ACK_NONE;
-	/* Refused: no screen will come, dial again at once. */
+	/* Refused: no screen will come; a pause, then the dial again. */
 	smsc_caller_ack(&c, &cfg, 2, 0, SMSC_CALLER_STEP_MS + 1, &act);
 	assert_int_equal(c.mo_ack, SMSC_CALLER_ACK_REFUSED);
 	assert_int_equal(act.why, SMSC_CALLER_WHY_REFUSED);
-	assert_int_equal(act.send, DIAL);
+	assert_int_equal(act.send, NONE);
+	assert_int_equal(c.state, SMSC_CALLER_PAUSE);
 	assert_int_equal(c.retries, 2);
+	smsc_caller_screen(&c, &cfg, END, "late", SMSC_CALLER_STEP_MS + 2, &act);
+	assert_int_equal(c.state, SMSC_CALLER_PAUSE);
+	smsc_caller_tick(&c, &cfg, SMSC_CALLER_STEP_MS + SMSC_CALLER_REFUSED_MS,
+	    &act);
+	assert_int_equal(act.send, NONE);
+	smsc_caller_tick(&c, &cfg, SMSC_CALLER_STEP_MS + 1 +
+	    SMSC_CALLER_REFUSED_MS, &act);
+	assert_int_equal(act.send, DIAL);
+	assert_int_equal(act.why, SMSC_CALLER_WHY_NONE);
+	assert_int_equal(c.state, W1);
 	c.mo_n = 3;
 	/* The OTP screen: waiting for the SMS is not a screen unanswered. */
 	smsc_caller_ack(&c, &cfg, 3, 1, SMSC_CALLER_STEP_MS + 2, &act);
@@ -456,6 +467,18 @@ test_ack(void **state)
 	assert_true(act.finished);
 	assert_int_equal(act.send, NONE);
 	assert_int_equal(act.why, SMSC_CALLER_WHY_NONE);
+
+	/* --duration over: a pausing caller fails. */
+	cfg.retries = 3;
+	memset(&c, 0, sizeof(c));
+	c.kind = SMSC_CALLER_A;
+	c.dial = dial;
+	smsc_caller_start(&c, &cfg, 0, &act);
+	smsc_caller_ack(&c, &cfg, 0, 0, 1, &act);
+	assert_int_equal(c.state, SMSC_CALLER_PAUSE);
+	smsc_caller_stop(&c, &act);
+	assert_int_equal(c.state, FAIL);
+	assert_true(act.finished);
 }
 
 /* Error texts and markers come from the config, not the code. */

@@ -21,6 +21,8 @@
 #define SMSC_CALLER_STEP_MS      10000	/* one step (screen, SMS) waits this */
 #define SMSC_CALLER_RETRIES      3
 #define SMSC_CALLER_ANSWER_MAX   16
+#define SMSC_CALLER_REFUSED_MS   100	/* a refused MO: the pause before
+					 * the dial again */
 
 enum smsc_caller_kind {
 	SMSC_CALLER_A = 0,	/* dial; the first screen ends the session */
@@ -35,6 +37,7 @@ enum smsc_caller_state {
 	SMSC_CALLER_THINK,	/* reading the screen: answers at c->due */
 	SMSC_CALLER_WAIT_FINAL,	/* answered, no screen yet */
 	SMSC_CALLER_WAIT_BIND,	/* interrupted: dial again once bound */
+	SMSC_CALLER_PAUSE,	/* the MO was refused: dials again at c->due */
 	SMSC_CALLER_DONE,
 	SMSC_CALLER_FAILED,
 };
@@ -67,7 +70,7 @@ struct smsc_caller {
 	int64_t  t_dial;	/* this attempt's dial, ms */
 	int64_t  t_mo;		/* the last MO (dial or answer), ms */
 	int64_t  deadline;	/* of the current step, ms; 0: none */
-	int64_t  due;		/* THINK: when the answer goes */
+	int64_t  due;		/* THINK: when the answer goes; PAUSE: the dial */
 	uint32_t rng;		/* think times; seeded from the MSISDN */
 	/* b: OTPs received since this attempt's dial, oldest first */
 	char     code[SMSC_CALLER_CODES][SMSC_CALLER_CODE_MAX + 1];
@@ -163,9 +166,11 @@ struct smsc_caller_act {
  * caller thinks (uniform 0..think_ms) and a later tick sends it. park: the driver could
  * not send what the last event asked (no bind): dial again at rebind,
  * without counting another retry. stop: --duration is over: a caller
- * waiting for a bind fails. ack: the deliver_sm_resp of the caller's MO
- * number mo_n (ok: ESME_ROK); an error on its last MO while it waits for
- * a screen is a retry (none will come), of an earlier MO nothing.
+ * waiting for a bind or pausing fails. ack: the deliver_sm_resp of the
+ * caller's MO number mo_n (ok: ESME_ROK); an error on its last MO while it
+ * waits for a screen is a retry (none will come): the caller pauses
+ * SMSC_CALLER_REFUSED_MS, then a tick dials again; of an earlier MO,
+ * nothing.
  */
 void smsc_caller_start(struct smsc_caller *c, const struct smsc_caller_cfg *cfg,
     int64_t now_ms, struct smsc_caller_act *act);

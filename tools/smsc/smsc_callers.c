@@ -41,7 +41,7 @@ struct smsc_callers {
 	uint64_t                    sent, ok, throttled, other;
 	uint64_t                    acked_unanswered, answered;
 	int64_t                     t_first_mo, t_last_mo, t_last_answer;
-	struct smsc_caller_samples  rtt, dialog;
+	struct smsc_caller_samples  rtt, dialog, resp;
 };
 
 static int64_t
@@ -272,8 +272,9 @@ callers_results(const struct smsc_callers *l, const char *path)
 
 /* The MOs' side: the human lines, then one key=value line. */
 static void
-callers_report_mos(const struct smsc_callers *l)
+callers_report_mos(struct smsc_callers *l)
 {
+	char pct[160];
 	int64_t span = l->t_last_answer - l->t_first_mo;
 	double aps = l->answered > 0 && span > 0 ?
 	    (double)l->answered * 1000.0 / (double)span : 0.0;
@@ -284,6 +285,8 @@ callers_report_mos(const struct smsc_callers *l)
 	    l->sent, l->ok, l->throttled, l->other, callers_no_resp(l));
 	printf("screens: answered %" PRIu64 " (%.1f/s), acked unanswered %"
 	    PRIu64 "\n", l->answered, aps, l->acked_unanswered);
+	smsc_caller_pct_str(&l->resp, pct, sizeof(pct));
+	printf("deliver_sm_resp ms: %s\n", pct);
 	printf("overload sent=%" PRIu64 " ok=%" PRIu64 " throttled=%" PRIu64
 	    " other=%" PRIu64 " no_resp=%" PRIu64 " acked_unanswered=%" PRIu64
 	    " answered=%" PRIu64 " answered_per_s=%.1f sent_per_s=%.1f "
@@ -426,7 +429,7 @@ callers_message_cb(void *arg, struct smsc_msg *m)
  * caller (an error means no screen will come). */
 static void
 callers_mo_resp_cb(void *arg, uint32_t tag, uint32_t aux, uint32_t id,
-    uint32_t status)
+    uint32_t status, long ms)
 {
 	struct smsc_callers *l = arg;
 	struct smsc_caller_act act;
@@ -437,6 +440,8 @@ callers_mo_resp_cb(void *arg, uint32_t tag, uint32_t aux, uint32_t id,
 
 	if (l->over || tag == 0 || tag > l->list->n)
 		return;
+	if (smsc_caller_sample_add(&l->resp, ms) == -1)
+		fatal("malloc");
 	if (ok)
 		l->ok++;
 	else if (id == (SMPP_DELIVER_SM | SMPP_RESP_BIT) &&
@@ -551,5 +556,6 @@ smsc_callers_free(struct smsc_callers *l)
 	free(l->active);
 	smsc_caller_samples_free(&l->rtt);
 	smsc_caller_samples_free(&l->dialog);
+	smsc_caller_samples_free(&l->resp);
 	free(l);
 }

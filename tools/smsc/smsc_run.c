@@ -624,13 +624,14 @@ run_pdu_cb(void *arg, int conn_id, const struct smpp_pdu *p, int ours)
  */
 static void
 run_mo_resp_cb(void *arg, uint32_t tag, uint32_t aux, uint32_t id,
-    uint32_t status)
+    uint32_t status, long resp_ms)
 {
 	struct smsc_run *r = arg;
 	long ms = SMSC_RUN_MO_PAUSE_MS;
 	struct timeval tv;
 
 	(void)aux;
+	(void)resp_ms;
 	if (r->state == SMSC_RUN_DONE || status == SMPP_ESME_ROK)
 		return;
 	if (tag != r->mo.tag || id != (SMPP_DELIVER_SM | SMPP_RESP_BIT) ||

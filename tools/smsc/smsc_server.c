@@ -951,7 +951,7 @@ conn_pdu(struct smsc_conn *c, const uint8_t *buf, size_t len)
 	if (ours && req.kind == SMSC_WINDOW_MO && req.tag != 0 &&
 	    s->hooks.mo_resp)
 		s->hooks.mo_resp(s->hooks.arg, req.tag, req.aux, id,
-		    p.command_status);
+		    p.command_status, (long)(mono_ms() - req.t_ms));
 	if (rc == SMPP_DECODE_UNKNOWN) {
 		log_info("[c%d] unknown command 0x%08x", c->id, id);
 		if (!(id & SMPP_RESP_BIT))

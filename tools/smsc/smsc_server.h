@@ -81,11 +81,11 @@ struct smsc_server_hooks {
 	 * then owns m->text), 0 and the server frees it on return. */
 	int	(*message)(void *arg, struct smsc_msg *m);
 	/* The response to an MO sent with a tag (smsc_server_send_mo_tag):
-	 * command_id deliver_sm_resp or generic_nack, with its status.
-	 * Fires at most once per MO; not for MOs whose session closed
-	 * first or that waited over SMSC_SERVER_RESP_WAIT_S. */
+	 * command_id deliver_sm_resp or generic_nack, with its status, ms
+	 * after the MO went. Fires at most once per MO; not for MOs whose
+	 * session closed first or that waited over SMSC_SERVER_RESP_WAIT_S. */
 	void	(*mo_resp)(void *arg, uint32_t tag, uint32_t aux,
-		    uint32_t command_id, uint32_t status);
+		    uint32_t command_id, uint32_t status, long ms);
 	/* The deadline armed by smsc_server_deadline passed; the server
 	 * finishes with SMSC_EXIT_ERROR once this returns. */
 	void	(*timeout)(void *arg);
