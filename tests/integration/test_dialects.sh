@@ -16,8 +16,12 @@ RPORT=$(t_free_port); SPORT=$(t_free_port); APORT=$(t_free_port)
 t_redis "$RPORT" || { not_ok "redis-server starts"; exit 1; }
 t_load_sample "$RPORT" >"$T_DIR/load.log" 2>&1 || { not_ok "sample loads"; cat "$T_DIR/load.log"; exit 1; }
 t_conf "$RPORT" "$SPORT" "$T_DIR/base.conf" "$APORT" || exit 1
-# The same callers dial in every run: lift the per-phone lookup limit.
-sed -i 's/^\(\s*max_requests_per_msisdn_hour\s*=\s*\).*/\11000;/' "$T_DIR/base.conf"
+# The same callers dial in every run: lift the per-phone lookup limit. A
+# profile of the config: its_session_info_only with screens as data_sm.
+sed -i -e 's/^\(\s*max_requests_per_msisdn_hour\s*=\s*\).*/\11000;/' \
+    -e 's/^\t);$/&\n\tdialects = ( { name = "its_data_sm"; base = "its_session_info_only"; command = "data_sm"; } );/' \
+    "$T_DIR/base.conf"
+grep -q 'name = "its_data_sm"' "$T_DIR/base.conf" || { not_ok "config with a dialect profile"; exit 1; }
 
 T_DAEMON=
 daemon_with() {	# dialect mode: the daemon (again) with its bind set so
@@ -72,6 +76,16 @@ for d in ussd_service_op its_session_info its_session_info_only \
 	check "dialect $d: daemon log has no error-level line" \
 	    bash -c "! grep -Eq '^<[0-3]>' '$T_LOG'"
 done
+
+# Screens as data_sm (a profile of the config): read the same way.
+daemon_with its_data_sm transceiver
+timeout 60 "$TOP/$B/tnsgw-smsc" -v -l "127.0.0.1:$SPORT" -u tnsgw -w secret \
+    -t 40 --dialect its_session_info_only --script "$S/demo_a.scn" \
+    --script "$S/o_abort_then_dial.scn" >"$T_DIR/smsc.out" 2>&1
+rc=$?
+n=$(grep -c '<- data_sm ' "$T_DIR/smsc.out")
+check "screens as data_sm (profile its_data_sm): dialogs pass (exit $rc, $n data_sm)" \
+    [ "$rc" -eq 0 -a "$n" -ge 10 ]
 
 # The echo is checked: its_session_info MOs against a bind of the msisdn
 # dialect, which echoes nothing: the dialog passes, the run exits 1.
