@@ -388,6 +388,99 @@ test_stories(void **state)
 	}
 }
 
+/*
+ * The MO's deliver_sm_resp: an error on the last MO while a screen is
+ * awaited is a retry (or the end, with no retry left: open loop); a late
+ * one of an earlier MO changes nothing; a deadline passed while a screen
+ * was awaited is flagged unanswered (the driver counts it when the MO had
+ * ESME_ROK), not while the caller waits for its SMS.
+ */
+static void
+test_ack(void **state)
+{
+	struct smsc_caller_cfg cfg;
+	struct smsc_caller_act act;
+	struct smsc_caller c;
+	char dial[] = DIAL_B;
+
+	(void)state;
+	smsc_caller_cfg_init(&cfg);
+	memset(&c, 0, sizeof(c));
+	c.kind = SMSC_CALLER_B;
+	c.dial = dial;
+	smsc_caller_start(&c, &cfg, 0, &act);
+	assert_int_equal(act.send, DIAL);
+	c.mo_n = 1;	/* as the driver counts */
+	smsc_caller_ack(&c, &cfg, 1, 1, 1, &act);
+	assert_int_equal(c.mo_ack, SMSC_CALLER_ACK_OK);
+	assert_int_equal(act.send, NONE);
+	assert_int_equal(c.state, W1);
+	/* A late refusal of an earlier MO. */
+	smsc_caller_ack(&c, &cfg, 0, 0, 2, &act);
+	assert_int_equal(c.mo_ack, SMSC_CALLER_ACK_OK);
+	assert_int_equal(act.send, NONE);
+	/* The deadline: unanswered, dialled again. */
+	smsc_caller_tick(&c, &cfg, SMSC_CALLER_STEP_MS, &act);
+	assert_true(act.unanswered);
+	assert_int_equal(act.why, SMSC_CALLER_WHY_TIMEOUT);
+	assert_int_equal(act.send, DIAL);
+	c.mo_n = 2;
+	c.mo_ack = SMSC_CALLER_ACK_NONE;
+	/* Refused: no screen will come; a pause, then the dial again. */
+	smsc_caller_ack(&c, &cfg, 2, 0, SMSC_CALLER_STEP_MS + 1, &act);
+	assert_int_equal(c.mo_ack, SMSC_CALLER_ACK_REFUSED);
+	assert_int_equal(act.why, SMSC_CALLER_WHY_REFUSED);
+	assert_int_equal(act.send, NONE);
+	assert_int_equal(c.state, SMSC_CALLER_PAUSE);
+	assert_int_equal(c.retries, 2);
+	smsc_caller_screen(&c, &cfg, END, "late", SMSC_CALLER_STEP_MS + 2, &act);
+	assert_int_equal(c.state, SMSC_CALLER_PAUSE);
+	smsc_caller_tick(&c, &cfg, SMSC_CALLER_STEP_MS + SMSC_CALLER_REFUSED_MS,
+	    &act);
+	assert_int_equal(act.send, NONE);
+	smsc_caller_tick(&c, &cfg, SMSC_CALLER_STEP_MS + 1 +
+	    SMSC_CALLER_REFUSED_MS, &act);
+	assert_int_equal(act.send, DIAL);
+	assert_int_equal(act.why, SMSC_CALLER_WHY_NONE);
+	assert_int_equal(c.state, W1);
+	c.mo_n = 3;
+	/* The OTP screen: waiting for the SMS is not a screen unanswered. */
+	smsc_caller_ack(&c, &cfg, 3, 1, SMSC_CALLER_STEP_MS + 2, &act);
+	smsc_caller_screen(&c, &cfg, CONT, ASK, SMSC_CALLER_STEP_MS + 3, &act);
+	assert_int_equal(c.state, WC);
+	smsc_caller_ack(&c, &cfg, 3, 0, SMSC_CALLER_STEP_MS + 4, &act);
+	assert_int_equal(c.state, WC);
+	assert_int_equal(act.send, NONE);
+	smsc_caller_tick(&c, &cfg, 3 * SMSC_CALLER_STEP_MS, &act);
+	assert_false(act.unanswered);
+	assert_int_equal(act.why, SMSC_CALLER_WHY_TIMEOUT);
+
+	/* No retry left (open loop): a refusal ends the caller. */
+	cfg.retries = 0;
+	memset(&c, 0, sizeof(c));
+	c.kind = SMSC_CALLER_A;
+	c.dial = dial;
+	smsc_caller_start(&c, &cfg, 0, &act);
+	c.mo_n = 1;
+	smsc_caller_ack(&c, &cfg, 1, 0, 1, &act);
+	assert_int_equal(c.state, FAIL);
+	assert_true(act.finished);
+	assert_int_equal(act.send, NONE);
+	assert_int_equal(act.why, SMSC_CALLER_WHY_NONE);
+
+	/* --duration over: a pausing caller fails. */
+	cfg.retries = 3;
+	memset(&c, 0, sizeof(c));
+	c.kind = SMSC_CALLER_A;
+	c.dial = dial;
+	smsc_caller_start(&c, &cfg, 0, &act);
+	smsc_caller_ack(&c, &cfg, 0, 0, 1, &act);
+	assert_int_equal(c.state, SMSC_CALLER_PAUSE);
+	smsc_caller_stop(&c, &act);
+	assert_int_equal(c.state, FAIL);
+	assert_true(act.finished);
+}
+
 /* Error texts and markers come from the config, not the code. */
 static void
 test_cfg_markers(void **state)
@@ -555,6 +648,7 @@ main(void)
 		cmocka_unit_test(test_parse_errors),
 		cmocka_unit_test(test_parse_long),
 		cmocka_unit_test(test_stories),
+		cmocka_unit_test(test_ack),
 		cmocka_unit_test(test_cfg_markers),
 		cmocka_unit_test(test_think),
 		cmocka_unit_test(test_percentiles),

@@ -47,6 +47,7 @@ smsc_caller_strstate(enum smsc_caller_state s)
 	case SMSC_CALLER_THINK:		return "think";
 	case SMSC_CALLER_WAIT_FINAL:	return "wait_final";
 	case SMSC_CALLER_WAIT_BIND:	return "wait_bind";
+	case SMSC_CALLER_PAUSE:		return "pause";
 	case SMSC_CALLER_DONE:		return "done";
 	case SMSC_CALLER_FAILED:	return "failed";
 	}
@@ -550,8 +551,10 @@ smsc_caller_tick(struct smsc_caller *c, const struct smsc_caller_cfg *cfg,
 	case SMSC_CALLER_WAIT_FIRST:
 	case SMSC_CALLER_WAIT_CODE:
 	case SMSC_CALLER_WAIT_FINAL:
-		if (c->deadline != 0 && now_ms >= c->deadline)
-			caller_retry(c, cfg, now_ms, SMSC_CALLER_WHY_TIMEOUT, act);
+		if (c->deadline == 0 || now_ms < c->deadline)
+			break;
+		act->unanswered = c->state != SMSC_CALLER_WAIT_CODE;
+		caller_retry(c, cfg, now_ms, SMSC_CALLER_WHY_TIMEOUT, act);
 		break;
 	case SMSC_CALLER_THINK:
 		if (now_ms < c->due)
@@ -561,6 +564,10 @@ smsc_caller_tick(struct smsc_caller *c, const struct smsc_caller_cfg *cfg,
 		c->deadline = now_ms + cfg->step_ms;
 		act->send = SMSC_CALLER_SEND_ANSWER;
 		act->text = c->answer;
+		break;
+	case SMSC_CALLER_PAUSE:
+		if (now_ms >= c->due)
+			caller_dial(c, cfg, now_ms, act);
 		break;
 	default:
 		break;
@@ -596,6 +603,30 @@ smsc_caller_bound(struct smsc_caller *c, const struct smsc_caller_cfg *cfg,
 }
 
 void
+smsc_caller_ack(struct smsc_caller *c, const struct smsc_caller_cfg *cfg,
+    uint32_t mo_n, int ok, int64_t now_ms, struct smsc_caller_act *act)
+{
+	act_init(act);
+	if (mo_n != c->mo_n)
+		return;		/* an earlier MO's: the caller moved on */
+	c->mo_ack = ok ? SMSC_CALLER_ACK_OK : SMSC_CALLER_ACK_REFUSED;
+	if (ok || (c->state != SMSC_CALLER_WAIT_FIRST &&
+	    c->state != SMSC_CALLER_WAIT_FINAL))
+		return;
+	/* No screen will come. Not at once: what refused it (a full queue,
+	 * a transmitter not bound yet) needs a moment. */
+	if (cfg->stopping || c->retries >= cfg->retries) {
+		caller_end(c, SMSC_CALLER_FAILED, act);
+		return;
+	}
+	c->retries++;
+	act->why = SMSC_CALLER_WHY_REFUSED;
+	c->state = SMSC_CALLER_PAUSE;
+	c->due = now_ms + SMSC_CALLER_REFUSED_MS;
+	c->deadline = 0;
+}
+
+void
 smsc_caller_park(struct smsc_caller *c)
 {
 	c->state = SMSC_CALLER_WAIT_BIND;
@@ -606,7 +637,7 @@ void
 smsc_caller_stop(struct smsc_caller *c, struct smsc_caller_act *act)
 {
 	act_init(act);
-	if (c->state == SMSC_CALLER_WAIT_BIND)
+	if (c->state == SMSC_CALLER_WAIT_BIND || c->state == SMSC_CALLER_PAUSE)
 		caller_end(c, SMSC_CALLER_FAILED, act);
 }
 

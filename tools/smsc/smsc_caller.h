@@ -21,6 +21,8 @@
 #define SMSC_CALLER_STEP_MS      10000	/* one step (screen, SMS) waits this */
 #define SMSC_CALLER_RETRIES      3
 #define SMSC_CALLER_ANSWER_MAX   16
+#define SMSC_CALLER_REFUSED_MS   100	/* a refused MO: the pause before
+					 * the dial again */
 
 enum smsc_caller_kind {
 	SMSC_CALLER_A = 0,	/* dial; the first screen ends the session */
@@ -35,6 +37,7 @@ enum smsc_caller_state {
 	SMSC_CALLER_THINK,	/* reading the screen: answers at c->due */
 	SMSC_CALLER_WAIT_FINAL,	/* answered, no screen yet */
 	SMSC_CALLER_WAIT_BIND,	/* interrupted: dial again once bound */
+	SMSC_CALLER_PAUSE,	/* the MO was refused: dials again at c->due */
 	SMSC_CALLER_DONE,
 	SMSC_CALLER_FAILED,
 };
@@ -45,6 +48,15 @@ enum smsc_caller_why {
 	SMSC_CALLER_WHY_TIMEOUT,		/* a step took over SMSC_CALLER_STEP_MS */
 	SMSC_CALLER_WHY_SCREEN,		/* an unexpected screen */
 	SMSC_CALLER_WHY_LOST,		/* the bind went away mid-step */
+	SMSC_CALLER_WHY_REFUSED,	/* the MO's deliver_sm_resp was an error */
+	SMSC_CALLER_WHY_MAX
+};
+
+/* What the gateway said to the caller's last MO (its deliver_sm_resp). */
+enum smsc_caller_ack {
+	SMSC_CALLER_ACK_NONE = 0,	/* no response yet */
+	SMSC_CALLER_ACK_OK,		/* ESME_ROK: a screen is owed */
+	SMSC_CALLER_ACK_REFUSED,	/* an error: no screen will come */
 };
 
 struct smsc_caller {
@@ -58,13 +70,19 @@ struct smsc_caller {
 	int64_t  t_dial;	/* this attempt's dial, ms */
 	int64_t  t_mo;		/* the last MO (dial or answer), ms */
 	int64_t  deadline;	/* of the current step, ms; 0: none */
-	int64_t  due;		/* THINK: when the answer goes */
+	int64_t  due;		/* THINK: when the answer goes; PAUSE: the dial */
 	uint32_t rng;		/* think times; seeded from the MSISDN */
 	/* b: OTPs received since this attempt's dial, oldest first */
 	char     code[SMSC_CALLER_CODES][SMSC_CALLER_CODE_MAX + 1];
 	uint8_t  code_used[SMSC_CALLER_CODES];
 	int      ncodes;
 	char     answer[SMSC_CALLER_ANSWER_MAX];
+	/* The driver's: MOs sent so far (each is tagged with the count, so
+	 * a response is told from a late one of an earlier MO), what the
+	 * last one got, the caller's place in its list of callers in flight. */
+	uint32_t mo_n;
+	enum smsc_caller_ack mo_ack;
+	size_t   slot;
 };
 
 struct smsc_caller_list {
@@ -132,6 +150,8 @@ struct smsc_caller_act {
 	long     dialog_ms;	/* >= 0: dial -> final screen, caller done */
 	enum smsc_caller_why why;	/* != NONE: this event counted a retry */
 	int      finished;	/* the caller is DONE or FAILED now */
+	int      unanswered;	/* a step's deadline passed with no screen
+				 * after the caller's last MO */
 };
 
 /*
@@ -146,7 +166,11 @@ struct smsc_caller_act {
  * caller thinks (uniform 0..think_ms) and a later tick sends it. park: the driver could
  * not send what the last event asked (no bind): dial again at rebind,
  * without counting another retry. stop: --duration is over: a caller
- * waiting for a bind fails.
+ * waiting for a bind or pausing fails. ack: the deliver_sm_resp of the
+ * caller's MO number mo_n (ok: ESME_ROK); an error on its last MO while it
+ * waits for a screen is a retry (none will come): the caller pauses
+ * SMSC_CALLER_REFUSED_MS, then a tick dials again; of an earlier MO,
+ * nothing.
  */
 void smsc_caller_start(struct smsc_caller *c, const struct smsc_caller_cfg *cfg,
     int64_t now_ms, struct smsc_caller_act *act);
@@ -160,6 +184,8 @@ void smsc_caller_lost(struct smsc_caller *c, const struct smsc_caller_cfg *cfg,
     int64_t now_ms, struct smsc_caller_act *act);
 void smsc_caller_bound(struct smsc_caller *c, const struct smsc_caller_cfg *cfg,
     int64_t now_ms, struct smsc_caller_act *act);
+void smsc_caller_ack(struct smsc_caller *c, const struct smsc_caller_cfg *cfg,
+    uint32_t mo_n, int ok, int64_t now_ms, struct smsc_caller_act *act);
 void smsc_caller_park(struct smsc_caller *c);
 void smsc_caller_stop(struct smsc_caller *c, struct smsc_caller_act *act);
 

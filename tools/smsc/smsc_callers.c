@@ -1,8 +1,10 @@
 /*
  * smsc_callers: drives the pure smsc_caller state machines — starts them
- * under the concurrency and rate caps, feeds them the screens and SMS the
- * server hands on, a tick for deadlines, binds lost and regained — does
- * what each asks (an MO) and counts what they measure.
+ * under the concurrency and rate caps (or, open loop, at the rate whatever
+ * the answers, under the MO window), feeds them the screens and SMS the
+ * server hands on, the MOs' deliver_sm_resp, a tick for deadlines, binds
+ * lost and regained — does what each asks (an MO) and counts what they
+ * measure.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -28,12 +30,18 @@ struct smsc_callers {
 	int                         started;
 	int                         stopping;	/* --duration over */
 	int                         over;	/* report printed */
-	int64_t                     t_start, t_last, t_tokens;
+	int64_t                     t_start, t_last, t_tokens, t_scan;
 	int64_t                     t_lost;	/* bind gone since; 0: bound */
 	double                      tokens;
 	uint64_t                    done, failed, retries, binds_lost;
-	uint64_t                    why[4];
-	struct smsc_caller_samples  rtt, dialog;
+	uint64_t                    why[SMSC_CALLER_WHY_MAX];
+	/* MOs: sent, their deliver_sm_resp by status, those answered ESME_ROK
+	 * whose screen did not come within the step's deadline, the
+	 * screens that answered an MO (first MO to the last such screen). */
+	uint64_t                    sent, ok, throttled, other;
+	uint64_t                    acked_unanswered, answered;
+	int64_t                     t_first_mo, t_last_mo, t_last_answer;
+	struct smsc_caller_samples  rtt, dialog, resp;
 };
 
 static int64_t
@@ -47,42 +55,67 @@ now_ms(void)
 
 static void callers_end(struct smsc_callers *, int);
 
+/* The MO one caller's event asks for, tagged with the caller's index + 1
+ * and its MO count so its deliver_sm_resp finds it again. */
+static void
+callers_send(struct smsc_callers *l, struct smsc_caller *c,
+    const struct smsc_caller_act *act, int64_t now)
+{
+	int op;
+
+	op = act->send == SMSC_CALLER_SEND_DIAL ? SMPP_USSD_PSSR_IND :
+	    act->send == SMSC_CALLER_SEND_ABORT ? SMPP_USSD_ABORT :
+	    SMPP_USSD_USSR_CONF;
+	c->mo_n++;
+	c->mo_ack = SMSC_CALLER_ACK_NONE;
+	if (smsc_server_send_mo_tag(l->srv, c->msisdn, c->service, op,
+	    act->text, (uint32_t)(c - l->list->callers) + 1, c->mo_n) == -1) {
+		if (act->send != SMSC_CALLER_SEND_ABORT)
+			smsc_caller_park(c);	/* dialled again once bound */
+		return;
+	}
+	if (l->sent++ == 0)
+		l->t_first_mo = now;
+	l->t_last_mo = now;
+}
+
 /* Carry out what one caller's event asks, and count what it measured. */
 static void
 callers_apply(struct smsc_callers *l, struct smsc_caller *c,
     const struct smsc_caller_act *act, int64_t now)
 {
-	int op;
-
-	if (act->rtt_ms >= 0 && smsc_caller_sample_add(&l->rtt,
-	    act->rtt_ms) == -1)
-		fatal("malloc");
+	if (act->rtt_ms >= 0) {
+		if (smsc_caller_sample_add(&l->rtt, act->rtt_ms) == -1)
+			fatal("malloc");
+		l->answered++;
+		l->t_last_answer = now;
+	}
 	if (act->dialog_ms >= 0 && smsc_caller_sample_add(&l->dialog,
 	    act->dialog_ms) == -1)
 		fatal("malloc");
+	/* Read before a dial again resets it. */
+	if (act->unanswered && c->mo_ack == SMSC_CALLER_ACK_OK)
+		l->acked_unanswered++;
 	if (act->why != SMSC_CALLER_WHY_NONE) {
 		l->retries++;
 		l->why[act->why]++;
 	}
-	if (act->send != SMSC_CALLER_SEND_NONE) {
-		op = act->send == SMSC_CALLER_SEND_DIAL ? SMPP_USSD_PSSR_IND :
-		    act->send == SMSC_CALLER_SEND_ABORT ? SMPP_USSD_ABORT :
-		    SMPP_USSD_USSR_CONF;
-		if (smsc_server_send_mo(l->srv, c->msisdn, c->service, op,
-		    act->text) == -1 && act->send != SMSC_CALLER_SEND_ABORT)
-			smsc_caller_park(c);	/* dialled again once bound */
-	}
+	if (act->send != SMSC_CALLER_SEND_NONE)
+		callers_send(l, c, act, now);
 	if (act->finished) {
 		if (c->state == SMSC_CALLER_DONE)
 			l->done++;
 		else
 			l->failed++;
 		l->t_last = now;
-		for (size_t i = 0; i < l->nactive; i++)
-			if (&l->list->callers[l->active[i]] == c) {
-				l->active[i] = l->active[--l->nactive];
-				break;
-			}
+		/* Swapped with the last one in flight. */
+		if (c->slot < l->nactive &&
+		    &l->list->callers[l->active[c->slot]] == c) {
+			uint32_t last = l->active[--l->nactive];
+
+			l->active[c->slot] = last;
+			l->list->callers[last].slot = c->slot;
+		}
 	}
 }
 
@@ -93,14 +126,17 @@ callers_fill(struct smsc_callers *l, int64_t now)
 	struct smsc_caller_act act;
 
 	while (!l->stopping && l->next < l->list->n &&
-	    l->nactive < (size_t)l->cfg.concurrency &&
-	    l->t_lost == 0 && smsc_server_rx(l->srv) != 0 &&
+	    (l->cfg.open_loop || l->nactive < (size_t)l->cfg.concurrency) &&
+	    (l->cfg.window == 0 ||
+	    smsc_server_mo_out(l->srv) < (size_t)l->cfg.window) &&
+	    l->t_lost == 0 && smsc_server_ready(l->srv) &&
 	    (l->cfg.rate <= 0 || l->tokens >= 1.0)) {
 		size_t i = l->next++;
 		struct smsc_caller *c = &l->list->callers[i];
 
 		if (l->cfg.rate > 0)
 			l->tokens -= 1.0;
+		c->slot = l->nactive;
 		l->active[l->nactive++] = (uint32_t)i;
 		smsc_caller_start(c, &l->cfg.caller, now, &act);
 		callers_apply(l, c, &act, now);
@@ -146,6 +182,26 @@ callers_stop(struct smsc_callers *l, int64_t now)
 	}
 }
 
+/* MOs whose deliver_sm_resp never came (so far). */
+static uint64_t
+callers_no_resp(const struct smsc_callers *l)
+{
+	uint64_t got = l->ok + l->throttled + l->other;
+
+	return l->sent > got ? l->sent - got : 0;
+}
+
+/* The exit status once every caller is through. */
+static int
+callers_status(const struct smsc_callers *l)
+{
+	if (l->cfg.open_loop)
+		return l->acked_unanswered == 0 && l->other == 0 &&
+		    callers_no_resp(l) == 0 ? SMSC_EXIT_PASS :
+		    SMSC_EXIT_MISMATCH;
+	return l->done == l->list->n ? SMSC_EXIT_PASS : SMSC_EXIT_MISMATCH;
+}
+
 /* Every SMSC_CALLERS_TICK_MS: deadlines, pacing, --duration, the end. */
 static void
 callers_tick_cb(evutil_socket_t fd, short what, void *arg)
@@ -174,11 +230,16 @@ callers_tick_cb(evutil_socket_t fd, short what, void *arg)
 		callers_end(l, SMSC_EXIT_ERROR);
 		return;
 	}
-	callers_each(l, now, smsc_caller_tick);
+	/* Deadlines are seconds away: looked at every SMSC_CALLERS_SCAN_MS
+	 * (thousands in flight), think times at each tick. */
+	if (l->cfg.caller.think_ms > 0 ||
+	    now - l->t_scan >= SMSC_CALLERS_SCAN_MS) {
+		l->t_scan = now;
+		callers_each(l, now, smsc_caller_tick);
+	}
 	callers_fill(l, now);
 	if (l->nactive == 0 && (l->stopping || l->next == l->list->n))
-		callers_end(l, l->done == l->list->n ? SMSC_EXIT_PASS :
-		    SMSC_EXIT_MISMATCH);
+		callers_end(l, callers_status(l));
 }
 
 /* "MSISDN<TAB>KIND<TAB>done|failed|not_started<TAB>RETRIES" per caller. */
@@ -209,6 +270,32 @@ callers_results(const struct smsc_callers *l, const char *path)
 	return 0;
 }
 
+/* The MOs' side: the human lines, then one key=value line. */
+static void
+callers_report_mos(struct smsc_callers *l)
+{
+	char pct[160];
+	int64_t span = l->t_last_answer - l->t_first_mo;
+	double aps = l->answered > 0 && span > 0 ?
+	    (double)l->answered * 1000.0 / (double)span : 0.0;
+	double secs = (double)(l->t_last_mo - l->t_first_mo) / 1000.0;
+
+	printf("mo: sent %" PRIu64 ", ESME_ROK %" PRIu64 ", ESME_RTHROTTLED %"
+	    PRIu64 ", other status %" PRIu64 ", no response %" PRIu64 "\n",
+	    l->sent, l->ok, l->throttled, l->other, callers_no_resp(l));
+	printf("screens: answered %" PRIu64 " (%.1f/s), acked unanswered %"
+	    PRIu64 "\n", l->answered, aps, l->acked_unanswered);
+	smsc_caller_pct_str(&l->resp, pct, sizeof(pct));
+	printf("deliver_sm_resp ms: %s\n", pct);
+	printf("overload sent=%" PRIu64 " ok=%" PRIu64 " throttled=%" PRIu64
+	    " other=%" PRIu64 " no_resp=%" PRIu64 " acked_unanswered=%" PRIu64
+	    " answered=%" PRIu64 " answered_per_s=%.1f sent_per_s=%.1f "
+	    "mode=%s\n", l->sent, l->ok, l->throttled, l->other,
+	    callers_no_resp(l), l->acked_unanswered, l->answered, aps,
+	    secs > 0 ? (double)l->sent / secs : 0.0,
+	    l->cfg.open_loop ? "open" : "closed");
+}
+
 /* The figures on stdout. */
 static void
 callers_report(struct smsc_callers *l)
@@ -235,25 +322,33 @@ callers_report(struct smsc_callers *l)
 		snprintf(pct, sizeof(pct), "%g/s", l->cfg.rate);
 	else
 		snprintf(pct, sizeof(pct), "no cap");
-	printf("load: %zu callers (a %zu, b %zu, c %zu), concurrency %d, "
-	    "rate %s, think 0..%d ms, retries %d\n", cl->n,
-	    cl->nkind[SMSC_CALLER_A], cl->nkind[SMSC_CALLER_B],
-	    cl->nkind[SMSC_CALLER_C], l->cfg.concurrency, pct,
-	    l->cfg.caller.think_ms, l->cfg.caller.retries);
+	if (l->cfg.open_loop)
+		printf("load: %zu callers (a %zu, b %zu, c %zu), open loop, "
+		    "rate %s, window %d, think 0..%d ms, no retry\n", cl->n,
+		    cl->nkind[SMSC_CALLER_A], cl->nkind[SMSC_CALLER_B],
+		    cl->nkind[SMSC_CALLER_C], pct, l->cfg.window,
+		    l->cfg.caller.think_ms);
+	else
+		printf("load: %zu callers (a %zu, b %zu, c %zu), concurrency "
+		    "%d, rate %s, think 0..%d ms, retries %d\n", cl->n,
+		    cl->nkind[SMSC_CALLER_A], cl->nkind[SMSC_CALLER_B],
+		    cl->nkind[SMSC_CALLER_C], l->cfg.concurrency, pct,
+		    l->cfg.caller.think_ms, l->cfg.caller.retries);
 	printf("callers: done %" PRIu64 ", retried %" PRIu64 ", failed %" PRIu64
 	    ", not started %" PRIu64 "\n", l->done, retried,
 	    l->failed + unfinished, unstarted);
 	printf("retries: %" PRIu64 " (timeout %" PRIu64 ", unexpected screen %"
-	    PRIu64 ", bind lost %" PRIu64 "); binds lost %" PRIu64 "\n",
-	    l->retries, l->why[SMSC_CALLER_WHY_TIMEOUT],
+	    PRIu64 ", bind lost %" PRIu64 ", refused %" PRIu64 "); binds lost %"
+	    PRIu64 "\n", l->retries, l->why[SMSC_CALLER_WHY_TIMEOUT],
 	    l->why[SMSC_CALLER_WHY_SCREEN], l->why[SMSC_CALLER_WHY_LOST],
-	    l->binds_lost);
+	    l->why[SMSC_CALLER_WHY_REFUSED], l->binds_lost);
 	printf("elapsed: %.2f s\n", secs);
 	printf("dialogs/s: %.1f\n", secs > 0 ? (double)l->done / secs : 0.0);
 	smsc_caller_pct_str(&l->dialog, pct, sizeof(pct));
 	printf("dial->final ms: %s\n", pct);
 	smsc_caller_pct_str(&l->rtt, pct, sizeof(pct));
 	printf("round trip ms: %s\n", pct);
+	callers_report_mos(l);
 	fflush(stdout);
 }
 
@@ -274,13 +369,13 @@ callers_end(struct smsc_callers *l, int status)
 /* --- the server's hooks ------------------------------------------------- */
 
 static void
-callers_bound_cb(void *arg, int rx)
+callers_bound_cb(void *arg, int ready)
 {
 	struct smsc_callers *l = arg;
 	struct timeval tv = { 0, SMSC_CALLERS_TICK_MS * 1000 };
 	int64_t now = now_ms();
 
-	if (!rx || l->over)
+	if (!ready || l->over)
 		return;
 	if (!l->started) {
 		l->started = 1;
@@ -330,6 +425,36 @@ callers_message_cb(void *arg, struct smsc_msg *m)
 	return 0;
 }
 
+/* An MO's deliver_sm_resp (or generic_nack): counted, and told to its
+ * caller (an error means no screen will come). */
+static void
+callers_mo_resp_cb(void *arg, uint32_t tag, uint32_t aux, uint32_t id,
+    uint32_t status, long ms)
+{
+	struct smsc_callers *l = arg;
+	struct smsc_caller_act act;
+	struct smsc_caller *c;
+	int64_t now = now_ms();
+	int ok = id == (SMPP_DELIVER_SM | SMPP_RESP_BIT) &&
+	    status == SMPP_ESME_ROK;
+
+	if (l->over || tag == 0 || tag > l->list->n)
+		return;
+	if (smsc_caller_sample_add(&l->resp, ms) == -1)
+		fatal("malloc");
+	if (ok)
+		l->ok++;
+	else if (id == (SMPP_DELIVER_SM | SMPP_RESP_BIT) &&
+	    status == SMPP_ESME_RTHROTTLED)
+		l->throttled++;
+	else
+		l->other++;
+	c = &l->list->callers[tag - 1];
+	smsc_caller_ack(c, &l->cfg.caller, aux, ok, now, &act);
+	callers_apply(l, c, &act, now);
+	callers_fill(l, now);
+}
+
 static void
 callers_timeout_cb(void *arg)
 {
@@ -358,6 +483,10 @@ smsc_callers_new(const struct smsc_callers_cfg *cfg)
 	char err[256], *text;
 	size_t len;
 
+	if (cfg->open_loop && cfg->rate <= 0) {
+		fprintf(stderr, "--open-loop: needs --rate\n");
+		return NULL;
+	}
 	if ((text = smsc_file_read(cfg->path, SMSC_CALLER_FILE_MAX,
 	    &len)) == NULL)
 		return NULL;
@@ -375,6 +504,12 @@ smsc_callers_new(const struct smsc_callers_cfg *cfg)
 		l->cfg.caller.errors = l->cfg.errors;
 		l->cfg.caller.nerrors = l->cfg.nerrors;
 	}
+	/* Open loop: every caller may be in flight, and a refused or
+	 * unanswered MO is counted, not dialled again. */
+	if (l->cfg.open_loop) {
+		l->cfg.concurrency = (int)list->n;
+		l->cfg.caller.retries = 0;
+	}
 	if ((size_t)l->cfg.concurrency > list->n)
 		l->cfg.concurrency = (int)list->n;
 	if ((l->active = calloc((size_t)l->cfg.concurrency,
@@ -390,6 +525,7 @@ smsc_callers_start(struct smsc_callers *l, struct smsc_server *srv)
 		.bound = callers_bound_cb,
 		.lost = callers_lost_cb,
 		.message = callers_message_cb,
+		.mo_resp = callers_mo_resp_cb,
 		.timeout = callers_timeout_cb,
 		.arg = l,
 	};
@@ -420,5 +556,6 @@ smsc_callers_free(struct smsc_callers *l)
 	free(l->active);
 	smsc_caller_samples_free(&l->rtt);
 	smsc_caller_samples_free(&l->dialog);
+	smsc_caller_samples_free(&l->resp);
 	free(l);
 }

@@ -15,6 +15,9 @@
 #define SMSC_CALLERS_CONC_DEF    10
 #define SMSC_CALLERS_CONC_MAX    100000
 #define SMSC_CALLERS_ERRORS_MAX  32	/* --error-text given */
+#define SMSC_CALLERS_WINDOW_MAX  100000
+#define SMSC_CALLERS_SCAN_MS     100	/* deadlines looked at this often
+					 * (each tick with --think) */
 
 /* The command line of --load; the strings stay the caller's. */
 struct smsc_callers_cfg {
@@ -25,6 +28,10 @@ struct smsc_callers_cfg {
 	int                     concurrency;	/* callers in flight at most */
 	int                     duration_s;	/* 0: until the list is done */
 	double                  rate;	/* dials started per second; 0: no cap */
+	int                     open_loop;	/* --open-loop: dial at rate,
+					 * whatever the answers; no retry */
+	int                     window;	/* MOs without their deliver_sm_resp
+					 * before a new dial waits; 0: no cap */
 	struct smsc_caller_cfg  caller;	/* retries, think time, texts */
 };
 
@@ -33,15 +40,18 @@ void smsc_callers_cfg_init(struct smsc_callers_cfg *cfg);
 
 /*
  * Read and parse cfg->path (cfg is copied). NULL with "PATH: reason" or
- * "PATH:LINE: reason" on stderr.
+ * "PATH:LINE: reason" on stderr, or "--open-loop: ..." when it lacks a
+ * rate. Open loop: concurrency is not a cap, retries are 0.
  */
 struct smsc_callers *smsc_callers_new(const struct smsc_callers_cfg *cfg);
 /*
  * Plug into srv (which must outlive the driver): the callers start once
- * an rx session binds. The driver ends the program through
- * smsc_server_finish: SMSC_EXIT_PASS when every caller is done,
- * SMSC_EXIT_MISMATCH when some failed or never started, SMSC_EXIT_ERROR
- * on a timeout or when --results cannot be written.
+ * the server is ready (smsc_server_ready). The driver ends the program
+ * through smsc_server_finish: SMSC_EXIT_PASS when every caller is done
+ * (open loop: when every MO got ESME_ROK or ESME_RTHROTTLED and every
+ * ESME_ROK its screen), SMSC_EXIT_MISMATCH when some failed or never
+ * started (open loop: otherwise), SMSC_EXIT_ERROR on a timeout or when
+ * --results cannot be written.
  */
 void smsc_callers_start(struct smsc_callers *l, struct smsc_server *srv);
 /* A signal: the report now (once), then the end with SMSC_EXIT_ERROR. */

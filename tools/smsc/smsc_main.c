@@ -62,7 +62,10 @@ usage(void)
 "        play each scenario in order over the first bound receiver or\n"
 "        transceiver session (format: tests/integration/scenarios/README.md).\n"
 "        Exit 0 when all pass, 1 on the first mismatch (file:line, what was\n"
-"        expected, what came), 2 on usage/IO errors or a timeout.\n"
+"        expected, what came), 2 on usage/IO errors or a timeout. MOs wait\n"
+"        for a session that takes screens too (a pair's transmitter); one\n"
+"        refused for now (ESME_RTHROTTLED, ESME_RMSGQFUL) goes again\n"
+"        0.1..1 s later, 10 times at most.\n"
 "  --phone MSISDN [--code '*1515#']\n"
 "        interactive phone: dials the code once the daemon has bound, shows\n"
 "        each screen, reads the answer from stdin (\"> \"); when the session\n"
@@ -72,6 +75,7 @@ usage(void)
 "  --load CALLERS_FILE [--concurrency C] [--rate R] [--duration S]\n"
 "         [--retries K] [--think MS] [--results FILE] [--error-text TEXT ...]\n"
 "         [--otp-sms TEXT] [--otp-screen TEXT] [--docs-screen TEXT]\n"
+"         [--open-loop] [--window N]\n"
 "        many callers at once, one per line of CALLERS_FILE:\n"
 "          KIND MSISDN \"DIAL_STRING\"     (# comments, blank lines ok)\n"
 "        KIND a: the first screen ends the session; b: a screen asking for\n"
@@ -92,6 +96,20 @@ usage(void)
 "        success; an SMS with --otp-sms [\"%s\"] carries the OTP (its first\n"
 "        4-10 digits), a screen with --otp-screen [\"%s\"] asks for it.\n"
 "        Exit 0 every caller done, 1 some failed or not started, 2 error.\n"
+"        An MO answered with an error (ESME_RTHROTTLED ...) is a retry\n"
+"        100 ms later.\n"
+"        --open-loop (needs --rate): dial R callers a second whatever the\n"
+"        answers (no concurrency cap); an MO refused or unanswered is\n"
+"        counted, not retried. --window N: at most N deliver_sm without\n"
+"        their deliver_sm_resp before a new dial waits [no cap; 1..%d].\n"
+"        Then, apart: MOs sent, answered ESME_ROK, ESME_RTHROTTLED, other\n"
+"        statuses, no response; MOs answered ESME_ROK whose screen did not\n"
+"        come within the step (acked unanswered); screens answered per\n"
+"        second; deliver_sm_resp latency; and one line \"overload sent=N\n"
+"        ok=N throttled=N other=N no_resp=N acked_unanswered=N answered=N\n"
+"        answered_per_s=X sent_per_s=X mode=open|closed\". Open loop exits\n"
+"        0 when every MO got ESME_ROK or ESME_RTHROTTLED and every\n"
+"        ESME_ROK its screen.\n"
 "\n"
 "options:\n"
 "  -l, --listen ADDR:PORT  address to listen on (e.g. 127.0.0.1:2775)\n"
@@ -118,10 +136,25 @@ usage(void)
 "      --dlr-delay MS      send each receipt MS ms after the message's response [0];\n"
 "                          those still waiting when a run ends go out at once\n"
 "      --msgid-start N     message ids count from N [1]\n"
+"      --dialect NAME      the USSD dialect of MOs and screens [ussd_service_op]:\n"
+"                          ussd_service_op (0x0501: 0x01 begin, 0x12 continue,\n"
+"                          0x81 abort; screens 0x02 wait, 0x11 end);\n"
+"                          its_session_info (the same, plus 0x1383: a session\n"
+"                          number per dial, sequence << 1 | end bit);\n"
+"                          its_session_info_only (0x1383 alone: sequence 0\n"
+"                          begins, the end bit aborts / ends the screen);\n"
+"                          user_message_reference (0x0501 plus 0x0204, one per\n"
+"                          dial); msisdn (0x0501 only). A screen must echo\n"
+"                          the caller's current session TLV and no other; a\n"
+"                          wrong echo is logged and the exit status is 1\n"
+"      --throttle-screens  answer the first submit of every screen with\n"
+"                          ESME_RTHROTTLED, take it when the same text comes\n"
+"                          again to the same caller; counts printed at the end\n"
 "  -h, --help              this text\n",
 	    SMSC_CALLER_DOCS_SCREEN, SMSC_CALLER_STEP_MS / 1000, SMSC_CALLER_RETRIES,
 	    SMSC_CALLERS_CONC_DEF,
-	    SMSC_CALLER_OTP_SMS, SMSC_CALLER_OTP_SCREEN, SMSC_RUN_EXPECT_S);
+	    SMSC_CALLER_OTP_SMS, SMSC_CALLER_OTP_SCREEN, SMSC_CALLERS_WINDOW_MAX,
+	    SMSC_RUN_EXPECT_S);
 }
 
 /* The options that need more than a store: each checks its argument. */
@@ -181,6 +214,17 @@ opt_rate(const char *arg)
 		return -1;
 	}
 	opts.callers.rate = r;
+	return 0;
+}
+
+static int
+opt_dialect(const char *arg)
+{
+	if (smsc_dialect_parse(arg, &opts.srv.dialect) == -1) {
+		fprintf(stderr, "--dialect: ussd_service_op, its_session_info, "
+		    "its_session_info_only, user_message_reference or msisdn\n");
+		return -1;
+	}
 	return 0;
 }
 
@@ -297,6 +341,12 @@ static const struct smsc_opt smsc_opts[] = {
 	{ "dlr-delay", 0, SMSC_OPT_INT, .num = &opts.srv.dlr_delay_ms,
 	    .lo = 0, .hi = 600000, .unit = " ms" },
 	{ "msgid-start", 0, SMSC_OPT_FN, .fn = opt_msgid_start },
+	{ "dialect", 0, SMSC_OPT_FN, .fn = opt_dialect },
+	{ "throttle-screens", 0, SMSC_OPT_FLAG,
+	    .num = &opts.srv.throttle_screens },
+	{ "open-loop", 0, SMSC_OPT_FLAG, .num = &opts.callers.open_loop },
+	{ "window", 0, SMSC_OPT_INT, .num = &opts.callers.window,
+	    .lo = 1, .hi = SMSC_CALLERS_WINDOW_MAX },
 };
 
 #define SMSC_NOPTS ((int)(sizeof(smsc_opts) / sizeof(smsc_opts[0])))
@@ -490,6 +540,7 @@ main(int argc, char **argv)
 
 	event_base_dispatch(base);
 
+	smsc_server_report(app.srv);
 	status = smsc_server_exit_status(app.srv);
 	smsc_run_free(app.run);
 	smsc_phone_free(app.phone);

@@ -196,11 +196,11 @@ phone_stdin_cb(evutil_socket_t fd, short what, void *arg)
 /* --- the server's hooks ------------------------------------------------- */
 
 static void
-phone_bound_cb(void *arg, int rx)
+phone_bound_cb(void *arg, int ready)
 {
 	struct smsc_phone *p = arg;
 
-	if (!rx || p->state != SMSC_PHONE_WAIT_BIND)
+	if (!ready || p->state != SMSC_PHONE_WAIT_BIND)
 		return;
 	smsc_server_deadline(p->srv, 0);
 	if (!p->dialled)

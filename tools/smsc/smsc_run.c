@@ -17,6 +17,9 @@
 #include "tbuf.h"
 
 #define SMSC_RUN_QUEUE_MAX  64	/* received messages not yet expected */
+#define SMSC_RUN_MO_TRIES   10	/* an MO refused for now is sent again ... */
+#define SMSC_RUN_MO_PAUSE_MS 100	/* ... after this, doubling, ... */
+#define SMSC_RUN_MO_PAUSE_MAX_MS 1000	/* ... at most this */
 
 enum smsc_run_state {
 	SMSC_RUN_WAIT_BIND = 0,	/* no session to deliver on yet */
@@ -28,6 +31,18 @@ enum smsc_run_state {
 	SMSC_RUN_WAIT_CLOSE,	/* expect_close: still open */
 	SMSC_RUN_WAIT_NEWBIND,	/* expect_bind: no new bind yet */
 	SMSC_RUN_DONE,
+};
+
+/* The last MO sent, kept to send again when the ESME refuses it for now
+ * (ESME_RTHROTTLED, ESME_RMSGQFUL: a pair's receiver bound before its
+ * transmitter, a full queue), as an SMSC does. */
+struct smsc_run_mo {
+	uint32_t  tag;		/* its response's; 0: none */
+	int       tries;
+	char      msisdn[SMSC_SCRIPT_ADDR_MAX + 1];
+	char      to[SMSC_SCRIPT_ADDR_MAX + 1];
+	int       op;
+	char      text[SMSC_SCRIPT_STR_MAX + 1];
 };
 
 /* A PDU from the ESME for expect_pdu (header fields only). */
@@ -53,6 +68,9 @@ struct smsc_run {
 	struct smsc_msg      screen;		/* last expect's */
 	struct smsc_msg      sms;		/* last expect_sms's */
 	struct event        *ev_wait;	/* expect or sleep */
+	struct smsc_run_mo   mo;
+	uint32_t             mo_tags;	/* tags given so far */
+	struct event        *ev_mo;	/* mo sent again */
 	struct smsc_run_pdu  pdus[SMSC_RUN_QUEUE_MAX];	/* for expect_pdu */
 	int                  npdus;
 	int                  watch_id;	/* connection of the last raw/expect_bind */
@@ -163,6 +181,43 @@ op_str(int op)
  * the next), 0 when the run waits or is over.
  */
 
+/* Send r->mo (again). 0, or -1 (no session, does not fit). */
+static int
+run_mo_send(struct smsc_run *r)
+{
+	if (++r->mo_tags == 0)
+		r->mo_tags = 1;
+	r->mo.tag = r->mo_tags;
+	return smsc_server_send_mo_tag(r->srv, r->mo.msisdn, r->mo.to,
+	    r->mo.op, r->mo.text, r->mo.tag, 0);
+}
+
+/* A new MO: remembered, then sent. */
+static int
+run_send(struct smsc_run *r, const char *msisdn, const char *to, int op,
+    const char *text)
+{
+	event_del(r->ev_mo);
+	memset(&r->mo, 0, sizeof(r->mo));
+	snprintf(r->mo.msisdn, sizeof(r->mo.msisdn), "%s", msisdn);
+	snprintf(r->mo.to, sizeof(r->mo.to), "%s", to);
+	r->mo.op = op;
+	snprintf(r->mo.text, sizeof(r->mo.text), "%s", text);
+	return run_mo_send(r);
+}
+
+static void
+run_mo_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct smsc_run *r = arg;
+
+	(void)fd;
+	(void)what;
+	if (r->state != SMSC_RUN_DONE && run_mo_send(r) == -1)
+		log_warnx("MO to %s not sent again: no session",
+		    smsc_server_mask(r->mo.msisdn));
+}
+
 /* dial, sms, answer, answer_otp, abort: a deliver_sm from the phone. */
 static int
 run_mo(struct smsc_run *r, const struct smsc_cmd *cmd)
@@ -175,12 +230,12 @@ run_mo(struct smsc_run *r, const struct smsc_cmd *cmd)
 		snprintf(r->msisdn, sizeof(r->msisdn), "%s", cmd->msisdn);
 		snprintf(r->to, sizeof(r->to), "%s", cmd->to);
 		smsc_server_msg_clear(&r->screen);
-		smsc_server_send_mo(r->srv, cmd->msisdn, cmd->to,
+		run_send(r, cmd->msisdn, cmd->to,
 		    cmd->type == SMSC_CMD_DIAL ? SMPP_USSD_PSSR_IND : -1,
 		    cmd->args[0]);
 		return 1;
 	case SMSC_CMD_ANSWER:
-		if (smsc_server_send_mo(r->srv, r->msisdn, r->to,
+		if (run_send(r, r->msisdn, r->to,
 		    SMPP_USSD_USSR_CONF, cmd->args[0]) == -1) {
 			run_fail(r, SMSC_EXIT_ERROR, "cannot send the answer");
 			return 0;
@@ -193,12 +248,10 @@ run_mo(struct smsc_run *r, const struct smsc_cmd *cmd)
 			    "no code of 4-10 digits in the last SMS");
 			return 0;
 		}
-		smsc_server_send_mo(r->srv, r->msisdn, r->to,
-		    SMPP_USSD_USSR_CONF, otp);
+		run_send(r, r->msisdn, r->to, SMPP_USSD_USSR_CONF, otp);
 		return 1;
 	default:	/* abort */
-		smsc_server_send_mo(r->srv, r->msisdn, r->to, SMPP_USSD_ABORT,
-		    "");
+		run_send(r, r->msisdn, r->to, SMPP_USSD_ABORT, "");
 		return 1;
 	}
 }
@@ -370,28 +423,36 @@ run_expect_bind(struct smsc_run *r, const struct smsc_cmd *cmd)
 	return 1;
 }
 
-/* Each command's player, and whether it needs an rx session to start. */
+/* What a command needs bound before it starts. */
+enum smsc_run_needs {
+	SMSC_RUN_NEEDS_NONE = 0,
+	SMSC_RUN_NEEDS_RX,	/* a session to write on (smsc_server_rx) */
+	SMSC_RUN_NEEDS_READY,	/* ... and one the screens can come back on
+				 * (smsc_server_ready: the pair's transmitter) */
+};
+
+/* Each command's player, and what it needs bound to start. */
 static const struct {
 	int	(*play)(struct smsc_run *, const struct smsc_cmd *);
-	int	needs_rx;
+	enum smsc_run_needs needs;
 } run_cmds[] = {
-	[SMSC_CMD_DIAL] =		{ run_mo, 1 },
-	[SMSC_CMD_ANSWER] =		{ run_mo, 1 },
-	[SMSC_CMD_ANSWER_OTP] =		{ run_mo, 1 },
-	[SMSC_CMD_SMS] =		{ run_mo, 1 },
-	[SMSC_CMD_EXPECT] =		{ run_expect_msg, 0 },
-	[SMSC_CMD_EXPECT_SMS] =		{ run_expect_msg, 0 },
-	[SMSC_CMD_EXPECT_NOT] =		{ run_check_screen, 0 },
-	[SMSC_CMD_CONTINUES] =		{ run_check_screen, 0 },
-	[SMSC_CMD_ENDS] =		{ run_check_screen, 0 },
-	[SMSC_CMD_ABORT] =		{ run_mo, 1 },
-	[SMSC_CMD_SLEEP] =		{ run_control, 0 },
-	[SMSC_CMD_QUIT] =		{ run_control, 0 },
-	[SMSC_CMD_PRINT] =		{ run_control, 0 },
-	[SMSC_CMD_RAW] =		{ run_raw, 1 },
-	[SMSC_CMD_EXPECT_PDU] =		{ run_expect_pdu, 0 },
-	[SMSC_CMD_EXPECT_CLOSE] =	{ run_expect_close, 0 },
-	[SMSC_CMD_EXPECT_BIND] =	{ run_expect_bind, 0 },
+	[SMSC_CMD_DIAL] =		{ run_mo, SMSC_RUN_NEEDS_READY },
+	[SMSC_CMD_ANSWER] =		{ run_mo, SMSC_RUN_NEEDS_READY },
+	[SMSC_CMD_ANSWER_OTP] =		{ run_mo, SMSC_RUN_NEEDS_READY },
+	[SMSC_CMD_SMS] =		{ run_mo, SMSC_RUN_NEEDS_READY },
+	[SMSC_CMD_EXPECT] =		{ run_expect_msg, SMSC_RUN_NEEDS_NONE },
+	[SMSC_CMD_EXPECT_SMS] =		{ run_expect_msg, SMSC_RUN_NEEDS_NONE },
+	[SMSC_CMD_EXPECT_NOT] =		{ run_check_screen, SMSC_RUN_NEEDS_NONE },
+	[SMSC_CMD_CONTINUES] =		{ run_check_screen, SMSC_RUN_NEEDS_NONE },
+	[SMSC_CMD_ENDS] =		{ run_check_screen, SMSC_RUN_NEEDS_NONE },
+	[SMSC_CMD_ABORT] =		{ run_mo, SMSC_RUN_NEEDS_READY },
+	[SMSC_CMD_SLEEP] =		{ run_control, SMSC_RUN_NEEDS_NONE },
+	[SMSC_CMD_QUIT] =		{ run_control, SMSC_RUN_NEEDS_NONE },
+	[SMSC_CMD_PRINT] =		{ run_control, SMSC_RUN_NEEDS_NONE },
+	[SMSC_CMD_RAW] =		{ run_raw, SMSC_RUN_NEEDS_RX },
+	[SMSC_CMD_EXPECT_PDU] =		{ run_expect_pdu, SMSC_RUN_NEEDS_NONE },
+	[SMSC_CMD_EXPECT_CLOSE] =	{ run_expect_close, SMSC_RUN_NEEDS_NONE },
+	[SMSC_CMD_EXPECT_BIND] =	{ run_expect_bind, SMSC_RUN_NEEDS_NONE },
 };
 
 /* The current script is through: on to the next. 0 when it was the last. */
@@ -429,8 +490,10 @@ run_step(struct smsc_run *r)
 			continue;
 		}
 		cmd = run_cmd(r);
-		if (run_cmds[cmd->type].needs_rx &&
-		    smsc_server_rx(r->srv) == 0) {
+		if ((run_cmds[cmd->type].needs == SMSC_RUN_NEEDS_RX &&
+		    smsc_server_rx(r->srv) == 0) ||
+		    (run_cmds[cmd->type].needs == SMSC_RUN_NEEDS_READY &&
+		    !smsc_server_ready(r->srv))) {
 			r->state = SMSC_RUN_WAIT_BIND;
 			return;
 		}
@@ -486,11 +549,14 @@ run_wait_cb(evutil_socket_t fd, short what, void *arg)
 /* --- the server's hooks ------------------------------------------------- */
 
 static void
-run_bound_cb(void *arg, int rx)
+run_bound_cb(void *arg, int ready)
 {
 	struct smsc_run *r = arg;
 
-	if ((rx && r->state == SMSC_RUN_WAIT_BIND) ||
+	/* A raw waits for any rx session: a bind that is not "ready" yet
+	 * (a receiver before its transmitter) may do for it. */
+	if ((r->state == SMSC_RUN_WAIT_BIND && (ready ||
+	    smsc_server_rx(r->srv) != 0)) ||
 	    r->state == SMSC_RUN_WAIT_NEWBIND)
 		run_resume(r);
 }
@@ -549,6 +615,42 @@ run_pdu_cb(void *arg, int conn_id, const struct smpp_pdu *p, int ours)
 	e->seq = p->sequence;
 	if (r->state == SMSC_RUN_WAIT_PDU)
 		run_resume(r);
+}
+
+/*
+ * The response to an MO of the run: refused for now (ESME_RTHROTTLED,
+ * ESME_RMSGQFUL), the last one is sent again after a pause; any other
+ * error is logged (the expect that follows will tell).
+ */
+static void
+run_mo_resp_cb(void *arg, uint32_t tag, uint32_t aux, uint32_t id,
+    uint32_t status, long resp_ms)
+{
+	struct smsc_run *r = arg;
+	long ms = SMSC_RUN_MO_PAUSE_MS;
+	struct timeval tv;
+
+	(void)aux;
+	(void)resp_ms;
+	if (r->state == SMSC_RUN_DONE || status == SMPP_ESME_ROK)
+		return;
+	if (tag != r->mo.tag || id != (SMPP_DELIVER_SM | SMPP_RESP_BIT) ||
+	    (status != SMPP_ESME_RTHROTTLED && status != SMPP_ESME_RMSGQFUL) ||
+	    r->mo.tries >= SMSC_RUN_MO_TRIES) {
+		log_warnx("%s to %s: %s", smpp_pdu_command_str(id),
+		    smsc_server_mask(r->mo.msisdn), smpp_pdu_status_str(status));
+		return;
+	}
+	for (int i = 0; i < r->mo.tries && ms < SMSC_RUN_MO_PAUSE_MAX_MS; i++)
+		ms *= 2;
+	if (ms > SMSC_RUN_MO_PAUSE_MAX_MS)
+		ms = SMSC_RUN_MO_PAUSE_MAX_MS;
+	r->mo.tries++;
+	log_info("MO to %s refused (%s): sent again in %ld ms",
+	    smsc_server_mask(r->mo.msisdn), smpp_pdu_status_str(status), ms);
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	event_add(r->ev_mo, &tv);
 }
 
 /* Queued until an expect takes it (the queue keeps the text). */
@@ -636,6 +738,7 @@ smsc_run_start(struct smsc_run *r, struct smsc_server *srv)
 		.closed = run_closed_cb,
 		.pdu = run_pdu_cb,
 		.message = run_message_cb,
+		.mo_resp = run_mo_resp_cb,
 		.timeout = run_timeout_cb,
 		.arg = r,
 	};
@@ -643,7 +746,8 @@ smsc_run_start(struct smsc_run *r, struct smsc_server *srv)
 	r->srv = srv;
 	r->quiet = smsc_server_cfg(srv)->quiet;
 	if ((r->ev_wait = evtimer_new(smsc_server_base(srv), run_wait_cb,
-	    r)) == NULL)
+	    r)) == NULL || (r->ev_mo = evtimer_new(smsc_server_base(srv),
+	    run_mo_cb, r)) == NULL)
 		fatalx("event_new");
 	smsc_server_set_hooks(srv, &h);
 }
@@ -661,5 +765,7 @@ smsc_run_free(struct smsc_run *r)
 		smsc_script_free(r->scripts[i]);
 	if (r->ev_wait)
 		event_free(r->ev_wait);
+	if (r->ev_mo)
+		event_free(r->ev_mo);
 	free(r);
 }

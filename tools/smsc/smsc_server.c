@@ -26,11 +26,11 @@
 #include "log.h"
 #include "smsc_screen.h"
 #include "smsc_server.h"
+#include "smsc_window.h"
 #include "tbuf.h"
 #include "utf8.h"
 
 #define SMSC_MAX_CONNS       16
-#define SMSC_PENDING_MAX     32	/* our requests remembered per connection */
 #define SMSC_ENQUIRE_S       30	/* our enquire_link period */
 #define SMSC_BIND_WAIT_S     30	/* a connection must bind within this */
 #define SMSC_UNBIND_WAIT_MS  1000	/* on exit, wait this for unbind_resp */
@@ -44,8 +44,7 @@ struct smsc_conn {
 	uint32_t             bind_id;	/* 0 until bound */
 	uint32_t             seq;	/* our next request sequence */
 	int                  closing;	/* unbind_resp sent: close once flushed */
-	uint32_t             pending[SMSC_PENDING_MAX];	/* our requests' seqs */
-	int                  npending;
+	struct smsc_window   win;	/* our requests without their response */
 	struct bufferevent  *bev;
 	struct event        *ev_timer;	/* bind deadline, then enquire_link */
 };
@@ -103,6 +102,10 @@ struct smsc_server {
 	struct smsc_delayed      *delayed;	/* responses not sent yet */
 	struct smsc_concat        concat[SMSC_CONCAT_SLOTS];
 	uint64_t                  concat_age;
+	struct smsc_dialect_book *book;	/* the callers' sessions */
+	uint64_t                  echo_bad;	/* screens with a wrong echo */
+	uint64_t                  throttled;	/* --throttle-screens: refused */
+	uint64_t                  after_throttle;	/* ... and taken when sent again */
 };
 
 static void conn_close(struct smsc_conn *, const char *);
@@ -188,34 +191,48 @@ conn_reply(struct smsc_conn *c, uint32_t command_id, uint32_t seq,
 	conn_send(c, &r);
 }
 
+static int64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* One of our requests: remembered (kind, the mode's tag) so its answer is
+ * told apart from the ESME's own requests and handed back. */
 static void
-conn_request(struct smsc_conn *c, struct smpp_pdu *pdu)
+conn_request_tag(struct smsc_conn *c, struct smpp_pdu *pdu,
+    enum smsc_window_kind kind, uint32_t tag, uint32_t aux)
 {
 	pdu->sequence = c->seq++;
-	if (c->seq == 0 || c->seq > 0x7FFFFFFFu)
+	if (c->seq == 0 || c->seq > SMSC_WINDOW_SEQ_MAX)
 		c->seq = 1;
-	/* Remembered so their answers are told apart from the ESME's own. */
-	if (c->npending == SMSC_PENDING_MAX) {
-		memmove(&c->pending[0], &c->pending[1],
-		    (SMSC_PENDING_MAX - 1) * sizeof(c->pending[0]));
-		c->npending--;
-	}
-	c->pending[c->npending++] = pdu->sequence;
+	if (smsc_window_add(&c->win, pdu->sequence, kind, tag, aux,
+	    mono_ms()) != 0)
+		log_warnx("[c%d] out of memory: seq %u not remembered", c->id,
+		    pdu->sequence);
 	conn_send(c, pdu);
 }
 
-/* A response to one of our own requests: forget the request, return 1. */
-static int
-conn_answered(struct smsc_conn *c, uint32_t seq)
+static void
+conn_request(struct smsc_conn *c, struct smpp_pdu *pdu)
 {
-	for (int i = 0; i < c->npending; i++)
-		if (c->pending[i] == seq) {
-			memmove(&c->pending[i], &c->pending[i + 1],
-			    (size_t)(c->npending - i - 1) * sizeof(c->pending[0]));
-			c->npending--;
-			return 1;
-		}
-	return 0;
+	conn_request_tag(c, pdu, SMSC_WINDOW_OTHER, 0, 0);
+}
+
+/* Requests left unanswered too long are forgotten (the window's memory). */
+static void
+conn_expire(struct smsc_conn *c)
+{
+	struct smsc_window_req r;
+	int64_t now = mono_ms();
+
+	while (smsc_window_expire(&c->win, now,
+	    SMSC_SERVER_RESP_WAIT_S * 1000L, &r))
+		log_warnx("[c%d] no response to seq %u within %d s", c->id,
+		    r.seq, SMSC_SERVER_RESP_WAIT_S);
 }
 
 /* The session deliver_sm go to: the first bound receiver or transceiver. */
@@ -226,6 +243,20 @@ conn_rx(const struct smsc_server *s)
 		struct smsc_conn *c = s->conns[i];
 
 		if (c && !c->closing && (c->bind_id == SMPP_BIND_RECEIVER ||
+		    c->bind_id == SMPP_BIND_TRANSCEIVER))
+			return c;
+	}
+	return NULL;
+}
+
+/* A session the ESME's screens can come on: transmitter or transceiver. */
+static struct smsc_conn *
+conn_tx(const struct smsc_server *s)
+{
+	for (int i = 0; i < SMSC_MAX_CONNS; i++) {
+		struct smsc_conn *c = s->conns[i];
+
+		if (c && !c->closing && (c->bind_id == SMPP_BIND_TRANSMITTER ||
 		    c->bind_id == SMPP_BIND_TRANSCEIVER))
 			return c;
 	}
@@ -263,6 +294,7 @@ conn_timer_cb(evutil_socket_t fd, short what, void *arg)
 		conn_close(c, "no bind in time");
 		return;
 	}
+	conn_expire(c);
 	memset(&p, 0, sizeof(p));
 	p.command_id = SMPP_ENQUIRE_LINK;
 	conn_request(c, &p);
@@ -283,6 +315,7 @@ conn_close(struct smsc_conn *c, const char *reason)
 		event_free(c->ev_timer);
 	/* Safe inside the bufferevent's own callback: libevent defers it. */
 	bufferevent_free(c->bev);
+	smsc_window_free(&c->win);
 	free(c);
 
 	if (s->finishing) {
@@ -307,7 +340,8 @@ conn_bound(struct smsc_conn *c)
 	if (c->ev_timer)
 		event_add(c->ev_timer, &tv);
 	if (s->hooks.bound)
-		s->hooks.bound(s->hooks.arg, c == conn_rx(s));
+		s->hooks.bound(s->hooks.arg, (c == conn_rx(s) ||
+		    c == conn_tx(s)) && smsc_server_ready(s));
 }
 
 static void
@@ -680,17 +714,73 @@ delay_resp(struct smsc_conn *c, const struct smpp_pdu *r)
 
 /* --- messages from the gateway ---------------------------------------- */
 
+/* A submit_sm / data_sm as the server reads it. */
+struct smsc_in {
+	int       op;		/* as struct smsc_msg */
+	int       parts;	/* one part of a concatenated SMS: */
+	unsigned  ref;
+	int       total, seq;
+	char      text[SMSC_TEXT_MAX];	/* UTF-8, without the UDH */
+};
+
+/* What p is in the dialect's terms (a screen's echo checked), its text. */
+static void
+submit_read(struct smsc_conn *c, const struct smpp_pdu *p, struct smsc_in *in)
+{
+	struct smsc_server *s = c->srv;
+	struct smsc_dialect_read rd;
+	const struct smpp_tlv *t;
+	const uint8_t *data = p->sm;
+	size_t len = p->sm_len;
+
+	smsc_dialect_read(s->cfg.dialect, p,
+	    smsc_dialect_book_get(s->book, p->destination_addr, 0), &rd);
+	in->op = smsc_dialect_op(&rd);
+	if (rd.bad) {
+		s->echo_bad++;
+		log_warnx("[c%d] %s screen to %s: %s", c->id,
+		    smsc_dialect_str(s->cfg.dialect),
+		    smsc_server_mask(p->destination_addr), rd.why);
+	}
+	if (len == 0 && (t = smpp_pdu_tlv_get(p, SMPP_TLV_MESSAGE_PAYLOAD))) {
+		data = t->val;
+		len = t->len;
+	}
+	if (gsm_decode(p->data_coding, GSM_CHARSET_GSM7,
+	    data, len, in->text, sizeof(in->text)) == -1)
+		log_warnx("[c%d] message text cut", c->id);
+	in->parts = concat_info(p, &data, &len, &in->ref, &in->total, &in->seq);
+	/* Decode again without the UDH. */
+	if (in->parts || (p->esm_class & 0x40))
+		gsm_decode(p->data_coding, GSM_CHARSET_GSM7, data, len,
+		    in->text, sizeof(in->text));
+}
+
+/* --throttle-screens: 1 when this screen is refused (its first submit). */
+static int
+submit_throttle(struct smsc_conn *c, const struct smpp_pdu *p,
+    const char *text)
+{
+	struct smsc_server *s = c->srv;
+	struct smsc_dialect_sess *sess;
+
+	if ((sess = smsc_dialect_book_get(s->book, p->destination_addr,
+	    1)) == NULL)
+		return 0;	/* out of memory: taken */
+	if (smsc_dialect_throttle(sess, text)) {
+		s->throttled++;
+		return 1;
+	}
+	s->after_throttle++;
+	return 0;
+}
+
 static void
 on_submit(struct smsc_conn *c, const struct smpp_pdu *p)
 {
 	struct smsc_server *s = c->srv;
 	static struct smpp_pdu r;
-	const struct smpp_tlv *t;
-	const uint8_t *data = p->sm;
-	size_t len = p->sm_len;
-	char text[SMSC_TEXT_MAX];
-	unsigned ref = 0;
-	int total = 0, seq = 0, op = -1, parts;
+	static struct smsc_in in;
 	struct smsc_msg m;
 	struct smsc_delayed *late = NULL;
 	struct smsc_receipt *rcpt;
@@ -705,45 +795,38 @@ on_submit(struct smsc_conn *c, const struct smpp_pdu *p)
 		conn_send(c, &r);
 		return;
 	}
-	if ((t = smpp_pdu_tlv_get(p, SMPP_TLV_USSD_SERVICE_OP)) && t->len >= 1)
-		op = t->val[0];
+	submit_read(c, p, &in);
+	if (in.op >= 0 && s->cfg.throttle_screens &&
+	    submit_throttle(c, p, in.text)) {
+		r.command_status = SMPP_ESME_RTHROTTLED;
+		conn_send(c, &r);
+		return;
+	}
 	n = ++s->message_id;
 	smsc_dlr_msgid(s->cfg.dlr_mode, n, r.message_id, sizeof(r.message_id));
 	/* The SMS is taken now (the phone gets it) even if the answer is
 	 * late: a crash in between leaves the ESME unsure, as a busy SMSC
 	 * does. USSD screens are answered at once. */
-	if (op >= 0 || s->cfg.resp_delay_ms == 0 ||
+	if (in.op >= 0 || s->cfg.resp_delay_ms == 0 ||
 	    (late = delay_resp(c, &r)) == NULL)
 		conn_send(c, &r);
-
-	if (len == 0 && (t = smpp_pdu_tlv_get(p, SMPP_TLV_MESSAGE_PAYLOAD))) {
-		data = t->val;
-		len = t->len;
-	}
-	if (gsm_decode(p->data_coding, GSM_CHARSET_GSM7,
-	    data, len, text, sizeof(text)) == -1)
-		log_warnx("[c%d] message text cut", c->id);
-	parts = concat_info(p, &data, &len, &ref, &total, &seq);
-	/* Decode again without the UDH. */
-	if (parts || (p->esm_class & 0x40))
-		gsm_decode(p->data_coding, GSM_CHARSET_GSM7, data, len, text,
-		    sizeof(text));
 	/* Owed before the message is handed on: the end of a run (which that
 	 * can trigger) sends what is owed, then unbinds. */
-	if ((rcpt = receipt_new(s, p, n, text)) != NULL) {
+	if ((rcpt = receipt_new(s, p, n, in.text)) != NULL) {
 		if (late)
 			late->receipt = rcpt;
 		else
 			receipt_schedule(rcpt);
 	}
-	if (parts) {
-		concat_add(s, p->destination_addr, op, ref, total, seq, text);
+	if (in.parts) {
+		concat_add(s, p->destination_addr, in.op, in.ref, in.total,
+		    in.seq, in.text);
 		return;
 	}
 	memset(&m, 0, sizeof(m));
 	snprintf(m.to, sizeof(m.to), "%s", p->destination_addr);
-	m.op = op;
-	if ((m.text = strdup(text)) == NULL)
+	m.op = in.op;
+	if ((m.text = strdup(in.text)) == NULL)
 		fatal("strdup");
 	server_message(s, &m);
 }
@@ -827,7 +910,9 @@ conn_dispatch(struct smsc_conn *c, const struct smpp_pdu *p)
 		break;
 	case SMPP_DELIVER_SM | SMPP_RESP_BIT:
 	case SMPP_DATA_SM | SMPP_RESP_BIT:
-		if (p->command_status != SMPP_ESME_ROK)
+		/* The load mode counts them; one line each would flood. */
+		if (p->command_status != SMPP_ESME_ROK &&
+		    c->srv->hooks.mo_resp == NULL)
 			log_warnx("[c%d] %s seq %u: %s", c->id,
 			    smpp_pdu_command_str(id), p->sequence,
 			    smpp_pdu_status_str(p->command_status));
@@ -850,15 +935,23 @@ conn_pdu(struct smsc_conn *c, const uint8_t *buf, size_t len)
 {
 	struct smsc_server *s = c->srv;
 	static struct smpp_pdu p;
+	struct smsc_window_req req;
 	enum smpp_decode rc;
 	char err[128];
 	uint32_t id;
+	int ours;
 
 	rc = smpp_pdu_decode(buf, len, &p, err, sizeof(err));
 	id = p.command_id;
+	/* generic_nack has the response bit too: it may answer ours. */
+	ours = (id & SMPP_RESP_BIT) && smsc_window_answer(&c->win, p.sequence,
+	    &req);
 	if (s->hooks.pdu)
-		s->hooks.pdu(s->hooks.arg, c->id, &p,
-		    (id & SMPP_RESP_BIT) && conn_answered(c, p.sequence));
+		s->hooks.pdu(s->hooks.arg, c->id, &p, ours);
+	if (ours && req.kind == SMSC_WINDOW_MO && req.tag != 0 &&
+	    s->hooks.mo_resp)
+		s->hooks.mo_resp(s->hooks.arg, req.tag, req.aux, id,
+		    p.command_status, (long)(mono_ms() - req.t_ms));
 	if (rc == SMPP_DECODE_UNKNOWN) {
 		log_info("[c%d] unknown command 0x%08x", c->id, id);
 		if (!(id & SMPP_RESP_BIT))
@@ -985,8 +1078,16 @@ int
 smsc_server_send_mo(struct smsc_server *s, const char *msisdn, const char *to,
     int op, const char *text)
 {
+	return smsc_server_send_mo_tag(s, msisdn, to, op, text, 0, 0);
+}
+
+int
+smsc_server_send_mo_tag(struct smsc_server *s, const char *msisdn,
+    const char *to, int op, const char *text, uint32_t tag, uint32_t aux)
+{
 	static struct smpp_pdu p;
 	struct smsc_conn *c = conn_rx(s);
+	struct smsc_dialect_sess *sess;
 	size_t len;
 	uint8_t dc;
 
@@ -1008,12 +1109,32 @@ smsc_server_send_mo(struct smsc_server *s, const char *msisdn, const char *to,
 	p.sm_len = (uint16_t)len;
 	p.data_coding = dc;
 	if (op >= 0) {
-		uint8_t v = (uint8_t)op;
-
-		smpp_pdu_tlv_add(&p, SMPP_TLV_USSD_SERVICE_OP, &v, 1);
+		if ((sess = smsc_dialect_book_get(s->book, msisdn, 1)) == NULL) {
+			log_warnx("out of memory: no MO to %s",
+			    smsc_server_mask(msisdn));
+			return -1;
+		}
+		if (smsc_dialect_mo(s->cfg.dialect, sess, op, &p) != 0) {
+			log_warnx("no room for the dialect's TLVs");
+			return -1;
+		}
 	}
-	conn_request(c, &p);
+	conn_request_tag(c, &p, SMSC_WINDOW_MO, tag, aux);
 	return 0;
+}
+
+size_t
+smsc_server_mo_out(const struct smsc_server *s)
+{
+	const struct smsc_conn *c = conn_rx(s);
+
+	return c ? c->win.nmo : 0;
+}
+
+int
+smsc_server_ready(const struct smsc_server *s)
+{
+	return conn_rx(s) != NULL && conn_tx(s) != NULL;
 }
 
 int
@@ -1087,7 +1208,22 @@ smsc_server_quit(struct smsc_server *s, int status)
 int
 smsc_server_exit_status(const struct smsc_server *s)
 {
+	if (s->exit_status == SMSC_EXIT_PASS && s->echo_bad > 0)
+		return SMSC_EXIT_MISMATCH;
 	return s->exit_status;
+}
+
+void
+smsc_server_report(const struct smsc_server *s)
+{
+	if (s->cfg.throttle_screens)
+		printf("throttle-screens: throttled %" PRIu64 ", accepted after "
+		    "throttle %" PRIu64 "\n", s->throttled, s->after_throttle);
+	fflush(stdout);
+	if (s->echo_bad > 0)
+		fprintf(stderr, "%s: %" PRIu64 " screen(s) with a wrong session "
+		    "echo (see above)\n", smsc_dialect_str(s->cfg.dialect),
+		    s->echo_bad);
 }
 
 void
@@ -1192,7 +1328,10 @@ smsc_server_new(struct event_base *base, const struct smsc_server_cfg *cfg)
 	s->cfg = *cfg;
 	s->base = base;
 	s->message_id = cfg->msgid_start > 0 ? cfg->msgid_start - 1 : 0;
+	if ((s->book = smsc_dialect_book_new()) == NULL)
+		fatal("calloc");
 	if (listen_on(s, cfg->listen) == -1) {
+		smsc_dialect_book_free(s->book);
 		free(s);
 		return NULL;
 	}
@@ -1212,6 +1351,7 @@ smsc_server_free(struct smsc_server *s)
 		if (s->conns[i]) {
 			event_free(s->conns[i]->ev_timer);
 			bufferevent_free(s->conns[i]->bev);
+			smsc_window_free(&s->conns[i]->win);
 			free(s->conns[i]);
 		}
 	while (s->delayed) {
@@ -1227,6 +1367,7 @@ smsc_server_free(struct smsc_server *s)
 		receipt_free(s->receipts);
 	for (int i = 0; i < SMSC_CONCAT_SLOTS; i++)
 		concat_free(&s->concat[i]);
+	smsc_dialect_book_free(s->book);
 	evconnlistener_free(s->listener);
 	event_free(s->ev_exit);
 	event_free(s->ev_deadline);

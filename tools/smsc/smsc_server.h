@@ -14,6 +14,7 @@
 #include <stdio.h>
 
 #include "smpp_pdu.h"
+#include "smsc_dialect.h"
 #include "smsc_dlr.h"
 #include "smsc_script.h"
 
@@ -21,6 +22,8 @@ struct event_base;
 
 #define SMSC_TEXT_MAX       8192	/* decoded message text, bytes */
 #define SMSC_SYSTEM_ID      "tnsgw-smsc"
+#define SMSC_SERVER_RESP_WAIT_S  60	/* a request unanswered this long is
+					 * forgotten */
 
 /* Exit statuses of the program. */
 #define SMSC_EXIT_PASS      0
@@ -42,12 +45,16 @@ struct smsc_server_cfg {
 	const char         *dlr_stat;	/* --dlr-stat */
 	int                 dlr_delay_ms;	/* --dlr-delay */
 	uint64_t            msgid_start;	/* --msgid-start: the first id, >= 1 */
+	enum smsc_dialect   dialect;	/* --dialect: MOs written, screens read */
+	int                 throttle_screens;	/* --throttle-screens */
 };
 
 /* One message the gateway sent (submit_sm / data_sm), reassembled. */
 struct smsc_msg {
 	char  to[SMSC_SCRIPT_ADDR_MAX + 1];
-	int   op;		/* ussd_service_op, -1 for a plain SMS */
+	int   op;		/* ussd_service_op, -1 for a plain SMS; a screen
+			 * without one (its_session_info_only) reads 0x11
+			 * when it ends, 0x02 when it waits for input */
 	char *text;		/* UTF-8, owned */
 };
 
@@ -57,9 +64,10 @@ struct smsc_msg {
  * once smsc_server_finish has run.
  */
 struct smsc_server_hooks {
-	/* A session bound; rx: it is the one MOs now go out on (the first
-	 * bound receiver or transceiver). */
-	void	(*bound)(void *arg, int rx);
+	/* A session bound; ready: MOs can go now and be answered (a
+	 * receiver or transceiver to send them on, and a transmitter or
+	 * transceiver for the screens: smsc_server_ready). */
+	void	(*bound)(void *arg, int ready);
 	/* The session MOs went out on closed and no other can take them. */
 	void	(*lost)(void *arg);
 	/* Connection conn_id closed (after lost when both fire). */
@@ -72,6 +80,12 @@ struct smsc_server_hooks {
 	/* A message the gateway sent, whole: return 1 to keep m (the hook
 	 * then owns m->text), 0 and the server frees it on return. */
 	int	(*message)(void *arg, struct smsc_msg *m);
+	/* The response to an MO sent with a tag (smsc_server_send_mo_tag):
+	 * command_id deliver_sm_resp or generic_nack, with its status, ms
+	 * after the MO went. Fires at most once per MO; not for MOs whose
+	 * session closed first or that waited over SMSC_SERVER_RESP_WAIT_S. */
+	void	(*mo_resp)(void *arg, uint32_t tag, uint32_t aux,
+		    uint32_t command_id, uint32_t status, long ms);
 	/* The deadline armed by smsc_server_deadline passed; the server
 	 * finishes with SMSC_EXIT_ERROR once this returns. */
 	void	(*timeout)(void *arg);
@@ -95,14 +109,29 @@ struct event_base *smsc_server_base(const struct smsc_server *s);
 void smsc_server_deadline(struct smsc_server *s, int on);
 
 /*
- * A deliver_sm from msisdn to `to` (op < 0: a plain SMS, else a USSD
- * ussd_service_op) on the rx session. 0, or -1 when no session is bound
- * or the text does not fit a short_message.
+ * A deliver_sm from msisdn to `to` on the rx session: op < 0 a plain SMS,
+ * else a USSD MO whose operation is told as a ussd_service_op code
+ * (SMPP_USSD_PSSR_IND, _USSR_CONF, _ABORT) and written in --dialect's
+ * terms. 0, or -1 when no session is bound or the text does not fit a
+ * short_message.
  */
 int smsc_server_send_mo(struct smsc_server *s, const char *msisdn,
     const char *to, int op, const char *text);
+/*
+ * The same, remembered until its deliver_sm_resp: hooks.mo_resp then
+ * gets tag (not 0) and aux back. The MO carries the --dialect's session
+ * fields (smsc_dialect_mo); op SMPP_USSD_PSSR_IND starts a new session
+ * for the caller.
+ */
+int smsc_server_send_mo_tag(struct smsc_server *s, const char *msisdn,
+    const char *to, int op, const char *text, uint32_t tag, uint32_t aux);
+/* MOs sent on the rx session that have no response yet. */
+size_t smsc_server_mo_out(const struct smsc_server *s);
 /* The id of the rx session, 0 when none is bound. */
 int smsc_server_rx(const struct smsc_server *s);
+/* 1 when MOs can go and be answered: an rx session is bound, and a
+ * session that takes submit_sm (transmitter or transceiver). */
+int smsc_server_ready(const struct smsc_server *s);
 /* The id of a bound receiver/transceiver newer than after_id, or 0. */
 int smsc_server_newer_rx(const struct smsc_server *s, int after_id);
 /* Bytes as they are on connection conn_id: 0, or -1 (gone, write failed). */
@@ -117,7 +146,15 @@ int smsc_server_write(struct smsc_server *s, int conn_id, const void *buf,
 void smsc_server_finish(struct smsc_server *s, int status);
 /* Leave the loop now, nothing unbound, with this exit status. */
 void smsc_server_quit(struct smsc_server *s, int status);
+/* The exit status given; SMSC_EXIT_MISMATCH instead of SMSC_EXIT_PASS
+ * when a screen's echo was wrong (smsc_dialect_read). */
 int smsc_server_exit_status(const struct smsc_server *s);
+/*
+ * Once the loop is over: with --throttle-screens "throttle-screens:
+ * throttled N, accepted after throttle N" on stdout; when screens had a
+ * wrong echo, their count on stderr.
+ */
+void smsc_server_report(const struct smsc_server *s);
 
 /* The text in a phone box (smsc_screen) on stdout, flushed. */
 void smsc_server_show_box(const char *text, const char *title);
