@@ -137,6 +137,14 @@ long smpp_pdu_frame(const uint8_t *buf, size_t avail, uint32_t max_pdu);
  */
 enum smpp_decode smpp_pdu_decode(const uint8_t *buf, size_t len,
     struct smpp_pdu *pdu, char *err, size_t errsz);
+/*
+ * The same, with every mandatory part libsmpp34 handles (binds and the SM
+ * family) unpacked by libsmpp34: the reference smpp_pdu_decode (which
+ * reads the SM family itself) is compared with by the fuzz target and the
+ * unit tests. Not for the hot path (a log line per field inside).
+ */
+enum smpp_decode smpp_pdu_decode_ref(const uint8_t *buf, size_t len,
+    struct smpp_pdu *pdu, char *err, size_t errsz);
 
 /*
  * Encode pdu (command_id, sequence, fields, tlvs) into buf. sm_len > 254

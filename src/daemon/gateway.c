@@ -649,9 +649,12 @@ gw_refuse(struct gw_bind *b, enum gw_refusal why, const char *msisdn)
 
 	b->refused[why]++;
 	/* A refusal is the SMSC's cue to retry or tell the caller: logged
-	 * at debug (a flood would drown the log), counted per reason. */
-	log_debug("[bind %s] MO from %s refused (ESME_RTHROTTLED): %s",
-	    b->conf->name, log_mask_msisdn(msisdn, m, sizeof(m)), text[why]);
+	 * at debug (a flood would drown the log), counted per reason. Under
+	 * a flood this is the hot path: nothing is formatted unless asked. */
+	if (log_get_level() >= LOG_LVL_DEBUG)
+		log_debug("[bind %s] MO from %s refused (ESME_RTHROTTLED): %s",
+		    b->conf->name, msisdn ? log_mask_msisdn(msisdn, m,
+		    sizeof(m)) : "?", text[why]);
 	return SMPP_ESME_RTHROTTLED;
 }
 
@@ -790,6 +793,13 @@ gw_on_deliver(struct smpp_client *c, const struct smpp_pdu *p, void *arg)
 	struct gw_req *r;
 
 	(void)c;
+	/*
+	 * Saturated: refused before any decoding, so a flood costs the least
+	 * and the input (where the responses to our screens wait behind the
+	 * MOs) drains fast. Receipts still go through: they only settle.
+	 */
+	if ((p->esm_class & 0x3C) != 0x04 && !gw_admit(b, &why))
+		return gw_refuse(b, why, NULL);
 	dialect_decode(b->dialect, p, b->conf->operator,
 	    gw->cfg->ussd.service_code, b->conf->charset,
 	    b->conf->dlr_id == CONFIG_DLR_HEX, ev);

@@ -761,10 +761,64 @@ test_strings_and_trace(void **state)
 	assert_int_equal(strlen(line), 7);
 }
 
+/* Our reading of the SM family and libsmpp34's give the same struct,
+ * every field set (times, TON/NPI, payload, TLVs). */
+static void
+test_own_vs_libsmpp34(void **state)
+{
+	static const uint32_t ids[] = { SMPP_DELIVER_SM, SMPP_SUBMIT_SM,
+	    SMPP_DATA_SM };
+	static struct smpp_pdu p, a, r;
+	uint8_t wire[2048], op = 0x12, its[2] = { 7, 4 };
+	char why[128];
+	long n;
+
+	(void)state;
+	for (size_t k = 0; k < sizeof(ids) / sizeof(ids[0]); k++) {
+		memset(&p, 0, sizeof(p));
+		p.command_id = ids[k];
+		p.sequence = 77;
+		strcpy(p.service_type, "USSD");
+		p.source_addr_ton = 1;
+		p.source_addr_npi = 1;
+		strcpy(p.source_addr, "212612340123");
+		p.dest_addr_ton = 0;
+		p.dest_addr_npi = 9;
+		strcpy(p.destination_addr, "*1515*1#");
+		p.esm_class = 0x40;
+		p.registered_delivery = 1;
+		p.data_coding = 0x08;
+		if (ids[k] != SMPP_DATA_SM) {
+			p.protocol_id = 3;
+			p.priority_flag = 1;
+			strcpy(p.validity_period, "000000001000000R");
+			p.sm_len = 12;
+			memcpy(p.sm, "\x05\x00\x03\x01\x02\x01\x00\x41\x00\x42\x00\x43", 12);
+		} else {
+			p.sm_len = 300;
+			memset(p.sm, 'x', 300);
+		}
+		smpp_pdu_tlv_add(&p, SMPP_TLV_USSD_SERVICE_OP, &op, 1);
+		smpp_pdu_tlv_add(&p, SMPP_TLV_ITS_SESSION_INFO, its, 2);
+		n = smpp_pdu_encode(&p, wire, sizeof(wire), why, sizeof(why));
+		assert_true(n > 0);
+		assert_int_equal(smpp_pdu_decode(wire, (size_t)n, &a, why,
+		    sizeof(why)), SMPP_DECODE_OK);
+		assert_int_equal(smpp_pdu_decode_ref(wire, (size_t)n, &r, why,
+		    sizeof(why)), SMPP_DECODE_OK);
+		assert_memory_equal(&a, &r, sizeof(a));
+		assert_string_equal(a.source_addr, "212612340123");
+		assert_int_equal(a.dest_addr_npi, 9);
+		assert_int_equal(a.sm_len, p.sm_len);
+		assert_int_equal(a.ntlv, 2);
+	}
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_own_vs_libsmpp34),
 		cmocka_unit_test(test_golden_bind),
 		cmocka_unit_test(test_golden_deliver),
 		cmocka_unit_test(test_golden_submit),
