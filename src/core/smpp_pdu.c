@@ -851,9 +851,60 @@ lib_pack(const struct layout *lay, const struct smpp_pdu *pdu,
 	return 0;
 }
 
-long
-smpp_pdu_encode(const struct smpp_pdu *pdu, uint8_t *buf, size_t bufsz,
-    char *err, size_t errsz)
+/*
+ * The SM family's mandatory part written by us, field by field in SMPP
+ * 3.4 order (replace_if_present and sm_default_msg_id 0): byte for byte
+ * what lib_pack gives (the unit test and the fuzz target hold it to
+ * that), without libsmpp34's formatting of every field. The string
+ * fields were checked NUL-terminated within their sizes by the caller.
+ */
+static int
+own_pack(const struct layout *lay, const struct smpp_pdu *pdu,
+    uint8_t *body, size_t *blen, int payload)
+{
+	struct writer w = { body, MANDATORY_MAX, 0, 0 };
+	uint8_t o[4];
+
+	w_cstr(&w, pdu->service_type);
+	o[0] = pdu->source_addr_ton;
+	o[1] = pdu->source_addr_npi;
+	w_bytes(&w, o, 2);
+	w_cstr(&w, pdu->source_addr);
+	o[0] = pdu->dest_addr_ton;
+	o[1] = pdu->dest_addr_npi;
+	w_bytes(&w, o, 2);
+	w_cstr(&w, pdu->destination_addr);
+	if (lay->id == SMPP_DATA_SM) {
+		o[0] = pdu->esm_class;
+		o[1] = pdu->registered_delivery;
+		o[2] = pdu->data_coding;
+		w_bytes(&w, o, 3);
+	} else {
+		o[0] = pdu->esm_class;
+		o[1] = pdu->protocol_id;
+		o[2] = pdu->priority_flag;
+		w_bytes(&w, o, 3);
+		w_cstr(&w, pdu->schedule_delivery_time);
+		w_cstr(&w, pdu->validity_period);
+		o[0] = pdu->registered_delivery;
+		o[1] = 0;			/* replace_if_present_flag */
+		o[2] = pdu->data_coding;
+		o[3] = 0;			/* sm_default_msg_id */
+		w_bytes(&w, o, 4);
+		o[0] = payload ? 0 : (uint8_t)pdu->sm_len;
+		w_bytes(&w, o, 1);
+		if (!payload)
+			w_bytes(&w, pdu->sm, pdu->sm_len);
+	}
+	if (w.overflow)
+		return -1;
+	*blen = w.len;
+	return 0;
+}
+
+static long
+pdu_encode(const struct smpp_pdu *pdu, uint8_t *buf, size_t bufsz,
+    char *err, size_t errsz, int ref)
 {
 	const struct layout *lay;
 	struct writer w = { buf, bufsz, 0, 0 };
@@ -911,7 +962,12 @@ smpp_pdu_encode(const struct smpp_pdu *pdu, uint8_t *buf, size_t bufsz,
 		}
 	}
 
-	if (lay->flags & L_LIB) {
+	if ((lay->flags & L_LIB) && !ref && !is_bind(lay->id)) {
+		if (own_pack(lay, pdu, body, &blen, payload) == -1) {
+			seterr(err, errsz, "mandatory part too long");
+			return -1;
+		}
+	} else if (lay->flags & L_LIB) {
 		if (lib_pack(lay, pdu, body, &blen, err, errsz) == -1)
 			return -1;
 	}
@@ -949,6 +1005,20 @@ smpp_pdu_encode(const struct smpp_pdu *pdu, uint8_t *buf, size_t bufsz,
 	}
 	put32(buf, (uint32_t)w.len);
 	return (long)w.len;
+}
+
+long
+smpp_pdu_encode(const struct smpp_pdu *pdu, uint8_t *buf, size_t bufsz,
+    char *err, size_t errsz)
+{
+	return pdu_encode(pdu, buf, bufsz, err, errsz, 0);
+}
+
+long
+smpp_pdu_encode_ref(const struct smpp_pdu *pdu, uint8_t *buf, size_t bufsz,
+    char *err, size_t errsz)
+{
+	return pdu_encode(pdu, buf, bufsz, err, errsz, 1);
 }
 
 /* ---- helpers ---- */

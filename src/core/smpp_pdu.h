@@ -153,6 +153,11 @@ enum smpp_decode smpp_pdu_decode_ref(const uint8_t *buf, size_t len,
  */
 long smpp_pdu_encode(const struct smpp_pdu *pdu, uint8_t *buf, size_t bufsz,
     char *err, size_t errsz);
+/* The same with libsmpp34 packing every mandatory part it can (binds and
+ * the SM family): the reference smpp_pdu_encode (which writes the SM
+ * family itself) must match byte for byte. Not for the hot path. */
+long smpp_pdu_encode_ref(const struct smpp_pdu *pdu, uint8_t *buf,
+    size_t bufsz, char *err, size_t errsz);
 
 /*
  * SMPP 3.4 §7.1.1 time fields: 0 when s is "" or a well-formed 16-char

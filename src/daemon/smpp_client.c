@@ -283,9 +283,11 @@ send_simple(struct smpp_client *c, uint32_t id, uint32_t status, uint32_t seq)
 	uint32_t w[4];
 	size_t n = SMPP_HEADER_LEN;
 
-	if (id == (SMPP_SUBMIT_SM | SMPP_RESP_BIT) ||
-	    id == (SMPP_DELIVER_SM | SMPP_RESP_BIT) ||
-	    id == (SMPP_DATA_SM | SMPP_RESP_BIT))
+	/* As smpp_pdu_encode: deliver_sm_resp always carries its empty
+	 * message_id, the others only with ESME_ROK. */
+	if (id == (SMPP_DELIVER_SM | SMPP_RESP_BIT) ||
+	    (status == SMPP_ESME_ROK && (id == (SMPP_SUBMIT_SM | SMPP_RESP_BIT) ||
+	    id == (SMPP_DATA_SM | SMPP_RESP_BIT))))
 		b[n++] = '\0';
 	w[0] = (uint32_t)n;
 	w[1] = id;

@@ -761,13 +761,14 @@ test_strings_and_trace(void **state)
 	assert_int_equal(strlen(line), 7);
 }
 
-/* Our reading of the SM family and libsmpp34's give the same struct,
- * every field set (times, TON/NPI, payload, TLVs). */
+/* Our reading and writing of the SM family and libsmpp34's give the same
+ * struct and the same bytes, every field set (times, TON/NPI, payload,
+ * TLVs); a short_message of 254 octets too (libsmpp34's off-by-one). */
 static void
 test_own_vs_libsmpp34(void **state)
 {
 	static const uint32_t ids[] = { SMPP_DELIVER_SM, SMPP_SUBMIT_SM,
-	    SMPP_DATA_SM };
+	    SMPP_DATA_SM, SMPP_SUBMIT_SM };
 	static struct smpp_pdu p, a, r;
 	uint8_t wire[2048], op = 0x12, its[2] = { 7, 4 };
 	char why[128];
@@ -788,7 +789,10 @@ test_own_vs_libsmpp34(void **state)
 		p.esm_class = 0x40;
 		p.registered_delivery = 1;
 		p.data_coding = 0x08;
-		if (ids[k] != SMPP_DATA_SM) {
+		if (k == 3) {			/* 254 octets */
+			p.sm_len = 254;
+			memset(p.sm, 'y', 254);
+		} else if (ids[k] != SMPP_DATA_SM) {
 			p.protocol_id = 3;
 			p.priority_flag = 1;
 			strcpy(p.validity_period, "000000001000000R");
@@ -802,6 +806,15 @@ test_own_vs_libsmpp34(void **state)
 		smpp_pdu_tlv_add(&p, SMPP_TLV_ITS_SESSION_INFO, its, 2);
 		n = smpp_pdu_encode(&p, wire, sizeof(wire), why, sizeof(why));
 		assert_true(n > 0);
+		{
+			/* Written by us, byte for byte what libsmpp34 packs. */
+			uint8_t ref[2048];
+			long m = smpp_pdu_encode_ref(&p, ref, sizeof(ref), why,
+			    sizeof(why));
+
+			assert_int_equal(m, n);
+			assert_memory_equal(ref, wire, (size_t)n);
+		}
 		assert_int_equal(smpp_pdu_decode(wire, (size_t)n, &a, why,
 		    sizeof(why)), SMPP_DECODE_OK);
 		assert_int_equal(smpp_pdu_decode_ref(wire, (size_t)n, &r, why,
