@@ -647,6 +647,31 @@ smpp_pdu_decode_ref(const uint8_t *buf, size_t len, struct smpp_pdu *pdu,
 	return pdu_decode(buf, len, pdu, err, errsz, 1);
 }
 
+int
+smpp_pdu_peek_esm_class(const uint8_t *buf, size_t len)
+{
+	static const size_t max[3] = { 6, 21, 21 };	/* with their NUL */
+	const uint8_t *nul;
+	uint32_t id;
+	size_t p = SMPP_HEADER_LEN, n;
+
+	if (len < SMPP_HEADER_LEN)
+		return -1;
+	id = get32(buf + 4);
+	if (id != SMPP_DELIVER_SM && id != SMPP_DATA_SM)
+		return -1;
+	/* service_type, TON, NPI, source_addr, TON, NPI, destination_addr */
+	for (int i = 0; i < 3; i++) {
+		n = len - p < max[i] ? len - p : max[i];
+		if ((nul = memchr(buf + p, '\0', n)) == NULL)
+			return -1;
+		p = (size_t)(nul - buf) + 1 + (i < 2 ? 2 : 0);
+		if (p > len)
+			return -1;
+	}
+	return p < len ? buf[p] : -1;
+}
+
 long
 smpp_pdu_frame(const uint8_t *buf, size_t avail, uint32_t max_pdu)
 {

@@ -130,6 +130,13 @@ enum smpp_decode {
 long smpp_pdu_frame(const uint8_t *buf, size_t avail, uint32_t max_pdu);
 
 /*
+ * The esm_class of a whole deliver_sm or data_sm (len octets, framed)
+ * without decoding it: a bounded walk over its three leading C strings.
+ * -1 when it is not one of those or is too short to tell.
+ */
+int smpp_pdu_peek_esm_class(const uint8_t *buf, size_t len);
+
+/*
  * Decode one whole PDU (exactly command_length bytes, already framed).
  * The header fields (command_id, status, sequence) are filled in every
  * case so a failed decode can still be answered and correlated. err gets a

@@ -887,7 +887,21 @@ gw_on_stopped(struct smpp_client *c, void *arg)
 		gw_flush(gw);
 }
 
+/* Before decoding: refused at once when the operator is saturated. */
+static uint32_t
+gw_on_busy(struct smpp_client *c, void *arg)
+{
+	struct gw_link *l = arg;
+	enum gw_refusal why;
+
+	(void)c;
+	if (gw_admit(l->bind, &why))
+		return SMPP_ESME_ROK;
+	return gw_refuse(l->bind, why, NULL);
+}
+
 static const struct smpp_client_cb gw_client_cb = {
+	.on_busy = gw_on_busy,
 	.on_bound = gw_on_bound,
 	.on_unbound = gw_on_unbound,
 	.on_deliver = gw_on_deliver,

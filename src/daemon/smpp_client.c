@@ -889,6 +889,36 @@ handle_pdu(struct smpp_client *c, const struct smpp_pdu *p)
 	}
 }
 
+/*
+ * An MO the user refuses before it is decoded (on_busy): answered from
+ * its header. Receipts, and anything but a bound receiving session's
+ * deliver_sm/data_sm, take the normal path. 1 when answered here.
+ */
+static int
+client_refuse_early(struct smpp_client *c, const uint8_t *data, size_t len)
+{
+	uint32_t id, status;
+	int esm;
+
+	if (c->cb.on_busy == NULL || c->state != SMPP_CLIENT_BOUND ||
+	    c->role == SMPP_CLIENT_TX || c->conf.trace)
+		return 0;
+	id = (uint32_t)data[4] << 24 | (uint32_t)data[5] << 16 |
+	    (uint32_t)data[6] << 8 | data[7];
+	if (id != SMPP_DELIVER_SM && id != SMPP_DATA_SM)
+		return 0;
+	if ((esm = smpp_pdu_peek_esm_class(data, len)) < 0 ||
+	    (esm & 0x3C) == 0x04)
+		return 0;
+	if ((status = c->cb.on_busy(c, c->arg)) == SMPP_ESME_ROK)
+		return 0;
+	c->stats.deliver_refused++;
+	send_simple(c, id | SMPP_RESP_BIT, status,
+	    (uint32_t)data[12] << 24 | (uint32_t)data[13] << 16 |
+	    (uint32_t)data[14] << 8 | data[15]);
+	return 1;
+}
+
 static void
 client_read_cb(struct bufferevent *bev, void *arg)
 {
@@ -927,6 +957,10 @@ client_read_cb(struct bufferevent *bev, void *arg)
 		}
 		c->stats.pdus_in++;
 		c->last_rx_ms = now_ms();
+		if (client_refuse_early(c, data, (size_t)len)) {
+			evbuffer_drain(in, (size_t)len);
+			continue;
+		}
 		rc = smpp_pdu_decode(data, (size_t)len, p, err, sizeof(err));
 		evbuffer_drain(in, (size_t)len);
 		if (c->conf.trace) {

@@ -89,6 +89,13 @@ struct smpp_client_cb {
 	 * session was bound.
 	 */
 	void (*on_stopped)(struct smpp_client *c, void *arg);
+	/*
+	 * Optional, asked before an MO (not a delivery receipt) is even
+	 * decoded: a non-zero command_status refuses it at once, with no
+	 * on_deliver (a flood then costs a header read). Must be cheap and
+	 * must not call into the client.
+	 */
+	uint32_t (*on_busy)(struct smpp_client *c, void *arg);
 };
 
 /*

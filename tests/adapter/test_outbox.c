@@ -395,7 +395,7 @@ on_stopped(struct smpp_client *c, void *arg)
 }
 
 static const struct smpp_client_cb client_cbs = {
-	on_bound, on_unbound, NULL, on_stopped,
+	on_bound, on_unbound, NULL, on_stopped, NULL,
 };
 
 static struct smpp_client *

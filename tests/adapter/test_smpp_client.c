@@ -335,7 +335,7 @@ fill_conf(struct config_bind *conf, int port)
 }
 
 static const struct smpp_client_cb cbs = {
-	on_bound, on_unbound, on_deliver, on_stopped,
+	on_bound, on_unbound, on_deliver, on_stopped, NULL,
 };
 
 /* A fresh server state and a listener on an ephemeral loopback port. */
@@ -426,7 +426,7 @@ idle_stopped(struct smpp_client *c, void *arg)
 static void
 test_stop_idle_and_refused(void **state)
 {
-	struct smpp_client_cb cb = { NULL, NULL, NULL, idle_stopped };
+	struct smpp_client_cb cb = { NULL, NULL, NULL, idle_stopped, NULL };
 	struct event_base *base = event_base_new();
 	struct config_bind conf;
 	struct smpp_client *c;
@@ -625,7 +625,7 @@ static const struct prio_case prio_cases[] = {
 static void
 test_priority(void **state)
 {
-	struct smpp_client_cb cb = { prio_bound, NULL, NULL, prio_stopped };
+	struct smpp_client_cb cb = { prio_bound, NULL, NULL, prio_stopped, NULL };
 	struct timeval deadline = { 5, 0 };
 	struct config_bind conf;
 	struct timespec t1;
@@ -759,7 +759,7 @@ qb_stopped(struct smpp_client *c, void *arg)
 static void
 test_queue_bound_per_priority(void **state)
 {
-	struct smpp_client_cb cb = { qb_bound, NULL, NULL, qb_stopped };
+	struct smpp_client_cb cb = { qb_bound, NULL, NULL, qb_stopped, NULL };
 	struct timeval deadline = { 5, 0 };
 	struct config_bind conf;
 
@@ -955,7 +955,7 @@ th_unbound(struct smpp_client *c, const char *reason, void *arg)
 static void
 test_throttle_nack_refuse(void **state)
 {
-	struct smpp_client_cb cb = { th_bound, th_unbound, th_deliver, NULL };
+	struct smpp_client_cb cb = { th_bound, th_unbound, th_deliver, NULL, NULL };
 	struct timeval deadline = { 5, 0 };
 	struct config_bind conf;
 	const struct smpp_client_stats *st;
@@ -1036,7 +1036,7 @@ roles_srv_pdu(const struct smpp_pdu *p)
 static void
 test_roles(void **state)
 {
-	struct smpp_client_cb cb = { roles_bound, NULL, th_deliver, NULL };
+	struct smpp_client_cb cb = { roles_bound, NULL, th_deliver, NULL, NULL };
 	struct timeval deadline = { 3, 0 };
 	struct config_bind conf;
 	enum smpp_client_role roles[] = { SMPP_CLIENT_TX, SMPP_CLIENT_RX };
@@ -1069,6 +1069,92 @@ test_roles(void **state)
 	}
 }
 
+/* on_busy refuses an MO before it is decoded (on_deliver never sees it);
+ * a delivery receipt still goes through. */
+static int busy_delivers;
+
+static uint32_t
+busy_deliver(struct smpp_client *c, const struct smpp_pdu *p, void *arg)
+{
+	(void)c;
+	(void)arg;
+	busy_delivers++;
+	assert_int_equal(p->esm_class, 0x04);
+	event_base_loopexit(S.base, NULL);
+	return SMPP_ESME_ROK;
+}
+
+static uint32_t
+busy_busy(struct smpp_client *c, void *arg)
+{
+	(void)c;
+	(void)arg;
+	return SMPP_ESME_RTHROTTLED;
+}
+
+static void
+busy_bound(struct smpp_client *c, void *arg)
+{
+	(void)c;
+	(void)arg;
+	srv_deliver(300);
+}
+
+static void
+busy_srv_pdu(const struct smpp_pdu *p)
+{
+	struct smpp_pdu d;
+
+	if (p->command_id != (SMPP_DELIVER_SM | SMPP_RESP_BIT)) {
+		th_srv_pdu(p);		/* the bind */
+		return;
+	}
+	if (p->sequence != 300)
+		return;
+	T.dresp_status = p->command_status;
+	T.dresp_status_seen = 1;
+	/* Refused from its header; now a receipt. */
+	memset(&d, 0, sizeof(d));
+	d.command_id = SMPP_DELIVER_SM;
+	d.sequence = 301;
+	d.esm_class = 0x04;
+	strcpy(d.source_addr, "212612340123");
+	strcpy(d.destination_addr, "1515");
+	d.sm_len = 12;
+	memcpy(d.sm, "id:1 stat:DE", 12);
+	srv_send(&d);
+}
+
+static void
+test_busy_refused_undecoded(void **state)
+{
+	struct smpp_client_cb cb = { busy_bound, NULL, busy_deliver, NULL,
+	    busy_busy };
+	struct timeval deadline = { 3, 0 };
+	struct config_bind conf;
+
+	(void)state;
+	memset(&T, 0, sizeof(T));
+	T.phase = 3;
+	busy_delivers = 0;
+	srv_start(busy_srv_pdu);
+	fill_conf(&conf, S.port);
+	conf.trace = 0;
+	T.c = smpp_client_new(S.base, &conf, &cb, NULL);
+	assert_int_equal(smpp_client_start(T.c), 0);
+	event_base_loopexit(S.base, &deadline);
+	event_base_dispatch(S.base);
+	assert_true(T.dresp_status_seen);
+	assert_int_equal(T.dresp_status, SMPP_ESME_RTHROTTLED);
+	assert_int_equal(busy_delivers, 1);	/* the receipt only */
+	assert_int_equal(smpp_client_stats(T.c)->deliver_refused, 1);
+	smpp_client_free(T.c);
+	if (S.bev)
+		bufferevent_free(S.bev);
+	evconnlistener_free(S.l);
+	event_base_free(S.base);
+}
+
 int
 main(void)
 {
@@ -1079,6 +1165,7 @@ main(void)
 		cmocka_unit_test(test_queue_bound_per_priority),
 		cmocka_unit_test(test_throttle_nack_refuse),
 		cmocka_unit_test(test_roles),
+		cmocka_unit_test(test_busy_refused_undecoded),
 	};
 
 	log_init(getenv("TEST_LOG") ? LOG_LVL_DEBUG : LOG_LVL_WARNING);

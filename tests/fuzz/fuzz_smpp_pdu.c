@@ -38,6 +38,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    SMPP_DECODE_OK && (rc != SMPP_DECODE_OK ||
 	    memcmp(&a, &r, sizeof(a)) != 0))
 		abort();
+	/* The peek (any bytes) never reads past len; on a good deliver_sm
+	 * or data_sm it agrees with the decoder. */
+	{
+		int esm = smpp_pdu_peek_esm_class(data, (size_t)len);
+
+		if (rc == SMPP_DECODE_OK && (a.command_id == SMPP_DELIVER_SM ||
+		    a.command_id == SMPP_DATA_SM) && esm != a.esm_class)
+			abort();
+	}
 	if (rc != SMPP_DECODE_OK)
 		return 0;
 	n = smpp_pdu_encode(&a, out, sizeof(out), err, sizeof(err));

@@ -820,6 +820,12 @@ test_own_vs_libsmpp34(void **state)
 		assert_int_equal(smpp_pdu_decode_ref(wire, (size_t)n, &r, why,
 		    sizeof(why)), SMPP_DECODE_OK);
 		assert_memory_equal(&a, &r, sizeof(a));
+		/* The esm_class read without decoding. */
+		assert_int_equal(smpp_pdu_peek_esm_class(wire, (size_t)n),
+		    ids[k] == SMPP_SUBMIT_SM ? -1 : 0x40);
+		for (long cut = SMPP_HEADER_LEN; cut < 40 && cut < n; cut++)
+			assert_true(smpp_pdu_peek_esm_class(wire, (size_t)cut) ==
+			    -1 || ids[k] != SMPP_SUBMIT_SM);
 		assert_string_equal(a.source_addr, "212612340123");
 		assert_int_equal(a.dest_addr_npi, 9);
 		assert_int_equal(a.sm_len, p.sm_len);
