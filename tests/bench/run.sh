@@ -2,7 +2,9 @@
 # Benchmarks: print figures, assert nothing. make bench [BENCH_ROWS=N]
 #  1. tnsgw-load: N generated registry rows into a private redis-server:
 #     rows/s and Redis bytes per record.
-#  2. USSD dialogs through the daemon, when the simulator has a load mode.
+#  2. USSD dialogs through the daemon (tests/bench/dialogs.sh).
+#  3. Overload: closed loop, then open loop far above it
+#     (tests/bench/overload.sh; BENCH_OVERLOAD_MOS callers, default 200000).
 set -u
 source "$(dirname "$0")/../lib.sh"
 t_tmpdir
@@ -28,6 +30,8 @@ echo "== tnsgw-load (reasons first, then the registry)"
 "$TOP/$B/tnsgw-load" -h 127.0.0.1 -p "$RPORT" --registry "$T_DIR/registry.csv"
 if "$TOP/$B/tnsgw-smsc" --help 2>&1 | grep -q -- '--load'; then
 	bash "$TOP/tests/bench/dialogs.sh"
+	t_cleanup
+	OVERLOAD_MOS=${BENCH_OVERLOAD_MOS:-200000} bash "$TOP/tests/bench/overload.sh" "$B"
 else
 	echo "== dialog throughput: the simulator has no load mode yet"
 fi
