@@ -118,12 +118,15 @@ static const struct config_enum config_password_tos[] = {
 
 static const char *const config_def_languages[] = { "fr", "ar", "tzm", NULL };
 static const char *const config_def_keywords[] = { "TNS", NULL };
+static const char *const config_def_receipts[] = { "A", "C", "D", NULL };
 
 static config_check_fn config_check_listen;
 static config_check_fn config_check_name;
 static config_check_fn config_check_service_code;
 static config_check_fn config_check_lang;
 static config_check_fn config_check_keyword;
+static config_check_fn config_check_receipt;
+static config_check_fn config_check_phone;
 
 #define C struct config
 static const struct config_key config_keys[] = {
@@ -155,6 +158,12 @@ static const struct config_key config_keys[] = {
 
 	K_LIST(C, "sms", "keywords", CONFIG_MAX_KEYWORDS, config_def_keywords,
 	    config_check_keyword, sms.keywords, sms.nkeywords),
+	K_LIST(C, "sms", "receipts", 3, config_def_receipts,
+	    config_check_receipt, sms.receipts, sms.nreceipts),
+	K_INT(C, "sms", "state_ttl_s", 0, 60, 86400, 3600, sms.state_ttl_s),
+
+	K_STR(C, "service", "support_phone", 0, 0, "", config_check_phone,
+	    service.support_phone),
 
 	K_BOOL(C, "security", "check_expiry", 1, security.check_expiry),
 	K_INT(C, "security", "otp_length", 0, 4, 10, 6, security.otp_length),
@@ -175,6 +184,10 @@ static const struct config_key config_keys[] = {
 	    security.provisioning_pubkey_file),
 	K_INT(C, "security", "password_pending_s", 0, 60, 2592000, 86400,
 	    security.password_pending_s),
+	K_INT(C, "security", "max_otp_per_person_hour", 0, 1, 100, 3,
+	    security.max_otp_per_person_hour),
+	K_INT(C, "security", "otp_resend_s", 0, 10, 3600, 60,
+	    security.otp_resend_s),
 
 	K_INT(C, "outbox", "claim_idle_s", 0, 2, 3600, 30, outbox.claim_idle_s),
 	K_INT(C, "outbox", "max_retries", 0, 0, 100, 5, outbox.max_retries),
@@ -222,7 +235,8 @@ _Static_assert(NKEYS(config_bind_keys) <= CONFIG_MAX_KEYS,
     "config_bind_keys too big");
 
 static const char *const config_groups[] = {
-	"daemon", "redis", "smpp", "ussd", "sms", "security", "outbox", NULL
+	"daemon", "redis", "smpp", "ussd", "sms", "security", "outbox",
+	"service", NULL
 };
 
 struct config_ctx {
@@ -439,6 +453,35 @@ config_check_keyword(const char *where, const char *in, char *out,
 		    "digits", where, outsz - 1);
 		return -1;
 	}
+	return config_strlcpy(out, in, outsz);
+}
+
+/* sms.receipts: the outcomes sent again by SMS. */
+static int
+config_check_receipt(const char *where, const char *in, char *out,
+    size_t outsz, char *why, size_t whysz)
+{
+	if (strcmp(in, "A") != 0 && strcmp(in, "C") != 0 &&
+	    strcmp(in, "D") != 0) {
+		snprintf(why, whysz, "'%s' must be \"A\", \"C\" or \"D\"",
+		    where);
+		return -1;
+	}
+	return config_strlcpy(out, in, outsz);
+}
+
+/* A phone number shown to callers: digits, spaces, '+', '-', 0..23. */
+static int
+config_check_phone(const char *where, const char *in, char *out,
+    size_t outsz, char *why, size_t whysz)
+{
+	for (const char *p = in; *p != '\0'; p++)
+		if (!isdigit((unsigned char)*p) && *p != ' ' && *p != '+' &&
+		    *p != '-') {
+			snprintf(why, whysz, "'%s' must be a phone number "
+			    "(digits, spaces, '+', '-')", where);
+			return -1;
+		}
 	return config_strlcpy(out, in, outsz);
 }
 
@@ -1350,4 +1393,12 @@ config_dialog_conf(const struct config *cfg, struct dialog_conf *dc)
 	dc->max_bad_inputs = 3;
 	dc->otp_length = cfg->security.otp_length;
 	dc->password_length = cfg->security.password_length;
+	_Static_assert(sizeof(dc->support_phone) >=
+	    sizeof(cfg->service.support_phone), "support_phone sizes");
+	memcpy(dc->support_phone, cfg->service.support_phone,
+	    sizeof(cfg->service.support_phone));
+	for (int i = 0; i < cfg->sms.nreceipts && i < 3; i++)
+		dc->receipts |= cfg->sms.receipts[i][0] == 'A' ?
+		    DIALOG_RECEIPT_A : cfg->sms.receipts[i][0] == 'C' ?
+		    DIALOG_RECEIPT_C : DIALOG_RECEIPT_D;
 }

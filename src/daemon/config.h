@@ -89,7 +89,13 @@ struct config {
 	struct {
 		int  nkeywords;			/* [["TNS"]] */
 		char keywords[CONFIG_MAX_KEYWORDS][16];
+		int  nreceipts;			/* [["A","C","D"]] outcomes sent again by SMS */
+		char receipts[4][2];
+		int  state_ttl_s;		/* [3600] an SMS conversation waits this long */
 	} sms;
+	struct {
+		char support_phone[24];		/* [""] the CNSS call centre, on next steps */
+	} service;
 	struct {
 		int  check_expiry;			/* [true] */
 		int  otp_length;			/* [6] */
@@ -102,6 +108,8 @@ struct config {
 		char outbox_key_file[PATH_MAX];
 		char provisioning_pubkey_file[PATH_MAX];
 		int  password_pending_s;		/* [86400] "already sent" holds this long */
+		int  max_otp_per_person_hour;		/* [3] codes sent to one person an hour */
+		int  otp_resend_s;			/* [60] before "9" sends a new code */
 	} security;
 	struct {
 		int  claim_idle_s;	/* [30] pending SMS idle this long are re-sent */

@@ -109,6 +109,7 @@ struct gateway {
 	struct gw_bind		 binds[CONFIG_MAX_BINDS];
 	struct session_queue	*sq;		/* every gw_req held, by r->key */
 	uint64_t		 dialogs_started;
+	uint64_t		 sms_lost;	/* a dialog's SMS the outbox did not take */
 	uint64_t		 outcome[16];
 	int			 stopping;
 	int			 freeing;	/* gateway_free running: finish, start nothing */
@@ -125,7 +126,7 @@ struct gateway {
 static void gw_run(struct gw_req *r);
 static void gw_process(struct gw_req *r);
 static void gw_finish(struct gw_req *r);
-static int gw_otp_issue(struct gw_req *r);
+static int gw_otp_issue(struct gw_req *r, int resend);
 static int gw_otp_verify(struct gw_req *r);
 static void gw_otp_error(struct gw_req *r);
 
@@ -220,6 +221,26 @@ gw_on_session(void *arg, int status, const char *data, size_t len)
 }
 
 static void
+gw_on_regions(void *arg, const struct dialog_regions *res)
+{
+	struct gw_req *r = arg;
+
+	dialog_on_regions(&r->d, &r->gw->dconf, r->gw->cfg->catalog, res,
+	    &r->out);
+	gw_process(r);
+}
+
+static void
+gw_on_points(void *arg, const struct dialog_points *res)
+{
+	struct gw_req *r = arg;
+
+	dialog_on_points(&r->d, &r->gw->dconf, r->gw->cfg->catalog, res,
+	    &r->out);
+	gw_process(r);
+}
+
+static void
 gw_on_otp(void *arg, const struct dialog_otp *res)
 {
 	struct gw_req *r = arg;
@@ -289,7 +310,7 @@ gw_otp_error(struct gw_req *r)
 }
 
 static int
-gw_otp_issue(struct gw_req *r)
+gw_otp_issue(struct gw_req *r, int resend)
 {
 	struct gateway *gw = r->gw;
 	const struct config *cfg = gw->cfg;
@@ -319,6 +340,9 @@ gw_otp_issue(struct gw_req *r)
 	q.otp_hash = hash;
 	q.ttl_s = cfg->security.otp_ttl_s;
 	q.max_failures = cfg->security.max_failures_per_id_day;
+	q.resend = resend;
+	q.resend_gap_s = cfg->security.otp_resend_s;
+	q.max_per_hour = cfg->security.max_otp_per_person_hour;
 	q.phone_tail = tail;
 	q.sms.bind = r->bind->conf->name;
 	q.sms.operator = r->bind->conf->operator;
@@ -458,6 +482,54 @@ gw_send_screen(struct gw_req *r)
 	}
 }
 
+/* The outbox took the dialog's SMS (or could not: said, counted), then
+ * the screen goes. */
+static void
+gw_on_sms_queued(void *arg, int status)
+{
+	struct gw_req *r = arg;
+	char m[32];
+
+	if (status != 0) {
+		r->gw->sms_lost++;
+		log_err("[bind %s] %s SMS for %s not queued (Redis)",
+		    r->bind->conf->name, r->out.sms_kind ? r->out.sms_kind :
+		    "an", log_mask_msisdn(r->msisdn, m, sizeof(m)));
+	}
+	if (!r->gw->freeing)
+		gw_send_screen(r);
+	gw_finish(r);
+}
+
+/*
+ * The dialog's SMS to the caller (an outcome again, the proximity points)
+ * into the outbox, sealed at rest when the outbox key is there (a
+ * matricule, a reason are personal); the screen follows its write.
+ */
+static void
+gw_queue_sms(struct gw_req *r)
+{
+	struct gateway *gw = r->gw;
+	struct store_outbox_msg m;
+	char sealed[DIALOG_SMS_MAX * 2];
+
+	memset(&m, 0, sizeof(m));
+	m.bind = r->bind->conf->name;
+	m.operator = r->bind->conf->operator;
+	m.to = r->msisdn;
+	m.to_ton = r->msisdn_ton;
+	m.to_npi = r->msisdn_npi;
+	m.from = "";
+	m.kind = r->out.sms_kind ? r->out.sms_kind : "reply";
+	m.lang = r->d.lang;
+	m.body = r->out.sms;
+	if (gw->b_ready && secret_box_b64(gw->box_key, r->out.sms, sealed,
+	    sizeof(sealed)) == 0)
+		m.body = sealed;
+	store_outbox_add(gw->store, &m, gw_on_sms_queued, r);
+	secret_wipe(sealed, sizeof(sealed));
+}
+
 static void
 gw_process(struct gw_req *r)
 {
@@ -488,9 +560,16 @@ gw_process(struct gw_req *r)
 		store_docs(gw->store, r->d.cat_code, r->d.lang, gw_on_docs, r);
 		return;
 	case DIALOG_NEED_OTP_ISSUE:
-		if (gw_otp_issue(r) == 0)
+	case DIALOG_NEED_OTP_RESEND:
+		if (gw_otp_issue(r, o->need == DIALOG_NEED_OTP_RESEND) == 0)
 			return;
 		gw_otp_error(r);
+		return;
+	case DIALOG_NEED_REGIONS:
+		store_regions(gw->store, r->d.lang, gw_on_regions, r);
+		return;
+	case DIALOG_NEED_POINTS:
+		store_points(gw->store, r->d.region, r->d.lang, gw_on_points, r);
 		return;
 	case DIALOG_NEED_OTP_VERIFY:
 		if (gw_otp_verify(r) == 0)
@@ -534,6 +613,11 @@ gw_process(struct gw_req *r)
 		} else
 			store_session_put(gw->store, r->key, buf, (size_t)n,
 			    gw->cfg->ussd.session_timeout_s, NULL, NULL);
+	}
+	/* An SMS the screen may promise goes to the outbox first. */
+	if (o->sms[0] != '\0') {
+		gw_queue_sms(r);
+		return;
 	}
 	gw_send_screen(r);
 	gw_finish(r);

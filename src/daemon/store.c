@@ -127,11 +127,37 @@ store_copy(char *dst, size_t dstsz, const redisReply *s)
 	dst[n] = '\0';
 }
 
+/* One packed record and its reason text into rec; -1 when malformed. */
+static int
+store_fill_record(struct dialog_record *out, const redisReply *v,
+    const redisReply *t)
+{
+	struct registry_rec rec;
+
+	if (v == NULL || t == NULL ||
+	    registry_unpack((const unsigned char *)v->str, v->len, &rec) != 0)
+		return -1;
+	out->reg = rec.status == REGISTRY_ST_REGISTERED ?
+	    DIALOG_REG_REGISTERED : DIALOG_REG_INELIGIBLE;
+	out->birth = rec.birth;
+	out->expiry = rec.expiry;
+	snprintf(out->matricule, sizeof(out->matricule), "%s", rec.matricule);
+	out->has_account = rec.has_account;
+	snprintf(out->phone, sizeof(out->phone), "%s", rec.phone);
+	snprintf(out->reason_code, sizeof(out->reason_code), "%s", rec.reason);
+	store_copy(out->reason_text, sizeof(out->reason_text), t);
+	return 0;
+}
+
+/*
+ * {'FOUND', record, reason text}: the number as typed; {'CANDS', record,
+ * text, ...}: the records with the digits typed (digits-only); {'NONE'},
+ * {'LOCKED'}, {'NOGEN'}.
+ */
 static void
 store_fill_lookup(struct dialog_lookup *res, const redisReply *r)
 {
-	const redisReply *v, *t;
-	struct registry_rec rec;
+	int cands;
 
 	res->status = DIALOG_FETCH_ERROR;
 	if (store_reply_str(r, 0, "LOCKED")) {
@@ -140,30 +166,28 @@ store_fill_lookup(struct dialog_lookup *res, const redisReply *r)
 	}
 	if (store_reply_str(r, 0, "NONE")) {
 		res->status = DIALOG_FETCH_OK;
-		res->reg = DIALOG_REG_NOT_FOUND;
 		return;
 	}
 	if (store_reply_str(r, 0, "NOGEN")) {
 		log_warnx("[redis] no registry loaded (run tnsgw-load)");
 		return;
 	}
-	if (!store_reply_str(r, 0, "FOUND") ||
-	    (v = store_reply_el(r, 1)) == NULL ||
-	    (t = store_reply_el(r, 2)) == NULL ||
-	    registry_unpack((const unsigned char *)v->str, v->len, &rec) != 0) {
+	cands = store_reply_str(r, 0, "CANDS");
+	if ((!cands && !store_reply_str(r, 0, "FOUND")) ||
+	    (!cands && r->elements != 3) || r->elements % 2 != 1) {
 		log_warnx("[redis] malformed lookup reply");
 		return;
 	}
+	for (size_t i = 1; i + 1 < r->elements && res->n < DIALOG_CAND_MAX;
+	    i += 2)
+		if (store_fill_record(&res->rec[res->n++], r->element[i],
+		    r->element[i + 1]) != 0) {
+			log_warnx("[redis] malformed lookup reply");
+			res->n = 0;
+			return;
+		}
+	res->digits_only = cands;
 	res->status = DIALOG_FETCH_OK;
-	res->reg = rec.status == REGISTRY_ST_REGISTERED ?
-	    DIALOG_REG_REGISTERED : DIALOG_REG_INELIGIBLE;
-	res->birth = rec.birth;
-	res->expiry = rec.expiry;
-	snprintf(res->matricule, sizeof(res->matricule), "%s", rec.matricule);
-	res->has_account = rec.has_account;
-	snprintf(res->phone, sizeof(res->phone), "%s", rec.phone);
-	snprintf(res->reason_code, sizeof(res->reason_code), "%s", rec.reason);
-	store_copy(res->reason_text, sizeof(res->reason_text), t);
 }
 
 static void
@@ -224,6 +248,62 @@ store_fill_docs(struct dialog_docs *res, const redisReply *r)
 	store_copy(res->documents, sizeof(res->documents), d);
 }
 
+static void
+store_fill_regions(struct dialog_regions *res, const redisReply *r)
+{
+	size_t i;
+
+	res->status = DIALOG_FETCH_ERROR;
+	if (store_reply_str(r, 0, "NOGEN")) {
+		log_warnx("[redis] no proximity points loaded (tnsgw-load "
+		    "--points)");
+		return;
+	}
+	if (!store_reply_str(r, 0, "OK")) {
+		log_warnx("[redis] malformed regions reply");
+		return;
+	}
+	for (i = 1; i < r->elements && res->n < DIALOG_REGIONS_MAX; i++) {
+		if (r->element[i]->type != REDIS_REPLY_STRING)
+			return;
+		store_copy(res->name[res->n++], sizeof(res->name[0]),
+		    r->element[i]);
+	}
+	res->status = DIALOG_FETCH_OK;
+}
+
+static void
+store_fill_points(struct dialog_points *res, const redisReply *r)
+{
+	const redisReply *name;
+	size_t i;
+
+	res->status = DIALOG_FETCH_ERROR;
+	if (store_reply_str(r, 0, "NONE")) {
+		res->status = DIALOG_FETCH_OK;
+		return;
+	}
+	if (store_reply_str(r, 0, "NOGEN")) {
+		log_warnx("[redis] no proximity points loaded (tnsgw-load "
+		    "--points)");
+		return;
+	}
+	if (!store_reply_str(r, 0, "FOUND") ||
+	    (name = store_reply_el(r, 1)) == NULL) {
+		log_warnx("[redis] malformed points reply");
+		return;
+	}
+	store_copy(res->region, sizeof(res->region), name);
+	for (i = 2; i < r->elements && res->n < DIALOG_POINTS_MAX; i++) {
+		if (r->element[i]->type != REDIS_REPLY_STRING)
+			return;
+		store_copy(res->point[res->n++], sizeof(res->point[0]),
+		    r->element[i]);
+	}
+	res->found = 1;
+	res->status = DIALOG_FETCH_OK;
+}
+
 /* The script's answer ({'SENT'}, {'WRONG', n}, {'ALREADY', tail}, ...). */
 static void
 store_fill_otp(struct dialog_otp *res, const redisReply *r)
@@ -239,6 +319,9 @@ store_fill_otp(struct dialog_otp *res, const redisReply *r)
 		{ "EXPIRED", DIALOG_OTP_EXPIRED },
 		{ "VOID", DIALOG_OTP_VOID },
 		{ "LOCKED", DIALOG_OTP_LOCKED },
+		{ "LIVE", DIALOG_OTP_LIVE },
+		{ "WAIT", DIALOG_OTP_WAIT },
+		{ "LIMIT", DIALOG_OTP_LIMIT },
 	};
 	const redisReply *v;
 	size_t i;
@@ -260,8 +343,20 @@ store_fill_otp(struct dialog_otp *res, const redisReply *r)
 		}
 		res->attempts_left = atoi(v->str);
 	}
-	if (words[i].status == DIALOG_OTP_ALREADY) {
+	if (words[i].status == DIALOG_OTP_WAIT) {
 		if ((v = store_reply_el(r, 1)) == NULL) {
+			log_warnx("[redis] malformed OTP reply");
+			return;
+		}
+		res->wait_s = atoi(v->str);
+	}
+	/* ALREADY and LIVE: the tail stored with the password / the code;
+	 * WAIT: the live code's. */
+	if (words[i].status == DIALOG_OTP_ALREADY ||
+	    words[i].status == DIALOG_OTP_LIVE ||
+	    words[i].status == DIALOG_OTP_WAIT) {
+		if ((v = store_reply_el(r, words[i].status ==
+		    DIALOG_OTP_WAIT ? 2 : 1)) == NULL) {
 			log_warnx("[redis] malformed OTP reply");
 			return;
 		}
@@ -347,6 +442,37 @@ store_fire(struct store *st, struct store_req *req, const redisReply *r)
 		if (r != NULL)
 			store_fill_docs(&res, r);
 		cb(arg, &res);
+		break;
+	}
+	case STORE_K_REGIONS: {
+		store_regions_cb *cb = req->cb.regions;
+		struct dialog_regions res;
+
+		memset(&res, 0, sizeof(res));
+		res.status = DIALOG_FETCH_ERROR;
+		if (r != NULL)
+			store_fill_regions(&res, r);
+		cb(arg, &res);
+		break;
+	}
+	case STORE_K_POINTS: {
+		store_points_cb *cb = req->cb.points;
+		struct dialog_points *res;
+
+		/* Large (32 points): off the stack. */
+		if ((res = calloc(1, sizeof(*res))) == NULL) {
+			struct dialog_points none;
+
+			memset(&none, 0, sizeof(none));
+			none.status = DIALOG_FETCH_ERROR;
+			cb(arg, &none);
+			break;
+		}
+		res->status = DIALOG_FETCH_ERROR;
+		if (r != NULL)
+			store_fill_points(res, r);
+		cb(arg, res);
+		free(res);
 		break;
 	}
 	case STORE_K_OTP: {
@@ -1069,6 +1195,43 @@ store_docs(struct store *st, const char *code, const char *lang,
 }
 
 void
+store_regions(struct store *st, const char *lang, store_regions_cb *cb,
+    void *arg)
+{
+	char k[REGISTRY_KEY_MAX], max[8];
+	const char *argv[7] = { "EVALSHA", "", "1", k, st->prefix,
+	    lang != NULL && lang[0] != '\0' ? lang : "fr", max };
+	struct store_req *req;
+
+	registry_key_gen(k, sizeof(k), st->prefix, "pts");
+	snprintf(max, sizeof(max), "%d", DIALOG_REGIONS_MAX);
+	req = store_build_or_fail(st, STORE_K_REGIONS, STORE_SC_REGIONS, 7,
+	    argv);
+	req->cb.regions = cb;
+	req->arg = arg;
+	store_submit(st, req);
+}
+
+void
+store_points(struct store *st, int region, const char *lang,
+    store_points_cb *cb, void *arg)
+{
+	char k[REGISTRY_KEY_MAX], n[16], max[8];
+	const char *argv[8] = { "EVALSHA", "", "1", k, st->prefix, n,
+	    lang != NULL && lang[0] != '\0' ? lang : "fr", max };
+	struct store_req *req;
+
+	registry_key_gen(k, sizeof(k), st->prefix, "pts");
+	snprintf(n, sizeof(n), "%d", region);
+	snprintf(max, sizeof(max), "%d", DIALOG_POINTS_MAX);
+	req = store_build_or_fail(st, STORE_K_POINTS, STORE_SC_POINTS, 8,
+	    argv);
+	req->cb.points = cb;
+	req->arg = arg;
+	store_submit(st, req);
+}
+
+void
 store_audit(struct store *st, const char *outcome, const char *channel,
     const char *operator_name, const char *masked_msisdn,
     const char *masked_id)
@@ -1112,22 +1275,28 @@ store_otp_issue(struct store *st, const struct store_otp_issue_req *q,
     store_otp_cb *cb, void *arg)
 {
 	char kpw[REGISTRY_KEY_MAX], kf[REGISTRY_KEY_MAX], ko[REGISTRY_KEY_MAX];
-	char kob[REGISTRY_KEY_MAX], ttl[16], maxf[16];
+	char kob[REGISTRY_KEY_MAX], kn[REGISTRY_KEY_MAX + 8], ttl[16], maxf[16];
+	char gap[16], maxh[16];
 	struct store_outbox_num num;
-	const char *argv[10 + STORE_SMS_NARGS] = { "EVALSHA", "", "4", kpw, kf,
-	    ko, kob, store_str(q->otp_hash), ttl, maxf };
+	const char *argv[15 + STORE_SMS_NARGS] = { "EVALSHA", "", "5", kpw, kf,
+	    ko, kob, kn, store_str(q->otp_hash), ttl, maxf,
+	    q->resend ? "1" : "0", gap, maxh, store_str(q->phone_tail) };
 	struct store_req *req;
 	int bad;
 
 	bad = registry_key_pw(kpw, sizeof(kpw), st->prefix, q->person) |
 	    registry_key_otpf(kf, sizeof(kf), st->prefix, q->person) |
 	    registry_key_otp(ko, sizeof(ko), st->prefix, q->person) |
-	    registry_key_outbox(kob, sizeof(kob), st->prefix);
+	    registry_key_outbox(kob, sizeof(kob), st->prefix) |
+	    registry_key_otp(kn, sizeof(kn) - 2, st->prefix, q->person);
+	strcat(kn, ":n");	/* P"otp:<person>:n": codes sent this hour */
 	snprintf(ttl, sizeof(ttl), "%d", q->ttl_s > 0 ? q->ttl_s : 1);
 	snprintf(maxf, sizeof(maxf), "%d", q->max_failures);
-	store_outbox_msg_argv(&q->sms, argv + 10, &num);
+	snprintf(gap, sizeof(gap), "%d", q->resend_gap_s);
+	snprintf(maxh, sizeof(maxh), "%d", q->max_per_hour);
+	store_outbox_msg_argv(&q->sms, argv + 15, &num);
 	req = store_build_or_fail(st, STORE_K_OTP, STORE_SC_OTP_ISSUE,
-	    10 + STORE_SMS_NARGS, argv);
+	    15 + STORE_SMS_NARGS, argv);
 	req->cb.otp = cb;
 	req->arg = arg;
 	snprintf(req->tail, sizeof(req->tail), "%s", store_str(q->phone_tail));

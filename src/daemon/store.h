@@ -146,6 +146,21 @@ typedef void store_docs_cb(void *arg, const struct dialog_docs *res);
 void store_docs(struct store *st, const char *code, const char *lang,
     store_docs_cb *cb, void *arg);
 
+/*
+ * The regions of the proximity points (tnsgw-load --points: P"pts:gen",
+ * P"pts:<gen>:regions", P"pts:<gen>:<n>"), names in lang else French;
+ * the points of region n (1.., the list's order), each
+ * "name|address|hours|phone". One script each; cb exactly once, from the
+ * loop, with DIALOG_FETCH_ERROR on failure or before a load; points:
+ * found 0 for a region gone. res is valid during the call only.
+ */
+typedef void store_regions_cb(void *arg, const struct dialog_regions *res);
+void store_regions(struct store *st, const char *lang, store_regions_cb *cb,
+    void *arg);
+typedef void store_points_cb(void *arg, const struct dialog_points *res);
+void store_points(struct store *st, int region, const char *lang,
+    store_points_cb *cb, void *arg);
+
 /* Append one entry to P"audit" (fields already masked by the caller; NULL
  * is stored as ""; ts is this host's clock, unix seconds; the stream is
  * capped near 1,000,000 entries). Fire and forget. */
@@ -179,20 +194,28 @@ struct store_outbox_msg {
  *     with the tail stored with it; nothing written;
  *   - the person's consecutive OTP failures (P"otpf:<person>") at/over
  *     max_failures -> LOCKED;
- *   - else SET P"otp:<person>" {hash, attempts 0} EX ttl_s (replacing a
- *     previous code; the failure counter is left as it is) and XADD the SMS
- *     to the outbox -> SENT.
+ *   - a code still live (P"otp:<person>"): not resend -> LIVE with the
+ *     tail it went to (a re-dial asks for that code, no new SMS); resend
+ *     and sent less than resend_gap_s ago -> WAIT (wait_s, its tail);
+ *   - past max_per_hour codes sent to the person in the hour
+ *     (P"otp:<person>:n") -> LIMIT;
+ *   - else SET P"otp:<person>" {hash, attempts 0, sent at, tail} EX ttl_s
+ *     (replacing a previous code; the failure counter is left as it is)
+ *     and XADD the SMS to the outbox -> SENT.
  * person is the matricule. The callback gets phone_tail as given here
- * (or as stored with the pending password), and status DIALOG_OTP_SENT,
- * _ALREADY, _LOCKED, or DIALOG_OTP_ERROR (the failures above, or a key
- * too long for the person: then nothing is sent and it fails from the
- * loop).
+ * (or as stored with the pending password / the live code), and status
+ * DIALOG_OTP_SENT, _ALREADY, _LIVE, _WAIT, _LIMIT, _LOCKED, or
+ * DIALOG_OTP_ERROR (the failures above, or a key too long for the person:
+ * then nothing is sent and it fails from the loop).
  */
 struct store_otp_issue_req {
 	const char *person;
 	const char *otp_hash;		/* secret_otp_hash() hex */
 	int         ttl_s;
 	int         max_failures;	/* security.max_failures_per_id_day */
+	int         resend;		/* the caller asked for a new code */
+	int         resend_gap_s;	/* security.otp_resend_s */
+	int         max_per_hour;	/* security.max_otp_per_person_hour */
 	const char *phone_tail;
 	struct store_outbox_msg sms;	/* the OTP SMS (body sealed) */
 };

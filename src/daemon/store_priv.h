@@ -37,6 +37,8 @@ enum store_script {
 	STORE_SC_DLR,
 	STORE_SC_RECORD,
 	STORE_SC_TRIM,
+	STORE_SC_REGIONS,
+	STORE_SC_POINTS,
 	STORE_NSCRIPTS,
 };
 
@@ -48,6 +50,8 @@ enum store_kind {
 	STORE_K_LOOKUP,
 	STORE_K_CATS,
 	STORE_K_DOCS,
+	STORE_K_REGIONS,
+	STORE_K_POINTS,
 	STORE_K_OTP,
 	STORE_K_FN,		/* internal: the raw reply to a store function */
 };
@@ -78,6 +82,8 @@ struct store_req {
 		store_lookup_cb     *lookup;
 		store_categories_cb *cats;
 		store_docs_cb       *docs;
+		store_regions_cb    *regions;
+		store_points_cb     *points;
 		store_otp_cb        *otp;
 		store_fn_cb         *fn;
 	} cb;

@@ -92,9 +92,15 @@ static const char *const store_scripts[STORE_NSCRIPTS] = {
 	"if not h[2] then return {'NONE'} end\n"
 	"return {'FOUND', h[1] or h[2], h[3] or h[4] or ''}\n",
 
-	/* KEYS: pw, otpf, otp, outbox. ARGV: hash, ttl, max failures,
-	 * then the SMS (9). The code is a hash {h, a} so that a wrong
-	 * attempt (HINCRBY) keeps its TTL. */
+	/*
+	 * KEYS: pw, otpf, otp, outbox, otpn. ARGV: hash, ttl, max failures,
+	 * resend (0|1), resend gap s, max codes an hour, tail, then the SMS
+	 * (STORE_SMS_NARGS). The code is a hash {h, a, t, tail} so that a
+	 * wrong attempt (HINCRBY) keeps its TTL; t is when it was sent.
+	 * A live code is not replaced by a re-dial (LIVE, with its tail);
+	 * "9" replaces it after the gap (WAIT, seconds left); otpn counts
+	 * the codes sent to the person this hour (LIMIT past the cap).
+	 */
 	[STORE_SC_OTP_ISSUE] =
 	STORE_LUA_SMS
 	"local t = redis.call('GET', KEYS[1])\n"
@@ -102,10 +108,23 @@ static const char *const store_scripts[STORE_NSCRIPTS] = {
 	"local maxf = tonumber(ARGV[3]) or 0\n"
 	"local f = tonumber(redis.call('GET', KEYS[2]) or '0') or 0\n"
 	"if maxf > 0 and f >= maxf then return {'LOCKED'} end\n"
+	"local now = tonumber(redis.call('TIME')[1])\n"
+	"local o = redis.call('HMGET', KEYS[3], 'h', 't', 'tail')\n"
+	"if o[1] then\n"
+	"  if ARGV[4] ~= '1' then return {'LIVE', o[3] or ''} end\n"
+	"  local age = now - (tonumber(o[2]) or 0)\n"
+	"  local gap = tonumber(ARGV[5]) or 60\n"
+	"  if age < gap then return {'WAIT', tostring(gap - age), o[3] or ''} end\n"
+	"end\n"
+	"local maxh = tonumber(ARGV[6]) or 0\n"
+	"local n = redis.call('INCR', KEYS[5])\n"
+	"if n == 1 then redis.call('EXPIRE', KEYS[5], 3600) end\n"
+	"if maxh > 0 and n > maxh then return {'LIMIT'} end\n"
 	"redis.call('DEL', KEYS[3])\n"
-	"redis.call('HSET', KEYS[3], 'h', ARGV[1], 'a', '0')\n"
+	"redis.call('HSET', KEYS[3], 'h', ARGV[1], 'a', '0', 't', now,\n"
+	"    'tail', ARGV[7])\n"
 	"redis.call('EXPIRE', KEYS[3], ARGV[2])\n"
-	"sms(KEYS[4], 4)\n"
+	"sms(KEYS[4], 8)\n"
 	"return {'SENT'}\n",
 
 	/* KEYS: otp, otpf, pw, provisioning, outbox. ARGV: hash, max
@@ -218,6 +237,42 @@ static const char *const store_scripts[STORE_NSCRIPTS] = {
 	 * drops the ids strictly smaller: never that mark or past it.
 	 * Returns the entries trimmed (0 before the group exists).
 	 */
+	/* KEYS: pts:gen. ARGV: prefix, lang, max. The regions in order:
+	 * {'OK', name...} in lang, else French; {'NOGEN'} before a load. */
+	[STORE_SC_REGIONS] =
+	"local g = redis.call('GET', KEYS[1])\n"
+	"if not g then return {'NOGEN'} end\n"
+	"local base = ARGV[1] .. 'pts:' .. g .. ':'\n"
+	"local ns = redis.call('LRANGE', base .. 'regions', 0,\n"
+	"    tonumber(ARGV[3]) - 1)\n"
+	"local out = {'OK'}\n"
+	"for _, n in ipairs(ns) do\n"
+	"  local r = redis.call('HMGET', base .. n, 'region_' .. ARGV[2],\n"
+	"      'region_fr')\n"
+	"  out[#out + 1] = r[1] or r[2] or n\n"
+	"end\n"
+	"return out\n",
+
+	/* KEYS: pts:gen. ARGV: prefix, region number (1..), lang, max.
+	 * {'FOUND', region name, point...}, {'NONE'} for a region gone,
+	 * {'NOGEN'} before a load. */
+	[STORE_SC_POINTS] =
+	"local g = redis.call('GET', KEYS[1])\n"
+	"if not g then return {'NOGEN'} end\n"
+	"local base = ARGV[1] .. 'pts:' .. g .. ':'\n"
+	"local n = redis.call('LINDEX', base .. 'regions',\n"
+	"    tonumber(ARGV[2]) - 1)\n"
+	"if not n then return {'NONE'} end\n"
+	"local h = base .. n\n"
+	"local r = redis.call('HMGET', h, 'region_' .. ARGV[3], 'region_fr',\n"
+	"    'count')\n"
+	"local out = {'FOUND', r[1] or r[2] or n}\n"
+	"local c = math.min(tonumber(r[3]) or 0, tonumber(ARGV[4]))\n"
+	"for k = 1, c do\n"
+	"  out[#out + 1] = redis.call('HGET', h, 'p' .. k) or ''\n"
+	"end\n"
+	"return out\n",
+
 	[STORE_SC_TRIM] =
 	"local function lt(a, b)\n"
 	"  local am, as = string.match(a, '^(%d+)-(%d+)$')\n"

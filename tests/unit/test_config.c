@@ -473,6 +473,8 @@ struct dialog_conf_known {
 	long today_days;
 	int  otp_length;
 	int  password_length;
+	char support_phone[24];
+	int  receipts;
 };
 
 /* One mapping, two configs whose booleans are swapped so that no field can
@@ -498,6 +500,11 @@ test_dialog_conf(void **state)
 			    "%s", langs[i]);
 		c.security.otp_length = 7 + flip;
 		c.security.password_length = 12 + flip;
+		snprintf(c.service.support_phone, sizeof(c.service.support_phone),
+		    "080%d 20 30 30", flip);
+		c.sms.nreceipts = 2 - flip;
+		strcpy(c.sms.receipts[0], flip ? "D" : "A");
+		strcpy(c.sms.receipts[1], "C");
 		/* Settings the dialog does not take must not leak in. */
 		c.security.otp_ttl_s = 300;
 		c.security.max_failures_per_id_day = 5;
@@ -516,6 +523,10 @@ test_dialog_conf(void **state)
 		assert_int_equal(dc.today_days, 0);	/* the caller's clock */
 		assert_int_equal(dc.otp_length, 7 + flip);
 		assert_int_equal(dc.password_length, 12 + flip);
+		assert_string_equal(dc.support_phone, flip ? "0801 20 30 30" :
+		    "0800 20 30 30");
+		assert_int_equal(dc.receipts, flip ? DIALOG_RECEIPT_D :
+		    DIALOG_RECEIPT_A | DIALOG_RECEIPT_C);
 
 		memset(&junk, 0x5A, sizeof(junk));
 		config_dialog_conf(&c, &junk);
@@ -541,6 +552,9 @@ test_dialog_conf_loaded(void **state)
 	assert_string_equal(dc.languages[1], "fr");
 	assert_int_equal(dc.otp_length, 8);
 	assert_int_equal(dc.password_length, cfg.security.password_length);
+	/* sms.receipts by default: A, C and D. */
+	assert_int_equal(dc.receipts, DIALOG_RECEIPT_A | DIALOG_RECEIPT_C |
+	    DIALOG_RECEIPT_D);
 	config_free(&cfg);
 }
 
