@@ -1115,8 +1115,10 @@ store_lookup(struct store *st, const struct store_lookup_req *q,
 {
 	char krm[REGISTRY_KEY_MAX], krf[REGISTRY_KEY_MAX];
 	char kreg[REGISTRY_KEY_MAX], krsn[REGISTRY_KEY_MAX];
-	char maxr[16], maxf[16], hash[16], field[REGISTRY_FIELD_MAX + 1];
-	const char *argv[13];
+	char maxr[16], maxf[16], hash[16], hash2[16];
+	char field[REGISTRY_FIELD_MAX + 1], digits[PARSE_IDNUM_MAX + 1] = "";
+	char letter[2] = "";
+	const char *argv[16];
 	struct store_req *req;
 
 	registry_key_rl_msisdn(krm, sizeof(krm), st->prefix, q->msisdn);
@@ -1127,8 +1129,16 @@ store_lookup(struct store *st, const struct store_lookup_req *q,
 	snprintf(maxf, sizeof(maxf), "%d", st->max_fail_day);
 	snprintf(hash, sizeof(hash), "%u",
 	    (unsigned)registry_hash(q->idtype, q->idnum));
+	snprintf(hash2, sizeof(hash2), "%u",
+	    (unsigned)registry_hash2(q->idtype, q->idnum));
 	if (registry_field(q->idtype, q->idnum, field, sizeof(field)) != 0)
 		field[0] = '\0';	/* matches nothing: not found */
+	/* Digits only (a dial pad has no letters): the candidates. */
+	if (field[0] != '\0' && q->idnum[0] != '\0' &&
+	    strspn(q->idnum, "0123456789") == strlen(q->idnum)) {
+		snprintf(digits, sizeof(digits), "%s", q->idnum);
+		letter[0] = field[0];
+	}
 	argv[0] = "EVALSHA";
 	argv[1] = "";
 	argv[2] = "4";
@@ -1142,7 +1152,10 @@ store_lookup(struct store *st, const struct store_lookup_req *q,
 	argv[10] = field;
 	argv[11] = q->lang != NULL && q->lang[0] != '\0' ? q->lang : "fr";
 	argv[12] = st->prefix;
-	req = store_build_or_fail(st, STORE_K_LOOKUP, STORE_SC_LOOKUP, 13, argv);
+	argv[13] = hash2;
+	argv[14] = digits;
+	argv[15] = letter;
+	req = store_build_or_fail(st, STORE_K_LOOKUP, STORE_SC_LOOKUP, 16, argv);
 	req->cb.lookup = cb;
 	req->arg = arg;
 	store_submit(st, req);

@@ -27,8 +27,17 @@
  * depends on the generation, read in the same atomic step.
  */
 static const char *const store_scripts[STORE_NSCRIPTS] = {
-	/* KEYS: rl:m, rl:f, reg:gen, rsn:gen. ARGV: max requests/hour,
-	 * max failures/day (0 = no limit), hash32, field, lang, prefix. */
+	/*
+	 * KEYS: rl:m, rl:f, reg:gen, rsn:gen. ARGV: max requests/hour,
+	 * max failures/day (0 = no limit), hash32 (layout 1), field, lang,
+	 * prefix, hash32 (layout 2: type + digits), digits ("" unless the
+	 * number was typed with its digits only), type letter.
+	 * P"reg:gen" is "<gen>:<nbuckets>" (layout 1) or "<gen>:<nbuckets>:2"
+	 * (layout 2: a number and its digits share a bucket). A digits-only
+	 * number on layout 2 gets every record of its bucket whose field is
+	 * the type letter, letters, then exactly those digits (at most 4):
+	 * {'CANDS', record, reason text, ...}.
+	 */
 	[STORE_SC_LOOKUP] =
 	"local n = redis.call('INCR', KEYS[1])\n"
 	"if n == 1 then redis.call('EXPIRE', KEYS[1], " "3600" ") end\n"
@@ -38,26 +47,40 @@ static const char *const store_scripts[STORE_NSCRIPTS] = {
 	"if maxf > 0 and f >= maxf then return {'LOCKED'} end\n"
 	"local g = redis.call('GET', KEYS[3])\n"
 	"if not g then return {'NOGEN'} end\n"
-	"local gen, nb = string.match(g, '^(%d+):(%d+)$')\n"
+	"local gen, nb, ver = string.match(g, '^(%d+):(%d+):?(%d*)$')\n"
 	"if not gen then return {'NOGEN'} end\n"
-	"local b = tonumber(ARGV[3]) % tonumber(nb)\n"
-	"local v = redis.call('HGET', ARGV[6] .. 'reg:' .. gen .. ':' ..\n"
-	"    string.format('%d', b), ARGV[4])\n"
-	"if not v then return {'NONE'} end\n"
-	"local fl = string.byte(v, 1) or 0\n"
-	"local txt = ''\n"
-	"if math.floor(fl / 16) % 2 == 1 then\n"
+	"local h = ARGV[3]\n"
+	"if ver == '2' then h = ARGV[7] end\n"
+	"local bk = ARGV[6] .. 'reg:' .. gen .. ':' ..\n"
+	"    string.format('%d', tonumber(h) % tonumber(nb))\n"
+	"local function reason(v)\n"
+	"  local fl = string.byte(v, 1) or 0\n"
+	"  if math.floor(fl / 16) % 2 ~= 1 then return '' end\n"
 	"  local pos = 5 + (math.floor(fl / 8) % 2) * 3\n"
 	"  local rl = string.byte(v, pos) or 0\n"
 	"  local code = string.sub(v, pos + 1, pos + rl)\n"
 	"  local rg = redis.call('GET', KEYS[4])\n"
-	"  if rg then\n"
-	"    local rk = ARGV[6] .. 'rsn:' .. rg\n"
-	"    txt = redis.call('HGET', rk, code .. ':' .. ARGV[5]) or\n"
-	"        redis.call('HGET', rk, code .. ':fr') or ''\n"
-	"  end\n"
+	"  if not rg then return '' end\n"
+	"  local rk = ARGV[6] .. 'rsn:' .. rg\n"
+	"  return redis.call('HGET', rk, code .. ':' .. ARGV[5]) or\n"
+	"      redis.call('HGET', rk, code .. ':fr') or ''\n"
 	"end\n"
-	"return {'FOUND', v, txt}\n",
+	"if ARGV[8] ~= '' and ver == '2' then\n"
+	"  local all = redis.call('HGETALL', bk)\n"
+	"  local pat = '^' .. ARGV[9] .. '%u*' .. ARGV[8] .. '$'\n"
+	"  local out = {'CANDS'}\n"
+	"  for i = 1, #all, 2 do\n"
+	"    if #out < 9 and string.match(all[i], pat) then\n"
+	"      out[#out + 1] = all[i + 1]\n"
+	"      out[#out + 1] = reason(all[i + 1])\n"
+	"    end\n"
+	"  end\n"
+	"  if #out == 1 then return {'NONE'} end\n"
+	"  return out\n"
+	"end\n"
+	"local v = redis.call('HGET', bk, ARGV[4])\n"
+	"if not v then return {'NONE'} end\n"
+	"return {'FOUND', v, reason(v)}\n",
 
 	/* KEYS: counter. ARGV: ttl. The TTL is set with the first count,
 	 * atomically, so a counter never lives for ever. */

@@ -1,0 +1,582 @@
+/*
+ * gateway_dialog: one MO's dialog — the session read or the dialog begun,
+ * each need run through the store, the answer fed back, then the state
+ * saved, the dialog's SMS queued and the screen sent on the operator's
+ * transmitting session.
+ */
+#include "gateway.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+
+#include "dialog_state.h"
+#include "gateway_priv.h"
+#include "gsm.h"
+#include "log.h"
+#include "outbox.h"
+#include "parse.h"
+#include "secret.h"
+#include "session_queue.h"
+#include "smpp_client.h"
+#include "store.h"
+
+static void gw_process(struct gw_req *r);
+static int gw_otp_issue(struct gw_req *r, int resend);
+static int gw_otp_verify(struct gw_req *r);
+static void gw_otp_error(struct gw_req *r);
+
+long
+gateway_dialog_today(void)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+	struct parse_date d;
+
+	gmtime_r(&now, &tm);
+	d.y = tm.tm_year + 1900;
+	d.m = tm.tm_mon + 1;
+	d.d = tm.tm_mday;
+	return parse_date_days(&d);
+}
+
+/* --- store callbacks ------------------------------------------------- */
+
+static void
+gw_on_lookup(void *arg, const struct dialog_lookup *res)
+{
+	struct gw_req *r = arg;
+
+	r->gw->dconf.today_days = gateway_dialog_today();
+	dialog_on_lookup(&r->d, &r->gw->dconf, r->gw->cfg->catalog, res, &r->out);
+	gw_process(r);
+}
+
+static void
+gw_on_categories(void *arg, const struct dialog_categories *res)
+{
+	struct gw_req *r = arg;
+
+	dialog_on_categories(&r->d, &r->gw->dconf, r->gw->cfg->catalog, res,
+	    &r->out);
+	gw_process(r);
+}
+
+static void
+gw_on_docs(void *arg, const struct dialog_docs *res)
+{
+	struct gw_req *r = arg;
+
+	dialog_on_docs(&r->d, &r->gw->dconf, r->gw->cfg->catalog, res, &r->out);
+	gw_process(r);
+}
+
+/* Redis is not there: the dialog's "service unavailable" end screen, in
+ * the session's language when known, else the first configured one. */
+static void
+gw_unavailable(struct gw_req *r)
+{
+	struct gateway *gw = r->gw;
+	struct dialog_lookup lk;
+	char lang[CATALOG_LANG_MAX];
+
+	snprintf(lang, sizeof(lang), "%s",
+	    r->d.lang[0] ? r->d.lang : gw->dconf.languages[0]);
+	memset(&lk, 0, sizeof(lk));
+	lk.status = DIALOG_FETCH_ERROR;
+	memset(&r->d, 0, sizeof(r->d));
+	r->d.step = DIALOG_S_LOOKUP;
+	snprintf(r->d.lang, sizeof(r->d.lang), "%s", lang);
+	dialog_on_lookup(&r->d, &gw->dconf, gw->cfg->catalog, &lk, &r->out);
+	gw_process(r);
+}
+
+static void
+gw_on_session(void *arg, int status, const char *data, size_t len)
+{
+	struct gw_req *r = arg;
+	struct gateway *gw = r->gw;
+	struct parse_dial none;
+
+	gw->dconf.today_days = gateway_dialog_today();
+	if (status != 0) {
+		gw_unavailable(r);
+		return;
+	}
+	if (data == NULL || dialog_state_decode(&r->d, data, len) != 0) {
+		/* Expired or unreadable session: start again from the top. */
+		memset(&none, 0, sizeof(none));
+		snprintf(none.service, sizeof(none.service), "%s",
+		    gw->cfg->ussd.service_code);
+		log_debug("[dlg %s] no live session, restarting", r->bind->conf->name);
+		dialog_begin(&r->d, &gw->dconf, gw->cfg->catalog, &none, &r->out);
+	} else
+		dialog_input(&r->d, &gw->dconf, gw->cfg->catalog, r->input,
+		    &r->out);
+	gw_process(r);
+}
+
+static void
+gw_on_regions(void *arg, const struct dialog_regions *res)
+{
+	struct gw_req *r = arg;
+
+	dialog_on_regions(&r->d, &r->gw->dconf, r->gw->cfg->catalog, res,
+	    &r->out);
+	gw_process(r);
+}
+
+static void
+gw_on_points(void *arg, const struct dialog_points *res)
+{
+	struct gw_req *r = arg;
+
+	dialog_on_points(&r->d, &r->gw->dconf, r->gw->cfg->catalog, res,
+	    &r->out);
+	gw_process(r);
+}
+
+static void
+gw_on_otp(void *arg, const struct dialog_otp *res)
+{
+	struct gw_req *r = arg;
+
+	dialog_on_otp(&r->d, &r->gw->dconf, r->gw->cfg->catalog, res, &r->out);
+	gw_process(r);
+}
+
+/* --- case B: OTP and initial password ---------------------------------- */
+
+static long long
+gw_now_ms(void)
+{
+	struct timeval tv;
+
+	gettimeofday(&tv, NULL);
+	return (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+}
+
+/*
+ * Where the OTP and the password go: the phone on record, or the caller.
+ * The caller's number keeps the numbering plan the network gave it in the
+ * MO; the registry's phones are international digits (TON 1, NPI 1).
+ */
+static const char *
+gw_sms_to(const struct gw_req *r)
+{
+	if (r->gw->cfg->security.password_to == CONFIG_PW_CALLER ||
+	    r->d.phone[0] == '\0')
+		return r->msisdn;
+	return r->d.phone;
+}
+
+static void
+gw_sms_dest(const struct gw_req *r, struct store_outbox_msg *m)
+{
+	m->to = gw_sms_to(r);
+	if (m->to == r->msisdn) {
+		m->to_ton = r->msisdn_ton;
+		m->to_npi = r->msisdn_npi;
+	} else {
+		m->to_ton = 1;
+		m->to_npi = 1;
+	}
+}
+
+static void
+gw_tail(const char *msisdn, char *out, size_t outsz)
+{
+	size_t n = strlen(msisdn), k = n < 2 ? n : 2;
+
+	if (outsz <= k)
+		k = outsz - 1;
+	memcpy(out, msisdn + n - k, k);
+	out[k] = '\0';
+}
+
+static void
+gw_otp_error(struct gw_req *r)
+{
+	struct dialog_otp res;
+
+	memset(&res, 0, sizeof(res));
+	res.status = DIALOG_OTP_ERROR;
+	dialog_on_otp(&r->d, &r->gw->dconf, r->gw->cfg->catalog, &res, &r->out);
+	gw_process(r);
+}
+
+static int
+gw_otp_issue(struct gw_req *r, int resend)
+{
+	struct gateway *gw = r->gw;
+	const struct config *cfg = gw->cfg;
+	struct store_otp_issue_req q;
+	char otp[16], hash[SECRET_HMAC_HEX], minutes[16], tail[8];
+	char body[640], sealed[1400];
+	const char *kv[5];
+	int rc = -1;
+
+	if (!gw->b_ready) {
+		log_warnx("[bind %s] case B needs security.outbox_key_file and "
+		    "provisioning_pubkey_file", r->bind->conf->name);
+		return -1;
+	}
+	snprintf(minutes, sizeof(minutes), "%d", (cfg->security.otp_ttl_s + 59) / 60);
+	kv[0] = "otp"; kv[1] = otp; kv[2] = "minutes"; kv[3] = minutes; kv[4] = NULL;
+	if (secret_otp(otp, sizeof(otp), cfg->security.otp_length) != 0 ||
+	    dialog_render(cfg->catalog, r->d.lang, "sms_otp", kv, body,
+	    sizeof(body)) != 0 ||
+	    secret_box_b64(gw->box_key, body, sealed, sizeof(sealed)) != 0)
+		goto out;
+	secret_otp_hash(gw->otp_key, r->d.matricule, otp, hash);
+	gw_tail(gw_sms_to(r), tail, sizeof(tail));
+
+	memset(&q, 0, sizeof(q));
+	q.person = r->d.matricule;
+	q.otp_hash = hash;
+	q.ttl_s = cfg->security.otp_ttl_s;
+	q.max_failures = cfg->security.max_failures_per_id_day;
+	q.resend = resend;
+	q.resend_gap_s = cfg->security.otp_resend_s;
+	q.max_per_hour = cfg->security.max_otp_per_person_hour;
+	q.phone_tail = tail;
+	q.sms.bind = r->bind->conf->name;
+	q.sms.operator = r->bind->conf->operator;
+	gw_sms_dest(r, &q.sms);
+	q.sms.from = "";
+	q.sms.kind = "otp";
+	q.sms.lang = r->d.lang;
+	q.sms.body = sealed;
+	/* An OTP is never sent after its TTL. */
+	q.sms.expires_ms = gw_now_ms() + (long long)cfg->security.otp_ttl_s * 1000;
+	store_otp_issue(gw->store, &q, gw_on_otp, r);
+	rc = 0;
+out:
+	secret_wipe(otp, sizeof(otp));
+	secret_wipe(body, sizeof(body));
+	return rc;
+}
+
+static int
+gw_otp_verify(struct gw_req *r)
+{
+	struct gateway *gw = r->gw;
+	const struct config *cfg = gw->cfg;
+	struct store_otp_verify_req q;
+	char hash[SECRET_HMAC_HEX], pw[72], body[640];
+	char sealed_pw[256], sealed_body[1400];
+	const char *kv[5];
+	int rc = -1;
+
+	if (!gw->b_ready)
+		goto out;
+	secret_otp_hash(gw->otp_key, r->d.matricule, r->out.otp_input, hash);
+	/*
+	 * The password is made before the check so that the script can
+	 * write it atomically with the code's consumption; when the code is
+	 * wrong it is simply dropped (wiped below).
+	 */
+	kv[0] = "password"; kv[1] = pw; kv[2] = "matricule"; kv[3] = r->d.matricule;
+	kv[4] = NULL;
+	if (secret_password(pw, sizeof(pw), cfg->security.password_length) != 0 ||
+	    secret_seal_b64(gw->prov_pub, pw, sealed_pw, sizeof(sealed_pw)) != 0 ||
+	    dialog_render(cfg->catalog, r->d.lang, "sms_password", kv, body,
+	    sizeof(body)) != 0 ||
+	    secret_box_b64(gw->box_key, body, sealed_body, sizeof(sealed_body)) != 0)
+		goto out;
+
+	memset(&q, 0, sizeof(q));
+	q.person = r->d.matricule;
+	q.otp_hash = hash;
+	q.max_attempts = cfg->security.otp_max_attempts;
+	q.pw_pending_s = cfg->security.password_pending_s;
+	q.phone_tail = r->d.phone_tail;
+	q.prov_msisdn = r->msisdn;
+	q.prov_password_sealed = sealed_pw;
+	q.prov_channel = "ussd";
+	q.prov_operator = r->bind->conf->name;
+	q.sms.bind = r->bind->conf->name;
+	q.sms.operator = r->bind->conf->operator;
+	gw_sms_dest(r, &q.sms);
+	q.sms.from = "";
+	q.sms.kind = "password";
+	q.sms.lang = r->d.lang;
+	q.sms.body = sealed_body;
+	q.sms.expires_ms = 0;
+	store_otp_verify(gw->store, &q, gw_on_otp, r);
+	rc = 0;
+out:
+	secret_wipe(r->out.otp_input, sizeof(r->out.otp_input));
+	secret_wipe(pw, sizeof(pw));
+	secret_wipe(body, sizeof(body));
+	return rc;
+}
+
+/* --- the loop of one MO ----------------------------------------------- */
+
+
+/* A screen the SMSC did not take in the end (its throttle retries spent,
+ * no response, the session lost): the caller saw nothing; counted and
+ * said at err, the promise of the ESME_ROK could not be kept. */
+static void
+gw_screen_done(void *arg, uint32_t status, const struct smpp_pdu *resp)
+{
+	struct gw_bind *b = arg;
+
+	(void)resp;
+	if (status == SMPP_ESME_ROK)
+		return;
+	b->screens_failed++;
+	log_err("[bind %s] a screen was not delivered: %s", b->conf->name,
+	    smpp_pdu_status_str(status));
+}
+
+static void
+gw_send_screen(struct gw_req *r)
+{
+	const struct gw_bind *b = r->bind;
+	const struct config_bind *bc = b->conf;
+	struct dialect_screen sc;
+	struct smpp_pdu p;
+	char m[32], err[96];
+
+	memset(&sc, 0, sizeof(sc));
+	sc.from = bc->source_addr[0] ? bc->source_addr : r->service_addr;
+	sc.to = r->msisdn;
+	sc.to_ton = r->msisdn_ton;
+	sc.to_npi = r->msisdn_npi;
+	sc.echo = r->echo;
+	sc.necho = r->necho;
+	sc.text = r->out.text;
+	sc.end = r->out.end;
+	if (dialect_screen(b->dialect, &sc, bc->charset, &p, err,
+	    sizeof(err)) != 0) {
+		r->bind->screens_failed++;
+		log_err("[bind %s] screen for %s not sent: %s", bc->name,
+		    log_mask_msisdn(r->msisdn, m, sizeof(m)), err);
+		return;
+	}
+	if (gw_tx(b) == NULL ||
+	    smpp_client_submit_prio(gw_tx(b), &p, 1, gw_screen_done,
+	    r->bind) != 0) {
+		r->bind->screens_failed++;
+		log_err("[bind %s] not bound, screen for %s lost", bc->name,
+		    log_mask_msisdn(r->msisdn, m, sizeof(m)));
+	}
+}
+
+/* The outbox took the dialog's SMS (or could not: said, counted), then
+ * the screen goes. */
+static void
+gw_on_sms_queued(void *arg, int status)
+{
+	struct gw_req *r = arg;
+	char m[32];
+
+	if (status != 0) {
+		r->gw->sms_lost++;
+		log_err("[bind %s] %s SMS for %s not queued (Redis)",
+		    r->bind->conf->name, r->out.sms_kind ? r->out.sms_kind :
+		    "an", log_mask_msisdn(r->msisdn, m, sizeof(m)));
+	}
+	if (!r->gw->freeing)
+		gw_send_screen(r);
+	gateway_dialog_finish(r);
+}
+
+/*
+ * The dialog's SMS to the caller (an outcome again, the proximity points)
+ * into the outbox, sealed at rest when the outbox key is there (a
+ * matricule, a reason are personal); the screen follows its write.
+ */
+static void
+gw_queue_sms(struct gw_req *r)
+{
+	struct gateway *gw = r->gw;
+	struct store_outbox_msg m;
+	char sealed[DIALOG_SMS_MAX * 2];
+
+	memset(&m, 0, sizeof(m));
+	m.bind = r->bind->conf->name;
+	m.operator = r->bind->conf->operator;
+	m.to = r->msisdn;
+	m.to_ton = r->msisdn_ton;
+	m.to_npi = r->msisdn_npi;
+	m.from = "";
+	m.kind = r->out.sms_kind ? r->out.sms_kind : "reply";
+	m.lang = r->d.lang;
+	m.body = r->out.sms;
+	if (gw->b_ready && secret_box_b64(gw->box_key, r->out.sms, sealed,
+	    sizeof(sealed)) == 0)
+		m.body = sealed;
+	store_outbox_add(gw->store, &m, gw_on_sms_queued, r);
+	secret_wipe(sealed, sizeof(sealed));
+}
+
+static void
+gw_process(struct gw_req *r)
+{
+	struct gateway *gw = r->gw;
+	struct dialog_out *o = &r->out;
+	char buf[DIALOG_STATE_MAX];
+	int n;
+
+	if (gw->freeing) {
+		gateway_dialog_finish(r);
+		return;
+	}
+	switch (o->need) {
+	case DIALOG_NEED_LOOKUP: {
+		struct store_lookup_req q;
+
+		q.msisdn = r->msisdn;
+		q.idtype = r->d.idtype;
+		q.idnum = r->d.idnum;
+		q.lang = r->d.lang;
+		store_lookup(gw->store, &q, gw_on_lookup, r);
+		return;
+	}
+	case DIALOG_NEED_CATEGORIES:
+		store_categories(gw->store, r->d.lang, gw_on_categories, r);
+		return;
+	case DIALOG_NEED_DOCS:
+		store_docs(gw->store, r->d.cat_code, r->d.lang, gw_on_docs, r);
+		return;
+	case DIALOG_NEED_OTP_ISSUE:
+	case DIALOG_NEED_OTP_RESEND:
+		if (gw_otp_issue(r, o->need == DIALOG_NEED_OTP_RESEND) == 0)
+			return;
+		gw_otp_error(r);
+		return;
+	case DIALOG_NEED_REGIONS:
+		store_regions(gw->store, r->d.lang, gw_on_regions, r);
+		return;
+	case DIALOG_NEED_POINTS:
+		store_points(gw->store, r->d.region, r->d.lang, gw_on_points, r);
+		return;
+	case DIALOG_NEED_OTP_VERIFY:
+		if (gw_otp_verify(r) == 0)
+			return;
+		gw_otp_error(r);
+		return;
+	case DIALOG_NEED_NONE:
+		break;
+	}
+
+	if (o->record_failure)
+		store_record_failure(gw->store, r->d.idtype, r->d.idnum);
+	if (r->aborted) {
+		/* The caller is gone: no screen, no session to keep. */
+		store_session_del(gw->store, r->key);
+		gw->outcome[DIALOG_OUTCOME_ABORT]++;
+		gateway_dialog_finish(r);
+		return;
+	}
+	if (o->end) {
+		char mm[32], mi[32];
+
+		store_session_del(gw->store, r->key);
+		gw->outcome[o->outcome & 15]++;
+		store_audit(gw->store, dialog_outcome_str(o->outcome), "ussd",
+		    r->bind->conf->name, log_mask_msisdn(r->msisdn, mm, sizeof(mm)),
+		    r->d.idnum[0] ? log_mask_id(r->d.idnum, mi, sizeof(mi)) : "");
+		log_info("[bind %s] dialog %s ended: %s", r->bind->conf->name,
+		    log_mask_msisdn(r->msisdn, mm, sizeof(mm)),
+		    dialog_outcome_str(o->outcome));
+	} else {
+		/*
+		 * Saved before the screen goes out; the connection is one
+		 * ordered pipeline, so the caller's answer (read after the
+		 * screen) always finds this state.
+		 */
+		n = dialog_state_encode(&r->d, buf, sizeof(buf));
+		if (n < 0) {
+			log_warnx("[bind %s] dialog state does not encode",
+			    r->bind->conf->name);
+		} else
+			store_session_put(gw->store, r->key, buf, (size_t)n,
+			    gw->cfg->ussd.session_timeout_s, NULL, NULL);
+	}
+	/* An SMS the screen may promise goes to the outbox first. */
+	if (o->sms[0] != '\0') {
+		gw_queue_sms(r);
+		return;
+	}
+	gw_send_screen(r);
+	gateway_dialog_finish(r);
+}
+
+void
+gateway_dialog_run(struct gw_req *r)
+{
+	struct gateway *gw = r->gw;
+
+	memset(&r->out, 0, sizeof(r->out));
+	gw->dconf.today_days = gateway_dialog_today();
+	if (r->begin) {
+		struct parse_dial dial;
+
+		gw->dialogs_started++;
+		memset(&dial, 0, sizeof(dial));
+		/* Some networks put only the service code in destination_addr. */
+		if (parse_dial(r->input, &dial) != 0 ||
+		    strcmp(dial.service, gw->cfg->ussd.service_code) != 0) {
+			memset(&dial, 0, sizeof(dial));
+			snprintf(dial.service, sizeof(dial.service), "%s",
+			    gw->cfg->ussd.service_code);
+		}
+		memset(&r->d, 0, sizeof(r->d));
+		/* Without Redis no answer could be kept: say so at once rather
+		 * than show a menu whose answer would be lost. */
+		if (!store_is_up(gw->store)) {
+			gw_unavailable(r);
+			return;
+		}
+		dialog_begin(&r->d, &gw->dconf, gw->cfg->catalog, &dial, &r->out);
+		gw_process(r);
+	} else
+		store_session_get(gw->store, r->key, gw_on_session, r);
+}
+
+
+/* A request's input and dialog may hold an ID number, a birth date or a
+ * typed OTP: wiped before the memory goes back. */
+void
+gateway_dialog_req_free(struct gw_req *r)
+{
+	secret_wipe(r, sizeof(*r));
+	free(r);
+}
+
+/* session_queue_free's drop: an MO still held at gateway_free. */
+void
+gateway_dialog_req_drop(void *item, void *arg)
+{
+	(void)arg;
+	gateway_dialog_req_free(item);
+}
+
+/* r, in flight, is done: the next MO of its session takes the slot. */
+void
+gateway_dialog_finish(struct gw_req *r)
+{
+	struct gateway *gw = r->gw;
+	struct gw_req *next;
+
+	/* gateway_free: what waits behind is dropped, not run. */
+	if (gw->freeing)
+		while ((next = session_queue_dequeue(gw->sq, r->key)) != NULL)
+			gateway_dialog_req_free(next);
+	next = session_queue_finish(gw->sq, r->key);
+	if (r->owed)
+		r->bind->owed--;
+	gateway_dialog_req_free(r);
+	if (next) {
+		gateway_dialog_run(next);
+		return;
+	}
+	if (gw->stopping)
+		gateway_drain_check(gw);
+}

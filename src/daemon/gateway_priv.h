@@ -1,0 +1,148 @@
+/*
+ * gateway_priv: what the gateway's files share (gateway.c: the binds, the
+ * MOs' admission and routing, the life cycle; gateway_dialog.c: one MO's
+ * dialog through the store and its screen or SMS; gateway_sms.c: the SMS
+ * channel). Not for other modules: they use gateway.h.
+ */
+#ifndef TNSGW_GATEWAY_PRIV_H
+#define TNSGW_GATEWAY_PRIV_H
+
+#include <stdint.h>
+
+#include "config.h"
+#include "dialect.h"
+#include "dialog.h"
+#include "secret.h"
+#include "smpp_client.h"
+
+struct event;
+struct event_base;
+struct outbox;
+struct session_queue;
+struct store;
+
+#define GW_HASH_SIZE      4096	/* session_queue buckets */
+#define GW_MAX_IN_FLIGHT  10000	/* MOs held (in flight + waiting), all binds */
+#define GW_MAX_WAITING    4	/* MOs queued behind one session's MO */
+#define GW_KEY_MAX        DIALECT_KEY_MAX
+/*
+ * Screens an operator may owe at once: MOs admitted and not answered yet
+ * plus screens queued or in the window. Below the client's urgent queue
+ * bound, so an admitted MO's screen is never refused for room; and at most
+ * GW_BACKLOG_S seconds of the bind's TPS, so it never waits longer than a
+ * caller does.
+ */
+#define GW_BACKLOG_MAX    (SMPP_CLIENT_QUEUE_MAX - 50)
+#define GW_BACKLOG_S      2
+
+/* One SMPP session of a bind: the transceiver, or one half of a pair. */
+struct gw_link {
+	struct gw_bind		*bind;
+	struct smpp_client	*c;
+	int			 bound;
+	int			 stopped;
+};
+
+/* Why an MO was refused in its deliver_sm_resp (metrics). */
+enum gw_refusal {
+	GW_REFUSE_STOPPING = 0,
+	GW_REFUSE_BUSY,		/* GW_MAX_IN_FLIGHT MOs held */
+	GW_REFUSE_SESSION,	/* GW_MAX_WAITING behind the session's MO */
+	GW_REFUSE_BACKLOG,	/* the operator owes too many screens */
+	GW_REFUSE_NO_TX,	/* no transmitting session bound to answer on */
+	GW_REFUSE_NOMEM,
+	GW_REFUSE_MAX
+};
+
+struct gw_bind {
+	struct gateway		*gw;
+	const struct config_bind *conf;
+	const struct dialect	*dialect;	/* conf->profile */
+	struct gw_link		 rx;		/* the transceiver, or the receiver */
+	struct gw_link		 tx;		/* the transmitter (pair only) */
+	int			 pair;		/* mode transmitter+receiver */
+	int			 owed;		/* MOs admitted, screen not sent yet */
+	uint64_t		 refused[GW_REFUSE_MAX];
+	uint64_t		 not_served;	/* MOs answered ESME_RX_P_APPN */
+	uint64_t		 screens_failed;
+};
+
+struct gw_req {
+	struct gateway	*gw;
+	struct gw_bind	*bind;
+	char		 key[GW_KEY_MAX];	/* operator:msisdn[:session], the queue's key */
+	char		 msisdn[21];
+	uint8_t		 msisdn_ton, msisdn_npi;
+	char		 service_addr[21];
+	int		 begin;		/* the MO opens the session */
+	int		 owed;		/* counted in bind->owed */
+	int		 aborted;	/* the network aborted while this was in flight */
+	int		 necho;
+	struct smpp_tlv	 echo[DIALECT_ECHO_MAX];
+	char		 input[DIALOG_TEXT_MAX];
+	struct dialog	 d;
+	struct dialog_out out;
+};
+
+struct gateway {
+	struct event_base	*base;
+	struct dialect_event	 ev;		/* gw_on_deliver's scratch */
+	const struct config	*cfg;
+	struct store		*store;
+	struct outbox		*outbox;
+	struct dialog_conf	 dconf;
+	/* Case B keys (security.outbox_key_file, provisioning_pubkey_file). */
+	int			 b_ready;
+	unsigned char		 box_key[SECRET_KEY_LEN];
+	unsigned char		 otp_key[SECRET_KEY_LEN];
+	unsigned char		 prov_pub[SECRET_KEY_LEN];
+	uint64_t		 dlrs;
+	int			 nbinds;
+	struct gw_bind		 binds[CONFIG_MAX_BINDS];
+	struct session_queue	*sq;		/* every gw_req held, by r->key */
+	uint64_t		 dialogs_started;
+	uint64_t		 sms_lost;	/* a dialog's SMS the outbox did not take */
+	uint64_t		 outcome[16];
+	int			 stopping;
+	int			 freeing;	/* gateway_free running: finish, start nothing */
+	int			 binds_running;
+	int			 binds_started;	/* once, at the first Redis "up" */
+	struct event		*drain_ev;
+	struct event		*drain_poll;
+	struct event		*flush_ev;
+	int			 flush_left;	/* ms */
+	void			(*stop_done)(void *);
+	void			*stop_arg;
+};
+
+/* The session screens and SMS of bind b go out on: its transceiver, or
+ * the transmitter of its pair. */
+static inline struct smpp_client *
+gw_tx(const struct gw_bind *b)
+{
+	return b->pair ? b->tx.c : b->rx.c;
+}
+
+static inline int
+gw_tx_bound(const struct gw_bind *b)
+{
+	return b->pair ? b->tx.bound : b->rx.bound;
+}
+
+/* gateway_dialog.c */
+/* Today as parse_date_days(), UTC. */
+long gateway_dialog_today(void);
+/* Run r, which holds its session's slot: begin or continue its dialog. */
+void gateway_dialog_run(struct gw_req *r);
+/* r, in flight, is done: the next MO of its session takes the slot. */
+void gateway_dialog_finish(struct gw_req *r);
+/* Wipe and free r (it may hold an ID number, dates, a typed code). */
+void gateway_dialog_req_free(struct gw_req *r);
+/* session_queue_free's drop: an MO still held at gateway_free. */
+void gateway_dialog_req_drop(void *item, void *arg);
+
+/* gateway.c */
+/* While stopping: when nothing is held any more, unbind. */
+void gateway_drain_check(struct gateway *gw);
+
+#endif
