@@ -192,14 +192,16 @@ sr_map(uint32_t cp, uint32_t *to)
 	}
 	if (cp == 0xAD || sr_in(cp, 0x200C, 0x200F) ||
 	    sr_in(cp, 0x202A, 0x202E) || sr_in(cp, 0x2060, 0x2064) ||
-	    sr_in(cp, 0x2066, 0x2069) || cp == 0xFEFF)
-		return SR_M_DROP;
+	    sr_in(cp, 0x2066, 0x2069) || sr_in(cp, 0xFE00, 0xFE0F) ||
+	    cp == 0xFEFF)
+		return SR_M_DROP;	/* and variation selectors */
 	if (sr_in(cp, 0x80, 0xA0) || cp == 0xAB || cp == 0xBB ||
 	    cp == 0xB7 || cp == 0x1680 || sr_in(cp, 0x2000, 0x200B) ||
 	    sr_in(cp, 0x2016, 0x201F) || cp == 0x2022 || cp == 0x2026 ||
 	    sr_in(cp, 0x2028, 0x2029) || cp == 0x202F || cp == 0x205F ||
-	    cp == 0x3000)
-		return SR_M_SEP;
+	    cp == 0x3000 || sr_in(cp, 0x2190, 0x2BFF) ||
+	    sr_in(cp, 0x1F000, 0x1FAFF))
+		return SR_M_SEP;	/* and arrows, symbols, emoji */
 	return SR_M_KEEP;
 }
 
@@ -512,16 +514,30 @@ sr_letters12(const struct sr_tok *t)
 	return t->cls == SR_T_LATIN && t->len <= 2;
 }
 
+/* Digits at the end of word t: a group a next group may follow. */
+static size_t
+sr_tail_digits(const char *s, const struct sr_tok *t)
+{
+	size_t n = 0;
+
+	while (n < t->len && sr_in((unsigned char)s[t->off + t->len - 1 - n],
+	    '0', '9'))
+		n++;
+	return n;
+}
+
 /*
- * The number from word *ip on (header: what joins). Returns 1 when a
- * number was found (idnum set, or *bad when it cannot be one), 0 when
- * none; *ip is left on the first word after it.
+ * The number from word *ip on (header: what joins; a group of 1..4 digits
+ * joins only a word that ends with such a group, so "AB123456 01 02 1980"
+ * is a number and a date typed badly). Returns 1 when a number was found
+ * (idnum set, or *bad when it cannot be one), 0 when none; *ip is left on
+ * the first word after it.
  */
 static int
 sr_number(const struct sr_lex *lx, int *ip, char *idnum, int *bad)
 {
 	char buf[2 * PARSE_IDNUM_MAX + 2];
-	size_t blen = 0;
+	size_t blen = 0, tail = 0;
 	const struct sr_tok *t;
 	int i = *ip, started = 0;
 
@@ -530,29 +546,25 @@ sr_number(const struct sr_lex *lx, int *ip, char *idnum, int *bad)
 		t = &lx->tok[i];
 		if (sr_dateish(t))
 			break;
-		if (!started && sr_word(t)) {
-			if (sr_letters12(t) && i + 1 < lx->n &&
-			    sr_digits(&lx->tok[i + 1]) &&
-			    !sr_dateish(&lx->tok[i + 1])) {
-				started = 1;
-				if (sr_append(buf, sizeof(buf), &blen, lx->s, t) ||
-				    sr_append(buf, sizeof(buf), &blen, lx->s,
-				    &lx->tok[++i]))
-					*bad = 1;
-			}
-			continue;	/* a word before the number */
-		}
-		if (!started) {
-			started = 1;
-			if ((t->cls & SR_T_OTHER) ||
-			    sr_append(buf, sizeof(buf), &blen, lx->s, t))
+		if (started) {
+			if (!sr_digits(t) || t->len > 4 || tail == 0 ||
+			    tail > 4)
+				break;
+		} else if (sr_word(t)) {
+			/* a word before the number, or its letters apart */
+			if (!sr_letters12(t) || i + 1 >= lx->n ||
+			    !sr_digits(&lx->tok[i + 1]) ||
+			    sr_dateish(&lx->tok[i + 1]))
+				continue;
+			if (sr_append(buf, sizeof(buf), &blen, lx->s, t))
 				*bad = 1;
-			continue;
-		}
-		if (!sr_digits(t) || t->len > 4)
-			break;
+			t = &lx->tok[++i];
+		} else if (t->cls & SR_T_OTHER)
+			*bad = 1;
+		started = 1;
 		if (sr_append(buf, sizeof(buf), &blen, lx->s, t))
 			*bad = 1;
+		tail = sr_tail_digits(lx->s, t);
 	}
 	*ip = i;
 	if (started && !*bad && parse_id_number(buf, idnum,

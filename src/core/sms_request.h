@@ -31,7 +31,7 @@ enum sms_request_kind {
  * What a HELP lacks (struct sms_request.problems; 0 for the bare keyword).
  * Several bits may be set: the gateway names them in its help text.
  */
-#define SMS_REQUEST_MISS_TYPE    0x0001	/* no type, and the number's shape does not tell it */
+#define SMS_REQUEST_MISS_TYPE    0x0001	/* no type, and the number (if any, and good) does not tell it */
 #define SMS_REQUEST_BAD_TYPE     0x0002	/* a word where the type goes that is no type */
 #define SMS_REQUEST_MISS_NUMBER  0x0004
 #define SMS_REQUEST_BAD_NUMBER   0x0008	/* over PARSE_IDNUM_MAX, or signs a number has not */
@@ -70,52 +70,56 @@ struct sms_request {
  * *out is always written whole; the kind is returned too.
  *
  * The text is read as words. Separators: white space of any kind (NBSP,
- * U+2000..U+200B, U+3000...), every ASCII sign other than letters, digits
- * and '-' '/' '.', the Arabic comma and semicolon; '-' '/' '.' separate
- * words too, except inside a date, which keeps them. Full-width forms are
- * their ASCII letters, digits and signs; Eastern Arabic-Indic digits
- * (U+0660..0669, U+06F0..06F9) are ASCII digits; Latin letters lose case
- * and accents; Arabic words lose diacritics and tatweel, and hamza'd alef,
- * taa marbuta and alef maqsura match their plain forms. Invisible marks
- * (bidi marks, BOM, soft hyphen) are dropped. Undecodable bytes are a sign
- * no field can hold.
+ * U+2000..200B, U+3000...), every ASCII sign but letters, digits and
+ * '-' '/' '.', the Arabic comma and semicolon, symbols and emoji
+ * (U+2190..2BFF, U+1F000..1FAFF); '-' '/' '.' separate words too, except
+ * inside a date, which keeps them. Full-width forms are their ASCII
+ * letters, digits and signs; Eastern Arabic-Indic digits (U+0660..0669,
+ * U+06F0..06F9) are ASCII digits; Latin letters lose case and accents;
+ * Arabic words lose diacritics and tatweel, and hamza'd alef, taa marbuta
+ * and alef maqsura match their plain forms. Invisible marks (bidi marks,
+ * BOM, soft hyphen, variation selectors) are dropped. An undecodable byte
+ * is a sign no field holds.
  *
  * lang: "ar" when any Arabic-script code point (Arabic-Indic digits and
  * Arabic punctuation included) is in the text, else "tzm" when a Tifinagh
  * one (U+2D30..2D7F) is, else "fr"; set for every kind.
  *
- * Forms, after the keyword (which must be the first word, whole: "TNSCIN"
- * is not for us):
- *   KW                          HELP (form HELP, problems 0); also KW AIDE,
- *                               KW HELP, KW مساعدة
+ * Forms, after the keyword (the first word, whole: "TNSCIN" is not for us):
+ *   KW                          HELP, form HELP, problems 0; also after
+ *                               KW: AIDE, HELP, مساعدة
  *   KW [TYPE] NUMBER [EXPIRY] BIRTH   IDENTITY
  *   KW CAT N                    CATEGORY (CAT, CATEGORIE, CATEGORY, فئة, الفئة)
  *   KW OTP CODE                 OTP (OTP, CODE, رمز, الرمز)
+ *
  * TYPE: CIN C 1 CNI CNIE "CARTE NATIONALE" البطاقة الوطنية / بطاقة التعريف /
  * بطاقة / البطاقة; SEJOUR CS 2 "CARTE DE SEJOUR" "CARTE SEJOUR" الإقامة /
  * إقامة / بطاقة الإقامة; PASSPORT PASSEPORT P 3 جواز / جواز السفر / الجواز.
- * An unknown word where the type goes is BAD_TYPE (never guessed past).
- * NUMBER: one word of letters and digits, or several: a word of 1-2 letters
- * joined to the digits that follow ("AB 123456", "AB-123456"), then groups
- * of 1..4 digits ("AB 123 456"); upper case, separators removed, at most
- * PARSE_IDNUM_MAX; digits only is kept as typed. Words without digits
- * before the number ("NUMERO", "رقم") are skipped. A TYPE of letters that
- * could be the number's own letters (P, CS) followed by 1..6 digits only is
+ * NUMERO, NUM, NUMBER, رقم, الرقم before it are skipped. Another word where
+ * the type goes is BAD_TYPE (never guessed past).
+ *
+ * NUMBER: one word of letters and digits, or several: a word of 1-2
+ * letters joined to the digits that follow ("AB 123456", "AB-123456"),
+ * then groups of 1..4 digits after a word ending with 1..4 digits
+ * ("AB 123 456"; "AB123456 01 02 1980" is a number and a bad date). Upper
+ * case, separators removed, at most PARSE_IDNUM_MAX, digits only kept as
+ * typed. Words without digits before it are skipped. A TYPE of letters
+ * that could be the number's own (P, CS) followed by 1..6 digits only is
  * ambiguous (CIN P123456?): MISS_TYPE. Without a type, the number's shape
  * tells it when it is clear: 1-2 letters + 1..6 digits is a CIN, 2 letters
- * + 7 digits a passport; anything else (digits only, other shapes) is
- * MISS_TYPE.
+ * + 7 digits a passport; any other shape (digits only...) is MISS_TYPE.
+ *
  * Dates: ddmmyyyy, d/m/yyyy, d-m-yyyy, d.m.yyyy (parse_date_user: one
  * separator throughout, a real calendar day 1900..2199). One date is the
- * birth date; two are the expiry then the birth date; more is MANY_DATES.
- * After the number, anything with a digit that is not such a date
- * (31/02/1980, 1980-02-01, 01/02/80, 12/2030, 010280) is BAD_DATE: never
- * read in another order. A valid date ends the number; a number is never
- * read inside a date.
- * Trailing and interleaved words without digits ("merci", "né le", "exp")
- * are ignored in every form; anything else with digits makes a HELP.
- * CAT: one word of 1..3 digits, 1..999. OTP: digit groups, 4..10 digits
- * together ("123 456").
+ * birth date; two are the expiry then the birth date, as written; more is
+ * MANY_DATES. After the number, anything with a digit that is not such a
+ * date (31/02/1980, 1980-02-01, 01/02/80, 12/2030, 010280) is BAD_DATE:
+ * never read in another order. A valid date ends the number.
+ *
+ * Words without digits after the fields or between them ("merci",
+ * "ne le", "exp") are ignored in every form; anything else with digits
+ * makes a HELP. CAT: one word of 1..3 digits, 1..999. OTP: digit groups
+ * making 4..10 digits together ("123 456").
  */
 enum sms_request_kind sms_request_parse(const char *text, size_t len,
     const char *const *keywords, size_t nkeywords, struct sms_request *out);
