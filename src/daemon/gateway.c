@@ -51,8 +51,8 @@ gw_receipt(struct gw_bind *b, const struct dialect_event *ev)
 	    sms_dlr_state_str(ev->dlr_state));
 }
 
-static uint32_t
-gw_refuse(struct gw_bind *b, enum gw_refusal why, const char *msisdn)
+uint32_t
+gateway_refuse(struct gw_bind *b, enum gw_refusal why, const char *msisdn)
 {
 	static const char *const text[GW_REFUSE_MAX] = {
 		"stopping", "MOs in flight at the cap",
@@ -173,7 +173,7 @@ gw_route(struct gw_req *r)
 	}
 	memcpy(msisdn, r->msisdn, sizeof(msisdn));
 	gateway_dialog_req_free(r);
-	return gw_refuse(b, res == SESSION_QUEUE_REFUSED_FULL ?
+	return gateway_refuse(b, res == SESSION_QUEUE_REFUSED_FULL ?
 	    GW_REFUSE_SESSION : res == SESSION_QUEUE_REFUSED_BUSY ?
 	    GW_REFUSE_BUSY : GW_REFUSE_NOMEM, msisdn);
 }
@@ -214,7 +214,7 @@ gw_on_deliver(struct smpp_client *c, const struct smpp_pdu *p, void *arg)
 	 * MOs) drains fast. Receipts still go through: they only settle.
 	 */
 	if ((p->esm_class & 0x3C) != 0x04 && !gw_admit(b, &why))
-		return gw_refuse(b, why, NULL);
+		return gateway_refuse(b, why, NULL);
 	dialect_decode(b->dialect, p, b->conf->operator,
 	    gw->cfg->ussd.service_code, b->conf->charset,
 	    b->conf->dlr_id == CONFIG_DLR_HEX, ev);
@@ -225,17 +225,18 @@ gw_on_deliver(struct smpp_client *c, const struct smpp_pdu *p, void *arg)
 	case DIALECT_EV_ABORT:
 		gw_abort(b, ev);
 		return SMPP_ESME_ROK;
-	case DIALECT_EV_IGNORE:
 	case DIALECT_EV_SMS:
+		return gateway_sms_mo(b, ev);
+	case DIALECT_EV_IGNORE:
 		return gw_not_served(b, ev);
 	case DIALECT_EV_BEGIN:
 	case DIALECT_EV_CONTINUE:
 		break;
 	}
 	if (!gw_admit(b, &why))
-		return gw_refuse(b, why, ev->msisdn);
+		return gateway_refuse(b, why, ev->msisdn);
 	if ((r = gw_req_new(b, ev)) == NULL)
-		return gw_refuse(b, GW_REFUSE_NOMEM, ev->msisdn);
+		return gateway_refuse(b, GW_REFUSE_NOMEM, ev->msisdn);
 	return gw_route(r);
 }
 
@@ -312,7 +313,7 @@ gw_on_busy(struct smpp_client *c, void *arg)
 	(void)c;
 	if (gw_admit(l->bind, &why))
 		return SMPP_ESME_ROK;
-	return gw_refuse(l->bind, why, NULL);
+	return gateway_refuse(l->bind, why, NULL);
 }
 
 static const struct smpp_client_cb gw_client_cb = {

@@ -23,7 +23,6 @@
 #include "smpp_client.h"
 #include "store.h"
 
-static void gw_process(struct gw_req *r);
 static int gw_otp_issue(struct gw_req *r, int resend);
 static int gw_otp_verify(struct gw_req *r);
 static void gw_otp_error(struct gw_req *r);
@@ -51,7 +50,7 @@ gw_on_lookup(void *arg, const struct dialog_lookup *res)
 
 	r->gw->dconf.today_days = gateway_dialog_today();
 	dialog_on_lookup(&r->d, &r->gw->dconf, r->gw->cfg->catalog, res, &r->out);
-	gw_process(r);
+	gateway_dialog_process(r);
 }
 
 static void
@@ -61,7 +60,7 @@ gw_on_categories(void *arg, const struct dialog_categories *res)
 
 	dialog_on_categories(&r->d, &r->gw->dconf, r->gw->cfg->catalog, res,
 	    &r->out);
-	gw_process(r);
+	gateway_dialog_process(r);
 }
 
 static void
@@ -70,13 +69,13 @@ gw_on_docs(void *arg, const struct dialog_docs *res)
 	struct gw_req *r = arg;
 
 	dialog_on_docs(&r->d, &r->gw->dconf, r->gw->cfg->catalog, res, &r->out);
-	gw_process(r);
+	gateway_dialog_process(r);
 }
 
 /* Redis is not there: the dialog's "service unavailable" end screen, in
  * the session's language when known, else the first configured one. */
-static void
-gw_unavailable(struct gw_req *r)
+void
+gateway_dialog_unavailable(struct gw_req *r)
 {
 	struct gateway *gw = r->gw;
 	struct dialog_lookup lk;
@@ -88,9 +87,10 @@ gw_unavailable(struct gw_req *r)
 	lk.status = DIALOG_FETCH_ERROR;
 	memset(&r->d, 0, sizeof(r->d));
 	r->d.step = DIALOG_S_LOOKUP;
+	r->d.channel = r->sms ? DIALOG_CH_SMS : DIALOG_CH_USSD;
 	snprintf(r->d.lang, sizeof(r->d.lang), "%s", lang);
 	dialog_on_lookup(&r->d, &gw->dconf, gw->cfg->catalog, &lk, &r->out);
-	gw_process(r);
+	gateway_dialog_process(r);
 }
 
 static void
@@ -102,7 +102,7 @@ gw_on_session(void *arg, int status, const char *data, size_t len)
 
 	gw->dconf.today_days = gateway_dialog_today();
 	if (status != 0) {
-		gw_unavailable(r);
+		gateway_dialog_unavailable(r);
 		return;
 	}
 	if (data == NULL || dialog_state_decode(&r->d, data, len) != 0) {
@@ -115,7 +115,7 @@ gw_on_session(void *arg, int status, const char *data, size_t len)
 	} else
 		dialog_input(&r->d, &gw->dconf, gw->cfg->catalog, r->input,
 		    &r->out);
-	gw_process(r);
+	gateway_dialog_process(r);
 }
 
 static void
@@ -125,7 +125,7 @@ gw_on_regions(void *arg, const struct dialog_regions *res)
 
 	dialog_on_regions(&r->d, &r->gw->dconf, r->gw->cfg->catalog, res,
 	    &r->out);
-	gw_process(r);
+	gateway_dialog_process(r);
 }
 
 static void
@@ -135,7 +135,7 @@ gw_on_points(void *arg, const struct dialog_points *res)
 
 	dialog_on_points(&r->d, &r->gw->dconf, r->gw->cfg->catalog, res,
 	    &r->out);
-	gw_process(r);
+	gateway_dialog_process(r);
 }
 
 static void
@@ -144,7 +144,7 @@ gw_on_otp(void *arg, const struct dialog_otp *res)
 	struct gw_req *r = arg;
 
 	dialog_on_otp(&r->d, &r->gw->dconf, r->gw->cfg->catalog, res, &r->out);
-	gw_process(r);
+	gateway_dialog_process(r);
 }
 
 /* --- case B: OTP and initial password ---------------------------------- */
@@ -204,7 +204,7 @@ gw_otp_error(struct gw_req *r)
 	memset(&res, 0, sizeof(res));
 	res.status = DIALOG_OTP_ERROR;
 	dialog_on_otp(&r->d, &r->gw->dconf, r->gw->cfg->catalog, &res, &r->out);
-	gw_process(r);
+	gateway_dialog_process(r);
 }
 
 static int
@@ -295,7 +295,7 @@ gw_otp_verify(struct gw_req *r)
 	q.phone_tail = r->d.phone_tail;
 	q.prov_msisdn = r->msisdn;
 	q.prov_password_sealed = sealed_pw;
-	q.prov_channel = "ussd";
+	q.prov_channel = r->sms ? "sms" : "ussd";
 	q.prov_operator = r->bind->conf->name;
 	q.sms.bind = r->bind->conf->name;
 	q.sms.operator = r->bind->conf->operator;
@@ -367,8 +367,6 @@ gw_send_screen(struct gw_req *r)
 	}
 }
 
-/* The outbox took the dialog's SMS (or could not: said, counted), then
- * the screen goes. */
 static void
 gw_on_sms_queued(void *arg, int status)
 {
@@ -378,21 +376,21 @@ gw_on_sms_queued(void *arg, int status)
 	if (status != 0) {
 		r->gw->sms_lost++;
 		log_err("[bind %s] %s SMS for %s not queued (Redis)",
-		    r->bind->conf->name, r->out.sms_kind ? r->out.sms_kind :
-		    "an", log_mask_msisdn(r->msisdn, m, sizeof(m)));
+		    r->bind->conf->name, r->sms_kind,
+		    log_mask_msisdn(r->msisdn, m, sizeof(m)));
 	}
-	if (!r->gw->freeing)
-		gw_send_screen(r);
-	gateway_dialog_finish(r);
+	r->sms_done(r, status);
 }
 
 /*
- * The dialog's SMS to the caller (an outcome again, the proximity points)
- * into the outbox, sealed at rest when the outbox key is there (a
- * matricule, a reason are personal); the screen follows its write.
+ * An SMS to the caller of r (an outcome again, the proximity points, the
+ * SMS channel's answer) into the outbox, sealed at rest when the outbox
+ * key is there (a matricule, a reason are personal); from the number the
+ * caller texted on the SMS channel, the bind's source_addr otherwise.
  */
-static void
-gw_queue_sms(struct gw_req *r)
+void
+gateway_dialog_queue_sms(struct gw_req *r, const char *text, const char *kind,
+    void (*done)(struct gw_req *, int))
 {
 	struct gateway *gw = r->gw;
 	struct store_outbox_msg m;
@@ -404,19 +402,31 @@ gw_queue_sms(struct gw_req *r)
 	m.to = r->msisdn;
 	m.to_ton = r->msisdn_ton;
 	m.to_npi = r->msisdn_npi;
-	m.from = "";
-	m.kind = r->out.sms_kind ? r->out.sms_kind : "reply";
-	m.lang = r->d.lang;
-	m.body = r->out.sms;
-	if (gw->b_ready && secret_box_b64(gw->box_key, r->out.sms, sealed,
+	m.from = r->sms ? r->service_addr : "";
+	m.kind = kind;
+	m.lang = r->d.lang[0] ? r->d.lang : gw->dconf.languages[0];
+	m.body = text;
+	if (gw->b_ready && secret_box_b64(gw->box_key, text, sealed,
 	    sizeof(sealed)) == 0)
 		m.body = sealed;
+	r->sms_kind = kind;
+	r->sms_done = done;
 	store_outbox_add(gw->store, &m, gw_on_sms_queued, r);
 	secret_wipe(sealed, sizeof(sealed));
 }
 
+/* The dialog's SMS is in the outbox (or could not be): its screen. */
 static void
-gw_process(struct gw_req *r)
+gw_after_sms(struct gw_req *r, int status)
+{
+	(void)status;
+	if (!r->gw->freeing && !r->sms)
+		gw_send_screen(r);
+	gateway_dialog_finish(r);
+}
+
+void
+gateway_dialog_process(struct gw_req *r)
 {
 	struct gateway *gw = r->gw;
 	struct dialog_out *o = &r->out;
@@ -479,7 +489,8 @@ gw_process(struct gw_req *r)
 
 		store_session_del(gw->store, r->key);
 		gw->outcome[o->outcome & 15]++;
-		store_audit(gw->store, dialog_outcome_str(o->outcome), "ussd",
+		store_audit(gw->store, dialog_outcome_str(o->outcome),
+		    r->sms ? "sms" : "ussd",
 		    r->bind->conf->name, log_mask_msisdn(r->msisdn, mm, sizeof(mm)),
 		    r->d.idnum[0] ? log_mask_id(r->d.idnum, mi, sizeof(mi)) : "");
 		log_info("[bind %s] dialog %s ended: %s", r->bind->conf->name,
@@ -497,14 +508,18 @@ gw_process(struct gw_req *r)
 			    r->bind->conf->name);
 		} else
 			store_session_put(gw->store, r->key, buf, (size_t)n,
+			    r->sms ? gw->cfg->sms.state_ttl_s :
 			    gw->cfg->ussd.session_timeout_s, NULL, NULL);
 	}
-	/* An SMS the screen may promise goes to the outbox first. */
+	/* An SMS the screen may promise goes to the outbox first; on the
+	 * SMS channel it is the answer, and there is no screen. */
 	if (o->sms[0] != '\0') {
-		gw_queue_sms(r);
+		gateway_dialog_queue_sms(r, o->sms, o->sms_kind ? o->sms_kind :
+		    "reply", gw_after_sms);
 		return;
 	}
-	gw_send_screen(r);
+	if (!r->sms)
+		gw_send_screen(r);
 	gateway_dialog_finish(r);
 }
 
@@ -515,6 +530,10 @@ gateway_dialog_run(struct gw_req *r)
 
 	memset(&r->out, 0, sizeof(r->out));
 	gw->dconf.today_days = gateway_dialog_today();
+	if (r->sms) {
+		gateway_sms_run(r);
+		return;
+	}
 	if (r->begin) {
 		struct parse_dial dial;
 
@@ -531,11 +550,11 @@ gateway_dialog_run(struct gw_req *r)
 		/* Without Redis no answer could be kept: say so at once rather
 		 * than show a menu whose answer would be lost. */
 		if (!store_is_up(gw->store)) {
-			gw_unavailable(r);
+			gateway_dialog_unavailable(r);
 			return;
 		}
 		dialog_begin(&r->d, &gw->dconf, gw->cfg->catalog, &dial, &r->out);
-		gw_process(r);
+		gateway_dialog_process(r);
 	} else
 		store_session_get(gw->store, r->key, gw_on_session, r);
 }

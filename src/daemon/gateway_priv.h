@@ -14,6 +14,7 @@
 #include "dialog.h"
 #include "secret.h"
 #include "smpp_client.h"
+#include "sms_request.h"
 
 struct event;
 struct event_base;
@@ -80,6 +81,10 @@ struct gw_req {
 	int		 necho;
 	struct smpp_tlv	 echo[DIALECT_ECHO_MAX];
 	char		 input[DIALOG_TEXT_MAX];
+	int		 sms;		/* the SMS channel: answers by SMS */
+	const char	*sms_kind;	/* the SMS being queued, for logs */
+	void		(*sms_done)(struct gw_req *, int);	/* after it */
+	struct sms_request req;		/* sms: the request read */
 	struct dialog	 d;
 	struct dialog_out out;
 };
@@ -102,6 +107,8 @@ struct gateway {
 	struct session_queue	*sq;		/* every gw_req held, by r->key */
 	uint64_t		 dialogs_started;
 	uint64_t		 sms_lost;	/* a dialog's SMS the outbox did not take */
+	uint64_t		 sms_requests[5];	/* by enum sms_request_kind */
+	uint64_t		 sms_help_sent, sms_help_held;
 	uint64_t		 outcome[16];
 	int			 stopping;
 	int			 freeing;	/* gateway_free running: finish, start nothing */
@@ -141,8 +148,28 @@ void gateway_dialog_req_free(struct gw_req *r);
 /* session_queue_free's drop: an MO still held at gateway_free. */
 void gateway_dialog_req_drop(void *item, void *arg);
 
+/* Run the dialog's need, or, with none, save or drop its state and send
+ * its SMS and screen; then finish r. */
+void gateway_dialog_process(struct gw_req *r);
+/* Redis is not there: the "unavailable" end (in the session's language,
+ * else the first), then gateway_dialog_process. */
+void gateway_dialog_unavailable(struct gw_req *r);
+/* Queue text to the caller of r through the outbox (kind, sealed at
+ * rest when the key is there), then call done(r, 0 | -1). */
+void gateway_dialog_queue_sms(struct gw_req *r, const char *text,
+    const char *kind, void (*done)(struct gw_req *, int));
+
 /* gateway.c */
 /* While stopping: when nothing is held any more, unbind. */
 void gateway_drain_check(struct gateway *gw);
+/* Refuse an MO in its deliver_sm_resp: counted by why; the status. */
+uint32_t gateway_refuse(struct gw_bind *b, enum gw_refusal why,
+    const char *msisdn);
+
+/* gateway_sms.c */
+/* An SMS MO (the SMS channel): the status of its deliver_sm_resp. */
+uint32_t gateway_sms_mo(struct gw_bind *b, const struct dialect_event *ev);
+/* Run r (r->sms), which holds its conversation's slot. */
+void gateway_sms_run(struct gw_req *r);
 
 #endif

@@ -1099,6 +1099,32 @@ store_session_put(struct store *st, const char *key, const char *data,
 	store_submit(st, req);
 }
 
+static void store_reject(struct store *, struct store_req *);
+
+void
+store_gate(struct store *st, const char *name, int ttl_s, store_done_cb *cb,
+    void *arg)
+{
+	char k[REGISTRY_KEY_MAX + 64], ttl[16];
+	const char *argv[6] = { "SET", k, "1", "NX", "EX", ttl };
+	struct store_req *req;
+
+	if (snprintf(k, sizeof(k), "%sgate:%s", st->prefix, name) >=
+	    (int)sizeof(k)) {
+		log_warnx("[redis] gate name too long");
+		k[0] = '\0';
+	}
+	snprintf(ttl, sizeof(ttl), "%d", ttl_s > 0 ? ttl_s : 1);
+	req = store_build_or_fail(st, STORE_K_DONE, -1, 6, argv);
+	req->cb.done = cb;
+	req->arg = arg;
+	if (k[0] == '\0') {
+		store_reject(st, req);
+		return;
+	}
+	store_submit(st, req);
+}
+
 void
 store_session_del(struct store *st, const char *key)
 {

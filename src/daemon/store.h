@@ -103,6 +103,14 @@ void store_session_get(struct store *st, const char *key, store_get_cb *cb, void
 void store_session_put(struct store *st, const char *key, const char *data,
     size_t len, int ttl_s, store_done_cb *cb, void *arg);
 /* DEL: fire and forget. */
+/*
+ * A gate that opens once per ttl_s for name (SET P"gate:<name>" NX EX):
+ * cb(arg, 0) when it opened now, -1 when it was open already or Redis
+ * failed (fail closed: what it guards is not done). Exactly once, from
+ * the loop. The SMS channel's help text: once an hour per MSISDN.
+ */
+void store_gate(struct store *st, const char *name, int ttl_s,
+    store_done_cb *cb, void *arg);
 void store_session_del(struct store *st, const char *key);
 
 /*
