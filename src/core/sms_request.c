@@ -324,10 +324,10 @@ sr_dateish(const struct sr_tok *t)
 /*
  * Digit parts joined by single separators that make a date attempt:
  * (1-2, 1-2, 4) is read as a date (valid or not); (4, 1-2, 1-2), and with
- * '/' or '.' (1-2, 1-2, 1-3) are dates in another order or with a short
- * year, never guessed; with '/' or '.' (1-2, 2|4) is a month and year
- * (a card's expiry as printed), no date either. Returns how
- * many parts it took (3, 2 or 0) and the merged word in *t.
+ * a '/' or '.' (1-2, 1-2, 1-3), are dates in another order or with a
+ * short year, never guessed; with '/' or '.' (1-2, 2|4) is a month and
+ * year (a card's expiry as printed), no date either. Returns how many
+ * parts it took (3, 2 or 0) and the merged word in *t.
  */
 static int
 sr_date_run(const char *s, const struct sr_tok *p, int n, struct sr_tok *t)
