@@ -1,7 +1,7 @@
 /*
  * registry: the record codec — Redis key names, packed registry records,
- * bucket numbers, the registry pointer. Shared by store (daemon) and
- * tnsgw-load so both agree on every byte. Pure code.
+ * the bucket hashes of both layouts, the registry pointer. Shared by store
+ * (daemon) and tnsgw-load so both agree on every byte. Pure code.
  */
 #include <stdio.h>
 #include <string.h>
@@ -206,6 +206,28 @@ registry_hash(enum parse_idtype t, const char *idnum)
 }
 
 uint32_t
+registry_hash2(enum parse_idtype t, const char *idnum)
+{
+	char buf[64];
+	size_t n;
+
+	/* The type's name is at most 8 chars: n stays well inside buf. */
+	n = (size_t)snprintf(buf, sizeof(buf), "%s:", parse_idtype_str(t));
+	for (; *idnum != '\0' && n + 1 < sizeof(buf); idnum++)
+		if (*idnum >= '0' && *idnum <= '9')
+			buf[n++] = *idnum;
+	buf[n] = '\0';
+	return parse_hash32(buf);
+}
+
+uint32_t
+registry_hash_layout(int layout, enum parse_idtype t, const char *idnum)
+{
+	return layout == REGISTRY_LAYOUT_2 ? registry_hash2(t, idnum) :
+	    registry_hash(t, idnum);
+}
+
+uint32_t
 registry_nbuckets(size_t nrows)
 {
 	size_t n = (nrows + REGISTRY_BUCKET_TARGET - 1) / REGISTRY_BUCKET_TARGET;
@@ -280,6 +302,22 @@ registry_key_rsn(char *out, size_t outsz, const char *prefix, long gen)
 {
 	return registry_fmt_ok(snprintf(out, outsz, "%srsn:%ld", prefix, gen),
 	    outsz);
+}
+
+int
+registry_key_pts_regions(char *out, size_t outsz, const char *prefix,
+    long gen)
+{
+	return registry_fmt_ok(snprintf(out, outsz, "%spts:%ld:regions",
+	    prefix, gen), outsz);
+}
+
+int
+registry_key_pts_region(char *out, size_t outsz, const char *prefix,
+    long gen, int region)
+{
+	return registry_fmt_ok(snprintf(out, outsz, "%spts:%ld:%d", prefix,
+	    gen, region), outsz);
 }
 
 int
@@ -384,15 +422,41 @@ registry_parse_ulong(const char **pp, unsigned long max, unsigned long *out)
 }
 
 int
-registry_parse_regptr(const char *s, long *gen, uint32_t *nbuckets)
+registry_fmt_regptr(char *out, size_t outsz, long gen, uint32_t nbuckets,
+    int layout)
 {
-	unsigned long g, nb;
+	if (nbuckets == 0 || gen < 0)
+		return -1;
+	if (layout == REGISTRY_LAYOUT_1)
+		return registry_fmt_ok(snprintf(out, outsz, "%ld:%u", gen,
+		    (unsigned)nbuckets), outsz);
+	if (layout == REGISTRY_LAYOUT_2)
+		return registry_fmt_ok(snprintf(out, outsz, "%ld:%u:2", gen,
+		    (unsigned)nbuckets), outsz);
+	return -1;
+}
+
+int
+registry_parse_regptr(const char *s, long *gen, uint32_t *nbuckets,
+    int *layout)
+{
+	unsigned long g, nb, v = REGISTRY_LAYOUT_1;
 
 	if (s == NULL || registry_parse_ulong(&s, 0x7fffffffUL, &g) != 0 ||
 	    *s++ != ':' || registry_parse_ulong(&s, UINT32_MAX / 2, &nb) != 0 ||
-	    *s != '\0' || nb == 0)
+	    nb == 0)
+		return -1;
+	/* Layout 1 has no third part; ":1" is not another spelling of it. */
+	if (*s == ':') {
+		if (strcmp(s, ":2") != 0)
+			return -1;
+		v = REGISTRY_LAYOUT_2;
+		s += 2;
+	}
+	if (*s != '\0')
 		return -1;
 	*gen = (long)g;
 	*nbuckets = (uint32_t)nb;
+	*layout = (int)v;
 	return 0;
 }

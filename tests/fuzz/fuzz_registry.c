@@ -1,7 +1,8 @@
 /*
- * fuzz_registry: the loader's CSV reader, row validators and plan
- * (outside bytes: the registry, categories and reasons files, read as
- * each), and the packed record decoder (bytes read back from Redis).
+ * fuzz_registry: the loader's CSV reader, header map, row validators and
+ * plan (outside bytes: the registry, categories, reasons and points files,
+ * read as each, the registry in both layouts), the packed record decoder
+ * and the registry pointer parser (bytes read back from Redis).
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -50,8 +51,39 @@ fuzz_check_registry(const struct load_plan *p)
 		if (registry_unpack(load_plan_ent_value(e), e->vlen, &rec) != 0)
 			abort();
 	}
-	if (mx > p->maxfill || p->maxfill > REGISTRY_BUCKET_LIMIT)
+	/* Over the limit only when growth stopped at its cap (rows with one
+	 * hash: layout 2's same digits). */
+	if (mx > p->maxfill || (p->maxfill > REGISTRY_BUCKET_LIMIT &&
+	    p->nbuckets < 4 * registry_nbuckets(p->n)))
 		abort();
+}
+
+/* The plan's promises on planned categories and points (a plan that
+ * failed promises nothing). */
+static void
+fuzz_check_lists(const struct load_plan *p)
+{
+	int i, k;
+
+	for (i = 0; p->has_categories && i + 1 < p->ncats; i++)
+		if (strcmp(p->cats[i].code, REGISTRY_CAT_OTHER) == 0)
+			abort();
+	if (p->nregions > REGISTRY_PTS_REGIONS)
+		abort();
+	for (i = 0; p->has_points && i < p->nregions; i++) {
+		if (p->regions[i].npoints < 1 ||
+		    p->regions[i].npoints > REGISTRY_PTS_POINTS)
+			abort();
+		for (k = 0; k < p->regions[i].npoints; k++) {
+			const char *v = p->regions[i].point[k], *q;
+			int bars = 0;
+
+			for (q = v; *q; q++)
+				bars += *q == '|';
+			if (bars != 3 || strlen(v) > REGISTRY_POINT_MAX)
+				abort();
+		}
+	}
 }
 
 static void
@@ -63,21 +95,27 @@ fuzz_plan(const char *text, size_t len)
 	char err[LOAD_PLAN_ERR_MAX];
 	int skip;
 
-	for (skip = 0; skip < 2; skip++) {
+	for (skip = 0; skip < 4; skip++) {
 		if ((p = load_plan_new()) == NULL)
 			return;
+		p->layout = skip < 2 ? REGISTRY_LAYOUT_2 : REGISTRY_LAYOUT_1;
 		load_plan_known_add(p, "AMO_CNOPS", 9);
 		memset(&src, 0, sizeof(src));
 		src.path = "fuzz.csv";
 		src.data = text;
 		src.len = len;
-		if (load_plan_registry(p, &src, skip ? &sink : NULL, err,
+		if (load_plan_registry(p, &src, skip % 2 ? &sink : NULL, err,
 		    sizeof(err)) == 0)
 			fuzz_check_registry(p);
-		load_plan_reasons(p, &src, skip ? &sink : NULL, err,
-		    sizeof(err));
-		load_plan_categories(p, &src, skip ? &sink : NULL, err,
-		    sizeof(err));
+		if (skip < 2) {
+			load_plan_reasons(p, &src, skip ? &sink : NULL, err,
+			    sizeof(err));
+			load_plan_categories(p, &src, skip ? &sink : NULL, err,
+			    sizeof(err));
+			load_plan_points(p, &src, skip ? &sink : NULL, err,
+			    sizeof(err));
+			fuzz_check_lists(p);
+		}
 		load_plan_free(p);
 	}
 }
@@ -87,12 +125,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct load_csv_row row;
 	struct load_csv csv;
+	struct load_csv_hdr hc, hr, hp, h;
 	struct registry_rec rec, back;
 	struct load_csv_cat cat;
 	struct load_csv_reason rsn;
+	struct load_csv_point pt;
 	unsigned char packed[256];
-	char err[256];
-	int n, rows = 0;
+	char err[256], ptr[64];
+	long gen;
+	uint32_t nb;
+	int n, rows = 0, layout, have[3] = { 0, 0, 0 };
 
 	load_csv_init(&csv, (const char *)data, size);
 	while ((n = load_csv_next(&csv, &row, err, sizeof(err))) != 0) {
@@ -100,7 +142,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		if (n < 0)
 			continue;
-		load_csv_check_header(&row, load_csv_cols_registry, err, sizeof(err));
+		load_csv_header(&row, &load_csv_registry, &h, err, sizeof(err));
+		/* The first row read as each optional-column header. */
+		if (rows == 1) {
+			have[0] = load_csv_header(&row, &load_csv_categories,
+			    &hc, err, sizeof(err)) == 0;
+			have[1] = load_csv_header(&row, &load_csv_reasons, &hr,
+			    err, sizeof(err)) == 0;
+			have[2] = load_csv_header(&row, &load_csv_points, &hp,
+			    err, sizeof(err)) == 0;
+		}
 		if (load_csv_parse_person(&row, &rec, err, sizeof(err)) == 0) {
 			/* A valid row must survive packing unchanged. */
 			int len = registry_pack(&rec, packed, sizeof(packed));
@@ -108,11 +159,36 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (len < 0 || registry_unpack(packed, (size_t)len, &back) != 0)
 				abort();
 		}
-		load_csv_parse_category(&row, &cat, err, sizeof(err));
-		load_csv_parse_reason(&row, &rsn, err, sizeof(err));
+		if (have[0] && load_csv_parse_category(&row, &hc, &cat, err,
+		    sizeof(err)) == 0 && cat.has_rank &&
+		    (cat.rank < 0 || cat.rank > LOAD_CSV_RANK_MAX))
+			abort();
+		if (have[1])
+			load_csv_parse_reason(&row, &hr, &rsn, err, sizeof(err));
+		if (have[2] && load_csv_parse_point(&row, &hp, &pt, err,
+		    sizeof(err)) == 0 && (strchr(pt.name, '|') ||
+		    strchr(pt.address, '|') || strchr(pt.hours, '|')))
+			abort();
 	}
 	if (rows <= 10000)
 		fuzz_plan((const char *)data, size);
 	registry_unpack(data, size, &rec);
+	/* The pointer read back: what parses formats and parses back to
+	 * the same values. */
+	if (size < sizeof(ptr)) {
+		char again[64];
+		long g2;
+		uint32_t nb2;
+		int l2;
+
+		memcpy(ptr, data, size);
+		ptr[size] = '\0';
+		if (registry_parse_regptr(ptr, &gen, &nb, &layout) == 0 &&
+		    (registry_fmt_regptr(again, sizeof(again), gen, nb,
+		    layout) != 0 ||
+		    registry_parse_regptr(again, &g2, &nb2, &l2) != 0 ||
+		    g2 != gen || nb2 != nb || l2 != layout))
+			abort();
+	}
 	return 0;
 }

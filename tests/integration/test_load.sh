@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # tnsgw-load against a private redis-server: the sample loads, the layout
-# is what README "Redis layout" says, bad files stop with FILE:LINE and
-# switch nothing, --skip-invalid rejects rows, reloads replace and clean up.
+# is what README "Redis layout" says (registry layout 2, categories in rank
+# order with OTHER last, Tamazight fields when given, proximity points),
+# bad files stop with FILE:LINE and switch nothing, --skip-invalid rejects
+# rows, reloads replace and clean up.
 set -u
 source "$(dirname "$0")/../lib.sh"
 t_tmpdir
@@ -16,19 +18,37 @@ cli() { redis-cli -p "$P" "$@"; }
 load() { "$L" -h 127.0.0.1 -p "$P" "$@"; }
 HDR="id_type,id_number,birth_date,id_expiry,status,matricule,has_account,phone,reason"
 
+nbof() { cut -d: -f2 <<<"$1"; }	# a registry pointer's bucket count
+
 # 1. The sample.
 out=$(load --registry "$S/registry.csv" --categories "$S/categories.csv" \
-    --reasons "$S/reasons.csv" 2>&1); rc=$?
+    --reasons "$S/reasons.csv" --points "$S/points.csv" 2>&1); rc=$?
 check "sample loads (exit $rc: $out)" [ "$rc" -eq 0 ]
-check "summary names rows, generation, buckets, rows/s, bytes per record" \
-    grep -Eq 'registry: 20 rows, 0 rejected, generation 1, 1 buckets.*rows/s' <<<"$out"
+check "summary names rows, generation, buckets, layout, rows/s" \
+    grep -Eq 'registry: 24 rows, 0 rejected, generation 1, 1 buckets \(fullest 24\), layout 2,.*rows/s' <<<"$out"
 check "summary gives bytes per record" grep -q 'bytes per record' <<<"$out"
-check "reg:gen is GEN:NBUCKETS" [ "$(cli get tns:reg:gen)" = "1:1" ]
-check "cat:gen and rsn:gen set" [ "$(cli get tns:cat:gen)$(cli get tns:rsn:gen)" = "11" ]
-check "20 records in the bucket" [ "$(cli hlen tns:reg:1:0)" = "20" ]
+check "summary names the points ($out)" grep -q 'points: 24 rows, 0 rejected, 12 regions, generation 1' <<<"$out"
+check "reg:gen is GEN:NBUCKETS:2 (layout 2)" [ "$(cli get tns:reg:gen)" = "1:1:2" ]
+check "cat:gen, rsn:gen and pts:gen set" [ "$(cli get tns:cat:gen)$(cli get tns:rsn:gen)$(cli get tns:pts:gen)" = "111" ]
+check "24 records in the bucket" [ "$(cli hlen tns:reg:1:0)" = "24" ]
 check "bucket is a listpack" [ "$(cli object encoding tns:reg:1:0)" = "listpack" ]
-check "categories in file order" [ "$(cli lrange tns:cat:1:list 0 1 | tr '\n' ' ')" = "MEDECINS DENTISTES " ]
-check "23 categories" [ "$(cli llen tns:cat:1:list)" = "23" ]
+check "categories in rank order" [ "$(cli lrange tns:cat:1:list 0 3 | tr '\n' ' ')" = "AGRICULTEURS ARTISANS AUTO_ENTREPRENEURS COMMERCANTS " ]
+check "unranked categories after the ranked, in file order" [ "$(cli lrange tns:cat:1:list 7 8 | tr '\n' ' ')" = "MEDECINS DENTISTES " ]
+check "OTHER listed last" [ "$(cli lindex tns:cat:1:list -1)" = "OTHER" ]
+check "24 categories" [ "$(cli llen tns:cat:1:list)" = "24" ]
+check "category label_tzm and docs_tzm" \
+    [ "$(cli hget tns:cat:1:AGRICULTEURS label_tzm)" = "ⵉⴼⵍⴰⵃⵏ" ]
+check "category docs_tzm" grep -q '^ⵜⴰⵍⵖⴰ' <<<"$(cli hget tns:cat:1:AGRICULTEURS docs_tzm)"
+check "no tzm field when not given (French at read time)" \
+    [ "$(cli hexists tns:cat:1:MEDECINS label_tzm)$(cli hexists tns:cat:1:CPU docs_tzm)" = "00" ]
+check "reason text_tzm as <CODE>:tzm" [ "$(cli hexists tns:rsn:1 AMO_CNOPS:tzm)" = "1" ]
+check "points: 12 regions listed 1..12" [ "$(cli lrange tns:pts:1:regions 0 -1 | tr '\n' ' ')" = "1 2 3 4 5 6 7 8 9 10 11 12 " ]
+check "points: region names and count" \
+    [ "$(cli hmget tns:pts:1:9 region_fr region_ar count | tr '\n' '/')" = "Souss-Massa/سوس ماسة/2/" ]
+check "points: region_tzm" [ "$(cli hget tns:pts:1:1 region_tzm)" = "ⵟⴰⵏⵊⴰ-ⵜⵉⵟⵟⴰⵡⵉⵏ-ⵍⵃⵓⵙⵉⵎⴰ" ]
+check "points: p<k> is name|address|hours|phone" \
+    [ "$(cli hget tns:pts:1:7 p1)" = "Point de proximité CNSS Marrakech-Gueliz (exemple)|1 avenue de l'Exemple, Gueliz, Marrakech|Lun-Ven 8h30-16h30|0524000001" ]
+check "points: no p<count+1>" [ "$(cli hexists tns:pts:1:9 p3)" = "0" ]
 check "category label_ar" [ "$(cli hget tns:cat:1:AVOCATS label_ar)" = "المحامون" ]
 check "quoted label with a comma" [ "$(cli hget tns:cat:1:COMPTABLES label_fr)" = "Experts-comptables, comptables agréés" ]
 check "doubled quotes inside a quoted field" \
@@ -109,12 +129,17 @@ out=$(load --registry "$S/registry.csv" 2>&1); rc=$?
 g=$(cli get tns:reg:gen)
 check "reload: exit 0 and a new generation ($g)" bash -c "[ $rc -eq 0 ] && [ '${g%%:*}' -gt 1 ]"
 check "reload: only the current registry's bucket(s) remain" \
-    [ "$(cli --scan --pattern 'tns:reg:[0-9]*' | wc -l)" = "${g##*:}" ]
+    [ "$(cli --scan --pattern 'tns:reg:[0-9]*' | wc -l)" = "$(nbof "$g")" ]
 check "reload: categories still generation 1" [ "$(cli get tns:cat:gen)" = "1" ]
 out=$(load --categories "$S/categories.csv" 2>&1)
 check "categories reload: old generation unlinked" \
     bash -c "[ \"\$(redis-cli -p $P --scan --pattern 'tns:cat:1:*' | wc -l)\" = 0 ]"
-check "categories reload: new list" [ "$(cli llen "tns:cat:$(cli get tns:cat:gen):list")" = "23" ]
+check "categories reload: new list" [ "$(cli llen "tns:cat:$(cli get tns:cat:gen):list")" = "24" ]
+out=$(load --points "$S/points.csv" 2>&1); rc=$?
+check "points reload: exit 0 ($out)" [ "$rc" -eq 0 ]
+check "points reload: old generation unlinked" \
+    bash -c "[ \"\$(redis-cli -p $P --scan --pattern 'tns:pts:1:*' | wc -l)\" = 0 ]"
+check "points reload: 12 regions + list + pointer" [ "$(cli --scan --pattern 'tns:pts:*' | wc -l)" = 14 ]
 
 # 5. Prefix and db.
 out=$(load -n 3 --prefix 'x:' --reasons "$S/reasons.csv" 2>&1); rc=$?
@@ -137,10 +162,10 @@ awk -v hdr="$HDR" 'BEGIN { print hdr; for (i = 0; i < 20000; i++)
 out=$(load --registry "$D/big.csv" 2>&1); rc=$?
 g=$(cli get tns:reg:gen)
 check "20000 rows: exit 0 ($out)" [ "$rc" -eq 0 ]
-check "20000 rows: $(( (20000 + 63) / 64 )) buckets or more" [ "${g##*:}" -ge 313 ]
+check "20000 rows: $(( (20000 + 63) / 64 )) buckets or more" [ "$(nbof "$g")" -ge 313 ]
 total=0
 enc=ok
-for b in 0 1 2 $(( ${g##*:} - 1 )); do
+for b in 0 1 2 $(( $(nbof "$g") - 1 )); do
 	[ "$(cli object encoding "tns:reg:${g%%:*}:$b")" = listpack ] || enc=bad
 done
 for k in $(cli --scan --pattern "tns:reg:${g%%:*}:*"); do
@@ -176,6 +201,61 @@ out=$(load --registry "$D/skip.csv" --skip-invalid --reject-file "$D/nodir/rej.c
 check "unwritable reject file: exit 1 (got $rc)" [ "$rc" -eq 1 ]
 check "unwritable reject file: says which ($out)" grep -q 'nodir/rej.csv: No such file' <<<"$out"
 check "unwritable reject file: pointer unchanged" [ "$(cli get tns:reg:gen)" = "$reg_before" ]
+
+# 6c. Points: bad rows stop with FILE:LINE, or go to FILE.rejects.
+PHDR="region,name,address,hours,phone,region_ar,region_tzm"
+pts_before=$(cli get tns:pts:gen)
+printf '%s\nR,N1,A,H,0500000001,,\nR,N1,A,H,0500000002,,\nR,N|3,A,H,0500000003,,\n' "$PHDR" >"$D/pts_bad.csv"
+out=$(load --points "$D/pts_bad.csv" 2>&1); rc=$?
+check "points duplicate: exit 1 (got $rc)" [ "$rc" -eq 1 ]
+check "points duplicate: FILE:LINE ($out)" grep -q 'pts_bad.csv:3: duplicate point name in this region' <<<"$out"
+check "points duplicate: pointer unchanged" [ "$(cli get tns:pts:gen)" = "$pts_before" ]
+out=$(load --points "$D/pts_bad.csv" --skip-invalid 2>&1); rc=$?
+check "points --skip-invalid: exit 0 ($out)" [ "$rc" -eq 0 ]
+check "points --skip-invalid: counts" grep -q 'points: 1 rows, 2 rejected, 1 regions' <<<"$out"
+check "points --skip-invalid: its own reject file" \
+    grep -q 'pts_bad.csv:4: name: ' "$D/pts_bad.csv.rejects"
+awk -v hdr="$PHDR" 'BEGIN { print hdr; for (i = 0; i < 17; i++)
+	printf "R%d,N,A,H,0500000000,,\n", i }' >"$D/pts17.csv"
+out=$(load --points "$D/pts17.csv" 2>&1); rc=$?
+check "17 regions: FILE:LINE of the 17th ($out)" \
+    grep -q 'pts17.csv:18: too many regions (at most 16)' <<<"$out"
+
+# 6d. Registry layouts. Numbers with one type and the same digits share a
+# bucket in layout 2 (a dial pad's digits-only number finds it); layout 1
+# (--layout 1, for a daemon that reads only it) spreads them; --get reads
+# both; a pointer of an unknown layout is read by no one.
+awk -v hdr="$HDR" 'BEGIN { print hdr; for (i = 0; i < 3000; i++) {
+	printf "CIN,AB%06d,1980-01-01,,REGISTERED,%d,1,,\n", i, 100000 + i
+	printf "CIN,XY%06d,1981-01-01,,REGISTERED,%d,1,,\n", i, 200000 + i
+	printf "CIN,%06d,1982-01-01,,REGISTERED,%d,1,,\n", i, 300000 + i } }' >"$D/digits.csv"
+split_buckets() {	# how many digit strings sit in more than one bucket
+	local g=$1 k
+	for k in $(cli --scan --pattern "tns:reg:${g%%:*}:*"); do
+		cli hkeys "$k" | sed 's/[A-Z]//g' | sort -u
+	done | sort | uniq -d | wc -l
+}
+out=$(load --registry "$D/digits.csv" 2>&1); rc=$?
+g=$(cli get tns:reg:gen)
+check "layout 2: exit 0, pointer G:N:2 ($g)" bash -c "[ $rc -eq 0 ] && [[ '$g' == *:*:2 ]]"
+check "layout 2: several buckets ($g)" [ "$(nbof "$g")" -gt 1 ]
+check "layout 2: same digits, same bucket" [ "$(split_buckets "$g")" = 0 ]
+check "layout 2: --get XY000123" grep -q 'matricule=200123' <<<"$(load --get CIN XY000123)"
+check "layout 2: --get 000123 (digits only)" grep -q 'matricule=300123' <<<"$(load --get CIN 000123)"
+out=$(load --registry "$D/digits.csv" --layout 1 2>&1); rc=$?
+g=$(cli get tns:reg:gen)
+check "--layout 1: exit 0, pointer G:N ($g)" bash -c "[ $rc -eq 0 ] && [[ '$g' =~ ^[0-9]+:[0-9]+\$ ]]"
+check "--layout 1: summary says layout 1" grep -q 'layout 1,' <<<"$out"
+check "--layout 1: same digits spread over buckets" [ "$(split_buckets "$g")" -gt 0 ]
+check "--layout 1: --get reads it" grep -q 'matricule=200123' <<<"$(load --get CIN XY000123)"
+out=$(load --registry "$D/digits.csv" 2>&1)
+check "layout 1 -> 2: old buckets unlinked" \
+    [ "$(cli --scan --pattern 'tns:reg:[0-9]*' | wc -l)" = "$(nbof "$(cli get tns:reg:gen)")" ]
+"$L" -h 127.0.0.1 -p "$P" --layout 3 --registry "$D/digits.csv" >/dev/null 2>&1; rc=$?
+check "--layout 3: usage, exit 2" [ "$rc" -eq 2 ]
+cli set tns:reg:gen 99:1:3 >/dev/null
+out=$(load --get CIN AB000001 2>&1); rc=$?
+check "unknown layout: --get exit 1 ($out)" bash -c "[ $rc -eq 1 ] && grep -q 'not a layout' <<<'$out'"
 
 # 7. Usage and connection errors.
 "$L" >/dev/null 2>&1; rc=$?

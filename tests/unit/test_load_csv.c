@@ -1,7 +1,8 @@
 /*
  * test_load_csv: tnsgw-load's CSV reader (quotes, CRLF, BOM, blank
- * lines, errors with physical line numbers and resync), the header check,
- * and the registry, category and reason row validators.
+ * lines, errors with physical line numbers and resync), the header check
+ * and its column map (optional columns), and the registry, category,
+ * reason and point row validators.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -104,31 +105,81 @@ one_row(const char *text, struct load_csv_row *row)
 	return load_csv_next(&c, row, err, sizeof(err));
 }
 
+/* The map of a header line for schema sc (the test fails otherwise). */
 static void
-test_header(void **state)
+hdr_of(const char *line, const struct load_csv_schema *sc,
+    struct load_csv_hdr *h)
 {
 	static struct load_csv_row row;
 	char err[128];
 
+	assert_int_equal(one_row(line, &row), 1);
+	if (load_csv_header(&row, sc, h, err, sizeof(err)) != 0)
+		fail_msg("header [%s]: %s", line, err);
+}
+
+static void
+test_header(void **state)
+{
+	static const struct {
+		const char                    *line;
+		const struct load_csv_schema *sc;
+		const char                    *err;	/* NULL: accepted */
+	} v[] = {
+		{ "id_type,id_number,birth_date,id_expiry,status,matricule,"
+		    "has_account,phone,reason\r\n", &load_csv_registry, NULL },
+		{ "id_type,id_number,birth_date,id_expiry,status,matricule,"
+		    "has_account,phone,reason\r\n", &load_csv_reasons,
+		    "header: column 1 is \"id_type\", expected code" },
+		{ "id_type,id_number,birth_date,id_expiry,status,matricule,"
+		    "has_account,phone,reason,rank\n", &load_csv_registry,
+		    "header: 10 columns, expected 9" },
+		{ "code,label_fr,label_ar,documents_fr\n", &load_csv_categories,
+		    "header: missing column documents_ar" },
+		{ "code,text_fr,text_ar,extra\n", &load_csv_reasons,
+		    "header: column 4 is \"extra\", expected one of text_tzm" },
+		{ "code,text_ar,text_fr\n", &load_csv_reasons,
+		    "header: column 2 is \"text_ar\", expected text_fr" },
+		{ "code,text_fr,text_ar,text_tzm\n", &load_csv_reasons, NULL },
+		{ "code,text_fr,text_ar,TEXT_TZM,text_tzm\n", &load_csv_reasons,
+		    "header: column 5 repeats text_tzm" },
+		{ "code,label_fr,label_ar,documents_fr,documents_ar,rank,"
+		    "documents_tzm,label_tzm\n", &load_csv_categories, NULL },
+		{ "code,label_fr,label_ar,documents_fr,documents_ar,rank,"
+		    "order\n", &load_csv_categories,
+		    "header: column 7 is \"order\", expected one of label_tzm, "
+		    "documents_tzm, rank" },
+		{ "region,name,address,hours,phone\n", &load_csv_points, NULL },
+		{ "region,name,address,hours,phone,region_tzm,region_ar\n",
+		    &load_csv_points, NULL },
+		{ "region,name,address,phone,hours\n", &load_csv_points,
+		    "header: column 4 is \"phone\", expected hours" },
+	};
+	static struct load_csv_row row;
+	struct load_csv_hdr h;
+	char err[256];
+	size_t i;
+	int rc;
+
 	(void)state;
-	assert_int_equal(one_row("id_type,id_number,birth_date,id_expiry,"
-	    "status,matricule,has_account,phone,reason\r\n", &row), 1);
-	assert_int_equal(load_csv_check_header(&row, load_csv_cols_registry,
-	    err, sizeof(err)), 0);
-	assert_int_equal(load_csv_check_header(&row, load_csv_cols_reasons,
-	    err, sizeof(err)), -1);
-	assert_int_equal(one_row("code,label_fr,label_ar,documents_fr\n",
-	    &row), 1);
-	assert_int_equal(load_csv_check_header(&row,
-	    load_csv_cols_categories, err, sizeof(err)), -1);
-	assert_string_equal(err, "header: missing column documents_ar");
-	assert_int_equal(one_row("code,text_fr,text_ar,extra\n", &row), 1);
-	assert_int_equal(load_csv_check_header(&row, load_csv_cols_reasons,
-	    err, sizeof(err)), -1);
-	assert_int_equal(one_row("code,text_ar,text_fr\n", &row), 1);
-	assert_int_equal(load_csv_check_header(&row, load_csv_cols_reasons,
-	    err, sizeof(err)), -1);
-	assert_non_null(strstr(err, "column 2"));
+	for (i = 0; i < N(v); i++) {
+		assert_int_equal(one_row(v[i].line, &row), 1);
+		err[0] = '\0';
+		rc = load_csv_header(&row, v[i].sc, &h, err, sizeof(err));
+		if (v[i].err == NULL && rc != 0)
+			fail_msg("case %zu: rejected: %s", i, err);
+		if (v[i].err != NULL && (rc != -1 || strcmp(err, v[i].err) != 0))
+			fail_msg("case %zu: rc %d err [%s], want [%s]", i, rc,
+			    err, v[i].err);
+	}
+	/* The map: required in place, optional where the header put them. */
+	hdr_of("code,label_fr,label_ar,documents_fr,documents_ar,rank,"
+	    "documents_tzm\n", &load_csv_categories, &h);
+	assert_int_equal(h.nfields, 7);
+	assert_int_equal(h.pos[LOAD_CSV_CAT_DOCS_AR], 4);
+	assert_int_equal(h.pos[LOAD_CSV_CAT_RANK], 5);
+	assert_int_equal(h.pos[LOAD_CSV_CAT_DOCS_TZM], 6);
+	assert_int_equal(h.pos[LOAD_CSV_CAT_LABEL_TZM], -1);
 }
 
 static void
@@ -192,42 +243,182 @@ test_person(void **state)
 	assert_false(parse_date_is_set(&r.expiry));
 }
 
+#define CAT5 "code,label_fr,label_ar,documents_fr,documents_ar\n"
+#define CAT8 "code,label_fr,label_ar,documents_fr,documents_ar,label_tzm," \
+	    "documents_tzm,rank\n"
+
 static void
 test_category_reason(void **state)
 {
 	static struct load_csv_row row;
+	struct load_csv_hdr h, h8, hr, hr4;
 	struct load_csv_cat c;
 	struct load_csv_reason rs;
 	char err[128];
 
 	(void)state;
+	hdr_of(CAT5, &load_csv_categories, &h);
+	hdr_of(CAT8, &load_csv_categories, &h8);
+	hdr_of("code,text_fr,text_ar\n", &load_csv_reasons, &hr);
+	hdr_of("code,text_fr,text_ar,text_tzm\n", &load_csv_reasons, &hr4);
 	assert_int_equal(one_row("MEDECIN,\"Médecins, \"\"privé\"\"\",أطباء,"
 	    "\"CIN|2 photos\",\"بطاقة|صورتان\"\n", &row), 1);
-	assert_int_equal(load_csv_parse_category(&row, &c, err, sizeof(err)), 0);
+	assert_int_equal(load_csv_parse_category(&row, &h, &c, err,
+	    sizeof(err)), 0);
 	assert_string_equal(c.code, "MEDECIN");
 	assert_string_equal(c.label_fr, "Médecins, \"privé\"");
 	assert_string_equal(c.docs_ar, "بطاقة|صورتان");
+	assert_null(c.label_tzm);
+	assert_null(c.docs_tzm);
+	assert_false(c.has_rank);
 
 	assert_int_equal(one_row("medecin,a,b,c,d\n", &row), 1);
-	assert_int_equal(load_csv_parse_category(&row, &c, err, sizeof(err)), -1);
+	assert_int_equal(load_csv_parse_category(&row, &h, &c, err,
+	    sizeof(err)), -1);
 	assert_non_null(strstr(err, "code"));
 	assert_int_equal(one_row("M,a,b,c||d,e\n", &row), 1);
-	assert_int_equal(load_csv_parse_category(&row, &c, err, sizeof(err)), -1);
+	assert_int_equal(load_csv_parse_category(&row, &h, &c, err,
+	    sizeof(err)), -1);
 	assert_non_null(strstr(err, "documents_fr"));
 	assert_int_equal(one_row("M,a,,c,e\n", &row), 1);
-	assert_int_equal(load_csv_parse_category(&row, &c, err, sizeof(err)), -1);
+	assert_int_equal(load_csv_parse_category(&row, &h, &c, err,
+	    sizeof(err)), -1);
 	assert_non_null(strstr(err, "label_ar"));
 	assert_int_equal(one_row("M,\"a\xC3\",b,c,e\n", &row), 1);
-	assert_int_equal(load_csv_parse_category(&row, &c, err, sizeof(err)), -1);
+	assert_int_equal(load_csv_parse_category(&row, &h, &c, err,
+	    sizeof(err)), -1);
 	assert_non_null(strstr(err, "label_fr"));
+	/* A row must have the header's field count. */
+	assert_int_equal(one_row("M,a,b,c,e,ⵜ,ⴷ,1\n", &row), 1);
+	assert_int_equal(load_csv_parse_category(&row, &h, &c, err,
+	    sizeof(err)), -1);
+	assert_string_equal(err, "8 fields, expected 5");
+
+	/* The optional columns: Tamazight text, rank; empty = not given. */
+	assert_int_equal(one_row("AGRI,Agriculteurs,الفلاحون,CIN|Photos,"
+	    "بطاقة|صور,ⵉⴼⵍⴰⵃⵏ,ⵜⴰⴽⴰⵔⴹⴰ|ⵜⵉⵡⵍⴰⴼⵉⵏ,0\n", &row), 1);
+	assert_int_equal(load_csv_parse_category(&row, &h8, &c, err,
+	    sizeof(err)), 0);
+	assert_string_equal(c.label_tzm, "ⵉⴼⵍⴰⵃⵏ");
+	assert_string_equal(c.docs_tzm, "ⵜⴰⴽⴰⵔⴹⴰ|ⵜⵉⵡⵍⴰⴼⵉⵏ");
+	assert_true(c.has_rank);
+	assert_int_equal(c.rank, 0);
+	assert_int_equal(one_row("OTHER,Autre,أخرى,CIN,بطاقة,,,999999\n",
+	    &row), 1);
+	assert_int_equal(load_csv_parse_category(&row, &h8, &c, err,
+	    sizeof(err)), 0);
+	assert_null(c.label_tzm);
+	assert_null(c.docs_tzm);
+	assert_int_equal(c.rank, 999999);
+	assert_int_equal(one_row("X,a,b,c,d,,,\n", &row), 1);
+	assert_int_equal(load_csv_parse_category(&row, &h8, &c, err,
+	    sizeof(err)), 0);
+	assert_false(c.has_rank);
+	{
+		static const char *const bad[][2] = {
+			{ "X,a,b,c,d,,,1000000\n", "rank" },
+			{ "X,a,b,c,d,,,-1\n", "rank" },
+			{ "X,a,b,c,d,,,1.5\n", "rank" },
+			{ "X,a,b,c,d,,,\" 1\"\n", "rank" },
+			{ "X,a,b,c,d,,a||b,\n", "documents_tzm" },
+			{ "X,a,b,c,d,\"x\ty\",,\n", "label_tzm" },
+		};
+		size_t i;
+
+		for (i = 0; i < N(bad); i++) {
+			assert_int_equal(one_row(bad[i][0], &row), 1);
+			if (load_csv_parse_category(&row, &h8, &c, err,
+			    sizeof(err)) != -1 || strstr(err, bad[i][1]) == NULL)
+				fail_msg("case %zu: [%s]", i, err);
+		}
+	}
 
 	assert_int_equal(one_row("AMO_CNOPS,Vous relevez de la CNOPS,نص\n",
 	    &row), 1);
-	assert_int_equal(load_csv_parse_reason(&row, &rs, err, sizeof(err)), 0);
+	assert_int_equal(load_csv_parse_reason(&row, &hr, &rs, err,
+	    sizeof(err)), 0);
 	assert_string_equal(rs.code, "AMO_CNOPS");
 	assert_string_equal(rs.text_ar, "نص");
+	assert_null(rs.text_tzm);
 	assert_int_equal(one_row("AMO_CNOPS,texte\n", &row), 1);
-	assert_int_equal(load_csv_parse_reason(&row, &rs, err, sizeof(err)), -1);
+	assert_int_equal(load_csv_parse_reason(&row, &hr, &rs, err,
+	    sizeof(err)), -1);
+	assert_int_equal(one_row("AMO_CNOPS,t,نص,ⴰⴹⵔⵉⵙ\n", &row), 1);
+	assert_int_equal(load_csv_parse_reason(&row, &hr4, &rs, err,
+	    sizeof(err)), 0);
+	assert_string_equal(rs.text_tzm, "ⴰⴹⵔⵉⵙ");
+	assert_int_equal(one_row("AMO_CNOPS,t,نص,\n", &row), 1);
+	assert_int_equal(load_csv_parse_reason(&row, &hr4, &rs, err,
+	    sizeof(err)), 0);
+	assert_null(rs.text_tzm);
+	assert_int_equal(one_row("AMO_CNOPS,t,نص,\"a\x01\"\n", &row), 1);
+	assert_int_equal(load_csv_parse_reason(&row, &hr4, &rs, err,
+	    sizeof(err)), -1);
+	assert_non_null(strstr(err, "text_tzm"));
+}
+
+static void
+test_point(void **state)
+{
+	static const struct {
+		const char *row;
+		const char *err;	/* NULL: valid */
+	} v[] = {
+		{ "Souss-Massa,Point A (exemple),12 av. X Agadir,Lun-Ven 8h30-16h30,"
+		    "0528000000,سوس ماسة,ⵙⵓⵙ ⵎⴰⵙⵙⴰ", NULL },
+		{ "Souss-Massa,Point A,12 av. X,Lun-Ven,+212528000000,,", NULL },
+		{ "Souss-Massa,Point A,12 av. X,Lun-Ven,0528000000,ar,", NULL },
+		{ ",Point A,12 av. X,Lun-Ven,0528000000,,", "region" },
+		{ "R,,12 av. X,Lun-Ven,0528000000,,", "name" },
+		{ "R,Point|A,12 av. X,Lun-Ven,0528000000,,", "name" },
+		{ "R,Point A,12 av. X|Y,Lun-Ven,0528000000,,", "address" },
+		{ "R,Point A,,Lun-Ven,0528000000,,", "address" },
+		{ "R,Point A,12 av. X,,0528000000,,", "hours" },
+		{ "R,Point A,12 av. X,Lun|Ven,0528000000,,", "hours" },
+		{ "R,Point A,12 av. X,Lun-Ven,,,", "phone" },
+		{ "R,Point A,12 av. X,Lun-Ven,123,,", "phone" },
+		{ "R,Point A,12 av. X,Lun-Ven,05 28 00 00 00,,", "phone" },
+		{ "R,Point A,12 av. X,Lun-Ven,+,,", "phone" },
+		{ "R,Point A,12 av. X,Lun-Ven,0528000000,\"\x7f\",", "region_ar" },
+		{ "R,Point A,12 av. X,Lun-Ven,0528000000,,\"\xC0\xAF\"", "region_tzm" },
+		{ "R,Point A,12 av. X,Lun-Ven,0528000000,", "fields" },
+	};
+	static struct load_csv_row row;
+	struct load_csv_hdr h;
+	struct load_csv_point pt;
+	char err[128];
+	size_t i;
+	int rc;
+
+	(void)state;
+	hdr_of("region,name,address,hours,phone,region_ar,region_tzm\n",
+	    &load_csv_points, &h);
+	for (i = 0; i < N(v); i++) {
+		assert_int_equal(one_row(v[i].row, &row), 1);
+		err[0] = '\0';
+		rc = load_csv_parse_point(&row, &h, &pt, err, sizeof(err));
+		if (v[i].err == NULL && rc != 0)
+			fail_msg("case %zu: rejected: %s", i, err);
+		if (v[i].err != NULL && (rc != -1 || strstr(err, v[i].err) == NULL))
+			fail_msg("case %zu: rc %d err [%s], want [%s]", i, rc,
+			    err, v[i].err);
+	}
+	assert_int_equal(one_row(v[0].row, &row), 1);
+	assert_int_equal(load_csv_parse_point(&row, &h, &pt, err, sizeof(err)), 0);
+	assert_string_equal(pt.region, "Souss-Massa");
+	assert_string_equal(pt.region_ar, "سوس ماسة");
+	assert_string_equal(pt.region_tzm, "ⵙⵓⵙ ⵎⴰⵙⵙⴰ");
+	assert_string_equal(pt.hours, "Lun-Ven 8h30-16h30");
+	assert_string_equal(pt.phone, "0528000000");
+	assert_int_equal(one_row(v[1].row, &row), 1);
+	assert_int_equal(load_csv_parse_point(&row, &h, &pt, err, sizeof(err)), 0);
+	assert_null(pt.region_ar);
+	assert_null(pt.region_tzm);
+	/* Without the optional columns. */
+	hdr_of("region,name,address,hours,phone\n", &load_csv_points, &h);
+	assert_int_equal(one_row("R,N,A,H,0528000000\n", &row), 1);
+	assert_int_equal(load_csv_parse_point(&row, &h, &pt, err, sizeof(err)), 0);
+	assert_null(pt.region_ar);
 }
 
 static void
@@ -305,6 +496,7 @@ main(void)
 		cmocka_unit_test(test_header),
 		cmocka_unit_test(test_person),
 		cmocka_unit_test(test_category_reason),
+		cmocka_unit_test(test_point),
 		cmocka_unit_test(test_text_ok),
 		cmocka_unit_test(test_csv_spans),
 	};

@@ -2,7 +2,9 @@
  * test_load_plan: tnsgw-load's pure plan, with no Redis and no file —
  * header errors, bad rows stopping the plan with FILE:LINE, --skip-invalid
  * accounting through a recording sink, duplicates, the reasons set, the
- * categories' order and cap, and the registry's buckets and write order.
+ * categories' order (rank, OTHER last) and cap, the Tamazight columns, the
+ * points by region and their caps, and the registry's buckets (both
+ * layouts) and write order.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -93,7 +95,10 @@ test_header_errors(void **state)
 		{ load_plan_registry, "\n\n\"id_type,id_number\n",
 		    "f.csv:3: unterminated quoted field" },
 		{ load_plan_reasons, "code,text_fr,text_ar,x\n",
-		    "f.csv:1: header: 4 columns, expected 3" },
+		    "f.csv:1: header: column 4 is \"x\", expected one of "
+		    "text_tzm" },
+		{ load_plan_points, "region,name,address,hours\n",
+		    "f.csv:1: header: missing column phone" },
 		{ load_plan_categories, RSN_HDR,
 		    "f.csv:1: header: column 2 is \"text_fr\", expected label_fr" },
 		{ load_plan_reasons, CAT_HDR,
@@ -485,10 +490,16 @@ test_registry_buckets(void **state)
 	assert_memory_equal(load_plan_ent_field(e), "CAB", 3);
 	assert_int_equal(registry_unpack(load_plan_ent_value(e), e->vlen, &r), 0);
 	assert_int_equal(r.status, REGISTRY_ST_REGISTERED);
+	/* Layout 2 by default: its pointer says so. */
+	assert_int_equal(p->layout, REGISTRY_LAYOUT_2);
+	assert_int_equal(load_plan_regptr(p, 7, k, sizeof(k)), 0);
+	snprintf(err, sizeof(err), "7:%u:2", (unsigned)p->nbuckets);
+	assert_string_equal(k, err);
+	assert_int_equal(load_plan_regptr(p, 7, k, 3), -1);
+	p->layout = REGISTRY_LAYOUT_1;
 	assert_int_equal(load_plan_regptr(p, 7, k, sizeof(k)), 0);
 	snprintf(err, sizeof(err), "7:%u", (unsigned)p->nbuckets);
 	assert_string_equal(k, err);
-	assert_int_equal(load_plan_regptr(p, 7, k, 3), -1);
 	load_plan_free(p);
 	free(text);
 }
@@ -503,7 +514,7 @@ skewed_id(size_t i, char *out, size_t outsz)
 		next = 0;
 	do
 		snprintf(out, outsz, "AB%06u", (unsigned)next++);
-	while (registry_hash(PARSE_ID_CIN, out) % 4 != 0);
+	while (registry_hash2(PARSE_ID_CIN, out) % 4 != 0);
 }
 
 static void
@@ -559,6 +570,244 @@ test_registry_order(void **state)
 	load_plan_free(NULL);
 }
 
+#define CAT8_HDR "code,label_fr,label_ar,documents_fr,documents_ar," \
+	    "label_tzm,documents_tzm,rank\n"
+
+static void
+test_categories_order(void **state)
+{
+	/* Ranked first by rank (file order on ties), then unranked in file
+	 * order; OTHER last whatever its rank; optional columns in any
+	 * order after the required ones. */
+	static const char text[] = "code,label_fr,label_ar,documents_fr,"
+	    "documents_ar,rank,label_tzm,documents_tzm\n"
+	    "U1,l,m,d,e,,,\n"
+	    "R5,l,m,d,e,5,ⵜ,\n"
+	    "OTHER,Autre,أخرى,d,e,0,ⵢⴰⴹⵏ,ⴷ|ⴷ\n"
+	    "R1,l,m,d,e,1,,\n"
+	    "U2,l,m,d,e,,,\n"
+	    "R5B,l,m,d,e,5,,\n"
+	    "R0,l,m,d,e,0,,\n";
+	static const char *const want[] = {
+		"R0", "R1", "R5", "R5B", "U1", "U2", "OTHER",
+	};
+	struct load_plan_src src;
+	struct load_plan *p;
+	char err[LOAD_PLAN_ERR_MAX];
+	int rc;
+	size_t i;
+
+	(void)state;
+	p = plan_text(load_plan_categories, "c.csv", text, NULL, &src, &rc,
+	    err, sizeof(err));
+	assert_int_equal(rc, 0);
+	assert_int_equal(p->ncats, 7);
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		assert_string_equal(p->cats[i].code, want[i]);
+	assert_string_equal(p->cats[2].label_tzm, "ⵜ");
+	assert_null(p->cats[2].docs_tzm);
+	assert_null(p->cats[0].label_tzm);
+	assert_string_equal(p->cats[6].docs_tzm, "ⴷ|ⴷ");
+	assert_true(p->cats[6].has_rank);
+	load_plan_free(p);
+
+	/* Without a rank column: file order, OTHER still last. */
+	p = plan_text(load_plan_categories, "c.csv", CAT_HDR
+	    "B,l,m,d,e\nOTHER,l,m,d,e\nA,l,m,d,e\n", NULL, &src, &rc, err,
+	    sizeof(err));
+	assert_int_equal(rc, 0);
+	assert_string_equal(p->cats[0].code, "B");
+	assert_string_equal(p->cats[1].code, "A");
+	assert_string_equal(p->cats[2].code, "OTHER");
+	load_plan_free(p);
+
+	/* A bad rank is the row's error. */
+	p = plan_text(load_plan_categories, "c.csv", CAT8_HDR
+	    "A,l,m,d,e,,,1\nB,l,m,d,e,,,x\n", NULL, &src, &rc, err,
+	    sizeof(err));
+	assert_int_equal(rc, -1);
+	assert_string_equal(err, "c.csv:3: rank: expected an integer 0 to "
+	    "999999 or nothing");
+	load_plan_free(p);
+}
+
+static void
+test_reasons_tzm(void **state)
+{
+	struct load_plan_src src;
+	struct load_plan *p;
+	char err[LOAD_PLAN_ERR_MAX];
+	int rc;
+
+	(void)state;
+	p = plan_text(load_plan_reasons, "r.csv", "code,text_fr,text_ar,"
+	    "text_tzm\nA,a,b,ⴰ\nB,a,b,\n", NULL, &src, &rc, err, sizeof(err));
+	assert_int_equal(rc, 0);
+	assert_string_equal(p->reasons[0].tzm, "ⴰ");
+	assert_null(p->reasons[1].tzm);
+	load_plan_free(p);
+}
+
+#define PTS_HDR "region,name,address,hours,phone,region_ar,region_tzm\n"
+
+static void
+test_points(void **state)
+{
+	static const char text[] = PTS_HDR
+	    "Souss-Massa,P1,a1,h1,0528000001,سوس ماسة,\n"
+	    "Fès-Meknès,P2,a2,h2,0535000002,,\n"
+	    "Souss-Massa,P3,a3,h3,0528000003,,ⵙⵓⵙ ⵎⴰⵙⵙⴰ\n"
+	    "Souss-Massa,P1,a4,h4,0528000004,,\n"
+	    "Souss-Massa,P5,a5,h5,0528000005,سوس-ماسة,\n"
+	    "Fès-Meknès,P1,a6,h6,0535000006,فاس مكناس,\n"
+	    "Fès-Meknès,P7,a|7,h7,0535000007,,\n";
+	struct load_plan_src src;
+	struct rec_sink rs;
+	struct load_plan *p;
+	char err[LOAD_PLAN_ERR_MAX];
+	int rc;
+
+	(void)state;
+	p = plan_text(load_plan_points, "p.csv", text, NULL, &src, &rc, err,
+	    sizeof(err));
+	assert_int_equal(rc, -1);
+	assert_string_equal(err, "p.csv:5: duplicate point name in this region");
+	load_plan_free(p);
+
+	memset(&rs, 0, sizeof(rs));
+	p = plan_text(load_plan_points, "p.csv", text, &rs, &src, &rc, err,
+	    sizeof(err));
+	assert_int_equal(rc, 0);
+	assert_true(p->has_points);
+	assert_int_equal(src.nrows, 4);
+	assert_int_equal(src.nrej, 3);
+	assert_int_equal(p->nregions, 2);
+	/* Regions in order of first appearance; names in every language
+	 * given, from the first row that gave each. */
+	assert_string_equal(p->regions[0].fr, "Souss-Massa");
+	assert_string_equal(p->regions[0].ar, "سوس ماسة");
+	assert_string_equal(p->regions[0].tzm, "ⵙⵓⵙ ⵎⴰⵙⵙⴰ");
+	assert_int_equal(p->regions[0].npoints, 2);
+	assert_string_equal(p->regions[0].point[0], "P1|a1|h1|0528000001");
+	assert_string_equal(p->regions[0].point[1], "P3|a3|h3|0528000003");
+	assert_string_equal(p->regions[1].fr, "Fès-Meknès");
+	assert_string_equal(p->regions[1].ar, "فاس مكناس");
+	assert_null(p->regions[1].tzm);
+	assert_int_equal(p->regions[1].npoints, 2);
+	assert_string_equal(p->regions[1].point[1], "P1|a6|h6|0535000006");
+	assert_non_null(strstr(rs.log, "5|Souss-Massa,P1,a4,h4,0528000004,,\n|"
+	    "duplicate point name in this region\n"));
+	assert_non_null(strstr(rs.log, "6|Souss-Massa,P5,a5,h5,0528000005,"
+	    "سوس-ماسة,\n|region_ar: not the one line 2 gave this region\n"));
+	assert_non_null(strstr(rs.log, "8|Fès-Meknès,P7,a|7,h7,0535000007,,\n|"
+	    "address: "));
+	load_plan_free(p);
+
+	p = plan_text(load_plan_points, "p.csv", PTS_HDR, NULL, &src, &rc,
+	    err, sizeof(err));
+	assert_int_equal(rc, -1);
+	assert_string_equal(err, "p.csv: no valid rows");
+	load_plan_free(p);
+}
+
+static void
+test_points_caps(void **state)
+{
+	static char text[32768];
+	struct load_plan_src src;
+	struct rec_sink rs;
+	struct load_plan *p;
+	char err[LOAD_PLAN_ERR_MAX];
+	size_t o;
+	int i, rc;
+
+	(void)state;
+	/* 17 regions: the 17th's rows rejected. */
+	o = (size_t)snprintf(text, sizeof(text), "region,name,address,hours,"
+	    "phone\n");
+	for (i = 0; i < REGISTRY_PTS_REGIONS + 1; i++)
+		o += (size_t)snprintf(text + o, sizeof(text) - o,
+		    "R%d,N,A,H,0500000000\n", i);
+	p = plan_text(load_plan_points, "p.csv", text, NULL, &src, &rc, err,
+	    sizeof(err));
+	assert_int_equal(rc, -1);
+	snprintf(text, sizeof(text), "p.csv:%d: too many regions (at most %d)",
+	    REGISTRY_PTS_REGIONS + 2, REGISTRY_PTS_REGIONS);
+	assert_string_equal(err, text);
+	load_plan_free(p);
+
+	/* 33 points in one region: the 33rd rejected, the others kept. */
+	o = (size_t)snprintf(text, sizeof(text), "region,name,address,hours,"
+	    "phone\n");
+	for (i = 0; i < REGISTRY_PTS_POINTS + 1; i++)
+		o += (size_t)snprintf(text + o, sizeof(text) - o,
+		    "R,N%d,A,H,0500000000\n", i);
+	memset(&rs, 0, sizeof(rs));
+	p = plan_text(load_plan_points, "p.csv", text, &rs, &src, &rc, err,
+	    sizeof(err));
+	assert_int_equal(rc, 0);
+	assert_int_equal(p->regions[0].npoints, REGISTRY_PTS_POINTS);
+	assert_int_equal(src.nrej, 1);
+	assert_non_null(strstr(rs.log, "|too many points in this region (at "
+	    "most 32)\n"));
+	load_plan_free(p);
+}
+
+/* Ids with the same digits and different letters, all in one bucket. */
+static void
+letters_id(size_t i, char *out, size_t outsz)
+{
+	snprintf(out, outsz, "%c%c%06zu", 'A' + (int)(i % 26),
+	    'A' + (int)(i / 26 % 26), i / 676);
+}
+
+static void
+test_registry_layout2(void **state)
+{
+	/* "AB000001" and "ZQ000001" share a bucket in layout 2, not in 1. */
+	struct load_plan_src src;
+	struct load_plan *p;
+	const struct load_plan_ent *e;
+	char err[LOAD_PLAN_ERR_MAX], field[16];
+	char *text = gen_registry(676 * 30, letters_id);
+	uint32_t b = 0;
+	size_t i;
+	int rc, layout, split = 0;
+
+	(void)state;
+	for (layout = REGISTRY_LAYOUT_1; layout <= REGISTRY_LAYOUT_2; layout++) {
+		assert_non_null(p = load_plan_new());
+		p->layout = layout;
+		src_init(&src, "l.csv", text);
+		rc = load_plan_registry(p, &src, NULL, err, sizeof(err));
+		assert_int_equal(rc, 0);
+		/* Every row whose number has the digits 000007. */
+		for (i = 0, split = 0, b = UINT32_MAX; i < p->n; i++) {
+			e = load_plan_ent(p, i);
+			snprintf(field, sizeof(field), "%.*s", (int)e->flen,
+			    load_plan_ent_field(e));
+			if (strcmp(field + 3, "000007") != 0)
+				continue;
+			assert_int_equal(e->hash, registry_hash_layout(layout,
+			    PARSE_ID_CIN, field + 1));
+			if (b != UINT32_MAX && load_plan_ent_bucket(p, e) != b)
+				split = 1;
+			b = load_plan_ent_bucket(p, e);
+		}
+		assert_int_equal(split, layout == REGISTRY_LAYOUT_1);
+		/* 676 rows per digit string: a bucket must hold 676; growth
+		 * stops at four times the first count. */
+		if (layout == REGISTRY_LAYOUT_2) {
+			assert_true(p->maxfill >= 676);
+			assert_int_equal(p->nbuckets,
+			    4 * registry_nbuckets(676 * 30));
+		} else
+			assert_true(p->maxfill <= REGISTRY_BUCKET_LIMIT);
+		load_plan_free(p);
+	}
+	free(text);
+}
+
 int
 main(void)
 {
@@ -574,6 +823,11 @@ main(void)
 		cmocka_unit_test(test_registry_buckets),
 		cmocka_unit_test(test_registry_bucket_growth),
 		cmocka_unit_test(test_registry_order),
+		cmocka_unit_test(test_categories_order),
+		cmocka_unit_test(test_reasons_tzm),
+		cmocka_unit_test(test_points),
+		cmocka_unit_test(test_points_caps),
+		cmocka_unit_test(test_registry_layout2),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -151,11 +151,80 @@ test_bucket(void **state)
 }
 
 static void
+test_hash2(void **state)
+{
+	static const struct {
+		enum parse_idtype t;
+		const char       *a, *b;	/* same type and digits */
+	} same[] = {
+		{ PARSE_ID_CIN, "AB123456", "123456" },
+		{ PARSE_ID_CIN, "AB123456", "XY123456" },
+		{ PARSE_ID_CIN, "A123456", "Z123456Z" },
+		{ PARSE_ID_CIN, "1A2B3C", "123" },
+		{ PARSE_ID_SEJOUR, "E1234567", "1234567" },
+		{ PARSE_ID_PASSPORT, "ZZ0000001", "0000001" },
+	};
+	size_t i;
+
+	(void)state;
+	/* FNV-1a of "CIN:123456" etc., computed apart: these values are the
+	 * contract with the daemon's lookup (layout 2). */
+	assert_int_equal(registry_hash2(PARSE_ID_CIN, "AB123456"), 593119786u);
+	assert_int_equal(registry_hash2(PARSE_ID_PASSPORT, "ZZ0000001"),
+	    3110625590u);
+	assert_int_equal(registry_hash2(PARSE_ID_SEJOUR, "E1234567"),
+	    4082136187u);
+	for (i = 0; i < N(same); i++) {
+		if (registry_hash2(same[i].t, same[i].a) !=
+		    registry_hash2(same[i].t, same[i].b))
+			fail_msg("case %zu: %s and %s differ", i, same[i].a,
+			    same[i].b);
+		/* Digits only: layout 2's hash is layout 1's. */
+		if (strspn(same[i].b, "0123456789") == strlen(same[i].b) &&
+		    registry_hash2(same[i].t, same[i].b) !=
+		    registry_hash(same[i].t, same[i].b))
+			fail_msg("case %zu: digits-only hashes differ", i);
+	}
+	/* Digits matter, and their order; the type matters. */
+	assert_int_not_equal(registry_hash2(PARSE_ID_CIN, "AB123456"),
+	    registry_hash2(PARSE_ID_CIN, "AB123457"));
+	assert_int_not_equal(registry_hash2(PARSE_ID_CIN, "AB123456"),
+	    registry_hash2(PARSE_ID_CIN, "AB654321"));
+	assert_int_not_equal(registry_hash2(PARSE_ID_CIN, "123456"),
+	    registry_hash2(PARSE_ID_SEJOUR, "123456"));
+	assert_int_not_equal(registry_hash2(PARSE_ID_CIN, "AB123456"),
+	    registry_hash(PARSE_ID_CIN, "AB123456"));
+	/* Each layout's own. */
+	assert_int_equal(registry_hash_layout(REGISTRY_LAYOUT_1, PARSE_ID_CIN,
+	    "AB123456"), registry_hash(PARSE_ID_CIN, "AB123456"));
+	assert_int_equal(registry_hash_layout(REGISTRY_LAYOUT_2, PARSE_ID_CIN,
+	    "AB123456"), registry_hash2(PARSE_ID_CIN, "AB123456"));
+}
+
+static void
+test_same_bucket(void **state)
+{
+	/* Numbers that differ only in their letters share a layout-2 bucket
+	 * whatever the bucket count, so a digits-only lookup finds them. */
+	static const char *const nums[] = {
+		"AB123456", "123456", "BE123456", "Z123456", "ZZ123456",
+	};
+	uint32_t nb, b0;
+	size_t i;
+
+	(void)state;
+	for (nb = 1; nb < 5000; nb = nb * 3 + 1) {
+		b0 = registry_hash2(PARSE_ID_CIN, nums[0]) % nb;
+		for (i = 1; i < N(nums); i++)
+			assert_int_equal(registry_hash2(PARSE_ID_CIN, nums[i]) %
+			    nb, b0);
+	}
+}
+
+static void
 test_keys(void **state)
 {
 	char k[REGISTRY_KEY_MAX];
-	long gen;
-	uint32_t nb;
 
 	(void)state;
 	assert_int_equal(registry_key_bucket(k, sizeof(k), "tns:", 7, 4095), 0);
@@ -182,14 +251,68 @@ test_keys(void **state)
 	assert_string_equal(k, "tns:gen:seq");
 	assert_int_equal(registry_key_audit(k, 5, "tns:"), -1);
 
-	assert_int_equal(registry_parse_regptr("12:4096", &gen, &nb), 0);
+	assert_int_equal(registry_key_pts_regions(k, sizeof(k), "tns:", 9), 0);
+	assert_string_equal(k, "tns:pts:9:regions");
+	assert_int_equal(registry_key_pts_region(k, sizeof(k), "tns:", 9, 12), 0);
+	assert_string_equal(k, "tns:pts:9:12");
+	assert_int_equal(registry_key_gen(k, sizeof(k), "tns:", "pts"), 0);
+	assert_string_equal(k, "tns:pts:gen");
+	assert_int_equal(registry_key_pts_region(k, 8, "tns:", 9, 12), -1);
+}
+
+static void
+test_regptr(void **state)
+{
+	static const char *const bad[] = {
+		"12:0", "12", "12:4x", ":4", "", "12:4:", "12:4:1", "12:4:3",
+		"12:4:02", "12:4:2 ", " 12:4", "12:4:2:2", "-1:4", "12:-4",
+		"12:4:22", "2147483648:4", "12:2147483648", "12:4:2x", "12::2",
+		"12:0:2",
+	};
+	char k[64];
+	long gen;
+	uint32_t nb;
+	int layout;
+	size_t i;
+
+	(void)state;
+	/* Layout 1: the form every loader wrote before layout 2. */
+	layout = 0;
+	assert_int_equal(registry_parse_regptr("12:4096", &gen, &nb, &layout), 0);
 	assert_int_equal(gen, 12);
 	assert_int_equal(nb, 4096);
-	assert_int_equal(registry_parse_regptr("12:0", &gen, &nb), -1);
-	assert_int_equal(registry_parse_regptr("12", &gen, &nb), -1);
-	assert_int_equal(registry_parse_regptr("12:4x", &gen, &nb), -1);
-	assert_int_equal(registry_parse_regptr(":4", &gen, &nb), -1);
-	assert_int_equal(registry_parse_regptr(NULL, &gen, &nb), -1);
+	assert_int_equal(layout, REGISTRY_LAYOUT_1);
+	/* Layout 2. */
+	assert_int_equal(registry_parse_regptr("7:313:2", &gen, &nb, &layout), 0);
+	assert_int_equal(gen, 7);
+	assert_int_equal(nb, 313);
+	assert_int_equal(layout, REGISTRY_LAYOUT_2);
+	assert_int_equal(registry_parse_regptr("2147483647:2147483647:2", &gen,
+	    &nb, &layout), 0);
+	assert_int_equal(gen, 2147483647L);
+	assert_int_equal(nb, 2147483647u);
+	for (i = 0; i < N(bad); i++) {
+		gen = -5;
+		if (registry_parse_regptr(bad[i], &gen, &nb, &layout) != -1)
+			fail_msg("\"%s\" accepted", bad[i]);
+		assert_int_equal(gen, -5);	/* untouched */
+	}
+	assert_int_equal(registry_parse_regptr(NULL, &gen, &nb, &layout), -1);
+
+	/* Writing: each layout's form, read back the same. */
+	assert_int_equal(registry_fmt_regptr(k, sizeof(k), 12, 4096,
+	    REGISTRY_LAYOUT_1), 0);
+	assert_string_equal(k, "12:4096");
+	assert_int_equal(registry_fmt_regptr(k, sizeof(k), 7, 313,
+	    REGISTRY_LAYOUT_2), 0);
+	assert_string_equal(k, "7:313:2");
+	assert_int_equal(registry_parse_regptr(k, &gen, &nb, &layout), 0);
+	assert_int_equal(layout, REGISTRY_LAYOUT_2);
+	assert_int_equal(registry_fmt_regptr(k, 7, 7, 313, REGISTRY_LAYOUT_2), -1);
+	assert_int_equal(registry_fmt_regptr(k, sizeof(k), 7, 0,
+	    REGISTRY_LAYOUT_2), -1);
+	assert_int_equal(registry_fmt_regptr(k, sizeof(k), 7, 3, 3), -1);
+	assert_int_equal(REGISTRY_LAYOUT, REGISTRY_LAYOUT_2);
 }
 
 int
@@ -200,7 +323,10 @@ main(void)
 		cmocka_unit_test(test_pack_golden),
 		cmocka_unit_test(test_unpack_bad),
 		cmocka_unit_test(test_bucket),
+		cmocka_unit_test(test_hash2),
+		cmocka_unit_test(test_same_bucket),
 		cmocka_unit_test(test_keys),
+		cmocka_unit_test(test_regptr),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,7 +1,8 @@
 /*
  * load_csv: tnsgw-load's CSV reader (RFC 4180, physical line numbers for
- * FILE:LINE messages, resync past a bad line) and the validation of the
- * registry, categories and reasons rows. Pure.
+ * FILE:LINE messages, resync past a bad line), the header's column map,
+ * and the validation of the registry, categories, reasons and points
+ * rows. Pure.
  */
 #include <stdio.h>
 #include <string.h>
@@ -10,16 +11,25 @@
 #include "load_csv.h"
 #include "utf8.h"
 
-const char *const load_csv_cols_registry[] = {
+static const char *const load_csv_cols_registry[] = {
 	"id_type", "id_number", "birth_date", "id_expiry", "status",
 	"matricule", "has_account", "phone", "reason", NULL,
 };
-const char *const load_csv_cols_categories[] = {
-	"code", "label_fr", "label_ar", "documents_fr", "documents_ar", NULL,
+static const char *const load_csv_cols_categories[] = {
+	"code", "label_fr", "label_ar", "documents_fr", "documents_ar",
+	"label_tzm", "documents_tzm", "rank", NULL,
 };
-const char *const load_csv_cols_reasons[] = {
-	"code", "text_fr", "text_ar", NULL,
+static const char *const load_csv_cols_reasons[] = {
+	"code", "text_fr", "text_ar", "text_tzm", NULL,
 };
+static const char *const load_csv_cols_points[] = {
+	"region", "name", "address", "hours", "phone", "region_ar",
+	"region_tzm", NULL,
+};
+const struct load_csv_schema load_csv_registry = { load_csv_cols_registry, 9 };
+const struct load_csv_schema load_csv_categories = { load_csv_cols_categories, 5 };
+const struct load_csv_schema load_csv_reasons = { load_csv_cols_reasons, 3 };
+const struct load_csv_schema load_csv_points = { load_csv_cols_points, 5 };
 
 /* --- CSV ------------------------------------------------------------ */
 
@@ -169,28 +179,64 @@ toolong:
 	    "row too long");
 }
 
-int
-load_csv_check_header(const struct load_csv_row *row,
-    const char *const *cols, char *err, size_t errsz)
+/* The optional columns' names, ", "-separated, for a message. */
+static void
+load_csv_optnames(const struct load_csv_schema *s, char *out, size_t outsz)
 {
+	size_t o = 0;
 	int i;
 
-	for (i = 0; cols[i] != NULL; i++) {
+	out[0] = '\0';
+	for (i = s->nreq; s->cols[i] != NULL && o < outsz; i++)
+		o += (size_t)snprintf(out + o, outsz - o, "%s%s",
+		    i > s->nreq ? ", " : "", s->cols[i]);
+}
+
+int
+load_csv_header(const struct load_csv_row *row,
+    const struct load_csv_schema *s, struct load_csv_hdr *h, char *err,
+    size_t errsz)
+{
+	char names[128];
+	int i, k, ncols;
+
+	for (ncols = 0; s->cols[ncols] != NULL; ncols++)
+		h->pos[ncols] = -1;
+	h->nfields = row->nfields;
+	for (i = 0; i < s->nreq; i++) {
 		if (i >= row->nfields) {
 			snprintf(err, errsz, "header: missing column %s",
-			    cols[i]);
+			    s->cols[i]);
 			return -1;
 		}
-		if (strcasecmp(row->field[i], cols[i]) != 0) {
+		if (strcasecmp(row->field[i], s->cols[i]) != 0) {
 			snprintf(err, errsz, "header: column %d is \"%.40s\", "
-			    "expected %s", i + 1, row->field[i], cols[i]);
+			    "expected %s", i + 1, row->field[i], s->cols[i]);
 			return -1;
 		}
+		h->pos[i] = i;
 	}
-	if (row->nfields != i) {
+	if (ncols == s->nreq && row->nfields != s->nreq) {
 		snprintf(err, errsz, "header: %d columns, expected %d",
-		    row->nfields, i);
+		    row->nfields, s->nreq);
 		return -1;
+	}
+	for (i = s->nreq; i < row->nfields; i++) {
+		for (k = s->nreq; k < ncols; k++)
+			if (strcasecmp(row->field[i], s->cols[k]) == 0)
+				break;
+		if (k == ncols) {
+			load_csv_optnames(s, names, sizeof(names));
+			snprintf(err, errsz, "header: column %d is \"%.40s\", "
+			    "expected one of %s", i + 1, row->field[i], names);
+			return -1;
+		}
+		if (h->pos[k] >= 0) {
+			snprintf(err, errsz, "header: column %d repeats %s",
+			    i + 1, s->cols[k]);
+			return -1;
+		}
+		h->pos[k] = i;
 	}
 	return 0;
 }
@@ -333,58 +379,167 @@ load_csv_docs_ok(const char *s)
 	return 1;
 }
 
+/* Field of schema column col in row ("" when the file has no such
+ * column). */
+static const char *
+load_csv_col(const struct load_csv_row *row, const struct load_csv_hdr *h,
+    int col)
+{
+	return h->pos[col] >= 0 ? row->field[h->pos[col]] : "";
+}
+
+/* An optional language text: NULL when empty, else checked like the
+ * French one. 0, or -1 with "<name>: ..." in err. */
+static int
+load_csv_opt_text(const char *v, const char *name, size_t max, int docs,
+    const char **out, char *err, size_t errsz)
+{
+	*out = NULL;
+	if (v[0] == '\0')
+		return 0;
+	if (docs ? !load_csv_docs_ok(v) : !load_csv_text_ok(v, max)) {
+		snprintf(err, errsz, docs ? "%s: empty item, too long or not "
+		    "UTF-8 text" : "%s: too long or not UTF-8 text", name);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+/* rank: empty, or 0..LOAD_CSV_RANK_MAX in decimal digits. */
+static int
+load_csv_rank(const char *v, struct load_csv_cat *c)
+{
+	long r = 0;
+	size_t n;
+
+	c->has_rank = 0;
+	if (v[0] == '\0')
+		return 0;
+	for (n = 0; v[n] != '\0'; n++) {
+		if (v[n] < '0' || v[n] > '9' || n >= 6)
+			return -1;
+		r = r * 10 + (v[n] - '0');
+	}
+	c->has_rank = 1;
+	c->rank = r;
+	return 0;
+}
+
 int
 load_csv_parse_category(const struct load_csv_row *row,
-    struct load_csv_cat *c, char *err, size_t errsz)
+    const struct load_csv_hdr *h, struct load_csv_cat *c, char *err,
+    size_t errsz)
 {
-	const char *const *f = row->field;
+	const char *code = load_csv_col(row, h, LOAD_CSV_CAT_CODE);
 
 	memset(c, 0, sizeof(*c));
-	if (load_csv_nfields(row, 5, err, errsz) != 0)
+	if (load_csv_nfields(row, h->nfields, err, errsz) != 0)
 		return -1;
-	if (!load_csv_code_ok(f[0]))
+	if (!load_csv_code_ok(code))
 		return load_csv_err(err, errsz,
 		    "code: expected 1 to 23 chars of [A-Z0-9_]");
-	memcpy(c->code, f[0], strlen(f[0]) + 1);
-	if (!load_csv_text_ok(f[1], REGISTRY_LABEL_MAX))
+	memcpy(c->code, code, strlen(code) + 1);
+	c->label_fr = load_csv_col(row, h, LOAD_CSV_CAT_LABEL_FR);
+	c->label_ar = load_csv_col(row, h, LOAD_CSV_CAT_LABEL_AR);
+	c->docs_fr = load_csv_col(row, h, LOAD_CSV_CAT_DOCS_FR);
+	c->docs_ar = load_csv_col(row, h, LOAD_CSV_CAT_DOCS_AR);
+	if (!load_csv_text_ok(c->label_fr, REGISTRY_LABEL_MAX))
 		return load_csv_err(err, errsz,
 		    "label_fr: empty, too long or not UTF-8 text");
-	if (!load_csv_text_ok(f[2], REGISTRY_LABEL_MAX))
+	if (!load_csv_text_ok(c->label_ar, REGISTRY_LABEL_MAX))
 		return load_csv_err(err, errsz,
 		    "label_ar: empty, too long or not UTF-8 text");
-	if (!load_csv_docs_ok(f[3]))
+	if (!load_csv_docs_ok(c->docs_fr))
 		return load_csv_err(err, errsz,
 		    "documents_fr: empty item, too long or not UTF-8 text");
-	if (!load_csv_docs_ok(f[4]))
+	if (!load_csv_docs_ok(c->docs_ar))
 		return load_csv_err(err, errsz,
 		    "documents_ar: empty item, too long or not UTF-8 text");
-	c->label_fr = f[1];
-	c->label_ar = f[2];
-	c->docs_fr = f[3];
-	c->docs_ar = f[4];
+	if (load_csv_opt_text(load_csv_col(row, h, LOAD_CSV_CAT_LABEL_TZM),
+	    "label_tzm", REGISTRY_LABEL_MAX, 0, &c->label_tzm, err,
+	    errsz) != 0 ||
+	    load_csv_opt_text(load_csv_col(row, h, LOAD_CSV_CAT_DOCS_TZM),
+	    "documents_tzm", REGISTRY_DOCS_MAX, 1, &c->docs_tzm, err,
+	    errsz) != 0)
+		return -1;
+	if (load_csv_rank(load_csv_col(row, h, LOAD_CSV_CAT_RANK), c) != 0)
+		return load_csv_err(err, errsz,
+		    "rank: expected an integer 0 to 999999 or nothing");
 	return 0;
 }
 
 int
 load_csv_parse_reason(const struct load_csv_row *row,
-    struct load_csv_reason *r, char *err, size_t errsz)
+    const struct load_csv_hdr *h, struct load_csv_reason *r, char *err,
+    size_t errsz)
 {
-	const char *const *f = row->field;
+	const char *code = load_csv_col(row, h, LOAD_CSV_RSN_CODE);
 
 	memset(r, 0, sizeof(*r));
-	if (load_csv_nfields(row, 3, err, errsz) != 0)
+	if (load_csv_nfields(row, h->nfields, err, errsz) != 0)
 		return -1;
-	if (!load_csv_code_ok(f[0]))
+	if (!load_csv_code_ok(code))
 		return load_csv_err(err, errsz,
 		    "code: expected 1 to 23 chars of [A-Z0-9_]");
-	memcpy(r->code, f[0], strlen(f[0]) + 1);
-	if (!load_csv_text_ok(f[1], REGISTRY_TEXT_MAX))
+	memcpy(r->code, code, strlen(code) + 1);
+	r->text_fr = load_csv_col(row, h, LOAD_CSV_RSN_TEXT_FR);
+	r->text_ar = load_csv_col(row, h, LOAD_CSV_RSN_TEXT_AR);
+	if (!load_csv_text_ok(r->text_fr, REGISTRY_TEXT_MAX))
 		return load_csv_err(err, errsz,
 		    "text_fr: empty, too long or not UTF-8 text");
-	if (!load_csv_text_ok(f[2], REGISTRY_TEXT_MAX))
+	if (!load_csv_text_ok(r->text_ar, REGISTRY_TEXT_MAX))
 		return load_csv_err(err, errsz,
 		    "text_ar: empty, too long or not UTF-8 text");
-	r->text_fr = f[1];
-	r->text_ar = f[2];
-	return 0;
+	return load_csv_opt_text(load_csv_col(row, h, LOAD_CSV_RSN_TEXT_TZM),
+	    "text_tzm", REGISTRY_TEXT_MAX, 0, &r->text_tzm, err, errsz);
+}
+
+/* A point's part: text of 1..max bytes without '|'. */
+static int
+load_csv_part_ok(const char *s, size_t max)
+{
+	return load_csv_text_ok(s, max) && strchr(s, '|') == NULL;
+}
+
+static int
+load_csv_phone_ok(const char *s)
+{
+	return load_csv_digits_ok(s + (s[0] == '+'), 4, 15);
+}
+
+int
+load_csv_parse_point(const struct load_csv_row *row,
+    const struct load_csv_hdr *h, struct load_csv_point *pt, char *err,
+    size_t errsz)
+{
+	memset(pt, 0, sizeof(*pt));
+	if (load_csv_nfields(row, h->nfields, err, errsz) != 0)
+		return -1;
+	pt->region = load_csv_col(row, h, LOAD_CSV_PT_REGION);
+	pt->name = load_csv_col(row, h, LOAD_CSV_PT_NAME);
+	pt->address = load_csv_col(row, h, LOAD_CSV_PT_ADDRESS);
+	pt->hours = load_csv_col(row, h, LOAD_CSV_PT_HOURS);
+	pt->phone = load_csv_col(row, h, LOAD_CSV_PT_PHONE);
+	if (!load_csv_text_ok(pt->region, REGISTRY_REGION_MAX))
+		return load_csv_err(err, errsz,
+		    "region: empty, too long or not UTF-8 text");
+	if (!load_csv_part_ok(pt->name, LOAD_CSV_PT_NAME_MAX))
+		return load_csv_err(err, errsz,
+		    "name: empty, too long, not UTF-8 text or has a '|'");
+	if (!load_csv_part_ok(pt->address, LOAD_CSV_PT_ADDRESS_MAX))
+		return load_csv_err(err, errsz,
+		    "address: empty, too long, not UTF-8 text or has a '|'");
+	if (!load_csv_part_ok(pt->hours, LOAD_CSV_PT_HOURS_MAX))
+		return load_csv_err(err, errsz,
+		    "hours: empty, too long, not UTF-8 text or has a '|'");
+	if (!load_csv_phone_ok(pt->phone))
+		return load_csv_err(err, errsz,
+		    "phone: expected 4 to 15 digits, '+' allowed first");
+	if (load_csv_opt_text(load_csv_col(row, h, LOAD_CSV_PT_REGION_AR),
+	    "region_ar", REGISTRY_REGION_MAX, 0, &pt->region_ar, err,
+	    errsz) != 0)
+		return -1;
+	return load_csv_opt_text(load_csv_col(row, h, LOAD_CSV_PT_REGION_TZM),
+	    "region_tzm", REGISTRY_REGION_MAX, 0, &pt->region_tzm, err, errsz);
 }

@@ -1,11 +1,13 @@
 /*
- * tnsgw-load: imports the registry, categories and reasons CSV files into
- * Redis as a new generation (load_run), or prints one record (--get).
+ * tnsgw-load: imports the registry, categories, reasons and proximity
+ * points CSV files into Redis as a new generation (load_run), or prints
+ * one record (--get).
  * This file is the command line alone.
  */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "log.h"
 #include "load_run.h"
@@ -17,7 +19,8 @@ usage(void)
 	fprintf(stderr,
 	    "usage: tnsgw-load [-c CONF] [-h HOST] [-p PORT] [-s SOCKET] [-n DB]\n"
 	    "           [--prefix P] [--registry FILE] [--categories FILE]\n"
-	    "           [--reasons FILE] [--skip-invalid] [--reject-file FILE]\n"
+	    "           [--reasons FILE] [--points FILE] [--skip-invalid]\n"
+	    "           [--reject-file FILE] [--layout 1|2]\n"
 	    "       tnsgw-load [connection options] --get TYPE NUMBER\n");
 	exit(2);
 }
@@ -26,12 +29,14 @@ int
 main(int argc, char *argv[])
 {
 	enum { O_REG = TOOLREDIS_OPT_PREFIX + 1, O_CAT, O_RSN, O_SKIP, O_REJ,
-	    O_GET };
+	    O_GET, O_PTS, O_LAYOUT };
 	static const struct option lopts[] = {
 		TOOLREDIS_LONGOPTS,
 		{ "registry", required_argument, NULL, O_REG },
 		{ "categories", required_argument, NULL, O_CAT },
 		{ "reasons", required_argument, NULL, O_RSN },
+		{ "points", required_argument, NULL, O_PTS },
+		{ "layout", required_argument, NULL, O_LAYOUT },
 		{ "skip-invalid", no_argument, NULL, O_SKIP },
 		{ "reject-file", required_argument, NULL, O_REJ },
 		{ "get", required_argument, NULL, O_GET },
@@ -60,6 +65,17 @@ main(int argc, char *argv[])
 		case O_RSN:
 			o.reasons = optarg;
 			break;
+		case O_PTS:
+			o.points = optarg;
+			break;
+		case O_LAYOUT:
+			if (strcmp(optarg, "1") == 0)
+				o.layout = REGISTRY_LAYOUT_1;
+			else if (strcmp(optarg, "2") == 0)
+				o.layout = REGISTRY_LAYOUT_2;
+			else
+				usage();
+			break;
 		case O_SKIP:
 			o.skip_invalid = 1;
 			break;
@@ -76,11 +92,11 @@ main(int argc, char *argv[])
 	}
 	if (get_type != NULL) {
 		if (optind + 1 != argc || o.registry || o.categories ||
-		    o.reasons)
+		    o.reasons || o.points || o.layout)
 			usage();
 		get_num = argv[optind];
 	} else if (optind != argc || (!o.registry && !o.categories &&
-	    !o.reasons))
+	    !o.reasons && !o.points) || (o.layout && !o.registry))
 		usage();
 
 	if ((code = toolredis_resolve(&ro, &target, err, sizeof(err))) != 0) {

@@ -1,7 +1,8 @@
 /*
  * load_plan: an import file's bytes to validated rows and what to write
- * (reasons, categories, the registry's records by bucket); bad rows to
- * FILE:LINE or the caller's reject sink. Pure: no Redis, no I/O.
+ * (reasons, categories in list order, points by region, the registry's
+ * records by bucket); bad rows to FILE:LINE or the caller's reject sink.
+ * Pure: no Redis, no I/O.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,7 +16,11 @@
 struct load_plan *
 load_plan_new(void)
 {
-	return calloc(1, sizeof(struct load_plan));
+	struct load_plan *p = calloc(1, sizeof(struct load_plan));
+
+	if (p != NULL)
+		p->layout = REGISTRY_LAYOUT;
+	return p;
 }
 
 void
@@ -28,12 +33,22 @@ load_plan_free(struct load_plan *p)
 	for (i = 0; i < p->nreasons; i++) {
 		free(p->reasons[i].fr);
 		free(p->reasons[i].ar);
+		free(p->reasons[i].tzm);
 	}
 	for (i = 0; i < p->ncats; i++) {
 		free(p->cats[i].label_fr);
 		free(p->cats[i].label_ar);
 		free(p->cats[i].docs_fr);
 		free(p->cats[i].docs_ar);
+		free(p->cats[i].label_tzm);
+		free(p->cats[i].docs_tzm);
+	}
+	for (i = 0; i < p->nregions; i++) {
+		free(p->regions[i].fr);
+		free(p->regions[i].ar);
+		free(p->regions[i].tzm);
+		for (int k = 0; k < p->regions[i].npoints; k++)
+			free(p->regions[i].point[k]);
 	}
 	free(p->buf);
 	free(p->off);
@@ -78,10 +93,12 @@ load_plan_reject(struct load_plan_src *src, const struct load_plan_sink *rej,
 	return 0;
 }
 
-/* Read and check the header row; the reader is then at the first row. */
+/* Read and check the header row into h; the reader is then at the first
+ * row. */
 static int
-load_plan_header(struct load_plan_src *src, const char *const *cols,
-    struct load_csv *csv, struct load_csv_row *row, char *err, size_t errsz)
+load_plan_header(struct load_plan_src *src, const struct load_csv_schema *s,
+    struct load_csv_hdr *h, struct load_csv *csv, struct load_csv_row *row,
+    char *err, size_t errsz)
 {
 	char why[256];
 	int r;
@@ -91,7 +108,7 @@ load_plan_header(struct load_plan_src *src, const char *const *cols,
 	r = load_csv_next(csv, row, why, sizeof(why));
 	if (r == 0)
 		snprintf(why, sizeof(why), "empty file, expected a header");
-	if (r == 1 && load_csv_check_header(row, cols, why, sizeof(why)) == 0) {
+	if (r == 1 && load_csv_header(row, s, h, why, sizeof(why)) == 0) {
 		src->hdr_start = row->start;
 		src->hdr_end = row->end;
 		return 0;
@@ -101,12 +118,15 @@ load_plan_header(struct load_plan_src *src, const char *const *cols,
 	return -1;
 }
 
+/* A copy of s (NULL for NULL); *oom set when out of memory. */
 static char *
 load_plan_strdup(const char *s, int *oom)
 {
-	char *d = strdup(s);
+	char *d;
 
-	if (d == NULL)
+	if (s == NULL)
+		return NULL;
+	if ((d = strdup(s)) == NULL)
 		*oom = 1;
 	return d;
 }
@@ -135,6 +155,7 @@ load_plan_reason_add(struct load_plan *p, const struct load_csv_reason *r,
 	snprintf(d->code, sizeof(d->code), "%s", r->code);
 	d->fr = load_plan_strdup(r->text_fr, &oom);
 	d->ar = load_plan_strdup(r->text_ar, &oom);
+	d->tzm = load_plan_strdup(r->text_tzm, &oom);
 	p->nreasons++;		/* load_plan_free frees what was copied */
 	return oom ? -1 : 1;
 }
@@ -145,15 +166,16 @@ load_plan_reasons(struct load_plan *p, struct load_plan_src *src,
 {
 	struct load_csv_row row;
 	struct load_csv csv;
+	struct load_csv_hdr h;
 	struct load_csv_reason r;
 	char why[256];
 	int k, i;
 
-	if (load_plan_header(src, load_csv_cols_reasons, &csv, &row, err,
+	if (load_plan_header(src, &load_csv_reasons, &h, &csv, &row, err,
 	    errsz) != 0)
 		return -1;
 	while ((k = load_csv_next(&csv, &row, why, sizeof(why))) != 0) {
-		if (k > 0 && load_csv_parse_reason(&row, &r, why,
+		if (k > 0 && load_csv_parse_reason(&row, &h, &r, why,
 		    sizeof(why)) == 0 &&
 		    (k = load_plan_reason_add(p, &r, why, sizeof(why))) != 0) {
 			if (k < 0) {
@@ -204,8 +226,47 @@ load_plan_cat_add(struct load_plan *p, const struct load_csv_cat *c,
 	d->label_ar = load_plan_strdup(c->label_ar, &oom);
 	d->docs_fr = load_plan_strdup(c->docs_fr, &oom);
 	d->docs_ar = load_plan_strdup(c->docs_ar, &oom);
+	d->label_tzm = load_plan_strdup(c->label_tzm, &oom);
+	d->docs_tzm = load_plan_strdup(c->docs_tzm, &oom);
+	d->has_rank = c->has_rank;
+	d->rank = c->rank;
 	p->ncats++;
 	return oom ? -1 : 1;
+}
+
+/* The list's order: ranked categories by rank, then unranked ones, file
+ * order within each (a stable insertion sort: at most 64); then OTHER
+ * moved last. */
+static int
+load_plan_cat_before(const struct load_plan_cat *a,
+    const struct load_plan_cat *b)
+{
+	if (a->has_rank != b->has_rank)
+		return a->has_rank;
+	return a->has_rank && a->rank < b->rank;
+}
+
+static void
+load_plan_cat_order(struct load_plan *p)
+{
+	struct load_plan_cat t;
+	int i, j;
+
+	for (i = 1; i < p->ncats; i++) {
+		t = p->cats[i];
+		for (j = i; j > 0 && load_plan_cat_before(&t, &p->cats[j - 1]);
+		    j--)
+			p->cats[j] = p->cats[j - 1];
+		p->cats[j] = t;
+	}
+	for (i = 0; i < p->ncats - 1; i++)
+		if (strcmp(p->cats[i].code, REGISTRY_CAT_OTHER) == 0) {
+			t = p->cats[i];
+			memmove(&p->cats[i], &p->cats[i + 1],
+			    (size_t)(p->ncats - 1 - i) * sizeof(t));
+			p->cats[p->ncats - 1] = t;
+			break;
+		}
 }
 
 int
@@ -214,15 +275,16 @@ load_plan_categories(struct load_plan *p, struct load_plan_src *src,
 {
 	struct load_csv_row row;
 	struct load_csv csv;
+	struct load_csv_hdr h;
 	struct load_csv_cat c;
 	char why[256];
 	int k;
 
-	if (load_plan_header(src, load_csv_cols_categories, &csv, &row, err,
+	if (load_plan_header(src, &load_csv_categories, &h, &csv, &row, err,
 	    errsz) != 0)
 		return -1;
 	while ((k = load_csv_next(&csv, &row, why, sizeof(why))) != 0) {
-		if (k > 0 && load_csv_parse_category(&row, &c, why,
+		if (k > 0 && load_csv_parse_category(&row, &h, &c, why,
 		    sizeof(why)) == 0 &&
 		    (k = load_plan_cat_add(p, &c, why, sizeof(why))) != 0) {
 			if (k < 0) {
@@ -239,8 +301,122 @@ load_plan_categories(struct load_plan *p, struct load_plan_src *src,
 		snprintf(err, errsz, "%s: no valid rows", src->path);
 		return -1;
 	}
+	load_plan_cat_order(p);
 	src->nrows = p->ncats;
 	p->has_categories = 1;
+	return 0;
+}
+
+/* --- proximity points ----------------------------------------------- */
+
+/* A region's name in one more language: kept when the region had none,
+ * else it must be the same. 0, or 1 (reject, why says so). */
+static int
+load_plan_region_lang(char **have, const char *v, const char *col,
+    int line, int *oom, char *why, size_t whysz)
+{
+	if (v == NULL)
+		return 0;
+	if (*have == NULL) {
+		*have = load_plan_strdup(v, oom);
+		return 0;
+	}
+	if (strcmp(*have, v) != 0) {
+		snprintf(why, whysz, "%s: not the one line %d gave this region",
+		    col, line);
+		return 1;
+	}
+	return 0;
+}
+
+/* Keep row's point; 1 kept, 0 rejected (why says so), -1 no memory. */
+static int
+load_plan_point_add(struct load_plan *p, const struct load_csv_point *pt,
+    int line, char *why, size_t whysz)
+{
+	struct load_plan_region *r = NULL;
+	char v[REGISTRY_POINT_MAX + 1];
+	size_t nl;
+	int i, oom = 0;
+
+	for (i = 0; i < p->nregions; i++)
+		if (strcmp(p->regions[i].fr, pt->region) == 0) {
+			r = &p->regions[i];
+			break;
+		}
+	if (r == NULL) {
+		if (p->nregions == REGISTRY_PTS_REGIONS) {
+			snprintf(why, whysz, "too many regions (at most %d)",
+			    REGISTRY_PTS_REGIONS);
+			return 0;
+		}
+		r = &p->regions[p->nregions++];	/* load_plan_free frees it */
+		r->line = line;
+		if ((r->fr = load_plan_strdup(pt->region, &oom)) == NULL)
+			return -1;
+	}
+	if (r->npoints == REGISTRY_PTS_POINTS) {
+		snprintf(why, whysz, "too many points in this region (at most "
+		    "%d)", REGISTRY_PTS_POINTS);
+		return 0;
+	}
+	nl = strlen(pt->name);
+	for (i = 0; i < r->npoints; i++)
+		if (strncmp(r->point[i], pt->name, nl) == 0 &&
+		    r->point[i][nl] == '|') {
+			snprintf(why, whysz, "duplicate point name in this "
+			    "region");
+			return 0;
+		}
+	if (load_plan_region_lang(&r->ar, pt->region_ar, "region_ar",
+	    r->line, &oom, why, whysz) != 0 ||
+	    load_plan_region_lang(&r->tzm, pt->region_tzm, "region_tzm",
+	    r->line, &oom, why, whysz) != 0)
+		return oom ? -1 : 0;
+	snprintf(v, sizeof(v), "%s|%s|%s|%s", pt->name, pt->address,
+	    pt->hours, pt->phone);
+	if ((r->point[r->npoints] = load_plan_strdup(v, &oom)) != NULL)
+		r->npoints++;
+	return oom ? -1 : 1;
+}
+
+int
+load_plan_points(struct load_plan *p, struct load_plan_src *src,
+    const struct load_plan_sink *rej, char *err, size_t errsz)
+{
+	struct load_csv_row row;
+	struct load_csv csv;
+	struct load_csv_hdr h;
+	struct load_csv_point pt;
+	char why[256];
+	long n = 0;
+	int k;
+
+	if (load_plan_header(src, &load_csv_points, &h, &csv, &row, err,
+	    errsz) != 0)
+		return -1;
+	while ((k = load_csv_next(&csv, &row, why, sizeof(why))) != 0) {
+		if (k > 0 && load_csv_parse_point(&row, &h, &pt, why,
+		    sizeof(why)) == 0 &&
+		    (k = load_plan_point_add(p, &pt, row.line, why,
+		    sizeof(why))) != 0) {
+			if (k < 0) {
+				snprintf(err, errsz, LOAD_PLAN_OOM);
+				return -1;
+			}
+			n++;
+			continue;
+		}
+		if (load_plan_reject(src, rej, row.line, row.start, row.end,
+		    why, err, errsz) != 0)
+			return -1;
+	}
+	if (n == 0) {
+		snprintf(err, errsz, "%s: no valid rows", src->path);
+		return -1;
+	}
+	src->nrows = n;
+	p->has_points = 1;
 	return 0;
 }
 
@@ -342,8 +518,8 @@ load_plan_person(struct load_plan *p, const struct load_csv_row *row,
 		snprintf(why, whysz, "record too large");
 		return 1;
 	}
-	return load_plan_ent_add(p, row, registry_hash(r.idtype, r.idnum),
-	    field, val, (size_t)n);
+	return load_plan_ent_add(p, row, registry_hash_layout(p->layout,
+	    r.idtype, r.idnum), field, val, (size_t)n);
 }
 
 /* Order: bucket, field, line — duplicates end up side by side, first
@@ -372,11 +548,14 @@ load_plan_cmp(const void *a, const void *b, void *ctx)
 }
 
 /* Bucket count: start from the target fill, grow until no bucket would
- * leave listpack encoding. Then sort the entries by bucket. */
+ * leave listpack encoding, or up to four times the start: rows with one
+ * hash (layout 2: the same type and digits) cannot be split, so more
+ * buckets would only cost memory. Then sort the entries by bucket. */
 static int
 load_plan_buckets(struct load_plan *p)
 {
 	uint32_t nb = registry_nbuckets(p->n), *cnt, mx;
+	uint64_t cap = (uint64_t)nb * 4;
 	size_t i;
 
 	for (;;) {
@@ -389,9 +568,10 @@ load_plan_buckets(struct load_plan *p)
 				mx = cnt[b];
 		}
 		free(cnt);
-		if (mx <= REGISTRY_BUCKET_LIMIT)
+		if (mx <= REGISTRY_BUCKET_LIMIT || nb >= cap)
 			break;
-		nb += nb / 4 + 1;
+		nb = (uint32_t)((uint64_t)nb + nb / 4 + 1 > cap ? cap :
+		    nb + nb / 4 + 1);
 	}
 	p->nbuckets = nb;
 	p->maxfill = mx;
@@ -437,10 +617,11 @@ load_plan_registry(struct load_plan *p, struct load_plan_src *src,
 {
 	struct load_csv_row row;
 	struct load_csv csv;
+	struct load_csv_hdr h;
 	char why[256];
 	int k;
 
-	if (load_plan_header(src, load_csv_cols_registry, &csv, &row, err,
+	if (load_plan_header(src, &load_csv_registry, &h, &csv, &row, err,
 	    errsz) != 0)
 		return -1;
 	while ((k = load_csv_next(&csv, &row, why, sizeof(why))) != 0) {
@@ -475,7 +656,5 @@ int
 load_plan_regptr(const struct load_plan *p, long gen, char *out,
     size_t outsz)
 {
-	int n = snprintf(out, outsz, "%ld:%u", gen, (unsigned)p->nbuckets);
-
-	return n < 0 || (size_t)n >= outsz ? -1 : 0;
+	return registry_fmt_regptr(out, outsz, gen, p->nbuckets, p->layout);
 }

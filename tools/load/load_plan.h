@@ -1,8 +1,9 @@
 /*
  * load_plan: the pure half of tnsgw-load. One input file, already in
  * memory, read into validated rows, and what to write for it: the reasons
- * and the categories in file order, the registry as packed records sorted
- * by bucket with the bucket count chosen. Bad rows stop the plan with
+ * in file order, the categories in list order (rank, file order, OTHER
+ * last), the proximity points by region, the registry as packed records
+ * sorted by bucket with the bucket count chosen. Bad rows stop the plan with
  * "FILE:LINE: reason" or go to the caller's reject sink (--skip-invalid).
  * No Redis, no file or terminal I/O: everything comes in and goes out
  * through the arguments.
@@ -48,18 +49,30 @@ struct load_plan_sink {
 struct load_plan_reason {
 	char  code[REGISTRY_CODE_MAX + 1];
 	char *fr, *ar;			/* owned by the plan */
+	char *tzm;			/* owned; NULL: not given (read as fr) */
 };
 
 struct load_plan_cat {
 	char  code[REGISTRY_CODE_MAX + 1];
 	char *label_fr, *label_ar, *docs_fr, *docs_ar;	/* owned by the plan */
+	char *label_tzm, *docs_tzm;	/* owned; NULL: not given (read as fr) */
+	int   has_rank;
+	long  rank;
+};
+
+/* A region of proximity points, numbered by its place in regions[] + 1. */
+struct load_plan_region {
+	char *fr, *ar, *tzm;		/* owned; ar, tzm NULL: not given */
+	int   line;			/* the row that named it first */
+	int   npoints;
+	char *point[REGISTRY_PTS_POINTS];	/* owned: "name|address|hours|phone" */
 };
 
 /* A registry row between validation and writing: the header, then flen
  * bytes of hash field (registry_field, not NUL-terminated), then vlen
  * bytes of packed record (registry_pack). */
 struct load_plan_ent {
-	uint32_t hash;			/* registry_hash */
+	uint32_t hash;			/* registry_hash_layout(p->layout) */
 	uint32_t line;
 	size_t   start, end;		/* raw row in the file, for rejects */
 	uint8_t  flen, vlen;
@@ -71,6 +84,10 @@ struct load_plan_ent {
  */
 struct load_plan {
 	int                     has_reasons, has_categories, has_registry;
+	int                     has_points;
+	/* The registry layout to plan (REGISTRY_LAYOUT_1 or _2): which hash
+	 * buckets the rows. load_plan_new sets REGISTRY_LAYOUT. */
+	int                     layout;
 
 	struct load_plan_reason reasons[LOAD_PLAN_MAX_REASONS];
 	int                     nreasons;
@@ -81,6 +98,9 @@ struct load_plan {
 
 	struct load_plan_cat    cats[DIALOG_MAX_CATEGORIES];
 	int                     ncats;
+
+	struct load_plan_region regions[REGISTRY_PTS_REGIONS];
+	int                     nregions;
 
 	/* Registry entries back to back in buf; off[0..n) in write order:
 	 * bucket, then field, then line. */
@@ -102,16 +122,24 @@ void load_plan_free(struct load_plan *p);
 int load_plan_known_add(struct load_plan *p, const char *code, size_t len);
 
 /*
- * Plan one file: header (exactly the dataset's columns), then every row.
- * Rejected: malformed CSV, invalid fields, a repeated code (reasons,
- * categories) or id (registry: "duplicate of line N", the first one
- * kept), more than LOAD_PLAN_MAX_REASONS reasons or DIALOG_MAX_CATEGORIES
- * categories, an INELIGIBLE row whose reason is not known, a record that
- * does not pack. With rej NULL the first bad row stops the plan.
+ * Plan one file: header (the dataset's columns, load_csv.h), then every
+ * row. Rejected: malformed CSV, invalid fields, a repeated code (reasons,
+ * categories), point name (within a region) or id (registry: "duplicate
+ * of line N", the first one kept), more than LOAD_PLAN_MAX_REASONS
+ * reasons, DIALOG_MAX_CATEGORIES categories, REGISTRY_PTS_REGIONS regions
+ * or REGISTRY_PTS_POINTS points in a region, a region_ar/region_tzm
+ * other than the one the region was first given, an INELIGIBLE row whose
+ * reason is not known, a record that does not pack. With rej NULL the
+ * first bad row stops the plan.
  * load_plan_reasons adds its codes to the known set; plan the reasons
- * before the registry. The registry gets
- * registry_nbuckets(rows, duplicates included), grown by a quarter until
- * no bucket holds more than REGISTRY_BUCKET_LIMIT rows.
+ * before the registry. Categories are put in list order: ranked ones by
+ * rank, then the others, file order within each; OTHER last whatever its
+ * rank. Regions are numbered in the order they first appear, points in
+ * file order. The registry gets registry_nbuckets(rows, duplicates
+ * included), grown by a quarter until no bucket holds more than
+ * REGISTRY_BUCKET_LIMIT rows, or up to 4 times the first count: past that
+ * a bucket may hold more (layout 2: over 120 numbers with one type and
+ * the same digits), which p->maxfill tells.
  * 0 with src->nrows/nrej set; -1 with the message in err: "PATH:LINE:
  * reason", "PATH: no valid rows" (", nothing loaded" for the registry),
  * the sink's message, or "tnsgw-load: out of memory".
@@ -119,6 +147,8 @@ int load_plan_known_add(struct load_plan *p, const char *code, size_t len);
 int load_plan_reasons(struct load_plan *p, struct load_plan_src *src,
     const struct load_plan_sink *rej, char *err, size_t errsz);
 int load_plan_categories(struct load_plan *p, struct load_plan_src *src,
+    const struct load_plan_sink *rej, char *err, size_t errsz);
+int load_plan_points(struct load_plan *p, struct load_plan_src *src,
     const struct load_plan_sink *rej, char *err, size_t errsz);
 int load_plan_registry(struct load_plan *p, struct load_plan_src *src,
     const struct load_plan_sink *rej, char *err, size_t errsz);
@@ -132,7 +162,8 @@ const unsigned char *load_plan_ent_value(const struct load_plan_ent *e);
 uint32_t load_plan_ent_bucket(const struct load_plan *p,
     const struct load_plan_ent *e);
 
-/* The registry pointer "<gen>:<nbuckets>" for generation gen. 0, or -1
+/* The registry pointer for generation gen in p's layout
+ * (registry_fmt_regptr: "<gen>:<nbuckets>:2" for layout 2). 0, or -1
  * when out is too small. */
 int load_plan_regptr(const struct load_plan *p, long gen, char *out,
     size_t outsz);

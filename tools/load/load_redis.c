@@ -1,7 +1,8 @@
 /*
  * load_redis: a load_plan written to Redis as a new generation (pipelined
- * HSET/RPUSH), the pointers switched in one MULTI/EXEC, old or discarded
- * generations unlinked; the current reasons and one record read back.
+ * HSET/RPUSH: reasons, categories, points, registry), the pointers
+ * switched in one MULTI/EXEC, old or discarded generations unlinked; the
+ * current reasons and one record (either registry layout) read back.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -204,6 +205,38 @@ load_redis_unlink_cats(struct load_redis *lr, long gen)
 	load_redis_flush(lr);
 }
 
+/* The points' regions listed in P"pts:<gen>:regions", then the list. */
+static void
+load_redis_unlink_pts(struct load_redis *lr, long gen)
+{
+	char key[REGISTRY_KEY_MAX], rk[REGISTRY_KEY_MAX];
+	const char *argv[4];
+	redisReply *r;
+	size_t i;
+
+	registry_key_pts_regions(key, sizeof(key), lr->prefix, gen);
+	argv[0] = "LRANGE";
+	argv[1] = key;
+	argv[2] = "0";
+	argv[3] = "-1";
+	if ((r = load_redis_cmd(lr, 4, argv)) == NULL)
+		return;
+	for (i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements; i++) {
+		if (r->element[i]->type != REDIS_REPLY_STRING)
+			continue;
+		registry_key_pts_region(rk, sizeof(rk), lr->prefix, gen,
+		    atoi(r->element[i]->str));
+		argv[0] = "UNLINK";
+		argv[1] = rk;
+		load_redis_add_str(lr, 2, argv);
+	}
+	freeReplyObject(r);
+	argv[0] = "UNLINK";
+	argv[1] = key;
+	load_redis_add_str(lr, 2, argv);
+	load_redis_flush(lr);
+}
+
 static void
 load_redis_unlink_rsn(struct load_redis *lr, long gen)
 {
@@ -274,17 +307,22 @@ load_redis_record(struct load_redis *lr, enum parse_idtype t,
 	redisReply *r;
 	long gen;
 	uint32_t nb;
-	int ret = 0;
+	int ret = 0, layout;
 
 	registry_key_gen(key, sizeof(key), lr->prefix, "reg");
 	if (load_redis_getstr(lr, key, ptr, sizeof(ptr)) != 0)
 		return -1;
-	if (registry_parse_regptr(ptr, &gen, &nb) != 0) {
+	if (ptr[0] == '\0') {
 		fprintf(stderr, "no registry loaded\n");
 		return -1;
 	}
+	if (registry_parse_regptr(ptr, &gen, &nb, &layout) != 0) {
+		fprintf(stderr, "registry pointer \"%.40s\": not a layout "
+		    "this tnsgw-load reads\n", ptr);
+		return -1;
+	}
 	registry_key_bucket(key, sizeof(key), lr->prefix, gen,
-	    registry_hash(t, num) % nb);
+	    registry_hash_layout(layout, t, num) % nb);
 	registry_field(t, num, field, sizeof(field));
 	argv[0] = "HGET";
 	argv[1] = key;
@@ -320,26 +358,41 @@ load_redis_gen(struct load_redis *lr, long *gen)
 	return 0;
 }
 
+/* Append field/value to argv at *argc when value is not NULL (a
+ * language not given is no field: readers fall back to fr). */
+static void
+load_redis_opt(const char **argv, int *argc, const char *field,
+    const char *value)
+{
+	if (value == NULL)
+		return;
+	argv[(*argc)++] = field;
+	argv[(*argc)++] = value;
+}
+
 int
 load_redis_write_reasons(struct load_redis *lr, const struct load_plan *p,
     long gen)
 {
 	char key[REGISTRY_KEY_MAX], ffr[REGISTRY_CODE_MAX + 8];
-	char far[REGISTRY_CODE_MAX + 8];
-	const char *argv[6];
-	int i;
+	char far[REGISTRY_CODE_MAX + 8], ftzm[REGISTRY_CODE_MAX + 8];
+	const char *argv[8];
+	int i, argc;
 
 	registry_key_rsn(key, sizeof(key), lr->prefix, gen);
 	for (i = 0; i < p->nreasons; i++) {
 		snprintf(ffr, sizeof(ffr), "%.23s:fr", p->reasons[i].code);
 		snprintf(far, sizeof(far), "%.23s:ar", p->reasons[i].code);
+		snprintf(ftzm, sizeof(ftzm), "%.23s:tzm", p->reasons[i].code);
 		argv[0] = "HSET";
 		argv[1] = key;
 		argv[2] = ffr;
 		argv[3] = p->reasons[i].fr;
 		argv[4] = far;
 		argv[5] = p->reasons[i].ar;
-		if (load_redis_add_str(lr, 6, argv) != 0)
+		argc = 6;
+		load_redis_opt(argv, &argc, ftzm, p->reasons[i].tzm);
+		if (load_redis_add_str(lr, argc, argv) != 0)
 			return -1;
 	}
 	return load_redis_flush(lr);
@@ -350,8 +403,8 @@ load_redis_write_categories(struct load_redis *lr, const struct load_plan *p,
     long gen)
 {
 	char list[REGISTRY_KEY_MAX], key[REGISTRY_KEY_MAX];
-	const char *argv[10];
-	int i;
+	const char *argv[14];
+	int i, argc;
 
 	registry_key_cat_list(list, sizeof(list), lr->prefix, gen);
 	for (i = 0; i < p->ncats; i++) {
@@ -367,11 +420,58 @@ load_redis_write_categories(struct load_redis *lr, const struct load_plan *p,
 		argv[7] = p->cats[i].docs_fr;
 		argv[8] = "docs_ar";
 		argv[9] = p->cats[i].docs_ar;
-		if (load_redis_add_str(lr, 10, argv) != 0)
+		argc = 10;
+		load_redis_opt(argv, &argc, "label_tzm", p->cats[i].label_tzm);
+		load_redis_opt(argv, &argc, "docs_tzm", p->cats[i].docs_tzm);
+		if (load_redis_add_str(lr, argc, argv) != 0)
 			return -1;
 		argv[0] = "RPUSH";
 		argv[1] = list;
 		argv[2] = p->cats[i].code;
+		if (load_redis_add_str(lr, 3, argv) != 0)
+			return -1;
+	}
+	return load_redis_flush(lr);
+}
+
+/* One HSET per region: its names, count and p1..p<count>; its number
+ * appended to the regions list. */
+int
+load_redis_write_points(struct load_redis *lr, const struct load_plan *p,
+    long gen)
+{
+	const char *argv[10 + 2 * REGISTRY_PTS_POINTS];
+	char list[REGISTRY_KEY_MAX], key[REGISTRY_KEY_MAX], num[16], cnt[16];
+	char pf[REGISTRY_PTS_POINTS][8];
+	const struct load_plan_region *r;
+	int i, k, argc;
+
+	registry_key_pts_regions(list, sizeof(list), lr->prefix, gen);
+	for (i = 0; i < p->nregions; i++) {
+		r = &p->regions[i];
+		registry_key_pts_region(key, sizeof(key), lr->prefix, gen,
+		    i + 1);
+		snprintf(cnt, sizeof(cnt), "%d", r->npoints);
+		argv[0] = "HSET";
+		argv[1] = key;
+		argv[2] = "region_fr";
+		argv[3] = r->fr;
+		argv[4] = "count";
+		argv[5] = cnt;
+		argc = 6;
+		load_redis_opt(argv, &argc, "region_ar", r->ar);
+		load_redis_opt(argv, &argc, "region_tzm", r->tzm);
+		for (k = 0; k < r->npoints; k++) {
+			snprintf(pf[k], sizeof(pf[k]), "p%d", k + 1);
+			argv[argc++] = pf[k];
+			argv[argc++] = r->point[k];
+		}
+		if (load_redis_add_str(lr, argc, argv) != 0)
+			return -1;
+		snprintf(num, sizeof(num), "%d", i + 1);
+		argv[0] = "RPUSH";
+		argv[1] = list;
+		argv[2] = num;
 		if (load_redis_add_str(lr, 3, argv) != 0)
 			return -1;
 	}
@@ -416,8 +516,9 @@ load_redis_write_registry(struct load_redis *lr, const struct load_plan *p,
 
 /* --- the switch ----------------------------------------------------- */
 
-#define LOAD_REDIS_NDS 3
-static const char *const load_redis_ds[LOAD_REDIS_NDS] = { "reg", "cat", "rsn" };
+#define LOAD_REDIS_NDS 4
+static const char *const load_redis_ds[LOAD_REDIS_NDS] = { "reg", "cat",
+    "rsn", "pts" };
 
 /* The EXEC: GETSET every planned dataset's pointer; the old values come
  * back in old[] ("" when none). 0, or -1. */
@@ -473,22 +574,32 @@ int
 load_redis_switch(struct load_redis *lr, const struct load_plan *p, long gen)
 {
 	const int on[LOAD_REDIS_NDS] = { p->has_registry, p->has_categories,
-	    p->has_reasons };
+	    p->has_reasons, p->has_points };
 	char regptr[48], gens[32], old[LOAD_REDIS_NDS][64];
-	const char *val[LOAD_REDIS_NDS] = { regptr, gens, gens };
+	const char *val[LOAD_REDIS_NDS] = { regptr, gens, gens, gens };
 	long ogen;
 	uint32_t onb;
+	int olayout;
 
-	load_plan_regptr(p, gen, regptr, sizeof(regptr));
+	if (p->has_registry && load_plan_regptr(p, gen, regptr,
+	    sizeof(regptr)) != 0) {
+		fprintf(stderr, "tnsgw-load: no registry pointer for layout "
+		    "%d\n", p->layout);
+		return -1;
+	}
 	snprintf(gens, sizeof(gens), "%ld", gen);
 	if (load_redis_exec(lr, on, val, old) != 0)
 		return -1;
-	if (old[0][0] && registry_parse_regptr(old[0], &ogen, &onb) == 0)
+	/* The old registry of either layout: its buckets are named alike. */
+	if (old[0][0] && registry_parse_regptr(old[0], &ogen, &onb,
+	    &olayout) == 0)
 		load_redis_unlink_buckets(lr, ogen, onb);
 	if (old[1][0])
 		load_redis_unlink_cats(lr, strtol(old[1], NULL, 10));
 	if (old[2][0])
 		load_redis_unlink_rsn(lr, strtol(old[2], NULL, 10));
+	if (old[3][0])
+		load_redis_unlink_pts(lr, strtol(old[3], NULL, 10));
 	return 0;
 }
 
@@ -504,6 +615,8 @@ load_redis_discard(struct load_redis *lr, const struct load_plan *p,
 		load_redis_unlink_cats(lr, gen);
 	if (p->has_reasons)
 		load_redis_unlink_rsn(lr, gen);
+	if (p->has_points)
+		load_redis_unlink_pts(lr, gen);
 	fprintf(stderr, "tnsgw-load: generation %ld discarded, nothing "
 	    "switched\n", gen);
 }

@@ -41,6 +41,8 @@ int load_redis_write_reasons(struct load_redis *lr, const struct load_plan *p,
     long gen);
 int load_redis_write_categories(struct load_redis *lr,
     const struct load_plan *p, long gen);
+int load_redis_write_points(struct load_redis *lr, const struct load_plan *p,
+    long gen);
 int load_redis_write_registry(struct load_redis *lr, const struct load_plan *p,
     long gen);
 
@@ -60,9 +62,10 @@ int load_redis_switch(struct load_redis *lr, const struct load_plan *p,
 void load_redis_discard(struct load_redis *lr, const struct load_plan *p,
     long gen);
 
-/* The record of t/num in the current registry: 0 with rec filled, 1 when
- * absent, -1 on error ("no registry loaded", "TYPE NUM: malformed record"
- * or a Redis error, printed). */
+/* The record of t/num in the current registry (layout 1 or 2, as its
+ * pointer says): 0 with rec filled, 1 when absent, -1 on error ("no
+ * registry loaded", an unknown layout, "TYPE NUM: malformed record" or a
+ * Redis error, printed). */
 int load_redis_record(struct load_redis *lr, enum parse_idtype t,
     const char *num, struct registry_rec *rec);
 

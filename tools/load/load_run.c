@@ -161,52 +161,71 @@ load_run_file(struct load_run_file *f, const char *path, const char *rej,
 	return 0;
 }
 
+/* The input files, in the order of the pointers' datasets. */
+enum { LOAD_RUN_REG, LOAD_RUN_CAT, LOAD_RUN_RSN, LOAD_RUN_PTS, LOAD_RUN_NF };
+
 /* 1. Read and validate everything before writing anything. */
 static int
 load_run_plan(struct load_redis *lr, const struct load_run_opts *o,
-    struct load_plan *p, struct load_run_file f[3])
+    struct load_plan *p, struct load_run_file f[LOAD_RUN_NF])
 {
-	if (o->reasons != NULL && load_run_file(&f[2], o->reasons, NULL, o, p,
-	    load_plan_reasons) != 0)
+	if (o->layout != 0)
+		p->layout = o->layout;
+	if (o->reasons != NULL && load_run_file(&f[LOAD_RUN_RSN], o->reasons,
+	    NULL, o, p, load_plan_reasons) != 0)
 		return -1;
-	if (o->categories != NULL && load_run_file(&f[1], o->categories, NULL,
-	    o, p, load_plan_categories) != 0)
+	if (o->categories != NULL && load_run_file(&f[LOAD_RUN_CAT],
+	    o->categories, NULL, o, p, load_plan_categories) != 0)
+		return -1;
+	if (o->points != NULL && load_run_file(&f[LOAD_RUN_PTS], o->points,
+	    NULL, o, p, load_plan_points) != 0)
 		return -1;
 	if (o->registry != NULL) {
 		if (o->reasons == NULL && load_redis_known(lr, p) != 0)
 			return -1;
-		if (load_run_file(&f[0], o->registry, o->reject_file, o, p,
-		    load_plan_registry) != 0)
+		if (load_run_file(&f[LOAD_RUN_REG], o->registry,
+		    o->reject_file, o, p, load_plan_registry) != 0)
 			return -1;
 	}
 	return 0;
 }
 
 static void
-load_run_summary(const struct load_plan *p, const struct load_run_file f[3],
-    long gen, double secs, double wsecs, long mem0, long mem1)
+load_run_summary(const struct load_plan *p,
+    const struct load_run_file f[LOAD_RUN_NF], long gen, double secs,
+    double wsecs, long mem0, long mem1)
 {
-	long nrows = f[0].src.nrows;
+	const struct load_plan_src *reg = &f[LOAD_RUN_REG].src;
+	long nrows = reg->nrows;
 	int i;
 
 	if (p->has_reasons)
 		printf("reasons: %ld rows, %ld rejected, generation %ld\n",
-		    f[2].src.nrows, f[2].src.nrej, gen);
+		    f[LOAD_RUN_RSN].src.nrows, f[LOAD_RUN_RSN].src.nrej, gen);
 	if (p->has_categories)
 		printf("categories: %ld rows, %ld rejected, generation %ld\n",
-		    f[1].src.nrows, f[1].src.nrej, gen);
+		    f[LOAD_RUN_CAT].src.nrows, f[LOAD_RUN_CAT].src.nrej, gen);
+	if (p->has_points)
+		printf("points: %ld rows, %ld rejected, %d regions, "
+		    "generation %ld\n", f[LOAD_RUN_PTS].src.nrows,
+		    f[LOAD_RUN_PTS].src.nrej, p->nregions, gen);
 	if (p->has_registry) {
 		printf("registry: %ld rows, %ld rejected, generation %ld, "
-		    "%u buckets (fullest %u), %.2f s, %.0f rows/s "
-		    "(write %.2f s)\n", nrows, f[0].src.nrej, gen,
-		    (unsigned)p->nbuckets, (unsigned)p->maxfill, secs,
-		    secs > 0 ? (double)nrows / secs : 0.0, wsecs);
+		    "%u buckets (fullest %u), layout %d, %.2f s, %.0f rows/s "
+		    "(write %.2f s)\n", nrows, reg->nrej, gen,
+		    (unsigned)p->nbuckets, (unsigned)p->maxfill, p->layout,
+		    secs, secs > 0 ? (double)nrows / secs : 0.0, wsecs);
 		if (mem0 >= 0 && mem1 >= 0)
 			printf("registry: used_memory +%ld bytes, %.1f bytes "
 			    "per record\n", mem1 - mem0,
 			    (double)(mem1 - mem0) / (double)nrows);
+		if (p->maxfill > REGISTRY_BUCKET_LIMIT)
+			printf("registry: warning: a bucket holds %u rows (over "
+			    "%d: many numbers with one type and the same "
+			    "digits); it is read right but takes more memory\n",
+			    (unsigned)p->maxfill, REGISTRY_BUCKET_LIMIT);
 	}
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < LOAD_RUN_NF; i++)
 		if (f[i].src.nrej)
 			printf("rejected rows in %s\n", f[i].rej_path);
 }
@@ -214,7 +233,7 @@ load_run_summary(const struct load_plan *p, const struct load_run_file f[3],
 int
 load_run(struct load_redis *lr, const struct load_run_opts *o)
 {
-	struct load_run_file f[3];	/* registry, categories, reasons */
+	struct load_run_file f[LOAD_RUN_NF];
 	struct load_plan *p;
 	double t0 = load_run_now(), tw0, tw1;
 	long gen = 0, mem0 = -1, mem1 = -1;
@@ -235,6 +254,8 @@ load_run(struct load_redis *lr, const struct load_run_opts *o)
 		goto discard;
 	if (p->has_categories && load_redis_write_categories(lr, p, gen) != 0)
 		goto discard;
+	if (p->has_points && load_redis_write_points(lr, p, gen) != 0)
+		goto discard;
 	tw0 = tw1 = load_run_now();
 	if (p->has_registry) {
 		mem0 = load_redis_used_memory(lr);
@@ -254,7 +275,7 @@ load_run(struct load_redis *lr, const struct load_run_opts *o)
 discard:
 	load_redis_discard(lr, p, gen);
 out:
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < LOAD_RUN_NF; i++)
 		load_run_file_free(&f[i]);
 	load_plan_free(p);
 	return rcode;

@@ -10,9 +10,10 @@
 #include "load_redis.h"
 
 struct load_run_opts {
-	const char *registry, *categories, *reasons;	/* NULL: not loaded */
+	const char *registry, *categories, *reasons, *points;	/* NULL: not loaded */
 	const char *reject_file;	/* registry's; NULL: "<registry>.rejects" */
 	int         skip_invalid;	/* bad rows to FILE.rejects, not fatal */
+	int         layout;		/* registry layout to write; 0: REGISTRY_LAYOUT */
 };
 
 /*
