@@ -15,6 +15,7 @@
 #include "dialog.h"
 #include "gateway.h"
 #include "log.h"
+#include "sms_request.h"
 #include "smpp_client.h"
 
 struct admin {
@@ -104,6 +105,24 @@ admin_metrics(struct evhttp_request *req, void *arg)
 	    (unsigned long long)st.sms_expired, (unsigned long long)st.sms_retried,
 	    (unsigned long long)st.sms_requeued, (unsigned long long)st.dlrs,
 	    st.outbox_len, st.outbox_pending, st.outbox_lost);
+	evbuffer_add_printf(out,
+	    "# HELP tnsgw_sms_requests_total SMS MOs by what they asked.\n"
+	    "# TYPE tnsgw_sms_requests_total counter\n");
+	for (int k = 0; k < 5; k++)
+		evbuffer_add_printf(out, "tnsgw_sms_requests_total{kind=\"%s\"} "
+		    "%llu\n", sms_request_strkind((enum sms_request_kind)k),
+		    (unsigned long long)st.sms_requests[k]);
+	evbuffer_add_printf(out,
+	    "# HELP tnsgw_sms_help_total Help texts sent, and held back (one an hour per MSISDN).\n"
+	    "# TYPE tnsgw_sms_help_total counter\n"
+	    "tnsgw_sms_help_total{state=\"sent\"} %llu\n"
+	    "tnsgw_sms_help_total{state=\"held\"} %llu\n"
+	    "# HELP tnsgw_sms_not_queued_total A dialog's SMS the outbox did not take (Redis).\n"
+	    "# TYPE tnsgw_sms_not_queued_total counter\n"
+	    "tnsgw_sms_not_queued_total %llu\n",
+	    (unsigned long long)st.sms_help_sent,
+	    (unsigned long long)st.sms_help_held,
+	    (unsigned long long)st.sms_lost);
 	for (int o = DIALOG_OUTCOME_A; o <= DIALOG_OUTCOME_ABORT; o++)
 		evbuffer_add_printf(out, "tnsgw_dialogs_total{outcome=\"%s\"} %llu\n",
 		    dialog_outcome_str((enum dialog_outcome)o),

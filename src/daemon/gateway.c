@@ -723,6 +723,10 @@ gateway_status(const struct gateway *gw, struct gateway_status *st)
 	if (gw->store)
 		store_outbox_depth(gw->store, &st->outbox_len, &st->outbox_pending);
 	st->outbox_lost = store_outbox_lost(gw->store);
+	memcpy(st->sms_requests, gw->sms_requests, sizeof(st->sms_requests));
+	st->sms_help_sent = gw->sms_help_sent;
+	st->sms_help_held = gw->sms_help_held;
+	st->sms_lost = gw->sms_lost;
 	st->dlrs = gw->dlrs;
 }
 

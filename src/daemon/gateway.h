@@ -61,6 +61,9 @@ struct gateway_status {
 	uint64_t dlrs;
 	long long outbox_len, outbox_pending;
 	long long outbox_lost;		/* pending entries deleted under us */
+	uint64_t sms_requests[5];	/* SMS MOs by enum sms_request_kind */
+	uint64_t sms_help_sent, sms_help_held;
+	uint64_t sms_lost;		/* a dialog's SMS the outbox did not take */
 };
 /* A snapshot of the counters into *st (zeroed first); any time between
  * gateway_new and gateway_free. dialogs_in_flight counts the MOs held:
