@@ -105,6 +105,10 @@ admin_metrics(struct evhttp_request *req, void *arg)
 	    (unsigned long long)st.sms_expired, (unsigned long long)st.sms_retried,
 	    (unsigned long long)st.sms_requeued, (unsigned long long)st.dlrs,
 	    st.outbox_len, st.outbox_pending, st.outbox_lost);
+	for (int o = DIALOG_OUTCOME_A; o <= DIALOG_OUTCOME_ABORT; o++)
+		evbuffer_add_printf(out, "tnsgw_dialogs_total{outcome=\"%s\"} %llu\n",
+		    dialog_outcome_str((enum dialog_outcome)o),
+		    (unsigned long long)st.outcome[o]);
 	evbuffer_add_printf(out,
 	    "# HELP tnsgw_sms_requests_total SMS MOs by what they asked.\n"
 	    "# TYPE tnsgw_sms_requests_total counter\n");
@@ -123,10 +127,6 @@ admin_metrics(struct evhttp_request *req, void *arg)
 	    (unsigned long long)st.sms_help_sent,
 	    (unsigned long long)st.sms_help_held,
 	    (unsigned long long)st.sms_lost);
-	for (int o = DIALOG_OUTCOME_A; o <= DIALOG_OUTCOME_ABORT; o++)
-		evbuffer_add_printf(out, "tnsgw_dialogs_total{outcome=\"%s\"} %llu\n",
-		    dialog_outcome_str((enum dialog_outcome)o),
-		    (unsigned long long)st.outcome[o]);
 	evbuffer_add_printf(out,
 	    "# HELP tnsgw_bind_up 1 when the bind is bound.\n"
 	    "# TYPE tnsgw_bind_up gauge\n");
