@@ -1,8 +1,9 @@
 /*
- * registry: the Redis layout of the registry, categories and reasons as
- * pure code shared by the daemon's store and the tnsgw-load tool: key
- * names, record packing, bucket computation (the import files' CSV is
- * tnsgw-load's own: tools/load/load_csv.h). No I/O.
+ * registry: the Redis layout of the registry, categories, reasons and
+ * proximity points as pure code shared by the daemon's store and the
+ * tnsgw-load tool: key names, record packing, bucket computation in both
+ * layouts, the registry pointer (the import files' CSV is tnsgw-load's
+ * own: tools/load/load_csv.h). No I/O.
  *
  * Layout (P = redis.prefix; README.md "Redis layout"):
  *   P"gen:seq"                 INCR: generation numbers (all datasets)

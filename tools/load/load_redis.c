@@ -442,7 +442,7 @@ load_redis_write_points(struct load_redis *lr, const struct load_plan *p,
 {
 	const char *argv[10 + 2 * REGISTRY_PTS_POINTS];
 	char list[REGISTRY_KEY_MAX], key[REGISTRY_KEY_MAX], num[16], cnt[16];
-	char pf[REGISTRY_PTS_POINTS][8];
+	char pf[REGISTRY_PTS_POINTS][16];
 	const struct load_plan_region *r;
 	int i, k, argc;
 
