@@ -34,6 +34,7 @@
 /* Codes, labels, documents and reasons come from the registry's data: their
  * sizes are registry.h's (characters or bytes, + 1 for the NUL here). */
 #define DIALOG_TEXT_MAX       1024	/* one screen, UTF-8 bytes */
+#define DIALOG_SMS_MAX        2048	/* one SMS body (8 segments), UTF-8 bytes */
 #define DIALOG_MAX_CATEGORIES 64
 
 enum dialog_step {
@@ -47,6 +48,9 @@ enum dialog_step {
 	DIALOG_S_DOCS,		/* (paged) documents of the chosen category shown */
 	DIALOG_S_DONE,
 	DIALOG_S_OTP,		/* case B: asked for the one-time code */
+	DIALOG_S_NOMATCH,	/* "no record matches: 1 correct, 2 not registered" */
+	DIALOG_S_REGION,	/* (paged) region list shown, after the documents */
+	DIALOG_S_TEXT,		/* a long text shown page by page (a reason) */
 };
 const char *dialog_strstate(enum dialog_step s);
 
@@ -74,7 +78,27 @@ enum dialog_need {
 					 * password is already pending */
 	DIALOG_NEED_OTP_VERIFY,		/* case B: check out->otp_input; when
 					 * right, issue the initial password */
+	DIALOG_NEED_OTP_RESEND,		/* case B: the caller asked ("9") for a
+					 * new code: issue one unless too soon
+					 * or too many (dialog_on_otp) */
+	DIALOG_NEED_REGIONS,		/* the regions of the proximity points,
+					 * in d->lang (dialog_on_regions) */
+	DIALOG_NEED_POINTS,		/* the points of region d->region
+					 * (dialog_on_points) */
 };
+
+/* The channel a dialog runs on: screens on USSD, SMS on the SMS channel
+ * (d->channel; the texts differ, the flow is the same). */
+enum dialog_channel {
+	DIALOG_CH_USSD = 0,
+	DIALOG_CH_SMS,
+};
+
+/* Outcomes sent again by SMS when the dialog ends on them (sms.receipts),
+ * as bits of dialog_conf.receipts. */
+#define DIALOG_RECEIPT_A	0x01
+#define DIALOG_RECEIPT_C	0x02
+#define DIALOG_RECEIPT_D	0x04
 
 enum dialog_fetch_status {
 	DIALOG_FETCH_OK = 0,
@@ -104,6 +128,8 @@ struct dialog_conf {
 					 * (0, or more than otp_input holds: 6) */
 	int  password_length;		/* security.password_length, for the SMS
 					 * check of dialog_check_catalog [10] */
+	char support_phone[24];		/* service.support_phone, "" = none */
+	int  receipts;			/* DIALOG_RECEIPT_* (sms.receipts) */
 };
 
 struct dialog {
@@ -125,6 +151,8 @@ struct dialog {
 	char              matricule[24];
 	char              phone[24];	/* phone on record, "" if none */
 	char              phone_tail[8];	/* last digits of where the SMS went */
+	enum dialog_channel channel;
+	int               region;	/* DIALOG_S_REGION: the region chosen, 1.. */
 };
 
 struct dialog_out {
@@ -136,16 +164,25 @@ struct dialog_out {
 	/* DIALOG_NEED_OTP_VERIFY: the code as typed (digits only). Never kept
 	 * in struct dialog, so never saved to Redis. */
 	char                otp_input[16];
+	/*
+	 * An SMS to the caller (the MSISDN of the dialog), "" for none: the
+	 * outcome again (sms.receipts: A, C's documents, D's reason), the
+	 * proximity points of a region, or on the SMS channel the answer
+	 * itself. The gateway writes it to the outbox BEFORE it sends the
+	 * screen (a screen may promise it). UTF-8, whole (never cut), at
+	 * most what 8 concatenated SMS carry.
+	 */
+	char                sms[DIALOG_SMS_MAX];
+	const char         *sms_kind;	/* "receipt", "points", "reply"; static */
 };
 
-/* What the registry said of (idtype, idnum). */
+/* What the registry holds of one person. */
 enum dialog_reg_status {
-	DIALOG_REG_NOT_FOUND = 0,	/* subject, not registered: case C */
+	DIALOG_REG_NOT_FOUND = 0,	/* (unused in a record) */
 	DIALOG_REG_REGISTERED,
 	DIALOG_REG_INELIGIBLE,
 };
-struct dialog_lookup {
-	enum dialog_fetch_status status;
+struct dialog_record {
 	enum dialog_reg_status   reg;
 	struct parse_date        birth;
 	struct parse_date        expiry;	/* unset when the registry has none */
@@ -154,6 +191,20 @@ struct dialog_lookup {
 	char                     phone[24];
 	char                     reason_code[REGISTRY_CODE_MAX + 1];
 	char                     reason_text[REGISTRY_TEXT_MAX + 1];	/* in d->lang, "" if unknown */
+};
+/*
+ * What the registry said of (idtype, idnum): no record (n 0: not in the
+ * registry, subject), the record of the number as typed (n 1), or, for a
+ * number typed with its digits only, every record with those digits (up to
+ * DIALOG_CAND_MAX): the dialog keeps the one whose dates match, when
+ * exactly one does (DESIGN.md §1).
+ */
+#define DIALOG_CAND_MAX 4
+struct dialog_lookup {
+	enum dialog_fetch_status status;
+	int                      n;
+	int                      digits_only;	/* rec[] are candidates */
+	struct dialog_record     rec[DIALOG_CAND_MAX];
 };
 
 struct dialog_category {
@@ -183,11 +234,35 @@ enum dialog_otp_status {
 	DIALOG_OTP_VOID,	/* wrong too many times: the code is void now */
 	DIALOG_OTP_LOCKED,	/* too many consecutive failures for the person */
 	DIALOG_OTP_ERROR,	/* Redis failure/timeout, no key configured */
+	DIALOG_OTP_LIVE,	/* issue: a code sent earlier is still live; no
+				 * new SMS (the caller re-dialled) */
+	DIALOG_OTP_WAIT,	/* resend: too soon after the last code (wait_s) */
+	DIALOG_OTP_LIMIT,	/* issue/resend: security.max_otp_per_person_hour
+				 * codes this hour already */
 };
 struct dialog_otp {
 	enum dialog_otp_status status;
 	int  attempts_left;		/* DIALOG_OTP_WRONG */
+	int  wait_s;			/* DIALOG_OTP_WAIT: seconds before a resend */
 	char phone_tail[8];		/* last 2 digits of the number the SMS went/goes to */
+};
+
+/* The regions of the proximity points (tnsgw-load --points), in file
+ * order, names in d->lang (French when the file has none). */
+#define DIALOG_REGIONS_MAX 16
+struct dialog_regions {
+	enum dialog_fetch_status status;
+	int  n;
+	char name[DIALOG_REGIONS_MAX][REGISTRY_LABEL_MAX + 1];
+};
+/* The points of one region: each "name|address|hours|phone". */
+#define DIALOG_POINTS_MAX 32
+struct dialog_points {
+	enum dialog_fetch_status status;
+	int  found;			/* 0: the region no longer exists */
+	char region[REGISTRY_LABEL_MAX + 1];
+	int  n;
+	char point[DIALOG_POINTS_MAX][REGISTRY_LABEL_MAX * 2 + 1];
 };
 
 /* Start a session from the dial string (already parsed; args may carry the
@@ -207,6 +282,12 @@ void dialog_on_categories(struct dialog *d, const struct dialog_conf *conf,
     struct dialog_out *out);
 void dialog_on_docs(struct dialog *d, const struct dialog_conf *conf,
     const struct catalog *cat, const struct dialog_docs *res,
+    struct dialog_out *out);
+void dialog_on_regions(struct dialog *d, const struct dialog_conf *conf,
+    const struct catalog *cat, const struct dialog_regions *res,
+    struct dialog_out *out);
+void dialog_on_points(struct dialog *d, const struct dialog_conf *conf,
+    const struct catalog *cat, const struct dialog_points *res,
     struct dialog_out *out);
 
 /*
