@@ -288,6 +288,28 @@ gw_otp_error(struct gw_req *r)
 	gw_process(r);
 }
 
+/* Not served yet: the regions and points of case C end as a service
+ * error. */
+static void
+gw_list_error(struct gw_req *r)
+{
+	struct dialog_regions rg;
+	struct dialog_points pt;
+
+	if (r->out.need == DIALOG_NEED_REGIONS) {
+		memset(&rg, 0, sizeof(rg));
+		rg.status = DIALOG_FETCH_ERROR;
+		dialog_on_regions(&r->d, &r->gw->dconf, r->gw->cfg->catalog,
+		    &rg, &r->out);
+	} else {
+		memset(&pt, 0, sizeof(pt));
+		pt.status = DIALOG_FETCH_ERROR;
+		dialog_on_points(&r->d, &r->gw->dconf, r->gw->cfg->catalog,
+		    &pt, &r->out);
+	}
+	gw_process(r);
+}
+
 static int
 gw_otp_issue(struct gw_req *r)
 {
@@ -496,6 +518,13 @@ gw_process(struct gw_req *r)
 		if (gw_otp_verify(r) == 0)
 			return;
 		gw_otp_error(r);
+		return;
+	case DIALOG_NEED_OTP_RESEND:
+		gw_otp_error(r);
+		return;
+	case DIALOG_NEED_REGIONS:
+	case DIALOG_NEED_POINTS:
+		gw_list_error(r);
 		return;
 	case DIALOG_NEED_NONE:
 		break;

@@ -140,7 +140,7 @@ store_fill_lookup(struct dialog_lookup *res, const redisReply *r)
 	}
 	if (store_reply_str(r, 0, "NONE")) {
 		res->status = DIALOG_FETCH_OK;
-		res->reg = DIALOG_REG_NOT_FOUND;
+		res->n = 0;
 		return;
 	}
 	if (store_reply_str(r, 0, "NOGEN")) {
@@ -155,15 +155,18 @@ store_fill_lookup(struct dialog_lookup *res, const redisReply *r)
 		return;
 	}
 	res->status = DIALOG_FETCH_OK;
-	res->reg = rec.status == REGISTRY_ST_REGISTERED ?
+	res->n = 1;
+	res->rec[0].reg = rec.status == REGISTRY_ST_REGISTERED ?
 	    DIALOG_REG_REGISTERED : DIALOG_REG_INELIGIBLE;
-	res->birth = rec.birth;
-	res->expiry = rec.expiry;
-	snprintf(res->matricule, sizeof(res->matricule), "%s", rec.matricule);
-	res->has_account = rec.has_account;
-	snprintf(res->phone, sizeof(res->phone), "%s", rec.phone);
-	snprintf(res->reason_code, sizeof(res->reason_code), "%s", rec.reason);
-	store_copy(res->reason_text, sizeof(res->reason_text), t);
+	res->rec[0].birth = rec.birth;
+	res->rec[0].expiry = rec.expiry;
+	snprintf(res->rec[0].matricule, sizeof(res->rec[0].matricule), "%s",
+	    rec.matricule);
+	res->rec[0].has_account = rec.has_account;
+	snprintf(res->rec[0].phone, sizeof(res->rec[0].phone), "%s", rec.phone);
+	snprintf(res->rec[0].reason_code, sizeof(res->rec[0].reason_code), "%s",
+	    rec.reason);
+	store_copy(res->rec[0].reason_text, sizeof(res->rec[0].reason_text), t);
 }
 
 static void
