@@ -74,7 +74,7 @@ fetch_failed(struct dialog_ctx *c, int ok_step, enum dialog_fetch_status st,
 }
 
 static void
-pager_start(struct dialog_ctx *c, struct dialog_pager *pg)
+pager_start(struct dialog_ctx *c, struct dialog_pager *pg, const char *gone)
 {
 	char	lang[CATALOG_LANG_MAX];
 
@@ -82,6 +82,9 @@ pager_start(struct dialog_ctx *c, struct dialog_pager *pg)
 	dialog_pager_init(pg, c->conf, lang);
 	pg->next = dialog_msg(c, "nav_next");
 	pg->back = dialog_msg(c, "nav_back");
+	/* The error lines always find room in place of the title. */
+	pg->alt[0] = dialog_msg(c, "err_choice");
+	pg->alt[1] = gone != NULL ? dialog_msg(c, gone) : NULL;
 }
 
 /*
@@ -260,7 +263,7 @@ text_show(struct dialog_ctx *c)
 		dialog_fail(c);
 		return;
 	}
-	pager_start(c, &pg);
+	pager_start(c, &pg, NULL);
 	pg.back_on_last = 0;		/* the last page ends the dialog */
 	tmpl = dialog_msg(c, pts ? "points_sent" : "ineligible");
 	ph = strstr(tmpl, pts ? "{region}" : "{reason}");
@@ -321,7 +324,7 @@ dialog_list_categories(struct dialog_ctx *c, const struct dialog_categories *res
 		return;
 	}
 	/* A number not in the list is a bad answer (pager_pending). */
-	pager_start(c, &pg);
+	pager_start(c, &pg, "cat_gone");
 	pg.title0 = dialog_msg(c, "cat_intro");
 	pg.title = dialog_msg(c, "cat_title");
 	for (i = 0; i < n; i++)
@@ -402,7 +405,7 @@ dialog_list_docs(struct dialog_ctx *c, const struct dialog_docs *res)
 	}
 	first = d->pending == DIALOG_P_SHOW && d->page == 0 &&
 	    d->outcome == DIALOG_OUTCOME_NONE;
-	pager_start(c, &pg);
+	pager_start(c, &pg, NULL);
 	pg.title0 = pg.title = dialog_msg(c, "docs_title");
 	snprintf(docs, sizeof(docs), "%.*s", (int)sizeof(docs) - 1,
 	    res->documents);
@@ -434,7 +437,7 @@ dialog_list_docs(struct dialog_ctx *c, const struct dialog_docs *res)
 	    DIALOG_PS_CLOSING, 0);
 	if (docs_last_answer(c, &pg))
 		return;
-	if (pager_go(c, &pg, "cat_gone") == 1)
+	if (pager_go(c, &pg, NULL) == 1)
 		d->outcome = DIALOG_OUTCOME_C;	/* reached; "1" may follow */
 }
 
@@ -465,7 +468,7 @@ dialog_list_regions(struct dialog_ctx *c, const struct dialog_regions *res)
 		out->need = DIALOG_NEED_POINTS;
 		return;
 	}
-	pager_start(c, &pg);
+	pager_start(c, &pg, "region_gone");
 	pg.title0 = pg.title = dialog_msg(c, "region_title");
 	for (i = 0; i < n; i++)
 		(void)dialog_pager_add(&pg, res->name[i], sizeof(res->name[i]),

@@ -212,6 +212,7 @@ dialog_pager_init(struct dialog_pager *pg, const struct dialog_conf *conf,
 	memset(pg->lang, 0, sizeof(pg->lang));
 	memcpy(pg->lang, lang, strnlen(lang, sizeof(pg->lang) - 1));
 	pg->title0 = pg->title = pg->next = pg->back = NULL;
+	pg->alt[0] = pg->alt[1] = NULL;
 	pg->back_on_last = 1;
 	pg->n = 0;
 	pg->used = 0;
@@ -306,17 +307,33 @@ titled(const struct dialog_pager *pg, int si)
 	return si >= pg->n || pg->item[si].style != DIALOG_PS_CLOSING;
 }
 
-/* Title and navigation of page p, which starts at item si. */
+/* Title and navigation of page p, which starts at item si: one variant
+ * per line that may stand for the title (the title, the error lines). */
+struct pbase {
+	struct pacc	v[1 + DIALOG_PAGER_ALTS];
+	int		n;
+};
+
 static void
-base(const struct dialog_pager *pg, int p, int si, int last, struct pacc *a)
+base(const struct dialog_pager *pg, int p, int si, int last, struct pbase *a)
 {
+	const char	*title = p == 0 ? pg->title0 : pg->title;
+	int		 k;
+
 	memset(a, 0, sizeof(*a));
-	if (titled(pg, si))
-		line_meas(pg, p == 0 ? pg->title0 : pg->title, a);
-	if (!last)
-		line_meas(pg, pg->next, a);
-	if (p > 0 && (!last || pg->back_on_last))
-		line_meas(pg, pg->back, a);
+	a->n = 1;
+	if (titled(pg, si) && title != NULL) {
+		line_meas(pg, title, &a->v[0]);
+		for (k = 0; k < DIALOG_PAGER_ALTS; k++)
+			if (pg->alt[k] != NULL)
+				line_meas(pg, pg->alt[k], &a->v[a->n++]);
+	}
+	for (k = 0; k < a->n; k++) {
+		if (!last)
+			line_meas(pg, pg->next, &a->v[k]);
+		if (p > 0 && (!last || pg->back_on_last))
+			line_meas(pg, pg->back, &a->v[k]);
+	}
 }
 
 struct layout {
@@ -358,15 +375,22 @@ remaining(const struct layout *L, int i, size_t o, struct pacc *a)
 	acc_join(a, &L->rest[i + 1]);
 }
 
+/* Page furniture a (every variant), then b and c, fit one page. */
 static int
-fits3(const struct dialog_pager *pg, const struct pacc *a,
+fits3(const struct dialog_pager *pg, const struct pbase *a,
     const struct pacc *b, const struct pacc *c)
 {
-	struct pacc	t = *a;
+	struct pacc	t;
+	int		k;
 
-	acc_join(&t, b);
-	acc_join(&t, c);
-	return acc_fits(&t, pg_tr(pg));
+	for (k = 0; k < a->n; k++) {
+		t = a->v[k];
+		acc_join(&t, b);
+		acc_join(&t, c);
+		if (!acc_fits(&t, pg_tr(pg)))
+			return 0;
+	}
+	return 1;
 }
 
 /* The end of the longest piece of item i from o that fits page p alone
@@ -378,7 +402,8 @@ split(const struct dialog_pager *pg, int p, int i, size_t o, size_t *end,
 {
 	const char	*s = pg->buf + pg->item[i].off;
 	size_t		 len = pg->item[i].len, j, b, best = o, k;
-	struct pacc	 bs, cur;
+	struct pbase	 bs;
+	struct pacc	 cur;
 	struct pmeas	 m;
 
 	base(pg, p, i, 0, &bs);
@@ -421,12 +446,31 @@ split(const struct dialog_pager *pg, int p, int i, size_t o, size_t *end,
 	*next = k;
 }
 
+/*
+ * May the closing lines from item i start on page p after other items?
+ * Yes unless they would be split there while all of them fit a page of
+ * their own (untitled, with "00").
+ */
+static int
+closing_ok(const struct layout *L, int p, int i)
+{
+	const struct dialog_pager	*pg = L->pg;
+	struct pbase			 alone;
+
+	if (pg->item[i].style != DIALOG_PS_CLOSING ||
+	    (i > 0 && pg->item[i - 1].style == DIALOG_PS_CLOSING))
+		return 1;
+	base(pg, p + 1, i, 1, &alone);
+	return !fits3(pg, &alone, &L->rest[i], &pa_none);
+}
+
 static void
 layout_page(const struct layout *L, int p, int si, size_t so,
     struct dialog_page *pl)
 {
 	const struct dialog_pager	*pg = L->pg;
-	struct pacc			 content, b0, b1, r, u;
+	struct pbase			 b0, b1;
+	struct pacc			 content, r, u;
 	struct pmeas			 m;
 	size_t				 e, nx;
 	int				 i = si;
@@ -455,6 +499,13 @@ layout_page(const struct layout *L, int p, int si, size_t so,
 		memset(&u, 0, sizeof(u));
 		piece_meas(pg, i, o, pg->item[i].len, &m);
 		acc_line(&u, &m);
+		if (content.lines > 0 && o == 0 && !closing_ok(L, p, i)) {
+			/* The closing lines stay together on a page of their
+			 * own when they can. */
+			pl->ei = i;
+			pl->eo = 0;
+			return;
+		}
 		if (fits3(pg, &b0, &content, &u)) {
 			acc_join(&content, &u);
 			i++;

@@ -18,6 +18,7 @@
 #define DIALOG_PAGER_BUF	(DIALOG_MAX_CATEGORIES * (DIALOG_LABEL_MAX + 1) \
 	+ REGISTRY_DOCS_MAX + 2048)
 #define DIALOG_PAGER_PAGES	255	/* d->page is bounded by the state */
+#define DIALOG_PAGER_ALTS	2	/* error lines a title may give way to */
 
 enum dialog_pager_style {
 	DIALOG_PS_PLAIN = 0,	/* the text alone */
@@ -43,6 +44,9 @@ struct dialog_pager {
 	const struct dialog_conf	*conf;
 	char				 lang[CATALOG_LANG_MAX];
 	const char			*title0, *title;	/* NULL: none */
+	/* Lines that may stand in for a page's title (error lines): every
+	 * titled page leaves room for the longest. */
+	const char			*alt[DIALOG_PAGER_ALTS];
 	const char			*next, *back;
 	int				 back_on_last;	/* 0: the last page ends */
 	int				 n;
