@@ -1,8 +1,10 @@
 /*
- * dialog: the USSD conversation of DESIGN.md §1 as a pure state machine.
- * Each call turns (state, answer or fetched data) into one screen that fits
- * a USSD page, the next state, and what the gateway must fetch next. The
- * state's text form is dialog_state.c's, the catalogue check dialog_check.c's.
+ * dialog: the conversation of DESIGN.md §1 as a pure state machine. Each
+ * call turns (state, answer or fetched data) into one screen that fits a
+ * USSD page (or, on the SMS channel, one reply SMS), the next state, and
+ * what the gateway must fetch next. Paging is dialog_pager.c's, SMS lists
+ * dialog_sms.c's, the state's text form dialog_state.c's, the catalogue
+ * check dialog_check.c's.
  */
 #include "dialog.h"
 
@@ -10,6 +12,7 @@
 #include <string.h>
 
 #include "dialog_impl.h"
+#include "dialog_pager.h"
 #include "gsm.h"
 #include "log.h"
 #include "parse.h"
@@ -17,71 +20,46 @@
 #include "utf8.h"
 
 #define DIALOG_BAD_DEFAULT	3	/* max_bad_inputs when the conf says 0 */
-#define DIALOG_ITEMS_MAX	128	/* documents of one category we page */
 #define DIALOG_INPUT_MAX	64	/* longer answers are bad answers */
-#define DIALOG_ELLIPSIS		"..."
 #define DIALOG_OTP_DEFAULT	6	/* otp_length when the conf says 0 */
-#define DIALOG_N_MAX		99	/* {n} attempts left: 2 digits */
 #define DIALOG_RENDER_VARS	8	/* name/value pairs dialog_render takes */
 
-/* Everything one call works with. */
-struct ctx {
-	struct dialog			*d;
-	const struct dialog_conf	*conf;
-	const struct catalog		*cat;
-	struct dialog_out		*out;
-};
-
-/* A paged list: categories (numbered, globally) or documents (bulleted,
- * with a closing text on the last page, which ends the session). */
-struct pager {
-	const char	*title0, *title;	/* first page, later pages */
-	const char	*item[DIALOG_ITEMS_MAX];
-	size_t		 ilen[DIALOG_ITEMS_MAX];
-	int		 n;
-	int		 numbered;
-	const char	*next, *back;
-	const char	*tail;
-};
-
-struct page {
-	int	start, count, last;
-	size_t	cap;		/* max chars per item, 0: whole items */
-};
-
-static void dialog_advance(struct ctx *);
+static void dialog_advance(struct dialog_ctx *);
 
 /* ---- text building ---- */
 
-/*
- * Append outside text (labels, reasons, matricules from Redis): invalid
- * UTF-8 becomes '?', control characters a space, and at most maxcp
- * characters are kept (then an ellipsis) when maxcp > 0.
- */
 static void
-add_clean(struct tbuf *b, const char *s, size_t len, size_t maxcp)
+clean(struct tbuf *b, const char *s, size_t len, int lines)
 {
 	const unsigned char	*u = (const unsigned char *)s;
-	size_t			 i = 0, k, ncp = 0;
+	size_t			 i = 0, k;
 
 	while (i < len && u[i] != '\0') {
-		if (maxcp > 0 && ncp == maxcp) {
-			tbuf_adds(b, DIALOG_ELLIPSIS);
-			return;
-		}
 		k = utf8_decode(u + i, len - i, NULL);
 		if (k == 0) {
 			tbuf_adds(b, "?");
 			i++;
-		} else if (k == 1 && (u[i] < 0x20 || u[i] == 0x7f)) {
+		} else if (k == 1 && (u[i] < 0x20 || u[i] == 0x7f) &&
+		    !(lines && u[i] == '\n')) {
 			tbuf_adds(b, " ");
 			i++;
 		} else {
 			tbuf_addn(b, s + i, k);
 			i += k;
 		}
-		ncp++;
 	}
+}
+
+void
+dialog_clean(struct tbuf *b, const char *s, size_t len)
+{
+	clean(b, s, len, 0);
+}
+
+void
+dialog_clean_lines(struct tbuf *b, const char *s, size_t len)
+{
+	clean(b, s, len, 1);
 }
 
 /* Unknown placeholders are kept as written: dialog_check_catalog reports
@@ -102,8 +80,8 @@ dialog_subst(struct tbuf *b, const char *tmpl, const struct dialog_var *v,
 				    memcmp(v[i].name, p + 1, nl) == 0)
 					break;
 			if (i < nv) {
-				add_clean(b, v[i].value, strlen(v[i].value),
-				    v[i].maxcp);
+				clean(b, v[i].value, strlen(v[i].value),
+				    v[i].lines);
 				p = q + 1;
 				continue;
 			}
@@ -143,8 +121,8 @@ dialog_conf_lang(const struct dialog_conf *conf, const struct catalog *cat,
 }
 
 /* The language the screens of this dialog are in. */
-static void
-ctx_lang(const struct ctx *c, char out[CATALOG_LANG_MAX])
+void
+dialog_lang(const struct dialog_ctx *c, char out[CATALOG_LANG_MAX])
 {
 	if (c->d->lang[0] != '\0' &&
 	    memchr(c->d->lang, '\0', sizeof(c->d->lang)) != NULL)
@@ -170,28 +148,28 @@ dialog_msg_lang(const struct dialog_conf *conf, const struct catalog *cat,
 	return "";
 }
 
-static const char *
-msg(const struct ctx *c, const char *key)
+const char *
+dialog_msg(const struct dialog_ctx *c, const char *key)
 {
 	char	lang[CATALOG_LANG_MAX];
 
-	ctx_lang(c, lang);
+	dialog_lang(c, lang);
 	return dialog_msg_lang(c->conf, c->cat, lang, key);
 }
 
-static int
-translit_on(const struct dialog_conf *conf, const char *lang)
+int
+dialog_translit_on(const struct dialog_conf *conf, const char *lang)
 {
 	return conf->transliterate && strcmp(lang, "fr") == 0;
 }
 
 /* Does text fit one USSD page once it is what we would send? */
-static int
-screen_fits(const struct dialog_conf *conf, const char *lang, const char *text)
+int
+dialog_screen_fits(const struct dialog_conf *conf, const char *lang, const char *text)
 {
 	char	tmp[DIALOG_TEXT_MAX];
 
-	if (translit_on(conf, lang)) {
+	if (dialog_translit_on(conf, lang)) {
 		if (gsm_transliterate(text, tmp, sizeof(tmp)) == -1)
 			return 0;
 		text = tmp;
@@ -203,72 +181,98 @@ int
 dialog_fits(const struct tbuf *b, const struct dialog_conf *conf,
     const char *lang)
 {
-	return tbuf_end(b) == 0 && screen_fits(conf, lang, b->p);
+	return tbuf_end(b) == 0 && dialog_screen_fits(conf, lang, b->p);
 }
 
-/* Cut s at a character boundary to the longest prefix that fits. */
+void
+dialog_next_line(const struct dialog_conf *conf, const struct catalog *cat,
+    const char *lang, int agency, struct tbuf *b)
+{
+	char			 phone[sizeof(conf->support_phone)];
+	struct dialog_var	 v = { "phone", phone, 0 };
+
+	snprintf(phone, sizeof(phone), "%.*s", (int)sizeof(phone) - 1,
+	    conf->support_phone);
+	if (!agency && phone[0] != '\0')
+		dialog_subst(b, dialog_msg_lang(conf, cat, lang, "next_phone"),
+		    &v, 1);
+	else
+		dialog_subst(b, dialog_msg_lang(conf, cat, lang, "next_agency"),
+		    NULL, 0);
+}
+
+void
+dialog_plural(const struct catalog *cat, const char *lang, const char *base,
+    long n, struct tbuf *b)
+{
+	char			 key[48], num[24];
+	const char		*t, *sfx;
+	struct dialog_var	 v = { "n", num, 0 };
+	long			 r = n % 100;
+
+	snprintf(num, sizeof(num), "%ld", n);
+	sfx = n == 1 ? "1" : n == 2 ? "2" : r >= 3 && r <= 10 ? "3_10" : "11";
+	snprintf(key, sizeof(key), "%s_%s", base, sfx);
+	if (lang == NULL || (t = catalog_get(cat, lang, key)) == NULL) {
+		tbuf_adds(b, num);
+		return;
+	}
+	dialog_subst(b, t, &v, 1);
+}
+
+/* ---- screens and replies ---- */
+
+/* Cut s at a character boundary to the longest prefix that fits (the
+ * catalogue check makes this a last resort). */
 static void
 fit_truncate(const struct dialog_conf *conf, const char *lang, char *s)
 {
-	size_t	lo = 0, hi = strlen(s), mid;
-	char	save;
-	int	ok;
+	size_t	n = strlen(s);
 
-	if (screen_fits(conf, lang, s))
-		return;
-	/* Invariant: the prefix of lo bytes fits, that of hi bytes does not. */
-	while (hi - lo > 1) {
-		mid = lo + (hi - lo) / 2;
-		while (mid > lo && ((unsigned char)s[mid] & 0xc0) == 0x80)
-			mid--;
-		if (mid == lo) {
-			mid = lo + (hi - lo) / 2;
-			while (mid < hi && ((unsigned char)s[mid] & 0xc0) == 0x80)
-				mid++;
-			if (mid == hi)
-				break;
-		}
-		save = s[mid];
-		s[mid] = '\0';
-		ok = screen_fits(conf, lang, s);
-		s[mid] = save;
-		if (ok)
-			lo = mid;
-		else
-			hi = mid;
+	while (n > 0 && !dialog_screen_fits(conf, lang, s)) {
+		n = utf8_cut(s, n, n - 1);
+		s[n] = '\0';
 	}
-	s[lo] = '\0';
 }
 
-/* ---- screens ---- */
-
-static void
-emit_lang(struct ctx *c, const char *lang, const char *text)
+/*
+ * The text of this step: on USSD the screen (French transliterated, or,
+ * outside text, as it is when it fits so), on SMS the reply.
+ */
+void
+dialog_emit(struct dialog_ctx *c, const char *lang, const char *text, int outside)
 {
 	char	*t = c->out->text;
 
-	if (!translit_on(c->conf, lang) ||
+	if (c->d->channel == DIALOG_CH_SMS) {
+		t[0] = '\0';
+		dialog_sms_put(c, text, "reply");
+		return;
+	}
+	if (outside)
+		dialog_pager_final(c->conf, lang, text, t,
+		    sizeof(c->out->text));
+	else if (!dialog_translit_on(c->conf, lang) ||
 	    gsm_transliterate(text, t, sizeof(c->out->text)) == -1)
 		snprintf(t, sizeof(c->out->text), "%s", text);
-	if (!screen_fits(c->conf, lang, t)) {
-		/* The catalogue check should make this unreachable. */
+	if (!gsm_fits_ussd(t)) {
 		log_warnx("dialog: %s screen in state %s too long, cut",
 		    lang, dialog_strstate(c->d->step));
 		fit_truncate(c->conf, lang, t);
 	}
 }
 
-static void
-emit(struct ctx *c, const char *text)
+void
+dialog_emit_text(struct dialog_ctx *c, const char *text, int outside)
 {
 	char	lang[CATALOG_LANG_MAX];
 
-	ctx_lang(c, lang);
-	emit_lang(c, lang, text);
+	dialog_lang(c, lang);
+	dialog_emit(c, lang, text, outside);
 }
 
-static void
-finish(struct ctx *c, const char *text, enum dialog_outcome o)
+void
+dialog_end(struct dialog_ctx *c, enum dialog_outcome o)
 {
 	c->d->step = DIALOG_S_DONE;
 	c->d->outcome = o;
@@ -276,13 +280,84 @@ finish(struct ctx *c, const char *text, enum dialog_outcome o)
 	c->out->need = DIALOG_NEED_NONE;
 	c->out->end = 1;
 	c->out->outcome = o;
-	emit(c, text);
 }
 
-static void
-finish_key(struct ctx *c, const char *key, enum dialog_outcome o)
+void
+dialog_finish(struct dialog_ctx *c, const char *text, enum dialog_outcome o, int outside)
 {
-	finish(c, msg(c, key), o);
+	dialog_end(c, o);
+	dialog_emit_text(c, text, outside);
+}
+
+/* text, then line when both fit (on SMS: always). */
+void
+dialog_finish_line(struct dialog_ctx *c, const char *text, const char *line,
+    enum dialog_outcome o, int outside)
+{
+	char		buf[DIALOG_SMS_MAX], lang[CATALOG_LANG_MAX];
+	struct tbuf	b;
+
+	dialog_lang(c, lang);
+	if (line != NULL && line[0] != '\0') {
+		tbuf_init(&b, buf, c->d->channel == DIALOG_CH_SMS ?
+		    sizeof(buf) : DIALOG_TEXT_MAX);
+		tbuf_adds(&b, text);
+		tbuf_adds(&b, "\n");
+		tbuf_adds(&b, line);
+		if (tbuf_end(&b) == 0 && (c->d->channel == DIALOG_CH_SMS ||
+		    (outside ? dialog_pager_fits(c->conf, lang, buf) :
+		    dialog_screen_fits(c->conf, lang, buf)))) {
+			dialog_finish(c, buf, o, outside);
+			return;
+		}
+	}
+	dialog_finish(c, text, o, outside);
+}
+
+/*
+ * An end without an outcome the caller can use (locked, expired, limits,
+ * errors): key with v, then what to do next (the call centre, else an
+ * agency; the agency when the phone does not fit).
+ */
+void
+dialog_finish_next(struct dialog_ctx *c, const char *key, const struct dialog_var *v,
+    int nv, enum dialog_outcome o)
+{
+	char		buf[DIALOG_TEXT_MAX], nx[DIALOG_TEXT_MAX];
+	char		lang[CATALOG_LANG_MAX], all[DIALOG_TEXT_MAX * 2];
+	struct tbuf	b, bn, ba;
+	int		agency;
+
+	dialog_lang(c, lang);
+	tbuf_init(&b, buf, sizeof(buf));
+	dialog_subst(&b, dialog_msg(c, key), v, nv);
+	for (agency = 0; agency < 2; agency++) {
+		tbuf_init(&bn, nx, sizeof(nx));
+		dialog_next_line(c->conf, c->cat, lang, agency, &bn);
+		tbuf_init(&ba, all, sizeof(all));
+		tbuf_adds(&ba, buf);
+		tbuf_adds(&ba, "\n");
+		tbuf_adds(&ba, nx);
+		if (c->d->channel == DIALOG_CH_SMS || dialog_fits(&ba, c->conf,
+		    lang)) {
+			dialog_finish(c, all, o, 0);
+			return;
+		}
+	}
+	dialog_finish(c, buf, o, 0);
+}
+
+void
+dialog_fail(struct dialog_ctx *c)
+{
+	dialog_finish_next(c, "service_error", NULL, 0, DIALOG_OUTCOME_ERROR);
+}
+
+void
+dialog_locked(struct dialog_ctx *c)
+{
+	/* The same words whatever the limit: nothing to probe. */
+	dialog_finish_next(c, "locked", NULL, 0, DIALOG_OUTCOME_LOCKED);
 }
 
 static int
@@ -290,6 +365,18 @@ max_bad(const struct dialog_conf *conf)
 {
 	return conf->max_bad_inputs > 0 ? conf->max_bad_inputs :
 	    DIALOG_BAD_DEFAULT;
+}
+
+/* One more bad answer; 1 when that was one too many (the dialog ended). */
+int
+dialog_count_bad(struct dialog_ctx *c)
+{
+	if (c->d->bad_inputs < DIALOG_BAD_MAX)
+		c->d->bad_inputs++;
+	if (c->d->bad_inputs < max_bad(c->conf))
+		return 0;
+	dialog_finish_next(c, "too_many", NULL, 0, DIALOG_OUTCOME_ERROR);
+	return 1;
 }
 
 static const char *
@@ -321,39 +408,37 @@ dialog_lang_menu(const struct dialog_conf *conf, const struct catalog *cat,
 			name = l;
 		snprintf(num, sizeof(num), "%s%d ", i ? "\n" : "", i + 1);
 		tbuf_adds(b, num);
-		add_clean(b, name, strlen(name), 0);
+		dialog_clean(b, name, strlen(name));
 	}
 }
 
 /* The question of the current step. */
 static void
-build_question(struct ctx *c, struct tbuf *b)
+build_question(struct dialog_ctx *c, struct tbuf *b)
 {
-	const char	*k = idtype_key(c->d->idtype);
-	struct dialog_var	 v = { "idtype", k ? msg(c, k) : "", 0 };
+	const char		*k = idtype_key(c->d->idtype);
+	struct dialog_var	 v = { "idtype", k ? dialog_msg(c, k) : "", 0 };
 
 	switch (c->d->step) {
 	case DIALOG_S_LANG:
 		dialog_lang_menu(c->conf, c->cat, b);
 		break;
 	case DIALOG_S_IDTYPE:
-		dialog_subst(b, msg(c, "ask_idtype"), NULL, 0);
+		dialog_subst(b, dialog_msg(c, "ask_idtype"), NULL, 0);
 		break;
 	case DIALOG_S_IDNUM:
-		dialog_subst(b, msg(c, "ask_idnum"), &v, 1);
+		dialog_subst(b, dialog_msg(c, "ask_idnum"), &v, 1);
 		break;
 	case DIALOG_S_EXPIRY:
-		dialog_subst(b, msg(c, "ask_expiry"), &v, 1);
+		dialog_subst(b, dialog_msg(c, "ask_expiry"), &v, 1);
 		break;
 	case DIALOG_S_BIRTH:
-		dialog_subst(b, msg(c, "ask_birth"), NULL, 0);
+		dialog_subst(b, dialog_msg(c, "ask_birth"), NULL, 0);
 		break;
-	case DIALOG_S_OTP: {
-		struct dialog_var	t = { "tail", c->d->phone_tail, 0 };
-
-		dialog_subst(b, msg(c, "otp_ask"), &t, 1);
+	case DIALOG_S_NOMATCH:
+		dialog_subst(b, dialog_msg(c, c->d->channel == DIALOG_CH_SMS ?
+		    "sms_no_match" : "no_match"), NULL, 0);
 		break;
-	}
 	default:
 		break;
 	}
@@ -362,42 +447,56 @@ build_question(struct ctx *c, struct tbuf *b)
 /* The language of the question screens (the language menu is in every
  * language: "", not transliterated). */
 static void
-ask_lang(const struct ctx *c, char lang[CATALOG_LANG_MAX])
+ask_lang(const struct dialog_ctx *c, char lang[CATALOG_LANG_MAX])
 {
 	if (c->d->step == DIALOG_S_LANG)
 		lang[0] = '\0';
 	else
-		ctx_lang(c, lang);
+		dialog_lang(c, lang);
+}
+
+/* Show the first of the texts that fits (on SMS: the first). */
+void
+dialog_emit_first(struct dialog_ctx *c, const char *lang, char (*t)[DIALOG_TEXT_MAX * 2],
+    int n)
+{
+	int	i;
+
+	for (i = 0; i < n - 1 && c->d->channel != DIALOG_CH_SMS; i++)
+		if (strlen(t[i]) < DIALOG_TEXT_MAX &&
+		    dialog_screen_fits(c->conf, lang, t[i]))
+			break;
+	dialog_emit(c, lang, t[i], 0);
 }
 
 /* Show the question of the current step, after the error line err (text,
  * already filled) when given and when both fit. */
 static void
-ask_text(struct ctx *c, const char *err)
+ask_text(struct dialog_ctx *c, const char *err)
 {
-	char		q[DIALOG_TEXT_MAX], s[DIALOG_TEXT_MAX];
+	char		t[2][DIALOG_TEXT_MAX * 2];
 	char		lang[CATALOG_LANG_MAX];
 	struct tbuf	bq, bs;
 
+	if (c->d->step == DIALOG_S_OTP) {
+		dialog_otp_ask(c, err, "otp_ask");
+		return;
+	}
 	ask_lang(c, lang);
-	tbuf_init(&bq, q, sizeof(q));
+	tbuf_init(&bq, t[1], sizeof(t[1]));
 	build_question(c, &bq);
+	tbuf_init(&bs, t[0], sizeof(t[0]));
 	if (err != NULL) {
-		tbuf_init(&bs, s, sizeof(s));
 		tbuf_adds(&bs, err);
 		tbuf_adds(&bs, "\n");
-		tbuf_adds(&bs, q);
-		if (dialog_fits(&bs, c->conf, lang)) {
-			emit_lang(c, lang, s);
-			return;
-		}
 	}
-	emit_lang(c, lang, q);
+	tbuf_adds(&bs, t[1]);
+	dialog_emit_first(c, lang, t, 2);
 }
 
 /* Show the question of the current step, after an error line if given. */
-static void
-ask(struct ctx *c, const char *errkey)
+void
+dialog_ask(struct dialog_ctx *c, const char *errkey)
 {
 	char	lang[CATALOG_LANG_MAX];
 
@@ -407,16 +506,11 @@ ask(struct ctx *c, const char *errkey)
 }
 
 /* One more bad answer: ask again with the error line, or give up. */
-static void
-bad_answer(struct ctx *c, const char *errkey)
+void
+dialog_bad_answer(struct dialog_ctx *c, const char *errkey)
 {
-	if (c->d->bad_inputs < DIALOG_BAD_MAX)
-		c->d->bad_inputs++;
-	if (c->d->bad_inputs >= max_bad(c->conf)) {
-		finish_key(c, "too_many", DIALOG_OUTCOME_ERROR);
-		return;
-	}
-	ask(c, errkey);
+	if (!dialog_count_bad(c))
+		dialog_ask(c, errkey);
 }
 
 /* ---- answers ---- */
@@ -466,8 +560,8 @@ dialog_otp_digits(const struct dialog_conf *conf)
 }
 
 /* "1".."999" (no sign, no leading zero) -> the number, else -1. */
-static int
-input_number(const char *s)
+int
+dialog_number(const char *s)
 {
 	int	n = 0;
 	size_t	i, len = strlen(s);
@@ -482,7 +576,30 @@ input_number(const char *s)
 	return n;
 }
 
+/* A real calendar day (a date from outside may be anything). */
+static int
+date_ok(const struct parse_date *dt)
+{
+	struct parse_date	back;
+	char			iso[16];
+
+	if (dt->y < 1900 || dt->y > 2199 || dt->m < 1 || dt->m > 12 ||
+	    dt->d < 1 || dt->d > 31)
+		return 0;
+	parse_date_fmt_iso(dt, iso, sizeof(iso));
+	memset(&back, 0, sizeof(back));
+	return parse_date_iso(iso, &back) == 0 &&
+	    parse_date_cmp(&back, dt) == 0;
+}
+
 /* A birth date: a real day, not after today (when today is known). */
+static int
+birth_ok(const struct dialog_conf *conf, const struct parse_date *dt)
+{
+	return date_ok(dt) && (conf->today_days <= 0 ||
+	    parse_date_days(dt) <= conf->today_days);
+}
+
 static int
 parse_birth(const struct dialog_conf *conf, const char *in,
     struct parse_date *out)
@@ -490,9 +607,7 @@ parse_birth(const struct dialog_conf *conf, const char *in,
 	struct parse_date	dt;
 
 	memset(&dt, 0, sizeof(dt));
-	if (parse_date_user(in, &dt) == -1)
-		return -1;
-	if (conf->today_days > 0 && parse_date_days(&dt) > conf->today_days)
+	if (parse_date_user(in, &dt) == -1 || !birth_ok(conf, &dt))
 		return -1;
 	*out = dt;
 	return 0;
@@ -511,7 +626,7 @@ parse_expiry(const char *in, struct parse_date *out)
 }
 
 /* The first question not yet answered (the shortcut may have answered
- * some), or LOOKUP. */
+ * some), or LOOKUP. On SMS the expiry is never asked. */
 static enum dialog_step
 next_step(const struct dialog *d, const struct dialog_conf *conf)
 {
@@ -519,7 +634,8 @@ next_step(const struct dialog *d, const struct dialog_conf *conf)
 		return DIALOG_S_IDTYPE;
 	if (d->idnum[0] == '\0')
 		return DIALOG_S_IDNUM;
-	if (conf->check_expiry && !parse_date_is_set(&d->expiry))
+	if (conf->check_expiry && d->channel == DIALOG_CH_USSD &&
+	    !parse_date_is_set(&d->expiry))
 		return DIALOG_S_EXPIRY;
 	if (!parse_date_is_set(&d->birth))
 		return DIALOG_S_BIRTH;
@@ -527,13 +643,13 @@ next_step(const struct dialog *d, const struct dialog_conf *conf)
 }
 
 static void
-dialog_advance(struct ctx *c)
+dialog_advance(struct dialog_ctx *c)
 {
 	struct dialog	*d = c->d;
 
 	if (c->conf->check_expiry && parse_date_is_set(&d->expiry) &&
 	    parse_date_days(&d->expiry) < c->conf->today_days) {
-		finish_key(c, "expired", DIALOG_OUTCOME_ERROR);
+		dialog_finish_next(c, "expired", NULL, 0, DIALOG_OUTCOME_ERROR);
 		return;
 	}
 	d->step = next_step(d, c->conf);
@@ -541,294 +657,397 @@ dialog_advance(struct ctx *c)
 		c->out->need = DIALOG_NEED_LOOKUP;
 		return;
 	}
-	ask(c, NULL);
+	if (d->channel == DIALOG_CH_SMS) {
+		/* A request without its answers: how to write one. */
+		dialog_finish(c, dialog_msg(c, "sms_help"), DIALOG_OUTCOME_ERROR, 0);
+		return;
+	}
+	dialog_ask(c, NULL);
 }
 
-/* An answer on a paged screen: remember it, fetch the list again. */
+/* "1 correct my details", "2 I am not registered"; on SMS "TNS CAT [n]". */
 static void
-page_input(struct ctx *c, const char *in, int ok)
+nomatch_input(struct dialog_ctx *c, const char *in, int ok)
 {
 	struct dialog	*d = c->d;
-	int		 n;
+	int		 n = ok ? dialog_number(in) : -1;
 
-	if (ok && strcmp(in, "0") == 0)
-		d->pending = DIALOG_P_NEXT;
-	else if (ok && strcmp(in, "00") == 0)
-		d->pending = DIALOG_P_BACK;
-	else if (ok && d->step == DIALOG_S_CATEGORY &&
-	    (n = input_number(in)) > 0) {
-		d->pending = DIALOG_P_CHOICE;
-		d->pending_n = n;
-	} else {
-		if (d->bad_inputs < DIALOG_BAD_MAX)
-			d->bad_inputs++;
-		if (d->bad_inputs >= max_bad(c->conf)) {
-			finish_key(c, "too_many", DIALOG_OUTCOME_ERROR);
-			return;
+	if (d->channel == DIALOG_CH_SMS) {
+		dialog_list_start(c, DIALOG_S_CATEGORY, DIALOG_NEED_CATEGORIES);
+		if (n > 0) {
+			d->pending = DIALOG_P_CHOICE;
+			d->pending_n = n;
 		}
-		d->pending = DIALOG_P_BAD;
+		return;
 	}
-	c->out->need = d->step == DIALOG_S_CATEGORY ?
-	    DIALOG_NEED_CATEGORIES : DIALOG_NEED_DOCS;
+	if (n == 1) {
+		memset(d->idnum, 0, sizeof(d->idnum));
+		memset(&d->expiry, 0, sizeof(d->expiry));
+		memset(&d->birth, 0, sizeof(d->birth));
+		d->bad_inputs = 0;
+		d->step = DIALOG_S_IDNUM;
+		dialog_ask(c, NULL);
+	} else if (n == 2)
+		dialog_list_start(c, DIALOG_S_CATEGORY, DIALOG_NEED_CATEGORIES);
+	else
+		dialog_bad_answer(c, "err_choice");
+}
+
+/* The answers to the questions before the lookup; 0 when taken. */
+static int
+question_input(struct dialog_ctx *c, const char *in, int ok)
+{
+	struct dialog		*d = c->d;
+	struct parse_date	 dt;
+	int			 n;
+
+	switch (d->step) {
+	case DIALOG_S_LANG:
+	case DIALOG_S_IDTYPE:
+		n = ok ? dialog_number(in) : -1;
+		if (n < 1 || n > (d->step == DIALOG_S_LANG ?
+		    dialog_nlangs(c->conf) : 3)) {
+			dialog_bad_answer(c, "err_choice");
+			return -1;
+		}
+		if (d->step == DIALOG_S_LANG)
+			dialog_conf_lang(c->conf, c->cat, n - 1, d->lang);
+		else
+			d->idtype = (enum parse_idtype)n;
+		return 0;
+	case DIALOG_S_IDNUM:
+		if (!ok || parse_id_number(in, d->idnum, sizeof(d->idnum)) == -1) {
+			memset(d->idnum, 0, sizeof(d->idnum));
+			dialog_bad_answer(c, "err_idnum");
+			return -1;
+		}
+		return 0;
+	case DIALOG_S_EXPIRY:
+	case DIALOG_S_BIRTH:
+		if (!ok || (d->step == DIALOG_S_EXPIRY ? parse_expiry(in, &dt) :
+		    parse_birth(c->conf, in, &dt)) == -1) {
+			dialog_bad_answer(c, "err_date");
+			return -1;
+		}
+		if (d->step == DIALOG_S_EXPIRY)
+			d->expiry = dt;
+		else
+			d->birth = dt;
+		return 0;
+	default:
+		/* No answer is expected now (lookup in flight, or over). */
+		dialog_fail(c);
+		return -1;
+	}
+}
+
+void
+dialog_input(struct dialog *d, const struct dialog_conf *conf,
+    const struct catalog *cat, const char *input, struct dialog_out *out)
+{
+	struct dialog_ctx	c = { d, conf, cat, out };
+	char		in[DIALOG_INPUT_MAX];
+	int		ok;
+
+	memset(out, 0, sizeof(*out));
+	ok = input_trim(input, in, sizeof(in)) == 0;
+	switch (d->step) {
+	case DIALOG_S_CATEGORY:
+	case DIALOG_S_DOCS:
+	case DIALOG_S_REGION:
+		dialog_list_input(&c, in, ok);
+		return;
+	case DIALOG_S_NOMATCH:
+		nomatch_input(&c, in, ok);
+		return;
+	case DIALOG_S_TEXT:
+		dialog_list_text_input(&c, in, ok);
+		return;
+	case DIALOG_S_OTP:
+		if (d->pending != DIALOG_P_NONE)
+			break;
+		dialog_otp_input(&c, in, sizeof(in), ok);
+		return;
+	case DIALOG_S_LANG:
+	case DIALOG_S_IDTYPE:
+	case DIALOG_S_IDNUM:
+	case DIALOG_S_EXPIRY:
+	case DIALOG_S_BIRTH:
+		if (d->channel == DIALOG_CH_SMS)
+			break;
+		if (question_input(&c, in, ok) == -1)
+			return;
+		d->bad_inputs = 0;
+		dialog_advance(&c);
+		return;
+	default:
+		break;
+	}
+	dialog_fail(&c);
+}
+
+/* ---- the lookup ---- */
+
+/* Birth date (and expiry, when checked, given and the registry has one)
+ * match. On USSD the expiry is always given when it is checked. */
+static int
+details_match(const struct dialog *d, const struct dialog_conf *conf,
+    const struct dialog_record *r)
+{
+	if (!parse_date_is_set(&r->birth) || !parse_date_is_set(&d->birth) ||
+	    parse_date_cmp(&r->birth, &d->birth) != 0)
+		return 0;
+	if (conf->check_expiry && parse_date_is_set(&r->expiry) &&
+	    (parse_date_is_set(&d->expiry) || d->channel == DIALOG_CH_USSD) &&
+	    parse_date_cmp(&r->expiry, &d->expiry) != 0)
+		return 0;
+	return 1;
+}
+
+/* The record the caller's details designate, or NULL (DESIGN.md §1). */
+static const struct dialog_record *
+designate(const struct dialog *d, const struct dialog_conf *conf,
+    const struct dialog_lookup *res)
+{
+	const struct dialog_record	*r = NULL;
+	int				 i, n = res->n;
+
+	if (n > DIALOG_CAND_MAX)
+		n = DIALOG_CAND_MAX;
+	if (n <= 0)
+		return NULL;
+	if (!res->digits_only) {
+		r = &res->rec[0];
+		/* Some ineligible records have no birth date: the number
+		 * typed in full is all there is to match. */
+		if (!parse_date_is_set(&r->birth))
+			return r->reg == DIALOG_REG_INELIGIBLE ? r : NULL;
+		return details_match(d, conf, r) ? r : NULL;
+	}
+	for (i = 0; i < n; i++) {
+		if (!details_match(d, conf, &res->rec[i]))
+			continue;
+		if (r != NULL)
+			return NULL;		/* more than one: ambiguous */
+		r = &res->rec[i];
+	}
+	return r;
+}
+
+/* The one screen for every way of not matching: no oracle (DESIGN §5). */
+static void
+no_match(struct dialog_ctx *c)
+{
+	struct dialog	*d = c->d;
+
+	c->out->record_failure = 1;
+	d->step = DIALOG_S_NOMATCH;
+	d->bad_inputs = 0;
+	d->page = 0;
+	d->pending = DIALOG_P_NONE;
+	d->pending_n = 0;
+	dialog_ask(c, NULL);
+}
+
+int
+dialog_receipt_on(const struct dialog_ctx *c, int bit)
+{
+	return c->d->channel == DIALOG_CH_USSD && (c->conf->receipts & bit);
+}
+
+static void
+result_a(struct dialog_ctx *c, const struct dialog_record *r)
+{
+	char			 buf[DIALOG_TEXT_MAX];
+	struct tbuf		 b;
+	struct dialog_var	 v = { "matricule", r->matricule, 0 };
+
+	if (!dialog_digits_ok(r->matricule, sizeof(r->matricule), 1,
+	    DIALOG_MATRICULE_MAX)) {
+		log_warnx("dialog: registered record without a usable "
+		    "matricule");
+		dialog_fail(c);
+		return;
+	}
+	if (c->d->channel == DIALOG_CH_SMS) {
+		dialog_end(c, DIALOG_OUTCOME_A);
+		dialog_sms_render(c, "sms_result_a", &v, 1, "reply");
+		return;
+	}
+	tbuf_init(&b, buf, sizeof(buf));
+	dialog_subst(&b, dialog_msg(c, "result_a"), &v, 1);
+	if (dialog_receipt_on(c, DIALOG_RECEIPT_A)) {
+		dialog_sms_render(c, "sms_result_a", &v, 1, "receipt");
+		dialog_finish_line(c, buf, c->out->sms[0] ? dialog_msg(c, "result_sms") :
+		    NULL, DIALOG_OUTCOME_A, 0);
+	} else
+		dialog_finish(c, buf, DIALOG_OUTCOME_A, 0);
+}
+
+static void
+result_d(struct dialog_ctx *c, const struct dialog_record *r)
+{
+	char			 reason[sizeof(r->reason_text)];
+	char			 nx[DIALOG_TEXT_MAX], lang[CATALOG_LANG_MAX];
+	struct tbuf		 b;
+	struct dialog_var	 v[2];
+	int			 sms = c->d->channel == DIALOG_CH_SMS;
+
+	dialog_lang(c, lang);
+	tbuf_init(&b, reason, sizeof(reason));
+	dialog_clean(&b, r->reason_text, sizeof(r->reason_text));
+	tbuf_init(&b, nx, sizeof(nx));
+	dialog_next_line(c->conf, c->cat, lang, 0, &b);
+	v[0] = (struct dialog_var){ "reason", utf8_chars(reason) > 0 ? reason :
+	    dialog_msg(c, "reason_other"), 0 };
+	v[1] = (struct dialog_var){ "next", nx, 0 };
+	if (sms) {
+		dialog_end(c, DIALOG_OUTCOME_D);
+		dialog_sms_render(c, "sms_result_d", v, 2, "reply");
+		return;
+	}
+	if (dialog_receipt_on(c, DIALOG_RECEIPT_D))
+		dialog_sms_render(c, "sms_result_d", v, 2, "receipt");
+	if (utf8_chars(reason) == 0)
+		dialog_finish_line(c, dialog_msg(c, "ineligible_generic"), c->out->sms[0] ?
+		    dialog_msg(c, "result_sms") : NULL, DIALOG_OUTCOME_D, 0);
+	else
+		dialog_list_long(c, "ineligible", "reason", reason,
+		    c->out->sms[0] ? dialog_msg(c, "result_sms") : NULL,
+		    DIALOG_OUTCOME_D);
+}
+
+void
+dialog_on_lookup(struct dialog *d, const struct dialog_conf *conf,
+    const struct catalog *cat, const struct dialog_lookup *res,
+    struct dialog_out *out)
+{
+	struct dialog_ctx			 c = { d, conf, cat, out };
+	const struct dialog_record	*r;
+
+	memset(out, 0, sizeof(*out));
+	if (d->step != DIALOG_S_LOOKUP || res == NULL ||
+	    res->status == DIALOG_FETCH_ERROR) {
+		dialog_fail(&c);
+		return;
+	}
+	if (res->status == DIALOG_FETCH_LOCKED) {
+		dialog_locked(&c);
+		return;
+	}
+	if (res->status != DIALOG_FETCH_OK) {
+		dialog_fail(&c);
+		return;
+	}
+	if ((r = designate(d, conf, res)) == NULL) {
+		/* Never the matricule here; the gateway counts it. */
+		no_match(&c);
+		return;
+	}
+	switch (r->reg) {
+	case DIALOG_REG_REGISTERED:
+		if (r->has_account)
+			result_a(&c, r);
+		else
+			dialog_otp_issue(&c, r);
+		break;
+	case DIALOG_REG_INELIGIBLE:
+		result_d(&c, r);
+		break;
+	default:
+		dialog_fail(&c);
+		break;
+	}
 }
 
 /* ---- paged lists ---- */
 
-static void
-pager_line(struct tbuf *b, int *first, const char *s)
+/* ---- proximity points (case C, after the documents) ---- */
+
+/* ---- a long end text, page by page ---- */
+
+/* ---- case B: the one-time code ---- */
+
+/* ---- what the gateway fetched ---- */
+
+void
+dialog_on_categories(struct dialog *d, const struct dialog_conf *conf,
+    const struct catalog *cat, const struct dialog_categories *res,
+    struct dialog_out *out)
 {
-	if (!*first)
-		tbuf_adds(b, "\n");
-	*first = 0;
-	tbuf_adds(b, s);
+	struct dialog_ctx	c = { d, conf, cat, out };
+
+	memset(out, 0, sizeof(*out));
+	dialog_list_categories(&c, res);
 }
 
-/* err: an error line before the page (err_as_title: instead of its title). */
-static void
-pager_render(const struct pager *pg, int p, const struct page *pl,
-    const char *err, int err_as_title, struct tbuf *b)
+void
+dialog_on_docs(struct dialog *d, const struct dialog_conf *conf,
+    const struct catalog *cat, const struct dialog_docs *res,
+    struct dialog_out *out)
 {
-	char	num[16];
-	int	first = 1, i;
+	struct dialog_ctx	c = { d, conf, cat, out };
 
-	if (err != NULL && !err_as_title)
-		pager_line(b, &first, err);
-	if (pl->count > 0 || pg->tail == NULL)
-		pager_line(b, &first, err != NULL && err_as_title ? err :
-		    (p == 0 ? pg->title0 : pg->title));
-	for (i = pl->start; i < pl->start + pl->count && i < pg->n; i++) {
-		if (pg->numbered)
-			snprintf(num, sizeof(num), "%d ", i + 1);
-		else
-			snprintf(num, sizeof(num), "- ");
-		pager_line(b, &first, num);
-		add_clean(b, pg->item[i], pg->ilen[i], pl->cap);
-	}
-	if (!pl->last)
-		pager_line(b, &first, pg->next);
-	if (p > 0 && !(pl->last && pg->tail != NULL))
-		pager_line(b, &first, pg->back);
-	if (pl->last && pg->tail != NULL)
-		pager_line(b, &first, pg->tail);
+	memset(out, 0, sizeof(*out));
+	dialog_list_docs(&c, res);
 }
 
-static int
-pager_fits(const struct ctx *c, const struct pager *pg, int p,
-    const struct page *pl)
+void
+dialog_on_regions(struct dialog *d, const struct dialog_conf *conf,
+    const struct catalog *cat, const struct dialog_regions *res,
+    struct dialog_out *out)
 {
-	char		buf[DIALOG_TEXT_MAX], lang[CATALOG_LANG_MAX];
-	struct tbuf	b;
+	struct dialog_ctx	c = { d, conf, cat, out };
 
-	ctx_lang(c, lang);
-	tbuf_init(&b, buf, sizeof(buf));
-	pager_render(pg, p, pl, NULL, 0, &b);
-	return dialog_fits(&b, c->conf, lang);
+	memset(out, 0, sizeof(*out));
+	dialog_list_regions(&c, res);
 }
 
-/* Lay out page p, which starts at item s: as many items as fit. */
-static void
-pager_page(const struct ctx *c, const struct pager *pg, int p, int s,
-    struct page *pl)
+void
+dialog_on_points(struct dialog *d, const struct dialog_conf *conf,
+    const struct catalog *cat, const struct dialog_points *res,
+    struct dialog_out *out)
 {
-	struct page	t;
-	int		rem = pg->n - s, cnt;
-	size_t		lo, hi, mid;
+	struct dialog_ctx	c = { d, conf, cat, out };
 
-	memset(pl, 0, sizeof(*pl));
-	pl->start = s;
-	if (rem <= 0) {			/* only the closing text is left */
-		pl->last = 1;
-		return;
-	}
-	t = *pl;
-	for (cnt = 1; cnt <= rem; cnt++) {
-		t.count = cnt;
-		if (cnt < rem) {
-			t.last = 0;
-			if (pager_fits(c, pg, p, &t)) {
-				*pl = t;
-				continue;
-			}
-			/* All the rest, without "next", may still fit. */
-			t.count = rem;
-		}
-		t.last = 1;
-		if (pager_fits(c, pg, p, &t)) {
-			*pl = t;
-		} else if (pg->tail != NULL && t.count == cnt) {
-			/* Every item fits but not the closing text too. */
-			t.last = 0;
-			if (pager_fits(c, pg, p, &t))
-				*pl = t;
-		}
-		break;
-	}
-	if (pl->count > 0)
-		return;
-
-	/* Not even one whole item fits: one item, cut to fit. */
-	pl->count = 1;
-	pl->last = rem == 1 && pg->tail == NULL;
-	lo = 1;
-	hi = pg->ilen[s] + 1;
-	while (hi - lo > 1) {
-		mid = lo + (hi - lo) / 2;
-		pl->cap = mid;
-		if (pager_fits(c, pg, p, pl))
-			lo = mid;
-		else
-			hi = mid;
-	}
-	pl->cap = lo;
+	memset(out, 0, sizeof(*out));
+	dialog_list_points(&c, res);
 }
 
-/* Lay out pages 0..want (or up to the last one); the page reached. */
-static int
-pager_walk(const struct ctx *c, const struct pager *pg, int want,
-    struct page *pl)
+void
+dialog_on_otp(struct dialog *d, const struct dialog_conf *conf,
+    const struct catalog *cat, const struct dialog_otp *res,
+    struct dialog_out *out)
 {
-	int	p, s = 0;
+	struct dialog_ctx	c = { d, conf, cat, out };
 
-	for (p = 0;; p++) {
-		pager_page(c, pg, p, s, pl);
-		if (p >= want || pl->last)
-			return p;
-		s += pl->count;
-	}
+	memset(out, 0, sizeof(*out));
+	dialog_otp_answer(&c, res);
 }
 
-/* Show page p, with an error line when it fits (before the page, else in
- * place of its title). */
-static void
-pager_show(struct ctx *c, const struct pager *pg, int p,
-    const struct page *pl, const char *err)
-{
-	char		buf[DIALOG_TEXT_MAX], lang[CATALOG_LANG_MAX];
-	struct tbuf	b;
-	int		mode;
-
-	ctx_lang(c, lang);
-	for (mode = 0; mode < 3; mode++) {
-		if (err == NULL && mode < 2)
-			continue;
-		tbuf_init(&b, buf, sizeof(buf));
-		pager_render(pg, p, pl, mode < 2 ? err : NULL, mode == 1, &b);
-		if (dialog_fits(&b, c->conf, lang))
-			break;
-	}
-	emit_lang(c, lang, buf);
-}
-
-/*
- * Apply the pending action to a paged list: move the page, or count a bad
- * answer. Returns the page to show, with *err set to the error line key
- * (or NULL), or -1 when the dialog ended (too many bad answers).
- */
-static int
-pager_pending(struct ctx *c, const struct pager *pg, const char **err)
-{
-	struct dialog	*d = c->d;
-	struct page	 pl;
-	int		 cur, want, bad = 0;
-
-	*err = NULL;
-	cur = pager_walk(c, pg, d->page < 0 ? 0 : d->page, &pl);
-	switch (d->pending) {
-	case DIALOG_P_NEXT:
-		want = pager_walk(c, pg, cur + 1, &pl);
-		if (want == cur + 1)
-			cur = want;
-		else
-			bad = 1;
-		break;
-	case DIALOG_P_BACK:
-		if (cur > 0)
-			cur--;
-		else
-			bad = 1;
-		break;
-	case DIALOG_P_BAD:
-		*err = "err_choice";
-		break;
-	case DIALOG_P_GONE:
-		*err = "cat_gone";
-		break;
-	case DIALOG_P_CHOICE:		/* handled by the caller */
-		bad = 1;
-		break;
-	default:
-		break;
-	}
-	if (bad) {
-		if (d->bad_inputs < DIALOG_BAD_MAX)
-			d->bad_inputs++;
-		if (d->bad_inputs >= max_bad(c->conf)) {
-			finish_key(c, "too_many", DIALOG_OUTCOME_ERROR);
-			return -1;
-		}
-		*err = "err_choice";
-	} else if (d->pending == DIALOG_P_NEXT || d->pending == DIALOG_P_BACK)
-		d->bad_inputs = 0;
-	d->page = cur;
-	d->pending = DIALOG_P_NONE;
-	d->pending_n = 0;
-	return cur;
-}
-
-/* ---- public API ---- */
+/* ---- starting ---- */
 
 const char *
 dialog_strstate(enum dialog_step s)
 {
-	switch (s) {
-	case DIALOG_S_LANG:
-		return "lang";
-	case DIALOG_S_IDTYPE:
-		return "idtype";
-	case DIALOG_S_IDNUM:
-		return "idnum";
-	case DIALOG_S_EXPIRY:
-		return "expiry";
-	case DIALOG_S_BIRTH:
-		return "birth";
-	case DIALOG_S_LOOKUP:
-		return "lookup";
-	case DIALOG_S_CATEGORY:
-		return "category";
-	case DIALOG_S_DOCS:
-		return "docs";
-	case DIALOG_S_DONE:
-		return "done";
-	case DIALOG_S_OTP:
-		return "otp";
-	}
-	return "?";
+	static const char *const names[] = { "lang", "idtype", "idnum",
+	    "expiry", "birth", "lookup", "category", "docs", "done", "otp",
+	    "nomatch", "region", "text" };
+
+	if ((int)s < 0 || (size_t)s >= sizeof(names) / sizeof(names[0]))
+		return "?";
+	return names[s];
 }
 
 const char *
 dialog_outcome_str(enum dialog_outcome o)
 {
-	switch (o) {
-	case DIALOG_OUTCOME_NONE:
+	static const char *const names[] = { "none", "A", "B", "C", "D",
+	    "mismatch", "locked", "error", "abort" };
+
+	if ((int)o < 0 || (size_t)o >= sizeof(names) / sizeof(names[0]))
 		return "none";
-	case DIALOG_OUTCOME_A:
-		return "A";
-	case DIALOG_OUTCOME_B:
-		return "B";
-	case DIALOG_OUTCOME_C:
-		return "C";
-	case DIALOG_OUTCOME_D:
-		return "D";
-	case DIALOG_OUTCOME_MISMATCH:
-		return "mismatch";
-	case DIALOG_OUTCOME_LOCKED:
-		return "locked";
-	case DIALOG_OUTCOME_ERROR:
-		return "error";
-	case DIALOG_OUTCOME_ABORT:
-		return "abort";
-	}
-	return "none";
+	return names[o];
 }
 
 /* A dial-string argument as a bounded string. */
@@ -851,7 +1070,7 @@ apply_args(struct dialog *d, const struct dialog_conf *conf,
 	enum parse_idtype	t;
 
 	if (dial_arg(dial, 0, a) == 0) {
-		if ((n = input_number(a)) >= 1 && n <= 3)
+		if ((n = dialog_number(a)) >= 1 && n <= 3)
 			d->idtype = (enum parse_idtype)n;
 		else if (parse_idtype(a, &t) == 0 && t != PARSE_ID_NONE)
 			d->idtype = t;
@@ -874,7 +1093,7 @@ dialog_begin(struct dialog *d, const struct dialog_conf *conf,
     const struct catalog *cat, const struct parse_dial *dial,
     struct dialog_out *out)
 {
-	struct ctx	c = { d, conf, cat, out };
+	struct dialog_ctx	c = { d, conf, cat, out };
 	int		nargs = 0;
 
 	memset(d, 0, sizeof(*d));
@@ -892,489 +1111,55 @@ dialog_begin(struct dialog *d, const struct dialog_conf *conf,
 	if (nargs > 0)
 		apply_args(d, conf, dial, nargs);
 	if (d->lang[0] == '\0')
-		ask(&c, NULL);
+		dialog_ask(&c, NULL);
 	else
 		dialog_advance(&c);
 }
 
 void
-dialog_input(struct dialog *d, const struct dialog_conf *conf,
-    const struct catalog *cat, const char *input, struct dialog_out *out)
+dialog_begin_fields(struct dialog *d, const struct dialog_conf *conf,
+    const struct catalog *cat, const char *lang, enum dialog_channel channel,
+    enum parse_idtype idtype, const char *idnum,
+    const struct parse_date *expiry, const struct parse_date *birth,
+    struct dialog_out *out)
 {
-	struct ctx		c = { d, conf, cat, out };
-	struct parse_date	dt;
-	char			in[DIALOG_INPUT_MAX];
-	int			ok, n;
+	struct dialog_ctx	c = { d, conf, cat, out };
+	char		l[CATALOG_LANG_MAX];
+	int		i;
 
+	memset(d, 0, sizeof(*d));
 	memset(out, 0, sizeof(*out));
-	ok = input_trim(input, in, sizeof(in)) == 0;
-	switch (d->step) {
-	case DIALOG_S_LANG:
-		n = ok ? input_number(in) : -1;
-		if (n < 1 || n > dialog_nlangs(conf)) {
-			bad_answer(&c, "err_choice");
-			return;
-		}
-		dialog_conf_lang(conf, cat, n - 1, d->lang);
-		break;
-	case DIALOG_S_IDTYPE:
-		n = ok ? input_number(in) : -1;
-		if (n < 1 || n > 3) {
-			bad_answer(&c, "err_choice");
-			return;
-		}
-		d->idtype = (enum parse_idtype)n;
-		break;
-	case DIALOG_S_IDNUM:
-		if (!ok || parse_id_number(in, d->idnum, sizeof(d->idnum)) == -1) {
-			memset(d->idnum, 0, sizeof(d->idnum));
-			bad_answer(&c, "err_idnum");
-			return;
-		}
-		break;
-	case DIALOG_S_EXPIRY:
-		if (!ok || parse_expiry(in, &dt) == -1) {
-			bad_answer(&c, "err_date");
-			return;
-		}
-		d->expiry = dt;
-		break;
-	case DIALOG_S_BIRTH:
-		if (!ok || parse_birth(conf, in, &dt) == -1) {
-			bad_answer(&c, "err_date");
-			return;
-		}
-		d->birth = dt;
-		break;
-	case DIALOG_S_CATEGORY:
-	case DIALOG_S_DOCS:
-		page_input(&c, in, ok);
-		return;
-	case DIALOG_S_OTP:
-		/* The code goes to the gateway in out, never into d. */
-		if (!ok || strlen(in) != dialog_otp_digits(conf) ||
-		    !dialog_digits_ok(in, sizeof(in), 1, dialog_otp_digits(conf))) {
-			explicit_bzero(in, sizeof(in));
-			bad_answer(&c, "err_otp");
-			return;
-		}
-		memcpy(out->otp_input, in, strlen(in) + 1);
-		explicit_bzero(in, sizeof(in));
-		d->bad_inputs = 0;
-		out->need = DIALOG_NEED_OTP_VERIFY;
-		return;
-	default:
-		/* No answer is expected now (lookup in flight, or over). */
-		finish_key(&c, "service_error", DIALOG_OUTCOME_ERROR);
-		return;
+	d->channel = channel == DIALOG_CH_SMS ? DIALOG_CH_SMS : DIALOG_CH_USSD;
+	d->step = DIALOG_S_IDTYPE;
+	dialog_conf_lang(conf, cat, 0, d->lang);
+	for (i = 0; lang != NULL && i < dialog_nlangs(conf); i++) {
+		dialog_conf_lang(conf, cat, i, l);
+		if (strncmp(l, lang, sizeof(l)) == 0)
+			memcpy(d->lang, l, sizeof(l));
 	}
-	d->bad_inputs = 0;
+	if (idtype >= PARSE_ID_CIN && idtype <= PARSE_ID_PASSPORT)
+		d->idtype = idtype;
+	if (idnum != NULL && (strnlen(idnum, 64) == 64 || parse_id_number(idnum,
+	    d->idnum, sizeof(d->idnum)) == -1))
+		memset(d->idnum, 0, sizeof(d->idnum));
+	if (expiry != NULL && date_ok(expiry))
+		d->expiry = *expiry;
+	if (birth != NULL && birth_ok(conf, birth))
+		d->birth = *birth;
 	dialog_advance(&c);
 }
 
-/* Birth date (and expiry, when checked and the registry has one) match. */
-static int
-details_match(const struct dialog *d, const struct dialog_conf *conf,
-    const struct dialog_lookup *res)
+/* ---- SMS bodies for the gateway ---- */
+
+/* The value of 1..6 digits. */
+static long
+digits_value(const char *s)
 {
-	if (!parse_date_is_set(&res->birth) || !parse_date_is_set(&d->birth) ||
-	    parse_date_cmp(&res->birth, &d->birth) != 0)
-		return 0;
-	if (conf->check_expiry && parse_date_is_set(&res->expiry) &&
-	    (!parse_date_is_set(&d->expiry) ||
-	    parse_date_cmp(&res->expiry, &d->expiry) != 0))
-		return 0;
-	return 1;
-}
+	long	v = 0;
 
-/* Fill tmpl's one {name} with value, cut to make the screen fit. */
-static void
-finish_var(struct ctx *c, const char *tmpl, const char *name,
-    const char *value, enum dialog_outcome o)
-{
-	char		buf[DIALOG_TEXT_MAX], lang[CATALOG_LANG_MAX];
-	struct tbuf	b;
-	struct dialog_var	v = { name, value, 0 };
-	size_t		lo = 1, hi = utf8_chars(value), mid;
-
-	ctx_lang(c, lang);
-	tbuf_init(&b, buf, sizeof(buf));
-	dialog_subst(&b, tmpl, &v, 1);
-	if (!dialog_fits(&b, c->conf, lang) && hi > 1) {
-		while (hi - lo > 1) {
-			mid = lo + (hi - lo) / 2;
-			v.maxcp = mid;
-			tbuf_init(&b, buf, sizeof(buf));
-			dialog_subst(&b, tmpl, &v, 1);
-			if (dialog_fits(&b, c->conf, lang))
-				lo = mid;
-			else
-				hi = mid;
-		}
-		v.maxcp = lo;
-		tbuf_init(&b, buf, sizeof(buf));
-		dialog_subst(&b, tmpl, &v, 1);
-	}
-	finish(c, buf, o);
-}
-
-/* tail: the last DIALOG_TAIL_LEN digits of s (1..cap-1 digits), or -1. */
-static int
-tail_of(const char *s, size_t cap, char tail[DIALOG_TAIL_LEN + 1])
-{
-	size_t	n;
-
-	if (!dialog_digits_ok(s, cap, 1, cap - 1))
-		return -1;
-	n = strlen(s);
-	if (n > DIALOG_TAIL_LEN)
-		s += n - DIALOG_TAIL_LEN;
-	memcpy(tail, s, strlen(s) + 1);
-	return 0;
-}
-
-/*
- * Case B, details matched: keep the matricule (shown only once the OTP is
- * right) and the phone on record, and have the gateway issue an OTP. The
- * step stays LOOKUP until the gateway says the code went out.
- */
-static void
-otp_issue(struct ctx *c, const struct dialog_lookup *res)
-{
-	struct dialog	*d = c->d;
-
-	if (!dialog_digits_ok(res->matricule, sizeof(res->matricule), 1,
-	    DIALOG_MATRICULE_MAX)) {
-		log_warnx("dialog: registered record without a usable "
-		    "matricule");
-		finish_key(c, "service_error", DIALOG_OUTCOME_ERROR);
-		return;
-	}
-	memcpy(d->matricule, res->matricule, strlen(res->matricule) + 1);
-	memset(d->phone, 0, sizeof(d->phone));
-	if (dialog_digits_ok(res->phone, sizeof(res->phone), 1, DIALOG_PHONE_MAX))
-		memcpy(d->phone, res->phone, strlen(res->phone) + 1);
-	else if (res->phone[0] != '\0')
-		log_warnx("dialog: registered phone is not digits, taken as "
-		    "none");
-	memset(d->phone_tail, 0, sizeof(d->phone_tail));
-	d->bad_inputs = 0;
-	d->page = 0;
-	d->pending = DIALOG_P_NONE;
-	d->pending_n = 0;
-	c->out->need = DIALOG_NEED_OTP_ISSUE;
-}
-
-void
-dialog_on_lookup(struct dialog *d, const struct dialog_conf *conf,
-    const struct catalog *cat, const struct dialog_lookup *res,
-    struct dialog_out *out)
-{
-	struct ctx	c = { d, conf, cat, out };
-	char		mat[sizeof(res->matricule)];
-	char		reason[sizeof(res->reason_text)];
-
-	memset(out, 0, sizeof(*out));
-	if (d->step != DIALOG_S_LOOKUP || res == NULL ||
-	    res->status == DIALOG_FETCH_ERROR) {
-		finish_key(&c, "service_error", DIALOG_OUTCOME_ERROR);
-		return;
-	}
-	if (res->status == DIALOG_FETCH_LOCKED) {
-		/* The same words whatever the limit: nothing to probe. */
-		finish_key(&c, "locked", DIALOG_OUTCOME_LOCKED);
-		return;
-	}
-	if (res->status != DIALOG_FETCH_OK) {
-		finish_key(&c, "service_error", DIALOG_OUTCOME_ERROR);
-		return;
-	}
-	snprintf(mat, sizeof(mat), "%.*s", (int)sizeof(mat) - 1,
-	    res->matricule);
-	snprintf(reason, sizeof(reason), "%.*s", (int)sizeof(reason) - 1,
-	    res->reason_text);
-
-	switch (res->reg) {
-	case DIALOG_REG_REGISTERED:
-		if (!details_match(d, conf, res)) {
-			/* Never the matricule here; the gateway counts it. */
-			out->record_failure = 1;
-			finish_key(&c, "mismatch", DIALOG_OUTCOME_MISMATCH);
-		} else if (res->has_account)
-			finish_var(&c, msg(&c, "result_a"), "matricule", mat,
-			    DIALOG_OUTCOME_A);
-		else
-			otp_issue(&c, res);
-		break;
-	case DIALOG_REG_INELIGIBLE:
-		/* The reason is personal too: shown only when the details
-		 * match (when the registry holds a birth date to match). */
-		if (parse_date_is_set(&res->birth) &&
-		    !details_match(d, conf, res)) {
-			out->record_failure = 1;
-			finish_key(&c, "mismatch", DIALOG_OUTCOME_MISMATCH);
-		} else if (utf8_chars(reason) == 0)
-			finish_key(&c, "ineligible_generic", DIALOG_OUTCOME_D);
-		else
-			finish_var(&c, msg(&c, "ineligible"), "reason", reason,
-			    DIALOG_OUTCOME_D);
-		break;
-	case DIALOG_REG_NOT_FOUND:
-		d->step = DIALOG_S_CATEGORY;
-		d->page = 0;
-		d->bad_inputs = 0;
-		d->pending = DIALOG_P_SHOW;
-		d->pending_n = 0;
-		out->need = DIALOG_NEED_CATEGORIES;
-		break;
-	default:
-		finish_key(&c, "service_error", DIALOG_OUTCOME_ERROR);
-		break;
-	}
-}
-
-/* Common answers to a failed list fetch; 1 when the dialog ended. */
-static int
-fetch_failed(struct ctx *c, int ok_step, enum dialog_fetch_status st,
-    int null_res)
-{
-	if (!ok_step || null_res || st == DIALOG_FETCH_ERROR) {
-		finish_key(c, "service_error", DIALOG_OUTCOME_ERROR);
-		return 1;
-	}
-	if (st == DIALOG_FETCH_LOCKED) {
-		finish_key(c, "locked", DIALOG_OUTCOME_LOCKED);
-		return 1;
-	}
-	if (st != DIALOG_FETCH_OK) {
-		finish_key(c, "service_error", DIALOG_OUTCOME_ERROR);
-		return 1;
-	}
-	return 0;
-}
-
-void
-dialog_on_categories(struct dialog *d, const struct dialog_conf *conf,
-    const struct catalog *cat, const struct dialog_categories *res,
-    struct dialog_out *out)
-{
-	struct ctx	 c = { d, conf, cat, out };
-	struct pager	 pg;
-	struct page	 pl;
-	const char	*err;
-	int		 i, n, p;
-
-	memset(out, 0, sizeof(*out));
-	if (fetch_failed(&c, d->step == DIALOG_S_CATEGORY,
-	    res ? res->status : DIALOG_FETCH_ERROR, res == NULL))
-		return;
-	n = res->n < 0 ? 0 : res->n;
-	if (n > DIALOG_MAX_CATEGORIES)
-		n = DIALOG_MAX_CATEGORIES;
-	if (n == 0) {
-		/* No list to choose from: where to go is all we can say. */
-		finish_key(&c, "docs_where", DIALOG_OUTCOME_C);
-		return;
-	}
-
-	if (d->pending == DIALOG_P_CHOICE) {
-		if (d->pending_n >= 1 && d->pending_n <= n) {
-			i = d->pending_n - 1;
-			snprintf(d->cat_code, sizeof(d->cat_code), "%.*s",
-			    (int)sizeof(d->cat_code) - 1, res->item[i].code);
-			d->step = DIALOG_S_DOCS;
-			d->page = 0;
-			d->bad_inputs = 0;
-			d->pending = DIALOG_P_SHOW;
-			d->pending_n = 0;
-			out->need = DIALOG_NEED_DOCS;
-			return;
-		}
-		/* A number not in the list: a bad answer, below. */
-	}
-
-	memset(&pg, 0, sizeof(pg));
-	pg.title0 = msg(&c, "cat_intro");
-	pg.title = msg(&c, "cat_title");
-	pg.next = msg(&c, "nav_next");
-	pg.back = msg(&c, "nav_back");
-	pg.numbered = 1;
-	pg.n = n;
-	for (i = 0; i < n; i++) {
-		pg.item[i] = res->item[i].label;
-		pg.ilen[i] = strnlen(res->item[i].label,
-		    sizeof(res->item[i].label));
-	}
-	if ((p = pager_pending(&c, &pg, &err)) == -1)
-		return;
-	(void)pager_walk(&c, &pg, p, &pl);
-	pager_show(&c, &pg, p, &pl, err ? msg(&c, err) : NULL);
-}
-
-void
-dialog_on_docs(struct dialog *d, const struct dialog_conf *conf,
-    const struct catalog *cat, const struct dialog_docs *res,
-    struct dialog_out *out)
-{
-	struct ctx	 c = { d, conf, cat, out };
-	struct pager	 pg;
-	struct page	 pl;
-	char		 docs[sizeof(res->documents)];
-	const char	*err;
-	char		*s, *e, *bar;
-	int		 p;
-
-	memset(out, 0, sizeof(*out));
-	if (fetch_failed(&c, d->step == DIALOG_S_DOCS,
-	    res ? res->status : DIALOG_FETCH_ERROR, res == NULL))
-		return;
-	if (!res->found) {
-		/* The category went away since the list was shown. */
-		d->step = DIALOG_S_CATEGORY;
-		d->page = 0;
-		d->pending = DIALOG_P_GONE;
-		d->pending_n = 0;
-		memset(d->cat_code, 0, sizeof(d->cat_code));
-		out->need = DIALOG_NEED_CATEGORIES;
-		return;
-	}
-
-	memset(&pg, 0, sizeof(pg));
-	pg.title0 = pg.title = msg(&c, "docs_title");
-	pg.next = msg(&c, "nav_next");
-	pg.back = msg(&c, "nav_back");
-	pg.tail = msg(&c, "docs_where");
-	snprintf(docs, sizeof(docs), "%.*s", (int)sizeof(docs) - 1,
-	    res->documents);
-	for (s = docs; s != NULL && pg.n < DIALOG_ITEMS_MAX; s = bar) {
-		if ((bar = strchr(s, '|')) != NULL)
-			*bar++ = '\0';
-		while (*s == ' ' || *s == '\t')
-			s++;
-		e = s + strlen(s);
-		while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
-			*--e = '\0';
-		if (*s == '\0')
-			continue;
-		pg.item[pg.n] = s;
-		pg.ilen[pg.n] = (size_t)(e - s);
-		pg.n++;
-	}
-	if (d->pending == DIALOG_P_GONE || d->pending == DIALOG_P_CHOICE)
-		d->pending = DIALOG_P_BAD;
-	if ((p = pager_pending(&c, &pg, &err)) == -1)
-		return;
-	(void)pager_walk(&c, &pg, p, &pl);
-	if (pl.last) {
-		c.d->step = DIALOG_S_DONE;
-		c.d->outcome = DIALOG_OUTCOME_C;
-		out->end = 1;
-		out->outcome = DIALOG_OUTCOME_C;
-	}
-	pager_show(&c, &pg, p, &pl, err ? msg(&c, err) : NULL);
-}
-
-/*
- * Where the SMS went, into d->phone_tail: res's tail, else (keep: at the
- * verify step) the one kept since SENT, else the phone on record's. -1
- * when there is none.
- */
-static int
-otp_tail(struct dialog *d, const struct dialog_otp *res, int keep)
-{
-	char	t[DIALOG_TAIL_LEN + 1];
-
-	if (tail_of(res->phone_tail, sizeof(res->phone_tail), t) == -1 &&
-	    (!keep || tail_of(d->phone_tail, sizeof(d->phone_tail), t) == -1) &&
-	    tail_of(d->phone, sizeof(d->phone), t) == -1)
-		return -1;
-	memset(d->phone_tail, 0, sizeof(d->phone_tail));
-	memcpy(d->phone_tail, t, strlen(t) + 1);
-	return 0;
-}
-
-void
-dialog_on_otp(struct dialog *d, const struct dialog_conf *conf,
-    const struct catalog *cat, const struct dialog_otp *res,
-    struct dialog_out *out)
-{
-	struct ctx	c = { d, conf, cat, out };
-	char		buf[DIALOG_TEXT_MAX], n[8];
-	struct tbuf	b;
-	struct dialog_var	v[2];
-	int		issue, verify;
-
-	memset(out, 0, sizeof(*out));
-	issue = d->step == DIALOG_S_LOOKUP && d->matricule[0] != '\0' &&
-	    memchr(d->matricule, '\0', sizeof(d->matricule)) != NULL;
-	verify = d->step == DIALOG_S_OTP;
-	if (res == NULL || (!issue && !verify)) {
-		finish_key(&c, "service_error", DIALOG_OUTCOME_ERROR);
-		return;
-	}
-	switch (res->status) {
-	case DIALOG_OTP_SENT:
-		if (!issue)
-			break;
-		if (otp_tail(d, res, 0) == -1) {
-			log_warnx("dialog: OTP sent, but to no known number");
-			break;
-		}
-		d->step = DIALOG_S_OTP;
-		d->bad_inputs = 0;
-		ask(&c, NULL);
-		return;
-	case DIALOG_OTP_ALREADY:
-		/* No code was checked: the matricule is not on this screen. */
-		if (!issue || otp_tail(d, res, 0) == -1)
-			break;
-		finish_var(&c, msg(&c, "otp_already"), "tail", d->phone_tail,
-		    DIALOG_OUTCOME_B);
-		return;
-	case DIALOG_OTP_OK:
-		if (!verify)
-			break;
-		(void)otp_tail(d, res, 1);
-		v[0] = (struct dialog_var){ "matricule", d->matricule, 0 };
-		v[1] = (struct dialog_var){ "tail", d->phone_tail, 0 };
-		tbuf_init(&b, buf, sizeof(buf));
-		dialog_subst(&b, msg(&c, "result_b"), v, 2);
-		finish(&c, buf, DIALOG_OUTCOME_B);
-		return;
-	case DIALOG_OTP_WRONG:
-		if (!verify)
-			break;
-		if (res->attempts_left <= 0) {
-			/* No try left is a void code, whatever it is called. */
-			finish_key(&c, "otp_void", DIALOG_OUTCOME_ERROR);
-			return;
-		}
-		snprintf(n, sizeof(n), "%d", res->attempts_left > DIALOG_N_MAX ?
-		    DIALOG_N_MAX : res->attempts_left);
-		v[0] = (struct dialog_var){ "n", n, 0 };
-		tbuf_init(&b, buf, sizeof(buf));
-		dialog_subst(&b, msg(&c, "otp_wrong"), v, 1);
-		ask_text(&c, buf);
-		return;
-	case DIALOG_OTP_VOID:
-		if (!verify)
-			break;
-		finish_key(&c, "otp_void", DIALOG_OUTCOME_ERROR);
-		return;
-	case DIALOG_OTP_EXPIRED:
-		if (!verify)
-			break;
-		finish_key(&c, "otp_expired", DIALOG_OUTCOME_ERROR);
-		return;
-	case DIALOG_OTP_LOCKED:
-		/* The same words as the lookup's limits: nothing to probe. */
-		finish_key(&c, "locked", DIALOG_OUTCOME_LOCKED);
-		return;
-	case DIALOG_OTP_ERROR:
-	default:
-		break;
-	}
-	finish_key(&c, "service_error", DIALOG_OUTCOME_ERROR);
+	for (; *s >= '0' && *s <= '9'; s++)
+		v = v * 10 + (*s - '0');
+	return v;
 }
 
 int
@@ -1382,9 +1167,10 @@ dialog_render(const struct catalog *cat, const char *lang, const char *key,
     const char *const *kv, char *out, size_t outsz)
 {
 	struct dialog_var	 v[DIALOG_RENDER_VARS];
-	struct tbuf	 b;
-	const char	*t = NULL;
-	int		 nv = 0;
+	char			 pl[DIALOG_RENDER_VARS][64];
+	struct tbuf		 b;
+	const char		*t = NULL, *tl = lang;
+	int			 nv = 0;
 
 	if (out == NULL || outsz == 0)
 		return -1;
@@ -1393,12 +1179,25 @@ dialog_render(const struct catalog *cat, const char *lang, const char *key,
 		return -1;
 	if (lang != NULL)
 		t = catalog_get(cat, lang, key);
-	if (t == NULL && (t = catalog_get(cat, "fr", key)) == NULL)
-		return -1;
+	if (t == NULL) {
+		tl = "fr";
+		if ((t = catalog_get(cat, "fr", key)) == NULL)
+			return -1;
+	}
 	for (; kv != NULL && kv[0] != NULL; kv += 2) {
 		if (kv[1] == NULL || nv == DIALOG_RENDER_VARS)
 			return -1;
-		v[nv++] = (struct dialog_var){ kv[0], kv[1], 0 };
+		v[nv] = (struct dialog_var){ kv[0], kv[1], 0 };
+		/* A count of minutes or seconds in the language's plural. */
+		if ((strcmp(kv[0], "minutes") == 0 || strcmp(kv[0], "s") == 0) &&
+		    dialog_digits_ok(kv[1], 8, 1, 6)) {
+			tbuf_init(&b, pl[nv], sizeof(pl[nv]));
+			dialog_plural(cat, tl, kv[0][0] == 'm' ? "minutes" :
+			    "seconds", digits_value(kv[1]), &b);
+			if (tbuf_end(&b) == 0)
+				v[nv].value = pl[nv];
+		}
+		nv++;
 	}
 	tbuf_init(&b, out, outsz);
 	dialog_subst(&b, t, v, nv);

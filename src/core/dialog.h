@@ -4,8 +4,10 @@
  * what to fetch next. No sockets, no Redis, no clock but what is passed in.
  *
  * Contract with the gateway:
- *   - dialog_begin() for a new session (the dial string), dialog_input()
- *     for each later answer. Both fill a struct dialog_out.
+ *   - dialog_begin() for a new USSD session (the dial string),
+ *     dialog_begin_fields() for a request that carries its answers (an SMS
+ *     "TNS CIN AB123456 25121980"), dialog_input() for each later answer.
+ *     All fill a struct dialog_out.
  *   - When out->need != DIALOG_NEED_NONE there is no screen yet: the gateway
  *     fetches what is asked (request fields in the dialog: d->idtype,
  *     d->idnum, d->cat_code, d->lang) and calls the matching dialog_on_*()
@@ -13,13 +15,31 @@
  *     Redis failure/timeout). That call fills out again (a screen, or in
  *     principle another need).
  *   - out->record_failure: the gateway counts one failed attempt against
- *     the document number (mismatch), before or with sending the screen.
+ *     the document number and the MSISDN (no match: DESIGN.md §1), before
+ *     or with sending the screen.
  *   - out->end: the screen is the last one (PSSR response); the gateway
  *     deletes the session. Otherwise it saves the dialog
  *     (dialog_state_encode, dialog_state.h) and sends the screen as a USSR
  *     request.
+ *   - out->sms: an SMS to the caller, written to the outbox before the
+ *     screen goes (see struct dialog_out).
  *   - The catalogue is checked once, before use: dialog_check.h.
- *   - out->outcome is set on the last screen (for audit and metrics).
+ *   - out->outcome is set on the last screen (for audit and metrics). A
+ *     dialog that reached its outcome but still offers more (C's last
+ *     documents page offers the proximity points; a D reason or C's end
+ *     text paged over several screens) keeps it in d->outcome meanwhile
+ *     (end 0, out->outcome NONE): a session dropped there has reached
+ *     d->outcome.
+ *
+ * The SMS channel (d->channel DIALOG_CH_SMS): the same flow, but every
+ * answer is in out->sms (kind "reply"), out->text stays "", lists are whole
+ * (never paged), and out->end says whether the conversation is over (the
+ * gateway deletes its state) or waits (state kept) for a follow-up, which
+ * the gateway gives as dialog_input() of the saved dialog: "TNS CAT [n]"
+ * as dialog_input(n, "" when absent) at DIALOG_S_NOMATCH or
+ * DIALOG_S_CATEGORY, "TNS OTP <code>" as dialog_input(code) at
+ * DIALOG_S_OTP. The help text for an unreadable request is the catalogue's
+ * "sms_help", rendered by the gateway with dialog_render().
  */
 #ifndef TNSGW_DIALOG_H
 #define TNSGW_DIALOG_H
@@ -35,7 +55,11 @@
  * sizes are registry.h's (characters or bytes, + 1 for the NUL here). */
 #define DIALOG_TEXT_MAX       1024	/* one screen, UTF-8 bytes */
 #define DIALOG_SMS_MAX        2048	/* one SMS body (8 segments), UTF-8 bytes */
+#define DIALOG_SMS_SEGMENTS   8		/* concatenated SMS in one body at most */
 #define DIALOG_MAX_CATEGORIES 64
+/* A category label or region name, bytes: longer than the loader's
+ * REGISTRY_LABEL_MAX, so that nothing Redis holds is cut on the way in. */
+#define DIALOG_LABEL_MAX      511
 
 enum dialog_step {
 	DIALOG_S_LANG = 0,	/* language menu shown */
@@ -114,7 +138,9 @@ enum dialog_pending {
 	DIALOG_P_BACK,		/* "00": previous page */
 	DIALOG_P_CHOICE,	/* a number: pick item pending_n (categories) */
 	DIALOG_P_BAD,		/* unreadable answer: show d->page with an error */
-	DIALOG_P_GONE,		/* the chosen category vanished: list again */
+	DIALOG_P_GONE,		/* the chosen category (region) vanished: list again */
+	DIALOG_P_RESEND,	/* DIALOG_S_OTP: "9", a new code asked
+				 * (DIALOG_NEED_OTP_RESEND in flight) */
 };
 
 struct dialog_conf {
@@ -152,7 +178,12 @@ struct dialog {
 	char              phone[24];	/* phone on record, "" if none */
 	char              phone_tail[8];	/* last digits of where the SMS went */
 	enum dialog_channel channel;
-	int               region;	/* DIALOG_S_REGION: the region chosen, 1.. */
+	int               region;	/* DIALOG_S_REGION: the region chosen, 1..;
+					 * DIALOG_S_TEXT: > 0 when the text is
+					 * the region of points_sent */
+	/* DIALOG_S_TEXT: the outside text paged (a D reason, or a region
+	 * name), cleaned UTF-8; "" otherwise. */
+	char              text[REGISTRY_TEXT_MAX + 1];
 };
 
 struct dialog_out {
@@ -209,7 +240,7 @@ struct dialog_lookup {
 
 struct dialog_category {
 	char code[REGISTRY_CODE_MAX + 1];
-	char label[REGISTRY_LABEL_MAX + 1];	/* in d->lang (falls back to fr) */
+	char label[DIALOG_LABEL_MAX + 1];	/* in d->lang (falls back to fr) */
 };
 struct dialog_categories {
 	enum dialog_fetch_status status;
@@ -220,7 +251,7 @@ struct dialog_categories {
 struct dialog_docs {
 	enum dialog_fetch_status status;
 	int  found;				/* 0: the code no longer exists */
-	char label[REGISTRY_LABEL_MAX + 1];
+	char label[DIALOG_LABEL_MAX + 1];
 	char documents[REGISTRY_DOCS_MAX + 1];	/* '|'-separated, in d->lang */
 };
 
@@ -253,53 +284,96 @@ struct dialog_otp {
 struct dialog_regions {
 	enum dialog_fetch_status status;
 	int  n;
-	char name[DIALOG_REGIONS_MAX][REGISTRY_LABEL_MAX + 1];
+	char name[DIALOG_REGIONS_MAX][DIALOG_LABEL_MAX + 1];
 };
 /* The points of one region: each "name|address|hours|phone". */
 #define DIALOG_POINTS_MAX 32
 struct dialog_points {
 	enum dialog_fetch_status status;
 	int  found;			/* 0: the region no longer exists */
-	char region[REGISTRY_LABEL_MAX + 1];
+	char region[DIALOG_LABEL_MAX + 1];
 	int  n;
 	char point[DIALOG_POINTS_MAX][REGISTRY_LABEL_MAX * 2 + 1];
 };
 
 /* Start a session from the dial string (already parsed; args may carry the
  * shortcut answers: [idtype, number, birth] or [idtype, number, expiry,
- * birth]). */
+ * birth]). The channel is USSD. */
 void dialog_begin(struct dialog *d, const struct dialog_conf *conf,
     const struct catalog *cat, const struct parse_dial *dial,
+    struct dialog_out *out);
+/*
+ * Start a session whose request carries the answers (the SMS channel, or
+ * any channel that reads them elsewhere): lang (NULL or not a menu
+ * language: the first menu language), idtype (PARSE_ID_NONE: none), idnum
+ * as typed (normalised here), expiry (NULL or unset: not given; when given
+ * and security.check_expiry, checked), birth (NULL or unset: none). On USSD
+ * what is missing is asked; on SMS a request without a valid type, number
+ * or birth date gets the "sms_help" text and ends (outcome ERROR), and the
+ * expiry is never asked: it is matched only when given.
+ */
+void dialog_begin_fields(struct dialog *d, const struct dialog_conf *conf,
+    const struct catalog *cat, const char *lang, enum dialog_channel channel,
+    enum parse_idtype idtype, const char *idnum,
+    const struct parse_date *expiry, const struct parse_date *birth,
     struct dialog_out *out);
 /* One answer typed by the caller (UTF-8). */
 void dialog_input(struct dialog *d, const struct dialog_conf *conf,
     const struct catalog *cat, const char *input, struct dialog_out *out);
+/*
+ * After DIALOG_NEED_LOOKUP. The record the caller's details designate: for
+ * a number typed in full (!digits_only), rec[0] when its birth date (and
+ * expiry, when checked, given and the registry has one) match, or when it
+ * is INELIGIBLE with no birth date in the registry; for digits only, the
+ * one candidate whose dates match when exactly one does (a record without
+ * a birth date never matches). Anything else (n 0, dates wrong, ambiguous)
+ * gets the one "no_match" screen (DIALOG_S_NOMATCH, record_failure 1):
+ * "1" asks the number again (type kept), "2" leads to case C.
+ */
 void dialog_on_lookup(struct dialog *d, const struct dialog_conf *conf,
     const struct catalog *cat, const struct dialog_lookup *res,
     struct dialog_out *out);
 void dialog_on_categories(struct dialog *d, const struct dialog_conf *conf,
     const struct catalog *cat, const struct dialog_categories *res,
     struct dialog_out *out);
+/* The documents (paged on USSD; C's receipt SMS on the first page when
+ * sms.receipts has C). Their last page offers "1" the proximity points of
+ * a region (DIALOG_NEED_REGIONS; it is checked against the page shown, so
+ * "1" costs one more DIALOG_NEED_DOCS first); any other answer there ends
+ * the dialog ("bye", outcome C). */
 void dialog_on_docs(struct dialog *d, const struct dialog_conf *conf,
     const struct catalog *cat, const struct dialog_docs *res,
     struct dialog_out *out);
+/* The regions, a paged numbered list (DIALOG_S_REGION), fetched again on
+ * every page like the categories; a number sets d->region and asks
+ * DIALOG_NEED_POINTS. No region at all ends on "docs_where" (outcome C). */
 void dialog_on_regions(struct dialog *d, const struct dialog_conf *conf,
     const struct catalog *cat, const struct dialog_regions *res,
     struct dialog_out *out);
+/* The points of d->region: out->sms (kind "points") and the end screen
+ * "points_sent", outcome C; found 0: the region list again; no point:
+ * "docs_where". */
 void dialog_on_points(struct dialog *d, const struct dialog_conf *conf,
     const struct catalog *cat, const struct dialog_points *res,
     struct dialog_out *out);
 
 /*
  * Case B. After DIALOG_NEED_OTP_ISSUE (d->step is still DIALOG_S_LOOKUP,
- * d->matricule set) the answers are SENT (d->step becomes DIALOG_S_OTP and
- * the caller is asked for the code), ALREADY, LOCKED or ERROR; after
- * DIALOG_NEED_OTP_VERIFY (d->step DIALOG_S_OTP) they are OK (the only
- * screen with the matricule), WRONG (attempts_left > 0, asked again; 0 is
- * taken as VOID), VOID, EXPIRED, LOCKED or ERROR. A status that does not
- * answer the need in flight ends the dialog with the service error screen.
- * res->phone_tail: digits, the last 2 are kept (d->phone_tail); when it is
- * empty the tail of d->phone (else, on OK, the one kept from SENT) is used.
+ * d->matricule set) the answers are SENT (a new code went out: d->step
+ * becomes DIALOG_S_OTP and the caller is asked for it), LIVE (a code sent
+ * earlier is still live, no new SMS: asked for that code, "otp_live"),
+ * ALREADY, LIMIT, LOCKED or ERROR. On DIALOG_S_OTP the caller types the
+ * code (DIALOG_NEED_OTP_VERIFY) or "9" for a new one
+ * (DIALOG_NEED_OTP_RESEND, d->pending DIALOG_P_RESEND while in flight).
+ * After DIALOG_NEED_OTP_VERIFY the answers are OK (the only screen with
+ * the matricule), WRONG (attempts_left > 0, asked again; 0 is taken as
+ * VOID), VOID, EXPIRED, LOCKED or ERROR; after DIALOG_NEED_OTP_RESEND,
+ * SENT (asked for the new code), WAIT (res->wait_s: "otp_wait", then asked
+ * again for the code already sent), LIMIT, ALREADY, LOCKED or ERROR. A
+ * status that does not answer the need in flight ends the dialog with the
+ * service error screen. res->phone_tail: digits, the last 2 are kept
+ * (d->phone_tail); when it is empty the tail kept since SENT/LIVE, else
+ * that of d->phone, is used.
  */
 void dialog_on_otp(struct dialog *d, const struct dialog_conf *conf,
     const struct catalog *cat, const struct dialog_otp *res,
@@ -308,8 +382,11 @@ void dialog_on_otp(struct dialog *d, const struct dialog_conf *conf,
 /*
  * Render catalogue text key in lang with {name} placeholders replaced from
  * kv (name, value, name, value, ..., NULL): for SMS bodies (sms_otp,
- * sms_password, ...). Falls back to "fr" when lang lacks the key. Returns
- * 0, or -1 when the key is missing or out is too small.
+ * sms_password, sms_help, ...). Falls back to "fr" when lang lacks the
+ * key. A number given as {minutes} or {s} is written through the
+ * number-dependent keys minutes_1, minutes_2, minutes_3_10, minutes_11
+ * (seconds_* for {s}) of lang, each with {n} (Arabic plurals), when lang
+ * has them. Returns 0, or -1 when the key is missing or out is too small.
  */
 int dialog_render(const struct catalog *cat, const char *lang,
     const char *key, const char *const *kv, char *out, size_t outsz);

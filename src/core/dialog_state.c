@@ -11,16 +11,19 @@
 #include "dialog_impl.h"
 #include "parse.h"
 #include "registry.h"
+#include "utf8.h"
 
 #define DIALOG_STATE_PAGE_MAX	255	/* bound on d->page */
-#define DIALOG_STATE_FIELDS	16
-#define DIALOG_STATE_VERSION	"D2"
+#define DIALOG_STATE_FIELDS	19
+#define DIALOG_STATE_VERSION	"D3"
 
 /*
- * The form: "D2|step|lang|idtype|idnum|expiry|birth|page|bad|cat_code|
- * outcome|pending|pending_n|matricule|phone|phone_tail", cat_code
- * %XX-escaped, the last three digits only. D1 (without the last three) is
- * refused: a session lives minutes, not across an upgrade.
+ * The form: "D3|step|lang|idtype|idnum|expiry|birth|page|bad|cat_code|
+ * outcome|pending|pending_n|matricule|phone|phone_tail|channel|region|
+ * text", cat_code %XX-escaped (all but [A-Za-z0-9_.-]), matricule, phone
+ * and phone_tail digits only, text (UTF-8) with '%', '|' and control bytes
+ * %XX-escaped. D1 and D2 are refused: a session lives minutes, not across
+ * an upgrade.
  */
 
 static int
@@ -74,18 +77,44 @@ code_safe(unsigned char ch)
 	    (ch >= '0' && ch <= '9') || ch == '_' || ch == '.' || ch == '-';
 }
 
+static int
+text_safe(unsigned char ch)
+{
+	return ch >= 0x20 && ch != 0x7f && ch != '%' && ch != '|';
+}
+
+/* s with the bytes safe() refuses as %XX, into out (3 * strlen + 1). */
+static void
+escape(const char *s, int (*safe)(unsigned char), char *out)
+{
+	static const char	hex[] = "0123456789ABCDEF";
+	size_t			i, j = 0;
+
+	for (i = 0; s[i] != '\0'; i++) {
+		unsigned char	ch = (unsigned char)s[i];
+
+		if (safe(ch))
+			out[j++] = (char)ch;
+		else {
+			out[j++] = '%';
+			out[j++] = hex[ch >> 4];
+			out[j++] = hex[ch & 15];
+		}
+	}
+	out[j] = '\0';
+}
+
 int
 dialog_state_encode(const struct dialog *d, char *buf, size_t bufsz)
 {
-	static const char	 hex[] = "0123456789ABCDEF";
-	char			 ex[16], bi[16];
-	char			 code[REGISTRY_CODE_MAX * 3 + 1];	/* %XX */
-	size_t			 i, j = 0;
-	int			 n;
+	char	ex[16], bi[16];
+	char	code[REGISTRY_CODE_MAX * 3 + 1];	/* %XX */
+	char	text[REGISTRY_TEXT_MAX * 3 + 1];
+	int	n;
 
 	if (d == NULL || buf == NULL || bufsz == 0)
 		return -1;
-	if ((int)d->step < DIALOG_S_LANG || d->step > DIALOG_S_OTP ||
+	if ((int)d->step < DIALOG_S_LANG || d->step > DIALOG_S_TEXT ||
 	    !lang_ok(d->lang, sizeof(d->lang)) ||
 	    (int)d->idtype < PARSE_ID_NONE || d->idtype > PARSE_ID_PASSPORT ||
 	    !idnum_ok(d->idnum, sizeof(d->idnum)) ||
@@ -94,32 +123,27 @@ dialog_state_encode(const struct dialog *d, char *buf, size_t bufsz)
 	    d->bad_inputs < 0 || d->bad_inputs > DIALOG_BAD_MAX ||
 	    (int)d->outcome < DIALOG_OUTCOME_NONE ||
 	    d->outcome > DIALOG_OUTCOME_ABORT ||
-	    (int)d->pending < DIALOG_P_NONE || d->pending > DIALOG_P_GONE ||
+	    (int)d->pending < DIALOG_P_NONE || d->pending > DIALOG_P_RESEND ||
 	    d->pending_n < 0 || d->pending_n > DIALOG_CHOICE_MAX ||
 	    memchr(d->cat_code, '\0', sizeof(d->cat_code)) == NULL ||
 	    !dialog_digits_ok(d->matricule, sizeof(d->matricule), 0,
 	    DIALOG_MATRICULE_MAX) ||
 	    !dialog_digits_ok(d->phone, sizeof(d->phone), 0, DIALOG_PHONE_MAX) ||
 	    !dialog_digits_ok(d->phone_tail, sizeof(d->phone_tail), 0,
-	    DIALOG_TAIL_LEN))
+	    DIALOG_TAIL_LEN) ||
+	    (int)d->channel < DIALOG_CH_USSD || d->channel > DIALOG_CH_SMS ||
+	    d->region < 0 || d->region > DIALOG_REGIONS_MAX ||
+	    memchr(d->text, '\0', sizeof(d->text)) == NULL ||
+	    !utf8_valid(d->text, strlen(d->text)))
 		return -1;
-	for (i = 0; d->cat_code[i] != '\0'; i++) {
-		unsigned char	ch = (unsigned char)d->cat_code[i];
-
-		if (code_safe(ch))
-			code[j++] = (char)ch;
-		else {
-			code[j++] = '%';
-			code[j++] = hex[ch >> 4];
-			code[j++] = hex[ch & 15];
-		}
-	}
-	code[j] = '\0';
+	escape(d->cat_code, code_safe, code);
+	escape(d->text, text_safe, text);
 	n = snprintf(buf, bufsz, DIALOG_STATE_VERSION
-	    "|%d|%s|%d|%s|%s|%s|%d|%d|%s|%d|%d|%d|%s|%s|%s",
+	    "|%d|%s|%d|%s|%s|%s|%d|%d|%s|%d|%d|%d|%s|%s|%s|%d|%d|%s",
 	    (int)d->step, d->lang, (int)d->idtype, d->idnum, ex, bi, d->page,
 	    d->bad_inputs, code, (int)d->outcome, (int)d->pending,
-	    d->pending_n, d->matricule, d->phone, d->phone_tail);
+	    d->pending_n, d->matricule, d->phone, d->phone_tail,
+	    (int)d->channel, d->region, text);
 	if (n < 0 || (size_t)n >= bufsz || n > DIALOG_STATE_MAX)
 		return -1;
 	return n;
@@ -189,6 +213,8 @@ code_field(const char *s, char *out, size_t outsz)
 	return 0;
 }
 
+static int decode_check(const struct dialog *);
+
 static int
 decode_fields(struct dialog *d, char *tmp)
 {
@@ -209,7 +235,7 @@ decode_fields(struct dialog *d, char *tmp)
 	}
 	if (strcmp(f[0], DIALOG_STATE_VERSION) != 0)
 		return -1;
-	if (dec_field(f[1], DIALOG_S_OTP, &v) == -1)
+	if (dec_field(f[1], DIALOG_S_TEXT, &v) == -1)
 		return -1;
 	d->step = (enum dialog_step)v;
 	if (strlen(f[2]) >= sizeof(d->lang) || !lang_ok(f[2], sizeof(d->lang)))
@@ -232,7 +258,7 @@ decode_fields(struct dialog *d, char *tmp)
 	if (dec_field(f[10], DIALOG_OUTCOME_ABORT, &v) == -1)
 		return -1;
 	d->outcome = (enum dialog_outcome)v;
-	if (dec_field(f[11], DIALOG_P_GONE, &v) == -1)
+	if (dec_field(f[11], DIALOG_P_RESEND, &v) == -1)
 		return -1;
 	d->pending = (enum dialog_pending)v;
 	if (dec_field(f[12], DIALOG_CHOICE_MAX, &d->pending_n) == -1)
@@ -244,14 +270,37 @@ decode_fields(struct dialog *d, char *tmp)
 	memcpy(d->matricule, f[13], strlen(f[13]) + 1);
 	memcpy(d->phone, f[14], strlen(f[14]) + 1);
 	memcpy(d->phone_tail, f[15], strlen(f[15]) + 1);
+	if (dec_field(f[16], DIALOG_CH_SMS, &v) == -1)
+		return -1;
+	d->channel = (enum dialog_channel)v;
+	if (dec_field(f[17], DIALOG_REGIONS_MAX, &d->region) == -1 ||
+	    code_field(f[18], d->text, sizeof(d->text)) == -1 ||
+	    !utf8_valid(d->text, strlen(d->text)))
+		return -1;
+	return decode_check(d);
+}
 
-	/* What every path past a step has filled in. */
+/* What every path past a step has filled in. */
+static int
+decode_check(const struct dialog *d)
+{
+	int	post = d->step >= DIALOG_S_LOOKUP && d->step != DIALOG_S_DONE;
+
 	if (d->step != DIALOG_S_LANG && d->lang[0] == '\0')
 		return -1;
-	if ((d->step == DIALOG_S_LOOKUP || d->step == DIALOG_S_CATEGORY ||
-	    d->step == DIALOG_S_DOCS || d->step == DIALOG_S_OTP) &&
-	    (d->idtype == PARSE_ID_NONE || d->idnum[0] == '\0' ||
+	if (post && (d->idtype == PARSE_ID_NONE || d->idnum[0] == '\0' ||
 	    !parse_date_is_set(&d->birth)))
+		return -1;
+	/* The SMS channel starts at the lookup and pages nothing. */
+	if (d->channel == DIALOG_CH_SMS && (d->step < DIALOG_S_LOOKUP ||
+	    d->step == DIALOG_S_REGION || d->step == DIALOG_S_TEXT))
+		return -1;
+	/* The region once chosen, the text of a paged end. */
+	if (d->region != 0 && d->step != DIALOG_S_REGION &&
+	    d->step != DIALOG_S_TEXT && d->step != DIALOG_S_DONE)
+		return -1;
+	if ((d->text[0] != '\0') != (d->step == DIALOG_S_TEXT) &&
+	    !(d->step == DIALOG_S_DONE && d->text[0] != '\0'))
 		return -1;
 	/* Case B's fields: kept from the lookup (LOOKUP while the OTP is
 	 * issued), the tail once the code went out; a phone needs a person. */
@@ -264,7 +313,10 @@ decode_fields(struct dialog *d, char *tmp)
 	    d->step != DIALOG_S_DONE)
 		return -1;
 	if (d->step == DIALOG_S_OTP && (d->matricule[0] == '\0' ||
-	    d->phone_tail[0] == '\0' || d->pending != DIALOG_P_NONE))
+	    d->phone_tail[0] == '\0' || (d->pending != DIALOG_P_NONE &&
+	    d->pending != DIALOG_P_RESEND)))
+		return -1;
+	if (d->pending == DIALOG_P_RESEND && d->step != DIALOG_S_OTP)
 		return -1;
 	return 0;
 }

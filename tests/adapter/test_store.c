@@ -301,41 +301,41 @@ test_lookup(void **state)
 	st = new_store(500, 100, 5);
 	lookup(st, "212600000001", PARSE_ID_CIN, "AB123456", "fr", &l);
 	assert_int_equal(l.res.status, DIALOG_FETCH_OK);
-	assert_int_equal(l.res.reg, DIALOG_REG_REGISTERED);
-	assert_string_equal(l.res.matricule, "990000001");
-	assert_int_equal(l.res.has_account, 1);
-	assert_int_equal(l.res.birth.y, 1980);
-	assert_int_equal(l.res.expiry.y, 2030);
-	assert_int_equal(l.res.expiry.d, 31);
+	assert_int_equal(l.res.rec[0].reg, DIALOG_REG_REGISTERED);
+	assert_string_equal(l.res.rec[0].matricule, "990000001");
+	assert_int_equal(l.res.rec[0].has_account, 1);
+	assert_int_equal(l.res.rec[0].birth.y, 1980);
+	assert_int_equal(l.res.rec[0].expiry.y, 2030);
+	assert_int_equal(l.res.rec[0].expiry.d, 31);
 
 	lookup(st, "212600000001", PARSE_ID_CIN, "BE765432", "fr", &l);
-	assert_int_equal(l.res.reg, DIALOG_REG_REGISTERED);
-	assert_int_equal(l.res.has_account, 0);
-	assert_string_equal(l.res.phone, "212600000102");
-	assert_false(parse_date_is_set(&l.res.expiry));
+	assert_int_equal(l.res.rec[0].reg, DIALOG_REG_REGISTERED);
+	assert_int_equal(l.res.rec[0].has_account, 0);
+	assert_string_equal(l.res.rec[0].phone, "212600000102");
+	assert_false(parse_date_is_set(&l.res.rec[0].expiry));
 
 	lookup(st, "212600000001", PARSE_ID_CIN, "DA100002", "ar", &l);
-	assert_int_equal(l.res.reg, DIALOG_REG_INELIGIBLE);
-	assert_string_equal(l.res.reason_code, "AMO_CNOPS");
-	assert_string_equal(l.res.reason_text, "مشمول");
+	assert_int_equal(l.res.rec[0].reg, DIALOG_REG_INELIGIBLE);
+	assert_string_equal(l.res.rec[0].reason_code, "AMO_CNOPS");
+	assert_string_equal(l.res.rec[0].reason_text, "مشمول");
 	lookup(st, "212600000001", PARSE_ID_CIN, "DA100002", "tzm", &l);
-	assert_string_equal(l.res.reason_text, "Couvert CNOPS");
+	assert_string_equal(l.res.rec[0].reason_text, "Couvert CNOPS");
 
 	/* Same number, other type: its own record (reason without text). */
 	lookup(st, "212600000001", PARSE_ID_PASSPORT, "DA100002", "fr", &l);
-	assert_int_equal(l.res.reg, DIALOG_REG_INELIGIBLE);
-	assert_string_equal(l.res.reason_code, "AYANT_DROIT");
-	assert_string_equal(l.res.reason_text, "");
+	assert_int_equal(l.res.rec[0].reg, DIALOG_REG_INELIGIBLE);
+	assert_string_equal(l.res.rec[0].reason_code, "AYANT_DROIT");
+	assert_string_equal(l.res.rec[0].reason_text, "");
 
 	lookup(st, "212600000001", PARSE_ID_SEJOUR, "AB123456", "fr", &l);
 	assert_int_equal(l.res.status, DIALOG_FETCH_OK);
-	assert_int_equal(l.res.reg, DIALOG_REG_NOT_FOUND);
+	assert_int_equal(l.res.n, 0);
 
 	/* Script cache flushed under us: EVAL takes over, same answer. */
 	Rq("SCRIPT FLUSH");
 	lookup(st, "212600000001", PARSE_ID_CIN, "AB123456", "fr", &l);
 	assert_int_equal(l.res.status, DIALOG_FETCH_OK);
-	assert_string_equal(l.res.matricule, "990000001");
+	assert_string_equal(l.res.rec[0].matricule, "990000001");
 	store_free(st);
 }
 
@@ -626,7 +626,7 @@ test_redis_restart(void **state)
 	}
 	lookup(st, "212600000011", PARSE_ID_CIN, "AB123456", "fr", &l);
 	assert_int_equal(l.res.status, DIALOG_FETCH_OK);
-	assert_string_equal(l.res.matricule, "990000001");
+	assert_string_equal(l.res.rec[0].matricule, "990000001");
 	store_free(st);
 }
 

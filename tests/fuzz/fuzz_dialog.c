@@ -7,8 +7,11 @@
  * last.
  *
  * Input: one flags byte, then "<encoded state>\n<answer>\n<fetch bytes>".
- * An OTP answer takes one fetch byte (status = byte % 9, 8 is no status),
- * the next as a signed attempts_left, the next 7 at most as phone_tail.
+ * An OTP answer takes one fetch byte (status = byte % 12, 11 is no
+ * status), the next as a signed attempts_left (and wait_s), the next 7 at
+ * most as phone_tail. A lookup has up to 4 records (digits-only
+ * candidates when the fetch bytes say so), none of whose matricules may
+ * show on the no-match screen; every SMS the dialog puts out fits 8 SMS.
  *
  * Build and run by hand:
  *   make build-fuzz/fuzz_dialog
@@ -24,6 +27,7 @@
 #include "dialog_state.h"
 #include "gsm.h"
 #include "log.h"
+#include "sms.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -52,6 +56,22 @@ static const char *const fallback[][2] = {
 	{ "mismatch", "Ne correspond pas." },
 	{ "ineligible", "Non éligible : {reason}" },
 	{ "ineligible_generic", "Non éligible." },
+	{ "no_match", "Aucun dossier.\n1 Corriger\n2 Pas immatriculé" },
+	{ "next_agency", "Aide : agence CNSS." },
+	{ "next_phone", "Aide : {phone}." }, { "otp_new", "9 Nouveau code" },
+	{ "otp_live", "Code encore valable ...{tail} :" },
+	{ "otp_wait", "Attendez {s}." }, { "otp_limit", "Trop de codes." },
+	{ "points_offer", "1 Points (SMS)" }, { "bye", "Merci." },
+	{ "region_title", "Région :" }, { "region_gone", "Région retirée." },
+	{ "points_sent", "Points de {region} par SMS." },
+	{ "sms_points", "CNSS: {region}\n{points}" },
+	{ "sms_result_c", "CNSS: {category}\n{documents}" },
+	{ "sms_result_d", "CNSS: {reason}\n{next}" },
+	{ "sms_result_a", "CNSS: {matricule}" },
+	{ "sms_cat_list", "CNSS: TNS CAT <n>\n{list}" },
+	{ "sms_no_match", "CNSS: aucun dossier." },
+	{ "sms_otp_ask", "CNSS: TNS OTP <code> ...{tail}" },
+	{ "sms_help", "CNSS: TNS CIN AB123456 25121980" },
 	{ "cat_intro", "Votre catégorie :" }, { "cat_title", "Catégorie :" },
 	{ "cat_gone", "Catégorie retirée." }, { "nav_next", "0 Suite" },
 	{ "nav_back", "00 Retour" }, { "docs_title", "Documents :" },
@@ -122,11 +142,19 @@ take_line(const uint8_t **p, size_t *left, const uint8_t **line)
 static void
 check_out(const struct dialog *d, const struct dialog_out *out)
 {
-	char		buf[DIALOG_STATE_MAX + 1], buf2[DIALOG_STATE_MAX + 1];
-	struct dialog	d2;
-	int		n, n2;
+	static struct sms_segment	seg[8];
+	char				buf[DIALOG_STATE_MAX + 1];
+	char				buf2[DIALOG_STATE_MAX + 1];
+	struct dialog			d2;
+	int				n, n2;
 
-	if (memchr(out->text, '\0', sizeof(out->text)) == NULL)
+	if (memchr(out->text, '\0', sizeof(out->text)) == NULL ||
+	    memchr(out->sms, '\0', sizeof(out->sms)) == NULL)
+		abort();
+	if (out->sms[0] != '\0' && (out->sms_kind == NULL ||
+	    sms_split(out->sms, GSM_CHARSET_GSM7, 0, seg, 8) < 1))
+		abort();
+	if (d->channel == DIALOG_CH_SMS && out->text[0] != '\0')
 		abort();
 	if (out->need == DIALOG_NEED_NONE && !gsm_fits_ussd(out->text))
 		abort();
@@ -154,6 +182,16 @@ check_no_matricule(const char *mat, const struct dialog_out *out)
 }
 
 static void
+kept_matricule_rec(const struct dialog_record *r, char mat[24])
+{
+	mat[0] = '\0';
+	if (memchr(r->matricule, '\0', sizeof(r->matricule)) != NULL &&
+	    strlen(r->matricule) >= 3 &&
+	    strspn(r->matricule, "0123456789") == strlen(r->matricule))
+		memcpy(mat, r->matricule, strlen(r->matricule) + 1);
+}
+
+static void
 kept_matricule(const struct dialog *d, char mat[24])
 {
 	mat[0] = '\0';
@@ -168,6 +206,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static struct dialog_categories	cats;
 	static struct dialog_docs	docs;
 	static struct dialog_lookup	lk;
+	static struct dialog_regions	rg;
+	static struct dialog_points	pt;
 	struct dialog_otp		otp;
 	struct dialog_conf		conf;
 	struct dialog			d;
@@ -229,16 +269,31 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case DIALOG_NEED_LOOKUP:
 			memset(&lk, 0, sizeof(lk));
 			lk.status = (enum dialog_fetch_status)((flags >> 6) % 3);
-			lk.reg = (enum dialog_reg_status)(left % 3);
-			lk.birth = d.birth;
-			lk.expiry = (flags & 0x80) ? d.expiry :
-			    (struct parse_date){ 0, 0, 0 };
-			lk.has_account = (int)(left & 1);
-			memcpy(lk.matricule, p, left < sizeof(lk.matricule) ?
-			    left : sizeof(lk.matricule));
-			memcpy(lk.reason_text, p, left < sizeof(lk.reason_text) ?
-			    left : sizeof(lk.reason_text));
+			lk.n = (int)(left % 6);
+			lk.digits_only = (int)(left / 6 % 2);
+			for (i = 0; i < DIALOG_CAND_MAX; i++) {
+				struct dialog_record	*r = &lk.rec[i];
+
+				r->reg = (enum dialog_reg_status)((left + i) % 3);
+				r->birth = (i + left) % 3 ? d.birth :
+				    (struct parse_date){ 0, 0, 0 };
+				r->expiry = (flags & 0x80) ? d.expiry :
+				    (struct parse_date){ 0, 0, 0 };
+				r->has_account = (int)((left >> i) & 1);
+				memcpy(r->matricule, p, left < sizeof(r->matricule)
+				    ? left : sizeof(r->matricule));
+				if (i > 0 && left > i)
+					r->matricule[0] = (char)('0' + i);
+				memcpy(r->reason_text, p, left <
+				    sizeof(r->reason_text) ? left :
+				    sizeof(r->reason_text));
+			}
 			dialog_on_lookup(&d, &conf, cat, &lk, &out);
+			if (out.record_failure)
+				for (i = 0; i < DIALOG_CAND_MAX; i++) {
+					kept_matricule_rec(&lk.rec[i], mat);
+					check_no_matricule(mat, &out);
+				}
 			break;
 		case DIALOG_NEED_CATEGORIES:
 			memset(&cats, 0, sizeof(cats));
@@ -271,12 +326,39 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			    left : sizeof(docs.documents));
 			dialog_on_docs(&d, &conf, cat, &docs, &out);
 			break;
+		case DIALOG_NEED_REGIONS:
+			memset(&rg, 0, sizeof(rg));
+			rg.status = (flags & 0xc0) == 0xc0 ?
+			    DIALOG_FETCH_ERROR : DIALOG_FETCH_OK;
+			rg.n = (int)(left % (DIALOG_REGIONS_MAX + 2));
+			for (i = 0; i < DIALOG_REGIONS_MAX; i++)
+				memcpy(rg.name[i], p, left < sizeof(rg.name[i]) ?
+				    left : sizeof(rg.name[i]));
+			dialog_on_regions(&d, &conf, cat, &rg, &out);
+			break;
+		case DIALOG_NEED_POINTS:
+			memset(&pt, 0, sizeof(pt));
+			pt.status = (flags & 0xc0) == 0xc0 ?
+			    DIALOG_FETCH_LOCKED : DIALOG_FETCH_OK;
+			pt.found = (flags & 0x40) == 0 || left > 0;
+			pt.n = (int)(left % (DIALOG_POINTS_MAX + 2));
+			memcpy(pt.region, p, left < sizeof(pt.region) ? left :
+			    sizeof(pt.region));
+			for (i = 0; i < DIALOG_POINTS_MAX; i++)
+				memcpy(pt.point[i], p + (left > i ? i : 0),
+				    left - (left > i ? i : 0) <
+				    sizeof(pt.point[i]) ? left - (left > i ? i :
+				    0) : sizeof(pt.point[i]));
+			dialog_on_points(&d, &conf, cat, &pt, &out);
+			break;
 		case DIALOG_NEED_OTP_ISSUE:
 		case DIALOG_NEED_OTP_VERIFY:
+		case DIALOG_NEED_OTP_RESEND:
 			memset(&otp, 0, sizeof(otp));
 			otp.status = left > 0 ?
-			    (enum dialog_otp_status)(p[0] % 9) : DIALOG_OTP_SENT;
+			    (enum dialog_otp_status)(p[0] % 12) : DIALOG_OTP_SENT;
 			otp.attempts_left = left > 1 ? (int8_t)p[1] : 1;
+			otp.wait_s = left > 1 ? (int8_t)p[1] * 50 : 0;
 			if (left > 2)
 				memcpy(otp.phone_tail, p + 2, left - 2 <
 				    sizeof(otp.phone_tail) - 1 ? left - 2 :

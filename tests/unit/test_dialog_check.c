@@ -1,8 +1,10 @@
 /*
  * test_dialog_check: the catalogue check — the shipped catalogues pass
  * under every configuration, a missing key is named, and texts that are
- * too long, have unknown placeholders or lack a required one are refused
- * with "lang/key: reason".
+ * too long (alone, with their error line, their next step, their list
+ * furniture), have unknown placeholders or lack a required one, SMS that
+ * start in the wrong script or hold a bidi mark, and A/B screens without
+ * the portal are refused with "lang/key: reason".
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -27,20 +29,15 @@ test_check_catalog(void **state)
 	struct catalog		*c;
 	char			 err[256];
 	int			 i;
-	static const char *const keys[] = { "language_name", "ask_idtype",
-	    "idtype_cin", "idtype_sejour", "idtype_passport", "ask_idnum",
-	    "ask_expiry", "ask_birth", "err_choice", "err_idnum", "err_date",
-	    "too_many", "expired", "service_error", "locked", "result_a",
-	    "result_b", "mismatch", "ineligible", "ineligible_generic",
-	    "cat_intro", "cat_title", "cat_gone", "nav_next", "nav_back",
-	    "docs_title", "docs_where", "otp_ask", "err_otp", "otp_wrong",
-	    "otp_void", "otp_expired", "otp_already", "sms_otp",
-	    "sms_password" };
+	const char *const	*keys = all_keys;
+	size_t			 nkeys = 0;
 	static const char *const langs[] = { "fr", "ar", "tzm" };
 	size_t			 k;
 
 	(void)state;
-	for (i = CONF_DEFAULT; i <= CONF_BAD_ONE; i++) {
+	while (keys[nkeys] != NULL)
+		nkeys++;
+	for (i = CONF_DEFAULT; i <= CONF_SERVICE; i++) {
 		conf_make((enum conf_variant)i, &conf);
 		if (dialog_check_catalog(cat, &conf, err, sizeof(err)) != 0)
 			fail_msg("shipped catalogue: %s", err);
@@ -50,7 +47,7 @@ test_check_catalog(void **state)
 	/* Each language has each key (and nothing else is needed). */
 	assert_non_null(c = catalog_new());
 	for (i = 0; i < 3; i++)
-		for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
+		for (k = 0; k < nkeys; k++)
 			assert_int_equal(catalog_set(c, langs[i], keys[k],
 			    catalog_get(cat, langs[i], keys[k])), 0);
 	assert_int_equal(dialog_check_catalog(c, &conf, err, sizeof(err)), 0);
@@ -59,14 +56,20 @@ test_check_catalog(void **state)
 	/* One key missing per language. */
 	for (i = 0; i < 3; i++) {
 		static const char *const gone[] = { "docs_where", "otp_wrong",
-		    "sms_otp", "sms_password" };
-		char	want[64];
+		    "sms_otp", "sms_password", "no_match", "next_phone",
+		    "next_agency", "otp_live", "otp_new", "otp_wait",
+		    "otp_limit", "minutes_11", "seconds_3_10", "docs_sms",
+		    "points_offer", "region_title", "points_sent",
+		    "sms_result_a", "sms_result_c", "sms_result_d",
+		    "sms_points", "sms_no_match", "sms_cat_list",
+		    "sms_otp_ask", "sms_otp_live", "sms_help", "result_sms",
+		    "reason_other", "bye", "region_gone" };
+		char	want[80];
 
 		for (size_t g = 0; g < sizeof(gone) / sizeof(gone[0]); g++) {
 			assert_non_null(c = catalog_new());
 			for (int j = 0; j < 3; j++)
-				for (k = 0; k < sizeof(keys) / sizeof(keys[0]);
-				    k++)
+				for (k = 0; k < nkeys; k++)
 					if (j != i || strcmp(keys[k], gone[g]))
 						catalog_set(c, langs[j], keys[k],
 						    catalog_get(cat, langs[j],
@@ -145,10 +148,54 @@ test_check_catalog_refusals(void **state)
 		{ "fr", "sms_password", "CNSS: {password} pour {matricule} "
 		    "({msisdn}).", "fr/sms_password: unknown placeholder "
 		    "{msisdn}" },
-		{ "ar", "sms_otp", "CNSS: رمز التحقق الخاص بك هو {otp}. تنتهي "
-		    "صلاحيته بعد {minutes} دقيقة. لا تطلع عليه أحدا ولا ترسله "
+		{ "ar", "sms_otp", "الضمان الاجتماعي: رمز التحقق الخاص بك هو {otp}. "
+		    "تنتهي صلاحيته بعد {minutes}. لا تطلع عليه أحدا ولا ترسله "
 		    "لأي شخص يتصل بك باسم الصندوق الوطني للضمان الاجتماعي أو "
 		    "غيره.", "ar/sms_otp: does not fit 2 SMS" },
+		/* Arabic SMS start in Arabic; no bidi marks anywhere. */
+		{ "ar", "sms_otp", "CNSS: رمز التحقق الخاص بك هو {otp}.",
+		    "ar/sms_otp: must start in Arabic script" },
+		{ "ar", "sms_result_d", "\u200fCNSS: لست مؤهلا.\n{reason}\n{next}",
+		    "ar/sms_result_d: holds a bidi control character" },
+		{ "fr", "sms_help", "CNSS: envoyez \u200eTNS CIN AB123456 "
+		    "25121980.", "fr/sms_help: holds a bidi control character" },
+		/* A and B name the portal. */
+		{ "fr", "result_a", "Votre matricule : {matricule}.",
+		    "fr/result_a: must name www.macnss.ma" },
+		{ "tzm", "otp_already", "ⴰⵡⴰⵍ ⵏ ⵓⵣⵔⴰⵢ ⵉⵜⵜⵓⵣⵏ ..{tail}.",
+		    "tzm/otp_already: must name www.macnss.ma" },
+		/* Every end without an outcome fits with its next step. */
+		{ "ar", "locked", "تجاوزت عدد المحاولات المسموح به في هذه "
+		    "الساعة. يرجى إعادة المحاولة لاحقا.",
+		    "ar/locked: does not fit one USSD page with next_phone" },
+		{ "fr", "next_agency", "Aide : rendez-vous dans une agence CNSS ou "
+		    "dans un point de proximité CNSS de votre région, du lundi "
+		    "au vendredi, de 8h30 à 16h30, muni de votre pièce "
+		    "d'identité et de vos justificatifs.",
+		    "does not fit one USSD page with next_agency" },
+		{ "fr", "next_phone", "Aide : appelez le centre d'appels.",
+		    "fr/next_phone: missing placeholder {phone}" },
+		/* The new screens and their placeholders. */
+		{ "fr", "otp_wait", "Nouveau code plus tard.",
+		    "fr/otp_wait: missing placeholder {s}" },
+		{ "ar", "minutes_11", "دقيقة",
+		    "ar/minutes_11: missing placeholder {n}" },
+		{ "fr", "points_sent", "Points envoyés : {points}.",
+		    "fr/points_sent: unknown placeholder {points}" },
+		{ "fr", "sms_cat_list", "CNSS: répondez TNS CAT <n>.",
+		    "fr/sms_cat_list: missing placeholder {list}" },
+		{ "tzm", "otp_live", "ⴽⵓⴷ ⵏ SMS ⵖⵔ ...{tail} ⵉⵚⵃⴰ ⴰⵔ ⴷⵖⵉ. ⴰⵔⵓ ⵜ ⵖⵉⵍⴰ "
+		    "ⴳ ⵓⵙⵎⵓⵜⵜⴳ ⴰⴷ ⵏ ⵓⵣⵔⴰⵢ ⴰⵎⴰⵢⵏⵓ:",
+		    "tzm/otp_live: does not fit one USSD page" },
+		{ "ar", "docs_sms", "أرسلنا لك القائمة الكاملة للوثائق المطلوبة "
+		    "أيضا عبر رسالة قصيرة.", "ar/docs_sms: does not fit one USSD "
+		    "page with the title and navigation" },
+		{ "fr", "no_match", "Aucun dossier ne correspond aux informations "
+		    "que vous avez saisies (type de pièce, numéro, dates).\n"
+		    "1 Corriger mes informations\n2 Je ne suis pas encore "
+		    "immatriculé(e) à la CNSS", "fr/no_match: does not fit" },
+		{ "tzm", "language_name", "ⵜⴰⵎⴰⵣⵉⵖⵜ ⵜⴰⵏⴰⵡⴰⵢⵜ ⵏ ⵍⵎⵖⵔⵉⴱ "
+		    "(Tamazight standard)", "language menu" },
 		{ "fr", "sms_password", "CNSS: votre mot de passe initial Ma "
 		    "CNSS est {password}. Connectez-vous sur www.macnss.ma avec "
 		    "votre numéro d'immatriculation {matricule} et changez-le "
@@ -170,21 +217,8 @@ test_check_catalog_refusals(void **state)
 		assert_non_null(c = catalog_new());
 		/* A copy of the shipped texts, then the one bad text. */
 		for (l = 0; l < 3; l++)
-			for (k = 0; k < 64; k++) {
-				static const char *const keys[] = {
-				    "language_name", "ask_idtype", "idtype_cin",
-				    "idtype_sejour", "idtype_passport",
-				    "ask_idnum", "ask_expiry", "ask_birth",
-				    "err_choice", "err_idnum", "err_date",
-				    "too_many", "expired", "service_error",
-				    "locked", "result_a", "result_b",
-				    "mismatch", "ineligible",
-				    "ineligible_generic", "cat_intro",
-				    "cat_title", "cat_gone", "nav_next",
-				    "nav_back", "docs_title", "docs_where",
-				    "otp_ask", "err_otp", "otp_wrong",
-				    "otp_void", "otp_expired", "otp_already",
-				    "sms_otp", "sms_password", NULL };
+			for (k = 0; k < 128; k++) {
+				const char *const *keys = all_keys;
 
 				if (keys[k] == NULL)
 					break;
