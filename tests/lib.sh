@@ -52,7 +52,8 @@ t_load_sample() {	# redis port
 	"$TOP/$B/tnsgw-load" -h 127.0.0.1 -p "$1" \
 	    --registry "$TOP/etc/sample/registry.csv" \
 	    --categories "$TOP/etc/sample/categories.csv" \
-	    --reasons "$TOP/etc/sample/reasons.csv"
+	    --reasons "$TOP/etc/sample/reasons.csv" \
+	    --points "$TOP/etc/sample/points.csv"
 }
 
 # t_keys DIR: the back office's key pair and the outbox key, as ops make them.

@@ -475,8 +475,18 @@ gateway_dialog_process(struct gw_req *r)
 		break;
 	}
 
-	if (o->record_failure)
+	if (o->record_failure) {
+		char mm[32], mi[32];
+
+		/* A no-match (DESIGN.md §1): counted against the number and
+		 * audited when it happens, whatever the caller does next. */
 		store_record_failure(gw->store, r->d.idtype, r->d.idnum);
+		gw->outcome[DIALOG_OUTCOME_MISMATCH]++;
+		store_audit(gw->store, "mismatch", r->sms ? "sms" : "ussd",
+		    r->bind->conf->name, log_mask_msisdn(r->msisdn, mm,
+		    sizeof(mm)), r->d.idnum[0] ? log_mask_id(r->d.idnum, mi,
+		    sizeof(mi)) : "");
+	}
 	if (r->aborted) {
 		/* The caller is gone: no screen, no session to keep. */
 		store_session_del(gw->store, r->key);

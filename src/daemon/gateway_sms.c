@@ -103,10 +103,12 @@ gw_sms_on_session(void *arg, int status, const char *data, size_t len)
 		gw_sms_help(r);
 		return;
 	}
-	if (r->req.kind == SMS_REQUEST_CATEGORY)
+	if (r->req.kind == SMS_REQUEST_OTP)
+		snprintf(in, sizeof(in), "%s", r->req.otp);
+	else if (r->req.kind == SMS_REQUEST_CATEGORY)
 		snprintf(in, sizeof(in), "%d", r->req.category);
 	else
-		snprintf(in, sizeof(in), "%s", r->req.otp);
+		in[0] = '\0';		/* "TNS CAT" alone: the list */
 	dialog_input(&r->d, &gw->dconf, gw->cfg->catalog, in, &r->out);
 	secret_wipe(in, sizeof(in));
 	gateway_dialog_process(r);
@@ -137,8 +139,18 @@ gateway_sms_run(struct gw_req *r)
 	case SMS_REQUEST_OTP:
 		store_session_get(gw->store, r->key, gw_sms_on_session, r);
 		return;
-	case SMS_REQUEST_NOT_FOR_US:
 	case SMS_REQUEST_HELP:
+		/* "TNS CAT" without a number (what the no-match SMS says to
+		 * send): the category list of the saved conversation. */
+		if (r->req.form == SMS_REQUEST_CATEGORY &&
+		    r->req.problems == SMS_REQUEST_BAD_CAT) {
+			store_session_get(gw->store, r->key, gw_sms_on_session,
+			    r);
+			return;
+		}
+		gw_sms_help(r);
+		return;
+	case SMS_REQUEST_NOT_FOR_US:
 		gw_sms_help(r);
 		return;
 	}

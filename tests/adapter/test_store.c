@@ -729,12 +729,31 @@ static const struct store_outbox_msg otp_sms = { "iam", "212600000102", "",
 static const struct store_outbox_msg pw_sms = { "iam", "0600000102", "",
     "password", "ar", "SB1:sealed-password", 0, 0, 0, "" };
 
+/* Issue with every new knob given: resend (0 a dial, 1 "9"), the gap,
+ * the hourly cap (0 none). */
+static void
+issue_ex(struct store *st, const char *hash, int ttl_s, int max_failures,
+    int resend, int gap_s, int max_hour, const char *tail, struct ot *o)
+{
+	struct store_otp_issue_req q = { PERSON, hash, ttl_s, max_failures,
+	    resend, gap_s, max_hour, tail, otp_sms };
+
+	memset(o, 0, sizeof(*o));
+	in_call = 1;
+	store_otp_issue(st, &q, ot_cb, o);
+	in_call = 0;
+	run_until(&o->done, 3000);
+	assert_int_equal(o->done, 1);
+}
+
+/* A code that always replaces the last one (a resend without a gap or a
+ * cap): what the older tests below expect. */
 static void
 issue(struct store *st, const char *hash, int ttl_s, int max_failures,
     const char *tail, struct ot *o)
 {
 	struct store_otp_issue_req q = { PERSON, hash, ttl_s, max_failures,
-	    tail, otp_sms };
+	    1, 0, 0, tail, otp_sms };
 
 	memset(o, 0, sizeof(*o));
 	in_call = 1;
@@ -762,7 +781,7 @@ verify(struct store *st, const char *hash, int max_attempts,
 static void
 clean_case_b(void)
 {
-	Rq("DEL t:otp:" PERSON " t:otpf:" PERSON " t:pw:" PERSON
+	Rq("DEL t:otp:" PERSON " t:otp:" PERSON ":n t:otpf:" PERSON " t:pw:" PERSON
 	    " t:outbox t:provisioning");
 }
 
@@ -837,6 +856,53 @@ check_sms(size_t i, const struct store_outbox_msg *m)
 	snprintf(ton, sizeof(ton), "%u", (unsigned)m->to_ton);
 	snprintf(npi, sizeof(npi), "%u", (unsigned)m->to_npi);
 	check_entry("t:outbox", i, kv, 20);
+}
+
+/*
+ * Across sessions: a re-dial while a code is live gets LIVE (its tail, no
+ * new SMS); "9" before the gap gets WAIT (seconds left), after it a new
+ * code; past the hourly cap, LIMIT; a pending password still wins.
+ */
+static void
+test_otp_live_resend_limit(void **state)
+{
+	struct store *st;
+	struct ot o;
+
+	(void)state;
+	NEED_REDIS();
+	clean_case_b();
+	st = new_store(500, 100, 5);
+	issue_ex(st, "hashA", 300, 5, 0, 60, 2, "02", &o);
+	assert_int_equal(o.res.status, DIALOG_OTP_SENT);
+	assert_int_equal(Ri("XLEN t:outbox"), 1);
+	/* the caller dials again: the same code is asked for */
+	issue_ex(st, "hashB", 300, 5, 0, 60, 2, "77", &o);
+	assert_int_equal(o.res.status, DIALOG_OTP_LIVE);
+	assert_string_equal(o.res.phone_tail, "02");	/* where it went */
+	assert_string_equal(Rs("HGET t:otp:" PERSON " h"), "hashA");
+	assert_int_equal(Ri("XLEN t:outbox"), 1);
+	/* "9" too soon */
+	issue_ex(st, "hashB", 300, 5, 1, 60, 2, "02", &o);
+	assert_int_equal(o.res.status, DIALOG_OTP_WAIT);
+	assert_true(o.res.wait_s > 55 && o.res.wait_s <= 60);
+	assert_string_equal(Rs("HGET t:otp:" PERSON " h"), "hashA");
+	/* "9" after the gap (0 here): a new code, the second this hour */
+	issue_ex(st, "hashB", 300, 5, 1, 0, 2, "02", &o);
+	assert_int_equal(o.res.status, DIALOG_OTP_SENT);
+	assert_string_equal(Rs("HGET t:otp:" PERSON " h"), "hashB");
+	assert_int_equal(Ri("XLEN t:outbox"), 2);
+	/* a third within the hour: refused, nothing sent, the code kept */
+	issue_ex(st, "hashC", 300, 5, 1, 0, 2, "02", &o);
+	assert_int_equal(o.res.status, DIALOG_OTP_LIMIT);
+	assert_string_equal(Rs("HGET t:otp:" PERSON " h"), "hashB");
+	assert_int_equal(Ri("XLEN t:outbox"), 2);
+	assert_true(Ri("TTL t:otp:" PERSON ":n") > 3500);
+	/* a pending password comes first, live code or not */
+	freeReplyObject(R("SET t:pw:" PERSON " 02 EX 60"));
+	issue_ex(st, "hashD", 300, 5, 0, 60, 2, "02", &o);
+	assert_int_equal(o.res.status, DIALOG_OTP_ALREADY);
+	store_free(st);
 }
 
 static void
@@ -1440,6 +1506,7 @@ main(void)
 		cmocka_unit_test(test_free_pending),
 		cmocka_unit_test(test_free_in_callback),
 		cmocka_unit_test(test_otp_issue),
+		cmocka_unit_test(test_otp_live_resend_limit),
 		cmocka_unit_test(test_otp_verify),
 		cmocka_unit_test(test_otp_already_locked_expired),
 		cmocka_unit_test(test_otp_down),

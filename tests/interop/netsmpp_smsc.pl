@@ -197,10 +197,13 @@ sub mo {
 sub screen {
 	my ($want_end, $status, $what) = @_;
 	my $want_cmd = $d->{data_sm} ? 0x00000103 : 0x00000004;
-	# The caller's screen: an SMS to another number (the phone on record)
-	# may come first, it waits in @pending.
+	# The caller's screen: an SMS (the OTP to the phone on record, the
+	# outcome sent again to the caller) may come first: it carries no
+	# USSD field and waits in @pending.
 	my ($c, $p) = wait_for(sub { $_[1]{cmd} == $want_cmd &&
-	    ($_[1]{destination_addr} // '') eq $o{msisdn} }, 6);
+	    ($_[1]{destination_addr} // '') eq $o{msisdn} &&
+	    ($d->{data_sm} || defined $_[1]{ussd_service_op} ||
+	    defined $_[1]{its_session_info}) }, 6);
 	check(defined $p, "$what: a " . ($d->{data_sm} ? 'data_sm' : 'submit_sm')
 	    . " screen came") or return;
 	check($c == $tx, "$what: on the transmitter session");
