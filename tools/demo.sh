@@ -42,7 +42,8 @@ fi
     --script tests/integration/scenarios/demo_a.scn \
     --script tests/integration/scenarios/demo_b.scn \
     --script tests/integration/scenarios/demo_c.scn \
-    --script tests/integration/scenarios/demo_d.scn &
+    --script tests/integration/scenarios/demo_d.scn \
+    --script tests/integration/scenarios/demo_sms.scn &
 SMSC=$!
 T_PIDS+=($SMSC)
 t_wait_port "$SPORT"
@@ -50,7 +51,7 @@ t_daemon "$T_DIR/tnsgw.conf" "$T_DIR/tnsgw.log"
 rc=0
 wait "$SMSC" || rc=$?
 if [ "$rc" -eq 0 ]; then
-	echo "== all demo dialogs played (outcomes A, B, C, D)"
+	echo "== all demo dialogs played (outcomes A, B, C, D by USSD; the SMS channel)"
 	echo "== the back office opens the provisioning stream with its secret key:"
 	"$B/tnsgw-backoffice" provisioning "$T_DIR/keys/provisioning.pub" \
 	    "$T_DIR/keys/provisioning.sec" -h 127.0.0.1 -p "$RPORT"

@@ -63,6 +63,7 @@ struct smsc_run {
 	size_t               ci;		/* command */
 	char                 msisdn[SMSC_SCRIPT_ADDR_MAX + 1];
 	char                 to[SMSC_SCRIPT_ADDR_MAX + 1];	/* service or short code */
+	int                  sms_session;	/* the session began with sms: answers are SMS */
 	struct smsc_msg      queue[SMSC_RUN_QUEUE_MAX];
 	int                  nqueue;
 	struct smsc_msg      screen;		/* last expect's */
@@ -229,6 +230,7 @@ run_mo(struct smsc_run *r, const struct smsc_cmd *cmd)
 	case SMSC_CMD_SMS:
 		snprintf(r->msisdn, sizeof(r->msisdn), "%s", cmd->msisdn);
 		snprintf(r->to, sizeof(r->to), "%s", cmd->to);
+		r->sms_session = cmd->type == SMSC_CMD_SMS;
 		smsc_server_msg_clear(&r->screen);
 		run_send(r, cmd->msisdn, cmd->to,
 		    cmd->type == SMSC_CMD_DIAL ? SMPP_USSD_PSSR_IND : -1,
@@ -247,6 +249,14 @@ run_mo(struct smsc_run *r, const struct smsc_cmd *cmd)
 			run_fail(r, SMSC_EXIT_MISMATCH,
 			    "no code of 4-10 digits in the last SMS");
 			return 0;
+		}
+		if (r->sms_session) {
+			/* The SMS channel: the code goes back as "TNS OTP". */
+			char text[40];
+
+			snprintf(text, sizeof(text), "TNS OTP %s", otp);
+			run_send(r, r->msisdn, r->to, -1, text);
+			return 1;
 		}
 		run_send(r, r->msisdn, r->to, SMPP_USSD_USSR_CONF, otp);
 		return 1;
