@@ -1,5 +1,6 @@
 /*
- * dialog: the USSD conversation as a pure state machine (DESIGN.md §1).
+ * dialog: the conversation of DESIGN.md §1 (USSD screens, or SMS replies)
+ * as a pure state machine.
  * Input + state (+ what the gateway fetched) -> screen + next state +
  * what to fetch next. No sockets, no Redis, no clock but what is passed in.
  *
@@ -84,7 +85,8 @@ enum dialog_outcome {
 	DIALOG_OUTCOME_B,		/* registered, no account (later issue) */
 	DIALOG_OUTCOME_C,		/* not registered: documents shown */
 	DIALOG_OUTCOME_D,		/* not eligible */
-	DIALOG_OUTCOME_MISMATCH,	/* details do not match */
+	DIALOG_OUTCOME_MISMATCH,	/* (not produced since the no-match
+					 * screen: DIALOG_S_NOMATCH) */
 	DIALOG_OUTCOME_LOCKED,		/* rate limit */
 	DIALOG_OUTCOME_ERROR,		/* backend failure, too many bad inputs */
 	DIALOG_OUTCOME_ABORT,		/* caller or network ended the session */
@@ -99,7 +101,8 @@ enum dialog_need {
 	DIALOG_NEED_DOCS,		/* documents of d->cat_code in d->lang */
 	DIALOG_NEED_OTP_ISSUE,		/* case B: send a new OTP to the person
 					 * (d->matricule, d->phone), or say a
-					 * password is already pending */
+					 * code is live, a password is
+					 * already pending, or the limit */
 	DIALOG_NEED_OTP_VERIFY,		/* case B: check out->otp_input; when
 					 * right, issue the initial password */
 	DIALOG_NEED_OTP_RESEND,		/* case B: the caller asked ("9") for a
@@ -157,6 +160,9 @@ struct dialog_conf {
 	char support_phone[24];		/* service.support_phone, "" = none */
 	int  receipts;			/* DIALOG_RECEIPT_* (sms.receipts) */
 };
+/* (The catalogue texts the dialog uses, their placeholders and what must
+ * fit: dialog_check.h. Every screen that ends without an outcome ends with
+ * next_phone, {phone} = support_phone, or next_agency.) */
 
 struct dialog {
 	enum dialog_step  step;

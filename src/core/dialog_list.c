@@ -93,7 +93,7 @@ pager_start(struct dialog_ctx *c, struct dialog_pager *pg, const char *gone)
  * (or NULL), or -1 when the dialog ended (too many bad answers).
  */
 static int
-pager_pending(struct dialog_ctx *c, const struct dialog_pager *pg, const char *gone,
+pager_pending(struct dialog_ctx *c, struct dialog_pager *pg, const char *gone,
     const char **err)
 {
 	struct dialog		*d = c->d;
@@ -141,7 +141,7 @@ pager_pending(struct dialog_ctx *c, const struct dialog_pager *pg, const char *g
 /* Show page p, with an error line when it fits (before the page, else in
  * place of its title). */
 static void
-pager_show(struct dialog_ctx *c, const struct dialog_pager *pg, int p,
+pager_show(struct dialog_ctx *c, struct dialog_pager *pg, int p,
     const struct dialog_page *pl, const char *err)
 {
 	char		buf[DIALOG_TEXT_MAX * 2], lang[CATALOG_LANG_MAX];
@@ -165,7 +165,7 @@ pager_show(struct dialog_ctx *c, const struct dialog_pager *pg, int p,
 /* Walk to the page pending asks for and show it; -1 when the dialog
  * ended, else 1 when that page is the last. */
 static int
-pager_go(struct dialog_ctx *c, const struct dialog_pager *pg, const char *gone)
+pager_go(struct dialog_ctx *c, struct dialog_pager *pg, const char *gone)
 {
 	struct dialog_page	 pl;
 	const char		*err;
@@ -180,7 +180,7 @@ pager_go(struct dialog_ctx *c, const struct dialog_pager *pg, const char *gone)
 
 /* On SMS a list is one reply: the pending answer, then the whole list. */
 static void
-sms_list_show(struct dialog_ctx *c, const char *key, const struct dialog_pager *pg,
+sms_list_show(struct dialog_ctx *c, const char *key, struct dialog_pager *pg,
     const char *gone)
 {
 	char		 buf[DIALOG_SMS_MAX], all[DIALOG_SMS_MAX];
@@ -340,7 +340,7 @@ dialog_list_categories(struct dialog_ctx *c, const struct dialog_categories *res
  * first ndocs items of pg). -1 when it cannot be sent. */
 static int
 docs_sms(struct dialog_ctx *c, const struct dialog_docs *res,
-    const struct dialog_pager *pg, int ndocs, char *buf, size_t bufsz)
+    struct dialog_pager *pg, int ndocs, char *buf, size_t bufsz)
 {
 	char			 label[DIALOG_LABEL_MAX + 1];
 	char			 lang[CATALOG_LANG_MAX];
@@ -363,7 +363,7 @@ docs_sms(struct dialog_ctx *c, const struct dialog_docs *res,
 
 /* The last documents page was shown: "1" the points, else the end. */
 static int
-docs_last_answer(struct dialog_ctx *c, const struct dialog_pager *pg)
+docs_last_answer(struct dialog_ctx *c, struct dialog_pager *pg)
 {
 	struct dialog		*d = c->d;
 	struct dialog_page	 pl;

@@ -15,21 +15,8 @@
 #define PM_HUGE		1000000L	/* "does not fit" for a count */
 #define PM_LINE		(REGISTRY_DOCS_MAX + 64)	/* longest line measured */
 
-/* A text's size on the wire: [0] as it is, [1] transliterated. */
-struct pmeas {
-	long	s[2];		/* GSM septets, -1: not all GSM */
-	long	c[2];		/* characters */
-	int	l[2];		/* all Latin-1 */
-};
-
-/* Lines of a page being laid out: their measures summed, their count. */
-struct pacc {
-	struct pmeas	m;
-	int		lines;
-};
-
-static const struct pmeas pm_nl = { { 1, 1 }, { 1, 1 }, { 1, 1 } };
-static const struct pacc pa_none;
+static const struct dialog_pager_meas pm_nl = { { 1, 1 }, { 1, 1 }, { 1, 1 } };
+static const struct dialog_pager_acc pa_none;
 
 static int
 latin1(const char *s)
@@ -47,7 +34,7 @@ latin1(const char *s)
 }
 
 static void
-meas_one(const char *s, struct pmeas *m, int k)
+meas_one(const char *s, struct dialog_pager_meas *m, int k)
 {
 	m->s[k] = gsm_septets(s);
 	if ((m->c[k] = gsm_utf8_chars(s)) < 0)
@@ -56,7 +43,7 @@ meas_one(const char *s, struct pmeas *m, int k)
 }
 
 static void
-meas_text(int tr, const char *s, size_t len, struct pmeas *m)
+meas_text(int tr, const char *s, size_t len, struct dialog_pager_meas *m)
 {
 	char	raw[PM_LINE], t[PM_LINE * 2];
 
@@ -83,7 +70,7 @@ meas_text(int tr, const char *s, size_t len, struct pmeas *m)
 }
 
 static void
-meas_add(struct pmeas *a, const struct pmeas *b)
+meas_add(struct dialog_pager_meas *a, const struct dialog_pager_meas *b)
 {
 	int	k;
 
@@ -107,7 +94,7 @@ fit1(long s, long c, int l)
 }
 
 static void
-acc_line(struct pacc *a, const struct pmeas *m)
+acc_line(struct dialog_pager_acc *a, const struct dialog_pager_meas *m)
 {
 	if (a->lines == 0)
 		a->m = *m;
@@ -117,7 +104,7 @@ acc_line(struct pacc *a, const struct pmeas *m)
 }
 
 static void
-acc_join(struct pacc *a, const struct pacc *b)
+acc_join(struct dialog_pager_acc *a, const struct dialog_pager_acc *b)
 {
 	if (b->lines == 0)
 		return;
@@ -130,9 +117,9 @@ acc_join(struct pacc *a, const struct pacc *b)
 }
 
 static int
-acc_fits(const struct pacc *a, int tr)
+acc_fits(const struct dialog_pager_acc *a, int tr)
 {
-	struct pmeas	m;
+	struct dialog_pager_meas	m;
 	int		i;
 
 	if (a->lines == 0)
@@ -213,6 +200,7 @@ dialog_pager_init(struct dialog_pager *pg, const struct dialog_conf *conf,
 	memcpy(pg->lang, lang, strnlen(lang, sizeof(pg->lang) - 1));
 	pg->title0 = pg->title = pg->next = pg->back = NULL;
 	pg->alt[0] = pg->alt[1] = NULL;
+	pg->ready = 0;
 	pg->back_on_last = 1;
 	pg->n = 0;
 	pg->used = 0;
@@ -241,6 +229,7 @@ dialog_pager_add(struct dialog_pager *pg, const char *s, size_t len,
 		;
 	if (e == a)
 		return 0;
+	pg->ready = 0;
 	it = &pg->item[pg->n++];
 	it->off = pg->used + a;
 	it->len = e - a;
@@ -275,10 +264,10 @@ pg_tr(const struct dialog_pager *pg)
 /* The measure of item i's piece [o, e) (its prefix when o is 0). */
 static void
 piece_meas(const struct dialog_pager *pg, int i, size_t o, size_t e,
-    struct pmeas *m)
+    struct dialog_pager_meas *m)
 {
 	const struct dialog_pager_item	*it = &pg->item[i];
-	struct pmeas			 t;
+	struct dialog_pager_meas			 t;
 	char				 pre[16];
 	size_t				 pl;
 
@@ -290,9 +279,9 @@ piece_meas(const struct dialog_pager *pg, int i, size_t o, size_t e,
 }
 
 static void
-line_meas(const struct dialog_pager *pg, const char *s, struct pacc *a)
+line_meas(const struct dialog_pager *pg, const char *s, struct dialog_pager_acc *a)
 {
-	struct pmeas	m;
+	struct dialog_pager_meas	m;
 
 	if (s == NULL)
 		return;
@@ -310,7 +299,7 @@ titled(const struct dialog_pager *pg, int si)
 /* Title and navigation of page p, which starts at item si: one variant
  * per line that may stand for the title (the title, the error lines). */
 struct pbase {
-	struct pacc	v[1 + DIALOG_PAGER_ALTS];
+	struct dialog_pager_acc	v[1 + DIALOG_PAGER_ALTS];
 	int		n;
 };
 
@@ -336,51 +325,49 @@ base(const struct dialog_pager *pg, int p, int si, int last, struct pbase *a)
 	}
 }
 
-struct layout {
-	const struct dialog_pager	*pg;
-	struct pmeas			 whole[DIALOG_PAGER_ITEMS];
-	struct pacc			 rest[DIALOG_PAGER_ITEMS + 1];
-};
-
+/* Every item measured whole, and what follows each (once per list). */
 static void
-layout_init(struct layout *L, const struct dialog_pager *pg)
+layout_init(struct dialog_pager *pg)
 {
 	int	i;
 
-	L->pg = pg;
-	memset(&L->rest[pg->n], 0, sizeof(L->rest[pg->n]));
+	memset(&pg->rest[pg->n], 0, sizeof(pg->rest[pg->n]));
 	for (i = pg->n - 1; i >= 0; i--) {
-		piece_meas(pg, i, 0, pg->item[i].len, &L->whole[i]);
-		memset(&L->rest[i], 0, sizeof(L->rest[i]));
-		acc_line(&L->rest[i], &L->whole[i]);
-		acc_join(&L->rest[i], &L->rest[i + 1]);
+		piece_meas(pg, i, 0, pg->item[i].len, &pg->whole[i]);
+		memset(&pg->rest[i], 0, sizeof(pg->rest[i]));
+		acc_line(&pg->rest[i], &pg->whole[i]);
+		acc_join(&pg->rest[i], &pg->rest[i + 1]);
 	}
+	pg->npages = 0;
+	pg->done = 0;
+	pg->ready = 1;
 }
 
 /* Everything from item i, byte o, on. */
 static void
-remaining(const struct layout *L, int i, size_t o, struct pacc *a)
+remaining(const struct dialog_pager *pg, int i, size_t o,
+    struct dialog_pager_acc *a)
 {
-	struct pmeas	m;
+	struct dialog_pager_meas	m;
 
 	memset(a, 0, sizeof(*a));
-	if (i >= L->pg->n)
+	if (i >= pg->n)
 		return;
 	if (o == 0) {
-		*a = L->rest[i];
+		*a = pg->rest[i];
 		return;
 	}
-	piece_meas(L->pg, i, o, L->pg->item[i].len, &m);
+	piece_meas(pg, i, o, pg->item[i].len, &m);
 	acc_line(a, &m);
-	acc_join(a, &L->rest[i + 1]);
+	acc_join(a, &pg->rest[i + 1]);
 }
 
 /* Page furniture a (every variant), then b and c, fit one page. */
 static int
 fits3(const struct dialog_pager *pg, const struct pbase *a,
-    const struct pacc *b, const struct pacc *c)
+    const struct dialog_pager_acc *b, const struct dialog_pager_acc *c)
 {
-	struct pacc	t;
+	struct dialog_pager_acc	t;
 	int		k;
 
 	for (k = 0; k < a->n; k++) {
@@ -403,8 +390,8 @@ split(const struct dialog_pager *pg, int p, int i, size_t o, size_t *end,
 	const char	*s = pg->buf + pg->item[i].off;
 	size_t		 len = pg->item[i].len, j, b, best = o, k;
 	struct pbase	 bs;
-	struct pacc	 cur;
-	struct pmeas	 m;
+	struct dialog_pager_acc	 cur;
+	struct dialog_pager_meas	 m;
 
 	base(pg, p, i, 0, &bs);
 	memset(&cur, 0, sizeof(cur));
@@ -452,26 +439,24 @@ split(const struct dialog_pager *pg, int p, int i, size_t o, size_t *end,
  * their own (untitled, with "00").
  */
 static int
-closing_ok(const struct layout *L, int p, int i)
+closing_ok(const struct dialog_pager *pg, int p, int i)
 {
-	const struct dialog_pager	*pg = L->pg;
-	struct pbase			 alone;
+	struct pbase	alone;
 
 	if (pg->item[i].style != DIALOG_PS_CLOSING ||
 	    (i > 0 && pg->item[i - 1].style == DIALOG_PS_CLOSING))
 		return 1;
 	base(pg, p + 1, i, 1, &alone);
-	return !fits3(pg, &alone, &L->rest[i], &pa_none);
+	return !fits3(pg, &alone, &pg->rest[i], &pa_none);
 }
 
 static void
-layout_page(const struct layout *L, int p, int si, size_t so,
+layout_page(const struct dialog_pager *pg, int p, int si, size_t so,
     struct dialog_page *pl)
 {
-	const struct dialog_pager	*pg = L->pg;
 	struct pbase			 b0, b1;
-	struct pacc			 content, r, u;
-	struct pmeas			 m;
+	struct dialog_pager_acc			 content, r, u;
+	struct dialog_pager_meas			 m;
 	size_t				 e, nx;
 	int				 i = si;
 	size_t				 o = so;
@@ -489,7 +474,7 @@ layout_page(const struct layout *L, int p, int si, size_t so,
 			pl->last = 1;
 			return;
 		}
-		remaining(L, i, o, &r);
+		remaining(pg, i, o, &r);
 		if (fits3(pg, &b1, &content, &r)) {
 			pl->ei = pg->n;
 			pl->eo = 0;
@@ -497,9 +482,12 @@ layout_page(const struct layout *L, int p, int si, size_t so,
 			return;
 		}
 		memset(&u, 0, sizeof(u));
-		piece_meas(pg, i, o, pg->item[i].len, &m);
+		if (o == 0)
+			m = pg->whole[i];
+		else
+			piece_meas(pg, i, o, pg->item[i].len, &m);
 		acc_line(&u, &m);
-		if (content.lines > 0 && o == 0 && !closing_ok(L, p, i)) {
+		if (content.lines > 0 && o == 0 && !closing_ok(pg, p, i)) {
 			/* The closing lines stay together on a page of their
 			 * own when they can. */
 			pl->ei = i;
@@ -531,25 +519,34 @@ layout_page(const struct layout *L, int p, int si, size_t so,
 }
 
 int
-dialog_pager_walk(const struct dialog_pager *pg, int want,
-    struct dialog_page *pl)
+dialog_pager_walk(struct dialog_pager *pg, int want, struct dialog_page *pl)
 {
-	struct layout	 L0, *L = &L0;
-	int		 p, si = 0;
-	size_t		 so = 0;
+	struct dialog_page	*pp;
+	int			 si = 0;
+	size_t			 so = 0;
 
-	layout_init(L, pg);
-	for (p = 0;; p++) {
-		layout_page(L, p, si, so, pl);
-		if (p >= want || pl->last || p >= DIALOG_PAGER_PAGES)
-			return p;
-		if (pl->ei == si && pl->eo == so) {
-			pl->last = 1;
-			return p;
+	if (!pg->ready)
+		layout_init(pg);
+	if (want < 0)
+		want = 0;
+	/* Pages are laid out once, from the first, as far as asked. */
+	while (pg->npages <= want && !pg->done) {
+		if (pg->npages > 0) {
+			si = pg->page[pg->npages - 1].ei;
+			so = pg->page[pg->npages - 1].eo;
 		}
-		si = pl->ei;
-		so = pl->eo;
+		pp = &pg->page[pg->npages];
+		layout_page(pg, pg->npages, si, so, pp);
+		if (pp->ei == si && pp->eo == so)
+			pp->last = 1;		/* no progress: stop here */
+		if (pp->last || pg->npages == DIALOG_PAGER_PAGES)
+			pg->done = 1;
+		pg->npages++;
 	}
+	if (want >= pg->npages)
+		want = pg->npages - 1;
+	*pl = pg->page[want];
+	return want;
 }
 
 /* ---- rendering ---- */

@@ -34,6 +34,26 @@ struct dialog_pager_item {
 	int	num;		/* DIALOG_PS_NUMBER */
 };
 
+/* A text's size on the wire: [0] as it is, [1] transliterated. */
+struct dialog_pager_meas {
+	long	s[2];		/* GSM septets, -1: not all GSM */
+	long	c[2];		/* characters */
+	int	l[2];		/* all Latin-1 */
+};
+
+/* Lines of a page being laid out: their measures summed, their count. */
+struct dialog_pager_acc {
+	struct dialog_pager_meas	m;
+	int				lines;
+};
+
+/* Where a page starts and ends: item index and byte offset in the item. */
+struct dialog_page {
+	int	si, ei;
+	size_t	so, eo;
+	int	last;
+};
+
 /*
  * A list and its page furniture. Texts are copied in (cleaned: invalid
  * UTF-8 as '?', controls as spaces), so the sources may go. The screen is
@@ -53,13 +73,13 @@ struct dialog_pager {
 	struct dialog_pager_item	 item[DIALOG_PAGER_ITEMS];
 	size_t				 used;
 	char				 buf[DIALOG_PAGER_BUF];
-};
-
-/* Where a page starts and ends: item index and byte offset in the item. */
-struct dialog_page {
-	int	si, ei;
-	size_t	so, eo;
-	int	last;
+	/* The layout, made once (dialog_pager_walk) and dropped when an
+	 * item is added: each item's measure, what follows it, the pages
+	 * so far. */
+	int				 ready, npages, done;
+	struct dialog_pager_meas	 whole[DIALOG_PAGER_ITEMS];
+	struct dialog_pager_acc		 rest[DIALOG_PAGER_ITEMS + 1];
+	struct dialog_page		 page[DIALOG_PAGER_PAGES + 1];
 };
 
 void dialog_pager_init(struct dialog_pager *pg, const struct dialog_conf *conf,
@@ -70,7 +90,7 @@ int dialog_pager_add(struct dialog_pager *pg, const char *s, size_t len,
     int style, int num);
 /* Lay out pages 0..want (or up to the last one): pl is the page reached,
  * its index returned. */
-int dialog_pager_walk(const struct dialog_pager *pg, int want,
+int dialog_pager_walk(struct dialog_pager *pg, int want,
     struct dialog_page *pl);
 /* Page p laid out as pl, with an error line before it (err_as_title: in
  * place of its title) when err is not NULL. */

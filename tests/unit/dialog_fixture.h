@@ -275,7 +275,7 @@ static const char *const labels_ar[] = {
 	"مهندسون طبوغرافيون", "تجار", "صناع تقليديون", "فلاحون",
 };
 
-static void
+static __attribute__((unused)) void
 cats_fill(struct dialog_categories *res, const char *const *labels, int n,
     enum dialog_fetch_status st)
 {
@@ -292,7 +292,7 @@ cats_fill(struct dialog_categories *res, const char *const *labels, int n,
 	}
 }
 
-static void
+static __attribute__((unused)) void
 cats_fixture(const char *name, struct dialog_categories *res)
 {
 	if (strcmp(name, "fr") == 0)
@@ -313,7 +313,7 @@ cats_fixture(const char *name, struct dialog_categories *res)
 	"Justificatif d'adresse|Photo d'identité|Formulaire d'immatriculation " \
 	"rempli et signé|Copie de la carte de séjour pour les étrangers"
 
-static void
+static __attribute__((unused)) void
 docs_fixture(const char *name, struct dialog_docs *res)
 {
 	memset(res, 0, sizeof(*res));
@@ -338,7 +338,7 @@ docs_fixture(const char *name, struct dialog_docs *res)
 		res->status = DIALOG_FETCH_ERROR;
 }
 
-static void
+static __attribute__((unused)) void
 regions_fixture(const char *name, struct dialog_regions *res)
 {
 	static const char *const names[] = { "Casablanca-Settat",
@@ -356,7 +356,7 @@ regions_fixture(const char *name, struct dialog_regions *res)
 		snprintf(res->name[i], sizeof(res->name[i]), "%s", names[i]);
 }
 
-static void
+static __attribute__((unused)) void
 points_fixture(const char *name, struct dialog_points *res)
 {
 	memset(res, 0, sizeof(*res));
@@ -382,7 +382,7 @@ struct sess {
 };
 
 /* What the gateway checks of every answer, then the state through Redis. */
-static void
+static __attribute__((unused)) void
 sess_check(struct sess *s)
 {
 	char		buf[DIALOG_STATE_MAX + 1], buf2[DIALOG_STATE_MAX + 1];
@@ -426,7 +426,7 @@ sess_check(struct sess *s)
 	s->d = d2;
 }
 
-static void
+static __attribute__((unused)) void
 sess_begin(struct sess *s, enum conf_variant v, const char *dialstr)
 {
 	struct parse_dial	dial;
@@ -438,7 +438,7 @@ sess_begin(struct sess *s, enum conf_variant v, const char *dialstr)
 }
 
 /* "lang|channel|idtype|idnum|expiry|birth", dates as ddmmyyyy or "". */
-static void
+static __attribute__((unused)) void
 sess_fields(struct sess *s, enum conf_variant v, const char *spec)
 {
 	char			 f[6][32];
@@ -467,14 +467,14 @@ sess_fields(struct sess *s, enum conf_variant v, const char *spec)
 	sess_check(s);
 }
 
-static void
+static __attribute__((unused)) void
 sess_input(struct sess *s, const char *in)
 {
 	dialog_input(&s->d, &s->conf, cat, in, &s->out);
 	sess_check(s);
 }
 
-static void
+static __attribute__((unused)) void
 sess_lookup(struct sess *s, const char *name)
 {
 	size_t	i;
@@ -487,7 +487,7 @@ sess_lookup(struct sess *s, const char *name)
 	sess_check(s);
 }
 
-static void
+static __attribute__((unused)) void
 sess_otp(struct sess *s, const char *name)
 {
 	size_t	i;
@@ -500,7 +500,7 @@ sess_otp(struct sess *s, const char *name)
 	sess_check(s);
 }
 
-static void
+static __attribute__((unused)) void
 sess_cats(struct sess *s, const char *name)
 {
 	static struct dialog_categories	res;
@@ -510,7 +510,7 @@ sess_cats(struct sess *s, const char *name)
 	sess_check(s);
 }
 
-static void
+static __attribute__((unused)) void
 sess_docs(struct sess *s, const char *name)
 {
 	static struct dialog_docs	res;
@@ -520,7 +520,7 @@ sess_docs(struct sess *s, const char *name)
 	sess_check(s);
 }
 
-static void
+static __attribute__((unused)) void
 sess_regions(struct sess *s, const char *name)
 {
 	static struct dialog_regions	res;
@@ -530,7 +530,7 @@ sess_regions(struct sess *s, const char *name)
 	sess_check(s);
 }
 
-static void
+static __attribute__((unused)) void
 sess_points(struct sess *s, const char *name)
 {
 	static struct dialog_points	res;
@@ -608,7 +608,7 @@ struct walk {
 #define NEXT_AGENCY_FR	"Aide : rendez-vous dans une agence CNSS ou un " \
 	"point de proximité."
 
-static void
+static __attribute__((unused)) void
 run_walk(const struct walk *w)
 {
 	struct sess		 s;
@@ -676,7 +676,7 @@ run_walk(const struct walk *w)
 	}
 }
 
-static void
+static __attribute__((unused)) void
 run_walks(const struct walk *w, size_t n)
 {
 	size_t	i;

@@ -1,8 +1,8 @@
 /*
- * test_dialog_state: the text form a dialog takes in Redis — round trips
- * with every field at its bounds, fields out of range refused on the way
- * out, and malformed, non-canonical or impossible states refused on the
- * way in.
+ * test_dialog_state: the text form a dialog takes in Redis (D3) — round
+ * trips with every field at its bounds, fields out of range refused on the
+ * way out, and malformed, non-canonical or impossible states, and D1/D2
+ * states, refused on the way in.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -99,7 +99,17 @@ test_encode_roundtrip(void **state)
 	d2 = d;
 	d2.step = (enum dialog_step)(DIALOG_S_TEXT + 1);
 	assert_int_equal(dialog_state_encode(&d2, buf, sizeof(buf)), -1);
+}
 
+/* D3's fields: the channel, the region, the text of a paged end. */
+static void
+test_encode_d3(void **state)
+{
+	struct dialog	d, d2;
+	char		buf[DIALOG_STATE_MAX + 1];
+	int		n;
+
+	(void)state;
 	/* D3: the channel, the region, a long text (a D reason in Arabic,
 	 * every byte of it past 0x7f, and the bytes that are escaped). */
 	memset(&d, 0, sizeof(d));
@@ -295,6 +305,15 @@ test_decode_malformed(void **state)
 	memcpy(big, good, strlen(good));
 	assert_int_equal(dialog_state_decode(&d, big, sizeof(big)), -1);
 	assert_int_equal(dialog_state_decode(&d, NULL, 4), -1);
+}
+
+/* States a path produces are read back; some no path produces are not. */
+static void
+test_decode_paths(void **state)
+{
+	struct dialog	d;
+
+	(void)state;
 	/* States that no path produces. */
 #define DEC(s)	dialog_state_decode(&d, s, strlen(s))
 	assert_int_equal(DEC("D3|1||0||||0|0||0|0|0||||0|0|"), -1);
@@ -340,7 +359,9 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_encode_roundtrip),
+		cmocka_unit_test(test_encode_d3),
 		cmocka_unit_test(test_decode_malformed),
+		cmocka_unit_test(test_decode_paths),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
