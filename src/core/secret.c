@@ -416,3 +416,101 @@ secret_wipe(void *p, size_t len)
 {
 	sodium_memzero(p, len);
 }
+
+/* --- dialog state at rest (issue 9, piece d) ------------------------- */
+
+_Static_assert(crypto_aead_xchacha20poly1305_ietf_KEYBYTES == SECRET_KEY_LEN,
+    "state key");
+_Static_assert(crypto_aead_xchacha20poly1305_ietf_NPUBBYTES ==
+    SECRET_STATE_NONCE, "state nonce");
+_Static_assert(crypto_aead_xchacha20poly1305_ietf_ABYTES == SECRET_STATE_TAG,
+    "state tag");
+
+void
+secret_state_key(const unsigned char outbox_key[SECRET_KEY_LEN],
+    unsigned char out[SECRET_KEY_LEN])
+{
+	secret_derive_key(outbox_key, SECRET_STATE_CONTEXT, out);
+}
+
+void
+secret_state_id_key(const unsigned char outbox_key[SECRET_KEY_LEN],
+    unsigned char out[SECRET_KEY_LEN])
+{
+	secret_derive_key(outbox_key, SECRET_STATE_ID_CONTEXT, out);
+}
+
+int
+secret_state_seal(const unsigned char key[SECRET_KEY_LEN], const char *ad,
+    const char *msg, size_t len, char *out, size_t outsz)
+{
+	size_t pfx = sizeof(SECRET_STATE_PREFIX) - 1;
+	size_t blen = SECRET_STATE_NONCE + len + SECRET_STATE_TAG;
+	unsigned char *b;
+	unsigned long long clen;
+
+	if (outsz > 0)
+		out[0] = '\0';
+	if (outsz < pfx + sodium_base64_ENCODED_LEN(blen, SECRET_B64))
+		return -1;
+	if ((b = malloc(blen)) == NULL)
+		return -1;
+	randombytes_buf(b, SECRET_STATE_NONCE);
+	crypto_aead_xchacha20poly1305_ietf_encrypt(b + SECRET_STATE_NONCE,
+	    &clen, (const unsigned char *)msg, len, (const unsigned char *)ad,
+	    strlen(ad), NULL, b, key);
+	memcpy(out, SECRET_STATE_PREFIX, pfx);
+	sodium_bin2base64(out + pfx, outsz - pfx, b, blen, SECRET_B64);
+	free(b);			/* nonce and ciphertext: nothing to wipe */
+	return (int)strlen(out);
+}
+
+int
+secret_state_open(const unsigned char key[SECRET_KEY_LEN], const char *ad,
+    const char *in, size_t inlen, char *out, size_t outsz)
+{
+	size_t pfx = sizeof(SECRET_STATE_PREFIX) - 1, blen = 0;
+	unsigned char *b;
+	unsigned long long plen;
+	int rv = -1;
+
+	if (outsz > 0)
+		out[0] = '\0';
+	if (inlen < pfx || memcmp(in, SECRET_STATE_PREFIX, pfx) != 0)
+		return -1;
+	in += pfx;
+	inlen -= pfx;
+	if ((b = malloc(inlen / 4 * 3 + 3)) == NULL)
+		return -1;
+	if (sodium_base642bin(b, inlen / 4 * 3 + 3, in, inlen, NULL, &blen,
+	    NULL, SECRET_B64) != 0 ||
+	    blen < SECRET_STATE_NONCE + SECRET_STATE_TAG ||
+	    outsz < blen - SECRET_STATE_NONCE - SECRET_STATE_TAG + 1)
+		goto out;
+	if (crypto_aead_xchacha20poly1305_ietf_decrypt((unsigned char *)out,
+	    &plen, NULL, b + SECRET_STATE_NONCE, blen - SECRET_STATE_NONCE,
+	    (const unsigned char *)ad, strlen(ad), b, key) != 0)
+		goto out;
+	out[plen] = '\0';
+	rv = (int)plen;
+out:
+	free(b);
+	return rv;
+}
+
+void
+secret_state_id_hash(const unsigned char key[SECRET_KEY_LEN],
+    const char *idtype, const char *idnum, char hex[SECRET_STATE_ID_HEX])
+{
+	unsigned char h[(SECRET_STATE_ID_HEX - 1) / 2];
+	crypto_generichash_state st;
+
+	crypto_generichash_init(&st, key, SECRET_KEY_LEN, sizeof(h));
+	crypto_generichash_update(&st, (const unsigned char *)idtype,
+	    strlen(idtype) + 1);
+	crypto_generichash_update(&st, (const unsigned char *)idnum,
+	    strlen(idnum));
+	crypto_generichash_final(&st, h, sizeof(h));
+	sodium_bin2hex(hex, SECRET_STATE_ID_HEX, h, sizeof(h));
+	sodium_memzero(&st, sizeof(st));
+}

@@ -76,4 +76,50 @@ void secret_random_key(unsigned char key[SECRET_KEY_LEN]);
 /* sodium_memzero */
 void secret_wipe(void *p, size_t len);
 
+/* --- dialog state at rest (issue 9, piece d) --------------------------
+ * The dialog state kept in Redis between two screens is sealed:
+ * SECRET_STATE_PREFIX + base64(nonce | XChaCha20-Poly1305-IETF(state)),
+ * the additional data being the session's key name, so a state cannot be
+ * moved to another caller's session. Its key is derived from the outbox
+ * key (never the raw key), or made at random at start when there is none.
+ */
+#define SECRET_STATE_PREFIX     "S1:"
+#define SECRET_STATE_CONTEXT    "tnsgw dialog-state key v1"
+#define SECRET_STATE_ID_CONTEXT "tnsgw document-id key v1"
+#define SECRET_STATE_NONCE      24
+#define SECRET_STATE_TAG        16
+#define SECRET_STATE_ID_HEX     33	/* 32 hex chars + NUL */
+/* Room secret_state_seal needs for a state of n bytes (with its NUL). */
+#define SECRET_STATE_SEALED_MAX(n) \
+	(sizeof(SECRET_STATE_PREFIX) - 1 + \
+	((SECRET_STATE_NONCE + SECRET_STATE_TAG + (n) + 2) / 3) * 4 + 1)
+
+/* The dialog-state key from the raw outbox key bytes (keyed BLAKE2b of
+ * SECRET_STATE_CONTEXT). */
+void secret_state_key(const unsigned char outbox_key[SECRET_KEY_LEN],
+    unsigned char out[SECRET_KEY_LEN]);
+/* Seal len bytes of msg under key with ad (a C string): the sealed text,
+ * NUL-terminated, in out. Its length, or -1 when out is too small. */
+int secret_state_seal(const unsigned char key[SECRET_KEY_LEN], const char *ad,
+    const char *msg, size_t len, char *out, size_t outsz);
+/* Open inlen bytes of in (not NUL-terminated): the plaintext, NUL-ended,
+ * in out and its length; -1 when the prefix or base64 is wrong, the text
+ * is truncated, tampered with, sealed under another key or for another
+ * ad, or out is too small. */
+int secret_state_open(const unsigned char key[SECRET_KEY_LEN], const char *ad,
+    const char *in, size_t inlen, char *out, size_t outsz);
+
+/*
+ * What stands for a document number in a Redis key name (the daily
+ * failure counter rl:f:<TYPE>:<hash>): keyed BLAKE2b-128, hex, of
+ * idtype + '\0' + idnum under secret_state_id_key(outbox key). Anything that
+ * must find such a key (tnsgw-backoffice unlock) loads the outbox key file,
+ * derives the key with secret_state_id_key and hashes the number the same
+ * way, with the type spelt as parse_idtype_str() spells it.
+ */
+void secret_state_id_key(const unsigned char outbox_key[SECRET_KEY_LEN],
+    unsigned char out[SECRET_KEY_LEN]);
+void secret_state_id_hash(const unsigned char key[SECRET_KEY_LEN],
+    const char *idtype, const char *idnum, char hex[SECRET_STATE_ID_HEX]);
+
 #endif

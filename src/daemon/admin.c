@@ -127,6 +127,12 @@ admin_metrics(struct evhttp_request *req, void *arg)
 	    (unsigned long long)st.sms_help_sent,
 	    (unsigned long long)st.sms_help_held,
 	    (unsigned long long)st.sms_lost);
+	/* Personal data at rest (issue 9, piece d). */
+	evbuffer_add_printf(out,
+	    "# HELP tnsgw_session_state_refused_total Saved dialog states that did not open (tampered, another key): the dialog restarted.\n"
+	    "# TYPE tnsgw_session_state_refused_total counter\n"
+	    "tnsgw_session_state_refused_total %llu\n",
+	    (unsigned long long)st.state_refused);
 	evbuffer_add_printf(out,
 	    "# HELP tnsgw_bind_up 1 when the bind is bound.\n"
 	    "# TYPE tnsgw_bind_up gauge\n");

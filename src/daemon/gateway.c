@@ -403,6 +403,33 @@ gw_load_keys(struct gateway *gw)
 	gw->b_ready = 1;
 }
 
+/*
+ * The keys that keep personal data out of Redis in clear: the dialog
+ * state's sealing key and the document-number hash key, derived from the
+ * outbox key; without one, random keys for this run only (saved dialogs
+ * and failure counters then do not survive a restart).
+ */
+static void
+gw_state_keys(struct gateway *gw)
+{
+	const char *path = gw->cfg->security.outbox_key_file;
+	unsigned char raw[SECRET_KEY_LEN];
+	char err[CONFIG_ERR_MAX];
+
+	if (path[0] != '\0' && secret_load_key(path, raw, err,
+	    sizeof(err)) == 0) {
+		secret_state_key(raw, gw->state_key);
+		secret_state_id_key(raw, gw->id_key);
+		secret_wipe(raw, sizeof(raw));
+		return;
+	}
+	secret_wipe(raw, sizeof(raw));
+	secret_random_key(gw->state_key);
+	secret_random_key(gw->id_key);
+	log_notice("no outbox key: dialog states and failure counters are "
+	    "sealed under a key of this run only, a restart forgets them");
+}
+
 struct gateway *
 gateway_new(struct event_base *base, const struct config *cfg)
 {
@@ -430,6 +457,7 @@ gateway_new(struct event_base *base, const struct config *cfg)
 		return NULL;
 	}
 	gw_load_keys(gw);
+	gw_state_keys(gw);
 	if ((gw->store = store_new(base, cfg, &gw_store_cb, gw)) == NULL) {
 		gateway_free(gw);
 		return NULL;
@@ -692,6 +720,8 @@ gateway_free(struct gateway *gw)
 	outbox_free(gw->outbox);
 	secret_wipe(gw->box_key, sizeof(gw->box_key));
 	secret_wipe(gw->otp_key, sizeof(gw->otp_key));
+	secret_wipe(gw->state_key, sizeof(gw->state_key));
+	secret_wipe(gw->id_key, sizeof(gw->id_key));
 	session_queue_free(gw->sq, gateway_dialog_req_drop, NULL);
 	free(gw);
 }
@@ -728,6 +758,8 @@ gateway_status(const struct gateway *gw, struct gateway_status *st)
 	st->sms_help_held = gw->sms_help_held;
 	st->sms_lost = gw->sms_lost;
 	st->dlrs = gw->dlrs;
+	/* Personal data at rest (issue 9, piece d). */
+	st->state_refused = gw->state_refused;
 }
 
 static void

@@ -64,6 +64,8 @@ struct gateway_status {
 	uint64_t sms_requests[5];	/* SMS MOs by enum sms_request_kind */
 	uint64_t sms_help_sent, sms_help_held;
 	uint64_t sms_lost;		/* a dialog's SMS the outbox did not take */
+	/* Personal data at rest (issue 9, piece d). */
+	uint64_t state_refused;		/* saved dialog states that did not open */
 };
 /* A snapshot of the counters into *st (zeroed first); any time between
  * gateway_new and gateway_free. dialogs_in_flight counts the MOs held:

@@ -93,6 +93,31 @@ gateway_dialog_unavailable(struct gw_req *r)
 	gateway_dialog_process(r);
 }
 
+int
+gateway_dialog_state_open(struct gw_req *r, const char *data, size_t len)
+{
+	struct gateway *gw = r->gw;
+	char buf[DIALOG_STATE_MAX + 1], mm[32];
+	int n, rv;
+
+	if (data == NULL)
+		return -1;		/* no session: nothing to refuse */
+	n = secret_state_open(gw->state_key, r->key, data, len, buf,
+	    sizeof(buf));
+	if (n < 0) {
+		gw->state_refused++;
+		log_warnx("[bind %s] saved dialog of %s does not open (tampered "
+		    "with, or sealed under another key): refused, restarting",
+		    r->bind->conf->name,
+		    log_mask_msisdn(r->msisdn, mm, sizeof(mm)));
+		memset(&r->d, 0, sizeof(r->d));
+		return -1;
+	}
+	rv = dialog_state_decode(&r->d, buf, (size_t)n);
+	secret_wipe(buf, sizeof(buf));
+	return rv;
+}
+
 static void
 gw_on_session(void *arg, int status, const char *data, size_t len)
 {
@@ -105,8 +130,8 @@ gw_on_session(void *arg, int status, const char *data, size_t len)
 		gateway_dialog_unavailable(r);
 		return;
 	}
-	if (data == NULL || dialog_state_decode(&r->d, data, len) != 0) {
-		/* Expired or unreadable session: start again from the top. */
+	if (gateway_dialog_state_open(r, data, len) != 0) {
+		/* Expired, unreadable or refused session: start again from the top. */
 		memset(&none, 0, sizeof(none));
 		snprintf(none.service, sizeof(none.service), "%s",
 		    gw->cfg->ussd.service_code);
@@ -431,6 +456,7 @@ gateway_dialog_process(struct gw_req *r)
 	struct gateway *gw = r->gw;
 	struct dialog_out *o = &r->out;
 	char buf[DIALOG_STATE_MAX];
+	char sealed[SECRET_STATE_SEALED_MAX(DIALOG_STATE_MAX)];
 	int n;
 
 	if (gw->freeing) {
@@ -513,11 +539,15 @@ gateway_dialog_process(struct gw_req *r)
 		 * screen) always finds this state.
 		 */
 		n = dialog_state_encode(&r->d, buf, sizeof(buf));
+		if (n >= 0)
+			n = secret_state_seal(gw->state_key, r->key, buf,
+			    (size_t)n, sealed, sizeof(sealed));
+		secret_wipe(buf, sizeof(buf));
 		if (n < 0) {
 			log_warnx("[bind %s] dialog state does not encode",
 			    r->bind->conf->name);
 		} else
-			store_session_put(gw->store, r->key, buf, (size_t)n,
+			store_session_put(gw->store, r->key, sealed, (size_t)n,
 			    r->sms ? gw->cfg->sms.state_ttl_s :
 			    gw->cfg->ussd.session_timeout_s, NULL, NULL);
 	}

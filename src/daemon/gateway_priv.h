@@ -110,6 +110,12 @@ struct gateway {
 	uint64_t		 sms_requests[5];	/* by enum sms_request_kind */
 	uint64_t		 sms_help_sent, sms_help_held;
 	uint64_t		 outcome[16];
+	/* Personal data at rest (issue 9, piece d): the dialog state's
+	 * sealing key and the key hashing document numbers in key names,
+	 * both derived from the outbox key (random when there is none). */
+	unsigned char		 state_key[SECRET_KEY_LEN];
+	unsigned char		 id_key[SECRET_KEY_LEN];
+	uint64_t		 state_refused;	/* saved states that did not open */
 	int			 stopping;
 	int			 freeing;	/* gateway_free running: finish, start nothing */
 	int			 binds_running;
@@ -151,6 +157,11 @@ void gateway_dialog_req_drop(void *item, void *arg);
 /* Run the dialog's need, or, with none, save or drop its state and send
  * its SMS and screen; then finish r. */
 void gateway_dialog_process(struct gw_req *r);
+/* A saved dialog state (data, len as Redis gave it, data NULL when there
+ * is none) opened with the state key for r->key and decoded into r->d:
+ * 0, or -1 (r->d zeroed) when there is none, it does not decode, or it
+ * does not open — then counted in state_refused and logged. */
+int gateway_dialog_state_open(struct gw_req *r, const char *data, size_t len);
 /* Redis is not there: the "unavailable" end (in the session's language,
  * else the first), then gateway_dialog_process. */
 void gateway_dialog_unavailable(struct gw_req *r);

@@ -96,7 +96,7 @@ gw_sms_on_session(void *arg, int status, const char *data, size_t len)
 		gateway_dialog_unavailable(r);
 		return;
 	}
-	if (data == NULL || dialog_state_decode(&r->d, data, len) != 0 ||
+	if (gateway_dialog_state_open(r, data, len) != 0 ||
 	    r->d.channel != DIALOG_CH_SMS) {
 		/* Nothing waits for this answer: say what to send. */
 		memset(&r->d, 0, sizeof(r->d));

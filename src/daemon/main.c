@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -111,6 +113,22 @@ signal_cb(evutil_socket_t sig, short ev, void *arg)
 	}
 }
 
+/*
+ * No core file and no ptrace by an unprivileged user: the process holds
+ * keys, and between two screens a caller's document number and dates.
+ * Before anything secret is read.
+ */
+static void
+harden(void)
+{
+	struct rlimit rl = { 0, 0 };
+
+	if (setrlimit(RLIMIT_CORE, &rl) == -1)
+		fatal("setrlimit(RLIMIT_CORE)");
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1)
+		fatal("prctl(PR_SET_DUMPABLE)");
+}
+
 static int
 check_config(const char *path, struct config *cfg)
 {
@@ -173,6 +191,7 @@ main(int argc, char **argv)
 	}
 	if (path == NULL || optind != argc)
 		usage();
+	harden();
 	if (check_config(path, &cfg) != 0)
 		return 1;
 	if (test) {
