@@ -532,6 +532,135 @@ test_derive_key(void **state)
 	assert_memory_not_equal(a, m, sizeof(a));	/* never the master */
 }
 
+/* --- dialog state at rest (issue 9, piece d) ------------------------- */
+
+static const char state_plain[] =
+    "D3|CIN|QX482913|2033-04-17|1963-08-27|987650011|212600000777";
+
+static int
+state_seal(const unsigned char *key, const char *ad, char *out, size_t outsz)
+{
+	return secret_state_seal(key, ad, state_plain, strlen(state_plain),
+	    out, outsz);
+}
+
+static void
+test_state_round_trip(void **state)
+{
+	unsigned char key[SECRET_KEY_LEN];
+	char s1[SECRET_STATE_SEALED_MAX(sizeof(state_plain))];
+	char s2[sizeof(s1)], out[256];
+	int n;
+
+	(void)state;
+	memset(key, 3, sizeof(key));
+	n = state_seal(key, "ussd:iam:212600000001", s1, sizeof(s1));
+	assert_true(n > 0);
+	assert_int_equal((size_t)n, strlen(s1));
+	assert_int_equal(strncmp(s1, SECRET_STATE_PREFIX, 3), 0);
+	/* Nothing of the state shows through the sealed text. */
+	assert_null(strstr(s1, "QX482913"));
+	assert_null(strstr(s1, "1963"));
+	assert_int_equal(secret_state_open(key, "ussd:iam:212600000001", s1,
+	    (size_t)n, out, sizeof(out)), (int)strlen(state_plain));
+	assert_string_equal(out, state_plain);
+	/* A fresh nonce each time: the same state seals differently. */
+	assert_true(state_seal(key, "ussd:iam:212600000001", s2,
+	    sizeof(s2)) == n);
+	assert_string_not_equal(s1, s2);
+	/* Exactly the room SECRET_STATE_SEALED_MAX says, not a byte less. */
+	assert_int_equal(state_seal(key, "a", s2, (size_t)n), -1);
+	assert_int_equal(state_seal(key, "a", s2, (size_t)n + 1), n);
+	/* The opened text needs its NUL too. */
+	assert_int_equal(secret_state_open(key, "a", s2, (size_t)n, out,
+	    strlen(state_plain)), -1);
+}
+
+static void
+test_state_refused(void **state)
+{
+	unsigned char key[SECRET_KEY_LEN], other[SECRET_KEY_LEN];
+	const char *ad = "sms:iam:212600000001";
+	char s[SECRET_STATE_SEALED_MAX(sizeof(state_plain))], t[sizeof(s)];
+	char out[256];
+	size_t n, i;
+
+	(void)state;
+	memset(key, 3, sizeof(key));
+	memcpy(other, key, sizeof(other));
+	other[31] ^= 0x80;
+	n = (size_t)state_seal(key, ad, s, sizeof(s));
+	/* Another session's key name (moved state), another key. */
+	assert_int_equal(secret_state_open(key, "sms:iam:212600000002", s, n,
+	    out, sizeof(out)), -1);
+	assert_string_equal(out, "");
+	assert_int_equal(secret_state_open(key, "", s, n, out, sizeof(out)),
+	    -1);
+	assert_int_equal(secret_state_open(other, ad, s, n, out, sizeof(out)),
+	    -1);
+	/* Every character of the base64 flipped in turn: refused. */
+	for (i = 3; i < n; i++) {
+		memcpy(t, s, n + 1);
+		t[i] = t[i] == 'A' ? 'B' : 'A';
+		assert_int_equal(secret_state_open(key, ad, t, n, out,
+		    sizeof(out)), -1);
+	}
+	/* Truncated at every length, the prefix alone, empty. */
+	for (i = 0; i < n; i++)
+		assert_int_equal(secret_state_open(key, ad, s, i, out,
+		    sizeof(out)), -1);
+	/* The clear state, or a wrong prefix, is not a sealed one. */
+	assert_int_equal(secret_state_open(key, ad, state_plain,
+	    strlen(state_plain), out, sizeof(out)), -1);
+	memcpy(t, s, n + 1);
+	t[1] = '2';
+	assert_int_equal(secret_state_open(key, ad, t, n, out, sizeof(out)),
+	    -1);
+	/* Not base64 at all. */
+	assert_int_equal(secret_state_open(key, ad, "S1:!!!!", 7, out,
+	    sizeof(out)), -1);
+	/* Still opens untouched. */
+	assert_int_equal(secret_state_open(key, ad, s, n, out, sizeof(out)),
+	    (int)strlen(state_plain));
+}
+
+static void
+test_state_keys(void **state)
+{
+	unsigned char master[SECRET_KEY_LEN], sk[SECRET_KEY_LEN];
+	unsigned char ik[SECRET_KEY_LEN], otp[SECRET_KEY_LEN];
+	char h1[SECRET_STATE_ID_HEX], h2[SECRET_STATE_ID_HEX];
+	unsigned char ik2[SECRET_KEY_LEN];
+
+	(void)state;
+	memset(master, 9, sizeof(master));
+	secret_state_key(master, sk);
+	secret_state_id_key(master, ik);
+	secret_derive_key(master, "tnsgw otp-hash key v1", otp);
+	/* Each use its own key, none the raw outbox key. */
+	assert_memory_not_equal(sk, master, sizeof(sk));
+	assert_memory_not_equal(ik, master, sizeof(ik));
+	assert_memory_not_equal(sk, ik, sizeof(sk));
+	assert_memory_not_equal(sk, otp, sizeof(sk));
+	/* Keyed BLAKE2b of the context: the same as secret_derive_key. */
+	secret_derive_key(master, "tnsgw dialog-state key v1", otp);
+	assert_memory_equal(sk, otp, sizeof(sk));
+
+	secret_state_id_hash(ik, "CIN", "QX482913", h1);
+	assert_int_equal(strlen(h1), SECRET_STATE_ID_HEX - 1);
+	assert_int_equal(strspn(h1, "0123456789abcdef"), strlen(h1));
+	secret_state_id_hash(ik, "CIN", "QX482913", h2);
+	assert_string_equal(h1, h2);			/* equality holds */
+	secret_state_id_hash(ik, "PASSPORT", "QX482913", h2);
+	assert_string_not_equal(h1, h2);		/* per type */
+	secret_state_id_hash(ik, "CINQ", "X482913", h2);
+	assert_string_not_equal(h1, h2);		/* type and number apart */
+	memcpy(ik2, ik, sizeof(ik2));
+	ik2[0] ^= 1;
+	secret_state_id_hash(ik2, "CIN", "QX482913", h2);
+	assert_string_not_equal(h1, h2);		/* per key */
+}
+
 int
 main(void)
 {
@@ -547,6 +676,9 @@ main(void)
 		cmocka_unit_test(test_key_file_roundtrip),
 		cmocka_unit_test(test_key_file_contents),
 		cmocka_unit_test(test_key_file_mode_warning),
+		cmocka_unit_test(test_state_round_trip),
+		cmocka_unit_test(test_state_refused),
+		cmocka_unit_test(test_state_keys),
 	};
 
 	log_init(LOG_LVL_INFO);
