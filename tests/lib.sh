@@ -63,6 +63,12 @@ t_keys() {
 	"$TOP/$B/tnsgw-backoffice" secretkey "$1/outbox.key"
 }
 
+# t_idhash KEYDIR TYPE NUMBER: what stands for the document number in the
+# failure counter's key name (tns:rl:f:TYPE:<this>), under KEYDIR's outbox key.
+t_idhash() {
+	"$TOP/$B/tnsgw-backoffice" idhash "$1/outbox.key" "$2" "$3"
+}
+
 # t_conf REDIS_PORT SMPP_PORT OUT [ADMIN_PORT] [KEYDIR]: the shipped config
 # pointed at our ports (admin endpoint off unless ADMIN_PORT is given; case
 # B's keys from KEYDIR when given, see t_keys).

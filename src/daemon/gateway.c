@@ -462,6 +462,7 @@ gateway_new(struct event_base *base, const struct config *cfg)
 		gateway_free(gw);
 		return NULL;
 	}
+	store_set_id_key(gw->store, gw->id_key);
 	gw->outbox = outbox_new(base, cfg, gw->store,
 	    gw->b_ready ? gw->box_key : NULL, gw_bind_by_name, gw);
 	if (gw->outbox == NULL) {

@@ -25,6 +25,8 @@
 #define STORE_AUDIT_MAXLEN   "1000000"
 
 static void store_connect(struct store *);
+static void store_key_rl_fail(const struct store *, char *, size_t,
+    enum parse_idtype, const char *);
 
 /* --- small helpers -------------------------------------------------- */
 
@@ -968,6 +970,7 @@ store_free(struct store *st)
 	if (st == NULL || st->dead)
 		return;
 	st->dead = 1;
+	secret_wipe(st->id_key, sizeof(st->id_key));
 	store_hold(st);
 	/* Every callback still owed fires now, with -1; ones queued by
 	 * those callbacks too. */
@@ -1148,7 +1151,7 @@ store_lookup(struct store *st, const struct store_lookup_req *q,
 	struct store_req *req;
 
 	registry_key_rl_msisdn(krm, sizeof(krm), st->prefix, q->msisdn);
-	registry_key_rl_fail(krf, sizeof(krf), st->prefix, q->idtype, q->idnum);
+	store_key_rl_fail(st, krf, sizeof(krf), q->idtype, q->idnum);
 	registry_key_gen(kreg, sizeof(kreg), st->prefix, "reg");
 	registry_key_gen(krsn, sizeof(krsn), st->prefix, "rsn");
 	snprintf(maxr, sizeof(maxr), "%d", st->max_req_hour);
@@ -1188,13 +1191,31 @@ store_lookup(struct store *st, const struct store_lookup_req *q,
 }
 
 void
+store_set_id_key(struct store *st, const unsigned char key[SECRET_KEY_LEN])
+{
+	memcpy(st->id_key, key, SECRET_KEY_LEN);
+}
+
+/* The daily failure counter's name: the document number hashed, never in
+ * clear in a key name (Redis, its AOF, MONITOR). */
+static void
+store_key_rl_fail(const struct store *st, char *out, size_t outsz,
+    enum parse_idtype idtype, const char *idnum)
+{
+	char hex[SECRET_STATE_ID_HEX];
+
+	secret_state_id_hash(st->id_key, parse_idtype_str(idtype), idnum, hex);
+	registry_key_rl_fail(out, outsz, st->prefix, idtype, hex);
+}
+
+void
 store_record_failure(struct store *st, enum parse_idtype idtype,
     const char *idnum)
 {
 	char k[REGISTRY_KEY_MAX], ttl[16];
 	const char *argv[5] = { "EVALSHA", "", "1", k, ttl };
 
-	registry_key_rl_fail(k, sizeof(k), st->prefix, idtype, idnum);
+	store_key_rl_fail(st, k, sizeof(k), idtype, idnum);
 	snprintf(ttl, sizeof(ttl), "%d", STORE_FAIL_TTL_S);
 	store_submit(st, store_build(st, STORE_K_NONE, STORE_SC_INCR_TTL, 5,
 	    argv));

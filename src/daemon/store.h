@@ -45,6 +45,7 @@
 
 #include "config.h"
 #include "dialog.h"
+#include "secret.h"
 
 struct event_base;
 struct store;
@@ -134,6 +135,13 @@ struct store_lookup_req {
 typedef void store_lookup_cb(void *arg, const struct dialog_lookup *res);
 void store_lookup(struct store *st, const struct store_lookup_req *req,
     store_lookup_cb *cb, void *arg);
+
+/*
+ * The key under which document numbers are hashed in key names
+ * (rl:f:<TYPE>:<secret_state_id_hash>, see secret.h): copied; until set,
+ * an all-zero key. The gateway sets it right after store_new.
+ */
+void store_set_id_key(struct store *st, const unsigned char key[SECRET_KEY_LEN]);
 
 /* Count one failed attempt against the document (daily key, its TTL of
  * 1 day set with the first count). Fire and forget. */

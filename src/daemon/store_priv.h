@@ -12,6 +12,7 @@
 #include <limits.h>
 #include <stddef.h>
 
+#include "secret.h"
 #include "store.h"
 
 struct event;
@@ -141,6 +142,9 @@ struct store {
 	int                 max_req_hour;
 	int                 max_fail_day;
 	int                 keep_s;	/* outbox.keep_s */
+	/* Personal data at rest (issue 9, piece d): the key that hashes a
+	 * document number in a key name (secret_state_id_hash). */
+	unsigned char       id_key[SECRET_KEY_LEN];
 
 	struct redisAsyncContext *ac;
 	int                 up;		/* connected and scripts loaded */

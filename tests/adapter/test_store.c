@@ -345,11 +345,15 @@ test_rate_limits(void **state)
 	struct store *st;
 	struct lk l;
 	redisReply *r;
+	unsigned char idk[SECRET_KEY_LEN];
+	char hex[SECRET_STATE_ID_HEX], kname[128];
 	int i;
 
 	(void)state;
 	NEED_REDIS();
 	st = new_store(500, 3, 2);
+	memset(idk, 5, sizeof(idk));
+	store_set_id_key(st, idk);
 	for (i = 0; i < 3; i++) {
 		lookup(st, "212611111111", PARSE_ID_CIN, "AB123456", "fr", &l);
 		assert_int_equal(l.res.status, DIALOG_FETCH_OK);
@@ -367,11 +371,19 @@ test_rate_limits(void **state)
 	store_record_failure(st, PARSE_ID_CIN, "BE765432");
 	lookup(st, "212633333333", PARSE_ID_CIN, "BE765432", "fr", &l);
 	assert_int_equal(l.res.status, DIALOG_FETCH_LOCKED);
-	r = R("TTL t:rl:f:CIN:BE765432");
+	/* The counter's name holds the number hashed under the id key,
+	 * never the number itself. */
+	secret_state_id_hash(idk, "CIN", "BE765432", hex);
+	snprintf(kname, sizeof(kname), "TTL t:rl:f:CIN:%s", hex);
+	r = R(kname);
 	assert_true(r->integer > 86000 && r->integer <= 86400);
 	freeReplyObject(r);
-	r = R("GET t:rl:f:CIN:BE765432");
+	snprintf(kname, sizeof(kname), "GET t:rl:f:CIN:%s", hex);
+	r = R(kname);
 	assert_string_equal(r->str, "2");
+	freeReplyObject(r);
+	r = R("EXISTS t:rl:f:CIN:BE765432");
+	assert_int_equal(r->integer, 0);
 	freeReplyObject(r);
 	store_free(st);
 }

@@ -53,8 +53,10 @@ a=$(cut -f2- "$T_DIR/s_nomatch_unknown.sms")
 b=$(cut -f2- "$T_DIR/s_nomatch_wrongdate.sms")
 check "SMS no-match: the same SMS for an unknown number and a wrong date" \
     bash -c '[ -n "$1" ] && [ "$1" = "$2" ]' _ "$a" "$b"
-u=$(redis-cli -p "$RPORT" --raw GET "tns:rl:f:PASSPORT:ZZ7777777")
-w=$(redis-cli -p "$RPORT" --raw GET "tns:rl:f:CIN:AB123456")
+u=$(redis-cli -p "$RPORT" --raw GET \
+    "tns:rl:f:PASSPORT:$(t_idhash "$T_DIR/keys" PASSPORT ZZ7777777)")
+w=$(redis-cli -p "$RPORT" --raw GET \
+    "tns:rl:f:CIN:$(t_idhash "$T_DIR/keys" CIN AB123456)")
 check "both no-matches count a failed attempt for their number ($u, $w)" \
     bash -c '[ "${1:-0}" -ge 1 ] && [ "${2:-0}" -ge 1 ]' _ "$u" "$w"
 

@@ -151,6 +151,8 @@ redis-cli -p "$RPORT" --scan | grep -Ev "$regkey" | sort | while read -r k; do
 	esac
 done >"$T_DIR/dump.txt"
 check "the dump has the saved SMS conversation" grep -q '^KEY tns:sess:' "$T_DIR/dump.txt"
+f=$(redis-cli -p "$RPORT" --raw GET "tns:rl:f:CIN:$(t_idhash "$T_DIR/keys" CIN QX482913)")
+check "the wrong date counted under the hashed number (got ${f:-none})" [ "${f:-0}" = 1 ]
 
 # The AOF, one command per line, the registry's keys left out.
 python3 - "$T_DIR/redis" "$regkey" >"$T_DIR/aof.txt" <<'EOF'

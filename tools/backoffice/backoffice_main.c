@@ -44,6 +44,8 @@ usage(void)
 	    "       tnsgw-backoffice outbox KEYFILE [redis options]\n"
 	    "       tnsgw-backoffice seal PUBFILE [TEXT...]    (tests: seal text)\n"
 	    "       tnsgw-backoffice box KEYFILE [TEXT...]     (tests: box text)\n"
+	    "       tnsgw-backoffice idhash OUTBOX_KEYFILE TYPE NUMBER\n"
+	    "           what stands for NUMBER in a key name (rl:f:TYPE:<hash>)\n"
 	    "redis options: [-c CONF] [-h HOST] [-p PORT] [-s SOCKET] [-n DB]"
 	    " [--prefix P]\n"
 	    "Without arguments, open/seal/box read one item per line on stdin.\n"
@@ -538,6 +540,21 @@ main(int argc, char *argv[])
 			rv = bo_stream(&rt, "outbox", bo_outbox_entry, key);
 		secret_wipe(key, sizeof(key));
 		return rv;
+	}
+	if (strcmp(cmd, "idhash") == 0) {
+		unsigned char idk[SECRET_KEY_LEN];
+		char hex[SECRET_STATE_ID_HEX];
+
+		if (nargs != 3)
+			usage();
+		if (bo_load(args[0], key) != 0)
+			return 1;
+		secret_state_id_key(key, idk);
+		secret_state_id_hash(idk, args[1], args[2], hex);
+		secret_wipe(key, sizeof(key));
+		secret_wipe(idk, sizeof(idk));
+		printf("%s\n", hex);
+		return 0;
 	}
 	if (strcmp(cmd, "provisioning") == 0) {
 		if (nargs != 2)
