@@ -4,6 +4,9 @@
 # Source it; set B (build dir, default build) first.
 
 B=${B:-build}
+# Files made here (configs, keys) must not be writable by others: the
+# daemon refuses such a config or key file, whatever the caller's umask.
+umask 022
 TOP=${TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
 T_PIDS=()
 T_DIR=
@@ -83,6 +86,7 @@ t_conf() {
 	    -e "s/^\(\s*port\s*=\s*\)2775\s*;/\1$2;/" \
 	    -e "s|^\(\s*messages_dir\s*=\s*\).*|\1\"$TOP/etc/messages\";|" \
 	    "$TOP/etc/tnsgw.conf" >"$3"
+	chmod 600 "$3"	# a config others can write is refused, whatever the umask
 	grep -q "= *$1;" "$3" && grep -q "= *$2;" "$3" || {
 		echo "t_conf: could not set the ports in $3" >&2; return 1; }
 	grep -q "messages_dir" "$3" ||

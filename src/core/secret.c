@@ -58,8 +58,33 @@ secret_b64_decode(const char *b64, size_t len, unsigned char *bin,
 	    sodium_base64_VARIANT_ORIGINAL_NO_PADDING);
 }
 
-int
-secret_load_key(const char *path, unsigned char key[SECRET_KEY_LEN],
+/*
+ * A key file anyone but its owner (and group, for reading) can change, or
+ * a secret key anyone can read, is refused: the key would be someone
+ * else's, or no longer a secret. 0, or -1 with the reason.
+ */
+static int
+secret_key_mode_ok(const struct stat *sb, int public, char *reason,
+    size_t reasonsz)
+{
+	unsigned mode = (unsigned)(sb->st_mode & 07777);
+
+	if (sb->st_mode & (S_IWGRP | S_IWOTH)) {
+		snprintf(reason, reasonsz, "writable by %s (mode %04o), "
+		    "refused: chmod go-w", (sb->st_mode & S_IWOTH) ? "anyone" :
+		    "its group", mode);
+		return -1;
+	}
+	if (!public && (sb->st_mode & S_IROTH)) {
+		snprintf(reason, reasonsz, "readable by anyone (mode %04o), "
+		    "refused: a secret key must be 0600 or 0640", mode);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+secret_load_any(const char *path, int public, unsigned char key[SECRET_KEY_LEN],
     char *err, size_t errsz)
 {
 	char buf[SECRET_KEYFILE_MAX + 1], reason[128];
@@ -84,10 +109,10 @@ secret_load_key(const char *path, unsigned char key[SECRET_KEY_LEN],
 		close(fd);
 		return secret_errf(err, errsz, path, "not a regular file");
 	}
-	if (sb.st_mode & (S_IRWXO | S_IWGRP | S_IXGRP))
-		log_warnx("%s: %s by others (mode %04o), should be 0600 or 0640",
-		    path, (sb.st_mode & S_IROTH) ? "readable" : "accessible",
-		    (unsigned)(sb.st_mode & 07777));
+	if (secret_key_mode_ok(&sb, public, reason, sizeof(reason)) != 0) {
+		close(fd);
+		return secret_errf(err, errsz, path, reason);
+	}
 
 	while (len < sizeof(buf)) {
 		n = read(fd, buf + len, sizeof(buf) - len);
@@ -136,6 +161,20 @@ out:
 	sodium_memzero(bin, sizeof(bin));
 	close(fd);
 	return rv;
+}
+
+int
+secret_load_key(const char *path, unsigned char key[SECRET_KEY_LEN],
+    char *err, size_t errsz)
+{
+	return secret_load_any(path, 0, key, err, errsz);
+}
+
+int
+secret_load_pubkey(const char *path, unsigned char key[SECRET_KEY_LEN],
+    char *err, size_t errsz)
+{
+	return secret_load_any(path, 1, key, err, errsz);
 }
 
 int

@@ -20,11 +20,16 @@
 int secret_init(void);
 
 /*
- * Read a key file: base64 (standard, with or without padding) of exactly
- * SECRET_KEY_LEN bytes, surrounding whitespace ignored. 0, or -1 with
- * "PATH: reason" in err. Warns (log) when the file is readable by others.
+ * Read a secret key file: base64 (standard, with or without padding) of
+ * exactly SECRET_KEY_LEN bytes, surrounding whitespace ignored. 0, or -1
+ * with "PATH: reason" in err. Refused when the file is group- or
+ * world-writable, or world-readable (0600 or 0640 pass).
  */
 int secret_load_key(const char *path, unsigned char key[SECRET_KEY_LEN],
+    char *err, size_t errsz);
+/* The same for a public key file: refused only when group- or
+ * world-writable (anyone may read a public key). */
+int secret_load_pubkey(const char *path, unsigned char key[SECRET_KEY_LEN],
     char *err, size_t errsz);
 /* Write a key file (mode 0600, refuses to overwrite). 0 or -1 with err. */
 int secret_write_key(const char *path, const unsigned char key[SECRET_KEY_LEN],

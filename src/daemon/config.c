@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <libconfig.h>
 
@@ -1333,6 +1334,19 @@ config_load(const char *path, struct config *cfg, char *err, size_t errsz)
 
 	config_defaults(&x, config_keys, NKEYS(config_keys), cfg);
 
+	/* The config names the key files and the Redis to trust: one that
+	 * others can change is refused (missing: config_read_checked says). */
+	{
+		struct stat sb;
+
+		if (stat(path, &sb) == 0 && (sb.st_mode & (S_IWGRP | S_IWOTH))) {
+			snprintf(err, errsz, "%s: writable by %s (mode %04o), "
+			    "refused: chmod go-w", path,
+			    (sb.st_mode & S_IWOTH) ? "anyone" : "its group",
+			    (unsigned)(sb.st_mode & 07777));
+			return -1;
+		}
+	}
 	config_init(&lc);
 	config_set_include_dir(&lc, x.dir);
 	if (config_read_checked(&x, &lc, path) == -1 ||

@@ -123,7 +123,10 @@ harden(void)
 {
 	struct rlimit rl = { 0, 0 };
 
-	if (setrlimit(RLIMIT_CORE, &rl) == -1)
+	/* A system-call filter may deny setrlimit: then the limit must
+	 * already be 0 (systemd's LimitCORE=0). */
+	if (setrlimit(RLIMIT_CORE, &rl) == -1 &&
+	    (getrlimit(RLIMIT_CORE, &rl) == -1 || rl.rlim_cur != 0))
 		fatal("setrlimit(RLIMIT_CORE)");
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1)
 		fatal("prctl(PR_SET_DUMPABLE)");
@@ -153,7 +156,9 @@ check_config(const char *path, struct config *cfg)
 		for (int i = 0; i < 2; i++) {
 			if (files[i][0] == '\0')
 				continue;
-			if (secret_load_key(files[i], key, err, sizeof(err)) != 0) {
+			if ((i == 0 ? secret_load_key(files[i], key, err,
+			    sizeof(err)) : secret_load_pubkey(files[i], key,
+			    err, sizeof(err))) != 0) {
 				fprintf(stderr, "%s\n", err);
 				config_free(cfg);
 				return -1;

@@ -155,23 +155,32 @@ f=$(redis-cli -p "$RPORT" --raw GET "tns:rl:f:CIN:$(t_idhash "$T_DIR/keys" CIN Q
 check "the wrong date counted under the hashed number (got ${f:-none})" [ "${f:-0}" = 1 ]
 
 # The AOF, one command per line, the registry's keys left out.
-python3 - "$T_DIR/redis" "$regkey" >"$T_DIR/aof.txt" <<'EOF'
-import os, re, sys
-d, reg = sys.argv[1], re.compile(sys.argv[2].encode())
-for root, _, files in os.walk(d):
-    for f in sorted(files):
-        if '.aof' not in f:
-            continue
-        b, i = open(os.path.join(root, f), 'rb').read(), 0
-        while i < len(b) and b[i:i+1] == b'*':
-            j = b.index(b'\r\n', i); n = int(b[i+1:j]); i = j + 2; args = []
-            for _ in range(n):
-                j = b.index(b'\r\n', i); l = int(b[i+1:j]); i = j + 2
-                args.append(b[i:i+l]); i += l + 2
-            if len(args) > 1 and reg.search(args[1]):
-                continue
-            sys.stdout.buffer.write(b' '.join(args) + b'\n')
-EOF
+perl -e '
+	use File::Find;
+	my ($dir, $reg) = @ARGV;
+	my @f;
+	find(sub { push @f, $File::Find::name if /\.aof/ && -f }, $dir);
+	for my $f (sort @f) {
+		open(my $fh, "<:raw", $f) or die "$f: $!";
+		local $/;
+		my $b = <$fh>;
+		my $i = 0;
+		while ($i < length($b) && substr($b, $i, 1) eq "*") {
+			my $j = index($b, "\r\n", $i);
+			my $n = substr($b, $i + 1, $j - $i - 1);
+			$i = $j + 2;
+			my @a;
+			for (1 .. $n) {
+				$j = index($b, "\r\n", $i);
+				my $l = substr($b, $i + 1, $j - $i - 1);
+				$i = $j + 2;
+				push @a, substr($b, $i, $l);
+				$i += $l + 2;
+			}
+			next if @a > 1 && $a[1] =~ /$reg/;
+			print join(" ", @a), "\n";
+		}
+	}' "$T_DIR/redis" "$regkey" >"$T_DIR/aof.txt"
 check "the AOF was read ($(wc -l <"$T_DIR/aof.txt") commands)" \
     grep -q 'sess:' "$T_DIR/aof.txt"
 

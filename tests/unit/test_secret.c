@@ -477,38 +477,65 @@ load_capturing(const char *path, unsigned char *key, char *buf, size_t bufsz)
 	return rv;
 }
 
+/*
+ * Key file modes: a secret key refused when others can write it or anyone
+ * can read it, a public key only when others can write it; the reason
+ * names the file and the mode, never the key; nothing logged on success.
+ */
 static void
-test_key_file_mode_warning(void **state)
+test_key_file_mode(void **state)
 {
 	static const struct {
 		mode_t mode;
-		const char *warn;	/* NULL: no warning */
+		const char *sec;	/* NULL: loads */
+		const char *pub;
 	} v[] = {
-		{ 0600, NULL },
-		{ 0400, NULL },
-		{ 0640, NULL },
-		{ 0644, "readable by others (mode 0644), should be 0600 or 0640" },
-		{ 0604, "readable by others (mode 0604), should be 0600 or 0640" },
-		{ 0660, "accessible by others (mode 0660)" },
+		{ 0600, NULL, NULL },
+		{ 0400, NULL, NULL },
+		{ 0640, NULL, NULL },
+		{ 0644, "readable by anyone (mode 0644), refused", NULL },
+		{ 0604, "readable by anyone (mode 0604), refused", NULL },
+		{ 0660, "writable by its group (mode 0660), refused",
+		    "writable by its group (mode 0660), refused" },
+		{ 0620, "writable by its group (mode 0620), refused",
+		    "writable by its group (mode 0620), refused" },
+		{ 0602, "writable by anyone (mode 0602), refused",
+		    "writable by anyone (mode 0602), refused" },
+		{ 0666, "writable by anyone (mode 0666), refused",
+		    "writable by anyone (mode 0666), refused" },
 	};
 	static const char *b64 = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
 	unsigned char key[SECRET_KEY_LEN];
-	char path[128], out[1024];
+	char path[128], out[1024], err[256], want[512];
 	size_t i;
+	int rv;
 
 	(void)state;
 	path_in_tmp(path, sizeof(path), "k3");
 	for (i = 0; i < N(v); i++) {
 		write_file(path, b64, v[i].mode);
-		assert_int_equal(load_capturing(path, key, out, sizeof(out)), 0);
-		if (v[i].warn == NULL)
-			assert_string_equal(out, "");
-		else {
-			assert_non_null(strstr(out, path));
-			assert_non_null(strstr(out, v[i].warn));
+		rv = load_capturing(path, key, out, sizeof(out));
+		assert_string_equal(out, "");
+		if (v[i].sec == NULL)
+			assert_int_equal(rv, 0);
+		else
+			assert_int_equal(rv, -1);
+		err[0] = '\0';
+		rv = secret_load_key(path, key, err, sizeof(err));
+		if (v[i].sec != NULL) {
+			snprintf(want, sizeof(want), "%s: %s", path, v[i].sec);
+			assert_int_equal(strncmp(err, want, strlen(want)), 0);
 		}
-		/* Never the key, nor a good part of it. */
-		assert_null(strstr(out, "AAECAwQFBgcI"));
+		assert_null(strstr(err, "AAECAwQFBgcI"));
+		err[0] = '\0';
+		rv = secret_load_pubkey(path, key, err, sizeof(err));
+		if (v[i].pub == NULL)
+			assert_int_equal(rv, 0);
+		else {
+			assert_int_equal(rv, -1);
+			snprintf(want, sizeof(want), "%s: %s", path, v[i].pub);
+			assert_int_equal(strncmp(err, want, strlen(want)), 0);
+		}
 	}
 }
 
@@ -675,7 +702,7 @@ main(void)
 		cmocka_unit_test(test_box_unbox),
 		cmocka_unit_test(test_key_file_roundtrip),
 		cmocka_unit_test(test_key_file_contents),
-		cmocka_unit_test(test_key_file_mode_warning),
+		cmocka_unit_test(test_key_file_mode),
 		cmocka_unit_test(test_state_round_trip),
 		cmocka_unit_test(test_state_refused),
 		cmocka_unit_test(test_state_keys),

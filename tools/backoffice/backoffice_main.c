@@ -70,6 +70,19 @@ bo_load(const char *path, unsigned char key[SECRET_KEY_LEN])
 	return 0;
 }
 
+/* A public key file: refused only when others can write it. */
+static int
+bo_load_pub(const char *path, unsigned char key[SECRET_KEY_LEN])
+{
+	char err[PATH_MAX + 128];
+
+	if (secret_load_pubkey(path, key, err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
 /* Load a box key pair and check that the secret key goes with the public. */
 static int
 bo_load_pair(const char *pubfile, const char *secfile,
@@ -78,7 +91,7 @@ bo_load_pair(const char *pubfile, const char *secfile,
 	unsigned char derived[crypto_scalarmult_BYTES];
 	int same;
 
-	if (bo_load(pubfile, pub) != 0 || bo_load(secfile, sec) != 0)
+	if (bo_load_pub(pubfile, pub) != 0 || bo_load(secfile, sec) != 0)
 		return -1;
 	if (crypto_scalarmult_base(derived, sec) != 0)
 		same = 0;
@@ -519,7 +532,7 @@ main(int argc, char *argv[])
 
 		if (nargs < 1)
 			usage();
-		if (bo_load(args[0], key) != 0)
+		if (bo_load_pub(args[0], key) != 0)
 			return 1;
 		return bo_items(nargs - 1, args + 1, bo_encode_one, &seal);
 	}
