@@ -16,7 +16,7 @@ t_tmpdir
 trap t_cleanup EXIT
 SMSC="$TOP/$B/tnsgw-smsc"
 
-RPORT=$(t_free_port); SPORT=$(t_free_port)
+RPORT=$(t_free_port); SPORT=$(t_free_port); APORT=$(t_free_port)
 mkdir -p "$T_DIR/redis" "$T_DIR/core" "$T_DIR/scn"
 # Multi-part AOF without an RDB preamble: every write as a RESP command.
 redis-server --port "$RPORT" --bind 127.0.0.1 --dir "$T_DIR/redis" --save '' \
@@ -38,7 +38,7 @@ EOF
     --points "$TOP/etc/sample/points.csv" >"$T_DIR/load.log" 2>&1 ||
     { not_ok "canary registry loads"; cat "$T_DIR/load.log"; exit 1; }
 t_keys "$T_DIR/keys" >/dev/null || { not_ok "key files"; exit 1; }
-t_conf "$RPORT" "$SPORT" "$T_DIR/tnsgw.conf" "" "$T_DIR/keys" || exit 1
+t_conf "$RPORT" "$SPORT" "$T_DIR/tnsgw.conf" "$APORT" "$T_DIR/keys" || exit 1
 sed -i 's/^\(\s*log_level\s*=\s*\).*/\1"debug";/' "$T_DIR/tnsgw.conf"
 grep -q '"debug"' "$T_DIR/tnsgw.conf" || { not_ok "debug log level set"; exit 1; }
 
@@ -205,6 +205,73 @@ n=$(leak "$T_DIR/dump.txt")
 check "no document number, date, OTP or password in Redis ($n)" [ "$n" -eq 0 ]
 n=$(leak "$T_DIR/aof.txt")
 check "no document number, date, OTP or password in the AOF ($n)" [ "$n" -eq 0 ]
+
+# A saved state that does not open is refused: tampered with (USSD, mid-
+# dialog; SMS, waiting for its OTP) or moved to another caller's session
+# (sealed for another key name). Each dialog starts again from the top,
+# and /metrics counts them.
+rcli() { redis-cli -p "$RPORT" --raw "$@"; }
+tamper() {	# KEY: one base64 character of the sealed state changed
+	local v c
+	v=$(rcli GET "$1")
+	c=${v:20:1}; [ "$c" = A ] && c=B || c=A
+	rcli SET "$1" "${v:0:20}$c${v:21}" KEEPTTL >/dev/null
+}
+cat >"$T_DIR/scn/tamper_ussd.scn" <<'SCN'
+dial 212600008009 "*1515#"
+expect "1 Fran"
+continues
+answer "1"
+expect "1 CIN"
+continues
+sleep 4000
+answer "1"
+expect "1 Fran"
+continues
+abort
+SCN
+timeout 60 "$SMSC" -l "127.0.0.1:$SPORT" -u tnsgw -w secret -t 40 \
+    --script "$T_DIR/scn/tamper_ussd.scn" >"$T_DIR/tamper_ussd.out" 2>&1 &
+sim=$!
+k=
+for _ in $(seq 1 300); do
+	k=$(rcli --scan --pattern 'tns:sess:*212600008009*' | head -n 1)
+	[ -n "$k" ] && break; sleep 0.1
+done
+sleep 1			# the state after the language, saved before its screen
+v=$(rcli GET "$k")
+check "the USSD dialog's state is sealed (${k:-no key})" [ "${v:0:3}" = S1: ]
+tamper "$k"
+if wait "$sim"; then ok "tampered USSD state: the dialog starts again at the first screen"
+else not_ok "tampered USSD state: the dialog starts again at the first screen"
+	sed 's/^/    /' "$T_DIR/tamper_ussd.out" | tail -n 25; fi
+ks=$(rcli --scan --pattern 'tns:sess:*212600008005*' | head -n 1)
+kmoved=${ks/212600008005/212600008006}
+rcli SET "$kmoved" "$(rcli GET "$ks")" EX 600 >/dev/null
+tamper "$ks"
+cat >"$T_DIR/scn/tamper_sms.scn" <<'SCN'
+sms 212600008005 1515 "TNS OTP 123456"
+expect_sms "envoyez TNS"
+sms 212600008006 1515 "TNS OTP 123456"
+expect_sms "envoyez TNS"
+SCN
+if timeout 60 "$SMSC" -l "127.0.0.1:$SPORT" -u tnsgw -w secret -t 40 \
+    --script "$T_DIR/scn/tamper_sms.scn" >"$T_DIR/tamper_sms.out" 2>&1; then
+	ok "tampered and moved SMS states: the help text, nothing else"
+else not_ok "tampered and moved SMS states: the help text, nothing else"
+	sed 's/^/    /' "$T_DIR/tamper_sms.out" | tail -n 25; fi
+http_get() {
+	exec 3<>"/dev/tcp/127.0.0.1/$APORT" || return 1
+	printf 'GET %s HTTP/1.0\r\nHost: localhost\r\n\r\n' "$1" >&3
+	timeout 5 cat <&3
+	exec 3>&-
+}
+n=$(http_get /metrics | awk '/^tnsgw_session_state_refused_total / {print $2}')
+check "/metrics: the three refused states counted (got ${n:-none})" [ "${n:-0}" = 3 ]
+n=$(grep -c 'does not open' "$T_DIR/tnsgw.log")
+check "a warning for each refused state ($n)" [ "$n" -eq 3 ]
+check "the warnings name no full MSISDN nor number" \
+    bash -c "! grep 'does not open' '$T_DIR/tnsgw.log' | grep -Eq '21260000800[0-9]|QT640975'"
 
 # A core: SIGABRT with the limit raised by the shell. The daemon sets
 # itself non-dumpable and RLIMIT_CORE 0, so no core may appear.
