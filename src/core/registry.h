@@ -23,8 +23,10 @@
  *                              given), count, p1..p<count> =
  *                              "name|address|hours|phone"
  *   P"rl:m:<msisdn>"           hourly request counter
- *   P"rl:f:<TYPE>:<NUMBER>"    daily failure counter
- *   P"sess:<key>"              dialog state
+ *   P"rl:f:<TYPE>:<IDHASH>"    daily failure counter; IDHASH is
+ *                              secret_state_id_hash() of the number (the
+ *                              store passes it as idnum below)
+ *   P"sess:<key>"              dialog state, sealed (secret_state_seal)
  *   P"audit"                   stream
  *   P"otp:<person>"            hash h (OTP hash), a (attempts); TTL otp_ttl_s
  *   P"otpf:<person>"           consecutive OTP failures; TTL 1 day

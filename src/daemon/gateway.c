@@ -392,8 +392,8 @@ gw_load_keys(struct gateway *gw)
 	}
 	if (secret_load_key(cfg->security.outbox_key_file, gw->box_key, err,
 	    sizeof(err)) != 0 ||
-	    secret_load_pubkey(cfg->security.provisioning_pubkey_file, gw->prov_pub,
-	    err, sizeof(err)) != 0) {
+	    secret_load_pubkey(cfg->security.provisioning_pubkey_file,
+	    gw->prov_pub, err, sizeof(err)) != 0) {
 		log_warnx("case B disabled: %s", err);
 		return;
 	}

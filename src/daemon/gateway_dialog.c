@@ -105,6 +105,7 @@ gateway_dialog_state_open(struct gw_req *r, const char *data, size_t len)
 	n = secret_state_open(gw->state_key, r->key, data, len, buf,
 	    sizeof(buf));
 	if (n < 0) {
+		secret_wipe(buf, sizeof(buf));
 		gw->state_refused++;
 		log_warnx("[bind %s] saved dialog of %s does not open (tampered "
 		    "with, or sealed under another key): refused, restarting",
@@ -131,7 +132,8 @@ gw_on_session(void *arg, int status, const char *data, size_t len)
 		return;
 	}
 	if (gateway_dialog_state_open(r, data, len) != 0) {
-		/* Expired, unreadable or refused session: start again from the top. */
+		/* Expired, unreadable or refused session: start again
+		 * from the top. */
 		memset(&none, 0, sizeof(none));
 		snprintf(none.service, sizeof(none.service), "%s",
 		    gw->cfg->ussd.service_code);
