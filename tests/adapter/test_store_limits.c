@@ -271,7 +271,7 @@ test_burst(void **state)
 {
 	static struct lk l[41];
 	struct store *st;
-	char msisdn[41][16], birth[16];
+	char msisdn[41][24], birth[16];
 	int nomatch = 0, locked = 0, found = 0, all;
 	redisReply *r;
 
