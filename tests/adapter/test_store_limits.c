@@ -5,7 +5,9 @@
  * than the limit, an unknown number counts and locks like a registered
  * one, the phone on record is never locked out (but stays under the
  * per-MSISDN limit), digits-only numbers and the expiry are matched by
- * the script. The registry is written in layout 2, as tnsgw-load does.
+ * the script; the hourly cap of OTP codes per person holds under
+ * concurrency too. The registry is written in layout 2, as tnsgw-load
+ * does.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -437,6 +439,63 @@ test_expiry(void **state)
 	store_free(st);
 }
 
+struct ot {
+	int done;
+	struct dialog_otp res;
+};
+
+static void
+ot_cb(void *arg, const struct dialog_otp *res)
+{
+	struct ot *o = arg;
+
+	o->done = 1;
+	o->res = *res;
+}
+
+/* The hourly cap of codes per person holds under concurrency: 8 requests
+ * for a new code at once (no gap), cap 3: 3 codes sent, 3 SMS queued. */
+static void
+test_otp_cap(void **state)
+{
+	static const struct store_outbox_msg sms = { "iam", "212600000104",
+	    "", "otp", "fr", "SB1:sealed-otp", 0, 1, 1, "iam" };
+	struct store_otp_issue_req q = { "990000001", "h1", 300, 5, 1, 0, 3,
+	    "04", sms };
+	struct ot o[8];
+	struct store *st;
+	int sent = 0, limit = 0, all;
+	redisReply *r;
+
+	(void)state;
+	NEED_REDIS();
+	st = new_store(100, 5);
+	for (int i = 0; i < 8; i++) {
+		memset(&o[i], 0, sizeof(o[i]));
+		store_otp_issue(st, &q, ot_cb, &o[i]);
+	}
+	for (double end = now_ms() + 5000; now_ms() < end;) {
+		all = 1;
+		for (int i = 0; i < 8; i++)
+			all &= o[i].done;
+		if (all)
+			break;
+		event_base_loop(base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
+		usleep(200);
+	}
+	for (int i = 0; i < 8; i++) {
+		assert_int_equal(o[i].done, 1);
+		sent += o[i].res.status == DIALOG_OTP_SENT;
+		limit += o[i].res.status == DIALOG_OTP_LIMIT;
+	}
+	assert_int_equal(sent, 3);
+	assert_int_equal(limit, 5);
+	r = R("XLEN t:outbox");
+	assert_int_equal(r->integer, 3);
+	freeReplyObject(r);
+	store_free(st);
+}
+
 int
 main(void)
 {
@@ -446,6 +505,7 @@ main(void)
 		cmocka_unit_test_setup(test_owner, reset),
 		cmocka_unit_test_setup(test_digits_only, reset),
 		cmocka_unit_test_setup(test_expiry, reset),
+		cmocka_unit_test_setup(test_otp_cap, reset),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
