@@ -940,7 +940,7 @@ dialog_on_lookup(struct dialog *d, const struct dialog_conf *conf,
 		return;
 	}
 	if ((r = designate(d, conf, res)) == NULL) {
-		/* Never the matricule here; the gateway counts it. */
+		/* Never the matricule here; the lookup counted it. */
 		no_match(&c);
 		return;
 	}

@@ -15,9 +15,10 @@
  *     exactly once with the result (or with status DIALOG_FETCH_ERROR on a
  *     Redis failure/timeout). That call fills out again (a screen, or in
  *     principle another need).
- *   - out->record_failure: the gateway counts one failed attempt against
- *     the document number and the MSISDN (no match: DESIGN.md §1), before
- *     or with sending the screen.
+ *   - out->record_failure: a no-match (DESIGN.md §1). The failed attempt
+ *     was counted against the document number by the lookup itself
+ *     (store.h: the script compares the dates and counts, atomically with
+ *     the limits); the gateway audits it and adds it to the failure rate.
  *   - out->end: the screen is the last one (PSSR response); the gateway
  *     deletes the session. Otherwise it saves the dialog
  *     (dialog_state_encode, dialog_state.h) and sends the screen as a USSR
@@ -335,6 +336,10 @@ void dialog_input(struct dialog *d, const struct dialog_conf *conf,
  * a birth date never matches). Anything else (n 0, dates wrong, ambiguous)
  * gets the one "no_match" screen (DIALOG_S_NOMATCH, record_failure 1):
  * "1" asks the number again (type kept), "2" leads to case C.
+ * The gateway's lookup (store_lookup) applies these same rules in Redis,
+ * where the failure is counted, and hands over only the record it
+ * designated (n 1) or none (n 0); the check here repeats them on what
+ * came back, so nothing but a designated record is ever shown.
  */
 void dialog_on_lookup(struct dialog *d, const struct dialog_conf *conf,
     const struct catalog *cat, const struct dialog_lookup *res,

@@ -3,6 +3,7 @@
  * Everything here reads a NUL-terminated string and writes into a bounded
  * caller buffer: no I/O, no allocation, no locale, no libc time functions.
  */
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -375,4 +376,36 @@ parse_hash32(const char *s)
 		h *= 16777619u;
 	}
 	return h;
+}
+
+int
+parse_msisdn_intl(const char *in, int ton, char *out, size_t outsz)
+{
+	size_t n, skip = 0;
+	const char *cc = "";
+
+	if (in == NULL || out == NULL || outsz == 0)
+		return -1;
+	out[0] = '\0';
+	if (in[0] == '+') {
+		in++;
+		ton = 1;
+	}
+	n = strlen(in);
+	if (n == 0 || n > PARSE_MSISDN_MAX || strspn(in, "0123456789") != n)
+		return -1;
+	if (ton != 1) {
+		if (n > 2 && in[0] == '0' && in[1] == '0')
+			skip = 2;
+		else if (in[0] == '0') {
+			skip = 1;
+			cc = "212";
+		} else if (ton == 2)
+			cc = "212";
+	}
+	if (strlen(cc) + n - skip > PARSE_MSISDN_MAX ||
+	    strlen(cc) + n - skip >= outsz)
+		return -1;
+	snprintf(out, outsz, "%s%s", cc, in + skip);
+	return 0;
 }

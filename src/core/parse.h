@@ -67,6 +67,17 @@ int parse_dial(const char *in, struct parse_dial *out);
 /* Trim spaces/tabs/CR/LF both ends into out; returns strlen(out). */
 size_t parse_trim(const char *in, char *out, size_t outsz);
 
+/*
+ * An MSISDN in international digits (Morocco's numbering: the registry's
+ * phones are written so), to compare a caller with a phone on record:
+ * '+' first dropped; TON 1 (international): the digits as they are; "00"
+ * first: dropped; TON 2 (national) or a '0' first: the '0' becomes "212".
+ * out needs PARSE_MSISDN_MAX + 1 bytes. 0, or -1 (not 1..20 digits after
+ * a '+', or too long once normalised).
+ */
+#define PARSE_MSISDN_MAX  20
+int parse_msisdn_intl(const char *in, int ton, char *out, size_t outsz);
+
 /* FNV-1a 32-bit: the registry bucket hash shared by loader and store. */
 uint32_t parse_hash32(const char *s);
 

@@ -133,6 +133,15 @@ admin_metrics(struct evhttp_request *req, void *arg)
 	    "# TYPE tnsgw_session_state_refused_total counter\n"
 	    "tnsgw_session_state_refused_total %llu\n",
 	    (unsigned long long)st.state_refused);
+	/* failure limits (issue 9 a) */
+	evbuffer_add_printf(out,
+	    "# HELP tnsgw_lookup_failures_total Lookups that matched no record (counted against their number).\n"
+	    "# TYPE tnsgw_lookup_failures_total counter\n"
+	    "tnsgw_lookup_failures_total %llu\n"
+	    "# HELP tnsgw_failure_alarm 1 while the lookup failures of the last minute pass security.failure_alarm_per_min.\n"
+	    "# TYPE tnsgw_failure_alarm gauge\n"
+	    "tnsgw_failure_alarm %d\n",
+	    (unsigned long long)st.lookup_failures, st.failure_alarm);
 	evbuffer_add_printf(out,
 	    "# HELP tnsgw_bind_up 1 when the bind is bound.\n"
 	    "# TYPE tnsgw_bind_up gauge\n");

@@ -189,6 +189,8 @@ static const struct config_key config_keys[] = {
 	    security.max_otp_per_person_hour),
 	K_INT(C, "security", "otp_resend_s", 0, 10, 3600, 60,
 	    security.otp_resend_s),
+	K_INT(C, "security", "failure_alarm_per_min", 0, 0, 10000000, 600,
+	    security.failure_alarm_per_min),
 
 	K_INT(C, "outbox", "claim_idle_s", 0, 2, 3600, 30, outbox.claim_idle_s),
 	K_INT(C, "outbox", "max_retries", 0, 0, 100, 5, outbox.max_retries),

@@ -110,6 +110,7 @@ struct config {
 		int  password_pending_s;		/* [86400] "already sent" holds this long */
 		int  max_otp_per_person_hour;		/* [3] codes sent to one person an hour */
 		int  otp_resend_s;			/* [60] before "9" sends a new code */
+		int  failure_alarm_per_min;		/* [600] lookup failures a minute that raise the alarm; 0 = off */
 	} security;
 	struct {
 		int  claim_idle_s;	/* [30] pending SMS idle this long are re-sent */

@@ -430,6 +430,59 @@ gw_state_keys(struct gateway *gw)
 	    "sealed under a key of this run only, a restart forgets them");
 }
 
+/* --- failure limits (issue 9 a): the failure rate's alarm ------------ */
+
+static long long
+gw_mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The alarm's changes, logged with figures only (no number, no caller). */
+static void
+gw_alarm_check(struct gateway *gw)
+{
+	uint32_t per_min = (uint32_t)gw->cfg->security.failure_alarm_per_min;
+	long long now = gw_mono_ms();
+	struct timeval tv = { 5, 0 };
+
+	switch (failrate_check(&gw->failrate, now, per_min)) {
+	case FAILRATE_RISE:
+		log_err("gateway: failure alarm: %u lookup failures in the "
+		    "last minute (threshold %u)",
+		    failrate_last_min(&gw->failrate, now), per_min);
+		break;
+	case FAILRATE_FALL:
+		log_notice("gateway: failure alarm cleared: %u lookup failures "
+		    "in the last minute (threshold %u)",
+		    failrate_last_min(&gw->failrate, now), per_min);
+		break;
+	case FAILRATE_SAME:
+		break;
+	}
+	if (gw->failrate.alarm && gw->alarm_ev != NULL &&
+	    !evtimer_pending(gw->alarm_ev, NULL))
+		evtimer_add(gw->alarm_ev, &tv);
+}
+
+static void
+gw_alarm_tick(evutil_socket_t fd, short ev, void *arg)
+{
+	(void)fd;
+	(void)ev;
+	gw_alarm_check(arg);
+}
+
+void
+gateway_failure(struct gateway *gw)
+{
+	failrate_add(&gw->failrate, gw_mono_ms());
+	gw_alarm_check(gw);
+}
+
 struct gateway *
 gateway_new(struct event_base *base, const struct config *cfg)
 {
@@ -443,7 +496,13 @@ gateway_new(struct event_base *base, const struct config *cfg)
 	gw->cfg = cfg;
 	config_dialog_conf(cfg, &gw->dconf);
 	gw->dconf.today_days = gateway_dialog_today();
+	failrate_init(&gw->failrate);
 	/* From here gateway_free undoes whatever was set up. */
+	if ((gw->alarm_ev = evtimer_new(base, gw_alarm_tick, gw)) == NULL) {
+		log_warnx("gateway: out of memory");
+		gateway_free(gw);
+		return NULL;
+	}
 	gw->sq = session_queue_new(GW_HASH_SIZE, GW_MAX_IN_FLIGHT,
 	    GW_MAX_WAITING);
 	if (gw->sq == NULL) {
@@ -706,6 +765,9 @@ gateway_free(struct gateway *gw)
 	if (gw->flush_ev)
 		event_free(gw->flush_ev);
 	gw->flush_ev = NULL;
+	if (gw->alarm_ev)
+		event_free(gw->alarm_ev);
+	gw->alarm_ev = NULL;
 	/* The store first: its pending callbacks fire (with -1) and finish
 	 * their requests while the clients still exist. The outbox settles
 	 * nothing more (what it was sending stays pending in Redis). */
@@ -761,6 +823,9 @@ gateway_status(const struct gateway *gw, struct gateway_status *st)
 	st->dlrs = gw->dlrs;
 	/* Personal data at rest (issue 9, piece d). */
 	st->state_refused = gw->state_refused;
+	/* failure limits (issue 9 a) */
+	st->lookup_failures = gw->failrate.total;
+	st->failure_alarm = gw->failrate.alarm;
 }
 
 static void

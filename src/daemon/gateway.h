@@ -66,6 +66,9 @@ struct gateway_status {
 	uint64_t sms_lost;		/* a dialog's SMS the outbox did not take */
 	/* Personal data at rest (issue 9, piece d). */
 	uint64_t state_refused;		/* saved dialog states that did not open */
+	/* failure limits (issue 9 a) */
+	uint64_t lookup_failures;	/* no-matches counted by the lookup */
+	int failure_alarm;		/* 1: over security.failure_alarm_per_min */
 };
 /* A snapshot of the counters into *st (zeroed first); any time between
  * gateway_new and gateway_free. dialogs_in_flight counts the MOs held:

@@ -469,10 +469,19 @@ gateway_dialog_process(struct gw_req *r)
 	case DIALOG_NEED_LOOKUP: {
 		struct store_lookup_req q;
 
+		memset(&q, 0, sizeof(q));
 		q.msisdn = r->msisdn;
+		q.msisdn_ton = r->msisdn_ton;
 		q.idtype = r->d.idtype;
 		q.idnum = r->d.idnum;
 		q.lang = r->d.lang;
+		/* The script compares the dates (dialog_on_lookup's rules: on
+		 * USSD the expiry is always asked when it is checked). */
+		q.birth = r->d.birth;
+		q.expiry = r->d.expiry;
+		q.match_expiry = gw->dconf.check_expiry &&
+		    (parse_date_is_set(&r->d.expiry) ||
+		    r->d.channel == DIALOG_CH_USSD);
 		store_lookup(gw->store, &q, gw_on_lookup, r);
 		return;
 	}
@@ -506,10 +515,11 @@ gateway_dialog_process(struct gw_req *r)
 	if (o->record_failure) {
 		char mm[32], mi[32];
 
-		/* A no-match (DESIGN.md §1): counted against the number and
-		 * audited when it happens, whatever the caller does next. */
-		store_record_failure(gw->store, r->d.idtype, r->d.idnum);
+		/* A no-match (DESIGN.md §1): counted against the number by
+		 * the lookup script itself; audited when it happens, whatever
+		 * the caller does next, and in the failure rate. */
 		gw->outcome[DIALOG_OUTCOME_MISMATCH]++;
+		gateway_failure(gw);
 		store_audit(gw->store, "mismatch", r->sms ? "sms" : "ussd",
 		    r->bind->conf->name, log_mask_msisdn(r->msisdn, mm,
 		    sizeof(mm)), r->d.idnum[0] ? log_mask_id(r->d.idnum, mi,

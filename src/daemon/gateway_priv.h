@@ -12,6 +12,7 @@
 #include "config.h"
 #include "dialect.h"
 #include "dialog.h"
+#include "failrate.h"
 #include "secret.h"
 #include "smpp_client.h"
 #include "sms_request.h"
@@ -126,6 +127,9 @@ struct gateway {
 	int			 flush_left;	/* ms */
 	void			(*stop_done)(void *);
 	void			*stop_arg;
+	/* Failure limits (issue 9 a): the no-match rate and its alarm. */
+	struct failrate		 failrate;
+	struct event		*alarm_ev;	/* re-checks while raised */
 };
 
 /* The session screens and SMS of bind b go out on: its transceiver, or
@@ -141,6 +145,11 @@ gw_tx_bound(const struct gw_bind *b)
 {
 	return b->pair ? b->tx.bound : b->rx.bound;
 }
+
+/* gateway.c: one lookup failure (a no-match the lookup script counted):
+ * into the failure rate, the alarm raised when it passes
+ * security.failure_alarm_per_min. */
+void gateway_failure(struct gateway *gw);
 
 /* gateway_dialog.c */
 /* Today as parse_date_days(), UTC. */

@@ -21,7 +21,6 @@
 
 #define STORE_MAX_PENDING    20000	/* requests in flight, then fail fast */
 #define STORE_MAX_TIMEOUTS   5		/* in a row, then reconnect */
-#define STORE_FAIL_TTL_S     86400
 #define STORE_AUDIT_MAXLEN   "1000000"
 
 static void store_connect(struct store *);
@@ -1138,6 +1137,17 @@ store_session_del(struct store *st, const char *key)
 	store_submit(st, store_build(st, STORE_K_NONE, -1, 2, argv));
 }
 
+/* (year - 1900) << 9 | month << 5 | day, the record's packing; -1 for a
+ * date it cannot hold (matches no record). */
+static long
+store_date_packed(const struct parse_date *d)
+{
+	if (d->y < 1900 || d->y > 1900 + 511 || d->m < 1 || d->m > 12 ||
+	    d->d < 1 || d->d > 31)
+		return -1;
+	return (long)(d->y - 1900) << 9 | (long)d->m << 5 | d->d;
+}
+
 void
 store_lookup(struct store *st, const struct store_lookup_req *q,
     store_lookup_cb *cb, void *arg)
@@ -1147,7 +1157,8 @@ store_lookup(struct store *st, const struct store_lookup_req *q,
 	char maxr[16], maxf[16], hash[16], hash2[16];
 	char field[REGISTRY_FIELD_MAX + 1], digits[PARSE_IDNUM_MAX + 1] = "";
 	char letter[2] = "";
-	const char *argv[16];
+	char birth[16] = "", expiry[16] = "", caller[PARSE_MSISDN_MAX + 1];
+	const char *argv[19];
 	struct store_req *req;
 
 	registry_key_rl_msisdn(krm, sizeof(krm), st->prefix, q->msisdn);
@@ -1184,7 +1195,21 @@ store_lookup(struct store *st, const struct store_lookup_req *q,
 	argv[13] = hash2;
 	argv[14] = digits;
 	argv[15] = letter;
-	req = store_build_or_fail(st, STORE_K_LOOKUP, STORE_SC_LOOKUP, 16, argv);
+	/* The dates as the record packs them (registry.h), compared by the
+	 * script; the caller's number for the phone-on-record exception. */
+	if (parse_date_is_set(&q->birth))
+		snprintf(birth, sizeof(birth), "%ld", store_date_packed(&q->birth));
+	if (q->match_expiry)
+		snprintf(expiry, sizeof(expiry), "%ld",
+		    parse_date_is_set(&q->expiry) ?
+		    store_date_packed(&q->expiry) : 0L);
+	if (q->msisdn_ton < 0 || parse_msisdn_intl(q->msisdn, q->msisdn_ton,
+	    caller, sizeof(caller)) != 0)
+		caller[0] = '\0';
+	argv[16] = birth;
+	argv[17] = expiry;
+	argv[18] = caller;
+	req = store_build_or_fail(st, STORE_K_LOOKUP, STORE_SC_LOOKUP, 19, argv);
 	req->cb.lookup = cb;
 	req->arg = arg;
 	store_submit(st, req);
@@ -1206,19 +1231,6 @@ store_key_rl_fail(const struct store *st, char *out, size_t outsz,
 
 	secret_state_id_hash(st->id_key, parse_idtype_str(idtype), idnum, hex);
 	registry_key_rl_fail(out, outsz, st->prefix, idtype, hex);
-}
-
-void
-store_record_failure(struct store *st, enum parse_idtype idtype,
-    const char *idnum)
-{
-	char k[REGISTRY_KEY_MAX], ttl[16];
-	const char *argv[5] = { "EVALSHA", "", "1", k, ttl };
-
-	store_key_rl_fail(st, k, sizeof(k), idtype, idnum);
-	snprintf(ttl, sizeof(ttl), "%d", STORE_FAIL_TTL_S);
-	store_submit(st, store_build(st, STORE_K_NONE, STORE_SC_INCR_TTL, 5,
-	    argv));
 }
 
 void

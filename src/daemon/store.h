@@ -115,22 +115,34 @@ void store_gate(struct store *st, const char *name, int ttl_s,
 void store_session_del(struct store *st, const char *key);
 
 /*
- * Registry lookup with the rate limits counted first, in one script:
- * INCR the MSISDN's hourly counter and read the document's daily failure
- * counter; over either limit -> status DIALOG_FETCH_LOCKED without reading
- * the registry. Otherwise the record (and, when INELIGIBLE, the reason text
- * in lang, falling back to fr).
+ * Registry lookup, the limits and the date check in one script (DESIGN.md
+ * §5): INCR the MSISDN's hourly counter (over it: LOCKED, nothing read);
+ * read the document's daily failure counter; designate the record the
+ * caller's dates match (the rules of dialog_on_lookup: the number typed in
+ * full, or the one candidate of a digits-only number whose dates match);
+ * no record designated (not in the registry, dates wrong, ambiguous): one
+ * failure counted against the number typed (TTL 1 day set with the
+ * first), status DIALOG_FETCH_OK with n 0. At or over the failure limit
+ * the document is LOCKED, nothing counted, unless a record is designated
+ * and its phone on record is the caller (both in international digits,
+ * parse_msisdn_intl): its owner is never locked out by others.
  * The limits are those of cfg at store_new (0 = none); every call counts
  * one request against the MSISDN, locked or not. The callback gets res
- * with status DIALOG_FETCH_OK (reg REGISTERED / INELIGIBLE with the
- * record, or NOT_FOUND), DIALOG_FETCH_LOCKED, or DIALOG_FETCH_ERROR (the
+ * with status DIALOG_FETCH_OK (n 1: the record designated, REGISTERED or
+ * INELIGIBLE, with the reason text in lang, falling back to fr; n 0: no
+ * match, counted), DIALOG_FETCH_LOCKED, or DIALOG_FETCH_ERROR (the
  * failures above, or no registry loaded); lang NULL or "" is "fr".
  */
 struct store_lookup_req {
 	const char       *msisdn;
+	int               msisdn_ton;	/* SMPP TON of msisdn; -1: never the owner */
 	enum parse_idtype idtype;
 	const char       *idnum;	/* normalised */
 	const char       *lang;
+	struct parse_date birth;	/* unset: matches no record with one */
+	struct parse_date expiry;	/* with match_expiry: unset matches no
+					 * record that has one */
+	int               match_expiry;	/* compare the expiry when the record has one */
 };
 typedef void store_lookup_cb(void *arg, const struct dialog_lookup *res);
 void store_lookup(struct store *st, const struct store_lookup_req *req,
@@ -142,11 +154,6 @@ void store_lookup(struct store *st, const struct store_lookup_req *req,
  * an all-zero key. The gateway sets it right after store_new.
  */
 void store_set_id_key(struct store *st, const unsigned char key[SECRET_KEY_LEN]);
-
-/* Count one failed attempt against the document (daily key, its TTL of
- * 1 day set with the first count). Fire and forget. */
-void store_record_failure(struct store *st, enum parse_idtype idtype,
-    const char *idnum);
 
 /* Current category list (labels in lang, fallback fr), in file order, at
  * most DIALOG_MAX_CATEGORIES. res status DIALOG_FETCH_OK (n may be 0), or

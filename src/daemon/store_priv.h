@@ -28,7 +28,6 @@ struct redisReply;
 /* The Lua scripts (store_scripts.c), by number. */
 enum store_script {
 	STORE_SC_LOOKUP = 0,
-	STORE_SC_INCR_TTL,
 	STORE_SC_CATS,
 	STORE_SC_DOCS,
 	STORE_SC_OTP_ISSUE,

@@ -31,12 +31,23 @@ static const char *const store_scripts[STORE_NSCRIPTS] = {
 	 * KEYS: rl:m, rl:f, reg:gen, rsn:gen. ARGV: max requests/hour,
 	 * max failures/day (0 = no limit), hash32 (layout 1), field, lang,
 	 * prefix, hash32 (layout 2: type + digits), digits ("" unless the
-	 * number was typed with its digits only), type letter.
+	 * number was typed with its digits only), type letter, birth
+	 * (packed as in the record: (year-1900) << 9 | month << 5 | day, in
+	 * decimal), expiry ("" not checked, "0" checked and not given: a
+	 * record with one does not match; else packed), caller (international
+	 * digits, "" unknown).
 	 * P"reg:gen" is "<gen>:<nbuckets>" (layout 1) or "<gen>:<nbuckets>:2"
 	 * (layout 2: a number and its digits share a bucket). A digits-only
-	 * number on layout 2 gets every record of its bucket whose field is
-	 * the type letter, letters, then exactly those digits (at most 4):
-	 * {'CANDS', record, reason text, ...}.
+	 * number on layout 2 designates the one record of its bucket whose
+	 * field is the type letter, letters, then exactly those digits, and
+	 * whose dates match, when exactly one does. The dates are compared
+	 * here and a no-match counted here, in the same atomic step as the
+	 * limits (DESIGN.md §5): a burst gets no more guesses than the limit,
+	 * and a number not in the registry counts and locks like one that is.
+	 * A locked document still answers its phone on record when the dates
+	 * match. Reply: {'FOUND', record, reason text} (number typed in full)
+	 * or {'CANDS', record, reason text} (digits only), the designated
+	 * record; {'NONE'} no match (counted); {'LOCKED'}; {'NOGEN'}.
 	 */
 	[STORE_SC_LOOKUP] =
 	"local n = redis.call('INCR', KEYS[1])\n"
@@ -44,19 +55,61 @@ static const char *const store_scripts[STORE_NSCRIPTS] = {
 	"local maxr, maxf = tonumber(ARGV[1]), tonumber(ARGV[2])\n"
 	"if maxr > 0 and n > maxr then return {'LOCKED'} end\n"
 	"local f = tonumber(redis.call('GET', KEYS[2]) or '0') or 0\n"
-	"if maxf > 0 and f >= maxf then return {'LOCKED'} end\n"
+	"local locked = maxf > 0 and f >= maxf\n"
 	"local g = redis.call('GET', KEYS[3])\n"
-	"if not g then return {'NOGEN'} end\n"
-	"local gen, nb, ver = string.match(g, '^(%d+):(%d+):?(%d*)$')\n"
-	"if not gen then return {'NOGEN'} end\n"
+	"local gen, nb, ver\n"
+	"if g then gen, nb, ver = string.match(g, '^(%d+):(%d+):?(%d*)$') end\n"
+	"if not gen then\n"
+	"  if locked then return {'LOCKED'} end\n"
+	"  return {'NOGEN'}\n"
+	"end\n"
 	"local h = ARGV[3]\n"
 	"if ver == '2' then h = ARGV[7] end\n"
 	"local bk = ARGV[6] .. 'reg:' .. gen .. ':' ..\n"
 	"    string.format('%d', tonumber(h) % tonumber(nb))\n"
+	"local function bit(v, k)\n"
+	"  return math.floor((string.byte(v, 1) or 0) / k) % 2 == 1\n"
+	"end\n"
+	"local function d3(v, i)\n"
+	"  local a, b, c = string.byte(v, i, i + 2)\n"
+	"  if not c then return 0 end\n"
+	"  return a * 65536 + b * 256 + c\n"
+	"end\n"
+	/* The dates of record v match the caller's (dialog.c's rules). */
+	"local function match(v, full)\n"
+	"  local b = d3(v, 2)\n"
+	"  if math.floor(b / 32) % 16 == 0 then\n"
+	"    return full and (string.byte(v, 1) or 0) % 4 == 2\n"
+	"  end\n"
+	"  if ARGV[10] == '' or b ~= tonumber(ARGV[10]) then return false end\n"
+	"  if ARGV[11] ~= '' and bit(v, 8) and\n"
+	"      d3(v, 5) ~= (tonumber(ARGV[11]) or 0) then return false end\n"
+	"  return true\n"
+	"end\n"
+	/* The phone on record, international digits ("" none). */
+	"local function phone(v)\n"
+	"  if not bit(v, 64) then return '' end\n"
+	"  local pos = 5\n"
+	"  if bit(v, 8) then pos = pos + 3 end\n"
+	"  if bit(v, 16) then pos = pos + 1 + (string.byte(v, pos) or 0) end\n"
+	"  if bit(v, 32) then\n"
+	"    pos = pos + 1 + math.floor(((string.byte(v, pos) or 0) + 1) / 2)\n"
+	"  end\n"
+	"  local t = {}\n"
+	"  for i = 0, (string.byte(v, pos) or 0) - 1 do\n"
+	"    local c = string.byte(v, pos + 1 + math.floor(i / 2)) or 255\n"
+	"    if i % 2 == 0 then c = math.floor(c / 16) else c = c % 16 end\n"
+	"    if c > 9 then return '' end\n"
+	"    t[#t + 1] = string.char(48 + c)\n"
+	"  end\n"
+	"  local p = table.concat(t)\n"
+	"  if string.sub(p, 1, 2) == '00' then return string.sub(p, 3) end\n"
+	"  if string.sub(p, 1, 1) == '0' then return '212' .. string.sub(p, 2) end\n"
+	"  return p\n"
+	"end\n"
 	"local function reason(v)\n"
-	"  local fl = string.byte(v, 1) or 0\n"
-	"  if math.floor(fl / 16) % 2 ~= 1 then return '' end\n"
-	"  local pos = 5 + (math.floor(fl / 8) % 2) * 3\n"
+	"  if not bit(v, 16) then return '' end\n"
+	"  local pos = 5 + (bit(v, 8) and 3 or 0)\n"
 	"  local rl = string.byte(v, pos) or 0\n"
 	"  local code = string.sub(v, pos + 1, pos + rl)\n"
 	"  local rg = redis.call('GET', KEYS[4])\n"
@@ -65,29 +118,39 @@ static const char *const store_scripts[STORE_NSCRIPTS] = {
 	"  return redis.call('HGET', rk, code .. ':' .. ARGV[5]) or\n"
 	"      redis.call('HGET', rk, code .. ':fr') or ''\n"
 	"end\n"
+	"local tag, pick = 'FOUND', nil\n"
 	"if ARGV[8] ~= '' and ver == '2' then\n"
+	"  tag = 'CANDS'\n"
 	"  local all = redis.call('HGETALL', bk)\n"
 	"  local pat = '^' .. ARGV[9] .. '%u*' .. ARGV[8] .. '$'\n"
-	"  local out = {'CANDS'}\n"
+	"  local seen, ok = 0, 0\n"
 	"  for i = 1, #all, 2 do\n"
-	"    if #out < 9 and string.match(all[i], pat) then\n"
-	"      out[#out + 1] = all[i + 1]\n"
-	"      out[#out + 1] = reason(all[i + 1])\n"
+	"    if seen < 4 and string.match(all[i], pat) then\n"
+	"      seen = seen + 1\n"
+	"      if match(all[i + 1], false) then\n"
+	"        ok = ok + 1\n"
+	"        pick = all[i + 1]\n"
+	"      end\n"
 	"    end\n"
 	"  end\n"
-	"  if #out == 1 then return {'NONE'} end\n"
-	"  return out\n"
+	"  if ok ~= 1 then pick = nil end\n"
+	"else\n"
+	"  local v = redis.call('HGET', bk, ARGV[4])\n"
+	"  if v and match(v, true) then pick = v end\n"
 	"end\n"
-	"local v = redis.call('HGET', bk, ARGV[4])\n"
-	"if not v then return {'NONE'} end\n"
-	"return {'FOUND', v, reason(v)}\n",
-
-	/* KEYS: counter. ARGV: ttl. The TTL is set with the first count,
-	 * atomically, so a counter never lives for ever. */
-	[STORE_SC_INCR_TTL] =
-	"local n = redis.call('INCR', KEYS[1])\n"
-	"if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end\n"
-	"return n\n",
+	"if locked then\n"
+	"  if pick and ARGV[12] ~= '' and phone(pick) == ARGV[12] then\n"
+	"    return {tag, pick, reason(pick)}\n"
+	"  end\n"
+	"  return {'LOCKED'}\n"
+	"end\n"
+	"if not pick then\n"
+	"  if redis.call('INCR', KEYS[2]) == 1 then\n"
+	"    redis.call('EXPIRE', KEYS[2], " "86400" ")\n"
+	"  end\n"
+	"  return {'NONE'}\n"
+	"end\n"
+	"return {tag, pick, reason(pick)}\n",
 
 	/* KEYS: cat:gen. ARGV: prefix, lang, max. */
 	[STORE_SC_CATS] =

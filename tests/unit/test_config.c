@@ -187,6 +187,7 @@ test_defaults(void **state)
 	assert_int_equal(cfg.security.password_length, 10);
 	assert_int_equal(cfg.security.max_requests_per_msisdn_hour, 10);
 	assert_int_equal(cfg.security.max_failures_per_id_day, 5);
+	assert_int_equal(cfg.security.failure_alarm_per_min, 600);
 	assert_int_equal(cfg.security.password_to, CONFIG_PW_REGISTERED_PHONE);
 	assert_string_equal(cfg.security.outbox_key_file, "");
 	assert_string_equal(cfg.security.provisioning_pubkey_file, "");
@@ -300,6 +301,9 @@ static const struct bad_case bad_cases[] = {
 	  "0..100000" },
 	{ "redis_port.conf",
 	  D "redis_port.conf:2: 'redis.port' must be an integer 1..65535" },
+	{ "failure_alarm.conf",
+	  D "failure_alarm.conf:2: 'security.failure_alarm_per_min' must be an "
+	  "integer 0..10000000" },
 	{ "max_pdu.conf",
 	  D "max_pdu.conf:3: 'smpp.binds.[0].max_pdu' must be an integer "
 	  "1024..1048576" },

@@ -1,7 +1,8 @@
 /*
  * test_parse: golden vectors for the pure parsers — document types and
  * numbers, user and ISO dates (calendar checks, day numbers), USSD dial
- * strings, trimming and the registry bucket hash.
+ * strings, trimming, the registry bucket hash and MSISDNs in
+ * international digits.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -341,6 +342,47 @@ test_hash32(void **state)
 	assert_int_not_equal(parse_hash32("AB123456"), parse_hash32("AB123457"));
 }
 
+/* Caller and phone on record compared in international digits. */
+static void
+test_msisdn_intl(void **state)
+{
+	static const struct {
+		const char *in;
+		int ton;
+		const char *out;	/* NULL: -1 */
+	} v[] = {
+		{ "212600000104", 1, "212600000104" },
+		{ "212600000104", 0, "212600000104" },
+		{ "+212600000104", 0, "212600000104" },
+		{ "0600000104", 2, "212600000104" },
+		{ "0600000104", 0, "212600000104" },
+		{ "600000104", 2, "212600000104" },
+		{ "00212600000104", 0, "212600000104" },
+		{ "0600000104", 1, "0600000104" },
+		{ "", 1, NULL },
+		{ "+", 1, NULL },
+		{ "2126 0000", 1, NULL },
+		{ "12345678901234567890", 1, "12345678901234567890" },
+		{ "123456789012345678901", 1, NULL },
+		{ "01234567890123456789", 2, NULL },	/* 22 once normalised */
+	};
+	char out[PARSE_MSISDN_MAX + 1];
+
+	(void)state;
+	for (size_t i = 0; i < N(v); i++) {
+		int rv = parse_msisdn_intl(v[i].in, v[i].ton, out, sizeof(out));
+
+		if (v[i].out == NULL)
+			assert_int_equal(rv, -1);
+		else {
+			assert_int_equal(rv, 0);
+			assert_string_equal(out, v[i].out);
+		}
+	}
+	assert_int_equal(parse_msisdn_intl("0600000104", 2, out, 12), -1);
+	assert_int_equal(parse_msisdn_intl(NULL, 1, out, sizeof(out)), -1);
+}
+
 int
 main(void)
 {
@@ -354,6 +396,7 @@ main(void)
 		cmocka_unit_test(test_dial),
 		cmocka_unit_test(test_trim),
 		cmocka_unit_test(test_hash32),
+		cmocka_unit_test(test_msisdn_intl),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

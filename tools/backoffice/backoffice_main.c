@@ -1,7 +1,8 @@
 /*
  * tnsgw-backoffice: the CNSS back office's side of case B — makes the key
  * pair the provisioning stream is sealed to and the outbox key, opens
- * sealed passwords, and lists the provisioning and outbox streams in clear.
+ * sealed passwords, and lists the provisioning and outbox streams in clear;
+ * unlocks a document locked by failed lookups.
  * Synchronous hiredis (toolredis): this is an operator's tool, not the daemon.
  */
 #include <errno.h>
@@ -16,6 +17,8 @@
 #include <sodium.h>
 
 #include "log.h"
+#include "parse.h"
+#include "registry.h"
 #include "secret.h"
 #include "toolredis.h"
 
@@ -42,6 +45,7 @@ usage(void)
 	    "       tnsgw-backoffice open PUBFILE SECFILE [SEALED_B64...]\n"
 	    "       tnsgw-backoffice provisioning PUBFILE SECFILE [redis options]\n"
 	    "       tnsgw-backoffice outbox KEYFILE [redis options]\n"
+	    "       tnsgw-backoffice unlock OUTBOX_KEYFILE TYPE NUMBER [redis options]\n"
 	    "       tnsgw-backoffice seal PUBFILE [TEXT...]    (tests: seal text)\n"
 	    "       tnsgw-backoffice box KEYFILE [TEXT...]     (tests: box text)\n"
 	    "       tnsgw-backoffice idhash OUTBOX_KEYFILE TYPE NUMBER\n"
@@ -451,6 +455,78 @@ bo_stream(const struct toolredis_target *t, const char *name,
 	return rv == 0 ? 0 : 1;
 }
 
+/* --- unlock: the document's failure counters ------------------------ */
+
+/*
+ * Deletes P"rl:f:<TYPE>:<NUMBER>" and, for a number with letters, the
+ * counter of its digits typed alone (a dial pad's way): the document
+ * answers again at once. Says which existed, the number masked.
+ */
+static int
+bo_unlock(const struct toolredis_target *t, const unsigned char *idk,
+    const char *type, const char *number)
+{
+	char hex[SECRET_STATE_ID_HEX];
+	char num[PARSE_IDNUM_MAX + 1], digits[PARSE_IDNUM_MAX + 1];
+	char key[REGISTRY_KEY_MAX], err[TOOLREDIS_ERR_MAX], m[32];
+	const char *nums[2];
+	enum parse_idtype it;
+	long long cleared = 0;
+	int found = 0, n = 0, rv = 0;
+	size_t i, k = 0;
+
+	if (parse_idtype(type, &it) != 0 ||
+	    parse_id_number(number, num, sizeof(num)) != 0) {
+		fprintf(stderr, "unlock: expected TYPE (CIN, SEJOUR, PASSPORT) "
+		    "and a document number\n");
+		return 2;
+	}
+	for (i = 0; num[i] != '\0'; i++)
+		if (num[i] >= '0' && num[i] <= '9')
+			digits[k++] = num[i];
+	digits[k] = '\0';
+	nums[n++] = num;
+	if (strcmp(digits, num) != 0)
+		nums[n++] = digits;
+	rc = toolredis_connect(t, BO_TIMEOUT_S, err, sizeof(err));
+	if (rc == NULL) {
+		fprintf(stderr, "%s\n", err);
+		return 1;
+	}
+	for (int j = 0; j < n && rv == 0; j++) {
+		redisReply *r;
+
+		secret_state_id_hash(idk, parse_idtype_str(it), nums[j], hex);
+		if (registry_key_rl_fail(key, sizeof(key), t->prefix, it,
+		    hex) != 0) {
+			rv = 1;
+			break;
+		}
+		r = redisCommand(rc, "GETDEL %s", key);
+		if (r == NULL || r->type == REDIS_REPLY_ERROR) {
+			fprintf(stderr, "redis: %s\n", r != NULL ? r->str :
+			    rc->errstr);
+			rv = 1;
+		} else if (r->type == REDIS_REPLY_STRING) {
+			found++;
+			cleared += strtoll(r->str, NULL, 10);
+		}
+		freeReplyObject(r);
+	}
+	redisFree(rc);
+	rc = NULL;
+	if (rv != 0)
+		return rv;
+	if (found)
+		printf("unlocked %s %s: %lld failed lookups cleared\n",
+		    parse_idtype_str(it), log_mask_id(num, m, sizeof(m)),
+		    cleared);
+	else
+		printf("%s %s: no failure counter (not locked)\n",
+		    parse_idtype_str(it), log_mask_id(num, m, sizeof(m)));
+	return 0;
+}
+
 /* --- main ----------------------------------------------------------- */
 
 /* The Redis target of the options: 0, or -1 with why said. */
@@ -498,7 +574,7 @@ main(int argc, char *argv[])
 	args = argv + optind;
 	nargs = argc - optind;
 	if (redis_opts && strcmp(cmd, "provisioning") != 0 &&
-	    strcmp(cmd, "outbox") != 0)
+	    strcmp(cmd, "outbox") != 0 && strcmp(cmd, "unlock") != 0)
 		usage();
 
 	if (secret_init() != 0) {
@@ -568,6 +644,19 @@ main(int argc, char *argv[])
 		secret_wipe(idk, sizeof(idk));
 		printf("%s\n", hex);
 		return 0;
+	}
+	if (strcmp(cmd, "unlock") == 0) {
+		unsigned char idk[SECRET_KEY_LEN];
+
+		if (nargs != 3)
+			usage();
+		if (bo_target(&ro, &rt) != 0 || bo_load(args[0], key) != 0)
+			return 1;
+		secret_state_id_key(key, idk);
+		secret_wipe(key, sizeof(key));
+		rv = bo_unlock(&rt, idk, args[1], args[2]);
+		secret_wipe(idk, sizeof(idk));
+		return rv;
 	}
 	if (strcmp(cmd, "provisioning") == 0) {
 		if (nargs != 2)
