@@ -34,9 +34,12 @@
  *     d->outcome.
  *
  * The SMS channel (d->channel DIALOG_CH_SMS): the same flow, but every
- * answer is in out->sms (kind "reply"), out->text stays "", lists are whole
- * (never paged), and out->end says whether the conversation is over (the
- * gateway deletes its state) or waits (state kept) for a follow-up, which
+ * answer is in out->sms (kind "reply", and out->sms2 when a list takes two
+ * bodies), out->text stays "", lists are whole (never paged; a category
+ * list longer than two bodies ends with "TNS CAT for the rest", and "TNS
+ * CAT" alone then sends the items after those sent: d->page), and
+ * out->end says whether the conversation is over (the gateway deletes its
+ * state) or waits (state kept) for a follow-up, which
  * the gateway gives as dialog_input() of the saved dialog: "TNS CAT [n]"
  * as dialog_input(n, "" when absent) at DIALOG_S_NOMATCH or
  * DIALOG_S_CATEGORY, "TNS OTP <code>" as dialog_input(code) at
@@ -172,7 +175,9 @@ struct dialog {
 	char              idnum[PARSE_IDNUM_MAX + 1];
 	struct parse_date expiry;
 	struct parse_date birth;
-	int               page;		/* current page of a paged screen */
+	int               page;		/* current page of a paged screen; on SMS
+					 * at DIALOG_S_CATEGORY the first item
+					 * the next "TNS CAT" sends (0: all) */
 	int               bad_inputs;	/* consecutive invalid answers */
 	char              cat_code[REGISTRY_CODE_MAX + 1];
 	enum dialog_outcome outcome;
@@ -211,6 +216,16 @@ struct dialog_out {
 	 * most what 8 concatenated SMS carry.
 	 */
 	char                sms[DIALOG_SMS_MAX];
+	/*
+	 * A list too long for one body (the categories, C's documents, the
+	 * points) goes on here, same kind, same bounds, "" for none (always
+	 * "" when sms is): the gateway queues it right after sms, before the
+	 * screen. Each body is a whole text with whole items. When even two
+	 * bodies cannot hold a list, sms2 ends with a line saying how many
+	 * items are left and how to get them (catalogue sms_cat_more,
+	 * sms_list_more).
+	 */
+	char                sms2[DIALOG_SMS_MAX];
 	const char         *sms_kind;	/* "receipt", "points", "reply"; static */
 };
 

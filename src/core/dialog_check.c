@@ -94,6 +94,8 @@ static const struct check_key check_keys[] = {
 	{ "sms_points", { "points", "region" }, 1 },
 	{ "sms_no_match", { NULL }, 0 },
 	{ "sms_cat_list", { "list" }, 1 },
+	{ "sms_cat_more", { "n" }, 0 },
+	{ "sms_list_more", { "n" }, 0 },
 	{ "sms_otp_ask", { "tail" }, 0 },
 	{ "sms_otp_live", { "tail" }, 0 },
 	{ "sms_help", { NULL }, 0 },
@@ -286,6 +288,7 @@ check_smses(const struct dialog_conf *conf, const struct catalog *cat,
 	const char	*kv_p[] = { "region", slot, "points", list, NULL };
 	const char	*kv_l[] = { "list", list, NULL };
 	const char	*kv_t[] = { "tail", tail, NULL };
+	const char	*kv_n[] = { "n", "64", NULL };
 
 	memset(tail, '9', DIALOG_TAIL_LEN);
 	tail[DIALOG_TAIL_LEN] = '\0';
@@ -308,6 +311,8 @@ check_smses(const struct dialog_conf *conf, const struct catalog *cat,
 	    check_sms(cat, lang, "sms_points", kv_p, 0, err, errsz) == -1 ||
 	    check_sms(cat, lang, "sms_no_match", NULL, 0, err, errsz) == -1 ||
 	    check_sms(cat, lang, "sms_cat_list", kv_l, 0, err, errsz) == -1 ||
+	    check_sms(cat, lang, "sms_cat_more", kv_n, 1, err, errsz) == -1 ||
+	    check_sms(cat, lang, "sms_list_more", kv_n, 1, err, errsz) == -1 ||
 	    check_sms(cat, lang, "sms_otp_ask", kv_t, 0, err, errsz) == -1 ||
 	    check_sms(cat, lang, "sms_otp_live", kv_t, 0, err, errsz) == -1 ||
 	    check_sms(cat, lang, "sms_help", NULL, 0, err, errsz) == -1)

@@ -160,6 +160,9 @@ void dialog_otp_answer(struct dialog_ctx *c, const struct dialog_otp *res);
  * one body; else none (logged). */
 void dialog_sms_put(struct dialog_ctx *c, const char *text,
     const char *kind);
+/* The second body of that SMS (out->sms2), after dialog_sms_put: "" or
+ * NULL for none; none either when the first was not put. */
+void dialog_sms_put2(struct dialog_ctx *c, const char *text);
 /* The same, key rendered with v in the dialog's language. */
 void dialog_sms_render(struct dialog_ctx *c, const char *key,
     const struct dialog_var *v, int nv, const char *kind);
@@ -169,15 +172,29 @@ void dialog_sms_render(struct dialog_ctx *c, const char *key,
 int dialog_sms_fits(const char *text);
 /*
  * Render key of lang into out (outsz bytes) with v, and {list_name}
- * filled with the lines of the first nitems items (each "prefix text",
+ * filled with the lines of items from..nitems-1 (each "prefix text",
  * prefix from its style: "12 ", "- " or none), as many whole items as let
- * the body fit (dialog_sms_fits). Returns the items put, -1 when not even
- * the text without them fits.
+ * the body fit (dialog_sms_fits); when some are left out and more is not
+ * NULL, the body ends with the line of key more ({n}: the items left).
+ * Returns the items put, -1 when not even the text without them fits.
  */
 struct dialog_pager;
 int dialog_sms_list(const struct dialog_conf *conf, const struct catalog *cat,
     const char *lang, const char *key, const struct dialog_var *v, int nv,
-    const char *list_name, const struct dialog_pager *items, int nitems,
-    char *out, size_t outsz);
+    const char *list_name, const struct dialog_pager *items, int from,
+    int nitems, const char *more, char *out, size_t outsz);
+/*
+ * The same list over two bodies (each the whole template, so that either
+ * reads alone whatever order they arrive in): out with the first items
+ * that fit, out2 ("" when out holds them all) with the next ones. The
+ * bounds of the design (64 categories of 127 bytes, 2047 bytes of
+ * documents, 32 points of 511 bytes) do NOT always fit two bodies: then
+ * out2 (or out, when one item alone fits no body) ends with the line of
+ * more, {n} the items left. Returns the items put, -1 as above.
+ */
+int dialog_sms_list2(const struct dialog_conf *conf, const struct catalog *cat,
+    const char *lang, const char *key, const struct dialog_var *v, int nv,
+    const char *list_name, const struct dialog_pager *items, int from,
+    int nitems, const char *more, char *out, char *out2, size_t outsz);
 
 #endif

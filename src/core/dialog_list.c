@@ -2,7 +2,8 @@
  * dialog_list: case C on paged lists — the categories, the documents
  * (with the receipt SMS and the offer of the proximity points), the
  * regions and their points, and a long end text (a D reason) page by
- * page. On SMS a list is one reply, whole.
+ * page. On SMS a list is one reply, whole, over two bodies when one does
+ * not hold it (dialog_sms_list2).
  */
 #include <stdio.h>
 #include <string.h>
@@ -178,16 +179,21 @@ pager_go(struct dialog_ctx *c, struct dialog_pager *pg, const char *gone)
 	return pl.last;
 }
 
-/* On SMS a list is one reply: the pending answer, then the whole list. */
+/*
+ * On SMS a list is one reply: the pending answer, then the whole list, in
+ * a second body when it does not fit one. A list that two bodies cannot
+ * hold ends with "n more: TNS CAT" (more), and d->page keeps where the
+ * next "TNS CAT" alone goes on; a bad answer sends the list from its top.
+ */
 static void
 sms_list_show(struct dialog_ctx *c, const char *key, struct dialog_pager *pg,
-    const char *gone)
+    const char *gone, const char *more)
 {
-	char		 buf[DIALOG_SMS_MAX], all[DIALOG_SMS_MAX];
-	char		 lang[CATALOG_LANG_MAX];
+	char		 buf[DIALOG_SMS_MAX], buf2[DIALOG_SMS_MAX];
+	char		 all[DIALOG_SMS_MAX], lang[CATALOG_LANG_MAX];
 	const char	*err = NULL;
 	struct tbuf	 b;
-	int		 k;
+	int		 k, from = 0;
 
 	dialog_lang(c, lang);
 	if (c->d->pending == DIALOG_P_GONE)
@@ -197,13 +203,18 @@ sms_list_show(struct dialog_ctx *c, const char *key, struct dialog_pager *pg,
 		if (dialog_count_bad(c))
 			return;
 		err = "err_choice";
-	}
+	} else if (c->d->page > 0 && c->d->page < pg->n)
+		from = c->d->page;
 	c->d->pending = DIALOG_P_NONE;
 	c->d->pending_n = 0;
-	if ((k = dialog_sms_list(c->conf, c->cat, lang, key, NULL, 0, "list",
-	    pg, pg->n, buf, sizeof(buf))) < pg->n)
-		log_warnx("dialog: %d of %d items left out of the SMS",
-		    pg->n - (k < 0 ? 0 : k), pg->n);
+	k = dialog_sms_list2(c->conf, c->cat, lang, key, NULL, 0, "list", pg,
+	    from, pg->n, more, buf, buf2, sizeof(buf));
+	if (k < 0)
+		k = 0;
+	if (from + k < pg->n)
+		log_warnx("dialog: %d of %d items for a next SMS",
+		    pg->n - from - k, pg->n);
+	c->d->page = from + k < pg->n ? from + k : 0;
 	tbuf_init(&b, all, sizeof(all));
 	if (err != NULL) {
 		tbuf_adds(&b, dialog_msg(c, err));
@@ -214,6 +225,7 @@ sms_list_show(struct dialog_ctx *c, const char *key, struct dialog_pager *pg,
 		dialog_emit(c, lang, buf, 0);
 	else
 		dialog_emit(c, lang, all, 0);
+	dialog_sms_put2(c, buf2);
 }
 
 /*
@@ -331,16 +343,18 @@ dialog_list_categories(struct dialog_ctx *c, const struct dialog_categories *res
 		(void)dialog_pager_add(&pg, res->item[i].label,
 		    sizeof(res->item[i].label), DIALOG_PS_NUMBER, i + 1);
 	if (d->channel == DIALOG_CH_SMS)
-		sms_list_show(c, "sms_cat_list", &pg, "cat_gone");
+		sms_list_show(c, "sms_cat_list", &pg, "cat_gone",
+		    "sms_cat_more");
 	else
 		(void)pager_go(c, &pg, "cat_gone");
 }
 
-/* C's SMS into buf: the category and its documents, one per line (the
- * first ndocs items of pg). -1 when it cannot be sent. */
+/* C's SMS into buf (and buf2 when it takes two bodies): the category and
+ * its documents, one per line (the first ndocs items of pg). -1 when it
+ * cannot be sent. */
 static int
 docs_sms(struct dialog_ctx *c, const struct dialog_docs *res,
-    struct dialog_pager *pg, int ndocs, char *buf, size_t bufsz)
+    struct dialog_pager *pg, int ndocs, char *buf, char *buf2, size_t bufsz)
 {
 	char			 label[DIALOG_LABEL_MAX + 1];
 	char			 lang[CATALOG_LANG_MAX];
@@ -351,8 +365,8 @@ docs_sms(struct dialog_ctx *c, const struct dialog_docs *res,
 	dialog_lang(c, lang);
 	tbuf_init(&b, label, sizeof(label));
 	dialog_clean(&b, res->label, sizeof(res->label));
-	k = dialog_sms_list(c->conf, c->cat, lang, "sms_result_c", &v, 1,
-	    "documents", pg, ndocs, buf, bufsz);
+	k = dialog_sms_list2(c->conf, c->cat, lang, "sms_result_c", &v, 1,
+	    "documents", pg, 0, ndocs, "sms_list_more", buf, buf2, bufsz);
 	if (k < 0)
 		return -1;
 	if (k < ndocs)
@@ -389,7 +403,7 @@ dialog_list_docs(struct dialog_ctx *c, const struct dialog_docs *res)
 	struct dialog			*d = c->d;
 	struct dialog_pager	 pg;
 	char			 docs[sizeof(res->documents)];
-	char			 sms[DIALOG_SMS_MAX];
+	char			 sms[DIALOG_SMS_MAX], sms2[DIALOG_SMS_MAX];
 	char			*s, *bar;
 	int			 first, ndocs, sent;
 
@@ -416,18 +430,21 @@ dialog_list_docs(struct dialog_ctx *c, const struct dialog_docs *res)
 	}
 	ndocs = pg.n;
 	sent = (d->channel == DIALOG_CH_SMS || dialog_receipt_on(c,
-	    DIALOG_RECEIPT_C)) && docs_sms(c, res, &pg, ndocs, sms,
+	    DIALOG_RECEIPT_C)) && docs_sms(c, res, &pg, ndocs, sms, sms2,
 	    sizeof(sms)) == 0;
 	if (d->channel == DIALOG_CH_SMS) {
 		dialog_end(c, DIALOG_OUTCOME_C);
-		if (sent)
+		if (sent) {
 			dialog_sms_put(c, sms, "reply");
-		else
+			dialog_sms_put2(c, sms2);
+		} else
 			dialog_emit_text(c, dialog_msg(c, "docs_where"), 0);
 		return;
 	}
-	if (first && sent)
+	if (first && sent) {
 		dialog_sms_put(c, sms, "receipt");
+		dialog_sms_put2(c, sms2);
+	}
 	(void)dialog_pager_add(&pg, dialog_msg(c, "docs_where"), DIALOG_TEXT_MAX,
 	    DIALOG_PS_CLOSING, 0);
 	if (sent)
@@ -485,7 +502,8 @@ dialog_list_points(struct dialog_ctx *c, const struct dialog_points *res)
 	struct dialog_out		*out = c->out;
 	struct dialog_pager	 pg;
 	char			 region[DIALOG_LABEL_MAX + 1];
-	char			 buf[DIALOG_SMS_MAX], lang[CATALOG_LANG_MAX];
+	char			 buf[DIALOG_SMS_MAX], buf2[DIALOG_SMS_MAX];
+	char			 lang[CATALOG_LANG_MAX];
 	char			 pt[sizeof(res->point[0]) * 2];
 	struct dialog_var	 v = { "region", region, 0 };
 	struct tbuf		 b;
@@ -531,13 +549,14 @@ dialog_list_points(struct dialog_ctx *c, const struct dialog_points *res)
 		dialog_finish(c, dialog_msg(c, "docs_where"), DIALOG_OUTCOME_C, 0);
 		return;
 	}
-	k = dialog_sms_list(conf, cat, lang, "sms_points", &v, 1, "points",
-	    &pg, pg.n, buf, sizeof(buf));
+	k = dialog_sms_list2(conf, cat, lang, "sms_points", &v, 1, "points",
+	    &pg, 0, pg.n, "sms_list_more", buf, buf2, sizeof(buf));
 	if (k > 0) {
 		if (k < pg.n)
 			log_warnx("dialog: %d points left out of the SMS",
 			    pg.n - k);
 		dialog_sms_put(c, buf, "points");
+		dialog_sms_put2(c, buf2);
 	}
 	if (!out->sms[0]) {
 		dialog_fail(c);

@@ -452,6 +452,19 @@ gw_after_sms(struct gw_req *r, int status)
 	gateway_dialog_finish(r);
 }
 
+/* The first body of a list over two is in the outbox (or could not be):
+ * the second goes after it (each reads alone; queued in order), then the
+ * screen. A second that is not taken is counted and logged the same. */
+static void
+gw_after_sms1(struct gw_req *r, int status)
+{
+	if (r->gw->freeing || r->out.sms2[0] == '\0') {
+		gw_after_sms(r, status);
+		return;
+	}
+	gateway_dialog_queue_sms(r, r->out.sms2, r->sms_kind, gw_after_sms);
+}
+
 void
 gateway_dialog_process(struct gw_req *r)
 {
@@ -563,11 +576,12 @@ gateway_dialog_process(struct gw_req *r)
 			    r->sms ? gw->cfg->sms.state_ttl_s :
 			    gw->cfg->ussd.session_timeout_s, NULL, NULL);
 	}
-	/* An SMS the screen may promise goes to the outbox first; on the
-	 * SMS channel it is the answer, and there is no screen. */
+	/* An SMS the screen may promise goes to the outbox first (a list
+	 * in two bodies: both, in order); on the SMS channel it is the
+	 * answer, and there is no screen. */
 	if (o->sms[0] != '\0') {
 		gateway_dialog_queue_sms(r, o->sms, o->sms_kind ? o->sms_kind :
-		    "reply", gw_after_sms);
+		    "reply", o->sms2[0] != '\0' ? gw_after_sms1 : gw_after_sms);
 		return;
 	}
 	if (!r->sms)

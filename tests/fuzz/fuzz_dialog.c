@@ -69,6 +69,8 @@ static const char *const fallback[][2] = {
 	{ "sms_result_d", "CNSS: {reason}\n{next}" },
 	{ "sms_result_a", "CNSS: {matricule}" },
 	{ "sms_cat_list", "CNSS: TNS CAT <n>\n{list}" },
+	{ "sms_cat_more", "+{n}: TNS CAT" },
+	{ "sms_list_more", "+{n}: agence CNSS" },
 	{ "sms_no_match", "CNSS: aucun dossier." },
 	{ "sms_otp_ask", "CNSS: TNS OTP <code> ...{tail}" },
 	{ "sms_help", "CNSS: TNS CIN AB123456 25121980" },
@@ -149,10 +151,17 @@ check_out(const struct dialog *d, const struct dialog_out *out)
 	int				n, n2;
 
 	if (memchr(out->text, '\0', sizeof(out->text)) == NULL ||
-	    memchr(out->sms, '\0', sizeof(out->sms)) == NULL)
+	    memchr(out->sms, '\0', sizeof(out->sms)) == NULL ||
+	    memchr(out->sms2, '\0', sizeof(out->sms2)) == NULL)
 		abort();
 	if (out->sms[0] != '\0' && (out->sms_kind == NULL ||
-	    sms_split(out->sms, GSM_CHARSET_GSM7, 0, seg, 8) < 1))
+	    sms_split(out->sms, GSM_CHARSET_GSM7, 0, seg, 8) < 1 ||
+	    sms_split(out->sms, GSM_CHARSET_LATIN1, 0, seg, 8) < 1))
+		abort();
+	/* A list's second body: only after a first, and as bounded. */
+	if (out->sms2[0] != '\0' && (out->sms[0] == '\0' ||
+	    sms_split(out->sms2, GSM_CHARSET_GSM7, 0, seg, 8) < 1 ||
+	    sms_split(out->sms2, GSM_CHARSET_LATIN1, 0, seg, 8) < 1))
 		abort();
 	if (d->channel == DIALOG_CH_SMS && out->text[0] != '\0')
 		abort();

@@ -103,8 +103,8 @@ static const char *const all_keys[] = {
 	"docs_where", "docs_sms", "points_offer", "bye", "region_title",
 	"region_gone", "points_sent", "sms_otp", "sms_password",
 	"sms_result_a", "sms_result_c", "sms_result_d", "sms_points",
-	"sms_no_match", "sms_cat_list", "sms_otp_ask", "sms_otp_live",
-	"sms_help", NULL,
+	"sms_no_match", "sms_cat_list", "sms_cat_more", "sms_list_more",
+	"sms_otp_ask", "sms_otp_live", "sms_help", NULL,
 };
 
 /* ---- configurations ---- */

@@ -62,6 +62,7 @@ test_check_catalog(void **state)
 		    "points_offer", "region_title", "points_sent",
 		    "sms_result_a", "sms_result_c", "sms_result_d",
 		    "sms_points", "sms_no_match", "sms_cat_list",
+		    "sms_cat_more", "sms_list_more",
 		    "sms_otp_ask", "sms_otp_live", "sms_help", "result_sms",
 		    "reason_other", "bye", "region_gone" };
 		char	want[80];
