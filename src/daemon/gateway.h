@@ -64,6 +64,10 @@ struct gateway_status {
 	uint64_t sms_requests[5];	/* SMS MOs by enum sms_request_kind */
 	uint64_t sms_help_sent, sms_help_held;
 	uint64_t sms_lost;		/* a dialog's SMS the outbox did not take */
+	/* Redis as a trust boundary (issue 9, piece c) */
+	int redis_persist_ok;		/* case B may run (store_persist_ok) */
+	uint64_t redis_persist_refused;	/* case B refused for persistence */
+	char redis_problem[192];	/* store_trust_problem, "" = none */
 };
 /* A snapshot of the counters into *st (zeroed first); any time between
  * gateway_new and gateway_free. dialogs_in_flight counts the MOs held:
