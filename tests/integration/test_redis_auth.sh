@@ -46,6 +46,9 @@ wait_log() {
 	return 1
 }
 
+check "README's ACL user has exactly the rules of this test (T_REDIS_ACL)" \
+    grep -qF -- "user tnsgw on >PASSWORD ~tns:* resetchannels $T_REDIS_ACL" "$TOP/README.md"
+
 # --- the ACL itself refuses what the daemon does not need -------------------
 out=$(redis-cli -h 127.0.0.1 -p "$RPORT" --user tnsgw --pass "$PW" --no-auth-warning KEYS '*' 2>&1)
 check "ACL user: KEYS refused (got: $out)" grep -q NOPERM <<<"$out"
