@@ -119,6 +119,7 @@ static const struct config_enum config_password_tos[] = {
 static const struct config_enum config_aofs[] = {
 	{ "no", CONFIG_AOF_NO, 1 }, { "everysec", CONFIG_AOF_EVERYSEC, 1 },
 	{ "always", CONFIG_AOF_ALWAYS, 1 },
+	{ "off", CONFIG_AOF_NO, 1 },	/* DESIGN.md's name for "no" */
 	{ NULL, 0, 0 }
 };
 

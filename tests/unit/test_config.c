@@ -343,7 +343,7 @@ static const struct bad_case bad_cases[] = {
 	  "characters of A-Z a-z 0-9 _ . -" },
 	{ "require_aof.conf",
 	  D "require_aof.conf:2: 'redis.require_aof' must be one of "
-	  "no, everysec, always" },
+	  "no, everysec, always, off" },
 	{ "password_to.conf",
 	  D "password_to.conf:6: 'security.password_to' must be one of "
 	  "registered_phone, caller" },
