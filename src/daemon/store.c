@@ -1018,6 +1018,7 @@ store_free(struct store *st)
 			redisAsyncFree(ac);	/* not inside its callbacks */
 	}
 	store_outbox_close(st);
+	explicit_bzero(st->health.pass, sizeof(st->health.pass));
 	if (st->ev_reconnect)
 		event_free(st->ev_reconnect);
 	if (st->ev_connect_to)
