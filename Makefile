@@ -5,6 +5,7 @@
 #   make check-layers fails when src/core/ includes an adapter library or header
 #   make fuzz         libFuzzer targets (clang) in build-fuzz/
 #   make bench        benchmarks (print figures, assert nothing)
+#   make crash-redis  Redis killed -9 during a case-B load (always, everysec): the figures
 #
 # Layout (DESIGN.md §2): src/core/ is the pure core, built alone as
 # build/libtnsgw-core.a; src/daemon/ the adapters, the glue and main;
@@ -150,9 +151,15 @@ bench: all
 crash-test: all
 	bash tests/crash/run.sh $(B)
 
+# Redis killed -9 during a case-B load, restarted on its AOF: the figures of
+# README "Redis in production" (appendfsync always, then everysec).
+crash-redis: all
+	bash tests/crash/redis_kill.sh $(B) always
+	bash tests/crash/redis_kill.sh $(B) everysec
+
 clean:
 	rm -rf build build-san build-fuzz
 
-.PHONY: all check-layers unit integration test fuzz fuzz-run bench crash-test clean
+.PHONY: all check-layers unit integration test fuzz fuzz-run bench crash-test crash-redis clean
 
 -include $(shell find $(B)/obj $(B)/tests -name '*.d' 2>/dev/null)

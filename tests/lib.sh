@@ -41,14 +41,33 @@ t_wait_port() {	# port [tenths of a second]
 	return 1
 }
 
-# t_redis PORT: private redis-server, no persistence, in T_DIR.
+# t_redis PORT [redis-server options...]: private redis-server in T_DIR
+# with the AOF on (appendfsync $T_REDIS_FSYNC, default everysec: the
+# daemon's default redis.require_aof), no RDB snapshots. Options given
+# come last and win (e.g. --appendonly no). Its pid is in T_REDIS.
 t_redis() {
+	local port=$1; shift
 	mkdir -p "$T_DIR/redis"
-	redis-server --port "$1" --bind 127.0.0.1 --dir "$T_DIR/redis" \
-	    --save '' --appendonly no --daemonize no \
-	    --logfile "$T_DIR/redis/redis.log" &
-	T_PIDS+=($!)
-	t_wait_port "$1" 100
+	redis-server --port "$port" --bind 127.0.0.1 --dir "$T_DIR/redis" \
+	    --save '' --appendonly yes \
+	    --appendfsync "${T_REDIS_FSYNC:-everysec}" --daemonize no \
+	    --logfile "$T_DIR/redis/redis.log" "$@" &
+	T_REDIS=$!
+	T_PIDS+=($T_REDIS)
+	t_wait_port "$port" 100
+}
+
+# t_redis_acl PORT USER PASS: the daemon's ACL user of README "Redis in
+# production" (the same rules, kept identical there), and the default
+# user turned off: every client must AUTH.
+T_REDIS_ACL='+select +info +config|get +script|load +evalsha +eval +get +set +del +xadd +xack +xdel +xreadgroup +xgroup|create +xautoclaim +xpending +xlen +xtrim +xinfo|groups +incr +expire +ttl +hget +hset +hmget +hgetall +hexists +hincrby +lindex +lrange +time'
+t_redis_acl() {
+	# shellcheck disable=SC2086
+	redis-cli -h 127.0.0.1 -p "$1" ACL SETUSER "$2" reset on ">$3" \
+	    '~tns:*' resetchannels $T_REDIS_ACL >/dev/null &&
+	redis-cli -h 127.0.0.1 -p "$1" ACL SETUSER admin on ">$3-admin" \
+	    '~*' '&*' +@all >/dev/null &&
+	redis-cli -h 127.0.0.1 -p "$1" ACL SETUSER default off >/dev/null
 }
 
 t_load_sample() {	# redis port

@@ -36,6 +36,13 @@ admin_healthz(struct evhttp_request *req, void *arg)
 		code = 503;
 		evbuffer_add_printf(out, "redis down\n");
 	}
+	/* Redis as a trust boundary (issue 9, piece c): AUTH refused, or a
+	 * persistence below redis.require_aof (case B "unavailable"). */
+	if (st.redis_problem[0] != '\0' &&
+	    (!st.redis_up || !st.redis_persist_ok)) {
+		code = 503;
+		evbuffer_add_printf(out, "%s\n", st.redis_problem);
+	}
 	if (st.binds_bound == 0) {
 		code = 503;
 		evbuffer_add_printf(out, "no bind is bound (0 of %d)\n", st.binds);
@@ -105,6 +112,16 @@ admin_metrics(struct evhttp_request *req, void *arg)
 	    (unsigned long long)st.sms_expired, (unsigned long long)st.sms_retried,
 	    (unsigned long long)st.sms_requeued, (unsigned long long)st.dlrs,
 	    st.outbox_len, st.outbox_pending, st.outbox_lost);
+	/* Redis as a trust boundary (issue 9, piece c) */
+	evbuffer_add_printf(out,
+	    "# HELP tnsgw_redis_persistence_ok 1 when Redis's persistence meets redis.require_aof (case B may run).\n"
+	    "# TYPE tnsgw_redis_persistence_ok gauge\n"
+	    "tnsgw_redis_persistence_ok %d\n"
+	    "# HELP tnsgw_redis_persistence_refused_total Case B requests answered \"unavailable\" for Redis's persistence.\n"
+	    "# TYPE tnsgw_redis_persistence_refused_total counter\n"
+	    "tnsgw_redis_persistence_refused_total %llu\n",
+	    st.redis_persist_ok,
+	    (unsigned long long)st.redis_persist_refused);
 	for (int o = DIALOG_OUTCOME_A; o <= DIALOG_OUTCOME_ABORT; o++)
 		evbuffer_add_printf(out, "tnsgw_dialogs_total{outcome=\"%s\"} %llu\n",
 		    dialog_outcome_str((enum dialog_outcome)o),

@@ -117,6 +117,13 @@ static const struct config_enum config_password_tos[] = {
 	{ NULL, 0, 0 }
 };
 
+static const struct config_enum config_aofs[] = {
+	{ "no", CONFIG_AOF_NO, 1 }, { "everysec", CONFIG_AOF_EVERYSEC, 1 },
+	{ "always", CONFIG_AOF_ALWAYS, 1 },
+	{ "off", CONFIG_AOF_NO, 1 },	/* DESIGN.md's name for "no" */
+	{ NULL, 0, 0 }
+};
+
 static const char *const config_def_languages[] = { "fr", "ar", "tzm", NULL };
 static const char *const config_def_keywords[] = { "TNS", NULL };
 static const char *const config_def_receipts[] = { "A", "C", "D", NULL };
@@ -143,6 +150,11 @@ static const struct config_key config_keys[] = {
 	K_INT(C, "redis", "db", 0, 0, 65535, 0, redis.db),
 	K_STR(C, "redis", "prefix", 0, 0, "tns:", NULL, redis.prefix),
 	K_INT(C, "redis", "timeout_ms", 0, 1, 60000, 200, redis.timeout_ms),
+	/* Redis as a trust boundary (issue 9, piece c) */
+	K_STR(C, "redis", "username", 0, 0, "", NULL, redis.username),
+	K_STR(C, "redis", "password", 0, 0, "", NULL, redis.password),
+	K_ENUM(C, "redis", "require_aof", "everysec", config_aofs,
+	    redis.require_aof),
 
 	{ "smpp", "binds", CONFIG_K_BINDS, CONFIG_F_REQUIRED, 1,
 	  CONFIG_MAX_BINDS, 0, NULL, NULL, NULL, NULL, 0, 0, 0 },

@@ -60,6 +60,13 @@ struct config_bind {
 	int   line;			/* config line of this bind, for errors */
 };
 
+/* redis.require_aof: the persistence case B needs of Redis (ordered). */
+enum config_aof {
+	CONFIG_AOF_NO = 0,		/* "no": nothing checked */
+	CONFIG_AOF_EVERYSEC,		/* appendonly yes, appendfsync everysec or always */
+	CONFIG_AOF_ALWAYS,		/* appendonly yes, appendfsync always */
+};
+
 struct config {
 	char path[PATH_MAX];
 	struct {
@@ -74,6 +81,10 @@ struct config {
 		int  db;			/* [0] */
 		char prefix[32];		/* ["tns:"] */
 		int  timeout_ms;		/* [200] */
+		/* Redis as a trust boundary (issue 9, piece c) */
+		char username[128];		/* [""] = AUTH password alone */
+		char password[256];		/* [""] = no AUTH */
+		int  require_aof;		/* CONFIG_AOF_*: ["everysec"] */
 	} redis;
 	int nbinds;
 	struct config_bind binds[CONFIG_MAX_BINDS];

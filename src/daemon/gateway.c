@@ -816,6 +816,11 @@ gateway_status(const struct gateway *gw, struct gateway_status *st)
 	if (gw->store)
 		store_outbox_depth(gw->store, &st->outbox_len, &st->outbox_pending);
 	st->outbox_lost = store_outbox_lost(gw->store);
+	/* Redis as a trust boundary (issue 9, piece c) */
+	st->redis_persist_ok = store_persist_ok(gw->store);
+	st->redis_persist_refused = store_persist_refused(gw->store);
+	snprintf(st->redis_problem, sizeof(st->redis_problem), "%s",
+	    store_trust_problem(gw->store));
 	memcpy(st->sms_requests, gw->sms_requests, sizeof(st->sms_requests));
 	st->sms_help_sent = gw->sms_help_sent;
 	st->sms_help_held = gw->sms_help_held;

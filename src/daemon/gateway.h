@@ -69,6 +69,10 @@ struct gateway_status {
 	/* failure limits (issue 9 a) */
 	uint64_t lookup_failures;	/* no-matches counted by the lookup */
 	int failure_alarm;		/* 1: over security.failure_alarm_per_min */
+	/* Redis as a trust boundary (issue 9, piece c) */
+	int redis_persist_ok;		/* case B may run (store_persist_ok) */
+	uint64_t redis_persist_refused;	/* case B refused for persistence */
+	char redis_problem[192];	/* store_trust_problem, "" = none */
 };
 /* A snapshot of the counters into *st (zeroed first); any time between
  * gateway_new and gateway_free. dialogs_in_flight counts the MOs held:

@@ -382,8 +382,12 @@ store_fire(struct store *st, struct store_req *req, const redisReply *r)
 	if (req->deadline) {
 		event_free(req->deadline);
 		req->deadline = NULL;
-	}
-	if (r != NULL && r->type == REDIS_REPLY_ERROR)
+	}	if (r != NULL && r->type == REDIS_REPLY_ERROR && strstr(r->str,
+	    "NOPERM") != NULL)
+		log_warnx("[redis] refused by the ACL (README \"Redis in "
+		    "production\"): %.*s", (int)(r->len < 160 ? r->len : 160),
+		    r->str);
+	else if (r != NULL && r->type == REDIS_REPLY_ERROR)
 		log_warnx("[redis] error reply: %.*s", (int)(r->len < 120 ?
 		    r->len : 120), r->str);
 	store_hold(st);
@@ -717,23 +721,33 @@ store_on_disconnect(const redisAsyncContext *ac, int status)
 /* Reply to a set-up command (SELECT, SCRIPT LOAD). */
 static void
 store_on_sys(struct store *st, struct store_req *req, const redisReply *r)
-{
+{	char why[sizeof(st->drop_reason)];
+
 	if (r == NULL)
 		return;		/* the connection is going; handled there */
-	if (r->type == REDIS_REPLY_ERROR ||
+	if (st->drop_reason[0] != '\0')
+		return;		/* an earlier set-up step failed: going */
+	if (req->sys <= STORE_SYS_AUTH) {
+		/* AUTH and the persistence reads (store_health.c) */
+		if (store_health_reply(st, req->sys, r, why, sizeof(why)) != 0) {
+			snprintf(st->drop_reason, sizeof(st->drop_reason),
+			    "%s", why);
+			store_timer(st->ev_drop, 0);
+			return;
+		}
+	} else if (r->type == REDIS_REPLY_ERROR ||
 	    (req->sys >= 0 && store_scripts_loaded(st, req->sys, r) != 0)) {
 		log_warnx("[redis] set-up %s failed: %.*s",
 		    req->sys < 0 ? "SELECT" : "SCRIPT LOAD",
 		    r->type == REDIS_REPLY_ERROR ? (int)r->len : 0,
 		    r->type == REDIS_REPLY_ERROR ? r->str : "");
-		if (st->drop_reason[0] == '\0') {
-			snprintf(st->drop_reason, sizeof(st->drop_reason),
-			    "set-up failed");
-			store_timer(st->ev_drop, 0);
-		}
+		snprintf(st->drop_reason, sizeof(st->drop_reason),
+		    "set-up failed");
+		store_timer(st->ev_drop, 0);
 		return;
 	}
 	if (--st->sys_left == 0) {
+		store_health_verdict(st);
 		st->up = 1;
 		st->backoff_ms = STORE_BACKOFF_MIN_MS;
 		st->timeouts = 0;
@@ -838,17 +852,20 @@ store_connect(struct store *st)
 	redisAsyncSetConnectCallback(ac, store_on_connect);
 	redisAsyncSetDisconnectCallback(ac, store_on_disconnect);
 	st->ac = ac;
-	st->sys_left = 0;
-	/* Set-up goes first in the pipeline: whatever is sent later runs on
-	 * the right db, and EVAL covers scripts whose SHA is not back yet. */
+	st->sys_left = 0;	/* Set-up goes first in the pipeline: whatever is sent later runs on
+	 * the right db, and EVAL covers scripts whose SHA is not back yet.
+	 * AUTH first of all (nothing else would be allowed before it), then
+	 * the persistence reads that decide whether case B may run. */
+	if (store_health_auth(st) != 0)
+		goto fail;
 	if (st->db != 0) {
 		snprintf(db, sizeof(db), "%d", st->db);
 		argv[0] = "SELECT";
 		argv[1] = db;
-		if (store_sys(st, -1, 2, argv) != 0)
+		if (store_sys(st, STORE_SYS_SELECT, 2, argv) != 0)
 			goto fail;
 	}
-	if (store_scripts_load(st) != 0)
+	if (store_health_check(st) != 0 || store_scripts_load(st) != 0)
 		goto fail;
 	store_timer(st->ev_connect_to, st->timeout_ms * 5 > 2000 ?
 	    st->timeout_ms * 5 : 2000);
@@ -902,8 +919,8 @@ store_new(struct event_base *base, const struct config *cfg,
 		snprintf(st->where, sizeof(st->where), "unix:%s", st->socket);
 	else
 		snprintf(st->where, sizeof(st->where), "%s:%d", st->host,
-		    st->port);
-	store_set_config(st, cfg);
+		    st->port);	store_set_config(st, cfg);
+	store_health_init(st, cfg);
 	st->reported = -1;
 	st->backoff_ms = STORE_BACKOFF_MIN_MS;
 	TAILQ_INIT(&st->reqs);
@@ -1003,6 +1020,7 @@ store_free(struct store *st)
 			redisAsyncFree(ac);	/* not inside its callbacks */
 	}
 	store_outbox_close(st);
+	explicit_bzero(st->health.pass, sizeof(st->health.pass));
 	if (st->ev_reconnect)
 		event_free(st->ev_reconnect);
 	if (st->ev_connect_to)
@@ -1377,6 +1395,13 @@ store_otp_issue(struct store *st, const struct store_otp_issue_req *q,
 		store_reject(st, req);
 		return;
 	}
+	if (!store_persist_ok(st)) {
+		/* Case B promises an SMS and writes the "already sent" guard:
+		 * not on a Redis that can lose them (logged at connect). */
+		st->health.refused++;
+		store_reject(st, req);
+		return;
+	}
 	store_submit(st, req);
 }
 
@@ -1414,6 +1439,13 @@ store_otp_verify(struct store *st, const struct store_otp_verify_req *q,
 	snprintf(req->tail, sizeof(req->tail), "%s", store_str(q->phone_tail));
 	if (bad) {
 		log_warnx("[redis] OTP keys too long");
+		store_reject(st, req);
+		return;
+	}
+	if (!store_persist_ok(st)) {
+		/* Case B promises an SMS and writes the "already sent" guard:
+		 * not on a Redis that can lose them (logged at connect). */
+		st->health.refused++;
 		store_reject(st, req);
 		return;
 	}

@@ -190,6 +190,29 @@ void store_points(struct store *st, int region, const char *lang,
 void store_audit(struct store *st, const char *outcome, const char *channel,
     const char *operator_name, const char *masked_msisdn, const char *masked_id);
 
+/* --- Redis as a trust boundary (issue 9, piece c; store_health.c) ---- */
+
+/*
+ * Both connections send AUTH (redis.username / redis.password) first on
+ * every (re)connect. The main connection's set-up also reads Redis's
+ * persistence (CONFIG GET appendonly / appendfsync / maxmemory-policy; when
+ * the ACL refuses CONFIG, INFO persistence's aof_enabled, then assumed
+ * everysec) and compares it with redis.require_aof.
+ *
+ * store_persist_ok: 1 when case B may run (it promises SMS and writes the
+ * "already sent" guard): redis.require_aof is "no", or the last set-up
+ * found the required level; 0 otherwise (and for NULL). While it is 0,
+ * store_otp_issue and store_otp_verify fail (DIALOG_OTP_ERROR: the
+ * "unavailable" screen) without sending anything, and count it.
+ */
+int store_persist_ok(const struct store *st);
+/* Why Redis is not trusted now, for /healthz ("redis persistence:
+ * appendonly no, required everysec", "redis AUTH refused: ..."), or ""
+ * (also for NULL). Valid until the next store call. */
+const char *store_trust_problem(const struct store *st);
+/* Case B requests refused because of the persistence, since store_new. */
+unsigned long long store_persist_refused(const struct store *st);
+
 /* --- case B: OTP, password, outbox, provisioning (issue 3) ---------- */
 
 /*

@@ -603,6 +603,20 @@ store_outbox_reader_on_select(redisAsyncContext *ac, void *reply, void *privdata
 	}
 }
 
+/* AUTH's reply (issue 9, piece c): refused -> logged once, retried. */
+static void
+store_outbox_reader_on_auth(redisAsyncContext *ac, void *reply, void *privdata)
+{
+	struct store_reader *rd = privdata;
+	const redisReply *r = reply;
+
+	(void)ac;
+	if (rd->st == NULL || r == NULL)
+		return;
+	if (store_health_reader_auth(rd->st, r) != 0)
+		store_outbox_reader_drop_later(rd->st, "AUTH refused");
+}
+
 /* XGROUP CREATE's reply (BUSYGROUP: it exists, fine): reads start. */
 static void
 store_outbox_reader_on_group(redisAsyncContext *ac, void *reply, void *privdata)
@@ -612,8 +626,8 @@ store_outbox_reader_on_group(redisAsyncContext *ac, void *reply, void *privdata)
 	const redisReply *r = reply;
 
 	(void)ac;
-	if (st == NULL || r == NULL)
-		return;
+	if (st == NULL || r == NULL || st->ob.drop_reason[0] != '\0')
+		return;		/* going (AUTH refused, ...) */
 	if (r->type == REDIS_REPLY_ERROR &&
 	    strncmp(r->str, "BUSYGROUP", 9) != 0) {
 		log_warnx("[redis] outbox reader set-up: %.*s",
@@ -627,6 +641,7 @@ store_outbox_reader_on_group(redisAsyncContext *ac, void *reply, void *privdata)
 	}
 	st->ob.rup = 1;
 	st->ob.backoff_ms = STORE_BACKOFF_MIN_MS;
+	st->health.rauth_logged = 0;
 	log_info("[redis] outbox reader up (group %s, consumer %s)",
 	    REGISTRY_OUTBOX_GROUP, st->ob.consumer);
 	if (st->ob.paused)
@@ -702,6 +717,7 @@ store_outbox_reader_connect(struct store *st)
 	redisAsyncContext *ac;
 	char k[REGISTRY_KEY_MAX], db[16];
 	const char *sel[2] = { "SELECT", db };
+	const char *auth[3];
 	const char *grp[6] = { "XGROUP", "CREATE", k, REGISTRY_OUTBOX_GROUP,
 	    "0", "MKSTREAM" };
 	size_t len[6];
@@ -738,6 +754,11 @@ store_outbox_reader_connect(struct store *st)
 	st->ob.reader = rd;
 	registry_key_outbox(k, sizeof(k), st->prefix);
 	snprintf(db, sizeof(db), "%d", st->db);
+	/* AUTH first, before anything else on this connection. */
+	if ((i = store_health_auth_argv(st, auth, len)) > 0 &&
+	    redisAsyncCommandArgv(ac, store_outbox_reader_on_auth, rd, i, auth,
+	    len) != REDIS_OK)
+		goto fail;
 	len[0] = 6;
 	len[1] = strlen(db);
 	if (st->db != 0 && redisAsyncCommandArgv(ac, store_outbox_reader_on_select,

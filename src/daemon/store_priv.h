@@ -25,6 +25,18 @@ struct redisReply;
 #define STORE_SMS_NARGS      10	/* fields of one outbox SMS */
 #define STORE_DEAD_MAXLEN    "100000"	/* XADD MAXLEN ~ of P"outbox:dead" */
 
+/*
+ * Set-up commands that are no script (store_req.sys; scripts are >= 0).
+ * Redis as a trust boundary (issue 9, piece c): AUTH and the persistence
+ * check (store_health.c).
+ */
+#define STORE_SYS_SELECT     -1
+#define STORE_SYS_AUTH       -2
+#define STORE_SYS_CFG_AOF    -3	/* CONFIG GET appendonly */
+#define STORE_SYS_CFG_FSYNC  -4	/* CONFIG GET appendfsync */
+#define STORE_SYS_CFG_POLICY -5	/* CONFIG GET maxmemory-policy */
+#define STORE_SYS_INFO       -6	/* INFO persistence */
+
 /* The Lua scripts (store_scripts.c), by number. */
 enum store_script {
 	STORE_SC_LOOKUP = 0,
@@ -70,7 +82,7 @@ struct store_req {
 	TAILQ_ENTRY(store_req) entry;
 	struct store     *st;		/* NULL: orphan */
 	enum store_kind   kind;
-	int               sys;		/* STORE_K_SYS: -1 SELECT, else script */
+	int               sys;		/* STORE_K_SYS: STORE_SYS_*, else script */
 	int               script;	/* -1: plain command */
 	int               retried;	/* NOSCRIPT retry done */
 	int               fired;
@@ -127,6 +139,26 @@ struct store_outbox {
 	struct event        *ev_depth;
 };
 
+/*
+ * Redis as a trust boundary (issue 9, piece c; store_health.c): the AUTH
+ * credentials and what the last connect learnt of Redis's persistence.
+ */
+struct store_health {
+	char      user[128];		/* redis.username ("" = none) */
+	char      pass[256];		/* redis.password ("" = no AUTH) */
+	int       require;		/* redis.require_aof, CONFIG_AOF_* */
+	/* read during the set-up of the main connection */
+	int       cfg_aof;		/* CONFIG GET appendonly: -1 refused, 0, 1 */
+	int       cfg_fsync;		/* CONFIG_AOF_*: -1 refused; NO = "no" */
+	int       info_aof;		/* INFO persistence aof_enabled: -1 unknown */
+	char      policy[32];		/* maxmemory-policy, "" unknown */
+	int       ok;			/* the required level met (1) or not (0) */
+	char      problem[192];		/* why not, or why Redis is refused */
+	int       auth_logged;		/* main: AUTH refusal logged this outage */
+	int       rauth_logged;		/* reader: the same */
+	unsigned long long refused;	/* case B requests refused for it */
+};
+
 struct store {
 	struct event_base  *base;
 	struct store_cb     cb;
@@ -166,6 +198,7 @@ struct store {
 	int                 dead;	/* store_free ran, free when depth 0 */
 
 	struct store_outbox ob;
+	struct store_health health;	/* store_health.c */
 };
 
 /* --- store.c: the main connection ------------------------------------ */
@@ -213,6 +246,33 @@ void store_scripts_argv(const struct store *st, struct store_req *req);
 /* 1 when r is NOSCRIPT for a script request not retried yet: it is marked
  * retried, and is to be sent again (as EVAL, which caches the script). */
 int store_scripts_noscript(struct store_req *req, const struct redisReply *r);
+
+/* --- store_health.c (issue 9, piece c) ------------------------------- */
+
+/* From store_new: the credentials and the requirement of cfg. */
+void store_health_init(struct store *st, const struct config *cfg);
+/* The AUTH command of the config into argv/len (3 slots): its argc, 0
+ * when no password is set (then nothing is to be sent). */
+int store_health_auth_argv(const struct store *st, const char **argv,
+    size_t *len);
+/* Queue AUTH (when set) on the main connection: first of the set-up.
+ * 0 or -1. */
+int store_health_auth(struct store *st);
+/* Queue the persistence reads (CONFIG GET x3, INFO persistence) as set-up
+ * commands. 0 or -1. */
+int store_health_check(struct store *st);
+/*
+ * The reply to a set-up command of store_health (sys <= STORE_SYS_AUTH).
+ * 0, or -1 when the connection must not be used (AUTH refused: logged at
+ * err once per outage, the reason kept for /healthz and written to why).
+ */
+int store_health_reply(struct store *st, int sys, const struct redisReply *r,
+    char *why, size_t whysz);
+/* The whole set-up answered: decide whether case B may run (logged). */
+void store_health_verdict(struct store *st);
+/* The reader connection's AUTH reply: 0, or -1 when refused (logged at
+ * err once per outage of the reader). */
+int store_health_reader_auth(struct store *st, const struct redisReply *r);
 
 /* --- store_outbox.c -------------------------------------------------- */
 

@@ -1005,6 +1005,64 @@ test_otp_issue(void **state)
 	store_free(st);
 }
 
+/*
+ * Redis as a trust boundary (issue 9, piece c): the persistence read at
+ * connect against redis.require_aof; below it case B fails without a
+ * write and is counted; at or above it case B runs.
+ */
+static void
+test_persistence(void **state)
+{
+	struct store *st;
+	struct ot o;
+
+	(void)state;
+	NEED_REDIS();
+	clean_case_b();
+	Rq("CONFIG SET appendonly no");
+	cfg.redis.require_aof = CONFIG_AOF_EVERYSEC;
+	st = new_store(500, 100, 5);
+	assert_int_equal(store_persist_ok(st), 0);
+	assert_string_equal(store_trust_problem(st),
+	    "redis persistence: appendonly no, required everysec");
+	issue(st, "hashA", 300, 5, "02", &o);
+	assert_int_equal(o.res.status, DIALOG_OTP_ERROR);
+	verify(st, "hashA", 3, "02", &o);
+	assert_int_equal(o.res.status, DIALOG_OTP_ERROR);
+	assert_int_equal(store_persist_refused(st), 2);
+	assert_int_equal(Ri("EXISTS t:outbox t:otp:" PERSON " t:pw:" PERSON), 0);
+	store_free(st);
+
+	/* everysec meets everysec, not always */
+	Rq("CONFIG SET appendonly yes");
+	Rq("CONFIG SET appendfsync everysec");
+	st = new_store(500, 100, 5);
+	assert_int_equal(store_persist_ok(st), 1);
+	assert_string_equal(store_trust_problem(st), "");
+	issue(st, "hashA", 300, 5, "02", &o);
+	assert_int_equal(o.res.status, DIALOG_OTP_SENT);
+	assert_int_equal(store_persist_refused(st), 0);
+	store_free(st);
+	cfg.redis.require_aof = CONFIG_AOF_ALWAYS;
+	st = new_store(500, 100, 5);
+	assert_int_equal(store_persist_ok(st), 0);
+	assert_string_equal(store_trust_problem(st),
+	    "redis persistence: appendfsync everysec, required always");
+	store_free(st);
+	Rq("CONFIG SET appendfsync always");
+	st = new_store(500, 100, 5);
+	assert_int_equal(store_persist_ok(st), 1);
+	store_free(st);
+
+	/* "no": nothing required, whatever Redis does */
+	Rq("CONFIG SET appendonly no");
+	cfg.redis.require_aof = CONFIG_AOF_NO;
+	st = new_store(500, 100, 5);
+	assert_int_equal(store_persist_ok(st), 1);
+	store_free(st);
+	clean_case_b();
+}
+
 static void
 test_otp_verify(void **state)
 {
@@ -1566,6 +1624,7 @@ main(void)
 		cmocka_unit_test(test_otp_verify),
 		cmocka_unit_test(test_otp_already_locked_expired),
 		cmocka_unit_test(test_otp_down),
+		cmocka_unit_test(test_persistence),
 		cmocka_unit_test(test_outbox_add),
 		cmocka_unit_test(test_outbox_consumer),
 		cmocka_unit_test(test_outbox_takeover),

@@ -146,6 +146,10 @@ test_defaults(void **state)
 	assert_int_equal(cfg.redis.db, 0);
 	assert_string_equal(cfg.redis.prefix, "tns:");
 	assert_int_equal(cfg.redis.timeout_ms, 200);
+	/* Redis as a trust boundary (issue 9, piece c) */
+	assert_string_equal(cfg.redis.username, "");
+	assert_string_equal(cfg.redis.password, "");
+	assert_int_equal(cfg.redis.require_aof, CONFIG_AOF_EVERYSEC);
 
 	assert_int_equal(cfg.nbinds, 1);
 	b = &cfg.binds[0];
@@ -218,6 +222,9 @@ test_explicit_values(void **state)
 	assert_int_equal(cfg.redis.db, 3);
 	assert_string_equal(cfg.redis.prefix, "t2:");
 	assert_int_equal(cfg.redis.timeout_ms, 50);
+	assert_string_equal(cfg.redis.username, "tnsgw");
+	assert_string_equal(cfg.redis.password, "s3cret pass");
+	assert_int_equal(cfg.redis.require_aof, CONFIG_AOF_ALWAYS);
 
 	assert_int_equal(cfg.nbinds, 2);
 	assert_non_null(b = config_bind_find(&cfg, "iam"));
@@ -338,6 +345,9 @@ static const struct bad_case bad_cases[] = {
 	{ "bind_name_chars.conf",
 	  D "bind_name_chars.conf:2: 'smpp.binds.[0].name' must be 1..31 "
 	  "characters of A-Z a-z 0-9 _ . -" },
+	{ "require_aof.conf",
+	  D "require_aof.conf:2: 'redis.require_aof' must be one of "
+	  "no, everysec, always, off" },
 	{ "password_to.conf",
 	  D "password_to.conf:6: 'security.password_to' must be one of "
 	  "registered_phone, caller" },

@@ -56,6 +56,9 @@ toolredis_option(struct toolredis_opts *o, int ch, const char *arg)
 	case TOOLREDIS_OPT_PREFIX:
 		o->prefix = arg;
 		return 0;
+	case TOOLREDIS_OPT_USER:
+		o->user = arg;
+		return 0;
 	default:
 		return -1;
 	}
@@ -65,11 +68,14 @@ int
 toolredis_resolve(const struct toolredis_opts *o, struct toolredis_target *t,
     char *err, size_t errsz)
 {
+	const char *pw;
+
 	snprintf(t->host, sizeof(t->host), "127.0.0.1");
 	t->port = 6379;
 	t->socket[0] = '\0';
 	t->db = 0;
 	snprintf(t->prefix, sizeof(t->prefix), "tns:");
+	t->user[0] = t->pass[0] = '\0';
 	if (o->conf != NULL) {
 		static struct config cfg;	/* large: not on the stack */
 
@@ -80,6 +86,8 @@ toolredis_resolve(const struct toolredis_opts *o, struct toolredis_target *t,
 		snprintf(t->socket, sizeof(t->socket), "%s", cfg.redis.socket);
 		t->db = cfg.redis.db;
 		snprintf(t->prefix, sizeof(t->prefix), "%s", cfg.redis.prefix);
+		snprintf(t->user, sizeof(t->user), "%s", cfg.redis.username);
+		snprintf(t->pass, sizeof(t->pass), "%s", cfg.redis.password);
 		config_free(&cfg);
 	}
 	if (o->host != NULL)
@@ -99,6 +107,22 @@ toolredis_resolve(const struct toolredis_opts *o, struct toolredis_target *t,
 			return -2;
 		}
 		snprintf(t->prefix, sizeof(t->prefix), "%s", o->prefix);
+	}
+	if (o->user != NULL) {
+		if (strlen(o->user) >= sizeof(t->user)) {
+			snprintf(err, errsz, "--user: too long");
+			return -2;
+		}
+		snprintf(t->user, sizeof(t->user), "%s", o->user);
+	}
+	/* The password never on the command line (ps shows it). */
+	if ((pw = getenv(TOOLREDIS_PASSWORD_ENV)) != NULL && pw[0] != '\0') {
+		if (strlen(pw) >= sizeof(t->pass)) {
+			snprintf(err, errsz, "$%s: too long",
+			    TOOLREDIS_PASSWORD_ENV);
+			return -2;
+		}
+		snprintf(t->pass, sizeof(t->pass), "%s", pw);
 	}
 	return 0;
 }
@@ -127,6 +151,21 @@ toolredis_connect(const struct toolredis_target *t, int timeout_s, char *err,
 	}
 	tv.tv_sec = timeout_s;
 	redisSetTimeout(rc, tv);
+	if (t->pass[0] != '\0') {
+		if (t->user[0] != '\0')
+			r = redisCommand(rc, "AUTH %s %s", t->user, t->pass);
+		else
+			r = redisCommand(rc, "AUTH %s", t->pass);
+		if (r == NULL || r->type == REDIS_REPLY_ERROR) {
+			snprintf(err, errsz, "redis AUTH%s%s: %s",
+			    t->user[0] ? " as " : "", t->user,
+			    r ? r->str : rc->errstr);
+			freeReplyObject(r);
+			redisFree(rc);
+			return NULL;
+		}
+		freeReplyObject(r);
+	}
 	if (t->db != 0) {
 		r = redisCommand(rc, "SELECT %d", t->db);
 		if (r == NULL || r->type == REDIS_REPLY_ERROR) {

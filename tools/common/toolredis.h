@@ -1,7 +1,9 @@
 /*
  * toolredis: the Redis connection of the operator tools (tnsgw-load,
- * tnsgw-backoffice) — the -c/-h/-p/-s/-n/--prefix options, redis.* from the
- * daemon's config, a synchronous hiredis connection with a timeout, SELECT.
+ * tnsgw-backoffice) — the -c/-h/-p/-s/-n/--prefix/--user options, redis.*
+ * from the daemon's config, the password from the environment
+ * (TOOLREDIS_PASSWORD_ENV, never the command line), a synchronous hiredis
+ * connection with a timeout, AUTH, SELECT.
  * For the tools only: the daemon talks to Redis through store.c (hiredis
  * async, pipelined) alone and must never call this blocking code.
  */
@@ -16,10 +18,13 @@ struct redisContext;		/* <hiredis/hiredis.h> */
 
 #define TOOLREDIS_OPTSTRING  "c:h:p:s:n:"	/* getopt's short options */
 #define TOOLREDIS_OPT_PREFIX 256	/* getopt_long value of --prefix */
+#define TOOLREDIS_OPT_USER   255	/* getopt_long value of --user */
+#define TOOLREDIS_PASSWORD_ENV "TNSGW_REDIS_PASSWORD"
 /* The long options' entries, for the tool's getopt_long table; a tool numbers
  * its own long options above TOOLREDIS_OPT_PREFIX. */
 #define TOOLREDIS_LONGOPTS \
-	{ "prefix", required_argument, NULL, TOOLREDIS_OPT_PREFIX }
+	{ "prefix", required_argument, NULL, TOOLREDIS_OPT_PREFIX }, \
+	{ "user", required_argument, NULL, TOOLREDIS_OPT_USER }
 #define TOOLREDIS_ERR_MAX    (PATH_MAX + 256)
 #define TOOLREDIS_CONNECT_S  5			/* connect timeout */
 
@@ -30,18 +35,22 @@ struct toolredis_opts {
 	const char *host;	/* -h */
 	const char *socket;	/* -s */
 	const char *prefix;	/* --prefix */
+	const char *user;	/* --user: Redis ACL user */
 	int         port;	/* -p, -1 when not given */
 	int         db;		/* -n, -1 when not given */
 };
 
-/* Where to connect: the defaults (127.0.0.1:6379, db 0, "tns:"), then the
- * config's redis.*, then the options. */
+/* Where to connect: the defaults (127.0.0.1:6379, db 0, "tns:", no AUTH),
+ * then the config's redis.*, then the options; the password last from
+ * $TNSGW_REDIS_PASSWORD when set. */
 struct toolredis_target {
 	char host[256];
 	int  port;
 	char socket[PATH_MAX];	/* "" = host:port */
 	int  db;
 	char prefix[32];	/* key prefix */
+	char user[128];		/* AUTH user ("" = AUTH password alone) */
+	char pass[256];		/* AUTH password ("" = no AUTH) */
 };
 
 /* No option given yet. */
@@ -65,9 +74,10 @@ int toolredis_resolve(const struct toolredis_opts *o,
 
 /*
  * A synchronous hiredis context connected to t (TOOLREDIS_CONNECT_S to
- * connect, then timeout_s on every reply), with t->db SELECTed; the caller
- * owns it (redisFree). NULL with err set ("redis HOST:PORT: ...",
- * "redis unix:PATH: ...", "redis SELECT N: ...") on failure.
+ * connect, then timeout_s on every reply), AUTHenticated when t->pass is
+ * set, with t->db SELECTed; the caller owns it (redisFree). NULL with err
+ * set ("redis HOST:PORT: ...", "redis unix:PATH: ...", "redis AUTH: ...",
+ * "redis SELECT N: ...") on failure.
  */
 struct redisContext *toolredis_connect(const struct toolredis_target *t,
     int timeout_s, char *err, size_t errsz);

@@ -18,10 +18,11 @@ usage(void)
 {
 	fprintf(stderr,
 	    "usage: tnsgw-load [-c CONF] [-h HOST] [-p PORT] [-s SOCKET] [-n DB]\n"
-	    "           [--prefix P] [--registry FILE] [--categories FILE]\n"
+	    "           [--prefix P] [--user U] [--registry FILE] [--categories FILE]\n"
 	    "           [--reasons FILE] [--points FILE] [--skip-invalid]\n"
 	    "           [--reject-file FILE] [--layout 1|2]\n"
-	    "       tnsgw-load [connection options] --get TYPE NUMBER\n");
+	    "       tnsgw-load [connection options] --get TYPE NUMBER\n"
+	    "Redis password: $TNSGW_REDIS_PASSWORD (else redis.password of -c).\n");
 	exit(2);
 }
 
