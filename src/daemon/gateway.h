@@ -64,6 +64,9 @@ struct gateway_status {
 	uint64_t sms_requests[5];	/* SMS MOs by enum sms_request_kind */
 	uint64_t sms_help_sent, sms_help_held;
 	uint64_t sms_lost;		/* a dialog's SMS the outbox did not take */
+	/* issue 9, piece b: sealed outbox bodies refused, by reason */
+	uint64_t seal_refused_seal;	/* does not open with its entry's fields */
+	uint64_t seal_refused_key;	/* no key with its id (or an sb1 body) */
 };
 /* A snapshot of the counters into *st (zeroed first); any time between
  * gateway_new and gateway_free. dialogs_in_flight counts the MOs held:

@@ -453,7 +453,7 @@ gw_start(const char *consumer, int max_retries, int delay_ms, int claim_s,
 	G.c = smpp_client_new(base, &bc, &client_cbs, NULL);
 	assert_non_null(G.c);
 
-	G.ob = outbox_new(base, &cfg, G.st, NULL, bind_fn, NULL);
+	G.ob = outbox_new(base, &cfg, G.st, NULL, 0, bind_fn, NULL);
 	assert_non_null(G.ob);
 	assert_int_equal(outbox_start(G.ob, consumer), 0);
 	assert_int_equal(smpp_client_start(G.c), 0);
