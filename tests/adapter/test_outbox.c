@@ -728,7 +728,7 @@ test_spent_then_claimed(void **state)
 	    "s:mid-3");
 	assert_int_equal(pending_count(), 0);
 	r = R("XLEN t:outbox");
-	assert_int_equal(r->integer, 1);
+	assert_int_equal(r->integer, 0);	/* settled: deleted (issue 9) */
 	freeReplyObject(r);
 }
 
