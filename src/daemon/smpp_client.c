@@ -244,6 +244,7 @@ trace_pdu(struct smpp_client *c, const char *dir, const uint8_t *b, size_t len)
 	} else
 		log_info("[bind %s] %s %s seq=%u (%s)", c->label, dir,
 		    smpp_pdu_command_str(p->command_id), p->sequence, err);
+	secret_wipe(p, sizeof(*p));	/* the body: an OTP, a password */
 	free(p);
 }
 
@@ -1286,6 +1287,8 @@ smpp_client_free(struct smpp_client *c)
 		event_free(c->ev_pump);
 	if (c->dns)
 		evdns_base_free(c->dns, 0);
+	if (c->rx != NULL)	/* the last PDU read: what a caller typed */
+		secret_wipe(c->rx, sizeof(*c->rx));
 	free(c->rx);
 	free(c);
 }
