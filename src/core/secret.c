@@ -437,6 +437,166 @@ out:
 	return rv;
 }
 
+/* --- outbox bodies bound to their entry (issue 9, piece b) ---------- */
+
+_Static_assert(crypto_aead_xchacha20poly1305_ietf_KEYBYTES == SECRET_KEY_LEN,
+    "aead key");
+
+#define SECRET_SEAL2_NPUB  crypto_aead_xchacha20poly1305_ietf_NPUBBYTES
+#define SECRET_SEAL2_TAG   crypto_aead_xchacha20poly1305_ietf_ABYTES
+#define SECRET_SEAL2_HEAD  (sizeof(SECRET_SEAL2_PREFIX) - 1 + 8 + 1)
+#define SECRET_SEAL2_ADMAX 512	/* label, id, 4 fields of < 100 bytes */
+
+void
+secret_key_id(const unsigned char key[SECRET_KEY_LEN],
+    char id[SECRET_KEYID_HEX])
+{
+	unsigned char h[32];
+
+	crypto_generichash(h, sizeof(h), key, SECRET_KEY_LEN, NULL, 0);
+	sodium_bin2hex(id, SECRET_KEYID_HEX, h, 4);
+}
+
+int
+secret_load_key_id(const char *path, struct secret_keyed *k, char *err,
+    size_t errsz)
+{
+	if (secret_load_key(path, k->key, err, errsz) != 0) {
+		sodium_memzero(k, sizeof(*k));
+		return -1;
+	}
+	secret_key_id(k->key, k->id);
+	return 0;
+}
+
+static int
+secret_ad_str(unsigned char *ad, size_t *len, const char *s)
+{
+	size_t n = s != NULL ? strlen(s) : 0;
+
+	if (n > 0xffff || *len + 4 + n > SECRET_SEAL2_ADMAX)
+		return -1;
+	ad[(*len)++] = (unsigned char)(n >> 24);
+	ad[(*len)++] = (unsigned char)(n >> 16);
+	ad[(*len)++] = (unsigned char)(n >> 8);
+	ad[(*len)++] = (unsigned char)n;
+	if (n > 0)
+		memcpy(ad + *len, s, n);
+	*len += n;
+	return 0;
+}
+
+/* The additional data of an entry under key id: -1 when it won't fit. */
+static int
+secret_ad(const char *id, const struct secret_seal_ad *a, unsigned char *ad,
+    size_t *len)
+{
+	*len = 0;
+	if (a->to_ton > 255 || a->to_npi > 255 ||
+	    secret_ad_str(ad, len, SECRET_SEAL2_LABEL) != 0 ||
+	    secret_ad_str(ad, len, id) != 0 ||
+	    secret_ad_str(ad, len, a->to) != 0 ||
+	    *len + 2 > SECRET_SEAL2_ADMAX)
+		return -1;
+	ad[(*len)++] = (unsigned char)a->to_ton;
+	ad[(*len)++] = (unsigned char)a->to_npi;
+	if (secret_ad_str(ad, len, a->kind) != 0 ||
+	    secret_ad_str(ad, len, a->op) != 0 ||
+	    secret_ad_str(ad, len, a->bind) != 0)
+		return -1;
+	return 0;
+}
+
+int
+secret_seal2_b64(const struct secret_keyed *k, const struct secret_seal_ad *a,
+    const char *msg, char *out, size_t outsz)
+{
+	unsigned char ad[SECRET_SEAL2_ADMAX], sub[SECRET_KEY_LEN], *b;
+	size_t mlen = strlen(msg), adlen, blen;
+	char head[SECRET_SEAL2_HEAD + 1];
+	int rv = -1;
+
+	if (outsz > 0)
+		out[0] = '\0';
+	if (secret_ad(k->id, a, ad, &adlen) != 0)
+		return -1;
+	blen = SECRET_SEAL2_NPUB + mlen + SECRET_SEAL2_TAG;
+	if ((b = malloc(blen)) == NULL)
+		return -1;
+	secret_derive_key(k->key, SECRET_SEAL2_CONTEXT, sub);
+	randombytes_buf(b, SECRET_SEAL2_NPUB);
+	crypto_aead_xchacha20poly1305_ietf_encrypt(b + SECRET_SEAL2_NPUB, NULL,
+	    (const unsigned char *)msg, mlen, ad, adlen, NULL, b, sub);
+	snprintf(head, sizeof(head), "%s%s:", SECRET_SEAL2_PREFIX, k->id);
+	rv = secret_b64_out(head, b, blen, out, outsz);
+	sodium_memzero(sub, sizeof(sub));
+	free(b);
+	return rv;
+}
+
+enum secret_open2
+secret_open2_b64(const struct secret_keyed *keys, int nkeys,
+    const struct secret_seal_ad *a, const char *in, char *out, size_t outsz)
+{
+	size_t pfx = sizeof(SECRET_SEAL2_PREFIX) - 1, adlen, blen, plen;
+	unsigned char ad[SECRET_SEAL2_ADMAX], sub[SECRET_KEY_LEN], *b;
+	const struct secret_keyed *k = NULL;
+	enum secret_open2 rc = SECRET_OPEN2_SEAL;
+	int i;
+
+	if (outsz > 0)
+		out[0] = '\0';
+	if (strncmp(in, SECRET_BOX_PREFIX, sizeof(SECRET_BOX_PREFIX) - 1) == 0)
+		return SECRET_OPEN2_KEY;	/* sb1: unbound, refused */
+	if (strncmp(in, SECRET_SEAL2_PREFIX, pfx) != 0 ||
+	    strlen(in) < SECRET_SEAL2_HEAD || in[pfx + 8] != ':')
+		return SECRET_OPEN2_SEAL;
+	for (i = 0; i < 8; i++)
+		if (strchr("0123456789abcdef", in[pfx + i]) == NULL ||
+		    in[pfx + i] == '\0')
+			return SECRET_OPEN2_SEAL;
+	for (i = 0; i < nkeys && k == NULL; i++)
+		if (memcmp(keys[i].id, in + pfx, 8) == 0)
+			k = &keys[i];
+	if (k == NULL)
+		return SECRET_OPEN2_KEY;
+	if (secret_ad(k->id, a, ad, &adlen) != 0)
+		return SECRET_OPEN2_SEAL;
+	if ((b = secret_b64_in(in + SECRET_SEAL2_HEAD, &blen)) == NULL)
+		return SECRET_OPEN2_SEAL;
+	if (blen < SECRET_SEAL2_NPUB + SECRET_SEAL2_TAG)
+		goto out;
+	plen = blen - SECRET_SEAL2_NPUB - SECRET_SEAL2_TAG;
+	if (outsz < plen + 1)
+		goto out;
+	secret_derive_key(k->key, SECRET_SEAL2_CONTEXT, sub);
+	if (crypto_aead_xchacha20poly1305_ietf_decrypt((unsigned char *)out,
+	    NULL, NULL, b + SECRET_SEAL2_NPUB, blen - SECRET_SEAL2_NPUB, ad,
+	    adlen, b, sub) != 0) {
+		out[0] = '\0';
+		goto out;
+	}
+	if (secret_plain_ok(out, plen) == 0)
+		rc = SECRET_OPEN2_OK;
+out:
+	sodium_memzero(sub, sizeof(sub));
+	free(b);
+	return rc;
+}
+
+const char *
+secret_open2_str(enum secret_open2 rc)
+{
+	switch (rc) {
+	case SECRET_OPEN2_OK:
+		return "ok";
+	case SECRET_OPEN2_KEY:
+		return "key";
+	default:
+		return "seal";
+	}
+}
+
 void
 secret_box_keypair(unsigned char pub[SECRET_KEY_LEN],
     unsigned char sec[SECRET_KEY_LEN])

@@ -73,6 +73,65 @@ int secret_box_b64(const unsigned char key[SECRET_KEY_LEN], const char *msg,
 int secret_unbox_b64(const unsigned char key[SECRET_KEY_LEN], const char *in,
     char *out, size_t outsz);
 
+/* --- outbox bodies bound to their entry (issue 9, piece b) -------------
+ * A secret SMS body is kept in the outbox stream as
+ *   SECRET_SEAL2_PREFIX <key id: 8 hex> ':' base64(nonce 24 | cipher | tag 16)
+ * with XChaCha20-Poly1305-IETF under a subkey of the outbox key file's key
+ * (secret_derive_key, SECRET_SEAL2_CONTEXT). The additional data is the
+ * label SECRET_SEAL2_LABEL, the key id, then the entry's to, to_ton,
+ * to_npi, kind, op and bind, each string length-prefixed (4 bytes, big
+ * endian) and each octet as one byte: a body copied into an entry with
+ * any of those changed does not open. The key id (first 4 bytes of the
+ * unkeyed BLAKE2b-256 of the file's key, hex) names the key that sealed
+ * it, so an old key can still open what waits while a new one seals.
+ */
+#define SECRET_SEAL2_PREFIX   "sb2:"
+#define SECRET_SEAL2_LABEL    "tnsgw outbox v2"
+#define SECRET_SEAL2_CONTEXT  "tnsgw outbox aead key v2"
+#define SECRET_KEYID_HEX      9		/* 8 hex chars + NUL */
+
+/* A key file's key and its id: what secret_load_key_id gives. */
+struct secret_keyed {
+	unsigned char	key[SECRET_KEY_LEN];
+	char		id[SECRET_KEYID_HEX];
+};
+
+/* The key id of a key (see above). */
+void secret_key_id(const unsigned char key[SECRET_KEY_LEN],
+    char id[SECRET_KEYID_HEX]);
+/* secret_load_key, then its id: the current (or old) outbox key. 0, or
+ * -1 with "PATH: reason" in err (k wiped). */
+int secret_load_key_id(const char *path, struct secret_keyed *k, char *err,
+    size_t errsz);
+
+/* The entry's fields a sealed body is bound to (NULL strings read ""). */
+struct secret_seal_ad {
+	const char	*to, *kind, *op, *bind;
+	unsigned	 to_ton, to_npi;
+};
+
+/* Seal msg for the entry ad under k: SECRET_SEAL2_PREFIX..., 0, or -1
+ * (out too small, out of memory). */
+int secret_seal2_b64(const struct secret_keyed *k,
+    const struct secret_seal_ad *ad, const char *msg, char *out,
+    size_t outsz);
+
+enum secret_open2 {
+	SECRET_OPEN2_OK = 0,
+	SECRET_OPEN2_SEAL = -1,	/* malformed, truncated, tampered, other entry */
+	SECRET_OPEN2_KEY = -2,	/* no key with that id, or an sb1 body */
+};
+/*
+ * Open in (SECRET_SEAL2_PREFIX... or SECRET_BOX_PREFIX...) for the entry
+ * ad with whichever of keys[0..nkeys) has its id: the plaintext (a C
+ * string) in out. SECRET_BOX_PREFIX bodies (no key id, no binding) are
+ * SECRET_OPEN2_KEY: never opened. out is "" unless OK.
+ */
+enum secret_open2 secret_open2_b64(const struct secret_keyed *keys, int nkeys,
+    const struct secret_seal_ad *ad, const char *in, char *out, size_t outsz);
+/* "seal", "key" or "ok". */
+const char *secret_open2_str(enum secret_open2 rc);
+
 /* crypto_box_keypair into pub/sec. */
 void secret_box_keypair(unsigned char pub[SECRET_KEY_LEN],
     unsigned char sec[SECRET_KEY_LEN]);

@@ -159,6 +159,14 @@ admin_metrics(struct evhttp_request *req, void *arg)
 	    "# TYPE tnsgw_failure_alarm gauge\n"
 	    "tnsgw_failure_alarm %d\n",
 	    (unsigned long long)st.lookup_failures, st.failure_alarm);
+	/* issue 9, piece b: sealed bodies refused (dead letters, not sent). */
+	evbuffer_add_printf(out,
+	    "# HELP tnsgw_outbox_seal_refused_total Sealed outbox bodies refused: not opening with their entry's fields (seal), no key with their id (key).\n"
+	    "# TYPE tnsgw_outbox_seal_refused_total counter\n"
+	    "tnsgw_outbox_seal_refused_total{reason=\"seal\"} %llu\n"
+	    "tnsgw_outbox_seal_refused_total{reason=\"key\"} %llu\n",
+	    (unsigned long long)st.seal_refused_seal,
+	    (unsigned long long)st.seal_refused_key);
 	evbuffer_add_printf(out,
 	    "# HELP tnsgw_bind_up 1 when the bind is bound.\n"
 	    "# TYPE tnsgw_bind_up gauge\n");

@@ -195,6 +195,9 @@ static const struct config_key config_keys[] = {
 	K_PATH(C, "security", "outbox_key_file", "", security.outbox_key_file),
 	K_PATH(C, "security", "provisioning_pubkey_file", "",
 	    security.provisioning_pubkey_file),
+	/* issue 9, piece b: the previous outbox key while it rotates. */
+	K_PATH(C, "security", "outbox_key_old_file", "",
+	    security.outbox_key_old_file),
 	K_INT(C, "security", "password_pending_s", 0, 60, 2592000, 86400,
 	    security.password_pending_s),
 	K_INT(C, "security", "max_otp_per_person_hour", 0, 1, 100, 3,

@@ -118,6 +118,8 @@ struct config {
 		enum config_password_to password_to;	/* ["registered_phone"] */
 		char outbox_key_file[PATH_MAX];
 		char provisioning_pubkey_file[PATH_MAX];
+		/* issue 9, piece b: opens what the previous key sealed */
+		char outbox_key_old_file[PATH_MAX];
 		int  password_pending_s;		/* [86400] "already sent" holds this long */
 		int  max_otp_per_person_hour;		/* [3] codes sent to one person an hour */
 		int  otp_resend_s;			/* [60] before "9" sends a new code */

@@ -377,6 +377,37 @@ gw_bind_by_name(void *arg, const char *name, const char *operator)
 	return named != NULL ? gw_tx(named) : NULL;
 }
 
+/*
+ * issue 9, piece b: the outbox keys and their ids, the current one (which
+ * seals) and, during a rotation, the old one (which still opens what it
+ * sealed). An old key that does not load is said and left out: what it
+ * sealed is then refused ("key") when handed out.
+ */
+static void
+gw_load_box_keys(struct gateway *gw)
+{
+	const char *old = gw->cfg->security.outbox_key_old_file;
+	char err[CONFIG_ERR_MAX];
+
+	memcpy(gw->box[0].key, gw->box_key, SECRET_KEY_LEN);
+	secret_key_id(gw->box[0].key, gw->box[0].id);
+	gw->nbox = 1;
+	log_info("outbox key id %s", gw->box[0].id);
+	if (old[0] == '\0')
+		return;
+	if (secret_load_key_id(old, &gw->box[1], err, sizeof(err)) != 0) {
+		log_err("security.outbox_key_old_file: %s", err);
+		return;
+	}
+	if (strcmp(gw->box[1].id, gw->box[0].id) == 0) {
+		log_warnx("security.outbox_key_old_file is the current key");
+		secret_wipe(&gw->box[1], sizeof(gw->box[1]));
+		return;
+	}
+	gw->nbox = 2;
+	log_info("old outbox key id %s (opens only)", gw->box[1].id);
+}
+
 /* Case B needs both key files; without them it answers "unavailable". */
 static void
 gw_load_keys(struct gateway *gw)
@@ -401,6 +432,7 @@ gw_load_keys(struct gateway *gw)
 	 * (secretbox, keyed BLAKE2b) never share a key. */
 	secret_derive_key(gw->box_key, "tnsgw otp-hash key v1", gw->otp_key);
 	gw->b_ready = 1;
+	gw_load_box_keys(gw);
 }
 
 /*
@@ -523,7 +555,7 @@ gateway_new(struct event_base *base, const struct config *cfg)
 	}
 	store_set_id_key(gw->store, gw->id_key);
 	gw->outbox = outbox_new(base, cfg, gw->store,
-	    gw->b_ready ? gw->box_key : NULL, gw_bind_by_name, gw);
+	    gw->box, gw->b_ready ? gw->nbox : 0, gw_bind_by_name, gw);
 	if (gw->outbox == NULL) {
 		gateway_free(gw);
 		return NULL;
@@ -782,6 +814,7 @@ gateway_free(struct gateway *gw)
 	/* After the clients: their last callbacks reach the outbox's entries. */
 	outbox_free(gw->outbox);
 	secret_wipe(gw->box_key, sizeof(gw->box_key));
+	secret_wipe(gw->box, sizeof(gw->box));
 	secret_wipe(gw->otp_key, sizeof(gw->otp_key));
 	secret_wipe(gw->state_key, sizeof(gw->state_key));
 	secret_wipe(gw->id_key, sizeof(gw->id_key));
@@ -812,6 +845,9 @@ gateway_status(const struct gateway *gw, struct gateway_status *st)
 		st->sms_expired = o->expired;
 		st->sms_retried = o->retried;
 		st->sms_requeued = o->requeued;
+		/* issue 9, piece b */
+		st->seal_refused_seal = o->seal_refused_seal;
+		st->seal_refused_key = o->seal_refused_key;
 	}
 	if (gw->store)
 		store_outbox_depth(gw->store, &st->outbox_len, &st->outbox_pending);

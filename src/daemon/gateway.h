@@ -73,6 +73,9 @@ struct gateway_status {
 	int redis_persist_ok;		/* case B may run (store_persist_ok) */
 	uint64_t redis_persist_refused;	/* case B refused for persistence */
 	char redis_problem[192];	/* store_trust_problem, "" = none */
+	/* issue 9, piece b: sealed outbox bodies refused, by reason */
+	uint64_t seal_refused_seal;	/* does not open with its entry's fields */
+	uint64_t seal_refused_key;	/* no key with its id (or an sb1 body) */
 };
 /* A snapshot of the counters into *st (zeroed first); any time between
  * gateway_new and gateway_free. dialogs_in_flight counts the MOs held:

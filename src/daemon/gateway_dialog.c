@@ -212,6 +212,21 @@ gw_sms_dest(const struct gw_req *r, struct store_outbox_msg *m)
 	}
 }
 
+/*
+ * Seal text for the outbox entry m (issue 9, piece b): bound to its to,
+ * to_ton, to_npi, kind, op and bind, under the current outbox key, so a
+ * Redis writer cannot have it sent anywhere else. Set m's fields first.
+ */
+static int
+gw_seal(const struct gateway *gw, const struct store_outbox_msg *m,
+    const char *text, char *out, size_t outsz)
+{
+	struct secret_seal_ad ad = { m->to, m->kind, m->operator, m->bind,
+	    m->to_ton, m->to_npi };
+
+	return secret_seal2_b64(&gw->box[0], &ad, text, out, outsz);
+}
+
 static void
 gw_tail(const char *msisdn, char *out, size_t outsz)
 {
@@ -254,8 +269,7 @@ gw_otp_issue(struct gw_req *r, int resend)
 	kv[0] = "otp"; kv[1] = otp; kv[2] = "minutes"; kv[3] = minutes; kv[4] = NULL;
 	if (secret_otp(otp, sizeof(otp), cfg->security.otp_length) != 0 ||
 	    dialog_render(cfg->catalog, r->d.lang, "sms_otp", kv, body,
-	    sizeof(body)) != 0 ||
-	    secret_box_b64(gw->box_key, body, sealed, sizeof(sealed)) != 0)
+	    sizeof(body)) != 0)
 		goto out;
 	secret_otp_hash(gw->otp_key, r->d.matricule, otp, hash);
 	gw_tail(gw_sms_to(r), tail, sizeof(tail));
@@ -275,6 +289,8 @@ gw_otp_issue(struct gw_req *r, int resend)
 	q.sms.from = "";
 	q.sms.kind = "otp";
 	q.sms.lang = r->d.lang;
+	if (gw_seal(gw, &q.sms, body, sealed, sizeof(sealed)) != 0)
+		goto out;
 	q.sms.body = sealed;
 	/* An OTP is never sent after its TTL. */
 	q.sms.expires_ms = gw_now_ms() + (long long)cfg->security.otp_ttl_s * 1000;
@@ -310,8 +326,7 @@ gw_otp_verify(struct gw_req *r)
 	if (secret_password(pw, sizeof(pw), cfg->security.password_length) != 0 ||
 	    secret_seal_b64(gw->prov_pub, pw, sealed_pw, sizeof(sealed_pw)) != 0 ||
 	    dialog_render(cfg->catalog, r->d.lang, "sms_password", kv, body,
-	    sizeof(body)) != 0 ||
-	    secret_box_b64(gw->box_key, body, sealed_body, sizeof(sealed_body)) != 0)
+	    sizeof(body)) != 0)
 		goto out;
 
 	memset(&q, 0, sizeof(q));
@@ -330,6 +345,8 @@ gw_otp_verify(struct gw_req *r)
 	q.sms.from = "";
 	q.sms.kind = "password";
 	q.sms.lang = r->d.lang;
+	if (gw_seal(gw, &q.sms, body, sealed_body, sizeof(sealed_body)) != 0)
+		goto out;
 	q.sms.body = sealed_body;
 	q.sms.expires_ms = 0;
 	store_otp_verify(gw->store, &q, gw_on_otp, r);
@@ -433,8 +450,7 @@ gateway_dialog_queue_sms(struct gw_req *r, const char *text, const char *kind,
 	m.kind = kind;
 	m.lang = r->d.lang[0] ? r->d.lang : gw->dconf.languages[0];
 	m.body = text;
-	if (gw->b_ready && secret_box_b64(gw->box_key, text, sealed,
-	    sizeof(sealed)) == 0)
+	if (gw->b_ready && gw_seal(gw, &m, text, sealed, sizeof(sealed)) == 0)
 		m.body = sealed;
 	r->sms_kind = kind;
 	r->sms_done = done;

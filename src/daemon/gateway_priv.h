@@ -100,6 +100,10 @@ struct gateway {
 	/* Case B keys (security.outbox_key_file, provisioning_pubkey_file). */
 	int			 b_ready;
 	unsigned char		 box_key[SECRET_KEY_LEN];
+	/* issue 9, piece b: the outbox keys with their ids: [0] the current
+	 * (box_key), [1] security.outbox_key_old_file when set (nbox 2). */
+	struct secret_keyed	 box[2];
+	int			 nbox;
 	unsigned char		 otp_key[SECRET_KEY_LEN];
 	unsigned char		 prov_pub[SECRET_KEY_LEN];
 	uint64_t		 dlrs;

@@ -149,11 +149,12 @@ check_config(const char *path, struct config *cfg)
 		return -1;
 	}
 	{
-		const char *files[2] = { cfg->security.outbox_key_file,
-		    cfg->security.provisioning_pubkey_file };
+		const char *files[3] = { cfg->security.outbox_key_file,
+		    cfg->security.provisioning_pubkey_file,
+		    cfg->security.outbox_key_old_file };
 		unsigned char key[SECRET_KEY_LEN];
 
-		for (int i = 0; i < 2; i++) {
+		for (int i = 0; i < 3; i++) {
 			if (files[i][0] == '\0')
 				continue;
 			if ((i == 0 ? secret_load_key(files[i], key, err,

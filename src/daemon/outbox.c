@@ -20,7 +20,7 @@
 #include "store.h"
 
 #define OB_MAX_BUSY  1000	/* entries being sent at once */
-#define OB_BODY_MAX  1600	/* opened body, bytes */
+#define OB_BODY_MAX  2048	/* opened body, bytes: DIALOG_SMS_MAX, 8 segments of Tifinagh */
 
 struct ob_entry {
 	struct outbox		*ob;
@@ -56,8 +56,8 @@ struct outbox {
 	struct event_base	*base;
 	const struct config	*cfg;
 	struct store		*store;
-	int			 has_key;
-	unsigned char		 key[SECRET_KEY_LEN];
+	int			 nkeys;		/* current, then old */
+	struct secret_keyed	 keys[2];
 	outbox_bind_fn		*bind_fn;
 	void			*bind_arg;
 	struct ob_entry		*entries;
@@ -160,6 +160,28 @@ ob_dead(struct ob_entry *e, const char *why)
 	ob->stats.dead++;
 	log_err("[outbox %s] %s to the dead letters: %s", e->id, e->kind, why);
 	ob_entry_free(e);
+}
+
+/*
+ * A sealed body that does not open for this entry (copied into another,
+ * tampered with: "seal") or whose key is not here ("key"): never sent,
+ * dead at once (waiting would not change the fields or bring the key),
+ * counted. No personal data in the line: the id, the kind, the bind.
+ */
+static void
+ob_refuse(struct ob_entry *e, enum secret_open2 rc)
+{
+	struct outbox *ob = e->ob;
+
+	if (rc == SECRET_OPEN2_KEY)
+		ob->stats.seal_refused_key++;
+	else
+		ob->stats.seal_refused_seal++;
+	log_err("[outbox %s] %s on bind '%s': sealed body refused (%s: %s)",
+	    e->id, e->kind, e->bind, secret_open2_str(rc),
+	    rc == SECRET_OPEN2_KEY ? "no outbox key has its key id" :
+	    "does not open with this entry's fields");
+	ob_dead(e, secret_open2_str(rc));
 }
 
 /*
@@ -460,13 +482,18 @@ ob_on_entry(void *arg, const struct store_outbox_entry *se)
 		ob_settle(e, "expired");	/* not even opened */
 		return;
 	}
-	if (strncmp(se->body, SECRET_BOX_PREFIX, strlen(SECRET_BOX_PREFIX)) == 0) {
-		if (!ob->has_key || secret_unbox_b64(ob->key, se->body, body,
-		    sizeof(body)) != 0) {
-			/* Maybe a key being rotated: pending, then dead. */
-			ob_leave(e, ob->has_key ? "sealed body does not open "
-			    "with the outbox key" : "sealed body and no "
-			    "security.outbox_key_file");
+	if (strncmp(se->body, SECRET_SEAL2_PREFIX,
+	    strlen(SECRET_SEAL2_PREFIX)) == 0 ||
+	    strncmp(se->body, SECRET_BOX_PREFIX, strlen(SECRET_BOX_PREFIX)) == 0) {
+		struct secret_seal_ad ad = { e->to, e->kind, e->op, e->bind,
+		    e->to_ton, e->to_npi };
+		enum secret_open2 rc;
+
+		/* Opened only for the very entry it was sealed for. */
+		rc = secret_open2_b64(ob->keys, ob->nkeys, &ad, se->body, body,
+		    sizeof(body));
+		if (rc != SECRET_OPEN2_OK) {
+			ob_refuse(e, rc);
 			return;
 		}
 		text = body;
@@ -488,7 +515,8 @@ ob_on_entry(void *arg, const struct store_outbox_entry *se)
 
 struct outbox *
 outbox_new(struct event_base *base, const struct config *cfg, struct store *st,
-    const unsigned char *box_key, outbox_bind_fn *bind_fn, void *bind_arg)
+    const struct secret_keyed *keys, int nkeys, outbox_bind_fn *bind_fn,
+    void *bind_arg)
 {
 	struct outbox *ob;
 
@@ -499,10 +527,8 @@ outbox_new(struct event_base *base, const struct config *cfg, struct store *st,
 	ob->store = st;
 	ob->bind_fn = bind_fn;
 	ob->bind_arg = bind_arg;
-	if (box_key) {
-		memcpy(ob->key, box_key, SECRET_KEY_LEN);
-		ob->has_key = 1;
-	}
+	for (int i = 0; keys != NULL && i < nkeys && i < 2; i++)
+		ob->keys[ob->nkeys++] = keys[i];
 	return ob;
 }
 
@@ -558,6 +584,6 @@ outbox_free(struct outbox *ob)
 		/* Still waiting (a retry timer): pending in Redis, fine. */
 		ob_entry_free(ob->entries);
 	}
-	secret_wipe(ob->key, sizeof(ob->key));
+	secret_wipe(ob->keys, sizeof(ob->keys));
 	free(ob);
 }

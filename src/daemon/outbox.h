@@ -30,9 +30,15 @@
  * Before every submit (first, retry, or after waiting for the bind) an
  * entry whose expires_ms has passed is settled "expired"; the validity
  * period sent is what is left of it. An entry whose bind is known but not
- * bound waits for it (looked at every second); an unknown bind, a sealed
- * body that does not open (a key being rotated?) are left pending (so
- * dead after max_deliveries); a stop leaves pending without counting.
+ * bound waits for it (looked at every second); an unknown bind is left
+ * pending (so dead after max_deliveries); a stop leaves pending without
+ * counting. A sealed body (secret.h, SECRET_SEAL2_PREFIX) is opened with
+ * the entry's own to, to_ton, to_npi, kind, op and bind and the key its
+ * key id names (current or old): one that does not open, copied into
+ * another entry or tampered with, goes to the dead letters at once with
+ * reason "seal"; one whose key id no key has, or an "sb1:" body (not
+ * bound to its entry: drain the outbox before upgrading), with reason
+ * "key". Both counted (seal_refused_seal / _key), never sent.
  */
 #ifndef TNSGW_OUTBOX_H
 #define TNSGW_OUTBOX_H
@@ -63,13 +69,14 @@ typedef struct smpp_client *outbox_bind_fn(void *arg, const char *name,
 /*
  * An outbox, NULL when out of memory. cfg is kept, not copied (outbox.*
  * is read at each use): it must outlive the outbox. st is kept until
- * outbox_detach_store. box_key (SECRET_KEY_LEN bytes) is copied and wiped
- * at outbox_free; NULL (no outbox_key_file): sealed entries are left
- * pending (then dead). Nothing is read before outbox_start.
+ * outbox_detach_store. keys[0..nkeys) (nkeys 0..2: the current outbox
+ * key, then the old one) are copied and wiped at outbox_free; with none
+ * (no outbox_key_file), sealed entries are refused ("key"). Nothing is
+ * read before outbox_start.
  */
 struct outbox *outbox_new(struct event_base *base, const struct config *cfg,
-    struct store *st, const unsigned char *box_key, outbox_bind_fn *bind_fn,
-    void *bind_arg);
+    struct store *st, const struct secret_keyed *keys, int nkeys,
+    outbox_bind_fn *bind_fn, void *bind_arg);
 /*
  * Start consuming as consumer (unique per process; copied) with claims
  * after outbox.claim_idle_s: store_outbox_start's 0 or -1 (once only).
@@ -111,6 +118,9 @@ void outbox_free(struct outbox *ob);
  */
 struct outbox_stats {
 	uint64_t sent, dead, expired, retried, requeued, segments;
+	/* issue 9, piece b: sealed bodies refused (dead letters, not sent):
+	 * not opening with the entry's fields / no key with their id. */
+	uint64_t seal_refused_seal, seal_refused_key;
 };
 const struct outbox_stats *outbox_stats(const struct outbox *ob);
 

@@ -28,6 +28,7 @@
 #include <event2/util.h>
 
 #include "log.h"
+#include "secret.h"
 
 #define CLIENT_QUEUE_MAX   SMPP_CLIENT_QUEUE_MAX
 #define CLIENT_URGENT_RUN  8		/* urgent sends in a row while a normal waits */
@@ -56,6 +57,15 @@ struct smpp_req {
 	uint8_t   bytes[];		/* encoded PDU, sequence patched at send */
 };
 TAILQ_HEAD(smpp_reqq, smpp_req);
+
+/* A request's encoded PDU may carry a password or an OTP in clear (a
+ * submit_sm of case B): wiped before it goes. */
+static void
+req_free(struct smpp_req *r)
+{
+	secret_wipe(r, sizeof(*r) + r->len);
+	free(r);
+}
 
 struct smpp_client {
 	struct event_base   *base;
@@ -204,7 +214,7 @@ client_notify_cb(evutil_socket_t fd, short ev, void *arg)
 		TAILQ_REMOVE(&c->done, r, entry);
 		if (r->done)
 			r->done(r->arg, r->status, NULL);
-		free(r);
+		req_free(r);
 	}
 	if (c->notify_unbound) {
 		c->notify_unbound = 0;
@@ -234,6 +244,7 @@ trace_pdu(struct smpp_client *c, const char *dir, const uint8_t *b, size_t len)
 	} else
 		log_info("[bind %s] %s %s seq=%u (%s)", c->label, dir,
 		    smpp_pdu_command_str(p->command_id), p->sequence, err);
+	secret_wipe(p, sizeof(*p));	/* the body: an OTP, a password */
 	free(p);
 }
 
@@ -268,7 +279,9 @@ send_pdu(struct smpp_client *c, const struct smpp_pdu *p)
 		    smpp_pdu_command_str(p->command_id), err);
 		return -1;
 	}
-	return send_bytes(c, buf, (size_t)n);
+	n = send_bytes(c, buf, (size_t)n);
+	secret_wipe(buf, sizeof(buf));	/* a bind's password */
+	return (int)n;
 }
 
 /*
@@ -643,10 +656,12 @@ smpp_client_submit_prio(struct smpp_client *c, const struct smpp_pdu *pdu,
 	if (n < 0) {
 		log_warnx("[bind %s] cannot encode %s: %s", c->label,
 		    smpp_pdu_command_str(pdu->command_id), err);
+		secret_wipe(buf, sizeof(buf));
 		return -1;
 	}
 	if ((r = calloc(1, sizeof(*r) + (size_t)n)) == NULL) {
 		log_warn("[bind %s] calloc", c->label);
+		secret_wipe(buf, (size_t)n);
 		return -1;
 	}
 	r->command_id = pdu->command_id;
@@ -655,6 +670,7 @@ smpp_client_submit_prio(struct smpp_client *c, const struct smpp_pdu *pdu,
 	r->arg = arg;
 	r->len = (size_t)n;
 	memcpy(r->bytes, buf, (size_t)n);
+	secret_wipe(buf, (size_t)n);	/* the body: an OTP, a password */
 	/* Bounded per queue: a backlog of SMS never refuses a screen. */
 	nq = r->urgent ? &c->nuqueue : &c->nqueue;
 	if (*nq >= CLIENT_QUEUE_MAX) {
@@ -720,7 +736,7 @@ handle_response(struct smpp_client *c, const struct smpp_pdu *p)
 	}
 	if (r->done)
 		r->done(r->arg, status, p);
-	free(r);
+	req_free(r);
 	client_pump(c);
 }
 
@@ -1259,7 +1275,7 @@ smpp_client_free(struct smpp_client *c)
 		TAILQ_REMOVE(&c->done, r, entry);
 		if (r->done)
 			r->done(r->arg, r->status, NULL);
-		free(r);
+		req_free(r);
 	}
 	if (c->ev_reconnect)
 		event_free(c->ev_reconnect);
@@ -1271,6 +1287,8 @@ smpp_client_free(struct smpp_client *c)
 		event_free(c->ev_pump);
 	if (c->dns)
 		evdns_base_free(c->dns, 0);
+	if (c->rx != NULL)	/* the last PDU read: what a caller typed */
+		secret_wipe(c->rx, sizeof(*c->rx));
 	free(c->rx);
 	free(c);
 }

@@ -217,8 +217,9 @@ unsigned long long store_persist_refused(const struct store *st);
 
 /*
  * One outbound SMS as the outbox stream P"outbox" keeps it. body is what is
- * stored: plain UTF-8, or SECRET_BOX_PREFIX... (secret.h) when it carries
- * a secret; the store never sees a secret in clear.
+ * stored: plain UTF-8, or SECRET_SEAL2_PREFIX... (secret.h: sealed for this
+ * entry's to, to_ton, to_npi, kind, operator and bind) when it carries a
+ * secret; the store never sees a secret in clear.
  */
 struct store_outbox_msg {
 	const char *bind;	/* bind name to send on */
@@ -355,14 +356,14 @@ int store_outbox_start(struct store *st, const char *consumer,
 void store_outbox_pause(struct store *st, int paused);
 
 /*
- * Settle an entry: XACK it and record its state in P"outbox:st:<id>"
- * (hash: state, bind, message_id, ts; TTL 7 days): state "sent" (with
- * message_id: also P"outbox:mid:<bind>:<message_id>" -> id, TTL 2 days,
- * for receipts), "expired", "dead" (see store_outbox_dead).
- * Fire and forget: XACK first, then the record (a lost record costs a
- * receipt's state, a lost XACK a duplicate). With Redis down nothing is
- * written (logged): the entry is handed out again after claim_idle_ms.
- * message_id NULL or "" = none.
+ * Settle an entry: one script XACKs it, XDELs it from the stream (with its
+ * sealed body: nothing settled stays there) and records its state in
+ * P"outbox:st:<id>" (hash: state, bind, message_id, ts; TTL 7 days):
+ * state "sent" (with message_id: also P"outbox:mid:<bind>:<message_id>"
+ * -> id, TTL 2 days, for receipts), "expired", "dead" (see
+ * store_outbox_dead). Fire and forget: all of it or none (a duplicate,
+ * never a loss). With Redis down nothing is written (logged): the entry
+ * is handed out again after claim_idle_ms. message_id NULL or "" = none.
  */
 void store_outbox_ack(struct store *st, const char *id, const char *state,
     const char *bind, const char *message_id);

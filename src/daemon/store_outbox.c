@@ -88,14 +88,17 @@ store_outbox_add(struct store *st, const struct store_outbox_msg *msg,
 	store_submit(st, req);
 }
 
-/* The entry's state record and, with a message id, the id -> entry map. */
+/* The entry's state record and, with a message id, the id -> entry map;
+ * settle 1 (a final state): XACK and XDEL of the entry in the same script. */
 static void
 store_outbox_record(struct store *st, const char *id, const char *state,
-    const char *bind, const char *message_id)
+    const char *bind, const char *message_id, int settle)
 {
 	char kst[REGISTRY_KEY_MAX + 40], kmid[REGISTRY_KEY_MAX + 160], ts[24];
-	const char *argv[12] = { "EVALSHA", "", "2", kst, kmid, store_str(state),
-	    store_str(bind), "", ts, STORE_ST_TTL_S, id, STORE_MID_TTL_S };
+	char kob[REGISTRY_KEY_MAX];
+	const char *argv[15] = { "EVALSHA", "", "3", kst, kmid, kob,
+	    store_str(state), store_str(bind), "", ts, STORE_ST_TTL_S, id,
+	    STORE_MID_TTL_S, REGISTRY_OUTBOX_GROUP, settle ? "1" : "0" };
 
 	if (registry_key_outbox_st(kst, sizeof(kst), st->prefix, id) != 0) {
 		log_warnx("[redis] outbox id too long");
@@ -107,27 +110,24 @@ store_outbox_record(struct store *st, const char *id, const char *state,
 		    store_str(bind), message_id) != 0)
 			log_warnx("[redis] outbox %s: message id too long", id);
 		else
-			argv[7] = message_id;
+			argv[8] = message_id;
 	}
+	registry_key_outbox(kob, sizeof(kob), st->prefix);
 	snprintf(ts, sizeof(ts), "%lld", (long long)time(NULL));
-	store_submit(st, store_build(st, STORE_K_NONE, STORE_SC_RECORD, 12, argv));
+	store_submit(st, store_build(st, STORE_K_NONE, STORE_SC_RECORD, 15, argv));
 }
 
 void
 store_outbox_ack(struct store *st, const char *id, const char *state,
     const char *bind, const char *message_id)
 {
-	char kob[REGISTRY_KEY_MAX];
-	const char *xack[4] = { "XACK", kob, REGISTRY_OUTBOX_GROUP, id };
-
 	if (st->ac == NULL)
 		log_warnx("[redis] outbox %s not settled (%s): Redis is down, "
 		    "it will be handed out again", id, store_str(state));
-	registry_key_outbox(kob, sizeof(kob), st->prefix);
-	/* Settled first, then the record: a lost record costs a receipt's
-	 * state, a lost XACK a duplicate. */
-	store_submit(st, store_build(st, STORE_K_NONE, -1, 4, xack));
-	store_outbox_record(st, id, state, bind, message_id);
+	/* XACK, XDEL and the record in one script: settled and gone from
+	 * the stream (with its sealed body) together, or not at all (a
+	 * duplicate, never a loss). */
+	store_outbox_record(st, id, state, bind, message_id, 1);
 }
 
 void
@@ -152,7 +152,7 @@ void
 store_outbox_note_id(struct store *st, const char *id, const char *bind,
     const char *message_id)
 {
-	store_outbox_record(st, id, "submitted", bind, message_id);
+	store_outbox_record(st, id, "submitted", bind, message_id, 0);
 }
 
 void

@@ -290,11 +290,18 @@ static const char *const store_scripts[STORE_NSCRIPTS] = {
 	"if redis.call('TTL', k) < 0 then redis.call('EXPIRE', k, ARGV[4]) end\n"
 	"return 1\n",
 
-	/* KEYS: state hash, mid key (any string when there is no id). ARGV:
-	 * state, bind, message_id ("" = none), ts, state ttl, outbox id, mid
-	 * ttl. The settle state never overwrites a receipt's (dlr_ts set); a
-	 * receipt that came before the id was known is applied here. */
+	/* KEYS: state hash, mid key (any string when there is no id), the
+	 * outbox stream. ARGV: state, bind, message_id ("" = none), ts, state
+	 * ttl, outbox id, mid ttl, group, settle ("1": a final state). The
+	 * settle state never overwrites a receipt's (dlr_ts set); a receipt
+	 * that came before the id was known is applied here. A final state
+	 * (issue 9, piece b) also XACKs and XDELs the entry in this same
+	 * script: a settled secret body does not stay in Redis. */
 	[STORE_SC_RECORD] =
+	"if ARGV[9] == '1' then\n"
+	"  redis.call('XACK', KEYS[3], ARGV[8], ARGV[6])\n"
+	"  redis.call('XDEL', KEYS[3], ARGV[6])\n"
+	"end\n"
 	"if redis.call('HEXISTS', KEYS[1], 'dlr_ts') == 0 then\n"
 	"  redis.call('HSET', KEYS[1], 'state', ARGV[1])\n"
 	"end\n"

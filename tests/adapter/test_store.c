@@ -1369,17 +1369,19 @@ test_outbox_trim(void **state)
 	store_outbox_ack(st, b.id[3], "sent", "inwi", NULL);
 	barrier(st);
 	store_free(st);
-	/* One more the group never reads, then a store with no consumer:
-	 * its trims run all the same. */
+	/* Settled ones are deleted at once (issue 9): 2 and 4 left. One
+	 * more the group never reads, then a store with no consumer: its
+	 * trims run all the same. */
+	assert_int_equal(Ri("XLEN t:outbox"), 2);
 	freeReplyObject(R("XADD t:outbox * bind inwi to 1 kind docs body x "
 	    "expires_ms 0"));
-	assert_int_equal(Ri("XLEN t:outbox"), 6);
+	assert_int_equal(Ri("XLEN t:outbox"), 3);
 	st = new_store(500, 100, 5);
 	spin(4500);		/* keep_s passed, a trim ran */
-	/* 0 and 1 gone; 2 (pending), 3 (after it), 4, 5 (unread) kept. */
-	assert_int_equal(Ri("XLEN t:outbox"), 4);
+	/* 2 (pending), 4 (pending), 5 (unread) kept. */
+	assert_int_equal(Ri("XLEN t:outbox"), 3);
 	r = R("XRANGE t:outbox - +");
-	assert_int_equal(r->elements, 4);
+	assert_int_equal(r->elements, 3);
 	assert_string_equal(r->element[0]->element[0]->str, b.id[2]);
 	freeReplyObject(r);
 	r = R("XPENDING t:outbox tnsgw");
@@ -1515,15 +1517,13 @@ test_outbox_consumer(void **state)
 	assert_string_equal(Rs("HGET t:outbox:st:%s state", e1), "delivered");
 	assert_int_equal(Ri("EXISTS t:outbox:st:"), 0);
 
-	/* Depth: 6 entries, none pending (refreshed every 2 s). */
-	for (double end = now_ms() + 3000; now_ms() < end;) {
-		store_outbox_depth(st, &len, &pend);
-		if (len == 6)
-			break;
-		spin(50);
-	}
+	/* All 6 settled (sent, expired, dead): XACKed and XDELeted with
+	 * their state, none left in the stream (issue 9); the depth says so
+	 * once refreshed (every 2 s). */
+	assert_int_equal(Ri("XLEN t:outbox"), 0);
+	spin(2500);
 	store_outbox_depth(st, &len, &pend);
-	assert_int_equal(len, 6);
+	assert_int_equal(len, 0);
 	assert_int_equal(pend, 0);
 	store_free(st);
 }
@@ -1560,7 +1560,7 @@ test_outbox_takeover(void **state)
 		store_outbox_ack(st, b.id[i], "sent", "iam", NULL);
 	}
 	barrier(st);
-	assert_int_equal(Ri("XLEN t:outbox"), 2);
+	assert_int_equal(Ri("XLEN t:outbox"), 0);	/* settled: deleted */
 	store_free(st);
 
 	/* store_free from inside the consumer's callback. */

@@ -67,23 +67,35 @@ check "provisioning: empty stream under another prefix prints nothing" \
     [ -z "$("$BO" provisioning prov.pub prov.sec -p "$RP" --prefix x:)" ]
 
 body1="Votre code CNSS: 482913. Valable 5 minutes."
-box1=$("$BO" box outbox.key "$body1")
+box1=$(printf '%s\n' "$body1" | "$BO" box outbox.key iam 212612340123 1 1 otp iam)
 R XADD tns:outbox '*' bind iam to 212612340123 from '' kind otp lang fr \
-    body "$box1" expires_ms 1700000300000
+    body "$box1" expires_ms 1700000300000 to_ton 1 to_npi 1 op iam
 R XADD tns:outbox '*' bind inwi to 212698765432 from '' kind docs lang fr \
     body $'Pieces:\n- CIN\n- photo' expires_ms 0
 out=$("$BO" outbox outbox.key -p "$RP"); rc=$?
 ids=($(redis-cli -p "$RP" XRANGE tns:outbox - + | grep -E '^[0-9]+-[0-9]+$'))
 want="${ids[0]} otp iam 212612340123 $body1
 ${ids[1]} docs inwi 212698765432 Pieces:\\n- CIN\\n- photo"
-check "outbox: boxed body decrypted, newlines as \\n (exit $rc)" \
-    [ "$rc" -eq 0 -a "$out" = "$want" ]
+check "outbox: sealed body (sb2) opened, newlines as \\n (exit $rc)" \
+    [ "$rc" -eq 0 -a "$out" = "$want" -a "${box1:0:4}" = sb2: ]
 check "outbox: Redis holds no OTP in clear" \
     bash -c "! redis-cli -p $RP XRANGE tns:outbox - + | grep -q 482913"
 "$BO" secretkey other.key
 "$BO" outbox other.key -p "$RP" >out 2>err; rc=$?
 check "outbox with another key: exit 1, the plain entry still listed" \
-    bash -c "[ $rc -eq 1 ] && grep -q 'cannot decrypt' err && ! grep -q 482913 out && grep -q '^${ids[1]} docs' out"
+    bash -c "[ $rc -eq 1 ] && grep -q 'cannot open the body (key' err && ! grep -q 482913 out && grep -q '^${ids[1]} docs' out"
+# The old key given second opens what it sealed (a rotation).
+"$BO" outbox other.key outbox.key -p "$RP" >out 2>err; rc=$?
+check "outbox with the new key and the old one: the body sealed under the old opens (exit $rc)" \
+    bash -c "[ $rc -eq 0 ] && grep -q '482913' out"
+# The same body copied into an entry for another number does not open.
+copy=$(redis-cli -p "$RP" XADD tns:outbox '*' bind iam to 212600000001 \
+    from '' kind otp lang fr body "$box1" expires_ms 1700000300000 \
+    to_ton 1 to_npi 1 op iam)
+"$BO" outbox outbox.key -p "$RP" >out 2>err; rc=$?
+check "outbox: a body copied to another 'to' does not open (exit $rc: $(head -n 1 err))" \
+    bash -c "[ $rc -eq 1 ] && grep -q 'cannot open the body (seal' err && [ \$(grep -c 482913 out) -eq 1 ]"
+R XDEL tns:outbox "$copy"
 
 # Many entries: more than one XRANGE batch.
 for i in $(seq 1 1203); do

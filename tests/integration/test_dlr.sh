@@ -36,15 +36,22 @@ t_daemon "$T_DIR/dec.conf" "$T_DIR/tnsgw.log"
 
 rcli() { redis-cli -p "$RPORT" --raw "$@"; }
 
-# Every outbox entry id, oldest first.
+# Every outbox entry id, oldest first: those still in the stream and those
+# with a state record (a settled entry is deleted from the stream).
 outbox_ids() {
-	rcli EVAL "local r = {} for _, e in ipairs(redis.call('XRANGE', KEYS[1], '-', '+')) do r[#r + 1] = e[1] end return r" 1 "$OB"
+	{ rcli EVAL "local r = {} for _, e in ipairs(redis.call('XRANGE', KEYS[1], '-', '+')) do r[#r + 1] = e[1] end return r" 1 "$OB"
+	  rcli --scan --pattern "$ST*" | sed "s/^$ST//"; } |
+	    grep . | sort -u -t- -k1,1n -k2,2n
 }
 touch "$T_DIR/seen"
 NEW=()
-new_ids() {	# the entries written since the last call, in NEW
-	outbox_ids >"$T_DIR/ids"
-	mapfile -t NEW < <(grep -vxFf "$T_DIR/seen" "$T_DIR/ids" | grep .)
+new_ids() {	# [N]: the entries written since the last call, in NEW (N awaited)
+	for _ in $(seq 1 50); do
+		outbox_ids >"$T_DIR/ids"
+		mapfile -t NEW < <(grep -vxFf "$T_DIR/seen" "$T_DIR/ids" | grep .)
+		[ "${#NEW[@]}" -ge "${1:-0}" ] && break
+		sleep 0.1
+	done
 	cat "$T_DIR/ids" >"$T_DIR/seen"
 }
 states() {	# "id=state" for each of NEW
@@ -75,7 +82,7 @@ play() {
 		not_ok "$name: scenario $scn ($*)"
 		sed 's/^/    /' "$T_DIR/$name.out" | tail -n 25
 	fi
-	new_ids
+	new_ids 2
 	check "$name: two SMS in the outbox (${#NEW[@]})" [ "${#NEW[@]}" -eq 2 ]
 }
 # receipts NAME N: the simulator sent N receipts in that run

@@ -195,6 +195,7 @@ test_defaults(void **state)
 	assert_int_equal(cfg.security.password_to, CONFIG_PW_REGISTERED_PHONE);
 	assert_string_equal(cfg.security.outbox_key_file, "");
 	assert_string_equal(cfg.security.provisioning_pubkey_file, "");
+	assert_string_equal(cfg.security.outbox_key_old_file, "");
 
 	assert_string_equal(catalog_get(cfg.catalog, "fr", "welcome"),
 	    "Bienvenue à la CNSS");
@@ -258,6 +259,8 @@ test_explicit_values(void **state)
 	assert_int_equal(cfg.security.password_to, CONFIG_PW_CALLER);
 	/* Relative paths are taken from the config file's directory. */
 	assert_string_equal(cfg.security.outbox_key_file, D "keys/outbox.key");
+	assert_string_equal(cfg.security.outbox_key_old_file,
+	    D "keys/outbox.old.key");
 	assert_string_equal(cfg.security.provisioning_pubkey_file,
 	    "/etc/tnsgw/backoffice.pub");
 	/* Catalogues are loaded in ussd.languages order. */

@@ -1,7 +1,9 @@
 /*
  * test_secret: OTP and password draws (alphabet, length, chi-square on the
  * frequencies, which a `% 10` generator fails), the OTP hash against a
- * BLAKE2b golden vector, sealing, secretbox and key files in a temp dir.
+ * BLAKE2b golden vector, sealing, secretbox, sb2 outbox bodies bound to
+ * their entry (every field, key ids, rotation, framing) and key files in a
+ * temp dir.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -688,6 +690,235 @@ test_state_keys(void **state)
 	assert_string_not_equal(h1, h2);		/* per key */
 }
 
+/* --- sb2: bodies bound to their outbox entry (issue 9, piece b) ------- */
+
+static const struct secret_seal_ad seal_ad = { "212612340123", "password",
+    "iam", "iam1", 1, 1 };
+
+static void
+test_key_id(void **state)
+{
+	struct secret_keyed k;
+	char id[SECRET_KEYID_HEX], path[128], err[256];
+	unsigned char key[SECRET_KEY_LEN];
+	size_t i;
+
+	(void)state;
+	/* Golden: first 4 bytes of BLAKE2b-256 of the key (Python hashlib). */
+	memset(key, 0, sizeof(key));
+	secret_key_id(key, id);
+	assert_string_equal(id, "89eb0d6a");
+	for (i = 0; i < sizeof(key); i++)
+		key[i] = (unsigned char)i;
+	secret_key_id(key, id);
+	assert_string_equal(id, "cb2f5160");
+	/* From a key file: the key and its id. */
+	path_in_tmp(path, sizeof(path), "kid");
+	assert_int_equal(secret_write_key(path, key, err, sizeof(err)), 0);
+	assert_int_equal(secret_load_key_id(path, &k, err, sizeof(err)), 0);
+	assert_memory_equal(k.key, key, SECRET_KEY_LEN);
+	assert_string_equal(k.id, "cb2f5160");
+	path_in_tmp(path, sizeof(path), "no-such-key");
+	assert_int_equal(secret_load_key_id(path, &k, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "no-such-key"));
+	assert_string_equal(k.id, "");
+}
+
+static void
+test_seal2_roundtrip(void **state)
+{
+	struct secret_keyed keys[2];
+	char sealed[1024], head[32], out[256], big[1200], *bigout;
+	const char *msg = "Votre mot de passe initial Ma CNSS est Ab3kP9xQ2z.";
+
+	(void)state;
+	secret_random_key(keys[0].key);
+	secret_key_id(keys[0].key, keys[0].id);
+	secret_random_key(keys[1].key);
+	secret_key_id(keys[1].key, keys[1].id);
+	assert_string_not_equal(keys[0].id, keys[1].id);
+
+	assert_int_equal(secret_seal2_b64(&keys[0], &seal_ad, msg, sealed,
+	    sizeof(sealed)), 0);
+	snprintf(head, sizeof(head), "sb2:%s:", keys[0].id);
+	assert_memory_equal(sealed, head, strlen(head));
+	assert_null(strstr(sealed, "Ab3kP9xQ2z"));
+	assert_int_equal(strlen(sealed), strlen(head) +
+	    sodium_base64_ENCODED_LEN(24 + 16 + strlen(msg),
+	    sodium_base64_VARIANT_ORIGINAL) - 1);
+	assert_int_equal(secret_open2_b64(keys, 1, &seal_ad, sealed, out,
+	    sizeof(out)), SECRET_OPEN2_OK);
+	assert_string_equal(out, msg);
+	/* The key is found by its id, wherever it sits in the list. */
+	assert_int_equal(secret_open2_b64(keys, 2, &seal_ad, sealed, out,
+	    sizeof(out)), SECRET_OPEN2_OK);
+	assert_int_equal(secret_open2_b64(&keys[1], 1, &seal_ad, sealed, out,
+	    sizeof(out)), SECRET_OPEN2_KEY);
+	assert_string_equal(out, "");
+	assert_int_equal(secret_open2_b64(keys, 0, &seal_ad, sealed, out,
+	    sizeof(out)), SECRET_OPEN2_KEY);
+	/* Rotation: sealed under the old key (now keys[1]), opened while
+	 * the new one is current. */
+	assert_int_equal(secret_seal2_b64(&keys[1], &seal_ad, msg, sealed,
+	    sizeof(sealed)), 0);
+	assert_int_equal(secret_open2_b64(keys, 2, &seal_ad, sealed, out,
+	    sizeof(out)), SECRET_OPEN2_OK);
+	assert_string_equal(out, msg);
+	/* An empty body, and a long one (concatenated SMS). */
+	assert_int_equal(secret_seal2_b64(&keys[0], &seal_ad, "", sealed,
+	    sizeof(sealed)), 0);
+	assert_int_equal(secret_open2_b64(keys, 2, &seal_ad, sealed, out,
+	    sizeof(out)), SECRET_OPEN2_OK);
+	assert_string_equal(out, "");
+	memset(big, 'z', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	bigout = malloc(2 * sizeof(big));
+	assert_non_null(bigout);
+	assert_int_equal(secret_seal2_b64(&keys[0], &seal_ad, big, bigout,
+	    2 * sizeof(big)), 0);
+	assert_int_equal(secret_open2_b64(keys, 2, &seal_ad, bigout, big,
+	    sizeof(big)), SECRET_OPEN2_OK);
+	assert_int_equal(strlen(big), sizeof(big) - 1);
+	/* Output too small: refused, never cut. */
+	assert_int_equal(secret_open2_b64(keys, 2, &seal_ad, bigout, big,
+	    sizeof(big) - 1), SECRET_OPEN2_SEAL);
+	assert_int_equal(secret_seal2_b64(&keys[0], &seal_ad, msg, sealed,
+	    40), -1);
+	free(bigout);
+	/* Random nonce: the same body seals differently. */
+	assert_int_equal(secret_seal2_b64(&keys[0], &seal_ad, msg, sealed,
+	    sizeof(sealed)), 0);
+	assert_int_equal(secret_seal2_b64(&keys[0], &seal_ad, msg, out,
+	    sizeof(out)), 0);
+	assert_string_not_equal(sealed, out);
+}
+
+/* Each field of the entry the body is bound to, changed: SEAL. */
+static void
+test_seal2_ad_fields(void **state)
+{
+	struct secret_keyed k;
+	struct secret_seal_ad ad;
+	char sealed[512], out[256];
+	int f;
+
+	(void)state;
+	secret_random_key(k.key);
+	secret_key_id(k.key, k.id);
+	assert_int_equal(secret_seal2_b64(&k, &seal_ad, "Code 482913", sealed,
+	    sizeof(sealed)), 0);
+	for (f = 0; f < 9; f++) {
+		ad = seal_ad;
+		switch (f) {
+		case 0: ad.to = "212698765432"; break;
+		case 1: ad.to_ton = 0; break;
+		case 2: ad.to_npi = 0; break;
+		case 3: ad.kind = "otp"; break;
+		case 4: ad.op = "inwi"; break;
+		case 5: ad.bind = "iam2"; break;
+		case 6: ad.to = NULL; break;		/* read "" */
+		case 7: ad.to = "2126123401231"; break;	/* one digit more */
+		case 8: ad.kind = "passwor"; break;
+		}
+		assert_int_equal(secret_open2_b64(&k, 1, &ad, sealed, out,
+		    sizeof(out)), SECRET_OPEN2_SEAL);
+		assert_string_equal(out, "");
+	}
+	/* Length-prefixed fields: moving a byte from one field to the next
+	 * is another entry. */
+	ad = seal_ad;
+	ad.op = "ia";
+	ad.bind = "miam1";
+	assert_int_equal(secret_open2_b64(&k, 1, &ad, sealed, out,
+	    sizeof(out)), SECRET_OPEN2_SEAL);
+	/* NULL fields seal as "" and open as "". */
+	ad = seal_ad;
+	ad.op = NULL;
+	assert_int_equal(secret_seal2_b64(&k, &ad, "x", sealed,
+	    sizeof(sealed)), 0);
+	ad.op = "";
+	assert_int_equal(secret_open2_b64(&k, 1, &ad, sealed, out,
+	    sizeof(out)), SECRET_OPEN2_OK);
+	assert_string_equal(out, "x");
+	/* Octets out of range, fields too long for the additional data. */
+	ad = seal_ad;
+	ad.to_ton = 256;
+	assert_int_equal(secret_seal2_b64(&k, &ad, "x", sealed,
+	    sizeof(sealed)), -1);
+	ad = seal_ad;
+	memset(out, '1', sizeof(out) - 1);
+	out[sizeof(out) - 1] = '\0';
+	ad.to = ad.kind = out;
+	assert_int_equal(secret_seal2_b64(&k, &ad, "x", sealed,
+	    sizeof(sealed)), -1);
+}
+
+/* Framing: key id, truncation, tampering, sb1 and plain bodies. */
+static void
+test_seal2_framing(void **state)
+{
+	struct secret_keyed keys[2];
+	char sealed[512], bad[512], out[256];
+	size_t i, hl = 4 + 8 + 1;
+
+	(void)state;
+	secret_random_key(keys[0].key);
+	secret_key_id(keys[0].key, keys[0].id);
+	secret_random_key(keys[1].key);
+	secret_key_id(keys[1].key, keys[1].id);
+	assert_int_equal(secret_seal2_b64(&keys[0], &seal_ad, "Code 482913",
+	    sealed, sizeof(sealed)), 0);
+
+	/* Another key's id in the header: that key is tried, and fails. */
+	memcpy(bad, sealed, sizeof(bad));
+	memcpy(bad + 4, keys[1].id, 8);
+	assert_int_equal(secret_open2_b64(keys, 2, &seal_ad, bad, out,
+	    sizeof(out)), SECRET_OPEN2_SEAL);
+	/* An id no key has. */
+	memcpy(bad + 4, "00000000", 8);
+	if (strcmp(keys[0].id, "00000000") != 0 &&
+	    strcmp(keys[1].id, "00000000") != 0)
+		assert_int_equal(secret_open2_b64(keys, 2, &seal_ad, bad, out,
+		    sizeof(out)), SECRET_OPEN2_KEY);
+	/* Malformed ids: not hex (upper case included), no colon. */
+	memcpy(bad, sealed, sizeof(bad));
+	bad[5] = 'G';
+	assert_int_equal(secret_open2_b64(keys, 2, &seal_ad, bad, out,
+	    sizeof(out)), SECRET_OPEN2_SEAL);
+	memcpy(bad, sealed, sizeof(bad));
+	bad[12] = '.';
+	assert_int_equal(secret_open2_b64(keys, 2, &seal_ad, bad, out,
+	    sizeof(out)), SECRET_OPEN2_SEAL);
+	/* Every byte after the header tampered with. */
+	for (i = hl; i < strlen(sealed) - 2; i++) {
+		memcpy(bad, sealed, sizeof(bad));
+		bad[i] = bad[i] == 'A' ? 'B' : 'A';
+		assert_int_equal(secret_open2_b64(keys, 2, &seal_ad, bad, out,
+		    sizeof(out)), SECRET_OPEN2_SEAL);
+	}
+	/* Truncated anywhere (keeping base64 whole or not). */
+	for (i = 0; i < strlen(sealed); i++) {
+		memcpy(bad, sealed, sizeof(bad));
+		bad[i] = '\0';
+		assert_int_not_equal(secret_open2_b64(keys, 2, &seal_ad, bad,
+		    out, sizeof(out)), SECRET_OPEN2_OK);
+		assert_string_equal(out, "");
+	}
+	/* sb1 (secretbox, not bound to its entry): refused as "key", even
+	 * with the right key; plain text is no seal. */
+	assert_int_equal(secret_box_b64(keys[0].key, "Code 482913", bad,
+	    sizeof(bad)), 0);
+	assert_int_equal(secret_open2_b64(keys, 2, &seal_ad, bad, out,
+	    sizeof(out)), SECRET_OPEN2_KEY);
+	assert_int_equal(secret_open2_b64(keys, 2, &seal_ad, "Code 482913",
+	    out, sizeof(out)), SECRET_OPEN2_SEAL);
+	assert_int_equal(secret_open2_b64(keys, 2, &seal_ad, "sb2:", out,
+	    sizeof(out)), SECRET_OPEN2_SEAL);
+	assert_string_equal(secret_open2_str(SECRET_OPEN2_SEAL), "seal");
+	assert_string_equal(secret_open2_str(SECRET_OPEN2_KEY), "key");
+	assert_string_equal(secret_open2_str(SECRET_OPEN2_OK), "ok");
+}
+
 int
 main(void)
 {
@@ -700,6 +931,10 @@ main(void)
 		cmocka_unit_test(test_otp_hash),
 		cmocka_unit_test(test_seal_open),
 		cmocka_unit_test(test_box_unbox),
+		cmocka_unit_test(test_key_id),
+		cmocka_unit_test(test_seal2_roundtrip),
+		cmocka_unit_test(test_seal2_ad_fields),
+		cmocka_unit_test(test_seal2_framing),
 		cmocka_unit_test(test_key_file_roundtrip),
 		cmocka_unit_test(test_key_file_contents),
 		cmocka_unit_test(test_key_file_mode),

@@ -44,16 +44,17 @@ usage(void)
 	    "       tnsgw-backoffice secretkey FILE\n"
 	    "       tnsgw-backoffice open PUBFILE SECFILE [SEALED_B64...]\n"
 	    "       tnsgw-backoffice provisioning PUBFILE SECFILE [redis options]\n"
-	    "       tnsgw-backoffice outbox KEYFILE [redis options]\n"
+	    "       tnsgw-backoffice outbox KEYFILE [OLDKEYFILE] [redis options]\n"
 	    "       tnsgw-backoffice unlock OUTBOX_KEYFILE TYPE NUMBER [redis options]\n"
 	    "       tnsgw-backoffice seal PUBFILE [TEXT...]    (tests: seal text)\n"
-	    "       tnsgw-backoffice box KEYFILE [TEXT...]     (tests: box text)\n"
+	    "       tnsgw-backoffice box KEYFILE BIND TO TON NPI KIND OP\n"
+	    "                 (tests: seal stdin, whole, for that outbox entry)\n"
 	    "       tnsgw-backoffice idhash OUTBOX_KEYFILE TYPE NUMBER\n"
 	    "           what stands for NUMBER in a key name (rl:f:TYPE:<hash>)\n"
 	    "redis options: [-c CONF] [-h HOST] [-p PORT] [-s SOCKET] [-n DB]"
 	    " [--prefix P] [--user U]\n"
 	    "Redis password: $TNSGW_REDIS_PASSWORD (else redis.password of -c).\n"
-	    "Without arguments, open/seal/box read one item per line on stdin.\n"
+	    "Without arguments, open/seal read one item per line on stdin.\n"
 	    "Stream lines: provisioning \"<id> <matricule> <msisdn> <channel>"
 	    " <operator> <ts> <password>\",\n"
 	    "outbox \"<id> <kind> <bind> <to> <body>\"; empty fields print as"
@@ -288,6 +289,71 @@ bo_encode_one(const char *item, const char *where, void *arg)
 	return 0;
 }
 
+/*
+ * box KEYFILE BIND TO TON NPI KIND OP: stdin (all of it, one trailing
+ * newline dropped) sealed as the daemon seals an outbox body for the entry
+ * with those fields; the sealed text on stdout. Tests forge entries so.
+ */
+static int
+bo_box(char **args)
+{
+	struct secret_keyed k;
+	char err[PATH_MAX + 128], *msg = NULL, *out = NULL;
+	size_t len = 0, cap = 0, sz;
+	struct secret_seal_ad ad;
+	char *end1, *end2;
+	int c, rv = 1;
+
+	ad.bind = args[1];
+	ad.to = args[2];
+	ad.to_ton = (unsigned)strtoul(args[3], &end1, 10);
+	ad.to_npi = (unsigned)strtoul(args[4], &end2, 10);
+	ad.kind = args[5];
+	ad.op = args[6];
+	if (*end1 != '\0' || *end2 != '\0' || args[3][0] == '\0' ||
+	    args[4][0] == '\0' || ad.to_ton > 255 || ad.to_npi > 255) {
+		fprintf(stderr, "TON and NPI: 0..255\n");
+		return 1;
+	}
+	if (secret_load_key_id(args[0], &k, err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s\n", err);
+		return 1;
+	}
+	while ((c = getchar()) != EOF) {
+		if (len + 2 > cap) {
+			char *n = realloc(msg, cap = cap ? 2 * cap : 256);
+
+			if (n == NULL)
+				goto out;
+			msg = n;
+		}
+		msg[len++] = (char)c;
+	}
+	if (msg == NULL || (len > 0 && memchr(msg, '\0', len) != NULL)) {
+		fprintf(stderr, "stdin: empty, or a NUL inside\n");
+		goto out;
+	}
+	if (msg[len - 1] == '\n')
+		len--;
+	msg[len] = '\0';
+	sz = 64 + sodium_base64_ENCODED_LEN(len + 64,
+	    sodium_base64_VARIANT_ORIGINAL);
+	if ((out = malloc(sz)) == NULL ||
+	    secret_seal2_b64(&k, &ad, msg, out, sz) != 0) {
+		fprintf(stderr, "cannot seal\n");
+		goto out;
+	}
+	puts(out);
+	rv = 0;
+out:
+	if (msg != NULL)
+		secret_wipe(msg, cap);
+	free(msg);
+	free(out);
+	secret_wipe(&k, sizeof(k));
+	return rv;
+}
+
 /* --- Redis streams -------------------------------------------------- */
 
 /* The value of field name in an entry, NULL when absent. */
@@ -404,22 +470,43 @@ bo_prov_entry(const struct bo_entry *e, void *arg)
 	return 0;
 }
 
+/* The outbox keys given (current, then old). */
+struct bo_keys {
+	struct secret_keyed k[2];
+	int                 n;
+};
+
+/* An octet field of an outbox entry as the daemon reads it (absent: 1). */
+static unsigned
+bo_octet(const char *s)
+{
+	return s == NULL ? 1 : (unsigned)strtoul(s, NULL, 10);
+}
+
 static int
 bo_outbox_entry(const struct bo_entry *e, void *arg)
 {
 	static const char *const fields[] = { "kind", "bind", "to", NULL };
-	const unsigned char *key = arg;
+	const struct bo_keys *ks = arg;
 	const char *body = bo_get(e, "body");
+	struct secret_seal_ad ad = { bo_get(e, "to"), bo_get(e, "kind"),
+	    bo_get(e, "op"), bo_get(e, "bind"), bo_octet(bo_get(e, "to_ton")),
+	    bo_octet(bo_get(e, "to_npi")) };
+	enum secret_open2 orc = SECRET_OPEN2_SEAL;
 	size_t sz = 0;
 	char *plain = NULL;
 
-	if (body != NULL && strncmp(body, SECRET_BOX_PREFIX,
-	    sizeof(SECRET_BOX_PREFIX) - 1) == 0) {
+	if (body != NULL && (strncmp(body, SECRET_SEAL2_PREFIX,
+	    sizeof(SECRET_SEAL2_PREFIX) - 1) == 0 || strncmp(body,
+	    SECRET_BOX_PREFIX, sizeof(SECRET_BOX_PREFIX) - 1) == 0)) {
 		sz = strlen(body) + 1;	/* more than the plaintext needs */
 		if ((plain = malloc(sz)) == NULL ||
-		    secret_unbox_b64(key, body, plain, sz) != 0) {
-			fprintf(stderr, "%s: cannot decrypt the body (another"
-			    " key?)\n", e->id);
+		    (orc = secret_open2_b64(ks->k, ks->n, &ad, body, plain,
+		    sz)) != SECRET_OPEN2_OK) {
+			fprintf(stderr, "%s: cannot open the body (%s: %s)\n",
+			    e->id, secret_open2_str(orc),
+			    orc == SECRET_OPEN2_KEY ? "no key with its id, or an"
+			    " sb1 body" : "not sealed for this entry");
 			free(plain);
 			return -1;
 		}
@@ -613,22 +700,29 @@ main(int argc, char *argv[])
 			return 1;
 		return bo_items(nargs - 1, args + 1, bo_encode_one, &seal);
 	}
-	if (strcmp(cmd, "box") == 0 || strcmp(cmd, "outbox") == 0) {
-		struct bo_coder box = { "box", secret_box_b64,
-		    sizeof(SECRET_BOX_PREFIX) - 1, crypto_secretbox_NONCEBYTES +
-		    crypto_secretbox_MACBYTES, key };
-
-		if (nargs < 1 || (cmd[0] == 'o' && nargs != 1))
+	if (strcmp(cmd, "box") == 0) {
+		if (nargs != 7)
 			usage();
-		if (cmd[0] == 'o' && bo_target(&ro, &rt) != 0)
+		return bo_box(args);
+	}
+	if (strcmp(cmd, "outbox") == 0) {
+		struct bo_keys ks;
+		char err[PATH_MAX + 128];
+
+		if (nargs < 1 || nargs > 2)
+			usage();
+		if (bo_target(&ro, &rt) != 0)
 			return 1;
-		if (bo_load(args[0], key) != 0)
-			return 1;
-		if (cmd[0] == 'b')
-			rv = bo_items(nargs - 1, args + 1, bo_encode_one, &box);
-		else
-			rv = bo_stream(&rt, "outbox", bo_outbox_entry, key);
-		secret_wipe(key, sizeof(key));
+		memset(&ks, 0, sizeof(ks));
+		for (ks.n = 0; ks.n < nargs; ks.n++)
+			if (secret_load_key_id(args[ks.n], &ks.k[ks.n], err,
+			    sizeof(err)) != 0) {
+				fprintf(stderr, "%s\n", err);
+				secret_wipe(&ks, sizeof(ks));
+				return 1;
+			}
+		rv = bo_stream(&rt, "outbox", bo_outbox_entry, &ks);
+		secret_wipe(&ks, sizeof(ks));
 		return rv;
 	}
 	if (strcmp(cmd, "idhash") == 0) {
