@@ -73,10 +73,15 @@ fi
 check "the Redis password is not in the daemon log" bash -c "! grep -qF -- '$PW' '$LOG'"
 
 # --- tools: --user and the password from the environment --------------------
+# Settled entries are deleted from the stream: the listing reads the
+# stream (it may be empty by now) and must not be refused.
 out=$(TNSGW_REDIS_PASSWORD="$PW-admin" "$TOP/$B/tnsgw-backoffice" outbox \
-    "$T_DIR/keys/outbox.key" -h 127.0.0.1 -p "$RPORT" --user admin 2>&1)
-check "tnsgw-backoffice --user admin with TNSGW_REDIS_PASSWORD lists the outbox" \
-    grep -q "password" <<<"$out"
+    "$T_DIR/keys/outbox.key" -h 127.0.0.1 -p "$RPORT" --user admin 2>&1); brc=$?
+if [ "$brc" -eq 0 ] && ! grep -q '^redis' <<<"$out"; then
+	ok "tnsgw-backoffice --user admin with TNSGW_REDIS_PASSWORD lists the outbox"
+else
+	not_ok "tnsgw-backoffice --user admin with TNSGW_REDIS_PASSWORD lists the outbox (exit $brc: $out)"
+fi
 out=$(TNSGW_REDIS_PASSWORD=wrong "$TOP/$B/tnsgw-backoffice" outbox \
     "$T_DIR/keys/outbox.key" -h 127.0.0.1 -p "$RPORT" --user admin 2>&1)
 check "tnsgw-backoffice with a wrong password: 'redis AUTH' error (got: $out)" \
