@@ -62,7 +62,19 @@ INC_TESTS := $(INC_TOOLS) -Itools/load -Itools/smsc -Itools/backoffice
 
 $(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(INC) -c -o $@ $<
+	$(CC) $(CFLAGS) $(INC) $(DEFS) -c -o $@ $<
+
+# The release every program's --version prints, and the git describe of
+# the tree when built from git. Only version.o sees them; the stamp
+# changes (and rebuilds it) when either does.
+VERSION      := 0.5
+GIT_DESCRIBE := $(shell git -C '$(CURDIR)' describe --tags --always --dirty 2>/dev/null)
+$(B)/obj/src/core/version.o: DEFS := -DTNSGW_VERSION='"$(VERSION)"' -DTNSGW_GIT='"$(GIT_DESCRIBE)"'
+$(B)/obj/src/core/version.o: $(B)/version.stamp
+FORCE:
+$(B)/version.stamp: FORCE
+	@mkdir -p $(B)
+	@echo '$(VERSION) $(GIT_DESCRIBE)' | cmp -s - $@ || echo '$(VERSION) $(GIT_DESCRIBE)' >$@
 
 LIB_CORE   := $(B)/libtnsgw-core.a
 LIB_DAEMON := $(B)/libtnsgw-daemon.a
@@ -160,6 +172,6 @@ crash-redis: all
 clean:
 	rm -rf build build-san build-fuzz
 
-.PHONY: all check-layers unit integration test fuzz fuzz-run bench crash-test crash-redis clean
+.PHONY: FORCE all check-layers unit integration test fuzz fuzz-run bench crash-test crash-redis clean
 
 -include $(shell find $(B)/obj $(B)/tests -name '*.d' 2>/dev/null)

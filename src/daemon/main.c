@@ -4,6 +4,7 @@
  * gateway. Everything else happens in the modules.
  */
 #include <errno.h>
+#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,7 @@
 #include "gateway.h"
 #include "log.h"
 #include "secret.h"
+#include "version.h"
 
 #define MAIN_DRAIN_MS 5000
 
@@ -31,15 +33,24 @@ static struct gateway *gw;
 static struct admin *admin;
 static int stopping;
 
-static void
-usage(void)
+/* The usage on fp, then exit(code): stdout and 0 for --help, stderr and 2
+ * for a usage error. */
+static void __attribute__((noreturn))
+usage(FILE *fp, int code)
 {
-	fprintf(stderr,
+	fprintf(fp,
 	    "usage: tnsgw -c FILE [-f] [-d]   run the gateway\n"
 	    "       tnsgw -t -c FILE          check the config and the catalogue\n"
-	    "  -f  stay in the foreground, log to stderr (systemd, tests)\n"
-	    "  -d  debug logging (overrides daemon.log_level)\n");
-	exit(2);
+	    "       tnsgw --version | --help\n"
+	    "  -c, --config FILE  the configuration (libconfig; tnsgw.conf(5))\n"
+	    "  -t, --test         check FILE (and the catalogue, the key files) and\n"
+	    "                     exit: 0, or FILE:LINE: reason and 1\n"
+	    "  -f, --foreground   stay in the foreground, log to stderr (systemd, tests)\n"
+	    "  -d, --debug        debug logging (overrides daemon.log_level)\n"
+	    "  -V, --version      print the version and exit\n"
+	    "  -h, --help         print this help and exit\n"
+	    "Signals, files and the unit: tnsgw(8); the keys: tnsgw.conf(5).\n");
+	exit(code);
 }
 
 /*
@@ -179,6 +190,15 @@ check_config(const char *path, struct config *cfg)
 int
 main(int argc, char **argv)
 {
+	static const struct option lopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "debug", no_argument, NULL, 'd' },
+		{ "foreground", no_argument, NULL, 'f' },
+		{ "test", no_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
 	static struct config cfg;
 	const char *path = NULL;
 	int ch, test = 0, foreground = 0, debug = 0;
@@ -186,17 +206,19 @@ main(int argc, char **argv)
 	const int signo[4] = { SIGTERM, SIGINT, SIGHUP, 0 };
 	const char *wdusec;
 
-	while ((ch = getopt(argc, argv, "c:dft")) != -1) {
+	while ((ch = getopt_long(argc, argv, "c:dfthV", lopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c': path = optarg; break;
 		case 'd': debug = 1; break;
 		case 'f': foreground = 1; break;
 		case 't': test = 1; break;
-		default: usage();
+		case 'h': usage(stdout, 0);
+		case 'V': version_print(stdout, "tnsgw"); return 0;
+		default: usage(stderr, 2);
 		}
 	}
 	if (path == NULL || optind != argc)
-		usage();
+		usage(stderr, 2);
 	harden();
 	if (check_config(path, &cfg) != 0)
 		return 1;

@@ -21,6 +21,7 @@
 #include "registry.h"
 #include "secret.h"
 #include "toolredis.h"
+#include "version.h"
 
 #define BO_BATCH    500		/* stream entries per XRANGE */
 #define BO_PW_MAX   256		/* an opened password, with room to spare */
@@ -36,30 +37,53 @@ typedef int bo_entry_fn(const struct bo_entry *e, void *arg);
 
 static redisContext *rc;
 
+/* The usage on fp, then exit(code): stdout and 0 for --help, stderr and 2
+ * for a usage error. */
 static void __attribute__((noreturn))
-usage(void)
+usage_to(FILE *fp, int code)
 {
-	fprintf(stderr,
+	fprintf(fp,
 	    "usage: tnsgw-backoffice keygen PUBFILE SECFILE\n"
+	    "           make the provisioning key pair (crypto_box): PUBFILE for\n"
+	    "           security.provisioning_pubkey_file, SECFILE stays here\n"
 	    "       tnsgw-backoffice secretkey FILE\n"
+	    "           make an outbox key (security.outbox_key_file), mode 0600\n"
 	    "       tnsgw-backoffice open PUBFILE SECFILE [SEALED_B64...]\n"
+	    "           print each sealed password in clear\n"
 	    "       tnsgw-backoffice provisioning PUBFILE SECFILE [redis options]\n"
+	    "           list the provisioning stream, passwords opened\n"
 	    "       tnsgw-backoffice outbox KEYFILE [OLDKEYFILE] [redis options]\n"
+	    "           list the SMS outbox, bodies opened\n"
 	    "       tnsgw-backoffice unlock OUTBOX_KEYFILE TYPE NUMBER [redis options]\n"
+	    "           clear the failure counter of one document (TYPE: CIN,\n"
+	    "           SEJOUR, PASSPORT)\n"
 	    "       tnsgw-backoffice seal PUBFILE [TEXT...]    (tests: seal text)\n"
 	    "       tnsgw-backoffice box KEYFILE BIND TO TON NPI KIND OP\n"
 	    "                 (tests: seal stdin, whole, for that outbox entry)\n"
 	    "       tnsgw-backoffice idhash OUTBOX_KEYFILE TYPE NUMBER\n"
 	    "           what stands for NUMBER in a key name (rl:f:TYPE:<hash>)\n"
+	    "       tnsgw-backoffice --version | --help\n"
 	    "redis options: [-c CONF] [-h HOST] [-p PORT] [-s SOCKET] [-n DB]"
 	    " [--prefix P] [--user U]\n"
+	    "  -c CONF the daemon's config (its redis.* group); -h HOST, -p PORT"
+	    " [127.0.0.1:6379];\n"
+	    "  -s SOCKET a unix socket; -n DB [0]; --prefix P [tns:];"
+	    " --user U an ACL user.\n"
 	    "Redis password: $TNSGW_REDIS_PASSWORD (else redis.password of -c).\n"
 	    "Without arguments, open/seal read one item per line on stdin.\n"
 	    "Stream lines: provisioning \"<id> <matricule> <msisdn> <channel>"
 	    " <operator> <ts> <password>\",\n"
 	    "outbox \"<id> <kind> <bind> <to> <body>\"; empty fields print as"
-	    " \"-\", and \\, newline,\nCR inside a field as \\\\, \\n, \\r.\n");
-	exit(2);
+	    " \"-\", and \\, newline,\nCR inside a field as \\\\, \\n, \\r.\n"
+	    "Exit: 0 done, 1 an error (file, key, Redis), 2 usage."
+	    " See tnsgw-backoffice(1).\n");
+	exit(code);
+}
+
+static void __attribute__((noreturn))
+usage(void)
+{
+	usage_to(stderr, 2);
 }
 
 /* --- keys ----------------------------------------------------------- */
@@ -649,6 +673,12 @@ main(int argc, char *argv[])
 	log_init(LOG_LVL_WARNING);
 	if (argc < 2)
 		usage();
+	if (strcmp(argv[1], "--help") == 0 && argc == 2)
+		usage_to(stdout, 0);
+	if (strcmp(argv[1], "--version") == 0 && argc == 2) {
+		version_print(stdout, "tnsgw-backoffice");
+		return 0;
+	}
 	cmd = argv[1];
 	argc--;
 	argv++;

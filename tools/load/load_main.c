@@ -12,7 +12,9 @@
 #include "log.h"
 #include "load_run.h"
 #include "toolredis.h"
+#include "version.h"
 
+/* The short usage on stderr, exit 2: a usage error. */
 static void __attribute__((noreturn))
 usage(void)
 {
@@ -22,15 +24,58 @@ usage(void)
 	    "           [--reasons FILE] [--points FILE] [--skip-invalid]\n"
 	    "           [--reject-file FILE] [--layout 1|2]\n"
 	    "       tnsgw-load [connection options] --get TYPE NUMBER\n"
+	    "       tnsgw-load --version | --help\n"
 	    "Redis password: $TNSGW_REDIS_PASSWORD (else redis.password of -c).\n");
 	exit(2);
+}
+
+/* --help: every option, on stdout, exit 0. */
+static void __attribute__((noreturn))
+help(void)
+{
+	printf(
+	    "usage: tnsgw-load [connection options] [load options] FILE options...\n"
+	    "       tnsgw-load [connection options] --get TYPE NUMBER\n"
+	    "Imports CSV files into Redis as a new generation, switched atomically\n"
+	    "(callers see the old data or the new, never half). See tnsgw-load(8).\n"
+	    "\n"
+	    "files (at least one):\n"
+	    "  --registry FILE     id_type,id_number,birth_date,id_expiry,status,\n"
+	    "                      matricule,has_account,phone,reason\n"
+	    "  --categories FILE   code,label_fr,label_ar,documents_fr,documents_ar\n"
+	    "                      [,label_tzm,documents_tzm,rank]\n"
+	    "  --reasons FILE      code,text_fr,text_ar[,text_tzm]\n"
+	    "  --points FILE       region,name,address,hours,phone\n"
+	    "load options:\n"
+	    "  --skip-invalid      load the valid rows, write the others to the\n"
+	    "                      reject file and count them (default: the first\n"
+	    "                      bad row stops the load, FILE:LINE: reason)\n"
+	    "  --reject-file FILE  where --skip-invalid writes the registry's\n"
+	    "                      rejected rows [FILE.rejects]\n"
+	    "  --layout 1|2        the registry's Redis layout [2]; 1 for a daemon\n"
+	    "                      that reads only the old one\n"
+	    "  --get TYPE NUMBER   print the live record of that document (CIN,\n"
+	    "                      SEJOUR, PASSPORT) instead of loading\n"
+	    "connection options:\n"
+	    "  -c CONF             the daemon's config: its redis.* group\n"
+	    "  -h HOST, -p PORT    Redis host and port [127.0.0.1:6379]\n"
+	    "  -s SOCKET           Redis unix socket\n"
+	    "  -n DB               Redis database [0]\n"
+	    "  --prefix P          key prefix [tns:]\n"
+	    "  --user U            Redis ACL user\n"
+	    "  --version           print the version and exit\n"
+	    "  --help              print this help and exit\n"
+	    "The Redis password comes from $TNSGW_REDIS_PASSWORD, else from\n"
+	    "redis.password of -c, never from the command line.\n"
+	    "Exit: 0 loaded, 1 a bad file or Redis error (nothing switched), 2 usage.\n");
+	exit(0);
 }
 
 int
 main(int argc, char *argv[])
 {
 	enum { O_REG = TOOLREDIS_OPT_PREFIX + 1, O_CAT, O_RSN, O_SKIP, O_REJ,
-	    O_GET, O_PTS, O_LAYOUT };
+	    O_GET, O_PTS, O_LAYOUT, O_VERSION };
 	static const struct option lopts[] = {
 		TOOLREDIS_LONGOPTS,
 		{ "registry", required_argument, NULL, O_REG },
@@ -42,6 +87,7 @@ main(int argc, char *argv[])
 		{ "reject-file", required_argument, NULL, O_REJ },
 		{ "get", required_argument, NULL, O_GET },
 		{ "help", no_argument, NULL, 'H' },
+		{ "version", no_argument, NULL, O_VERSION },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct load_run_opts o = { 0 };
@@ -86,6 +132,11 @@ main(int argc, char *argv[])
 		case O_GET:
 			get_type = optarg;
 			break;
+		case 'H':
+			help();
+		case O_VERSION:
+			version_print(stdout, "tnsgw-load");
+			return 0;
 		default:
 			if (toolredis_option(&ro, ch, optarg) != 0)
 				usage();

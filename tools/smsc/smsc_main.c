@@ -21,6 +21,7 @@
 #include "smsc_phone.h"
 #include "smsc_run.h"
 #include "smsc_server.h"
+#include "version.h"
 
 enum smsc_mode {
 	SMSC_MODE_NONE = 0,
@@ -150,6 +151,7 @@ usage(void)
 "      --throttle-screens  answer the first submit of every screen with\n"
 "                          ESME_RTHROTTLED, take it when the same text comes\n"
 "                          again to the same caller; counts printed at the end\n"
+"  -V, --version           print the version and exit\n"
 "  -h, --help              this text\n",
 	    SMSC_CALLER_DOCS_SCREEN, SMSC_CALLER_STEP_MS / 1000, SMSC_CALLER_RETRIES,
 	    SMSC_CALLERS_CONC_DEF,
@@ -164,6 +166,14 @@ opt_help(const char *arg)
 {
 	(void)arg;
 	usage();
+	exit(0);
+}
+
+static int
+opt_version(const char *arg)
+{
+	(void)arg;
+	version_print(stdout, "tnsgw-smsc");
 	exit(0);
 }
 
@@ -310,6 +320,7 @@ static const struct smsc_opt smsc_opts[] = {
 	{ "quiet", 'q', SMSC_OPT_FLAG, .num = &opts.srv.quiet },
 	{ "verbose", 'v', SMSC_OPT_FLAG, .num = &opts.srv.verbose },
 	{ "help", 'h', SMSC_OPT_CALL, .fn = opt_help },
+	{ "version", 'V', SMSC_OPT_CALL, .fn = opt_version },
 	{ "script", 0, SMSC_OPT_FN, .mode = SMSC_MODE_SCRIPT,
 	    .fn = opt_script },
 	{ "phone", 0, SMSC_OPT_FN, .mode = SMSC_MODE_PHONE, .fn = opt_phone },
