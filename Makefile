@@ -6,6 +6,8 @@
 #   make fuzz         libFuzzer targets (clang) in build-fuzz/
 #   make bench        benchmarks (print figures, assert nothing)
 #   make crash-redis  Redis killed -9 during a case-B load (always, everysec): the figures
+#   make install      PREFIX [/usr/local], DESTDIR: the programs, /etc/tnsgw, the units,
+#                     sysusers.d, the man pages (README "Running it against an operator")
 #
 # Layout (DESIGN.md §2): src/core/ is the pure core, built alone as
 # build/libtnsgw-core.a; src/daemon/ the adapters, the glue and main;
@@ -169,9 +171,67 @@ crash-redis: all
 	bash tests/crash/redis_kill.sh $(B) always
 	bash tests/crash/redis_kill.sh $(B) everysec
 
+# Install (DESIGN.md §4). The config lives in $(CONFDIR) whatever the
+# PREFIX; systemd and sysusers read $(PREFIX)/lib/... for /usr and
+# /usr/local alike.
+PREFIX      ?= /usr/local
+BINDIR      ?= $(PREFIX)/bin
+SBINDIR     ?= $(PREFIX)/sbin
+MANDIR      ?= $(PREFIX)/share/man
+SYSCONFDIR  ?= /etc
+CONFDIR     ?= $(SYSCONFDIR)/tnsgw
+UNITDIR     ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+MAN_PAGES   := $(wildcard tools/man/*.[158])
+SUBST = sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@BINDIR@|$(BINDIR)|g' \
+	    -e 's|@CONFDIR@|$(CONFDIR)|g' -e 's|/etc/tnsgw/|$(CONFDIR)/|g'
+
+# The units and the production config with the installed paths.
+UNITS := $(B)/systemd/tnsgw.service $(B)/systemd/tnsgw@.service
+$(B)/systemd/%: systemd/%.in Makefile
+	@mkdir -p $(dir $@)
+	$(SUBST) $< >$@
+$(B)/tnsgw.conf: etc/tnsgw-production.conf Makefile
+	$(SUBST) $< >$@
+units: $(UNITS)
+
+# An existing $(CONFDIR)/tnsgw.conf is never overwritten: the new template
+# goes beside it as tnsgw.conf.dist. The catalogue is replaced (the
+# daemon's screens need this release's texts). Run as root without
+# DESTDIR, the tnsgw user is created (systemd-sysusers) and the config and
+# keys/ get group tnsgw; a package does that in its own scripts.
+install: all $(UNITS) $(B)/tnsgw.conf
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) \
+	    $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) \
+	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
+	    $(DESTDIR)$(CONFDIR)/messages
+	install -d -m 0750 $(DESTDIR)$(CONFDIR)/keys
+	install -m 0755 $(B)/tnsgw $(DESTDIR)$(SBINDIR)/tnsgw
+	install -m 0755 $(B)/tnsgw-load $(B)/tnsgw-smsc $(B)/tnsgw-backoffice $(DESTDIR)$(BINDIR)/
+	install -m 0644 $(UNITS) $(DESTDIR)$(UNITDIR)/
+	install -m 0644 systemd/tnsgw.sysusers $(DESTDIR)$(SYSUSERSDIR)/tnsgw.conf
+	install -m 0644 etc/messages/*.conf $(DESTDIR)$(CONFDIR)/messages/
+	for m in $(MAN_PAGES); do \
+	    install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$${m##*.}/ || exit 1; done
+	@if [ -e '$(DESTDIR)$(CONFDIR)/tnsgw.conf' ]; then \
+	    echo 'install -m 0640 $(B)/tnsgw.conf $(DESTDIR)$(CONFDIR)/tnsgw.conf.dist (tnsgw.conf exists: kept)'; \
+	    install -m 0640 $(B)/tnsgw.conf '$(DESTDIR)$(CONFDIR)/tnsgw.conf.dist'; \
+	else \
+	    echo 'install -m 0640 $(B)/tnsgw.conf $(DESTDIR)$(CONFDIR)/tnsgw.conf'; \
+	    install -m 0640 $(B)/tnsgw.conf '$(DESTDIR)$(CONFDIR)/tnsgw.conf'; \
+	fi
+	@if [ -z '$(DESTDIR)' ] && [ "$$(id -u)" = 0 ]; then \
+	    if command -v systemd-sysusers >/dev/null; then \
+	        echo 'systemd-sysusers $(SYSUSERSDIR)/tnsgw.conf'; \
+	        systemd-sysusers '$(SYSUSERSDIR)/tnsgw.conf' || exit 1; fi; \
+	    if getent group tnsgw >/dev/null; then \
+	        echo 'chgrp tnsgw $(CONFDIR)/keys $(CONFDIR)/tnsgw.conf*'; \
+	        chgrp tnsgw '$(CONFDIR)/keys' '$(CONFDIR)'/tnsgw.conf*; fi; \
+	fi
+
 clean:
 	rm -rf build build-san build-fuzz
 
-.PHONY: FORCE all check-layers unit integration test fuzz fuzz-run bench crash-test crash-redis clean
+.PHONY: FORCE all units install check-layers unit integration test fuzz fuzz-run bench crash-test crash-redis clean
 
 -include $(shell find $(B)/obj $(B)/tests -name '*.d' 2>/dev/null)

@@ -1,0 +1,150 @@
+#!/usr/bin/env bash
+# make install DESTDIR=... PREFIX=/usr: the tree of DESIGN.md §4, the
+# installed programs' --version/--help (every long option of the source
+# described, in --help and in the man page), the production template
+# passing tnsgw -t once its keys exist, an existing config kept, the units
+# accepted by systemd-analyze verify with an exposure of 1.1 or lower, and
+# every man page rendered without a warning.
+set -u
+source "$(dirname "$0")/../lib.sh"
+t_tmpdir
+trap t_cleanup EXIT
+D=$T_DIR/dest
+MAX_EXPOSURE=1.1
+san=; [ "$B" = build-san ] && san=SAN=1
+
+out=$(make -s -C "$TOP" $san install DESTDIR="$D" PREFIX=/usr 2>&1); rc=$?
+check "make install DESTDIR PREFIX=/usr exits 0 (exit $rc: $(tail -n 3 <<<"$out"))" [ "$rc" -eq 0 ]
+[ "$rc" -eq 0 ] || { echo "# $T_PASS passed, $T_FAIL failed"; exit 1; }
+
+# --- the tree -----------------------------------------------------------
+for f in usr/sbin/tnsgw usr/bin/tnsgw-load usr/bin/tnsgw-smsc \
+    usr/bin/tnsgw-backoffice; do
+	check "$f installed, executable" [ -x "$D/$f" -a -f "$D/$f" ]
+done
+for f in usr/lib/systemd/system/tnsgw.service \
+    usr/lib/systemd/system/tnsgw@.service usr/lib/sysusers.d/tnsgw.conf \
+    etc/tnsgw/messages/fr.conf etc/tnsgw/messages/ar.conf \
+    etc/tnsgw/messages/tzm.conf usr/share/man/man8/tnsgw.8 \
+    usr/share/man/man5/tnsgw.conf.5 usr/share/man/man8/tnsgw-load.8 \
+    usr/share/man/man1/tnsgw-smsc.1 usr/share/man/man1/tnsgw-backoffice.1; do
+	check "$f installed" [ -f "$D/$f" ]
+done
+mode=$(stat -c %a "$D/etc/tnsgw/tnsgw.conf" 2>/dev/null)
+check "etc/tnsgw/tnsgw.conf installed 0640 (mode $mode)" [ "$mode" = 640 ]
+mode=$(stat -c %a "$D/etc/tnsgw/keys" 2>/dev/null)
+check "etc/tnsgw/keys/ installed 0750 (mode $mode)" [ "$mode" = 750 ]
+check "nothing under /usr/local with PREFIX=/usr" \
+    [ -z "$(find "$D" -path '*/local*' -print -quit)" ]
+check "sysusers.d declares the tnsgw user" \
+    grep -qE '^u[[:space:]]+tnsgw[[:space:]]' "$D/usr/lib/sysusers.d/tnsgw.conf"
+
+U=$D/usr/lib/systemd/system
+for u in tnsgw.service tnsgw@.service; do
+	check "$u: no @VAR@ left, no /usr/local" \
+	    bash -c "! grep -nE '@[A-Z]+@|/usr/local' '$U/$u'"
+	check "$u: ExecStart runs /usr/sbin/tnsgw -f" \
+	    grep -qE '^ExecStart=/usr/sbin/tnsgw -c /etc/tnsgw/[^ ]+\.conf -f$' "$U/$u"
+done
+check "tnsgw@.service reads /etc/tnsgw/%i.conf" \
+    grep -q '^ExecStart=/usr/sbin/tnsgw -c /etc/tnsgw/%i.conf -f$' "$U/tnsgw@.service"
+
+# --- the programs' interfaces ---------------------------------------------
+# Long options each program's source declares (getopt_long tables).
+longopts() {	# source files...
+	sed -nE 's/^[[:space:]]*\{ "([a-z][a-z0-9-]*)", ((no|required)_argument|[0-9A-Z]|.(.).).*/\1/p' "$@"
+}
+declare -A SRC=(
+	[tnsgw]="src/daemon/main.c"
+	[tnsgw-load]="tools/load/load_main.c tools/common/toolredis.h"
+	[tnsgw-smsc]="tools/smsc/smsc_main.c"
+	[tnsgw-backoffice]="tools/common/toolredis.h"
+)
+declare -A MAN=([tnsgw]=man8/tnsgw.8 [tnsgw-load]=man8/tnsgw-load.8
+	[tnsgw-smsc]=man1/tnsgw-smsc.1 [tnsgw-backoffice]=man1/tnsgw-backoffice.1)
+for p in tnsgw tnsgw-load tnsgw-smsc tnsgw-backoffice; do
+	bin=$D/usr/bin/$p; [ "$p" = tnsgw ] && bin=$D/usr/sbin/$p
+	v=$("$bin" --version 2>"$T_DIR/err"); rc=$?
+	want="^($p|$p \\(tnsgw\\)) [0-9]+\\.[0-9]+"
+	[ "$p" = tnsgw ] && want='^tnsgw [0-9]+\.[0-9]+'
+	check "$p --version: exit 0, '$v'" [ "$rc" -eq 0 -a ! -s "$T_DIR/err" ]
+	check "$p --version names the release" grep -qE "$want( \\(git [^)]+\\))?\$" <<<"$v"
+	"$bin" --help >"$T_DIR/help" 2>"$T_DIR/err"; rc=$?
+	check "$p --help: exit 0, on stdout" \
+	    [ "$rc" -eq 0 -a -s "$T_DIR/help" -a ! -s "$T_DIR/err" ]
+	"$bin" --no-such-option >"$T_DIR/out" 2>"$T_DIR/err"; rc=$?
+	check "$p with a bad option: exit 2, usage on stderr only" \
+	    [ "$rc" -eq 2 -a -s "$T_DIR/err" -a ! -s "$T_DIR/out" ]
+	n=0; miss=
+	for o in $(cd "$TOP" && longopts ${SRC[$p]}) help version; do
+		n=$((n + 1))
+		grep -q -- "--$o\\b" "$T_DIR/help" || miss+=" --help:--$o"
+		grep -q -- "\\\\-\\\\-${o//-/\\\\-}\\b" "$D/usr/share/man/${MAN[$p]}" ||
+			miss+=" man:--$o"
+	done
+	check "$p: each of its $n long options in --help and its man page (missing:${miss:- none})" \
+	    [ -z "$miss" -a "$n" -gt 2 ]
+done
+
+# --- the production template ------------------------------------------------
+E=$D/etc/tnsgw
+# The paths of the template, pointed into DESTDIR; the file stays 0640.
+install -m 0640 /dev/null "$E/test.conf"
+sed "s|\"/etc/tnsgw/|\"$E/|" "$E/tnsgw.conf" >"$E/test.conf"
+check "the test copy points into DESTDIR" \
+    bash -c "! grep -nE '\"/etc/tnsgw' '$E/test.conf'"
+out=$("$D/usr/sbin/tnsgw" -t -c "$E/test.conf" 2>&1); rc=$?
+check "the template without its keys fails -t, naming the key file (exit $rc)" \
+    [ "$rc" -eq 1 -a -n "$(grep -F keys/outbox.key <<<"$out")" ]
+"$D/usr/bin/tnsgw-backoffice" secretkey "$E/keys/outbox.key" &&
+"$D/usr/bin/tnsgw-backoffice" keygen "$E/keys/provisioning.pub" "$T_DIR/prov.sec" &&
+chmod 0640 "$E/keys/outbox.key" "$E/keys/provisioning.pub"
+out=$("$D/usr/sbin/tnsgw" -t -c "$E/test.conf" 2>&1); rc=$?
+check "tnsgw -t on the installed template, keys made (exit $rc: $out)" [ "$rc" -eq 0 ]
+check "the template is not the demo's (no bind on 127.0.0.1:2775 'sim')" \
+    bash -c "! grep -nE 'name = \"sim\"|6380' '$E/tnsgw.conf'"
+check "the template asks for the AOF" grep -qE '^\s*require_aof = "(everysec|always)"' "$E/tnsgw.conf"
+
+# A second install keeps the operator's config, puts the new one beside.
+echo '# edited by the operator' >>"$E/tnsgw.conf"
+out=$(make -s -C "$TOP" $san install DESTDIR="$D" PREFIX=/usr 2>&1); rc=$?
+check "second make install exits 0 (exit $rc)" [ "$rc" -eq 0 ]
+check "an existing tnsgw.conf is kept" grep -q '^# edited by the operator' "$E/tnsgw.conf"
+check "the new template goes to tnsgw.conf.dist, 0640" \
+    [ "$(stat -c %a "$E/tnsgw.conf.dist" 2>/dev/null)" = 640 ]
+
+# --- the units ------------------------------------------------------------
+if ! command -v systemd-analyze >/dev/null; then
+	ok "# skip systemd-analyze absent: units not verified"
+else
+	# verify checks that ExecStart's program exists and that man:
+	# Documentation= pages open: both point into DESTDIR for the check.
+	mkdir -p "$T_DIR/units"
+	sed "s|/usr/sbin/tnsgw|$D/usr/sbin/tnsgw|g" "$U/tnsgw.service" >"$T_DIR/units/tnsgw.service"
+	sed "s|/usr/sbin/tnsgw|$D/usr/sbin/tnsgw|g" "$U/tnsgw@.service" >"$T_DIR/units/tnsgw@prod.service"
+	for u in tnsgw.service tnsgw@prod.service; do
+		out=$(cd "$T_DIR/units" && MANPATH=$D/usr/share/man \
+		    timeout 60 systemd-analyze verify "$T_DIR/units/$u" 2>&1); rc=$?
+		check "systemd-analyze verify $u: exit 0, nothing said (exit $rc: $out)" \
+		    [ "$rc" -eq 0 -a -z "$out" ]
+	done
+	for u in tnsgw.service tnsgw@.service; do
+		x=$(timeout 60 systemd-analyze security --offline=yes "$U/$u" 2>&1 |
+		    sed -nE 's/.*Overall exposure level for .*: ([0-9.]+).*/\1/p')
+		check "systemd-analyze security --offline=yes $u: exposure ${x:-?} <= $MAX_EXPOSURE" \
+		    awk -v x="${x:-99}" -v m="$MAX_EXPOSURE" 'BEGIN { exit !(x + 0 <= m + 0) }'
+	done
+fi
+
+# --- the man pages ----------------------------------------------------------
+for m in "$D"/usr/share/man/man*/*; do
+	n=${m#"$D"/usr/share/man/}
+	out=$(groff -man -ww -z "$m" 2>&1)
+	check "groff -man -ww $n: no warning ($out)" [ -z "$out" ]
+	out=$(MANWIDTH=80 man --warnings -l "$m" 2>&1 >"$T_DIR/page"); rc=$?
+	check "man -l $n renders at 80 columns without a warning (exit $rc: $out)" \
+	    [ "$rc" -eq 0 -a -z "$out" -a -n "$(grep -m1 -E '^(NAME|SYNOPSIS)' "$T_DIR/page")" ]
+done
+
+echo "# $T_PASS passed, $T_FAIL failed"
+[ "$T_FAIL" -eq 0 ]
