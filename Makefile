@@ -186,12 +186,16 @@ MAN_PAGES   := $(wildcard tools/man/*.[158])
 SUBST = sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@BINDIR@|$(BINDIR)|g' \
 	    -e 's|@CONFDIR@|$(CONFDIR)|g' -e 's|/etc/tnsgw/|$(CONFDIR)/|g'
 
-# The units and the production config with the installed paths.
+# The units and the production config with the installed paths; the
+# stamp changes (and remakes them) when a path does.
 UNITS := $(B)/systemd/tnsgw.service $(B)/systemd/tnsgw@.service
-$(B)/systemd/%: systemd/%.in Makefile
+$(B)/paths.stamp: FORCE
+	@mkdir -p $(B)
+	@echo "$(SUBST)" | cmp -s - $@ || echo "$(SUBST)" >$@
+$(B)/systemd/%: systemd/%.in $(B)/paths.stamp
 	@mkdir -p $(dir $@)
 	$(SUBST) $< >$@
-$(B)/tnsgw.conf: etc/tnsgw-production.conf Makefile
+$(B)/tnsgw.conf: etc/tnsgw-production.conf $(B)/paths.stamp
 	$(SUBST) $< >$@
 units: $(UNITS)
 

@@ -13,6 +13,9 @@ D=$T_DIR/dest
 MAX_EXPOSURE=1.1
 san=; [ "$B" = build-san ] && san=SAN=1
 
+# Units made earlier for another PREFIX must be made again.
+make -s -C "$TOP" $san units PREFIX=/opt/stale >/dev/null 2>&1
+
 out=$(make -s -C "$TOP" $san install DESTDIR="$D" PREFIX=/usr 2>&1); rc=$?
 check "make install DESTDIR PREFIX=/usr exits 0 (exit $rc: $(tail -n 3 <<<"$out"))" [ "$rc" -eq 0 ]
 [ "$rc" -eq 0 ] || { echo "# $T_PASS passed, $T_FAIL failed"; exit 1; }
@@ -132,6 +135,37 @@ else
 	out=$(as_user "$D/usr/sbin/tnsgw" -t -c "$E/test.conf" 2>&1); rc=$?
 	check "config 0600 root:root: the service user cannot read it (exit $rc)" [ "$rc" -ne 0 ]
 	chgrp nogroup "$E/test.conf"; chmod 0640 "$E/test.conf"
+fi
+
+# The installed daemon on the installed template (binds, Redis and admin
+# pointed at this test's servers), as the service user when root: cases A
+# and B (B needs the keys of /etc/tnsgw/keys and the AOF) end to end.
+RPORT=$(t_free_port); SPORT=$(t_free_port); APORT=$(t_free_port)
+sed -i -e 's|host = "192.0.2.10";|host = "127.0.0.1";|' \
+    -e "s|^\(\s*\)port = 2775;|\1port = $SPORT;|" \
+    -e "s|^\(\s*\)# port = 6379;|\1port = $RPORT;|" \
+    -e "s|^\(\s*\)# admin_listen = .*|\1admin_listen = \"127.0.0.1:$APORT\";|" \
+    "$E/test.conf"
+check "the test copy has this test's ports" \
+    grep -q "port = $RPORT;" "$E/test.conf"
+if t_redis "$RPORT" && "$D/usr/bin/tnsgw-load" -h 127.0.0.1 -p "$RPORT" \
+    --registry "$TOP/etc/sample/registry.csv" \
+    --categories "$TOP/etc/sample/categories.csv" \
+    --reasons "$TOP/etc/sample/reasons.csv" >"$T_DIR/load.log" 2>&1; then
+	run=(); [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null &&
+	    getent group nogroup >/dev/null &&
+	    run=(setpriv --reuid=nobody --regid=nogroup --clear-groups)
+	"${run[@]}" "$D/usr/sbin/tnsgw" -f -c "$E/test.conf" 2>"$T_DIR/run.log" &
+	T_PIDS+=($!)
+	for sc in demo_a.scn demo_b.scn; do
+		timeout 60 "$D/usr/bin/tnsgw-smsc" -q -l "127.0.0.1:$SPORT" \
+		    -u CHANGEME -w CHANGEME -t 40 \
+		    --script "$TOP/tests/integration/scenarios/$sc" >"$T_DIR/smsc.out" 2>&1
+		rc=$?
+		check "installed daemon${run:+ as nobody}, installed template: $sc (exit $rc: $(tail -n 3 "$T_DIR/smsc.out" | tr '\n' ' '))" [ "$rc" -eq 0 ]
+	done
+else
+	not_ok "redis-server and the installed tnsgw-load ($(tail -n 3 "$T_DIR/load.log"))"
 fi
 
 # A second install keeps the operator's config, puts the new one beside.
