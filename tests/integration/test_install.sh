@@ -75,13 +75,15 @@ declare -A SRC=(
 )
 declare -A MAN=([tnsgw]=man8/tnsgw.8 [tnsgw-load]=man8/tnsgw-load.8
 	[tnsgw-smsc]=man1/tnsgw-smsc.1 [tnsgw-backoffice]=man1/tnsgw-backoffice.1)
+REL=$(sed -nE 's/^VERSION[[:space:]]*:=[[:space:]]*([0-9.]+)[[:space:]]*$/\1/p' "$TOP/Makefile")
+check "the Makefile's VERSION ($REL)" [ -n "$REL" ]
 for p in tnsgw tnsgw-load tnsgw-smsc tnsgw-backoffice; do
 	bin=$D/usr/bin/$p; [ "$p" = tnsgw ] && bin=$D/usr/sbin/$p
 	v=$("$bin" --version 2>"$T_DIR/err"); rc=$?
-	want="^($p|$p \\(tnsgw\\)) [0-9]+\\.[0-9]+"
-	[ "$p" = tnsgw ] && want='^tnsgw [0-9]+\.[0-9]+'
+	want="^($p|$p \\(tnsgw\\)) ${REL//./\\.}"
+	[ "$p" = tnsgw ] && want="^tnsgw ${REL//./\\.}"
 	check "$p --version: exit 0, '$v'" [ "$rc" -eq 0 -a ! -s "$T_DIR/err" ]
-	check "$p --version names the release" grep -qE "$want( \\(git [^)]+\\))?\$" <<<"$v"
+	check "$p --version names the release $REL" grep -qE "$want( \\(git [^)]+\\))?\$" <<<"$v"
 	"$bin" --help >"$T_DIR/help" 2>"$T_DIR/err"; rc=$?
 	check "$p --help: exit 0, on stdout" \
 	    [ "$rc" -eq 0 -a -s "$T_DIR/help" -a ! -s "$T_DIR/err" ]
