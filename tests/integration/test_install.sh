@@ -178,6 +178,44 @@ check "an existing tnsgw.conf is kept" grep -q '^# edited by the operator' "$E/t
 check "the new template goes to tnsgw.conf.dist, 0640" \
     [ "$(stat -c %a "$E/tnsgw.conf.dist" 2>/dev/null)" = 640 ]
 
+# --- README steps 1, 2 and 4 as root, without DESTDIR ----------------------
+# In a mount namespace whose /etc is a copy (the machine's own /etc and
+# users are untouched): make install creates the tnsgw user and gives it
+# the config and keys/; the README's key commands; tnsgw -t as tnsgw.
+if [ "$(id -u)" -ne 0 ] || ! command -v systemd-sysusers >/dev/null ||
+    ! unshare --mount true 2>/dev/null; then
+	ok "# skip not root or no mount namespace: make install as root not tried"
+else
+	R=$T_DIR/root; mkdir -p "$R"; cp -a /etc "$R/etc"
+	chmod 0755 "$T_DIR"
+	cat >"$T_DIR/steps.sh" <<STEPS
+set -u
+mount --bind "$R/etc" /etc || exit 9
+cd "$TOP" && make -s $san install PREFIX="$R/usr" >"$T_DIR/steps.make" 2>&1 || exit 10
+echo "user: \$(getent passwd tnsgw | cut -d: -f1,7)"
+echo "conf: \$(stat -c '%U:%G %a' /etc/tnsgw/tnsgw.conf)"
+echo "keys: \$(stat -c '%U:%G %a' /etc/tnsgw/keys)"
+export PATH="$R/usr/sbin:$R/usr/bin:\$PATH"
+cd /etc/tnsgw/keys &&
+tnsgw-backoffice secretkey outbox.key &&
+tnsgw-backoffice keygen provisioning.pub "$T_DIR/root/provisioning.sec" &&
+chgrp tnsgw outbox.key provisioning.pub &&
+chmod 0640 outbox.key provisioning.pub || exit 11
+setpriv --reuid=tnsgw --regid=tnsgw --init-groups tnsgw -t -c /etc/tnsgw/tnsgw.conf &&
+    echo "check: ok"
+STEPS
+	out=$(unshare --mount bash "$T_DIR/steps.sh" 2>&1); rc=$?
+	check "make install as root (namespace, /etc a copy): exit 0 (exit $rc: $(tail -n 3 "$T_DIR/steps.make" 2>/dev/null | tr "\n" " "))" \
+	    [ "$rc" -ne 9 -a "$rc" -ne 10 ]
+	check "it made the tnsgw user, shell nologin ($(grep '^user:' <<<"$out"))" \
+	    grep -qx 'user: tnsgw:/usr/sbin/nologin' <<<"$out"
+	check "config root:tnsgw 0640 ($(grep '^conf:' <<<"$out"))" grep -qx 'conf: root:tnsgw 640' <<<"$out"
+	check "keys/ root:tnsgw 0750 ($(grep '^keys:' <<<"$out"))" grep -qx 'keys: root:tnsgw 750' <<<"$out"
+	check "the README's key commands, then tnsgw -t as user tnsgw passes (exit $rc: $(tail -n 2 <<<"$out" | tr '\n' ' '))" \
+	    grep -qx 'check: ok' <<<"$out"
+	check "the machine's own /etc has no tnsgw" [ ! -e /etc/tnsgw ]
+fi
+
 # --- the units ------------------------------------------------------------
 if ! command -v systemd-analyze >/dev/null; then
 	ok "# skip systemd-analyze absent: units not verified"
