@@ -60,6 +60,10 @@ $(B)/obj/tools/smsc/%.o:      INC := $(INC_CORE) -Itools/smsc
 $(B)/obj/tools/backoffice/%.o: INC := $(INC_TOOLS) -Itools/backoffice
 INC_TESTS := $(INC_TOOLS) -Itools/load -Itools/smsc -Itools/backoffice
 
+# The version /metrics reports (tnsgw_build_info).
+VERSION ?= 0.5
+$(B)/obj/src/daemon/admin.o: CFLAGS += -DTNSGW_VERSION='"$(VERSION)"'
+
 $(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(INC) -c -o $@ $<

@@ -113,6 +113,7 @@ gw_req_new(struct gw_bind *b, const struct dialect_event *ev)
 	r->gw = b->gw;
 	r->bind = b;
 	r->begin = ev->kind == DIALECT_EV_BEGIN;
+	r->mo_us = smpp_client_now_us();	/* from the read callback */
 	snprintf(r->key, sizeof(r->key), "%s", ev->key);
 	snprintf(r->msisdn, sizeof(r->msisdn), "%s", ev->msisdn);
 	r->msisdn_ton = ev->ton;
@@ -867,6 +868,7 @@ gateway_status(const struct gateway *gw, struct gateway_status *st)
 	/* failure limits (issue 9 a) */
 	st->lookup_failures = gw->failrate.total;
 	st->failure_alarm = gw->failrate.alarm;
+	store_metrics(gw->store, &st->redis);
 }
 
 static void
@@ -889,6 +891,9 @@ gw_add_stats(struct smpp_client_stats *t, const struct smpp_client *c)
 	t->resent += s->resent;
 	t->nacks_recv += s->nacks_recv;
 	t->deliver_refused += s->deliver_refused;
+	metrics_status_add(&t->results, &s->results);
+	metrics_hist_add(&t->resp_time, &s->resp_time);
+	metrics_hist_add(&t->mo_screen, &s->mo_screen);
 }
 
 const char *const gateway_refusal_names[GATEWAY_REFUSALS] = {

@@ -403,7 +403,7 @@ gw_send_screen(struct gw_req *r)
 		return;
 	}
 	if (gw_tx(b) == NULL ||
-	    smpp_client_submit_prio(gw_tx(b), &p, 1, gw_screen_done,
+	    smpp_client_submit_mo(gw_tx(b), &p, 1, r->mo_us, gw_screen_done,
 	    r->bind) != 0) {
 		r->bind->screens_failed++;
 		log_err("[bind %s] not bound, screen for %s lost", bc->name,

@@ -77,6 +77,7 @@ struct gw_req {
 	uint8_t		 msisdn_ton, msisdn_npi;
 	char		 service_addr[21];
 	int		 begin;		/* the MO opens the session */
+	uint64_t	 mo_us;		/* received (smpp_client_now_us) */
 	int		 owed;		/* counted in bind->owed */
 	int		 aborted;	/* the network aborted while this was in flight */
 	int		 necho;
