@@ -200,6 +200,17 @@ check "the grouping check refuses a family declared twice" \
 check "promtool refuses a family without HELP and TYPE" \
     bash -c '[ -n "$(promtool check metrics <"$1" 2>&1)" ]' _ "$T_DIR/untyped"
 
+# tools/monitoring/: the alert rules load and do what their tests say, and
+# every metric the dashboard and the rules read is a family of the page.
+MON="$TOP/tools/monitoring"
+check "promtool check rules tnsgw-alerts.yml" promtool check rules "$MON/tnsgw-alerts.yml"
+check "promtool test rules tnsgw-alerts.test.yml" bash -c 'cd "$1" && promtool test rules tnsgw-alerts.test.yml' _ "$MON"
+check "the dashboard is JSON" perl -MJSON::PP -e 'local $/; JSON::PP->new->decode(<>)' "$MON/tnsgw-dashboard.json"
+missing=$(grep -ohE '\b(tnsgw|process)_[a-z_]+' "$MON/tnsgw-dashboard.json" "$MON/tnsgw-alerts.yml" |
+    sed -E 's/_(bucket|sum|count)$//' | sort -u | while read -r f; do
+	grep -qx "# TYPE $f [a-z]*" "$M2" || echo "$f"; done)
+check "every metric of the dashboard and the rules is on the page ${missing:+(missing: $missing)}" [ -z "$missing" ]
+
 check "daemon still running" kill -0 "$T_DAEMON"
 check "daemon log has no document number or birth date" \
     bash -c "! grep -Eq 'AB123456|DA100002|01021980|02021972' '$T_DIR/tnsgw.log'"
