@@ -214,12 +214,15 @@ admin_metrics(struct evhttp_request *req, void *arg)
 			break;
 		case M_DIALOGS:
 			l[0].name = "outcome";
+			l[1].name = "channel";
 			for (int k = DIALOG_OUTCOME_A; k <= DIALOG_OUTCOME_ABORT;
-			    k++) {
-				l[0].value = dialog_outcome_str(
-				    (enum dialog_outcome)k);
-				metrics_u64(&o, l, 1, st.outcome[k]);
-			}
+			    k++)
+				for (int c = 0; c < 2; c++) {
+					l[0].value = dialog_outcome_str(
+					    (enum dialog_outcome)k);
+					l[1].value = c == 0 ? "ussd" : "sms";
+					metrics_u64(&o, l, 2, st.outcome_by[c][k]);
+				}
 			break;
 		case M_SMS_REQUESTS:
 			l[0].name = "kind";

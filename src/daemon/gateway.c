@@ -151,7 +151,7 @@ gw_abort(struct gw_bind *b, const struct dialect_event *ev)
 		}
 	} else {
 		store_session_del(gw->store, ev->key);
-		gw->outcome[DIALOG_OUTCOME_ABORT]++;
+		gw->outcome[0][DIALOG_OUTCOME_ABORT]++;	/* USSD */
 	}
 }
 
@@ -837,7 +837,9 @@ gateway_status(const struct gateway *gw, struct gateway_status *st)
 	}
 	st->dialogs_started = gw->dialogs_started;
 	st->dialogs_in_flight = session_queue_count(gw->sq);
-	memcpy(st->outcome, gw->outcome, sizeof(st->outcome));
+	memcpy(st->outcome_by, gw->outcome, sizeof(st->outcome_by));
+	for (int o = 0; o < 16; o++)
+		st->outcome[o] = gw->outcome[0][o] + gw->outcome[1][o];
 	if (gw->outbox) {
 		const struct outbox_stats *o = outbox_stats(gw->outbox);
 

@@ -58,6 +58,7 @@ struct gateway_status {
 	int binds, binds_bound;
 	uint64_t dialogs_started, dialogs_in_flight, rejected_busy;
 	uint64_t outcome[16];			/* by enum dialog_outcome */
+	uint64_t outcome_by[2][16];		/* the same by channel: 0 USSD, 1 SMS */
 	uint64_t sms_sent, sms_dead, sms_expired, sms_retried, sms_requeued;
 	uint64_t dlrs;
 	long long outbox_len, outbox_pending;

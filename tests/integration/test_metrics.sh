@@ -145,17 +145,22 @@ check "the bind's label is its name, unescaped" grep -qx "tnsgw_bind_up$L 0\|tns
 
 # Let the bind come up (the simulator listens only while it plays): the
 # first scenario run binds it.
-# 1. Two dialogs, outcomes A and D.
-n1=$(mos "$S/demo_a.scn" "$S/demo_d.scn")
-if play -- demo_a.scn demo_d.scn; then ok "scenarios demo_a, demo_d ($n1 MOs)"
-else not_ok "scenarios demo_a, demo_d"; sed 's/^/    /' "$T_DIR/smsc.out" | tail -n 20; fi
+# 1. Two USSD dialogs (outcomes A and D) and one over SMS (A).
+n1=$(mos "$S/demo_a.scn" "$S/demo_d.scn" "$S/demo_sms.scn")
+if play -- demo_a.scn demo_d.scn demo_sms.scn; then ok "scenarios demo_a, demo_d, demo_sms ($n1 USSD MOs)"
+else not_ok "scenarios demo_a, demo_d, demo_sms"; sed 's/^/    /' "$T_DIR/smsc.out" | tail -n 20; fi
 scrape "$M1" || { not_ok "GET /metrics answers"; exit 1; }
 strict "$M1" "after two dialogs"
 check "MO->screen histogram counted every screen (+$(delta "$M0" "$M1" "tnsgw_mo_screen_seconds_count$L") of $n1)" \
     [ "$(delta "$M0" "$M1" "tnsgw_mo_screen_seconds_count$L")" -eq "$n1" ]
-check "tnsgw_dialogs_started_total +2" [ "$(delta "$M0" "$M1" tnsgw_dialogs_started_total)" -eq 2 ]
-check "tnsgw_dialogs_total{outcome=\"A\"} +1" [ "$(delta "$M0" "$M1" 'tnsgw_dialogs_total{outcome="A"}')" -eq 1 ]
-check "tnsgw_dialogs_total{outcome=\"D\"} +1" [ "$(delta "$M0" "$M1" 'tnsgw_dialogs_total{outcome="D"}')" -eq 1 ]
+check "tnsgw_dialogs_started_total +3 (two USSD, one SMS)" [ "$(delta "$M0" "$M1" tnsgw_dialogs_started_total)" -eq 3 ]
+for c in 'A ussd 1' 'D ussd 1' 'A sms 1' 'D sms 0' 'error ussd 0'; do
+	set -- $c
+	d=$(delta "$M0" "$M1" "tnsgw_dialogs_total{outcome=\"$1\",channel=\"$2\"}")
+	check "tnsgw_dialogs_total{outcome=\"$1\",channel=\"$2\"} +$d (of $3)" [ "$d" -eq "$3" ]
+done
+check "tnsgw_sms_requests_total{kind=\"identity\"} +1" \
+    [ "$(delta "$M0" "$M1" 'tnsgw_sms_requests_total{kind="identity"}')" -eq 1 ]
 ok0=$(delta "$M0" "$M1" "$OK0"); sok=$(delta "$M0" "$M1" "tnsgw_bind_submit_ok_total$L")
 check "submit results 0x00000000 (+$ok0) = submit_ok (+$sok), at least every screen" \
     [ "$ok0" -eq "$sok" -a "$ok0" -ge "$n1" ]
