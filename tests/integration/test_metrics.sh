@@ -193,6 +193,15 @@ check "the re-sent screens were taken (0x00000000 +$(delta "$M1" "$M2" "$OK0") >
 out=$(hist_ok "$M2"); check "histograms whole after the throttle ${out:+: $out}" [ -z "$out" ]
 out=$(monotonic "$M1" "$M2"); check "no counter went down ${out:+: $out}" [ -z "$out" ]
 
+# 3. Redis stops answering for 3 s (SIGSTOP): the outbox depth refresh,
+# every 2 s, times out after redis.timeout_ms; then Redis is back.
+kill -STOP "$T_REDIS"; sleep 3; kill -CONT "$T_REDIS"
+up_again() { scrape "$T_DIR/m3" && [ "$(val "$T_DIR/m3" tnsgw_redis_up)" = 1 ] &&
+    [ "$(val "$T_DIR/m3" tnsgw_redis_timeouts_total)" -ge 1 ]; }
+for _ in $(seq 1 50); do up_again && break; sleep 0.2; done
+check "tnsgw_redis_timeouts_total rose while Redis was stopped ($(val "$T_DIR/m3" tnsgw_redis_timeouts_total)), Redis up again" up_again
+strict "$T_DIR/m3" "after Redis timeouts"
+
 # The checkers can fail: the same page with one family split, with a
 # second TYPE, or with a sample whose family has no HELP and TYPE.
 { grep -v '^tnsgw_bind_up' "$M2"; grep '^tnsgw_bind_up' "$M2"; } >"$T_DIR/split"
