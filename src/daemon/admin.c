@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <event2/buffer.h>
 #include <event2/event.h>
@@ -275,44 +274,16 @@ admin_other(struct evhttp_request *req, void *arg)
 	evhttp_send_error(req, 404, "Not Found");
 }
 
-/* The process's start: the kernel's start time of this process (field 22
- * of /proc/self/stat, in clock ticks since boot) when readable, else now
- * (admin_new runs at start-up, before the loop). */
+/* The process's start for process_start_time_seconds: admin_new runs
+ * at start-up, before the loop, a few milliseconds after exec. */
 static void
 admin_start_time(struct admin *a)
 {
-	struct timespec now, up;
-	unsigned long long ticks = 0;
-	long hz = sysconf(_SC_CLK_TCK);
-	char buf[1024], *p;
-	FILE *f;
-	size_t n = 0;
+	struct timespec now;
 
 	clock_gettime(CLOCK_REALTIME, &now);
 	a->start_sec = (int64_t)now.tv_sec;
 	a->start_usec = (uint32_t)(now.tv_nsec / 1000);
-	if ((f = fopen("/proc/self/stat", "r")) != NULL) {
-		n = fread(buf, 1, sizeof(buf) - 1, f);
-		fclose(f);
-	}
-	buf[n] = '\0';
-	/* after the command name's ')': state is field 3, starttime 22 */
-	if ((p = strrchr(buf, ')')) == NULL || hz <= 0 ||
-	    sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u"
-	    " %*d %*d %*d %*d %*d %*d %llu", &ticks) != 1 ||
-	    clock_gettime(CLOCK_BOOTTIME, &up) != 0)
-		return;
-	{
-		/* now - (uptime - starttime), in microseconds */
-		int64_t since_us = ((int64_t)up.tv_sec * 1000000 +
-		    up.tv_nsec / 1000) - (int64_t)(ticks * 1000000ULL /
-		    (unsigned long long)hz);
-		int64_t t = (int64_t)now.tv_sec * 1000000 + now.tv_nsec / 1000 -
-		    (since_us > 0 ? since_us : 0);
-
-		a->start_sec = t / 1000000;
-		a->start_usec = (uint32_t)(t % 1000000);
-	}
 }
 
 struct admin *
