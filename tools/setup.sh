@@ -6,7 +6,7 @@ set -euo pipefail
 PKGS=(gcc make pkg-config libc6-dev
       libevent-dev libsmpp34-dev libhiredis-dev libconfig-dev libsodium-dev
       libcmocka-dev redis-server redis-tools iproute2 procps libnet-smpp-perl
-      groff-base systemd
+      groff-base systemd prometheus
       clang libclang-rt-14-dev)
 
 missing=()
@@ -27,5 +27,9 @@ for p in "${missing[@]}"; do
 	case "$p" in clang|libclang-rt-14-dev) extra+=("$p");; *) core+=("$p");; esac
 done
 [ ${#core[@]} -eq 0 ] || $SUDO apt-get install -y -qq --no-install-recommends "${core[@]}" >/dev/null
+# prometheus is here for its promtool (tests/integration/test_metrics.sh
+# checks /metrics with it); the package's own server is not wanted.
+case " ${core[*]} " in *" prometheus "*)
+	$SUDO systemctl disable --now prometheus >/dev/null 2>&1 || true;; esac
 [ ${#extra[@]} -eq 0 ] || $SUDO apt-get install -y -qq --no-install-recommends "${extra[@]}" >/dev/null ||
 	echo "setup: ${extra[*]} not installed: fuzz targets will be skipped" >&2

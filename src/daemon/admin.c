@@ -4,9 +4,11 @@
  */
 #include "admin.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <event2/buffer.h>
 #include <event2/event.h>
@@ -15,12 +17,17 @@
 #include "dialog.h"
 #include "gateway.h"
 #include "log.h"
+#include "metrics.h"
 #include "sms_request.h"
 #include "smpp_client.h"
+#include "version.h"
+
 
 struct admin {
 	struct evhttp	*http;
 	struct gateway	*gw;
+	int64_t		 start_sec;	/* process_start_time_seconds */
+	uint32_t	 start_usec;
 };
 
 static void
@@ -56,160 +63,203 @@ admin_healthz(struct evhttp_request *req, void *arg)
 	    NULL);
 }
 
+/* The metrics writer's sink: the reply's buffer. */
+static void
+admin_emit(void *arg, const char *s, size_t n)
+{
+	evbuffer_add(arg, s, n);
+}
+
+/* A family with one unlabelled number from the status: 1 when id is one
+ * (its sample written), 0 otherwise. */
+static int
+admin_scalar(struct metrics_out *o, enum metrics_id id,
+    const struct gateway_status *st)
+{
+	const struct store_metrics *r = &st->redis;
+	int64_t v;
+
+	switch (id) {
+	case M_REDIS_UP:		v = st->redis_up; break;
+	case M_REDIS_PERSIST_OK:	v = st->redis_persist_ok; break;
+	case M_REDIS_PERSIST_REFUSED:	v = (int64_t)st->redis_persist_refused; break;
+	case M_REDIS_TIMEOUTS:		v = (int64_t)r->timeouts; break;
+	case M_BINDS:			v = st->binds; break;
+	case M_BINDS_BOUND:		v = st->binds_bound; break;
+	case M_DIALOGS_STARTED:		v = (int64_t)st->dialogs_started; break;
+	case M_MO_IN_FLIGHT:		v = (int64_t)st->dialogs_in_flight; break;
+	case M_MO_REJECTED_BUSY:	v = (int64_t)st->rejected_busy; break;
+	case M_LOOKUP_FAILURES:		v = (int64_t)st->lookup_failures; break;
+	case M_FAILURE_ALARM:		v = st->failure_alarm; break;
+	case M_STATE_REFUSED:		v = (int64_t)st->state_refused; break;
+	case M_SMS_NOT_QUEUED:		v = (int64_t)st->sms_lost; break;
+	case M_SMS_RETRIED:		v = (int64_t)st->sms_retried; break;
+	case M_SMS_REQUEUED:		v = (int64_t)st->sms_requeued; break;
+	case M_DLR:			v = (int64_t)st->dlrs; break;
+	case M_OUTBOX_LENGTH:		v = st->outbox_len; break;
+	case M_OUTBOX_PENDING:		v = st->outbox_pending; break;
+	case M_OUTBOX_LOST:		v = st->outbox_lost; break;
+	case M_OUTBOX_DEAD_LETTERS:	v = (int64_t)r->dead_letters; break;
+	case M_OUTBOX_DEAD_LENGTH:	v = r->dead_len; break;
+	default:
+		return 0;
+	}
+	metrics_i64(o, NULL, 0, v);
+	return 1;
+}
+
+/* A per-bind family with one counter of the bind's: 1 when id is one. */
+static int
+admin_bind_scalar(struct metrics_out *o, enum metrics_id id,
+    const struct gateway_bind_info *bi, const struct metrics_label *l)
+{
+	const struct smpp_client_stats *s = &bi->stats;
+	uint64_t v;
+
+	switch (id) {
+	case M_BIND_UP:			v = (uint64_t)bi->up; break;
+	case M_BIND_PDUS_IN:		v = s->pdus_in; break;
+	case M_BIND_PDUS_OUT:		v = s->pdus_out; break;
+	case M_BIND_SUBMIT_OK:		v = s->submit_ok; break;
+	case M_BIND_SUBMIT_ERROR:	v = s->submit_err; break;
+	case M_BIND_TIMEOUTS:		v = s->timeouts; break;
+	case M_BIND_RECONNECTS:		v = s->reconnects; break;
+	case M_BIND_NACKS_SENT:		v = s->nacks_sent; break;
+	case M_BIND_NACKS_RECEIVED:	v = s->nacks_recv; break;
+	case M_BIND_BAD_PDUS:		v = s->bad_pdus; break;
+	case M_BIND_THROTTLED:		v = s->throttled; break;
+	case M_BIND_SCREENS_RESENT:	v = s->resent; break;
+	case M_BIND_SCREENS_FAILED:	v = bi->screens_failed; break;
+	case M_BIND_MO_NOT_SERVED:	v = bi->not_served; break;
+	default:
+		return 0;
+	}
+	metrics_u64(o, l, 1, v);
+	return 1;
+}
+
+/* The samples of one per-bind family, every bind in config order. */
+static void
+admin_binds(struct admin *a, struct metrics_out *o, enum metrics_id id,
+    int nbinds)
+{
+	for (int i = 0; i < nbinds; i++) {
+		struct gateway_bind_info bi;
+		struct metrics_label l[2] = { { "bind", NULL }, { NULL, NULL } };
+
+		gateway_bind_info(a->gw, i, &bi);
+		l[0].value = bi.name;
+		if (admin_bind_scalar(o, id, &bi, l))
+			continue;
+		switch (id) {
+		case M_BIND_SUBMIT_RESULTS:
+			metrics_status(o, l, 1, &bi.stats.results);
+			break;
+		case M_BIND_SUBMIT_SECONDS:
+			metrics_hist(o, l, 1, &bi.stats.resp_time);
+			break;
+		case M_MO_SCREEN_SECONDS:
+			metrics_hist(o, l, 1, &bi.stats.mo_screen);
+			break;
+		case M_BIND_MO_REFUSED:
+			l[1].name = "reason";
+			for (int k = 0; k < GATEWAY_REFUSALS; k++) {
+				l[1].value = gateway_refusal_names[k];
+				metrics_u64(o, l, 2, bi.refused[k]);
+			}
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+/*
+ * The page: every family of metrics_families in its order, HELP and TYPE
+ * from the table, then its samples (metrics.h refuses a family split or
+ * mistyped, so the page parses strictly). Built whole from counters held
+ * in memory: no wait, a few hundred lines per bind at most.
+ */
 static void
 admin_metrics(struct evhttp_request *req, void *arg)
 {
 	struct admin *a = arg;
 	struct gateway_status st;
 	struct evbuffer *out = evhttp_request_get_output_buffer(req);
+	struct metrics_out o;
+	struct metrics_label l[2];
 
 	gateway_status(a->gw, &st);
-	evbuffer_add_printf(out,
-	    "# HELP tnsgw_redis_up 1 when the Redis connection is up.\n"
-	    "# TYPE tnsgw_redis_up gauge\n"
-	    "tnsgw_redis_up %d\n"
-	    "# HELP tnsgw_binds_bound SMPP binds currently bound.\n"
-	    "# TYPE tnsgw_binds_bound gauge\n"
-	    "tnsgw_binds_bound %d\n"
-	    "# TYPE tnsgw_binds gauge\n"
-	    "tnsgw_binds %d\n"
-	    "# HELP tnsgw_dialogs_started_total USSD dialogs begun.\n"
-	    "# TYPE tnsgw_dialogs_started_total counter\n"
-	    "tnsgw_dialogs_started_total %llu\n"
-	    "# TYPE tnsgw_mo_in_flight gauge\n"
-	    "tnsgw_mo_in_flight %llu\n"
-	    "# TYPE tnsgw_mo_rejected_busy_total counter\n"
-	    "tnsgw_mo_rejected_busy_total %llu\n"
-	    "# HELP tnsgw_dialogs_total Finished dialogs by outcome.\n"
-	    "# TYPE tnsgw_dialogs_total counter\n",
-	    st.redis_up, st.binds_bound, st.binds,
-	    (unsigned long long)st.dialogs_started,
-	    (unsigned long long)st.dialogs_in_flight,
-	    (unsigned long long)st.rejected_busy);
-	evbuffer_add_printf(out,
-	    "# HELP tnsgw_sms_total Outbox SMS settled, by state.\n"
-	    "# TYPE tnsgw_sms_total counter\n"
-	    "tnsgw_sms_total{state=\"sent\"} %llu\n"
-	    "tnsgw_sms_total{state=\"dead\"} %llu\n"
-	    "tnsgw_sms_total{state=\"expired\"} %llu\n"
-	    "# TYPE tnsgw_sms_retried_total counter\n"
-	    "tnsgw_sms_retried_total %llu\n"
-	    "# HELP tnsgw_sms_requeued_total SMS left pending for a later claim (no response, bind down).\n"
-	    "# TYPE tnsgw_sms_requeued_total counter\n"
-	    "tnsgw_sms_requeued_total %llu\n"
-	    "# TYPE tnsgw_dlr_total counter\n"
-	    "tnsgw_dlr_total %llu\n"
-	    "# HELP tnsgw_outbox_length Entries in the outbox stream.\n"
-	    "# TYPE tnsgw_outbox_length gauge\n"
-	    "tnsgw_outbox_length %lld\n"
-	    "# HELP tnsgw_outbox_pending Outbox entries handed out and not yet settled.\n"
-	    "# TYPE tnsgw_outbox_pending gauge\n"
-	    "tnsgw_outbox_pending %lld\n"
-	    "# HELP tnsgw_outbox_lost_total Pending outbox entries found deleted from the stream.\n"
-	    "# TYPE tnsgw_outbox_lost_total counter\n"
-	    "tnsgw_outbox_lost_total %lld\n",
-	    (unsigned long long)st.sms_sent, (unsigned long long)st.sms_dead,
-	    (unsigned long long)st.sms_expired, (unsigned long long)st.sms_retried,
-	    (unsigned long long)st.sms_requeued, (unsigned long long)st.dlrs,
-	    st.outbox_len, st.outbox_pending, st.outbox_lost);
-	/* Redis as a trust boundary (issue 9, piece c) */
-	evbuffer_add_printf(out,
-	    "# HELP tnsgw_redis_persistence_ok 1 when Redis's persistence meets redis.require_aof (case B may run).\n"
-	    "# TYPE tnsgw_redis_persistence_ok gauge\n"
-	    "tnsgw_redis_persistence_ok %d\n"
-	    "# HELP tnsgw_redis_persistence_refused_total Case B requests answered \"unavailable\" for Redis's persistence.\n"
-	    "# TYPE tnsgw_redis_persistence_refused_total counter\n"
-	    "tnsgw_redis_persistence_refused_total %llu\n",
-	    st.redis_persist_ok,
-	    (unsigned long long)st.redis_persist_refused);
-	for (int o = DIALOG_OUTCOME_A; o <= DIALOG_OUTCOME_ABORT; o++)
-		evbuffer_add_printf(out, "tnsgw_dialogs_total{outcome=\"%s\"} %llu\n",
-		    dialog_outcome_str((enum dialog_outcome)o),
-		    (unsigned long long)st.outcome[o]);
-	evbuffer_add_printf(out,
-	    "# HELP tnsgw_sms_requests_total SMS MOs by what they asked.\n"
-	    "# TYPE tnsgw_sms_requests_total counter\n");
-	for (int k = 0; k < 5; k++)
-		evbuffer_add_printf(out, "tnsgw_sms_requests_total{kind=\"%s\"} "
-		    "%llu\n", sms_request_strkind((enum sms_request_kind)k),
-		    (unsigned long long)st.sms_requests[k]);
-	evbuffer_add_printf(out,
-	    "# HELP tnsgw_sms_help_total Help texts sent, and held back (one an hour per MSISDN).\n"
-	    "# TYPE tnsgw_sms_help_total counter\n"
-	    "tnsgw_sms_help_total{state=\"sent\"} %llu\n"
-	    "tnsgw_sms_help_total{state=\"held\"} %llu\n"
-	    "# HELP tnsgw_sms_not_queued_total A dialog's SMS the outbox did not take (Redis).\n"
-	    "# TYPE tnsgw_sms_not_queued_total counter\n"
-	    "tnsgw_sms_not_queued_total %llu\n",
-	    (unsigned long long)st.sms_help_sent,
-	    (unsigned long long)st.sms_help_held,
-	    (unsigned long long)st.sms_lost);
-	/* Personal data at rest (issue 9, piece d). */
-	evbuffer_add_printf(out,
-	    "# HELP tnsgw_session_state_refused_total Saved dialog states that did not open (tampered, another key): the dialog restarted.\n"
-	    "# TYPE tnsgw_session_state_refused_total counter\n"
-	    "tnsgw_session_state_refused_total %llu\n",
-	    (unsigned long long)st.state_refused);
-	/* failure limits (issue 9 a) */
-	evbuffer_add_printf(out,
-	    "# HELP tnsgw_lookup_failures_total Lookups that matched no record (counted against their number).\n"
-	    "# TYPE tnsgw_lookup_failures_total counter\n"
-	    "tnsgw_lookup_failures_total %llu\n"
-	    "# HELP tnsgw_failure_alarm 1 while the lookup failures of the last minute pass security.failure_alarm_per_min.\n"
-	    "# TYPE tnsgw_failure_alarm gauge\n"
-	    "tnsgw_failure_alarm %d\n",
-	    (unsigned long long)st.lookup_failures, st.failure_alarm);
-	/* issue 9, piece b: sealed bodies refused (dead letters, not sent). */
-	evbuffer_add_printf(out,
-	    "# HELP tnsgw_outbox_seal_refused_total Sealed outbox bodies refused: not opening with their entry's fields (seal), no key with their id (key).\n"
-	    "# TYPE tnsgw_outbox_seal_refused_total counter\n"
-	    "tnsgw_outbox_seal_refused_total{reason=\"seal\"} %llu\n"
-	    "tnsgw_outbox_seal_refused_total{reason=\"key\"} %llu\n",
-	    (unsigned long long)st.seal_refused_seal,
-	    (unsigned long long)st.seal_refused_key);
-	evbuffer_add_printf(out,
-	    "# HELP tnsgw_bind_up 1 when the bind is bound.\n"
-	    "# TYPE tnsgw_bind_up gauge\n");
-	for (int i = 0; i < st.binds; i++) {
-		struct gateway_bind_info bi;
-		const struct smpp_client_stats *s = &bi.stats;
-		const char *n;
+	metrics_out_init(&o, admin_emit, out);
+	for (int i = 0; i < M_COUNT; i++) {
+		enum metrics_id id = (enum metrics_id)i;
 
-		gateway_bind_info(a->gw, i, &bi);
-		n = bi.name;
-		evbuffer_add_printf(out,
-		    "tnsgw_bind_up{bind=\"%s\"} %d\n"
-		    "tnsgw_bind_pdus_in_total{bind=\"%s\"} %llu\n"
-		    "tnsgw_bind_pdus_out_total{bind=\"%s\"} %llu\n"
-		    "tnsgw_bind_submit_ok_total{bind=\"%s\"} %llu\n"
-		    "tnsgw_bind_submit_error_total{bind=\"%s\"} %llu\n"
-		    "tnsgw_bind_timeouts_total{bind=\"%s\"} %llu\n"
-		    "tnsgw_bind_reconnects_total{bind=\"%s\"} %llu\n"
-		    "tnsgw_bind_nacks_sent_total{bind=\"%s\"} %llu\n"
-		    "tnsgw_bind_bad_pdus_total{bind=\"%s\"} %llu\n"
-		    "tnsgw_bind_throttled_total{bind=\"%s\"} %llu\n"
-		    "tnsgw_bind_screens_resent_total{bind=\"%s\"} %llu\n"
-		    "tnsgw_bind_screens_failed_total{bind=\"%s\"} %llu\n"
-		    "tnsgw_bind_mo_not_served_total{bind=\"%s\"} %llu\n",
-		    n, bi.up,
-		    n, (unsigned long long)s->pdus_in,
-		    n, (unsigned long long)s->pdus_out,
-		    n, (unsigned long long)s->submit_ok,
-		    n, (unsigned long long)s->submit_err,
-		    n, (unsigned long long)s->timeouts,
-		    n, (unsigned long long)s->reconnects,
-		    n, (unsigned long long)s->nacks_sent,
-		    n, (unsigned long long)s->bad_pdus,
-		    n, (unsigned long long)s->throttled,
-		    n, (unsigned long long)s->resent,
-		    n, (unsigned long long)bi.screens_failed,
-		    n, (unsigned long long)bi.not_served);
-		for (int k = 0; k < GATEWAY_REFUSALS; k++)
-			evbuffer_add_printf(out, "tnsgw_bind_mo_refused_total"
-			    "{bind=\"%s\",reason=\"%s\"} %llu\n", n,
-			    gateway_refusal_names[k],
-			    (unsigned long long)bi.refused[k]);
+		metrics_begin(&o, id);
+		if (admin_scalar(&o, id, &st))
+			continue;
+		switch (id) {
+		case M_BUILD_INFO:
+			l[0].name = "version";
+			l[0].value = version_release();
+			metrics_u64(&o, l, 1, 1);
+			break;
+		case M_PROCESS_START:
+			metrics_seconds(&o, NULL, 0, a->start_sec, a->start_usec);
+			break;
+		case M_REDIS_SECONDS:
+			metrics_hist(&o, NULL, 0, &st.redis.rtt);
+			break;
+		case M_DIALOGS:
+			l[0].name = "outcome";
+			l[1].name = "channel";
+			for (int k = DIALOG_OUTCOME_A; k <= DIALOG_OUTCOME_ABORT;
+			    k++)
+				for (int c = 0; c < 2; c++) {
+					l[0].value = dialog_outcome_str(
+					    (enum dialog_outcome)k);
+					l[1].value = c == 0 ? "ussd" : "sms";
+					metrics_u64(&o, l, 2, st.outcome_by[c][k]);
+				}
+			break;
+		case M_SMS_REQUESTS:
+			l[0].name = "kind";
+			for (int k = 0; k < 5; k++) {
+				l[0].value = sms_request_strkind(
+				    (enum sms_request_kind)k);
+				metrics_u64(&o, l, 1, st.sms_requests[k]);
+			}
+			break;
+		case M_SMS_HELP:
+			l[0].name = "state";
+			l[0].value = "sent";
+			metrics_u64(&o, l, 1, st.sms_help_sent);
+			l[0].value = "held";
+			metrics_u64(&o, l, 1, st.sms_help_held);
+			break;
+		case M_SMS:
+			l[0].name = "state";
+			l[0].value = "sent";
+			metrics_u64(&o, l, 1, st.sms_sent);
+			l[0].value = "dead";
+			metrics_u64(&o, l, 1, st.sms_dead);
+			l[0].value = "expired";
+			metrics_u64(&o, l, 1, st.sms_expired);
+			break;
+		case M_OUTBOX_SEAL_REFUSED:
+			l[0].name = "reason";
+			l[0].value = "seal";
+			metrics_u64(&o, l, 1, st.seal_refused_seal);
+			l[0].value = "key";
+			metrics_u64(&o, l, 1, st.seal_refused_key);
+			break;
+		default:
+			admin_binds(a, &o, id, st.binds);
+			break;
+		}
 	}
+	if (o.misuse != 0)
+		log_warnx("admin: /metrics: %u samples refused by the writer "
+		    "(a bug)", o.misuse);
 	evhttp_add_header(evhttp_request_get_output_headers(req),
 	    "Content-Type", "text/plain; version=0.0.4; charset=utf-8");
 	evhttp_send_reply(req, 200, "OK", NULL);
@@ -220,6 +270,18 @@ admin_other(struct evhttp_request *req, void *arg)
 {
 	(void)arg;
 	evhttp_send_error(req, 404, "Not Found");
+}
+
+/* The process's start for process_start_time_seconds: admin_new runs
+ * at start-up, before the loop, a few milliseconds after exec. */
+static void
+admin_start_time(struct admin *a)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	a->start_sec = (int64_t)now.tv_sec;
+	a->start_usec = (uint32_t)(now.tv_nsec / 1000);
 }
 
 struct admin *
@@ -245,6 +307,7 @@ admin_new(struct event_base *base, const char *listen, struct gateway *gw)
 	if ((a = calloc(1, sizeof(*a))) == NULL)
 		return NULL;
 	a->gw = gw;
+	admin_start_time(a);
 	if ((a->http = evhttp_new(base)) == NULL ||
 	    evhttp_bind_socket(a->http, host, (unsigned short)port) != 0) {
 		log_warnx("admin: cannot listen on %s", listen);

@@ -113,6 +113,7 @@ gw_req_new(struct gw_bind *b, const struct dialect_event *ev)
 	r->gw = b->gw;
 	r->bind = b;
 	r->begin = ev->kind == DIALECT_EV_BEGIN;
+	r->mo_us = smpp_client_now_us();	/* from the read callback */
 	snprintf(r->key, sizeof(r->key), "%s", ev->key);
 	snprintf(r->msisdn, sizeof(r->msisdn), "%s", ev->msisdn);
 	r->msisdn_ton = ev->ton;
@@ -150,7 +151,7 @@ gw_abort(struct gw_bind *b, const struct dialect_event *ev)
 		}
 	} else {
 		store_session_del(gw->store, ev->key);
-		gw->outcome[DIALOG_OUTCOME_ABORT]++;
+		gw->outcome[0][DIALOG_OUTCOME_ABORT]++;	/* USSD */
 	}
 }
 
@@ -836,7 +837,9 @@ gateway_status(const struct gateway *gw, struct gateway_status *st)
 	}
 	st->dialogs_started = gw->dialogs_started;
 	st->dialogs_in_flight = session_queue_count(gw->sq);
-	memcpy(st->outcome, gw->outcome, sizeof(st->outcome));
+	memcpy(st->outcome_by, gw->outcome, sizeof(st->outcome_by));
+	for (int o = 0; o < 16; o++)
+		st->outcome[o] = gw->outcome[0][o] + gw->outcome[1][o];
 	if (gw->outbox) {
 		const struct outbox_stats *o = outbox_stats(gw->outbox);
 
@@ -867,6 +870,7 @@ gateway_status(const struct gateway *gw, struct gateway_status *st)
 	/* failure limits (issue 9 a) */
 	st->lookup_failures = gw->failrate.total;
 	st->failure_alarm = gw->failrate.alarm;
+	store_metrics(gw->store, &st->redis);
 }
 
 static void
@@ -889,6 +893,9 @@ gw_add_stats(struct smpp_client_stats *t, const struct smpp_client *c)
 	t->resent += s->resent;
 	t->nacks_recv += s->nacks_recv;
 	t->deliver_refused += s->deliver_refused;
+	metrics_status_add(&t->results, &s->results);
+	metrics_hist_add(&t->resp_time, &s->resp_time);
+	metrics_hist_add(&t->mo_screen, &s->mo_screen);
 }
 
 const char *const gateway_refusal_names[GATEWAY_REFUSALS] = {

@@ -11,6 +11,7 @@
 
 #include "config.h"
 #include "smpp_client.h"
+#include "store.h"
 
 struct event_base;
 struct gateway;
@@ -57,6 +58,7 @@ struct gateway_status {
 	int binds, binds_bound;
 	uint64_t dialogs_started, dialogs_in_flight, rejected_busy;
 	uint64_t outcome[16];			/* by enum dialog_outcome */
+	uint64_t outcome_by[2][16];		/* the same by channel: 0 USSD, 1 SMS */
 	uint64_t sms_sent, sms_dead, sms_expired, sms_retried, sms_requeued;
 	uint64_t dlrs;
 	long long outbox_len, outbox_pending;
@@ -76,6 +78,9 @@ struct gateway_status {
 	/* issue 9, piece b: sealed outbox bodies refused, by reason */
 	uint64_t seal_refused_seal;	/* does not open with its entry's fields */
 	uint64_t seal_refused_key;	/* no key with its id (or an sb1 body) */
+	/* issue 10, metrics: Redis's round trips and timeouts, the dead
+	 * letters (store_metrics) */
+	struct store_metrics redis;
 };
 /* A snapshot of the counters into *st (zeroed first); any time between
  * gateway_new and gateway_free. dialogs_in_flight counts the MOs held:

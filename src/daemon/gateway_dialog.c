@@ -403,7 +403,7 @@ gw_send_screen(struct gw_req *r)
 		return;
 	}
 	if (gw_tx(b) == NULL ||
-	    smpp_client_submit_prio(gw_tx(b), &p, 1, gw_screen_done,
+	    smpp_client_submit_mo(gw_tx(b), &p, 1, r->mo_us, gw_screen_done,
 	    r->bind) != 0) {
 		r->bind->screens_failed++;
 		log_err("[bind %s] not bound, screen for %s lost", bc->name,
@@ -547,7 +547,7 @@ gateway_dialog_process(struct gw_req *r)
 		/* A no-match (DESIGN.md §1): counted against the number by
 		 * the lookup script itself; audited when it happens, whatever
 		 * the caller does next, and in the failure rate. */
-		gw->outcome[DIALOG_OUTCOME_MISMATCH]++;
+		gw->outcome[r->sms != 0][DIALOG_OUTCOME_MISMATCH]++;
 		gateway_failure(gw);
 		store_audit(gw->store, "mismatch", r->sms ? "sms" : "ussd",
 		    r->bind->conf->name, log_mask_msisdn(r->msisdn, mm,
@@ -557,7 +557,7 @@ gateway_dialog_process(struct gw_req *r)
 	if (r->aborted) {
 		/* The caller is gone: no screen, no session to keep. */
 		store_session_del(gw->store, r->key);
-		gw->outcome[DIALOG_OUTCOME_ABORT]++;
+		gw->outcome[r->sms != 0][DIALOG_OUTCOME_ABORT]++;
 		gateway_dialog_finish(r);
 		return;
 	}
@@ -565,7 +565,7 @@ gateway_dialog_process(struct gw_req *r)
 		char mm[32], mi[32];
 
 		store_session_del(gw->store, r->key);
-		gw->outcome[o->outcome & 15]++;
+		gw->outcome[r->sms != 0][o->outcome & 15]++;
 		store_audit(gw->store, dialog_outcome_str(o->outcome),
 		    r->sms ? "sms" : "ussd",
 		    r->bind->conf->name, log_mask_msisdn(r->msisdn, mm, sizeof(mm)),

@@ -77,6 +77,7 @@ struct gw_req {
 	uint8_t		 msisdn_ton, msisdn_npi;
 	char		 service_addr[21];
 	int		 begin;		/* the MO opens the session */
+	uint64_t	 mo_us;		/* received (smpp_client_now_us) */
 	int		 owed;		/* counted in bind->owed */
 	int		 aborted;	/* the network aborted while this was in flight */
 	int		 necho;
@@ -114,7 +115,7 @@ struct gateway {
 	uint64_t		 sms_lost;	/* a dialog's SMS the outbox did not take */
 	uint64_t		 sms_requests[5];	/* by enum sms_request_kind */
 	uint64_t		 sms_help_sent, sms_help_held;
-	uint64_t		 outcome[16];
+	uint64_t		 outcome[2][16];	/* [0 USSD, 1 SMS][enum dialog_outcome] */
 	/* Personal data at rest (issue 9, piece d): the dialog state's
 	 * sealing key and the key hashing document numbers in key names,
 	 * both derived from the outbox key (random when there is none). */

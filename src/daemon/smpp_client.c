@@ -28,6 +28,7 @@
 #include <event2/util.h>
 
 #include "log.h"
+#include "metrics.h"
 #include "secret.h"
 
 #define CLIENT_QUEUE_MAX   SMPP_CLIENT_QUEUE_MAX
@@ -50,6 +51,8 @@ struct smpp_req {
 	int       urgent;		/* USSD screen: ahead of SMS */
 	uint64_t  deadline_ms;
 	uint64_t  first_ms;		/* first sent (0: never), for the retry bound */
+	uint64_t  sent_us;		/* last written, for the round trip */
+	uint64_t  mo_us;		/* a screen: its MO received (0: none) */
 	int       tries;
 	smpp_client_done_cb *done;
 	void     *arg;
@@ -136,6 +139,15 @@ now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+uint64_t
+smpp_client_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
 const char *
@@ -508,6 +520,12 @@ req_send(struct smpp_client *c, struct smpp_req *r)
 	c->nwindow++;
 	if (!r->urgent)
 		c->nwin_normal++;
+	r->sent_us = smpp_client_now_us();
+	/* MO -> screen ends when the screen is first written (a re-send
+	 * after a throttle is not counted again). */
+	if (r->mo_us != 0 && r->tries == 0 && r->sent_us >= r->mo_us)
+		metrics_hist_observe(&c->stats.mo_screen,
+		    r->sent_us - r->mo_us);
 	send_bytes(c, r->bytes, r->len);
 }
 
@@ -643,6 +661,13 @@ int
 smpp_client_submit_prio(struct smpp_client *c, const struct smpp_pdu *pdu,
     int urgent, smpp_client_done_cb *done, void *arg)
 {
+	return smpp_client_submit_mo(c, pdu, urgent, 0, done, arg);
+}
+
+int
+smpp_client_submit_mo(struct smpp_client *c, const struct smpp_pdu *pdu,
+    int urgent, uint64_t mo_us, smpp_client_done_cb *done, void *arg)
+{
 	uint8_t buf[CLIENT_ENC_MAX];
 	struct smpp_req *r;
 	char err[128];
@@ -666,6 +691,7 @@ smpp_client_submit_prio(struct smpp_client *c, const struct smpp_pdu *pdu,
 	}
 	r->command_id = pdu->command_id;
 	r->urgent = urgent != 0;
+	r->mo_us = mo_us;
 	r->done = done;
 	r->arg = arg;
 	r->len = (size_t)n;
@@ -719,6 +745,9 @@ handle_response(struct smpp_client *c, const struct smpp_pdu *p)
 	window_remove(c, r);
 	if (nack)
 		c->stats.nacks_recv++;
+	metrics_status_count(&c->stats.results, status);
+	metrics_hist_observe(&c->stats.resp_time,
+	    smpp_client_now_us() - r->sent_us);
 	if (status == SMPP_ESME_RTHROTTLED || status == SMPP_ESME_RMSGQFUL) {
 		if (client_throttled(c, r, status))
 			return;

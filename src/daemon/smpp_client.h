@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "metrics.h"
 #include "smpp_pdu.h"
 
 struct event_base;
@@ -175,6 +176,15 @@ int smpp_client_submit(struct smpp_client *c, const struct smpp_pdu *pdu,
  */
 int smpp_client_submit_prio(struct smpp_client *c, const struct smpp_pdu *pdu,
     int urgent, smpp_client_done_cb *done, void *arg);
+/*
+ * The same for a USSD screen answering an MO received at mo_us
+ * (smpp_client_now_us; 0: none): when the screen is first written to the
+ * socket, the time since mo_us goes to the stats' mo_screen histogram.
+ */
+int smpp_client_submit_mo(struct smpp_client *c, const struct smpp_pdu *pdu,
+    int urgent, uint64_t mo_us, smpp_client_done_cb *done, void *arg);
+/* The clock of mo_us and of the histograms: CLOCK_MONOTONIC in us. */
+uint64_t smpp_client_now_us(void);
 
 enum smpp_client_state smpp_client_state(const struct smpp_client *c);
 const char *smpp_client_name(const struct smpp_client *c);
@@ -200,6 +210,11 @@ struct smpp_client_stats {
 	uint64_t resent;		/* screens re-sent after a throttle */
 	uint64_t nacks_recv;		/* generic_nack answering our requests */
 	uint64_t deliver_refused;	/* MOs answered with an error status */
+	/* Responses to our requests by command_status (a generic_nack's
+	 * own status), and their round trip from the write. */
+	struct metrics_status results;
+	struct metrics_hist resp_time;
+	struct metrics_hist mo_screen;	/* see smpp_client_submit_mo */
 };
 const struct smpp_client_stats *smpp_client_stats(const struct smpp_client *c);
 

@@ -516,6 +516,15 @@ store_has_cb(const struct store_req *req)
 
 static void store_on_reply(redisAsyncContext *, void *, void *);
 
+static uint64_t
+store_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
 /* Hand the request to hiredis (EVALSHA, or EVAL when the SHA is not known
  * yet or after NOSCRIPT). 0, or -1 when it cannot be sent now. */
 static int
@@ -529,6 +538,7 @@ store_send(struct store *st, struct store_req *req)
 	    req->argv, req->argvlen) != REDIS_OK)
 		return -1;
 	req->in_redis = 1;
+	req->sent_us = store_now_us();
 	return 0;
 }
 
@@ -542,6 +552,7 @@ store_on_deadline(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	st->timeouts++;
+	st->metrics.timeouts++;
 	log_warnx("[redis] request timed out after %d ms", st->timeout_ms);
 	if (free_it)
 		store_req_unlink(st, req);
@@ -774,9 +785,12 @@ store_on_reply(redisAsyncContext *ac, void *reply, void *privdata)
 	}
 	store_hold(st);
 	st->in_hiredis++;
-	if (r != NULL)
+	if (r != NULL) {
 		st->timeouts = 0;
-	else
+		if (req->kind != STORE_K_SYS)
+			metrics_hist_observe(&st->metrics.rtt,
+			    store_now_us() - req->sent_us);
+	} else
 		st->up = 0;		/* the context is going away */
 	if (store_scripts_noscript(req, r)) {
 		/* Script cache flushed: EVAL sends the body and caches it. */
@@ -1031,6 +1045,15 @@ store_free(struct store *st)
 		event_free(st->ev_drop);
 	st->ev_reconnect = st->ev_connect_to = st->ev_fail = st->ev_drop = NULL;
 	store_release(st);
+}
+
+void
+store_metrics(const struct store *st, struct store_metrics *m)
+{
+	if (st == NULL)
+		memset(m, 0, sizeof(*m));
+	else
+		*m = st->metrics;
 }
 
 int

@@ -45,6 +45,7 @@
 
 #include "config.h"
 #include "dialog.h"
+#include "metrics.h"
 #include "secret.h"
 
 struct event_base;
@@ -409,5 +410,18 @@ long long store_outbox_lost(const struct store *st);
  * refresh, for NULL st, and pending 0 before the group exists. Never
  * blocks, never fails. */
 void store_outbox_depth(const struct store *st, long long *len, long long *pending);
+
+/* For /metrics: the main connection's request round trips (sent to
+ * reply; set-up commands and the outbox's blocking reads excluded),
+ * requests past redis.timeout_ms, the dead letters this process wrote,
+ * and the dead-letter stream's length (every instance's), refreshed with
+ * the outbox depth. Zeros for NULL st. */
+struct store_metrics {
+	struct metrics_hist	rtt;
+	uint64_t		timeouts;
+	uint64_t		dead_letters;
+	long long		dead_len;
+};
+void store_metrics(const struct store *st, struct store_metrics *m);
 
 #endif

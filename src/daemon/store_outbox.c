@@ -144,6 +144,7 @@ store_outbox_dead(struct store *st, const char *id, const char *kind,
 	strcat(k, ":dead");
 	snprintf(n, sizeof(n), "%lld", deliveries);
 	snprintf(ts, sizeof(ts), "%lld", (long long)time(NULL));
+	st->metrics.dead_letters++;
 	store_submit(st, store_build(st, STORE_K_NONE, -1, 18, argv));
 	store_outbox_ack(st, id, "dead", bind, NULL);
 }
@@ -216,8 +217,9 @@ static void
 store_outbox_on_depth_tick(evutil_socket_t fd, short what, void *arg)
 {
 	struct store *st = arg;
-	char k[REGISTRY_KEY_MAX];
-	const char *argv[5] = { "EVALSHA", "", "1", k, REGISTRY_OUTBOX_GROUP };
+	char k[REGISTRY_KEY_MAX], kd[REGISTRY_KEY_MAX + 8];
+	const char *argv[6] = { "EVALSHA", "", "2", k, kd,
+	    REGISTRY_OUTBOX_GROUP };
 
 	(void)fd;
 	(void)what;
@@ -230,20 +232,23 @@ store_outbox_on_depth_tick(evutil_socket_t fd, short what, void *arg)
 		store_outbox_trim(st);
 	}
 	registry_key_outbox(k, sizeof(k), st->prefix);
+	snprintf(kd, sizeof(kd), "%s:dead", k);
 	st->ob.depth_busy = 1;
-	store_submit_fn(st, STORE_SC_DEPTH, 5, argv, store_outbox_on_depth);
+	store_submit_fn(st, STORE_SC_DEPTH, 6, argv, store_outbox_on_depth);
 }
 
 static void
 store_outbox_on_depth(struct store *st, const redisReply *r)
 {
 	st->ob.depth_busy = 0;
-	if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
+	if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements != 3 ||
 	    r->element[0]->type != REDIS_REPLY_INTEGER ||
-	    r->element[1]->type != REDIS_REPLY_INTEGER)
+	    r->element[1]->type != REDIS_REPLY_INTEGER ||
+	    r->element[2]->type != REDIS_REPLY_INTEGER)
 		return;
 	st->ob.len = r->element[0]->integer;
 	st->ob.pending = r->element[1]->integer;
+	st->metrics.dead_len = r->element[2]->integer;
 }
 
 /* --- handing entries out -------------------------------------------- */

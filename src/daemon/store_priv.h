@@ -88,6 +88,7 @@ struct store_req {
 	int               fired;
 	int               in_redis;
 	int               failq;	/* waits for the fail event */
+	uint64_t          sent_us;	/* handed to hiredis, for the round trip */
 	union {
 		store_get_cb        *get;
 		store_done_cb       *done;
@@ -199,6 +200,7 @@ struct store {
 
 	struct store_outbox ob;
 	struct store_health health;	/* store_health.c */
+	struct store_metrics metrics;	/* store_metrics; dead_len in store_outbox.c */
 };
 
 /* --- store.c: the main connection ------------------------------------ */

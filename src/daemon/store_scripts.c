@@ -267,13 +267,14 @@ static const char *const store_scripts[STORE_NSCRIPTS] = {
 	"end\n"
 	"return out\n",
 
-	/* KEYS: outbox. ARGV: group. {XLEN, pending} (0 before the group). */
+	/* KEYS: outbox, its dead letters. ARGV: group. {XLEN, pending (0
+	 * before the group), XLEN of the dead letters}. */
 	[STORE_SC_DEPTH] =
 	"local n = redis.call('XLEN', KEYS[1])\n"
 	"local p = redis.pcall('XPENDING', KEYS[1], ARGV[1])\n"
 	"local c = 0\n"
 	"if type(p) == 'table' and not p.err and p[1] then c = p[1] end\n"
-	"return {n, c}\n",
+	"return {n, c, redis.call('XLEN', KEYS[2])}\n",
 
 	/* KEYS: mid. ARGV: state key stem, state, ts, ttl. 1, or 0 when the
 	 * message is not known (any more). */

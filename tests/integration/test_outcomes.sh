@@ -42,8 +42,8 @@ http_get() {	# path
 	exec 3>&-
 }
 metrics=$(http_get /metrics)
-check "/metrics counts outcome A dialogs" grep -Eq '^tnsgw_dialogs_total\{outcome="A"\} [1-9]' <<<"$metrics"
-check "/metrics counts mismatches" grep -Eq '^tnsgw_dialogs_total\{outcome="mismatch"\} [1-9]' <<<"$metrics"
+check "/metrics counts outcome A dialogs" grep -Eq '^tnsgw_dialogs_total\{outcome="A",channel="ussd"\} [1-9]' <<<"$metrics"
+check "/metrics counts mismatches" grep -Eq '^tnsgw_dialogs_total\{outcome="mismatch",channel="ussd"\} [1-9]' <<<"$metrics"
 check "/metrics has per-bind counters" grep -Eq '^tnsgw_bind_pdus_in_total\{bind="sim"\} [1-9]' <<<"$metrics"
 health=$(http_get /healthz)
 check "/healthz is 503 with no bind up (simulator gone)" grep -q ' 503 ' <<<"$health"

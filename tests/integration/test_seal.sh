@@ -97,6 +97,9 @@ n=$(grep -c "^$A	" "$T_DIR/sms.log")
 check "the entry's own number got exactly its one SMS ($n)" [ "$n" -eq 1 ]
 check "metric: seal refused 3" [ "$(metric 'tnsgw_outbox_seal_refused_total{reason="seal"}')" = 3 ]
 check "metric: key refused 2" [ "$(metric 'tnsgw_outbox_seal_refused_total{reason="key"}')" = 2 ]
+check "metric: five dead letters written" [ "$(metric tnsgw_outbox_dead_letters_total)" = 5 ]
+dead_len() { [ "$(metric tnsgw_outbox_dead_length)" = 5 ]; }
+check "metric: outbox:dead holds five (refreshed every 2 s)" wait_for 50 dead_len
 n=$(grep -c '^<3>.*sealed body refused' "$T_DIR/tnsgw.log")
 check "five refusals logged at err ($n)" [ "$n" -eq 5 ]
 check "the log names no number and no secret" \
