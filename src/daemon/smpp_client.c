@@ -105,6 +105,10 @@ struct smpp_client {
 
 	int                  backoff_ms;
 	uint64_t             rng;
+	/* Binds refused since the last bound session: the first is logged
+	 * at err (an outage someone must fix: password, system_id), the
+	 * retries at warning. */
+	int                  refusals;
 
 	double               tokens;
 	uint64_t             tokens_ms;
@@ -756,7 +760,12 @@ handle_bind_resp(struct smpp_client *c, const struct smpp_pdu *p)
 	if (p->command_status != SMPP_ESME_ROK) {
 		snprintf(reason, sizeof(reason), "bind refused: %s",
 		    smpp_pdu_status_str(p->command_status));
-		log_warnx("[bind %s] %s", c->label, reason);
+		if (c->refusals++ == 0)
+			log_err("[bind %s] %s; retrying, further refusals at "
+			    "warning until it binds", c->label, reason);
+		else
+			log_warnx("[bind %s] %s (%d in a row)", c->label,
+			    reason, c->refusals);
 		smpp_client_close(c, reason);
 		return;
 	}
@@ -764,7 +773,13 @@ handle_bind_resp(struct smpp_client *c, const struct smpp_pdu *p)
 	c->tokens = c->conf.tps > 0 ? 1.0 : 0.0;
 	c->tokens_ms = now_ms();
 	enter_state(c, SMPP_CLIENT_BOUND);
-	log_info("[bind %s] bound to %.15s", c->label, p->system_id);
+	if (c->refusals)
+		log_notice("[bind %s] bound to %.15s after %d refused "
+		    "bind%s", c->label, p->system_id, c->refusals,
+		    c->refusals == 1 ? "" : "s");
+	else
+		log_info("[bind %s] bound to %.15s", c->label, p->system_id);
+	c->refusals = 0;
 	if (c->cb.on_bound)
 		c->cb.on_bound(c, c->arg);
 	client_pump(c);
