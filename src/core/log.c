@@ -150,8 +150,12 @@ log_level_set(int level, const char *why)
 	int old = log_level;
 
 	log_level = level;
-	log_force(LOG_LVL_NOTICE, "log level %s -> %s (%s)",
-	    log_level_name(old), log_level_name(level), why);
+	if (old == level)
+		log_force(LOG_LVL_NOTICE, "log level stays %s (%s)",
+		    log_level_name(level), why);
+	else
+		log_force(LOG_LVL_NOTICE, "log level %s -> %s (%s)",
+		    log_level_name(old), log_level_name(level), why);
 }
 
 void

@@ -376,6 +376,8 @@ gw_redis_err_tick(evutil_socket_t fd, short ev, void *arg)
 	if (!gw->redis_down || gw->redis_err_logged)
 		return;
 	gw->redis_err_logged = 1;
+	if (store_outage_logged(gw->store))
+		return;		/* AUTH refused: said at err already */
 	log_err("[redis] down for %d s (%s): every dialog answers \"service "
 	    "unavailable\" until it is back", GW_REDIS_ERR_S,
 	    gw->redis_down_why);

@@ -113,6 +113,7 @@ level_down_to_err(void)
 	log_init(LOG_LVL_WARNING);
 	log_level_set(log_level_step(LOG_LVL_WARNING, 0), "SIGUSR2");
 	log_notice("a notice after");
+	log_level_set(log_level_step(log_get_level(), 0), "SIGUSR2");
 	log_level_set(log_level_step(log_get_level(), 1), "SIGUSR1");
 	log_warnx("a warning after");
 }
@@ -139,6 +140,7 @@ test_level_set_line(void **state)
 	/* The change to err is written although err hides notices. */
 	assert_string_equal(out,
 	    "<5>log level warning -> err (SIGUSR2)\n"
+	    "<5>log level stays err (SIGUSR2)\n"
 	    "<5>log level err -> warning (SIGUSR1)\n"
 	    "<4>a warning after\n");
 	assert_int_equal(log_get_level(), LOG_LVL_WARNING);
