@@ -139,6 +139,24 @@ for _ in 1 2 3; do kill -USR1 "$D"; sleep 0.2; done
 check "SIGUSR1 x3: back to info" \
     wait_for 30 grep -q '^<5>log level notice -> info (SIGUSR1)$' "$LOG"
 
+# --- no SMSC listening: err once the backoff is at its cap (1 s here) --------
+# A fresh outage: bound to a --serve simulator, then it goes.
+down() { grep -c '^<3>\[bind sim\] not bound through the whole reconnect backoff' "$LOG"; }
+b=$(count '\[bind sim\] bound to')
+"$SIM" -l "127.0.0.1:$SPORT" -u tnsgw -w secret --serve >"$T_DIR/serve2.out" 2>&1 &
+SERVE=$!
+T_PIDS+=($SERVE)
+wait_for 100 bash -c "[ \$(grep -c '\[bind sim\] bound to' '$LOG') -gt $b ]"
+stop_pid "$SERVE"
+n=$(down)
+check "SMSC unreachable: an err line once the backoff reached reconnect_max_s" \
+    wait_for 80 bash -c "[ \$(grep -c '^<3>\[bind sim\] not bound through' '$LOG') -gt $n ]"
+sleep 3
+check "SMSC unreachable: no other err line on the next tries ($n before, $(down) now)" \
+    [ "$(down)" -eq $((n + 1)) ]
+check "SMSC unreachable: the tries go on at info" \
+    [ "$(count '^<6>\[bind sim\] reconnecting in')" -ge 3 ]
+
 # --- stray signals: logged, not fatal ------------------------------------------
 kill -ALRM "$D"; kill -PIPE "$D"; kill -IO "$D"
 check "SIGALRM logged and ignored" wait_for 30 grep -q '^<4>SIGALRM ignored$' "$LOG"
