@@ -86,7 +86,8 @@ watchdog_cb(evutil_socket_t fd, short ev, void *arg)
 
 /*
  * STATUS=: what `systemctl status` shows under the unit, e.g.
- * "binds 1/2 up, 3 dialogs in flight, outbox 0 pending, redis up".
+ * "binds 1/2 up, 3 dialogs in flight, outbox 0, redis up" (outbox: the
+ * entries not settled yet, the stream's length).
  * Sent only when the text changed since the last one sent.
  */
 static void
@@ -97,10 +98,10 @@ status_send(const char *state)
 
 	gateway_status(gw, &st);
 	snprintf(msg, sizeof(msg), "STATUS=%s%sbinds %d/%d up, %llu dialog%s "
-	    "in flight, outbox %lld pending, redis %s", state ? state : "",
+	    "in flight, outbox %lld, redis %s", state ? state : "",
 	    state ? ": " : "", st.binds_bound, st.binds,
 	    (unsigned long long)st.dialogs_in_flight,
-	    st.dialogs_in_flight == 1 ? "" : "s", st.outbox_pending,
+	    st.dialogs_in_flight == 1 ? "" : "s", st.outbox_len,
 	    st.redis_up ? "up" : "down");
 	if (strcmp(msg, status_sent) == 0)
 		return;

