@@ -34,8 +34,9 @@ const char *log_level_name(int level);
 int  log_level_step(int level, int more);
 /*
  * Set the level at run time and say so: one line "log level OLD -> NEW
- * (why)", or "log level stays L (why)", at notice priority, written whatever the new level (an operator
- * who turns the level down must still see that it happened).
+ * (why)", or "log level stays L (why)", at notice priority, written
+ * whatever the new level (an operator who turns the level down must still
+ * see that it happened).
  */
 void log_level_set(int level, const char *why);
 

@@ -140,8 +140,7 @@ gw_abort(struct gw_bind *b, const struct dialect_event *ev)
 	char m[32];
 
 	log_at(GW_LOG_DIALOG(gw), "[bind %s] dialog %s aborted by the network",
-	    b->conf->name,
-	    log_mask_msisdn(ev->msisdn, m, sizeof(m)));
+	    b->conf->name, log_mask_msisdn(ev->msisdn, m, sizeof(m)));
 	if ((cur = session_queue_lookup(gw->sq, ev->key)) != NULL) {
 		cur->aborted = 1;
 		while ((w = session_queue_dequeue(gw->sq, ev->key)) != NULL) {

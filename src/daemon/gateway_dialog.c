@@ -571,8 +571,7 @@ gateway_dialog_process(struct gw_req *r)
 		    r->bind->conf->name, log_mask_msisdn(r->msisdn, mm, sizeof(mm)),
 		    r->d.idnum[0] ? log_mask_id(r->d.idnum, mi, sizeof(mi)) : "");
 		log_at(GW_LOG_DIALOG(gw), "[bind %s] dialog %s ended: %s",
-		    r->bind->conf->name,
-		    log_mask_msisdn(r->msisdn, mm, sizeof(mm)),
+		    r->bind->conf->name, log_mask_msisdn(r->msisdn, mm, sizeof(mm)),
 		    dialog_outcome_str(o->outcome));
 	} else {
 		/*

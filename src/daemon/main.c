@@ -169,10 +169,12 @@ signal_cb(evutil_socket_t sig, short ev, void *arg)
 		log_notice("SIGHUP: reload is not supported yet, ignored");
 		break;
 	case SIGUSR1:
-		log_level_set(log_level_step(log_get_level(), 1), sig_name((int)sig));
+		log_level_set(log_level_step(log_get_level(), 1),
+		    sig_name((int)sig));
 		break;
 	case SIGUSR2:
-		log_level_set(log_level_step(log_get_level(), 0), sig_name((int)sig));
+		log_level_set(log_level_step(log_get_level(), 0),
+		    sig_name((int)sig));
 		break;
 	default:
 		/* Signals nobody should send us: noted, not fatal. */
@@ -253,7 +255,8 @@ main(int argc, char **argv)
 	/*
 	 * Every signal whose default would end the process quietly is
 	 * handled here, from the loop (evsignal: the handler only wakes the
-	 * loop): TERM/INT stop, HUP reloads, USR1/USR2 step the log level,
+	 * loop): TERM/INT stop, HUP is the reload's (logged only, for now),
+	 * USR1/USR2 step the log level,
 	 * the others are logged and ignored. SIGPIPE is ignored outright
 	 * (a write to a closed socket fails with EPIPE and the connection
 	 * closes through its own path), so is SIGXFSZ (a full log file fails
