@@ -49,16 +49,36 @@ log_level_parse(const char *name)
 	return -1;
 }
 
-static void vlog(int, const char *, const char *, va_list)
-    __attribute__((format(printf, 3, 0)));
+const char *
+log_level_name(int level)
+{
+	static const char *const names[] = { "emerg", "alert", "crit", "err",
+	    "warning", "notice", "info", "debug" };
+
+	if (level < LOG_LVL_CRIT || level > LOG_LVL_DEBUG)
+		return "?";
+	return names[level];
+}
+
+int
+log_level_step(int level, int more)
+{
+	if (more)
+		return level < LOG_LVL_ERR ? LOG_LVL_ERR :
+		    level >= LOG_LVL_DEBUG ? LOG_LVL_DEBUG : level + 1;
+	return level <= LOG_LVL_ERR ? level : level - 1;
+}
+
+static void vlog(int, int, const char *, const char *, va_list)
+    __attribute__((format(printf, 4, 0)));
 
 static void
-vlog(int level, const char *errstr, const char *fmt, va_list ap)
+vlog(int level, int force, const char *errstr, const char *fmt, va_list ap)
 {
 	char line[1024];
 	int n;
 
-	if (level > log_level)
+	if (level > log_level && !force)
 		return;
 	n = vsnprintf(line, sizeof(line), fmt, ap);
 	if (n < 0)
@@ -87,7 +107,7 @@ name(const char *fmt, ...)						\
 	int saved = errno;						\
 	va_list ap;							\
 	va_start(ap, fmt);						\
-	vlog(lvl, witherr ? strerror(saved) : NULL, fmt, ap);		\
+	vlog(lvl, 0, witherr ? strerror(saved) : NULL, fmt, ap);	\
 	va_end(ap);							\
 	errno = saved;							\
 }
@@ -100,13 +120,52 @@ LOGFN(log_info, LOG_LVL_INFO, 0)
 LOGFN(log_debug, LOG_LVL_DEBUG, 0)
 
 void
+log_at(int level, const char *fmt, ...)
+{
+	int saved = errno;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(level, 0, NULL, fmt, ap);
+	va_end(ap);
+	errno = saved;
+}
+
+static void log_force(int, const char *, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+log_force(int level, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(level, 1, NULL, fmt, ap);
+	va_end(ap);
+}
+
+void
+log_level_set(int level, const char *why)
+{
+	int old = log_level;
+
+	log_level = level;
+	if (old == level)
+		log_force(LOG_LVL_NOTICE, "log level stays %s (%s)",
+		    log_level_name(level), why);
+	else
+		log_force(LOG_LVL_NOTICE, "log level %s -> %s (%s)",
+		    log_level_name(old), log_level_name(level), why);
+}
+
+void
 fatal(const char *fmt, ...)
 {
 	int saved = errno;
 	va_list ap;
 
 	va_start(ap, fmt);
-	vlog(LOG_LVL_CRIT, strerror(saved), fmt, ap);
+	vlog(LOG_LVL_CRIT, 0, strerror(saved), fmt, ap);
 	va_end(ap);
 	exit(1);
 }
@@ -117,7 +176,7 @@ fatalx(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vlog(LOG_LVL_CRIT, NULL, fmt, ap);
+	vlog(LOG_LVL_CRIT, 0, NULL, fmt, ap);
 	va_end(ap);
 	exit(1);
 }

@@ -22,6 +22,23 @@ int  log_get_level(void);
 void log_use_syslog(const char *ident);
 /* "err", "warning", "notice", "info", "debug" -> level, or -1. */
 int  log_level_parse(const char *name);
+/* LOG_LVL_* -> "crit" .. "debug"; "?" for anything else. */
+const char *log_level_name(int level);
+/*
+ * One step of the run-time level (SIGUSR1 more, SIGUSR2 less verbose):
+ * more != 0 one step towards debug, else one towards err, along
+ * debug <-> info <-> notice <-> warning <-> err. Never past debug, never
+ * below err (err lines are what an operator must always see): a level
+ * already at an end stays; crit steps up to err and not down. Pure.
+ */
+int  log_level_step(int level, int more);
+/*
+ * Set the level at run time and say so: one line "log level OLD -> NEW
+ * (why)", or "log level stays L (why)", at notice priority, written
+ * whatever the new level (an operator who turns the level down must still
+ * see that it happened).
+ */
+void log_level_set(int level, const char *why);
 
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));  /* appends ": strerror(errno)" */
 /* A persistent failure that needs someone: a promise not kept, a bind
@@ -31,6 +48,9 @@ void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_notice(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A line at a level chosen at run time (one of LOG_LVL_*), e.g. the
+ * per-dialog lines: info or debug by daemon.log_dialogs. */
+void log_at(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 void fatalx(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 

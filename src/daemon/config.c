@@ -143,6 +143,8 @@ static const struct config_key config_keys[] = {
 	K_STR(C, "daemon", "admin_listen", 0, 0, "127.0.0.1:9375",
 	    config_check_listen, daemon.admin_listen),
 	K_PATH(C, "daemon", "messages_dir", "messages", daemon.messages_dir),
+	K_BOOL(C, "daemon", "log_dialogs", 0, daemon.log_dialogs),
+	K_INT(C, "daemon", "drain_s", 0, 0, 600, 5, daemon.drain_s),
 
 	K_STR(C, "redis", "host", 0, 1, "127.0.0.1", NULL, redis.host),
 	K_INT(C, "redis", "port", 0, 1, 65535, 6379, redis.port),

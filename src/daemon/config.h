@@ -73,6 +73,8 @@ struct config {
 		int  log_level;			/* ["info"] */
 		char admin_listen[64];		/* ["127.0.0.1:9375"], "" = off */
 		char messages_dir[PATH_MAX];	/* [<dir of config>/messages] */
+		int  log_dialogs;		/* [false]: per-dialog lines at info, else debug */
+		int  drain_s;			/* [5]: SIGTERM's wait for dialogs in flight */
 	} daemon;
 	struct {
 		char host[256];			/* ["127.0.0.1"] */

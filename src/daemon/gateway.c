@@ -140,8 +140,8 @@ gw_abort(struct gw_bind *b, const struct dialect_event *ev)
 	struct gw_req *cur, *w;
 	char m[32];
 
-	log_info("[bind %s] dialog %s aborted by the network", b->conf->name,
-	    log_mask_msisdn(ev->msisdn, m, sizeof(m)));
+	log_at(GW_LOG_DIALOG(gw), "[bind %s] dialog %s aborted by the network",
+	    b->conf->name, log_mask_msisdn(ev->msisdn, m, sizeof(m)));
 	if ((cur = session_queue_lookup(gw->sq, ev->key)) != NULL) {
 		cur->aborted = 1;
 		while ((w = session_queue_dequeue(gw->sq, ev->key)) != NULL) {
@@ -326,6 +326,7 @@ static const struct smpp_client_cb gw_client_cb = {
 };
 
 static int gw_start_binds(struct gateway *gw);
+static long long gw_mono_ms(void);
 
 static void
 gw_store_up(void *arg)
@@ -333,6 +334,13 @@ gw_store_up(void *arg)
 	struct gateway *gw = arg;
 
 	log_info("[redis] up");
+	if (gw->redis_down) {
+		evtimer_del(gw->redis_err_ev);
+		if (gw->redis_err_logged)
+			log_notice("[redis] back after %lld s",
+			    (gw_mono_ms() - gw->redis_down_ms) / 1000);
+		gw->redis_down = gw->redis_err_logged = 0;
+	}
 	/*
 	 * The binds come up only once Redis answers: until then every dialog
 	 * would end "unavailable", and an SMSC with another gateway bound
@@ -345,8 +353,34 @@ gw_store_up(void *arg)
 static void
 gw_store_down(const char *reason, void *arg)
 {
-	(void)arg;
+	struct gateway *gw = arg;
+	struct timeval tv = { GW_REDIS_ERR_S, 0 };
+
 	log_warnx("[redis] down: %s", reason);
+	if (gw->redis_down)
+		return;
+	gw->redis_down = 1;
+	gw->redis_down_ms = gw_mono_ms();
+	snprintf(gw->redis_down_why, sizeof(gw->redis_down_why), "%s", reason);
+	evtimer_add(gw->redis_err_ev, &tv);
+}
+
+/* Still down GW_REDIS_ERR_S after on_down: an outage, said once at err. */
+static void
+gw_redis_err_tick(evutil_socket_t fd, short ev, void *arg)
+{
+	struct gateway *gw = arg;
+
+	(void)fd;
+	(void)ev;
+	if (!gw->redis_down || gw->redis_err_logged)
+		return;
+	gw->redis_err_logged = 1;
+	if (store_outage_logged(gw->store))
+		return;		/* AUTH refused: said at err already */
+	log_err("[redis] down for %d s (%s): every dialog answers \"service "
+	    "unavailable\" until it is back", GW_REDIS_ERR_S,
+	    gw->redis_down_why);
 }
 
 static const struct store_cb gw_store_cb = {
@@ -531,7 +565,9 @@ gateway_new(struct event_base *base, const struct config *cfg)
 	gw->dconf.today_days = gateway_dialog_today();
 	failrate_init(&gw->failrate);
 	/* From here gateway_free undoes whatever was set up. */
-	if ((gw->alarm_ev = evtimer_new(base, gw_alarm_tick, gw)) == NULL) {
+	if ((gw->alarm_ev = evtimer_new(base, gw_alarm_tick, gw)) == NULL ||
+	    (gw->redis_err_ev = evtimer_new(base, gw_redis_err_tick,
+	    gw)) == NULL) {
 		log_warnx("gateway: out of memory");
 		gateway_free(gw);
 		return NULL;
@@ -801,6 +837,9 @@ gateway_free(struct gateway *gw)
 	if (gw->alarm_ev)
 		event_free(gw->alarm_ev);
 	gw->alarm_ev = NULL;
+	if (gw->redis_err_ev)
+		event_free(gw->redis_err_ev);
+	gw->redis_err_ev = NULL;
 	/* The store first: its pending callbacks fire (with -1) and finish
 	 * their requests while the clients still exist. The outbox settles
 	 * nothing more (what it was sending stays pending in Redis). */

@@ -570,8 +570,8 @@ gateway_dialog_process(struct gw_req *r)
 		    r->sms ? "sms" : "ussd",
 		    r->bind->conf->name, log_mask_msisdn(r->msisdn, mm, sizeof(mm)),
 		    r->d.idnum[0] ? log_mask_id(r->d.idnum, mi, sizeof(mi)) : "");
-		log_info("[bind %s] dialog %s ended: %s", r->bind->conf->name,
-		    log_mask_msisdn(r->msisdn, mm, sizeof(mm)),
+		log_at(GW_LOG_DIALOG(gw), "[bind %s] dialog %s ended: %s",
+		    r->bind->conf->name, log_mask_msisdn(r->msisdn, mm, sizeof(mm)),
 		    dialog_outcome_str(o->outcome));
 	} else {
 		/*

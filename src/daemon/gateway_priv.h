@@ -13,6 +13,7 @@
 #include "dialect.h"
 #include "dialog.h"
 #include "failrate.h"
+#include "log.h"
 #include "secret.h"
 #include "smpp_client.h"
 #include "sms_request.h"
@@ -36,6 +37,14 @@ struct store;
  */
 #define GW_BACKLOG_MAX    (SMPP_CLIENT_QUEUE_MAX - 50)
 #define GW_BACKLOG_S      2
+/* Redis down this long is an outage: one err line (the store's retries
+ * stay warnings). */
+#define GW_REDIS_ERR_S    5
+/* The level of the lines each dialog writes (its end, an abort): info
+ * with daemon.log_dialogs, else debug (journald's rate limit would drop
+ * lines at a campaign's peak). */
+#define GW_LOG_DIALOG(gw) \
+	((gw)->cfg->daemon.log_dialogs ? LOG_LVL_INFO : LOG_LVL_DEBUG)
 
 /* One SMPP session of a bind: the transceiver, or one half of a pair. */
 struct gw_link {
@@ -135,6 +144,12 @@ struct gateway {
 	/* Failure limits (issue 9 a): the no-match rate and its alarm. */
 	struct failrate		 failrate;
 	struct event		*alarm_ev;	/* re-checks while raised */
+	/* Redis outages (issue 10): err once GW_REDIS_ERR_S into one. */
+	struct event		*redis_err_ev;
+	int			 redis_down;	/* on_down came, no on_up since */
+	int			 redis_err_logged;
+	long long		 redis_down_ms;	/* monotonic, when it went */
+	char			 redis_down_why[128];
 };
 
 /* The session screens and SMS of bind b go out on: its transceiver, or

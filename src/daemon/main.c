@@ -26,12 +26,16 @@
 #include "secret.h"
 #include "version.h"
 
-#define MAIN_DRAIN_MS 5000
+/* STATUS= for systemctl status: looked at this often, sent when it
+ * changed (so at most once per period). */
+#define MAIN_STATUS_S 2
 
 static struct event_base *base;
 static struct gateway *gw;
 static struct admin *admin;
+static const struct config *conf;
 static int stopping;
+static char status_sent[256];
 
 /* The usage on fp, then exit(code): stdout and 0 for --help, stderr and 2
  * for a usage error. */
@@ -91,6 +95,58 @@ watchdog_cb(evutil_socket_t fd, short ev, void *arg)
 	notify("WATCHDOG=1");
 }
 
+/*
+ * STATUS=: what `systemctl status` shows under the unit, e.g.
+ * "binds 1/2 up, 3 dialogs in flight, outbox 0, redis up" (outbox: the
+ * entries not settled yet, the stream's length).
+ * Sent only when the text changed since the last one sent.
+ */
+static void
+status_send(const char *state)
+{
+	struct gateway_status st;
+	char msg[sizeof(status_sent)];
+
+	gateway_status(gw, &st);
+	snprintf(msg, sizeof(msg), "STATUS=%s%sbinds %d/%d up, %llu dialog%s "
+	    "in flight, outbox %lld, redis %s", state ? state : "",
+	    state ? ": " : "", st.binds_bound, st.binds,
+	    (unsigned long long)st.dialogs_in_flight,
+	    st.dialogs_in_flight == 1 ? "" : "s", st.outbox_len,
+	    st.redis_up ? "up" : "down");
+	if (strcmp(msg, status_sent) == 0)
+		return;
+	memcpy(status_sent, msg, sizeof(status_sent));
+	notify(msg);
+}
+
+static void
+status_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	(void)fd;
+	(void)ev;
+	(void)arg;
+	status_send(stopping ? "stopping" : NULL);
+}
+
+static const char *
+sig_name(int sig)
+{
+	switch (sig) {
+	case SIGTERM: return "SIGTERM";
+	case SIGINT: return "SIGINT";
+	case SIGHUP: return "SIGHUP";
+	case SIGUSR1: return "SIGUSR1";
+	case SIGUSR2: return "SIGUSR2";
+	case SIGALRM: return "SIGALRM";
+	case SIGVTALRM: return "SIGVTALRM";
+	case SIGPROF: return "SIGPROF";
+	case SIGIO: return "SIGIO";
+	case SIGPWR: return "SIGPWR";
+	default: return "signal";
+	}
+}
+
 static void
 stopped_cb(void *arg)
 {
@@ -112,14 +168,28 @@ signal_cb(evutil_socket_t sig, short ev, void *arg)
 			event_base_loopexit(base, NULL);
 			return;
 		}
-		log_info("signal %d: stopping", (int)sig);
+		log_info("%s: stopping (drain up to %d s)", sig_name((int)sig),
+		    conf->daemon.drain_s);
 		notify("STOPPING=1");
-		gateway_stop(gw, MAIN_DRAIN_MS, stopped_cb, NULL);
+		status_send("stopping");
+		gateway_stop(gw, conf->daemon.drain_s * 1000, stopped_cb, NULL);
 		break;
 	case SIGHUP:
 		/* Reload (config + catalogue, re-bind changed binds) is a
 		 * later issue; say so rather than pretend. */
 		log_notice("SIGHUP: reload is not supported yet, ignored");
+		break;
+	case SIGUSR1:
+		log_level_set(log_level_step(log_get_level(), 1),
+		    sig_name((int)sig));
+		break;
+	case SIGUSR2:
+		log_level_set(log_level_step(log_get_level(), 0),
+		    sig_name((int)sig));
+		break;
+	default:
+		/* Signals nobody should send us: noted, not fatal. */
+		log_warnx("%s ignored", sig_name((int)sig));
 		break;
 	}
 }
@@ -202,8 +272,21 @@ main(int argc, char **argv)
 	static struct config cfg;
 	const char *path = NULL;
 	int ch, test = 0, foreground = 0, debug = 0;
-	struct event *sigs[4], *wd = NULL;
-	const int signo[4] = { SIGTERM, SIGINT, SIGHUP, 0 };
+	/*
+	 * Every signal whose default would end the process quietly is
+	 * handled here, from the loop (evsignal: the handler only wakes the
+	 * loop): TERM/INT stop, HUP is the reload's (logged only, for now),
+	 * USR1/USR2 step the log level,
+	 * the others are logged and ignored. SIGPIPE is ignored outright
+	 * (a write to a closed socket fails with EPIPE and the connection
+	 * closes through its own path), so is SIGXFSZ (a full log file fails
+	 * the write, not the daemon). QUIT and the crash signals keep their
+	 * default: they are meant to end it.
+	 */
+	const int signo[] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2,
+	    SIGALRM, SIGVTALRM, SIGPROF, SIGIO, SIGPWR, 0 };
+	struct event *sigs[sizeof(signo) / sizeof(signo[0])];
+	struct event *wd = NULL, *status_ev = NULL;
 	const char *wdusec;
 
 	while ((ch = getopt_long(argc, argv, "c:dfthV", lopts, NULL)) != -1) {
@@ -233,7 +316,9 @@ main(int argc, char **argv)
 			fatal("daemon");
 		log_use_syslog("tnsgw");
 	}
+	conf = &cfg;
 	signal(SIGPIPE, SIG_IGN);
+	signal(SIGXFSZ, SIG_IGN);
 
 	if ((base = event_base_new()) == NULL)
 		fatalx("event_base_new failed");
@@ -263,6 +348,14 @@ main(int argc, char **argv)
 	    cfg.redis.socket[0] ? cfg.redis.socket : cfg.redis.host,
 	    cfg.redis.port);
 	notify("READY=1");
+	if (getenv("NOTIFY_SOCKET") != NULL) {
+		struct timeval tv = { MAIN_STATUS_S, 0 };
+
+		status_send(NULL);
+		if ((status_ev = event_new(base, -1, EV_PERSIST, status_cb,
+		    NULL)) != NULL)
+			event_add(status_ev, &tv);
+	}
 
 	event_base_dispatch(base);
 
@@ -270,6 +363,8 @@ main(int argc, char **argv)
 	gateway_free(gw);
 	if (wd)
 		event_free(wd);
+	if (status_ev)
+		event_free(status_ev);
 	for (int i = 0; signo[i]; i++)
 		event_free(sigs[i]);
 	event_base_free(base);

@@ -108,6 +108,13 @@ struct smpp_client {
 
 	int                  backoff_ms;
 	uint64_t             rng;
+	/* Binds refused since the last bound session: the first is logged
+	 * at err (an outage someone must fix: password, system_id), the
+	 * retries at warning. */
+	int                  refusals;
+	/* A connection that fails through the whole reconnect backoff (it
+	 * reached reconnect_max_s): said at err once, until bound again. */
+	int                  down_logged;
 
 	double               tokens;
 	uint64_t             tokens_ms;
@@ -454,6 +461,25 @@ schedule_reconnect(struct smpp_client *c)
 }
 
 /*
+ * A connect or bind that failed again (not a session lost): once the
+ * backoff has reached reconnect_max_s the outage is persistent, said at
+ * err once (a refused bind was said already), the next tries stay info.
+ */
+static void
+client_still_down(struct smpp_client *c, const char *reason)
+{
+	int max_ms = c->conf.reconnect_max_s * 1000;
+
+	if (max_ms < c->conf.reconnect_min_s * 1000)
+		max_ms = c->conf.reconnect_min_s * 1000;
+	if (c->refusals || c->down_logged || c->backoff_ms < max_ms)
+		return;
+	c->down_logged = 1;
+	log_err("[bind %s] not bound through the whole reconnect backoff "
+	    "(now every %d s): %s", c->label, max_ms / 1000, reason);
+}
+
+/*
  * The one close path: drop the connection, fail every request still
  * waiting (callbacks deferred to ev_notify), then reconnect later or, when
  * stopping, finish with on_stopped.
@@ -498,6 +524,8 @@ smpp_client_close(struct smpp_client *c, const char *reason)
 		schedule_notify(c);
 	} else {
 		enter_state(c, SMPP_CLIENT_IDLE);
+		if (!was_bound)
+			client_still_down(c, reason);
 		schedule_reconnect(c);
 	}
 }
@@ -785,7 +813,12 @@ handle_bind_resp(struct smpp_client *c, const struct smpp_pdu *p)
 	if (p->command_status != SMPP_ESME_ROK) {
 		snprintf(reason, sizeof(reason), "bind refused: %s",
 		    smpp_pdu_status_str(p->command_status));
-		log_warnx("[bind %s] %s", c->label, reason);
+		if (c->refusals++ == 0)
+			log_err("[bind %s] %s; retrying, further refusals at "
+			    "warning until it binds", c->label, reason);
+		else
+			log_warnx("[bind %s] %s (%d in a row)", c->label,
+			    reason, c->refusals);
 		smpp_client_close(c, reason);
 		return;
 	}
@@ -793,7 +826,16 @@ handle_bind_resp(struct smpp_client *c, const struct smpp_pdu *p)
 	c->tokens = c->conf.tps > 0 ? 1.0 : 0.0;
 	c->tokens_ms = now_ms();
 	enter_state(c, SMPP_CLIENT_BOUND);
-	log_info("[bind %s] bound to %.15s", c->label, p->system_id);
+	if (c->refusals)
+		log_notice("[bind %s] bound to %.15s after %d refused "
+		    "bind%s", c->label, p->system_id, c->refusals,
+		    c->refusals == 1 ? "" : "s");
+	else if (c->down_logged)
+		log_notice("[bind %s] bound to %.15s again", c->label,
+		    p->system_id);
+	else
+		log_info("[bind %s] bound to %.15s", c->label, p->system_id);
+	c->refusals = c->down_logged = 0;
 	if (c->cb.on_bound)
 		c->cb.on_bound(c, c->arg);
 	client_pump(c);

@@ -211,6 +211,10 @@ int store_persist_ok(const struct store *st);
  * appendonly no, required everysec", "redis AUTH refused: ..."), or ""
  * (also for NULL). Valid until the next store call. */
 const char *store_trust_problem(const struct store *st);
+/* 1 when the store has said this outage of the main connection at err
+ * itself (AUTH refused), so the gateway does not say it again; 0 also
+ * for NULL. */
+int store_outage_logged(const struct store *st);
 /* Case B requests refused because of the persistence, since store_new. */
 unsigned long long store_persist_refused(const struct store *st);
 

@@ -211,6 +211,12 @@ store_trust_problem(const struct store *st)
 	return st != NULL ? st->health.problem : "";
 }
 
+int
+store_outage_logged(const struct store *st)
+{
+	return st != NULL && st->health.auth_logged;
+}
+
 unsigned long long
 store_persist_refused(const struct store *st)
 {

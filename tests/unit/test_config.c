@@ -56,6 +56,8 @@ check_shipped(const struct config *c)
 
 	assert_int_equal(c->daemon.log_level, LOG_LVL_INFO);
 	assert_string_equal(c->daemon.admin_listen, "127.0.0.1:9375");
+	assert_int_equal(c->daemon.log_dialogs, 0);
+	assert_int_equal(c->daemon.drain_s, 5);
 	assert_string_equal(c->redis.host, "127.0.0.1");
 	assert_int_equal(c->redis.port, 6380);
 	assert_int_equal(c->nbinds, 1);
@@ -140,6 +142,8 @@ test_defaults(void **state)
 	assert_int_equal(cfg.daemon.log_level, LOG_LVL_INFO);
 	assert_string_equal(cfg.daemon.admin_listen, "127.0.0.1:9375");
 	assert_string_equal(cfg.daemon.messages_dir, D "messages");
+	assert_int_equal(cfg.daemon.log_dialogs, 0);
+	assert_int_equal(cfg.daemon.drain_s, 5);
 	assert_string_equal(cfg.redis.host, "127.0.0.1");
 	assert_int_equal(cfg.redis.port, 6379);
 	assert_string_equal(cfg.redis.socket, "");
@@ -219,6 +223,8 @@ test_explicit_values(void **state)
 		fail_msg("%s", e);
 	assert_int_equal(cfg.daemon.log_level, LOG_LVL_DEBUG);
 	assert_string_equal(cfg.daemon.admin_listen, "");
+	assert_int_equal(cfg.daemon.log_dialogs, 1);
+	assert_int_equal(cfg.daemon.drain_s, 12);
 	assert_string_equal(cfg.redis.socket, "/run/redis/redis.sock");
 	assert_int_equal(cfg.redis.db, 3);
 	assert_string_equal(cfg.redis.prefix, "t2:");
@@ -296,6 +302,10 @@ static const struct bad_case bad_cases[] = {
 	{ "system_id_int.conf",
 	  D "system_id_int.conf:6: 'smpp.binds.[0].system_id' must be a "
 	  "string" },
+	{ "drain_s.conf",
+	  D "drain_s.conf:1: 'daemon.drain_s' must be an integer 0..600" },
+	{ "log_dialogs.conf",
+	  D "log_dialogs.conf:1: 'daemon.log_dialogs' must be true or false" },
 	{ "bool_string.conf",
 	  D "bool_string.conf:6: 'ussd.transliterate' must be true or false" },
 	{ "window_float.conf",
