@@ -113,7 +113,7 @@ check "reasons not switched either" [ "$(cli get tns:rsn:gen)" = "1" ]
 # 3. --skip-invalid: bad rows to the reject file, the rest loads.
 printf '\xEF\xBB\xBF%s\r\nCIN,AB1,1980-01-01,,REGISTERED,1,1,,\r\nCIN,AB2,1980-13-01,,REGISTERED,2,1,,\r\nCIN,AB1,1980-01-01,,REGISTERED,3,1,,\r\nCIN,AB3,1980-01-03,2030-01-01,INELIGIBLE,,,,AMO_CNOPS\r\n' \
     "$HDR" >"$D/skip.csv"
-out=$(load --registry "$D/skip.csv" --skip-invalid 2>&1); rc=$?
+out=$(load --registry "$D/skip.csv" --skip-invalid --max-reject 100% --force 2>&1); rc=$?
 check "skip-invalid: exit 0 (got $rc: $out)" [ "$rc" -eq 0 ]
 check "skip-invalid: counts (BOM and CRLF read)" grep -q 'registry: 2 rows, 2 rejected' <<<"$out"
 check "skip-invalid: reject file header + 2 rows" [ "$(wc -l <"$D/skip.csv.rejects")" -eq 3 ]
@@ -121,25 +121,36 @@ check "skip-invalid: reasons in the reject file" \
     bash -c "grep -q 'skip.csv:3: birth_date' '$D/skip.csv.rejects' && grep -q 'skip.csv:4: duplicate of line 2' '$D/skip.csv.rejects'"
 check "skip-invalid: reason checked against Redis's current reasons" \
     grep -q 'reason=AMO_CNOPS' <<<"$(load --get CIN AB3)"
-out=$(load --registry "$D/skip.csv" --skip-invalid --reject-file "$D/rej.csv" 2>&1)
+out=$(load --registry "$D/skip.csv" --skip-invalid --reject-file "$D/rej.csv" --max-reject 2 2>&1)
 check "--reject-file names the file" [ -s "$D/rej.csv" ]
 
-# 4. Reload: new generation, old one unlinked, other datasets untouched.
+# 4. Reload: new generation, the live one kept as the previous, the one
+# before unlinked, other datasets untouched.
+regbuckets() {	# buckets of the current and the previous registry
+	echo $(( $(nbof "$(cli get tns:reg:gen)") + $(nbof "$(cli get tns:reg:prev)") ))
+}
+prev=$(cli get tns:reg:gen)
 out=$(load --registry "$S/registry.csv" 2>&1); rc=$?
 g=$(cli get tns:reg:gen)
 check "reload: exit 0 and a new generation ($g)" bash -c "[ $rc -eq 0 ] && [ '${g%%:*}' -gt 1 ]"
-check "reload: only the current registry's bucket(s) remain" \
-    [ "$(cli --scan --pattern 'tns:reg:[0-9]*' | wc -l)" = "$(nbof "$g")" ]
+check "reload: the live generation kept as the previous" [ "$(cli get tns:reg:prev)" = "$prev" ]
+check "reload: only the current and previous registries' buckets remain" \
+    [ "$(cli --scan --pattern 'tns:reg:[0-9]*' | wc -l)" = "$(regbuckets)" ]
 check "reload: categories still generation 1" [ "$(cli get tns:cat:gen)" = "1" ]
 out=$(load --categories "$S/categories.csv" 2>&1)
-check "categories reload: old generation unlinked" \
+check "categories reload: generation 1 kept as the previous" \
+    [ "$(cli get tns:cat:prev)" = 1 ]
+out=$(load --categories "$S/categories.csv" 2>&1)
+check "categories reload twice: generation 1 unlinked" \
     bash -c "[ \"\$(redis-cli -p $P --scan --pattern 'tns:cat:1:*' | wc -l)\" = 0 ]"
 check "categories reload: new list" [ "$(cli llen "tns:cat:$(cli get tns:cat:gen):list")" = "24" ]
 out=$(load --points "$S/points.csv" 2>&1); rc=$?
 check "points reload: exit 0 ($out)" [ "$rc" -eq 0 ]
-check "points reload: old generation unlinked" \
+out=$(load --points "$S/points.csv" 2>&1); rc=$?
+check "points reload twice: generation 1 unlinked" \
     bash -c "[ \"\$(redis-cli -p $P --scan --pattern 'tns:pts:1:*' | wc -l)\" = 0 ]"
-check "points reload: 12 regions + list + pointer" [ "$(cli --scan --pattern 'tns:pts:*' | wc -l)" = 14 ]
+check "points reload: 2 x (12 regions + list), pointer and prev" \
+    [ "$(cli --scan --pattern 'tns:pts:*' | wc -l)" = 28 ]
 
 # 5. Prefix and db.
 out=$(load -n 3 --prefix 'x:' --reasons "$S/reasons.csv" 2>&1); rc=$?
@@ -182,7 +193,7 @@ out=$(load --reasons "$D/rsn_dup.csv" 2>&1); rc=$?
 check "reasons duplicate: exit 1 (got $rc)" [ "$rc" -eq 1 ]
 check "reasons duplicate: FILE:LINE ($out)" grep -q 'rsn_dup.csv:3: duplicate reason code' <<<"$out"
 rsn_before=$(cli get tns:rsn:gen)
-out=$(load --reasons "$D/rsn_dup.csv" --skip-invalid 2>&1); rc=$?
+out=$(load --reasons "$D/rsn_dup.csv" --skip-invalid --max-reject 100% 2>&1); rc=$?
 check "reasons --skip-invalid: exit 0 ($out)" [ "$rc" -eq 0 ]
 check "reasons --skip-invalid: counts" grep -q 'reasons: 1 rows, 2 rejected' <<<"$out"
 check "reasons --skip-invalid: its own reject file" \
@@ -210,7 +221,7 @@ out=$(load --points "$D/pts_bad.csv" 2>&1); rc=$?
 check "points duplicate: exit 1 (got $rc)" [ "$rc" -eq 1 ]
 check "points duplicate: FILE:LINE ($out)" grep -q 'pts_bad.csv:3: duplicate point name in this region' <<<"$out"
 check "points duplicate: pointer unchanged" [ "$(cli get tns:pts:gen)" = "$pts_before" ]
-out=$(load --points "$D/pts_bad.csv" --skip-invalid 2>&1); rc=$?
+out=$(load --points "$D/pts_bad.csv" --max-reject 2 2>&1); rc=$?
 check "points --skip-invalid: exit 0 ($out)" [ "$rc" -eq 0 ]
 check "points --skip-invalid: counts" grep -q 'points: 1 rows, 2 rejected, 1 regions' <<<"$out"
 check "points --skip-invalid: its own reject file" \
@@ -235,7 +246,7 @@ split_buckets() {	# how many digit strings sit in more than one bucket
 		cli hkeys "$k" | sed 's/[A-Z]//g' | sort -u
 	done | sort | uniq -d | wc -l
 }
-out=$(load --registry "$D/digits.csv" 2>&1); rc=$?
+out=$(load --registry "$D/digits.csv" --force 2>&1); rc=$?
 g=$(cli get tns:reg:gen)
 check "layout 2: exit 0, pointer G:N:2 ($g)" bash -c "[ $rc -eq 0 ] && [[ '$g' == *:*:2 ]]"
 check "layout 2: several buckets ($g)" [ "$(nbof "$g")" -gt 1 ]
@@ -249,8 +260,8 @@ check "--layout 1: summary says layout 1" grep -q 'layout 1,' <<<"$out"
 check "--layout 1: same digits spread over buckets" [ "$(split_buckets "$g")" -gt 0 ]
 check "--layout 1: --get reads it" grep -q 'matricule=200123' <<<"$(load --get CIN XY000123)"
 out=$(load --registry "$D/digits.csv" 2>&1)
-check "layout 1 -> 2: old buckets unlinked" \
-    [ "$(cli --scan --pattern 'tns:reg:[0-9]*' | wc -l)" = "$(nbof "$(cli get tns:reg:gen)")" ]
+check "layout 1 -> 2: buckets of the generation before unlinked" \
+    [ "$(cli --scan --pattern 'tns:reg:[0-9]*' | wc -l)" = "$(regbuckets)" ]
 "$L" -h 127.0.0.1 -p "$P" --layout 3 --registry "$D/digits.csv" >/dev/null 2>&1; rc=$?
 check "--layout 3: usage, exit 2" [ "$rc" -eq 2 ]
 cli set tns:reg:gen 99:1:3 >/dev/null
