@@ -405,6 +405,16 @@ PY
 )
 check "reject file parses as CSV, 5 rows of 10 fields ($out)" [ "$out" = "ok 5" ]
 
+# Progress: on a terminal (script(1) gives one) for a file of 8 MB or
+# more; nothing of it on a pipe.
+awk -v hdr="$HDR" 'BEGIN { print hdr; for (i = 0; i < 125000; i++)
+	printf "CIN,PR%07d,1980-01-01,2030-01-01,REGISTERED,%d,1,212600000000,\n", i, 100000 + i }' >"$D/g_big.csv"
+out=$(script -qec "'$L' -h 127.0.0.1 -p $P --prefix p: --registry '$D/g_big.csv'" /dev/null 2>&1 | tr '\r' '\n')
+check "progress on a terminal ($(tail -n 3 <<<"$out" | tr '\n' ' '))" \
+    bash -c "grep -q 'checking .*g_big.csv (8 MB)' <<<'$out' && grep -q 'writing the registry 100 %' <<<'$out'"
+out=$(load --prefix p: --registry "$D/g_big.csv" 2>&1)
+check "no progress on a pipe" bash -c "! grep -q 'writing the registry' <<<'$out' && grep -q 'registry: 125000 rows' <<<'$out'"
+
 # 7. Usage and connection errors.
 "$L" >/dev/null 2>&1; rc=$?
 check "no arguments: usage, exit 2" [ "$rc" -eq 2 ]
