@@ -383,8 +383,9 @@ check "--max-reject 5x: usage, exit 2" [ "$rc" -eq 2 ]
 check "--max-shrink 101: usage, exit 2" [ "$rc" -eq 2 ]
 
 # The reject file is CSV: the header's columns plus reject_reason, every
-# row as many fields, malformed rows included.
-printf '%s\nCIN,GD000001,1980-01-01,,REGISTERED,1,1,,\nCIN,"GD0,2",1980-02-30,,REGISTERED,2,1,,\nCIN,GD000003,1980-01-01\nCIN,GD000004,1980-01-01,,REGISTERED,4,1,,,extra,"x""y"\nCIN,GD"5,1980-01-01,,ACTIVE,5,1,,\nCIN,"GD000006,1980-01-01,,REGISTERED,6,1,,\n' \
+# row as many fields, malformed rows included, UTF-8 (a bad byte is
+# U+FFFD).
+printf '%s\nCIN,GD000001,1980-01-01,,REGISTERED,1,1,,\nCIN,"GD0,2",1980-02-30,,REGISTERED,2,1,,\nCIN,GD000003,1980-01-01\nCIN,GD000004,1980-01-01,,REGISTERED,4,1,,,extra,"x""y"\nCIN,GD"5,1980-01-01,,ACTIVE,5,1,,\nCIN,GD\xff7,1980-01-01,,REGISTERED,7,1,,\nCIN,"GD000006,1980-01-01,,REGISTERED,6,1,,\n' \
     "$HDR" >"$D/g_rej.csv"
 out=$(lg --registry "$D/g_rej.csv" --max-reject 100% --force 2>&1); rc=$?
 check "reject file: load exit 0 ($out)" [ "$rc" -eq 0 ]
@@ -394,16 +395,17 @@ with open(sys.argv[1], newline='', encoding='utf-8') as f:
     rows = list(csv.reader(f, strict=True))
 hdr = rows[0]
 assert hdr[-1] == 'reject_reason' and len(hdr) == 10, hdr
-assert len(rows) == 6, len(rows)
+assert len(rows) == 7, len(rows)
 for r in rows[1:]:
     assert len(r) == len(hdr), r
     assert ':' in r[-1] and 'g_rej.csv:' in r[-1], r
 assert rows[1][1] == 'GD0,2', rows[1]
 assert rows[4][1] == 'GD"5', rows[4]
+assert rows[5][1] == 'GD\ufffd7', rows[5]
 print('ok', len(rows) - 1)
 PY
 )
-check "reject file parses as CSV, 5 rows of 10 fields ($out)" [ "$out" = "ok 5" ]
+check "reject file parses as UTF-8 CSV, 6 rows of 10 fields ($out)" [ "$out" = "ok 6" ]
 
 # Progress: on a terminal (script(1) gives one) for a file of 8 MB or
 # more; nothing of it on a pipe.

@@ -499,23 +499,28 @@ test_reject_line(void **state)
 		const char *want;
 		int         f1nfields;	/* fields read back */
 		const char *f1;		/* field 1 read back */
+		size_t      len;	/* raw's length; 0: strlen */
 	} t[] = {
-		{ "a,b,c\n", 3, "\"a\",\"b\",\"c\",\"R\"\n", 4, "b" },
-		{ "a,\"b,x\",c\r\n", 3, "\"a\",\"b,x\",\"c\",\"R\"\n", 4, "b,x" },
-		{ "a,\"b\"\"q\",c", 3, "\"a\",\"b\"\"q\",\"c\",\"R\"\n", 4, "b\"q" },
+		{ "a,b,c\n", 3, "\"a\",\"b\",\"c\",\"R\"\n", 4, "b", 0 },
+		{ "a,\"b,x\",c\r\n", 3, "\"a\",\"b,x\",\"c\",\"R\"\n", 4, "b,x", 0 },
+		{ "a,\"b\"\"q\",c", 3, "\"a\",\"b\"\"q\",\"c\",\"R\"\n", 4, "b\"q", 0 },
 		/* Fewer fields: padded. */
-		{ "a\n", 3, "\"a\",\"\",\"\",\"R\"\n", 4, "" },
+		{ "a\n", 3, "\"a\",\"\",\"\",\"R\"\n", 4, "", 0 },
 		/* More: joined into the last, quotes kept as read. */
 		{ "a,b,c,d,\"e\"\"f\"\n", 3,
-		  "\"a\",\"b\",\"c,d,e\"\"f\",\"R\"\n", 4, "b" },
+		  "\"a\",\"b\",\"c,d,e\"\"f\",\"R\"\n", 4, "b", 0 },
 		/* A stray quote inside a field is a character. */
-		{ "a,b\"x,c\n", 3, "\"a\",\"b\"\"x\",\"c\",\"R\"\n", 4, "b\"x" },
+		{ "a,b\"x,c\n", 3, "\"a\",\"b\"\"x\",\"c\",\"R\"\n", 4, "b\"x", 0 },
 		/* An unterminated quote runs to the end, its newline kept. */
-		{ "a,\"b,c\nd\n", 3, "\"a\",\"b,c\nd\",\"\",\"R\"\n", 4, "b,c\nd" },
+		{ "a,\"b,c\nd\n", 3, "\"a\",\"b,c\nd\",\"\",\"R\"\n", 4, "b,c\nd", 0 },
 		/* The header's BOM dropped. */
-		{ "\xEF\xBB\xBF" "a,b\n", 2, "\"a\",\"b\",\"R\"\n", 3, "b" },
+		{ "\xEF\xBB\xBF" "a,b\n", 2, "\"a\",\"b\",\"R\"\n", 3, "b", 0 },
+		/* Not UTF-8, a NUL: U+FFFD; UTF-8 kept. */
+		{ "\xC3\xA9,\xFF\0,x\n", 3,
+		  "\"\xC3\xA9\",\"\xEF\xBF\xBD\xEF\xBF\xBD\",\"x\",\"R\"\n", 4,
+		  "\xEF\xBF\xBD\xEF\xBF\xBD", 8 },
 		/* Empty fields. */
-		{ ",,\n", 3, "\"\",\"\",\"\",\"R\"\n", 4, "" },
+		{ ",,\n", 3, "\"\",\"\",\"\",\"R\"\n", 4, "", 0 },
 	};
 	static struct load_csv_row row;
 	struct load_csv c;
@@ -524,7 +529,8 @@ test_reject_line(void **state)
 
 	(void)state;
 	for (i = 0; i < N(t); i++) {
-		n = load_csv_reject_line(t[i].raw, strlen(t[i].raw), t[i].ncols,
+		n = load_csv_reject_line(t[i].raw, t[i].len ? t[i].len :
+		    strlen(t[i].raw), t[i].ncols,
 		    "R", out, sizeof(out));
 		assert_string_equal(out, t[i].want);
 		assert_int_equal(n, strlen(t[i].want));

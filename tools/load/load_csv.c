@@ -592,7 +592,27 @@ load_csv_reject_line(const char *raw, size_t len, int ncols,
 	infield = 0;
 	for (; i < len; i++) {
 		char ch = raw[i];
+		size_t k, n;
+		uint32_t cp = 0;
 
+		/* Not ASCII, or a NUL: a whole UTF-8 sequence, else U+FFFD,
+		 * so that the file stays text. */
+		if (ch == '\0' || (unsigned char)ch >= 0x80) {
+			n = utf8_decode((const unsigned char *)raw + i, len - i,
+			    &cp);
+			if (n == 0 || cp == 0) {
+				load_csv_rej_put(out, outsz, &o, '\xEF');
+				load_csv_rej_put(out, outsz, &o, '\xBF');
+				load_csv_rej_put(out, outsz, &o, '\xBD');
+				n = 1;
+			} else
+				for (k = 0; k < n; k++)
+					load_csv_rej_put(out, outsz, &o,
+					    raw[i + k]);
+			i += n - 1;
+			infield = 1;
+			continue;
+		}
 		if (quoted) {
 			if (ch == '"' && i + 1 < len && raw[i + 1] == '"') {
 				load_csv_rej_byte(out, outsz, &o, '"');

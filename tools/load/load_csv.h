@@ -144,7 +144,8 @@ int load_csv_parse_point(const struct load_csv_row *row,
  * character), made ncols fields (missing ones empty, extra ones joined
  * into the last with their commas), then reason as one more field; every
  * field quoted as RFC 4180 says, the line ended by "\n". A UTF-8 BOM
- * before the row is dropped (the header's). Into out, NUL-terminated:
+ * before the row is dropped (the header's); a NUL or a byte that is not
+ * valid UTF-8 becomes U+FFFD, so the line is UTF-8 text. Into out, NUL-terminated:
  * the line's length, or how long it would be when outsz is too small
  * (nothing usable written then), as snprintf.
  */
