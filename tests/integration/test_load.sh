@@ -389,6 +389,7 @@ printf '%s\nCIN,GD000001,1980-01-01,,REGISTERED,1,1,,\nCIN,"GD0,2",1980-02-30,,R
     "$HDR" >"$D/g_rej.csv"
 out=$(lg --registry "$D/g_rej.csv" --max-reject 100% --force 2>&1); rc=$?
 check "reject file: load exit 0 ($out)" [ "$rc" -eq 0 ]
+check "reject file: mode 0600 (personal data)" [ "$(stat -c %a "$D/g_rej.csv.rejects")" = 600 ]
 out=$(python3 - "$D/g_rej.csv.rejects" <<'PY' 2>&1
 import csv, sys
 with open(sys.argv[1], newline='', encoding='utf-8') as f:

@@ -147,9 +147,15 @@ load_run_reject(void *arg, const struct load_plan_src *src, int line,
 	char reason[LOAD_PLAN_ERR_MAX];
 
 	if (f->rej == NULL) {
-		if ((f->rej = fopen(f->rej_path, "w")) == NULL) {
+		/* Rows of the registry are personal data: the owner's alone. */
+		int fd = open(f->rej_path, O_WRONLY | O_CREAT | O_TRUNC |
+		    O_CLOEXEC, 0600);
+
+		if (fd < 0 || (f->rej = fdopen(fd, "w")) == NULL) {
 			snprintf(err, errsz, "%s: %s", f->rej_path,
 			    strerror(errno));
+			if (fd >= 0)
+				close(fd);
 			return -1;
 		}
 		f->rej_cols = load_run_hdr_cols(src);
