@@ -1,8 +1,10 @@
 /*
  * load_redis: a load_plan written to Redis as a new generation (pipelined
  * HSET/RPUSH: reasons, categories, points, registry), the pointers
- * switched in one MULTI/EXEC, old or discarded generations unlinked; the
- * current reasons and one record (either registry layout) read back.
+ * switched in one MULTI/EXEC under WATCH with the live generation kept
+ * as the previous one (--rollback switches back the same way), older or
+ * discarded generations unlinked; the current reasons, the live
+ * registry's record count and one record (either layout) read back.
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,7 +1,8 @@
 /*
  * load_run: a tnsgw-load run — each input file read whole, planned
- * (load_plan), its bad rows copied to its reject file; then the writer
- * (load_redis) for the new generation and the summary. Also --get.
+ * (load_plan), its bad rows copied to its reject file (CSV) or listed
+ * (--check); the guards; then the writer (load_redis) for the new
+ * generation and the summary. Also --rollback and --get.
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -1,8 +1,10 @@
 /*
  * load_run: one tnsgw-load run, the glue between the files, the plan
  * (load_plan.h) and the writer (load_redis.h): read the input files,
- * plan them, write the rejected rows' files, write and switch the new
- * generation, print the summary; and --get's one-record read-back.
+ * plan them, write the rejected rows' files (or, --check, list them),
+ * pass the guards (--max-reject, --max-shrink), write and switch the new
+ * generation, print the summary; --rollback; and --get's one-record
+ * read-back.
  */
 #ifndef TNSGW_LOAD_RUN_H
 #define TNSGW_LOAD_RUN_H
