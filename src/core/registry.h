@@ -22,6 +22,8 @@
  *   P"pts:<gen>:<n>"           hash region_<lang> (fr; ar, tzm when
  *                              given), count, p1..p<count> =
  *                              "name|address|hours|phone"
+ *   P"<ds>:prev"               (ds reg, cat, rsn, pts) the pointer value
+ *                              a load replaced, kept for --rollback
  *   P"rl:m:<msisdn>"           hourly request counter
  *   P"rl:f:<TYPE>:<IDHASH>"    daily failure counter; IDHASH is
  *                              secret_state_id_hash() of the number (the

@@ -3,7 +3,8 @@
 # is what README "Redis layout" says (registry layout 2, categories in rank
 # order with OTHER last, Tamazight fields when given, proximity points),
 # bad files stop with FILE:LINE and switch nothing, --skip-invalid rejects
-# rows, reloads replace and clean up.
+# rows, reloads replace and keep one generation back, and the guards:
+# --max-shrink, --rollback, --check, --max-reject, reject files as CSV.
 set -u
 source "$(dirname "$0")/../lib.sh"
 t_tmpdir
@@ -113,7 +114,7 @@ check "reasons not switched either" [ "$(cli get tns:rsn:gen)" = "1" ]
 # 3. --skip-invalid: bad rows to the reject file, the rest loads.
 printf '\xEF\xBB\xBF%s\r\nCIN,AB1,1980-01-01,,REGISTERED,1,1,,\r\nCIN,AB2,1980-13-01,,REGISTERED,2,1,,\r\nCIN,AB1,1980-01-01,,REGISTERED,3,1,,\r\nCIN,AB3,1980-01-03,2030-01-01,INELIGIBLE,,,,AMO_CNOPS\r\n' \
     "$HDR" >"$D/skip.csv"
-out=$(load --registry "$D/skip.csv" --skip-invalid 2>&1); rc=$?
+out=$(load --registry "$D/skip.csv" --skip-invalid --max-reject 100% --force 2>&1); rc=$?
 check "skip-invalid: exit 0 (got $rc: $out)" [ "$rc" -eq 0 ]
 check "skip-invalid: counts (BOM and CRLF read)" grep -q 'registry: 2 rows, 2 rejected' <<<"$out"
 check "skip-invalid: reject file header + 2 rows" [ "$(wc -l <"$D/skip.csv.rejects")" -eq 3 ]
@@ -121,25 +122,36 @@ check "skip-invalid: reasons in the reject file" \
     bash -c "grep -q 'skip.csv:3: birth_date' '$D/skip.csv.rejects' && grep -q 'skip.csv:4: duplicate of line 2' '$D/skip.csv.rejects'"
 check "skip-invalid: reason checked against Redis's current reasons" \
     grep -q 'reason=AMO_CNOPS' <<<"$(load --get CIN AB3)"
-out=$(load --registry "$D/skip.csv" --skip-invalid --reject-file "$D/rej.csv" 2>&1)
+out=$(load --registry "$D/skip.csv" --skip-invalid --reject-file "$D/rej.csv" --max-reject 2 2>&1)
 check "--reject-file names the file" [ -s "$D/rej.csv" ]
 
-# 4. Reload: new generation, old one unlinked, other datasets untouched.
+# 4. Reload: new generation, the live one kept as the previous, the one
+# before unlinked, other datasets untouched.
+regbuckets() {	# buckets of the current and the previous registry
+	echo $(( $(nbof "$(cli get tns:reg:gen)") + $(nbof "$(cli get tns:reg:prev)") ))
+}
+prev=$(cli get tns:reg:gen)
 out=$(load --registry "$S/registry.csv" 2>&1); rc=$?
 g=$(cli get tns:reg:gen)
 check "reload: exit 0 and a new generation ($g)" bash -c "[ $rc -eq 0 ] && [ '${g%%:*}' -gt 1 ]"
-check "reload: only the current registry's bucket(s) remain" \
-    [ "$(cli --scan --pattern 'tns:reg:[0-9]*' | wc -l)" = "$(nbof "$g")" ]
+check "reload: the live generation kept as the previous" [ "$(cli get tns:reg:prev)" = "$prev" ]
+check "reload: only the current and previous registries' buckets remain" \
+    [ "$(cli --scan --pattern 'tns:reg:[0-9]*' | wc -l)" = "$(regbuckets)" ]
 check "reload: categories still generation 1" [ "$(cli get tns:cat:gen)" = "1" ]
 out=$(load --categories "$S/categories.csv" 2>&1)
-check "categories reload: old generation unlinked" \
+check "categories reload: generation 1 kept as the previous" \
+    [ "$(cli get tns:cat:prev)" = 1 ]
+out=$(load --categories "$S/categories.csv" 2>&1)
+check "categories reload twice: generation 1 unlinked" \
     bash -c "[ \"\$(redis-cli -p $P --scan --pattern 'tns:cat:1:*' | wc -l)\" = 0 ]"
 check "categories reload: new list" [ "$(cli llen "tns:cat:$(cli get tns:cat:gen):list")" = "24" ]
 out=$(load --points "$S/points.csv" 2>&1); rc=$?
 check "points reload: exit 0 ($out)" [ "$rc" -eq 0 ]
-check "points reload: old generation unlinked" \
+out=$(load --points "$S/points.csv" 2>&1); rc=$?
+check "points reload twice: generation 1 unlinked" \
     bash -c "[ \"\$(redis-cli -p $P --scan --pattern 'tns:pts:1:*' | wc -l)\" = 0 ]"
-check "points reload: 12 regions + list + pointer" [ "$(cli --scan --pattern 'tns:pts:*' | wc -l)" = 14 ]
+check "points reload: 2 x (12 regions + list), pointer and prev" \
+    [ "$(cli --scan --pattern 'tns:pts:*' | wc -l)" = 28 ]
 
 # 5. Prefix and db.
 out=$(load -n 3 --prefix 'x:' --reasons "$S/reasons.csv" 2>&1); rc=$?
@@ -182,7 +194,7 @@ out=$(load --reasons "$D/rsn_dup.csv" 2>&1); rc=$?
 check "reasons duplicate: exit 1 (got $rc)" [ "$rc" -eq 1 ]
 check "reasons duplicate: FILE:LINE ($out)" grep -q 'rsn_dup.csv:3: duplicate reason code' <<<"$out"
 rsn_before=$(cli get tns:rsn:gen)
-out=$(load --reasons "$D/rsn_dup.csv" --skip-invalid 2>&1); rc=$?
+out=$(load --reasons "$D/rsn_dup.csv" --skip-invalid --max-reject 100% 2>&1); rc=$?
 check "reasons --skip-invalid: exit 0 ($out)" [ "$rc" -eq 0 ]
 check "reasons --skip-invalid: counts" grep -q 'reasons: 1 rows, 2 rejected' <<<"$out"
 check "reasons --skip-invalid: its own reject file" \
@@ -210,7 +222,7 @@ out=$(load --points "$D/pts_bad.csv" 2>&1); rc=$?
 check "points duplicate: exit 1 (got $rc)" [ "$rc" -eq 1 ]
 check "points duplicate: FILE:LINE ($out)" grep -q 'pts_bad.csv:3: duplicate point name in this region' <<<"$out"
 check "points duplicate: pointer unchanged" [ "$(cli get tns:pts:gen)" = "$pts_before" ]
-out=$(load --points "$D/pts_bad.csv" --skip-invalid 2>&1); rc=$?
+out=$(load --points "$D/pts_bad.csv" --max-reject 2 2>&1); rc=$?
 check "points --skip-invalid: exit 0 ($out)" [ "$rc" -eq 0 ]
 check "points --skip-invalid: counts" grep -q 'points: 1 rows, 2 rejected, 1 regions' <<<"$out"
 check "points --skip-invalid: its own reject file" \
@@ -235,7 +247,7 @@ split_buckets() {	# how many digit strings sit in more than one bucket
 		cli hkeys "$k" | sed 's/[A-Z]//g' | sort -u
 	done | sort | uniq -d | wc -l
 }
-out=$(load --registry "$D/digits.csv" 2>&1); rc=$?
+out=$(load --registry "$D/digits.csv" --force 2>&1); rc=$?
 g=$(cli get tns:reg:gen)
 check "layout 2: exit 0, pointer G:N:2 ($g)" bash -c "[ $rc -eq 0 ] && [[ '$g' == *:*:2 ]]"
 check "layout 2: several buckets ($g)" [ "$(nbof "$g")" -gt 1 ]
@@ -249,13 +261,162 @@ check "--layout 1: summary says layout 1" grep -q 'layout 1,' <<<"$out"
 check "--layout 1: same digits spread over buckets" [ "$(split_buckets "$g")" -gt 0 ]
 check "--layout 1: --get reads it" grep -q 'matricule=200123' <<<"$(load --get CIN XY000123)"
 out=$(load --registry "$D/digits.csv" 2>&1)
-check "layout 1 -> 2: old buckets unlinked" \
-    [ "$(cli --scan --pattern 'tns:reg:[0-9]*' | wc -l)" = "$(nbof "$(cli get tns:reg:gen)")" ]
+check "layout 1 -> 2: buckets of the generation before unlinked" \
+    [ "$(cli --scan --pattern 'tns:reg:[0-9]*' | wc -l)" = "$(regbuckets)" ]
 "$L" -h 127.0.0.1 -p "$P" --layout 3 --registry "$D/digits.csv" >/dev/null 2>&1; rc=$?
 check "--layout 3: usage, exit 2" [ "$rc" -eq 2 ]
 cli set tns:reg:gen 99:1:3 >/dev/null
 out=$(load --get CIN AB000001 2>&1); rc=$?
 check "unknown layout: --get exit 1 ($out)" bash -c "[ $rc -eq 1 ] && grep -q 'not a layout' <<<'$out'"
+
+# 8. Guards, under their own prefix: a registry that shrinks by half is
+# refused and the live one stays; --rollback goes back one generation;
+# --check lists every error and writes nothing; --max-reject; the reject
+# file is CSV.
+lg() { load --prefix g: "$@"; }
+gen_rows() {	# file first count matricule-base
+	awk -v hdr="$HDR" -v a="$2" -v n="$3" -v m="$4" 'BEGIN { print hdr
+		for (i = a; i < a + n; i++)
+			printf "CIN,GD%06d,1980-01-01,,REGISTERED,%d,1,,\n", i, m + i }' >"$1"
+}
+gen_rows "$D/g_a.csv" 0 2000 100000
+gen_rows "$D/g_b.csv" 0 2000 500000
+gen_rows "$D/g_half.csv" 0 1000 700000
+out=$(lg --registry "$D/g_a.csv" 2>&1); rc=$?
+check "guards: first load (nothing live) exit 0 ($out)" [ "$rc" -eq 0 ]
+gen_a=$(cli get g:reg:gen)
+check "guards: no previous generation yet" [ -z "$(cli get g:reg:prev)" ]
+out=$(lg --rollback 2>&1); rc=$?
+check "rollback with no previous: exit 1 ($out)" [ "$rc" -eq 1 ]
+check "rollback with no previous: says so" grep -q 'no previous registry generation' <<<"$out"
+check "rollback with no previous: pointer unchanged" [ "$(cli get g:reg:gen)" = "$gen_a" ]
+out=$(lg --registry "$D/g_b.csv" 2>&1); rc=$?
+gen_b=$(cli get g:reg:gen)
+check "guards: second load exit 0, A kept as previous" \
+    bash -c "[ $rc -eq 0 ] && [ '$(cli get g:reg:prev)' = '$gen_a' ]"
+keys=$(cli dbsize)
+out=$(lg --registry "$D/g_half.csv" 2>&1); rc=$?
+check "half the registry: refused with exit 3 (got $rc)" [ "$rc" -eq 3 ]
+check "half the registry: says by how much ($out)" \
+    grep -q 'registry: 1000 rows would replace 2000 live records: 50.0 % fewer, over --max-shrink 10 %: nothing switched' <<<"$out"
+check "half the registry: names the override" grep -q -- '--force' <<<"$out"
+check "half the registry: pointer and previous unchanged" \
+    [ "$(cli get g:reg:gen)/$(cli get g:reg:prev)" = "$gen_b/$gen_a" ]
+check "half the registry: nothing written" [ "$(cli dbsize)" = "$keys" ]
+check "half the registry: live data unchanged" \
+    grep -q 'matricule=501500' <<<"$(lg --get CIN GD001500)"
+out=$(lg --registry "$D/g_half.csv" --max-shrink 40 2>&1); rc=$?
+check "--max-shrink 40: still refused (exit $rc)" [ "$rc" -eq 3 ]
+check "--max-shrink 40: named in the message" grep -q 'over --max-shrink 40 %' <<<"$out"
+out=$(lg --rollback 2>&1); rc=$?
+check "rollback: exit 0 ($out)" [ "$rc" -eq 0 ]
+check "rollback: says where to" grep -q "registry: back to generation ${gen_a%%:*} (2000 records)" <<<"$out"
+check "rollback: the pointer is A's again" [ "$(cli get g:reg:gen)" = "$gen_a" ]
+check "rollback: --get sees A's data again" \
+    grep -q 'matricule=101500' <<<"$(lg --get CIN GD001500)"
+check "rollback: no previous left" [ -z "$(cli get g:reg:prev)" ]
+check "rollback: B's buckets unlinked" \
+    [ "$(cli --scan --pattern "g:reg:${gen_b%%:*}:*" | wc -l)" = 0 ]
+out=$(lg --rollback 2>&1); rc=$?
+check "second rollback: refused, exit 1 ($out)" \
+    bash -c "[ $rc -eq 1 ] && [ '$(cli get g:reg:gen)' = '$gen_a' ]"
+# A previous generation whose data is gone is no way back.
+lg --registry "$D/g_b.csv" >/dev/null 2>&1
+gen_b=$(cli get g:reg:gen)
+for k in $(cli --scan --pattern "g:reg:${gen_a%%:*}:*"); do cli unlink "$k" >/dev/null; done
+out=$(lg --rollback 2>&1); rc=$?
+check "rollback to gone data: refused, exit 1 ($out)" [ "$rc" -eq 1 ]
+check "rollback to gone data: says so" grep -q 'has no data in Redis any more' <<<"$out"
+check "rollback to gone data: pointer unchanged" [ "$(cli get g:reg:gen)" = "$gen_b" ]
+out=$(lg --registry "$D/g_half.csv" --force 2>&1); rc=$?
+check "--force: the half file loads ($out)" bash -c "[ $rc -eq 0 ] && [ '$(cli get g:reg:prev)' = '$gen_b' ]"
+# The last load alone is rolled back: a categories load after the
+# registry's goes back, the registry stays.
+lg --categories "$S/categories.csv" >/dev/null 2>&1
+cat1=$(cli get g:cat:gen)
+lg --categories "$S/categories.csv" >/dev/null 2>&1
+reg=$(cli get g:reg:gen)
+out=$(lg --rollback 2>&1); rc=$?
+check "categories rollback: exit 0 ($out)" [ "$rc" -eq 0 ]
+check "categories rollback: categories back, registry untouched" \
+    [ "$(cli get g:cat:gen)/$(cli get g:reg:gen)" = "$cat1/$reg" ]
+check "categories rollback: its list is there" [ "$(cli llen "g:cat:$cat1:list")" = 24 ]
+
+# --check: every error listed, nothing written, exit 1.
+printf '%s\nCIN,GD000001,1980-01-01,,REGISTERED,1,1,,\nCIN,GD000002,1980-02-30,,REGISTERED,2,1,,\nCIN,GD000003,1980-01-01,,ACTIVE,3,1,,\nCIN,GD000004,1980-01-01,,REGISTERED,4,1,0612,\nCIN,GD000001,1980-01-01,,REGISTERED,5,1,,\nCIN,GD000006,1980-01-01,,REGISTERED,6,1,,\n' \
+    "$HDR" >"$D/g_check.csv"
+keys=$(cli dbsize); reg=$(cli get g:reg:gen)
+out=$(lg --check --registry "$D/g_check.csv" 2>&1); rc=$?
+check "--check: exit 1 (got $rc)" [ "$rc" -eq 1 ]
+for want in 'g_check.csv:3: birth_date' 'g_check.csv:4: status' \
+    'g_check.csv:5: phone' 'g_check.csv:6: duplicate of line 2'; do
+	check "--check lists $want" grep -q "$want" <<<"$out"
+done
+check "--check: the count" grep -q 'g_check.csv: 2 valid rows, 4 errors' <<<"$out"
+check "--check: no birth date or number in the messages" \
+    bash -c "! grep -Eq '1980-02-30|GD00000' <<<'$out'"
+check "--check: nothing written" [ "$(cli dbsize)/$(cli get g:reg:gen)" = "$keys/$reg" ]
+check "--check: no reject file" [ ! -e "$D/g_check.csv.rejects" ]
+out=$(lg --check --registry "$D/g_half.csv" 2>&1); rc=$?
+check "--check of a good file: exit 0 ($out)" [ "$rc" -eq 0 ]
+check "--check: compares with the live registry" grep -q '1000 rows against 1000 live records' <<<"$out"
+out=$(lg --check --registry "$D/g_check.csv" --skip-invalid --max-reject 100% --force 2>&1); rc=$?
+check "--check with --skip-invalid still fails on errors (exit $rc)" [ "$rc" -eq 1 ]
+out=$(lg --check --registry "$D/g_a.csv" --categories "$D/cats70.csv" 2>&1); rc=$?
+check "--check: a categories error too ($out)" \
+    bash -c "[ $rc -eq 1 ] && grep -q 'cats70.csv:66: too many categories' <<<'$out'"
+
+# --max-reject: the default (1 %) refuses 4 of 6; a count or a share
+# allows what it says.
+out=$(lg --registry "$D/g_check.csv" --skip-invalid --force 2>&1); rc=$?
+check "4 of 6 rows rejected: refused by the default 1 % (exit $rc)" [ "$rc" -eq 3 ]
+check "--max-reject message ($out)" \
+    grep -q 'g_check.csv: 4 of 6 rows rejected (66.7 %), over --max-reject 1 %: nothing switched' <<<"$out"
+check "--max-reject: pointer unchanged" [ "$(cli get g:reg:gen)" = "$reg" ]
+out=$(lg --registry "$D/g_check.csv" --max-reject 3 --force 2>&1); rc=$?
+check "--max-reject 3: 4 rejected, refused (exit $rc)" [ "$rc" -eq 3 ]
+out=$(lg --registry "$D/g_check.csv" --max-reject 4 --force 2>&1); rc=$?
+check "--max-reject 4: loads ($out)" bash -c "[ $rc -eq 0 ] && grep -q 'registry: 2 rows, 4 rejected' <<<'$out'"
+"$L" -p "$P" --registry "$D/g_check.csv" --max-reject 5x >/dev/null 2>&1; rc=$?
+check "--max-reject 5x: usage, exit 2" [ "$rc" -eq 2 ]
+"$L" -p "$P" --registry "$D/g_check.csv" --max-shrink 101 >/dev/null 2>&1; rc=$?
+check "--max-shrink 101: usage, exit 2" [ "$rc" -eq 2 ]
+
+# The reject file is CSV: the header's columns plus reject_reason, every
+# row as many fields, malformed rows included, UTF-8 (a bad byte is
+# U+FFFD).
+printf '%s\nCIN,GD000001,1980-01-01,,REGISTERED,1,1,,\nCIN,"GD0,2",1980-02-30,,REGISTERED,2,1,,\nCIN,GD000003,1980-01-01\nCIN,GD000004,1980-01-01,,REGISTERED,4,1,,,extra,"x""y"\nCIN,GD"5,1980-01-01,,ACTIVE,5,1,,\nCIN,GD\xff7,1980-01-01,,REGISTERED,7,1,,\nCIN,"GD000006,1980-01-01,,REGISTERED,6,1,,\n' \
+    "$HDR" >"$D/g_rej.csv"
+out=$(lg --registry "$D/g_rej.csv" --max-reject 100% --force 2>&1); rc=$?
+check "reject file: load exit 0 ($out)" [ "$rc" -eq 0 ]
+check "reject file: mode 0600 (personal data)" [ "$(stat -c %a "$D/g_rej.csv.rejects")" = 600 ]
+out=$(python3 - "$D/g_rej.csv.rejects" <<'PY' 2>&1
+import csv, sys
+with open(sys.argv[1], newline='', encoding='utf-8') as f:
+    rows = list(csv.reader(f, strict=True))
+hdr = rows[0]
+assert hdr[-1] == 'reject_reason' and len(hdr) == 10, hdr
+assert len(rows) == 7, len(rows)
+for r in rows[1:]:
+    assert len(r) == len(hdr), r
+    assert ':' in r[-1] and 'g_rej.csv:' in r[-1], r
+assert rows[1][1] == 'GD0,2', rows[1]
+assert rows[4][1] == 'GD"5', rows[4]
+assert rows[5][1] == 'GD\ufffd7', rows[5]
+print('ok', len(rows) - 1)
+PY
+)
+check "reject file parses as UTF-8 CSV, 6 rows of 10 fields ($out)" [ "$out" = "ok 6" ]
+
+# Progress: on a terminal (script(1) gives one) for a file of 8 MB or
+# more; nothing of it on a pipe.
+awk -v hdr="$HDR" 'BEGIN { print hdr; for (i = 0; i < 125000; i++)
+	printf "CIN,PR%07d,1980-01-01,2030-01-01,REGISTERED,%d,1,212600000000,\n", i, 100000 + i }' >"$D/g_big.csv"
+out=$(script -qec "'$L' -h 127.0.0.1 -p $P --prefix p: --registry '$D/g_big.csv'" /dev/null 2>&1 | tr '\r' '\n')
+check "progress on a terminal ($(tail -n 3 <<<"$out" | tr '\n' ' '))" \
+    bash -c "grep -q 'checking .*g_big.csv (8 MB)' <<<'$out' && grep -q 'writing the registry 100 %' <<<'$out'"
+out=$(load --prefix p: --registry "$D/g_big.csv" 2>&1)
+check "no progress on a pipe" bash -c "! grep -q 'writing the registry' <<<'$out' && grep -q 'registry: 125000 rows' <<<'$out'"
 
 # 7. Usage and connection errors.
 "$L" >/dev/null 2>&1; rc=$?

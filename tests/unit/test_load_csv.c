@@ -2,7 +2,8 @@
  * test_load_csv: tnsgw-load's CSV reader (quotes, CRLF, BOM, blank
  * lines, errors with physical line numbers and resync), the header check
  * and its column map (optional columns), and the registry, category,
- * reason and point row validators.
+ * reason and point row validators; reject lines (every field quoted,
+ * the header's column count, read back by the reader itself).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -487,6 +488,68 @@ test_csv_spans(void **state)
 	assert_int_equal(load_csv_next(&c, &row, err, sizeof(err)), 0);
 }
 
+/* Golden reject lines, then each read back by load_csv_next: ncols + 1
+ * fields, the reason last. */
+static void
+test_reject_line(void **state)
+{
+	static const struct {
+		const char *raw;
+		int         ncols;
+		const char *want;
+		int         f1nfields;	/* fields read back */
+		const char *f1;		/* field 1 read back */
+		size_t      len;	/* raw's length; 0: strlen */
+	} t[] = {
+		{ "a,b,c\n", 3, "\"a\",\"b\",\"c\",\"R\"\n", 4, "b", 0 },
+		{ "a,\"b,x\",c\r\n", 3, "\"a\",\"b,x\",\"c\",\"R\"\n", 4, "b,x", 0 },
+		{ "a,\"b\"\"q\",c", 3, "\"a\",\"b\"\"q\",\"c\",\"R\"\n", 4, "b\"q", 0 },
+		/* Fewer fields: padded. */
+		{ "a\n", 3, "\"a\",\"\",\"\",\"R\"\n", 4, "", 0 },
+		/* More: joined into the last, quotes kept as read. */
+		{ "a,b,c,d,\"e\"\"f\"\n", 3,
+		  "\"a\",\"b\",\"c,d,e\"\"f\",\"R\"\n", 4, "b", 0 },
+		/* A stray quote inside a field is a character. */
+		{ "a,b\"x,c\n", 3, "\"a\",\"b\"\"x\",\"c\",\"R\"\n", 4, "b\"x", 0 },
+		/* An unterminated quote runs to the end, its newline kept. */
+		{ "a,\"b,c\nd\n", 3, "\"a\",\"b,c\nd\",\"\",\"R\"\n", 4, "b,c\nd", 0 },
+		/* The header's BOM dropped. */
+		{ "\xEF\xBB\xBF" "a,b\n", 2, "\"a\",\"b\",\"R\"\n", 3, "b", 0 },
+		/* Not UTF-8, a NUL: U+FFFD; UTF-8 kept. */
+		{ "\xC3\xA9,\xFF\0,x\n", 3,
+		  "\"\xC3\xA9\",\"\xEF\xBF\xBD\xEF\xBF\xBD\",\"x\",\"R\"\n", 4,
+		  "\xEF\xBF\xBD\xEF\xBF\xBD", 8 },
+		/* Empty fields. */
+		{ ",,\n", 3, "\"\",\"\",\"\",\"R\"\n", 4, "", 0 },
+	};
+	static struct load_csv_row row;
+	struct load_csv c;
+	char out[256], err[64];
+	size_t i, n;
+
+	(void)state;
+	for (i = 0; i < N(t); i++) {
+		n = load_csv_reject_line(t[i].raw, t[i].len ? t[i].len :
+		    strlen(t[i].raw), t[i].ncols,
+		    "R", out, sizeof(out));
+		assert_string_equal(out, t[i].want);
+		assert_int_equal(n, strlen(t[i].want));
+		load_csv_init(&c, out, n);
+		assert_int_equal(load_csv_next(&c, &row, err, sizeof(err)), 1);
+		assert_int_equal(row.nfields, t[i].f1nfields);
+		assert_string_equal(row.field[1], t[i].f1);
+		assert_string_equal(row.field[row.nfields - 1], "R");
+		assert_int_equal(load_csv_next(&c, &row, err, sizeof(err)), 0);
+	}
+	/* A reason with a quote and a comma; too small a buffer: the length
+	 * it needs, a NUL within the buffer. */
+	n = load_csv_reject_line("a", 1, 1, "x:2: \"q\", r", out, sizeof(out));
+	assert_string_equal(out, "\"a\",\"x:2: \"\"q\"\", r\"\n");
+	assert_int_equal(load_csv_reject_line("a", 1, 1, "x:2: \"q\", r", out,
+	    5), n);
+	assert_int_equal(strlen(out), 4);
+}
+
 int
 main(void)
 {
@@ -499,6 +562,7 @@ main(void)
 		cmocka_unit_test(test_point),
 		cmocka_unit_test(test_text_ok),
 		cmocka_unit_test(test_csv_spans),
+		cmocka_unit_test(test_reject_line),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -808,6 +808,55 @@ test_registry_layout2(void **state)
 	free(text);
 }
 
+/* The guards: counts and shares at their edges. */
+static void
+test_guards(void **state)
+{
+	char err[LOAD_PLAN_ERR_MAX];
+
+	(void)state;
+	/* Rejects: a count. */
+	assert_int_equal(load_plan_reject_guard("f", 10, 0, 0, 0, err,
+	    sizeof(err)), 0);
+	assert_int_equal(load_plan_reject_guard("f", 10, 2, 2, 0, err,
+	    sizeof(err)), 0);
+	assert_int_equal(load_plan_reject_guard("f", 10, 3, 2, 0, err,
+	    sizeof(err)), -1);
+	assert_string_equal(err, "f: 3 of 13 rows rejected (23.1 %), over "
+	    "--max-reject 2: nothing switched");
+	/* A share of rows + rejects: 1 of 100 is 1 %, 2 of 100 is not. */
+	assert_int_equal(load_plan_reject_guard("f", 99, 1, 1, 1, err,
+	    sizeof(err)), 0);
+	assert_int_equal(load_plan_reject_guard("f", 98, 2, 1, 1, err,
+	    sizeof(err)), -1);
+	assert_string_equal(err, "f: 2 of 100 rows rejected (2.0 %), over "
+	    "--max-reject 1 %: nothing switched");
+	assert_int_equal(load_plan_reject_guard("f", 1, 5, 1, 1, err,
+	    sizeof(err)), -1);
+	assert_int_equal(load_plan_reject_guard("f", 0, 5, 100, 1, err,
+	    sizeof(err)), 0);
+	/* Shrink: nothing live, growth, the edge, over it, the overrides. */
+	assert_int_equal(load_plan_shrink_guard(-1, 1, 10.0, err,
+	    sizeof(err)), 0);
+	assert_int_equal(load_plan_shrink_guard(100, 200, 10.0, err,
+	    sizeof(err)), 0);
+	assert_int_equal(load_plan_shrink_guard(100, 90, 10.0, err,
+	    sizeof(err)), 0);
+	assert_int_equal(load_plan_shrink_guard(100, 89, 10.0, err,
+	    sizeof(err)), -1);
+	assert_int_equal(load_plan_shrink_guard(300000, 999, 10.0, err,
+	    sizeof(err)), -1);
+	assert_string_equal(err, "registry: 999 rows would replace 300000 "
+	    "live records: 99.7 % fewer, over --max-shrink 10 %: nothing "
+	    "switched (--force or --max-shrink 100 to load it anyway)");
+	assert_int_equal(load_plan_shrink_guard(300000, 999, 100.0, err,
+	    sizeof(err)), 0);
+	assert_int_equal(load_plan_shrink_guard(100, 50, 50.0, err,
+	    sizeof(err)), 0);
+	assert_int_equal(load_plan_shrink_guard(100, 50, 49.5, err,
+	    sizeof(err)), -1);
+}
+
 int
 main(void)
 {
@@ -828,6 +877,7 @@ main(void)
 		cmocka_unit_test(test_points),
 		cmocka_unit_test(test_points_caps),
 		cmocka_unit_test(test_registry_layout2),
+		cmocka_unit_test(test_guards),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -543,3 +543,113 @@ load_csv_parse_point(const struct load_csv_row *row,
 	return load_csv_opt_text(load_csv_col(row, h, LOAD_CSV_PT_REGION_TZM),
 	    "region_tzm", REGISTRY_REGION_MAX, 0, &pt->region_tzm, err, errsz);
 }
+
+/* --- reject lines --------------------------------------------------- */
+
+/* One byte of the reject line at *o (counted even past outsz). */
+static void
+load_csv_rej_put(char *out, size_t outsz, size_t *o, char ch)
+{
+	if (*o + 1 < outsz)
+		out[*o] = ch;
+	(*o)++;
+}
+
+/* A field of the line: opened, its bytes (quotes doubled), closed. */
+static void
+load_csv_rej_open(char *out, size_t outsz, size_t *o, int first)
+{
+	if (!first)
+		load_csv_rej_put(out, outsz, o, ',');
+	load_csv_rej_put(out, outsz, o, '"');
+}
+
+static void
+load_csv_rej_byte(char *out, size_t outsz, size_t *o, char ch)
+{
+	if (ch == '"')
+		load_csv_rej_put(out, outsz, o, '"');
+	load_csv_rej_put(out, outsz, o, ch);
+}
+
+size_t
+load_csv_reject_line(const char *raw, size_t len, int ncols,
+    const char *reason, char *out, size_t outsz)
+{
+	size_t i = 0, o = 0;
+	int nf = 0, quoted = 0, infield = 0;
+	const char *r;
+
+	if (len >= 3 && memcmp(raw, "\xEF\xBB\xBF", 3) == 0)
+		i = 3;
+	while (len > i && (raw[len - 1] == '\n' || raw[len - 1] == '\r'))
+		len--;
+	if (ncols < 1)
+		ncols = 1;
+	/* Field by field; past the ncols-th, commas are the last one's. */
+	load_csv_rej_open(out, outsz, &o, 1);
+	nf = 1;
+	infield = 0;
+	for (; i < len; i++) {
+		char ch = raw[i];
+		size_t k, n;
+		uint32_t cp = 0;
+
+		/* Not ASCII, or a NUL: a whole UTF-8 sequence, else U+FFFD,
+		 * so that the file stays text. */
+		if (ch == '\0' || (unsigned char)ch >= 0x80) {
+			n = utf8_decode((const unsigned char *)raw + i, len - i,
+			    &cp);
+			if (n == 0 || cp == 0) {
+				load_csv_rej_put(out, outsz, &o, '\xEF');
+				load_csv_rej_put(out, outsz, &o, '\xBF');
+				load_csv_rej_put(out, outsz, &o, '\xBD');
+				n = 1;
+			} else
+				for (k = 0; k < n; k++)
+					load_csv_rej_put(out, outsz, &o,
+					    raw[i + k]);
+			i += n - 1;
+			infield = 1;
+			continue;
+		}
+		if (quoted) {
+			if (ch == '"' && i + 1 < len && raw[i + 1] == '"') {
+				load_csv_rej_byte(out, outsz, &o, '"');
+				i++;
+			} else if (ch == '"')
+				quoted = 0;
+			else
+				load_csv_rej_byte(out, outsz, &o, ch);
+			continue;
+		}
+		if (ch == ',' && nf < ncols) {
+			load_csv_rej_put(out, outsz, &o, '"');
+			load_csv_rej_open(out, outsz, &o, 0);
+			nf++;
+			infield = 0;
+			continue;
+		}
+		if (ch == '"' && !infield) {
+			quoted = 1;
+			infield = 1;
+			continue;
+		}
+		/* A comma past the last column stays; so does a stray quote. */
+		load_csv_rej_byte(out, outsz, &o, ch);
+		infield = ch != ',';
+	}
+	load_csv_rej_put(out, outsz, &o, '"');
+	for (; nf < ncols; nf++) {
+		load_csv_rej_open(out, outsz, &o, 0);
+		load_csv_rej_put(out, outsz, &o, '"');
+	}
+	load_csv_rej_open(out, outsz, &o, 0);
+	for (r = reason; *r; r++)
+		load_csv_rej_byte(out, outsz, &o, *r);
+	load_csv_rej_put(out, outsz, &o, '"');
+	load_csv_rej_put(out, outsz, &o, '\n');
+	if (outsz > 0)
+		out[o < outsz ? o : outsz - 1] = '\0';
+	return o;
+}

@@ -137,6 +137,21 @@ int load_csv_parse_point(const struct load_csv_row *row,
     const struct load_csv_hdr *h, struct load_csv_point *pt, char *err,
     size_t errsz);
 
+/*
+ * A reject file's line: the raw row (len bytes at raw, its end of line
+ * included or not, possibly malformed CSV) split leniently into fields (a
+ * quote that does not close runs to the end, a stray quote is a
+ * character), made ncols fields (missing ones empty, extra ones joined
+ * into the last with their commas), then reason as one more field; every
+ * field quoted as RFC 4180 says, the line ended by "\n". A UTF-8 BOM
+ * before the row is dropped (the header's); a NUL or a byte that is not
+ * valid UTF-8 becomes U+FFFD, so the line is UTF-8 text. Into out, NUL-terminated:
+ * the line's length, or how long it would be when outsz is too small
+ * (nothing usable written then), as snprintf.
+ */
+size_t load_csv_reject_line(const char *raw, size_t len, int ncols,
+    const char *reason, char *out, size_t outsz);
+
 /* 1 when s is [A-Z0-9_], 1..REGISTRY_CODE_MAX chars; else 0. */
 int load_csv_code_ok(const char *s);
 /* 1 when s is strict UTF-8 (utf8.h) with no control character (C0, DEL,

@@ -658,3 +658,38 @@ load_plan_regptr(const struct load_plan *p, long gen, char *out,
 {
 	return registry_fmt_regptr(out, outsz, gen, p->nbuckets, p->layout);
 }
+
+/* --- guards --------------------------------------------------------- */
+
+int
+load_plan_reject_guard(const char *path, long nrows, long nrej, long max,
+    int pct, char *err, size_t errsz)
+{
+	long total = nrows + nrej;
+	double share = total > 0 ? 100.0 * (double)nrej / (double)total : 0.0;
+
+	if (pct ? nrej * 100 <= max * total : nrej <= max)
+		return 0;
+	snprintf(err, errsz, "%s: %ld of %ld rows rejected (%.1f %%), over "
+	    "--max-reject %ld%s: nothing switched", path, nrej, total, share,
+	    max, pct ? " %" : "");
+	return -1;
+}
+
+int
+load_plan_shrink_guard(long live, long nrows, double max_shrink, char *err,
+    size_t errsz)
+{
+	double shrink;
+
+	if (live <= 0 || nrows >= live || max_shrink >= 100.0)
+		return 0;
+	shrink = 100.0 * (double)(live - nrows) / (double)live;
+	if (shrink <= max_shrink)
+		return 0;
+	snprintf(err, errsz, "registry: %ld rows would replace %ld live "
+	    "records: %.1f %% fewer, over --max-shrink %g %%: nothing "
+	    "switched (--force or --max-shrink 100 to load it anyway)",
+	    nrows, live, shrink, max_shrink);
+	return -1;
+}

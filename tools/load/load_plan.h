@@ -168,4 +168,18 @@ uint32_t load_plan_ent_bucket(const struct load_plan *p,
 int load_plan_regptr(const struct load_plan *p, long gen, char *out,
     size_t outsz);
 
+/*
+ * The guards a load passes before anything is written. 0 when it may
+ * switch, -1 with the reason in err.
+ * Rejects: a file (path) of nrows planned and nrej rejected rows is
+ * refused over max rejected rows, or (pct) over max % of nrows + nrej.
+ * Shrink: a registry of nrows replacing live records (-1: none live,
+ * never refused) is refused when it is smaller by more than max_shrink %
+ * (100 or more: never refused).
+ */
+int load_plan_reject_guard(const char *path, long nrows, long nrej,
+    long max, int pct, char *err, size_t errsz);
+int load_plan_shrink_guard(long live, long nrows, double max_shrink,
+    char *err, size_t errsz);
+
 #endif

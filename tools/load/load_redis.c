@@ -1,8 +1,10 @@
 /*
  * load_redis: a load_plan written to Redis as a new generation (pipelined
  * HSET/RPUSH: reasons, categories, points, registry), the pointers
- * switched in one MULTI/EXEC, old or discarded generations unlinked; the
- * current reasons and one record (either registry layout) read back.
+ * switched in one MULTI/EXEC under WATCH with the live generation kept
+ * as the previous one (--rollback switches back the same way), older or
+ * discarded generations unlinked; the current reasons, the live
+ * registry's record count and one record (either layout) read back.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +19,7 @@ struct load_redis {
 	char          prefix[sizeof(((struct toolredis_target *)0)->prefix)];
 	int           pending;		/* replies owed by the pipeline */
 	int           broken;		/* the connection failed under a pipeline */
+	int           progress;		/* registry writes shown on stderr */
 };
 
 struct load_redis *
@@ -490,9 +493,14 @@ load_redis_write_registry(struct load_redis *lr, const struct load_plan *p,
 	const struct load_plan_ent *e;
 	size_t i = 0, j;
 	uint32_t b;
-	int argc;
+	int argc, pct = -1;
 
 	while (i < p->n) {
+		if (lr->progress && (int)(i * 100 / p->n) != pct) {
+			pct = (int)(i * 100 / p->n);
+			fprintf(stderr, "\rtnsgw-load: writing the registry %3d %%",
+			    pct);
+		}
 		b = load_plan_ent_bucket(p, load_plan_ent(p, i));
 		registry_key_bucket(key, sizeof(key), lr->prefix, gen, b);
 		argv[0] = "HSET";
@@ -511,7 +519,15 @@ load_redis_write_registry(struct load_redis *lr, const struct load_plan *p,
 			return -1;
 		i = j;
 	}
+	if (lr->progress)
+		fprintf(stderr, "\rtnsgw-load: writing the registry 100 %%\n");
 	return load_redis_flush(lr);
+}
+
+void
+load_redis_progress(struct load_redis *lr, int on)
+{
+	lr->progress = on;
 }
 
 /* --- the switch ----------------------------------------------------- */
@@ -520,66 +536,152 @@ load_redis_write_registry(struct load_redis *lr, const struct load_plan *p,
 static const char *const load_redis_ds[LOAD_REDIS_NDS] = { "reg", "cat",
     "rsn", "pts" };
 
-/* The EXEC: GETSET every planned dataset's pointer; the old values come
- * back in old[] ("" when none). 0, or -1. */
-static int
-load_redis_exec(struct load_redis *lr, const int on[LOAD_REDIS_NDS],
-    const char *const val[LOAD_REDIS_NDS], char old[LOAD_REDIS_NDS][64])
+/* P"<ds>:prev": the pointer a switch replaced, kept one back. */
+static void
+load_redis_key_prev(char *out, size_t outsz, const char *prefix,
+    const char *ds)
 {
-	char key[REGISTRY_KEY_MAX];
+	snprintf(out, outsz, "%s%s:prev", prefix, ds);
+}
+
+/* The generation a pointer value names (a registry's "<gen>:..." or a
+ * "<gen>"), or -1. */
+static long
+load_redis_ptr_gen(int ds, const char *v)
+{
+	long gen;
+	uint32_t nb;
+	int layout;
+
+	if (v[0] == '\0')
+		return -1;
+	if (ds == 0)
+		return registry_parse_regptr(v, &gen, &nb, &layout) == 0 ?
+		    gen : -1;
+	return strtol(v, NULL, 10);
+}
+
+/* Unlink generation v (a pointer value) of dataset ds. */
+static void
+load_redis_unlink_ptr(struct load_redis *lr, int ds, const char *v)
+{
+	long gen;
+	uint32_t nb;
+	int layout;
+
+	if (v[0] == '\0')
+		return;
+	if (ds == 0) {
+		if (registry_parse_regptr(v, &gen, &nb, &layout) == 0)
+			load_redis_unlink_buckets(lr, gen, nb);
+	} else if (ds == 1)
+		load_redis_unlink_cats(lr, strtol(v, NULL, 10));
+	else if (ds == 2)
+		load_redis_unlink_rsn(lr, strtol(v, NULL, 10));
+	else
+		load_redis_unlink_pts(lr, strtol(v, NULL, 10));
+}
+
+/*
+ * WATCH every pointer and its prev, then read them into cur[] and prev[]
+ * ("" when missing). 0, or -1.
+ */
+static int
+load_redis_watch(struct load_redis *lr, char cur[LOAD_REDIS_NDS][64],
+    char prev[LOAD_REDIS_NDS][64])
+{
+	char keys[2 * LOAD_REDIS_NDS][REGISTRY_KEY_MAX];
+	const char *argv[1 + 2 * LOAD_REDIS_NDS];
+	size_t lens[1 + 2 * LOAD_REDIS_NDS];
+	redisReply *r;
+	int i;
+
+	for (i = 0; i < LOAD_REDIS_NDS; i++) {
+		registry_key_gen(keys[i], sizeof(keys[i]), lr->prefix,
+		    load_redis_ds[i]);
+		load_redis_key_prev(keys[LOAD_REDIS_NDS + i],
+		    sizeof(keys[0]), lr->prefix, load_redis_ds[i]);
+	}
+	argv[0] = "WATCH";
+	lens[0] = 5;
+	for (i = 0; i < 2 * LOAD_REDIS_NDS; i++) {
+		argv[i + 1] = keys[i];
+		lens[i + 1] = strlen(keys[i]);
+	}
+	if ((r = load_redis_cmdv(lr, 1 + 2 * LOAD_REDIS_NDS, argv, lens)) ==
+	    NULL)
+		return -1;
+	freeReplyObject(r);
+	for (i = 0; i < LOAD_REDIS_NDS; i++)
+		if (load_redis_getstr(lr, keys[i], cur[i], 64) != 0 ||
+		    load_redis_getstr(lr, keys[LOAD_REDIS_NDS + i], prev[i],
+		    64) != 0)
+			return -1;
+	return 0;
+}
+
+/*
+ * One MULTI/EXEC setting each dataset i with ptr[i] != NULL: its pointer
+ * to ptr[i], its prev to prev[i] (deleted when ""). 1 done, 0 when a
+ * WATCHed key changed under us (nothing done: read again), -1 error.
+ */
+static int
+load_redis_commit(struct load_redis *lr, const char *const ptr[LOAD_REDIS_NDS],
+    const char *const prev[LOAD_REDIS_NDS])
+{
+	char key[REGISTRY_KEY_MAX], pkey[REGISTRY_KEY_MAX];
 	const char *argv[3];
 	redisReply *r;
-	int i, k = 0;
-	size_t e;
+	int i, ret;
 
 	argv[0] = "MULTI";
 	if ((r = load_redis_cmd(lr, 1, argv)) == NULL)
 		return -1;
 	freeReplyObject(r);
 	for (i = 0; i < LOAD_REDIS_NDS; i++) {
-		old[i][0] = '\0';
-		if (!on[i])
+		if (ptr[i] == NULL)
 			continue;
 		registry_key_gen(key, sizeof(key), lr->prefix,
 		    load_redis_ds[i]);
-		argv[0] = "GETSET";
+		load_redis_key_prev(pkey, sizeof(pkey), lr->prefix,
+		    load_redis_ds[i]);
+		argv[0] = "SET";
 		argv[1] = key;
-		argv[2] = val[i];
+		argv[2] = ptr[i];
 		if ((r = load_redis_cmd(lr, 3, argv)) == NULL)
-			return -1;
+			goto discard;
+		freeReplyObject(r);
+		argv[0] = prev[i][0] ? "SET" : "DEL";
+		argv[1] = pkey;
+		argv[2] = prev[i];
+		if ((r = load_redis_cmd(lr, prev[i][0] ? 3 : 2, argv)) == NULL)
+			goto discard;
 		freeReplyObject(r);
 	}
 	argv[0] = "EXEC";
 	if ((r = load_redis_cmd(lr, 1, argv)) == NULL)
 		return -1;
-	if (r->type != REDIS_REPLY_ARRAY) {
-		fprintf(stderr, "redis: EXEC failed\n");
-		freeReplyObject(r);
-		return -1;
-	}
-	for (i = 0, e = 0; i < LOAD_REDIS_NDS; i++) {
-		if (!on[i])
-			continue;
-		if (e < r->elements && r->element[e]->type == REDIS_REPLY_STRING)
-			snprintf(old[i], sizeof(old[i]), "%s",
-			    r->element[e]->str);
-		e++;
-		k++;
-	}
+	ret = r->type == REDIS_REPLY_ARRAY ? 1 : 0;	/* nil: a WATCH fired */
 	freeReplyObject(r);
-	return k > 0 ? 0 : -1;
+	return ret;
+discard:
+	argv[0] = "DISCARD";
+	if ((r = load_redis_cmd(lr, 1, argv)) != NULL)
+		freeReplyObject(r);
+	return -1;
 }
+
+#define LOAD_REDIS_TRIES 16	/* WATCH rounds lost to other writers */
 
 int
 load_redis_switch(struct load_redis *lr, const struct load_plan *p, long gen)
 {
 	const int on[LOAD_REDIS_NDS] = { p->has_registry, p->has_categories,
 	    p->has_reasons, p->has_points };
-	char regptr[48], gens[32], old[LOAD_REDIS_NDS][64];
-	const char *val[LOAD_REDIS_NDS] = { regptr, gens, gens, gens };
-	long ogen;
-	uint32_t onb;
-	int olayout;
+	char regptr[48], gens[32], cur[LOAD_REDIS_NDS][64];
+	char prev[LOAD_REDIS_NDS][64];
+	const char *ptr[LOAD_REDIS_NDS], *nprev[LOAD_REDIS_NDS];
+	int i, tries, r = 0;
 
 	if (p->has_registry && load_plan_regptr(p, gen, regptr,
 	    sizeof(regptr)) != 0) {
@@ -588,19 +690,201 @@ load_redis_switch(struct load_redis *lr, const struct load_plan *p, long gen)
 		return -1;
 	}
 	snprintf(gens, sizeof(gens), "%ld", gen);
-	if (load_redis_exec(lr, on, val, old) != 0)
+	for (tries = 0; tries < LOAD_REDIS_TRIES && r == 0; tries++) {
+		if (load_redis_watch(lr, cur, prev) != 0)
+			return -1;
+		for (i = 0; i < LOAD_REDIS_NDS; i++) {
+			ptr[i] = on[i] ? (i == 0 ? regptr : gens) : NULL;
+			nprev[i] = cur[i];	/* the live one becomes prev */
+		}
+		if ((r = load_redis_commit(lr, ptr, nprev)) < 0)
+			return -1;
+	}
+	if (r == 0) {
+		fprintf(stderr, "tnsgw-load: the pointers kept changing under "
+		    "this load (another load running?)\n");
 		return -1;
-	/* The old registry of either layout: its buckets are named alike. */
-	if (old[0][0] && registry_parse_regptr(old[0], &ogen, &onb,
-	    &olayout) == 0)
-		load_redis_unlink_buckets(lr, ogen, onb);
-	if (old[1][0])
-		load_redis_unlink_cats(lr, strtol(old[1], NULL, 10));
-	if (old[2][0])
-		load_redis_unlink_rsn(lr, strtol(old[2], NULL, 10));
-	if (old[3][0])
-		load_redis_unlink_pts(lr, strtol(old[3], NULL, 10));
+	}
+	/* The generation two back goes: one previous is kept. */
+	for (i = 0; i < LOAD_REDIS_NDS; i++)
+		if (on[i] && prev[i][0] && strcmp(prev[i], cur[i]) != 0)
+			load_redis_unlink_ptr(lr, i, prev[i]);
 	return 0;
+}
+
+int
+load_redis_reg_count(struct load_redis *lr, const char *ptr, long *count)
+{
+	char key[REGISTRY_KEY_MAX];
+	const char *argv[2] = { "HLEN", key };
+	redisReply *r;
+	long gen;
+	uint32_t nb, b;
+	int layout, failed = 0;
+
+	*count = 0;
+	if (registry_parse_regptr(ptr, &gen, &nb, &layout) != 0) {
+		fprintf(stderr, "registry pointer \"%.40s\": not a layout "
+		    "this tnsgw-load reads\n", ptr);
+		return -1;
+	}
+	for (b = 0; b < nb; b++) {
+		registry_key_bucket(key, sizeof(key), lr->prefix, gen, b);
+		if (load_redis_add_str(lr, 2, argv) != 0)
+			return -1;
+		/* Sum as the pipeline drains: read what is owed now. */
+		if (lr->pending >= LOAD_REDIS_PIPE_DEPTH - 1 || b + 1 == nb) {
+			while (lr->pending > 0) {
+				if (redisGetReply(lr->c, (void **)&r) !=
+				    REDIS_OK) {
+					fprintf(stderr, "redis: %s\n",
+					    lr->c->errstr);
+					lr->pending = 0;
+					lr->broken = 1;
+					return -1;
+				}
+				lr->pending--;
+				if (r->type == REDIS_REPLY_INTEGER)
+					*count += (long)r->integer;
+				else
+					failed = 1;
+				freeReplyObject(r);
+			}
+		}
+	}
+	if (failed) {
+		fprintf(stderr, "redis: HLEN failed\n");
+		return -1;
+	}
+	return 0;
+}
+
+int
+load_redis_live_count(struct load_redis *lr, long *count)
+{
+	char key[REGISTRY_KEY_MAX], ptr[64];
+
+	*count = -1;
+	registry_key_gen(key, sizeof(key), lr->prefix, "reg");
+	if (load_redis_getstr(lr, key, ptr, sizeof(ptr)) != 0)
+		return -1;
+	if (ptr[0] == '\0')
+		return 0;
+	return load_redis_reg_count(lr, ptr, count);
+}
+
+/* Whether generation v of dataset ds still has its data: 1, 0, -1. */
+static int
+load_redis_gen_alive(struct load_redis *lr, int ds, const char *v,
+    long *count)
+{
+	char key[REGISTRY_KEY_MAX];
+	const char *argv[2] = { "EXISTS", key };
+	redisReply *r;
+	long gen = load_redis_ptr_gen(ds, v);
+	int alive;
+
+	*count = 0;
+	if (gen < 0)
+		return 0;
+	if (ds == 0) {
+		if (load_redis_reg_count(lr, v, count) != 0)
+			return -1;
+		return *count > 0;
+	}
+	if (ds == 1)
+		registry_key_cat_list(key, sizeof(key), lr->prefix, gen);
+	else if (ds == 2)
+		registry_key_rsn(key, sizeof(key), lr->prefix, gen);
+	else
+		registry_key_pts_regions(key, sizeof(key), lr->prefix, gen);
+	if ((r = load_redis_cmd(lr, 2, argv)) == NULL)
+		return -1;
+	alive = r->type == REDIS_REPLY_INTEGER && r->integer > 0;
+	freeReplyObject(r);
+	return alive;
+}
+
+static const char *const load_redis_ds_name[LOAD_REDIS_NDS] = {
+    "registry", "categories", "reasons", "points" };
+
+int
+load_redis_rollback(struct load_redis *lr)
+{
+	char cur[LOAD_REDIS_NDS][64], prev[LOAD_REDIS_NDS][64];
+	const char *ptr[LOAD_REDIS_NDS], *nprev[LOAD_REDIS_NDS];
+	long top, g, count[LOAD_REDIS_NDS] = { 0 };
+	int i, tries, r = 0, a;
+
+	for (tries = 0; tries < LOAD_REDIS_TRIES && r == 0; tries++) {
+		if (load_redis_watch(lr, cur, prev) != 0)
+			return -1;
+		/* The last load: the datasets at the newest generation. */
+		top = -1;
+		for (i = 0; i < LOAD_REDIS_NDS; i++)
+			if ((g = load_redis_ptr_gen(i, cur[i])) > top)
+				top = g;
+		if (top < 0) {
+			fprintf(stderr, "tnsgw-load: --rollback: nothing "
+			    "loaded\n");
+			goto refuse;
+		}
+		for (i = 0; i < LOAD_REDIS_NDS; i++) {
+			ptr[i] = NULL;
+			nprev[i] = "";
+			if (load_redis_ptr_gen(i, cur[i]) != top)
+				continue;
+			if (prev[i][0] == '\0') {
+				fprintf(stderr, "tnsgw-load: --rollback: no "
+				    "previous %s generation to go back to "
+				    "(generation %ld is the only one kept)\n",
+				    load_redis_ds_name[i], top);
+				goto refuse;
+			}
+			if ((a = load_redis_gen_alive(lr, i, prev[i],
+			    &count[i])) < 0)
+				goto refuse;
+			if (a == 0) {
+				fprintf(stderr, "tnsgw-load: --rollback: the "
+				    "previous %s generation %ld has no data "
+				    "in Redis any more\n",
+				    load_redis_ds_name[i],
+				    load_redis_ptr_gen(i, prev[i]));
+				goto refuse;
+			}
+			ptr[i] = prev[i];
+		}
+		if ((r = load_redis_commit(lr, ptr, nprev)) < 0)
+			return -1;
+	}
+	if (r == 0) {
+		fprintf(stderr, "tnsgw-load: the pointers kept changing under "
+		    "this rollback (a load running?)\n");
+		return -1;
+	}
+	for (i = 0; i < LOAD_REDIS_NDS; i++) {
+		if (ptr[i] == NULL)
+			continue;
+		if (i == 0)
+			printf("registry: back to generation %ld (%ld "
+			    "records), generation %ld dropped\n",
+			    load_redis_ptr_gen(i, prev[i]), count[i], top);
+		else
+			printf("%s: back to generation %ld, generation %ld "
+			    "dropped\n", load_redis_ds_name[i],
+			    load_redis_ptr_gen(i, prev[i]), top);
+		load_redis_unlink_ptr(lr, i, cur[i]);
+	}
+	return 0;
+refuse:
+	{
+		const char *argv[1] = { "UNWATCH" };
+		redisReply *u = load_redis_cmd(lr, 1, argv);
+
+		if (u != NULL)
+			freeReplyObject(u);
+	}
+	return -1;
 }
 
 void

@@ -50,12 +50,36 @@ int load_redis_write_registry(struct load_redis *lr, const struct load_plan *p,
 long load_redis_used_memory(struct load_redis *lr);
 
 /*
- * Point every dataset p planned at generation gen, in one MULTI/EXEC of
- * GETSETs, and unlink the generations they pointed at before. 0, or -1
- * when the switch failed (nothing unlinked; the caller discards gen).
+ * Point every dataset p planned at generation gen and keep the one each
+ * pointed at as its previous (P"<ds>:prev"), in one MULTI/EXEC under
+ * WATCH (retried when another writer moved a pointer meanwhile); then
+ * unlink the generation that was previous before (one back is kept).
+ * 0, or -1 when the switch failed (nothing unlinked; the caller discards
+ * gen).
  */
 int load_redis_switch(struct load_redis *lr, const struct load_plan *p,
     long gen);
+
+/*
+ * --rollback: the datasets of the last load (those whose pointer names
+ * the newest generation) pointed back at their previous generation and
+ * their prev cleared, in one MULTI/EXEC under WATCH; the generation left
+ * is unlinked and a line per dataset printed on stdout. Refused (-1, the
+ * reason on stderr, nothing changed) when nothing is loaded, when one of
+ * them has no previous generation, or when its data is gone (a registry
+ * with no records, a list or hash missing).
+ */
+int load_redis_rollback(struct load_redis *lr);
+
+/* Records in the registry generation pointer value ptr names (the sum of
+ * its buckets' HLEN, pipelined). 0, or -1. */
+int load_redis_reg_count(struct load_redis *lr, const char *ptr,
+    long *count);
+/* The same for the live registry: *count -1 when none is loaded. */
+int load_redis_live_count(struct load_redis *lr, long *count);
+
+/* Progress of the registry's writing on stderr (a terminal), or not. */
+void load_redis_progress(struct load_redis *lr, int on);
 
 /* Unlink what was written of generation gen for p's datasets and say so
  * on stderr; silent when the connection broke under a pipeline. */

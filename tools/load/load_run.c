@@ -1,7 +1,8 @@
 /*
  * load_run: a tnsgw-load run — each input file read whole, planned
- * (load_plan), its bad rows copied to its reject file; then the writer
- * (load_redis) for the new generation and the summary. Also --get.
+ * (load_plan), its bad rows copied to its reject file (CSV) or listed
+ * (--check); the guards; then the writer (load_redis) for the new
+ * generation and the summary. Also --rollback and --get.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -12,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "load_csv.h"
 #include "load_run.h"
 
 #define LOAD_RUN_FILE_MAX ((size_t)2 << 30)
@@ -22,6 +24,7 @@ struct load_run_file {
 	char                *data;
 	char                 rej_path[PATH_MAX];
 	FILE                *rej;		/* opened at the first reject */
+	int                  rej_cols;	/* the header's field count */
 };
 
 static double
@@ -92,46 +95,97 @@ load_run_file_free(struct load_run_file *f)
 	f->rej = NULL;
 }
 
-/* Raw span without its end of line. */
-static void
-load_run_raw(const struct load_plan_src *src, size_t start, size_t end,
-    FILE *out)
+/* One reject line (load_csv_reject_line) to out. 0, or -1 out of memory. */
+static int
+load_run_rej_line(FILE *out, const char *raw, size_t len, int ncols,
+    const char *reason)
 {
-	while (end > start && (src->data[end - 1] == '\n' ||
-	    src->data[end - 1] == '\r'))
-		end--;
-	fwrite(src->data + start, 1, end - start, out);
+	char buf[4096], *big;
+	size_t n;
+
+	n = load_csv_reject_line(raw, len, ncols, reason, buf, sizeof(buf));
+	if (n < sizeof(buf)) {
+		fwrite(buf, 1, n, out);
+		return 0;
+	}
+	if ((big = malloc(n + 1)) == NULL)
+		return -1;
+	load_csv_reject_line(raw, len, ncols, reason, big, n + 1);
+	fwrite(big, 1, n, out);
+	free(big);
+	return 0;
+}
+
+/* The header's field count (1 when it does not read as CSV). */
+static int
+load_run_hdr_cols(const struct load_plan_src *src)
+{
+	struct load_csv c;
+	struct load_csv_row *row;
+	char err[256];
+	int n = 1;
+
+	if ((row = malloc(sizeof(*row))) == NULL)
+		return 1;
+	load_csv_init(&c, src->data + src->hdr_start,
+	    src->hdr_end - src->hdr_start);
+	if (load_csv_next(&c, row, err, sizeof(err)) == 1 && row->nfields > 0)
+		n = row->nfields;
+	free(row);
+	return n;
 }
 
 /*
- * The reject sink (--skip-invalid): the row as it was in the file, with
- * "PATH:LINE: reason" in an extra last column; the file starts with the
- * input's header and a reject_reason column.
+ * The reject sink (--skip-invalid): a CSV file of its own (RFC 4180,
+ * every field quoted): the input's header and a reject_reason column,
+ * then each bad row in the header's columns with "PATH:LINE: reason".
  */
 static int
 load_run_reject(void *arg, const struct load_plan_src *src, int line,
     size_t start, size_t end, const char *why, char *err, size_t errsz)
 {
 	struct load_run_file *f = arg;
-	const char *p;
+	char reason[LOAD_PLAN_ERR_MAX];
 
 	if (f->rej == NULL) {
-		if ((f->rej = fopen(f->rej_path, "w")) == NULL) {
+		/* Rows of the registry are personal data: the owner's alone. */
+		int fd = open(f->rej_path, O_WRONLY | O_CREAT | O_TRUNC |
+		    O_CLOEXEC, 0600);
+
+		if (fd < 0 || (f->rej = fdopen(fd, "w")) == NULL) {
 			snprintf(err, errsz, "%s: %s", f->rej_path,
 			    strerror(errno));
+			if (fd >= 0)
+				close(fd);
 			return -1;
 		}
-		load_run_raw(src, src->hdr_start, src->hdr_end, f->rej);
-		fputs(",reject_reason\n", f->rej);
+		f->rej_cols = load_run_hdr_cols(src);
+		if (load_run_rej_line(f->rej, src->data + src->hdr_start,
+		    src->hdr_end - src->hdr_start, f->rej_cols,
+		    "reject_reason") != 0)
+			goto oom;
 	}
-	load_run_raw(src, start, end, f->rej);
-	fprintf(f->rej, ",\"%s:%d: ", src->path, line);
-	for (p = why; *p; p++) {
-		if (*p == '"')
-			fputc('"', f->rej);
-		fputc(*p, f->rej);
-	}
-	fputs("\"\n", f->rej);
+	snprintf(reason, sizeof(reason), "%s:%d: %s", src->path, line, why);
+	if (load_run_rej_line(f->rej, src->data + start, end - start,
+	    f->rej_cols, reason) != 0)
+		goto oom;
+	return 0;
+oom:
+	snprintf(err, errsz, "tnsgw-load: out of memory");
+	return -1;
+}
+
+/* The --check sink: every bad row listed on stderr, nothing written. */
+static int
+load_run_check_row(void *arg, const struct load_plan_src *src, int line,
+    size_t start, size_t end, const char *why, char *err, size_t errsz)
+{
+	(void)arg;
+	(void)start;
+	(void)end;
+	(void)err;
+	(void)errsz;
+	fprintf(stderr, "%s:%d: %s\n", src->path, line, why);
 	return 0;
 }
 
@@ -145,16 +199,20 @@ load_run_file(struct load_run_file *f, const char *path, const char *rej,
     load_run_planner plan)
 {
 	struct load_plan_sink sink = { load_run_reject, f };
+	struct load_plan_sink check = { load_run_check_row, f };
 	char err[LOAD_PLAN_ERR_MAX];
 
 	if (load_run_read(f, path) != 0)
 		return -1;
+	if (o->progress && f->src.len >= LOAD_RUN_PROGRESS_BYTES)
+		fprintf(stderr, "tnsgw-load: checking %s (%zu MB)\n", path,
+		    f->src.len >> 20);
 	if (rej != NULL)
 		snprintf(f->rej_path, sizeof(f->rej_path), "%s", rej);
 	else
 		snprintf(f->rej_path, sizeof(f->rej_path), "%s.rejects", path);
-	if (plan(p, &f->src, o->skip_invalid ? &sink : NULL, err,
-	    sizeof(err)) != 0) {
+	if (plan(p, &f->src, o->check ? &check : o->skip_invalid ? &sink :
+	    NULL, err, sizeof(err)) != 0) {
 		fprintf(stderr, "%s\n", err);
 		return -1;
 	}
@@ -230,24 +288,93 @@ load_run_summary(const struct load_plan *p,
 			printf("rejected rows in %s\n", f[i].rej_path);
 }
 
+/*
+ * 2. The guards, before anything is written: rejects per file, the
+ * registry's shrink against the live one. 0, or -1 with the reason
+ * printed.
+ */
+static int
+load_run_guards(struct load_redis *lr, const struct load_run_opts *o,
+    const struct load_plan *p, const struct load_run_file f[LOAD_RUN_NF],
+    int *refused)
+{
+	char err[LOAD_PLAN_ERR_MAX];
+	long live;
+	int i, bad = 0;
+
+	*refused = 0;
+	for (i = 0; i < LOAD_RUN_NF; i++) {
+		if (f[i].data == NULL || o->check)
+			continue;
+		if (load_plan_reject_guard(f[i].src.path, f[i].src.nrows,
+		    f[i].src.nrej, o->max_reject, o->max_reject_pct, err,
+		    sizeof(err)) != 0) {
+			fprintf(stderr, "%s\n", err);
+			bad = 1;
+		}
+	}
+	if (p->has_registry) {
+		if (load_redis_live_count(lr, &live) != 0)
+			return -1;
+		if (load_plan_shrink_guard(live, f[LOAD_RUN_REG].src.nrows,
+		    o->max_shrink, err, sizeof(err)) != 0) {
+			fprintf(stderr, "%s\n", err);
+			bad = 1;
+		} else if (o->check && live >= 0)
+			printf("registry: %ld rows against %ld live records "
+			    "(%+.1f %%)\n", f[LOAD_RUN_REG].src.nrows, live,
+			    live > 0 ? 100.0 * (double)(f[LOAD_RUN_REG].src.nrows
+			    - live) / (double)live : 0.0);
+	}
+	*refused = bad;
+	return 0;
+}
+
+/* --check's summary: rows and errors per file. */
+static void
+load_run_check_summary(const struct load_run_file f[LOAD_RUN_NF])
+{
+	static const char *const name[LOAD_RUN_NF] = { "registry",
+	    "categories", "reasons", "points" };
+	int i;
+
+	for (i = 0; i < LOAD_RUN_NF; i++)
+		if (f[i].data != NULL)
+			printf("%s: %s: %ld valid rows, %ld errors\n", name[i],
+			    f[i].src.path, f[i].src.nrows, f[i].src.nrej);
+}
+
 int
 load_run(struct load_redis *lr, const struct load_run_opts *o)
 {
 	struct load_run_file f[LOAD_RUN_NF];
 	struct load_plan *p;
 	double t0 = load_run_now(), tw0, tw1;
-	long gen = 0, mem0 = -1, mem1 = -1;
-	int rcode = 1;
+	long gen = 0, mem0 = -1, mem1 = -1, nerr = 0;
+	int rcode = LOAD_RUN_ERR, refused, i;
 
 	memset(f, 0, sizeof(f));
 	if ((p = load_plan_new()) == NULL) {
 		fprintf(stderr, "tnsgw-load: out of memory\n");
-		return 1;
+		return LOAD_RUN_ERR;
 	}
 	if (load_run_plan(lr, o, p, f) != 0)
 		goto out;
+	if (load_run_guards(lr, o, p, f, &refused) != 0)
+		goto out;
+	if (o->check) {
+		load_run_check_summary(f);
+		for (i = 0; i < LOAD_RUN_NF; i++)
+			nerr += f[i].src.nrej;
+		rcode = nerr > 0 || refused ? LOAD_RUN_ERR : LOAD_RUN_OK;
+		goto out;
+	}
+	if (refused) {
+		rcode = LOAD_RUN_REFUSED;
+		goto out;
+	}
 
-	/* 2. A new generation, written pipelined. */
+	/* 3. A new generation, written pipelined. */
 	if (load_redis_gen(lr, &gen) != 0)
 		goto out;
 	if (p->has_reasons && load_redis_write_reasons(lr, p, gen) != 0)
@@ -259,26 +386,34 @@ load_run(struct load_redis *lr, const struct load_run_opts *o)
 	tw0 = tw1 = load_run_now();
 	if (p->has_registry) {
 		mem0 = load_redis_used_memory(lr);
+		load_redis_progress(lr, o->progress &&
+		    f[LOAD_RUN_REG].src.len >= LOAD_RUN_PROGRESS_BYTES);
 		if (load_redis_write_registry(lr, p, gen) != 0)
 			goto discard;
 		mem1 = load_redis_used_memory(lr);
 		tw1 = load_run_now();
 	}
 
-	/* 3. Switch, then drop the old generation. */
+	/* 4. Switch; the live generation becomes the previous one. */
 	if (load_redis_switch(lr, p, gen) != 0)
 		goto discard;
 	load_run_summary(p, f, gen, load_run_now() - t0, tw1 - tw0, mem0,
 	    mem1);
-	rcode = 0;
+	rcode = LOAD_RUN_OK;
 	goto out;
 discard:
 	load_redis_discard(lr, p, gen);
 out:
-	for (int i = 0; i < LOAD_RUN_NF; i++)
+	for (i = 0; i < LOAD_RUN_NF; i++)
 		load_run_file_free(&f[i]);
 	load_plan_free(p);
 	return rcode;
+}
+
+int
+load_run_rollback(struct load_redis *lr)
+{
+	return load_redis_rollback(lr) == 0 ? LOAD_RUN_OK : LOAD_RUN_ERR;
 }
 
 int
