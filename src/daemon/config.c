@@ -1435,3 +1435,84 @@ config_dialog_conf(const struct config *cfg, struct dialog_conf *dc)
 		    DIALOG_RECEIPT_A : cfg->sms.receipts[i][0] == 'C' ?
 		    DIALOG_RECEIPT_C : DIALOG_RECEIPT_D;
 }
+
+/*
+ * Reload (SIGHUP): what a new config may change in a running daemon.
+ */
+const char *
+config_bind_diff(const struct config_bind *a, const struct config_bind *b)
+{
+#define CONFIG_DIFF_STR(f) if (strcmp(a->f, b->f) != 0) return #f
+#define CONFIG_DIFF_INT(f) if (a->f != b->f) return #f
+	CONFIG_DIFF_STR(name);
+	CONFIG_DIFF_STR(operator);
+	CONFIG_DIFF_STR(host);
+	CONFIG_DIFF_INT(port);
+	CONFIG_DIFF_STR(system_id);
+	CONFIG_DIFF_STR(password);
+	CONFIG_DIFF_STR(system_type);
+	CONFIG_DIFF_INT(mode);
+	CONFIG_DIFF_STR(dialect);
+	/* Both zeroed before they were filled (config_load): padding too. */
+	if (memcmp(&a->profile, &b->profile, sizeof(a->profile)) != 0)
+		return "dialect (its profile in smpp.dialects)";
+	CONFIG_DIFF_STR(source_addr);
+	CONFIG_DIFF_INT(window);
+	CONFIG_DIFF_INT(tps);
+	CONFIG_DIFF_INT(enquire_link_s);
+	CONFIG_DIFF_INT(response_timeout_s);
+	CONFIG_DIFF_INT(reconnect_min_s);
+	CONFIG_DIFF_INT(reconnect_max_s);
+	CONFIG_DIFF_INT(charset);
+	CONFIG_DIFF_INT(dlr_id);
+	CONFIG_DIFF_INT(trace);
+	CONFIG_DIFF_INT(max_pdu);
+	return NULL;
+#undef CONFIG_DIFF_STR
+#undef CONFIG_DIFF_INT
+}
+
+int
+config_reload_check(const struct config *old, const struct config *nw,
+    char *err, size_t errsz)
+{
+	const char *key = NULL;
+
+#define CONFIG_FIXED_STR(f) if (key == NULL && strcmp(old->f, nw->f) != 0) key = #f
+#define CONFIG_FIXED_INT(f) if (key == NULL && old->f != nw->f) key = #f
+	CONFIG_FIXED_STR(daemon.admin_listen);
+	CONFIG_FIXED_STR(redis.host);
+	CONFIG_FIXED_INT(redis.port);
+	CONFIG_FIXED_STR(redis.socket);
+	CONFIG_FIXED_INT(redis.db);
+	CONFIG_FIXED_STR(redis.prefix);
+	CONFIG_FIXED_INT(redis.timeout_ms);
+	CONFIG_FIXED_STR(redis.username);
+	CONFIG_FIXED_STR(redis.password);
+	CONFIG_FIXED_INT(redis.require_aof);
+	CONFIG_FIXED_STR(security.outbox_key_file);
+	CONFIG_FIXED_STR(security.provisioning_pubkey_file);
+	CONFIG_FIXED_STR(security.outbox_key_old_file);
+	CONFIG_FIXED_INT(outbox.claim_idle_s);
+	CONFIG_FIXED_INT(outbox.max_retries);
+	CONFIG_FIXED_INT(outbox.retry_delay_ms);
+	CONFIG_FIXED_INT(outbox.max_deliveries);
+	CONFIG_FIXED_INT(outbox.keep_s);
+	CONFIG_FIXED_INT(ussd.nlanguages);
+	for (int i = 0; key == NULL && i < old->ussd.nlanguages; i++)
+		CONFIG_FIXED_STR(ussd.languages[i]);
+	if (key != NULL && strncmp(key, "ussd.languages", 14) == 0)
+		key = "ussd.languages";
+	if (key == NULL && old->nbinds != nw->nbinds)
+		key = "smpp.binds (a bind added or removed)";
+	for (int i = 0; key == NULL && i < old->nbinds; i++)
+		if (config_bind_find(nw, old->binds[i].name) == NULL)
+			key = "smpp.binds (a bind added, removed or renamed)";
+#undef CONFIG_FIXED_STR
+#undef CONFIG_FIXED_INT
+	if (key == NULL)
+		return 0;
+	snprintf(err, errsz, "%s: %s cannot change without a restart",
+	    nw->path, key);
+	return -1;
+}

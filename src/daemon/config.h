@@ -156,4 +156,19 @@ const struct config_bind *config_bind_find(const struct config *cfg, const char 
 struct dialog_conf;
 void config_dialog_conf(const struct config *cfg, struct dialog_conf *dc);
 
+/*
+ * Reload (SIGHUP). The first field of bind a that differs in b, by its
+ * key name ("tps", "password": no value), or NULL when none does.
+ */
+const char *config_bind_diff(const struct config_bind *a,
+    const struct config_bind *b);
+/*
+ * 0 when nw may replace old in a running daemon, else -1 with
+ * "FILE: KEY cannot change without a restart" in err. Fixed until a
+ * restart: daemon.admin_listen, redis.*, the key files
+ * (security.*_file), outbox.*, ussd.languages and the set of bind names.
+ */
+int config_reload_check(const struct config *old, const struct config *nw,
+    char *err, size_t errsz);
+
 #endif

@@ -208,7 +208,10 @@ gw_on_deliver(struct smpp_client *c, const struct smpp_pdu *p, void *arg)
 	enum gw_refusal why;
 	struct gw_req *r;
 
-	(void)c;
+	/* A session a re-bind replaced, unbinding: not ours any more (the
+	 * SMSC sends it again, on the new session). */
+	if (c != l->c)
+		return SMPP_ESME_RTHROTTLED;
 	/*
 	 * Saturated: refused before any decoding, so a flood costs the least
 	 * and the input (where the responses to our screens wait behind the
@@ -267,7 +270,8 @@ gw_on_bound(struct smpp_client *c, void *arg)
 	struct gw_link *l = arg;
 	struct gw_bind *b = l->bind;
 
-	(void)c;
+	if (c != l->c)
+		return;
 	l->bound = 1;
 	log_info("[bind %s] bound%s%s", b->conf->name, gw_link_name(l),
 	    b->pair && b->rx.bound && b->tx.bound ? ": operator up" : "");
@@ -280,7 +284,11 @@ gw_on_unbound(struct smpp_client *c, const char *reason, void *arg)
 	struct gw_link *l = arg;
 	struct gw_bind *b = l->bind;
 
-	(void)c;
+	if (c != l->c) {
+		log_info("[bind %s] previous session unbound: %s",
+		    b->conf->name, reason);
+		return;
+	}
 	l->bound = 0;
 	log_info("[bind %s] unbound%s: %s", b->conf->name, gw_link_name(l),
 	    reason);
@@ -289,13 +297,50 @@ gw_on_unbound(struct smpp_client *c, const char *reason, void *arg)
 
 static void gw_flush(struct gateway *gw);
 
+/* --- reload: sessions a re-bind replaced ---------------------------- */
+
+static void
+gw_retire_tick(evutil_socket_t fd, short ev, void *arg)
+{
+	struct gateway *gw = arg;
+	int n = 0;
+
+	(void)fd;
+	(void)ev;
+	for (int i = 0; i < gw->nretired; i++) {
+		if (gw->retired[i].stopped) {
+			smpp_client_free(gw->retired[i].c);
+			continue;
+		}
+		gw->retired[n++] = gw->retired[i];
+	}
+	gw->nretired = n;
+}
+
+/* A replaced session is stopped: freed from the loop, not from inside
+ * its own callback. */
+static void
+gw_retired_stopped(struct gateway *gw, struct smpp_client *c)
+{
+	struct timeval now = { 0, 0 };
+
+	for (int i = 0; i < gw->nretired; i++)
+		if (gw->retired[i].c == c)
+			gw->retired[i].stopped = 1;
+	if (gw->retire_ev != NULL)
+		evtimer_add(gw->retire_ev, &now);
+}
+
 static void
 gw_on_stopped(struct smpp_client *c, void *arg)
 {
 	struct gw_link *l = arg;
 	struct gateway *gw = l->bind->gw;
 
-	(void)c;
+	if (c != l->c) {
+		gw_retired_stopped(gw, c);
+		return;
+	}
 	if (l->stopped)
 		return;
 	l->stopped = 1;
@@ -311,7 +356,8 @@ gw_on_busy(struct smpp_client *c, void *arg)
 	struct gw_link *l = arg;
 	enum gw_refusal why;
 
-	(void)c;
+	if (c != l->c)
+		return SMPP_ESME_RTHROTTLED;
 	if (gw_admit(l->bind, &why))
 		return SMPP_ESME_ROK;
 	return gateway_refuse(l->bind, why, NULL);
@@ -662,6 +708,123 @@ gw_start_binds(struct gateway *gw)
 	return 0;
 }
 
+/* Retire the session of link l (a re-bind): stopped, freed once it is. */
+static void
+gw_retire(struct gateway *gw, struct gw_link *l)
+{
+	if (l->c == NULL)
+		return;
+	if (gw->binds_started && !l->stopped) {
+		gw->retired[gw->nretired].c = l->c;
+		gw->retired[gw->nretired].stopped = 0;
+		gw->nretired++;
+		gw->binds_running--;
+		smpp_client_stop(l->c);
+	} else {
+		/* Never started (or stopped already): no callback pending. */
+		smpp_client_free(l->c);
+	}
+	l->c = NULL;
+	l->bound = l->stopped = 0;
+}
+
+int
+gateway_reload(struct gateway *gw, const struct config *cfg, char *err,
+    size_t errsz)
+{
+	struct smpp_client *nc[CONFIG_MAX_BINDS][2];
+	const struct config_bind *nconf[CONFIG_MAX_BINDS];
+	const char *why[CONFIG_MAX_BINDS];
+	int nsessions = 0;
+
+	if (gw->stopping) {
+		snprintf(err, errsz, "stopping");
+		return -1;
+	}
+	memset(nc, 0, sizeof(nc));
+	/* First everything that can fail, then nothing that can. */
+	for (int i = 0; i < gw->nbinds; i++) {
+		struct gw_bind *b = &gw->binds[i];
+		int pair;
+
+		if ((nconf[i] = config_bind_find(cfg, b->conf->name)) == NULL) {
+			snprintf(err, errsz, "bind %s is gone", b->conf->name);
+			goto fail;
+		}
+		if ((why[i] = config_bind_diff(b->conf, nconf[i])) == NULL)
+			continue;
+		nsessions += 1 + b->pair;
+		pair = nconf[i]->mode == CONFIG_MODE_TX_RX;
+		nc[i][0] = smpp_client_new(gw->base, nconf[i], &gw_client_cb,
+		    &b->rx);
+		if (pair && nc[i][0] != NULL)
+			nc[i][1] = smpp_client_new(gw->base, nconf[i],
+			    &gw_client_cb, &b->tx);
+		if (nc[i][0] == NULL || (pair && nc[i][1] == NULL)) {
+			snprintf(err, errsz, "out of memory");
+			goto fail;
+		}
+		if (pair) {
+			smpp_client_set_role(nc[i][0], SMPP_CLIENT_RX);
+			smpp_client_set_role(nc[i][1], SMPP_CLIENT_TX);
+		}
+	}
+	if (gw->nretired + nsessions > GW_RETIRED_MAX ||
+	    (nsessions > 0 && gw->retire_ev == NULL &&
+	    (gw->retire_ev = evtimer_new(gw->base, gw_retire_tick,
+	    gw)) == NULL)) {
+		snprintf(err, errsz, "the sessions of earlier re-binds are "
+		    "still unbinding, try again");
+		goto fail;
+	}
+
+	gw->cfg = cfg;
+	config_dialog_conf(cfg, &gw->dconf);
+	gw->dconf.today_days = gateway_dialog_today();
+	store_set_limits(gw->store, cfg);
+	for (int i = 0; i < gw->nbinds; i++) {
+		struct gw_bind *b = &gw->binds[i];
+
+		if (nc[i][0] == NULL) {
+			/* Unchanged: same settings, now read from cfg. */
+			b->conf = nconf[i];
+			b->dialect = &b->conf->profile;
+			continue;
+		}
+		log_notice("[bind %s] %s changed: re-binding", b->conf->name,
+		    why[i]);
+		gw_retire(gw, &b->rx);
+		gw_retire(gw, &b->tx);
+		b->conf = nconf[i];
+		b->dialect = &b->conf->profile;
+		b->pair = b->conf->mode == CONFIG_MODE_TX_RX;
+		b->rx.c = nc[i][0];
+		b->tx.c = nc[i][1];
+		gw->rebinds++;
+		if (!gw->binds_started)
+			continue;
+		if (smpp_client_start(b->rx.c) == 0)
+			gw->binds_running++;
+		else
+			b->rx.stopped = 1;
+		if (b->pair) {
+			if (smpp_client_start(b->tx.c) == 0)
+				gw->binds_running++;
+			else
+				b->tx.stopped = 1;
+		}
+	}
+	outbox_set_bound(gw->outbox, gw_nbound(gw));
+	gw->reloads++;
+	return 0;
+fail:
+	for (int i = 0; i < gw->nbinds; i++) {
+		smpp_client_free(nc[i][0]);
+		smpp_client_free(nc[i][1]);
+	}
+	return -1;
+}
+
 /*
  * Last step of a stop: the settles (XACK) and session writes still in the
  * Redis pipeline get their replies (bounded: GW_FLUSH_MS), so a graceful
@@ -851,6 +1014,12 @@ gateway_free(struct gateway *gw)
 		smpp_client_free(gw->binds[i].rx.c);
 		smpp_client_free(gw->binds[i].tx.c);
 	}
+	for (int i = 0; i < gw->nretired; i++)
+		smpp_client_free(gw->retired[i].c);
+	gw->nretired = 0;
+	if (gw->retire_ev)
+		event_free(gw->retire_ev);
+	gw->retire_ev = NULL;
 	/* After the clients: their last callbacks reach the outbox's entries. */
 	outbox_free(gw->outbox);
 	secret_wipe(gw->box_key, sizeof(gw->box_key));
@@ -875,6 +1044,8 @@ gateway_status(const struct gateway *gw, struct gateway_status *st)
 		st->rejected_busy += b->refused[GW_REFUSE_BUSY];
 	}
 	st->dialogs_started = gw->dialogs_started;
+	st->reloads = gw->reloads;
+	st->rebinds = gw->rebinds;
 	st->dialogs_in_flight = session_queue_count(gw->sq);
 	memcpy(st->outcome_by, gw->outcome, sizeof(st->outcome_by));
 	for (int o = 0; o < 16; o++)

@@ -53,6 +53,23 @@ void gateway_stop(struct gateway *gw, int drain_ms, void (*done)(void *), void *
  */
 void gateway_free(struct gateway *gw);
 
+/*
+ * Reload (SIGHUP): cfg replaces the config given so far, which config_
+ * reload_check accepted. Binds are matched by name: one whose settings
+ * differ (config_bind_diff) re-binds: its sessions are stopped (unbind,
+ * bounded by response_timeout_s) and new ones with the new settings start
+ * (once the binds have started); what its old sessions owed is lost, as on
+ * a lost connection. The other binds keep their sessions and their MOs.
+ * The dialog settings, the catalogue, the security limits, the SMS
+ * keywords and the texts take effect for the next step of every dialog.
+ * Both the old and the new cfg must outlive the gateway (the store and the
+ * outbox keep the first; a dialog's pointers may be into the old one).
+ * 0, or -1 with the reason in err and nothing changed (out of memory, or
+ * sessions of earlier re-binds still unbinding). Not while stopping.
+ */
+int gateway_reload(struct gateway *gw, const struct config *cfg, char *err,
+    size_t errsz);
+
 struct gateway_status {
 	int redis_up;
 	int binds, binds_bound;
@@ -81,6 +98,7 @@ struct gateway_status {
 	/* issue 10, metrics: Redis's round trips and timeouts, the dead
 	 * letters (store_metrics) */
 	struct store_metrics redis;
+	uint64_t reloads, rebinds;	/* reloads applied, binds re-bound */
 };
 /* A snapshot of the counters into *st (zeroed first); any time between
  * gateway_new and gateway_free. dialogs_in_flight counts the MOs held:

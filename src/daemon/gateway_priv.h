@@ -46,6 +46,9 @@ struct store;
 #define GW_LOG_DIALOG(gw) \
 	((gw)->cfg->daemon.log_dialogs ? LOG_LVL_INFO : LOG_LVL_DEBUG)
 
+/* Sessions of re-bound binds (reload) still unbinding, at most. */
+#define GW_RETIRED_MAX    (4 * CONFIG_MAX_BINDS)
+
 /* One SMPP session of a bind: the transceiver, or one half of a pair. */
 struct gw_link {
 	struct gw_bind		*bind;
@@ -150,6 +153,16 @@ struct gateway {
 	int			 redis_err_logged;
 	long long		 redis_down_ms;	/* monotonic, when it went */
 	char			 redis_down_why[128];
+	/* Reload (issue 10): the sessions a re-bind replaced, stopped and
+	 * unbinding; freed from retire_ev once stopped (never inside their
+	 * own callback), or at gateway_free. */
+	struct {
+		struct smpp_client *c;
+		int		    stopped;
+	}			 retired[GW_RETIRED_MAX];
+	int			 nretired;
+	struct event		*retire_ev;
+	uint64_t		 reloads, rebinds;
 };
 
 /* The session screens and SMS of bind b go out on: its transceiver, or

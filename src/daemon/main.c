@@ -13,6 +13,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -36,6 +37,17 @@ static struct admin *admin;
 static const struct config *conf;
 static int stopping;
 static char status_sent[256];
+static const char *conf_path;
+static int debug_flag;
+/* The configs reloads loaded, newest first (freed at exit). */
+struct config_old {
+	struct config		*cfg;
+	struct config_old	*next;
+};
+static struct config_old *configs;
+
+static int check_config(const char *path, struct config *cfg, char *err,
+    size_t errsz);
 
 /* The usage on fp, then exit(code): stdout and 0 for --help, stderr and 2
  * for a usage error. */
@@ -129,6 +141,65 @@ status_cb(evutil_socket_t fd, short ev, void *arg)
 	status_send(stopping ? "stopping" : NULL);
 }
 
+/*
+ * Reload (SIGHUP): the new config is checked as `tnsgw -t` does, then
+ * against the keys only a restart changes, then handed to the gateway,
+ * which re-binds the binds whose settings changed. Any refusal keeps the
+ * old config entirely, said at err. The configs replaced are kept until
+ * exit: the store and the outbox read the first, and a dialog in flight
+ * may hold pointers into the one it started with.
+ */
+static void
+reload(void)
+{
+	struct config_old *o;
+	struct config *nc;
+	char err[CONFIG_ERR_MAX], msg[64];
+	struct timespec ts;
+
+	if (stopping) {
+		log_notice("SIGHUP: stopping, no reload");
+		return;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	snprintf(msg, sizeof(msg), "RELOADING=1\nMONOTONIC_USEC=%llu",
+	    (unsigned long long)ts.tv_sec * 1000000ULL +
+	    (unsigned long long)ts.tv_nsec / 1000);
+	notify(msg);
+	log_info("SIGHUP: reloading %s", conf_path);
+	if ((nc = calloc(1, sizeof(*nc))) == NULL ||
+	    (o = calloc(1, sizeof(*o))) == NULL) {
+		free(nc);
+		log_err("reload refused: out of memory; the old config stays");
+		goto out;
+	}
+	if (check_config(conf_path, nc, err, sizeof(err)) != 0) {
+		free(nc);
+		free(o);
+		log_err("reload refused: %s; the old config stays", err);
+		goto out;
+	}
+	if (config_reload_check(conf, nc, err, sizeof(err)) != 0 ||
+	    gateway_reload(gw, nc, err, sizeof(err)) != 0) {
+		config_free(nc);
+		free(nc);
+		free(o);
+		log_err("reload refused: %s; the old config stays", err);
+		goto out;
+	}
+	o->cfg = nc;
+	o->next = configs;
+	configs = o;
+	conf = nc;
+	if (!debug_flag && log_get_level() != nc->daemon.log_level)
+		log_level_set(nc->daemon.log_level, "reload");
+	log_notice("SIGHUP: reloaded %s", conf_path);
+out:
+	notify("READY=1");
+	status_sent[0] = '\0';
+	status_send(NULL);
+}
+
 static const char *
 sig_name(int sig)
 {
@@ -175,9 +246,7 @@ signal_cb(evutil_socket_t sig, short ev, void *arg)
 		gateway_stop(gw, conf->daemon.drain_s * 1000, stopped_cb, NULL);
 		break;
 	case SIGHUP:
-		/* Reload (config + catalogue, re-bind changed binds) is a
-		 * later issue; say so rather than pretend. */
-		log_notice("SIGHUP: reload is not supported yet, ignored");
+		reload();
 		break;
 	case SIGUSR1:
 		log_level_set(log_level_step(log_get_level(), 1),
@@ -213,19 +282,22 @@ harden(void)
 		fatal("prctl(PR_SET_DUMPABLE)");
 }
 
+/*
+ * Load path into *cfg and check it with the catalogue and the key files:
+ * what `tnsgw -t` and the reload both run. 0, or -1 with the reason in
+ * err (FILE:LINE: reason) and nothing held in *cfg.
+ */
 static int
-check_config(const char *path, struct config *cfg)
+check_config(const char *path, struct config *cfg, char *err, size_t errsz)
 {
-	char err[CONFIG_ERR_MAX];
 	struct dialog_conf dc;
+	char cerr[CONFIG_ERR_MAX];
 
-	if (config_load(path, cfg, err, sizeof(err)) != 0) {
-		fprintf(stderr, "%s\n", err);
+	if (config_load(path, cfg, err, errsz) != 0)
 		return -1;
-	}
 	/* Case B's key files, when configured, must load. */
 	if (secret_init() != 0) {
-		fprintf(stderr, "libsodium does not initialise\n");
+		snprintf(err, errsz, "libsodium does not initialise");
 		config_free(cfg);
 		return -1;
 	}
@@ -239,9 +311,8 @@ check_config(const char *path, struct config *cfg)
 			if (files[i][0] == '\0')
 				continue;
 			if ((i == 0 ? secret_load_key(files[i], key, err,
-			    sizeof(err)) : secret_load_pubkey(files[i], key,
-			    err, sizeof(err))) != 0) {
-				fprintf(stderr, "%s\n", err);
+			    errsz) : secret_load_pubkey(files[i], key,
+			    err, errsz)) != 0) {
 				config_free(cfg);
 				return -1;
 			}
@@ -249,8 +320,11 @@ check_config(const char *path, struct config *cfg)
 		}
 	}
 	config_dialog_conf(cfg, &dc);
-	if (dialog_check_catalog(cfg->catalog, &dc, err, sizeof(err)) != 0) {
-		fprintf(stderr, "%s: catalogue: %s\n", cfg->daemon.messages_dir, err);
+	if (dialog_check_catalog(cfg->catalog, &dc, cerr, sizeof(cerr)) != 0) {
+		/* Cut where it must (err is as long as a path). */
+		if (snprintf(err, errsz, "%s: catalogue: ",
+		    cfg->daemon.messages_dir) >= 0 && strlen(err) < errsz)
+			strncat(err, cerr, errsz - strlen(err) - 1);
 		config_free(cfg);
 		return -1;
 	}
@@ -275,7 +349,7 @@ main(int argc, char **argv)
 	/*
 	 * Every signal whose default would end the process quietly is
 	 * handled here, from the loop (evsignal: the handler only wakes the
-	 * loop): TERM/INT stop, HUP is the reload's (logged only, for now),
+	 * loop): TERM/INT stop, HUP reloads (reload()),
 	 * USR1/USR2 step the log level,
 	 * the others are logged and ignored. SIGPIPE is ignored outright
 	 * (a write to a closed socket fails with EPIPE and the connection
@@ -288,6 +362,7 @@ main(int argc, char **argv)
 	struct event *sigs[sizeof(signo) / sizeof(signo[0])];
 	struct event *wd = NULL, *status_ev = NULL;
 	const char *wdusec;
+	char err[CONFIG_ERR_MAX];
 
 	while ((ch = getopt_long(argc, argv, "c:dfthV", lopts, NULL)) != -1) {
 		switch (ch) {
@@ -303,8 +378,12 @@ main(int argc, char **argv)
 	if (path == NULL || optind != argc)
 		usage(stderr, 2);
 	harden();
-	if (check_config(path, &cfg) != 0)
+	if (check_config(path, &cfg, err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s\n", err);
 		return 1;
+	}
+	conf_path = path;
+	debug_flag = debug;
 	if (test) {
 		printf("%s: configuration OK\n", path);
 		config_free(&cfg);
@@ -368,6 +447,14 @@ main(int argc, char **argv)
 	for (int i = 0; signo[i]; i++)
 		event_free(sigs[i]);
 	event_base_free(base);
+	while (configs != NULL) {
+		struct config_old *o = configs;
+
+		configs = o->next;
+		config_free(o->cfg);
+		free(o->cfg);
+		free(o);
+	}
 	config_free(&cfg);
 	return 0;
 }

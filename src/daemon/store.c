@@ -910,6 +910,13 @@ store_set_config(struct store *st, const struct config *cfg)
 	st->max_fail_day = cfg->security.max_failures_per_id_day;
 }
 
+void
+store_set_limits(struct store *st, const struct config *cfg)
+{
+	st->max_req_hour = cfg->security.max_requests_per_msisdn_hour;
+	st->max_fail_day = cfg->security.max_failures_per_id_day;
+}
+
 struct store *
 store_new(struct event_base *base, const struct config *cfg,
     const struct store_cb *cb, void *arg)

@@ -134,6 +134,10 @@ void store_session_del(struct store *st, const char *key);
  * match, counted), DIALOG_FETCH_LOCKED, or DIALOG_FETCH_ERROR (the
  * failures above, or no registry loaded); lang NULL or "" is "fr".
  */
+/* Reload: the limits above from cfg (security.max_requests_per_msisdn_hour,
+ * max_failures_per_id_day), for the lookups sent from now on. */
+void store_set_limits(struct store *st, const struct config *cfg);
+
 struct store_lookup_req {
 	const char       *msisdn;
 	int               msisdn_ton;	/* SMPP TON of msisdn; -1: never the owner */
