@@ -585,6 +585,70 @@ test_dialog_conf_loaded(void **state)
 	config_free(&cfg);
 }
 
+/* Reload: config_bind_diff names the first bind key that differs;
+ * config_reload_check refuses the keys only a restart changes. */
+static void
+test_reload_checks(void **state)
+{
+	static struct config a, b;
+	struct config_bind x;
+	char e[512];
+
+	(void)state;
+	if (access("etc/messages/fr.conf", R_OK) != 0)
+		skip();
+	if (config_load("etc/tnsgw.conf", &a, e, sizeof(e)) != 0 ||
+	    config_load("etc/tnsgw.conf", &b, e, sizeof(e)) != 0)
+		fail_msg("%s", e);
+	assert_null(config_bind_diff(&a.binds[0], &b.binds[0]));
+	assert_int_equal(config_reload_check(&a, &b, e, sizeof(e)), 0);
+
+	x = a.binds[0];
+	x.tps = 50;
+	assert_string_equal(config_bind_diff(&a.binds[0], &x), "tps");
+	x = a.binds[0];
+	x.password[0] ^= 1;
+	assert_string_equal(config_bind_diff(&a.binds[0], &x), "password");
+	x = a.binds[0];
+	x.profile.begin ^= 1;
+	assert_non_null(strstr(config_bind_diff(&a.binds[0], &x), "dialect"));
+
+	/* What may change live passes. */
+	b.binds[0].tps = 50;
+	b.daemon.log_level = LOG_LVL_DEBUG;
+	b.security.otp_ttl_s = 60;
+	snprintf(b.ussd.service_code, sizeof(b.ussd.service_code), "1616");
+	assert_int_equal(config_reload_check(&a, &b, e, sizeof(e)), 0);
+
+	snprintf(b.redis.prefix, sizeof(b.redis.prefix), "x:");
+	assert_int_equal(config_reload_check(&a, &b, e, sizeof(e)), -1);
+	assert_non_null(strstr(e, "redis.prefix cannot change without a restart"));
+	b.redis = a.redis;
+	snprintf(b.daemon.admin_listen, sizeof(b.daemon.admin_listen), "127.0.0.1:1");
+	assert_int_equal(config_reload_check(&a, &b, e, sizeof(e)), -1);
+	assert_non_null(strstr(e, "daemon.admin_listen"));
+	b.daemon = a.daemon;
+	b.ussd.languages[1][0] = 'x';
+	assert_int_equal(config_reload_check(&a, &b, e, sizeof(e)), -1);
+	assert_non_null(strstr(e, ": ussd.languages cannot"));
+	b.ussd = a.ussd;
+	b.outbox.keep_s++;
+	assert_int_equal(config_reload_check(&a, &b, e, sizeof(e)), -1);
+	assert_non_null(strstr(e, "outbox.keep_s"));
+	b.outbox = a.outbox;
+	snprintf(b.binds[0].name, sizeof(b.binds[0].name), "other");
+	assert_int_equal(config_reload_check(&a, &b, e, sizeof(e)), -1);
+	assert_non_null(strstr(e, "smpp.binds"));
+	b.binds[0] = a.binds[0];
+	b.nbinds = 0;
+	assert_int_equal(config_reload_check(&a, &b, e, sizeof(e)), -1);
+	assert_non_null(strstr(e, "smpp.binds"));
+	b.nbinds = a.nbinds;
+	assert_int_equal(config_reload_check(&a, &b, e, sizeof(e)), 0);
+	config_free(&a);
+	config_free(&b);
+}
+
 int
 main(void)
 {
@@ -598,6 +662,7 @@ main(void)
 		cmocka_unit_test(test_small_err_buffer),
 		cmocka_unit_test(test_dialog_conf),
 		cmocka_unit_test(test_dialog_conf_loaded),
+		cmocka_unit_test(test_reload_checks),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
