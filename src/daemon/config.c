@@ -1503,11 +1503,10 @@ config_reload_check(const struct config *old, const struct config *nw,
 		CONFIG_FIXED_STR(ussd.languages[i]);
 	if (key != NULL && strncmp(key, "ussd.languages", 14) == 0)
 		key = "ussd.languages";
-	if (key == NULL && old->nbinds != nw->nbinds)
-		key = "smpp.binds (a bind added or removed)";
+	/* A bind added is started; one removed (or renamed) is not done. */
 	for (int i = 0; key == NULL && i < old->nbinds; i++)
 		if (config_bind_find(nw, old->binds[i].name) == NULL)
-			key = "smpp.binds (a bind added, removed or renamed)";
+			key = "smpp.binds (a bind removed or renamed)";
 #undef CONFIG_FIXED_STR
 #undef CONFIG_FIXED_INT
 	if (key == NULL)

@@ -166,7 +166,8 @@ const char *config_bind_diff(const struct config_bind *a,
  * 0 when nw may replace old in a running daemon, else -1 with
  * "FILE: KEY cannot change without a restart" in err. Fixed until a
  * restart: daemon.admin_listen, redis.*, the key files
- * (security.*_file), outbox.*, ussd.languages and the set of bind names.
+ * (security.*_file), outbox.*, ussd.languages, and each bind's name (a
+ * bind removed or renamed; one added is fine).
  */
 int config_reload_check(const struct config *old, const struct config *nw,
     char *err, size_t errsz);

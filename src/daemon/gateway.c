@@ -735,7 +735,7 @@ gateway_reload(struct gateway *gw, const struct config *cfg, char *err,
 	struct smpp_client *nc[CONFIG_MAX_BINDS][2];
 	const struct config_bind *nconf[CONFIG_MAX_BINDS];
 	const char *why[CONFIG_MAX_BINDS];
-	int nsessions = 0;
+	int nsessions = 0, nadd = 0;
 
 	if (gw->stopping) {
 		snprintf(err, errsz, "stopping");
@@ -769,6 +769,39 @@ gateway_reload(struct gateway *gw, const struct config *cfg, char *err,
 			smpp_client_set_role(nc[i][1], SMPP_CLIENT_TX);
 		}
 	}
+	/* Binds added: new slots after the others (a gw_req keeps its
+	 * bind's address, so the slots never move). */
+	for (int j = 0; j < cfg->nbinds; j++) {
+		int i = gw->nbinds + nadd, pair;
+		int found = 0;
+
+		for (int k = 0; k < gw->nbinds; k++)
+			found |= strcmp(gw->binds[k].conf->name,
+			    cfg->binds[j].name) == 0;
+		if (found)
+			continue;
+		if (i >= CONFIG_MAX_BINDS) {
+			snprintf(err, errsz, "too many binds");
+			goto fail;
+		}
+		nadd++;
+		nconf[i] = &cfg->binds[j];
+		why[i] = NULL;
+		pair = nconf[i]->mode == CONFIG_MODE_TX_RX;
+		nc[i][0] = smpp_client_new(gw->base, nconf[i], &gw_client_cb,
+		    &gw->binds[i].rx);
+		if (pair && nc[i][0] != NULL)
+			nc[i][1] = smpp_client_new(gw->base, nconf[i],
+			    &gw_client_cb, &gw->binds[i].tx);
+		if (nc[i][0] == NULL || (pair && nc[i][1] == NULL)) {
+			snprintf(err, errsz, "out of memory");
+			goto fail;
+		}
+		if (pair) {
+			smpp_client_set_role(nc[i][0], SMPP_CLIENT_RX);
+			smpp_client_set_role(nc[i][1], SMPP_CLIENT_TX);
+		}
+	}
 	if (gw->nretired + nsessions > GW_RETIRED_MAX ||
 	    (nsessions > 0 && gw->retire_ev == NULL &&
 	    (gw->retire_ev = evtimer_new(gw->base, gw_retire_tick,
@@ -782,6 +815,15 @@ gateway_reload(struct gateway *gw, const struct config *cfg, char *err,
 	config_dialog_conf(cfg, &gw->dconf);
 	gw->dconf.today_days = gateway_dialog_today();
 	store_set_limits(gw->store, cfg);
+	for (int i = gw->nbinds; i < gw->nbinds + nadd; i++) {
+		struct gw_bind *b = &gw->binds[i];
+
+		memset(b, 0, sizeof(*b));
+		b->gw = gw;
+		b->rx.bind = b->tx.bind = b;
+		log_notice("[bind %s] added", nconf[i]->name);
+	}
+	gw->nbinds += nadd;
 	for (int i = 0; i < gw->nbinds; i++) {
 		struct gw_bind *b = &gw->binds[i];
 
@@ -791,16 +833,18 @@ gateway_reload(struct gateway *gw, const struct config *cfg, char *err,
 			b->dialect = &b->conf->profile;
 			continue;
 		}
-		log_notice("[bind %s] %s changed: re-binding", b->conf->name,
-		    why[i]);
-		gw_retire(gw, &b->rx);
-		gw_retire(gw, &b->tx);
+		if (why[i] != NULL) {
+			log_notice("[bind %s] %s changed: re-binding",
+			    b->conf->name, why[i]);
+			gw_retire(gw, &b->rx);
+			gw_retire(gw, &b->tx);
+			gw->rebinds++;
+		}
 		b->conf = nconf[i];
 		b->dialect = &b->conf->profile;
 		b->pair = b->conf->mode == CONFIG_MODE_TX_RX;
 		b->rx.c = nc[i][0];
 		b->tx.c = nc[i][1];
-		gw->rebinds++;
 		if (!gw->binds_started)
 			continue;
 		if (smpp_client_start(b->rx.c) == 0)
@@ -818,7 +862,7 @@ gateway_reload(struct gateway *gw, const struct config *cfg, char *err,
 	gw->reloads++;
 	return 0;
 fail:
-	for (int i = 0; i < gw->nbinds; i++) {
+	for (int i = 0; i < CONFIG_MAX_BINDS; i++) {
 		smpp_client_free(nc[i][0]);
 		smpp_client_free(nc[i][1]);
 	}

@@ -59,7 +59,8 @@ void gateway_free(struct gateway *gw);
  * differ (config_bind_diff) re-binds: its sessions are stopped (unbind,
  * bounded by response_timeout_s) and new ones with the new settings start
  * (once the binds have started); what its old sessions owed is lost, as on
- * a lost connection. The other binds keep their sessions and their MOs.
+ * a lost connection. A bind of cfg not running is added and started. The
+ * other binds keep their sessions and their MOs.
  * The dialog settings, the catalogue, the security limits, the SMS
  * keywords and the texts take effect for the next step of every dialog.
  * Both the old and the new cfg must outlive the gateway (the store and the

@@ -190,6 +190,37 @@ check "the old catalogue still serves" dialog d3 212600090614 "Quel type de pi"
 check "no line with a document number or date" \
     bash -c "! grep -q -e 'AB123456' -e '31052030' -e '01021980' '$LOG'"
 
+# --- a bind added is started; one renamed is refused ---------------------
+cp "$T_DIR/fr.good" "$T_DIR/messages/fr.conf"
+PC=$(t_free_port)
+"$SIM" -l "127.0.0.1:$PC" -u tnsgw -w secret --serve >"$T_DIR/serve_c.out" 2>&1 &
+T_PIDS+=($!)
+t_wait_port "$PC" || exit 1
+python3 - "$CONF" "$PC" <<'EOF' || exit 1
+import re, sys
+conf, pc = sys.argv[1:]
+s = open(conf).read()
+m = re.search(r'\{[^{}]*name = "b";[^{}]*\}', s)
+c = re.sub(r'name = "b";', 'name = "c";', m.group(0))
+c = re.sub(r'port = \d+;', 'port = %s;' % pc, c)
+s = s[:m.end()] + ",\n\t\t" + c + s[m.end():]
+open(conf, "w").write(s)
+EOF
+PORT_B=$(lport "$PB")
+hup
+check "bind c added: notice" grep -q '^<5>\[bind c\] added$' "$LOG"
+check "bind c added: bound" wait_for 50 grep -q '\[bind c\] bound$' "$LOG"
+curl -s --max-time 5 "http://127.0.0.1:$APORT/metrics" >"$T_DIR/metrics2.txt"
+check "/metrics: 3 binds, c among them" bash -c \
+    "grep -q '^tnsgw_binds 3\$' '$T_DIR/metrics2.txt' && grep -q '^tnsgw_bind_up{bind=\"c\"' '$T_DIR/metrics2.txt'"
+check "bind c added: b's session kept" [ "$(lport "$PB")" = "$PORT_B" ]
+check "bind c added: still one re-bind in all" [ "$(count 're-binding')" -eq 1 ]
+sed -i 's/name = "c";/name = "d";/' "$CONF"
+hup
+check "bind c renamed: refused at err" \
+    grep -q "^<3>reload refused: $CONF: smpp.binds (a bind removed or renamed) cannot change without a restart; the old config stays\$" "$LOG"
+sed -i 's/name = "d";/name = "c";/' "$CONF"
+
 # --- the unit's ExecReload lines, by hand: the check step fails first ---
 cp "$T_DIR/fr.good" "$T_DIR/messages/fr.conf"
 RELOAD1=$(grep -m1 '^ExecReload=' "$TOP/systemd/tnsgw.service.in" | sed -e 's/^ExecReload=//' \

@@ -643,6 +643,11 @@ test_reload_checks(void **state)
 	b.nbinds = 0;
 	assert_int_equal(config_reload_check(&a, &b, e, sizeof(e)), -1);
 	assert_non_null(strstr(e, "smpp.binds"));
+	/* A bind added is fine. */
+	b.nbinds = 2;
+	b.binds[1] = a.binds[0];
+	snprintf(b.binds[1].name, sizeof(b.binds[1].name), "extra");
+	assert_int_equal(config_reload_check(&a, &b, e, sizeof(e)), 0);
 	b.nbinds = a.nbinds;
 	assert_int_equal(config_reload_check(&a, &b, e, sizeof(e)), 0);
 	config_free(&a);
