@@ -187,12 +187,14 @@ reload(void)
 		log_err("reload refused: %s; the old config stays", err);
 		goto out;
 	}
+	/* The level follows daemon.log_level when that key changed (a level
+	 * stepped by SIGUSR1/2 stays otherwise; -d wins). */
+	if (!debug_flag && conf->daemon.log_level != nc->daemon.log_level)
+		log_level_set(nc->daemon.log_level, "reload");
 	o->cfg = nc;
 	o->next = configs;
 	configs = o;
 	conf = nc;
-	if (!debug_flag && log_get_level() != nc->daemon.log_level)
-		log_level_set(nc->daemon.log_level, "reload");
 	log_notice("SIGHUP: reloaded %s", conf_path);
 out:
 	notify("READY=1");

@@ -221,6 +221,13 @@ check "bind c renamed: refused at err" \
     grep -q "^<3>reload refused: $CONF: smpp.binds (a bind removed or renamed) cannot change without a restart; the old config stays\$" "$LOG"
 sed -i 's/name = "d";/name = "c";/' "$CONF"
 
+# --- daemon.log_level changed: the level follows --------------------------
+sed -i 's/^\(\s*log_level\s*=\s*\)"info";/\1"debug";/' "$CONF"
+grep -q 'log_level = "debug";' "$CONF" || { echo "could not edit log_level" >&2; exit 1; }
+hup
+check "log_level changed: the new level at notice" \
+    grep -q '^<5>log level info -> debug (reload)$' "$LOG"
+
 # --- the unit's ExecReload lines, by hand: the check step fails first ---
 cp "$T_DIR/fr.good" "$T_DIR/messages/fr.conf"
 RELOAD1=$(grep -m1 '^ExecReload=' "$TOP/systemd/tnsgw.service.in" | sed -e 's/^ExecReload=//' \
