@@ -129,6 +129,34 @@ check "then a dialog plays again (simulator exit $rc)" [ "$rc" -eq 0 ]
 check "/status: the simulator's leaving is the last error" \
     grep -Eq 'last error: .+ UTC' <(get /status)
 
+# 8. A drain with work in flight: callers dial at 5 a second and the SMSC
+# answers each result SMS 0..4 s late (--resp-delay), so the bind's window
+# is busy; it shows draining, new dials are refused (reason "stopping"),
+# and once the window is empty the bind stops.
+for i in $(seq 1 40); do
+	printf 'a 2126000030%02d "*1515*1*AB123456*31052030*01021980#"\n' "$i"
+done >"$T_DIR/callers"
+timeout 40 "$TOP/$B/tnsgw-smsc" -q -l "127.0.0.1:$SPORT" -u tnsgw -w secret \
+    -t 20 --load "$T_DIR/callers" --open-loop --rate 5 --duration 8 \
+    --resp-delay 4000 \
+    >"$T_DIR/load.out" 2>&1 &
+L=$!; T_PIDS+=($L)
+wait_for "bound for the loaded drain" 'state: bound' 100
+sleep 2.5
+r0=$(get /metrics | awk '$1 == "tnsgw_bind_mo_refused_total{bind=\"sim\",reason=\"stopping\"}" { print $2 }')
+check "POST /binds/sim/drain with SMS in the window: ok" grep -q 'drain sim: ok' <<<"$(post /binds/sim/drain)"
+wait_for "/status: bind sim draining while its window is busy" 'state: draining' 5
+sleep 1.5
+r1=$(get /metrics | awk '$1 == "tnsgw_bind_mo_refused_total{bind=\"sim\",reason=\"stopping\"}" { print $2 }')
+check "new dials while draining are refused, reason stopping (${r0:-?} -> ${r1:-?})" \
+    [ "${r1:-0}" -gt "${r0:-0}" ]
+check "/metrics: tnsgw_bind_state draining 1" \
+    grep -qx 'tnsgw_bind_state{bind="sim",state="draining"} 1' <(get /metrics)
+wait_for "/status: stopped once its window is empty" 'state: stopped' 100
+check "no screen lost, none owed" \
+    grep -Eq 'screens owed: 0; screens lost: 0' "$T_DIR/status.txt"
+wait "$L" 2>/dev/null
+
 check "daemon still running" kill -0 "$T_DAEMON"
 check "daemon log has no document number or birth date" \
     bash -c "! grep -Eq 'AB123456|01021980|31052030' '$T_DIR/tnsgw.log'"
