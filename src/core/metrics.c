@@ -52,6 +52,8 @@ const struct metrics_family metrics_families[M_COUNT] = {
 	    "SMPP binds currently bound." },
 	[M_BIND_UP] = { "tnsgw_bind_up", G,
 	    "1 when the bind is bound (both sessions of a pair)." },
+	[M_BIND_STATE] = { "tnsgw_bind_state", G,
+	    "1 for the bind's state (bound, connecting, down, draining, stopped), 0 for the others." },
 	[M_BIND_PDUS_IN] = { "tnsgw_bind_pdus_in_total", C,
 	    "PDUs received on the bind." },
 	[M_BIND_PDUS_OUT] = { "tnsgw_bind_pdus_out_total", C,

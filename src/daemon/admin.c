@@ -1,6 +1,7 @@
 /*
- * admin: evhttp server for /metrics and /healthz. Reads the gateway's
- * counters when asked; holds no state of its own.
+ * admin: evhttp server for /metrics, /healthz, /status (for a person) and
+ * the operator's actions on one bind (POST /binds/NAME/drain|stop|start).
+ * Reads the gateway's counters when asked; holds no state of its own.
  */
 #include "admin.h"
 
@@ -30,6 +31,18 @@ struct admin {
 	uint32_t	 start_usec;
 };
 
+/* The pages answer GET and HEAD; POST is for the actions alone. */
+static int
+admin_refuse_post(struct evhttp_request *req)
+{
+	if (evhttp_request_get_command(req) != EVHTTP_REQ_POST)
+		return 0;
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Allow",
+	    "GET, HEAD");
+	evhttp_send_error(req, 405, "Method Not Allowed");
+	return 1;
+}
+
 static void
 admin_healthz(struct evhttp_request *req, void *arg)
 {
@@ -38,6 +51,8 @@ admin_healthz(struct evhttp_request *req, void *arg)
 	struct evbuffer *out = evhttp_request_get_output_buffer(req);
 	int code = 200;
 
+	if (admin_refuse_post(req))
+		return;
 	gateway_status(a->gw, &st);
 	if (!st.redis_up) {
 		code = 503;
@@ -161,6 +176,13 @@ admin_binds(struct admin *a, struct metrics_out *o, enum metrics_id id,
 		case M_MO_SCREEN_SECONDS:
 			metrics_hist(o, l, 1, &bi.stats.mo_screen);
 			break;
+		case M_BIND_STATE:
+			l[1].name = "state";
+			for (int k = 0; k < GATEWAY_BIND_STATES; k++) {
+				l[1].value = gateway_bind_state_names[k];
+				metrics_u64(o, l, 2, (int)bi.state == k);
+			}
+			break;
 		case M_BIND_MO_REFUSED:
 			l[1].name = "reason";
 			for (int k = 0; k < GATEWAY_REFUSALS; k++) {
@@ -189,6 +211,8 @@ admin_metrics(struct evhttp_request *req, void *arg)
 	struct metrics_out o;
 	struct metrics_label l[2];
 
+	if (admin_refuse_post(req))
+		return;
 	gateway_status(a->gw, &st);
 	metrics_out_init(&o, admin_emit, out);
 	for (int i = 0; i < M_COUNT; i++) {
@@ -265,10 +289,253 @@ admin_metrics(struct evhttp_request *req, void *arg)
 	evhttp_send_reply(req, 200, "OK", NULL);
 }
 
+/* "2026-12-05 08:57:20 UTC" */
+static void
+admin_utc(char *buf, size_t n, int64_t t)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (gmtime_r(&tt, &tm) == NULL ||
+	    strftime(buf, n, "%Y-%m-%d %H:%M:%S UTC", &tm) == 0)
+		snprintf(buf, n, "?");
+}
+
+/* "3d 04:05:06" */
+static void
+admin_duration(char *buf, size_t n, int64_t s)
+{
+	if (s < 0)
+		s = 0;
+	if (s >= 86400)
+		snprintf(buf, n, "%lldd %02lld:%02lld:%02lld",
+		    (long long)(s / 86400), (long long)(s % 86400 / 3600),
+		    (long long)(s % 3600 / 60), (long long)(s % 60));
+	else
+		snprintf(buf, n, "%02lld:%02lld:%02lld", (long long)(s / 3600),
+		    (long long)(s % 3600 / 60), (long long)(s % 60));
+}
+
+/* A JSON string of a value from config or a log reason: the quote, the
+ * backslash and control bytes escaped. */
+static void
+admin_json_str(struct evbuffer *out, const char *v)
+{
+	evbuffer_add(out, "\"", 1);
+	for (; *v != '\0'; v++) {
+		unsigned char ch = (unsigned char)*v;
+
+		if (ch == '"' || ch == '\\')
+			evbuffer_add_printf(out, "\\%c", ch);
+		else if (ch < 0x20)
+			evbuffer_add_printf(out, "\\u%04x", ch);
+		else
+			evbuffer_add(out, v, 1);
+	}
+	evbuffer_add(out, "\"", 1);
+}
+
+static const char *
+admin_mode(const struct gateway_bind_info *bi)
+{
+	return bi->pair ? "transmitter+receiver" : "transceiver";
+}
+
+static void
+admin_status_text(struct admin *a, struct evbuffer *out,
+    const struct gateway_status *st, int64_t now)
+{
+	const struct metrics_hist *rtt = &st->redis.rtt;
+	char t[64], d[64];
+
+	admin_duration(d, sizeof(d), now - a->start_sec);
+	admin_utc(t, sizeof(t), a->start_sec);
+	evbuffer_add_printf(out, "tnsgw %s (%s)\n", version_release(),
+	    version_git());
+	evbuffer_add_printf(out, "up %s, since %s\n\n", d, t);
+	evbuffer_add_printf(out, "redis: %s, persistence %s",
+	    st->redis_up ? "up" : "DOWN",
+	    st->redis_persist_ok ? "ok" : "NOT OK (case B refused)");
+	if (rtt->count > 0)
+		evbuffer_add_printf(out, ", mean round trip %.1f ms",
+		    (double)rtt->sum_us / (double)rtt->count / 1000.0);
+	evbuffer_add_printf(out, "\n");
+	if (st->redis_problem[0] != '\0')
+		evbuffer_add_printf(out, "redis problem: %s\n",
+		    st->redis_problem);
+	evbuffer_add_printf(out, "outbox: %lld waiting, %lld being sent; "
+	    "dead letters: %lld (%llu in all)\n", st->outbox_len,
+	    st->outbox_pending, st->redis.dead_len,
+	    (unsigned long long)st->redis.dead_letters);
+	evbuffer_add_printf(out, "dialogs: %llu started, %llu in flight\n\n",
+	    (unsigned long long)st->dialogs_started,
+	    (unsigned long long)st->dialogs_in_flight);
+	evbuffer_add_printf(out, "binds: %d of %d bound\n", st->binds_bound,
+	    st->binds);
+	for (int i = 0; i < st->binds; i++) {
+		struct gateway_bind_info bi;
+
+		gateway_bind_info(a->gw, i, &bi);
+		evbuffer_add_printf(out, "\n[%s] operator %s, %s, dialect %s\n",
+		    bi.name, bi.operator, admin_mode(&bi), bi.dialect);
+		evbuffer_add_printf(out, "  state: %s\n",
+		    gateway_bind_state_names[bi.state]);
+		if (bi.since_s > 0) {
+			admin_utc(t, sizeof(t), bi.since_s);
+			admin_duration(d, sizeof(d), now - bi.since_s);
+			evbuffer_add_printf(out, "  bound since: %s (%s)\n", t, d);
+		}
+		if (bi.last_error_s > 0) {
+			admin_utc(t, sizeof(t), bi.last_error_s);
+			evbuffer_add_printf(out, "  last error: %s (%s)\n",
+			    bi.last_error, t);
+		} else
+			evbuffer_add_printf(out, "  last error: none\n");
+		evbuffer_add_printf(out, "  window: %d of %d in use; queue: %d\n",
+		    bi.window_used, bi.window_size, bi.queued);
+		evbuffer_add_printf(out, "  MOs: %llu; submits: %llu ok, %llu "
+		    "failed; screens owed: %d; screens lost: %llu\n",
+		    (unsigned long long)bi.mos,
+		    (unsigned long long)bi.stats.submit_ok,
+		    (unsigned long long)bi.stats.submit_err, bi.owed,
+		    (unsigned long long)bi.screens_failed);
+	}
+}
+
+static void
+admin_status_json(struct admin *a, struct evbuffer *out,
+    const struct gateway_status *st, int64_t now)
+{
+	evbuffer_add_printf(out, "{\"version\":");
+	admin_json_str(out, version_release());
+	evbuffer_add_printf(out, ",\"git\":");
+	admin_json_str(out, version_git());
+	evbuffer_add_printf(out, ",\"start_time\":%lld,\"uptime_s\":%lld,"
+	    "\"redis\":{\"up\":%s,\"persistence_ok\":%s,"
+	    "\"requests\":%llu,\"rtt_sum_us\":%llu},"
+	    "\"outbox\":{\"waiting\":%lld,\"pending\":%lld,"
+	    "\"dead_letters\":%lld},\"binds\":[",
+	    (long long)a->start_sec, (long long)(now - a->start_sec),
+	    st->redis_up ? "true" : "false",
+	    st->redis_persist_ok ? "true" : "false",
+	    (unsigned long long)st->redis.rtt.count,
+	    (unsigned long long)st->redis.rtt.sum_us, st->outbox_len,
+	    st->outbox_pending, st->redis.dead_len);
+	for (int i = 0; i < st->binds; i++) {
+		struct gateway_bind_info bi;
+
+		gateway_bind_info(a->gw, i, &bi);
+		evbuffer_add_printf(out, "%s{\"name\":", i ? "," : "");
+		admin_json_str(out, bi.name);
+		evbuffer_add_printf(out, ",\"operator\":");
+		admin_json_str(out, bi.operator);
+		evbuffer_add_printf(out, ",\"mode\":\"%s\",\"state\":\"%s\","
+		    "\"bound_since\":%lld,\"last_error\":", admin_mode(&bi),
+		    gateway_bind_state_names[bi.state], (long long)bi.since_s);
+		admin_json_str(out, bi.last_error);
+		evbuffer_add_printf(out, ",\"last_error_time\":%lld,"
+		    "\"window_used\":%d,\"window_size\":%d,\"queue\":%d,"
+		    "\"mos\":%llu,\"submits_ok\":%llu,\"submits_failed\":%llu}",
+		    (long long)bi.last_error_s, bi.window_used, bi.window_size,
+		    bi.queued, (unsigned long long)bi.mos,
+		    (unsigned long long)bi.stats.submit_ok,
+		    (unsigned long long)bi.stats.submit_err);
+	}
+	evbuffer_add_printf(out, "]}\n");
+}
+
+/* GET /status: a page for a person (?format=json for a script). Built
+ * from counters in memory, like /metrics: nothing waits. */
+static void
+admin_status(struct evhttp_request *req, void *arg)
+{
+	struct admin *a = arg;
+	struct gateway_status st;
+	struct evbuffer *out = evhttp_request_get_output_buffer(req);
+	const char *q = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req));
+	int json = q != NULL && strcmp(q, "format=json") == 0;
+
+	if (admin_refuse_post(req))
+		return;
+	gateway_status(a->gw, &st);
+	if (json)
+		admin_status_json(a, out, &st, (int64_t)time(NULL));
+	else
+		admin_status_text(a, out, &st, (int64_t)time(NULL));
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "Content-Type", json ? "application/json" :
+	    "text/plain; charset=utf-8");
+	evhttp_send_reply(req, 200, "OK", NULL);
+}
+
+/*
+ * POST /binds/NAME/drain|stop|start. The listener is loopback only
+ * (config: daemon.admin_listen), so whoever reaches it is on the host.
+ * 405 for another method, 404 for an unknown bind or action, 409 when
+ * the action cannot be taken now (the reason in the body).
+ */
+static void
+admin_bind_action(struct evhttp_request *req, struct admin *a,
+    const char *path)
+{
+	static const char *const acts[] = { "drain", "stop", "start" };
+	char name[sizeof(((struct config_bind *)0)->name)], why[128] = "";
+	const char *slash = strchr(path, '/');
+	struct evbuffer *out = evhttp_request_get_output_buffer(req);
+	int act = -1, rc;
+
+	if (slash == NULL || slash == path ||
+	    (size_t)(slash - path) >= sizeof(name)) {
+		evhttp_send_error(req, 404, "Not Found");
+		return;
+	}
+	memcpy(name, path, (size_t)(slash - path));
+	name[slash - path] = '\0';
+	for (int i = 0; i < 3; i++)
+		if (strcmp(slash + 1, acts[i]) == 0)
+			act = i;
+	if (act < 0) {
+		evhttp_send_error(req, 404, "Not Found");
+		return;
+	}
+	if (evhttp_request_get_command(req) != EVHTTP_REQ_POST) {
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "Allow", "POST");
+		evhttp_send_error(req, 405, "Method Not Allowed");
+		return;
+	}
+	rc = gateway_bind_action(a->gw, name, (enum gateway_bind_action)act,
+	    why, sizeof(why));
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "Content-Type", "text/plain; charset=utf-8");
+	if (rc == -1) {
+		evbuffer_add_printf(out, "no bind named %s\n", name);
+		evhttp_send_reply(req, 404, "Not Found", NULL);
+		return;
+	}
+	if (rc != 0) {
+		log_notice("admin: %s of bind %s refused: %s", acts[act], name,
+		    why);
+		evbuffer_add_printf(out, "%s %s refused: %s\n", acts[act], name,
+		    why);
+		evhttp_send_reply(req, 409, "Conflict", NULL);
+		return;
+	}
+	log_notice("admin: %s of bind %s asked", acts[act], name);
+	evbuffer_add_printf(out, "%s %s: ok\n", acts[act], name);
+	evhttp_send_reply(req, 200, "OK", NULL);
+}
+
 static void
 admin_other(struct evhttp_request *req, void *arg)
 {
-	(void)arg;
+	const char *path = evhttp_uri_get_path(
+	    evhttp_request_get_evhttp_uri(req));
+
+	if (path != NULL && strncmp(path, "/binds/", 7) == 0) {
+		admin_bind_action(req, arg, path + 7);
+		return;
+	}
 	evhttp_send_error(req, 404, "Not Found");
 }
 
@@ -314,12 +581,14 @@ admin_new(struct event_base *base, const char *listen, struct gateway *gw)
 		admin_free(a);
 		return NULL;
 	}
-	evhttp_set_allowed_methods(a->http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD);
+	evhttp_set_allowed_methods(a->http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD |
+	    EVHTTP_REQ_POST);
 	evhttp_set_max_headers_size(a->http, 8192);
 	evhttp_set_max_body_size(a->http, 0);
 	evhttp_set_timeout(a->http, 5);
 	evhttp_set_cb(a->http, "/metrics", admin_metrics, a);
 	evhttp_set_cb(a->http, "/healthz", admin_healthz, a);
+	evhttp_set_cb(a->http, "/status", admin_status, a);
 	evhttp_set_gencb(a->http, admin_other, a);
 	log_info("admin: listening on %s", listen);
 	return a;

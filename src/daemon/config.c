@@ -371,6 +371,35 @@ config_enum_list(const struct config_enum *e, char *buf, size_t bufsz)
 	}
 }
 
+/* 127.a.b.c, each a decimal 0..255. */
+static int
+config_loopback4(const char *h, size_t n)
+{
+	char buf[16];
+	int parts = 0;
+	const char *p = buf;
+
+	if (n < 7 || n >= sizeof(buf) || strncmp(h, "127.", 4) != 0)
+		return 0;
+	memcpy(buf, h, n);
+	buf[n] = '\0';
+	for (;;) {
+		int v = 0, digits = 0;
+
+		while (*p >= '0' && *p <= '9' && digits < 4) {
+			v = v * 10 + (*p++ - '0');
+			digits++;
+		}
+		if (digits == 0 || digits > 3 || v > 255)
+			return 0;
+		parts++;
+		if (*p == '\0')
+			return parts == 4;
+		if (*p++ != '.' || parts == 4)
+			return 0;
+	}
+}
+
 static int
 config_check_listen(const char *where, const char *in, char *out,
     size_t outsz, char *why, size_t whysz)
@@ -388,6 +417,14 @@ config_check_listen(const char *where, const char *in, char *out,
 	if (errno != 0 || end == colon + 1 || *end != '\0' || port < 1 ||
 	    port > 65535)
 		goto bad;
+	/* The admin endpoint takes actions (drain, stop, start a bind) with
+	 * no authentication: only a loopback address, numeric. */
+	if (!((colon - in == 3 && strncmp(in, "::1", 3) == 0) ||
+	    config_loopback4(in, (size_t)(colon - in)))) {
+		snprintf(why, whysz, "'%s' must listen on a loopback address "
+		    "(127.0.0.0/8 or ::1): it has no authentication", where);
+		return -1;
+	}
 	return config_strlcpy(out, in, outsz);
 bad:
 	snprintf(why, whysz, "'%s' must be \"HOST:PORT\" or \"\" (off)", where);

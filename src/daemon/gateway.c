@@ -84,7 +84,7 @@ gw_admit(struct gw_bind *b, enum gw_refusal *why)
 	struct smpp_client *tx = gw_tx(b);
 	int cap = GW_BACKLOG_MAX;
 
-	if (b->gw->stopping)
+	if (b->gw->stopping || b->admin == GW_ADMIN_STOPPED)
 		*why = GW_REFUSE_STOPPING;
 	else if (session_queue_busy(b->gw->sq))
 		*why = GW_REFUSE_BUSY;
@@ -230,6 +230,10 @@ gw_on_deliver(struct smpp_client *c, const struct smpp_pdu *p, void *arg)
 		gw_abort(b, ev);
 		return SMPP_ESME_ROK;
 	case DIALECT_EV_SMS:
+		/* Draining: an SMS MO is a new dialog. */
+		if (b->admin != GW_ADMIN_RUN)
+			return gateway_refuse(b, GW_REFUSE_STOPPING, ev->msisdn);
+		b->mos++;
 		return gateway_sms_mo(b, ev);
 	case DIALECT_EV_IGNORE:
 		return gw_not_served(b, ev);
@@ -239,6 +243,10 @@ gw_on_deliver(struct smpp_client *c, const struct smpp_pdu *p, void *arg)
 	}
 	if (!gw_admit(b, &why))
 		return gateway_refuse(b, why, ev->msisdn);
+	/* Draining: the dialogs in flight go on, none begins. */
+	if (b->admin != GW_ADMIN_RUN && ev->kind == DIALECT_EV_BEGIN)
+		return gateway_refuse(b, GW_REFUSE_STOPPING, ev->msisdn);
+	b->mos++;
 	if ((r = gw_req_new(b, ev)) == NULL)
 		return gateway_refuse(b, GW_REFUSE_NOMEM, ev->msisdn);
 	return gw_route(r);
@@ -273,6 +281,8 @@ gw_on_bound(struct smpp_client *c, void *arg)
 	if (c != l->c)
 		return;
 	l->bound = 1;
+	if (b->rx.bound && (!b->pair || b->tx.bound))
+		b->up_since_s = (int64_t)time(NULL);
 	log_info("[bind %s] bound%s%s", b->conf->name, gw_link_name(l),
 	    b->pair && b->rx.bound && b->tx.bound ? ": operator up" : "");
 	outbox_set_bound(b->gw->outbox, gw_nbound(b->gw));
@@ -290,6 +300,7 @@ gw_on_unbound(struct smpp_client *c, const char *reason, void *arg)
 		return;
 	}
 	l->bound = 0;
+	b->up_since_s = 0;
 	log_info("[bind %s] unbound%s: %s", b->conf->name, gw_link_name(l),
 	    reason);
 	outbox_set_bound(b->gw->outbox, gw_nbound(b->gw));
@@ -345,6 +356,9 @@ gw_on_stopped(struct smpp_client *c, void *arg)
 		return;
 	l->stopped = 1;
 	l->bound = 0;
+	if (l->bind->admin != GW_ADMIN_RUN && !gw->stopping &&
+	    (l->bind->rx.stopped && (!l->bind->pair || l->bind->tx.stopped)))
+		log_notice("[bind %s] stopped (admin)", l->bind->conf->name);
 	if (--gw->binds_running == 0 && gw->stop_done)
 		gw_flush(gw);
 }
@@ -1055,6 +1069,8 @@ gateway_free(struct gateway *gw)
 	store_free(gw->store);
 	gw->store = NULL;
 	for (int i = 0; i < gw->nbinds; i++) {
+		if (gw->binds[i].drain_ev)
+			event_free(gw->binds[i].drain_ev);
 		smpp_client_free(gw->binds[i].rx.c);
 		smpp_client_free(gw->binds[i].tx.c);
 	}
@@ -1128,13 +1144,8 @@ gateway_status(const struct gateway *gw, struct gateway_status *st)
 }
 
 static void
-gw_add_stats(struct smpp_client_stats *t, const struct smpp_client *c)
+gw_sum_stats(struct smpp_client_stats *t, const struct smpp_client_stats *s)
 {
-	const struct smpp_client_stats *s;
-
-	if (c == NULL)
-		return;
-	s = smpp_client_stats(c);
 	t->pdus_in += s->pdus_in;
 	t->pdus_out += s->pdus_out;
 	t->submit_ok += s->submit_ok;
@@ -1150,6 +1161,53 @@ gw_add_stats(struct smpp_client_stats *t, const struct smpp_client *c)
 	metrics_status_add(&t->results, &s->results);
 	metrics_hist_add(&t->resp_time, &s->resp_time);
 	metrics_hist_add(&t->mo_screen, &s->mo_screen);
+}
+
+static void
+gw_add_stats(struct smpp_client_stats *t, const struct smpp_client *c)
+{
+	if (c != NULL)
+		gw_sum_stats(t, smpp_client_stats(c));
+}
+
+const char *const gateway_bind_state_names[GATEWAY_BIND_STATES] = {
+	"bound", "connecting", "down", "draining", "stopped",
+};
+
+static enum gateway_bind_state
+gw_bind_state(const struct gw_bind *b)
+{
+	if (b->admin == GW_ADMIN_STOPPED)
+		return GATEWAY_BIND_STOPPED;
+	if (b->admin == GW_ADMIN_DRAINING)
+		return GATEWAY_BIND_DRAINING;
+	if (b->rx.bound && (!b->pair || b->tx.bound))
+		return GATEWAY_BIND_BOUND;
+	if (!b->gw->binds_started || b->rx.stopped)
+		return GATEWAY_BIND_DOWN;
+	return GATEWAY_BIND_CONNECTING;
+}
+
+/* The later of the two sessions' last errors. */
+static void
+gw_last_error(const struct gw_bind *b, struct gateway_bind_info *bi)
+{
+	const struct smpp_client *cs[2] = { b->rx.c, b->tx.c };
+
+	for (int k = 0; k < 2; k++) {
+		int64_t when;
+		const char *e;
+
+		if (cs[k] == NULL)
+			continue;
+		e = smpp_client_last_error(cs[k], &when);
+		if (e[0] != '\0' && when >= bi->last_error_s) {
+			snprintf(bi->last_error, sizeof(bi->last_error), "%s%s",
+			    b->pair ? (k == 0 ? "receiver: " : "transmitter: ") :
+			    "", e);
+			bi->last_error_s = when;
+		}
+	}
 }
 
 const char *const gateway_refusal_names[GATEWAY_REFUSALS] = {
@@ -1173,9 +1231,177 @@ gateway_bind_info(const struct gateway *gw, int i, struct gateway_bind_info *bi)
 	bi->rx_up = b->rx.bound;
 	bi->tx_up = gw_tx_bound(b);
 	bi->owed = b->owed;
+	gw_sum_stats(&bi->stats, &b->old);
 	gw_add_stats(&bi->stats, b->rx.c);
 	gw_add_stats(&bi->stats, b->tx.c);
+	bi->state = gw_bind_state(b);
+	bi->since_s = bi->up ? b->up_since_s : 0;
+	gw_last_error(b, bi);
+	bi->window_size = b->conf->window;
+	bi->window_used = smpp_client_window_used(b->rx.c) +
+	    (b->tx.c ? smpp_client_window_used(b->tx.c) : 0);
+	bi->queued = smpp_client_queued(b->rx.c) +
+	    (b->tx.c ? smpp_client_queued(b->tx.c) : 0);
+	bi->mos = b->mos;
 	memcpy(bi->refused, b->refused, sizeof(bi->refused));
 	bi->not_served = b->not_served;
 	bi->screens_failed = b->screens_failed;
+}
+
+/* ---- the operator's actions on one bind (issue 10, /status) ---- */
+
+#define GW_DRAIN_POLL_MS 100
+
+/* Unbind what of the bind still runs; on_stopped follows per session. */
+static void
+gw_bind_unbind(struct gw_bind *b)
+{
+	if (b->drain_ev)
+		evtimer_del(b->drain_ev);
+	if (!b->rx.stopped)
+		smpp_client_stop(b->rx.c);
+	if (b->pair && !b->tx.stopped)
+		smpp_client_stop(b->tx.c);
+}
+
+/* A draining bind: unbind once it owes no screen and has nothing queued
+ * or in its window, or when daemon.drain_s has passed. */
+static void
+gw_bind_drain_tick(evutil_socket_t fd, short ev, void *arg)
+{
+	struct gw_bind *b = arg;
+	struct smpp_client *tx = gw_tx(b);
+	struct timeval tv = { 0, GW_DRAIN_POLL_MS * 1000 };
+	int busy;
+
+	(void)fd;
+	(void)ev;
+	if (b->admin != GW_ADMIN_DRAINING || b->gw->stopping)
+		return;
+	busy = b->owed + (tx ? smpp_client_queued(tx) +
+	    smpp_client_window_used(tx) : 0);
+	b->drain_left_ms -= GW_DRAIN_POLL_MS;
+	if (busy > 0 && b->drain_left_ms > 0) {
+		evtimer_add(b->drain_ev, &tv);
+		return;
+	}
+	if (busy > 0)
+		log_warnx("[bind %s] drain time over, %d screens or requests "
+		    "left: unbinding", b->conf->name, busy);
+	else
+		log_notice("[bind %s] drained: unbinding", b->conf->name);
+	b->admin = GW_ADMIN_STOPPED;
+	gw_bind_unbind(b);
+}
+
+/* A stopped bind binds again: its clients cannot restart (stopped for
+ * good), so new ones replace them; their counters carry over. */
+static int
+gw_bind_restart(struct gw_bind *b, char *why, size_t whysz)
+{
+	struct gateway *gw = b->gw;
+	struct gw_link *ls[2] = { &b->rx, &b->tx };
+
+	for (int k = 0; k < 2; k++) {
+		struct gw_link *l = ls[k];
+
+		if (k == 1 && !b->pair)
+			break;
+		gw_add_stats(&b->old, l->c);
+		smpp_client_free(l->c);
+		l->c = smpp_client_new(gw->base, b->conf, &gw_client_cb, l);
+		if (l->c == NULL) {
+			snprintf(why, whysz, "out of memory");
+			return -2;
+		}
+		if (b->pair)
+			smpp_client_set_role(l->c, k == 0 ? SMPP_CLIENT_RX :
+			    SMPP_CLIENT_TX);
+	}
+	b->admin = GW_ADMIN_RUN;
+	for (int k = 0; k < 2; k++) {
+		if (k == 1 && !b->pair)
+			break;
+		ls[k]->stopped = 0;
+		ls[k]->bound = 0;
+		if (smpp_client_start(ls[k]->c) != 0) {
+			snprintf(why, whysz, "the client did not start");
+			return -2;
+		}
+		gw->binds_running++;
+	}
+	return 0;
+}
+
+int
+gateway_bind_action(struct gateway *gw, const char *name,
+    enum gateway_bind_action act, char *why, size_t whysz)
+{
+	struct gw_bind *b = NULL;
+	struct timeval tv = { 0, 0 };
+
+	for (int i = 0; i < gw->nbinds; i++)
+		if (strcmp(gw->binds[i].conf->name, name) == 0)
+			b = &gw->binds[i];
+	if (b == NULL)
+		return -1;
+	if (gw->stopping || gw->freeing) {
+		snprintf(why, whysz, "the daemon is stopping");
+		return -2;
+	}
+	if (!gw->binds_started) {
+		snprintf(why, whysz, "the binds start once Redis answers");
+		return -2;
+	}
+	switch (act) {
+	case GATEWAY_BIND_DRAIN:
+		if (b->admin != GW_ADMIN_RUN) {
+			snprintf(why, whysz, "already %s",
+			    gateway_bind_state_names[gw_bind_state(b)]);
+			return -2;
+		}
+		if (b->drain_ev == NULL &&
+		    (b->drain_ev = evtimer_new(gw->base, gw_bind_drain_tick,
+		    b)) == NULL) {
+			snprintf(why, whysz, "out of memory");
+			return -2;
+		}
+		b->admin = GW_ADMIN_DRAINING;
+		b->drain_left_ms = gw->cfg->daemon.drain_s * 1000;
+		evtimer_add(b->drain_ev, &tv);
+		log_notice("[bind %s] draining (admin): no new dialog, "
+		    "unbinds once idle or in %d s", b->conf->name,
+		    gw->cfg->daemon.drain_s);
+		return 0;
+	case GATEWAY_BIND_STOP:
+		if (b->admin == GW_ADMIN_STOPPED) {
+			snprintf(why, whysz, "already stopped");
+			return -2;
+		}
+		b->admin = GW_ADMIN_STOPPED;
+		log_notice("[bind %s] stopping (admin): unbinding now, "
+		    "%d screens owed", b->conf->name, b->owed);
+		gw_bind_unbind(b);
+		return 0;
+	case GATEWAY_BIND_START:
+		if (b->admin == GW_ADMIN_DRAINING) {
+			if (b->drain_ev)
+				evtimer_del(b->drain_ev);
+			b->admin = GW_ADMIN_RUN;
+			log_notice("[bind %s] drain called off (admin)",
+			    b->conf->name);
+			return 0;
+		}
+		if (b->admin == GW_ADMIN_RUN) {
+			snprintf(why, whysz, "already running");
+			return -2;
+		}
+		if (!b->rx.stopped || (b->pair && !b->tx.stopped)) {
+			snprintf(why, whysz, "still unbinding, try again");
+			return -2;
+		}
+		log_notice("[bind %s] starting (admin)", b->conf->name);
+		return gw_bind_restart(b, why, whysz);
+	}
+	return -1;
 }

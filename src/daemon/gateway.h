@@ -7,6 +7,7 @@
 #ifndef TNSGW_GATEWAY_H
 #define TNSGW_GATEWAY_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "config.h"
@@ -109,6 +110,19 @@ void gateway_status(const struct gateway *gw, struct gateway_status *st);
 #define GATEWAY_REFUSALS 6
 extern const char *const gateway_refusal_names[GATEWAY_REFUSALS];
 
+/* A bind's state for /status and tnsgw_bind_state: bound (every session
+ * of it), connecting (or binding, or waiting to reconnect), down (not
+ * started yet), draining, stopped (by an admin action). */
+enum gateway_bind_state {
+	GATEWAY_BIND_BOUND = 0,
+	GATEWAY_BIND_CONNECTING,
+	GATEWAY_BIND_DOWN,
+	GATEWAY_BIND_DRAINING,
+	GATEWAY_BIND_STOPPED,
+	GATEWAY_BIND_STATES
+};
+extern const char *const gateway_bind_state_names[GATEWAY_BIND_STATES];
+
 /* One bind (an operator link: a transceiver, or a transmitter + receiver
  * pair reported as one), for /metrics and /status. */
 struct gateway_bind_info {
@@ -121,9 +135,37 @@ struct gateway_bind_info {
 	uint64_t refused[GATEWAY_REFUSALS];
 	uint64_t not_served;		/* MOs answered ESME_RX_P_APPN */
 	uint64_t screens_failed;	/* admitted MOs whose screen was lost */
+	enum gateway_bind_state state;
+	int64_t since_s;		/* bound since (wall clock s), 0: not up */
+	char last_error[128];		/* last close not asked for, "" none */
+	int64_t last_error_s;		/* its wall time (s), 0: none */
+	int window_used, window_size;	/* requests awaiting a response */
+	int queued;			/* requests waiting for the window */
+	uint64_t mos;			/* MOs taken into a dialog */
 };
 /* A snapshot of bind i (0 <= i < binds) into *bi. */
 void gateway_bind_info(const struct gateway *gw, int i,
     struct gateway_bind_info *bi);
+
+/*
+ * The operator's actions on one bind (admin: POST /binds/NAME/ACTION).
+ * DRAIN: new dialogs (USSD begins, SMS MOs) are refused ESME_RTHROTTLED
+ * (reason "stopping"), the dialogs in flight go on; once the bind owes no
+ * screen and has nothing queued (or after daemon.drain_s) it unbinds and
+ * stays stopped. STOP: unbind now; what is in flight ends as on a lost
+ * bind. START: bind again (a drain not finished is called off). From the
+ * loop, never blocking; a new client replaces a stopped one here, so not
+ * from inside a client callback (admin's HTTP callbacks are fine).
+ * Returns 0 (done or begun), -1 no bind of that name, -2 refused now (the
+ * reason in why: the daemon stopping, binds not started yet, still
+ * unbinding, already running).
+ */
+enum gateway_bind_action {
+	GATEWAY_BIND_DRAIN = 0,
+	GATEWAY_BIND_STOP,
+	GATEWAY_BIND_START,
+};
+int gateway_bind_action(struct gateway *gw, const char *name,
+    enum gateway_bind_action act, char *why, size_t whysz);
 
 #endif

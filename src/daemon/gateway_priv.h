@@ -79,6 +79,20 @@ struct gw_bind {
 	uint64_t		 refused[GW_REFUSE_MAX];
 	uint64_t		 not_served;	/* MOs answered ESME_RX_P_APPN */
 	uint64_t		 screens_failed;
+	/* issue 10, /status and the admin actions (gateway_bind_action) */
+	int			 admin;		/* enum gw_admin */
+	int64_t			 up_since_s;	/* wall clock, 0: not up */
+	uint64_t		 mos;		/* MOs taken into a dialog */
+	struct event		*drain_ev;	/* polls a draining bind */
+	int			 drain_left_ms;
+	struct smpp_client_stats old;	/* of the clients a start replaced */
+};
+
+/* What the operator asked of a bind (POST /binds/NAME/...). */
+enum gw_admin {
+	GW_ADMIN_RUN = 0,
+	GW_ADMIN_DRAINING,	/* no new dialog; unbinds once idle */
+	GW_ADMIN_STOPPED,	/* unbound (or unbinding), no reconnect */
 };
 
 struct gw_req {

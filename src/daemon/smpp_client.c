@@ -130,6 +130,10 @@ struct smpp_client {
 	char                 flush_reason[64];
 	struct smpp_pdu     *rx;		/* decode scratch (large) */
 	char                 unbound_reason[128];
+	/* The last close not asked for (lost, refused, timed out), for
+	 * /status: its reason and when (wall clock, s). */
+	char                 last_error[128];
+	int64_t              last_error_s;
 
 	struct smpp_client_stats stats;
 };
@@ -493,6 +497,10 @@ smpp_client_close(struct smpp_client *c, const char *reason)
 
 	if (c->state == SMPP_CLIENT_CLOSED)
 		return;
+	if (!c->stopping) {
+		snprintf(c->last_error, sizeof(c->last_error), "%s", reason);
+		c->last_error_s = (int64_t)time(NULL);
+	}
 	if (c->bev != NULL) {
 		log_info("[bind %s] closed (%s): %s", c->label,
 		    smpp_client_strstate(c->state), reason);
@@ -1459,4 +1467,23 @@ const struct smpp_client_stats *
 smpp_client_stats(const struct smpp_client *c)
 {
 	return &c->stats;
+}
+
+int
+smpp_client_window_used(const struct smpp_client *c)
+{
+	return c->nwindow;
+}
+
+int
+smpp_client_queued(const struct smpp_client *c)
+{
+	return c->nuqueue + c->nqueue;
+}
+
+const char *
+smpp_client_last_error(const struct smpp_client *c, int64_t *when)
+{
+	*when = c->last_error_s;
+	return c->last_error;
 }

@@ -202,6 +202,16 @@ const struct config_bind *smpp_client_conf(const struct smpp_client *c);
 /* Screens queued or in the window: what admission control weighs. */
 int smpp_client_urgent_pending(const struct smpp_client *c);
 
+/* For /status: requests in the window (its size is conf->window), and
+ * waiting in the two queues. */
+int smpp_client_window_used(const struct smpp_client *c);
+int smpp_client_queued(const struct smpp_client *c);
+/* The reason of the last close not asked for by smpp_client_stop (a lost
+ * connection, a refused bind, a timeout), "" when none; *when its wall
+ * time in seconds (0: none). Valid until the next close or the free. */
+const char *smpp_client_last_error(const struct smpp_client *c,
+    int64_t *when);
+
 /* Counters for /metrics. */
 struct smpp_client_stats {
 	uint64_t pdus_in, pdus_out, submit_ok, submit_err, timeouts;

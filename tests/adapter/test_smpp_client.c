@@ -432,11 +432,19 @@ test_stop_idle_and_refused(void **state)
 	struct smpp_client *c;
 	struct timeval tv = { 0, 500000 };
 	struct smpp_pdu p;
+	const char *err;
+	char saved[128];
+	int64_t when, when2;
 
 	(void)state;
 	fill_conf(&conf, 1);	/* nothing listens on port 1 */
 	conf.trace = 0;
 	c = smpp_client_new(base, &conf, &cb, NULL);
+	/* /status's last error: none yet, nothing in the window or queued. */
+	assert_string_equal(smpp_client_last_error(c, &when), "");
+	assert_int_equal(when, 0);
+	assert_int_equal(smpp_client_window_used(c), 0);
+	assert_int_equal(smpp_client_queued(c), 0);
 	memset(&p, 0, sizeof(p));
 	p.command_id = SMPP_SUBMIT_SM;
 	assert_int_equal(smpp_client_submit(c, &p, NULL, NULL), -1);
@@ -454,9 +462,17 @@ test_stop_idle_and_refused(void **state)
 	assert_true(smpp_client_stats(c)->reconnects >= 1);
 	assert_true(smpp_client_state(c) == SMPP_CLIENT_IDLE ||
 	    smpp_client_state(c) == SMPP_CLIENT_CONNECTING);
+	/* The refused connect is the last error, with its time. */
+	err = smpp_client_last_error(c, &when);
+	assert_true(err[0] != '\0');
+	assert_true(when > 0);
+	snprintf(saved, sizeof(saved), "%s", err);
 	smpp_client_stop(c);
 	event_base_loop(base, EVLOOP_NONBLOCK);
 	assert_int_equal(stopped_idle, 2);
+	/* Our own stop is not an error: the last one stays. */
+	assert_string_equal(smpp_client_last_error(c, &when2), saved);
+	assert_true(when2 == when);
 	assert_int_equal(smpp_client_state(c), SMPP_CLIENT_CLOSED);
 	smpp_client_free(c);
 	event_base_free(base);

@@ -293,6 +293,10 @@ static const struct bad_case bad_cases[] = {
 	  "(did you mean 'window'?)" },
 	{ "unknown_nosuggest.conf",
 	  D "unknown_nosuggest.conf:6: unknown key 'ussd.flavour'" },
+	/* the admin endpoint has no authentication: loopback only */
+	{ "admin_public.conf",
+	  D "admin_public.conf:6: 'daemon.admin_listen' must listen on a "
+	  "loopback address (127.0.0.0/8 or ::1): it has no authentication" },
 	{ "group_scalar.conf",
 	  D "group_scalar.conf:1: 'redis' must be a group { ... }" },
 	/* types */

@@ -66,12 +66,31 @@ phone_dial(struct smsc_phone *p)
 	event_add(p->ev_wait, &tv);
 }
 
+#define PHONE_AGAIN_PROMPT "[Enter] dial again, a code (*1515*2#) dials it, [q] quit: "
+
 static void
 phone_again(struct smsc_phone *p)
 {
 	p->state = SMSC_PHONE_AGAIN;
-	phone_prompt("[Enter] dial again, [q] quit: ");
+	phone_prompt(PHONE_AGAIN_PROMPT);
 	phone_input(p);
+}
+
+/* A USSD code typed at the "dial again" prompt: *...# of the characters
+ * a keypad has. It becomes the code dialled from now on. */
+static int
+phone_set_code(struct smsc_phone *p, const char *line)
+{
+	char service[sizeof(p->service)];
+	size_t n = strlen(line);
+
+	if (n < 2 || n > SMSC_PHONE_CODE_MAX || line[0] != '*' ||
+	    line[n - 1] != '#' || strspn(line, "0123456789*#") != n ||
+	    smsc_script_service(line, service, sizeof(service)) == -1)
+		return -1;
+	memcpy(p->code, line, n + 1);
+	memcpy(p->service, service, sizeof(service));
+	return 0;
 }
 
 static void
@@ -111,6 +130,9 @@ phone_line(struct smsc_phone *p, const char *line)
 		if (line[0] == 'q' || line[0] == 'Q') {
 			p->state = SMSC_PHONE_DONE;
 			smsc_server_finish(p->srv, 0);
+		} else if (line[0] != '\0' && phone_set_code(p, line) == -1) {
+			printf("(not a USSD code: *...# of digits)\n");
+			phone_again(p);
 		} else
 			phone_dial(p);
 	}
@@ -228,14 +250,28 @@ phone_message_cb(void *arg, struct smsc_msg *m)
 {
 	struct smsc_phone *p = arg;
 
-	if (strcmp(m->to, p->msisdn) != 0) {
-		if (!p->quiet)
-			smsc_server_show_box(m->text, m->op >= 0 ?
-			    "USSD (other)" : "SMS (other)");
+	if (m->op < 0) {
+		/* An SMS shows whoever it is for: case B's code goes to the
+		 * phone on record, which need not be the one dialling. */
+		char title[64];
+
+		if (strcmp(m->to, p->msisdn) == 0)
+			snprintf(title, sizeof(title), "SMS");
+		else
+			snprintf(title, sizeof(title), "SMS to %s", m->to);
+		if (p->state == SMSC_PHONE_INPUT || p->state == SMSC_PHONE_AGAIN)
+			printf("\n");
+		smsc_server_show_box(m->text, title);
+		/* The prompt the SMS pushed up, drawn again below it. */
+		if (p->state == SMSC_PHONE_INPUT)
+			phone_prompt("> ");
+		else if (p->state == SMSC_PHONE_AGAIN)
+			phone_prompt(PHONE_AGAIN_PROMPT);
 		return 0;
 	}
-	if (m->op < 0) {
-		smsc_server_show_box(m->text, "SMS");
+	if (strcmp(m->to, p->msisdn) != 0) {
+		if (!p->quiet)
+			smsc_server_show_box(m->text, "USSD (other)");
 		return 0;
 	}
 	if (p->state != SMSC_PHONE_WAIT_SCREEN) {
