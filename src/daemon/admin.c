@@ -101,6 +101,8 @@ admin_scalar(struct metrics_out *o, enum metrics_id id,
 	case M_REDIS_TIMEOUTS:		v = (int64_t)r->timeouts; break;
 	case M_BINDS:			v = st->binds; break;
 	case M_BINDS_BOUND:		v = st->binds_bound; break;
+	case M_RELOADS:			v = (int64_t)st->reloads; break;
+	case M_REBINDS:			v = (int64_t)st->rebinds; break;
 	case M_DIALOGS_STARTED:		v = (int64_t)st->dialogs_started; break;
 	case M_MO_IN_FLIGHT:		v = (int64_t)st->dialogs_in_flight; break;
 	case M_MO_REJECTED_BUSY:	v = (int64_t)st->rejected_busy; break;

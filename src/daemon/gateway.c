@@ -723,11 +723,15 @@ gw_start_binds(struct gateway *gw)
 }
 
 /* Retire the session of link l (a re-bind): stopped, freed once it is. */
+static void gw_add_stats(struct smpp_client_stats *, const struct smpp_client *);
+
 static void
 gw_retire(struct gateway *gw, struct gw_link *l)
 {
 	if (l->c == NULL)
 		return;
+	/* Its counters carry over to the bind (they never go down). */
+	gw_add_stats(&l->bind->old, l->c);
 	if (gw->binds_started && !l->stopped) {
 		gw->retired[gw->nretired].c = l->c;
 		gw->retired[gw->nretired].stopped = 0;
@@ -859,6 +863,11 @@ gateway_reload(struct gateway *gw, const struct config *cfg, char *err,
 		b->pair = b->conf->mode == CONFIG_MODE_TX_RX;
 		b->rx.c = nc[i][0];
 		b->tx.c = nc[i][1];
+		if (b->admin == GW_ADMIN_STOPPED) {
+			/* Stopped by the operator: it stays so until start. */
+			b->rx.stopped = b->tx.stopped = 1;
+			continue;
+		}
 		if (!gw->binds_started)
 			continue;
 		if (smpp_client_start(b->rx.c) == 0)

@@ -160,6 +160,8 @@ curl -s --max-time 5 "http://127.0.0.1:$APORT/metrics" >"$T_DIR/metrics.txt"
 check "/metrics still has both binds" bash -c \
     "grep -q '^tnsgw_bind_up{bind=\"a\"' '$T_DIR/metrics.txt' && grep -q '^tnsgw_bind_up{bind=\"b\"' '$T_DIR/metrics.txt'"
 check "/metrics: 2 binds" grep -q '^tnsgw_binds 2$' "$T_DIR/metrics.txt"
+check "/metrics: one reload applied (the broken one not counted), one re-bind" \
+    bash -c "grep -q '^tnsgw_reloads_total 1\$' '$T_DIR/metrics.txt' && grep -q '^tnsgw_rebinds_total 1\$' '$T_DIR/metrics.txt'"
 
 # --- a key that needs a restart: refused, named --------------------------
 cp "$T_DIR/good.conf" "$CONF"
