@@ -63,9 +63,9 @@ test_parse_errors(void **state)
 	static const struct {
 		const char *text, *err;
 	} t[] = {
-		{ "x 2126 \"*1515#\"\n", "1: kind must be a, b or c" },
-		{ "ab 2126 \"*1515#\"\n", "1: kind must be a, b or c" },
-		{ "a\n", "1: kind must be a, b or c" },
+		{ "x 2126 \"*1515#\"\n", "1: kind must be a, b, c, m or h" },
+		{ "ab 2126 \"*1515#\"\n", "1: kind must be a, b, c, m or h" },
+		{ "a\n", "1: kind must be a, b, c, m or h" },
 		{ "\n# c\na 21x6 \"*1515#\"\n", "3: MSISDN: 1 to 20 digits" },
 		{ "a 123456789012345678901 \"*1515#\"\n", "1: MSISDN: 1 to 20 digits" },
 		{ "a 2126 *1515#\n", "1: the dial string must be quoted" },
@@ -76,6 +76,15 @@ test_parse_errors(void **state)
 		{ "a 2126 \"*1515#\"\nb 2127 \"*1515#\"\nc 2126 \"*1515#\"\n",
 		  "3: the MSISDN of line 1 again" },
 		{ "# nobody\n\n", "2: no caller in the file" },
+		{ "a 2126 \"*1515#\" \"1\"\n", "1: answers are for kind m only" },
+		{ "m 2126 \"*1515#\"\n", "1: kind m needs its answers" },
+		{ "m 2126 \"*1515#\" \"1\" \"\"\n", "1: an empty answer" },
+		{ "m 2126 \"*1515#\" \"1\" x\n", "1: unexpected text after the dial string" },
+		{ "m 2126 \"*1515#\" \"1\" \"2\n", "1: unterminated string" },
+		{ "m 2126 \"*1515#\" \"1\" \"2\" \"3\" \"4\" \"5\" \"6\" \"7\" \"8\" \"9\" \"10\" \"11\" \"12\" \"13\" \"14\" \"15\" \"16\" \"17\"\n",
+		  "1: more than 16 answers" },
+		{ "m 2126 \"*1515#\" \"12345678901234567890123456789012345678901234567890123456789012345\"\n",
+		  "1: an answer over 63 bytes" },
 	};
 	char err[128];
 
@@ -305,6 +314,81 @@ static const struct story stories[] = {
 		{ EV_START, 5, 0, NULL, NONE, NULL, W1, 0, -1, -1, 1 },
 	} },
 };
+
+/* m: the menu walked with the line's answers; h: the first screen, the
+ * session left open. */
+static void
+test_menu_and_hold(void **state)
+{
+	static const char text[] =
+	    "m 212600000001 \"*1515#\" \"1\" \"1\" \"AB123456\" \"31052030\" \"01/02/1980\"\n"
+	    "h 212600000002 \"*1515#\"\n";
+	static const char *const answers[] = { "1", "1", "AB123456",
+	    "31052030", "01/02/1980" };
+	struct smsc_caller_cfg cfg;
+	struct smsc_caller_act act;
+	struct smsc_caller_list *l;
+	struct smsc_caller *c;
+	char err[128] = "";
+
+	(void)state;
+	smsc_caller_cfg_init(&cfg);
+	l = smsc_caller_parse(text, strlen(text), err, sizeof(err));
+	assert_non_null(l);
+	assert_int_equal(l->nkind[SMSC_CALLER_M], 1);
+	assert_int_equal(l->nkind[SMSC_CALLER_H], 1);
+	c = smsc_caller_find(l, "212600000001");
+	assert_int_equal(c->kind, SMSC_CALLER_M);
+	assert_int_equal(c->nanswers, 5);
+	assert_string_equal(c->dial, "*1515#");
+	assert_string_equal(smsc_caller_strkind(c->kind), "m");
+
+	/* Five screens asking, each answered in turn; then the result. */
+	smsc_caller_start(c, &cfg, 0, &act);
+	assert_int_equal(act.send, SMSC_CALLER_SEND_DIAL);
+	for (int i = 0; i < 5; i++) {
+		smsc_caller_screen(c, &cfg, CONT, MENU, 10 * (i + 1), &act);
+		assert_int_equal(act.send, SMSC_CALLER_SEND_ANSWER);
+		assert_string_equal(act.text, answers[i]);
+		assert_int_equal(c->state, SMSC_CALLER_WAIT_FINAL);
+		assert_int_equal(act.rtt_ms, 10);
+	}
+	/* A sixth screen asking: no answer left, dialled again. */
+	smsc_caller_screen(c, &cfg, CONT, MENU, 60, &act);
+	assert_int_equal(act.send, SMSC_CALLER_SEND_DIAL);
+	assert_int_equal(act.why, SMSC_CALLER_WHY_SCREEN);
+	assert_int_equal(c->retries, 1);
+	/* A final screen before the last answer is wrong too. */
+	smsc_caller_screen(c, &cfg, CONT, MENU, 70, &act);
+	assert_string_equal(act.text, "1");
+	smsc_caller_screen(c, &cfg, END, "990000001", 80, &act);
+	assert_int_equal(act.send, SMSC_CALLER_SEND_DIAL);
+	assert_int_equal(c->retries, 2);
+	/* The answers start again at each dial; the result ends it. */
+	for (int i = 0; i < 5; i++) {
+		smsc_caller_screen(c, &cfg, CONT, MENU, 100 + i, &act);
+		assert_string_equal(act.text, answers[i]);
+	}
+	smsc_caller_screen(c, &cfg, END, "990000001 identifiants habituels",
+	    110, &act);
+	assert_int_equal(act.send, SMSC_CALLER_SEND_NONE);
+	assert_int_equal(c->state, SMSC_CALLER_DONE);
+	assert_int_equal(act.finished, 1);
+	assert_int_equal(act.dialog_ms, 30);
+
+	/* h: the first screen asking is enough; nothing is answered. */
+	c = smsc_caller_find(l, "212600000002");
+	assert_int_equal(c->kind, SMSC_CALLER_H);
+	smsc_caller_start(c, &cfg, 0, &act);
+	smsc_caller_screen(c, &cfg, END, UNAVAIL, 5, &act);
+	assert_int_equal(act.send, SMSC_CALLER_SEND_DIAL);
+	smsc_caller_screen(c, &cfg, CONT, MENU, 9, &act);
+	assert_int_equal(act.send, SMSC_CALLER_SEND_NONE);
+	assert_int_equal(c->state, SMSC_CALLER_DONE);
+	assert_int_equal(act.rtt_ms, 4);
+	assert_int_equal(act.finished, 1);
+	smsc_caller_list_free(l);
+}
 
 static void
 test_stories(void **state)
@@ -647,6 +731,7 @@ main(void)
 		cmocka_unit_test(test_parse_ok),
 		cmocka_unit_test(test_parse_errors),
 		cmocka_unit_test(test_parse_long),
+		cmocka_unit_test(test_menu_and_hold),
 		cmocka_unit_test(test_stories),
 		cmocka_unit_test(test_ack),
 		cmocka_unit_test(test_cfg_markers),

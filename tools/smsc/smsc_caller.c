@@ -61,6 +61,9 @@ smsc_caller_strkind(enum smsc_caller_kind k)
 	case SMSC_CALLER_A:	return "a";
 	case SMSC_CALLER_B:	return "b";
 	case SMSC_CALLER_C:	return "c";
+	case SMSC_CALLER_M:	return "m";
+	case SMSC_CALLER_H:	return "h";
+	case SMSC_CALLER_KINDS:	break;
 	}
 	return "?";
 }
@@ -131,6 +134,46 @@ smsc_caller_list_free(struct smsc_caller_list *l)
 }
 
 /*
+ * The quoted string at *pp (after its opening quote) into out (at most
+ * max bytes, NUL-terminated); *pp left after the closing quote. Returns
+ * its length, or -1 with the reason in err.
+ */
+static long
+parse_quoted(char **pp, long lineno, const char *what, char *out, size_t max,
+    char *err, size_t errsz)
+{
+	char *p = *pp;
+	size_t n = 0;
+
+	for (;; p++) {
+		char ch = *p;
+
+		if (ch == '\0') {
+			seterr(err, errsz, lineno, "unterminated string");
+			return -1;
+		}
+		if (ch == '"')
+			break;
+		if (ch == '\\') {
+			ch = *++p;
+			if (ch != '"' && ch != '\\') {
+				seterr(err, errsz, lineno,
+				    "only \\\" and \\\\ are escapes");
+				return -1;
+			}
+		}
+		if (n == max) {
+			seterr(err, errsz, lineno, "%s over %zu bytes", what, max);
+			return -1;
+		}
+		out[n++] = ch;
+	}
+	out[n] = '\0';
+	*pp = p + 1;
+	return (long)n;
+}
+
+/*
  * One non-blank line (NUL-terminated, no newline) into c. Returns 0, or -1
  * with the reason in err.
  */
@@ -139,20 +182,24 @@ parse_line(char *p, long lineno, struct smsc_caller *c, char *err,
     size_t errsz)
 {
 	char dial[SMSC_CALLER_DIAL_MAX + 1];
-	size_t n, dn = 0;
+	char ans[SMSC_CALLER_ANSWERS][SMSC_CALLER_ANSWER_MAX];
+	long alen[SMSC_CALLER_ANSWERS], dn;
+	size_t n, total;
 
 	memset(c, 0, sizeof(*c));
 	switch (*p) {
 	case 'a': case 'A':	c->kind = SMSC_CALLER_A; break;
 	case 'b': case 'B':	c->kind = SMSC_CALLER_B; break;
 	case 'c': case 'C':	c->kind = SMSC_CALLER_C; break;
+	case 'm': case 'M':	c->kind = SMSC_CALLER_M; break;
+	case 'h': case 'H':	c->kind = SMSC_CALLER_H; break;
 	default:
-		seterr(err, errsz, lineno, "kind must be a, b or c");
+		seterr(err, errsz, lineno, "kind must be a, b, c, m or h");
 		return -1;
 	}
 	p++;
 	if (*p != ' ' && *p != '\t') {
-		seterr(err, errsz, lineno, "kind must be a, b or c");
+		seterr(err, errsz, lineno, "kind must be a, b, c, m or h");
 		return -1;
 	}
 	p += strspn(p, " \t");
@@ -172,44 +219,56 @@ parse_line(char *p, long lineno, struct smsc_caller *c, char *err,
 		seterr(err, errsz, lineno, "the dial string must be quoted");
 		return -1;
 	}
-	for (;; p++) {
-		char ch = *p;
-
-		if (ch == '\0') {
-			seterr(err, errsz, lineno, "unterminated string");
-			return -1;
-		}
-		if (ch == '"')
+	if ((dn = parse_quoted(&p, lineno, "dial string", dial,
+	    SMSC_CALLER_DIAL_MAX, err, errsz)) == -1)
+		return -1;
+	total = (size_t)dn + 1;
+	/* m: the answers, one quoted string each. */
+	for (;;) {
+		p += strspn(p, " \t\r");
+		if (*p != '"')
 			break;
-		if (ch == '\\') {
-			ch = *++p;
-			if (ch != '"' && ch != '\\') {
-				seterr(err, errsz, lineno,
-				    "only \\\" and \\\\ are escapes");
-				return -1;
-			}
-		}
-		if (dn == SMSC_CALLER_DIAL_MAX) {
-			seterr(err, errsz, lineno, "dial string over %d bytes",
-			    SMSC_CALLER_DIAL_MAX);
+		if (c->kind != SMSC_CALLER_M) {
+			seterr(err, errsz, lineno, "answers are for kind m only");
 			return -1;
 		}
-		dial[dn++] = ch;
+		if (c->nanswers == SMSC_CALLER_ANSWERS) {
+			seterr(err, errsz, lineno, "more than %d answers",
+			    SMSC_CALLER_ANSWERS);
+			return -1;
+		}
+		p++;
+		if ((alen[c->nanswers] = parse_quoted(&p, lineno, "an answer",
+		    ans[c->nanswers], SMSC_CALLER_ANSWER_MAX - 1, err,
+		    errsz)) == -1)
+			return -1;
+		if (alen[c->nanswers] == 0) {
+			seterr(err, errsz, lineno, "an empty answer");
+			return -1;
+		}
+		total += (size_t)alen[c->nanswers++] + 1;
 	}
-	dial[dn] = '\0';
-	p++;
-	p += strspn(p, " \t\r");
 	if (*p != '\0' && *p != '#') {
 		seterr(err, errsz, lineno, "unexpected text after the dial string");
+		return -1;
+	}
+	if (c->kind == SMSC_CALLER_M && c->nanswers == 0) {
+		seterr(err, errsz, lineno, "kind m needs its answers");
 		return -1;
 	}
 	if (smsc_script_service(dial, c->service, sizeof(c->service)) == -1) {
 		seterr(err, errsz, lineno, "not a dial string: \"%.40s\"", dial);
 		return -1;
 	}
-	if ((c->dial = strdup(dial)) == NULL) {
+	if ((c->dial = malloc(total)) == NULL) {
 		seterr(err, errsz, lineno, "out of memory");
 		return -1;
+	}
+	memcpy(c->dial, dial, (size_t)dn + 1);
+	total = (size_t)dn + 1;
+	for (int i = 0; i < c->nanswers; i++) {
+		memcpy(c->dial + total, ans[i], (size_t)alen[i] + 1);
+		total += (size_t)alen[i] + 1;
 	}
 	return 0;
 }
@@ -333,6 +392,7 @@ caller_dial(struct smsc_caller *c, const struct smsc_caller_cfg *cfg,
 	c->deadline = now + cfg->step_ms;
 	/* Codes of an earlier attempt are void once we dial again. */
 	c->ncodes = 0;
+	c->next_answer = 0;
 	act->send = SMSC_CALLER_SEND_DIAL;
 	act->text = c->dial;
 }
@@ -415,6 +475,24 @@ caller_answer_code(struct smsc_caller *c, const struct smsc_caller_cfg *cfg,
 	return 0;
 }
 
+/* m: a screen asking: the next of the line's answers. Returns 0 when they
+ * are all sent. */
+static int
+caller_answer_next(struct smsc_caller *c, const struct smsc_caller_cfg *cfg,
+    int64_t now, struct smsc_caller_act *act)
+{
+	const char *a = c->dial;
+
+	if (c->next_answer >= c->nanswers)
+		return 0;
+	for (int i = 0; i <= c->next_answer; i++)
+		a += strlen(a) + 1;
+	c->next_answer++;
+	snprintf(c->answer, sizeof(c->answer), "%s", a);
+	caller_answer(c, cfg, now, act);
+	return 1;
+}
+
 /* b: a screen asking for the code (first, or after a wrong one). */
 static void
 caller_want_code(struct smsc_caller *c, const struct smsc_caller_cfg *cfg,
@@ -471,6 +549,19 @@ smsc_caller_screen(struct smsc_caller *c, const struct smsc_caller_cfg *cfg,
 				return;
 			}
 			break;
+		case SMSC_CALLER_M:
+			if (asks && !bad &&
+			    caller_answer_next(c, cfg, now_ms, act))
+				return;
+			break;
+		case SMSC_CALLER_H:
+			if (asks && !bad) {	/* left open, never answered */
+				caller_done(c, now_ms, act);
+				return;
+			}
+			break;
+		case SMSC_CALLER_KINDS:
+			break;
 		}
 		caller_retry(c, cfg, now_ms, SMSC_CALLER_WHY_SCREEN, act);
 		return;
@@ -485,6 +576,17 @@ smsc_caller_screen(struct smsc_caller *c, const struct smsc_caller_cfg *cfg,
 					act->send = SMSC_CALLER_SEND_ABORT;
 					act->text = "";
 				}
+				return;
+			}
+			caller_retry(c, cfg, now_ms, SMSC_CALLER_WHY_SCREEN, act);
+			return;
+		}
+		if (c->kind == SMSC_CALLER_M) {
+			if (asks && !bad &&
+			    caller_answer_next(c, cfg, now_ms, act))
+				return;
+			if (ends && !bad && c->next_answer == c->nanswers) {
+				caller_done(c, now_ms, act);
 				return;
 			}
 			caller_retry(c, cfg, now_ms, SMSC_CALLER_WHY_SCREEN, act);

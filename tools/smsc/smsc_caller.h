@@ -20,7 +20,8 @@
 #define SMSC_CALLER_CODE_MAX     10	/* digits of an OTP */
 #define SMSC_CALLER_STEP_MS      10000	/* one step (screen, SMS) waits this */
 #define SMSC_CALLER_RETRIES      3
-#define SMSC_CALLER_ANSWER_MAX   16
+#define SMSC_CALLER_ANSWER_MAX   64	/* bytes of an answer, NUL included */
+#define SMSC_CALLER_ANSWERS      16	/* m: answers after the dial string */
 #define SMSC_CALLER_REFUSED_MS   100	/* a refused MO: the pause before
 					 * the dial again */
 
@@ -28,6 +29,12 @@ enum smsc_caller_kind {
 	SMSC_CALLER_A = 0,	/* dial; the first screen ends the session */
 	SMSC_CALLER_B,		/* dial; OTP screen; the SMS's code; final screen */
 	SMSC_CALLER_C,		/* dial; category list; "1"; documents */
+	SMSC_CALLER_M,		/* dial; each screen asking answered with the
+				 * next of the line's answers; a final screen
+				 * once they are all sent */
+	SMSC_CALLER_H,		/* dial; the first screen asking: done, the
+				 * session left open (never answered) */
+	SMSC_CALLER_KINDS
 };
 
 enum smsc_caller_state {
@@ -64,7 +71,10 @@ struct smsc_caller {
 	enum smsc_caller_state state;
 	char     msisdn[SMSC_SCRIPT_ADDR_MAX + 1];
 	char     service[SMSC_SCRIPT_ADDR_MAX + 1];
-	char    *dial;		/* owned by the list */
+	char    *dial;		/* owned by the list; m: then its answers,
+				 * each NUL-terminated */
+	int      nanswers;	/* m: answers after the dial string */
+	int      next_answer;	/* m: answers sent this attempt */
 	long     line;		/* in the callers file */
 	int      retries;	/* dialled again so far */
 	int64_t  t_dial;	/* this attempt's dial, ms */
@@ -90,7 +100,7 @@ struct smsc_caller_list {
 	struct smsc_caller  *callers;	/* owned */
 	size_t               nslots;	/* hash: MSISDN -> index + 1 */
 	uint32_t            *slots;
-	size_t               nkind[3];
+	size_t               nkind[SMSC_CALLER_KINDS];
 };
 
 /* How callers judge what they get (the defaults fit the French screens). */
@@ -124,7 +134,9 @@ void smsc_caller_cfg_init(struct smsc_caller_cfg *cfg);
 
 /*
  * Parse a callers file: one caller a line, `KIND MSISDN "DIAL_STRING"`
- * with KIND a, b or c; blank lines and lines starting with '#' skipped.
+ * with KIND a, b, c or h, or `m MSISDN "DIAL_STRING" "ANSWER"...` (1 to
+ * SMSC_CALLER_ANSWERS answers, each under SMSC_CALLER_ANSWER_MAX bytes);
+ * blank lines and lines starting with '#' skipped.
  * MSISDNs are unique. Returns the list (free with smsc_caller_list_free), or
  * NULL with "LINE: reason" in err.
  */

@@ -323,16 +323,18 @@ callers_report(struct smsc_callers *l)
 	else
 		snprintf(pct, sizeof(pct), "no cap");
 	if (l->cfg.open_loop)
-		printf("load: %zu callers (a %zu, b %zu, c %zu), open loop, "
-		    "rate %s, window %d, think 0..%d ms, no retry\n", cl->n,
-		    cl->nkind[SMSC_CALLER_A], cl->nkind[SMSC_CALLER_B],
-		    cl->nkind[SMSC_CALLER_C], pct, l->cfg.window,
+		printf("load: %zu callers (a %zu, b %zu, c %zu, m %zu, h %zu), "
+		    "open loop, rate %s, window %d, think 0..%d ms, no retry\n",
+		    cl->n, cl->nkind[SMSC_CALLER_A], cl->nkind[SMSC_CALLER_B],
+		    cl->nkind[SMSC_CALLER_C], cl->nkind[SMSC_CALLER_M],
+		    cl->nkind[SMSC_CALLER_H], pct, l->cfg.window,
 		    l->cfg.caller.think_ms);
 	else
-		printf("load: %zu callers (a %zu, b %zu, c %zu), concurrency "
-		    "%d, rate %s, think 0..%d ms, retries %d\n", cl->n,
-		    cl->nkind[SMSC_CALLER_A], cl->nkind[SMSC_CALLER_B],
-		    cl->nkind[SMSC_CALLER_C], l->cfg.concurrency, pct,
+		printf("load: %zu callers (a %zu, b %zu, c %zu, m %zu, h %zu), "
+		    "concurrency %d, rate %s, think 0..%d ms, retries %d\n",
+		    cl->n, cl->nkind[SMSC_CALLER_A], cl->nkind[SMSC_CALLER_B],
+		    cl->nkind[SMSC_CALLER_C], cl->nkind[SMSC_CALLER_M],
+		    cl->nkind[SMSC_CALLER_H], l->cfg.concurrency, pct,
 		    l->cfg.caller.think_ms, l->cfg.caller.retries);
 	printf("callers: done %" PRIu64 ", retried %" PRIu64 ", failed %" PRIu64
 	    ", not started %" PRIu64 "\n", l->done, retried,
