@@ -27,6 +27,8 @@ struct smsc_callers {
 	uint32_t                   *active;	/* callers in flight */
 	size_t                      nactive;
 	struct event               *ev_tick;
+	struct event               *ev_linger;
+	int                         status;	/* the end's, while lingering */
 	int                         started;
 	int                         stopping;	/* --duration over */
 	int                         over;	/* report printed */
@@ -354,10 +356,25 @@ callers_report(struct smsc_callers *l)
 	fflush(stdout);
 }
 
-/* The figures, once: on stdout, and per caller in --results; then the end. */
+static void
+callers_linger_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct smsc_callers *l = arg;
+
+	(void)fd;
+	(void)what;
+	smsc_server_finish(l->srv, l->status);
+}
+
+/*
+ * The figures, once: on stdout, and per caller in --results; then the end,
+ * after --linger when it is given (and the end is not a signal's).
+ */
 static void
 callers_end(struct smsc_callers *l, int status)
 {
+	struct timeval tv = { l->cfg.linger_s, 0 };
+
 	if (l->over)
 		return;
 	l->over = 1;
@@ -365,6 +382,13 @@ callers_end(struct smsc_callers *l, int status)
 	callers_report(l);
 	if (l->cfg.results && callers_results(l, l->cfg.results) == -1)
 		status = SMSC_EXIT_ERROR;
+	l->status = status;
+	if (l->cfg.linger_s > 0 && status != SMSC_EXIT_ERROR &&
+	    l->ev_linger != NULL) {
+		log_info("load: answering %d s more", l->cfg.linger_s);
+		event_add(l->ev_linger, &tv);
+		return;
+	}
 	smsc_server_finish(l->srv, status);
 }
 
@@ -534,7 +558,9 @@ smsc_callers_start(struct smsc_callers *l, struct smsc_server *srv)
 
 	l->srv = srv;
 	if ((l->ev_tick = event_new(smsc_server_base(srv), -1, EV_PERSIST,
-	    callers_tick_cb, l)) == NULL)
+	    callers_tick_cb, l)) == NULL ||
+	    (l->ev_linger = evtimer_new(smsc_server_base(srv),
+	    callers_linger_cb, l)) == NULL)
 		fatalx("event_new");
 	smsc_server_set_hooks(srv, &h);
 	log_info("load: %zu callers, waiting for the gateway to bind",
@@ -544,6 +570,11 @@ smsc_callers_start(struct smsc_callers *l, struct smsc_server *srv)
 void
 smsc_callers_interrupt(struct smsc_callers *l)
 {
+	if (l->over) {	/* lingering: the end now */
+		event_del(l->ev_linger);
+		smsc_server_finish(l->srv, l->status);
+		return;
+	}
 	callers_end(l, SMSC_EXIT_ERROR);
 }
 
@@ -554,6 +585,8 @@ smsc_callers_free(struct smsc_callers *l)
 		return;
 	if (l->ev_tick)
 		event_free(l->ev_tick);
+	if (l->ev_linger)
+		event_free(l->ev_linger);
 	smsc_caller_list_free(l->list);
 	free(l->active);
 	smsc_caller_samples_free(&l->rtt);

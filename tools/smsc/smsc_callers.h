@@ -32,6 +32,9 @@ struct smsc_callers_cfg {
 					 * whatever the answers; no retry */
 	int                     window;	/* MOs without their deliver_sm_resp
 					 * before a new dial waits; 0: no cap */
+	int                     linger_s;	/* --linger: after the report,
+					 * keep answering this long (the SMS
+					 * the gateway still sends) */
 	struct smsc_caller_cfg  caller;	/* retries, think time, texts */
 };
 
@@ -51,7 +54,7 @@ struct smsc_callers *smsc_callers_new(const struct smsc_callers_cfg *cfg);
  * (open loop: when every MO got ESME_ROK or ESME_RTHROTTLED and every
  * ESME_ROK its screen), SMSC_EXIT_MISMATCH when some failed or never
  * started (open loop: otherwise), SMSC_EXIT_ERROR on a timeout or when
- * --results cannot be written.
+ * --results cannot be written; with --linger, that long after the report.
  */
 void smsc_callers_start(struct smsc_callers *l, struct smsc_server *srv);
 /* A signal: the report now (once), then the end with SMSC_EXIT_ERROR. */

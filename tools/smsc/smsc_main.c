@@ -79,7 +79,7 @@ usage(void)
 "  --load CALLERS_FILE [--concurrency C] [--rate R] [--duration S]\n"
 "         [--retries K] [--think MS] [--results FILE] [--error-text TEXT ...]\n"
 "         [--otp-sms TEXT] [--otp-screen TEXT] [--docs-screen TEXT]\n"
-"         [--open-loop] [--window N]\n"
+"         [--open-loop] [--window N] [--linger S]\n"
 "        many callers at once, one per line of CALLERS_FILE:\n"
 "          KIND MSISDN \"DIAL_STRING\" [\"ANSWER\" ...]  (# comments, blank lines ok)\n"
 "        KIND a: the first screen ends the session; b: a screen asking for\n"
@@ -95,6 +95,8 @@ usage(void)
 "        once [%d], at most R new dialogs a second [no cap], no new one\n"
 "        after S seconds [none]; waits for the daemon to bind again (-t).\n"
 "        --think: before each answer the caller reads for 0..MS ms [0].\n"
+"        --linger: after the figures, answer S seconds more (the SMS the\n"
+"        gateway still sends, e.g. receipts) before the exit [0].\n"
 "        Prints callers done/retried/failed, dialogs/s and latency\n"
 "        percentiles (dial -> final screen, MO -> next screen); --results\n"
 "        writes \"MSISDN<TAB>KIND<TAB>done|failed|not_started<TAB>RETRIES\".\n"
@@ -364,6 +366,8 @@ static const struct smsc_opt smsc_opts[] = {
 	{ "open-loop", 0, SMSC_OPT_FLAG, .num = &opts.callers.open_loop },
 	{ "window", 0, SMSC_OPT_INT, .num = &opts.callers.window,
 	    .lo = 1, .hi = SMSC_CALLERS_WINDOW_MAX },
+	{ "linger", 0, SMSC_OPT_INT, .num = &opts.callers.linger_s,
+	    .lo = 0, .hi = 3600, .unit = " seconds" },
 };
 
 #define SMSC_NOPTS ((int)(sizeof(smsc_opts) / sizeof(smsc_opts[0])))
