@@ -4,7 +4,8 @@
 #   make test         layer check, unit, adapter and integration tests (needs redis-server)
 #   make check-layers fails when src/core/ includes an adapter library or header
 #   make fuzz         libFuzzer targets (clang) in build-fuzz/
-#   make bench        benchmarks (print figures, assert nothing)
+#   make bench        benchmarks: each figure beside its goal (asserts nothing)
+#   make bench-smoke  every benchmark step with tiny sizes (CI: each step ran)
 #   make crash-redis  Redis killed -9 during a case-B load (always, everysec): the figures
 #   make install      PREFIX [/usr/local], DESTDIR: the programs, /etc/tnsgw, the units,
 #                     sysusers.d, the man pages (README "Running it against an operator")
@@ -158,8 +159,14 @@ fuzz-run: fuzz
 	    { tail -n 40 build-fuzz/$$n.log; exit 1; }; \
 	  grep -E '^#[0-9]+.*DONE' build-fuzz/$$n.log | tail -n 1; done
 
+# Every figure of issue 11 beside its goal (README "Benchmarks"; ~15 min,
+# sizes from BENCH_* in the environment). bench-smoke: every step with tiny
+# sizes (seconds); fails only when a step did not run.
 bench: all
 	@bash tests/bench/run.sh $(B)
+
+bench-smoke: all
+	@BENCH_SMOKE=1 bash tests/bench/run.sh $(B)
 
 # Case B under kill -9 (issue 3): 1,000 dialogs, 30 kills, then the checks.
 crash-test: all
@@ -236,6 +243,6 @@ install: all $(UNITS) $(B)/tnsgw.conf
 clean:
 	rm -rf build build-san build-fuzz
 
-.PHONY: FORCE all units install check-layers unit integration test fuzz fuzz-run bench crash-test crash-redis clean
+.PHONY: FORCE all units install check-layers unit integration test fuzz fuzz-run bench bench-smoke crash-test crash-redis clean
 
 -include $(shell find $(B)/obj $(B)/tests -name '*.d' 2>/dev/null)

@@ -1,37 +1,380 @@
 #!/usr/bin/env bash
-# Benchmarks: print figures, assert nothing. make bench [BENCH_ROWS=N]
-#  1. tnsgw-load: N generated registry rows into a private redis-server:
-#     rows/s and Redis bytes per record.
-#  2. USSD dialogs through the daemon (tests/bench/dialogs.sh).
-#  3. Overload: closed loop, then open loop far above it
-#     (tests/bench/overload.sh; BENCH_OVERLOAD_MOS callers, default 200000).
+# make bench: every figure of issue 11 beside its goal, from one run on
+# private redis-servers (loopback), then a summary table. Figures only:
+# speed is never asserted. A step that could not run (no figure) is an
+# error: the exit status is 1 then (make bench-smoke relies on it).
+#
+# Steps, in order:
+#   load     tnsgw-load of generated registries: rows/s and Redis bytes per
+#            record (used_memory delta / rows) at each size of BENCH_ROWS.
+#   closed   closed loop (BENCH_CONC callers in flight, no think time):
+#            case A by the shortcut (BENCH_TX callers), a full menu dialog
+#            (BENCH_MENU callers: *1515#, then language, type, number,
+#            expiry and birth date typed as answers: six screens), case B
+#            (BENCH_B callers: OTP screen, the OTP SMS typed back, password
+#            SMS). Transactions/s and latency; around the case-A run, the
+#            daemon's and Redis's CPU (utime+stime, /proc/PID/stat) per
+#            transaction.
+#   fixed    open loop at each rate of BENCH_RATES for BENCH_OPEN_S seconds
+#            (case A, at most BENCH_WINDOW MOs unanswered): MO -> screen
+#            p50/p90/p99.
+#   overload open loop at BENCH_OVERLOAD_RATE, BENCH_OVERLOAD callers (a
+#            daemon whose bind has window 100): answered / refused
+#            (ESME_RTHROTTLED) / dropped (acked unanswered, or no response).
+#   cg       the daemon under valgrind --tool=callgrind for BENCH_CG_TX case-A
+#            transactions, counting inside event_base_loop only
+#            (--toggle-collect: start-up and shutdown excluded);
+#            instructions per transaction and the top 10 functions (self).
+#   hold     BENCH_HOLD callers dial *1515# and leave the session open
+#            (never answered): the daemon's RSS (VmRSS) then, and Redis
+#            bytes per open dialog.
+#
+# Environment (defaults in brackets; BENCH_SMOKE=1 gives tiny ones):
+#   BENCH_ROWS "1000000 5000000"   BENCH_TX 100000   BENCH_MENU 20000
+#   BENCH_B 10000   BENCH_CONC 200   BENCH_RATES "10000 30000"
+#   BENCH_OPEN_S 5   BENCH_WINDOW 1000   BENCH_OVERLOAD 200000
+#   BENCH_OVERLOAD_RATE 100000   BENCH_CG_TX 10000   BENCH_HOLD 100000
+#   BENCH_STEPS "load closed fixed overload cg hold" (a subset runs alone)
+#
+# The bench config is the shipped one with: log_level notice (a line per
+# dialog is not what is measured) and max_requests_per_msisdn_hour 100000
+# (the case-A persons dial again in the fixed-rate and overload runs); the
+# overload daemon also has bind window 100 (see the overload step). No
+# session limit is raised: dialogs live in Redis, the daemon has none.
+#
+# usage: tests/bench/run.sh [BUILD_DIR]
 set -u
+[ $# -gt 0 ] && B=$1
 source "$(dirname "$0")/../lib.sh"
 t_tmpdir
-trap t_cleanup EXIT
-ROWS=${BENCH_ROWS:-1000000}
-
-RPORT=$(t_free_port)
-t_redis "$RPORT" || exit 1
-echo "== generating $ROWS registry rows"
-awk -v n="$ROWS" 'BEGIN {
-	print "id_type,id_number,birth_date,id_expiry,status,matricule,has_account,phone,reason"
-	for (i = 0; i < n; i++) {
-		y = 1940 + i % 60; m = 1 + i % 12; d = 1 + i % 28
-		st = (i % 10 == 9) ? "INELIGIBLE" : "REGISTERED"
-		if (st == "INELIGIBLE")
-			printf "CIN,B%07d,%04d-%02d-%02d,2031-01-01,%s,,,,AMO_CNOPS\n", i, y, m, d, st
-		else
-			printf "CIN,B%07d,%04d-%02d-%02d,2031-01-01,%s,%09d,%d,2126%08d,\n", i, y, m, d, st, 100000000 + i, i % 3 == 0, i
-	}
-}' >"$T_DIR/registry.csv"
-echo "== tnsgw-load (reasons first, then the registry)"
-"$TOP/$B/tnsgw-load" -h 127.0.0.1 -p "$RPORT" --reasons "$TOP/etc/sample/reasons.csv" >/dev/null
-"$TOP/$B/tnsgw-load" -h 127.0.0.1 -p "$RPORT" --registry "$T_DIR/registry.csv"
-if "$TOP/$B/tnsgw-smsc" --help 2>&1 | grep -q -- '--load'; then
-	bash "$TOP/tests/bench/dialogs.sh"
+# t_cleanup removes T_DIR unless T_KEEP: it is kept between the steps and
+# removed at the end (unless T_KEEP was given).
+SAVED_DIR=$T_DIR
+T_KEEP_SAVED=${T_KEEP:-}
+export T_KEEP=1
+bench_exit() {
 	t_cleanup
-	OVERLOAD_MOS=${BENCH_OVERLOAD_MOS:-200000} bash "$TOP/tests/bench/overload.sh" "$B"
-else
-	echo "== dialog throughput: the simulator has no load mode yet"
+	[ -z "$T_KEEP_SAVED" ] && rm -rf "$SAVED_DIR"
+	[ -n "$T_KEEP_SAVED" ] && echo "== kept: $SAVED_DIR"
+	return 0
+}
+trap bench_exit EXIT
+
+if [ -n "${BENCH_SMOKE:-}" ]; then
+	: "${BENCH_ROWS:=10000}" "${BENCH_TX:=200}" "${BENCH_MENU:=100}"
+	: "${BENCH_B:=50}" "${BENCH_RATES:=500}" "${BENCH_OPEN_S:=1}"
+	: "${BENCH_OVERLOAD:=1000}" "${BENCH_OVERLOAD_RATE:=5000}"
+	: "${BENCH_CG_TX:=200}" "${BENCH_HOLD:=1000}"
 fi
+ROWS=${BENCH_ROWS:-1000000 5000000}
+NA=${BENCH_TX:-100000}
+NM=${BENCH_MENU:-20000}
+NB=${BENCH_B:-10000}
+CONC=${BENCH_CONC:-200}
+RATES=${BENCH_RATES:-10000 30000}
+OPEN_S=${BENCH_OPEN_S:-5}
+WIN=${BENCH_WINDOW:-1000}
+NO=${BENCH_OVERLOAD:-200000}
+ORATE=${BENCH_OVERLOAD_RATE:-100000}
+NCG=${BENCH_CG_TX:-10000}
+NH=${BENCH_HOLD:-100000}
+STEPS=" ${BENCH_STEPS:-load closed fixed overload cg hold} "
+SIM="$TOP/$B/tnsgw-smsc"
+HZ=$(getconf CLK_TCK)
+
+SUMMARY=()	# "figure|value|goal"
+FAILED=()
+say() {	# figure value goal: one line now, one row of the summary
+	printf '%-44s %-26s goal %s\n' "$1:" "$2" "$3"
+	SUMMARY+=("$1|$2|$3")
+}
+failed() {	# figure reason
+	printf '%-44s FAILED (%s)\n' "$1:" "$2"
+	SUMMARY+=("$1|FAILED|$2")
+	FAILED+=("$1")
+}
+step() { [[ $STEPS == *" $1 "* ]]; }
+fmt() { printf '%.0f' "$1" | sed -e ':a' -e 's/\([0-9]\)\([0-9]\{3\}\)\($\|,\)/\1,\2\3/' -e 'ta'; }	# 61,200
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
+used_memory() { redis-cli -p "$1" info memory | awk -F: '/^used_memory:/ { print $2 + 0 }'; }
+# The simulator's "name ms: p50 A p90 B p99 C max D (n N)" as "A/B/C ms".
+pcts() { sed -n "s/^$1 ms: p50 \([0-9]*\) p90 \([0-9]*\) p99 \([0-9]*\).*/\1\/\2\/\3/p" "$2"; }
+field() { sed -n "s/.* $1=\([0-9.]*\).*/\1/p" "$2"; }	# key=value of the overload line
+
+echo "== tnsgw bench: $(nproc) cores, $(date -u '+%Y-%m-%d %H:%M UTC'), build $B"
+echo "== wall-clock figures: the daemon, Redis and the load simulator share the cores (and so does anything else running)"
+
+# --- load ------------------------------------------------------------------
+if step load; then
+	RPORT=$(t_free_port)
+	t_redis "$RPORT" --appendonly no || exit 1
+	LPID=$T_REDIS
+	"$TOP/$B/tnsgw-load" -h 127.0.0.1 -p "$RPORT" \
+	    --reasons "$TOP/etc/sample/reasons.csv" >/dev/null
+	for n in $ROWS; do
+		awk -v n="$n" 'BEGIN {
+			print "id_type,id_number,birth_date,id_expiry,status,matricule,has_account,phone,reason"
+			for (i = 0; i < n; i++) {
+				y = 1940 + i % 60; m = 1 + i % 12; d = 1 + i % 28
+				if (i % 10 == 9)
+					printf "CIN,B%07d,%04d-%02d-%02d,2031-01-01,INELIGIBLE,,,,AMO_CNOPS\n", i, y, m, d
+				else
+					printf "CIN,B%07d,%04d-%02d-%02d,2031-01-01,REGISTERED,%09d,%d,2126%08d,\n", i, y, m, d, 100000000 + i, i % 3 == 0, i
+			}
+		}' >"$T_DIR/registry.csv"
+		redis-cli -p "$RPORT" flushall >/dev/null
+		"$TOP/$B/tnsgw-load" -h 127.0.0.1 -p "$RPORT" \
+		    --reasons "$TOP/etc/sample/reasons.csv" >/dev/null 2>&1
+		echo "== load: $(fmt "$n") rows"
+		"$TOP/$B/tnsgw-load" -h 127.0.0.1 -p "$RPORT" \
+		    --registry "$T_DIR/registry.csv" >"$T_DIR/load.out" 2>&1
+		cat "$T_DIR/load.out"
+		rps=$(sed -n 's/^registry: .* \([0-9]*\) rows\/s.*/\1/p' "$T_DIR/load.out")
+		bpr=$(sed -n 's/^registry: used_memory .* \([0-9.]*\) bytes per record/\1/p' "$T_DIR/load.out")
+		goal=">= 1,000,000 rows/s (at 5,000,000 rows)"
+		[ -n "$rps" ] && say "registry load, $(fmt "$n") rows" "$(fmt "$rps") rows/s" "$goal" ||
+			failed "registry load, $(fmt "$n") rows" "tnsgw-load: $(tail -n 1 "$T_DIR/load.out")"
+		[ -n "$bpr" ] && say "Redis bytes per record, $(fmt "$n") rows" "$bpr bytes" "<= 40" ||
+			failed "Redis bytes per record, $(fmt "$n") rows" "no used_memory line"
+	done
+	rm -f "$T_DIR/registry.csv"
+	t_cleanup
+fi
+
+# --- the persons and callers of the dialog steps -----------------------------
+# Person i, CIN D<i>, MSISDN 2127<i, 8 digits>: case A (account) for the
+# case-A callers (closed loop, then again in the fixed-rate and overload
+# runs), the menu callers after them; case B (no account, the caller's
+# phone on record) after those. Hold callers (2128<i>) need no record.
+NOPEN=0
+for r in $RATES; do [ $((r * OPEN_S)) -gt "$NOPEN" ] && NOPEN=$((r * OPEN_S)); done
+NAP=$NA
+for x in "$NOPEN" "$NO" "$NCG"; do [ "$x" -gt "$NAP" ] && NAP=$x; done
+awk -v na="$NAP" -v ncl="$NA" -v nm="$NM" -v nb="$NB" -v nh="$NH" -v d="$T_DIR" 'BEGIN {
+	reg = d "/registry.csv"
+	print "id_type,id_number,birth_date,id_expiry,status,matricule,has_account,phone,reason" >reg
+	for (i = 0; i < na + nm + nb; i++) {
+		y = 1940 + i % 60; m = 1 + i % 12; d_ = 1 + i % 28
+		acct = i < na + nm
+		printf "CIN,D%07d,%04d-%02d-%02d,2031-01-01,REGISTERED,%09d,%d,2127%08d,\n", \
+		    i, y, m, d_, 400000000 + i, acct, i >reg
+		if (i < na) {
+			line = sprintf("a 2127%08d \"*1515*1*D%07d*01012031*%02d%02d%04d#\"", i, i, d_, m, y)
+			print line >(d "/callers.all")
+			if (i < ncl)
+				print line >(d "/callers.a")
+		} else if (i < na + nm)
+			printf "m 2127%08d \"*1515#\" \"1\" \"1\" \"D%07d\" \"01012031\" \"%02d%02d%04d\"\n", \
+			    i, i, d_, m, y >(d "/callers.m")
+		else
+			printf "b 2127%08d \"*1515*1*D%07d*01012031*%02d%02d%04d#\"\n", \
+			    i, i, d_, m, y >(d "/callers.b")
+	}
+	for (i = 0; i < nh; i++)
+		printf "h 2128%08d \"*1515#\"\n", i >(d "/callers.h")
+}'
+
+dialog_setup() {	# a private redis-server with the persons, the config
+	RPORT=$(t_free_port); SPORT=$(t_free_port); APORT=$(t_free_port)
+	rm -rf "$T_DIR/redis"	# a fresh Redis each time, not the last one's AOF
+	t_redis "$RPORT" >/dev/null || return 1
+	RPID=$T_REDIS
+	"$TOP/$B/tnsgw-load" -h 127.0.0.1 -p "$RPORT" --registry "$T_DIR/registry.csv" \
+	    --categories "$TOP/etc/sample/categories.csv" \
+	    --reasons "$TOP/etc/sample/reasons.csv" >"$T_DIR/dload.log" 2>&1 ||
+		{ cat "$T_DIR/dload.log"; return 1; }
+	[ -d "$T_DIR/keys" ] || t_keys "$T_DIR/keys" >/dev/null || return 1
+	t_conf "$RPORT" "$SPORT" "$T_DIR/tnsgw.conf" "$APORT" "$T_DIR/keys" || return 1
+	sed -i -e 's/^\(\s*log_level\s*=\s*\).*/\1"notice";/' \
+	    -e 's/^\(\s*max_requests_per_msisdn_hour\s*=\s*\).*/\1100000;/' \
+	    "$T_DIR/tnsgw.conf"
+}
+dialog_teardown() { t_cleanup; }
+
+sim() {	# out-file options...: the load simulator, its figures in out-file
+	local out=$1; shift
+	: >"$out"
+	daemon_alive || return 0
+	timeout 900 "$SIM" -l "127.0.0.1:$SPORT" -u tnsgw -w secret -t "${SIM_WAIT:-30}" \
+	    "$@" >"$out" 2>"$out.err"
+	local rc=$?
+	cat "$out"
+	[ "$rc" -le 1 ] || { echo "(simulator exit $rc)"; tail -n 5 "$out.err"; }
+	return 0
+}
+daemon_alive() {
+	kill -0 "$T_DAEMON" 2>/dev/null && return 0
+	echo "the daemon died:"; tail -n 20 "$T_DIR/tnsgw.log"; return 1
+}
+metrics() {	# the daemon's refusals so far, one line
+	curl -s --max-time 5 "127.0.0.1:$APORT/metrics" | awk '/^tnsgw_bind_(mo_refused|mo_not_served|throttled|screens_resent|screens_failed)/ && $2 > 0 {
+		sub(/\{bind="sim",?/, "{", $1); sub(/\{\}/, "", $1); printf "%s %s  ", $1, $2 }
+	    END { print "" }'
+}
+
+# --- closed loop, fixed rates ------------------------------------------------
+CLOSED_A=0
+if step closed || step fixed; then
+	if dialog_setup; then
+		t_daemon "$T_DIR/tnsgw.conf" "$T_DIR/tnsgw.log"
+		if step closed; then
+			echo "== closed loop: $(fmt "$NA") case-A callers (shortcut), concurrency $CONC"
+			d0=$(cpu_ticks "$T_DAEMON"); r0=$(cpu_ticks "$RPID")
+			sim "$T_DIR/a.out" --load "$T_DIR/callers.a" --concurrency "$CONC" --linger 1
+			d1=$(cpu_ticks "$T_DAEMON"); r1=$(cpu_ticks "$RPID")
+			v=$(sed -n 's/^dialogs\/s: \([0-9.]*\)/\1/p' "$T_DIR/a.out")
+			done_=$(sed -n 's/^callers: done \([0-9]*\).*/\1/p' "$T_DIR/a.out")
+			if [ -n "$v" ] && [ "${done_:-0}" -gt 0 ]; then
+				CLOSED_A=$v
+				say "shortcut A closed loop (window $CONC)" "$(fmt "$v") tx/s" ">= 100,000"
+				say "shortcut A latency p50/p90/p99" "$(pcts 'dial->final' "$T_DIR/a.out") ms" "-"
+				say "daemon CPU per transaction (case A)" \
+				    "$(awk -v t=$((d1 - d0)) -v hz="$HZ" -v n="$done_" 'BEGIN { printf "%.1f us", t * 1e6 / hz / n }')" "-"
+				say "Redis CPU per transaction (case A)" \
+				    "$(awk -v t=$((r1 - r0)) -v hz="$HZ" -v n="$done_" 'BEGIN { printf "%.1f us", t * 1e6 / hz / n }')" "<= 4 us"
+			else
+				failed "shortcut A closed loop (window $CONC)" "no dialogs/s"
+			fi
+			echo "== closed loop: $(fmt "$NM") full menu dialogs (six screens), concurrency $CONC"
+			sim "$T_DIR/m.out" --load "$T_DIR/callers.m" --concurrency "$CONC" --linger 1
+			v=$(sed -n 's/^dialogs\/s: \([0-9.]*\)/\1/p' "$T_DIR/m.out")
+			done_=$(sed -n 's/^callers: done \([0-9]*\).*/\1/p' "$T_DIR/m.out")
+			[ -n "$v" ] && [ "${done_:-0}" -gt 0 ] &&
+				say "menu dialog A closed loop (6 screens)" "$(fmt "$v") tx/s" "-" ||
+				failed "menu dialog A closed loop (6 screens)" "no dialogs/s"
+			echo "== closed loop: $(fmt "$NB") case-B callers (OTP typed back), concurrency $CONC"
+			sim "$T_DIR/b.out" --load "$T_DIR/callers.b" --concurrency "$CONC" --linger 1
+			v=$(sed -n 's/^dialogs\/s: \([0-9.]*\)/\1/p' "$T_DIR/b.out")
+			done_=$(sed -n 's/^callers: done \([0-9]*\).*/\1/p' "$T_DIR/b.out")
+			[ -n "$v" ] && [ "${done_:-0}" -gt 0 ] &&
+				say "case B closed loop (OTP typed back)" "$(fmt "$v") tx/s" "-" ||
+				failed "case B closed loop (OTP typed back)" "no dialogs/s"
+		fi
+		if step fixed; then
+			for r in $RATES; do
+				n=$((r * OPEN_S))
+				head -n "$n" "$T_DIR/callers.all" >"$T_DIR/callers.open"
+				echo "== fixed rate: $(fmt "$n") case-A callers at $(fmt "$r")/s (open loop, window $WIN)"
+				sim "$T_DIR/f.out" --load "$T_DIR/callers.open" --open-loop \
+				    --rate "$r" --window "$WIN" --linger 1
+				p=$(pcts 'round trip' "$T_DIR/f.out")
+				goal="-"; [ "$r" -eq 30000 ] && goal="p99 <= 2 ms"
+				[ -n "$p" ] && say "p50/p90/p99 at $(fmt "$r")/s" "$p ms" "$goal" ||
+					failed "p50/p90/p99 at $(fmt "$r")/s" "no round trip figures"
+			done
+		fi
+		daemon_alive || FAILED+=("daemon")
+	else
+		failed "dialog steps" "set-up (redis-server, tnsgw-load, config)"
+	fi
+	dialog_teardown
+fi
+
+# --- overload ----------------------------------------------------------------
+# The bind: a transceiver with window 100 (with the shipped 10, one
+# transceiver's screens wait on submit_sm_resp round trips stuck behind
+# the flood of MOs in the same TCP stream: the window, not the daemon,
+# would be measured).
+if step overload; then
+	if dialog_setup; then
+		sed -i "s/^\(\s*window\s*=\s*\).*/\1100;/" "$T_DIR/tnsgw.conf"
+		t_daemon "$T_DIR/tnsgw.conf" "$T_DIR/tnsgw.log"
+		head -n "$NO" "$T_DIR/callers.all" >"$T_DIR/callers.over"
+		echo "== overload: $(fmt "$NO") case-A callers at $(fmt "$ORATE")/s (open loop, window $WIN; bind window 100)"
+		sim "$T_DIR/o.out" --load "$T_DIR/callers.over" --open-loop \
+		    --rate "$ORATE" --window "$WIN" --linger 1
+		echo "daemon refusals: $(metrics)"
+		if grep -q '^overload sent=' "$T_DIR/o.out"; then
+			ans=$(field answered "$T_DIR/o.out"); thr=$(field throttled "$T_DIR/o.out")
+			un=$(field acked_unanswered "$T_DIR/o.out"); nr=$(field no_resp "$T_DIR/o.out")
+			oth=$(field other "$T_DIR/o.out"); aps=$(field answered_per_s "$T_DIR/o.out")
+			say "overload answered / refused / dropped" "$ans / $thr / $((un + nr))" "dropped 0"
+			[ "$((oth + 0))" -gt 0 ] && echo "   (other statuses: $oth)"
+			if awk -v c="$CLOSED_A" 'BEGIN { exit !(c > 0) }'; then
+				say "overload answers/s vs closed loop" "$(awk -v a="$aps" -v c="$CLOSED_A" 'BEGIN { printf "%s/s = %.0f %%", a, 100 * a / c }')" ">= 80 %"
+			else
+				say "overload answers/s" "$(fmt "$aps")/s" "-"
+			fi
+		else
+			failed "overload answered / refused / dropped" "no overload line"
+		fi
+		daemon_alive || FAILED+=("daemon")
+	else
+		failed "overload" "set-up"
+	fi
+	dialog_teardown
+fi
+
+# --- instructions per transaction --------------------------------------------
+if step cg; then
+	if ! command -v valgrind >/dev/null; then
+		failed "daemon instructions per transaction" "no valgrind (bash tools/setup.sh)"
+	elif dialog_setup; then
+		head -n "$NCG" "$T_DIR/callers.all" >"$T_DIR/callers.cg"
+		valgrind --tool=callgrind --callgrind-out-file="$T_DIR/cg.out" \
+		    --collect-atstart=no --toggle-collect=event_base_loop \
+		    "$TOP/$B/tnsgw" -f -c "$T_DIR/tnsgw.conf" 2>"$T_DIR/cg.log" </dev/null &
+		T_DAEMON=$!
+		T_PIDS+=("$T_DAEMON")
+		echo "== callgrind: $(fmt "$NCG") case-A callers, concurrency 50, the daemon under valgrind (counted in event_base_loop only)"
+		SIM_WAIT=120 sim "$T_DIR/cg.sim" --load "$T_DIR/callers.cg" --concurrency 50 --linger 2
+		done_=$(sed -n 's/^callers: done \([0-9]*\).*/\1/p' "$T_DIR/cg.sim")
+		kill "$T_DAEMON"
+		for _ in $(seq 1 300); do kill -0 "$T_DAEMON" 2>/dev/null || break; sleep 0.1; done
+		wait "$T_DAEMON" 2>/dev/null
+		tot=$(callgrind_annotate "$T_DIR/cg.out" 2>/dev/null |
+		    awk '/PROGRAM TOTALS/ { gsub(",", "", $1); print $1 }')
+		if [ -n "$tot" ] && [ "${done_:-0}" -gt 0 ]; then
+			say "daemon instructions per transaction (A)" "$(fmt $((tot / done_)))" "<= 25,000"
+			echo "   top 10 functions (self, of $(fmt "$tot") instructions for $(fmt "$done_") transactions):"
+			callgrind_annotate "$T_DIR/cg.out" 2>/dev/null |
+			    sed -n '/file:function/,$p' | sed -n 3,12p | cut -c1-120 | sed 's/^/   /'
+		else
+			failed "daemon instructions per transaction (A)" "no callgrind totals or no transaction done"
+			tail -n 5 "$T_DIR/cg.log"
+		fi
+	else
+		failed "daemon instructions per transaction (A)" "set-up"
+	fi
+	dialog_teardown
+fi
+
+# --- open dialogs --------------------------------------------------------------
+if step hold; then
+	if dialog_setup; then
+		t_daemon "$T_DIR/tnsgw.conf" "$T_DIR/tnsgw.log"
+		t_wait_port "$APORT" 100 >/dev/null 2>&1
+		sleep 1
+		rss0=$(rss_kb "$T_DAEMON"); m0=$(used_memory "$RPORT")
+		echo "== open dialogs: $(fmt "$NH") callers dial *1515# and leave the menu unanswered (concurrency $CONC)"
+		sim "$T_DIR/h.out" --load "$T_DIR/callers.h" --concurrency "$CONC"
+		rss1=$(rss_kb "$T_DAEMON"); m1=$(used_memory "$RPORT")
+		done_=$(sed -n 's/^callers: done \([0-9]*\).*/\1/p' "$T_DIR/h.out")
+		if [ "${done_:-0}" -gt 0 ] && [ "${rss1:-0}" -gt 0 ]; then
+			say "daemon RSS, $(fmt "$done_") open dialogs" "$(awk -v k="$rss1" 'BEGIN { printf "%.1f MiB", k / 1024 }')" "-"
+			echo "   (RSS $(fmt "$rss0") KiB before, $(fmt "$rss1") KiB after; Redis $(awk -v a="$m0" -v b="$m1" -v n="$done_" 'BEGIN { printf "%.0f", (b - a) / n }') bytes per open dialog)"
+		else
+			failed "daemon RSS, $(fmt "$NH") open dialogs" "no dialog held"
+		fi
+		daemon_alive || FAILED+=("daemon")
+	else
+		failed "daemon RSS, open dialogs" "set-up"
+	fi
+	dialog_teardown
+fi
+
+# --- summary -------------------------------------------------------------------
+echo
+echo "== summary (wall-clock figures on a shared machine; instructions are exact)"
+printf '%-44s | %-26s | %s\n' "figure" "value" "goal"
+printf '%-44s-+-%-26s-+-%s\n' "$(printf '%.0s-' {1..44})" "$(printf '%.0s-' {1..26})" "--------------------"
+for row in "${SUMMARY[@]}"; do
+	IFS='|' read -r a b c <<<"$row"
+	printf '%-44s | %-26s | %s\n' "$a" "$b" "$c"
+done
+if [ ${#FAILED[@]} -gt 0 ]; then
+	echo "== bench: did not run: ${FAILED[*]}"
+	exit 1
+fi
+exit 0
