@@ -18,13 +18,15 @@
 #   fixed    open loop at each rate of BENCH_RATES for BENCH_OPEN_S seconds
 #            (case A, at most BENCH_WINDOW MOs unanswered): MO -> screen
 #            p50/p90/p99.
-#   overload open loop at BENCH_OVERLOAD_RATE, BENCH_OVERLOAD callers (a
-#            daemon whose bind has window 100): answered / refused
-#            (ESME_RTHROTTLED) / dropped (acked unanswered, or no response).
+#   overload open loop at BENCH_OVERLOAD_RATE, BENCH_OVERLOAD callers:
+#            answered / refused (ESME_RTHROTTLED) / dropped (acked
+#            unanswered, or no response).
 #   cg       the daemon under valgrind --tool=callgrind for BENCH_CG_TX case-A
 #            transactions, counting inside event_base_loop only
-#            (--toggle-collect: start-up and shutdown excluded);
-#            instructions per transaction and the top 10 functions (self).
+#            (--toggle-collect: start-up and shutdown excluded; Redis
+#            timeout_ms 5000: a daemon 50 times slower under valgrind must
+#            not time its requests out); instructions per transaction and
+#            the top 10 functions (self).
 #   hold     BENCH_HOLD callers dial *1515# and leave the session open
 #            (never answered): the daemon's RSS (VmRSS) then, and Redis
 #            bytes per open dialog.
@@ -34,13 +36,19 @@
 #   BENCH_B 10000   BENCH_CONC 200   BENCH_RATES "10000 30000"
 #   BENCH_OPEN_S 5   BENCH_WINDOW 1000   BENCH_OVERLOAD 200000
 #   BENCH_OVERLOAD_RATE 100000   BENCH_CG_TX 10000   BENCH_HOLD 100000
-#   BENCH_STEPS "load closed fixed overload cg hold" (a subset runs alone)
+#   BENCH_BIND_WINDOW 100   BENCH_STEPS "load closed fixed overload cg hold"
+#   (a subset of the steps runs alone)
 #
 # The bench config is the shipped one with: log_level notice (a line per
-# dialog is not what is measured) and max_requests_per_msisdn_hour 100000
-# (the case-A persons dial again in the fixed-rate and overload runs); the
-# overload daemon also has bind window 100 (see the overload step). No
-# session limit is raised: dialogs live in Redis, the daemon has none.
+# dialog is not what is measured), max_requests_per_msisdn_hour 100000
+# (the case-A persons dial again in the fixed-rate and overload runs), and
+# the bind's window BENCH_BIND_WINDOW (with the shipped 10, the screens and
+# receipts wait on submit_sm_resp round trips stuck behind the flood of MOs
+# in the same TCP stream: the window, not the daemon, is measured). No
+# session limit is raised: dialogs live in Redis, the daemon has none. The
+# dialog steps' redis-server has the AOF on (everysec, as the daemon
+# requires) without automatic rewrites (a rewrite in the middle of a run
+# measures the fork, not the daemon).
 #
 # usage: tests/bench/run.sh [BUILD_DIR]
 set -u
@@ -78,6 +86,7 @@ NO=${BENCH_OVERLOAD:-200000}
 ORATE=${BENCH_OVERLOAD_RATE:-100000}
 NCG=${BENCH_CG_TX:-10000}
 NH=${BENCH_HOLD:-100000}
+BWIN=${BENCH_BIND_WINDOW:-100}
 STEPS=" ${BENCH_STEPS:-load closed fixed overload cg hold} "
 SIM="$TOP/$B/tnsgw-smsc"
 HZ=$(getconf CLK_TCK)
@@ -103,7 +112,7 @@ pcts() { sed -n "s/^$1 ms: p50 \([0-9]*\) p90 \([0-9]*\) p99 \([0-9]*\).*/\1\/\2
 field() { sed -n "s/.* $1=\([0-9.]*\).*/\1/p" "$2"; }	# key=value of the overload line
 
 echo "== tnsgw bench: $(nproc) cores, $(date -u '+%Y-%m-%d %H:%M UTC'), build $B"
-echo "== wall-clock figures: the daemon, Redis and the load simulator share the cores (and so does anything else running)"
+echo "== wall-clock figures: the daemon, Redis and the load simulator share the cores (and so does anything else running: load average $(cut -d' ' -f1 /proc/loadavg))"
 
 # --- load ------------------------------------------------------------------
 if step load; then
@@ -178,7 +187,7 @@ awk -v na="$NAP" -v ncl="$NA" -v nm="$NM" -v nb="$NB" -v nh="$NH" -v d="$T_DIR" 
 dialog_setup() {	# a private redis-server with the persons, the config
 	RPORT=$(t_free_port); SPORT=$(t_free_port); APORT=$(t_free_port)
 	rm -rf "$T_DIR/redis"	# a fresh Redis each time, not the last one's AOF
-	t_redis "$RPORT" >/dev/null || return 1
+	t_redis "$RPORT" --auto-aof-rewrite-percentage 0 >/dev/null || return 1
 	RPID=$T_REDIS
 	"$TOP/$B/tnsgw-load" -h 127.0.0.1 -p "$RPORT" --registry "$T_DIR/registry.csv" \
 	    --categories "$TOP/etc/sample/categories.csv" \
@@ -188,6 +197,7 @@ dialog_setup() {	# a private redis-server with the persons, the config
 	t_conf "$RPORT" "$SPORT" "$T_DIR/tnsgw.conf" "$APORT" "$T_DIR/keys" || return 1
 	sed -i -e 's/^\(\s*log_level\s*=\s*\).*/\1"notice";/' \
 	    -e 's/^\(\s*max_requests_per_msisdn_hour\s*=\s*\).*/\1100000;/' \
+	    -e "s/^\(\s*window\s*=\s*\).*/\1$BWIN;/" \
 	    "$T_DIR/tnsgw.conf"
 }
 dialog_teardown() { t_cleanup; }
@@ -272,16 +282,11 @@ if step closed || step fixed; then
 fi
 
 # --- overload ----------------------------------------------------------------
-# The bind: a transceiver with window 100 (with the shipped 10, one
-# transceiver's screens wait on submit_sm_resp round trips stuck behind
-# the flood of MOs in the same TCP stream: the window, not the daemon,
-# would be measured).
 if step overload; then
 	if dialog_setup; then
-		sed -i "s/^\(\s*window\s*=\s*\).*/\1100;/" "$T_DIR/tnsgw.conf"
 		t_daemon "$T_DIR/tnsgw.conf" "$T_DIR/tnsgw.log"
 		head -n "$NO" "$T_DIR/callers.all" >"$T_DIR/callers.over"
-		echo "== overload: $(fmt "$NO") case-A callers at $(fmt "$ORATE")/s (open loop, window $WIN; bind window 100)"
+		echo "== overload: $(fmt "$NO") case-A callers at $(fmt "$ORATE")/s (open loop, window $WIN)"
 		sim "$T_DIR/o.out" --load "$T_DIR/callers.over" --open-loop \
 		    --rate "$ORATE" --window "$WIN" --linger 1
 		echo "daemon refusals: $(metrics)"
@@ -312,6 +317,7 @@ if step cg; then
 		failed "daemon instructions per transaction" "no valgrind (bash tools/setup.sh)"
 	elif dialog_setup; then
 		head -n "$NCG" "$T_DIR/callers.all" >"$T_DIR/callers.cg"
+		sed -i 's/^\(\s*timeout_ms\s*=\s*\).*/\15000;/' "$T_DIR/tnsgw.conf"
 		valgrind --tool=callgrind --callgrind-out-file="$T_DIR/cg.out" \
 		    --collect-atstart=no --toggle-collect=event_base_loop \
 		    "$TOP/$B/tnsgw" -f -c "$T_DIR/tnsgw.conf" 2>"$T_DIR/cg.log" </dev/null &
@@ -327,7 +333,7 @@ if step cg; then
 		    awk '/PROGRAM TOTALS/ { gsub(",", "", $1); print $1 }')
 		if [ -n "$tot" ] && [ "${done_:-0}" -gt 0 ]; then
 			say "daemon instructions per transaction (A)" "$(fmt $((tot / done_)))" "<= 25,000"
-			echo "   top 10 functions (self, of $(fmt "$tot") instructions for $(fmt "$done_") transactions):"
+			echo "   ($(fmt "$tot") instructions for $(fmt "$done_") transactions done, $(sed -n 's/^screens: answered \([0-9]*\).*/\1/p' "$T_DIR/cg.sim") screens sent; top 10 functions, self cost:)"
 			callgrind_annotate "$T_DIR/cg.out" 2>/dev/null |
 			    sed -n '/file:function/,$p' | sed -n 3,12p | cut -c1-120 | sed 's/^/   /'
 		else
