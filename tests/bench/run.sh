@@ -45,7 +45,8 @@
 # the bind's window BENCH_BIND_WINDOW (with the shipped 10, the screens and
 # receipts wait on submit_sm_resp round trips stuck behind the flood of MOs
 # in the same TCP stream: the window, not the daemon, is measured). No
-# session limit is raised: dialogs live in Redis, the daemon has none. The
+# session limit is raised: the daemon's (GW_MAX_IN_FLIGHT) bounds MOs being
+# processed, not open dialogs, whose state lives in Redis. The
 # dialog steps' redis-server has the AOF on (everysec, as the daemon
 # requires) without automatic rewrites (a rewrite in the middle of a run
 # measures the fork, not the daemon).
