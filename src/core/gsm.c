@@ -87,7 +87,7 @@ static const struct {
  * (default table), 0x200 | code (escape + code). Derived from gsm_base and
  * gsm_ext (tests/unit/test_text_golden.c checks every entry).
  */
-static const uint16_t gsm_latin[256] = {
+const uint16_t gsm_latin[256] = {
 	0x000, 0x000, 0x000, 0x000, 0x000, 0x000, 0x000, 0x000,
 	0x000, 0x000, 0x10a, 0x000, 0x20a, 0x10d, 0x000, 0x000,
 	0x000, 0x000, 0x000, 0x000, 0x000, 0x000, 0x000, 0x000,
@@ -169,18 +169,15 @@ gsm_next(const unsigned char **pp, uint32_t *cp)
 }
 
 /* Code point -> septet: 1 (base table), 2 (escape + *code), 0 (none).
- * Past U+00FF the alphabet has only ten Greek capitals and the euro sign. */
-static inline int
-gsm_lookup(uint32_t cp, uint8_t *code)
+ * Below U+0100 gsm_char (gsm.h) reads gsm_latin; past it the alphabet has
+ * only ten Greek capitals and the euro sign. */
+int
+gsm_char_wide(uint32_t cp, uint8_t *code)
 {
-	uint16_t	v;
-	uint8_t		i;
+	uint8_t		i, c;
 
-	if (cp < 0x100) {
-		v = gsm_latin[cp];
-		*code = (uint8_t)(v & 0xFF);
-		return v >> 8;
-	}
+	if (code == NULL)
+		code = &c;
 	if (cp == 0x20AC) {
 		*code = 0x65;
 		return 2;
@@ -192,14 +189,6 @@ gsm_lookup(uint32_t cp, uint8_t *code)
 				return 1;
 			}
 	return 0;
-}
-
-int
-gsm_char(uint32_t cp, uint8_t *code)
-{
-	uint8_t	c;
-
-	return gsm_lookup(cp, code != NULL ? code : &c);
 }
 
 long
@@ -221,7 +210,7 @@ gsm_septets(const char *utf8)
 		}
 		if ((r = gsm_next(&p, &cp)) != 1)
 			break;
-		if ((k = gsm_lookup(cp, &code)) == 0)
+		if ((k = gsm_char(cp, &code)) == 0)
 			return -1;
 		n += k;
 	}
@@ -252,7 +241,7 @@ gsm_measure(const char *utf8, struct gsm_measure *m)
 		chars++;
 		if (cp > 0xFF)
 			latin1 = 0;
-		k = gsm_lookup(cp, &code);
+		k = gsm_char(cp, &code);
 		septets = k == 0 || septets < 0 ? -1 : septets + k;
 	}
 	if (r == -1)
@@ -414,7 +403,7 @@ gsm_utf8_to_gsm7(const char *utf8, uint8_t *out, size_t outsz,
 		}
 		if ((r = gsm_next(&p, &cp)) != 1)
 			break;
-		if ((k = gsm_lookup(cp, &code)) == 0 || outsz - n < (size_t)k)
+		if ((k = gsm_char(cp, &code)) == 0 || outsz - n < (size_t)k)
 			return -1;
 		if (k == 2)
 			out[n++] = GSM_ESC;

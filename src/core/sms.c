@@ -199,6 +199,10 @@ sms_fits(const char *utf8, size_t maxbytes, int maxseg)
 		return 1;
 	if ((m.septets + SMS_CONCAT_SEPTETS - 1) / SMS_CONCAT_SEPTETS > maxseg)
 		return 0;		/* no packing does better */
+	/* Every full segment but the last holds 152 septets at least (an
+	 * escape pair left for the next one): no count to make below. */
+	if (m.septets <= (long)(SMS_CONCAT_SEPTETS - 1) * maxseg)
+		return 1;
 	for (p = (const unsigned char *)utf8; *p != '\0'; p += clen) {
 		if (*p < 0x80) {
 			cp = *p;

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "dialog_impl.h"
 #include "gsm.h"
 #include "sms.h"
 #include "tbuf.h"
@@ -567,4 +568,54 @@ old_dialog_sms_fits(const char *text)
 		return 0;
 	return old_sms_split(text, GSM_CHARSET_GSM7, 0, seg, 8) > 0 &&
 	    old_sms_split(text, GSM_CHARSET_LATIN1, 0, seg, 8) > 0;
+}
+
+/* dialog.c: placeholders filled one byte at a time. */
+static void
+old_clean(struct tbuf *b, const char *s, size_t len, int lines)
+{
+	const unsigned char	*u = (const unsigned char *)s;
+	size_t			 i = 0, k;
+
+	while (i < len && u[i] != '\0') {
+		k = utf8_decode(u + i, len - i, NULL);
+		if (k == 0) {
+			tbuf_adds(b, "?");
+			i++;
+		} else if (k == 1 && (u[i] < 0x20 || u[i] == 0x7f) &&
+		    !(lines && u[i] == '\n')) {
+			tbuf_adds(b, " ");
+			i++;
+		} else {
+			tbuf_addn(b, s + i, k);
+			i += k;
+		}
+	}
+}
+
+static void
+old_dialog_subst(struct tbuf *b, const char *tmpl, const struct dialog_var *v,
+    int nv)
+{
+	const char	*p = tmpl, *q;
+	size_t		 nl;
+	int		 i;
+
+	while (*p != '\0') {
+		if (*p == '{' && (q = strchr(p + 1, '}')) != NULL) {
+			nl = (size_t)(q - p - 1);
+			for (i = 0; i < nv; i++)
+				if (strlen(v[i].name) == nl &&
+				    memcmp(v[i].name, p + 1, nl) == 0)
+					break;
+			if (i < nv) {
+				old_clean(b, v[i].value, strlen(v[i].value),
+				    v[i].lines);
+				p = q + 1;
+				continue;
+			}
+		}
+		tbuf_addn(b, p, 1);
+		p++;
+	}
 }

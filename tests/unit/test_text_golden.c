@@ -1,6 +1,6 @@
 /*
  * test_text_golden: the table-driven, single-pass text path (gsm_*,
- * sms_split, sms_fits) against the 0.5 code it replaced
+ * sms_split, sms_fits, dialog_subst) against the 0.5 code it replaced
  * (oracle_text_v05.h), on every code point of the tables and on thousands
  * of generated texts: same values, same bytes, same segments, same cuts.
  */
@@ -234,6 +234,49 @@ test_boundaries(void **state)
 	same_all("");
 }
 
+/* Templates with known, unknown and unclosed placeholders, values with
+ * controls, newlines and bad bytes, into buffers of every small size. */
+static void
+test_subst(void **state)
+{
+	static const char *const tparts[] = { "Votre matricule: ", "{m}",
+	    "{l}", "{x}", "{", "}", "\xc3\xa9", "\n", "{m", "abc",
+	    "\xd8\xb3\xd9\x84", "{}" };
+	static const char *const vparts[] = { "123", "\n", "\x01", "\x7f",
+	    "\xff", "\xc3\xa9", "\xe2\x82", "x y", "\xf0\x9f\x98\x80",
+	    "\t" };
+	char		 tmpl[256], val[2][128], a[300], b[300];
+	struct dialog_var v[2];
+	struct tbuf	 ta, tb;
+	size_t		 cap;
+	int		 i, j, n;
+
+	(void)state;
+	for (i = 0; i < 3000; i++) {
+		tmpl[0] = val[0][0] = val[1][0] = '\0';
+		n = (int)(next_rand() % 12);
+		for (j = 0; j < n; j++)
+			strcat(tmpl, tparts[next_rand() % N(tparts)]);
+		for (j = 0; j < 2; j++) {
+			n = (int)(next_rand() % 8);
+			while (n-- > 0)
+				strcat(val[j], vparts[next_rand() % N(vparts)]);
+		}
+		v[0] = (struct dialog_var){ "m", val[0], 0 };
+		v[1] = (struct dialog_var){ "l", val[1], 1 };
+		cap = next_rand() % 4 == 0 ? sizeof(a) : next_rand() % 80;
+		memset(a, 'x', sizeof(a));
+		memset(b, 'x', sizeof(b));
+		tbuf_init(&ta, a, cap);
+		tbuf_init(&tb, b, cap);
+		old_dialog_subst(&ta, tmpl, v, 2);
+		dialog_subst(&tb, tmpl, v, 2);
+		assert_int_equal(ta.len, tb.len);
+		assert_int_equal(ta.over, tb.over);
+		assert_memory_equal(a, b, sizeof(a));
+	}
+}
+
 int
 main(void)
 {
@@ -241,6 +284,7 @@ main(void)
 		cmocka_unit_test(test_char_tables),
 		cmocka_unit_test(test_boundaries),
 		cmocka_unit_test(test_generated_texts),
+		cmocka_unit_test(test_subst),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
