@@ -223,31 +223,36 @@ gsm_measure(const char *utf8, struct gsm_measure *m)
 	const unsigned char *p = (const unsigned char *)utf8;
 	uint32_t cp;
 	uint8_t code;
+	const unsigned char *s;
+	unsigned char c;
 	long chars = 0, septets = 0;
-	int latin1 = 1, r, k;
+	int latin1 = 1, nogsm = 0, r, k;
 
 	m->chars = m->septets = -1;
 	m->latin1 = 0;
 	if (utf8 == NULL)
 		return -1;
 	for (;;) {
-		while (*p != 0 && *p < 0x80) {
-			chars++;
-			k = gsm_latin[*p++] >> 8;
-			septets = k == 0 || septets < 0 ? -1 : septets + k;
+		/* ASCII: no branch but the loop's; 0 septets marks "none" */
+		for (s = p; (c = *p) != 0 && c < 0x80; p++) {
+			k = gsm_latin[c] >> 8;
+			nogsm |= k == 0;
+			septets += k;
 		}
+		chars += p - s;
 		if ((r = gsm_next(&p, &cp)) != 1)
 			break;
 		chars++;
 		if (cp > 0xFF)
 			latin1 = 0;
 		k = gsm_char(cp, &code);
-		septets = k == 0 || septets < 0 ? -1 : septets + k;
+		nogsm |= k == 0;
+		septets += k;
 	}
 	if (r == -1)
 		return -1;
 	m->chars = chars;
-	m->septets = septets;
+	m->septets = nogsm ? -1 : septets;
 	m->latin1 = latin1;
 	return 0;
 }

@@ -134,6 +134,15 @@ sms_split(const char *utf8, enum gsm_charset charset, uint8_t ref,
 	s = NULL;
 	used = 0;
 	for (p = (const unsigned char *)utf8; *p != '\0'; p += clen) {
+		if (s != NULL && mode != SMS_MODE_UCS2 && *p < 0x80 &&
+		    used < per && gsm_latin[*p] >> 8 == 1) {
+			/* a one-septet ASCII character that fits: the bulk */
+			s->body[s->len++] = mode == SMS_MODE_GSM7 ?
+			    (uint8_t)(gsm_latin[*p] & 0xFF) : *p;
+			used++;
+			clen = 1;
+			continue;
+		}
 		if (*p < 0x80) {
 			cp = *p;
 			clen = 1;
