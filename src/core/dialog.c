@@ -347,6 +347,28 @@ dialog_finish(struct dialog_ctx *c, const char *text, enum dialog_outcome o, int
 	dialog_emit_text(c, text, outside);
 }
 
+/*
+ * The screen dialog_emit (outside 0) would write for text, written to out
+ * (DIALOG_TEXT_MAX bytes): 1 when it fits the page as it is, 0 when it
+ * does not (out is then to be written again).
+ */
+static int
+screen_sent(const struct dialog_conf *conf, const char *lang,
+    const char *text, char *out)
+{
+	size_t	n;
+
+	if (dialog_translit_on(conf, lang)) {
+		if (gsm_transliterate(text, out, DIALOG_TEXT_MAX) == -1)
+			return 0;
+	} else {
+		if ((n = strlen(text)) >= DIALOG_TEXT_MAX)
+			return 0;
+		memcpy(out, text, n + 1);
+	}
+	return gsm_fits_ussd(out);
+}
+
 /* text, then line when both fit (on SMS: always). */
 void
 dialog_finish_line(struct dialog_ctx *c, const char *text, const char *line,
@@ -362,9 +384,15 @@ dialog_finish_line(struct dialog_ctx *c, const char *text, const char *line,
 		tbuf_adds(&b, text);
 		tbuf_adds(&b, "\n");
 		tbuf_adds(&b, line);
-		if (tbuf_end(&b) == 0 && (c->d->channel == DIALOG_CH_SMS ||
-		    (outside ? dialog_pager_fits(c->conf, lang, buf) :
-		    dialog_screen_fits(c->conf, lang, buf)))) {
+		if (tbuf_end(&b) == 0 && c->d->channel == DIALOG_CH_USSD &&
+		    !outside) {
+			/* What dialog_emit would write, measured once. */
+			if (screen_sent(c->conf, lang, buf, c->out->text)) {
+				dialog_end(c, o);
+				return;
+			}
+		} else if (tbuf_end(&b) == 0 && (c->d->channel ==
+		    DIALOG_CH_SMS || dialog_pager_fits(c->conf, lang, buf))) {
 			dialog_finish(c, buf, o, outside);
 			return;
 		}
