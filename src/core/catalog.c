@@ -1,10 +1,12 @@
 /*
  * catalog: per-language message texts keyed by name. A small table of
- * languages, each a growing array of (key, text) copies; lookups are linear,
- * which is plenty for the few dozen keys one dialog uses.
+ * languages, each a growing array of (key, text) copies with an
+ * open-addressing hash index over it: a lookup is one hash and, as a rule,
+ * one strcmp (dialogs look texts up several times per screen).
  */
 #include "catalog.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,6 +19,8 @@ struct catalog_lang {
 	char                  name[CATALOG_LANG_MAX];
 	struct catalog_entry *e;
 	size_t                n, cap;
+	uint32_t             *idx;	/* 1 + index in e, 0 empty; nidx slots */
+	size_t                nidx;	/* a power of two, >= 2 * n, or 0 */
 };
 
 struct catalog {
@@ -44,6 +48,7 @@ catalog_free(struct catalog *c)
 			free(c->langs[i].e[j].text);
 		}
 		free(c->langs[i].e);
+		free(c->langs[i].idx);
 	}
 	free(c->langs);
 	free(c);
@@ -60,15 +65,59 @@ catalog_find_lang(const struct catalog *c, const char *lang)
 	return NULL;
 }
 
+/* FNV-1a */
+static uint32_t
+catalog_hash(const char *key)
+{
+	uint32_t	h = 2166136261u;
+
+	for (; *key != '\0'; key++)
+		h = (h ^ (unsigned char)*key) * 16777619u;
+	return h;
+}
+
 static struct catalog_entry *
 catalog_find_entry(const struct catalog_lang *l, const char *key)
 {
 	size_t	i;
+	uint32_t	k;
 
-	for (i = 0; i < l->n; i++)
-		if (strcmp(l->e[i].key, key) == 0)
-			return &l->e[i];
+	if (l->nidx == 0)
+		return NULL;
+	for (i = catalog_hash(key) & (l->nidx - 1); (k = l->idx[i]) != 0;
+	    i = (i + 1) & (l->nidx - 1))
+		if (strcmp(l->e[k - 1].key, key) == 0)
+			return &l->e[k - 1];
 	return NULL;
+}
+
+/* Index entry j (its key set); grow the index first when it would be
+ * more than half full. 0 or -1. */
+static int
+catalog_index(struct catalog_lang *l, size_t j)
+{
+	uint32_t	*ni;
+	size_t		 n, i, k;
+
+	if (2 * (j + 1) > l->nidx) {
+		n = l->nidx ? l->nidx * 2 : 64;
+		if ((ni = calloc(n, sizeof(*ni))) == NULL)
+			return -1;
+		free(l->idx);
+		l->idx = ni;
+		l->nidx = n;
+		for (k = 0; k < j; k++) {
+			for (i = catalog_hash(l->e[k].key) & (n - 1);
+			    ni[i] != 0; i = (i + 1) & (n - 1))
+				;
+			ni[i] = (uint32_t)(k + 1);
+		}
+	}
+	for (i = catalog_hash(l->e[j].key) & (l->nidx - 1); l->idx[i] != 0;
+	    i = (i + 1) & (l->nidx - 1))
+		;
+	l->idx[i] = (uint32_t)(j + 1);
+	return 0;
 }
 
 int
@@ -129,6 +178,11 @@ catalog_set(struct catalog *c, const char *lang, const char *key,
 	}
 	l->e[l->n].key = k;
 	l->e[l->n].text = t;
+	if (catalog_index(l, l->n) == -1) {
+		free(t);
+		free(k);
+		return -1;
+	}
 	l->n++;
 	return 0;
 }

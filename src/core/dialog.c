@@ -28,26 +28,68 @@ static void dialog_advance(struct dialog_ctx *);
 
 /* ---- text building ---- */
 
+/* Whole characters, appended as one tbuf_addn each would have: in one
+ * copy when they fit, else one by one until one does not. */
 static void
-clean(struct tbuf *b, const char *s, size_t len, int lines)
+clean_run(struct tbuf *b, const char *s, size_t n)
 {
 	const unsigned char	*u = (const unsigned char *)s;
 	size_t			 i = 0, k;
 
-	while (i < len && u[i] != '\0') {
-		k = utf8_decode(u + i, len - i, NULL);
-		if (k == 0) {
-			tbuf_adds(b, "?");
-			i++;
-		} else if (k == 1 && (u[i] < 0x20 || u[i] == 0x7f) &&
-		    !(lines && u[i] == '\n')) {
-			tbuf_adds(b, " ");
-			i++;
-		} else {
-			tbuf_addn(b, s + i, k);
-			i += k;
-		}
+	if (b->over || n < b->cap - b->len) {
+		tbuf_addn(b, s, n);
+		return;
 	}
+	while (i < n && !b->over) {
+		k = utf8_decode(u + i, n - i, NULL);
+		tbuf_addn(b, s + i, k);
+		i += k;
+	}
+}
+
+/*
+ * Append n bytes as if each had been appended alone: in one copy when they
+ * all fit, else byte by byte up to where the buffer is full (a template
+ * cut there ends where the byte-wise copy ended).
+ */
+static void
+add_run(struct tbuf *b, const char *s, size_t n)
+{
+	size_t	i;
+
+	if (b->over || n < b->cap - b->len) {
+		tbuf_addn(b, s, n);
+		return;
+	}
+	for (i = 0; i < n && !b->over; i++)
+		tbuf_addn(b, s + i, 1);
+}
+
+/* Values are copied in runs of printable ASCII and valid sequences; a
+ * control character becomes a space, a bad byte '?'. */
+static void
+clean(struct tbuf *b, const char *s, size_t len, int lines)
+{
+	const unsigned char	*u = (const unsigned char *)s;
+	size_t			 i = 0, k, run = 0;
+
+	while (i < len && u[i] != '\0') {
+		if (u[i] >= 0x20 && u[i] < 0x7f) {
+			i++;
+			continue;
+		}
+		k = utf8_decode(u + i, len - i, NULL);
+		if (k > 1 || (k == 1 && lines && u[i] == '\n')) {
+			i += k;
+			continue;
+		}
+		/* The run so far, whole sequences: as tbuf_addn of each. */
+		clean_run(b, s + run, i - run);
+		tbuf_adds(b, k == 0 ? "?" : " ");
+		i++;
+		run = i;
+	}
+	clean_run(b, s + run, i - run);
 }
 
 void
@@ -69,15 +111,21 @@ dialog_subst(struct tbuf *b, const char *tmpl, const struct dialog_var *v,
     int nv)
 {
 	const char	*p = tmpl, *q;
-	size_t		 nl;
+	size_t		 nl, lit;
 	int		 i;
 
 	while (*p != '\0') {
-		if (*p == '{' && (q = strchr(p + 1, '}')) != NULL) {
+		if (*p != '{') {
+			lit = strcspn(p, "{");
+			add_run(b, p, lit);
+			p += lit;
+			continue;
+		}
+		if ((q = strchr(p + 1, '}')) != NULL) {
 			nl = (size_t)(q - p - 1);
 			for (i = 0; i < nv; i++)
-				if (strlen(v[i].name) == nl &&
-				    memcmp(v[i].name, p + 1, nl) == 0)
+				if (strncmp(v[i].name, p + 1, nl) == 0 &&
+				    v[i].name[nl] == '\0')
 					break;
 			if (i < nv) {
 				clean(b, v[i].value, strlen(v[i].value),
@@ -86,7 +134,7 @@ dialog_subst(struct tbuf *b, const char *tmpl, const struct dialog_var *v,
 				continue;
 			}
 		}
-		tbuf_addn(b, p, 1);
+		add_run(b, p, 1);
 		p++;
 	}
 }
@@ -101,6 +149,17 @@ dialog_nlangs(const struct dialog_conf *conf)
 	return conf->nlanguages > 8 ? 8 : conf->nlanguages;
 }
 
+/* At most CATALOG_LANG_MAX - 1 bytes of s, NUL-terminated (what
+ * snprintf("%.*s") wrote, without the format parsing). */
+static void
+lang_copy(char out[CATALOG_LANG_MAX], const char *s)
+{
+	size_t	n = strnlen(s, CATALOG_LANG_MAX - 1);
+
+	memcpy(out, s, n);
+	out[n] = '\0';
+}
+
 /* The i-th menu language (bounded copy: the conf is plain data). */
 void
 dialog_conf_lang(const struct dialog_conf *conf, const struct catalog *cat,
@@ -109,15 +168,14 @@ dialog_conf_lang(const struct dialog_conf *conf, const struct catalog *cat,
 	const char	*l = NULL;
 
 	if (conf->nlanguages > 0 && i >= 0 && i < dialog_nlangs(conf))
-		snprintf(out, CATALOG_LANG_MAX, "%.*s", CATALOG_LANG_MAX - 1,
-		    conf->languages[i]);
+		lang_copy(out, conf->languages[i]);
 	else
 		out[0] = '\0';
 	if (out[0] != '\0')
 		return;
 	if ((l = catalog_lang(cat, 0)) == NULL)
 		l = "fr";
-	snprintf(out, CATALOG_LANG_MAX, "%s", l);
+	lang_copy(out, l);
 }
 
 /* The language the screens of this dialog are in. */
@@ -126,7 +184,7 @@ dialog_lang(const struct dialog_ctx *c, char out[CATALOG_LANG_MAX])
 {
 	if (c->d->lang[0] != '\0' &&
 	    memchr(c->d->lang, '\0', sizeof(c->d->lang)) != NULL)
-		snprintf(out, CATALOG_LANG_MAX, "%s", c->d->lang);
+		lang_copy(out, c->d->lang);
 	else
 		dialog_conf_lang(c->conf, c->cat, 0, out);
 }
@@ -289,6 +347,28 @@ dialog_finish(struct dialog_ctx *c, const char *text, enum dialog_outcome o, int
 	dialog_emit_text(c, text, outside);
 }
 
+/*
+ * The screen dialog_emit (outside 0) would write for text, written to out
+ * (DIALOG_TEXT_MAX bytes): 1 when it fits the page as it is, 0 when it
+ * does not (out is then to be written again).
+ */
+static int
+screen_sent(const struct dialog_conf *conf, const char *lang,
+    const char *text, char *out)
+{
+	size_t	n;
+
+	if (dialog_translit_on(conf, lang)) {
+		if (gsm_transliterate(text, out, DIALOG_TEXT_MAX) == -1)
+			return 0;
+	} else {
+		if ((n = strlen(text)) >= DIALOG_TEXT_MAX)
+			return 0;
+		memcpy(out, text, n + 1);
+	}
+	return gsm_fits_ussd(out);
+}
+
 /* text, then line when both fit (on SMS: always). */
 void
 dialog_finish_line(struct dialog_ctx *c, const char *text, const char *line,
@@ -304,9 +384,15 @@ dialog_finish_line(struct dialog_ctx *c, const char *text, const char *line,
 		tbuf_adds(&b, text);
 		tbuf_adds(&b, "\n");
 		tbuf_adds(&b, line);
-		if (tbuf_end(&b) == 0 && (c->d->channel == DIALOG_CH_SMS ||
-		    (outside ? dialog_pager_fits(c->conf, lang, buf) :
-		    dialog_screen_fits(c->conf, lang, buf)))) {
+		if (tbuf_end(&b) == 0 && c->d->channel == DIALOG_CH_USSD &&
+		    !outside) {
+			/* What dialog_emit would write, measured once. */
+			if (screen_sent(c->conf, lang, buf, c->out->text)) {
+				dialog_end(c, o);
+				return;
+			}
+		} else if (tbuf_end(&b) == 0 && (c->d->channel ==
+		    DIALOG_CH_SMS || dialog_pager_fits(c->conf, lang, buf))) {
 			dialog_finish(c, buf, o, outside);
 			return;
 		}

@@ -13,17 +13,12 @@
 #include "sms.h"
 #include "tbuf.h"
 
+/* On a Latin-1 bind some GSM characters go as UCS-2: sms_fits checks
+ * both ways, measuring instead of splitting. */
 int
 dialog_sms_fits(const char *text)
 {
-	struct sms_segment	seg[DIALOG_SMS_SEGMENTS];
-
-	if (strnlen(text, DIALOG_SMS_MAX) >= DIALOG_SMS_MAX)
-		return 0;
-	/* On a Latin-1 bind some GSM characters go as UCS-2: both ways. */
-	return sms_split(text, GSM_CHARSET_GSM7, 0, seg,
-	    DIALOG_SMS_SEGMENTS) > 0 && sms_split(text, GSM_CHARSET_LATIN1, 0,
-	    seg, DIALOG_SMS_SEGMENTS) > 0;
+	return sms_fits(text, DIALOG_SMS_MAX, DIALOG_SMS_SEGMENTS);
 }
 
 /* The body with items from..from+k-1, and when more is set the line of

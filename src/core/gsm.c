@@ -82,6 +82,68 @@ static const struct {
 #define GSM_NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 
 /*
+ * U+0000..U+00FF -> what the alphabet has for it, so that the characters a
+ * screen is made of cost one load, not a search: 0 none, 0x100 | septet
+ * (default table), 0x200 | code (escape + code). Derived from gsm_base and
+ * gsm_ext (tests/unit/test_text_golden.c checks every entry).
+ */
+const uint16_t gsm_latin[256] = {
+	0x000, 0x000, 0x000, 0x000, 0x000, 0x000, 0x000, 0x000,
+	0x000, 0x000, 0x10a, 0x000, 0x20a, 0x10d, 0x000, 0x000,
+	0x000, 0x000, 0x000, 0x000, 0x000, 0x000, 0x000, 0x000,
+	0x000, 0x000, 0x000, 0x000, 0x000, 0x000, 0x000, 0x000,
+	0x120, 0x121, 0x122, 0x123, 0x102, 0x125, 0x126, 0x127,
+	0x128, 0x129, 0x12a, 0x12b, 0x12c, 0x12d, 0x12e, 0x12f,
+	0x130, 0x131, 0x132, 0x133, 0x134, 0x135, 0x136, 0x137,
+	0x138, 0x139, 0x13a, 0x13b, 0x13c, 0x13d, 0x13e, 0x13f,
+	0x100, 0x141, 0x142, 0x143, 0x144, 0x145, 0x146, 0x147,
+	0x148, 0x149, 0x14a, 0x14b, 0x14c, 0x14d, 0x14e, 0x14f,
+	0x150, 0x151, 0x152, 0x153, 0x154, 0x155, 0x156, 0x157,
+	0x158, 0x159, 0x15a, 0x23c, 0x22f, 0x23e, 0x214, 0x111,
+	0x000, 0x161, 0x162, 0x163, 0x164, 0x165, 0x166, 0x167,
+	0x168, 0x169, 0x16a, 0x16b, 0x16c, 0x16d, 0x16e, 0x16f,
+	0x170, 0x171, 0x172, 0x173, 0x174, 0x175, 0x176, 0x177,
+	0x178, 0x179, 0x17a, 0x228, 0x240, 0x229, 0x23d, 0x000,
+	0x000, 0x000, 0x000, 0x000, 0x000, 0x000, 0x000, 0x000,
+	0x000, 0x000, 0x000, 0x000, 0x000, 0x000, 0x000, 0x000,
+	0x000, 0x000, 0x000, 0x000, 0x000, 0x000, 0x000, 0x000,
+	0x000, 0x000, 0x000, 0x000, 0x000, 0x000, 0x000, 0x000,
+	0x000, 0x140, 0x000, 0x101, 0x124, 0x103, 0x000, 0x15f,
+	0x000, 0x000, 0x000, 0x000, 0x000, 0x000, 0x000, 0x000,
+	0x000, 0x000, 0x000, 0x000, 0x000, 0x000, 0x000, 0x000,
+	0x000, 0x000, 0x000, 0x000, 0x000, 0x000, 0x000, 0x160,
+	0x000, 0x000, 0x000, 0x000, 0x15b, 0x10e, 0x11c, 0x109,
+	0x000, 0x11f, 0x000, 0x000, 0x000, 0x000, 0x000, 0x000,
+	0x000, 0x15d, 0x000, 0x000, 0x000, 0x000, 0x15c, 0x000,
+	0x10b, 0x000, 0x000, 0x000, 0x15e, 0x000, 0x000, 0x11e,
+	0x17f, 0x000, 0x000, 0x000, 0x17b, 0x10f, 0x11d, 0x000,
+	0x104, 0x105, 0x000, 0x000, 0x107, 0x000, 0x000, 0x000,
+	0x000, 0x17d, 0x108, 0x000, 0x000, 0x000, 0x17c, 0x000,
+	0x10c, 0x106, 0x000, 0x000, 0x17e, 0x000, 0x000, 0x000
+};
+
+/* U+0000..U+00FF -> 1 + index in gsm_translit, 0 when it stays. */
+static const uint8_t gsm_translit_latin[256] = {
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0,
+	4, 0, 0, 0, 5, 0, 0, 0, 0, 0, 0, 6, 0, 0, 0, 0,
+	7, 8, 9, 10, 0, 0, 0, 0, 11, 0, 12, 13, 14, 15, 16, 17,
+	0, 0, 18, 19, 20, 21, 0, 0, 0, 22, 23, 24, 0, 25, 0, 0,
+	0, 26, 27, 28, 0, 0, 0, 29, 0, 0, 30, 31, 0, 32, 33, 34,
+	0, 0, 0, 35, 36, 37, 0, 0, 0, 0, 38, 39, 0, 40, 0, 41
+};
+#define GSM_TRANSLIT_WIDE	41	/* gsm_translit[41..]: past U+00FF, sorted */
+
+/*
  * Next code point of NUL-terminated UTF-8 at *pp: 1 (advanced), 0 at the
  * end, -1 on a bad sequence (*pp left on it). utf8_decode reads no further
  * than the NUL, which fails every continuation test; ASCII, most of what
@@ -106,51 +168,26 @@ gsm_next(const unsigned char **pp, uint32_t *cp)
 	return 1;
 }
 
-/* Code point -> septet: 1 (base table), 2 (escape + *code), 0 (none). */
-static int
-gsm_lookup(uint32_t cp, uint8_t *code)
+/* Code point -> septet: 1 (base table), 2 (escape + *code), 0 (none).
+ * Below U+0100 gsm_char (gsm.h) reads gsm_latin; past it the alphabet has
+ * only ten Greek capitals and the euro sign. */
+int
+gsm_char_wide(uint32_t cp, uint8_t *code)
 {
-	size_t i;
+	uint8_t		i, c;
 
-	if (cp < 0x80) {
-		switch (cp) {
-		case '@':
-			*code = 0x00;
-			return 1;
-		case '$':
-			*code = 0x02;
-			return 1;
-		case '_':
-			*code = 0x11;
-			return 1;
-		case '\n':
-		case '\r':
-			*code = (uint8_t)cp;
-			return 1;
-		case '`':
-		case 0x7F:
-			return 0;
-		default:
-			if (cp >= 0x20 && gsm_base[cp] == cp) {
-				*code = (uint8_t)cp;
+	if (code == NULL)
+		code = &c;
+	if (cp == 0x20AC) {
+		*code = 0x65;
+		return 2;
+	}
+	if (cp >= 0x0393 && cp <= 0x03A9)
+		for (i = 0x10; i <= 0x1A; i++)
+			if (gsm_base[i] == cp) {
+				*code = i;
 				return 1;
 			}
-			break;	/* control characters, extension table */
-		}
-	} else {
-		for (i = 0; i < GSM_NELEM(gsm_base); i++) {
-			if (gsm_base[i] == cp && i != GSM_ESC) {
-				*code = (uint8_t)i;
-				return 1;
-			}
-		}
-	}
-	for (i = 0; i < GSM_NELEM(gsm_ext); i++) {
-		if (gsm_ext[i].cp == cp) {
-			*code = gsm_ext[i].code;
-			return 2;
-		}
-	}
 	return 0;
 }
 
@@ -165,12 +202,59 @@ gsm_septets(const char *utf8)
 
 	if (utf8 == NULL)
 		return -1;
-	while ((r = gsm_next(&p, &cp)) == 1) {
-		if ((k = gsm_lookup(cp, &code)) == 0)
+	for (;;) {
+		while (*p != 0 && *p < 0x80) {		/* ASCII: one load each */
+			if ((k = gsm_latin[*p++] >> 8) == 0)
+				return -1;
+			n += k;
+		}
+		if ((r = gsm_next(&p, &cp)) != 1)
+			break;
+		if ((k = gsm_char(cp, &code)) == 0)
 			return -1;
 		n += k;
 	}
 	return r == 0 ? n : -1;
+}
+
+int
+gsm_measure(const char *utf8, struct gsm_measure *m)
+{
+	const unsigned char *p = (const unsigned char *)utf8;
+	uint32_t cp;
+	uint8_t code;
+	const unsigned char *s;
+	unsigned char c;
+	long chars = 0, septets = 0;
+	int latin1 = 1, nogsm = 0, r, k;
+
+	m->chars = m->septets = -1;
+	m->latin1 = 0;
+	if (utf8 == NULL)
+		return -1;
+	for (;;) {
+		/* ASCII: no branch but the loop's; 0 septets marks "none" */
+		for (s = p; (c = *p) != 0 && c < 0x80; p++) {
+			k = gsm_latin[c] >> 8;
+			nogsm |= k == 0;
+			septets += k;
+		}
+		chars += p - s;
+		if ((r = gsm_next(&p, &cp)) != 1)
+			break;
+		chars++;
+		if (cp > 0xFF)
+			latin1 = 0;
+		k = gsm_char(cp, &code);
+		nogsm |= k == 0;
+		septets += k;
+	}
+	if (r == -1)
+		return -1;
+	m->chars = chars;
+	m->septets = nogsm ? -1 : septets;
+	m->latin1 = latin1;
+	return 0;
 }
 
 long
@@ -183,22 +267,16 @@ gsm_utf8_chars(const char *utf8)
 
 	if (utf8 == NULL)
 		return -1;
-	while ((r = gsm_next(&p, &cp)) == 1)
+	for (;;) {
+		while (*p != 0 && *p < 0x80) {
+			p++;
+			n++;
+		}
+		if ((r = gsm_next(&p, &cp)) != 1)
+			break;
 		n++;
+	}
 	return r == 0 ? n : -1;
-}
-
-/* Is every character at most U+00FF (valid UTF-8 assumed)? */
-static int
-gsm_is_latin1(const char *utf8)
-{
-	const unsigned char *p = (const unsigned char *)utf8;
-	uint32_t cp;
-
-	while (gsm_next(&p, &cp) == 1)
-		if (cp > 0xFF)
-			return 0;
-	return 1;
 }
 
 /*
@@ -212,17 +290,16 @@ gsm_is_latin1(const char *utf8)
 int
 gsm_fits_ussd(const char *utf8)
 {
-	long septets, chars;
+	struct gsm_measure m;
 
-	if ((chars = gsm_utf8_chars(utf8)) < 0)
+	if (gsm_measure(utf8, &m) == -1)
 		return 0;
-	septets = gsm_septets(utf8);
-	if (septets >= 0 && gsm_is_latin1(utf8))
-		return septets <= GSM_USSD_MAX_GSM7;
-	if (septets >= 0)
-		return septets <= GSM_USSD_MAX_GSM7 &&
-		    chars <= GSM_USSD_MAX_UCS2;
-	return chars <= GSM_USSD_MAX_UCS2;
+	if (m.septets >= 0 && m.latin1)
+		return m.septets <= GSM_USSD_MAX_GSM7;
+	if (m.septets >= 0)
+		return m.septets <= GSM_USSD_MAX_GSM7 &&
+		    m.chars <= GSM_USSD_MAX_UCS2;
+	return m.chars <= GSM_USSD_MAX_UCS2;
 }
 
 /*
@@ -249,18 +326,24 @@ gsm_copy(struct tbuf *o, const unsigned char *s, const unsigned char *e)
 }
 
 /* Index in gsm_translit of what cp, not in the GSM alphabet, becomes, or
- * -1 when it stays as it is. */
+ * -1 when it stays as it is (a table below U+0100, a binary search of the
+ * sorted rest above). */
 static int
 gsm_translit_find(uint32_t cp)
 {
-	uint8_t code;
-	size_t i;
+	size_t lo = GSM_TRANSLIT_WIDE, hi = GSM_NELEM(gsm_translit), mid;
 
-	if (gsm_lookup(cp, &code) != 0)
-		return -1;
-	for (i = 0; i < GSM_NELEM(gsm_translit); i++)
-		if (gsm_translit[i].cp == cp)
-			return (int)i;
+	if (cp < 0x100)
+		return (int)gsm_translit_latin[cp] - 1;
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (gsm_translit[mid].cp == cp)
+			return (int)mid;
+		if (gsm_translit[mid].cp < cp)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
 	return -1;
 }
 
@@ -282,6 +365,10 @@ gsm_transliterate(const char *utf8, char *out, size_t outsz)
 	if (utf8 == NULL)
 		return tbuf_end(&o);
 	for (run = p; *p != 0 && !o.over;) {
+		while (*p != 0 && *p < 0x80 && *p != '`')
+			p++;		/* ASCII stays, but for the backquote */
+		if (*p == 0)
+			break;
 		s = p;
 		if (gsm_next(&p, &cp) == -1) {
 			to = "?";
@@ -312,8 +399,16 @@ gsm_utf8_to_gsm7(const char *utf8, uint8_t *out, size_t outsz,
 		*outlen = 0;
 	if (utf8 == NULL || (out == NULL && outsz > 0))
 		return -1;
-	while ((r = gsm_next(&p, &cp)) == 1) {
-		if ((k = gsm_lookup(cp, &code)) == 0 || outsz - n < (size_t)k)
+	for (;;) {
+		while (*p != 0 && *p < 0x80) {
+			k = gsm_latin[*p] >> 8;
+			if (k != 1 || n == outsz)
+				break;		/* the general path below */
+			out[n++] = (uint8_t)(gsm_latin[*p++] & 0xFF);
+		}
+		if ((r = gsm_next(&p, &cp)) != 1)
+			break;
+		if ((k = gsm_char(cp, &code)) == 0 || outsz - n < (size_t)k)
 			return -1;
 		if (k == 2)
 			out[n++] = GSM_ESC;
@@ -492,16 +587,17 @@ int
 gsm_encode(const char *utf8, enum gsm_charset charset, uint8_t *out,
     size_t outsz, size_t *outlen, uint8_t *data_coding)
 {
+	struct gsm_measure m;
 	size_t len = 0;
 	int gsm;
 
 	if (outlen != NULL)
 		*outlen = 0;
 	if (utf8 == NULL || outlen == NULL || data_coding == NULL ||
-	    (out == NULL && outsz > 0) || gsm_utf8_chars(utf8) < 0)
+	    (out == NULL && outsz > 0) || gsm_measure(utf8, &m) == -1)
 		return -1;
-	gsm = gsm_septets(utf8) >= 0;
-	if (gsm && charset == GSM_CHARSET_LATIN1 && gsm_is_latin1(utf8)) {
+	gsm = m.septets >= 0;
+	if (gsm && charset == GSM_CHARSET_LATIN1 && m.latin1) {
 		if (gsm_utf8_to_latin1(utf8, out, outsz, &len) == -1)
 			return -1;
 		*data_coding = GSM_DC_DEFAULT;

@@ -30,6 +30,38 @@ long gsm_septets(const char *utf8);
 /* Unicode characters in valid UTF-8 text, or -1. */
 long gsm_utf8_chars(const char *utf8);
 
+/*
+ * What the encodings need of a text, in one pass: chars (Unicode
+ * characters), septets (GSM 7-bit, extension characters count 2; -1 when
+ * some character is not in the GSM alphabet) and latin1 (every character
+ * at most U+00FF). 0, or -1 (fields -1/0) when the UTF-8 is bad or NULL.
+ */
+struct gsm_measure {
+	long	chars;
+	long	septets;
+	int	latin1;
+};
+int gsm_measure(const char *utf8, struct gsm_measure *m);
+
+/*
+ * Septets of one character: 1 (*code its septet), 2 (escape + *code), 0
+ * when it is not in the GSM alphabet. code may be NULL. Inline: the text
+ * path calls it per character. gsm_latin: U+0000..U+00FF -> 0 (none),
+ * 0x100 | septet, 0x200 | code after the escape.
+ */
+extern const uint16_t gsm_latin[256];
+int gsm_char_wide(uint32_t cp, uint8_t *code);	/* cp >= U+0100 */
+static inline int
+gsm_char(uint32_t cp, uint8_t *code)
+{
+	if (cp < 0x100) {
+		if (code != NULL)
+			*code = (uint8_t)(gsm_latin[cp] & 0xFF);
+		return gsm_latin[cp] >> 8;
+	}
+	return gsm_char_wide(cp, code);
+}
+
 /* Does the text fit one USSD page in the encoding gsm_encode would pick? */
 int gsm_fits_ussd(const char *utf8);
 

@@ -27,99 +27,100 @@ enum sms_mode {
 	SMS_MODE_UCS2,
 };
 
-/* Are all characters of valid UTF-8 at most U+00FF? */
-static int
-sms_is_latin1(const char *utf8)
+/* The mode sms_split writes text in, from its measure. */
+static enum sms_mode
+sms_mode_of(const struct gsm_measure *m, enum gsm_charset charset)
 {
-	const unsigned char *p = (const unsigned char *)utf8;
-	uint32_t cp;
-	size_t k;
-
-	for (; *p != 0; p += k)
-		if ((k = utf8_decode(p, SIZE_MAX, &cp)) == 0 || cp > 0xFF)
-			return 0;
-	return 1;
+	if (m->septets >= 0 && charset == GSM_CHARSET_LATIN1 && m->latin1)
+		return SMS_MODE_LATIN1;
+	if (m->septets >= 0 && charset != GSM_CHARSET_LATIN1)
+		return SMS_MODE_GSM7;
+	return SMS_MODE_UCS2;
 }
 
 /*
- * One character (clen octets at p, code point cp): its wire octets in b
- * (up to 4), their count in *blen, and what it costs against the segment
- * limit (septets, or UTF-16 units). Encoded through gsm's converters so
- * the bytes are those gsm_encode writes.
+ * One character (code point cp, valid): its wire octets in b (up to 2),
+ * their count in *blen, and what it costs against the segment limit
+ * (septets, or UTF-16 units) in *cost; -1 when the mode cannot write it.
+ * The bytes are those gsm_encode writes.
  */
-static int
-sms_char(const char *p, size_t clen, uint32_t cp, enum sms_mode mode,
-    uint8_t b[4], size_t *blen, size_t *cost)
+static inline int
+sms_char(uint32_t cp, enum sms_mode mode, uint8_t b[2], size_t *blen,
+    size_t *cost)
 {
-	char one[5];
-	uint8_t g[2];
-	size_t n;
+	uint8_t code;
+	int k;
 
-	memcpy(one, p, clen);
-	one[clen] = '\0';
 	switch (mode) {
 	case SMS_MODE_GSM7:
-		if (gsm_utf8_to_gsm7(one, b, 4, blen) == -1)
+		if ((k = gsm_char(cp, &code)) == 0)
 			return -1;
-		*cost = *blen;
+		if (k == 2) {
+			b[0] = 0x1B;
+			b[1] = code;
+		} else
+			b[0] = code;
+		*blen = *cost = (size_t)k;
 		return 0;
 	case SMS_MODE_LATIN1:
 		/* the SMSC turns each octet into one septet or an escape pair */
-		if (gsm_utf8_to_gsm7(one, g, sizeof(g), &n) == -1 || cp > 0xFF)
+		if ((k = gsm_char(cp, NULL)) == 0 || cp > 0xFF)
 			return -1;
 		b[0] = (uint8_t)cp;
 		*blen = 1;
-		*cost = n;
+		*cost = (size_t)k;
 		return 0;
 	case SMS_MODE_UCS2:
-		/* a surrogate pair, were one written, is one character here */
-		if (gsm_utf8_to_ucs2(one, b, 4, blen) == -1)
-			return -1;
-		*cost = *blen / 2;
+		/* past U+FFFF: '?', one unit */
+		if (cp > 0xFFFF)
+			cp = '?';
+		b[0] = (uint8_t)(cp >> 8);
+		b[1] = (uint8_t)(cp & 0xFF);
+		*blen = 2;
+		*cost = 1;
 		return 0;
 	}
 	return -1;
 }
 
+/*
+ * The texts are measured once (gsm_measure: one pass), then written in
+ * one more pass: whole in one message, or character by character into
+ * segments, a new one when the next character does not fit.
+ */
 int
 sms_split(const char *utf8, enum gsm_charset charset, uint8_t ref,
     struct sms_segment *seg, int maxseg)
 {
+	struct gsm_measure m;
 	enum sms_mode mode;
 	struct sms_segment *s;
-	const char *p;
+	const unsigned char *p;
 	size_t outlen, clen, blen, cost, used, single, per;
-	long septets, total;
+	long total;
 	uint32_t cp;
-	uint8_t dc, b[4];
+	uint8_t dc, b[2];
 	int nseg, i;
 
 	if (utf8 == NULL || seg == NULL || maxseg < 1 ||
-	    gsm_utf8_chars(utf8) < 0)
+	    gsm_measure(utf8, &m) == -1)
 		return -1;
 	if (maxseg > 255)
 		maxseg = 255;		/* the UDH counts in one octet */
 
-	septets = gsm_septets(utf8);
-	if (septets >= 0 && charset == GSM_CHARSET_LATIN1 &&
-	    sms_is_latin1(utf8))
-		mode = SMS_MODE_LATIN1;
-	else if (septets >= 0 && charset != GSM_CHARSET_LATIN1)
-		mode = SMS_MODE_GSM7;
-	else
-		mode = SMS_MODE_UCS2;
+	mode = sms_mode_of(&m, charset);
 	if (mode == SMS_MODE_UCS2) {
 		single = SMS_SINGLE_UCS2;
 		per = SMS_CONCAT_UCS2;
-		total = gsm_utf8_chars(utf8);	/* past U+FFFF is one '?' */
+		total = m.chars;	/* past U+FFFF is one '?' */
 	} else {
 		single = SMS_SINGLE_SEPTETS;
 		per = SMS_CONCAT_SEPTETS;
-		total = septets;
+		total = m.septets;
 	}
 
 	if ((size_t)total <= single) {
-		memset(&seg[0], 0, sizeof(seg[0]));
+		seg[0].esm_class = 0;
 		if (gsm_encode(utf8, charset, seg[0].body,
 		    sizeof(seg[0].body), &outlen, &dc) == -1)
 			return -1;
@@ -132,16 +133,27 @@ sms_split(const char *utf8, enum gsm_charset charset, uint8_t ref,
 	nseg = 0;
 	s = NULL;
 	used = 0;
-	for (p = utf8; *p != '\0'; p += clen) {
-		clen = utf8_decode((const unsigned char *)p, SIZE_MAX, &cp);
-		if (clen == 0 || sms_char(p, clen, cp, mode, b, &blen,
-		    &cost) == -1)
+	for (p = (const unsigned char *)utf8; *p != '\0'; p += clen) {
+		if (s != NULL && mode != SMS_MODE_UCS2 && *p < 0x80 &&
+		    used < per && gsm_latin[*p] >> 8 == 1) {
+			/* a one-septet ASCII character that fits: the bulk */
+			s->body[s->len++] = mode == SMS_MODE_GSM7 ?
+			    (uint8_t)(gsm_latin[*p] & 0xFF) : *p;
+			used++;
+			clen = 1;
+			continue;
+		}
+		if (*p < 0x80) {
+			cp = *p;
+			clen = 1;
+		} else if ((clen = utf8_decode(p, SIZE_MAX, &cp)) == 0)
+			return -1;
+		if (sms_char(cp, mode, b, &blen, &cost) == -1)
 			return -1;
 		if (s == NULL || used + cost > per) {
 			if (nseg == maxseg)
 				return -1;
 			s = &seg[nseg++];
-			memset(s, 0, sizeof(*s));
 			s->data_coding = dc;
 			s->esm_class = SMS_ESM_UDHI;
 			s->body[0] = 0x05;	/* UDH length */
@@ -152,13 +164,69 @@ sms_split(const char *utf8, enum gsm_charset charset, uint8_t ref,
 			s->len = SMS_UDH_LEN;
 			used = 0;
 		}
-		memcpy(s->body + s->len, b, blen);
+		s->body[s->len] = b[0];
+		if (blen == 2)
+			s->body[s->len + 1] = b[1];
 		s->len += (uint16_t)blen;
 		used += cost;
 	}
 	for (i = 0; i < nseg; i++)
 		seg[i].body[4] = (uint8_t)nseg;
 	return nseg;
+}
+
+/*
+ * sms_split's count without writing: segments of one septet-cost packing
+ * (GSM7 and LATIN1 modes cost the same per character) and of the UCS-2
+ * one, from one pass over the text.
+ */
+int
+sms_fits(const char *utf8, size_t maxbytes, int maxseg)
+{
+	struct gsm_measure m;
+	const unsigned char *p;
+	size_t clen, used = 0;
+	long segs = 0, ucs2;
+	uint32_t cp;
+	int k;
+
+	if (utf8 == NULL || maxseg < 1 || strnlen(utf8, maxbytes) >= maxbytes ||
+	    gsm_measure(utf8, &m) == -1)
+		return 0;
+	if (maxseg > 255)
+		maxseg = 255;
+	ucs2 = m.chars <= SMS_SINGLE_UCS2 ? 1 :
+	    (m.chars + SMS_CONCAT_UCS2 - 1) / SMS_CONCAT_UCS2;
+	if (m.septets < 0 || !m.latin1) {
+		/* UCS-2 on a LATIN1 bind at least */
+		if (ucs2 > maxseg)
+			return 0;
+		if (m.septets < 0)
+			return 1;	/* UCS-2 on both */
+	}
+	if (m.septets <= SMS_SINGLE_SEPTETS)
+		return 1;
+	if ((m.septets + SMS_CONCAT_SEPTETS - 1) / SMS_CONCAT_SEPTETS > maxseg)
+		return 0;		/* no packing does better */
+	/* Every full segment but the last holds 152 septets at least (an
+	 * escape pair left for the next one): no count to make below. */
+	if (m.septets <= (long)(SMS_CONCAT_SEPTETS - 1) * maxseg)
+		return 1;
+	for (p = (const unsigned char *)utf8; *p != '\0'; p += clen) {
+		if (*p < 0x80) {
+			cp = *p;
+			clen = 1;
+		} else
+			clen = utf8_decode(p, SIZE_MAX, &cp);
+		k = gsm_char(cp, NULL);
+		if (segs == 0 || used + (size_t)k > SMS_CONCAT_SEPTETS) {
+			if (++segs > maxseg)
+				return 0;
+			used = 0;
+		}
+		used += (size_t)k;
+	}
+	return 1;
 }
 
 const char *

@@ -35,6 +35,14 @@ struct sms_segment {
 int sms_split(const char *utf8, enum gsm_charset charset, uint8_t ref,
     struct sms_segment *seg, int maxseg);
 
+/*
+ * Does text go out whole on any bind: under maxbytes bytes, and split by
+ * sms_split in at most maxseg segments with the GSM7 charset and with the
+ * LATIN1 one (where GSM text past U+00FF goes as UCS-2)? 1 or 0. Same
+ * answer as the two sms_split calls, without writing a segment.
+ */
+int sms_fits(const char *utf8, size_t maxbytes, int maxseg);
+
 enum sms_dlr_state {
 	SMS_DLR_UNKNOWN = 0,
 	SMS_DLR_DELIVERED,	/* DELIVRD / message_state 2 */

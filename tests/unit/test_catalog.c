@@ -105,6 +105,20 @@ test_many(void **state)
 		}
 	assert_int_equal(catalog_nlangs(c), 10);
 	assert_string_equal(catalog_get(c, "l7", "key63"), "7/63");
+	/* every key after the index grew, replaced ones, missing ones */
+	for (l = 0; l < 10; l++)
+		for (k = 0; k < 100; k++) {
+			snprintf(lang, sizeof(lang), "l%u", (unsigned)l % 10u);
+			snprintf(key, sizeof(key), "key%d", k);
+			snprintf(text, sizeof(text), "%d/%d", l, k);
+			assert_string_equal(catalog_get(c, lang, key), text);
+		}
+	assert_int_equal(catalog_set(c, "l3", "key99", "new"), 0);
+	assert_string_equal(catalog_get(c, "l3", "key99"), "new");
+	assert_string_equal(catalog_get(c, "l3", "key98"), "3/98");
+	assert_null(catalog_get(c, "l3", "key100"));
+	assert_null(catalog_get(c, "l3", "key"));
+	assert_null(catalog_get(c, "l3", ""));
 	assert_string_equal(catalog_lang(c, 9), "l9");
 	catalog_free(c);
 }
