@@ -2,6 +2,7 @@
  * log: stderr lines with syslog <N> prefixes (journald parses them), and the
  * masking helpers that keep personal data out of every line.
  */
+#define LOG_NO_MACROS
 #include "log.h"
 
 #include <errno.h>
@@ -12,7 +13,7 @@
 #include <strings.h>
 #include <syslog.h>
 
-static int log_level = LOG_LVL_INFO;
+int log_level_cur = LOG_LVL_INFO;
 static int log_syslog;
 
 void
@@ -25,13 +26,13 @@ log_use_syslog(const char *ident)
 void
 log_init(int level)
 {
-	log_level = level;
+	log_level_cur = level;
 }
 
 int
 log_get_level(void)
 {
-	return log_level;
+	return log_level_cur;
 }
 
 int
@@ -78,7 +79,7 @@ vlog(int level, int force, const char *errstr, const char *fmt, va_list ap)
 	char line[1024];
 	int n;
 
-	if (level > log_level && !force)
+	if (level > log_level_cur && !force)
 		return;
 	n = vsnprintf(line, sizeof(line), fmt, ap);
 	if (n < 0)
@@ -147,9 +148,9 @@ log_force(int level, const char *fmt, ...)
 void
 log_level_set(int level, const char *why)
 {
-	int old = log_level;
+	int old = log_level_cur;
 
-	log_level = level;
+	log_level_cur = level;
 	if (old == level)
 		log_force(LOG_LVL_NOTICE, "log level stays %s (%s)",
 		    log_level_name(level), why);

@@ -169,7 +169,7 @@ gateway_sms_mo(struct gw_bind *b, const struct dialect_event *ev)
 		return gateway_refuse(b, GW_REFUSE_STOPPING, ev->msisdn);
 	if (session_queue_busy(gw->sq))
 		return gateway_refuse(b, GW_REFUSE_BUSY, ev->msisdn);
-	if ((r = calloc(1, sizeof(*r))) == NULL)
+	if ((r = gateway_req_alloc(gw)) == NULL)
 		return gateway_refuse(b, GW_REFUSE_NOMEM, ev->msisdn);
 	r->gw = gw;
 	r->bind = b;
