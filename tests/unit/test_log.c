@@ -146,6 +146,46 @@ test_level_set_line(void **state)
 	assert_int_equal(log_get_level(), LOG_LVL_WARNING);
 }
 
+static int evaluated;
+
+static const char *
+counted(const char *s)
+{
+	evaluated++;
+	return s;
+}
+
+static void
+lines_counted(void)
+{
+	log_init(LOG_LVL_NOTICE);
+	log_debug("debug %s", counted("a"));
+	log_info("info %s", counted("b"));
+	log_at(LOG_LVL_INFO, "at info %s", counted("c"));
+	log_notice("notice %s", counted("d"));
+	log_at(LOG_LVL_WARNING, "at warning %s", counted("e"));
+	log_err("err %s", counted("f"));
+}
+
+/* A line whose level is off costs no argument: a masked MSISDN or a
+ * command name is never built for a dropped line. */
+static void
+test_args_not_evaluated(void **state)
+{
+	char out[1024];
+
+	(void)state;
+	evaluated = 0;
+	capture(lines_counted, out, sizeof(out));
+	assert_string_equal(out,
+	    "<5>notice d\n"
+	    "<4>at warning e\n"
+	    "<3>err f\n");
+	assert_int_equal(evaluated, 3);
+	assert_true(LOG_ON(LOG_LVL_WARNING));
+	assert_false(LOG_ON(LOG_LVL_INFO));
+}
+
 int
 main(void)
 {
@@ -155,6 +195,7 @@ main(void)
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_filter),
 		cmocka_unit_test(test_level_set_line),
+		cmocka_unit_test(test_args_not_evaluated),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
