@@ -182,19 +182,34 @@ fatalx(const char *fmt, ...)
 	exit(1);
 }
 
+/* Append k octets of s at buf[*len], cut to bufsz - 1 (snprintf's cut). */
+static void
+mask_put(char *buf, size_t bufsz, size_t *len, const char *s, size_t k)
+{
+	if (k > bufsz - 1 - *len)
+		k = bufsz - 1 - *len;
+	memcpy(buf + *len, s, k);
+	*len += k;
+}
+
+/* head****tail, as snprintf("%.*s****%s") wrote it, without the format
+ * parse: the masks run for audit entries on every dialog. */
 static const char *
 mask(const char *in, size_t keep_head, size_t keep_tail, char *buf, size_t bufsz)
 {
-	size_t n = in ? strlen(in) : 0;
+	size_t n = in ? strlen(in) : 0, len = 0;
 
 	if (bufsz == 0)
 		return buf;
 	if (n < keep_head + keep_tail + 2) {
-		snprintf(buf, bufsz, "****");
+		mask_put(buf, bufsz, &len, "****", 4);
+		buf[len] = '\0';
 		return buf;
 	}
-	snprintf(buf, bufsz, "%.*s****%s", (int)keep_head, in,
-	    in + n - keep_tail);
+	mask_put(buf, bufsz, &len, in, keep_head);
+	mask_put(buf, bufsz, &len, "****", 4);
+	mask_put(buf, bufsz, &len, in + n - keep_tail, keep_tail);
+	buf[len] = '\0';
 	return buf;
 }
 
