@@ -101,6 +101,14 @@ gw_admit(struct gw_bind *b, enum gw_refusal *why)
 	return 0;
 }
 
+/* Under AddressSanitizer (make SAN=1) nothing is pooled, so a request
+ * used after its release is still caught. */
+#if defined(__SANITIZE_ADDRESS__)
+#define GW_REQ_POOL_USE 0
+#else
+#define GW_REQ_POOL_USE GW_REQ_POOL
+#endif
+
 /*
  * The request pool. A request may hold an ID number, dates or a typed
  * code: it is wiped whole when given back, so a pooled one is all zero
@@ -124,7 +132,7 @@ gateway_req_release(struct gw_req *r)
 		return;
 	gw = r->gw;
 	secret_wipe(r, sizeof(*r));
-	if (gw != NULL && !gw->freeing && gw->nreq_pool < GW_REQ_POOL)
+	if (gw != NULL && !gw->freeing && gw->nreq_pool < GW_REQ_POOL_USE)
 		gw->req_pool[gw->nreq_pool++] = r;
 	else
 		free(r);
