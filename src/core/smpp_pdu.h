@@ -2,8 +2,10 @@
  * smpp_pdu: SMPP 3.4 PDUs <-> our own plain struct, through libsmpp34 (the
  * only file that includes it), behind our own checks: the 16-byte header is
  * read and validated first, the TLV area is pre-scanned (count and lengths
- * bounded) before the library sees the body, structs are zeroed before
- * unpack and destroy_tlv() runs on every path. Pure: no I/O, no clock.
+ * bounded) before the library sees the body, libsmpp34's structs are
+ * zeroed before unpack and destroy_tlv() runs on every path. Our own
+ * struct smpp_pdu is cleared field by field (smpp_pdu_clear), its sm and
+ * tlv[] storage bounded by sm_len and ntlv. Pure: no I/O, no clock.
  */
 #ifndef TNSGW_SMPP_PDU_H
 #define TNSGW_SMPP_PDU_H
