@@ -6,6 +6,7 @@
 #include "dialect.h"
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -203,6 +204,44 @@ ignore(struct dialect_event *ev, const char *why)
 	ev->why = why;
 }
 
+/* src into dst (dstsz > 0), cut to fit and NUL-terminated, without a
+ * format parse: the per-PDU copies. */
+static void
+str_copy(char *dst, size_t dstsz, const char *src)
+{
+	size_t n = strnlen(src, dstsz - 1);
+
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+/* "%02x" of v at out (two characters, no NUL). */
+static void
+hex2(char *out, uint8_t v)
+{
+	static const char digits[] = "0123456789abcdef";
+
+	out[0] = digits[v >> 4];
+	out[1] = digits[v & 0x0f];
+}
+
+/*
+ * ev afresh: every field zero or empty, op -1. The text and the echo
+ * storage are not wiped (text[0] and necho bound them): this runs per
+ * MO and the event is ~2 KB.
+ */
+static void
+event_clear(struct dialect_event *ev)
+{
+	memset(ev, 0, offsetof(struct dialect_event, text));
+	ev->text[0] = '\0';
+	ev->text_cut = 0;
+	ev->op = -1;
+	ev->necho = 0;
+	memset(ev->msgid, 0, sizeof(ev->msgid));
+	ev->dlr_state = 0;
+}
+
 /* "*...#" or "#...#": what a caller dials to open a session. */
 static int
 is_dial(const char *s)
@@ -305,6 +344,7 @@ decode_key(const struct dialect *d, const struct smpp_pdu *p,
 	const struct smpp_tlv *umr = smpp_pdu_tlv_get(p,
 	    SMPP_TLV_USER_MESSAGE_REFERENCE);
 	struct tbuf b;
+	char hx[6];
 	int use_its = 0, use_umr = 0;
 
 	switch (d->key) {
@@ -335,10 +375,18 @@ decode_key(const struct dialect *d, const struct smpp_pdu *p,
 	tbuf_adds(&b, ev->msisdn);
 	/* its_session_info's session number is its first octet; the second
 	 * carries the sequence and the end bit, which change per PDU. */
-	if (use_its)
-		tbuf_addf(&b, ":i%02x", its->val[0]);
-	else if (use_umr)
-		tbuf_addf(&b, ":u%02x%02x", umr->val[0], umr->val[1]);
+	if (use_its) {
+		hx[0] = ':';
+		hx[1] = 'i';
+		hex2(hx + 2, its->val[0]);
+		tbuf_addn(&b, hx, 4);
+	} else if (use_umr) {
+		hx[0] = ':';
+		hx[1] = 'u';
+		hex2(hx + 2, umr->val[0]);
+		hex2(hx + 4, umr->val[1]);
+		tbuf_addn(&b, hx, 6);
+	}
 	else if (d->key == DIALECT_KEY_MSISDN) {
 		tbuf_addc(&b, ':');
 		tbuf_adds(&b, service_code);
@@ -357,18 +405,17 @@ dialect_decode(const struct dialect *d, const struct smpp_pdu *p,
 {
 	const struct smpp_tlv *its, *t;
 
-	memset(ev, 0, sizeof(*ev));
-	ev->op = -1;
+	event_clear(ev);
 	if (p->command_id != SMPP_DELIVER_SM && p->command_id != SMPP_DATA_SM) {
 		ignore(ev, "not a deliver_sm or data_sm");
 		return;
 	}
 	if (decode_receipt(p, dlr_hex, ev))
 		return;
-	snprintf(ev->msisdn, sizeof(ev->msisdn), "%s", p->source_addr);
+	str_copy(ev->msisdn, sizeof(ev->msisdn), p->source_addr);
 	ev->ton = p->source_addr_ton;
 	ev->npi = p->source_addr_npi;
-	snprintf(ev->service_addr, sizeof(ev->service_addr), "%s",
+	str_copy(ev->service_addr, sizeof(ev->service_addr),
 	    p->destination_addr);
 	if (ev->msisdn[0] == '\0') {
 		ignore(ev, "no source_addr");
@@ -382,7 +429,7 @@ dialect_decode(const struct dialect *d, const struct smpp_pdu *p,
 	if (decode_key(d, p, its, operator, service_code, ev) != 0)
 		return;
 	if (ev->kind == DIALECT_EV_BEGIN && d->dial == DIALECT_DIAL_DEST)
-		snprintf(ev->text, sizeof(ev->text), "%s", p->destination_addr);
+		str_copy(ev->text, sizeof(ev->text), p->destination_addr);
 	for (int i = 0; i < d->necho && ev->necho < DIALECT_ECHO_MAX; i++)
 		if ((t = smpp_pdu_tlv_get(p, d->echo[i])) != NULL)
 			ev->echo[ev->necho++] = *t;
@@ -397,14 +444,14 @@ dialect_screen(const struct dialect *d, const struct dialect_screen *s,
 	size_t len = 0;
 	uint8_t op;
 
-	memset(p, 0, sizeof(*p));
+	smpp_pdu_clear(p);
 	p->command_id = d->cmd == DIALECT_CMD_DATA_SM ? SMPP_DATA_SM :
 	    SMPP_SUBMIT_SM;
-	snprintf(p->service_type, sizeof(p->service_type), "%s", d->service_type);
-	snprintf(p->source_addr, sizeof(p->source_addr), "%s", s->from);
+	str_copy(p->service_type, sizeof(p->service_type), d->service_type);
+	str_copy(p->source_addr, sizeof(p->source_addr), s->from);
 	p->dest_addr_ton = s->to_ton;
 	p->dest_addr_npi = s->to_npi;
-	snprintf(p->destination_addr, sizeof(p->destination_addr), "%s", s->to);
+	str_copy(p->destination_addr, sizeof(p->destination_addr), s->to);
 	if (gsm_encode(s->text, charset, p->sm, SMPP_SM_MAX, &len,
 	    &p->data_coding) != 0)
 		return fail(err, errsz, "screen does not encode in %d octets",

@@ -2,6 +2,7 @@
  * log: stderr lines with syslog <N> prefixes (journald parses them), and the
  * masking helpers that keep personal data out of every line.
  */
+#define LOG_NO_MACROS
 #include "log.h"
 
 #include <errno.h>
@@ -12,7 +13,7 @@
 #include <strings.h>
 #include <syslog.h>
 
-static int log_level = LOG_LVL_INFO;
+int log_level_cur = LOG_LVL_INFO;
 static int log_syslog;
 
 void
@@ -25,13 +26,13 @@ log_use_syslog(const char *ident)
 void
 log_init(int level)
 {
-	log_level = level;
+	log_level_cur = level;
 }
 
 int
 log_get_level(void)
 {
-	return log_level;
+	return log_level_cur;
 }
 
 int
@@ -78,7 +79,7 @@ vlog(int level, int force, const char *errstr, const char *fmt, va_list ap)
 	char line[1024];
 	int n;
 
-	if (level > log_level && !force)
+	if (level > log_level_cur && !force)
 		return;
 	n = vsnprintf(line, sizeof(line), fmt, ap);
 	if (n < 0)
@@ -147,9 +148,9 @@ log_force(int level, const char *fmt, ...)
 void
 log_level_set(int level, const char *why)
 {
-	int old = log_level;
+	int old = log_level_cur;
 
-	log_level = level;
+	log_level_cur = level;
 	if (old == level)
 		log_force(LOG_LVL_NOTICE, "log level stays %s (%s)",
 		    log_level_name(level), why);
@@ -181,19 +182,34 @@ fatalx(const char *fmt, ...)
 	exit(1);
 }
 
+/* Append k octets of s at buf[*len], cut to bufsz - 1 (snprintf's cut). */
+static void
+mask_put(char *buf, size_t bufsz, size_t *len, const char *s, size_t k)
+{
+	if (k > bufsz - 1 - *len)
+		k = bufsz - 1 - *len;
+	memcpy(buf + *len, s, k);
+	*len += k;
+}
+
+/* head****tail, as snprintf("%.*s****%s") wrote it, without the format
+ * parse: the masks run for audit entries on every dialog. */
 static const char *
 mask(const char *in, size_t keep_head, size_t keep_tail, char *buf, size_t bufsz)
 {
-	size_t n = in ? strlen(in) : 0;
+	size_t n = in ? strlen(in) : 0, len = 0;
 
 	if (bufsz == 0)
 		return buf;
 	if (n < keep_head + keep_tail + 2) {
-		snprintf(buf, bufsz, "****");
+		mask_put(buf, bufsz, &len, "****", 4);
+		buf[len] = '\0';
 		return buf;
 	}
-	snprintf(buf, bufsz, "%.*s****%s", (int)keep_head, in,
-	    in + n - keep_tail);
+	mask_put(buf, bufsz, &len, in, keep_head);
+	mask_put(buf, bufsz, &len, "****", 4);
+	mask_put(buf, bufsz, &len, in + n - keep_tail, keep_tail);
+	buf[len] = '\0';
 	return buf;
 }
 

@@ -55,6 +55,24 @@ void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn))
 void fatalx(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 
 /*
+ * A line whose level is off costs one compare: the macros below test the
+ * level before the arguments are evaluated, so a masked MSISDN or a
+ * command name is never formatted for a line that is dropped. Arguments
+ * of a log call must therefore have no side effects. log_err, fatal and
+ * fatalx always print and stay plain functions.
+ */
+extern int log_level_cur;
+#define LOG_ON(lvl)	((lvl) <= log_level_cur)
+#ifndef LOG_NO_MACROS
+#define log_warn(...)	(LOG_ON(LOG_LVL_WARNING) ? log_warn(__VA_ARGS__) : (void)0)
+#define log_warnx(...)	(LOG_ON(LOG_LVL_WARNING) ? log_warnx(__VA_ARGS__) : (void)0)
+#define log_notice(...)	(LOG_ON(LOG_LVL_NOTICE) ? log_notice(__VA_ARGS__) : (void)0)
+#define log_info(...)	(LOG_ON(LOG_LVL_INFO) ? log_info(__VA_ARGS__) : (void)0)
+#define log_debug(...)	(LOG_ON(LOG_LVL_DEBUG) ? log_debug(__VA_ARGS__) : (void)0)
+#define log_at(lvl, ...) (LOG_ON(lvl) ? log_at((lvl), __VA_ARGS__) : (void)0)
+#endif
+
+/*
  * Masking for log lines. Both write into buf (NUL-terminated, truncated to
  * bufsz) and return buf.
  *   log_mask_msisdn("212612340123") -> "2126****0123" (first 4, last 4)

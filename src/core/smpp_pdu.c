@@ -7,6 +7,7 @@
 #include "smpp_pdu.h"
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -107,6 +108,22 @@ seterr(char *err, size_t errsz, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(err, errsz, fmt, ap);
 	va_end(ap);
+}
+
+/* No error: the reason cleared without a format parse (every PDU). */
+static void
+errclr(char *err, size_t errsz)
+{
+	if (err != NULL && errsz > 0)
+		err[0] = '\0';
+}
+
+void
+smpp_pdu_clear(struct smpp_pdu *pdu)
+{
+	memset(pdu, 0, offsetof(struct smpp_pdu, sm));
+	memset(pdu->message_id, 0, sizeof(pdu->message_id));
+	pdu->ntlv = 0;
 }
 
 static uint32_t
@@ -562,10 +579,10 @@ pdu_decode(const uint8_t *buf, size_t len, struct smpp_pdu *pdu,
 	const uint8_t *body, *payload;
 	size_t blen, payload_len;
 	struct scan sc;
-	struct smpp_pdu hdr;
+	uint32_t hdr[4];
 
-	memset(pdu, 0, sizeof(*pdu));
-	seterr(err, errsz, "%s", "");
+	smpp_pdu_clear(pdu);
+	errclr(err, errsz);
 	if (buf == NULL || len < SMPP_HEADER_LEN) {
 		seterr(err, errsz, "PDU shorter than its header");
 		return SMPP_DECODE_BAD_BODY;
@@ -624,12 +641,15 @@ pdu_decode(const uint8_t *buf, size_t len, struct smpp_pdu *pdu,
 
 bad:
 	/* Keep the header, drop half-decoded fields. */
-	hdr = *pdu;
-	memset(pdu, 0, sizeof(*pdu));
-	pdu->command_length = hdr.command_length;
-	pdu->command_id = hdr.command_id;
-	pdu->command_status = hdr.command_status;
-	pdu->sequence = hdr.sequence;
+	hdr[0] = pdu->command_length;
+	hdr[1] = pdu->command_id;
+	hdr[2] = pdu->command_status;
+	hdr[3] = pdu->sequence;
+	smpp_pdu_clear(pdu);
+	pdu->command_length = hdr[0];
+	pdu->command_id = hdr[1];
+	pdu->command_status = hdr[2];
+	pdu->sequence = hdr[3];
 	return SMPP_DECODE_BAD_BODY;
 }
 
@@ -937,7 +957,7 @@ pdu_encode(const struct smpp_pdu *pdu, uint8_t *buf, size_t bufsz,
 	size_t blen = 0;
 	int payload = 0, i;
 
-	seterr(err, errsz, "%s", "");
+	errclr(err, errsz);
 	lay = layout_find(pdu->command_id);
 	if (lay == NULL) {
 		seterr(err, errsz, "unsupported command 0x%08x", pdu->command_id);

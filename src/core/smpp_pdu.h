@@ -2,8 +2,10 @@
  * smpp_pdu: SMPP 3.4 PDUs <-> our own plain struct, through libsmpp34 (the
  * only file that includes it), behind our own checks: the 16-byte header is
  * read and validated first, the TLV area is pre-scanned (count and lengths
- * bounded) before the library sees the body, structs are zeroed before
- * unpack and destroy_tlv() runs on every path. Pure: no I/O, no clock.
+ * bounded) before the library sees the body, libsmpp34's structs are
+ * zeroed before unpack and destroy_tlv() runs on every path. Our own
+ * struct smpp_pdu is cleared field by field (smpp_pdu_clear), its sm and
+ * tlv[] storage bounded by sm_len and ntlv. Pure: no I/O, no clock.
  */
 #ifndef TNSGW_SMPP_PDU_H
 #define TNSGW_SMPP_PDU_H
@@ -77,7 +79,9 @@ struct smpp_tlv {
  * One PDU. Only the fields of its command_id are meaningful. C strings are
  * NUL-terminated and bounded by SMPP 3.4's sizes. For deliver_sm / data_sm
  * the message_payload TLV (when present) is moved to sm/sm_len (up to
- * SMPP_PAYLOAD_MAX) and not kept in tlv[].
+ * SMPP_PAYLOAD_MAX) and not kept in tlv[]. Only sm[0..sm_len) and
+ * tlv[0..ntlv) (each val[0..len)) are meaningful: the octets past them
+ * are whatever an earlier use left (smpp_pdu_clear does not zero them).
  */
 struct smpp_pdu {
 	uint32_t command_length;
@@ -120,6 +124,14 @@ enum smpp_decode {
 	SMPP_DECODE_BAD_BODY,	/* header fine, body rejected: answer with a nack/_resp error */
 	SMPP_DECODE_UNKNOWN,	/* header fine, command id we do not handle: generic_nack */
 };
+
+/*
+ * Start pdu afresh: every field zero ("" for strings, sm_len and ntlv 0)
+ * but the sm and tlv[] storage, which sm_len and ntlv bound (a full
+ * memset is ~5 KB per PDU). What decode does first; a PDU built to be
+ * encoded starts with it too.
+ */
+void smpp_pdu_clear(struct smpp_pdu *pdu);
 
 /*
  * Frame check on the first 16 bytes (or fewer: need more). Returns the

@@ -647,8 +647,7 @@ gateway_dialog_run(struct gw_req *r)
 void
 gateway_dialog_req_free(struct gw_req *r)
 {
-	secret_wipe(r, sizeof(*r));
-	free(r);
+	gateway_req_release(r);
 }
 
 /* session_queue_free's drop: an MO still held at gateway_free. */

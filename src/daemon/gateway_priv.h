@@ -48,6 +48,8 @@ struct store;
 
 /* Sessions of re-bound binds (reload) still unbinding, at most. */
 #define GW_RETIRED_MAX    (4 * CONFIG_MAX_BINDS)
+/* Hot path (issue 11): freed requests kept for reuse (~8 KB each). */
+#define GW_REQ_POOL       64
 
 /* One SMPP session of a bind: the transceiver, or one half of a pair. */
 struct gw_link {
@@ -177,6 +179,11 @@ struct gateway {
 	int			 nretired;
 	struct event		*retire_ev;
 	uint64_t		 reloads, rebinds;
+	/* Hot path (issue 11, the PDU path): requests freed and wiped, kept
+	 * for the next MO so it needs neither an allocation nor a zeroing
+	 * of its ~8 KB (a wiped request is all zero, as calloc gives). */
+	struct gw_req		*req_pool[GW_REQ_POOL];
+	int			 nreq_pool;
 };
 
 /* The session screens and SMS of bind b go out on: its transceiver, or
@@ -197,6 +204,12 @@ gw_tx_bound(const struct gw_bind *b)
  * into the failure rate, the alarm raised when it passes
  * security.failure_alarm_per_min. */
 void gateway_failure(struct gateway *gw);
+
+/* gateway.c, the request pool: a zeroed request (NULL when out of
+ * memory), and the way back (wiped, then pooled or freed; r may be
+ * NULL). Every gw_req is taken and given back through these. */
+struct gw_req *gateway_req_alloc(struct gateway *gw);
+void gateway_req_release(struct gw_req *r);
 
 /* gateway_dialog.c */
 /* Today as parse_date_days(), UTC. */

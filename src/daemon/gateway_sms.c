@@ -18,6 +18,7 @@
 #include "secret.h"
 #include "session_queue.h"
 #include "store.h"
+#include "tbuf.h"
 
 #define GW_SMS_HELP_S	3600	/* one help text per MSISDN this long */
 
@@ -164,25 +165,31 @@ gateway_sms_mo(struct gw_bind *b, const struct dialect_event *ev)
 	const char *kw[CONFIG_MAX_KEYWORDS];
 	enum session_queue_result res;
 	struct gw_req *r;
+	struct tbuf t;
 
 	if (gw->stopping)
 		return gateway_refuse(b, GW_REFUSE_STOPPING, ev->msisdn);
 	if (session_queue_busy(gw->sq))
 		return gateway_refuse(b, GW_REFUSE_BUSY, ev->msisdn);
-	if ((r = calloc(1, sizeof(*r))) == NULL)
+	if ((r = gateway_req_alloc(gw)) == NULL)
 		return gateway_refuse(b, GW_REFUSE_NOMEM, ev->msisdn);
 	r->gw = gw;
 	r->bind = b;
 	r->sms = 1;
-	snprintf(r->msisdn, sizeof(r->msisdn), "%s", ev->msisdn);
+	tbuf_init(&t, r->msisdn, sizeof(r->msisdn));
+	tbuf_adds(&t, ev->msisdn);
 	r->msisdn_ton = ev->ton;
 	r->msisdn_npi = ev->npi;
-	snprintf(r->service_addr, sizeof(r->service_addr), "%s",
-	    ev->service_addr);
+	tbuf_init(&t, r->service_addr, sizeof(r->service_addr));
+	tbuf_adds(&t, ev->service_addr);
 	/* One conversation per caller and operator, whatever the number
 	 * texted: its MOs one at a time, like a USSD session's. */
-	if (snprintf(r->key, sizeof(r->key), "sms:%s:%s", b->conf->operator,
-	    ev->msisdn) >= (int)sizeof(r->key)) {
+	tbuf_init(&t, r->key, sizeof(r->key));
+	tbuf_adds(&t, "sms:");
+	tbuf_adds(&t, b->conf->operator);
+	tbuf_addc(&t, ':');
+	tbuf_adds(&t, ev->msisdn);
+	if (tbuf_end(&t) != 0) {
 		gateway_dialog_req_free(r);
 		return gateway_refuse(b, GW_REFUSE_NOMEM, ev->msisdn);
 	}

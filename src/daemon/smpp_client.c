@@ -136,6 +136,9 @@ struct smpp_client {
 	int64_t              last_error_s;
 
 	struct smpp_client_stats stats;
+	/* "queue full" lines: the last one written, refusals since. */
+	uint64_t             qfull_log_ms;
+	unsigned             qfull_quiet;
 };
 
 static void smpp_client_close(struct smpp_client *, const char *);
@@ -686,6 +689,34 @@ client_throttled(struct smpp_client *c, struct smpp_req *r, uint32_t status)
 	return 1;
 }
 
+/*
+ * A full queue refuses every request while it stays full (an outbox
+ * backlog can offer thousands a second): one warning a second per bind,
+ * with the count of refusals it stands for, not one line each. The
+ * sender is told every time (SMPP_CLIENT_E_QUEUE).
+ */
+static void
+client_queue_full_log(struct smpp_client *c, int urgent, int nq, uint32_t id)
+{
+	uint64_t now = now_ms();
+
+	if (c->qfull_log_ms != 0 && now - c->qfull_log_ms < 1000) {
+		c->qfull_quiet++;
+		return;
+	}
+	if (c->qfull_quiet > 0)
+		log_warnx("[bind %s] %s queue full (%d), %s refused (and %u "
+		    "more since the last line)", c->label,
+		    urgent ? "urgent" : "normal", nq,
+		    smpp_pdu_command_str(id), c->qfull_quiet);
+	else
+		log_warnx("[bind %s] %s queue full (%d), %s refused",
+		    c->label, urgent ? "urgent" : "normal", nq,
+		    smpp_pdu_command_str(id));
+	c->qfull_log_ms = now;
+	c->qfull_quiet = 0;
+}
+
 int
 smpp_client_submit(struct smpp_client *c, const struct smpp_pdu *pdu,
     smpp_client_done_cb *done, void *arg)
@@ -720,25 +751,26 @@ smpp_client_submit_mo(struct smpp_client *c, const struct smpp_pdu *pdu,
 		secret_wipe(buf, sizeof(buf));
 		return -1;
 	}
-	if ((r = calloc(1, sizeof(*r) + (size_t)n)) == NULL) {
-		log_warn("[bind %s] calloc", c->label);
+	/* The header set whole, the bytes copied: nothing zeroed twice. */
+	if ((r = malloc(sizeof(*r) + (size_t)n)) == NULL) {
+		log_warn("[bind %s] malloc", c->label);
 		secret_wipe(buf, (size_t)n);
 		return -1;
 	}
-	r->command_id = pdu->command_id;
-	r->urgent = urgent != 0;
-	r->mo_us = mo_us;
-	r->done = done;
-	r->arg = arg;
-	r->len = (size_t)n;
+	*r = (struct smpp_req){
+		.command_id = pdu->command_id,
+		.urgent = urgent != 0,
+		.mo_us = mo_us,
+		.done = done,
+		.arg = arg,
+		.len = (size_t)n,
+	};
 	memcpy(r->bytes, buf, (size_t)n);
 	secret_wipe(buf, (size_t)n);	/* the body: an OTP, a password */
 	/* Bounded per queue: a backlog of SMS never refuses a screen. */
 	nq = r->urgent ? &c->nuqueue : &c->nqueue;
 	if (*nq >= CLIENT_QUEUE_MAX) {
-		log_warnx("[bind %s] %s queue full (%d), %s refused",
-		    c->label, r->urgent ? "urgent" : "normal", *nq,
-		    smpp_pdu_command_str(pdu->command_id));
+		client_queue_full_log(c, r->urgent, *nq, pdu->command_id);
 		req_fail(c, r, SMPP_CLIENT_E_QUEUE);
 		return 0;
 	}

@@ -517,11 +517,61 @@ test_screen_wire(void **state)
 	}
 }
 
+/*
+ * dialect_decode clears the event without wiping its text and echo
+ * storage (it runs per MO): an event full of garbage or of an earlier MO
+ * decodes to the same value as a zeroed one.
+ */
+static void
+test_event_reused(void **state)
+{
+	static struct dialect_event a, b;
+	struct smpp_pdu p;
+
+	(void)state;
+	mo(&p, "*1515*1*AB123456*01021980#");
+	op(&p, SMPP_USSD_PSSR_IND);
+	its(&p, 0x05, 0, 0);
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0xA5, sizeof(b));
+	dec("ussd_service_op", &p, &a);
+	dec("ussd_service_op", &p, &b);
+	assert_int_equal(b.kind, DIALECT_EV_BEGIN);
+	assert_string_equal(b.key, a.key);
+	assert_string_equal(b.text, a.text);
+	assert_string_equal(b.msisdn, a.msisdn);
+	assert_string_equal(b.service_addr, a.service_addr);
+	assert_string_equal(b.msgid, "");
+	assert_int_equal(b.text_cut, 0);
+	assert_int_equal(b.necho, 1);
+	assert_memory_equal(b.echo[0].val, a.echo[0].val, a.echo[0].len);
+
+	/* a short MO without TLVs after it, in the same event */
+	mo(&p, "");
+	op(&p, SMPP_USSD_USSR_CONF);
+	dec("ussd_service_op", &p, &b);
+	assert_int_equal(b.kind, DIALECT_EV_CONTINUE);
+	assert_string_equal(b.text, "");
+	assert_string_equal(b.key, "iam:212600000001");
+	assert_int_equal(b.necho, 0);
+	assert_int_equal(b.op, SMPP_USSD_USSR_CONF);
+
+	/* an MO with no caller: ignored, nothing of the one before */
+	mo(&p, "1");
+	p.source_addr[0] = '\0';
+	dec("ussd_service_op", &p, &b);
+	assert_int_equal(b.kind, DIALECT_EV_IGNORE);
+	assert_string_equal(b.key, "");
+	assert_string_equal(b.msisdn, "");
+	assert_int_equal(b.op, -1);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_builtins),
+		cmocka_unit_test(test_event_reused),
 		cmocka_unit_test(test_ussd_service_op),
 		cmocka_unit_test(test_its_session_info),
 		cmocka_unit_test(test_umr_and_msisdn),

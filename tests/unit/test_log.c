@@ -146,6 +146,88 @@ test_level_set_line(void **state)
 	assert_int_equal(log_get_level(), LOG_LVL_WARNING);
 }
 
+static int evaluated;
+
+static const char *
+counted(const char *s)
+{
+	evaluated++;
+	return s;
+}
+
+static void
+lines_counted(void)
+{
+	log_init(LOG_LVL_NOTICE);
+	log_debug("debug %s", counted("a"));
+	log_info("info %s", counted("b"));
+	log_at(LOG_LVL_INFO, "at info %s", counted("c"));
+	log_notice("notice %s", counted("d"));
+	log_at(LOG_LVL_WARNING, "at warning %s", counted("e"));
+	log_err("err %s", counted("f"));
+}
+
+/* A line whose level is off costs no argument: a masked MSISDN or a
+ * command name is never built for a dropped line. */
+static void
+test_args_not_evaluated(void **state)
+{
+	char out[1024];
+
+	(void)state;
+	evaluated = 0;
+	capture(lines_counted, out, sizeof(out));
+	assert_string_equal(out,
+	    "<5>notice d\n"
+	    "<4>at warning e\n"
+	    "<3>err f\n");
+	assert_int_equal(evaluated, 3);
+	assert_true(LOG_ON(LOG_LVL_WARNING));
+	assert_false(LOG_ON(LOG_LVL_INFO));
+}
+
+/* The masks, golden: first 4 and last 4 of an MSISDN, at most half and
+ * never more than 4 of a document number, short ones masked whole, cut
+ * to the buffer as snprintf cuts. */
+static void
+test_masks(void **state)
+{
+	static const struct { int id; const char *in; size_t sz; const char *out; } t[] = {
+		{ 0, "212612340123", 32, "2126****0123" },
+		{ 0, "1234567890", 32, "1234****7890" },
+		{ 0, "123456789", 32, "****" },
+		{ 0, "", 32, "****" },
+		{ 0, NULL, 32, "****" },
+		{ 0, "212612340123", 6, "2126*" },
+		{ 0, "212612340123", 13, "2126****0123" },
+		{ 0, "212612340123", 12, "2126****012" },
+		{ 0, "212612340123", 1, "" },
+		{ 0, "1", 3, "**" },
+		{ 1, "AB123456", 32, "AB12****" },
+		{ 1, "AB1234567890", 32, "AB12****" },
+		{ 1, "12345", 32, "12****" },
+		{ 1, "123", 32, "1****" },
+		{ 1, "12", 32, "****" },
+		{ 1, NULL, 32, "****" },
+		{ 1, "AB123456", 4, "AB1" },
+	};
+	char buf[32];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		memset(buf, 'Z', sizeof(buf));
+		if (t[i].id)
+			assert_ptr_equal(log_mask_id(t[i].in, buf, t[i].sz), buf);
+		else
+			assert_ptr_equal(log_mask_msisdn(t[i].in, buf, t[i].sz),
+			    buf);
+		assert_string_equal(buf, t[i].out);
+	}
+	buf[0] = 'Z';
+	log_mask_msisdn("212612340123", buf, 0);	/* writes nothing */
+	assert_int_equal(buf[0], 'Z');
+}
+
 int
 main(void)
 {
@@ -155,6 +237,8 @@ main(void)
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_filter),
 		cmocka_unit_test(test_level_set_line),
+		cmocka_unit_test(test_args_not_evaluated),
+		cmocka_unit_test(test_masks),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -833,6 +833,114 @@ test_own_vs_libsmpp34(void **state)
 	}
 }
 
+/* Equal as values: every field, and of sm and tlv[] what their lengths
+ * bound (the storage past them is left as it was). */
+static int
+pdu_same(const struct smpp_pdu *a, const struct smpp_pdu *b)
+{
+	if (memcmp(a, b, offsetof(struct smpp_pdu, sm)) != 0 ||
+	    memcmp(a->sm, b->sm, a->sm_len) != 0 ||
+	    memcmp(a->message_id, b->message_id, sizeof(a->message_id)) != 0 ||
+	    a->ntlv != b->ntlv)
+		return 0;
+	for (int i = 0; i < a->ntlv; i++)
+		if (a->tlv[i].tag != b->tlv[i].tag ||
+		    a->tlv[i].len != b->tlv[i].len ||
+		    memcmp(a->tlv[i].val, b->tlv[i].val, a->tlv[i].len) != 0)
+			return 0;
+	return 1;
+}
+
+/*
+ * The client decodes every PDU into one reused struct, cleared by
+ * smpp_pdu_clear and not wiped whole: a decode into a struct full of an
+ * earlier PDU (or of garbage) is the same value as into a zeroed one,
+ * and a short PDU after a long one keeps none of its fields.
+ */
+static void
+test_reused_struct(void **state)
+{
+	static struct smpp_pdu in, fresh, dirty;
+	static uint8_t big[4096], small[64];
+	static const uint8_t v2[2] = { 0x05, 0x02 }, op = 0x12;
+	char why[128];
+	long nb, ns;
+
+	(void)state;
+	memset(&in, 0, sizeof(in));
+	in.command_id = SMPP_DELIVER_SM;
+	in.sequence = 7;
+	strcpy(in.service_type, "USSD");
+	strcpy(in.source_addr, "212612340123");
+	strcpy(in.destination_addr, "1515");
+	in.data_coding = 0x08;
+	in.sm_len = 600;
+	for (int j = 0; j < in.sm_len; j++)
+		in.sm[j] = (uint8_t)(j * 3 + 1);
+	assert_int_equal(smpp_pdu_tlv_add(&in, SMPP_TLV_USSD_SERVICE_OP, &op, 1), 0);
+	assert_int_equal(smpp_pdu_tlv_add(&in, SMPP_TLV_ITS_SESSION_INFO, v2, 2), 0);
+	nb = smpp_pdu_encode(&in, big, sizeof(big), why, sizeof(why));
+	assert_true(nb > 600);
+	memset(&in, 0, sizeof(in));
+	in.command_id = SMPP_SUBMIT_SM | SMPP_RESP_BIT;
+	in.sequence = 8;
+	strcpy(in.message_id, "5f2a");
+	ns = smpp_pdu_encode(&in, small, sizeof(small), why, sizeof(why));
+	assert_true(ns > 16);
+
+	memset(&fresh, 0, sizeof(fresh));
+	memset(&dirty, 0xA5, sizeof(dirty));
+	assert_int_equal(smpp_pdu_decode(big, (size_t)nb, &fresh, why,
+	    sizeof(why)), SMPP_DECODE_OK);
+	assert_int_equal(smpp_pdu_decode(big, (size_t)nb, &dirty, why,
+	    sizeof(why)), SMPP_DECODE_OK);
+	assert_string_equal(why, "");
+	assert_true(pdu_same(&fresh, &dirty));
+	assert_int_equal(dirty.sm_len, 600);
+	assert_int_equal(dirty.ntlv, 2);
+
+	/* the short one after the long one, in the same struct */
+	memset(&fresh, 0, sizeof(fresh));
+	assert_int_equal(smpp_pdu_decode(small, (size_t)ns, &fresh, why,
+	    sizeof(why)), SMPP_DECODE_OK);
+	assert_int_equal(smpp_pdu_decode(small, (size_t)ns, &dirty, why,
+	    sizeof(why)), SMPP_DECODE_OK);
+	assert_true(pdu_same(&fresh, &dirty));
+	assert_string_equal(dirty.message_id, "5f2a");
+	assert_string_equal(dirty.source_addr, "");
+	assert_string_equal(dirty.service_type, "");
+	assert_int_equal(dirty.sm_len, 0);
+	assert_int_equal(dirty.ntlv, 0);
+	assert_int_equal(dirty.data_coding, 0);
+
+	/* a body that fails keeps its header only, whatever was there */
+	memset(&dirty, 0xA5, sizeof(dirty));
+	memset(big + 16, 'X', 8);	/* service_type: no NUL in 6 octets */
+	assert_int_equal(smpp_pdu_decode(big, (size_t)nb, &dirty, why,
+	    sizeof(why)), SMPP_DECODE_BAD_BODY);
+	assert_int_equal(dirty.command_id, SMPP_DELIVER_SM);
+	assert_int_equal(dirty.sequence, 7);
+	assert_string_equal(dirty.source_addr, "");
+	assert_int_equal(dirty.sm_len, 0);
+	assert_int_equal(dirty.ntlv, 0);
+
+	/* a struct cleared for encoding encodes as a zeroed one */
+	memset(&fresh, 0, sizeof(fresh));
+	memset(&dirty, 0xA5, sizeof(dirty));
+	smpp_pdu_clear(&dirty);
+	fresh.command_id = dirty.command_id = SMPP_SUBMIT_SM;
+	strcpy(fresh.source_addr, "1515");
+	strcpy(dirty.source_addr, "1515");
+	fresh.sm_len = dirty.sm_len = 3;
+	memcpy(fresh.sm, "abc", 3);
+	memcpy(dirty.sm, "abc", 3);
+	nb = smpp_pdu_encode(&fresh, big, sizeof(big), why, sizeof(why));
+	ns = smpp_pdu_encode(&dirty, buf, sizeof(buf), why, sizeof(why));
+	assert_true(nb > 0);
+	assert_int_equal(nb, ns);
+	assert_memory_equal(big, buf, (size_t)nb);
+}
+
 int
 main(void)
 {
@@ -846,6 +954,7 @@ main(void)
 		cmocka_unit_test(test_time_relative),
 		cmocka_unit_test(test_golden_header_only),
 		cmocka_unit_test(test_roundtrip),
+		cmocka_unit_test(test_reused_struct),
 		cmocka_unit_test(test_encode_errors),
 		cmocka_unit_test(test_tlv_helpers),
 		cmocka_unit_test(test_frame),
