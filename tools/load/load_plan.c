@@ -461,10 +461,10 @@ load_plan_grow(void *ptr, size_t *cap, size_t first, size_t elsz)
 /* Append one entry. 0, or -1 when out of memory. */
 static int
 load_plan_ent_add(struct load_plan *p, const struct load_csv_row *row,
-    uint32_t hash, const char *field, const unsigned char *val, size_t vlen)
+    uint32_t hash, const char *field, size_t flen, const unsigned char *val,
+    size_t vlen)
 {
 	struct load_plan_ent e;
-	size_t flen = strlen(field);
 	size_t need = sizeof(e) + flen + vlen;
 	void *q;
 
@@ -496,6 +496,49 @@ load_plan_ent_add(struct load_plan *p, const struct load_csv_row *row,
 	return 0;
 }
 
+/*
+ * registry_field and registry_hash2 without snprintf: a load computes
+ * them once per row, millions of times. Byte for byte the same results
+ * (test_load_plan checks them against registry.c's on many numbers); the
+ * layout-1 hash, only for --layout 1, stays registry_hash.
+ */
+int
+load_plan_field(enum parse_idtype t, const char *idnum, size_t n, char *out,
+    size_t outsz)
+{
+	const char *s = parse_idtype_str(t);
+
+	if (*s == '?' || n + 2 > outsz)
+		return -1;
+	out[0] = s[0];
+	memcpy(out + 1, idnum, n);
+	out[n + 1] = '\0';
+	return 0;
+}
+
+uint32_t
+load_plan_hash2(enum parse_idtype t, const char *idnum)
+{
+	const unsigned char *s = (const unsigned char *)parse_idtype_str(t);
+	uint32_t h = 2166136261u;
+	size_t n = 0;
+
+	/* registry_hash2 hashes "TYPE:" and the digits, within 63 chars. */
+	for (; *s != '\0'; s++, n++) {
+		h ^= *s;
+		h *= 16777619u;
+	}
+	h ^= ':';
+	h *= 16777619u;
+	for (n++; *idnum != '\0' && n + 1 < 64; idnum++)
+		if (*idnum >= '0' && *idnum <= '9') {
+			h ^= (unsigned char)*idnum;
+			h *= 16777619u;
+			n++;
+		}
+	return h;
+}
+
 /* One row into an entry: 0 kept, 1 rejected (why says so), -1 no memory. */
 static int
 load_plan_person(struct load_plan *p, const struct load_csv_row *row,
@@ -504,6 +547,8 @@ load_plan_person(struct load_plan *p, const struct load_csv_row *row,
 	struct registry_rec r;
 	char field[REGISTRY_FIELD_MAX + 1];
 	unsigned char val[REGISTRY_PACKED_MAX];
+	size_t idlen;
+	uint32_t hash;
 	int n;
 
 	if (load_csv_parse_person(row, &r, why, whysz) != 0)
@@ -513,31 +558,30 @@ load_plan_person(struct load_plan *p, const struct load_csv_row *row,
 		    r.reason);
 		return 1;
 	}
-	if (registry_field(r.idtype, r.idnum, field, sizeof(field)) != 0 ||
+	idlen = strlen(r.idnum);
+	if (load_plan_field(r.idtype, r.idnum, idlen, field,
+	    sizeof(field)) != 0 ||
 	    (n = registry_pack(&r, val, sizeof(val))) < 0) {
 		snprintf(why, whysz, "record too large");
 		return 1;
 	}
-	return load_plan_ent_add(p, row, registry_hash_layout(p->layout,
-	    r.idtype, r.idnum), field, val, (size_t)n);
+	hash = p->layout == REGISTRY_LAYOUT_2 ? load_plan_hash2(r.idtype,
+	    r.idnum) : registry_hash(r.idtype, r.idnum);
+	return load_plan_ent_add(p, row, hash, field, idlen + 1, val,
+	    (size_t)n);
 }
 
-/* Order: bucket, field, line — duplicates end up side by side, first
- * occurrence first. */
+/* Within a bucket: field, then line — duplicates end up side by side,
+ * first occurrence first. */
 static int
 load_plan_cmp(const void *a, const void *b, void *ctx)
 {
 	const struct load_plan *p = ctx;
 	const struct load_plan_ent *x, *y;
-	uint32_t bx, by;
 	int c;
 
 	x = (const void *)(p->buf + *(const size_t *)a);
 	y = (const void *)(p->buf + *(const size_t *)b);
-	bx = x->hash % p->nbuckets;
-	by = y->hash % p->nbuckets;
-	if (bx != by)
-		return bx < by ? -1 : 1;
 	c = memcmp(load_plan_ent_field(x), load_plan_ent_field(y),
 	    x->flen < y->flen ? x->flen : y->flen);
 	if (c == 0 && x->flen != y->flen)
@@ -550,33 +594,64 @@ load_plan_cmp(const void *a, const void *b, void *ctx)
 /* Bucket count: start from the target fill, grow until no bucket would
  * leave listpack encoding, or up to four times the start: rows with one
  * hash (layout 2: the same type and digits) cannot be split, so more
- * buckets would only cost memory. Then sort the entries by bucket. */
+ * buckets would only cost memory. Then order the entries by bucket (a
+ * counting sort, file order kept) and each bucket by field and line. */
 static int
 load_plan_buckets(struct load_plan *p)
 {
-	uint32_t nb = registry_nbuckets(p->n), *cnt, mx;
+	uint32_t nb = registry_nbuckets(p->n), *cnt, mx, b;
 	uint64_t cap = (uint64_t)nb * 4;
-	size_t i;
+	size_t i, *start, *sorted, sum;
 
 	for (;;) {
 		if ((cnt = calloc(nb, sizeof(*cnt))) == NULL)
 			return -1;
 		for (mx = 0, i = 0; i < p->n; i++) {
-			uint32_t b = load_plan_ent(p, i)->hash % nb;
-
+			b = load_plan_ent(p, i)->hash % nb;
 			if (++cnt[b] > mx)
 				mx = cnt[b];
 		}
-		free(cnt);
 		if (mx <= REGISTRY_BUCKET_LIMIT || nb >= cap)
 			break;
+		free(cnt);
 		nb = (uint32_t)((uint64_t)nb + nb / 4 + 1 > cap ? cap :
 		    nb + nb / 4 + 1);
 	}
 	p->nbuckets = nb;
 	p->maxfill = mx;
-	if (p->n > 0)
-		qsort_r(p->off, p->n, sizeof(*p->off), load_plan_cmp, p);
+	if (p->n == 0) {
+		free(cnt);
+		return 0;
+	}
+	start = malloc(((size_t)nb + 1) * sizeof(*start));
+	sorted = malloc(p->n * sizeof(*sorted));
+	if (start == NULL || sorted == NULL) {
+		free(cnt);
+		free(start);
+		free(sorted);
+		return -1;
+	}
+	for (sum = 0, b = 0; b < nb; b++) {
+		start[b] = sum;
+		sum += cnt[b];
+	}
+	start[nb] = sum;
+	free(cnt);
+	for (i = 0; i < p->n; i++) {
+		b = load_plan_ent(p, i)->hash % nb;
+		sorted[start[b]++] = p->off[i];
+	}
+	free(p->off);
+	p->off = sorted;
+	p->ncap = p->n;
+	/* start[b] is now the end of bucket b, the start of b + 1. */
+	for (sum = 0, b = 0; b < nb; b++) {
+		if (start[b] - sum > 1)
+			qsort_r(p->off + sum, start[b] - sum, sizeof(*p->off),
+			    load_plan_cmp, p);
+		sum = start[b];
+	}
+	free(start);
 	return 0;
 }
 

@@ -162,6 +162,12 @@ const unsigned char *load_plan_ent_value(const struct load_plan_ent *e);
 uint32_t load_plan_ent_bucket(const struct load_plan *p,
     const struct load_plan_ent *e);
 
+/* registry_field (idnum of n bytes) and registry_hash2, the same bytes
+ * and values, without printf: what the plan computes per row. */
+int load_plan_field(enum parse_idtype t, const char *idnum, size_t n,
+    char *out, size_t outsz);
+uint32_t load_plan_hash2(enum parse_idtype t, const char *idnum);
+
 /* The registry pointer for generation gen in p's layout
  * (registry_fmt_regptr: "<gen>:<nbuckets>:2" for layout 2). 0, or -1
  * when out is too small. */

@@ -481,20 +481,97 @@ load_redis_write_points(struct load_redis *lr, const struct load_plan *p,
 	return load_redis_flush(lr);
 }
 
+/* The registry's commands are RESP written by hand into one buffer
+ * (no format parsing, no allocation per row) and handed to hiredis in
+ * batches of about this many bytes. */
+#define LOAD_REDIS_BATCH_BYTES ((size_t)1 << 20)
+
+/* "$<n>\r\n" or "*<n>\r\n" at out; its length. */
+static size_t
+load_redis_resp_len(char *out, char type, size_t n)
+{
+	char tmp[24];
+	size_t k = 0, i = 0;
+
+	do {
+		tmp[k++] = (char)('0' + n % 10);
+		n /= 10;
+	} while (n > 0);
+	out[i++] = type;
+	while (k > 0)
+		out[i++] = tmp[--k];
+	out[i++] = '\r';
+	out[i++] = '\n';
+	return i;
+}
+
+/* One bulk string at out; its length. */
+static size_t
+load_redis_resp_bulk(char *out, const void *s, size_t n)
+{
+	size_t i = load_redis_resp_len(out, '$', n);
+
+	memcpy(out + i, s, n);
+	i += n;
+	out[i++] = '\r';
+	out[i++] = '\n';
+	return i;
+}
+
+/* Hand the batch to hiredis: ncmd more replies owed. While more than
+ * twice LOAD_REDIS_PIPE_DEPTH are owed, read the oldest ones, so that
+ * Redis always has a batch queued while the next one is built. */
+static int
+load_redis_batch(struct load_redis *lr, const char *buf, size_t len,
+    int ncmd)
+{
+	redisReply *r;
+
+	if (len == 0)
+		return 0;
+	if (redisAppendFormattedCommand(lr->c, buf, len) != REDIS_OK) {
+		fprintf(stderr, "redis: %s\n", lr->c->errstr);
+		return -1;
+	}
+	lr->pending += ncmd;
+	while (lr->pending > 2 * LOAD_REDIS_PIPE_DEPTH) {
+		if (redisGetReply(lr->c, (void **)&r) != REDIS_OK) {
+			fprintf(stderr, "redis: %s\n", lr->c->errstr);
+			lr->pending = 0;
+			lr->broken = 1;
+			return -1;
+		}
+		lr->pending--;
+		if (r->type == REDIS_REPLY_ERROR) {
+			fprintf(stderr, "redis: %s\n", r->str);
+			freeReplyObject(r);
+			return -1;
+		}
+		freeReplyObject(r);
+	}
+	return 0;
+}
+
 /* One HSET per bucket with all its records (at most
- * REGISTRY_BUCKET_LIMIT: the plan chose the bucket count for that). */
+ * REGISTRY_BUCKET_LIMIT unless the plan says otherwise: the plan chose
+ * the bucket count for that). */
 int
 load_redis_write_registry(struct load_redis *lr, const struct load_plan *p,
     long gen)
 {
-	const char *argv[2 + 2 * (REGISTRY_BUCKET_LIMIT + 8)];
-	size_t lens[2 + 2 * (REGISTRY_BUCKET_LIMIT + 8)];
-	char key[REGISTRY_KEY_MAX];
+	char key[REGISTRY_KEY_MAX], *buf;
 	const struct load_plan_ent *e;
-	size_t i = 0, j;
+	size_t i = 0, j, len = 0, cap, need, klen;
 	uint32_t b;
-	int argc, pct = -1;
+	int pct = -1, ncmd = 0;
 
+	/* Room for the biggest entry's RESP: two bulk headers of at most
+	 * 24 bytes, the field and the value (each < 256 bytes). */
+	cap = LOAD_REDIS_BATCH_BYTES + 1024;
+	if ((buf = malloc(cap)) == NULL) {
+		fprintf(stderr, "tnsgw-load: out of memory\n");
+		return -1;
+	}
 	while (i < p->n) {
 		if (lr->progress && (int)(i * 100 / p->n) != pct) {
 			pct = (int)(i * 100 / p->n);
@@ -502,26 +579,54 @@ load_redis_write_registry(struct load_redis *lr, const struct load_plan *p,
 			    pct);
 		}
 		b = load_plan_ent_bucket(p, load_plan_ent(p, i));
+		for (j = i + 1; j < p->n && load_plan_ent_bucket(p,
+		    load_plan_ent(p, j)) == b; j++)
+			;
 		registry_key_bucket(key, sizeof(key), lr->prefix, gen, b);
-		argv[0] = "HSET";
-		argv[1] = key;
-		argc = 2;
-		for (j = i; j < p->n && load_plan_ent_bucket(p,
-		    (e = load_plan_ent(p, j))) == b; j++) {
-			argv[argc] = load_plan_ent_field(e);
-			lens[argc++] = e->flen;
-			argv[argc] = (const char *)load_plan_ent_value(e);
-			lens[argc++] = e->vlen;
+		klen = strlen(key);
+		need = 64 + klen;
+		if (len + need > cap) {
+			if (load_redis_batch(lr, buf, len, ncmd) != 0)
+				goto fail;
+			len = 0;
+			ncmd = 0;
 		}
-		lens[0] = 4;
-		lens[1] = strlen(key);
-		if (load_redis_add(lr, argc, argv, lens) != 0)
-			return -1;
-		i = j;
+		len += load_redis_resp_len(buf + len, '*', 2 + 2 * (j - i));
+		len += load_redis_resp_bulk(buf + len, "HSET", 4);
+		len += load_redis_resp_bulk(buf + len, key, klen);
+		for (; i < j; i++) {
+			e = load_plan_ent(p, i);
+			need = 52 + (size_t)e->flen + e->vlen;
+			if (len + need > cap) {
+				/* A command may span batches: hiredis just
+				 * sends the bytes in order. */
+				if (load_redis_batch(lr, buf, len, ncmd) != 0)
+					goto fail;
+				len = 0;
+				ncmd = 0;
+			}
+			len += load_redis_resp_bulk(buf + len,
+			    load_plan_ent_field(e), e->flen);
+			len += load_redis_resp_bulk(buf + len,
+			    load_plan_ent_value(e), e->vlen);
+		}
+		ncmd++;
+		if (len >= LOAD_REDIS_BATCH_BYTES) {
+			if (load_redis_batch(lr, buf, len, ncmd) != 0)
+				goto fail;
+			len = 0;
+			ncmd = 0;
+		}
 	}
+	if (load_redis_batch(lr, buf, len, ncmd) != 0)
+		goto fail;
+	free(buf);
 	if (lr->progress)
 		fprintf(stderr, "\rtnsgw-load: writing the registry 100 %%\n");
 	return load_redis_flush(lr);
+fail:
+	free(buf);
+	return -1;
 }
 
 void
