@@ -386,6 +386,7 @@ load_run(struct load_redis *lr, const struct load_run_opts *o)
 	tw0 = tw1 = load_run_now();
 	if (p->has_registry) {
 		mem0 = load_redis_used_memory(lr);
+		load_redis_hset_only(lr, o->hset);
 		load_redis_progress(lr, o->progress &&
 		    f[LOAD_RUN_REG].src.len >= LOAD_RUN_PROGRESS_BYTES);
 		if (load_redis_write_registry(lr, p, gen) != 0)
