@@ -9,7 +9,9 @@
 
 #define LOAD_LP_POLY 0x95ac9329ac4bc9b5ULL	/* 0xad93d23594c935a9 reflected */
 
-static uint64_t load_lp_tab[256];
+/* Slicing by 8: tab[0] is the byte-wise table, tab[k] advances a byte
+ * k more places. */
+static uint64_t load_lp_tab[8][256];
 static int load_lp_tab_ready;
 
 static void
@@ -22,8 +24,12 @@ load_lp_tab_init(void)
 		c = (uint64_t)i;
 		for (k = 0; k < 8; k++)
 			c = c & 1 ? (c >> 1) ^ LOAD_LP_POLY : c >> 1;
-		load_lp_tab[i] = c;
+		load_lp_tab[0][i] = c;
 	}
+	for (i = 0; i < 256; i++)
+		for (k = 1; k < 8; k++)
+			load_lp_tab[k][i] = load_lp_tab[0][load_lp_tab[k - 1][i] &
+			    0xff] ^ (load_lp_tab[k - 1][i] >> 8);
 	load_lp_tab_ready = 1;
 }
 
@@ -31,11 +37,26 @@ uint64_t
 load_lp_crc64(uint64_t crc, const void *p, size_t n)
 {
 	const unsigned char *s = p;
+	uint64_t w;
+	int k;
 
 	if (!load_lp_tab_ready)
 		load_lp_tab_init();
+	for (; n >= 8; n -= 8, s += 8) {
+		for (w = 0, k = 7; k >= 0; k--)
+			w = w << 8 | s[k];	/* little-endian load */
+		crc ^= w;
+		crc = load_lp_tab[7][crc & 0xff] ^
+		    load_lp_tab[6][(crc >> 8) & 0xff] ^
+		    load_lp_tab[5][(crc >> 16) & 0xff] ^
+		    load_lp_tab[4][(crc >> 24) & 0xff] ^
+		    load_lp_tab[3][(crc >> 32) & 0xff] ^
+		    load_lp_tab[2][(crc >> 40) & 0xff] ^
+		    load_lp_tab[1][(crc >> 48) & 0xff] ^
+		    load_lp_tab[0][crc >> 56];
+	}
 	while (n-- > 0)
-		crc = load_lp_tab[(crc ^ *s++) & 0xff] ^ (crc >> 8);
+		crc = load_lp_tab[0][(crc ^ *s++) & 0xff] ^ (crc >> 8);
 	return crc;
 }
 

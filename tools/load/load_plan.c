@@ -458,6 +458,30 @@ load_plan_grow(void *ptr, size_t *cap, size_t first, size_t elsz)
 	return q;
 }
 
+/*
+ * Room for the entries of a file of len bytes, taken at once: an entry
+ * is smaller than its row but for the shortest rows, and a row is at
+ * least 24 bytes. Pages never written cost nothing, and growing by
+ * copies is what this avoids; when the system refuses, the arrays grow
+ * as they fill.
+ */
+static void
+load_plan_reserve(struct load_plan *p, size_t len)
+{
+	size_t bytes = len + len / 2 + ((size_t)1 << 20);
+	size_t rows = len / 24 + 1024;
+	void *q;
+
+	if (p->cap == 0 && (q = malloc(bytes)) != NULL) {
+		p->buf = q;
+		p->cap = bytes;
+	}
+	if (p->ncap == 0 && (q = malloc(rows * sizeof(*p->off))) != NULL) {
+		p->off = q;
+		p->ncap = rows;
+	}
+}
+
 /* Append one entry. 0, or -1 when out of memory. */
 static int
 load_plan_ent_add(struct load_plan *p, const struct load_csv_row *row,
@@ -699,6 +723,7 @@ load_plan_registry(struct load_plan *p, struct load_plan_src *src,
 	if (load_plan_header(src, &load_csv_registry, &h, &csv, &row, err,
 	    errsz) != 0)
 		return -1;
+	load_plan_reserve(p, src->len);
 	while ((k = load_csv_next(&csv, &row, why, sizeof(why))) != 0) {
 		if (k > 0 && (k = load_plan_person(p, &row, why,
 		    sizeof(why))) <= 0) {
