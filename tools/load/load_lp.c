@@ -38,13 +38,17 @@ load_lp_crc64(uint64_t crc, const void *p, size_t n)
 {
 	const unsigned char *s = p;
 	uint64_t w;
-	int k;
 
 	if (!load_lp_tab_ready)
 		load_lp_tab_init();
 	for (; n >= 8; n -= 8, s += 8) {
-		for (w = 0, k = 7; k >= 0; k--)
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+		memcpy(&w, s, 8);
+#else
+		w = 0;
+		for (int k = 7; k >= 0; k--)
 			w = w << 8 | s[k];	/* little-endian load */
+#endif
 		crc ^= w;
 		crc = load_lp_tab[7][crc & 0xff] ^
 		    load_lp_tab[6][(crc >> 8) & 0xff] ^

@@ -4,6 +4,7 @@
  * records by bucket); bad rows to FILE:LINE or the caller's reject sink.
  * Pure: no Redis, no I/O.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,8 +19,10 @@ load_plan_new(void)
 {
 	struct load_plan *p = calloc(1, sizeof(struct load_plan));
 
-	if (p != NULL)
+	if (p != NULL) {
 		p->layout = REGISTRY_LAYOUT;
+		p->split_min = LOAD_PLAN_SPLIT_MIN;
+	}
 	return p;
 }
 
@@ -710,31 +713,239 @@ load_plan_dups(struct load_plan *p, struct load_plan_src *src,
 	return 0;
 }
 
-int
-load_plan_registry(struct load_plan *p, struct load_plan_src *src,
-    const struct load_plan_sink *rej, char *err, size_t errsz)
+/*
+ * A big registry file is read in two halves at once, the second by a
+ * thread of its own, when that cannot change a thing: no quote anywhere
+ * after the header (so every LF ends a row and the halves meet at a row's
+ * end), the line numbers of the second half counted ahead. Its entries
+ * are appended after the first half's, its bad rows handed to the sink
+ * (or reported) after the first half's: the plan, the rejects and the
+ * messages are those of one pass.
+ */
+struct load_plan_bad {
+	int    line;
+	size_t start, end;
+	size_t why;			/* offset in the half's reason pool */
+};
+
+struct load_plan_half {
+	struct load_plan     *q;	/* a shallow copy of the plan, own entries */
+	struct load_csv       csv;	/* at the half's first row */
+	struct load_plan_bad *bad;
+	size_t                nbad, badcap;
+	char                 *pool;	/* the bad rows' reasons, NUL-ended */
+	size_t                plen, pcap;
+	int                   rc;	/* -1: out of memory */
+};
+
+/* Keep one bad row of the second half. 0, or -1 out of memory. */
+static int
+load_plan_half_bad(struct load_plan_half *h, const struct load_csv_row *row,
+    const char *why)
+{
+	size_t wl = strlen(why) + 1;
+	void *q;
+
+	if (h->nbad == h->badcap) {
+		if ((q = load_plan_grow(h->bad, &h->badcap, 256,
+		    sizeof(*h->bad))) == NULL)
+			return -1;
+		h->bad = q;
+	}
+	while (h->plen + wl > h->pcap) {
+		if ((q = load_plan_grow(h->pool, &h->pcap, 1 << 14, 1)) == NULL)
+			return -1;
+		h->pool = q;
+	}
+	memcpy(h->pool + h->plen, why, wl);
+	h->bad[h->nbad].line = row->line;
+	h->bad[h->nbad].start = row->start;
+	h->bad[h->nbad].end = row->end;
+	h->bad[h->nbad++].why = h->plen;
+	h->plen += wl;
+	return 0;
+}
+
+/*
+ * The rows from csv's position to its end into p's entries; a bad row to
+ * the sink or the error (h NULL), or kept in h. 0, or -1 with err set
+ * (h NULL) or out of memory (h).
+ */
+static int
+load_plan_rows(struct load_plan *p, struct load_csv *csv,
+    struct load_plan_src *src, const struct load_plan_sink *rej,
+    struct load_plan_half *h, char *err, size_t errsz)
 {
 	struct load_csv_row row;
-	struct load_csv csv;
-	struct load_csv_hdr h;
 	char why[256];
 	int k;
 
-	if (load_plan_header(src, &load_csv_registry, &h, &csv, &row, err,
-	    errsz) != 0)
-		return -1;
-	load_plan_reserve(p, src->len);
-	while ((k = load_csv_next(&csv, &row, why, sizeof(why))) != 0) {
+	while ((k = load_csv_next(csv, &row, why, sizeof(why))) != 0) {
 		if (k > 0 && (k = load_plan_person(p, &row, why,
 		    sizeof(why))) <= 0) {
 			if (k < 0)
 				goto oom;
 			continue;
 		}
-		if (load_plan_reject(src, rej, row.line, row.start, row.end,
-		    why, err, errsz) != 0)
+		if (h != NULL) {
+			if (load_plan_half_bad(h, &row, why) != 0)
+				goto oom;
+		} else if (load_plan_reject(src, rej, row.line, row.start,
+		    row.end, why, err, errsz) != 0)
 			return -1;
 	}
+	return 0;
+oom:
+	if (h == NULL)
+		snprintf(err, errsz, LOAD_PLAN_OOM);
+	return -1;
+}
+
+static void *
+load_plan_half_run(void *arg)
+{
+	struct load_plan_half *h = arg;
+
+	h->rc = load_plan_rows(h->q, &h->csv, NULL, NULL, h, NULL, 0);
+	return NULL;
+}
+
+static void
+load_plan_half_free(struct load_plan_half *h)
+{
+	if (h == NULL)
+		return;
+	if (h->q != NULL) {
+		free(h->q->buf);
+		free(h->q->off);
+		free(h->q);
+	}
+	free(h->bad);
+	free(h->pool);
+	free(h);
+}
+
+/* Where the second half starts (after an LF near the middle), with its
+ * first line in *line; 0 when the file is read in one pass. */
+static size_t
+load_plan_split(const struct load_plan_src *src, const struct load_csv *csv,
+    size_t split_min, int *line)
+{
+	const char *d = src->data, *q, *mid;
+	size_t from = csv->pos, rest;
+
+	if (split_min == 0 || src->len < from || src->len - from < split_min)
+		return 0;
+	rest = src->len - from;
+	if (memchr(d + from, '"', rest) != NULL)
+		return 0;
+	mid = memchr(d + from + rest / 2, '\n', rest - rest / 2);
+	if (mid == NULL || mid + 1 >= d + src->len)
+		return 0;
+	*line = csv->line;
+	for (q = d + from; (q = memchr(q, '\n', (size_t)(mid + 1 - q))) !=
+	    NULL; q++)
+		(*line)++;
+	return (size_t)(mid + 1 - d);
+}
+
+/* The second half's reader, on a plan of its own, or NULL (one pass). */
+static struct load_plan_half *
+load_plan_half_new(const struct load_plan *p, const struct load_plan_src *src,
+    size_t at, int line)
+{
+	struct load_plan_half *h;
+
+	if ((h = calloc(1, sizeof(*h))) == NULL ||
+	    (h->q = malloc(sizeof(*h->q))) == NULL) {
+		free(h);
+		return NULL;
+	}
+	memcpy(h->q, p, sizeof(*p));	/* the known reasons, the layout */
+	h->q->buf = NULL;
+	h->q->off = NULL;
+	h->q->len = h->q->cap = h->q->n = h->q->ncap = 0;
+	load_plan_reserve(h->q, src->len - at);
+	load_csv_init(&h->csv, src->data, src->len);
+	h->csv.pos = at;
+	h->csv.line = line;
+	return h;
+}
+
+/* The second half's entries after p's; its bad rows to the sink. 0, or
+ * -1 with err set. */
+static int
+load_plan_half_merge(struct load_plan *p, struct load_plan_half *h,
+    struct load_plan_src *src, const struct load_plan_sink *rej, char *err,
+    size_t errsz)
+{
+	struct load_plan *q = h->q;
+	size_t i;
+	void *m;
+
+	if (h->rc != 0)
+		goto oom;
+	if (p->len + q->len > p->cap) {
+		if ((m = realloc(p->buf, p->len + q->len)) == NULL)
+			goto oom;
+		p->buf = m;
+		p->cap = p->len + q->len;
+	}
+	if (p->n + q->n > p->ncap) {
+		if ((m = realloc(p->off, (p->n + q->n) * sizeof(*p->off))) ==
+		    NULL)
+			goto oom;
+		p->off = m;
+		p->ncap = p->n + q->n;
+	}
+	if (q->len > 0)
+		memcpy(p->buf + p->len, q->buf, q->len);
+	for (i = 0; i < q->n; i++)
+		p->off[p->n + i] = q->off[i] + p->len;
+	p->n += q->n;
+	p->len += q->len;
+	for (i = 0; i < h->nbad; i++)
+		if (load_plan_reject(src, rej, h->bad[i].line,
+		    h->bad[i].start, h->bad[i].end, h->pool + h->bad[i].why,
+		    err, errsz) != 0)
+			return -1;
+	return 0;
+oom:
+	snprintf(err, errsz, LOAD_PLAN_OOM);
+	return -1;
+}
+
+int
+load_plan_registry(struct load_plan *p, struct load_plan_src *src,
+    const struct load_plan_sink *rej, char *err, size_t errsz)
+{
+	struct load_plan_half *h = NULL;
+	struct load_csv_row row;
+	struct load_csv csv;
+	struct load_csv_hdr hdr;
+	pthread_t t;
+	size_t at;
+	int line, threaded = 0, rc;
+
+	if (load_plan_header(src, &load_csv_registry, &hdr, &csv, &row, err,
+	    errsz) != 0)
+		return -1;
+	load_plan_reserve(p, src->len);
+	if ((at = load_plan_split(src, &csv, p->split_min, &line)) > 0 &&
+	    (h = load_plan_half_new(p, src, at, line)) != NULL) {
+		csv.len = at;	/* the first half ends where the second starts */
+		threaded = pthread_create(&t, NULL, load_plan_half_run, h) == 0;
+	}
+	rc = load_plan_rows(p, &csv, src, rej, NULL, err, errsz);
+	if (threaded)
+		pthread_join(t, NULL);
+	else if (h != NULL && rc == 0)
+		load_plan_half_run(h);
+	if (rc == 0 && h != NULL)
+		rc = load_plan_half_merge(p, h, src, rej, err, errsz);
+	load_plan_half_free(h);
+	if (rc != 0)
+		return -1;
 	if (load_plan_buckets(p) != 0)
 		goto oom;
 	if (load_plan_dups(p, src, rej, err, errsz) != 0)

@@ -19,6 +19,7 @@
 
 #define LOAD_PLAN_MAX_REASONS 256
 #define LOAD_PLAN_ERR_MAX     (4096 + 512)	/* a path and a reason */
+#define LOAD_PLAN_SPLIT_MIN   ((size_t)4 << 20)
 
 /* One input file: the caller's bytes (kept alive while the plan is in
  * use: the reject sink gets spans into them) and its accounting. */
@@ -88,6 +89,11 @@ struct load_plan {
 	/* The registry layout to plan (REGISTRY_LAYOUT_1 or _2): which hash
 	 * buckets the rows. load_plan_new sets REGISTRY_LAYOUT. */
 	int                     layout;
+	/* A registry with this many bytes of rows or more is read in two
+	 * halves at once when no quote makes that unsafe (the same plan,
+	 * rejects and messages); 0: always one pass. load_plan_new sets
+	 * LOAD_PLAN_SPLIT_MIN. */
+	size_t                  split_min;
 
 	struct load_plan_reason reasons[LOAD_PLAN_MAX_REASONS];
 	int                     nreasons;
