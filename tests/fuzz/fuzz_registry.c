@@ -1,7 +1,8 @@
 /*
  * fuzz_registry: the loader's CSV reader, header map, row validators and
  * plan (outside bytes: the registry, categories, reasons and points files,
- * read as each, the registry in both layouts), the packed record decoder
+ * read as each, the registry in both layouts and in two halves against
+ * one pass), the packed record decoder
  * and the registry pointer parser (bytes read back from Redis).
  */
 #include <stdint.h>
@@ -112,6 +113,76 @@ fuzz_check_lists(const struct load_plan *p)
 	}
 }
 
+/* A sink that folds what it is given (line, span, reason) into a hash. */
+static int
+fuzz_hash_sink(void *arg, const struct load_plan_src *src, int line,
+    size_t start, size_t end, const char *why, char *err, size_t errsz)
+{
+	uint64_t *h = arg;
+	const char *w;
+
+	(void)src;
+	(void)err;
+	(void)errsz;
+	*h = (*h ^ (uint64_t)line) * 1099511628211ULL;
+	*h = (*h ^ start) * 1099511628211ULL;
+	*h = (*h ^ end) * 1099511628211ULL;
+	for (w = why; *w != '\0'; w++)
+		*h = (*h ^ (unsigned char)*w) * 1099511628211ULL;
+	return 0;
+}
+
+/* The registry read in two halves at once (split_min 1) must plan
+ * exactly what one pass plans: result, message, counts, sink calls and
+ * entries. */
+static void
+fuzz_halves(const char *text, size_t len)
+{
+	struct load_plan *p[2];
+	struct load_plan_src src[2];
+	struct load_plan_sink sink[2];
+	char err[2][LOAD_PLAN_ERR_MAX];
+	uint64_t h[2];
+	int rc[2], k, s;
+	size_t i;
+
+	for (s = 0; s < 2; s++) {
+		for (k = 0; k < 2; k++) {
+			if ((p[k] = load_plan_new()) == NULL)
+				abort();
+			p[k]->split_min = (size_t)k;
+			load_plan_known_add(p[k], "AMO_CNOPS", 9);
+			memset(&src[k], 0, sizeof(src[k]));
+			src[k].path = "fuzz.csv";
+			src[k].data = text;
+			src[k].len = len;
+			h[k] = 14695981039346656037ULL;
+			sink[k].fn = fuzz_hash_sink;
+			sink[k].arg = &h[k];
+			err[k][0] = '\0';
+			rc[k] = load_plan_registry(p[k], &src[k], s ? &sink[k] :
+			    NULL, err[k], sizeof(err[k]));
+		}
+		if (rc[0] != rc[1] || strcmp(err[0], err[1]) != 0 ||
+		    h[0] != h[1] || src[0].nrows != src[1].nrows ||
+		    src[0].nrej != src[1].nrej ||
+		    (rc[0] == 0 && p[0]->n != p[1]->n))
+			abort();	/* a failed plan's entries mean nothing */
+		for (i = 0; rc[0] == 0 && i < p[0]->n; i++) {
+			const struct load_plan_ent *a = load_plan_ent(p[0], i);
+			const struct load_plan_ent *b = load_plan_ent(p[1], i);
+
+			if (a->line != b->line || a->start != b->start ||
+			    a->flen != b->flen || a->vlen != b->vlen ||
+			    memcmp(load_plan_ent_field(a),
+			    load_plan_ent_field(b), (size_t)a->flen + a->vlen))
+				abort();
+		}
+		load_plan_free(p[0]);
+		load_plan_free(p[1]);
+	}
+}
+
 static void
 fuzz_plan(const char *text, size_t len)
 {
@@ -196,8 +267,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    strchr(pt.address, '|') || strchr(pt.hours, '|')))
 			abort();
 	}
-	if (rows <= 10000)
+	if (rows <= 10000) {
 		fuzz_plan((const char *)data, size);
+		fuzz_halves((const char *)data, size);
+	}
 	registry_unpack(data, size, &rec);
 	/* The pointer read back: what parses formats and parses back to
 	 * the same values. */

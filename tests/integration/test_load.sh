@@ -418,6 +418,47 @@ check "progress on a terminal ($(tail -n 3 <<<"$out" | tr '\n' ' '))" \
 out=$(load --prefix p: --registry "$D/g_big.csv" 2>&1)
 check "no progress on a pipe" bash -c "! grep -q 'writing the registry' <<<'$out' && grep -q 'registry: 125000 rows' <<<'$out'"
 
+# 6b. Each bucket goes as one RESTORE of the listpack HSET builds: the
+# same keys, byte for byte, as --hset; HSETs when Redis refuses RESTORE
+# (an ACL without it) or would not keep a bucket as a listpack.
+awk -v hdr="$HDR" 'BEGIN { print hdr; for (i = 0; i < 3000; i++) {
+	if (i % 7 == 3)
+		printf "PASSPORT,RS%06d,1975-03-%02d,,INELIGIBLE,,,,AMO_CNOPS\n", i, 1 + i % 28
+	else
+		printf "CIN,RS%06d,1980-01-%02d,2031-12-31,REGISTERED,%d,%d,2126%08d,\n", i, 1 + i % 28, 1000 + i, i % 2, i } }' >"$D/g_rs.csv"
+dumps() {	# prefix: "key sha1" of every registry bucket of generation 1
+	local k
+	for k in $(cli --scan --pattern "$1reg:1:*" | sort); do
+		echo "${k#"$1"} $(cli --raw dump "$k" | sha1sum | cut -c1-40)"
+	done
+}
+out=$(load --prefix rs1: --reasons "$S/reasons.csv" --registry "$D/g_rs.csv" 2>&1); rc=$?
+check "RESTORE load: exit 0, no fallback ($out)" bash -c "[ $rc -eq 0 ] && ! grep -q 'RESTORE refused' <<<'$out'"
+out=$(load --prefix rs2: --reasons "$S/reasons.csv" --registry "$D/g_rs.csv" --hset 2>&1); rc=$?
+check "--hset load: exit 0 ($out)" [ "$rc" -eq 0 ]
+a=$(dumps rs1:); b=$(dumps rs2:)
+check "RESTORE and --hset: $(wc -l <<<"$a") buckets, the same bytes" \
+    bash -c "[ -n '$a' ] && [ '$a' = '$b' ] && [ $(wc -l <<<"$a") -gt 20 ]"
+check "RESTORE: buckets are listpacks" [ "$(cli object encoding "$(cli --scan --pattern 'rs1:reg:1:*' | head -n 1)")" = "listpack" ]
+out=$(load --prefix rs1: --get PASSPORT RS000003 2>&1)
+check "RESTORE: --get reads a record back ($out)" grep -q 'INELIGIBLE birth=1975-03-04' <<<"$out"
+cli acl setuser rsload on '>rs-pw' '~*' '&*' +@all -restore >/dev/null
+out=$(TNSGW_REDIS_PASSWORD=rs-pw load --user rsload --prefix rs3: --reasons "$S/reasons.csv" --registry "$D/g_rs.csv" 2>&1); rc=$?
+check "RESTORE refused by the ACL: said, HSETs, exit 0 ($out)" \
+    bash -c "[ $rc -eq 0 ] && grep -q 'RESTORE refused' <<<'$out'"
+check "RESTORE refused: the same bytes as --hset" [ "$(dumps rs3:)" = "$b" ]
+cli acl deluser rsload >/dev/null
+cli config set hash-max-listpack-entries 40 >/dev/null
+out=$(load --prefix rs4: --reasons "$S/reasons.csv" --registry "$D/g_rs.csv" 2>&1); rc=$?
+encs=$(for k in $(cli --scan --pattern 'rs4:reg:1:*'); do cli object encoding "$k"; done | sort | uniq -c | tr -s ' \n' ' ')
+out2=$(load --prefix rs5: --reasons "$S/reasons.csv" --registry "$D/g_rs.csv" --hset 2>&1)
+encs2=$(for k in $(cli --scan --pattern 'rs5:reg:1:*'); do cli object encoding "$k"; done | sort | uniq -c | tr -s ' \n' ' ')
+cli config set hash-max-listpack-entries 128 >/dev/null
+check "buckets over hash-max-listpack-entries go as HSETs: the encodings of --hset ($encs / $encs2)" \
+    bash -c "[ $rc -eq 0 ] && grep -q hashtable <<<'$encs' && grep -q listpack <<<'$encs' && [ '$encs' = '$encs2' ]"
+"$L" -p "$P" --rollback --hset >/dev/null 2>&1; rc=$?
+check "--hset without --registry: usage, exit 2" [ "$rc" -eq 2 ]
+
 # 7. Usage and connection errors.
 "$L" >/dev/null 2>&1; rc=$?
 check "no arguments: usage, exit 2" [ "$rc" -eq 2 ]

@@ -857,6 +857,142 @@ test_guards(void **state)
 	    sizeof(err)), -1);
 }
 
+/* --- a big file read in two halves ---------------------------------- */
+
+struct big_sink {
+	char  *log;
+	size_t len, cap;
+};
+
+static int
+big_fn(void *arg, const struct load_plan_src *src, int line, size_t start,
+    size_t end, const char *why, char *err, size_t errsz)
+{
+	struct big_sink *s = arg;
+	char tmp[512];
+	int n;
+
+	(void)err;
+	(void)errsz;
+	n = snprintf(tmp, sizeof(tmp), "%d|%.*s|%s\n", line,
+	    (int)(end - start), src->data + start, why);
+	if (s->len + (size_t)n + 1 > s->cap) {
+		s->cap = (s->cap + (size_t)n + 1) * 2;
+		s->log = realloc(s->log, s->cap);
+		assert_non_null(s->log);
+	}
+	memcpy(s->log + s->len, tmp, (size_t)n + 1);
+	s->len += (size_t)n;
+	return 0;
+}
+
+/* A registry of rows rows: CRLF and blank lines, a bad date every 97th
+ * row when bad, duplicates of earlier rows (across the middle too). */
+static char *
+big_text(int rows, int bad)
+{
+	size_t cap = (size_t)rows * 96 + 256, o = 0;
+	char *t = malloc(cap);
+	int i;
+
+	assert_non_null(t);
+	o += (size_t)snprintf(t + o, cap - o, HDR);
+	for (i = 0; i < rows; i++) {
+		int id = i % 500 == 498 ? i - 1 - (i / 2) : i;	/* a duplicate */
+
+		if (i % 1000 == 10)
+			o += (size_t)snprintf(t + o, cap - o, "\r\n\n");
+		if (bad && i % 97 == 50)
+			o += (size_t)snprintf(t + o, cap - o,
+			    "CIN,BG%07d,1980-02-30,,REGISTERED,%d,1,,\n", id, i);
+		else if (i % 10 == 9)
+			o += (size_t)snprintf(t + o, cap - o,
+			    "PASSPORT,BG%07d,1975-01-%02d,,INELIGIBLE,,,,AMO\r\n",
+			    id, 1 + i % 28);
+		else
+			o += (size_t)snprintf(t + o, cap - o,
+			    "CIN,bg-%07d,1980-01-%02d,2031-01-01,REGISTERED,%d,%d,"
+			    "2126%08d,\n", id, 1 + i % 28, 1000 + i, i % 2, i);
+	}
+	return t;
+}
+
+/* Plan text in one pass (split_min 0) or in two halves (split_min 1). */
+static struct load_plan *
+big_plan(const char *text, size_t split_min, int sink, struct big_sink *bs,
+    struct load_plan_src *src, int *rc, char *err, size_t errsz)
+{
+	struct load_plan_sink snk = { big_fn, bs };
+	struct load_plan *p = load_plan_new();
+
+	assert_non_null(p);
+	p->split_min = split_min;
+	assert_int_equal(load_plan_known_add(p, "AMO", 3), 0);
+	src_init(src, "big.csv", text);
+	err[0] = '\0';
+	*rc = load_plan_registry(p, src, sink ? &snk : NULL, err, errsz);
+	return p;
+}
+
+static void
+test_registry_halves(void **state)
+{
+	struct big_sink s1 = { 0 }, s2 = { 0 };
+	struct load_plan_src a, b;
+	struct load_plan *p1, *p2;
+	const struct load_plan_ent *x, *y;
+	char e1[LOAD_PLAN_ERR_MAX], e2[LOAD_PLAN_ERR_MAX];
+	char *text;
+	int rc1, rc2, bad, sink;
+	size_t i;
+
+	(void)state;
+	for (bad = 0; bad < 2; bad++)
+		for (sink = 0; sink < 2; sink++) {
+			text = big_text(6000, bad);
+			p1 = big_plan(text, 0, sink, &s1, &a, &rc1, e1,
+			    sizeof(e1));
+			p2 = big_plan(text, 1, sink, &s2, &b, &rc2, e2,
+			    sizeof(e2));
+			assert_int_equal(rc1, rc2);
+			assert_string_equal(e1, e2);
+			assert_int_equal(a.nrows, b.nrows);
+			assert_int_equal(a.nrej, b.nrej);
+			assert_int_equal(s1.len, s2.len);
+			if (s1.len > 0)
+				assert_memory_equal(s1.log, s2.log, s1.len);
+			if (rc1 == 0) {
+				assert_true(p1->n > 5000);
+				assert_int_equal(p1->n, p2->n);
+				assert_int_equal(p1->nbuckets, p2->nbuckets);
+				for (i = 0; i < p1->n; i++) {
+					x = load_plan_ent(p1, i);
+					y = load_plan_ent(p2, i);
+					assert_int_equal(x->line, y->line);
+					assert_int_equal(x->start, y->start);
+					assert_int_equal(x->end, y->end);
+					assert_int_equal(x->flen, y->flen);
+					assert_int_equal(x->vlen, y->vlen);
+					assert_memory_equal(load_plan_ent_field(x),
+					    load_plan_ent_field(y),
+					    (size_t)x->flen + x->vlen);
+				}
+			} else
+				assert_non_null(strstr(e1, "big.csv:"));
+			/* Duplicates are reported: with no sink the first
+			 * stops the plan, with one they are counted. */
+			if (sink && a.nrej < 6)
+				fail_msg("bad %d: %ld rejected, log %.300s", bad,
+				    a.nrej, s1.log ? s1.log : "");
+			load_plan_free(p1);
+			load_plan_free(p2);
+			free(text);
+			s1.len = s2.len = 0;
+		}
+	free(s1.log);
+	free(s2.log);
+}
+
 int
 main(void)
 {
@@ -878,6 +1014,7 @@ main(void)
 		cmocka_unit_test(test_points_caps),
 		cmocka_unit_test(test_registry_layout2),
 		cmocka_unit_test(test_guards),
+		cmocka_unit_test(test_registry_halves),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

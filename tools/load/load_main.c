@@ -26,7 +26,7 @@ usage(void)
 	    "           [--prefix P] [--user U] [--registry FILE] [--categories FILE]\n"
 	    "           [--reasons FILE] [--points FILE] [--skip-invalid]\n"
 	    "           [--reject-file FILE] [--layout 1|2] [--check]\n"
-	    "           [--max-reject N|N%%] [--max-shrink P] [--force]\n"
+	    "           [--max-reject N|N%%] [--max-shrink P] [--force] [--hset]\n"
 	    "       tnsgw-load [connection options] --rollback\n"
 	    "       tnsgw-load [connection options] --get TYPE NUMBER\n"
 	    "       tnsgw-load --version | --help\n"
@@ -96,6 +96,8 @@ help(void)
 	    "  --max-shrink P      refuse a registry smaller than the live one by\n"
 	    "                      more than P %% [10] (exit 3)\n"
 	    "  --force             the same as --max-shrink 100\n"
+	    "  --hset              write the registry as HSETs (slower) instead of\n"
+	    "                      one RESTORE per bucket; the same data either way\n"
 	    "  --rollback          switch back to the generation the last load\n"
 	    "                      replaced (kept until the next load)\n"
 	    "  --get TYPE NUMBER   print the live record of that document (CIN,\n"
@@ -121,7 +123,7 @@ main(int argc, char *argv[])
 {
 	enum { O_REG = TOOLREDIS_OPT_PREFIX + 1, O_CAT, O_RSN, O_SKIP, O_REJ,
 	    O_GET, O_PTS, O_LAYOUT, O_CHECK, O_MAXREJ, O_MAXSHR, O_FORCE,
-	    O_ROLLBACK, O_VERSION };
+	    O_ROLLBACK, O_VERSION, O_HSET };
 	static const struct option lopts[] = {
 		TOOLREDIS_LONGOPTS,
 		{ "registry", required_argument, NULL, O_REG },
@@ -137,6 +139,7 @@ main(int argc, char *argv[])
 		{ "max-shrink", required_argument, NULL, O_MAXSHR },
 		{ "force", no_argument, NULL, O_FORCE },
 		{ "rollback", no_argument, NULL, O_ROLLBACK },
+		{ "hset", no_argument, NULL, O_HSET },
 		{ "help", no_argument, NULL, 'H' },
 		{ "version", no_argument, NULL, O_VERSION },
 		{ NULL, 0, NULL, 0 },
@@ -211,6 +214,9 @@ main(int argc, char *argv[])
 		case O_ROLLBACK:
 			rollback = 1;
 			break;
+		case O_HSET:
+			o.hset = 1;
+			break;
 		default:
 			if (toolredis_option(&ro, ch, optarg) != 0)
 				usage();
@@ -223,11 +229,11 @@ main(int argc, char *argv[])
 	if (get_type != NULL || rollback) {
 		if (optind + (get_type != NULL) != argc || o.registry ||
 		    o.categories || o.reasons || o.points || o.layout ||
-		    o.check || (get_type != NULL && rollback))
+		    o.check || o.hset || (get_type != NULL && rollback))
 			usage();
 		get_num = argv[optind];
 	} else if (optind != argc || (!o.registry && !o.categories &&
-	    !o.reasons && !o.points) || (o.layout && !o.registry))
+	    !o.reasons && !o.points) || ((o.layout || o.hset) && !o.registry))
 		usage();
 
 	if ((code = toolredis_resolve(&ro, &target, err, sizeof(err))) != 0) {

@@ -4,6 +4,7 @@
  * records by bucket); bad rows to FILE:LINE or the caller's reject sink.
  * Pure: no Redis, no I/O.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,8 +19,10 @@ load_plan_new(void)
 {
 	struct load_plan *p = calloc(1, sizeof(struct load_plan));
 
-	if (p != NULL)
+	if (p != NULL) {
 		p->layout = REGISTRY_LAYOUT;
+		p->split_min = LOAD_PLAN_SPLIT_MIN;
+	}
 	return p;
 }
 
@@ -458,13 +461,37 @@ load_plan_grow(void *ptr, size_t *cap, size_t first, size_t elsz)
 	return q;
 }
 
+/*
+ * Room for the entries of a file of len bytes, taken at once: an entry
+ * is smaller than its row but for the shortest rows, and a row is at
+ * least 24 bytes. Pages never written cost nothing, and growing by
+ * copies is what this avoids; when the system refuses, the arrays grow
+ * as they fill.
+ */
+static void
+load_plan_reserve(struct load_plan *p, size_t len)
+{
+	size_t bytes = len + len / 2 + ((size_t)1 << 20);
+	size_t rows = len / 24 + 1024;
+	void *q;
+
+	if (p->cap == 0 && (q = malloc(bytes)) != NULL) {
+		p->buf = q;
+		p->cap = bytes;
+	}
+	if (p->ncap == 0 && (q = malloc(rows * sizeof(*p->off))) != NULL) {
+		p->off = q;
+		p->ncap = rows;
+	}
+}
+
 /* Append one entry. 0, or -1 when out of memory. */
 static int
 load_plan_ent_add(struct load_plan *p, const struct load_csv_row *row,
-    uint32_t hash, const char *field, const unsigned char *val, size_t vlen)
+    uint32_t hash, const char *field, size_t flen, const unsigned char *val,
+    size_t vlen)
 {
 	struct load_plan_ent e;
-	size_t flen = strlen(field);
 	size_t need = sizeof(e) + flen + vlen;
 	void *q;
 
@@ -496,6 +523,49 @@ load_plan_ent_add(struct load_plan *p, const struct load_csv_row *row,
 	return 0;
 }
 
+/*
+ * registry_field and registry_hash2 without snprintf: a load computes
+ * them once per row, millions of times. Byte for byte the same results
+ * (test_load_plan checks them against registry.c's on many numbers); the
+ * layout-1 hash, only for --layout 1, stays registry_hash.
+ */
+int
+load_plan_field(enum parse_idtype t, const char *idnum, size_t n, char *out,
+    size_t outsz)
+{
+	const char *s = parse_idtype_str(t);
+
+	if (*s == '?' || n + 2 > outsz)
+		return -1;
+	out[0] = s[0];
+	memcpy(out + 1, idnum, n);
+	out[n + 1] = '\0';
+	return 0;
+}
+
+uint32_t
+load_plan_hash2(enum parse_idtype t, const char *idnum)
+{
+	const unsigned char *s = (const unsigned char *)parse_idtype_str(t);
+	uint32_t h = 2166136261u;
+	size_t n = 0;
+
+	/* registry_hash2 hashes "TYPE:" and the digits, within 63 chars. */
+	for (; *s != '\0'; s++, n++) {
+		h ^= *s;
+		h *= 16777619u;
+	}
+	h ^= ':';
+	h *= 16777619u;
+	for (n++; *idnum != '\0' && n + 1 < 64; idnum++)
+		if (*idnum >= '0' && *idnum <= '9') {
+			h ^= (unsigned char)*idnum;
+			h *= 16777619u;
+			n++;
+		}
+	return h;
+}
+
 /* One row into an entry: 0 kept, 1 rejected (why says so), -1 no memory. */
 static int
 load_plan_person(struct load_plan *p, const struct load_csv_row *row,
@@ -504,6 +574,8 @@ load_plan_person(struct load_plan *p, const struct load_csv_row *row,
 	struct registry_rec r;
 	char field[REGISTRY_FIELD_MAX + 1];
 	unsigned char val[REGISTRY_PACKED_MAX];
+	size_t idlen;
+	uint32_t hash;
 	int n;
 
 	if (load_csv_parse_person(row, &r, why, whysz) != 0)
@@ -513,31 +585,30 @@ load_plan_person(struct load_plan *p, const struct load_csv_row *row,
 		    r.reason);
 		return 1;
 	}
-	if (registry_field(r.idtype, r.idnum, field, sizeof(field)) != 0 ||
+	idlen = strlen(r.idnum);
+	if (load_plan_field(r.idtype, r.idnum, idlen, field,
+	    sizeof(field)) != 0 ||
 	    (n = registry_pack(&r, val, sizeof(val))) < 0) {
 		snprintf(why, whysz, "record too large");
 		return 1;
 	}
-	return load_plan_ent_add(p, row, registry_hash_layout(p->layout,
-	    r.idtype, r.idnum), field, val, (size_t)n);
+	hash = p->layout == REGISTRY_LAYOUT_2 ? load_plan_hash2(r.idtype,
+	    r.idnum) : registry_hash(r.idtype, r.idnum);
+	return load_plan_ent_add(p, row, hash, field, idlen + 1, val,
+	    (size_t)n);
 }
 
-/* Order: bucket, field, line — duplicates end up side by side, first
- * occurrence first. */
+/* Within a bucket: field, then line — duplicates end up side by side,
+ * first occurrence first. */
 static int
 load_plan_cmp(const void *a, const void *b, void *ctx)
 {
 	const struct load_plan *p = ctx;
 	const struct load_plan_ent *x, *y;
-	uint32_t bx, by;
 	int c;
 
 	x = (const void *)(p->buf + *(const size_t *)a);
 	y = (const void *)(p->buf + *(const size_t *)b);
-	bx = x->hash % p->nbuckets;
-	by = y->hash % p->nbuckets;
-	if (bx != by)
-		return bx < by ? -1 : 1;
 	c = memcmp(load_plan_ent_field(x), load_plan_ent_field(y),
 	    x->flen < y->flen ? x->flen : y->flen);
 	if (c == 0 && x->flen != y->flen)
@@ -550,33 +621,64 @@ load_plan_cmp(const void *a, const void *b, void *ctx)
 /* Bucket count: start from the target fill, grow until no bucket would
  * leave listpack encoding, or up to four times the start: rows with one
  * hash (layout 2: the same type and digits) cannot be split, so more
- * buckets would only cost memory. Then sort the entries by bucket. */
+ * buckets would only cost memory. Then order the entries by bucket (a
+ * counting sort, file order kept) and each bucket by field and line. */
 static int
 load_plan_buckets(struct load_plan *p)
 {
-	uint32_t nb = registry_nbuckets(p->n), *cnt, mx;
+	uint32_t nb = registry_nbuckets(p->n), *cnt, mx, b;
 	uint64_t cap = (uint64_t)nb * 4;
-	size_t i;
+	size_t i, *start, *sorted, sum;
 
 	for (;;) {
 		if ((cnt = calloc(nb, sizeof(*cnt))) == NULL)
 			return -1;
 		for (mx = 0, i = 0; i < p->n; i++) {
-			uint32_t b = load_plan_ent(p, i)->hash % nb;
-
+			b = load_plan_ent(p, i)->hash % nb;
 			if (++cnt[b] > mx)
 				mx = cnt[b];
 		}
-		free(cnt);
 		if (mx <= REGISTRY_BUCKET_LIMIT || nb >= cap)
 			break;
+		free(cnt);
 		nb = (uint32_t)((uint64_t)nb + nb / 4 + 1 > cap ? cap :
 		    nb + nb / 4 + 1);
 	}
 	p->nbuckets = nb;
 	p->maxfill = mx;
-	if (p->n > 0)
-		qsort_r(p->off, p->n, sizeof(*p->off), load_plan_cmp, p);
+	if (p->n == 0) {
+		free(cnt);
+		return 0;
+	}
+	start = malloc(((size_t)nb + 1) * sizeof(*start));
+	sorted = malloc(p->n * sizeof(*sorted));
+	if (start == NULL || sorted == NULL) {
+		free(cnt);
+		free(start);
+		free(sorted);
+		return -1;
+	}
+	for (sum = 0, b = 0; b < nb; b++) {
+		start[b] = sum;
+		sum += cnt[b];
+	}
+	start[nb] = sum;
+	free(cnt);
+	for (i = 0; i < p->n; i++) {
+		b = load_plan_ent(p, i)->hash % nb;
+		sorted[start[b]++] = p->off[i];
+	}
+	free(p->off);
+	p->off = sorted;
+	p->ncap = p->n;
+	/* start[b] is now the end of bucket b, the start of b + 1. */
+	for (sum = 0, b = 0; b < nb; b++) {
+		if (start[b] - sum > 1)
+			qsort_r(p->off + sum, start[b] - sum, sizeof(*p->off),
+			    load_plan_cmp, p);
+		sum = start[b];
+	}
+	free(start);
 	return 0;
 }
 
@@ -611,30 +713,239 @@ load_plan_dups(struct load_plan *p, struct load_plan_src *src,
 	return 0;
 }
 
-int
-load_plan_registry(struct load_plan *p, struct load_plan_src *src,
-    const struct load_plan_sink *rej, char *err, size_t errsz)
+/*
+ * A big registry file is read in two halves at once, the second by a
+ * thread of its own, when that cannot change a thing: no quote anywhere
+ * after the header (so every LF ends a row and the halves meet at a row's
+ * end), the line numbers of the second half counted ahead. Its entries
+ * are appended after the first half's, its bad rows handed to the sink
+ * (or reported) after the first half's: the plan, the rejects and the
+ * messages are those of one pass.
+ */
+struct load_plan_bad {
+	int    line;
+	size_t start, end;
+	size_t why;			/* offset in the half's reason pool */
+};
+
+struct load_plan_half {
+	struct load_plan     *q;	/* a shallow copy of the plan, own entries */
+	struct load_csv       csv;	/* at the half's first row */
+	struct load_plan_bad *bad;
+	size_t                nbad, badcap;
+	char                 *pool;	/* the bad rows' reasons, NUL-ended */
+	size_t                plen, pcap;
+	int                   rc;	/* -1: out of memory */
+};
+
+/* Keep one bad row of the second half. 0, or -1 out of memory. */
+static int
+load_plan_half_bad(struct load_plan_half *h, const struct load_csv_row *row,
+    const char *why)
+{
+	size_t wl = strlen(why) + 1;
+	void *q;
+
+	if (h->nbad == h->badcap) {
+		if ((q = load_plan_grow(h->bad, &h->badcap, 256,
+		    sizeof(*h->bad))) == NULL)
+			return -1;
+		h->bad = q;
+	}
+	while (h->plen + wl > h->pcap) {
+		if ((q = load_plan_grow(h->pool, &h->pcap, 1 << 14, 1)) == NULL)
+			return -1;
+		h->pool = q;
+	}
+	memcpy(h->pool + h->plen, why, wl);
+	h->bad[h->nbad].line = row->line;
+	h->bad[h->nbad].start = row->start;
+	h->bad[h->nbad].end = row->end;
+	h->bad[h->nbad++].why = h->plen;
+	h->plen += wl;
+	return 0;
+}
+
+/*
+ * The rows from csv's position to its end into p's entries; a bad row to
+ * the sink or the error (h NULL), or kept in h. 0, or -1 with err set
+ * (h NULL) or out of memory (h).
+ */
+static int
+load_plan_rows(struct load_plan *p, struct load_csv *csv,
+    struct load_plan_src *src, const struct load_plan_sink *rej,
+    struct load_plan_half *h, char *err, size_t errsz)
 {
 	struct load_csv_row row;
-	struct load_csv csv;
-	struct load_csv_hdr h;
 	char why[256];
 	int k;
 
-	if (load_plan_header(src, &load_csv_registry, &h, &csv, &row, err,
-	    errsz) != 0)
-		return -1;
-	while ((k = load_csv_next(&csv, &row, why, sizeof(why))) != 0) {
+	while ((k = load_csv_next(csv, &row, why, sizeof(why))) != 0) {
 		if (k > 0 && (k = load_plan_person(p, &row, why,
 		    sizeof(why))) <= 0) {
 			if (k < 0)
 				goto oom;
 			continue;
 		}
-		if (load_plan_reject(src, rej, row.line, row.start, row.end,
-		    why, err, errsz) != 0)
+		if (h != NULL) {
+			if (load_plan_half_bad(h, &row, why) != 0)
+				goto oom;
+		} else if (load_plan_reject(src, rej, row.line, row.start,
+		    row.end, why, err, errsz) != 0)
 			return -1;
 	}
+	return 0;
+oom:
+	if (h == NULL)
+		snprintf(err, errsz, LOAD_PLAN_OOM);
+	return -1;
+}
+
+static void *
+load_plan_half_run(void *arg)
+{
+	struct load_plan_half *h = arg;
+
+	h->rc = load_plan_rows(h->q, &h->csv, NULL, NULL, h, NULL, 0);
+	return NULL;
+}
+
+static void
+load_plan_half_free(struct load_plan_half *h)
+{
+	if (h == NULL)
+		return;
+	if (h->q != NULL) {
+		free(h->q->buf);
+		free(h->q->off);
+		free(h->q);
+	}
+	free(h->bad);
+	free(h->pool);
+	free(h);
+}
+
+/* Where the second half starts (after an LF near the middle), with its
+ * first line in *line; 0 when the file is read in one pass. */
+static size_t
+load_plan_split(const struct load_plan_src *src, const struct load_csv *csv,
+    size_t split_min, int *line)
+{
+	const char *d = src->data, *q, *mid;
+	size_t from = csv->pos, rest;
+
+	if (split_min == 0 || src->len < from || src->len - from < split_min)
+		return 0;
+	rest = src->len - from;
+	if (memchr(d + from, '"', rest) != NULL)
+		return 0;
+	mid = memchr(d + from + rest / 2, '\n', rest - rest / 2);
+	if (mid == NULL || mid + 1 >= d + src->len)
+		return 0;
+	*line = csv->line;
+	for (q = d + from; (q = memchr(q, '\n', (size_t)(mid + 1 - q))) !=
+	    NULL; q++)
+		(*line)++;
+	return (size_t)(mid + 1 - d);
+}
+
+/* The second half's reader, on a plan of its own, or NULL (one pass). */
+static struct load_plan_half *
+load_plan_half_new(const struct load_plan *p, const struct load_plan_src *src,
+    size_t at, int line)
+{
+	struct load_plan_half *h;
+
+	if ((h = calloc(1, sizeof(*h))) == NULL ||
+	    (h->q = malloc(sizeof(*h->q))) == NULL) {
+		free(h);
+		return NULL;
+	}
+	memcpy(h->q, p, sizeof(*p));	/* the known reasons, the layout */
+	h->q->buf = NULL;
+	h->q->off = NULL;
+	h->q->len = h->q->cap = h->q->n = h->q->ncap = 0;
+	load_plan_reserve(h->q, src->len - at);
+	load_csv_init(&h->csv, src->data, src->len);
+	h->csv.pos = at;
+	h->csv.line = line;
+	return h;
+}
+
+/* The second half's entries after p's; its bad rows to the sink. 0, or
+ * -1 with err set. */
+static int
+load_plan_half_merge(struct load_plan *p, struct load_plan_half *h,
+    struct load_plan_src *src, const struct load_plan_sink *rej, char *err,
+    size_t errsz)
+{
+	struct load_plan *q = h->q;
+	size_t i;
+	void *m;
+
+	if (h->rc != 0)
+		goto oom;
+	if (p->len + q->len > p->cap) {
+		if ((m = realloc(p->buf, p->len + q->len)) == NULL)
+			goto oom;
+		p->buf = m;
+		p->cap = p->len + q->len;
+	}
+	if (p->n + q->n > p->ncap) {
+		if ((m = realloc(p->off, (p->n + q->n) * sizeof(*p->off))) ==
+		    NULL)
+			goto oom;
+		p->off = m;
+		p->ncap = p->n + q->n;
+	}
+	if (q->len > 0)
+		memcpy(p->buf + p->len, q->buf, q->len);
+	for (i = 0; i < q->n; i++)
+		p->off[p->n + i] = q->off[i] + p->len;
+	p->n += q->n;
+	p->len += q->len;
+	for (i = 0; i < h->nbad; i++)
+		if (load_plan_reject(src, rej, h->bad[i].line,
+		    h->bad[i].start, h->bad[i].end, h->pool + h->bad[i].why,
+		    err, errsz) != 0)
+			return -1;
+	return 0;
+oom:
+	snprintf(err, errsz, LOAD_PLAN_OOM);
+	return -1;
+}
+
+int
+load_plan_registry(struct load_plan *p, struct load_plan_src *src,
+    const struct load_plan_sink *rej, char *err, size_t errsz)
+{
+	struct load_plan_half *h = NULL;
+	struct load_csv_row row;
+	struct load_csv csv;
+	struct load_csv_hdr hdr;
+	pthread_t t;
+	size_t at;
+	int line, threaded = 0, rc;
+
+	if (load_plan_header(src, &load_csv_registry, &hdr, &csv, &row, err,
+	    errsz) != 0)
+		return -1;
+	load_plan_reserve(p, src->len);
+	if ((at = load_plan_split(src, &csv, p->split_min, &line)) > 0 &&
+	    (h = load_plan_half_new(p, src, at, line)) != NULL) {
+		csv.len = at;	/* the first half ends where the second starts */
+		threaded = pthread_create(&t, NULL, load_plan_half_run, h) == 0;
+	}
+	rc = load_plan_rows(p, &csv, src, rej, NULL, err, errsz);
+	if (threaded)
+		pthread_join(t, NULL);
+	else if (h != NULL && rc == 0)
+		load_plan_half_run(h);
+	if (rc == 0 && h != NULL)
+		rc = load_plan_half_merge(p, h, src, rej, err, errsz);
+	load_plan_half_free(h);
+	if (rc != 0)
+		return -1;
 	if (load_plan_buckets(p) != 0)
 		goto oom;
 	if (load_plan_dups(p, src, rej, err, errsz) != 0)

@@ -19,6 +19,7 @@
 
 #define LOAD_PLAN_MAX_REASONS 256
 #define LOAD_PLAN_ERR_MAX     (4096 + 512)	/* a path and a reason */
+#define LOAD_PLAN_SPLIT_MIN   ((size_t)4 << 20)
 
 /* One input file: the caller's bytes (kept alive while the plan is in
  * use: the reject sink gets spans into them) and its accounting. */
@@ -88,6 +89,11 @@ struct load_plan {
 	/* The registry layout to plan (REGISTRY_LAYOUT_1 or _2): which hash
 	 * buckets the rows. load_plan_new sets REGISTRY_LAYOUT. */
 	int                     layout;
+	/* A registry with this many bytes of rows or more is read in two
+	 * halves at once when no quote makes that unsafe (the same plan,
+	 * rejects and messages); 0: always one pass. load_plan_new sets
+	 * LOAD_PLAN_SPLIT_MIN. */
+	size_t                  split_min;
 
 	struct load_plan_reason reasons[LOAD_PLAN_MAX_REASONS];
 	int                     nreasons;
@@ -161,6 +167,12 @@ const char *load_plan_ent_field(const struct load_plan_ent *e);
 const unsigned char *load_plan_ent_value(const struct load_plan_ent *e);
 uint32_t load_plan_ent_bucket(const struct load_plan *p,
     const struct load_plan_ent *e);
+
+/* registry_field (idnum of n bytes) and registry_hash2, the same bytes
+ * and values, without printf: what the plan computes per row. */
+int load_plan_field(enum parse_idtype t, const char *idnum, size_t n,
+    char *out, size_t outsz);
+uint32_t load_plan_hash2(enum parse_idtype t, const char *idnum);
 
 /* The registry pointer for generation gen in p's layout
  * (registry_fmt_regptr: "<gen>:<nbuckets>:2" for layout 2). 0, or -1

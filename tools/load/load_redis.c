@@ -12,6 +12,7 @@
 
 #include <hiredis/hiredis.h>
 
+#include "load_lp.h"
 #include "load_redis.h"
 
 struct load_redis {
@@ -20,6 +21,7 @@ struct load_redis {
 	int           pending;		/* replies owed by the pipeline */
 	int           broken;		/* the connection failed under a pipeline */
 	int           progress;		/* registry writes shown on stderr */
+	int           no_restore;	/* --hset: the registry as HSETs only */
 };
 
 struct load_redis *
@@ -481,20 +483,240 @@ load_redis_write_points(struct load_redis *lr, const struct load_plan *p,
 	return load_redis_flush(lr);
 }
 
-/* One HSET per bucket with all its records (at most
- * REGISTRY_BUCKET_LIMIT: the plan chose the bucket count for that). */
+/* The registry's commands are RESP written by hand into one buffer
+ * (no format parsing, no allocation per row) and handed to hiredis in
+ * batches of about this many bytes. */
+#define LOAD_REDIS_BATCH_BYTES ((size_t)1 << 20)
+/* A bucket goes as one RESTORE up to this many pairs, fields and values
+ * up to LOAD_REDIS_LP_VAL bytes (longer ones as an HSET): room in the
+ * batch buffer for the largest such command (under 256 bytes a pair). */
+#define LOAD_REDIS_LP_PAIRS    512
+#define LOAD_REDIS_LP_VAL      100
+#define LOAD_REDIS_LP_ROOM     ((size_t)LOAD_REDIS_LP_PAIRS * 256 + 1024)
+
+/* "$<n>\r\n" or "*<n>\r\n" at out; its length. */
+static size_t
+load_redis_resp_len(char *out, char type, size_t n)
+{
+	char tmp[24];
+	size_t k = 0, i = 0;
+
+	do {
+		tmp[k++] = (char)('0' + n % 10);
+		n /= 10;
+	} while (n > 0);
+	out[i++] = type;
+	while (k > 0)
+		out[i++] = tmp[--k];
+	out[i++] = '\r';
+	out[i++] = '\n';
+	return i;
+}
+
+/* One bulk string at out; its length. */
+static size_t
+load_redis_resp_bulk(char *out, const void *s, size_t n)
+{
+	size_t i = load_redis_resp_len(out, '$', n);
+
+	memcpy(out + i, s, n);
+	i += n;
+	out[i++] = '\r';
+	out[i++] = '\n';
+	return i;
+}
+
+/* Hand the batch to hiredis: ncmd more replies owed. While more than
+ * twice LOAD_REDIS_PIPE_DEPTH are owed, read the oldest ones, so that
+ * Redis always has a batch queued while the next one is built. */
+static int
+load_redis_batch(struct load_redis *lr, const char *buf, size_t len,
+    int ncmd)
+{
+	redisReply *r;
+
+	if (len == 0)
+		return 0;
+	if (redisAppendFormattedCommand(lr->c, buf, len) != REDIS_OK) {
+		fprintf(stderr, "redis: %s\n", lr->c->errstr);
+		return -1;
+	}
+	lr->pending += ncmd;
+	while (lr->pending > 2 * LOAD_REDIS_PIPE_DEPTH) {
+		if (redisGetReply(lr->c, (void **)&r) != REDIS_OK) {
+			fprintf(stderr, "redis: %s\n", lr->c->errstr);
+			lr->pending = 0;
+			lr->broken = 1;
+			return -1;
+		}
+		lr->pending--;
+		if (r->type == REDIS_REPLY_ERROR) {
+			fprintf(stderr, "redis: %s\n", r->str);
+			freeReplyObject(r);
+			return -1;
+		}
+		freeReplyObject(r);
+	}
+	return 0;
+}
+
+/* CONFIG GET name as a number, or -1 (refused, unknown, not a number). */
+static long
+load_redis_config_num(struct load_redis *lr, const char *name)
+{
+	const char *argv[3] = { "CONFIG", "GET", name };
+	size_t lens[3] = { 6, 3, strlen(name) };
+	redisReply *r = redisCommandArgv(lr->c, 3, argv, lens);
+	long v = -1;
+
+	if (r == NULL)
+		return -1;
+	if (r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
+	    r->element[1]->type == REDIS_REPLY_STRING)
+		v = strtol(r->element[1]->str, NULL, 10);
+	freeReplyObject(r);
+	return v;
+}
+
+/*
+ * The most pairs a bucket may have to go as one RESTORE: what Redis keeps
+ * as a listpack (hash-max-listpack-entries; values no longer than
+ * hash-max-listpack-value, checked per bucket), so that the key is
+ * exactly the one HSET would have built. 0: HSET only (--hset, a Redis
+ * before 7.0 or one that does not say).
+ */
+static size_t
+load_redis_lp_limits(struct load_redis *lr, size_t *maxval)
+{
+	long e, v;
+
+	if (lr->no_restore)
+		return 0;
+	e = load_redis_config_num(lr, "hash-max-listpack-entries");
+	v = load_redis_config_num(lr, "hash-max-listpack-value");
+	if (e <= 0 || v <= 0)
+		return 0;
+	*maxval = (size_t)(v < LOAD_REDIS_LP_VAL ? v : LOAD_REDIS_LP_VAL);
+	return (size_t)(e < LOAD_REDIS_LP_PAIRS ? e : LOAD_REDIS_LP_PAIRS);
+}
+
+/* Entries i..j of one bucket as a RESTORE command at out (room for
+ * LOAD_REDIS_LP_ROOM bytes); its length, or 0 when the bucket is not one
+ * Redis would keep as a listpack (then it goes as an HSET). */
+static size_t
+load_redis_restore_cmd(char *out, const struct load_plan *p, size_t i,
+    size_t j, const char *key, size_t klen, size_t maxval)
+{
+	const struct load_plan_ent *e;
+	unsigned char *lp;
+	size_t k, ent = 0, off, plen, o = 0;
+
+	for (k = i; k < j; k++) {
+		e = load_plan_ent(p, k);
+		if (e->flen > maxval || e->vlen > maxval)
+			return 0;
+		ent += load_lp_entry_len(load_plan_ent_field(e), e->flen) +
+		    load_lp_entry_len(load_plan_ent_value(e), e->vlen);
+	}
+	plen = load_lp_payload_len(ent, &off);
+	o += load_redis_resp_len(out + o, '*', 4);
+	o += load_redis_resp_bulk(out + o, "RESTORE", 7);
+	o += load_redis_resp_bulk(out + o, key, klen);
+	o += load_redis_resp_bulk(out + o, "0", 1);
+	o += load_redis_resp_len(out + o, '$', plen);
+	lp = (unsigned char *)out + o;
+	for (k = i; k < j; k++) {
+		e = load_plan_ent(p, k);
+		off += load_lp_entry_put(lp + off, load_plan_ent_field(e),
+		    e->flen);
+		off += load_lp_entry_put(lp + off, load_plan_ent_value(e),
+		    e->vlen);
+	}
+	load_lp_payload_seal(lp, plen, ent, j - i);
+	o += plen;
+	out[o++] = '\r';
+	out[o++] = '\n';
+	return o;
+}
+
+/* Entries i..j of one bucket as an HSET, batched; *len and *ncmd the
+ * batch's bytes and commands. 0, or -1. */
+static int
+load_redis_hset_cmd(struct load_redis *lr, char *buf, size_t cap,
+    size_t *len, int *ncmd, const struct load_plan *p, size_t i, size_t j,
+    const char *key, size_t klen)
+{
+	const struct load_plan_ent *e;
+
+	*len += load_redis_resp_len(buf + *len, '*', 2 + 2 * (j - i));
+	*len += load_redis_resp_bulk(buf + *len, "HSET", 4);
+	*len += load_redis_resp_bulk(buf + *len, key, klen);
+	for (; i < j; i++) {
+		e = load_plan_ent(p, i);
+		if (*len + 52 + (size_t)e->flen + e->vlen > cap) {
+			/* A command may span batches: hiredis just sends the
+			 * bytes in order. */
+			if (load_redis_batch(lr, buf, *len, *ncmd) != 0)
+				return -1;
+			*len = 0;
+			*ncmd = 0;
+		}
+		*len += load_redis_resp_bulk(buf + *len, load_plan_ent_field(e),
+		    e->flen);
+		*len += load_redis_resp_bulk(buf + *len, load_plan_ent_value(e),
+		    e->vlen);
+	}
+	(*ncmd)++;
+	return 0;
+}
+
+/*
+ * The first RESTORE alone, its reply read at once: 1 it worked (the
+ * others follow pipelined), 0 Redis refused it (an ACL without RESTORE,
+ * an older RDB format: said on stderr; the caller writes HSETs), -1 the
+ * connection failed.
+ */
+static int
+load_redis_restore_probe(struct load_redis *lr, const char *cmd, size_t len)
+{
+	redisReply *r;
+	int ok;
+
+	if (redisAppendFormattedCommand(lr->c, cmd, len) != REDIS_OK ||
+	    redisGetReply(lr->c, (void **)&r) != REDIS_OK) {
+		fprintf(stderr, "redis: %s\n", lr->c->errstr);
+		lr->broken = 1;
+		return -1;
+	}
+	ok = r->type != REDIS_REPLY_ERROR;
+	if (!ok)
+		fprintf(stderr, "tnsgw-load: RESTORE refused (%.200s): the "
+		    "registry goes as HSETs, slower\n", r->str);
+	freeReplyObject(r);
+	return ok;
+}
+
+/*
+ * The registry, bucket after bucket in the plan's order: each bucket one
+ * RESTORE of the listpack HSET would build (load_lp.h), or one HSET with
+ * all its records when Redis would not keep it as a listpack or does not
+ * take RESTORE. The same keys, fields, order and bytes either way.
+ */
 int
 load_redis_write_registry(struct load_redis *lr, const struct load_plan *p,
     long gen)
 {
-	const char *argv[2 + 2 * (REGISTRY_BUCKET_LIMIT + 8)];
-	size_t lens[2 + 2 * (REGISTRY_BUCKET_LIMIT + 8)];
-	char key[REGISTRY_KEY_MAX];
-	const struct load_plan_ent *e;
-	size_t i = 0, j;
+	char key[REGISTRY_KEY_MAX], *buf;
+	size_t i = 0, j, len = 0, cap, klen, maxpairs, maxval = 0, n;
 	uint32_t b;
-	int argc, pct = -1;
+	int pct = -1, ncmd = 0, probe = 1;
 
+	maxpairs = load_redis_lp_limits(lr, &maxval);
+	cap = LOAD_REDIS_BATCH_BYTES + LOAD_REDIS_LP_ROOM;
+	if ((buf = malloc(cap)) == NULL) {
+		fprintf(stderr, "tnsgw-load: out of memory\n");
+		return -1;
+	}
 	while (i < p->n) {
 		if (lr->progress && (int)(i * 100 / p->n) != pct) {
 			pct = (int)(i * 100 / p->n);
@@ -502,26 +724,71 @@ load_redis_write_registry(struct load_redis *lr, const struct load_plan *p,
 			    pct);
 		}
 		b = load_plan_ent_bucket(p, load_plan_ent(p, i));
+		for (j = i + 1; j < p->n && load_plan_ent_bucket(p,
+		    load_plan_ent(p, j)) == b; j++)
+			;
 		registry_key_bucket(key, sizeof(key), lr->prefix, gen, b);
-		argv[0] = "HSET";
-		argv[1] = key;
-		argc = 2;
-		for (j = i; j < p->n && load_plan_ent_bucket(p,
-		    (e = load_plan_ent(p, j))) == b; j++) {
-			argv[argc] = load_plan_ent_field(e);
-			lens[argc++] = e->flen;
-			argv[argc] = (const char *)load_plan_ent_value(e);
-			lens[argc++] = e->vlen;
+		klen = strlen(key);
+		if (len + LOAD_REDIS_LP_ROOM > cap) {
+			if (load_redis_batch(lr, buf, len, ncmd) != 0)
+				goto fail;
+			len = 0;
+			ncmd = 0;
 		}
-		lens[0] = 4;
-		lens[1] = strlen(key);
-		if (load_redis_add(lr, argc, argv, lens) != 0)
-			return -1;
+		n = j - i <= maxpairs ? load_redis_restore_cmd(buf + len, p, i,
+		    j, key, klen, maxval) : 0;
+		if (n > 0 && probe) {
+			probe = 0;
+			if (load_redis_batch(lr, buf, len, ncmd) != 0)
+				goto fail;
+			len = 0;
+			ncmd = 0;
+			if (load_redis_flush(lr) != 0)
+				goto fail;
+			/* buf + len is buf + 0 now: move the command there. */
+			n = load_redis_restore_cmd(buf, p, i, j, key, klen,
+			    maxval);
+			switch (load_redis_restore_probe(lr, buf, n)) {
+			case 1:
+				i = j;
+				continue;
+			case 0:
+				maxpairs = 0;
+				n = 0;
+				break;
+			default:
+				goto fail;
+			}
+		}
+		if (n > 0) {
+			len += n;
+			ncmd++;
+		} else if (load_redis_hset_cmd(lr, buf, cap, &len, &ncmd, p, i,
+		    j, key, klen) != 0)
+			goto fail;
 		i = j;
+		if (len >= LOAD_REDIS_BATCH_BYTES) {
+			if (load_redis_batch(lr, buf, len, ncmd) != 0)
+				goto fail;
+			len = 0;
+			ncmd = 0;
+		}
 	}
+	if (load_redis_batch(lr, buf, len, ncmd) != 0)
+		goto fail;
+	free(buf);
 	if (lr->progress)
 		fprintf(stderr, "\rtnsgw-load: writing the registry 100 %%\n");
 	return load_redis_flush(lr);
+fail:
+	free(buf);
+	return -1;
+}
+
+void
+load_redis_hset_only(struct load_redis *lr, int on)
+{
+	lr->no_restore = on;
 }
 
 void

@@ -78,6 +78,9 @@ int load_redis_reg_count(struct load_redis *lr, const char *ptr,
 /* The same for the live registry: *count -1 when none is loaded. */
 int load_redis_live_count(struct load_redis *lr, long *count);
 
+/* The registry written as HSETs only (--hset), never RESTORE. */
+void load_redis_hset_only(struct load_redis *lr, int on);
+
 /* Progress of the registry's writing on stderr (a terminal), or not. */
 void load_redis_progress(struct load_redis *lr, int on);
 

@@ -7,9 +7,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -36,11 +38,14 @@ load_run_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* Read path whole. 0, or -1 with the reason printed. */
+/* Read path whole: one buffer of the file's size when it is a regular
+ * file (no copy on growth), else doubled as it fills. 0, or -1 with the
+ * reason printed. */
 static int
 load_run_read(struct load_run_file *f, const char *path)
 {
 	size_t cap = 1 << 16, len = 0;
+	struct stat st;
 	ssize_t r;
 	char *q;
 	int fd;
@@ -49,6 +54,13 @@ load_run_read(struct load_run_file *f, const char *path)
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
 		fprintf(stderr, "%s: %s\n", path, strerror(errno));
 		return -1;
+	}
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
+		if ((uint64_t)st.st_size > LOAD_RUN_FILE_MAX) {
+			fprintf(stderr, "%s: file too large\n", path);
+			goto fail;
+		}
+		cap = (size_t)st.st_size + 1;	/* + 1: EOF seen in one read */
 	}
 	if ((f->data = malloc(cap)) == NULL)
 		goto oom;
@@ -386,6 +398,7 @@ load_run(struct load_redis *lr, const struct load_run_opts *o)
 	tw0 = tw1 = load_run_now();
 	if (p->has_registry) {
 		mem0 = load_redis_used_memory(lr);
+		load_redis_hset_only(lr, o->hset);
 		load_redis_progress(lr, o->progress &&
 		    f[LOAD_RUN_REG].src.len >= LOAD_RUN_PROGRESS_BYTES);
 		if (load_redis_write_registry(lr, p, gen) != 0)

@@ -21,6 +21,7 @@ struct load_run_opts {
 	int         max_reject_pct;	/* max_reject is a percentage of the file's rows */
 	double      max_shrink;		/* % the registry may shrink; >= 100: no guard */
 	int         progress;		/* registry's progress on stderr */
+	int         hset;		/* --hset: registry as HSETs, no RESTORE */
 };
 
 #define LOAD_RUN_MAX_REJECT_PCT 1	/* --max-reject default: 1 % */
