@@ -687,15 +687,8 @@ gateway_new(struct event_base *base, const struct config *cfg)
 int
 gateway_start(struct gateway *gw)
 {
-	char host[64], consumer[96];
-
-	/* One consumer name per process: a restarted daemon is a new consumer
-	 * that claims what the dead one left pending. */
-	if (gethostname(host, sizeof(host)) != 0)
-		snprintf(host, sizeof(host), "tnsgw");
-	host[sizeof(host) - 1] = '\0';
-	snprintf(consumer, sizeof(consumer), "%s:%ld", host, (long)getpid());
-	if (outbox_start(gw->outbox, consumer) != 0)
+	/* The consumer name: daemon.instance, else the host name. */
+	if (outbox_start(gw->outbox, NULL) != 0)
 		return -1;
 	if (store_is_up(gw->store))
 		return gw_start_binds(gw);

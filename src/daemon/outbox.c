@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
+#include <unistd.h>
 
 #include <event2/event.h>
 
@@ -535,6 +536,20 @@ outbox_new(struct event_base *base, const struct config *cfg, struct store *st,
 int
 outbox_start(struct outbox *ob, const char *consumer)
 {
+	char host[64];
+
+	/* The name stays across restarts (the default is the host name, not
+	 * host:pid): a restarted instance takes its own pending entries back
+	 * at once instead of waiting for its old heartbeat to die. */
+	if (consumer == NULL || consumer[0] == '\0')
+		consumer = ob->cfg->daemon.instance;
+	if (consumer[0] == '\0') {
+		if (gethostname(host, sizeof(host)) != 0)
+			snprintf(host, sizeof(host), "tnsgw");
+		host[sizeof(host) - 1] = '\0';
+		consumer = host;
+	}
+	log_info("[outbox] consumer %s", consumer);
 	/* Nothing is read before a bind is up (outbox_set_bound). */
 	ob->paused = 1;
 	store_outbox_pause(ob->store, 1);
