@@ -6,6 +6,7 @@
  */
 #include "outbox.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -123,8 +124,10 @@ ob_entry_free(struct ob_entry *e)
 	ob->busy--;
 	if (e->retry_ev)
 		event_free(e->retry_ev);
-	/* The segments may hold a password or an OTP in clear. */
-	secret_wipe(e, sizeof(*e));
+	/* The segments may hold a password or an OTP in clear: the ones
+	 * used (the rest were never written since calloc). */
+	secret_wipe(e->seg, (size_t)e->nseg * sizeof(e->seg[0]));
+	secret_wipe(e, offsetof(struct ob_entry, seg));
 	free(e);
 	ob_flow(ob);
 }
@@ -448,8 +451,9 @@ ob_on_entry(void *arg, const struct store_outbox_entry *se)
 
 	if (ob->stopped || ob->busy >= OB_MAX_BUSY)
 		return;		/* stays pending; claimed later */
-	/* Claimed while still being sent here (a long retry): not twice. */
-	for (e = ob->entries; e; e = e->next)
+	/* Claimed while still being sent here (a long retry): not twice. A
+	 * first delivery (XREADGROUP ">") is new to every consumer: no scan. */
+	for (e = se->deliveries > 1 ? ob->entries : NULL; e; e = e->next)
 		if (strcmp(e->id, se->id) == 0)
 			return;
 	if ((e = calloc(1, sizeof(*e))) == NULL)
@@ -504,9 +508,10 @@ ob_on_entry(void *arg, const struct store_outbox_entry *se)
 	/* The UDH reference comes from the entry id: a re-send is identical. */
 	n = sms_split(text, cs, (uint8_t)(parse_hash32(e->id) & 0xff), e->seg,
 	    SMS_MAX_SEGMENTS);
-	if (text == body)
-		secret_wipe(body, sizeof(body));
+	if (text == body)		/* what the opening wrote, NUL included */
+		secret_wipe(body, strlen(body) + 1);
 	if (n <= 0) {
+		secret_wipe(e->seg, sizeof(e->seg));	/* whatever it wrote */
 		ob_dead(e, "body does not split into SMS");
 		return;
 	}

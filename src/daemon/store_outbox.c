@@ -388,6 +388,13 @@ store_outbox_hand(struct store *st, const redisReply *idr,
 			bad = 1;
 			break;
 		}
+		/* Written in the order of names: try the field's own slot
+		 * first, the others only for an entry written otherwise. */
+		j = (int)(i / 2);
+		if (j < STORE_SMS_NARGS && strcmp(n->str, names[j]) == 0) {
+			v[j] = val->str;
+			continue;
+		}
 		for (j = 0; j < STORE_SMS_NARGS; j++)
 			if (strcmp(n->str, names[j]) == 0)
 				v[j] = val->str;
@@ -440,10 +447,20 @@ store_outbox_alive_key(const struct store *st, char *k, size_t ksz)
 	return 0;
 }
 
+static long long
+store_outbox_mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 static void
 store_outbox_claim_send(struct store *st)
 {
-	char k[REGISTRY_KEY_MAX], ka[REGISTRY_KEY_MAX + 8], idle[16], own[16];
+	char k[REGISTRY_KEY_MAX], ka[REGISTRY_KEY_MAX + 8], idle[16], own[24];
+	long long up;
 	const char *argv[10] = { "EVAL", store_outbox_claim_lua, "2", k, ka,
 	    REGISTRY_OUTBOX_GROUP, st->ob.consumer, idle, own,
 	    STORE_OUTBOX_COUNT };
@@ -454,9 +471,11 @@ store_outbox_claim_send(struct store *st)
 		return;
 	}
 	snprintf(idle, sizeof(idle), "%d", st->ob.claim_ms);
-	snprintf(own, sizeof(own), "%d", st->ob.reclaim_own ? 0 :
-	    st->ob.claim_ms);
-	st->ob.reclaim_own = 0;
+	/* Our own entries idle longer than we have been running were handed
+	 * to this name before we started (a restart): ours again at once. */
+	up = store_outbox_mono_ms() - st->ob.start_ms;
+	snprintf(own, sizeof(own), "%lld", up < st->ob.claim_ms ?
+	    (up > 0 ? up : 0) : (long long)st->ob.claim_ms);
 	store_submit_fn(st, -1, 10, argv, store_outbox_on_claim);
 }
 
@@ -786,6 +805,10 @@ store_outbox_reader_on_group(redisAsyncContext *ac, void *reply, void *privdata)
 	st->health.rauth_logged = 0;
 	log_info("[redis] outbox reader up (group %s, consumer %s)",
 	    REGISTRY_OUTBOX_GROUP, st->ob.consumer);
+	/* A claim round now, not in claim_idle_ms / 2: what a previous run
+	 * under this name left pending goes out at once. */
+	if (st->ob.ev_claim != NULL)
+		event_active(st->ob.ev_claim, EV_TIMEOUT, 1);
 	if (st->ob.paused)
 		st->ob.read_idle = 1;
 	else
@@ -955,7 +978,7 @@ store_outbox_start(struct store *st, const char *consumer, int claim_idle_ms,
 		return -1;
 	}
 	evtimer_add(st->ob.ev_claim, &tv);
-	st->ob.reclaim_own = 1;
+	st->ob.start_ms = store_outbox_mono_ms();
 	tv.tv_sec = STORE_HB_MS / 1000;
 	tv.tv_usec = (STORE_HB_MS % 1000) * 1000;
 	evtimer_add(st->ob.ev_hb, &tv);
