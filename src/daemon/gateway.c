@@ -1127,6 +1127,7 @@ gateway_status(const struct gateway *gw, struct gateway_status *st)
 	if (gw->store)
 		store_outbox_depth(gw->store, &st->outbox_len, &st->outbox_pending);
 	st->outbox_lost = store_outbox_lost(gw->store);
+	store_outbox_owners(gw->store, &st->outbox_claimed_dead, &st->outbox_removed);
 	/* Redis as a trust boundary (issue 9, piece c) */
 	st->redis_persist_ok = store_persist_ok(gw->store);
 	st->redis_persist_refused = store_persist_refused(gw->store);
