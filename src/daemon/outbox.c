@@ -353,6 +353,7 @@ ob_submit(struct ob_entry *e)
 	struct smpp_client *c = ob->bind_fn(ob->bind_arg, e->bind, e->op);
 	const struct config_bind *bc;
 	struct smpp_pdu p;
+	size_t smlen = 0;		/* p.sm octets written */
 	char validity[SMPP_TIME_SIZE] = "";
 	long long left;
 
@@ -400,25 +401,29 @@ ob_submit(struct ob_entry *e)
 		    e->id, e->bind, config_bind_find(ob->cfg, e->bind) ?
 		    "not bound" : "not configured", bc->name, e->op);
 	snprintf(e->via, sizeof(e->via), "%s", bc->name);
+	/* The fields every segment shares, once; each segment sets its own
+	 * below (the encoder reads sm_len octets of sm, nothing past). */
+	memset(&p, 0, sizeof(p));
+	p.command_id = SMPP_SUBMIT_SM;
+	snprintf(p.source_addr, sizeof(p.source_addr), "%s",
+	    e->from[0] ? e->from : bc->source_addr);
+	/* The plan the entry was written with (MO caller or registry). */
+	p.dest_addr_ton = e->to_ton;
+	p.dest_addr_npi = e->to_npi;
+	snprintf(p.destination_addr, sizeof(p.destination_addr), "%s", e->to);
+	memcpy(p.validity_period, validity, sizeof(validity));
 	for (int i = 0; i < e->nseg; i++) {
 		struct ob_seg_ref *ref;
 
 		if (e->seg_ok[i])
 			continue;
-		memset(&p, 0, sizeof(p));
-		p.command_id = SMPP_SUBMIT_SM;
-		snprintf(p.source_addr, sizeof(p.source_addr), "%s",
-		    e->from[0] ? e->from : bc->source_addr);
-		/* The plan the entry was written with (MO caller or registry). */
-		p.dest_addr_ton = e->to_ton;
-		p.dest_addr_npi = e->to_npi;
-		snprintf(p.destination_addr, sizeof(p.destination_addr), "%s", e->to);
-		memcpy(p.validity_period, validity, sizeof(validity));
 		p.esm_class = e->seg[i].esm_class;
 		p.data_coding = e->seg[i].data_coding;
 		p.registered_delivery = 1;
 		p.sm_len = e->seg[i].len;
 		memcpy(p.sm, e->seg[i].body, e->seg[i].len);
+		if (e->seg[i].len > smlen)
+			smlen = e->seg[i].len;
 		if ((ref = malloc(sizeof(*ref))) == NULL) {
 			e->lost = 1;
 			break;
@@ -433,7 +438,8 @@ ob_submit(struct ob_entry *e)
 		e->outstanding++;
 		ob->stats.segments++;
 	}
-	secret_wipe(&p, sizeof(p));
+	/* The body (a password, an OTP) is all p held of a secret. */
+	secret_wipe(p.sm, smlen);
 	if (e->outstanding == 0)
 		ob_answered(e);
 }
