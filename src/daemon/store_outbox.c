@@ -29,20 +29,22 @@
 /*
  * The heartbeat. KEYS: P"outbox:alive" (hash consumer -> deadline, ms of
  * Redis's clock: instances' clocks never compare). ARGV: consumer, ttl ms.
+ * Reply: Redis's clock, ms.
  */
 static const char store_outbox_hb_lua[] =
 	"local t = redis.call('TIME')\n"
 	"local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"
 	"redis.call('HSET', KEYS[1], ARGV[1],\n"
 	"    string.format('%d', now + tonumber(ARGV[2])))\n"
-	"return 1\n";
+	"return now\n";
 
 /*
  * The claim. KEYS: outbox, P"outbox:alive". ARGV: group, this consumer,
- * min idle ms for others' entries, min idle ms for our own, count.
- * Our own entries idle that long come back to us (a lost hand-out; at
- * start, all of them: a restart under the same name takes its entries
- * back). Another consumer's entries are claimed only when its heartbeat
+ * min idle ms for others' entries, min idle ms for our own, count, our
+ * start (Redis's clock, ms, of our first heartbeat, before our first read).
+ * Our own entries idle that long come back to us (a lost hand-out), and
+ * those handed to our name before our start at once (a restart under the
+ * same name takes its entries back). Another consumer's entries are claimed only when its heartbeat
  * is gone (absent or past its deadline); such a consumer, once it has
  * nothing pending, is removed from the group (and its heartbeat field).
  * Reply: {cursor ("0-0"), {ids deleted from the stream while pending},
@@ -55,6 +57,10 @@ static const char store_outbox_claim_lua[] =
 	"local t = redis.call('TIME')\n"
 	"local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"
 	"local gone, left, dead, removed = {}, tonumber(ARGV[5]), 0, 0\n"
+	"local own = tonumber(ARGV[4])\n"
+	"if now - tonumber(ARGV[6]) + 1 < own then\n"
+	"  own = now - tonumber(ARGV[6]) + 1\n"
+	"end\n"
 	"local out = {'0-0', gone, {}}\n"
 	"local function take(owner, idle)\n"
 	"  local n = 0\n"
@@ -81,7 +87,7 @@ static const char store_outbox_claim_lua[] =
 	"    elseif c[i] == 'pending' then pend = tonumber(c[i + 1]) end\n"
 	"  end\n"
 	"  if name == ARGV[2] then\n"
-	"    if pend > 0 and left > 0 then take(name, ARGV[4]) end\n"
+	"    if pend > 0 and left > 0 then take(name, string.format('%d', own)) end\n"
 	"  elseif name then\n"
 	"    local d = tonumber(redis.call('HGET', KEYS[2], name) or '0') or 0\n"
 	"    if d <= now then\n"
@@ -447,23 +453,13 @@ store_outbox_alive_key(const struct store *st, char *k, size_t ksz)
 	return 0;
 }
 
-static long long
-store_outbox_mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void
 store_outbox_claim_send(struct store *st)
 {
-	char k[REGISTRY_KEY_MAX], ka[REGISTRY_KEY_MAX + 8], idle[16], own[24];
-	long long up;
-	const char *argv[10] = { "EVAL", store_outbox_claim_lua, "2", k, ka,
-	    REGISTRY_OUTBOX_GROUP, st->ob.consumer, idle, own,
-	    STORE_OUTBOX_COUNT };
+	char k[REGISTRY_KEY_MAX], ka[REGISTRY_KEY_MAX + 8], idle[16], start[24];
+	const char *argv[11] = { "EVAL", store_outbox_claim_lua, "2", k, ka,
+	    REGISTRY_OUTBOX_GROUP, st->ob.consumer, idle, idle,
+	    STORE_OUTBOX_COUNT, start };
 
 	registry_key_outbox(k, sizeof(k), st->prefix);
 	if (store_outbox_alive_key(st, ka, sizeof(ka)) != 0) {
@@ -471,12 +467,8 @@ store_outbox_claim_send(struct store *st)
 		return;
 	}
 	snprintf(idle, sizeof(idle), "%d", st->ob.claim_ms);
-	/* Our own entries idle longer than we have been running were handed
-	 * to this name before we started (a restart): ours again at once. */
-	up = store_outbox_mono_ms() - st->ob.start_ms;
-	snprintf(own, sizeof(own), "%lld", up < st->ob.claim_ms ?
-	    (up > 0 ? up : 0) : (long long)st->ob.claim_ms);
-	store_submit_fn(st, -1, 10, argv, store_outbox_on_claim);
+	snprintf(start, sizeof(start), "%lld", st->ob.start_ms);
+	store_submit_fn(st, -1, 11, argv, store_outbox_on_claim);
 }
 
 static void
@@ -486,7 +478,8 @@ store_outbox_on_claim_tick(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	if (st->ob.claim_busy || !st->up || !st->ob.rup || st->ob.paused)
+	if (st->ob.claim_busy || !st->up || !st->ob.rup || st->ob.paused ||
+	    st->ob.start_ms == 0)
 		return;
 	st->ob.claim_busy = 1;
 	store_outbox_claim_send(st);
@@ -499,6 +492,13 @@ store_outbox_on_hb(struct store *st, const redisReply *r)
 	if (r != NULL && r->type == REDIS_REPLY_ERROR)
 		log_warnx("[redis] outbox heartbeat: %.*s",
 		    (int)(r->len < 120 ? r->len : 120), r->str);
+	if (r == NULL || r->type != REDIS_REPLY_INTEGER || st->ob.start_ms > 0)
+		return;
+	/* The first heartbeat: our start on Redis's clock. Only now does the
+	 * reader connect, so every entry handed to our name before this
+	 * instant was handed to a previous run of it. */
+	st->ob.start_ms = r->integer > 0 ? r->integer : 1;
+	store_timer(st->ob.ev_connect, 0);
 }
 
 /* Every STORE_HB_MS while the main connection is up: we are alive. */
@@ -978,12 +978,11 @@ store_outbox_start(struct store *st, const char *consumer, int claim_idle_ms,
 		return -1;
 	}
 	evtimer_add(st->ob.ev_claim, &tv);
-	st->ob.start_ms = store_outbox_mono_ms();
 	tv.tv_sec = STORE_HB_MS / 1000;
 	tv.tv_usec = (STORE_HB_MS % 1000) * 1000;
 	evtimer_add(st->ob.ev_hb, &tv);
-	event_active(st->ob.ev_hb, EV_TIMEOUT, 1);	/* the first one now */
-	store_timer(st->ob.ev_connect, 0);	/* from the loop */
+	/* The first heartbeat now; its reply connects the reader. */
+	event_active(st->ob.ev_hb, EV_TIMEOUT, 1);
 	return 0;
 }
 

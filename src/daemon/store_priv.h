@@ -134,7 +134,7 @@ struct store_outbox {
 	/* Ownership between instances: a heartbeat in P"outbox:alive", and
 	 * claims only from consumers whose heartbeat is gone. */
 	int                  hb_busy;	/* a heartbeat out */
-	long long            start_ms;	/* monotonic, at store_outbox_start */
+	long long            start_ms;	/* first heartbeat, Redis's clock; 0 before */
 	long long            claimed_dead;	/* entries claimed from dead consumers */
 	long long            removed;	/* dead consumers removed from the group */
 	struct event        *ev_hb;

@@ -838,6 +838,7 @@ own_start(struct own *o, const char *name, int claim_ms, int ack)
 struct own_wait {
 	const struct own *o;
 	int n;
+	int first;		/* count first deliveries only */
 };
 
 static int
@@ -845,7 +846,21 @@ own_reached(const void *arg)
 {
 	const struct own_wait *w = arg;
 
-	return w->o->n >= w->n;
+	return (w->first ? w->o->first : w->o->n) >= w->n;
+}
+
+/* The stores of the ownership tests, freed by own_stop (a failed check
+ * must not leave a live consumer behind for the next test). */
+static struct own OA, OB;
+
+static int
+own_stop(void **state)
+{
+	(void)state;
+	store_free(OA.st);
+	store_free(OB.st);
+	OA.st = OB.st = NULL;
+	return 0;
 }
 
 /* n plain SMS written through st. */
@@ -897,24 +912,24 @@ consumer_exists(const char *name)
 static void
 test_owner_slow_keeps(void **state)
 {
-	static struct own a, b;
-	struct own_wait w = { &a, 5 };
+	struct own *a = &OA, *b = &OB;
+	struct own_wait w = { &OA, 5, 1 };
 	long long dead, removed;
 
 	(void)state;
 	if (base == NULL)
 		skip();
 	freeReplyObject(R("FLUSHALL"));
-	own_start(&a, "gw-a", 1000, 0);
-	own_add(a.st, 5);
+	own_start(a, "gw-a", 1000, 0);
+	own_add(a->st, 5);
 	assert_true(run_until(own_reached, &w, 3000));
-	assert_int_equal(a.first, 5);
-	own_start(&b, "gw-b", 1000, 1);
+	assert_int_equal(a->first, 5);
+	own_start(b, "gw-b", 1000, 1);
 	run_until(never, NULL, 3500);
-	assert_int_equal(b.n, 0);
+	assert_int_equal(b->n, 0);
 	assert_int_equal(pending_of("gw-a"), 5);
 	assert_int_equal(pending_of("gw-b"), 0);
-	store_outbox_owners(b.st, &dead, &removed);
+	store_outbox_owners(b->st, &dead, &removed);
 	assert_int_equal(dead, 0);
 	assert_int_equal(removed, 0);
 	assert_true(consumer_exists("gw-a"));
@@ -922,12 +937,14 @@ test_owner_slow_keeps(void **state)
 	assert_int_equal(Ri("HEXISTS t:outbox:alive gw-a"), 1);
 	assert_int_equal(Ri("HEXISTS t:outbox:alive gw-b"), 1);
 	/* A new entry goes to one of the two, once. */
-	a.ack = 1;
-	own_add(b.st, 1);
+	a->ack = 1;
+	own_add(b->st, 1);
 	run_until(never, NULL, 1500);
-	assert_int_equal(a.first + b.first, 6);
-	store_free(b.st);
-	store_free(a.st);
+	assert_int_equal(a->first + b->first, 6);
+	store_free(b->st);
+	b->st = NULL;
+	store_free(a->st);
+	a->st = NULL;
 }
 
 /*
@@ -938,8 +955,8 @@ test_owner_slow_keeps(void **state)
 static void
 test_owner_dead_claimed_once(void **state)
 {
-	static struct own a, b;
-	struct own_wait w = { &a, 5 }, wb = { &b, 5 };
+	struct own *a = &OA, *b = &OB;
+	struct own_wait w = { &OA, 5, 1 }, wb = { &OB, 5, 0 };
 	long long dead, removed;
 	double t0;
 
@@ -947,32 +964,35 @@ test_owner_dead_claimed_once(void **state)
 	if (base == NULL)
 		skip();
 	freeReplyObject(R("FLUSHALL"));
-	own_start(&a, "gw-a", 1000, 0);
-	own_add(a.st, 5);
+	own_start(a, "gw-a", 1000, 0);
+	own_add(a->st, 5);
 	assert_true(run_until(own_reached, &w, 3000));
-	store_free(a.st);
+	store_free(a->st);
+	a->st = NULL;
 	t0 = now_ms();
-	own_start(&b, "gw-b", 1000, 1);
+	own_start(b, "gw-b", 1000, 1);
 	run_until(never, NULL, 2500);
-	assert_int_equal(b.n, 0);		/* the heartbeat still holds */
+	assert_int_equal(b->n, 0);		/* the heartbeat still holds */
 	assert_true(run_until(own_reached, &wb, 10000));
 	assert_true(now_ms() - t0 >= 4000);	/* not before its deadline */
 	run_until(never, NULL, 1500);		/* nothing more comes */
-	assert_int_equal(b.n, 5);
-	assert_int_equal(b.first, 0);
+	assert_int_equal(b->n, 5);
+	assert_int_equal(b->first, 0);
 	for (int i = 0; i < 5; i++) {
-		assert_int_equal(b.deliveries[i], 2);
+		/* 2, or more when a handed it to itself again first */
+		assert_true(b->deliveries[i] >= 2);
 		for (int j = 0; j < i; j++)
-			assert_string_not_equal(b.ids[i], b.ids[j]);
+			assert_string_not_equal(b->ids[i], b->ids[j]);
 	}
 	assert_int_equal(pending_of("gw-a"), 0);
 	assert_int_equal(pending_of("gw-b"), 0);
 	assert_false(consumer_exists("gw-a"));
 	assert_int_equal(Ri("HEXISTS t:outbox:alive gw-a"), 0);
-	store_outbox_owners(b.st, &dead, &removed);
+	store_outbox_owners(b->st, &dead, &removed);
 	assert_int_equal(dead, 5);
 	assert_int_equal(removed, 1);
-	store_free(b.st);
+	store_free(b->st);
+	b->st = NULL;
 }
 
 /*
@@ -982,25 +1002,27 @@ test_owner_dead_claimed_once(void **state)
 static void
 test_owner_restart_takes_back(void **state)
 {
-	static struct own a, a2;
-	struct own_wait w = { &a, 3 }, w2 = { &a2, 3 };
+	struct own *a = &OA, *a2 = &OB;
+	struct own_wait w = { &OA, 3, 1 }, w2 = { &OB, 3, 0 };
 
 	(void)state;
 	if (base == NULL)
 		skip();
 	freeReplyObject(R("FLUSHALL"));
-	own_start(&a, "gw-a", 30000, 0);
-	own_add(a.st, 3);
+	own_start(a, "gw-a", 30000, 0);
+	own_add(a->st, 3);
 	assert_true(run_until(own_reached, &w, 3000));
-	store_free(a.st);
+	store_free(a->st);
+	a->st = NULL;
 	run_until(never, NULL, 300);
-	own_start(&a2, "gw-a", 30000, 1);
+	own_start(a2, "gw-a", 30000, 1);
 	assert_true(run_until(own_reached, &w2, 3000));
 	run_until(never, NULL, 500);
-	assert_int_equal(a2.n, 3);
-	assert_int_equal(a2.deliveries[0], 2);
+	assert_int_equal(a2->n, 3);
+	assert_int_equal(a2->deliveries[0], 2);
 	assert_int_equal(pending_of("gw-a"), 0);
-	store_free(a2.st);
+	store_free(a2->st);
+	a2->st = NULL;
 }
 
 static int
@@ -1060,10 +1082,13 @@ main(void)
 	tests[NCASES + 1].teardown_func = gw_stop;
 	tests[NCASES + 2].name = "two instances: the slow one keeps its entries";
 	tests[NCASES + 2].test_func = test_owner_slow_keeps;
+	tests[NCASES + 2].teardown_func = own_stop;
 	tests[NCASES + 3].name = "two instances: a dead one's entries sent once";
 	tests[NCASES + 3].test_func = test_owner_dead_claimed_once;
+	tests[NCASES + 3].teardown_func = own_stop;
 	tests[NCASES + 4].name = "restarted under its name: entries back at once";
 	tests[NCASES + 4].test_func = test_owner_restart_takes_back;
+	tests[NCASES + 4].teardown_func = own_stop;
 	log_init(getenv("TEST_LOG") ? LOG_LVL_DEBUG : LOG_LVL_ERR);
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
