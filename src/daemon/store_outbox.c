@@ -489,15 +489,22 @@ static void
 store_outbox_on_hb(struct store *st, const redisReply *r)
 {
 	st->ob.hb_busy = 0;
-	if (r != NULL && r->type == REDIS_REPLY_ERROR)
-		log_warnx("[redis] outbox heartbeat: %.*s",
-		    (int)(r->len < 120 ? r->len : 120), r->str);
-	if (r == NULL || r->type != REDIS_REPLY_INTEGER || st->ob.start_ms > 0)
+	if (r == NULL || st->ob.start_ms > 0)
+		return;		/* store.c logged an error reply */
+	if (r->type == REDIS_REPLY_ERROR) {
+		/* Refused (an ACL without HSET?): other instances will take us
+		 * for dead, but an outbox that sends beats one that never
+		 * reads. No early take-back (start unknown). */
+		log_err("[redis] outbox heartbeat refused: other instances "
+		    "may send this one's SMS again");
+		st->ob.start_ms = 1;
+	} else if (r->type == REDIS_REPLY_INTEGER && r->integer > 0) {
+		/* The first heartbeat: our start on Redis's clock. Only now
+		 * does the reader connect, so every entry handed to our name
+		 * before this instant was handed to a previous run of it. */
+		st->ob.start_ms = r->integer;
+	} else
 		return;
-	/* The first heartbeat: our start on Redis's clock. Only now does the
-	 * reader connect, so every entry handed to our name before this
-	 * instant was handed to a previous run of it. */
-	st->ob.start_ms = r->integer > 0 ? r->integer : 1;
 	store_timer(st->ob.ev_connect, 0);
 }
 
