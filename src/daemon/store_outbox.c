@@ -24,6 +24,7 @@
 #define STORE_ST_TTL_S       "604800"	/* P"outbox:st:<id>": 7 days */
 #define STORE_MID_TTL_S      "172800"	/* P"outbox:mid:...": 2 days */
 #define STORE_HB_MS          1000	/* heartbeat period */
+#define STORE_HB_FIRST_MS    20	/* until the first heartbeat is answered */
 #define STORE_HB_TTL_MS      "5000"	/* a heartbeat older than this: dead */
 
 /*
@@ -508,7 +509,8 @@ store_outbox_on_hb(struct store *st, const redisReply *r)
 	store_timer(st->ob.ev_connect, 0);
 }
 
-/* Every STORE_HB_MS while the main connection is up: we are alive. */
+/* Every STORE_HB_MS while the main connection is up: we are alive.
+ * Before the first answer, every STORE_HB_FIRST_MS: the reader waits on it. */
 static void
 store_outbox_on_hb_tick(evutil_socket_t fd, short what, void *arg)
 {
@@ -520,6 +522,8 @@ store_outbox_on_hb_tick(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	store_timer(st->ob.ev_hb, st->ob.start_ms > 0 ? STORE_HB_MS :
+	    STORE_HB_FIRST_MS);
 	if (st->ob.hb_busy || !st->up || st->ob.cb == NULL ||
 	    store_outbox_alive_key(st, ka, sizeof(ka)) != 0)
 		return;
@@ -985,10 +989,8 @@ store_outbox_start(struct store *st, const char *consumer, int claim_idle_ms,
 		return -1;
 	}
 	evtimer_add(st->ob.ev_claim, &tv);
-	tv.tv_sec = STORE_HB_MS / 1000;
-	tv.tv_usec = (STORE_HB_MS % 1000) * 1000;
-	evtimer_add(st->ob.ev_hb, &tv);
-	/* The first heartbeat now; its reply connects the reader. */
+	/* The first heartbeat now (it re-arms itself); its reply connects
+	 * the reader. */
 	event_active(st->ob.ev_hb, EV_TIMEOUT, 1);
 	return 0;
 }
@@ -1009,7 +1011,7 @@ store_outbox_init(struct store *st)
 	ob->ev_resume = event_new(st->base, -1, 0, store_outbox_on_resume, st);
 	ob->ev_depth = event_new(st->base, -1, EV_PERSIST,
 	    store_outbox_on_depth_tick, st);
-	ob->ev_hb = event_new(st->base, -1, EV_PERSIST, store_outbox_on_hb_tick,
+	ob->ev_hb = event_new(st->base, -1, 0, store_outbox_on_hb_tick,
 	    st);
 	if (ob->ev_hb == NULL || ob->ev_connect == NULL || ob->ev_deadline == NULL ||
 	    ob->ev_drop == NULL || ob->ev_claim == NULL ||
