@@ -132,6 +132,10 @@ const struct metrics_family metrics_families[M_COUNT] = {
 	    "Entries in the dead-letter stream (outbox:dead), from every instance." },
 	[M_OUTBOX_SEAL_REFUSED] = { "tnsgw_outbox_seal_refused_total", C,
 	    "Sealed outbox bodies refused: not opening with their entry's fields (seal), no key with their id (key)." },
+	[M_OUTBOX_CLAIMED_DEAD] = { "tnsgw_outbox_claimed_dead_total", C,
+	    "Outbox entries this instance claimed from consumers whose heartbeat was gone." },
+	[M_OUTBOX_CONSUMERS_REMOVED] = { "tnsgw_outbox_consumers_removed_total", C,
+	    "Dead consumers (no heartbeat, nothing pending) this instance removed from the outbox group." },
 };
 #undef C
 #undef G

@@ -71,6 +71,8 @@ enum metrics_id {
 	M_OUTBOX_DEAD_LETTERS,
 	M_OUTBOX_DEAD_LENGTH,
 	M_OUTBOX_SEAL_REFUSED,
+	M_OUTBOX_CLAIMED_DEAD,		/* ownership between instances */
+	M_OUTBOX_CONSUMERS_REMOVED,
 	M_COUNT
 };
 

@@ -22,7 +22,6 @@ _Static_assert(crypto_generichash_KEYBYTES == SECRET_KEY_LEN, "hash key");
 _Static_assert(SECRET_HMAC_HEX == 2 * 32 + 1, "hash hex");
 
 #define SECRET_KEYFILE_MAX  1024	/* bytes read from a key file */
-#define SECRET_B64          sodium_base64_VARIANT_ORIGINAL
 
 int
 secret_init(void)
@@ -36,6 +35,115 @@ secret_errf(char *err, size_t errsz, const char *path, const char *reason)
 	if (err != NULL && errsz > 0)
 		snprintf(err, errsz, "%s: %s", path, reason);
 	return -1;
+}
+
+/*
+ * Standard base64 (RFC 4648 alphabet, '=' padding) by table: sodium's
+ * constant-time codec costs several times more per byte, and what passes
+ * here is ciphertext, sealed bodies and keys' public forms, on the hot
+ * path of every outbox entry. Decoding is strict like sodium's: whole
+ * input, no other character, leftover bits zero.
+ */
+static const char secret_b64_enc_tab[64] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/* 0..63, or 0xff for any other byte. */
+static const unsigned char secret_b64_dec_tab[256] = {
+#define X 0xff
+	X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
+	X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
+	X, X, X, X, X, X, X, X, X, X, X, 62, X, X, X, 63,
+	52, 53, 54, 55, 56, 57, 58, 59, 60, 61, X, X, X, X, X, X,
+	X, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14,
+	15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, X, X, X, X, X,
+	X, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40,
+	41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, X, X, X, X, X,
+	X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
+	X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
+	X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
+	X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
+	X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
+	X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
+	X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
+	X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
+#undef X
+};
+
+/* Encoded length of n bytes, padded, with its NUL. */
+#define SECRET_B64_LEN(n)  (((n) + 2) / 3 * 4 + 1)
+
+/* Encode n bytes into out (room for SECRET_B64_LEN(n)), NUL-terminated. */
+static void
+secret_b64_enc(char *out, const unsigned char *in, size_t n)
+{
+	const char *t = secret_b64_enc_tab;
+	uint32_t v;
+
+	for (; n >= 3; n -= 3, in += 3, out += 4) {
+		v = (uint32_t)in[0] << 16 | (uint32_t)in[1] << 8 | in[2];
+		out[0] = t[v >> 18];
+		out[1] = t[(v >> 12) & 63];
+		out[2] = t[(v >> 6) & 63];
+		out[3] = t[v & 63];
+	}
+	if (n > 0) {
+		v = (uint32_t)in[0] << 16 | (n > 1 ? (uint32_t)in[1] << 8 : 0);
+		out[0] = t[v >> 18];
+		out[1] = t[(v >> 12) & 63];
+		out[2] = n > 1 ? t[(v >> 6) & 63] : '=';
+		out[3] = '=';
+		out += 4;
+	}
+	*out = '\0';
+}
+
+/*
+ * Decode len characters of base64: padded (the length a multiple of 4, one
+ * or two '=' at the end as needed) or, pad 0, unpadded (no '=' at all).
+ * 0 with *binlen set, or -1 (bad character, length or leftover bits, or
+ * more than binmax bytes).
+ */
+static int
+secret_b64_dec(const char *in, size_t len, int padded, unsigned char *bin,
+    size_t binmax, size_t *binlen)
+{
+	const unsigned char *s = (const unsigned char *)in;
+	const unsigned char *d = secret_b64_dec_tab;
+	size_t full, rest, i, o = 0;
+	uint32_t v;
+
+	if (padded) {
+		if (len % 4 != 0)
+			return -1;
+		if (len > 0 && s[len - 1] == '=')
+			len -= len > 1 && s[len - 2] == '=' ? 2 : 1;
+	}
+	full = len / 4;
+	rest = len % 4;
+	if (rest == 1 || full * 3 + (rest ? rest - 1 : 0) > binmax)
+		return -1;
+	for (i = 0; i < full; i++, s += 4) {
+		if ((d[s[0]] | d[s[1]] | d[s[2]] | d[s[3]]) & 0xc0)
+			return -1;
+		v = (uint32_t)d[s[0]] << 18 | (uint32_t)d[s[1]] << 12 |
+		    (uint32_t)d[s[2]] << 6 | d[s[3]];
+		bin[o++] = (unsigned char)(v >> 16);
+		bin[o++] = (unsigned char)(v >> 8);
+		bin[o++] = (unsigned char)v;
+	}
+	if (rest > 0) {
+		if ((d[s[0]] | d[s[1]] | (rest > 2 ? d[s[2]] : 0)) & 0xc0)
+			return -1;
+		v = (uint32_t)d[s[0]] << 18 | (uint32_t)d[s[1]] << 12 |
+		    (rest > 2 ? (uint32_t)d[s[2]] << 6 : 0);
+		if ((rest == 2 ? v & 0xffff : v & 0xff) != 0)
+			return -1;	/* leftover bits */
+		bin[o++] = (unsigned char)(v >> 16);
+		if (rest > 2)
+			bin[o++] = (unsigned char)(v >> 8);
+	}
+	*binlen = o;
+	return 0;
 }
 
 /*
@@ -54,8 +162,7 @@ secret_b64_decode(const char *b64, size_t len, unsigned char *bin,
 	}
 	if (pad > 0 && (len + pad) % 4 != 0)
 		return -1;
-	return sodium_base642bin(bin, binmax, b64, len, NULL, binlen, NULL,
-	    sodium_base64_VARIANT_ORIGINAL_NO_PADDING);
+	return secret_b64_dec(b64, len, 0, bin, binmax, binlen);
 }
 
 /*
@@ -181,13 +288,13 @@ int
 secret_write_key(const char *path, const unsigned char key[SECRET_KEY_LEN],
     char *err, size_t errsz)
 {
-	char b64[sodium_base64_ENCODED_LEN(SECRET_KEY_LEN, SECRET_B64) + 1];
+	char b64[SECRET_B64_LEN(SECRET_KEY_LEN) + 1];
 	char reason[128];
 	size_t len, off = 0;
 	ssize_t n = -1;
 	int fd;
 
-	sodium_bin2base64(b64, sizeof(b64) - 1, key, SECRET_KEY_LEN, SECRET_B64);
+	secret_b64_enc(b64, key, SECRET_KEY_LEN);
 	len = strlen(b64);
 	b64[len++] = '\n';
 
@@ -298,10 +405,10 @@ secret_b64_out(const char *prefix, const unsigned char *bin, size_t binlen,
 {
 	size_t plen = strlen(prefix);
 
-	if (outsz < plen + sodium_base64_ENCODED_LEN(binlen, SECRET_B64))
+	if (outsz < plen + SECRET_B64_LEN(binlen))
 		return -1;
 	memcpy(out, prefix, plen);
-	sodium_bin2base64(out + plen, outsz - plen, bin, binlen, SECRET_B64);
+	secret_b64_enc(out + plen, bin, binlen);
 	return 0;
 }
 
@@ -317,8 +424,7 @@ secret_b64_in(const char *in, size_t *binlen)
 
 	if ((bin = malloc(len / 4 * 3 + 3)) == NULL)
 		return NULL;
-	if (sodium_base642bin(bin, len / 4 * 3 + 3, in, len, NULL, binlen,
-	    NULL, SECRET_B64) != 0) {
+	if (secret_b64_dec(in, len, 1, bin, len / 4 * 3 + 3, binlen) != 0) {
 		free(bin);
 		return NULL;
 	}
@@ -650,7 +756,7 @@ secret_state_seal(const unsigned char key[SECRET_KEY_LEN], const char *ad,
 
 	if (outsz > 0)
 		out[0] = '\0';
-	if (outsz < pfx + sodium_base64_ENCODED_LEN(blen, SECRET_B64))
+	if (outsz < pfx + SECRET_B64_LEN(blen))
 		return -1;
 	if ((b = malloc(blen)) == NULL)
 		return -1;
@@ -659,7 +765,7 @@ secret_state_seal(const unsigned char key[SECRET_KEY_LEN], const char *ad,
 	    &clen, (const unsigned char *)msg, len, (const unsigned char *)ad,
 	    strlen(ad), NULL, b, key);
 	memcpy(out, SECRET_STATE_PREFIX, pfx);
-	sodium_bin2base64(out + pfx, outsz - pfx, b, blen, SECRET_B64);
+	secret_b64_enc(out + pfx, b, blen);
 	free(b);			/* nonce and ciphertext: nothing to wipe */
 	return (int)strlen(out);
 }
@@ -681,8 +787,7 @@ secret_state_open(const unsigned char key[SECRET_KEY_LEN], const char *ad,
 	inlen -= pfx;
 	if ((b = malloc(inlen / 4 * 3 + 3)) == NULL)
 		return -1;
-	if (sodium_base642bin(b, inlen / 4 * 3 + 3, in, inlen, NULL, &blen,
-	    NULL, SECRET_B64) != 0 ||
+	if (secret_b64_dec(in, inlen, 1, b, inlen / 4 * 3 + 3, &blen) != 0 ||
 	    blen < SECRET_STATE_NONCE + SECRET_STATE_TAG ||
 	    outsz < blen - SECRET_STATE_NONCE - SECRET_STATE_TAG + 1)
 		goto out;

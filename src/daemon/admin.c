@@ -116,6 +116,8 @@ admin_scalar(struct metrics_out *o, enum metrics_id id,
 	case M_OUTBOX_LENGTH:		v = st->outbox_len; break;
 	case M_OUTBOX_PENDING:		v = st->outbox_pending; break;
 	case M_OUTBOX_LOST:		v = st->outbox_lost; break;
+	case M_OUTBOX_CLAIMED_DEAD:	v = st->outbox_claimed_dead; break;
+	case M_OUTBOX_CONSUMERS_REMOVED: v = st->outbox_removed; break;
 	case M_OUTBOX_DEAD_LETTERS:	v = (int64_t)r->dead_letters; break;
 	case M_OUTBOX_DEAD_LENGTH:	v = r->dead_len; break;
 	default:

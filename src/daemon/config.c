@@ -145,6 +145,10 @@ static const struct config_key config_keys[] = {
 	K_PATH(C, "daemon", "messages_dir", "messages", daemon.messages_dir),
 	K_BOOL(C, "daemon", "log_dialogs", 0, daemon.log_dialogs),
 	K_INT(C, "daemon", "drain_s", 0, 0, 600, 5, daemon.drain_s),
+	/* Outbox ownership between instances: the consumer name (default the
+	 * host name, resolved at start); fixed across reloads below. */
+	K_STR(C, "daemon", "instance", 0, 0, "", config_check_name,
+	    daemon.instance),
 
 	K_STR(C, "redis", "host", 0, 1, "127.0.0.1", NULL, redis.host),
 	K_INT(C, "redis", "port", 0, 1, 65535, 6379, redis.port),
@@ -1518,6 +1522,7 @@ config_reload_check(const struct config *old, const struct config *nw,
 #define CONFIG_FIXED_STR(f) if (key == NULL && strcmp(old->f, nw->f) != 0) key = #f
 #define CONFIG_FIXED_INT(f) if (key == NULL && old->f != nw->f) key = #f
 	CONFIG_FIXED_STR(daemon.admin_listen);
+	CONFIG_FIXED_STR(daemon.instance);	/* the outbox consumer name */
 	CONFIG_FIXED_STR(redis.host);
 	CONFIG_FIXED_INT(redis.port);
 	CONFIG_FIXED_STR(redis.socket);

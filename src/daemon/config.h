@@ -75,6 +75,9 @@ struct config {
 		char messages_dir[PATH_MAX];	/* [<dir of config>/messages] */
 		int  log_dialogs;		/* [false]: per-dialog lines at info, else debug */
 		int  drain_s;			/* [5]: SIGTERM's wait for dialogs in flight */
+		/* outbox ownership: this instance's outbox consumer name, unique
+		 * per live instance; "" = the host name */
+		char instance[64];		/* [""] */
 	} daemon;
 	struct {
 		char host[256];			/* ["127.0.0.1"] */

@@ -735,15 +735,8 @@ gateway_new(struct event_base *base, const struct config *cfg)
 int
 gateway_start(struct gateway *gw)
 {
-	char host[64], consumer[96];
-
-	/* One consumer name per process: a restarted daemon is a new consumer
-	 * that claims what the dead one left pending. */
-	if (gethostname(host, sizeof(host)) != 0)
-		snprintf(host, sizeof(host), "tnsgw");
-	host[sizeof(host) - 1] = '\0';
-	snprintf(consumer, sizeof(consumer), "%s:%ld", host, (long)getpid());
-	if (outbox_start(gw->outbox, consumer) != 0)
+	/* The consumer name: daemon.instance, else the host name. */
+	if (outbox_start(gw->outbox, NULL) != 0)
 		return -1;
 	if (store_is_up(gw->store))
 		return gw_start_binds(gw);
@@ -1184,6 +1177,7 @@ gateway_status(const struct gateway *gw, struct gateway_status *st)
 	if (gw->store)
 		store_outbox_depth(gw->store, &st->outbox_len, &st->outbox_pending);
 	st->outbox_lost = store_outbox_lost(gw->store);
+	store_outbox_owners(gw->store, &st->outbox_claimed_dead, &st->outbox_removed);
 	/* Redis as a trust boundary (issue 9, piece c) */
 	st->redis_persist_ok = store_persist_ok(gw->store);
 	st->redis_persist_refused = store_persist_refused(gw->store);

@@ -82,6 +82,7 @@ struct gateway_status {
 	uint64_t dlrs;
 	long long outbox_len, outbox_pending;
 	long long outbox_lost;		/* pending entries deleted under us */
+	long long outbox_claimed_dead, outbox_removed;	/* store_outbox_owners */
 	uint64_t sms_requests[5];	/* SMS MOs by enum sms_request_kind */
 	uint64_t sms_help_sent, sms_help_held;
 	uint64_t sms_lost;		/* a dialog's SMS the outbox did not take */

@@ -6,10 +6,12 @@
  */
 #include "outbox.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
+#include <unistd.h>
 
 #include <event2/event.h>
 
@@ -122,8 +124,10 @@ ob_entry_free(struct ob_entry *e)
 	ob->busy--;
 	if (e->retry_ev)
 		event_free(e->retry_ev);
-	/* The segments may hold a password or an OTP in clear. */
-	secret_wipe(e, sizeof(*e));
+	/* The segments may hold a password or an OTP in clear: the ones
+	 * used (the rest were never written since calloc). */
+	secret_wipe(e->seg, (size_t)e->nseg * sizeof(e->seg[0]));
+	secret_wipe(e, offsetof(struct ob_entry, seg));
 	free(e);
 	ob_flow(ob);
 }
@@ -349,6 +353,7 @@ ob_submit(struct ob_entry *e)
 	struct smpp_client *c = ob->bind_fn(ob->bind_arg, e->bind, e->op);
 	const struct config_bind *bc;
 	struct smpp_pdu p;
+	size_t smlen = 0;		/* p.sm octets written */
 	char validity[SMPP_TIME_SIZE] = "";
 	long long left;
 
@@ -396,25 +401,29 @@ ob_submit(struct ob_entry *e)
 		    e->id, e->bind, config_bind_find(ob->cfg, e->bind) ?
 		    "not bound" : "not configured", bc->name, e->op);
 	snprintf(e->via, sizeof(e->via), "%s", bc->name);
+	/* The fields every segment shares, once; each segment sets its own
+	 * below (the encoder reads sm_len octets of sm, nothing past). */
+	memset(&p, 0, sizeof(p));
+	p.command_id = SMPP_SUBMIT_SM;
+	snprintf(p.source_addr, sizeof(p.source_addr), "%s",
+	    e->from[0] ? e->from : bc->source_addr);
+	/* The plan the entry was written with (MO caller or registry). */
+	p.dest_addr_ton = e->to_ton;
+	p.dest_addr_npi = e->to_npi;
+	snprintf(p.destination_addr, sizeof(p.destination_addr), "%s", e->to);
+	memcpy(p.validity_period, validity, sizeof(validity));
 	for (int i = 0; i < e->nseg; i++) {
 		struct ob_seg_ref *ref;
 
 		if (e->seg_ok[i])
 			continue;
-		memset(&p, 0, sizeof(p));
-		p.command_id = SMPP_SUBMIT_SM;
-		snprintf(p.source_addr, sizeof(p.source_addr), "%s",
-		    e->from[0] ? e->from : bc->source_addr);
-		/* The plan the entry was written with (MO caller or registry). */
-		p.dest_addr_ton = e->to_ton;
-		p.dest_addr_npi = e->to_npi;
-		snprintf(p.destination_addr, sizeof(p.destination_addr), "%s", e->to);
-		memcpy(p.validity_period, validity, sizeof(validity));
 		p.esm_class = e->seg[i].esm_class;
 		p.data_coding = e->seg[i].data_coding;
 		p.registered_delivery = 1;
 		p.sm_len = e->seg[i].len;
 		memcpy(p.sm, e->seg[i].body, e->seg[i].len);
+		if (e->seg[i].len > smlen)
+			smlen = e->seg[i].len;
 		if ((ref = malloc(sizeof(*ref))) == NULL) {
 			e->lost = 1;
 			break;
@@ -429,7 +438,8 @@ ob_submit(struct ob_entry *e)
 		e->outstanding++;
 		ob->stats.segments++;
 	}
-	secret_wipe(&p, sizeof(p));
+	/* The body (a password, an OTP) is all p held of a secret. */
+	secret_wipe(p.sm, smlen);
 	if (e->outstanding == 0)
 		ob_answered(e);
 }
@@ -447,8 +457,9 @@ ob_on_entry(void *arg, const struct store_outbox_entry *se)
 
 	if (ob->stopped || ob->busy >= OB_MAX_BUSY)
 		return;		/* stays pending; claimed later */
-	/* Claimed while still being sent here (a long retry): not twice. */
-	for (e = ob->entries; e; e = e->next)
+	/* Claimed while still being sent here (a long retry): not twice. A
+	 * first delivery (XREADGROUP ">") is new to every consumer: no scan. */
+	for (e = se->deliveries > 1 ? ob->entries : NULL; e; e = e->next)
 		if (strcmp(e->id, se->id) == 0)
 			return;
 	if ((e = calloc(1, sizeof(*e))) == NULL)
@@ -503,9 +514,10 @@ ob_on_entry(void *arg, const struct store_outbox_entry *se)
 	/* The UDH reference comes from the entry id: a re-send is identical. */
 	n = sms_split(text, cs, (uint8_t)(parse_hash32(e->id) & 0xff), e->seg,
 	    SMS_MAX_SEGMENTS);
-	if (text == body)
-		secret_wipe(body, sizeof(body));
+	if (text == body)		/* what the opening wrote, NUL included */
+		secret_wipe(body, strlen(body) + 1);
 	if (n <= 0) {
+		secret_wipe(e->seg, sizeof(e->seg));	/* whatever it wrote */
 		ob_dead(e, "body does not split into SMS");
 		return;
 	}
@@ -535,6 +547,20 @@ outbox_new(struct event_base *base, const struct config *cfg, struct store *st,
 int
 outbox_start(struct outbox *ob, const char *consumer)
 {
+	char host[64];
+
+	/* The name stays across restarts (the default is the host name, not
+	 * host:pid): a restarted instance takes its own pending entries back
+	 * at once instead of waiting for its old heartbeat to die. */
+	if (consumer == NULL || consumer[0] == '\0')
+		consumer = ob->cfg->daemon.instance;
+	if (consumer[0] == '\0') {
+		if (gethostname(host, sizeof(host)) != 0)
+			snprintf(host, sizeof(host), "tnsgw");
+		host[sizeof(host) - 1] = '\0';
+		consumer = host;
+	}
+	log_info("[outbox] consumer %s", consumer);
 	/* Nothing is read before a bind is up (outbox_set_bound). */
 	ob->paused = 1;
 	store_outbox_pause(ob->store, 1);

@@ -78,8 +78,10 @@ struct outbox *outbox_new(struct event_base *base, const struct config *cfg,
     struct store *st, const struct secret_keyed *keys, int nkeys,
     outbox_bind_fn *bind_fn, void *bind_arg);
 /*
- * Start consuming as consumer (unique per process; copied) with claims
- * after outbox.claim_idle_s: store_outbox_start's 0 or -1 (once only).
+ * Start consuming as consumer (copied; NULL or "": daemon.instance, or
+ * when that is "" the host name): unique among the live instances on one
+ * Redis, the same across restarts of one instance. Claims after
+ * outbox.claim_idle_s: store_outbox_start's 0 or -1 (once only).
  * Reading starts paused: nothing is taken before outbox_set_bound(> 0).
  */
 int outbox_start(struct outbox *ob, const char *consumer);

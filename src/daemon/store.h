@@ -321,9 +321,15 @@ void store_outbox_add(struct store *st, const struct store_outbox_msg *msg,
  * The outbox consumer. Entries reach cb one at a time (valid only during
  * the call) when read as new by this consumer (XREADGROUP on a second,
  * blocking connection, group "tnsgw", consumer name given), and when
- * pending entries of any consumer (a crashed one, or this one after a
- * lost response) have been idle claim_idle_ms and are claimed
- * (XAUTOCLAIM, every claim_idle_ms / 2). The group is created on connect
+ * pending entries are claimed (every claim_idle_ms / 2): this consumer's
+ * own after claim_idle_ms idle (a lost response; at start all of them at
+ * once: an instance restarted under the same name takes its entries
+ * back), another consumer's only once its heartbeat is gone and they have
+ * been idle claim_idle_ms. The heartbeat: P"outbox:alive" field consumer
+ * = a deadline on Redis's clock, refreshed every second, 5 s ahead. A
+ * consumer without heartbeat and with nothing pending is removed from the
+ * group. Consumer names must be unique per live instance: two processes
+ * under one name are one owner. The group is created on connect
  * (MKSTREAM, from the start of the stream: entries written before it are
  * read too). Every entry handed out must be settled by store_outbox_ack
  * (or it will be claimed again after claim_idle_ms).
@@ -404,6 +410,10 @@ void store_outbox_dlr(struct store *st, const char *bind,
 /* Pending outbox entries found deleted from the stream (XAUTOCLAIM),
  * each logged at err: promises lost under us. */
 long long store_outbox_lost(const struct store *st);
+/* Entries claimed from consumers whose heartbeat was gone, and dead
+ * consumers removed from the group, since start. Zeros for NULL st. */
+void store_outbox_owners(const struct store *st, long long *claimed_dead,
+    long long *removed);
 
 /*
  * The stream is never trimmed past a promise: XADD has no MAXLEN; every

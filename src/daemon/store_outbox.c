@@ -20,10 +20,90 @@
 
 #define STORE_OUTBOX_BLOCK_MS 1000	/* XREADGROUP BLOCK */
 #define STORE_OUTBOX_COUNT   "64"	/* entries per read / claim */
-#define STORE_CLAIM_ROUNDS   4		/* XAUTOCLAIM calls per tick at most */
 #define STORE_DEPTH_MS       2000	/* outbox depth refresh */
 #define STORE_ST_TTL_S       "604800"	/* P"outbox:st:<id>": 7 days */
 #define STORE_MID_TTL_S      "172800"	/* P"outbox:mid:...": 2 days */
+#define STORE_HB_MS          1000	/* heartbeat period */
+#define STORE_HB_FIRST_MS    20	/* until the first heartbeat is answered */
+#define STORE_HB_TTL_MS      "5000"	/* a heartbeat older than this: dead */
+
+/*
+ * The heartbeat. KEYS: P"outbox:alive" (hash consumer -> deadline, ms of
+ * Redis's clock: instances' clocks never compare). ARGV: consumer, ttl ms.
+ * Reply: Redis's clock, ms.
+ */
+static const char store_outbox_hb_lua[] =
+	"local t = redis.call('TIME')\n"
+	"local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"
+	"redis.call('HSET', KEYS[1], ARGV[1],\n"
+	"    string.format('%d', now + tonumber(ARGV[2])))\n"
+	"return now\n";
+
+/*
+ * The claim. KEYS: outbox, P"outbox:alive". ARGV: group, this consumer,
+ * min idle ms for others' entries, min idle ms for our own, count, our
+ * start (Redis's clock, ms, of our first heartbeat, before our first read).
+ * Our own entries idle that long come back to us (a lost hand-out), and
+ * those handed to our name before our start at once (a restart under the
+ * same name takes its entries back). Another consumer's entries are claimed only when its heartbeat
+ * is gone (absent or past its deadline); such a consumer, once it has
+ * nothing pending, is removed from the group (and its heartbeat field).
+ * Reply: {cursor ("0-0"), {ids deleted from the stream while pending},
+ * {claimed from dead consumers, consumers removed},
+ * {id, fields, deliveries}...}.
+ */
+static const char store_outbox_claim_lua[] =
+	"local ok, cons = pcall(redis.call, 'XINFO', 'CONSUMERS', KEYS[1], ARGV[1])\n"
+	"if not ok then return {'0-0', {}, {0, 0}} end\n"
+	"local t = redis.call('TIME')\n"
+	"local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"
+	"local gone, left, dead, removed = {}, tonumber(ARGV[5]), 0, 0\n"
+	"local own = tonumber(ARGV[4])\n"
+	"if now - tonumber(ARGV[6]) + 1 < own then\n"
+	"  own = now - tonumber(ARGV[6]) + 1\n"
+	"end\n"
+	"local out = {'0-0', gone, {}}\n"
+	"local function take(owner, idle)\n"
+	"  local n = 0\n"
+	"  local p = redis.call('XPENDING', KEYS[1], ARGV[1], 'IDLE', idle,\n"
+	"      '-', '+', left, owner)\n"
+	"  for _, e in ipairs(p) do\n"
+	"    local c = redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], idle, e[1])\n"
+	"    local x = c[1]\n"
+	"    if type(x) == 'table' and type(x[2]) == 'table' then\n"
+	"      out[#out + 1] = {x[1], x[2], e[4] + 1}\n"
+	"      n = n + 1\n"
+	"      left = left - 1\n"
+	"    elseif type(x) ~= 'table' or x[1] == e[1] then\n"
+	"      gone[#gone + 1] = e[1]\n"
+	"      redis.call('XACK', KEYS[1], ARGV[1], e[1])\n"
+	"    end\n"
+	"  end\n"
+	"  return n\n"
+	"end\n"
+	"for _, c in ipairs(cons) do\n"
+	"  local name, pend = nil, 0\n"
+	"  for i = 1, #c - 1, 2 do\n"
+	"    if c[i] == 'name' then name = c[i + 1]\n"
+	"    elseif c[i] == 'pending' then pend = tonumber(c[i + 1]) end\n"
+	"  end\n"
+	"  if name == ARGV[2] then\n"
+	"    if pend > 0 and left > 0 then take(name, string.format('%d', own)) end\n"
+	"  elseif name then\n"
+	"    local d = tonumber(redis.call('HGET', KEYS[2], name) or '0') or 0\n"
+	"    if d <= now then\n"
+	"      if pend > 0 and left > 0 then dead = dead + take(name, ARGV[3]) end\n"
+	"      local p = redis.call('XPENDING', KEYS[1], ARGV[1], '-', '+', 1, name)\n"
+	"      if #p == 0 then\n"
+	"        redis.call('XGROUP', 'DELCONSUMER', KEYS[1], ARGV[1], name)\n"
+	"        redis.call('HDEL', KEYS[2], name)\n"
+	"        removed = removed + 1\n"
+	"      end\n"
+	"    end\n"
+	"  end\n"
+	"end\n"
+	"out[3] = {dead, removed}\n"
+	"return out\n";
 
 /*
  * The reader connection's own record: hiredis's callbacks point at it, so
@@ -187,6 +267,14 @@ store_outbox_lost(const struct store *st)
 	return st != NULL ? st->ob.lost : 0;
 }
 
+void
+store_outbox_owners(const struct store *st, long long *claimed_dead,
+    long long *removed)
+{
+	*claimed_dead = st != NULL ? st->ob.claimed_dead : 0;
+	*removed = st != NULL ? st->ob.removed : 0;
+}
+
 static void
 store_outbox_on_trim(struct store *st, const redisReply *r)
 {
@@ -307,6 +395,13 @@ store_outbox_hand(struct store *st, const redisReply *idr,
 			bad = 1;
 			break;
 		}
+		/* Written in the order of names: try the field's own slot
+		 * first, the others only for an entry written otherwise. */
+		j = (int)(i / 2);
+		if (j < STORE_SMS_NARGS && strcmp(n->str, names[j]) == 0) {
+			v[j] = val->str;
+			continue;
+		}
 		for (j = 0; j < STORE_SMS_NARGS; j++)
 			if (strcmp(n->str, names[j]) == 0)
 				v[j] = val->str;
@@ -349,16 +444,32 @@ store_outbox_hand(struct store *st, const redisReply *idr,
 
 /* --- claiming idle entries (main connection) ------------------------ */
 
-static void
-store_outbox_claim_send(struct store *st, const char *cursor)
+/* P"outbox:alive" into k (room for the outbox key + 8). */
+static int
+store_outbox_alive_key(const struct store *st, char *k, size_t ksz)
 {
-	char k[REGISTRY_KEY_MAX], idle[16];
-	const char *argv[9] = { "EVALSHA", "", "1", k, REGISTRY_OUTBOX_GROUP,
-	    st->ob.consumer, idle, cursor, STORE_OUTBOX_COUNT };
+	if (registry_key_outbox(k, ksz - 8, st->prefix) != 0)
+		return -1;
+	strcat(k, ":alive");
+	return 0;
+}
+
+static void
+store_outbox_claim_send(struct store *st)
+{
+	char k[REGISTRY_KEY_MAX], ka[REGISTRY_KEY_MAX + 8], idle[16], start[24];
+	const char *argv[11] = { "EVAL", store_outbox_claim_lua, "2", k, ka,
+	    REGISTRY_OUTBOX_GROUP, st->ob.consumer, idle, idle,
+	    STORE_OUTBOX_COUNT, start };
 
 	registry_key_outbox(k, sizeof(k), st->prefix);
+	if (store_outbox_alive_key(st, ka, sizeof(ka)) != 0) {
+		st->ob.claim_busy = 0;
+		return;
+	}
 	snprintf(idle, sizeof(idle), "%d", st->ob.claim_ms);
-	store_submit_fn(st, STORE_SC_CLAIM, 9, argv, store_outbox_on_claim);
+	snprintf(start, sizeof(start), "%lld", st->ob.start_ms);
+	store_submit_fn(st, -1, 11, argv, store_outbox_on_claim);
 }
 
 static void
@@ -368,29 +479,73 @@ store_outbox_on_claim_tick(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	if (st->ob.claim_busy || !st->up || !st->ob.rup || st->ob.paused)
+	if (st->ob.claim_busy || !st->up || !st->ob.rup || st->ob.paused ||
+	    st->ob.start_ms == 0)
 		return;
 	st->ob.claim_busy = 1;
-	st->ob.claim_rounds = 0;
-	store_outbox_claim_send(st, "0-0");
+	store_outbox_claim_send(st);
+}
+
+static void
+store_outbox_on_hb(struct store *st, const redisReply *r)
+{
+	st->ob.hb_busy = 0;
+	if (r == NULL || st->ob.start_ms > 0)
+		return;		/* store.c logged an error reply */
+	if (r->type == REDIS_REPLY_ERROR) {
+		/* Refused (an ACL without HSET?): other instances will take us
+		 * for dead, but an outbox that sends beats one that never
+		 * reads. No early take-back (start unknown). */
+		log_err("[redis] outbox heartbeat refused: other instances "
+		    "may send this one's SMS again");
+		st->ob.start_ms = 1;
+	} else if (r->type == REDIS_REPLY_INTEGER && r->integer > 0) {
+		/* The first heartbeat: our start on Redis's clock. Only now
+		 * does the reader connect, so every entry handed to our name
+		 * before this instant was handed to a previous run of it. */
+		st->ob.start_ms = r->integer;
+	} else
+		return;
+	store_timer(st->ob.ev_connect, 0);
+}
+
+/* Every STORE_HB_MS while the main connection is up: we are alive.
+ * Before the first answer, every STORE_HB_FIRST_MS: the reader waits on it. */
+static void
+store_outbox_on_hb_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct store *st = arg;
+	char ka[REGISTRY_KEY_MAX + 8];
+	const char *argv[5] = { "EVAL", store_outbox_hb_lua, "1", ka,
+	    st->ob.consumer };
+	const char *all[6];
+
+	(void)fd;
+	(void)what;
+	store_timer(st->ob.ev_hb, st->ob.start_ms > 0 ? STORE_HB_MS :
+	    STORE_HB_FIRST_MS);
+	if (st->ob.hb_busy || !st->up || st->ob.cb == NULL ||
+	    store_outbox_alive_key(st, ka, sizeof(ka)) != 0)
+		return;
+	memcpy(all, argv, sizeof(argv));
+	all[5] = STORE_HB_TTL_MS;
+	st->ob.hb_busy = 1;
+	store_submit_fn(st, -1, 6, all, store_outbox_on_hb);
 }
 
 static void
 store_outbox_on_claim(struct store *st, const redisReply *r)
 {
 	const redisReply *e;
-	char cursor[32];
 	size_t i;
 
-	if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements < 1 ||
-	    r->element[0]->type != REDIS_REPLY_STRING ||
-	    r->element[0]->len >= sizeof(cursor)) {
+	if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements < 3 ||
+	    r->element[0]->type != REDIS_REPLY_STRING) {
 		if (r != NULL && r->type != REDIS_REPLY_ERROR)
 			log_warnx("[redis] malformed outbox claim reply");
 		st->ob.claim_busy = 0;
 		return;
 	}
-	store_copy(cursor, sizeof(cursor), r->element[0]);
 	/* Pending entries deleted from the stream (trimmed or XDEL'd by
 	 * someone else): promises that can no longer be kept. Said at err,
 	 * counted; nothing to send. */
@@ -403,7 +558,24 @@ store_outbox_on_claim(struct store *st, const redisReply *r)
 			    e->type == REDIS_REPLY_STRING ? (int)e->len : 1,
 			    e->type == REDIS_REPLY_STRING ? e->str : "?");
 		}
-	for (i = 2; i < r->elements; i++) {
+	if (r->elements >= 3 && r->element[2]->type == REDIS_REPLY_ARRAY &&
+	    r->element[2]->elements == 2 &&
+	    r->element[2]->element[0]->type == REDIS_REPLY_INTEGER &&
+	    r->element[2]->element[1]->type == REDIS_REPLY_INTEGER) {
+		e = r->element[2];
+		if (e->element[0]->integer > 0)
+			log_notice("[redis] outbox: %lld entries claimed from "
+			    "consumers whose heartbeat is gone",
+			    e->element[0]->integer);
+		if (e->element[1]->integer > 0)
+			log_notice("[redis] outbox: %lld dead consumers removed "
+			    "from the group", e->element[1]->integer);
+		st->ob.claimed_dead += e->element[0]->integer;
+		st->ob.removed += e->element[1]->integer;
+	}
+	/* claim_busy stays set while they are handed out: a tick in between
+	 * (a callback that runs the loop) cannot claim the same entries. */
+	for (i = 3; i < r->elements; i++) {
 		e = r->element[i];
 		if (e->type != REDIS_REPLY_ARRAY || e->elements != 3 ||
 		    e->element[2]->type != REDIS_REPLY_INTEGER) {
@@ -413,11 +585,6 @@ store_outbox_on_claim(struct store *st, const redisReply *r)
 		if (store_outbox_hand(st, e->element[0], e->element[1],
 		    e->element[2]->integer))
 			return;
-	}
-	if (strcmp(cursor, "0-0") != 0 && !st->ob.paused &&
-	    ++st->ob.claim_rounds < STORE_CLAIM_ROUNDS && st->up) {
-		store_outbox_claim_send(st, cursor);
-		return;
 	}
 	st->ob.claim_busy = 0;
 }
@@ -649,6 +816,10 @@ store_outbox_reader_on_group(redisAsyncContext *ac, void *reply, void *privdata)
 	st->health.rauth_logged = 0;
 	log_info("[redis] outbox reader up (group %s, consumer %s)",
 	    REGISTRY_OUTBOX_GROUP, st->ob.consumer);
+	/* A claim round now, not in claim_idle_ms / 2: what a previous run
+	 * under this name left pending goes out at once. */
+	if (st->ob.ev_claim != NULL)
+		event_active(st->ob.ev_claim, EV_TIMEOUT, 1);
 	if (st->ob.paused)
 		st->ob.read_idle = 1;
 	else
@@ -818,7 +989,9 @@ store_outbox_start(struct store *st, const char *consumer, int claim_idle_ms,
 		return -1;
 	}
 	evtimer_add(st->ob.ev_claim, &tv);
-	store_timer(st->ob.ev_connect, 0);	/* from the loop */
+	/* The first heartbeat now (it re-arms itself); its reply connects
+	 * the reader. */
+	event_active(st->ob.ev_hb, EV_TIMEOUT, 1);
 	return 0;
 }
 
@@ -838,7 +1011,9 @@ store_outbox_init(struct store *st)
 	ob->ev_resume = event_new(st->base, -1, 0, store_outbox_on_resume, st);
 	ob->ev_depth = event_new(st->base, -1, EV_PERSIST,
 	    store_outbox_on_depth_tick, st);
-	if (ob->ev_connect == NULL || ob->ev_deadline == NULL ||
+	ob->ev_hb = event_new(st->base, -1, 0, store_outbox_on_hb_tick,
+	    st);
+	if (ob->ev_hb == NULL || ob->ev_connect == NULL || ob->ev_deadline == NULL ||
 	    ob->ev_drop == NULL || ob->ev_claim == NULL ||
 	    ob->ev_resume == NULL || ob->ev_depth == NULL)
 		return -1;
@@ -865,6 +1040,9 @@ store_outbox_close(struct store *st)
 		event_free(ob->ev_resume);
 	if (ob->ev_depth)
 		event_free(ob->ev_depth);
+	if (ob->ev_hb)
+		event_free(ob->ev_hb);
+	ob->ev_hb = NULL;
 	ob->ev_connect = ob->ev_deadline = ob->ev_drop = NULL;
 	ob->ev_claim = ob->ev_resume = ob->ev_depth = NULL;
 }

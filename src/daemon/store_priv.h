@@ -125,13 +125,19 @@ struct store_outbox {
 	int                  backoff_ms;
 	char                 drop_reason[128];
 	int                  claim_busy;
-	int                  claim_rounds;
 	int                  paused;	/* store_outbox_pause: read and claim nothing */
 	int                  read_idle;	/* reader up, no XREADGROUP out (paused) */
 	int                  depth_busy;
 	int                  depth_ticks;	/* the trim runs every few */
 	long long            len, pending;
 	long long            lost;	/* pending entries found deleted */
+	/* Ownership between instances: a heartbeat in P"outbox:alive", and
+	 * claims only from consumers whose heartbeat is gone. */
+	int                  hb_busy;	/* a heartbeat out */
+	long long            start_ms;	/* first heartbeat, Redis's clock; 0 before */
+	long long            claimed_dead;	/* entries claimed from dead consumers */
+	long long            removed;	/* dead consumers removed from the group */
+	struct event        *ev_hb;
 	struct event        *ev_connect;
 	struct event        *ev_deadline;
 	struct event        *ev_drop;

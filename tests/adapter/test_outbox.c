@@ -784,6 +784,247 @@ test_spent_twice_dead(void **state)
 
 /* --- set-up ------------------------------------------------------------ */
 
+/* --- ownership between instances (two stores, two consumers) --------- */
+
+#define OWN_MAX 16
+
+struct own {
+	struct store *st;
+	int           up;
+	int           ack;		/* settle what comes (else keep it) */
+	int           n;		/* hand-outs */
+	int           first;		/* of which first deliveries */
+	long long     deliveries[OWN_MAX];
+	char          ids[OWN_MAX][32];
+};
+
+static void
+own_up(void *arg)
+{
+	((struct own *)arg)->up = 1;
+}
+
+static const struct store_cb own_cbs = { own_up, NULL };
+
+static void
+own_entry(void *arg, const struct store_outbox_entry *e)
+{
+	struct own *o = arg;
+
+	if (e->deliveries == 1)
+		o->first++;
+	if (o->n < OWN_MAX) {
+		snprintf(o->ids[o->n], sizeof(o->ids[0]), "%s", e->id);
+		o->deliveries[o->n] = e->deliveries;
+	}
+	o->n++;
+	if (o->ack)
+		store_outbox_ack(o->st, e->id, "sent", e->bind, NULL);
+}
+
+/* A store with an outbox consumer named name, claims after claim_ms. */
+static void
+own_start(struct own *o, const char *name, int claim_ms, int ack)
+{
+	memset(o, 0, sizeof(*o));
+	o->ack = ack;
+	o->st = store_new(base, &cfg, &own_cbs, o);
+	assert_non_null(o->st);
+	assert_true(run_until(flag_set, &o->up, 3000));
+	assert_int_equal(store_outbox_start(o->st, name, claim_ms, own_entry,
+	    o), 0);
+}
+
+struct own_wait {
+	const struct own *o;
+	int n;
+	int first;		/* count first deliveries only */
+};
+
+static int
+own_reached(const void *arg)
+{
+	const struct own_wait *w = arg;
+
+	return (w->first ? w->o->first : w->o->n) >= w->n;
+}
+
+/* The stores of the ownership tests, freed by own_stop (a failed check
+ * must not leave a live consumer behind for the next test). */
+static struct own OA, OB;
+
+static int
+own_stop(void **state)
+{
+	(void)state;
+	store_free(OA.st);
+	store_free(OB.st);
+	OA.st = OB.st = NULL;
+	return 0;
+}
+
+/* n plain SMS written through st. */
+static void
+own_add(struct store *st, int n)
+{
+	struct store_outbox_msg m = { "iam", "212600000001", "", "docs", "fr",
+	    "Bonjour", 0, 1, 1, "iam" };
+	int done;
+
+	for (int i = 0; i < n; i++) {
+		done = 0;
+		store_outbox_add(st, &m, added, &done);
+		assert_true(run_until(flag_set, &done, 3000));
+		assert_int_equal(done, 1);
+	}
+}
+
+static long long
+pending_of(const char *consumer)
+{
+	redisReply *r = R("XPENDING t:outbox tnsgw - + 100 %s", consumer);
+	long long n = (long long)r->elements;
+
+	freeReplyObject(r);
+	return n;
+}
+
+static int
+consumer_exists(const char *name)
+{
+	redisReply *r = R("XINFO CONSUMERS t:outbox tnsgw");
+	int found = 0;
+
+	for (size_t i = 0; i < r->elements; i++)
+		for (size_t j = 0; j + 1 < r->element[i]->elements; j += 2)
+			if (strcmp(r->element[i]->element[j]->str, "name") == 0 &&
+			    strcmp(r->element[i]->element[j + 1]->str, name) == 0)
+				found = 1;
+	freeReplyObject(r);
+	return found;
+}
+
+/*
+ * A slow instance (its entries handed out, not settled: throttled, or
+ * waiting for its bind) keeps them while its heartbeat lives: the other
+ * instance, claiming every 0.5 s with claim_idle 1 s, takes none in 3.5 s.
+ */
+static void
+test_owner_slow_keeps(void **state)
+{
+	struct own *a = &OA, *b = &OB;
+	struct own_wait w = { &OA, 5, 1 };
+	long long dead, removed;
+
+	(void)state;
+	if (base == NULL)
+		skip();
+	freeReplyObject(R("FLUSHALL"));
+	own_start(a, "gw-a", 1000, 0);
+	own_add(a->st, 5);
+	assert_true(run_until(own_reached, &w, 3000));
+	assert_int_equal(a->first, 5);
+	own_start(b, "gw-b", 1000, 1);
+	run_until(never, NULL, 3500);
+	assert_int_equal(b->n, 0);
+	assert_int_equal(pending_of("gw-a"), 5);
+	assert_int_equal(pending_of("gw-b"), 0);
+	store_outbox_owners(b->st, &dead, &removed);
+	assert_int_equal(dead, 0);
+	assert_int_equal(removed, 0);
+	assert_true(consumer_exists("gw-a"));
+	/* The heartbeat: a deadline of Redis's clock ahead of now. */
+	assert_int_equal(Ri("HEXISTS t:outbox:alive gw-a"), 1);
+	assert_int_equal(Ri("HEXISTS t:outbox:alive gw-b"), 1);
+	/* A new entry goes to one of the two, once. */
+	a->ack = 1;
+	own_add(b->st, 1);
+	run_until(never, NULL, 1500);
+	assert_int_equal(a->first + b->first, 6);
+	store_free(b->st);
+	b->st = NULL;
+	store_free(a->st);
+	a->st = NULL;
+}
+
+/*
+ * An instance that dies (its store freed: the heartbeat stops) leaves 5
+ * entries pending. The other takes none while the heartbeat's deadline
+ * holds, then each of them exactly once, and removes the dead consumer.
+ */
+static void
+test_owner_dead_claimed_once(void **state)
+{
+	struct own *a = &OA, *b = &OB;
+	struct own_wait w = { &OA, 5, 1 }, wb = { &OB, 5, 0 };
+	long long dead, removed;
+	double t0;
+
+	(void)state;
+	if (base == NULL)
+		skip();
+	freeReplyObject(R("FLUSHALL"));
+	own_start(a, "gw-a", 1000, 0);
+	own_add(a->st, 5);
+	assert_true(run_until(own_reached, &w, 3000));
+	store_free(a->st);
+	a->st = NULL;
+	t0 = now_ms();
+	own_start(b, "gw-b", 1000, 1);
+	run_until(never, NULL, 2500);
+	assert_int_equal(b->n, 0);		/* the heartbeat still holds */
+	assert_true(run_until(own_reached, &wb, 10000));
+	assert_true(now_ms() - t0 >= 4000);	/* not before its deadline */
+	run_until(never, NULL, 1500);		/* nothing more comes */
+	assert_int_equal(b->n, 5);
+	assert_int_equal(b->first, 0);
+	for (int i = 0; i < 5; i++) {
+		/* 2, or more when a handed it to itself again first */
+		assert_true(b->deliveries[i] >= 2);
+		for (int j = 0; j < i; j++)
+			assert_string_not_equal(b->ids[i], b->ids[j]);
+	}
+	assert_int_equal(pending_of("gw-a"), 0);
+	assert_int_equal(pending_of("gw-b"), 0);
+	assert_false(consumer_exists("gw-a"));
+	assert_int_equal(Ri("HEXISTS t:outbox:alive gw-a"), 0);
+	store_outbox_owners(b->st, &dead, &removed);
+	assert_int_equal(dead, 5);
+	assert_int_equal(removed, 1);
+	store_free(b->st);
+	b->st = NULL;
+}
+
+/*
+ * Restarted under the same name (claim_idle 30 s), an instance takes its
+ * own pending entries back at once, not after claim_idle.
+ */
+static void
+test_owner_restart_takes_back(void **state)
+{
+	struct own *a = &OA, *a2 = &OB;
+	struct own_wait w = { &OA, 3, 1 }, w2 = { &OB, 3, 0 };
+
+	(void)state;
+	if (base == NULL)
+		skip();
+	freeReplyObject(R("FLUSHALL"));
+	own_start(a, "gw-a", 30000, 0);
+	own_add(a->st, 3);
+	assert_true(run_until(own_reached, &w, 3000));
+	store_free(a->st);
+	a->st = NULL;
+	run_until(never, NULL, 300);
+	own_start(a2, "gw-a", 30000, 1);
+	assert_true(run_until(own_reached, &w2, 3000));
+	run_until(never, NULL, 500);
+	assert_int_equal(a2->n, 3);
+	assert_int_equal(a2->deliveries[0], 2);
+	assert_int_equal(pending_of("gw-a"), 0);
+	store_free(a2->st);
+	a2->st = NULL;
+}
+
 static int
 setup(void **state)
 {
@@ -823,7 +1064,7 @@ teardown(void **state)
 int
 main(void)
 {
-	struct CMUnitTest tests[NCASES + 2];
+	struct CMUnitTest tests[NCASES + 5];
 
 	/* One test per case, named after it; each ends by gw_stop. */
 	memset(tests, 0, sizeof(tests));
@@ -839,6 +1080,15 @@ main(void)
 	tests[NCASES + 1].name = "spent twice with max_deliveries 2: dead";
 	tests[NCASES + 1].test_func = test_spent_twice_dead;
 	tests[NCASES + 1].teardown_func = gw_stop;
+	tests[NCASES + 2].name = "two instances: the slow one keeps its entries";
+	tests[NCASES + 2].test_func = test_owner_slow_keeps;
+	tests[NCASES + 2].teardown_func = own_stop;
+	tests[NCASES + 3].name = "two instances: a dead one's entries sent once";
+	tests[NCASES + 3].test_func = test_owner_dead_claimed_once;
+	tests[NCASES + 3].teardown_func = own_stop;
+	tests[NCASES + 4].name = "restarted under its name: entries back at once";
+	tests[NCASES + 4].test_func = test_owner_restart_takes_back;
+	tests[NCASES + 4].teardown_func = own_stop;
 	log_init(getenv("TEST_LOG") ? LOG_LVL_DEBUG : LOG_LVL_ERR);
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -1548,6 +1548,7 @@ test_outbox_takeover(void **state)
 	wait_n(&a, 2, 3000);
 	assert_int_equal(a.n, 2);
 	store_free(st);		/* crashed before settling */
+	Rq("HDEL t:outbox:alive dead");	/* and its heartbeat (5 s) gone */
 
 	/* The next process, another consumer name, takes them over. */
 	st = new_store(500, 100, 5);

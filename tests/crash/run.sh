@@ -11,6 +11,10 @@
 # every check holds. Everything runs on 127.0.0.1 in a temp dir (T_KEEP=1
 # keeps it), under a deadline. CRASH_THINK_MS [2000] and CRASH_RESP_DELAY_MS
 # [200] set the callers' think time and the SMSC's answer delay for SMS.
+# CRASH_INSTANCES=2: a second daemon (instance "gw-2") shares the Redis and
+# the SMSC and is never killed; the killed one comes back under a new name
+# each time (gw1-k<n>), so its pending SMS are claimed as a dead consumer's
+# (by gw-2 or its successor), once, and the dead consumers leave the group.
 set -u
 if [ $# -gt 0 ] && ! [[ $1 =~ ^[0-9]+$ ]]; then B=$1; shift; fi
 N=${1:-1000}
@@ -29,10 +33,13 @@ done
 
 t_tmpdir
 DPID=
+D2PID=
 SPID=
+INSTANCES=${CRASH_INSTANCES:-1}
 crash_cleanup() {
-	# The daemon and the simulator are ours, by pid; lib.sh stops redis.
+	# The daemons and the simulator are ours, by pid; lib.sh stops redis.
 	[ -n "$DPID" ] && kill -9 "$DPID" 2>/dev/null && wait "$DPID" 2>/dev/null
+	[ -n "$D2PID" ] && kill -9 "$D2PID" 2>/dev/null && wait "$D2PID" 2>/dev/null
 	[ -n "$SPID" ] && kill "$SPID" 2>/dev/null && wait "$SPID" 2>/dev/null
 	t_cleanup
 }
@@ -82,8 +89,20 @@ grep -q 'claim_idle_s = 3;' "$T_DIR/tnsgw.conf" ||
 
 start_daemon() {
 	# Every run appends to the one log, grepped for secrets at the end.
-	"$TOP/$B/tnsgw" -f -c "$T_DIR/tnsgw.conf" 2>>"$T_DIR/tnsgw.log" &
+	local conf="$T_DIR/tnsgw.conf"
+	if [ "$INSTANCES" = 2 ]; then
+		conf="$T_DIR/tnsgw1.conf"
+		sed "s|^daemon\s*[:=]\s*{|&\n  instance = \"gw1-k$kills\";|" \
+		    "$T_DIR/tnsgw.conf" >"$conf"
+	fi
+	"$TOP/$B/tnsgw" -f -c "$conf" 2>>"$T_DIR/tnsgw.log" &
 	DPID=$!
+}
+start_daemon2() {
+	sed 's|^daemon\s*[:=]\s*{|&\n  instance = "gw-2";|' "$T_DIR/tnsgw.conf" \
+	    >"$T_DIR/tnsgw2.conf"
+	"$TOP/$B/tnsgw" -f -c "$T_DIR/tnsgw2.conf" 2>>"$T_DIR/tnsgw.log" &
+	D2PID=$!
 }
 
 # Dials paced so that the dialogs last about as long as the kills; callers
@@ -99,10 +118,14 @@ RATE=$(awk -v n="$N" -v k="$KILLS" 'BEGIN {
     >"$T_DIR/sim.out" 2>"$T_DIR/sim.err" &
 SPID=$!
 t_wait_port "$SPORT" || { not_ok "simulator listens"; exit 1; }
+kills=0
 start_daemon
+if [ "$INSTANCES" = 2 ]; then
+	sleep 0.5	# the first bound gets the MOs: the one killed
+	start_daemon2
+fi
 
 # Kill -9 at random moments (0.2 to 2 s apart) while the dialogs run.
-kills=0
 while [ "$kills" -lt "$KILLS" ] && kill -0 "$SPID" 2>/dev/null; do
 	sleep "$(awk -v r=$RANDOM 'BEGIN { printf "%.2f", 0.2 + 1.8 * r / 32767 }')"
 	kill -0 "$SPID" 2>/dev/null || break
@@ -145,11 +168,27 @@ for _ in $(seq 1 $((DRAIN_S * 5))); do
 done
 check "outbox drained within ${DRAIN_S} s after the dialogs (entries $len, pending $pend, settled $nst)" \
     [ "$drained" = 1 ]
-kill "$DPID" 2>/dev/null
-for _ in $(seq 1 100); do kill -0 "$DPID" 2>/dev/null || break; sleep 0.1; done
-kill -9 "$DPID" 2>/dev/null
-wait "$DPID" 2>/dev/null
+if [ "$INSTANCES" = 2 ]; then
+	# Every killed instance's consumer leaves the group once its heartbeat
+	# is gone (5 s) and nothing is pending for it: gw-2 and the last gw1
+	# (when it has read anything) are left.
+	for _ in $(seq 1 60); do
+		cons=$(rcli XINFO CONSUMERS tns:outbox tnsgw | awk 'p { print; p = 0 } /^name$/ { p = 1 }' | sort | tr '\n' ' ')
+		[ "$cons" = "gw-2 gw1-k$kills " ] || [ "$cons" = "gw-2 " ] && break
+		sleep 0.2
+	done
+	check "dead consumers removed from the group (left: $cons)" \
+	    [ "$cons" = "gw-2 gw1-k$kills " -o "$cons" = "gw-2 " ]
+fi
+for pid in "$DPID" "$D2PID"; do
+	[ -n "$pid" ] || continue
+	kill "$pid" 2>/dev/null
+	for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+	kill -9 "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+done
 DPID=
+D2PID=
 kill "$SPID" 2>/dev/null
 wait "$SPID" 2>/dev/null
 SPID=
@@ -287,7 +326,7 @@ check "the daemon was killed and restarted ($kills times)" [ "$kills" -ge 1 -o "
 read -r d_done d_retried d_failed < <(sed -n \
     's/^callers: done \([0-9]*\), retried \([0-9]*\), failed \([0-9]*\).*/\1 \2 \3/p' \
     "$T_DIR/sim.out")
-echo "# N $N, kills $kills (-9, restarted each time), dialogs done ${d_done:-?} / retried ${d_retried:-?} / failed ${d_failed:-?}"
+echo "# N $N, instances $INSTANCES, kills $kills (-9, restarted each time), dialogs done ${d_done:-?} / retried ${d_retried:-?} / failed ${d_failed:-?}"
 echo "# outbox entries $F_entries (expired OTPs $F_expired), SMS promised $F_promised, received $F_received ($F_distinct distinct), duplicates $F_dups (identical copies), lost $F_lost, not promised $F_unknown"
 echo "# passwords $pw_n, provisioning entries $prov_n, persons with >1 secret $multi, secrets in clear $leaks"
 echo "# elapsed $(awk -v a="$T0" -v b="$T1" 'BEGIN { printf "%.1f", b - a }') s (dialogs and drain), temp dir $T_DIR${T_KEEP:+ (kept)}"

@@ -42,7 +42,10 @@ play() {
 	t_conf "$RPORT" "$sport" "$conf" "" "$T_DIR/keys" || { not_ok "$tag: config"; return; }
 	mline='transceiver'
 	[ "$mode" = txrx ] && mline='transmitter+receiver'
-	sed -i -e "s/^\(\s*dialect\s*=\s*\).*/\1\"$dialect\";/" \
+	# One outbox consumer per run: a run under the name of the previous
+	# one would take its unsent SMS back at once (daemon.instance).
+	sed -i -e "s|^daemon\s*[:=]\s*{|&\n  instance = \"$tag\";|" \
+	    -e "s/^\(\s*dialect\s*=\s*\).*/\1\"$dialect\";/" \
 	    -e "s/^\(\s*mode\s*=\s*\).*/\1\"$mline\";/" \
 	    -e 's/^\(\s*reconnect_min_s\s*=\s*\).*/\11;/' "$conf"
 	if [ "$dialect" = opx ]; then

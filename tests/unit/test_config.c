@@ -58,6 +58,7 @@ check_shipped(const struct config *c)
 	assert_string_equal(c->daemon.admin_listen, "127.0.0.1:9375");
 	assert_int_equal(c->daemon.log_dialogs, 0);
 	assert_int_equal(c->daemon.drain_s, 5);
+	assert_string_equal(c->daemon.instance, "");
 	assert_string_equal(c->redis.host, "127.0.0.1");
 	assert_int_equal(c->redis.port, 6380);
 	assert_int_equal(c->nbinds, 1);
@@ -144,6 +145,7 @@ test_defaults(void **state)
 	assert_string_equal(cfg.daemon.messages_dir, D "messages");
 	assert_int_equal(cfg.daemon.log_dialogs, 0);
 	assert_int_equal(cfg.daemon.drain_s, 5);
+	assert_string_equal(cfg.daemon.instance, "");
 	assert_string_equal(cfg.redis.host, "127.0.0.1");
 	assert_int_equal(cfg.redis.port, 6379);
 	assert_string_equal(cfg.redis.socket, "");
@@ -225,6 +227,7 @@ test_explicit_values(void **state)
 	assert_string_equal(cfg.daemon.admin_listen, "");
 	assert_int_equal(cfg.daemon.log_dialogs, 1);
 	assert_int_equal(cfg.daemon.drain_s, 12);
+	assert_string_equal(cfg.daemon.instance, "gw-2.casa");
 	assert_string_equal(cfg.redis.socket, "/run/redis/redis.sock");
 	assert_int_equal(cfg.redis.db, 3);
 	assert_string_equal(cfg.redis.prefix, "t2:");
@@ -308,6 +311,9 @@ static const struct bad_case bad_cases[] = {
 	  "string" },
 	{ "drain_s.conf",
 	  D "drain_s.conf:1: 'daemon.drain_s' must be an integer 0..600" },
+	{ "instance.conf",
+	  D "instance.conf:1: 'daemon.instance' must be 1..63 characters of "
+	  "A-Z a-z 0-9 _ . -" },
 	{ "log_dialogs.conf",
 	  D "log_dialogs.conf:1: 'daemon.log_dialogs' must be true or false" },
 	{ "bool_string.conf",
@@ -631,6 +637,10 @@ test_reload_checks(void **state)
 	snprintf(b.daemon.admin_listen, sizeof(b.daemon.admin_listen), "127.0.0.1:1");
 	assert_int_equal(config_reload_check(&a, &b, e, sizeof(e)), -1);
 	assert_non_null(strstr(e, "daemon.admin_listen"));
+	b.daemon = a.daemon;
+	snprintf(b.daemon.instance, sizeof(b.daemon.instance), "gw9");
+	assert_int_equal(config_reload_check(&a, &b, e, sizeof(e)), -1);
+	assert_non_null(strstr(e, "daemon.instance"));
 	b.daemon = a.daemon;
 	b.ussd.languages[1][0] = 'x';
 	assert_int_equal(config_reload_check(&a, &b, e, sizeof(e)), -1);

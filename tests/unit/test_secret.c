@@ -362,6 +362,72 @@ test_box_unbox(void **state)
 	free(bigout);
 }
 
+/*
+ * The table-driven base64 agrees with libsodium's (ORIGINAL, padded) both
+ * ways for every body length 0..199: what we box, sodium decodes and
+ * re-encodes to the same text; what sodium encodes, we open. Strictness:
+ * bad characters, missing or extra padding and leftover bits refused.
+ */
+static void
+test_box_b64_vs_sodium(void **state)
+{
+	unsigned char key[SECRET_KEY_LEN];
+	unsigned char bin[512], bin2[512];
+	char msg[256], boxed[800], again[800], out[256];
+	size_t i, n, blen, plen = strlen(SECRET_BOX_PREFIX);
+	size_t hdr = crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES;
+
+	(void)state;
+	secret_random_key(key);
+	for (n = 0; n < 200; n++) {
+		for (i = 0; i < n; i++)
+			msg[i] = (char)('!' + (i * 7 + n) % 90);
+		msg[n] = '\0';
+		assert_int_equal(secret_box_b64(key, msg, boxed,
+		    sizeof(boxed)), 0);
+		assert_int_equal(sodium_base642bin(bin, sizeof(bin),
+		    boxed + plen, strlen(boxed + plen), NULL, &blen, NULL,
+		    sodium_base64_VARIANT_ORIGINAL), 0);
+		assert_int_equal(blen, hdr + n);
+		sodium_bin2base64(again, sizeof(again), bin, blen,
+		    sodium_base64_VARIANT_ORIGINAL);
+		assert_string_equal(again, boxed + plen);
+		/* sodium's box text, ours to open */
+		randombytes_buf(bin2, crypto_secretbox_NONCEBYTES);
+		crypto_secretbox_easy(bin2 + crypto_secretbox_NONCEBYTES,
+		    (const unsigned char *)msg, n, bin2, key);
+		memcpy(again, SECRET_BOX_PREFIX, plen);
+		sodium_bin2base64(again + plen, sizeof(again) - plen, bin2,
+		    hdr + n, sodium_base64_VARIANT_ORIGINAL);
+		assert_int_equal(secret_unbox_b64(key, again, out,
+		    sizeof(out)), 0);
+		assert_string_equal(out, msg);
+		/* unpadded, or a stray character: refused */
+		blen = strlen(again);
+		if (again[blen - 1] == '=') {
+			again[blen - 1] = '\0';
+			assert_int_equal(secret_unbox_b64(key, again, out,
+			    sizeof(out)), -1);
+			again[blen - 1] = '=';
+		}
+		again[plen + 5] = '.';
+		assert_int_equal(secret_unbox_b64(key, again, out,
+		    sizeof(out)), -1);
+		again[plen + 5] = '=';
+		assert_int_equal(secret_unbox_b64(key, again, out,
+		    sizeof(out)), -1);
+	}
+	/* Leftover bits: the last character before '=' not a clean end. */
+	assert_int_equal(secret_box_b64(key, "x", boxed, sizeof(boxed)), 0);
+	n = strlen(boxed);
+	if (boxed[n - 1] == '=') {
+		/* 'B' adds a bit below the last full byte in either form */
+		boxed[n - (boxed[n - 2] == '=' ? 3 : 2)] = 'B';
+		assert_int_equal(secret_unbox_b64(key, boxed, out,
+		    sizeof(out)), -1);
+	}
+}
+
 /* --- key files ------------------------------------------------------ */
 
 static void
@@ -938,6 +1004,7 @@ main(void)
 		cmocka_unit_test(test_key_file_roundtrip),
 		cmocka_unit_test(test_key_file_contents),
 		cmocka_unit_test(test_key_file_mode),
+		cmocka_unit_test(test_box_b64_vs_sodium),
 		cmocka_unit_test(test_state_round_trip),
 		cmocka_unit_test(test_state_refused),
 		cmocka_unit_test(test_state_keys),
