@@ -39,6 +39,7 @@ int
 store_release(struct store *st)
 {
 	if (--st->depth == 0 && st->dead) {
+		free(st->resp);
 		free(st);
 		return 1;
 	}
@@ -101,6 +102,28 @@ store_req_new(enum store_kind kind, int script, int argc,
 }
 
 /* --- firing callbacks ----------------------------------------------- */
+
+/*
+ * The "<version>:" prefix of a stored dialog state (store.h): the bytes
+ * to skip, the version in *ver (NULL ok). No prefix (a value written
+ * before 0.6): 0, version 0.
+ */
+static size_t
+store_state_ver(const char *s, size_t len, long long *ver)
+{
+	long long v = 0;
+	size_t i;
+
+	for (i = 0; i < len && i < 18 && s[i] >= '0' && s[i] <= '9'; i++)
+		v = v * 10 + (s[i] - '0');
+	if (i == 0 || i >= len || s[i] != ':')
+		i = 0, v = 0;
+	else
+		i++;
+	if (ver != NULL)
+		*ver = v;
+	return i;
+}
 
 static int
 store_reply_str(const redisReply *r, size_t i, const char *s)
@@ -397,10 +420,12 @@ store_fire(struct store *st, struct store_req *req, const redisReply *r)
 		break;
 	case STORE_K_GET: {
 		store_get_cb *cb = req->cb.get;
+		size_t skip;
 
-		if (r != NULL && r->type == REDIS_REPLY_STRING)
-			cb(arg, 0, r->str, r->len);
-		else
+		if (r != NULL && r->type == REDIS_REPLY_STRING) {
+			skip = store_state_ver(r->str, r->len, NULL);
+			cb(arg, 0, r->str + skip, r->len - skip);
+		} else
 			cb(arg, r != NULL && r->type == REDIS_REPLY_NIL ? 0 : -1,
 			    NULL, 0);
 		break;
@@ -494,6 +519,29 @@ store_fire(struct store *st, struct store_req *req, const redisReply *r)
 	case STORE_K_FN:
 		req->cb.fn(st, r);
 		break;
+	case STORE_K_STATE_GET: {
+		long long ver = 0;
+		size_t skip;
+
+		if (r != NULL && r->type == REDIS_REPLY_STRING) {
+			skip = store_state_ver(r->str, r->len, &ver);
+			req->cb.state(arg, 0, r->str + skip, r->len - skip, ver);
+		} else
+			req->cb.state(arg, r != NULL &&
+			    r->type == REDIS_REPLY_NIL ? 0 : -1, NULL, 0, 0);
+		break;
+	}
+	case STORE_K_STATE:
+		if (req->cb.state == NULL)
+			break;
+		if (r == NULL || r->type != REDIS_REPLY_INTEGER)
+			req->cb.state(arg, -1, NULL, 0, 0);
+		else if (r->integer >= 0)
+			req->cb.state(arg, 0, NULL, 0, r->integer);
+		else
+			req->cb.state(arg, STORE_STATE_CONFLICT, NULL, 0,
+			    -1 - r->integer);
+		break;
 	}
 	return store_release(st);
 }
@@ -507,6 +555,8 @@ store_has_cb(const struct store_req *req)
 		return 0;
 	case STORE_K_DONE:
 		return req->cb.done != NULL;
+	case STORE_K_STATE:
+		return req->cb.state != NULL;
 	default:
 		return 1;
 	}
@@ -525,17 +575,85 @@ store_now_us(void)
 	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
+/* Decimal digits of v at p (room for 20): their count. */
+static size_t
+store_utoa(char *p, size_t v)
+{
+	char tmp[24];
+	size_t n = 0, i;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	for (i = 0; i < n; i++)
+		p[i] = tmp[n - 1 - i];
+	return n;
+}
+
+/*
+ * The request as RESP bytes in st->resp (grown as needed, kept): the
+ * script head pre-formatted at SCRIPT LOAD when it goes as EVALSHA, every
+ * other argument copied with its length. Their length, or 0 when out of
+ * memory.
+ */
+static size_t
+store_resp(struct store *st, struct store_req *req)
+{
+	const char *head = NULL;
+	size_t hlen = 0, need, n;
+	char *p, *np;
+	int i = 0;
+
+	if (req->script >= 0 &&
+	    (hlen = store_scripts_head(st, req, &head)) != 0)
+		i = 2;
+	else if (req->script >= 0)
+		store_scripts_argv(st, req);
+	need = 16 + hlen;
+	for (n = (size_t)i; n < (size_t)req->argc; n++)
+		need += req->argvlen[n] + 26;
+	if (need > st->respsz) {
+		if ((np = realloc(st->resp, need + 1024)) == NULL)
+			return 0;
+		st->resp = np;
+		st->respsz = need + 1024;
+	}
+	p = st->resp;
+	*p++ = '*';
+	p += store_utoa(p, (size_t)req->argc);
+	*p++ = '\r';
+	*p++ = '\n';
+	if (hlen != 0) {
+		memcpy(p, head, hlen);
+		p += hlen;
+	}
+	for (; i < req->argc; i++) {
+		*p++ = '$';
+		p += store_utoa(p, req->argvlen[i]);
+		*p++ = '\r';
+		*p++ = '\n';
+		memcpy(p, req->argv[i], req->argvlen[i]);
+		p += req->argvlen[i];
+		*p++ = '\r';
+		*p++ = '\n';
+	}
+	return (size_t)(p - st->resp);
+}
+
 /* Hand the request to hiredis (EVALSHA, or EVAL when the SHA is not known
- * yet or after NOSCRIPT). 0, or -1 when it cannot be sent now. */
+ * yet or after NOSCRIPT) as RESP bytes: no format string parsed. 0, or -1
+ * when it cannot be sent now. */
 static int
 store_send(struct store *st, struct store_req *req)
 {
+	size_t len;
+
 	if (st->ac == NULL)
 		return -1;
-	if (req->script >= 0)
-		store_scripts_argv(st, req);
-	if (redisAsyncCommandArgv(st->ac, store_on_reply, req, req->argc,
-	    req->argv, req->argvlen) != REDIS_OK)
+	if ((len = store_resp(st, req)) == 0 ||
+	    redisAsyncFormattedCommand(st->ac, store_on_reply, req, st->resp,
+	    len) != REDIS_OK)
 		return -1;
 	req->in_redis = 1;
 	req->sent_us = store_now_us();
@@ -1172,6 +1290,49 @@ store_gate(struct store *st, const char *name, int ttl_s, store_done_cb *cb,
 		store_reject(st, req);
 		return;
 	}
+	store_submit(st, req);
+}
+
+void
+store_state_get(struct store *st, const char *key, store_state_cb *cb,
+    void *arg)
+{
+	char k[REGISTRY_KEY_MAX + 64];
+	const char *argv[2] = { "GET", k };
+	struct store_req *req;
+
+	registry_key_sess(k, sizeof(k), st->prefix, key);
+	req = store_build_or_fail(st, STORE_K_STATE_GET, -1, 2, argv);
+	req->cb.state = cb;
+	req->arg = arg;
+	store_submit(st, req);
+}
+
+void
+store_state_put(struct store *st, const char *key, long long ver,
+    const char *data, size_t len, int ttl_s, long long floor_ms,
+    store_state_cb *cb, void *arg)
+{
+	char k[REGISTRY_KEY_MAX + 64], v[24] = "", ttl[16], fl[24];
+	const char *argv[9] = { "EVALSHA", "", "1", k, v, data, ttl,
+	    data != NULL ? "0" : "1", fl };
+	size_t lens[9];
+	struct store_req *req;
+	int i;
+
+	registry_key_sess(k, sizeof(k), st->prefix, key);
+	if (ver != STORE_STATE_ANY)
+		snprintf(v, sizeof(v), "%lld", ver);
+	snprintf(ttl, sizeof(ttl), "%d", ttl_s > 0 ? ttl_s : 1);
+	snprintf(fl, sizeof(fl), "%lld", floor_ms > 0 ? floor_ms : 0LL);
+	for (i = 0; i < 9; i++)
+		lens[i] = argv[i] != NULL ? strlen(argv[i]) : 0;
+	lens[5] = data != NULL ? len : 0;
+	if ((req = store_req_new(STORE_K_STATE, STORE_SC_STATE, 9, argv,
+	    lens)) == NULL)
+		fatalx("store: out of memory");
+	req->cb.state = cb;
+	req->arg = arg;
 	store_submit(st, req);
 }
 
