@@ -534,7 +534,11 @@ store_fire(struct store *st, struct store_req *req, const redisReply *r)
 	case STORE_K_STATE:
 		if (req->cb.state == NULL)
 			break;
-		if (r == NULL || r->type != REDIS_REPLY_INTEGER)
+		if (req->script < 0)	/* a plain SET or DEL */
+			req->cb.state(arg, r != NULL && (r->type ==
+			    REDIS_REPLY_STATUS || r->type == REDIS_REPLY_INTEGER) ?
+			    0 : -1, NULL, 0, req->ver);
+		else if (r == NULL || r->type != REDIS_REPLY_INTEGER)
 			req->cb.state(arg, -1, NULL, 0, 0);
 		else if (r->integer >= 0)
 			req->cb.state(arg, 0, NULL, 0, r->integer);
@@ -1308,6 +1312,48 @@ store_state_get(struct store *st, const char *key, store_state_cb *cb,
 	store_submit(st, req);
 }
 
+/*
+ * A new dialog's state (STORE_STATE_ANY): no version to compare, so no
+ * script: SET "<floor_ms>:<bytes>" EX ttl, or DEL. The version is the
+ * clock's, never an ended dialog's (store.h).
+ */
+static void
+store_state_replace(struct store *st, const char *k, const char *data,
+    size_t len, int ttl_s, long long floor_ms, store_state_cb *cb, void *arg)
+{
+	char ttl[16], *v = NULL;
+	const char *argv[5] = { data != NULL ? "SET" : "DEL", k, NULL, "EX",
+	    ttl };
+	size_t lens[5], n = 0;
+	struct store_req *req;
+
+	if (floor_ms < 1)
+		floor_ms = 1;
+	if (data != NULL) {
+		if ((v = malloc(len + 24)) == NULL)
+			fatalx("store: out of memory");
+		n = (size_t)snprintf(v, 24, "%lld:", floor_ms);
+		memcpy(v + n, data, len);
+		n += len;
+	}
+	snprintf(ttl, sizeof(ttl), "%d", ttl_s > 0 ? ttl_s : 1);
+	argv[2] = v;
+	lens[0] = strlen(argv[0]);
+	lens[1] = strlen(k);
+	lens[2] = n;
+	lens[3] = 2;
+	lens[4] = strlen(ttl);
+	req = store_req_new(STORE_K_STATE, -1, data != NULL ? 5 : 2, argv,
+	    lens);
+	free(v);
+	if (req == NULL)
+		fatalx("store: out of memory");
+	req->ver = data != NULL ? floor_ms : 0;
+	req->cb.state = cb;
+	req->arg = arg;
+	store_submit(st, req);
+}
+
 void
 store_state_put(struct store *st, const char *key, long long ver,
     const char *data, size_t len, int ttl_s, long long floor_ms,
@@ -1321,8 +1367,11 @@ store_state_put(struct store *st, const char *key, long long ver,
 	int i;
 
 	registry_key_sess(k, sizeof(k), st->prefix, key);
-	if (ver != STORE_STATE_ANY)
-		snprintf(v, sizeof(v), "%lld", ver);
+	if (ver == STORE_STATE_ANY) {
+		store_state_replace(st, k, data, len, ttl_s, floor_ms, cb, arg);
+		return;
+	}
+	snprintf(v, sizeof(v), "%lld", ver);
 	snprintf(ttl, sizeof(ttl), "%d", ttl_s > 0 ? ttl_s : 1);
 	snprintf(fl, sizeof(fl), "%lld", floor_ms > 0 ? floor_ms : 0LL);
 	for (i = 0; i < 9; i++)

@@ -106,6 +106,7 @@ struct store_req {
 	} cb;
 	void             *arg;
 	char              tail[8];	/* STORE_K_OTP: the phone tail given */
+	long long         ver;		/* STORE_K_STATE plain SET/DEL: the version */
 	struct event     *deadline;
 	int               argc;
 	const char       *argv[STORE_MAXARGS];
