@@ -101,6 +101,27 @@ store_req_new(enum store_kind kind, int script, int argc,
 	return req;
 }
 
+/* v in decimal at p (room for 21), NUL-ended, without a format parsed
+ * (the request arguments built per dialog step). */
+static void
+store_dec(char *p, long long v)
+{
+	char tmp[24];
+	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v :
+	    (unsigned long long)v;
+	size_t n = 0;
+
+	do {
+		tmp[n++] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u != 0);
+	if (v < 0)
+		*p++ = '-';
+	while (n > 0)
+		*p++ = tmp[--n];
+	*p = '\0';
+}
+
 /* --- firing callbacks ----------------------------------------------- */
 
 /*
@@ -1359,7 +1380,7 @@ store_state_put(struct store *st, const char *key, long long ver,
     const char *data, size_t len, int ttl_s, long long floor_ms,
     store_state_cb *cb, void *arg)
 {
-	char k[REGISTRY_KEY_MAX + 64], v[24] = "", ttl[16], fl[24];
+	char k[REGISTRY_KEY_MAX + 64], v[24] = "", ttl[24], fl[24];
 	const char *argv[9] = { "EVALSHA", "", "1", k, v, data, ttl,
 	    data != NULL ? "0" : "1", fl };
 	size_t lens[9];
@@ -1371,9 +1392,9 @@ store_state_put(struct store *st, const char *key, long long ver,
 		store_state_replace(st, k, data, len, ttl_s, floor_ms, cb, arg);
 		return;
 	}
-	snprintf(v, sizeof(v), "%lld", ver);
-	snprintf(ttl, sizeof(ttl), "%d", ttl_s > 0 ? ttl_s : 1);
-	snprintf(fl, sizeof(fl), "%lld", floor_ms > 0 ? floor_ms : 0LL);
+	store_dec(v, ver);
+	store_dec(ttl, ttl_s > 0 ? ttl_s : 1);
+	store_dec(fl, floor_ms > 0 ? floor_ms : 0LL);
 	for (i = 0; i < 9; i++)
 		lens[i] = argv[i] != NULL ? strlen(argv[i]) : 0;
 	lens[5] = data != NULL ? len : 0;
@@ -1412,10 +1433,10 @@ store_lookup(struct store *st, const struct store_lookup_req *q,
 {
 	char krm[REGISTRY_KEY_MAX], krf[REGISTRY_KEY_MAX];
 	char kreg[REGISTRY_KEY_MAX], krsn[REGISTRY_KEY_MAX];
-	char maxr[16], maxf[16], hash[16], hash2[16];
+	char maxr[24], maxf[24], hash[24], hash2[24];
 	char field[REGISTRY_FIELD_MAX + 1], digits[PARSE_IDNUM_MAX + 1] = "";
 	char letter[2] = "";
-	char birth[16] = "", expiry[16] = "", caller[PARSE_MSISDN_MAX + 1];
+	char birth[24] = "", expiry[24] = "", caller[PARSE_MSISDN_MAX + 1];
 	const char *argv[19];
 	struct store_req *req;
 
@@ -1423,12 +1444,10 @@ store_lookup(struct store *st, const struct store_lookup_req *q,
 	store_key_rl_fail(st, krf, sizeof(krf), q->idtype, q->idnum);
 	registry_key_gen(kreg, sizeof(kreg), st->prefix, "reg");
 	registry_key_gen(krsn, sizeof(krsn), st->prefix, "rsn");
-	snprintf(maxr, sizeof(maxr), "%d", st->max_req_hour);
-	snprintf(maxf, sizeof(maxf), "%d", st->max_fail_day);
-	snprintf(hash, sizeof(hash), "%u",
-	    (unsigned)registry_hash(q->idtype, q->idnum));
-	snprintf(hash2, sizeof(hash2), "%u",
-	    (unsigned)registry_hash2(q->idtype, q->idnum));
+	store_dec(maxr, st->max_req_hour);
+	store_dec(maxf, st->max_fail_day);
+	store_dec(hash, (unsigned)registry_hash(q->idtype, q->idnum));
+	store_dec(hash2, (unsigned)registry_hash2(q->idtype, q->idnum));
 	if (registry_field(q->idtype, q->idnum, field, sizeof(field)) != 0)
 		field[0] = '\0';	/* matches nothing: not found */
 	/* Digits only (a dial pad has no letters): the candidates. */
@@ -1456,10 +1475,9 @@ store_lookup(struct store *st, const struct store_lookup_req *q,
 	/* The dates as the record packs them (registry.h), compared by the
 	 * script; the caller's number for the phone-on-record exception. */
 	if (parse_date_is_set(&q->birth))
-		snprintf(birth, sizeof(birth), "%ld", store_date_packed(&q->birth));
+		store_dec(birth, store_date_packed(&q->birth));
 	if (q->match_expiry)
-		snprintf(expiry, sizeof(expiry), "%ld",
-		    parse_date_is_set(&q->expiry) ?
+		store_dec(expiry, parse_date_is_set(&q->expiry) ?
 		    store_date_packed(&q->expiry) : 0L);
 	if (q->msisdn_ton < 0 || parse_msisdn_intl(q->msisdn, q->msisdn_ton,
 	    caller, sizeof(caller)) != 0)
@@ -1573,7 +1591,7 @@ store_audit(struct store *st, const char *outcome, const char *channel,
 	const char *all[18];
 
 	registry_key_audit(k, sizeof(k), st->prefix);
-	snprintf(ts, sizeof(ts), "%lld", (long long)time(NULL));
+	store_dec(ts, (long long)time(NULL));
 	memcpy(all, argv, sizeof(argv));
 	all[17] = ts;
 	store_submit(st, store_build(st, STORE_K_NONE, -1, 18, all));
