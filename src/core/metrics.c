@@ -106,6 +106,8 @@ const struct metrics_family metrics_families[M_COUNT] = {
 	    "1 while the lookup failures of the last minute pass security.failure_alarm_per_min." },
 	[M_STATE_REFUSED] = { "tnsgw_session_state_refused_total", C,
 	    "Saved dialog states that did not open (tampered, another key): the dialog restarted." },
+	[M_STATE_CONFLICTS] = { "tnsgw_state_conflicts_total", C,
+	    "Dialog steps whose state write lost to another MO of the session (read again, or the unavailable end)." },
 	[M_SMS_REQUESTS] = { "tnsgw_sms_requests_total", C,
 	    "SMS MOs by what they asked." },
 	[M_SMS_HELP] = { "tnsgw_sms_help_total", C,

@@ -3,6 +3,7 @@
  * the bucket hashes of both layouts, the registry pointer. Shared by store
  * (daemon) and tnsgw-load so both agree on every byte. Pure code.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -248,8 +249,15 @@ registry_field(enum parse_idtype t, const char *idnum, char *out,
 
 	if (*s == '?')
 		return -1;
-	n = snprintf(out, outsz, "%c%s", s[0], idnum);
-	return n < 0 || (size_t)n >= outsz ? -1 : 0;
+	n = (int)strlen(idnum);
+	if (outsz < 2 || (size_t)n + 1 >= outsz) {
+		/* too long: cut as before, and refused */
+		snprintf(out, outsz, "%c%s", s[0], idnum);
+		return -1;
+	}
+	out[0] = s[0];
+	memcpy(out + 1, idnum, (size_t)n + 1);
+	return 0;
 }
 
 /* --- key names ------------------------------------------------------ */
@@ -258,6 +266,36 @@ static int
 registry_fmt_ok(int n, size_t outsz)
 {
 	return n < 0 || (size_t)n >= outsz ? -1 : 0;
+}
+
+/*
+ * The NULL-ended strings after out, outsz joined into out: what
+ * snprintf("%s%s...") writes (cut and NUL-ended when too long: -1), without
+ * a format parsed, for the keys built on every request.
+ */
+static int
+registry_cat(char *out, size_t outsz, ...)
+{
+	va_list ap;
+	const char *p;
+	size_t n = 0, l;
+	int rc = 0;
+
+	if (outsz == 0)
+		return -1;
+	va_start(ap, outsz);
+	while ((p = va_arg(ap, const char *)) != NULL) {
+		l = strlen(p);
+		if (l >= outsz - n) {
+			l = outsz - n - 1;
+			rc = -1;
+		}
+		memcpy(out + n, p, l);
+		n += l;
+	}
+	va_end(ap);
+	out[n] = '\0';
+	return rc;
 }
 
 int
@@ -270,8 +308,8 @@ int
 registry_key_gen(char *out, size_t outsz, const char *prefix,
     const char *dataset)
 {
-	return registry_fmt_ok(snprintf(out, outsz, "%s%s:gen", prefix,
-	    dataset), outsz);
+	return registry_cat(out, outsz, prefix, dataset, ":gen",
+	    (const char *)NULL);
 }
 
 int
@@ -324,30 +362,30 @@ int
 registry_key_rl_msisdn(char *out, size_t outsz, const char *prefix,
     const char *msisdn)
 {
-	return registry_fmt_ok(snprintf(out, outsz, "%srl:m:%s", prefix,
-	    msisdn), outsz);
+	return registry_cat(out, outsz, prefix, "rl:m:", msisdn,
+	    (const char *)NULL);
 }
 
 int
 registry_key_rl_fail(char *out, size_t outsz, const char *prefix,
     enum parse_idtype t, const char *idnum)
 {
-	return registry_fmt_ok(snprintf(out, outsz, "%srl:f:%s:%s", prefix,
-	    parse_idtype_str(t), idnum), outsz);
+	return registry_cat(out, outsz, prefix, "rl:f:", parse_idtype_str(t),
+	    ":", idnum, (const char *)NULL);
 }
 
 int
 registry_key_sess(char *out, size_t outsz, const char *prefix,
     const char *key)
 {
-	return registry_fmt_ok(snprintf(out, outsz, "%ssess:%s", prefix, key),
-	    outsz);
+	return registry_cat(out, outsz, prefix, "sess:", key,
+	    (const char *)NULL);
 }
 
 int
 registry_key_audit(char *out, size_t outsz, const char *prefix)
 {
-	return registry_fmt_ok(snprintf(out, outsz, "%saudit", prefix), outsz);
+	return registry_cat(out, outsz, prefix, "audit", (const char *)NULL);
 }
 
 int

@@ -109,6 +109,7 @@ admin_scalar(struct metrics_out *o, enum metrics_id id,
 	case M_LOOKUP_FAILURES:		v = (int64_t)st->lookup_failures; break;
 	case M_FAILURE_ALARM:		v = st->failure_alarm; break;
 	case M_STATE_REFUSED:		v = (int64_t)st->state_refused; break;
+	case M_STATE_CONFLICTS:		v = (int64_t)st->state_conflicts; break;
 	case M_SMS_NOT_QUEUED:		v = (int64_t)st->sms_lost; break;
 	case M_SMS_RETRIED:		v = (int64_t)st->sms_retried; break;
 	case M_SMS_REQUEUED:		v = (int64_t)st->sms_requeued; break;

@@ -1190,6 +1190,7 @@ gateway_status(const struct gateway *gw, struct gateway_status *st)
 	st->dlrs = gw->dlrs;
 	/* Personal data at rest (issue 9, piece d). */
 	st->state_refused = gw->state_refused;
+	st->state_conflicts = gw->state_conflicts;
 	/* failure limits (issue 9 a) */
 	st->lookup_failures = gw->failrate.total;
 	st->failure_alarm = gw->failrate.alarm;

@@ -88,6 +88,7 @@ struct gateway_status {
 	uint64_t sms_lost;		/* a dialog's SMS the outbox did not take */
 	/* Personal data at rest (issue 9, piece d). */
 	uint64_t state_refused;		/* saved dialog states that did not open */
+	uint64_t state_conflicts;	/* steps whose state write lost (§6) */
 	/* failure limits (issue 9 a) */
 	uint64_t lookup_failures;	/* no-matches counted by the lookup */
 	int failure_alarm;		/* 1: over security.failure_alarm_per_min */

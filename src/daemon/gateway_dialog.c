@@ -23,6 +23,9 @@
 #include "smpp_client.h"
 #include "store.h"
 
+/* Re-reads of the state after a lost write, then the "unavailable" end. */
+#define GW_STATE_TRIES 3
+
 static int gw_otp_issue(struct gw_req *r, int resend);
 static int gw_otp_verify(struct gw_req *r);
 static void gw_otp_error(struct gw_req *r);
@@ -143,6 +146,24 @@ gw_on_session(void *arg, int status, const char *data, size_t len)
 		dialog_input(&r->d, &gw->dconf, gw->cfg->catalog, r->input,
 		    &r->out);
 	gateway_dialog_process(r);
+}
+
+static void
+gw_on_state(void *arg, int status, const char *data, size_t len, long long ver)
+{
+	struct gw_req *r = arg;
+
+	r->state_read = status == 0;
+	r->state_ver = ver;
+	r->state_cb(r, status, data, len);
+}
+
+void
+gateway_dialog_state_get(struct gw_req *r,
+    void (*cb)(void *, int, const char *, size_t))
+{
+	r->state_cb = cb;
+	store_state_get(r->gw->store, r->key, gw_on_state, r);
 }
 
 static void
@@ -481,6 +502,78 @@ gw_after_sms1(struct gw_req *r, int status)
 	gateway_dialog_queue_sms(r, r->out.sms2, r->sms_kind, gw_after_sms);
 }
 
+/* The step's state is written (or needs no write): its outcome counted
+ * and audited, its SMS queued, its screen sent. */
+static void
+gw_after_state(struct gw_req *r)
+{
+	struct gateway *gw = r->gw;
+	struct dialog_out *o = &r->out;
+
+	if (o->end) {
+		char mm[32], mi[32];
+
+		gw->outcome[r->sms != 0][o->outcome & 15]++;
+		store_audit(gw->store, dialog_outcome_str(o->outcome),
+		    r->sms ? "sms" : "ussd",
+		    r->bind->conf->name, log_mask_msisdn(r->msisdn, mm, sizeof(mm)),
+		    r->d.idnum[0] ? log_mask_id(r->d.idnum, mi, sizeof(mi)) : "");
+		log_at(GW_LOG_DIALOG(gw), "[bind %s] dialog %s ended: %s",
+		    r->bind->conf->name, log_mask_msisdn(r->msisdn, mm, sizeof(mm)),
+		    dialog_outcome_str(o->outcome));
+	}
+	/* An SMS the screen may promise goes to the outbox first (a list
+	 * in two bodies: both, in order); on the SMS channel it is the
+	 * answer, and there is no screen. */
+	if (o->sms[0] != '\0') {
+		gateway_dialog_queue_sms(r, o->sms, o->sms_kind ? o->sms_kind :
+		    "reply", o->sms2[0] != '\0' ? gw_after_sms1 : gw_after_sms);
+		return;
+	}
+	if (!r->sms)
+		gw_send_screen(r);
+	gateway_dialog_finish(r);
+}
+
+/*
+ * The verdict on a step's write over the version it read. Lost (another
+ * MO of the session, here or on another instance, wrote first): nothing of
+ * this step is shown; the state is read again and the input applied to
+ * it, GW_STATE_TRIES times, then the "unavailable" end, which leaves the
+ * state alone. Redis failing: the "unavailable" end too.
+ */
+static void
+gw_on_state_put(void *arg, int status, const char *data, size_t len,
+    long long ver)
+{
+	struct gw_req *r = arg;
+	struct gateway *gw = r->gw;
+	char mm[32];
+
+	(void)data;
+	(void)len;
+	(void)ver;
+	if (status == 0 || gw->freeing) {
+		gw_after_state(r);
+		return;
+	}
+	if (status == STORE_STATE_CONFLICT) {
+		gw->state_conflicts++;
+		log_info("[bind %s] dialog %s: the state changed under this "
+		    "step (another MO of the session), %s",
+		    r->bind->conf->name, log_mask_msisdn(r->msisdn, mm,
+		    sizeof(mm)), r->state_tries < GW_STATE_TRIES ?
+		    "reading it again" : "giving up");
+		if (r->state_tries++ < GW_STATE_TRIES) {
+			r->state_read = 0;
+			gateway_dialog_run(r);
+			return;
+		}
+	}
+	r->state_skip = 1;
+	gateway_dialog_unavailable(r);
+}
+
 void
 gateway_dialog_process(struct gw_req *r)
 {
@@ -561,24 +654,20 @@ gateway_dialog_process(struct gw_req *r)
 		gateway_dialog_finish(r);
 		return;
 	}
-	if (o->end) {
-		char mm[32], mi[32];
-
-		store_session_del(gw->store, r->key);
-		gw->outcome[r->sms != 0][o->outcome & 15]++;
-		store_audit(gw->store, dialog_outcome_str(o->outcome),
-		    r->sms ? "sms" : "ussd",
-		    r->bind->conf->name, log_mask_msisdn(r->msisdn, mm, sizeof(mm)),
-		    r->d.idnum[0] ? log_mask_id(r->d.idnum, mi, sizeof(mi)) : "");
-		log_at(GW_LOG_DIALOG(gw), "[bind %s] dialog %s ended: %s",
-		    r->bind->conf->name, log_mask_msisdn(r->msisdn, mm, sizeof(mm)),
-		    dialog_outcome_str(o->outcome));
-	} else {
-		/*
-		 * Saved before the screen goes out; the connection is one
-		 * ordered pipeline, so the caller's answer (read after the
-		 * screen) always finds this state.
-		 */
+	if (r->state_skip) {
+		gw_after_state(r);
+		return;
+	}
+	/*
+	 * The state saved (or ended) before the screen goes out; the
+	 * connection is one ordered pipeline, so the caller's answer (read
+	 * after the screen) always finds it. A step that read the state
+	 * writes only over the version it read (DESIGN.md §6) and waits for
+	 * the verdict: the loser shows nothing and re-reads. A new dialog
+	 * replaces whatever was there, without waiting.
+	 */
+	n = 0;
+	if (!o->end) {
 		n = dialog_state_encode(&r->d, buf, sizeof(buf));
 		if (n >= 0)
 			n = secret_state_seal(gw->state_key, r->key, buf,
@@ -587,22 +676,16 @@ gateway_dialog_process(struct gw_req *r)
 		if (n < 0) {
 			log_warnx("[bind %s] dialog state does not encode",
 			    r->bind->conf->name);
-		} else
-			store_session_put(gw->store, r->key, sealed, (size_t)n,
-			    r->sms ? gw->cfg->sms.state_ttl_s :
-			    gw->cfg->ussd.session_timeout_s, NULL, NULL);
+			gw_after_state(r);
+			return;
+		}
 	}
-	/* An SMS the screen may promise goes to the outbox first (a list
-	 * in two bodies: both, in order); on the SMS channel it is the
-	 * answer, and there is no screen. */
-	if (o->sms[0] != '\0') {
-		gateway_dialog_queue_sms(r, o->sms, o->sms_kind ? o->sms_kind :
-		    "reply", o->sms2[0] != '\0' ? gw_after_sms1 : gw_after_sms);
-		return;
-	}
-	if (!r->sms)
-		gw_send_screen(r);
-	gateway_dialog_finish(r);
+	store_state_put(gw->store, r->key, r->state_read ? r->state_ver :
+	    STORE_STATE_ANY, o->end ? NULL : sealed, (size_t)n,
+	    r->sms ? gw->cfg->sms.state_ttl_s : gw->cfg->ussd.session_timeout_s,
+	    gw_now_ms(), r->state_read ? gw_on_state_put : NULL, r);
+	if (!r->state_read)
+		gw_after_state(r);
 }
 
 void
@@ -638,7 +721,7 @@ gateway_dialog_run(struct gw_req *r)
 		dialog_begin(&r->d, &gw->dconf, gw->cfg->catalog, &dial, &r->out);
 		gateway_dialog_process(r);
 	} else
-		store_session_get(gw->store, r->key, gw_on_session, r);
+		gateway_dialog_state_get(r, gw_on_session);
 }
 
 

@@ -117,6 +117,13 @@ struct gw_req {
 	struct sms_request req;		/* sms: the request read */
 	struct dialog	 d;
 	struct dialog_out out;
+	/* The versioned dialog state (DESIGN.md §6): the version read, and
+	 * whether one was (a step then writes only over that version). */
+	long long	 state_ver;
+	int		 state_read;
+	int		 state_tries;	/* re-reads after a lost write */
+	int		 state_skip;	/* given up: leave the state alone */
+	void		(*state_cb)(void *, int, const char *, size_t);
 };
 
 struct gateway {
@@ -150,6 +157,7 @@ struct gateway {
 	unsigned char		 state_key[SECRET_KEY_LEN];
 	unsigned char		 id_key[SECRET_KEY_LEN];
 	uint64_t		 state_refused;	/* saved states that did not open */
+	uint64_t		 state_conflicts;	/* steps whose write lost */
 	int			 stopping;
 	int			 freeing;	/* gateway_free running: finish, start nothing */
 	int			 binds_running;
@@ -231,6 +239,11 @@ void gateway_dialog_process(struct gw_req *r);
  * 0, or -1 (r->d zeroed) when there is none, it does not decode, or it
  * does not open — then counted in state_refused and logged. */
 int gateway_dialog_state_open(struct gw_req *r, const char *data, size_t len);
+/* Read the saved dialog state of r->key with its version (kept in r for
+ * the write that ends the step), then cb(r, status, data, len) as
+ * store_session_get's callback. */
+void gateway_dialog_state_get(struct gw_req *r,
+    void (*cb)(void *, int, const char *, size_t));
 /* Redis is not there: the "unavailable" end (in the session's language,
  * else the first), then gateway_dialog_process. */
 void gateway_dialog_unavailable(struct gw_req *r);

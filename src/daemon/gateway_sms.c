@@ -138,15 +138,14 @@ gateway_sms_run(struct gw_req *r)
 		return;
 	case SMS_REQUEST_CATEGORY:
 	case SMS_REQUEST_OTP:
-		store_session_get(gw->store, r->key, gw_sms_on_session, r);
+		gateway_dialog_state_get(r, gw_sms_on_session);
 		return;
 	case SMS_REQUEST_HELP:
 		/* "TNS CAT" without a number (what the no-match SMS says to
 		 * send): the category list of the saved conversation. */
 		if (r->req.form == SMS_REQUEST_CATEGORY &&
 		    r->req.problems == SMS_REQUEST_BAD_CAT) {
-			store_session_get(gw->store, r->key, gw_sms_on_session,
-			    r);
+			gateway_dialog_state_get(r, gw_sms_on_session);
 			return;
 		}
 		gw_sms_help(r);

@@ -39,6 +39,7 @@ int
 store_release(struct store *st)
 {
 	if (--st->depth == 0 && st->dead) {
+		free(st->resp);
 		free(st);
 		return 1;
 	}
@@ -100,7 +101,50 @@ store_req_new(enum store_kind kind, int script, int argc,
 	return req;
 }
 
+/* v in decimal at p (room for 21), NUL-ended, without a format parsed
+ * (the request arguments built per dialog step). */
+static void
+store_dec(char *p, long long v)
+{
+	char tmp[24];
+	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v :
+	    (unsigned long long)v;
+	size_t n = 0;
+
+	do {
+		tmp[n++] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u != 0);
+	if (v < 0)
+		*p++ = '-';
+	while (n > 0)
+		*p++ = tmp[--n];
+	*p = '\0';
+}
+
 /* --- firing callbacks ----------------------------------------------- */
+
+/*
+ * The "<version>:" prefix of a stored dialog state (store.h): the bytes
+ * to skip, the version in *ver (NULL ok). No prefix (a value written
+ * before 0.6): 0, version 0.
+ */
+static size_t
+store_state_ver(const char *s, size_t len, long long *ver)
+{
+	long long v = 0;
+	size_t i;
+
+	for (i = 0; i < len && i < 18 && s[i] >= '0' && s[i] <= '9'; i++)
+		v = v * 10 + (s[i] - '0');
+	if (i == 0 || i >= len || s[i] != ':')
+		i = 0, v = 0;
+	else
+		i++;
+	if (ver != NULL)
+		*ver = v;
+	return i;
+}
 
 static int
 store_reply_str(const redisReply *r, size_t i, const char *s)
@@ -397,10 +441,12 @@ store_fire(struct store *st, struct store_req *req, const redisReply *r)
 		break;
 	case STORE_K_GET: {
 		store_get_cb *cb = req->cb.get;
+		size_t skip;
 
-		if (r != NULL && r->type == REDIS_REPLY_STRING)
-			cb(arg, 0, r->str, r->len);
-		else
+		if (r != NULL && r->type == REDIS_REPLY_STRING) {
+			skip = store_state_ver(r->str, r->len, NULL);
+			cb(arg, 0, r->str + skip, r->len - skip);
+		} else
 			cb(arg, r != NULL && r->type == REDIS_REPLY_NIL ? 0 : -1,
 			    NULL, 0);
 		break;
@@ -494,6 +540,33 @@ store_fire(struct store *st, struct store_req *req, const redisReply *r)
 	case STORE_K_FN:
 		req->cb.fn(st, r);
 		break;
+	case STORE_K_STATE_GET: {
+		long long ver = 0;
+		size_t skip;
+
+		if (r != NULL && r->type == REDIS_REPLY_STRING) {
+			skip = store_state_ver(r->str, r->len, &ver);
+			req->cb.state(arg, 0, r->str + skip, r->len - skip, ver);
+		} else
+			req->cb.state(arg, r != NULL &&
+			    r->type == REDIS_REPLY_NIL ? 0 : -1, NULL, 0, 0);
+		break;
+	}
+	case STORE_K_STATE:
+		if (req->cb.state == NULL)
+			break;
+		if (req->script < 0)	/* a plain SET or DEL */
+			req->cb.state(arg, r != NULL && (r->type ==
+			    REDIS_REPLY_STATUS || r->type == REDIS_REPLY_INTEGER) ?
+			    0 : -1, NULL, 0, req->ver);
+		else if (r == NULL || r->type != REDIS_REPLY_INTEGER)
+			req->cb.state(arg, -1, NULL, 0, 0);
+		else if (r->integer >= 0)
+			req->cb.state(arg, 0, NULL, 0, r->integer);
+		else
+			req->cb.state(arg, STORE_STATE_CONFLICT, NULL, 0,
+			    -1 - r->integer);
+		break;
 	}
 	return store_release(st);
 }
@@ -507,6 +580,8 @@ store_has_cb(const struct store_req *req)
 		return 0;
 	case STORE_K_DONE:
 		return req->cb.done != NULL;
+	case STORE_K_STATE:
+		return req->cb.state != NULL;
 	default:
 		return 1;
 	}
@@ -525,17 +600,85 @@ store_now_us(void)
 	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
+/* Decimal digits of v at p (room for 20): their count. */
+static size_t
+store_utoa(char *p, size_t v)
+{
+	char tmp[24];
+	size_t n = 0, i;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	for (i = 0; i < n; i++)
+		p[i] = tmp[n - 1 - i];
+	return n;
+}
+
+/*
+ * The request as RESP bytes in st->resp (grown as needed, kept): the
+ * script head pre-formatted at SCRIPT LOAD when it goes as EVALSHA, every
+ * other argument copied with its length. Their length, or 0 when out of
+ * memory.
+ */
+static size_t
+store_resp(struct store *st, struct store_req *req)
+{
+	const char *head = NULL;
+	size_t hlen = 0, need, n;
+	char *p, *np;
+	int i = 0;
+
+	if (req->script >= 0 &&
+	    (hlen = store_scripts_head(st, req, &head)) != 0)
+		i = 2;
+	else if (req->script >= 0)
+		store_scripts_argv(st, req);
+	need = 16 + hlen;
+	for (n = (size_t)i; n < (size_t)req->argc; n++)
+		need += req->argvlen[n] + 26;
+	if (need > st->respsz) {
+		if ((np = realloc(st->resp, need + 1024)) == NULL)
+			return 0;
+		st->resp = np;
+		st->respsz = need + 1024;
+	}
+	p = st->resp;
+	*p++ = '*';
+	p += store_utoa(p, (size_t)req->argc);
+	*p++ = '\r';
+	*p++ = '\n';
+	if (hlen != 0) {
+		memcpy(p, head, hlen);
+		p += hlen;
+	}
+	for (; i < req->argc; i++) {
+		*p++ = '$';
+		p += store_utoa(p, req->argvlen[i]);
+		*p++ = '\r';
+		*p++ = '\n';
+		memcpy(p, req->argv[i], req->argvlen[i]);
+		p += req->argvlen[i];
+		*p++ = '\r';
+		*p++ = '\n';
+	}
+	return (size_t)(p - st->resp);
+}
+
 /* Hand the request to hiredis (EVALSHA, or EVAL when the SHA is not known
- * yet or after NOSCRIPT). 0, or -1 when it cannot be sent now. */
+ * yet or after NOSCRIPT) as RESP bytes: no format string parsed. 0, or -1
+ * when it cannot be sent now. */
 static int
 store_send(struct store *st, struct store_req *req)
 {
+	size_t len;
+
 	if (st->ac == NULL)
 		return -1;
-	if (req->script >= 0)
-		store_scripts_argv(st, req);
-	if (redisAsyncCommandArgv(st->ac, store_on_reply, req, req->argc,
-	    req->argv, req->argvlen) != REDIS_OK)
+	if ((len = store_resp(st, req)) == 0 ||
+	    redisAsyncFormattedCommand(st->ac, store_on_reply, req, st->resp,
+	    len) != REDIS_OK)
 		return -1;
 	req->in_redis = 1;
 	req->sent_us = store_now_us();
@@ -1176,6 +1319,94 @@ store_gate(struct store *st, const char *name, int ttl_s, store_done_cb *cb,
 }
 
 void
+store_state_get(struct store *st, const char *key, store_state_cb *cb,
+    void *arg)
+{
+	char k[REGISTRY_KEY_MAX + 64];
+	const char *argv[2] = { "GET", k };
+	struct store_req *req;
+
+	registry_key_sess(k, sizeof(k), st->prefix, key);
+	req = store_build_or_fail(st, STORE_K_STATE_GET, -1, 2, argv);
+	req->cb.state = cb;
+	req->arg = arg;
+	store_submit(st, req);
+}
+
+/*
+ * A new dialog's state (STORE_STATE_ANY): no version to compare, so no
+ * script: SET "<floor_ms>:<bytes>" EX ttl, or DEL. The version is the
+ * clock's, never an ended dialog's (store.h).
+ */
+static void
+store_state_replace(struct store *st, const char *k, const char *data,
+    size_t len, int ttl_s, long long floor_ms, store_state_cb *cb, void *arg)
+{
+	char ttl[16], *v = NULL;
+	const char *argv[5] = { data != NULL ? "SET" : "DEL", k, NULL, "EX",
+	    ttl };
+	size_t lens[5], n = 0;
+	struct store_req *req;
+
+	if (floor_ms < 1)
+		floor_ms = 1;
+	if (data != NULL) {
+		if ((v = malloc(len + 24)) == NULL)
+			fatalx("store: out of memory");
+		n = (size_t)snprintf(v, 24, "%lld:", floor_ms);
+		memcpy(v + n, data, len);
+		n += len;
+	}
+	snprintf(ttl, sizeof(ttl), "%d", ttl_s > 0 ? ttl_s : 1);
+	argv[2] = v;
+	lens[0] = strlen(argv[0]);
+	lens[1] = strlen(k);
+	lens[2] = n;
+	lens[3] = 2;
+	lens[4] = strlen(ttl);
+	req = store_req_new(STORE_K_STATE, -1, data != NULL ? 5 : 2, argv,
+	    lens);
+	free(v);
+	if (req == NULL)
+		fatalx("store: out of memory");
+	req->ver = data != NULL ? floor_ms : 0;
+	req->cb.state = cb;
+	req->arg = arg;
+	store_submit(st, req);
+}
+
+void
+store_state_put(struct store *st, const char *key, long long ver,
+    const char *data, size_t len, int ttl_s, long long floor_ms,
+    store_state_cb *cb, void *arg)
+{
+	char k[REGISTRY_KEY_MAX + 64], v[24] = "", ttl[24], fl[24];
+	const char *argv[9] = { "EVALSHA", "", "1", k, v, data, ttl,
+	    data != NULL ? "0" : "1", fl };
+	size_t lens[9];
+	struct store_req *req;
+	int i;
+
+	registry_key_sess(k, sizeof(k), st->prefix, key);
+	if (ver == STORE_STATE_ANY) {
+		store_state_replace(st, k, data, len, ttl_s, floor_ms, cb, arg);
+		return;
+	}
+	store_dec(v, ver);
+	store_dec(ttl, ttl_s > 0 ? ttl_s : 1);
+	store_dec(fl, floor_ms > 0 ? floor_ms : 0LL);
+	for (i = 0; i < 9; i++)
+		lens[i] = argv[i] != NULL ? strlen(argv[i]) : 0;
+	lens[5] = data != NULL ? len : 0;
+	if ((req = store_req_new(STORE_K_STATE, STORE_SC_STATE, 9, argv,
+	    lens)) == NULL)
+		fatalx("store: out of memory");
+	req->cb.state = cb;
+	req->arg = arg;
+	store_submit(st, req);
+}
+
+void
 store_session_del(struct store *st, const char *key)
 {
 	char k[REGISTRY_KEY_MAX + 64];
@@ -1202,10 +1433,10 @@ store_lookup(struct store *st, const struct store_lookup_req *q,
 {
 	char krm[REGISTRY_KEY_MAX], krf[REGISTRY_KEY_MAX];
 	char kreg[REGISTRY_KEY_MAX], krsn[REGISTRY_KEY_MAX];
-	char maxr[16], maxf[16], hash[16], hash2[16];
+	char maxr[24], maxf[24], hash[24], hash2[24];
 	char field[REGISTRY_FIELD_MAX + 1], digits[PARSE_IDNUM_MAX + 1] = "";
 	char letter[2] = "";
-	char birth[16] = "", expiry[16] = "", caller[PARSE_MSISDN_MAX + 1];
+	char birth[24] = "", expiry[24] = "", caller[PARSE_MSISDN_MAX + 1];
 	const char *argv[19];
 	struct store_req *req;
 
@@ -1213,12 +1444,10 @@ store_lookup(struct store *st, const struct store_lookup_req *q,
 	store_key_rl_fail(st, krf, sizeof(krf), q->idtype, q->idnum);
 	registry_key_gen(kreg, sizeof(kreg), st->prefix, "reg");
 	registry_key_gen(krsn, sizeof(krsn), st->prefix, "rsn");
-	snprintf(maxr, sizeof(maxr), "%d", st->max_req_hour);
-	snprintf(maxf, sizeof(maxf), "%d", st->max_fail_day);
-	snprintf(hash, sizeof(hash), "%u",
-	    (unsigned)registry_hash(q->idtype, q->idnum));
-	snprintf(hash2, sizeof(hash2), "%u",
-	    (unsigned)registry_hash2(q->idtype, q->idnum));
+	store_dec(maxr, st->max_req_hour);
+	store_dec(maxf, st->max_fail_day);
+	store_dec(hash, (unsigned)registry_hash(q->idtype, q->idnum));
+	store_dec(hash2, (unsigned)registry_hash2(q->idtype, q->idnum));
 	if (registry_field(q->idtype, q->idnum, field, sizeof(field)) != 0)
 		field[0] = '\0';	/* matches nothing: not found */
 	/* Digits only (a dial pad has no letters): the candidates. */
@@ -1246,10 +1475,9 @@ store_lookup(struct store *st, const struct store_lookup_req *q,
 	/* The dates as the record packs them (registry.h), compared by the
 	 * script; the caller's number for the phone-on-record exception. */
 	if (parse_date_is_set(&q->birth))
-		snprintf(birth, sizeof(birth), "%ld", store_date_packed(&q->birth));
+		store_dec(birth, store_date_packed(&q->birth));
 	if (q->match_expiry)
-		snprintf(expiry, sizeof(expiry), "%ld",
-		    parse_date_is_set(&q->expiry) ?
+		store_dec(expiry, parse_date_is_set(&q->expiry) ?
 		    store_date_packed(&q->expiry) : 0L);
 	if (q->msisdn_ton < 0 || parse_msisdn_intl(q->msisdn, q->msisdn_ton,
 	    caller, sizeof(caller)) != 0)
@@ -1363,7 +1591,7 @@ store_audit(struct store *st, const char *outcome, const char *channel,
 	const char *all[18];
 
 	registry_key_audit(k, sizeof(k), st->prefix);
-	snprintf(ts, sizeof(ts), "%lld", (long long)time(NULL));
+	store_dec(ts, (long long)time(NULL));
 	memcpy(all, argv, sizeof(argv));
 	all[17] = ts;
 	store_submit(st, store_build(st, STORE_K_NONE, -1, 18, all));

@@ -116,6 +116,39 @@ void store_gate(struct store *st, const char *name, int ttl_s,
 void store_session_del(struct store *st, const char *key);
 
 /*
+ * The versioned dialog state (DESIGN.md §6): P"sess:"key holds
+ * "<version>:<bytes>" (a value without the prefix, written before 0.6,
+ * reads as version 0). Two MOs of one session, on one instance or two,
+ * never both apply to one state: a step writes (or ends) the state only
+ * when it is still the version it read, checked in the script that writes
+ * it (STORE_SC_STATE); the loser re-reads.
+ *
+ * store_state_get: the bytes without the prefix and the version, or
+ * status 0, data NULL, len 0, ver 0 for no state; status -1 on failure.
+ * store_session_get hands out the same bytes (without the version).
+ *
+ * store_state_put: write data (len bytes, TTL max(ttl_s, 1)) when the
+ * stored version is ver (0: nothing stored), or whatever is stored when
+ * ver is STORE_STATE_ANY (a new dialog replaces what was there); data
+ * NULL ends the state (DEL) under the same check. The version written is
+ * max(stored + 1, floor_ms): floor_ms (this host's clock, unix ms) keeps a
+ * new dialog's versions apart from those of an ended one on the same key
+ * (no ABA). cb: status 0 and the version written (0 after an end) when
+ * applied, STORE_STATE_CONFLICT and the version found when not (nothing
+ * written), -1 on failure (the store's contract above). cb NULL: fire and
+ * forget.
+ */
+#define STORE_STATE_ANY      (-1LL)
+#define STORE_STATE_CONFLICT 1
+typedef void store_state_cb(void *arg, int status, const char *data,
+    size_t len, long long ver);
+void store_state_get(struct store *st, const char *key, store_state_cb *cb,
+    void *arg);
+void store_state_put(struct store *st, const char *key, long long ver,
+    const char *data, size_t len, int ttl_s, long long floor_ms,
+    store_state_cb *cb, void *arg);
+
+/*
  * Registry lookup, the limits and the date check in one script (DESIGN.md
  * §5): INCR the MSISDN's hourly counter (over it: LOCKED, nothing read);
  * read the document's daily failure counter; designate the record the

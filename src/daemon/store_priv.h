@@ -51,6 +51,7 @@ enum store_script {
 	STORE_SC_TRIM,
 	STORE_SC_REGIONS,
 	STORE_SC_POINTS,
+	STORE_SC_STATE,		/* versioned dialog state: compare and set */
 	STORE_NSCRIPTS,
 };
 
@@ -66,6 +67,8 @@ enum store_kind {
 	STORE_K_POINTS,
 	STORE_K_OTP,
 	STORE_K_FN,		/* internal: the raw reply to a store function */
+	STORE_K_STATE_GET,	/* the dialog state and its version */
+	STORE_K_STATE,		/* the state's compare-and-set */
 };
 
 /* STORE_K_FN: the reply (NULL on failure or timeout), valid only during
@@ -99,9 +102,11 @@ struct store_req {
 		store_points_cb     *points;
 		store_otp_cb        *otp;
 		store_fn_cb         *fn;
+		store_state_cb      *state;
 	} cb;
 	void             *arg;
 	char              tail[8];	/* STORE_K_OTP: the phone tail given */
+	long long         ver;		/* STORE_K_STATE plain SET/DEL: the version */
 	struct event     *deadline;
 	int               argc;
 	const char       *argv[STORE_MAXARGS];
@@ -207,6 +212,17 @@ struct store {
 	struct store_outbox ob;
 	struct store_health health;	/* store_health.c */
 	struct store_metrics metrics;	/* store_metrics; dead_len in store_outbox.c */
+
+	/*
+	 * Requests as RESP bytes (store_send): built here, handed to
+	 * redisAsyncFormattedCommand (which copies them), so no format
+	 * string is parsed per request. evalsha[i]: the pre-formatted
+	 * "$7 EVALSHA $40 <sha>" head of script i, once its SHA is known.
+	 */
+	char               *resp;
+	size_t              respsz;
+	char                evalsha[STORE_NSCRIPTS][64];	/* 60 used */
+	size_t              evalsha_len[STORE_NSCRIPTS];
 };
 
 /* --- store.c: the main connection ------------------------------------ */
@@ -251,6 +267,11 @@ int store_scripts_loaded(struct store *st, int script,
 /* argv[0..1] of a script request: EVALSHA and the SHA when known and no
  * NOSCRIPT came back for it, else EVAL and the body. */
 void store_scripts_argv(const struct store *st, struct store_req *req);
+/* The RESP bytes of argv[0..1] of a script request when they are EVALSHA
+ * and its SHA (pre-formatted at SCRIPT LOAD): their length, with *head
+ * set; 0 when the request must go as EVAL (store_scripts_argv). */
+size_t store_scripts_head(const struct store *st, const struct store_req *req,
+    const char **head);
 /* 1 when r is NOSCRIPT for a script request not retried yet: it is marked
  * retried, and is to be sent again (as EVAL, which caches the script). */
 int store_scripts_noscript(struct store_req *req, const struct redisReply *r);

@@ -367,6 +367,27 @@ static const char *const store_scripts[STORE_NSCRIPTS] = {
 	"end\n"
 	"return out\n",
 
+	/*
+	 * KEYS: sess. ARGV: expected version ("" any), state bytes, ttl s,
+	 * "1" end (DEL) else write, floor (unix ms). The stored value is
+	 * "<version>:<bytes>" (no prefix: version 0). Reply: the version
+	 * written (0 after an end) when the stored version is the expected
+	 * one; else -1 - the version found (nothing written).
+	 */
+	[STORE_SC_STATE] =
+	"local v = redis.call('GET', KEYS[1])\n"
+	"local cur = 0\n"
+	"if v then cur = tonumber(string.match(v, '^(%d+):')) or 0 end\n"
+	"if ARGV[1] ~= '' and tonumber(ARGV[1]) ~= cur then return -1 - cur end\n"
+	"if ARGV[4] == '1' then\n"
+	"  if v then redis.call('DEL', KEYS[1]) end\n"
+	"  return 0\n"
+	"end\n"
+	"local n = math.max(cur + 1, tonumber(ARGV[5]) or 0)\n"
+	"redis.call('SET', KEYS[1], string.format('%d', n) .. ':' .. ARGV[2],\n"
+	"    'EX', ARGV[3])\n"
+	"return n\n",
+
 	[STORE_SC_TRIM] =
 	"local function lt(a, b)\n"
 	"  local am, as = string.match(a, '^(%d+)-(%d+)$')\n"
@@ -413,6 +434,10 @@ store_scripts_loaded(struct store *st, int script, const redisReply *r)
 	    r->type != REDIS_REPLY_STRING || r->len != 40)
 		return -1;
 	memcpy(st->sha[script], r->str, 41);
+	memcpy(st->evalsha[script], "$7\r\nEVALSHA\r\n$40\r\n", 18);
+	memcpy(st->evalsha[script] + 18, r->str, 40);
+	memcpy(st->evalsha[script] + 58, "\r\n", 2);
+	st->evalsha_len[script] = 60;
 	return 0;
 }
 
@@ -428,6 +453,16 @@ store_scripts_argv(const struct store *st, struct store_req *req)
 	}
 	req->argvlen[0] = strlen(req->argv[0]);
 	req->argvlen[1] = strlen(req->argv[1]);
+}
+
+size_t
+store_scripts_head(const struct store *st, const struct store_req *req,
+    const char **head)
+{
+	if (req->retried || st->evalsha_len[req->script] == 0)
+		return 0;
+	*head = st->evalsha[req->script];
+	return st->evalsha_len[req->script];
 }
 
 int

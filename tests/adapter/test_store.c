@@ -500,6 +500,199 @@ test_sessions(void **state)
 	store_free(st);
 }
 
+/* --- the versioned dialog state (DESIGN.md §6) ----------------------- */
+
+struct sv {
+	int done, status;
+	char data[64];
+	size_t len;
+	long long ver;
+};
+
+static void
+sv_cb(void *arg, int status, const char *data, size_t len, long long ver)
+{
+	struct sv *s = arg;
+
+	assert_int_equal(in_call, 0);
+	assert_int_equal(s->done, 0);
+	s->done = 1;
+	s->status = status;
+	s->ver = ver;
+	s->len = len;
+	if (data != NULL && len < sizeof(s->data))
+		memcpy(s->data, data, len);
+}
+
+static void
+sv_get(struct store *st, const char *key, struct sv *s)
+{
+	memset(s, 0, sizeof(*s));
+	in_call = 1;
+	store_state_get(st, key, sv_cb, s);
+	in_call = 0;
+	run_until(&s->done, 2000);
+	assert_int_equal(s->done, 1);
+}
+
+static void
+sv_put(struct store *st, const char *key, long long ver, const char *data,
+    long long floor_ms, struct sv *s)
+{
+	memset(s, 0, sizeof(*s));
+	in_call = 1;
+	store_state_put(st, key, ver, data, data != NULL ? strlen(data) : 0,
+	    120, floor_ms, sv_cb, s);
+	in_call = 0;
+	run_until(&s->done, 2000);
+	assert_int_equal(s->done, 1);
+}
+
+/*
+ * Two instances (two stores, two connections) step the same session at
+ * once: both read version v, both write over v. Exactly one applies; the
+ * other is refused with the version found, re-reads the winner's state
+ * and applies over it. Ending the state obeys the same check; a state of
+ * the old format reads as version 0; a new dialog's version is never the
+ * ended one's.
+ */
+static void
+test_state_versions(void **state)
+{
+	struct store *a, *b;
+	struct sv ga, gb, pa, pb, s;
+	const char *key = "iam:212600000077";
+	long long v0, ended;
+	redisReply *r;
+	int round, wins_a = 0, wins_b = 0;
+
+	(void)state;
+	NEED_REDIS();
+	a = new_store(500, 100, 5);
+	b = new_store(500, 100, 5);
+
+	/* A new dialog: no version to compare, the clock's. */
+	sv_put(a, key, STORE_STATE_ANY, "s0", 1000, &s);
+	assert_int_equal(s.status, 0);
+	assert_true(s.ver == 1000);
+	r = R("GET t:sess:%s", key);
+	assert_int_equal(r->type, REDIS_REPLY_STRING);
+	assert_string_equal(r->str, "1000:s0");
+	freeReplyObject(r);
+	r = R("TTL t:sess:%s", key);
+	assert_true(r->integer > 100 && r->integer <= 120);
+	freeReplyObject(r);
+	sv_get(b, key, &s);
+	assert_int_equal(s.status, 0);
+	assert_int_equal(s.ver, 1000);
+	assert_int_equal(s.len, 2);
+	assert_memory_equal(s.data, "s0", 2);
+
+	for (round = 0; round < 40; round++) {
+		char da[16], db[16];
+
+		sv_get(a, key, &ga);
+		sv_get(b, key, &gb);
+		assert_true(ga.ver == gb.ver);
+		v0 = ga.ver;
+		snprintf(da, sizeof(da), "a%d", round);
+		snprintf(db, sizeof(db), "b%d", round);
+		/* Both writes in flight together, from two connections;
+		 * alternate which is sent first. */
+		memset(&pa, 0, sizeof(pa));
+		memset(&pb, 0, sizeof(pb));
+		in_call = 1;
+		if (round % 2 == 0) {
+			store_state_put(a, key, v0, da, strlen(da), 120, 0,
+			    sv_cb, &pa);
+			store_state_put(b, key, v0, db, strlen(db), 120, 0,
+			    sv_cb, &pb);
+		} else {
+			store_state_put(b, key, v0, db, strlen(db), 120, 0,
+			    sv_cb, &pb);
+			store_state_put(a, key, v0, da, strlen(da), 120, 0,
+			    sv_cb, &pa);
+		}
+		in_call = 0;
+		run_until(&pa.done, 2000);
+		run_until(&pb.done, 2000);
+		assert_true(pa.done && pb.done);
+		/* Exactly one applied, over v0; the other saw its version. */
+		assert_true((pa.status == 0) != (pb.status == 0));
+		if (pa.status == 0) {
+			wins_a++;
+			assert_int_equal(pb.status, STORE_STATE_CONFLICT);
+			assert_true(pa.ver == v0 + 1);
+			assert_true(pb.ver == pa.ver);
+		} else {
+			wins_b++;
+			assert_int_equal(pa.status, STORE_STATE_CONFLICT);
+			assert_true(pb.ver == v0 + 1);
+			assert_true(pa.ver == pb.ver);
+		}
+		/* The loser re-reads: the winner's state, then applies. */
+		sv_get(pa.status == 0 ? b : a, key, &s);
+		assert_true(s.ver == v0 + 1);
+		assert_int_equal(s.len, strlen(pa.status == 0 ? da : db));
+		assert_memory_equal(s.data, pa.status == 0 ? da : db, s.len);
+		sv_put(pa.status == 0 ? b : a, key, s.ver, "re", 0, &s);
+		assert_int_equal(s.status, 0);
+		assert_true(s.ver == v0 + 2);
+	}
+	assert_true(wins_a + wins_b == 40);
+
+	/* The end of the dialog is checked the same way. */
+	sv_get(a, key, &ga);
+	sv_put(b, key, ga.ver - 1, NULL, 0, &s);
+	assert_int_equal(s.status, STORE_STATE_CONFLICT);
+	assert_true(s.ver == ga.ver);
+	r = R("EXISTS t:sess:%s", key);
+	assert_int_equal(r->integer, 1);
+	freeReplyObject(r);
+	sv_put(b, key, ga.ver, NULL, 0, &s);
+	assert_int_equal(s.status, 0);
+	assert_int_equal(s.ver, 0);
+	ended = ga.ver;
+	r = R("EXISTS t:sess:%s", key);
+	assert_int_equal(r->integer, 0);
+	freeReplyObject(r);
+	/* A step that read the ended state cannot write over the next
+	 * dialog (no ABA): the new dialog's version is the clock's. */
+	sv_put(a, key, STORE_STATE_ANY, "new", 1700000000000LL, &s);
+	assert_int_equal(s.status, 0);
+	assert_true(s.ver != ended);
+	sv_put(b, key, ended, "late", 0, &s);
+	assert_int_equal(s.status, STORE_STATE_CONFLICT);
+	/* Nothing stored: version 0 (a step of a dialog whose state
+	 * expired writes nothing over a new one either). */
+	Rq("DEL t:sess:%s", key);
+	sv_get(a, key, &s);
+	assert_int_equal(s.status, 0);
+	assert_int_equal(s.ver, 0);
+	assert_int_equal(s.len, 0);
+	/* A value of the format before versions (no prefix): version 0,
+	 * the whole value; store_session_get strips the prefix too. */
+	Rq("SET t:sess:%s S1:old", key);
+	sv_get(b, key, &s);
+	assert_int_equal(s.ver, 0);
+	assert_int_equal(s.len, 6);
+	assert_memory_equal(s.data, "S1:old", 6);
+	sv_put(b, key, 0, "S1:new", 5, &s);
+	assert_int_equal(s.status, 0);
+	assert_true(s.ver == 5);
+	{
+		struct sg g;
+
+		memset(&g, 0, sizeof(g));
+		store_session_get(a, key, sg_cb, &g);
+		run_until(&g.done, 2000);
+		assert_int_equal(g.len, 6);
+		assert_memory_equal(g.data, "S1:new", 6);
+	}
+	store_free(a);
+	store_free(b);
+}
+
 struct ct {
 	int done;
 	struct dialog_categories res;
@@ -1615,6 +1808,7 @@ main(void)
 		cmocka_unit_test(test_lookup),
 		cmocka_unit_test(test_rate_limits),
 		cmocka_unit_test(test_sessions),
+		cmocka_unit_test(test_state_versions),
 		cmocka_unit_test(test_catalogue_data),
 		cmocka_unit_test(test_no_data),
 		cmocka_unit_test(test_deadline),

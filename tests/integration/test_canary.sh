@@ -240,7 +240,9 @@ for _ in $(seq 1 300); do
 done
 sleep 1			# the state after the language, saved before its screen
 v=$(rcli GET "$k")
-check "the USSD dialog's state is sealed (${k:-no key})" [ "${v:0:3}" = S1: ]
+# "<version>:" then the sealed state (README "Dialog state versions")
+sealed=no; [[ $v =~ ^[0-9]+:S1: ]] && sealed=yes
+check "the USSD dialog's state is versioned and sealed (${k:-no key})" [ "$sealed" = yes ]
 tamper "$k"
 if wait "$sim"; then ok "tampered USSD state: the dialog starts again at the first screen"
 else not_ok "tampered USSD state: the dialog starts again at the first screen"
