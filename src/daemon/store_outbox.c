@@ -651,6 +651,9 @@ store_outbox_reader_on_group(redisAsyncContext *ac, void *reply, void *privdata)
 		return;
 	}
 	st->ob.rup = 1;
+	/* The set-up deadline ends here: a paused reader sends no read
+	 * (whose own deadline would replace it) and must not time out. */
+	evtimer_del(st->ob.ev_deadline);
 	st->ob.backoff_ms = STORE_BACKOFF_MIN_MS;
 	st->health.rauth_logged = 0;
 	log_info("[redis] outbox reader up (group %s, consumer %s)",
