@@ -140,8 +140,11 @@ store_sentinel_on_disconnect(const redisAsyncContext *ac, int status)
 	    "connection closed");
 }
 
+/* hiredis sets a connect or disconnect callback only once per context:
+ * they are given here. */
 static struct redisAsyncContext *
-store_sentinel_open(struct store *st, int i, struct store_sentinel_conn *c)
+store_sentinel_open(struct store *st, int i, struct store_sentinel_conn *c,
+    redisConnectCallback *on_connect, redisDisconnectCallback *on_disconnect)
 {
 	struct redisAsyncContext *ac;
 
@@ -155,8 +158,8 @@ store_sentinel_open(struct store *st, int i, struct store_sentinel_conn *c)
 	c->st = st;
 	c->ac = ac;
 	ac->data = c;
-	redisAsyncSetConnectCallback(ac, store_sentinel_on_connect);
-	redisAsyncSetDisconnectCallback(ac, store_sentinel_on_disconnect);
+	redisAsyncSetConnectCallback(ac, on_connect);
+	redisAsyncSetDisconnectCallback(ac, on_disconnect);
 	return ac;
 }
 
@@ -182,7 +185,8 @@ store_sentinel_find(struct store *st)
 
 		c->failed = 0;
 		c->st = st;
-		if ((ac = store_sentinel_open(st, i, c)) == NULL ||
+		if ((ac = store_sentinel_open(st, i, c, store_sentinel_on_connect,
+		    store_sentinel_on_disconnect)) == NULL ||
 		    redisAsyncCommandArgv(ac, store_sentinel_on_addr, c, 3,
 		    argv, len) != REDIS_OK) {
 			store_sentinel_conn_free(c);
@@ -319,12 +323,12 @@ store_sentinel_on_sub(evutil_socket_t fd, short what, void *arg)
 	if (s->sub.ac != NULL || st->dead)
 		return;
 	s->sub_next = (i + 1) % s->n;	/* the next sentinel next time */
-	if ((ac = store_sentinel_open(st, i, &s->sub)) == NULL) {
+	if ((ac = store_sentinel_open(st, i, &s->sub,
+	    store_sentinel_sub_on_connect,
+	    store_sentinel_sub_on_disconnect)) == NULL) {
 		store_sentinel_sub_later(st);
 		return;
 	}
-	redisAsyncSetConnectCallback(ac, store_sentinel_sub_on_connect);
-	redisAsyncSetDisconnectCallback(ac, store_sentinel_sub_on_disconnect);
 	if (redisAsyncCommandArgv(ac, store_sentinel_on_switch, &s->sub, 2,
 	    argv, len) != REDIS_OK) {
 		store_sentinel_conn_free(&s->sub);
