@@ -196,7 +196,7 @@ check "(b) instance 1's pending SMS sent by instance 2 ($sent_by_2 of $nheld)" \
 # (c) the master killed during the load.
 done_before=$(metric "$A2" tnsgw_dialogs_total)
 TK=$(date +%s%N)
-kill -9 "$MPID"
+{ kill -9 "$MPID"; wait "$MPID"; } 2>/dev/null
 gap=-1
 for _ in $(seq 1 300); do
 	[ "$(ms_since "$TK")" -gt 20000 ] && break
