@@ -924,7 +924,7 @@ store_connect_failed(struct store *st, const char *why)
 }
 
 void
-store_master_moved(struct store *st)
+store_master_moved(struct store *st, const char *why)
 {
 	if (st->dead)
 		return;
@@ -933,7 +933,7 @@ store_master_moved(struct store *st)
 		 * loop; the reconnect asks the sentinels. */
 		if (st->drop_reason[0] == '\0') {
 			snprintf(st->drop_reason, sizeof(st->drop_reason),
-			    "the master moved (Sentinel)");
+			    "%s", why);
 			store_timer(st->ev_drop, 0);
 		}
 		st->backoff_ms = STORE_BACKOFF_MIN_MS;

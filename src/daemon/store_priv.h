@@ -332,9 +332,9 @@ void store_sentinel_demoted(struct store *st, const char *conn);
  * count the attempt failed (backoff, then a new round). */
 void store_connect_master(struct store *st);
 void store_connect_failed(struct store *st, const char *why);
-/* A failover seen: if the main connection is down, try now; if it is up
- * on another address than host:port, drop it (from the loop). */
-void store_master_moved(struct store *st);
+/* A failover seen: if the main connection is down, try now; if it is up,
+ * drop it from the loop with the reason why (the reconnect asks). */
+void store_master_moved(struct store *st, const char *why);
 /* store_outbox.c: the reader is dropped and reconnects now (the master
  * moved). */
 void store_outbox_reader_follow(struct store *st);

@@ -282,7 +282,7 @@ store_sentinel_on_switch(redisAsyncContext *ac, void *reply, void *privdata)
 	    name, newh, newp);
 	if (st->ac != NULL && strcmp(newh, st->host) == 0 && newp == st->port)
 		return;		/* already there */
-	store_master_moved(st);
+	store_master_moved(st, "Sentinel announced a failover");
 }
 
 static void
@@ -393,5 +393,5 @@ store_sentinel_demoted(struct store *st, const char *conn)
 		return;		/* no Sentinel, or already going */
 	log_warnx("[redis] %s refused a write (READONLY, %s): the master was "
 	    "demoted; asking the sentinels again", st->where, conn);
-	store_master_moved(st);
+	store_master_moved(st, "the master was demoted (READONLY)");
 }

@@ -3,9 +3,10 @@
  * Sentinel (a redis-server and a sentinel started here on free loopback
  * ports; skipped when either binary is missing): a dead sentinel first in
  * the list is passed over, a name no sentinel knows keeps the store down
- * (and never blocks), store_free during a round is clean, and a
- * SENTINEL FAILOVER-free move (the master's address changed under the
- * sentinel with SENTINEL REMOVE / MONITOR) is followed after a drop.
+ * (and never blocks), store_free during a round is clean, a -READONLY
+ * reply (the master demoted) drops the connection to ask again, and a
+ * move (the sentinel made to monitor another server with SENTINEL REMOVE /
+ * MONITOR, the old one killed) is followed and counted.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -284,6 +285,70 @@ test_unknown_name(void **state)
 	run_until(NULL, 0, 50);
 }
 
+struct done {
+	int n, status;
+};
+
+static void
+done_cb(void *arg, int status)
+{
+	struct done *d = arg;
+
+	d->n++;
+	d->status = status;
+}
+
+/*
+ * The master demoted under us (REPLICAOF: -READONLY on a write) while the
+ * sentinel still names it: the write fails, the store drops the
+ * connection and asks again (down, then up), and writes work once the
+ * server is a master again.
+ */
+static void
+test_readonly(void **state)
+{
+	struct store_outbox_msg msg = { .bind = "b", .to = "212600000001",
+	    .from = "", .kind = "docs", .lang = "fr", .body = "x",
+	    .to_ton = 1, .to_npi = 1, .operator = "" };
+	struct done d = { 0, 0 };
+	struct store *st;
+	redisReply *r;
+
+	(void)state;
+	if (redis_pid <= 0)
+		skip();
+	ups = downs = 0;
+	st = store_new(base, &cfg, &cbs, NULL);
+	assert_non_null(st);
+	run_until(&ups, 1, 5000);
+	assert_int_equal(ups, 1);
+	r = R(redis_port, "REPLICAOF 127.0.0.1 %d", dead_port);
+	freeReplyObject(r);
+	store_outbox_add(st, &msg, done_cb, &d);
+	run_until(&d.n, 1, 2000);
+	assert_int_equal(d.n, 1);
+	assert_int_equal(d.status, -1);		/* -READONLY */
+	run_until(&downs, 1, 2000);
+	assert_int_equal(downs, 1);		/* dropped to ask again */
+	r = R(redis_port, "REPLICAOF NO ONE");
+	freeReplyObject(r);
+	run_until(&ups, 2, 5000);
+	assert_true(ups >= 2);
+	d.n = 0;
+	for (int i = 0; i < 20 && d.n == 0; i++) {
+		int was = d.n;
+
+		store_outbox_add(st, &msg, done_cb, &d);
+		run_until(&d.n, was + 1, 2000);
+		if (d.status != 0) {
+			d.n = 0;
+			run_until(NULL, 0, 200);
+		}
+	}
+	assert_int_equal(d.status, 0);
+	store_free(st);
+}
+
 /*
  * The master moves (the sentinel now monitors another redis-server) and
  * the old one goes away: the store re-asks on reconnect, follows, and
@@ -338,6 +403,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_found),
 		cmocka_unit_test(test_unknown_name),
+		cmocka_unit_test(test_readonly),
 		cmocka_unit_test(test_moved),
 	};
 
