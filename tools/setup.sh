@@ -7,6 +7,8 @@ PKGS=(gcc make pkg-config libc6-dev
       libevent-dev libsmpp34-dev libhiredis-dev libconfig-dev libsodium-dev
       libcmocka-dev redis-server redis-tools iproute2 procps libnet-smpp-perl
       groff-base systemd prometheus python3 curl valgrind
+      libcmocka-dev redis-server redis-sentinel redis-tools iproute2 procps libnet-smpp-perl
+      groff-base systemd prometheus python3 curl
       clang libclang-rt-14-dev)
 
 missing=()
@@ -31,5 +33,9 @@ done
 # checks /metrics with it); the package's own server is not wanted.
 case " ${core[*]} " in *" prometheus "*)
 	$SUDO systemctl disable --now prometheus >/dev/null 2>&1 || true;; esac
+# redis-sentinel is here for its binary (tests/integration/test_scaleout.sh
+# runs private sentinels); the package's own sentinel on 26379 is not wanted.
+case " ${core[*]} " in *" redis-sentinel "*)
+	$SUDO systemctl disable --now redis-sentinel >/dev/null 2>&1 || true;; esac
 [ ${#extra[@]} -eq 0 ] || $SUDO apt-get install -y -qq --no-install-recommends "${extra[@]}" >/dev/null ||
 	echo "setup: ${extra[*]} not installed: fuzz targets will be skipped" >&2

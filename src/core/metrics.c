@@ -44,6 +44,8 @@ const struct metrics_family metrics_families[M_COUNT] = {
 	    "Case B requests answered \"unavailable\" for Redis's persistence." },
 	[M_REDIS_TIMEOUTS] = { "tnsgw_redis_timeouts_total", C,
 	    "Redis requests with no reply within redis.timeout_ms." },
+	[M_REDIS_FAILOVERS] = { "tnsgw_redis_failovers_total", C,
+	    "Master changes seen through Sentinel (redis.sentinels)." },
 	[M_REDIS_SECONDS] = { "tnsgw_redis_request_seconds", H,
 	    "Round trip of Redis requests on the main connection, sent to reply." },
 	[M_BINDS] = { "tnsgw_binds", G,

@@ -99,6 +99,7 @@ admin_scalar(struct metrics_out *o, enum metrics_id id,
 	case M_REDIS_PERSIST_OK:	v = st->redis_persist_ok; break;
 	case M_REDIS_PERSIST_REFUSED:	v = (int64_t)st->redis_persist_refused; break;
 	case M_REDIS_TIMEOUTS:		v = (int64_t)r->timeouts; break;
+	case M_REDIS_FAILOVERS:		v = (int64_t)r->failovers; break;
 	case M_BINDS:			v = st->binds; break;
 	case M_BINDS_BOUND:		v = st->binds_bound; break;
 	case M_RELOADS:			v = (int64_t)st->reloads; break;
@@ -365,6 +366,10 @@ admin_status_text(struct admin *a, struct evbuffer *out,
 		evbuffer_add_printf(out, ", mean round trip %.1f ms",
 		    (double)rtt->sum_us / (double)rtt->count / 1000.0);
 	evbuffer_add_printf(out, "\n");
+	if (st->redis.master[0] != '\0')
+		evbuffer_add_printf(out, "redis master: %s (through Sentinel; "
+		    "%llu failovers seen)\n", st->redis.master,
+		    (unsigned long long)st->redis.failovers);
 	if (st->redis_problem[0] != '\0')
 		evbuffer_add_printf(out, "redis problem: %s\n",
 		    st->redis_problem);
@@ -417,14 +422,17 @@ admin_status_json(struct admin *a, struct evbuffer *out,
 	admin_json_str(out, version_git());
 	evbuffer_add_printf(out, ",\"start_time\":%lld,\"uptime_s\":%lld,"
 	    "\"redis\":{\"up\":%s,\"persistence_ok\":%s,"
-	    "\"requests\":%llu,\"rtt_sum_us\":%llu},"
+	    "\"requests\":%llu,\"rtt_sum_us\":%llu,\"failovers\":%llu,"
+	    "\"master\":\"%s\"},"
 	    "\"outbox\":{\"waiting\":%lld,\"pending\":%lld,"
 	    "\"dead_letters\":%lld},\"binds\":[",
 	    (long long)a->start_sec, (long long)(now - a->start_sec),
 	    st->redis_up ? "true" : "false",
 	    st->redis_persist_ok ? "true" : "false",
 	    (unsigned long long)st->redis.rtt.count,
-	    (unsigned long long)st->redis.rtt.sum_us, st->outbox_len,
+	    (unsigned long long)st->redis.rtt.sum_us,
+	    (unsigned long long)st->redis.failovers, st->redis.master,
+	    st->outbox_len,
 	    st->outbox_pending, st->redis.dead_len);
 	for (int i = 0; i < st->binds; i++) {
 		struct gateway_bind_info bi;

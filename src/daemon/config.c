@@ -126,6 +126,7 @@ static const struct config_enum config_aofs[] = {
 
 static const char *const config_def_languages[] = { "fr", "ar", "tzm", NULL };
 static const char *const config_def_keywords[] = { "TNS", NULL };
+static const char *const config_def_none[] = { NULL };
 static const char *const config_def_receipts[] = { "A", "C", "D", NULL };
 
 static config_check_fn config_check_listen;
@@ -135,6 +136,7 @@ static config_check_fn config_check_lang;
 static config_check_fn config_check_keyword;
 static config_check_fn config_check_receipt;
 static config_check_fn config_check_phone;
+static config_check_fn config_check_hostport;
 
 #define C struct config
 static const struct config_key config_keys[] = {
@@ -161,6 +163,12 @@ static const struct config_key config_keys[] = {
 	K_STR(C, "redis", "password", 0, 0, "", NULL, redis.password),
 	K_ENUM(C, "redis", "require_aof", "everysec", config_aofs,
 	    redis.require_aof),
+	/* Sentinel failover (issue 12): the master found through Sentinel */
+	K_LIST(C, "redis", "sentinels", CONFIG_MAX_SENTINELS,
+	    config_def_none, config_check_hostport, redis.sentinels,
+	    redis.nsentinels),
+	K_STR(C, "redis", "master_name", 0, 0, "", config_check_name,
+	    redis.master_name),
 
 	{ "smpp", "binds", CONFIG_K_BINDS, CONFIG_F_REQUIRED, 1,
 	  CONFIG_MAX_BINDS, 0, NULL, NULL, NULL, NULL, 0, 0, 0 },
@@ -432,6 +440,33 @@ config_check_listen(const char *where, const char *in, char *out,
 	return config_strlcpy(out, in, outsz);
 bad:
 	snprintf(why, whysz, "'%s' must be \"HOST:PORT\" or \"\" (off)", where);
+	return -1;
+}
+
+/* A sentinel's address, "HOST:PORT" (redis.sentinels). */
+static int
+config_check_hostport(const char *where, const char *in, char *out,
+    size_t outsz, char *why, size_t whysz)
+{
+	const char *colon = strrchr(in, ':');
+	char *end;
+	long port;
+
+	if (colon == NULL || colon == in)
+		goto bad;
+	errno = 0;
+	port = strtol(colon + 1, &end, 10);
+	if (errno != 0 || end == colon + 1 || *end != '\0' || port < 1 ||
+	    port > 65535)
+		goto bad;
+	for (const char *p = in; p < colon; p++)
+		if (isspace((unsigned char)*p))
+			goto bad;
+	if (config_strlcpy(out, in, outsz) == 0)
+		return 0;
+bad:
+	snprintf(why, whysz, "'%s' must be \"HOST:PORT\" (port 1..65535)",
+	    where);
 	return -1;
 }
 
@@ -1362,6 +1397,21 @@ config_walk(struct config_ctx *x, config_t *lc, struct config *cfg)
 		config_err(x, smpp, "missing required key 'smpp.binds'");
 		return -1;
 	}
+	/* Sentinel (issue 12): both keys or neither; no unix socket. */
+	if ((cfg->redis.nsentinels > 0) != (cfg->redis.master_name[0] != '\0')) {
+		config_err(x, config_lookup(lc, cfg->redis.nsentinels > 0 ?
+		    "redis.sentinels" : "redis.master_name"),
+		    cfg->redis.nsentinels > 0 ? "'redis.sentinels' needs "
+		    "'redis.master_name' (the name the sentinels monitor)" :
+		    "'redis.master_name' needs 'redis.sentinels'");
+		return -1;
+	}
+	if (cfg->redis.nsentinels > 0 && cfg->redis.socket[0] != '\0') {
+		config_err(x, config_lookup(lc, "redis.socket"), "'redis.socket' "
+		    "and 'redis.sentinels' exclude each other (the sentinels "
+		    "name the master's host and port)");
+		return -1;
+	}
 	return config_resolve_binds(x, lc, cfg);
 }
 
@@ -1532,6 +1582,12 @@ config_reload_check(const struct config *old, const struct config *nw,
 	CONFIG_FIXED_STR(redis.username);
 	CONFIG_FIXED_STR(redis.password);
 	CONFIG_FIXED_INT(redis.require_aof);
+	CONFIG_FIXED_INT(redis.nsentinels);
+	for (int i = 0; key == NULL && i < old->redis.nsentinels; i++)
+		CONFIG_FIXED_STR(redis.sentinels[i]);
+	if (key != NULL && strncmp(key, "redis.sentinels", 15) == 0)
+		key = "redis.sentinels";
+	CONFIG_FIXED_STR(redis.master_name);
 	CONFIG_FIXED_STR(security.outbox_key_file);
 	CONFIG_FIXED_STR(security.provisioning_pubkey_file);
 	CONFIG_FIXED_STR(security.outbox_key_old_file);

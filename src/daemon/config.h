@@ -18,6 +18,7 @@
 #define CONFIG_MAX_DIALECTS  16
 #define CONFIG_MAX_LANGS     8
 #define CONFIG_MAX_KEYWORDS  8
+#define CONFIG_MAX_SENTINELS 8
 #define CONFIG_ERR_MAX       (PATH_MAX + 256)
 
 enum config_bind_mode {
@@ -90,6 +91,11 @@ struct config {
 		char username[128];		/* [""] = AUTH password alone */
 		char password[256];		/* [""] = no AUTH */
 		int  require_aof;		/* CONFIG_AOF_*: ["everysec"] */
+		/* Sentinel (issue 12): the master is found through these;
+		 * host/port/socket are then unused. Restart-only. */
+		int  nsentinels;		/* [[]] = no Sentinel */
+		char sentinels[CONFIG_MAX_SENTINELS][272];	/* "host:port" */
+		char master_name[64];		/* [""]; required with sentinels */
 	} redis;
 	int nbinds;
 	struct config_bind binds[CONFIG_MAX_BINDS];

@@ -425,9 +425,14 @@ main(int argc, char **argv)
 		if (us > 0 && (wd = event_new(base, -1, EV_PERSIST, watchdog_cb, NULL)))
 			event_add(wd, &tv);
 	}
-	log_info("tnsgw started: %d bind(s), redis %s:%d", cfg.nbinds,
-	    cfg.redis.socket[0] ? cfg.redis.socket : cfg.redis.host,
-	    cfg.redis.port);
+	if (cfg.redis.nsentinels > 0)
+		log_info("tnsgw started: %d bind(s), redis master '%s' through "
+		    "%d sentinel(s)", cfg.nbinds, cfg.redis.master_name,
+		    cfg.redis.nsentinels);
+	else
+		log_info("tnsgw started: %d bind(s), redis %s:%d", cfg.nbinds,
+		    cfg.redis.socket[0] ? cfg.redis.socket : cfg.redis.host,
+		    cfg.redis.port);
 	notify("READY=1");
 	if (getenv("NOTIFY_SOCKET") != NULL) {
 		struct timeval tv = { MAIN_STATUS_S, 0 };

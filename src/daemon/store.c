@@ -22,6 +22,7 @@
 #define STORE_MAX_PENDING    20000	/* requests in flight, then fail fast */
 #define STORE_MAX_TIMEOUTS   5		/* in a row, then reconnect */
 #define STORE_AUDIT_MAXLEN   "1000000"
+#define STORE_SENTINEL_BACKOFF_MAX_MS 1000	/* a failover takes seconds */
 
 static void store_connect(struct store *);
 static void store_key_rl_fail(const struct store *, char *, size_t,
@@ -791,6 +792,9 @@ store_went_down(struct store *st, const char *reason)
 	store_timer(st->ev_reconnect, st->backoff_ms);
 	st->backoff_ms = st->backoff_ms * 2 > STORE_BACKOFF_MAX_MS ?
 	    STORE_BACKOFF_MAX_MS : st->backoff_ms * 2;
+	/* With Sentinel each retry asks where the master is now. */
+	if (st->sen.n > 0 && st->backoff_ms > STORE_SENTINEL_BACKOFF_MAX_MS)
+		st->backoff_ms = STORE_SENTINEL_BACKOFF_MAX_MS;
 	if (report && st->cb.on_down != NULL)
 		st->cb.on_down(reason, st->arg);	/* last: may free st */
 }
@@ -928,6 +932,9 @@ store_on_reply(redisAsyncContext *ac, void *reply, void *privdata)
 	}
 	store_hold(st);
 	st->in_hiredis++;
+	if (r != NULL && r->type == REDIS_REPLY_ERROR &&
+	    strncmp(r->str, "READONLY", 8) == 0)
+		store_sentinel_demoted(st, "requests");	/* drops from the loop */
 	if (r != NULL) {
 		st->timeouts = 0;
 		if (req->kind != STORE_K_SYS)
@@ -1038,8 +1045,48 @@ store_on_reconnect(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	if (st->ac == NULL)
+	if (st->ac != NULL)
+		return;
+	if (st->sen.n > 0)
+		store_sentinel_find(st);	/* then store_connect_master */
+	else
 		store_connect(st);
+}
+
+void
+store_connect_master(struct store *st)
+{
+	if (st->ac == NULL && !st->dead)
+		store_connect(st);
+}
+
+void
+store_connect_failed(struct store *st, const char *why)
+{
+	store_went_down(st, why);
+}
+
+void
+store_master_moved(struct store *st, const char *why)
+{
+	if (st->dead)
+		return;
+	if (st->ac != NULL) {
+		/* Up (or connecting) on the old master: drop it from the
+		 * loop; the reconnect asks the sentinels. */
+		if (st->drop_reason[0] == '\0') {
+			snprintf(st->drop_reason, sizeof(st->drop_reason),
+			    "%s", why);
+			store_timer(st->ev_drop, 0);
+		}
+		st->backoff_ms = STORE_BACKOFF_MIN_MS;
+		return;
+	}
+	if (st->sen.asking)
+		return;		/* a round is out: it finds the new one */
+	/* Down, waiting out a backoff: ask now. */
+	st->backoff_ms = STORE_BACKOFF_MIN_MS;
+	store_timer(st->ev_reconnect, 0);
 }
 
 /* --- public --------------------------------------------------------- */
@@ -1094,7 +1141,7 @@ store_new(struct event_base *base, const struct config *cfg,
 	st->ev_drop = evtimer_new(base, store_on_drop, st);
 	if (st->ev_reconnect == NULL || st->ev_connect_to == NULL ||
 	    st->ev_fail == NULL || st->ev_drop == NULL ||
-	    store_outbox_init(st) != 0) {
+	    store_outbox_init(st) != 0 || store_sentinel_init(st, cfg) != 0) {
 		log_warnx("store: cannot create events");
 		store_free(st);
 		return NULL;
@@ -1184,6 +1231,7 @@ store_free(struct store *st)
 			redisAsyncFree(ac);	/* not inside its callbacks */
 	}
 	store_outbox_close(st);
+	store_sentinel_close(st);
 	explicit_bzero(st->health.pass, sizeof(st->health.pass));
 	if (st->ev_reconnect)
 		event_free(st->ev_reconnect);
@@ -1200,10 +1248,17 @@ store_free(struct store *st)
 void
 store_metrics(const struct store *st, struct store_metrics *m)
 {
-	if (st == NULL)
+	if (st == NULL) {
 		memset(m, 0, sizeof(*m));
+		return;
+	}
+	*m = st->metrics;
+	m->failovers = st->sen.failovers;
+	if (st->sen.n > 0 && st->sen.known)
+		snprintf(m->master, sizeof(m->master), "%s:%d", st->host,
+		    st->port);
 	else
-		*m = st->metrics;
+		m->master[0] = '\0';
 }
 
 int

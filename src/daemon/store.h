@@ -472,6 +472,11 @@ struct store_metrics {
 	uint64_t		timeouts;
 	uint64_t		dead_letters;
 	long long		dead_len;
+	/* Sentinel (issue 12): master changes seen, and the master in use
+	 * as "host:port" ("" without redis.sentinels or before one is
+	 * found; digits, dots, colons and the host's name only). */
+	uint64_t		failovers;
+	char			master[280];
 };
 void store_metrics(const struct store *st, struct store_metrics *m);
 

@@ -643,6 +643,8 @@ store_outbox_reader_down(struct store *st, const char *reason)
 	store_timer(st->ob.ev_connect, st->ob.backoff_ms);
 	st->ob.backoff_ms = st->ob.backoff_ms * 2 > STORE_BACKOFF_MAX_MS ?
 	    STORE_BACKOFF_MAX_MS : st->ob.backoff_ms * 2;
+	if (st->sen.n > 0 && st->ob.backoff_ms > 1000)
+		st->ob.backoff_ms = 1000;	/* Sentinel: the master may move */
 }
 
 /* From inside a reader callback: drop it from the loop. */
@@ -722,6 +724,8 @@ store_outbox_reader_on_read(redisAsyncContext *ac, void *reply, void *privdata)
 	if (r->type == REDIS_REPLY_ERROR) {
 		log_warnx("[redis] outbox read: %.*s",
 		    (int)(r->len < 120 ? r->len : 120), r->str);
+		if (strncmp(r->str, "READONLY", 8) == 0)
+			store_sentinel_demoted(st, "outbox reader");
 		store_outbox_reader_drop_later(st, "XREADGROUP failed");
 		return;
 	}
@@ -804,6 +808,8 @@ store_outbox_reader_on_group(redisAsyncContext *ac, void *reply, void *privdata)
 	    strncmp(r->str, "BUSYGROUP", 9) != 0) {
 		log_warnx("[redis] outbox reader set-up: %.*s",
 		    (int)(r->len < 120 ? r->len : 120), r->str);
+		if (strncmp(r->str, "READONLY", 8) == 0)
+			store_sentinel_demoted(st, "outbox reader");
 		store_outbox_reader_drop_later(st, "set-up failed");
 		return;
 	}
@@ -812,6 +818,9 @@ store_outbox_reader_on_group(redisAsyncContext *ac, void *reply, void *privdata)
 		return;
 	}
 	st->ob.rup = 1;
+	/* The set-up deadline ends here: a paused reader sends no read
+	 * (whose own deadline would replace it) and must not time out. */
+	evtimer_del(st->ob.ev_deadline);
 	st->ob.backoff_ms = STORE_BACKOFF_MIN_MS;
 	st->health.rauth_logged = 0;
 	log_info("[redis] outbox reader up (group %s, consumer %s)",
@@ -901,6 +910,8 @@ store_outbox_reader_connect(struct store *st)
 
 	if (st->ob.reader != NULL || st->dead || st->ob.cb == NULL)
 		return;
+	if (st->sen.n > 0 && !st->sen.known)
+		return;		/* the first Sentinel answer starts it */
 	if (st->socket[0] != '\0')
 		ac = redisAsyncConnectUnix(st->socket);
 	else
@@ -950,6 +961,18 @@ store_outbox_reader_connect(struct store *st)
 	return;
 fail:
 	store_outbox_reader_down(st, "cannot queue the set-up commands");
+}
+
+void
+store_outbox_reader_follow(struct store *st)
+{
+	if (st->dead || st->ob.cb == NULL)
+		return;
+	if (st->ob.reader != NULL)
+		store_outbox_reader_detach(st);
+	evtimer_del(st->ob.ev_connect);
+	st->ob.backoff_ms = STORE_BACKOFF_MIN_MS;
+	store_timer(st->ob.ev_connect, 0);
 }
 
 static void

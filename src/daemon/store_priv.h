@@ -171,6 +171,42 @@ struct store_health {
 	unsigned long long refused;	/* case B requests refused for it */
 };
 
+/*
+ * Sentinel (issue 12; store_sentinel.c): where the master is. A round asks
+ * every sentinel at once (SENTINEL get-master-addr-by-name) and the first
+ * answer wins; a subscription to +switch-master on one sentinel re-finds
+ * the master as soon as a failover is announced.
+ */
+#define STORE_SENTINEL_MAX   8		/* CONFIG_MAX_SENTINELS */
+
+struct store_sentinel_conn {
+	struct store             *st;
+	struct redisAsyncContext *ac;	/* NULL: none (or hiredis freed it) */
+	int                       failed;	/* this round: no answer from it */
+};
+
+struct store_sentinel {
+	int       n;			/* 0: no Sentinel, host/port fixed */
+	char      host[STORE_SENTINEL_MAX][256];
+	int       port[STORE_SENTINEL_MAX];
+	char      name[64];		/* redis.master_name */
+	/* the current round */
+	int       asking;
+	int       nfailed;
+	int       found;		/* an answer came: ahost:aport */
+	char      ahost[256];
+	int       aport;
+	char      why[128];		/* the last failure, for the log */
+	struct store_sentinel_conn ask[STORE_SENTINEL_MAX];
+	struct event *ev_done;		/* end of a round: first answer or deadline */
+	/* the +switch-master subscription */
+	struct store_sentinel_conn sub;
+	int       sub_next;		/* the sentinel it tries next */
+	struct event *ev_sub;		/* (re)subscribe */
+	int       known;		/* a master was found once */
+	uint64_t  failovers;		/* master changes seen */
+};
+
 struct store {
 	struct event_base  *base;
 	struct store_cb     cb;
@@ -211,6 +247,7 @@ struct store {
 
 	struct store_outbox ob;
 	struct store_health health;	/* store_health.c */
+	struct store_sentinel sen;	/* store_sentinel.c */
 	struct store_metrics metrics;	/* store_metrics; dead_len in store_outbox.c */
 
 	/*
@@ -302,6 +339,32 @@ void store_health_verdict(struct store *st);
 /* The reader connection's AUTH reply: 0, or -1 when refused (logged at
  * err once per outage of the reader). */
 int store_health_reader_auth(struct store *st, const struct redisReply *r);
+
+/* --- store_sentinel.c (issue 12) ------------------------------------ */
+
+/* From store_new: the sentinels of cfg (none: nothing to do). 0 or -1
+ * (store_sentinel_close cleans up what was made). */
+int store_sentinel_init(struct store *st, const struct config *cfg);
+/* From store_free: every sentinel connection goes, no callback after. */
+void store_sentinel_close(struct store *st);
+/* Find the master (a round, from the loop; with a deadline); then
+ * store_connect_master (st->host/port set) or store_connect_failed. */
+void store_sentinel_find(struct store *st);
+/* The master refused a write (-READONLY, on either connection): it was
+ * demoted; drop the main connection so that the next connect asks the
+ * sentinels again. Never inside a hiredis callback's context free. */
+void store_sentinel_demoted(struct store *st, const char *conn);
+
+/* store.c, for store_sentinel.c: connect to st->host:st->port now, or
+ * count the attempt failed (backoff, then a new round). */
+void store_connect_master(struct store *st);
+void store_connect_failed(struct store *st, const char *why);
+/* A failover seen: if the main connection is down, try now; if it is up,
+ * drop it from the loop with the reason why (the reconnect asks). */
+void store_master_moved(struct store *st, const char *why);
+/* store_outbox.c: the reader is dropped and reconnects now (the master
+ * moved). */
+void store_outbox_reader_follow(struct store *st);
 
 /* --- store_outbox.c -------------------------------------------------- */
 

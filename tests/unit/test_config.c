@@ -156,6 +156,8 @@ test_defaults(void **state)
 	assert_string_equal(cfg.redis.username, "");
 	assert_string_equal(cfg.redis.password, "");
 	assert_int_equal(cfg.redis.require_aof, CONFIG_AOF_EVERYSEC);
+	assert_int_equal(cfg.redis.nsentinels, 0);
+	assert_string_equal(cfg.redis.master_name, "");
 
 	assert_int_equal(cfg.nbinds, 1);
 	b = &cfg.binds[0];
@@ -331,6 +333,20 @@ static const struct bad_case bad_cases[] = {
 	  "0..100000" },
 	{ "redis_port.conf",
 	  D "redis_port.conf:2: 'redis.port' must be an integer 1..65535" },
+	/* Sentinel: both keys or neither, HOST:PORT, no unix socket */
+	{ "sentinel_no_name.conf",
+	  D "sentinel_no_name.conf:2: 'redis.sentinels' needs "
+	  "'redis.master_name' (the name the sentinels monitor)" },
+	{ "master_name_alone.conf",
+	  D "master_name_alone.conf:2: 'redis.master_name' needs "
+	  "'redis.sentinels'" },
+	{ "sentinel_addr.conf",
+	  D "sentinel_addr.conf:3: 'redis.sentinels.[1]' must be "
+	  "\"HOST:PORT\" (port 1..65535)" },
+	{ "sentinel_socket.conf",
+	  D "sentinel_socket.conf:2: 'redis.socket' and 'redis.sentinels' "
+	  "exclude each other (the sentinels name the master's host and "
+	  "port)" },
 	{ "failure_alarm.conf",
 	  D "failure_alarm.conf:2: 'security.failure_alarm_per_min' must be an "
 	  "integer 0..10000000" },
@@ -478,6 +494,38 @@ test_dialects(void **state)
 	if (config_load(D "dialect_later.conf", &cfg, e, sizeof(e)) != 0)
 		fail_msg("%s", e);
 	assert_string_equal(cfg.binds[0].profile.name, "its_session_info");
+	config_free(&cfg);
+}
+
+/* redis.sentinels and redis.master_name land in the struct; both are
+ * restart-only. */
+static void
+test_sentinel(void **state)
+{
+	static struct config b;
+	char e[512];
+
+	(void)state;
+	if (config_load(D "sentinel.conf", &cfg, e, sizeof(e)) != 0)
+		fail_msg("%s", e);
+	assert_int_equal(cfg.redis.nsentinels, 2);
+	assert_string_equal(cfg.redis.sentinels[0], "127.0.0.1:26379");
+	assert_string_equal(cfg.redis.sentinels[1], "sentinel-2.example:26380");
+	assert_string_equal(cfg.redis.master_name, "tnsgw");
+	if (config_load(D "sentinel.conf", &b, e, sizeof(e)) != 0)
+		fail_msg("%s", e);
+	assert_int_equal(config_reload_check(&cfg, &b, e, sizeof(e)), 0);
+	b.redis.sentinels[1][0] = 'x';
+	assert_int_equal(config_reload_check(&cfg, &b, e, sizeof(e)), -1);
+	assert_non_null(strstr(e, ": redis.sentinels cannot change"));
+	b.redis = cfg.redis;
+	b.redis.nsentinels = 1;
+	assert_int_equal(config_reload_check(&cfg, &b, e, sizeof(e)), -1);
+	b.redis = cfg.redis;
+	snprintf(b.redis.master_name, sizeof(b.redis.master_name), "other");
+	assert_int_equal(config_reload_check(&cfg, &b, e, sizeof(e)), -1);
+	assert_non_null(strstr(e, ": redis.master_name cannot change"));
+	config_free(&b);
 	config_free(&cfg);
 }
 
@@ -678,6 +726,7 @@ main(void)
 		cmocka_unit_test(test_explicit_values),
 		cmocka_unit_test(test_bad_configs),
 		cmocka_unit_test(test_dialects),
+		cmocka_unit_test(test_sentinel),
 		cmocka_unit_test(test_small_err_buffer),
 		cmocka_unit_test(test_dialog_conf),
 		cmocka_unit_test(test_dialog_conf_loaded),

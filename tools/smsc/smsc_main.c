@@ -159,6 +159,9 @@ usage(void)
 "      --throttle-screens  answer the first submit of every screen with\n"
 "                          ESME_RTHROTTLED, take it when the same text comes\n"
 "                          again to the same caller; counts printed at the end\n"
+"      --mo-spread         send each MO on the next bound receiver in turn\n"
+"                          (several ESMEs bound: a dialog's successive MOs\n"
+"                          reach different ones) [first bound receiver]\n"
 "  -V, --version           print the version and exit\n"
 "  -h, --help              this text\n",
 	    SMSC_CALLER_DOCS_SCREEN, SMSC_CALLER_STEP_MS / 1000, SMSC_CALLER_RETRIES,
@@ -363,6 +366,7 @@ static const struct smsc_opt smsc_opts[] = {
 	{ "dialect", 0, SMSC_OPT_FN, .fn = opt_dialect },
 	{ "throttle-screens", 0, SMSC_OPT_FLAG,
 	    .num = &opts.srv.throttle_screens },
+	{ "mo-spread", 0, SMSC_OPT_FLAG, .num = &opts.srv.mo_spread },
 	{ "open-loop", 0, SMSC_OPT_FLAG, .num = &opts.callers.open_loop },
 	{ "window", 0, SMSC_OPT_INT, .num = &opts.callers.window,
 	    .lo = 1, .hi = SMSC_CALLERS_WINDOW_MAX },

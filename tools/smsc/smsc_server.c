@@ -106,6 +106,7 @@ struct smsc_server {
 	uint64_t                  echo_bad;	/* screens with a wrong echo */
 	uint64_t                  throttled;	/* --throttle-screens: refused */
 	uint64_t                  after_throttle;	/* ... and taken when sent again */
+	int                       spread_last;	/* --mo-spread: conn id of the last MO */
 };
 
 static void conn_close(struct smsc_conn *, const char *);
@@ -261,6 +262,32 @@ conn_tx(const struct smsc_server *s)
 			return c;
 	}
 	return NULL;
+}
+
+/* --mo-spread: the bound receiver after the one of the last MO (by conn
+ * id, wrapping), so that a dialog's successive MOs go to different ESMEs
+ * when several are bound. */
+static struct smsc_conn *
+conn_rx_next(struct smsc_server *s)
+{
+	struct smsc_conn *first = NULL, *next = NULL;
+
+	for (int i = 0; i < SMSC_MAX_CONNS; i++) {
+		struct smsc_conn *c = s->conns[i];
+
+		if (c == NULL || c->closing || !(c->bind_id ==
+		    SMPP_BIND_RECEIVER || c->bind_id == SMPP_BIND_TRANSCEIVER))
+			continue;
+		if (first == NULL || c->id < first->id)
+			first = c;
+		if (c->id > s->spread_last && (next == NULL || c->id < next->id))
+			next = c;
+	}
+	if (next == NULL)
+		next = first;
+	if (next != NULL)
+		s->spread_last = next->id;
+	return next;
 }
 
 static struct smsc_conn *
@@ -1086,7 +1113,7 @@ smsc_server_send_mo_tag(struct smsc_server *s, const char *msisdn,
     const char *to, int op, const char *text, uint32_t tag, uint32_t aux)
 {
 	static struct smpp_pdu p;
-	struct smsc_conn *c = conn_rx(s);
+	struct smsc_conn *c = s->cfg.mo_spread ? conn_rx_next(s) : conn_rx(s);
 	struct smsc_dialect_sess *sess;
 	size_t len;
 	uint8_t dc;

@@ -47,6 +47,7 @@ struct smsc_server_cfg {
 	uint64_t            msgid_start;	/* --msgid-start: the first id, >= 1 */
 	enum smsc_dialect   dialect;	/* --dialect: MOs written, screens read */
 	int                 throttle_screens;	/* --throttle-screens */
+	int                 mo_spread;		/* --mo-spread: MOs round-robin over the receivers */
 };
 
 /* One message the gateway sent (submit_sm / data_sm), reassembled. */
