@@ -5,10 +5,8 @@ set -euo pipefail
 
 PKGS=(gcc make pkg-config libc6-dev
       libevent-dev libsmpp34-dev libhiredis-dev libconfig-dev libsodium-dev
-      libcmocka-dev redis-server redis-tools iproute2 procps libnet-smpp-perl
-      groff-base systemd prometheus python3 curl valgrind
       libcmocka-dev redis-server redis-sentinel redis-tools iproute2 procps libnet-smpp-perl
-      groff-base systemd prometheus python3 curl
+      groff-base systemd prometheus python3 curl valgrind
       clang libclang-rt-14-dev)
 
 missing=()
