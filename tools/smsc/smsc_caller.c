@@ -387,11 +387,14 @@ static void
 caller_dial(struct smsc_caller *c, const struct smsc_caller_cfg *cfg,
     int64_t now, struct smsc_caller_act *act)
 {
+	/* Codes of an earlier attempt are void once we dial again; after a
+	 * pause they were forgotten when it began, and a code that came
+	 * during it (sent for the dial answered "try later") is kept. */
+	if (c->state != SMSC_CALLER_PAUSE)
+		c->ncodes = 0;
 	c->state = SMSC_CALLER_WAIT_FIRST;
 	c->t_dial = c->t_mo = now;
 	c->deadline = now + cfg->step_ms;
-	/* Codes of an earlier attempt are void once we dial again. */
-	c->ncodes = 0;
 	c->next_answer = 0;
 	act->send = SMSC_CALLER_SEND_DIAL;
 	act->text = c->dial;
@@ -425,6 +428,13 @@ caller_retry(struct smsc_caller *c, const struct smsc_caller_cfg *cfg,
 	}
 	c->retries++;
 	act->why = why;
+	if (cfg->redial_ms > 0) {	/* reads "try later", then dials */
+		c->state = SMSC_CALLER_PAUSE;
+		c->due = now + cfg->redial_ms;
+		c->deadline = 0;
+		c->ncodes = 0;
+		return;
+	}
 	caller_dial(c, cfg, now, act);
 }
 
@@ -621,9 +631,12 @@ smsc_caller_sms(struct smsc_caller *c, const struct smsc_caller_cfg *cfg,
 	char code[SMSC_CALLER_CODE_MAX + 1];
 
 	act_init(act);
+	/* PAUSE too: a code sent for a dial whose screen said "try later"
+	 * (its reply lost in a failover) is kept for the next dial, whose
+	 * screen may only say it was sent. */
 	if (c->kind != SMSC_CALLER_B || (c->state != SMSC_CALLER_WAIT_FIRST &&
 	    c->state != SMSC_CALLER_WAIT_CODE && c->state != SMSC_CALLER_THINK &&
-	    c->state != SMSC_CALLER_WAIT_FINAL))
+	    c->state != SMSC_CALLER_WAIT_FINAL && c->state != SMSC_CALLER_PAUSE))
 		return;
 	if (!has_text(text, cfg->otp_sms) ||
 	    smsc_script_otp(text, code, sizeof(code)) == -1)
@@ -723,6 +736,7 @@ smsc_caller_ack(struct smsc_caller *c, const struct smsc_caller_cfg *cfg,
 	}
 	c->retries++;
 	act->why = SMSC_CALLER_WHY_REFUSED;
+	c->ncodes = 0;
 	c->state = SMSC_CALLER_PAUSE;
 	c->due = now_ms + SMSC_CALLER_REFUSED_MS;
 	c->deadline = 0;

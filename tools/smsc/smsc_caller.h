@@ -109,6 +109,8 @@ struct smsc_caller_cfg {
 	int          step_ms;		/* each step's deadline */
 	int          stopping;		/* --duration is over: no more retries */
 	int          think_ms;		/* before each answer: 0..think_ms */
+	int          redial_ms;		/* after a wrong screen or a timeout:
+					 * the pause before dialling again */
 	const char  *otp_sms;		/* b: an SMS with this is an OTP */
 	const char  *otp_screen;	/* b: a screen with this asks for it */
 	const char  *docs_screen;	/* c: the screen after the category */

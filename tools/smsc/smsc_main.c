@@ -77,7 +77,7 @@ usage(void)
 "  --serve\n"
 "        only accept binds and answer, until SIGTERM/SIGINT.\n"
 "  --load CALLERS_FILE [--concurrency C] [--rate R] [--duration S]\n"
-"         [--retries K] [--think MS] [--results FILE] [--error-text TEXT ...]\n"
+"         [--retries K] [--think MS] [--redial MS] [--results FILE] [--error-text TEXT ...]\n"
 "         [--otp-sms TEXT] [--otp-screen TEXT] [--docs-screen TEXT]\n"
 "         [--open-loop] [--window N] [--linger S]\n"
 "        many callers at once, one per line of CALLERS_FILE:\n"
@@ -95,6 +95,8 @@ usage(void)
 "        once [%d], at most R new dialogs a second [no cap], no new one\n"
 "        after S seconds [none]; waits for the daemon to bind again (-t).\n"
 "        --think: before each answer the caller reads for 0..MS ms [0].\n"
+"        --redial: after a wrong screen or none, dials again MS ms later\n"
+"        [0: at once].\n"
 "        --linger: after the figures, answer S seconds more (the SMS the\n"
 "        gateway still sends, e.g. receipts) before the exit [0].\n"
 "        Prints callers done/retried/failed, dialogs/s and latency\n"
@@ -346,7 +348,7 @@ static const struct smsc_opt smsc_opts[] = {
 	{ "duration", 0, SMSC_OPT_INT, .num = &opts.callers.duration_s,
 	    .lo = 1, .hi = 86400 },
 	{ "retries", 0, SMSC_OPT_INT, .num = &opts.callers.caller.retries,
-	    .lo = 0, .hi = 100 },
+	    .lo = 0, .hi = 1000 },
 	{ "results", 0, SMSC_OPT_STR, .str = &opts.callers.results },
 	{ "error-text", 0, SMSC_OPT_FN, .fn = opt_error_text },
 	{ "otp-sms", 0, SMSC_OPT_STR, .str = &opts.callers.caller.otp_sms },
@@ -355,6 +357,8 @@ static const struct smsc_opt smsc_opts[] = {
 	{ "docs-screen", 0, SMSC_OPT_STR,
 	    .str = &opts.callers.caller.docs_screen },
 	{ "think", 0, SMSC_OPT_INT, .num = &opts.callers.caller.think_ms,
+	    .lo = 0, .hi = 60000 },
+	{ "redial", 0, SMSC_OPT_INT, .num = &opts.callers.caller.redial_ms,
 	    .lo = 0, .hi = 60000 },
 	{ "resp-delay", 0, SMSC_OPT_INT, .num = &opts.srv.resp_delay_ms,
 	    .lo = 0, .hi = 30000 },
