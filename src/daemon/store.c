@@ -72,25 +72,35 @@ store_req_unlink(struct store *st, struct store_req *req)
 	st->nreqs--;
 }
 
-/* A request with argc arguments copied in. NULL on allocation failure. */
+/*
+ * A request with argc arguments copied in: the argument vector, their
+ * lengths and their bytes all in the one allocation. NULL on allocation
+ * failure.
+ */
 static struct store_req *
 store_req_new(enum store_kind kind, int script, int argc,
     const char *const *argv, const size_t *argvlen)
 {
 	struct store_req *req;
-	size_t total = 0, off = 0;
+	size_t total = 0, off, pad;
 	int i;
 
 	for (i = 0; i < argc; i++)
 		total += argvlen[i] + 1;
+	/* data[] starts at an offset that may not suit size_t or pointers. */
+	pad = (sizeof(void *) - offsetof(struct store_req, data) %
+	    sizeof(void *)) % sizeof(void *);
+	off = pad + (size_t)argc * (sizeof(size_t) + sizeof(char *));
 	if (argc > STORE_MAXARGS ||
-	    (req = calloc(1, sizeof(*req) + total)) == NULL) {
+	    (req = calloc(1, sizeof(*req) + off + total)) == NULL) {
 		log_warnx("[redis] cannot allocate a request");
 		return NULL;
 	}
 	req->kind = kind;
 	req->script = script;
 	req->argc = argc;
+	req->argvlen = (size_t *)(void *)(req->data + pad);
+	req->argv = (const char **)(void *)(req->argvlen + argc);
 	for (i = 0; i < argc; i++) {
 		if (argv[i] != NULL)
 			memcpy(req->data + off, argv[i], argvlen[i]);
@@ -427,7 +437,15 @@ store_fire(struct store *st, struct store_req *req, const redisReply *r)
 	if (req->deadline) {
 		event_free(req->deadline);
 		req->deadline = NULL;
-	}	if (r != NULL && r->type == REDIS_REPLY_ERROR && strstr(r->str,
+	}
+	if (req->genq && store_reply_str(r, 0, "STALE")) {
+		/* Sent again once already (store_gens_wait). */
+		st->metrics.stale_failed++;
+		log_warnx("[redis] the registry data switched twice during "
+		    "one request");
+		r = NULL;
+	}
+	if (r != NULL && r->type == REDIS_REPLY_ERROR && strstr(r->str,
 	    "NOPERM") != NULL)
 		log_warnx("[redis] refused by the ACL (README \"Redis in "
 		    "production\"): %.*s", (int)(r->len < 160 ? r->len : 160),
@@ -726,6 +744,7 @@ store_submit(struct store *st, struct store_req *req)
 	req->st = st;
 	TAILQ_INSERT_TAIL(&st->reqs, req, entry);
 	st->nreqs++;
+	req->deadline_us = store_now_us() + (uint64_t)st->timeout_ms * 1000;
 	if (store_has_cb(req)) {
 		req->deadline = evtimer_new(st->base, store_on_deadline, req);
 		if (req->deadline != NULL)
@@ -774,6 +793,369 @@ store_on_fail(evutil_socket_t fd, short what, void *arg)
 		store_req_free(req);
 	}
 	store_release(st);
+}
+
+/* --- generations (issue 12) ------------------------------------------ */
+
+/*
+ * Every key a script touches is named here and passed in KEYS: the keys
+ * of the current generations from st->gr.cur, read when the connection
+ * comes up (part of its set-up) and again when a script answers STALE.
+ */
+
+static void store_setup_step(struct store *);
+static void store_gens_read(struct store *);
+
+/* A "<gen>" pointer's value: the generation, -1 for none or garbage. */
+static long
+store_gen_parse(const char *s)
+{
+	long v = 0;
+	size_t i;
+
+	for (i = 0; s[i] != '\0'; i++) {
+		if (s[i] < '0' || s[i] > '9' || i >= 10)
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	return i == 0 ? -1 : v;
+}
+
+/* An MGET element into dst: "" for nil; -1 for no string or too long. */
+static int
+store_gens_ptr(char *dst, size_t dstsz, const redisReply *e)
+{
+	dst[0] = '\0';
+	if (e->type == REDIS_REPLY_NIL)
+		return 0;
+	if (e->type != REDIS_REPLY_STRING || e->len >= dstsz)
+		return -1;
+	memcpy(dst, e->str, e->len);
+	dst[e->len] = '\0';
+	return 0;
+}
+
+/* n in decimal into a small buffer (no format parsed). */
+static const char *
+store_num(char *buf, long long n)
+{
+	store_dec(buf, n);
+	return buf;
+}
+
+/*
+ * A script request built from the current generations: argv is EVALSHA,
+ * SHA, numkeys, the nkf fixed keys kf, the keys of the generations, the
+ * naf fixed arguments af, then the generations' arguments (the pointers'
+ * values as read, and the names of the keys passed). NULL when out of
+ * memory.
+ */
+static struct store_req *
+store_genq_new(struct store *st, enum store_kind kind, int script,
+    const char *const *kf, int nkf, const char *const *af, int naf,
+    const struct store_genp *gp)
+{
+	const struct store_gens *g = &st->gr.cur;
+	static char keys[DIALOG_MAX_CATEGORIES][REGISTRY_KEY_MAX];
+	static char nums[DIALOG_REGIONS_MAX + 1][16];
+	const char *argv[STORE_MAXARGS], *gk[DIALOG_MAX_CATEGORIES + 2];
+	const char *ga[DIALOG_MAX_CATEGORIES + 4];
+	size_t len[STORE_MAXARGS];
+	char nk[16];
+	struct store_req *req;
+	uint32_t h;
+	int ngk = 0, nga = 0, i, n = 0;
+
+	switch (script) {
+	case STORE_SC_LOOKUP:		/* kf: rl:m, rl:f, reg:gen, rsn:gen */
+		h = g->reg_layout == REGISTRY_LAYOUT_2 ? gp->hash2 : gp->hash1;
+		if (g->reg_ok && registry_key_bucket(keys[0], sizeof(keys[0]),
+		    st->prefix, g->reg_gen, h % g->reg_nb) == 0)
+			gk[ngk++] = keys[0];
+		else
+			gk[ngk++] = kf[2];	/* not read: NOGEN */
+		if (g->rsn_gen >= 0 && registry_key_rsn(keys[1],
+		    sizeof(keys[1]), st->prefix, g->rsn_gen) == 0)
+			gk[ngk++] = keys[1];
+		else
+			gk[ngk++] = kf[3];	/* not read: no reason text */
+		ga[nga++] = g->reg;
+		ga[nga++] = g->rsn;
+		ga[nga++] = gk[0] == kf[2] ? "" :
+		    g->reg_layout == REGISTRY_LAYOUT_2 ? "2" : "1";
+		ga[nga++] = gk[1] == kf[3] ? "" : "1";
+		break;
+	case STORE_SC_CATS:
+		ga[nga++] = g->cat;
+		for (i = 0; i < g->ncats; i++)
+			if (registry_key_cat(keys[ngk], sizeof(keys[0]),
+			    st->prefix, g->cat_gen, g->cat_code[i]) == 0) {
+				gk[ngk] = keys[ngk];
+				ngk++;
+				ga[nga++] = g->cat_code[i];
+			}
+		break;
+	case STORE_SC_DOCS:		/* af: code, lang */
+		if (g->cat_gen >= 0 && registry_key_cat(keys[0],
+		    sizeof(keys[0]), st->prefix, g->cat_gen, af[0]) == 0)
+			gk[ngk++] = keys[0];
+		ga[nga++] = g->cat;
+		break;
+	case STORE_SC_REGIONS:
+		ga[nga++] = g->pts;
+		for (i = 0; i < g->nregions; i++)
+			if (registry_key_pts_region(keys[ngk], sizeof(keys[0]),
+			    st->prefix, g->pts_gen, g->region[i]) == 0) {
+				gk[ngk] = keys[ngk];
+				ngk++;
+				ga[nga++] = store_num(nums[i], g->region[i]);
+			}
+		break;
+	case STORE_SC_POINTS:
+		ga[nga++] = g->pts;
+		if (gp->region >= 1 && gp->region <= g->nregions &&
+		    registry_key_pts_region(keys[0], sizeof(keys[0]),
+		    st->prefix, g->pts_gen, g->region[gp->region - 1]) == 0) {
+			gk[ngk++] = keys[0];
+			ga[nga++] = store_num(nums[0],
+			    g->region[gp->region - 1]);
+		}
+		break;
+	default:
+		fatalx("store: script %d is no generation request", script);
+	}
+	if (3 + nkf + ngk + naf + nga > STORE_MAXARGS)
+		fatalx("store: %d arguments", 3 + nkf + ngk + naf + nga);
+	argv[n++] = "EVALSHA";
+	argv[n++] = "";
+	argv[n++] = store_num(nk, nkf + ngk);
+	for (i = 0; i < nkf; i++)
+		argv[n++] = kf[i];
+	for (i = 0; i < ngk; i++)
+		argv[n++] = gk[i];
+	for (i = 0; i < naf; i++)
+		argv[n++] = af[i];
+	for (i = 0; i < nga; i++)
+		argv[n++] = ga[i];
+	for (i = 0; i < n; i++)
+		len[i] = strlen(argv[i]);
+	if ((req = store_req_new(kind, script, n, argv, len)) == NULL)
+		return NULL;
+	req->genq = 1;
+	req->nkf = nkf;
+	req->ngk = ngk;
+	req->naf = naf;
+	req->gp = *gp;
+	return req;
+}
+
+/* A request that waited for the generations, built again from them and
+ * sent in its place (its deadline kept); it fails when it cannot be. */
+static void
+store_genq_again(struct store *st, struct store_req *old)
+{
+	struct store_req *req;
+	uint64_t now = store_now_us();
+	int skip = 3 + old->nkf + old->ngk;
+
+	req = store_genq_new(st, old->kind, old->script, old->argv + 3,
+	    old->nkf, old->argv + skip, old->naf, &old->gp);
+	if (req == NULL) {
+		old->gen_need = 0;
+		old->failq = 1;
+		store_timer(st->ev_fail, 0);
+		return;
+	}
+	req->st = st;
+	req->cb = old->cb;
+	req->arg = old->arg;
+	memcpy(req->tail, old->tail, sizeof(req->tail));
+	req->stale = 1;
+	req->deadline_us = old->deadline_us;
+	TAILQ_INSERT_AFTER(&st->reqs, old, req, entry);
+	TAILQ_REMOVE(&st->reqs, old, entry);
+	store_req_free(old);
+	req->deadline = evtimer_new(st->base, store_on_deadline, req);
+	if (req->deadline != NULL)
+		store_timer(req->deadline, req->deadline_us > now ?
+		    (int)((req->deadline_us - now) / 1000) : 0);
+	if (store_send(st, req) != 0) {
+		req->failq = 1;
+		store_timer(st->ev_fail, 0);
+	}
+}
+
+/* One reply of a generations read is in (ok: and usable). The last one
+ * makes the read current, or fails the requests waiting for it. */
+static void
+store_gens_part(struct store *st, int ok)
+{
+	struct store_req *req, *next;
+	int setup = st->gr.setup;
+
+	if (!ok)
+		st->gr.failed = 1;
+	if (--st->gr.parts > 0)
+		return;
+	st->gr.busy = 0;
+	st->gr.setup = 0;
+	if (!st->gr.failed) {
+		st->gr.cur = st->gr.next;
+		st->gr.done = st->gr.started;
+	} else
+		log_warnx("[redis] cannot read the registry generations");
+	for (req = TAILQ_FIRST(&st->reqs); req != NULL; req = next) {
+		next = TAILQ_NEXT(req, entry);
+		if (req->gen_need == 0 || req->gen_need > st->gr.started)
+			continue;
+		if (!st->gr.failed)
+			store_genq_again(st, req);
+		else {
+			req->gen_need = 0;
+			req->failq = 1;
+			store_timer(st->ev_fail, 0);
+		}
+	}
+	if (st->gr.again) {
+		st->gr.again = 0;
+		store_gens_read(st);
+		st->gr.setup = setup;
+		if (setup)
+			return;		/* the set-up waits for that one */
+	}
+	if (setup && st->gr.failed) {
+		/* A connection still there that cannot read them cannot
+		 * serve: drop it (from the loop), the reconnect reads again. */
+		if (st->ac != NULL && st->drop_reason[0] == '\0') {
+			snprintf(st->drop_reason, sizeof(st->drop_reason),
+			    "cannot read the registry generations");
+			store_timer(st->ev_drop, 0);
+		}
+	} else if (setup && st->ac != NULL && st->sys_left > 0)
+		store_setup_step(st);	/* last: may free st */
+}
+
+static void
+store_gens_on_cats(struct store *st, const redisReply *r)
+{
+	struct store_gens *g = &st->gr.next;
+	const redisReply *e;
+	size_t i;
+
+	if (r == NULL || r->type != REDIS_REPLY_ARRAY) {
+		store_gens_part(st, 0);
+		return;
+	}
+	for (i = 0; i < r->elements && g->ncats < DIALOG_MAX_CATEGORIES;
+	    i++) {
+		e = r->element[i];
+		if (e->type != REDIS_REPLY_STRING || e->len == 0 ||
+		    e->len > REGISTRY_CODE_MAX)
+			continue;	/* the loader writes none */
+		store_copy(g->cat_code[g->ncats++], sizeof(g->cat_code[0]), e);
+	}
+	store_gens_part(st, 1);
+}
+
+static void
+store_gens_on_regions(struct store *st, const redisReply *r)
+{
+	struct store_gens *g = &st->gr.next;
+	const redisReply *e;
+	char num[16];
+	long n;
+	size_t i;
+
+	if (r == NULL || r->type != REDIS_REPLY_ARRAY) {
+		store_gens_part(st, 0);
+		return;
+	}
+	for (i = 0; i < r->elements && g->nregions < DIALOG_REGIONS_MAX;
+	    i++) {
+		e = r->element[i];
+		if (e->type != REDIS_REPLY_STRING || e->len >= sizeof(num))
+			continue;
+		store_copy(num, sizeof(num), e);
+		if ((n = store_gen_parse(num)) < 1 || n > 1000000)
+			continue;
+		g->region[g->nregions++] = (int)n;
+	}
+	store_gens_part(st, 1);
+}
+
+/* The pointers: then the lists of the generations they name. */
+static void
+store_gens_on_ptrs(struct store *st, const redisReply *r)
+{
+	struct store_gens *g = &st->gr.next;
+	char k[REGISTRY_KEY_MAX], stop[16];
+	const char *argv[4] = { "LRANGE", k, "0", stop };
+
+	if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements != 4 ||
+	    store_gens_ptr(g->reg, sizeof(g->reg), r->element[0]) != 0 ||
+	    store_gens_ptr(g->rsn, sizeof(g->rsn), r->element[1]) != 0 ||
+	    store_gens_ptr(g->cat, sizeof(g->cat), r->element[2]) != 0 ||
+	    store_gens_ptr(g->pts, sizeof(g->pts), r->element[3]) != 0) {
+		store_gens_part(st, 0);
+		return;
+	}
+	g->reg_ok = registry_parse_regptr(g->reg, &g->reg_gen, &g->reg_nb,
+	    &g->reg_layout) == 0;
+	g->rsn_gen = store_gen_parse(g->rsn);
+	g->cat_gen = store_gen_parse(g->cat);
+	g->pts_gen = store_gen_parse(g->pts);
+	if (g->cat_gen >= 0 && registry_key_cat_list(k, sizeof(k),
+	    st->prefix, g->cat_gen) == 0) {
+		store_dec(stop, DIALOG_MAX_CATEGORIES - 1);
+		st->gr.parts++;
+		store_submit_fn(st, -1, 4, argv, store_gens_on_cats);
+	}
+	if (g->pts_gen >= 0 && registry_key_pts_regions(k, sizeof(k),
+	    st->prefix, g->pts_gen) == 0) {
+		store_dec(stop, DIALOG_REGIONS_MAX - 1);
+		st->gr.parts++;
+		store_submit_fn(st, -1, 4, argv, store_gens_on_regions);
+	}
+	store_gens_part(st, 1);
+}
+
+/* Read the generations (after the one out, if one is). */
+static void
+store_gens_read(struct store *st)
+{
+	char k[4][REGISTRY_KEY_MAX];
+	const char *argv[5] = { "MGET", k[0], k[1], k[2], k[3] };
+
+	if (st->gr.busy) {
+		st->gr.again = 1;
+		return;
+	}
+	st->gr.busy = 1;
+	st->gr.failed = 0;
+	st->gr.parts = 1;
+	st->gr.started++;
+	memset(&st->gr.next, 0, sizeof(st->gr.next));
+	registry_key_gen(k[0], sizeof(k[0]), st->prefix, "reg");
+	registry_key_gen(k[1], sizeof(k[1]), st->prefix, "rsn");
+	registry_key_gen(k[2], sizeof(k[2]), st->prefix, "cat");
+	registry_key_gen(k[3], sizeof(k[3]), st->prefix, "pts");
+	store_submit_fn(st, -1, 5, argv, store_gens_on_ptrs);
+}
+
+/* req was answered STALE: it waits for a read of the generations that
+ * starts after that answer, then goes again (store_gens_part). */
+static void
+store_gens_wait(struct store *st, struct store_req *req)
+{
+	st->metrics.stale_retries++;
+	req->stale = 1;
+	if (st->gr.busy) {
+		st->gr.again = 1;
+		req->gen_need = st->gr.started + 1;
+	} else {
+		store_gens_read(st);
+		req->gen_need = st->gr.started;
+	}
 }
 
 /* --- connection ----------------------------------------------------- */
@@ -904,17 +1286,25 @@ store_on_sys(struct store *st, struct store_req *req, const redisReply *r)
 		store_timer(st->ev_drop, 0);
 		return;
 	}
-	if (--st->sys_left == 0) {
-		store_health_verdict(st);
-		st->up = 1;
-		st->backoff_ms = STORE_BACKOFF_MIN_MS;
-		st->timeouts = 0;
-		evtimer_del(st->ev_connect_to);
-		st->reported = 1;
-		log_info("[redis] %s up (db %d)", st->where, st->db);
-		if (st->cb.on_up != NULL)
-			st->cb.on_up(st->arg);
-	}
+	store_setup_step(st);
+}
+
+/* One step of the set-up done (a reply, or the generations read): after
+ * the last one the store is up. Calls on_up last: may free st. */
+static void
+store_setup_step(struct store *st)
+{
+	if (--st->sys_left != 0)
+		return;
+	store_health_verdict(st);
+	st->up = 1;
+	st->backoff_ms = STORE_BACKOFF_MIN_MS;
+	st->timeouts = 0;
+	evtimer_del(st->ev_connect_to);
+	st->reported = 1;
+	log_info("[redis] %s up (db %d)", st->where, st->db);
+	if (st->cb.on_up != NULL)
+		st->cb.on_up(st->arg);
 }
 
 static void
@@ -946,6 +1336,13 @@ store_on_reply(redisAsyncContext *ac, void *reply, void *privdata)
 		/* Script cache flushed: EVAL sends the body and caches it. */
 		if (store_send(st, req) == 0)
 			goto out;
+	}
+	if (req->genq && !req->stale && !req->fired &&
+	    store_reply_str(r, 0, "STALE")) {
+		/* A generation switched since we read it: nothing was
+		 * written; read them again, then send it again. */
+		store_gens_wait(st, req);
+		goto out;
 	}
 	store_req_unlink(st, req);
 	if (req->kind == STORE_K_SYS)
@@ -1031,6 +1428,11 @@ store_connect(struct store *st)
 	}
 	if (store_health_check(st) != 0 || store_scripts_load(st) != 0)
 		goto fail;
+	/* The generations are read before the store is up: the first
+	 * requests name the right keys. */
+	st->sys_left++;
+	st->gr.setup = 1;
+	store_gens_read(st);
 	store_timer(st->ev_connect_to, st->timeout_ms * 5 > 2000 ?
 	    st->timeout_ms * 5 : 2000);
 	return;
@@ -1488,11 +1890,13 @@ store_lookup(struct store *st, const struct store_lookup_req *q,
 {
 	char krm[REGISTRY_KEY_MAX], krf[REGISTRY_KEY_MAX];
 	char kreg[REGISTRY_KEY_MAX], krsn[REGISTRY_KEY_MAX];
-	char maxr[24], maxf[24], hash[24], hash2[24];
+	char maxr[24], maxf[24];
 	char field[REGISTRY_FIELD_MAX + 1], digits[PARSE_IDNUM_MAX + 1] = "";
 	char letter[2] = "";
 	char birth[24] = "", expiry[24] = "", caller[PARSE_MSISDN_MAX + 1];
-	const char *argv[19];
+	const char *kf[4] = { krm, krf, kreg, krsn };
+	const char *af[9];
+	struct store_genp gp = { 0, 0, 0 };
 	struct store_req *req;
 
 	registry_key_rl_msisdn(krm, sizeof(krm), st->prefix, q->msisdn);
@@ -1501,8 +1905,9 @@ store_lookup(struct store *st, const struct store_lookup_req *q,
 	registry_key_gen(krsn, sizeof(krsn), st->prefix, "rsn");
 	store_dec(maxr, st->max_req_hour);
 	store_dec(maxf, st->max_fail_day);
-	store_dec(hash, (unsigned)registry_hash(q->idtype, q->idnum));
-	store_dec(hash2, (unsigned)registry_hash2(q->idtype, q->idnum));
+	/* The bucket is named from these and the generation (store_genq). */
+	gp.hash1 = registry_hash(q->idtype, q->idnum);
+	gp.hash2 = registry_hash2(q->idtype, q->idnum);
 	if (registry_field(q->idtype, q->idnum, field, sizeof(field)) != 0)
 		field[0] = '\0';	/* matches nothing: not found */
 	/* Digits only (a dial pad has no letters): the candidates. */
@@ -1511,22 +1916,6 @@ store_lookup(struct store *st, const struct store_lookup_req *q,
 		snprintf(digits, sizeof(digits), "%s", q->idnum);
 		letter[0] = field[0];
 	}
-	argv[0] = "EVALSHA";
-	argv[1] = "";
-	argv[2] = "4";
-	argv[3] = krm;
-	argv[4] = krf;
-	argv[5] = kreg;
-	argv[6] = krsn;
-	argv[7] = maxr;
-	argv[8] = maxf;
-	argv[9] = hash;
-	argv[10] = field;
-	argv[11] = q->lang != NULL && q->lang[0] != '\0' ? q->lang : "fr";
-	argv[12] = st->prefix;
-	argv[13] = hash2;
-	argv[14] = digits;
-	argv[15] = letter;
 	/* The dates as the record packs them (registry.h), compared by the
 	 * script; the caller's number for the phone-on-record exception. */
 	if (parse_date_is_set(&q->birth))
@@ -1537,10 +1926,18 @@ store_lookup(struct store *st, const struct store_lookup_req *q,
 	if (q->msisdn_ton < 0 || parse_msisdn_intl(q->msisdn, q->msisdn_ton,
 	    caller, sizeof(caller)) != 0)
 		caller[0] = '\0';
-	argv[16] = birth;
-	argv[17] = expiry;
-	argv[18] = caller;
-	req = store_build_or_fail(st, STORE_K_LOOKUP, STORE_SC_LOOKUP, 19, argv);
+	af[0] = maxr;
+	af[1] = maxf;
+	af[2] = field;
+	af[3] = q->lang != NULL && q->lang[0] != '\0' ? q->lang : "fr";
+	af[4] = digits;
+	af[5] = letter;
+	af[6] = birth;
+	af[7] = expiry;
+	af[8] = caller;
+	if ((req = store_genq_new(st, STORE_K_LOOKUP, STORE_SC_LOOKUP, kf, 4,
+	    af, 9, &gp)) == NULL)
+		fatalx("store: out of memory");
 	req->cb.lookup = cb;
 	req->arg = arg;
 	store_submit(st, req);
@@ -1564,18 +1961,38 @@ store_key_rl_fail(const struct store *st, char *out, size_t outsz,
 	registry_key_rl_fail(out, outsz, st->prefix, idtype, hex);
 }
 
+/* A generations request with one fixed key (the pointer of dataset),
+ * queued. */
+static void
+store_genq_submit(struct store *st, enum store_kind kind, int script,
+    const char *dataset, const char *const *af, int naf, int region,
+    struct store_req **out)
+{
+	char k[REGISTRY_KEY_MAX];
+	const char *kf[1] = { k };
+	struct store_genp gp = { 0, 0, region };
+
+	registry_key_gen(k, sizeof(k), st->prefix, dataset);
+	if ((*out = store_genq_new(st, kind, script, kf, 1, af, naf,
+	    &gp)) == NULL)
+		fatalx("store: out of memory");
+}
+
+static const char *
+store_lang(const char *lang)
+{
+	return lang != NULL && lang[0] != '\0' ? lang : "fr";
+}
+
 void
 store_categories(struct store *st, const char *lang,
     store_categories_cb *cb, void *arg)
 {
-	char k[REGISTRY_KEY_MAX], max[16];
-	const char *argv[7] = { "EVALSHA", "", "1", k, st->prefix,
-	    lang != NULL && lang[0] != '\0' ? lang : "fr", max };
+	const char *af[1] = { store_lang(lang) };
 	struct store_req *req;
 
-	registry_key_gen(k, sizeof(k), st->prefix, "cat");
-	snprintf(max, sizeof(max), "%d", DIALOG_MAX_CATEGORIES);
-	req = store_build_or_fail(st, STORE_K_CATS, STORE_SC_CATS, 7, argv);
+	store_genq_submit(st, STORE_K_CATS, STORE_SC_CATS, "cat", af, 1, 0,
+	    &req);
 	req->cb.cats = cb;
 	req->arg = arg;
 	store_submit(st, req);
@@ -1585,13 +2002,11 @@ void
 store_docs(struct store *st, const char *code, const char *lang,
     store_docs_cb *cb, void *arg)
 {
-	char k[REGISTRY_KEY_MAX];
-	const char *argv[7] = { "EVALSHA", "", "1", k, st->prefix, code,
-	    lang != NULL && lang[0] != '\0' ? lang : "fr" };
+	const char *af[2] = { store_str(code), store_lang(lang) };
 	struct store_req *req;
 
-	registry_key_gen(k, sizeof(k), st->prefix, "cat");
-	req = store_build_or_fail(st, STORE_K_DOCS, STORE_SC_DOCS, 7, argv);
+	store_genq_submit(st, STORE_K_DOCS, STORE_SC_DOCS, "cat", af, 2, 0,
+	    &req);
 	req->cb.docs = cb;
 	req->arg = arg;
 	store_submit(st, req);
@@ -1601,15 +2016,11 @@ void
 store_regions(struct store *st, const char *lang, store_regions_cb *cb,
     void *arg)
 {
-	char k[REGISTRY_KEY_MAX], max[8];
-	const char *argv[7] = { "EVALSHA", "", "1", k, st->prefix,
-	    lang != NULL && lang[0] != '\0' ? lang : "fr", max };
+	const char *af[1] = { store_lang(lang) };
 	struct store_req *req;
 
-	registry_key_gen(k, sizeof(k), st->prefix, "pts");
-	snprintf(max, sizeof(max), "%d", DIALOG_REGIONS_MAX);
-	req = store_build_or_fail(st, STORE_K_REGIONS, STORE_SC_REGIONS, 7,
-	    argv);
+	store_genq_submit(st, STORE_K_REGIONS, STORE_SC_REGIONS, "pts", af, 1,
+	    0, &req);
 	req->cb.regions = cb;
 	req->arg = arg;
 	store_submit(st, req);
@@ -1619,16 +2030,14 @@ void
 store_points(struct store *st, int region, const char *lang,
     store_points_cb *cb, void *arg)
 {
-	char k[REGISTRY_KEY_MAX], n[16], max[8];
-	const char *argv[8] = { "EVALSHA", "", "1", k, st->prefix, n,
-	    lang != NULL && lang[0] != '\0' ? lang : "fr", max };
+	char n[24], max[24];
+	const char *af[3] = { n, store_lang(lang), max };
 	struct store_req *req;
 
-	registry_key_gen(k, sizeof(k), st->prefix, "pts");
-	snprintf(n, sizeof(n), "%d", region);
-	snprintf(max, sizeof(max), "%d", DIALOG_POINTS_MAX);
-	req = store_build_or_fail(st, STORE_K_POINTS, STORE_SC_POINTS, 8,
-	    argv);
+	store_dec(n, region);
+	store_dec(max, DIALOG_POINTS_MAX);
+	store_genq_submit(st, STORE_K_POINTS, STORE_SC_POINTS, "pts", af, 3,
+	    region, &req);
 	req->cb.points = cb;
 	req->arg = arg;
 	store_submit(st, req);
