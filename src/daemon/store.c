@@ -821,7 +821,7 @@ store_gen_parse(const char *s)
 	return i == 0 ? -1 : v;
 }
 
-/* An MGET element into dst: "" for nil; -1 for no string or too long. */
+/* A pointer GET's reply into dst: "" for nil; -1 for no string or too long. */
 static int
 store_gens_ptr(char *dst, size_t dstsz, const redisReply *e)
 {
@@ -1083,19 +1083,15 @@ store_gens_on_regions(struct store *st, const redisReply *r)
 	store_gens_part(st, 1);
 }
 
-/* The pointers: then the lists of the generations they name. */
+/* The pointers are in: then the lists of the generations they name. */
 static void
-store_gens_on_ptrs(struct store *st, const redisReply *r)
+store_gens_lists(struct store *st)
 {
 	struct store_gens *g = &st->gr.next;
 	char k[REGISTRY_KEY_MAX], stop[16];
 	const char *argv[4] = { "LRANGE", k, "0", stop };
 
-	if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements != 4 ||
-	    store_gens_ptr(g->reg, sizeof(g->reg), r->element[0]) != 0 ||
-	    store_gens_ptr(g->rsn, sizeof(g->rsn), r->element[1]) != 0 ||
-	    store_gens_ptr(g->cat, sizeof(g->cat), r->element[2]) != 0 ||
-	    store_gens_ptr(g->pts, sizeof(g->pts), r->element[3]) != 0) {
+	if (st->gr.failed) {
 		store_gens_part(st, 0);
 		return;
 	}
@@ -1119,12 +1115,56 @@ store_gens_on_ptrs(struct store *st, const redisReply *r)
 	store_gens_part(st, 1);
 }
 
+/* One pointer's GET (four, not one MGET: each is a key of its own slot in
+ * a cluster, and the ACL needs no other command). */
+static void
+store_gens_on_ptr(struct store *st, const redisReply *r, char *dst,
+    size_t dstsz)
+{
+	if (r == NULL || store_gens_ptr(dst, dstsz, r) != 0)
+		st->gr.failed = 1;
+	if (--st->gr.ptrs == 0)
+		store_gens_lists(st);
+}
+
+static void
+store_gens_on_reg(struct store *st, const redisReply *r)
+{
+	store_gens_on_ptr(st, r, st->gr.next.reg, sizeof(st->gr.next.reg));
+}
+
+static void
+store_gens_on_rsn(struct store *st, const redisReply *r)
+{
+	store_gens_on_ptr(st, r, st->gr.next.rsn, sizeof(st->gr.next.rsn));
+}
+
+static void
+store_gens_on_cat(struct store *st, const redisReply *r)
+{
+	store_gens_on_ptr(st, r, st->gr.next.cat, sizeof(st->gr.next.cat));
+}
+
+static void
+store_gens_on_pts(struct store *st, const redisReply *r)
+{
+	store_gens_on_ptr(st, r, st->gr.next.pts, sizeof(st->gr.next.pts));
+}
+
 /* Read the generations (after the one out, if one is). */
 static void
 store_gens_read(struct store *st)
 {
-	char k[4][REGISTRY_KEY_MAX];
-	const char *argv[5] = { "MGET", k[0], k[1], k[2], k[3] };
+	static const struct {
+		const char  *ds;
+		store_fn_cb *fn;
+	} ptrs[4] = {
+		{ "reg", store_gens_on_reg }, { "rsn", store_gens_on_rsn },
+		{ "cat", store_gens_on_cat }, { "pts", store_gens_on_pts },
+	};
+	char k[REGISTRY_KEY_MAX];
+	const char *argv[2] = { "GET", k };
+	int i;
 
 	if (st->gr.busy) {
 		st->gr.again = 1;
@@ -1132,14 +1172,14 @@ store_gens_read(struct store *st)
 	}
 	st->gr.busy = 1;
 	st->gr.failed = 0;
-	st->gr.parts = 1;
+	st->gr.parts = 1;	/* the pointers, then each list */
+	st->gr.ptrs = 4;
 	st->gr.started++;
 	memset(&st->gr.next, 0, sizeof(st->gr.next));
-	registry_key_gen(k[0], sizeof(k[0]), st->prefix, "reg");
-	registry_key_gen(k[1], sizeof(k[1]), st->prefix, "rsn");
-	registry_key_gen(k[2], sizeof(k[2]), st->prefix, "cat");
-	registry_key_gen(k[3], sizeof(k[3]), st->prefix, "pts");
-	store_submit_fn(st, -1, 5, argv, store_gens_on_ptrs);
+	for (i = 0; i < 4; i++) {
+		registry_key_gen(k, sizeof(k), st->prefix, ptrs[i].ds);
+		store_submit_fn(st, -1, 2, argv, ptrs[i].fn);
+	}
 }
 
 /* req was answered STALE: it waits for a read of the generations that

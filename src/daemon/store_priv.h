@@ -194,12 +194,14 @@ struct store_gens {
 	int       region[DIALOG_REGIONS_MAX];
 };
 
-/* Reading them: the pointers (MGET), then the two lists. */
+/* Reading them: the four pointers, then the two lists. */
 struct store_genread {
 	struct store_gens cur;		/* what requests are built from */
 	struct store_gens next;		/* being read */
 	int       busy;			/* a read out */
-	int       parts;		/* its replies still due */
+	int       ptrs;			/* its pointer GETs still due */
+	int       parts;		/* then its parts still due (the
+					 * pointers as one, each list) */
 	int       failed;		/* one of them failed */
 	int       again;		/* another read once this one is done */
 	int       setup;		/* part of the connection's set-up */
