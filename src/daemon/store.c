@@ -1460,7 +1460,7 @@ store_connect(struct store *st)
 	if (store_health_auth(st) != 0)
 		goto fail;
 	if (st->db != 0) {
-		snprintf(db, sizeof(db), "%d", st->db);
+		store_dec(db, st->db);
 		argv[0] = "SELECT";
 		argv[1] = db;
 		if (store_sys(st, STORE_SYS_SELECT, 2, argv) != 0)
@@ -1776,7 +1776,7 @@ store_session_put(struct store *st, const char *key, const char *data,
 	struct store_req *req;
 
 	registry_key_sess(k, sizeof(k), st->prefix, key);
-	snprintf(ttl, sizeof(ttl), "%d", ttl_s > 0 ? ttl_s : 1);
+	store_dec(ttl, ttl_s > 0 ? ttl_s : 1);
 	lens[0] = 3;
 	lens[1] = strlen(k);
 	lens[2] = len;
@@ -1804,7 +1804,7 @@ store_gate(struct store *st, const char *name, int ttl_s, store_done_cb *cb,
 		log_warnx("[redis] gate name too long");
 		k[0] = '\0';
 	}
-	snprintf(ttl, sizeof(ttl), "%d", ttl_s > 0 ? ttl_s : 1);
+	store_dec(ttl, ttl_s > 0 ? ttl_s : 1);
 	req = store_build_or_fail(st, STORE_K_DONE, -1, 6, argv);
 	req->cb.done = cb;
 	req->arg = arg;
@@ -1850,11 +1850,13 @@ store_state_replace(struct store *st, const char *k, const char *data,
 	if (data != NULL) {
 		if ((v = malloc(len + 24)) == NULL)
 			fatalx("store: out of memory");
-		n = (size_t)snprintf(v, 24, "%lld:", floor_ms);
+		store_dec(v, floor_ms);
+		n = strlen(v);
+		v[n++] = ':';
 		memcpy(v + n, data, len);
 		n += len;
 	}
-	snprintf(ttl, sizeof(ttl), "%d", ttl_s > 0 ? ttl_s : 1);
+	store_dec(ttl, ttl_s > 0 ? ttl_s : 1);
 	argv[2] = v;
 	lens[0] = strlen(argv[0]);
 	lens[1] = strlen(k);
@@ -2142,10 +2144,10 @@ store_otp_issue(struct store *st, const struct store_otp_issue_req *q,
 	    registry_key_outbox(kob, sizeof(kob), st->prefix) |
 	    registry_key_otp(kn, sizeof(kn) - 2, st->prefix, q->person);
 	strcat(kn, ":n");	/* P"otp:<person>:n": codes sent this hour */
-	snprintf(ttl, sizeof(ttl), "%d", q->ttl_s > 0 ? q->ttl_s : 1);
-	snprintf(maxf, sizeof(maxf), "%d", q->max_failures);
-	snprintf(gap, sizeof(gap), "%d", q->resend_gap_s);
-	snprintf(maxh, sizeof(maxh), "%d", q->max_per_hour);
+	store_dec(ttl, q->ttl_s > 0 ? q->ttl_s : 1);
+	store_dec(maxf, q->max_failures);
+	store_dec(gap, q->resend_gap_s);
+	store_dec(maxh, q->max_per_hour);
 	store_outbox_msg_argv(&q->sms, argv + 15, &num);
 	req = store_build_or_fail(st, STORE_K_OTP, STORE_SC_OTP_ISSUE,
 	    15 + STORE_SMS_NARGS, argv);
@@ -2189,9 +2191,9 @@ store_otp_verify(struct store *st, const struct store_otp_verify_req *q,
 	    registry_key_pw(kpw, sizeof(kpw), st->prefix, q->person) |
 	    registry_key_provisioning(kpr, sizeof(kpr), st->prefix) |
 	    registry_key_outbox(kob, sizeof(kob), st->prefix);
-	snprintf(maxa, sizeof(maxa), "%d", q->max_attempts > 0 ?
+	store_dec(maxa, q->max_attempts > 0 ?
 	    q->max_attempts : 1);
-	snprintf(pend, sizeof(pend), "%d", q->pw_pending_s > 0 ?
+	store_dec(pend, q->pw_pending_s > 0 ?
 	    q->pw_pending_s : 1);
 	store_outbox_msg_argv(&q->sms, argv + 17, &num);
 	req = store_build_or_fail(st, STORE_K_OTP, STORE_SC_OTP_VERIFY,
