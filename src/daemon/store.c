@@ -985,6 +985,15 @@ store_genq_again(struct store *st, struct store_req *old)
 	}
 }
 
+/* A part of the read failed with r: worth a log line unless the
+ * connection is just going away (NULL while down: said already). */
+static void
+store_gens_loud(struct store *st, const redisReply *r)
+{
+	if (r != NULL || st->up)
+		st->gr.loud = 1;
+}
+
 /* One reply of a generations read is in (ok: and usable). The last one
  * makes the read current, or fails the requests waiting for it. */
 static void
@@ -1002,7 +1011,7 @@ store_gens_part(struct store *st, int ok)
 	if (!st->gr.failed) {
 		st->gr.cur = st->gr.next;
 		st->gr.done = st->gr.started;
-	} else
+	} else if (st->gr.loud)
 		log_warnx("[redis] cannot read the registry generations");
 	for (req = TAILQ_FIRST(&st->reqs); req != NULL; req = next) {
 		next = TAILQ_NEXT(req, entry);
@@ -1043,6 +1052,7 @@ store_gens_on_cats(struct store *st, const redisReply *r)
 	size_t i;
 
 	if (r == NULL || r->type != REDIS_REPLY_ARRAY) {
+		store_gens_loud(st, r);
 		store_gens_part(st, 0);
 		return;
 	}
@@ -1067,6 +1077,7 @@ store_gens_on_regions(struct store *st, const redisReply *r)
 	size_t i;
 
 	if (r == NULL || r->type != REDIS_REPLY_ARRAY) {
+		store_gens_loud(st, r);
 		store_gens_part(st, 0);
 		return;
 	}
@@ -1121,8 +1132,10 @@ static void
 store_gens_on_ptr(struct store *st, const redisReply *r, char *dst,
     size_t dstsz)
 {
-	if (r == NULL || store_gens_ptr(dst, dstsz, r) != 0)
+	if (r == NULL || store_gens_ptr(dst, dstsz, r) != 0) {
+		store_gens_loud(st, r);
 		st->gr.failed = 1;
+	}
 	if (--st->gr.ptrs == 0)
 		store_gens_lists(st);
 }
@@ -1172,6 +1185,7 @@ store_gens_read(struct store *st)
 	}
 	st->gr.busy = 1;
 	st->gr.failed = 0;
+	st->gr.loud = 0;
 	st->gr.parts = 1;	/* the pointers, then each list */
 	st->gr.ptrs = 4;
 	st->gr.started++;

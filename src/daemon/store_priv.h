@@ -203,6 +203,7 @@ struct store_genread {
 	int       parts;		/* then its parts still due (the
 					 * pointers as one, each list) */
 	int       failed;		/* one of them failed */
+	int       loud;			/* ... not only as the connection went */
 	int       again;		/* another read once this one is done */
 	int       setup;		/* part of the connection's set-up */
 	unsigned  started, done;	/* reads started, the last one done */
