@@ -248,6 +248,8 @@ struct store_sentinel {
 	char      host[STORE_SENTINEL_MAX][256];
 	int       port[STORE_SENTINEL_MAX];
 	char      name[64];		/* redis.master_name */
+	char      pass[256];		/* redis.sentinel_password ("" no AUTH) */
+	int       sub_auth_logged;	/* the subscription's AUTH refusal said */
 	/* the current round */
 	int       asking;
 	int       nfailed;
