@@ -843,6 +843,33 @@ store_num(char *buf, long long n)
 	return buf;
 }
 
+/* stem then suffix into out (REGISTRY_KEY_MAX): 0, or -1 without a stem
+ * (that generation unusable) or when too long. */
+static int
+store_key_join(char *out, const char *stem, const char *suffix)
+{
+	size_t a = strlen(stem), b = strlen(suffix);
+
+	if (a == 0 || a + b >= REGISTRY_KEY_MAX)
+		return -1;
+	memcpy(out, stem, a);
+	memcpy(out + a, suffix, b + 1);
+	return 0;
+}
+
+/* A key registry.h named with "0" last (rc its return): that "0" cut,
+ * the stem of the others; "" when it could not be named. */
+static void
+store_key_stem(char *key, int rc)
+{
+	size_t n = strlen(key);
+
+	if (rc != 0 || n == 0 || key[n - 1] != '0')
+		key[0] = '\0';
+	else
+		key[n - 1] = '\0';
+}
+
 /*
  * A script request built from the current generations: argv is EVALSHA,
  * SHA, numkeys, the nkf fixed keys kf, the keys of the generations, the
@@ -869,14 +896,13 @@ store_genq_new(struct store *st, enum store_kind kind, int script,
 	switch (script) {
 	case STORE_SC_LOOKUP:		/* kf: rl:m, rl:f, reg:gen, rsn:gen */
 		h = g->reg_layout == REGISTRY_LAYOUT_2 ? gp->hash2 : gp->hash1;
-		if (g->reg_ok && registry_key_bucket(keys[0], sizeof(keys[0]),
-		    st->prefix, g->reg_gen, h % g->reg_nb) == 0)
+		if (g->reg_ok && store_key_join(keys[0], g->reg_stem,
+		    store_num(nums[0], h % g->reg_nb)) == 0)
 			gk[ngk++] = keys[0];
 		else
 			gk[ngk++] = kf[2];	/* not read: NOGEN */
-		if (g->rsn_gen >= 0 && registry_key_rsn(keys[1],
-		    sizeof(keys[1]), st->prefix, g->rsn_gen) == 0)
-			gk[ngk++] = keys[1];
+		if (g->rsn_key[0] != '\0')
+			gk[ngk++] = g->rsn_key;
 		else
 			gk[ngk++] = kf[3];	/* not read: no reason text */
 		ga[nga++] = g->reg;
@@ -888,37 +914,35 @@ store_genq_new(struct store *st, enum store_kind kind, int script,
 	case STORE_SC_CATS:
 		ga[nga++] = g->cat;
 		for (i = 0; i < g->ncats; i++)
-			if (registry_key_cat(keys[ngk], sizeof(keys[0]),
-			    st->prefix, g->cat_gen, g->cat_code[i]) == 0) {
+			if (store_key_join(keys[ngk], g->cat_stem,
+			    g->cat_code[i]) == 0) {
 				gk[ngk] = keys[ngk];
 				ngk++;
 				ga[nga++] = g->cat_code[i];
 			}
 		break;
 	case STORE_SC_DOCS:		/* af: code, lang */
-		if (g->cat_gen >= 0 && registry_key_cat(keys[0],
-		    sizeof(keys[0]), st->prefix, g->cat_gen, af[0]) == 0)
+		if (store_key_join(keys[0], g->cat_stem, af[0]) == 0)
 			gk[ngk++] = keys[0];
 		ga[nga++] = g->cat;
 		break;
 	case STORE_SC_REGIONS:
 		ga[nga++] = g->pts;
 		for (i = 0; i < g->nregions; i++)
-			if (registry_key_pts_region(keys[ngk], sizeof(keys[0]),
-			    st->prefix, g->pts_gen, g->region[i]) == 0) {
+			if (store_key_join(keys[ngk], g->pts_stem,
+			    store_num(nums[i], g->region[i])) == 0) {
 				gk[ngk] = keys[ngk];
 				ngk++;
-				ga[nga++] = store_num(nums[i], g->region[i]);
+				ga[nga++] = nums[i];
 			}
 		break;
 	case STORE_SC_POINTS:
 		ga[nga++] = g->pts;
 		if (gp->region >= 1 && gp->region <= g->nregions &&
-		    registry_key_pts_region(keys[0], sizeof(keys[0]),
-		    st->prefix, g->pts_gen, g->region[gp->region - 1]) == 0) {
+		    store_key_join(keys[0], g->pts_stem, store_num(nums[0],
+		    g->region[gp->region - 1])) == 0) {
 			gk[ngk++] = keys[0];
-			ga[nga++] = store_num(nums[0],
-			    g->region[gp->region - 1]);
+			ga[nga++] = nums[0];
 		}
 		break;
 	default:
@@ -1111,6 +1135,19 @@ store_gens_lists(struct store *st)
 	g->rsn_gen = store_gen_parse(g->rsn);
 	g->cat_gen = store_gen_parse(g->cat);
 	g->pts_gen = store_gen_parse(g->pts);
+	if (g->reg_ok)
+		store_key_stem(g->reg_stem, registry_key_bucket(g->reg_stem,
+		    sizeof(g->reg_stem), st->prefix, g->reg_gen, 0));
+	if (g->rsn_gen >= 0 && registry_key_rsn(g->rsn_key,
+	    sizeof(g->rsn_key), st->prefix, g->rsn_gen) != 0)
+		g->rsn_key[0] = '\0';
+	if (g->cat_gen >= 0)
+		store_key_stem(g->cat_stem, registry_key_cat(g->cat_stem,
+		    sizeof(g->cat_stem), st->prefix, g->cat_gen, "0"));
+	if (g->pts_gen >= 0)
+		store_key_stem(g->pts_stem, registry_key_pts_region(
+		    g->pts_stem, sizeof(g->pts_stem), st->prefix, g->pts_gen,
+		    0));
 	if (g->cat_gen >= 0 && registry_key_cat_list(k, sizeof(k),
 	    st->prefix, g->cat_gen) == 0) {
 		store_dec(stop, DIALOG_MAX_CATEGORIES - 1);
@@ -1168,15 +1205,13 @@ store_gens_on_pts(struct store *st, const redisReply *r)
 static void
 store_gens_read(struct store *st)
 {
-	static const struct {
-		const char  *ds;
-		store_fn_cb *fn;
-	} ptrs[4] = {
-		{ "reg", store_gens_on_reg }, { "rsn", store_gens_on_rsn },
-		{ "cat", store_gens_on_cat }, { "pts", store_gens_on_pts },
+	static store_fn_cb *const fns[STORE_NPTRS] = {
+		[STORE_PTR_REG] = store_gens_on_reg,
+		[STORE_PTR_RSN] = store_gens_on_rsn,
+		[STORE_PTR_CAT] = store_gens_on_cat,
+		[STORE_PTR_PTS] = store_gens_on_pts,
 	};
-	char k[REGISTRY_KEY_MAX];
-	const char *argv[2] = { "GET", k };
+	const char *argv[2] = { "GET", NULL };
 	int i;
 
 	if (st->gr.busy) {
@@ -1187,12 +1222,12 @@ store_gens_read(struct store *st)
 	st->gr.failed = 0;
 	st->gr.loud = 0;
 	st->gr.parts = 1;	/* the pointers, then each list */
-	st->gr.ptrs = 4;
+	st->gr.ptrs = STORE_NPTRS;
 	st->gr.started++;
 	memset(&st->gr.next, 0, sizeof(st->gr.next));
-	for (i = 0; i < 4; i++) {
-		registry_key_gen(k, sizeof(k), st->prefix, ptrs[i].ds);
-		store_submit_fn(st, -1, 2, argv, ptrs[i].fn);
+	for (i = 0; i < STORE_NPTRS; i++) {
+		argv[1] = st->gr.kptr[i];
+		store_submit_fn(st, -1, 2, argv, fns[i]);
 	}
 }
 
@@ -1467,7 +1502,8 @@ store_connect(struct store *st)
 	redisAsyncSetConnectCallback(ac, store_on_connect);
 	redisAsyncSetDisconnectCallback(ac, store_on_disconnect);
 	st->ac = ac;
-	st->sys_left = 0;	/* Set-up goes first in the pipeline: whatever is sent later runs on
+	st->sys_left = 0;
+	/* Set-up goes first in the pipeline: whatever is sent later runs on
 	 * the right db, and EVAL covers scripts whose SHA is not back yet.
 	 * AUTH first of all (nothing else would be allowed before it), then
 	 * the persistence reads that decide whether case B may run. */
@@ -1586,7 +1622,16 @@ store_new(struct event_base *base, const struct config *cfg,
 		snprintf(st->where, sizeof(st->where), "unix:%s", st->socket);
 	else
 		snprintf(st->where, sizeof(st->where), "%s:%d", st->host,
-		    st->port);	store_set_config(st, cfg);
+		    st->port);
+	store_set_config(st, cfg);
+	registry_key_gen(st->gr.kptr[STORE_PTR_REG], REGISTRY_KEY_MAX,
+	    st->prefix, "reg");
+	registry_key_gen(st->gr.kptr[STORE_PTR_RSN], REGISTRY_KEY_MAX,
+	    st->prefix, "rsn");
+	registry_key_gen(st->gr.kptr[STORE_PTR_CAT], REGISTRY_KEY_MAX,
+	    st->prefix, "cat");
+	registry_key_gen(st->gr.kptr[STORE_PTR_PTS], REGISTRY_KEY_MAX,
+	    st->prefix, "pts");
 	store_health_init(st, cfg);
 	st->reported = -1;
 	st->backoff_ms = STORE_BACKOFF_MIN_MS;
@@ -1945,20 +1990,18 @@ store_lookup(struct store *st, const struct store_lookup_req *q,
     store_lookup_cb *cb, void *arg)
 {
 	char krm[REGISTRY_KEY_MAX], krf[REGISTRY_KEY_MAX];
-	char kreg[REGISTRY_KEY_MAX], krsn[REGISTRY_KEY_MAX];
 	char maxr[24], maxf[24];
 	char field[REGISTRY_FIELD_MAX + 1], digits[PARSE_IDNUM_MAX + 1] = "";
 	char letter[2] = "";
 	char birth[24] = "", expiry[24] = "", caller[PARSE_MSISDN_MAX + 1];
-	const char *kf[4] = { krm, krf, kreg, krsn };
+	const char *kf[4] = { krm, krf, st->gr.kptr[STORE_PTR_REG],
+	    st->gr.kptr[STORE_PTR_RSN] };
 	const char *af[9];
 	struct store_genp gp = { 0, 0, 0 };
 	struct store_req *req;
 
 	registry_key_rl_msisdn(krm, sizeof(krm), st->prefix, q->msisdn);
 	store_key_rl_fail(st, krf, sizeof(krf), q->idtype, q->idnum);
-	registry_key_gen(kreg, sizeof(kreg), st->prefix, "reg");
-	registry_key_gen(krsn, sizeof(krsn), st->prefix, "rsn");
 	store_dec(maxr, st->max_req_hour);
 	store_dec(maxf, st->max_fail_day);
 	/* The bucket is named from these and the generation (store_genq). */
@@ -2017,18 +2060,15 @@ store_key_rl_fail(const struct store *st, char *out, size_t outsz,
 	registry_key_rl_fail(out, outsz, st->prefix, idtype, hex);
 }
 
-/* A generations request with one fixed key (the pointer of dataset),
- * queued. */
+/* A generations request with one fixed key (the pointer ptr), built. */
 static void
 store_genq_submit(struct store *st, enum store_kind kind, int script,
-    const char *dataset, const char *const *af, int naf, int region,
+    enum store_ptr ptr, const char *const *af, int naf, int region,
     struct store_req **out)
 {
-	char k[REGISTRY_KEY_MAX];
-	const char *kf[1] = { k };
+	const char *kf[1] = { st->gr.kptr[ptr] };
 	struct store_genp gp = { 0, 0, region };
 
-	registry_key_gen(k, sizeof(k), st->prefix, dataset);
 	if ((*out = store_genq_new(st, kind, script, kf, 1, af, naf,
 	    &gp)) == NULL)
 		fatalx("store: out of memory");
@@ -2047,8 +2087,8 @@ store_categories(struct store *st, const char *lang,
 	const char *af[1] = { store_lang(lang) };
 	struct store_req *req;
 
-	store_genq_submit(st, STORE_K_CATS, STORE_SC_CATS, "cat", af, 1, 0,
-	    &req);
+	store_genq_submit(st, STORE_K_CATS, STORE_SC_CATS, STORE_PTR_CAT,
+	    af, 1, 0, &req);
 	req->cb.cats = cb;
 	req->arg = arg;
 	store_submit(st, req);
@@ -2061,8 +2101,8 @@ store_docs(struct store *st, const char *code, const char *lang,
 	const char *af[2] = { store_str(code), store_lang(lang) };
 	struct store_req *req;
 
-	store_genq_submit(st, STORE_K_DOCS, STORE_SC_DOCS, "cat", af, 2, 0,
-	    &req);
+	store_genq_submit(st, STORE_K_DOCS, STORE_SC_DOCS, STORE_PTR_CAT,
+	    af, 2, 0, &req);
 	req->cb.docs = cb;
 	req->arg = arg;
 	store_submit(st, req);
@@ -2075,8 +2115,8 @@ store_regions(struct store *st, const char *lang, store_regions_cb *cb,
 	const char *af[1] = { store_lang(lang) };
 	struct store_req *req;
 
-	store_genq_submit(st, STORE_K_REGIONS, STORE_SC_REGIONS, "pts", af, 1,
-	    0, &req);
+	store_genq_submit(st, STORE_K_REGIONS, STORE_SC_REGIONS,
+	    STORE_PTR_PTS, af, 1, 0, &req);
 	req->cb.regions = cb;
 	req->arg = arg;
 	store_submit(st, req);
@@ -2092,8 +2132,8 @@ store_points(struct store *st, int region, const char *lang,
 
 	store_dec(n, region);
 	store_dec(max, DIALOG_POINTS_MAX);
-	store_genq_submit(st, STORE_K_POINTS, STORE_SC_POINTS, "pts", af, 3,
-	    region, &req);
+	store_genq_submit(st, STORE_K_POINTS, STORE_SC_POINTS,
+	    STORE_PTR_PTS, af, 3, region, &req);
 	req->cb.points = cb;
 	req->arg = arg;
 	store_submit(st, req);

@@ -192,6 +192,17 @@ struct store_gens {
 	char      cat_code[DIALOG_MAX_CATEGORIES][REGISTRY_CODE_MAX + 1];
 	int       nregions;		/* P"pts:<gen>:regions" */
 	int       region[DIALOG_REGIONS_MAX];
+	/* Named once per read (registry.h's names), not per request: the
+	 * stems P"reg:<gen>:", P"cat:<gen>:", P"pts:<gen>:" and the key
+	 * P"rsn:<gen>" ("" when that generation is unusable). */
+	char      reg_stem[REGISTRY_KEY_MAX], cat_stem[REGISTRY_KEY_MAX];
+	char      pts_stem[REGISTRY_KEY_MAX], rsn_key[REGISTRY_KEY_MAX];
+};
+
+/* The pointers' keys (st->gr.kptr), named at store_new. */
+enum store_ptr {
+	STORE_PTR_REG = 0, STORE_PTR_RSN, STORE_PTR_CAT, STORE_PTR_PTS,
+	STORE_NPTRS,
 };
 
 /* Reading them: the four pointers, then the two lists. */
@@ -207,6 +218,7 @@ struct store_genread {
 	int       again;		/* another read once this one is done */
 	int       setup;		/* part of the connection's set-up */
 	unsigned  started, done;	/* reads started, the last one done */
+	char      kptr[STORE_NPTRS][REGISTRY_KEY_MAX];	/* P"reg:gen" ... */
 };
 
 /*
