@@ -169,6 +169,8 @@ static const struct config_key config_keys[] = {
 	    redis.nsentinels),
 	K_STR(C, "redis", "master_name", 0, 0, "", config_check_name,
 	    redis.master_name),
+	K_STR(C, "redis", "sentinel_password", 0, 0, "", NULL,
+	    redis.sentinel_password),
 
 	{ "smpp", "binds", CONFIG_K_BINDS, CONFIG_F_REQUIRED, 1,
 	  CONFIG_MAX_BINDS, 0, NULL, NULL, NULL, NULL, 0, 0, 0 },
@@ -1406,6 +1408,12 @@ config_walk(struct config_ctx *x, config_t *lc, struct config *cfg)
 		    "'redis.master_name' needs 'redis.sentinels'");
 		return -1;
 	}
+	if (cfg->redis.nsentinels == 0 &&
+	    cfg->redis.sentinel_password[0] != '\0') {
+		config_err(x, config_lookup(lc, "redis.sentinel_password"),
+		    "'redis.sentinel_password' needs 'redis.sentinels'");
+		return -1;
+	}
 	if (cfg->redis.nsentinels > 0 && cfg->redis.socket[0] != '\0') {
 		config_err(x, config_lookup(lc, "redis.socket"), "'redis.socket' "
 		    "and 'redis.sentinels' exclude each other (the sentinels "
@@ -1588,6 +1596,7 @@ config_reload_check(const struct config *old, const struct config *nw,
 	if (key != NULL && strncmp(key, "redis.sentinels", 15) == 0)
 		key = "redis.sentinels";
 	CONFIG_FIXED_STR(redis.master_name);
+	CONFIG_FIXED_STR(redis.sentinel_password);
 	CONFIG_FIXED_STR(security.outbox_key_file);
 	CONFIG_FIXED_STR(security.provisioning_pubkey_file);
 	CONFIG_FIXED_STR(security.outbox_key_old_file);

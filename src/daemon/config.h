@@ -96,6 +96,7 @@ struct config {
 		int  nsentinels;		/* [[]] = no Sentinel */
 		char sentinels[CONFIG_MAX_SENTINELS][272];	/* "host:port" */
 		char master_name[64];		/* [""]; required with sentinels */
+		char sentinel_password[256];	/* [""] = no AUTH to sentinels */
 	} redis;
 	int nbinds;
 	struct config_bind binds[CONFIG_MAX_BINDS];

@@ -72,25 +72,35 @@ store_req_unlink(struct store *st, struct store_req *req)
 	st->nreqs--;
 }
 
-/* A request with argc arguments copied in. NULL on allocation failure. */
+/*
+ * A request with argc arguments copied in: the argument vector, their
+ * lengths and their bytes all in the one allocation. NULL on allocation
+ * failure.
+ */
 static struct store_req *
 store_req_new(enum store_kind kind, int script, int argc,
     const char *const *argv, const size_t *argvlen)
 {
 	struct store_req *req;
-	size_t total = 0, off = 0;
+	size_t total = 0, off, pad;
 	int i;
 
 	for (i = 0; i < argc; i++)
 		total += argvlen[i] + 1;
+	/* data[] starts at an offset that may not suit size_t or pointers. */
+	pad = (sizeof(void *) - offsetof(struct store_req, data) %
+	    sizeof(void *)) % sizeof(void *);
+	off = pad + (size_t)argc * (sizeof(size_t) + sizeof(char *));
 	if (argc > STORE_MAXARGS ||
-	    (req = calloc(1, sizeof(*req) + total)) == NULL) {
+	    (req = calloc(1, sizeof(*req) + off + total)) == NULL) {
 		log_warnx("[redis] cannot allocate a request");
 		return NULL;
 	}
 	req->kind = kind;
 	req->script = script;
 	req->argc = argc;
+	req->argvlen = (size_t *)(void *)(req->data + pad);
+	req->argv = (const char **)(void *)(req->argvlen + argc);
 	for (i = 0; i < argc; i++) {
 		if (argv[i] != NULL)
 			memcpy(req->data + off, argv[i], argvlen[i]);
@@ -427,7 +437,15 @@ store_fire(struct store *st, struct store_req *req, const redisReply *r)
 	if (req->deadline) {
 		event_free(req->deadline);
 		req->deadline = NULL;
-	}	if (r != NULL && r->type == REDIS_REPLY_ERROR && strstr(r->str,
+	}
+	if (req->genq && store_reply_str(r, 0, "STALE")) {
+		/* Sent again once already (store_gens_wait). */
+		st->metrics.stale_failed++;
+		log_warnx("[redis] the registry data switched twice during "
+		    "one request");
+		r = NULL;
+	}
+	if (r != NULL && r->type == REDIS_REPLY_ERROR && strstr(r->str,
 	    "NOPERM") != NULL)
 		log_warnx("[redis] refused by the ACL (README \"Redis in "
 		    "production\"): %.*s", (int)(r->len < 160 ? r->len : 160),
@@ -726,6 +744,7 @@ store_submit(struct store *st, struct store_req *req)
 	req->st = st;
 	TAILQ_INSERT_TAIL(&st->reqs, req, entry);
 	st->nreqs++;
+	req->deadline_us = store_now_us() + (uint64_t)st->timeout_ms * 1000;
 	if (store_has_cb(req)) {
 		req->deadline = evtimer_new(st->base, store_on_deadline, req);
 		if (req->deadline != NULL)
@@ -774,6 +793,458 @@ store_on_fail(evutil_socket_t fd, short what, void *arg)
 		store_req_free(req);
 	}
 	store_release(st);
+}
+
+/* --- generations (issue 12) ------------------------------------------ */
+
+/*
+ * Every key a script touches is named here and passed in KEYS: the keys
+ * of the current generations from st->gr.cur, read when the connection
+ * comes up (part of its set-up) and again when a script answers STALE.
+ */
+
+static void store_setup_step(struct store *);
+static void store_gens_read(struct store *);
+
+/* A "<gen>" pointer's value: the generation, -1 for none or garbage. */
+static long
+store_gen_parse(const char *s)
+{
+	long v = 0;
+	size_t i;
+
+	for (i = 0; s[i] != '\0'; i++) {
+		if (s[i] < '0' || s[i] > '9' || i >= 10)
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	return i == 0 ? -1 : v;
+}
+
+/* A pointer GET's reply into dst: "" for nil; -1 for no string or too long. */
+static int
+store_gens_ptr(char *dst, size_t dstsz, const redisReply *e)
+{
+	dst[0] = '\0';
+	if (e->type == REDIS_REPLY_NIL)
+		return 0;
+	if (e->type != REDIS_REPLY_STRING || e->len >= dstsz)
+		return -1;
+	memcpy(dst, e->str, e->len);
+	dst[e->len] = '\0';
+	return 0;
+}
+
+/* n in decimal into a small buffer (no format parsed). */
+static const char *
+store_num(char *buf, long long n)
+{
+	store_dec(buf, n);
+	return buf;
+}
+
+/* stem then suffix into out (REGISTRY_KEY_MAX): 0, or -1 without a stem
+ * (that generation unusable) or when too long. */
+static int
+store_key_join(char *out, const char *stem, const char *suffix)
+{
+	size_t a = strlen(stem), b = strlen(suffix);
+
+	if (a == 0 || a + b >= REGISTRY_KEY_MAX)
+		return -1;
+	memcpy(out, stem, a);
+	memcpy(out + a, suffix, b + 1);
+	return 0;
+}
+
+/* A key registry.h named with "0" last (rc its return): that "0" cut,
+ * the stem of the others; "" when it could not be named. */
+static void
+store_key_stem(char *key, int rc)
+{
+	size_t n = strlen(key);
+
+	if (rc != 0 || n == 0 || key[n - 1] != '0')
+		key[0] = '\0';
+	else
+		key[n - 1] = '\0';
+}
+
+/*
+ * A script request built from the current generations: argv is EVALSHA,
+ * SHA, numkeys, the nkf fixed keys kf, the keys of the generations, the
+ * naf fixed arguments af, then the generations' arguments (the pointers'
+ * values as read, and the names of the keys passed). NULL when out of
+ * memory.
+ */
+static struct store_req *
+store_genq_new(struct store *st, enum store_kind kind, int script,
+    const char *const *kf, int nkf, const char *const *af, int naf,
+    const struct store_genp *gp)
+{
+	const struct store_gens *g = &st->gr.cur;
+	static char keys[DIALOG_MAX_CATEGORIES][REGISTRY_KEY_MAX];
+	static char nums[DIALOG_REGIONS_MAX + 1][16];
+	const char *argv[STORE_MAXARGS], *gk[DIALOG_MAX_CATEGORIES + 2];
+	const char *ga[DIALOG_MAX_CATEGORIES + 4];
+	size_t len[STORE_MAXARGS];
+	char nk[16];
+	struct store_req *req;
+	uint32_t h;
+	int ngk = 0, nga = 0, i, n = 0;
+
+	switch (script) {
+	case STORE_SC_LOOKUP:		/* kf: rl:m, rl:f, reg:gen, rsn:gen */
+		h = g->reg_layout == REGISTRY_LAYOUT_2 ? gp->hash2 : gp->hash1;
+		if (g->reg_ok && store_key_join(keys[0], g->reg_stem,
+		    store_num(nums[0], h % g->reg_nb)) == 0)
+			gk[ngk++] = keys[0];
+		else
+			gk[ngk++] = kf[2];	/* not read: NOGEN */
+		if (g->rsn_key[0] != '\0')
+			gk[ngk++] = g->rsn_key;
+		else
+			gk[ngk++] = kf[3];	/* not read: no reason text */
+		ga[nga++] = g->reg;
+		ga[nga++] = g->rsn;
+		ga[nga++] = gk[0] == kf[2] ? "" :
+		    g->reg_layout == REGISTRY_LAYOUT_2 ? "2" : "1";
+		ga[nga++] = gk[1] == kf[3] ? "" : "1";
+		break;
+	case STORE_SC_CATS:
+		ga[nga++] = g->cat;
+		for (i = 0; i < g->ncats; i++)
+			if (store_key_join(keys[ngk], g->cat_stem,
+			    g->cat_code[i]) == 0) {
+				gk[ngk] = keys[ngk];
+				ngk++;
+				ga[nga++] = g->cat_code[i];
+			}
+		break;
+	case STORE_SC_DOCS:		/* af: code, lang */
+		if (store_key_join(keys[0], g->cat_stem, af[0]) == 0)
+			gk[ngk++] = keys[0];
+		ga[nga++] = g->cat;
+		break;
+	case STORE_SC_REGIONS:
+		ga[nga++] = g->pts;
+		for (i = 0; i < g->nregions; i++)
+			if (store_key_join(keys[ngk], g->pts_stem,
+			    store_num(nums[i], g->region[i])) == 0) {
+				gk[ngk] = keys[ngk];
+				ngk++;
+				ga[nga++] = nums[i];
+			}
+		break;
+	case STORE_SC_POINTS:
+		ga[nga++] = g->pts;
+		if (gp->region >= 1 && gp->region <= g->nregions &&
+		    store_key_join(keys[0], g->pts_stem, store_num(nums[0],
+		    g->region[gp->region - 1])) == 0) {
+			gk[ngk++] = keys[0];
+			ga[nga++] = nums[0];
+		}
+		break;
+	default:
+		fatalx("store: script %d is no generation request", script);
+	}
+	if (3 + nkf + ngk + naf + nga > STORE_MAXARGS)
+		fatalx("store: %d arguments", 3 + nkf + ngk + naf + nga);
+	argv[n++] = "EVALSHA";
+	argv[n++] = "";
+	argv[n++] = store_num(nk, nkf + ngk);
+	for (i = 0; i < nkf; i++)
+		argv[n++] = kf[i];
+	for (i = 0; i < ngk; i++)
+		argv[n++] = gk[i];
+	for (i = 0; i < naf; i++)
+		argv[n++] = af[i];
+	for (i = 0; i < nga; i++)
+		argv[n++] = ga[i];
+	for (i = 0; i < n; i++)
+		len[i] = strlen(argv[i]);
+	if ((req = store_req_new(kind, script, n, argv, len)) == NULL)
+		return NULL;
+	req->genq = 1;
+	req->nkf = nkf;
+	req->ngk = ngk;
+	req->naf = naf;
+	req->gp = *gp;
+	return req;
+}
+
+/* A request that waited for the generations, built again from them and
+ * sent in its place (its deadline kept); it fails when it cannot be. */
+static void
+store_genq_again(struct store *st, struct store_req *old)
+{
+	struct store_req *req;
+	uint64_t now = store_now_us();
+	int skip = 3 + old->nkf + old->ngk;
+
+	req = store_genq_new(st, old->kind, old->script, old->argv + 3,
+	    old->nkf, old->argv + skip, old->naf, &old->gp);
+	if (req == NULL) {
+		old->gen_need = 0;
+		old->failq = 1;
+		store_timer(st->ev_fail, 0);
+		return;
+	}
+	req->st = st;
+	req->cb = old->cb;
+	req->arg = old->arg;
+	memcpy(req->tail, old->tail, sizeof(req->tail));
+	req->stale = 1;
+	req->deadline_us = old->deadline_us;
+	TAILQ_INSERT_AFTER(&st->reqs, old, req, entry);
+	TAILQ_REMOVE(&st->reqs, old, entry);
+	store_req_free(old);
+	req->deadline = evtimer_new(st->base, store_on_deadline, req);
+	if (req->deadline != NULL)
+		store_timer(req->deadline, req->deadline_us > now ?
+		    (int)((req->deadline_us - now) / 1000) : 0);
+	if (store_send(st, req) != 0) {
+		req->failq = 1;
+		store_timer(st->ev_fail, 0);
+	}
+}
+
+/* A part of the read failed with r: worth a log line unless the
+ * connection is just going away (NULL while down: said already). */
+static void
+store_gens_loud(struct store *st, const redisReply *r)
+{
+	if (r != NULL || st->up)
+		st->gr.loud = 1;
+}
+
+/* One reply of a generations read is in (ok: and usable). The last one
+ * makes the read current, or fails the requests waiting for it. */
+static void
+store_gens_part(struct store *st, int ok)
+{
+	struct store_req *req, *next;
+	int setup = st->gr.setup;
+
+	if (!ok)
+		st->gr.failed = 1;
+	if (--st->gr.parts > 0)
+		return;
+	st->gr.busy = 0;
+	st->gr.setup = 0;
+	if (!st->gr.failed) {
+		st->gr.cur = st->gr.next;
+		st->gr.done = st->gr.started;
+	} else if (st->gr.loud)
+		log_warnx("[redis] cannot read the registry generations");
+	for (req = TAILQ_FIRST(&st->reqs); req != NULL; req = next) {
+		next = TAILQ_NEXT(req, entry);
+		if (req->gen_need == 0 || req->gen_need > st->gr.started)
+			continue;
+		if (!st->gr.failed)
+			store_genq_again(st, req);
+		else {
+			req->gen_need = 0;
+			req->failq = 1;
+			store_timer(st->ev_fail, 0);
+		}
+	}
+	if (st->gr.again) {
+		st->gr.again = 0;
+		store_gens_read(st);
+		st->gr.setup = setup;
+		if (setup)
+			return;		/* the set-up waits for that one */
+	}
+	if (setup && st->gr.failed) {
+		/* A connection still there that cannot read them cannot
+		 * serve: drop it (from the loop), the reconnect reads again. */
+		if (st->ac != NULL && st->drop_reason[0] == '\0') {
+			snprintf(st->drop_reason, sizeof(st->drop_reason),
+			    "cannot read the registry generations");
+			store_timer(st->ev_drop, 0);
+		}
+	} else if (setup && st->ac != NULL && st->sys_left > 0)
+		store_setup_step(st);	/* last: may free st */
+}
+
+static void
+store_gens_on_cats(struct store *st, const redisReply *r)
+{
+	struct store_gens *g = &st->gr.next;
+	const redisReply *e;
+	size_t i;
+
+	if (r == NULL || r->type != REDIS_REPLY_ARRAY) {
+		store_gens_loud(st, r);
+		store_gens_part(st, 0);
+		return;
+	}
+	for (i = 0; i < r->elements && g->ncats < DIALOG_MAX_CATEGORIES;
+	    i++) {
+		e = r->element[i];
+		if (e->type != REDIS_REPLY_STRING || e->len == 0 ||
+		    e->len > REGISTRY_CODE_MAX)
+			continue;	/* the loader writes none */
+		store_copy(g->cat_code[g->ncats++], sizeof(g->cat_code[0]), e);
+	}
+	store_gens_part(st, 1);
+}
+
+static void
+store_gens_on_regions(struct store *st, const redisReply *r)
+{
+	struct store_gens *g = &st->gr.next;
+	const redisReply *e;
+	char num[16];
+	long n;
+	size_t i;
+
+	if (r == NULL || r->type != REDIS_REPLY_ARRAY) {
+		store_gens_loud(st, r);
+		store_gens_part(st, 0);
+		return;
+	}
+	for (i = 0; i < r->elements && g->nregions < DIALOG_REGIONS_MAX;
+	    i++) {
+		e = r->element[i];
+		if (e->type != REDIS_REPLY_STRING || e->len >= sizeof(num))
+			continue;
+		store_copy(num, sizeof(num), e);
+		if ((n = store_gen_parse(num)) < 1 || n > 1000000)
+			continue;
+		g->region[g->nregions++] = (int)n;
+	}
+	store_gens_part(st, 1);
+}
+
+/* The pointers are in: then the lists of the generations they name. */
+static void
+store_gens_lists(struct store *st)
+{
+	struct store_gens *g = &st->gr.next;
+	char k[REGISTRY_KEY_MAX], stop[16];
+	const char *argv[4] = { "LRANGE", k, "0", stop };
+
+	if (st->gr.failed) {
+		store_gens_part(st, 0);
+		return;
+	}
+	g->reg_ok = registry_parse_regptr(g->reg, &g->reg_gen, &g->reg_nb,
+	    &g->reg_layout) == 0;
+	g->rsn_gen = store_gen_parse(g->rsn);
+	g->cat_gen = store_gen_parse(g->cat);
+	g->pts_gen = store_gen_parse(g->pts);
+	if (g->reg_ok)
+		store_key_stem(g->reg_stem, registry_key_bucket(g->reg_stem,
+		    sizeof(g->reg_stem), st->prefix, g->reg_gen, 0));
+	if (g->rsn_gen >= 0 && registry_key_rsn(g->rsn_key,
+	    sizeof(g->rsn_key), st->prefix, g->rsn_gen) != 0)
+		g->rsn_key[0] = '\0';
+	if (g->cat_gen >= 0)
+		store_key_stem(g->cat_stem, registry_key_cat(g->cat_stem,
+		    sizeof(g->cat_stem), st->prefix, g->cat_gen, "0"));
+	if (g->pts_gen >= 0)
+		store_key_stem(g->pts_stem, registry_key_pts_region(
+		    g->pts_stem, sizeof(g->pts_stem), st->prefix, g->pts_gen,
+		    0));
+	if (g->cat_gen >= 0 && registry_key_cat_list(k, sizeof(k),
+	    st->prefix, g->cat_gen) == 0) {
+		store_dec(stop, DIALOG_MAX_CATEGORIES - 1);
+		st->gr.parts++;
+		store_submit_fn(st, -1, 4, argv, store_gens_on_cats);
+	}
+	if (g->pts_gen >= 0 && registry_key_pts_regions(k, sizeof(k),
+	    st->prefix, g->pts_gen) == 0) {
+		store_dec(stop, DIALOG_REGIONS_MAX - 1);
+		st->gr.parts++;
+		store_submit_fn(st, -1, 4, argv, store_gens_on_regions);
+	}
+	store_gens_part(st, 1);
+}
+
+/* One pointer's GET (four, not one MGET: each is a key of its own slot in
+ * a cluster, and the ACL needs no other command). */
+static void
+store_gens_on_ptr(struct store *st, const redisReply *r, char *dst,
+    size_t dstsz)
+{
+	if (r == NULL || store_gens_ptr(dst, dstsz, r) != 0) {
+		store_gens_loud(st, r);
+		st->gr.failed = 1;
+	}
+	if (--st->gr.ptrs == 0)
+		store_gens_lists(st);
+}
+
+static void
+store_gens_on_reg(struct store *st, const redisReply *r)
+{
+	store_gens_on_ptr(st, r, st->gr.next.reg, sizeof(st->gr.next.reg));
+}
+
+static void
+store_gens_on_rsn(struct store *st, const redisReply *r)
+{
+	store_gens_on_ptr(st, r, st->gr.next.rsn, sizeof(st->gr.next.rsn));
+}
+
+static void
+store_gens_on_cat(struct store *st, const redisReply *r)
+{
+	store_gens_on_ptr(st, r, st->gr.next.cat, sizeof(st->gr.next.cat));
+}
+
+static void
+store_gens_on_pts(struct store *st, const redisReply *r)
+{
+	store_gens_on_ptr(st, r, st->gr.next.pts, sizeof(st->gr.next.pts));
+}
+
+/* Read the generations (after the one out, if one is). */
+static void
+store_gens_read(struct store *st)
+{
+	static store_fn_cb *const fns[STORE_NPTRS] = {
+		[STORE_PTR_REG] = store_gens_on_reg,
+		[STORE_PTR_RSN] = store_gens_on_rsn,
+		[STORE_PTR_CAT] = store_gens_on_cat,
+		[STORE_PTR_PTS] = store_gens_on_pts,
+	};
+	const char *argv[2] = { "GET", NULL };
+	int i;
+
+	if (st->gr.busy) {
+		st->gr.again = 1;
+		return;
+	}
+	st->gr.busy = 1;
+	st->gr.failed = 0;
+	st->gr.loud = 0;
+	st->gr.parts = 1;	/* the pointers, then each list */
+	st->gr.ptrs = STORE_NPTRS;
+	st->gr.started++;
+	memset(&st->gr.next, 0, sizeof(st->gr.next));
+	for (i = 0; i < STORE_NPTRS; i++) {
+		argv[1] = st->gr.kptr[i];
+		store_submit_fn(st, -1, 2, argv, fns[i]);
+	}
+}
+
+/* req was answered STALE: it waits for a read of the generations that
+ * starts after that answer, then goes again (store_gens_part). */
+static void
+store_gens_wait(struct store *st, struct store_req *req)
+{
+	st->metrics.stale_retries++;
+	req->stale = 1;
+	if (st->gr.busy) {
+		st->gr.again = 1;
+		req->gen_need = st->gr.started + 1;
+	} else {
+		store_gens_read(st);
+		req->gen_need = st->gr.started;
+	}
 }
 
 /* --- connection ----------------------------------------------------- */
@@ -904,17 +1375,25 @@ store_on_sys(struct store *st, struct store_req *req, const redisReply *r)
 		store_timer(st->ev_drop, 0);
 		return;
 	}
-	if (--st->sys_left == 0) {
-		store_health_verdict(st);
-		st->up = 1;
-		st->backoff_ms = STORE_BACKOFF_MIN_MS;
-		st->timeouts = 0;
-		evtimer_del(st->ev_connect_to);
-		st->reported = 1;
-		log_info("[redis] %s up (db %d)", st->where, st->db);
-		if (st->cb.on_up != NULL)
-			st->cb.on_up(st->arg);
-	}
+	store_setup_step(st);
+}
+
+/* One step of the set-up done (a reply, or the generations read): after
+ * the last one the store is up. Calls on_up last: may free st. */
+static void
+store_setup_step(struct store *st)
+{
+	if (--st->sys_left != 0)
+		return;
+	store_health_verdict(st);
+	st->up = 1;
+	st->backoff_ms = STORE_BACKOFF_MIN_MS;
+	st->timeouts = 0;
+	evtimer_del(st->ev_connect_to);
+	st->reported = 1;
+	log_info("[redis] %s up (db %d)", st->where, st->db);
+	if (st->cb.on_up != NULL)
+		st->cb.on_up(st->arg);
 }
 
 static void
@@ -946,6 +1425,13 @@ store_on_reply(redisAsyncContext *ac, void *reply, void *privdata)
 		/* Script cache flushed: EVAL sends the body and caches it. */
 		if (store_send(st, req) == 0)
 			goto out;
+	}
+	if (req->genq && !req->stale && !req->fired &&
+	    store_reply_str(r, 0, "STALE")) {
+		/* A generation switched since we read it: nothing was
+		 * written; read them again, then send it again. */
+		store_gens_wait(st, req);
+		goto out;
 	}
 	store_req_unlink(st, req);
 	if (req->kind == STORE_K_SYS)
@@ -1016,14 +1502,15 @@ store_connect(struct store *st)
 	redisAsyncSetConnectCallback(ac, store_on_connect);
 	redisAsyncSetDisconnectCallback(ac, store_on_disconnect);
 	st->ac = ac;
-	st->sys_left = 0;	/* Set-up goes first in the pipeline: whatever is sent later runs on
+	st->sys_left = 0;
+	/* Set-up goes first in the pipeline: whatever is sent later runs on
 	 * the right db, and EVAL covers scripts whose SHA is not back yet.
 	 * AUTH first of all (nothing else would be allowed before it), then
 	 * the persistence reads that decide whether case B may run. */
 	if (store_health_auth(st) != 0)
 		goto fail;
 	if (st->db != 0) {
-		snprintf(db, sizeof(db), "%d", st->db);
+		store_dec(db, st->db);
 		argv[0] = "SELECT";
 		argv[1] = db;
 		if (store_sys(st, STORE_SYS_SELECT, 2, argv) != 0)
@@ -1031,6 +1518,11 @@ store_connect(struct store *st)
 	}
 	if (store_health_check(st) != 0 || store_scripts_load(st) != 0)
 		goto fail;
+	/* The generations are read before the store is up: the first
+	 * requests name the right keys. */
+	st->sys_left++;
+	st->gr.setup = 1;
+	store_gens_read(st);
 	store_timer(st->ev_connect_to, st->timeout_ms * 5 > 2000 ?
 	    st->timeout_ms * 5 : 2000);
 	return;
@@ -1130,7 +1622,16 @@ store_new(struct event_base *base, const struct config *cfg,
 		snprintf(st->where, sizeof(st->where), "unix:%s", st->socket);
 	else
 		snprintf(st->where, sizeof(st->where), "%s:%d", st->host,
-		    st->port);	store_set_config(st, cfg);
+		    st->port);
+	store_set_config(st, cfg);
+	registry_key_gen(st->gr.kptr[STORE_PTR_REG], REGISTRY_KEY_MAX,
+	    st->prefix, "reg");
+	registry_key_gen(st->gr.kptr[STORE_PTR_RSN], REGISTRY_KEY_MAX,
+	    st->prefix, "rsn");
+	registry_key_gen(st->gr.kptr[STORE_PTR_CAT], REGISTRY_KEY_MAX,
+	    st->prefix, "cat");
+	registry_key_gen(st->gr.kptr[STORE_PTR_PTS], REGISTRY_KEY_MAX,
+	    st->prefix, "pts");
 	store_health_init(st, cfg);
 	st->reported = -1;
 	st->backoff_ms = STORE_BACKOFF_MIN_MS;
@@ -1334,7 +1835,7 @@ store_session_put(struct store *st, const char *key, const char *data,
 	struct store_req *req;
 
 	registry_key_sess(k, sizeof(k), st->prefix, key);
-	snprintf(ttl, sizeof(ttl), "%d", ttl_s > 0 ? ttl_s : 1);
+	store_dec(ttl, ttl_s > 0 ? ttl_s : 1);
 	lens[0] = 3;
 	lens[1] = strlen(k);
 	lens[2] = len;
@@ -1362,7 +1863,7 @@ store_gate(struct store *st, const char *name, int ttl_s, store_done_cb *cb,
 		log_warnx("[redis] gate name too long");
 		k[0] = '\0';
 	}
-	snprintf(ttl, sizeof(ttl), "%d", ttl_s > 0 ? ttl_s : 1);
+	store_dec(ttl, ttl_s > 0 ? ttl_s : 1);
 	req = store_build_or_fail(st, STORE_K_DONE, -1, 6, argv);
 	req->cb.done = cb;
 	req->arg = arg;
@@ -1408,11 +1909,13 @@ store_state_replace(struct store *st, const char *k, const char *data,
 	if (data != NULL) {
 		if ((v = malloc(len + 24)) == NULL)
 			fatalx("store: out of memory");
-		n = (size_t)snprintf(v, 24, "%lld:", floor_ms);
+		store_dec(v, floor_ms);
+		n = strlen(v);
+		v[n++] = ':';
 		memcpy(v + n, data, len);
 		n += len;
 	}
-	snprintf(ttl, sizeof(ttl), "%d", ttl_s > 0 ? ttl_s : 1);
+	store_dec(ttl, ttl_s > 0 ? ttl_s : 1);
 	argv[2] = v;
 	lens[0] = strlen(argv[0]);
 	lens[1] = strlen(k);
@@ -1487,22 +1990,23 @@ store_lookup(struct store *st, const struct store_lookup_req *q,
     store_lookup_cb *cb, void *arg)
 {
 	char krm[REGISTRY_KEY_MAX], krf[REGISTRY_KEY_MAX];
-	char kreg[REGISTRY_KEY_MAX], krsn[REGISTRY_KEY_MAX];
-	char maxr[24], maxf[24], hash[24], hash2[24];
+	char maxr[24], maxf[24];
 	char field[REGISTRY_FIELD_MAX + 1], digits[PARSE_IDNUM_MAX + 1] = "";
 	char letter[2] = "";
 	char birth[24] = "", expiry[24] = "", caller[PARSE_MSISDN_MAX + 1];
-	const char *argv[19];
+	const char *kf[4] = { krm, krf, st->gr.kptr[STORE_PTR_REG],
+	    st->gr.kptr[STORE_PTR_RSN] };
+	const char *af[9];
+	struct store_genp gp = { 0, 0, 0 };
 	struct store_req *req;
 
 	registry_key_rl_msisdn(krm, sizeof(krm), st->prefix, q->msisdn);
 	store_key_rl_fail(st, krf, sizeof(krf), q->idtype, q->idnum);
-	registry_key_gen(kreg, sizeof(kreg), st->prefix, "reg");
-	registry_key_gen(krsn, sizeof(krsn), st->prefix, "rsn");
 	store_dec(maxr, st->max_req_hour);
 	store_dec(maxf, st->max_fail_day);
-	store_dec(hash, (unsigned)registry_hash(q->idtype, q->idnum));
-	store_dec(hash2, (unsigned)registry_hash2(q->idtype, q->idnum));
+	/* The bucket is named from these and the generation (store_genq). */
+	gp.hash1 = registry_hash(q->idtype, q->idnum);
+	gp.hash2 = registry_hash2(q->idtype, q->idnum);
 	if (registry_field(q->idtype, q->idnum, field, sizeof(field)) != 0)
 		field[0] = '\0';	/* matches nothing: not found */
 	/* Digits only (a dial pad has no letters): the candidates. */
@@ -1511,22 +2015,6 @@ store_lookup(struct store *st, const struct store_lookup_req *q,
 		snprintf(digits, sizeof(digits), "%s", q->idnum);
 		letter[0] = field[0];
 	}
-	argv[0] = "EVALSHA";
-	argv[1] = "";
-	argv[2] = "4";
-	argv[3] = krm;
-	argv[4] = krf;
-	argv[5] = kreg;
-	argv[6] = krsn;
-	argv[7] = maxr;
-	argv[8] = maxf;
-	argv[9] = hash;
-	argv[10] = field;
-	argv[11] = q->lang != NULL && q->lang[0] != '\0' ? q->lang : "fr";
-	argv[12] = st->prefix;
-	argv[13] = hash2;
-	argv[14] = digits;
-	argv[15] = letter;
 	/* The dates as the record packs them (registry.h), compared by the
 	 * script; the caller's number for the phone-on-record exception. */
 	if (parse_date_is_set(&q->birth))
@@ -1537,10 +2025,18 @@ store_lookup(struct store *st, const struct store_lookup_req *q,
 	if (q->msisdn_ton < 0 || parse_msisdn_intl(q->msisdn, q->msisdn_ton,
 	    caller, sizeof(caller)) != 0)
 		caller[0] = '\0';
-	argv[16] = birth;
-	argv[17] = expiry;
-	argv[18] = caller;
-	req = store_build_or_fail(st, STORE_K_LOOKUP, STORE_SC_LOOKUP, 19, argv);
+	af[0] = maxr;
+	af[1] = maxf;
+	af[2] = field;
+	af[3] = q->lang != NULL && q->lang[0] != '\0' ? q->lang : "fr";
+	af[4] = digits;
+	af[5] = letter;
+	af[6] = birth;
+	af[7] = expiry;
+	af[8] = caller;
+	if ((req = store_genq_new(st, STORE_K_LOOKUP, STORE_SC_LOOKUP, kf, 4,
+	    af, 9, &gp)) == NULL)
+		fatalx("store: out of memory");
 	req->cb.lookup = cb;
 	req->arg = arg;
 	store_submit(st, req);
@@ -1564,18 +2060,35 @@ store_key_rl_fail(const struct store *st, char *out, size_t outsz,
 	registry_key_rl_fail(out, outsz, st->prefix, idtype, hex);
 }
 
+/* A generations request with one fixed key (the pointer ptr), built. */
+static void
+store_genq_submit(struct store *st, enum store_kind kind, int script,
+    enum store_ptr ptr, const char *const *af, int naf, int region,
+    struct store_req **out)
+{
+	const char *kf[1] = { st->gr.kptr[ptr] };
+	struct store_genp gp = { 0, 0, region };
+
+	if ((*out = store_genq_new(st, kind, script, kf, 1, af, naf,
+	    &gp)) == NULL)
+		fatalx("store: out of memory");
+}
+
+static const char *
+store_lang(const char *lang)
+{
+	return lang != NULL && lang[0] != '\0' ? lang : "fr";
+}
+
 void
 store_categories(struct store *st, const char *lang,
     store_categories_cb *cb, void *arg)
 {
-	char k[REGISTRY_KEY_MAX], max[16];
-	const char *argv[7] = { "EVALSHA", "", "1", k, st->prefix,
-	    lang != NULL && lang[0] != '\0' ? lang : "fr", max };
+	const char *af[1] = { store_lang(lang) };
 	struct store_req *req;
 
-	registry_key_gen(k, sizeof(k), st->prefix, "cat");
-	snprintf(max, sizeof(max), "%d", DIALOG_MAX_CATEGORIES);
-	req = store_build_or_fail(st, STORE_K_CATS, STORE_SC_CATS, 7, argv);
+	store_genq_submit(st, STORE_K_CATS, STORE_SC_CATS, STORE_PTR_CAT,
+	    af, 1, 0, &req);
 	req->cb.cats = cb;
 	req->arg = arg;
 	store_submit(st, req);
@@ -1585,13 +2098,11 @@ void
 store_docs(struct store *st, const char *code, const char *lang,
     store_docs_cb *cb, void *arg)
 {
-	char k[REGISTRY_KEY_MAX];
-	const char *argv[7] = { "EVALSHA", "", "1", k, st->prefix, code,
-	    lang != NULL && lang[0] != '\0' ? lang : "fr" };
+	const char *af[2] = { store_str(code), store_lang(lang) };
 	struct store_req *req;
 
-	registry_key_gen(k, sizeof(k), st->prefix, "cat");
-	req = store_build_or_fail(st, STORE_K_DOCS, STORE_SC_DOCS, 7, argv);
+	store_genq_submit(st, STORE_K_DOCS, STORE_SC_DOCS, STORE_PTR_CAT,
+	    af, 2, 0, &req);
 	req->cb.docs = cb;
 	req->arg = arg;
 	store_submit(st, req);
@@ -1601,15 +2112,11 @@ void
 store_regions(struct store *st, const char *lang, store_regions_cb *cb,
     void *arg)
 {
-	char k[REGISTRY_KEY_MAX], max[8];
-	const char *argv[7] = { "EVALSHA", "", "1", k, st->prefix,
-	    lang != NULL && lang[0] != '\0' ? lang : "fr", max };
+	const char *af[1] = { store_lang(lang) };
 	struct store_req *req;
 
-	registry_key_gen(k, sizeof(k), st->prefix, "pts");
-	snprintf(max, sizeof(max), "%d", DIALOG_REGIONS_MAX);
-	req = store_build_or_fail(st, STORE_K_REGIONS, STORE_SC_REGIONS, 7,
-	    argv);
+	store_genq_submit(st, STORE_K_REGIONS, STORE_SC_REGIONS,
+	    STORE_PTR_PTS, af, 1, 0, &req);
 	req->cb.regions = cb;
 	req->arg = arg;
 	store_submit(st, req);
@@ -1619,16 +2126,14 @@ void
 store_points(struct store *st, int region, const char *lang,
     store_points_cb *cb, void *arg)
 {
-	char k[REGISTRY_KEY_MAX], n[16], max[8];
-	const char *argv[8] = { "EVALSHA", "", "1", k, st->prefix, n,
-	    lang != NULL && lang[0] != '\0' ? lang : "fr", max };
+	char n[24], max[24];
+	const char *af[3] = { n, store_lang(lang), max };
 	struct store_req *req;
 
-	registry_key_gen(k, sizeof(k), st->prefix, "pts");
-	snprintf(n, sizeof(n), "%d", region);
-	snprintf(max, sizeof(max), "%d", DIALOG_POINTS_MAX);
-	req = store_build_or_fail(st, STORE_K_POINTS, STORE_SC_POINTS, 8,
-	    argv);
+	store_dec(n, region);
+	store_dec(max, DIALOG_POINTS_MAX);
+	store_genq_submit(st, STORE_K_POINTS, STORE_SC_POINTS,
+	    STORE_PTR_PTS, af, 3, region, &req);
 	req->cb.points = cb;
 	req->arg = arg;
 	store_submit(st, req);
@@ -1693,10 +2198,10 @@ store_otp_issue(struct store *st, const struct store_otp_issue_req *q,
 	    registry_key_outbox(kob, sizeof(kob), st->prefix) |
 	    registry_key_otp(kn, sizeof(kn) - 2, st->prefix, q->person);
 	strcat(kn, ":n");	/* P"otp:<person>:n": codes sent this hour */
-	snprintf(ttl, sizeof(ttl), "%d", q->ttl_s > 0 ? q->ttl_s : 1);
-	snprintf(maxf, sizeof(maxf), "%d", q->max_failures);
-	snprintf(gap, sizeof(gap), "%d", q->resend_gap_s);
-	snprintf(maxh, sizeof(maxh), "%d", q->max_per_hour);
+	store_dec(ttl, q->ttl_s > 0 ? q->ttl_s : 1);
+	store_dec(maxf, q->max_failures);
+	store_dec(gap, q->resend_gap_s);
+	store_dec(maxh, q->max_per_hour);
 	store_outbox_msg_argv(&q->sms, argv + 15, &num);
 	req = store_build_or_fail(st, STORE_K_OTP, STORE_SC_OTP_ISSUE,
 	    15 + STORE_SMS_NARGS, argv);
@@ -1740,9 +2245,9 @@ store_otp_verify(struct store *st, const struct store_otp_verify_req *q,
 	    registry_key_pw(kpw, sizeof(kpw), st->prefix, q->person) |
 	    registry_key_provisioning(kpr, sizeof(kpr), st->prefix) |
 	    registry_key_outbox(kob, sizeof(kob), st->prefix);
-	snprintf(maxa, sizeof(maxa), "%d", q->max_attempts > 0 ?
+	store_dec(maxa, q->max_attempts > 0 ?
 	    q->max_attempts : 1);
-	snprintf(pend, sizeof(pend), "%d", q->pw_pending_s > 0 ?
+	store_dec(pend, q->pw_pending_s > 0 ?
 	    q->pw_pending_s : 1);
 	store_outbox_msg_argv(&q->sms, argv + 17, &num);
 	req = store_build_or_fail(st, STORE_K_OTP, STORE_SC_OTP_VERIFY,

@@ -166,6 +166,14 @@ void store_state_put(struct store *st, const char *key, long long ver,
  * INELIGIBLE, with the reason text in lang, falling back to fr; n 0: no
  * match, counted), DIALOG_FETCH_LOCKED, or DIALOG_FETCH_ERROR (the
  * failures above, or no registry loaded); lang NULL or "" is "fr".
+ *
+ * Generations (issue 12; also categories, documents, regions and points):
+ * the store reads the registry's generation pointers (and the category
+ * codes and region numbers of the current ones) when the connection comes
+ * up and names every key of a request from them. A request that finds a
+ * pointer changed is answered STALE by its script before anything is
+ * written; the store reads the generations again and sends it once more.
+ * STALE again (two switches in a row): DIALOG_FETCH_ERROR.
  */
 /* Reload: the limits above from cfg (security.max_requests_per_msisdn_hour,
  * max_failures_per_id_day), for the lookups sent from now on. */
@@ -477,7 +485,19 @@ struct store_metrics {
 	 * found; digits, dots, colons and the host's name only). */
 	uint64_t		failovers;
 	char			master[280];
+	/* Generations (issue 12): requests answered STALE (a registry,
+	 * category, reason or point generation switched since the daemon
+	 * read it) and sent again; those STALE twice failed. */
+	uint64_t		stale_retries;
+	uint64_t		stale_failed;
 };
 void store_metrics(const struct store *st, struct store_metrics *m);
+
+/*
+ * The text of Lua script number script (0.., until NULL) and its name
+ * in *name (NULL ok): for tests/adapter/test_store_keys.c, which checks
+ * that every key a script touches comes in KEYS.
+ */
+const char *store_script_text(int script, const char **name);
 
 #endif

@@ -12,6 +12,8 @@
 #include <limits.h>
 #include <stddef.h>
 
+#include "dialog.h"
+#include "registry.h"
 #include "secret.h"
 #include "store.h"
 
@@ -19,7 +21,9 @@ struct event;
 struct redisAsyncContext;
 struct redisReply;
 
-#define STORE_MAXARGS        32
+/* Arguments of one request: the categories screen names up to
+ * DIALOG_MAX_CATEGORIES keys and as many codes. */
+#define STORE_MAXARGS        (16 + 2 * DIALOG_MAX_CATEGORIES)
 #define STORE_BACKOFF_MIN_MS 100
 #define STORE_BACKOFF_MAX_MS 5000
 #define STORE_SMS_NARGS      10	/* fields of one outbox SMS */
@@ -76,10 +80,21 @@ enum store_kind {
 typedef void store_fn_cb(struct store *st, const struct redisReply *r);
 
 /*
+ * What a request built from the generations (store_genq) needs besides
+ * its arguments to be built again after STALE.
+ */
+struct store_genp {
+	uint32_t          hash1, hash2;	/* LOOKUP: registry_hash, _hash2 */
+	int               region;	/* POINTS: 1.. */
+};
+
+/*
  * One request. It lives until both its callback has fired (or it has
  * none) and hiredis has handed it back (reply, or NULL when the context
  * goes away). Linked in st->reqs while attached to the store; store_free
- * detaches ("orphans") the ones hiredis still holds.
+ * detaches ("orphans") the ones hiredis still holds. A request answered
+ * STALE waits in st->reqs (not in Redis, its deadline running) for the
+ * generations read gen_need, then is built again (store.c).
  */
 struct store_req {
 	TAILQ_ENTRY(store_req) entry;
@@ -92,6 +107,15 @@ struct store_req {
 	int               in_redis;
 	int               failq;	/* waits for the fail event */
 	uint64_t          sent_us;	/* handed to hiredis, for the round trip */
+	uint64_t          deadline_us;	/* monotonic: when it fails */
+	/* built from the generations: argv is EVALSHA, SHA, numkeys, nkf
+	 * fixed KEYS, ngk KEYS of the generations, naf fixed ARGV, then the
+	 * generations' ARGV */
+	int               genq;
+	int               nkf, ngk, naf;
+	struct store_genp gp;
+	int               stale;	/* answered STALE once: sent again */
+	unsigned          gen_need;	/* waits for this generations read */
 	union {
 		store_get_cb        *get;
 		store_done_cb       *done;
@@ -109,9 +133,9 @@ struct store_req {
 	long long         ver;		/* STORE_K_STATE plain SET/DEL: the version */
 	struct event     *deadline;
 	int               argc;
-	const char       *argv[STORE_MAXARGS];
-	size_t            argvlen[STORE_MAXARGS];
-	char              data[];	/* copies of the arguments */
+	const char      **argv;		/* in this allocation, after data */
+	size_t           *argvlen;	/* the same */
+	char              data[];	/* argvlen, argv, copies of the arguments */
 };
 
 TAILQ_HEAD(store_reqs, store_req);
@@ -149,6 +173,52 @@ struct store_outbox {
 	struct event        *ev_claim;
 	struct event        *ev_resume;
 	struct event        *ev_depth;
+};
+
+/*
+ * The generations the requests are built from (issue 12): the pointers'
+ * values as read ("" none), and what the daemon needs of the current
+ * generations to name their keys.
+ */
+struct store_gens {
+	char      reg[48];		/* P"reg:gen" */
+	char      rsn[24], cat[24], pts[24];	/* P"rsn:gen" ... */
+	int       reg_ok;		/* reg parsed: reg_gen, reg_nb, reg_layout */
+	long      reg_gen;
+	uint32_t  reg_nb;
+	int       reg_layout;
+	long      rsn_gen, cat_gen, pts_gen;	/* -1: none or unusable */
+	int       ncats;		/* P"cat:<gen>:list" */
+	char      cat_code[DIALOG_MAX_CATEGORIES][REGISTRY_CODE_MAX + 1];
+	int       nregions;		/* P"pts:<gen>:regions" */
+	int       region[DIALOG_REGIONS_MAX];
+	/* Named once per read (registry.h's names), not per request: the
+	 * stems P"reg:<gen>:", P"cat:<gen>:", P"pts:<gen>:" and the key
+	 * P"rsn:<gen>" ("" when that generation is unusable). */
+	char      reg_stem[REGISTRY_KEY_MAX], cat_stem[REGISTRY_KEY_MAX];
+	char      pts_stem[REGISTRY_KEY_MAX], rsn_key[REGISTRY_KEY_MAX];
+};
+
+/* The pointers' keys (st->gr.kptr), named at store_new. */
+enum store_ptr {
+	STORE_PTR_REG = 0, STORE_PTR_RSN, STORE_PTR_CAT, STORE_PTR_PTS,
+	STORE_NPTRS,
+};
+
+/* Reading them: the four pointers, then the two lists. */
+struct store_genread {
+	struct store_gens cur;		/* what requests are built from */
+	struct store_gens next;		/* being read */
+	int       busy;			/* a read out */
+	int       ptrs;			/* its pointer GETs still due */
+	int       parts;		/* then its parts still due (the
+					 * pointers as one, each list) */
+	int       failed;		/* one of them failed */
+	int       loud;			/* ... not only as the connection went */
+	int       again;		/* another read once this one is done */
+	int       setup;		/* part of the connection's set-up */
+	unsigned  started, done;	/* reads started, the last one done */
+	char      kptr[STORE_NPTRS][REGISTRY_KEY_MAX];	/* P"reg:gen" ... */
 };
 
 /*
@@ -190,6 +260,8 @@ struct store_sentinel {
 	char      host[STORE_SENTINEL_MAX][256];
 	int       port[STORE_SENTINEL_MAX];
 	char      name[64];		/* redis.master_name */
+	char      pass[256];		/* redis.sentinel_password ("" no AUTH) */
+	int       sub_auth_logged;	/* the subscription's AUTH refusal said */
 	/* the current round */
 	int       asking;
 	int       nfailed;
@@ -249,6 +321,7 @@ struct store {
 	struct store_health health;	/* store_health.c */
 	struct store_sentinel sen;	/* store_sentinel.c */
 	struct store_metrics metrics;	/* store_metrics; dead_len in store_outbox.c */
+	struct store_genread gr;	/* store.c */
 
 	/*
 	 * Requests as RESP bytes (store_send): built here, handed to

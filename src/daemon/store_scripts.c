@@ -10,11 +10,11 @@
 
 #include "store_priv.h"
 
-/* The outbox entry, from STORE_SMS_NARGS ARGV starting at i (order of
- * store_outbox_msg_argv). */
+/* The outbox entry into KEYS[k], from STORE_SMS_NARGS ARGV starting at i
+ * (order of store_outbox_msg_argv). */
 #define STORE_LUA_SMS							\
-	"local function sms(key, i)\n"					\
-	"  return redis.call('XADD', key, '*',\n"				\
+	"local function sms(k, i)\n"					\
+	"  return redis.call('XADD', KEYS[k], '*',\n"			\
 	"      'bind', ARGV[i], 'to', ARGV[i + 1], 'from', ARGV[i + 2],\n"	\
 	"      'kind', ARGV[i + 3], 'lang', ARGV[i + 4], 'body', ARGV[i + 5],\n" \
 	"      'expires_ms', ARGV[i + 6], 'to_ton', ARGV[i + 7],\n"	\
@@ -22,51 +22,58 @@
 	"end\n"
 
 /*
- * The scripts. Key names are built here the way registry.h writes them
- * (P"reg:<gen>:<bucket>", P"rsn:<gen>", P"cat:<gen>:..."): the bucket key
- * depends on the generation, read in the same atomic step.
+ * The scripts. Every key a script touches comes in KEYS (issue 12: Redis
+ * Cluster slots, ACL key patterns), none is built here: the daemon names
+ * the keys of a generation (P"reg:<gen>:<bucket>", P"rsn:<gen>",
+ * P"cat:<gen>:...", P"pts:<gen>:...") from the generations it caches
+ * (store.c, struct store_gens) and passes the generation pointers' values
+ * it used in ARGV. A script that reads another value in a pointer answers
+ * {'STALE'} before it writes anything; the daemon then reads the
+ * generations again and sends the request once more.
+ * tests/adapter/test_store_keys.c checks that every key is a KEYS[n].
  */
 static const char *const store_scripts[STORE_NSCRIPTS] = {
 	/*
-	 * KEYS: rl:m, rl:f, reg:gen, rsn:gen. ARGV: max requests/hour,
-	 * max failures/day (0 = no limit), hash32 (layout 1), field, lang,
-	 * prefix, hash32 (layout 2: type + digits), digits ("" unless the
-	 * number was typed with its digits only), type letter, birth
-	 * (packed as in the record: (year-1900) << 9 | month << 5 | day, in
-	 * decimal), expiry ("" not checked, "0" checked and not given: a
-	 * record with one does not match; else packed), caller (international
-	 * digits, "" unknown).
-	 * P"reg:gen" is "<gen>:<nbuckets>" (layout 1) or "<gen>:<nbuckets>:2"
-	 * (layout 2: a number and its digits share a bucket). A digits-only
-	 * number on layout 2 designates the one record of its bucket whose
-	 * field is the type letter, letters, then exactly those digits, and
-	 * whose dates match, when exactly one does. The dates are compared
-	 * here and a no-match counted here, in the same atomic step as the
-	 * limits (DESIGN.md §5): a burst gets no more guesses than the limit,
-	 * and a number not in the registry counts and locks like one that is.
+	 * KEYS: rl:m, rl:f, reg:gen, rsn:gen, the record's bucket, rsn:<gen>
+	 * (the last two: a pointer key again when there is no such
+	 * generation; never read then). ARGV: max requests/hour, max
+	 * failures/day (0 = no limit), field, lang, digits ("" unless the
+	 * number was typed with its digits only), type letter, birth (packed
+	 * as in the record: (year-1900) << 9 | month << 5 | day, in decimal),
+	 * expiry ("" not checked, "0" checked and not given: a record with
+	 * one does not match; else packed), caller (international digits, ""
+	 * unknown); then what the daemon read in P"reg:gen" and P"rsn:gen"
+	 * ("" none), the registry's layout ("1", "2"; "" no usable registry)
+	 * and "1" when the reasons' generation is usable.
+	 * On layout 2 a number and its digits share a bucket: a digits-only
+	 * number designates the one record of its bucket whose field is the
+	 * type letter, letters, then exactly those digits, and whose dates
+	 * match, when exactly one does. The dates are compared here and a
+	 * no-match counted here, in the same atomic step as the limits
+	 * (DESIGN.md §5): a burst gets no more guesses than the limit, and a
+	 * number not in the registry counts and locks like one that is.
 	 * A locked document still answers its phone on record when the dates
 	 * match. Reply: {'FOUND', record, reason text} (number typed in full)
 	 * or {'CANDS', record, reason text} (digits only), the designated
-	 * record; {'NONE'} no match (counted); {'LOCKED'}; {'NOGEN'}.
+	 * record; {'NONE'} no match (counted); {'LOCKED'}; {'NOGEN'};
+	 * {'STALE'} (nothing counted).
 	 */
 	[STORE_SC_LOOKUP] =
+	"if (redis.call('GET', KEYS[3]) or '') ~= ARGV[10] or\n"
+	"    (redis.call('GET', KEYS[4]) or '') ~= ARGV[11] then\n"
+	"  return {'STALE'}\n"
+	"end\n"
 	"local n = redis.call('INCR', KEYS[1])\n"
 	"if n == 1 then redis.call('EXPIRE', KEYS[1], " "3600" ") end\n"
 	"local maxr, maxf = tonumber(ARGV[1]), tonumber(ARGV[2])\n"
 	"if maxr > 0 and n > maxr then return {'LOCKED'} end\n"
 	"local f = tonumber(redis.call('GET', KEYS[2]) or '0') or 0\n"
 	"local locked = maxf > 0 and f >= maxf\n"
-	"local g = redis.call('GET', KEYS[3])\n"
-	"local gen, nb, ver\n"
-	"if g then gen, nb, ver = string.match(g, '^(%d+):(%d+):?(%d*)$') end\n"
-	"if not gen then\n"
+	"local ver = ARGV[12]\n"
+	"if ver == '' then\n"
 	"  if locked then return {'LOCKED'} end\n"
 	"  return {'NOGEN'}\n"
 	"end\n"
-	"local h = ARGV[3]\n"
-	"if ver == '2' then h = ARGV[7] end\n"
-	"local bk = ARGV[6] .. 'reg:' .. gen .. ':' ..\n"
-	"    string.format('%d', tonumber(h) % tonumber(nb))\n"
 	"local function bit(v, k)\n"
 	"  return math.floor((string.byte(v, 1) or 0) / k) % 2 == 1\n"
 	"end\n"
@@ -81,9 +88,9 @@ static const char *const store_scripts[STORE_NSCRIPTS] = {
 	"  if math.floor(b / 32) % 16 == 0 then\n"
 	"    return full and (string.byte(v, 1) or 0) % 4 == 2\n"
 	"  end\n"
-	"  if ARGV[10] == '' or b ~= tonumber(ARGV[10]) then return false end\n"
-	"  if ARGV[11] ~= '' and bit(v, 8) and\n"
-	"      d3(v, 5) ~= (tonumber(ARGV[11]) or 0) then return false end\n"
+	"  if ARGV[7] == '' or b ~= tonumber(ARGV[7]) then return false end\n"
+	"  if ARGV[8] ~= '' and bit(v, 8) and\n"
+	"      d3(v, 5) ~= (tonumber(ARGV[8]) or 0) then return false end\n"
 	"  return true\n"
 	"end\n"
 	/* The phone on record, international digits ("" none). */
@@ -112,17 +119,15 @@ static const char *const store_scripts[STORE_NSCRIPTS] = {
 	"  local pos = 5 + (bit(v, 8) and 3 or 0)\n"
 	"  local rl = string.byte(v, pos) or 0\n"
 	"  local code = string.sub(v, pos + 1, pos + rl)\n"
-	"  local rg = redis.call('GET', KEYS[4])\n"
-	"  if not rg then return '' end\n"
-	"  local rk = ARGV[6] .. 'rsn:' .. rg\n"
-	"  return redis.call('HGET', rk, code .. ':' .. ARGV[5]) or\n"
-	"      redis.call('HGET', rk, code .. ':fr') or ''\n"
+	"  if ARGV[13] ~= '1' then return '' end\n"
+	"  return redis.call('HGET', KEYS[6], code .. ':' .. ARGV[4]) or\n"
+	"      redis.call('HGET', KEYS[6], code .. ':fr') or ''\n"
 	"end\n"
 	"local tag, pick = 'FOUND', nil\n"
-	"if ARGV[8] ~= '' and ver == '2' then\n"
+	"if ARGV[5] ~= '' and ver == '2' then\n"
 	"  tag = 'CANDS'\n"
-	"  local all = redis.call('HGETALL', bk)\n"
-	"  local pat = '^' .. ARGV[9] .. '%u*' .. ARGV[8] .. '$'\n"
+	"  local all = redis.call('HGETALL', KEYS[5])\n"
+	"  local pat = '^' .. ARGV[6] .. '%u*' .. ARGV[5] .. '$'\n"
 	"  local seen, ok = 0, 0\n"
 	"  for i = 1, #all, 2 do\n"
 	"    if seen < 4 and string.match(all[i], pat) then\n"
@@ -135,11 +140,11 @@ static const char *const store_scripts[STORE_NSCRIPTS] = {
 	"  end\n"
 	"  if ok ~= 1 then pick = nil end\n"
 	"else\n"
-	"  local v = redis.call('HGET', bk, ARGV[4])\n"
+	"  local v = redis.call('HGET', KEYS[5], ARGV[3])\n"
 	"  if v and match(v, true) then pick = v end\n"
 	"end\n"
 	"if locked then\n"
-	"  if pick and ARGV[12] ~= '' and phone(pick) == ARGV[12] then\n"
+	"  if pick and ARGV[9] ~= '' and phone(pick) == ARGV[9] then\n"
 	"    return {tag, pick, reason(pick)}\n"
 	"  end\n"
 	"  return {'LOCKED'}\n"
@@ -152,29 +157,31 @@ static const char *const store_scripts[STORE_NSCRIPTS] = {
 	"end\n"
 	"return {tag, pick, reason(pick)}\n",
 
-	/* KEYS: cat:gen. ARGV: prefix, lang, max. */
+	/* KEYS: cat:gen, then P"cat:<gen>:<CODE>" of each code of the list.
+	 * ARGV: lang, P"cat:gen" as read ("" none), then the codes. */
 	[STORE_SC_CATS] =
-	"local g = redis.call('GET', KEYS[1])\n"
-	"if not g then return {'NOGEN'} end\n"
-	"local base = ARGV[1] .. 'cat:' .. g .. ':'\n"
-	"local codes = redis.call('LRANGE', base .. 'list', 0,\n"
-	"    tonumber(ARGV[3]) - 1)\n"
+	"local g = redis.call('GET', KEYS[1]) or ''\n"
+	"if g ~= ARGV[2] then return {'STALE'} end\n"
+	"if g == '' then return {'NOGEN'} end\n"
 	"local out = {'OK'}\n"
-	"for _, c in ipairs(codes) do\n"
-	"  local l = redis.call('HMGET', base .. c, 'label_' .. ARGV[2],\n"
+	"for i = 2, #KEYS do\n"
+	"  local l = redis.call('HMGET', KEYS[i], 'label_' .. ARGV[1],\n"
 	"      'label_fr')\n"
+	"  local c = ARGV[i + 1]\n"
 	"  out[#out + 1] = c\n"
 	"  out[#out + 1] = l[1] or l[2] or c\n"
 	"end\n"
 	"return out\n",
 
-	/* KEYS: cat:gen. ARGV: prefix, code, lang. */
+	/* KEYS: cat:gen, P"cat:<gen>:<CODE>" (absent: no usable
+	 * generation). ARGV: code, lang, P"cat:gen" as read. */
 	[STORE_SC_DOCS] =
-	"local g = redis.call('GET', KEYS[1])\n"
-	"if not g then return {'NOGEN'} end\n"
-	"local h = redis.call('HMGET', ARGV[1] .. 'cat:' .. g .. ':' ..\n"
-	"    ARGV[2], 'label_' .. ARGV[3], 'label_fr', 'docs_' .. ARGV[3],\n"
-	"    'docs_fr')\n"
+	"local g = redis.call('GET', KEYS[1]) or ''\n"
+	"if g ~= ARGV[3] then return {'STALE'} end\n"
+	"if g == '' then return {'NOGEN'} end\n"
+	"if #KEYS < 2 then return {'NONE'} end\n"
+	"local h = redis.call('HMGET', KEYS[2], 'label_' .. ARGV[2],\n"
+	"    'label_fr', 'docs_' .. ARGV[2], 'docs_fr')\n"
 	"if not h[2] then return {'NONE'} end\n"
 	"return {'FOUND', h[1] or h[2], h[3] or h[4] or ''}\n",
 
@@ -210,7 +217,7 @@ static const char *const store_scripts[STORE_NSCRIPTS] = {
 	"redis.call('HSET', KEYS[3], 'h', ARGV[1], 'a', '0', 't', now,\n"
 	"    'tail', ARGV[7])\n"
 	"redis.call('EXPIRE', KEYS[3], ARGV[2])\n"
-	"sms(KEYS[4], 8)\n"
+	"sms(4, 8)\n"
 	"return {'SENT'}\n",
 
 	/* KEYS: otp, otpf, pw, provisioning, outbox. ARGV: hash, max
@@ -241,7 +248,7 @@ static const char *const store_scripts[STORE_NSCRIPTS] = {
 	"redis.call('XADD', KEYS[4], '*', 'matricule', ARGV[5],\n"
 	"    'msisdn', ARGV[6], 'password_sealed', ARGV[7],\n"
 	"    'channel', ARGV[8], 'operator', ARGV[9], 'ts', now[1])\n"
-	"sms(KEYS[5], 10)\n"
+	"sms(5, 10)\n"
 	"return {'OK'}\n",
 
 	/* KEYS: outbox. ARGV: group, consumer, min idle ms, cursor, count.
@@ -331,39 +338,37 @@ static const char *const store_scripts[STORE_NSCRIPTS] = {
 	 * drops the ids strictly smaller: never that mark or past it.
 	 * Returns the entries trimmed (0 before the group exists).
 	 */
-	/* KEYS: pts:gen. ARGV: prefix, lang, max. The regions in order:
-	 * {'OK', name...} in lang, else French; {'NOGEN'} before a load. */
+	/* KEYS: pts:gen, then P"pts:<gen>:<n>" of each region of the list.
+	 * ARGV: lang, P"pts:gen" as read ("" none), then each region's n.
+	 * The regions in order: {'OK', name...} in lang, else French;
+	 * {'NOGEN'} before a load. */
 	[STORE_SC_REGIONS] =
-	"local g = redis.call('GET', KEYS[1])\n"
-	"if not g then return {'NOGEN'} end\n"
-	"local base = ARGV[1] .. 'pts:' .. g .. ':'\n"
-	"local ns = redis.call('LRANGE', base .. 'regions', 0,\n"
-	"    tonumber(ARGV[3]) - 1)\n"
+	"local g = redis.call('GET', KEYS[1]) or ''\n"
+	"if g ~= ARGV[2] then return {'STALE'} end\n"
+	"if g == '' then return {'NOGEN'} end\n"
 	"local out = {'OK'}\n"
-	"for _, n in ipairs(ns) do\n"
-	"  local r = redis.call('HMGET', base .. n, 'region_' .. ARGV[2],\n"
+	"for i = 2, #KEYS do\n"
+	"  local r = redis.call('HMGET', KEYS[i], 'region_' .. ARGV[1],\n"
 	"      'region_fr')\n"
-	"  out[#out + 1] = r[1] or r[2] or n\n"
+	"  out[#out + 1] = r[1] or r[2] or ARGV[i + 1]\n"
 	"end\n"
 	"return out\n",
 
-	/* KEYS: pts:gen. ARGV: prefix, region number (1..), lang, max.
-	 * {'FOUND', region name, point...}, {'NONE'} for a region gone,
-	 * {'NOGEN'} before a load. */
+	/* KEYS: pts:gen, P"pts:<gen>:<n>" of the region (absent: no such
+	 * region). ARGV: region number (1..), lang, max, P"pts:gen" as read,
+	 * the region's n. {'FOUND', region name, point...}, {'NONE'} for a
+	 * region gone, {'NOGEN'} before a load. */
 	[STORE_SC_POINTS] =
-	"local g = redis.call('GET', KEYS[1])\n"
-	"if not g then return {'NOGEN'} end\n"
-	"local base = ARGV[1] .. 'pts:' .. g .. ':'\n"
-	"local n = redis.call('LINDEX', base .. 'regions',\n"
-	"    tonumber(ARGV[2]) - 1)\n"
-	"if not n then return {'NONE'} end\n"
-	"local h = base .. n\n"
-	"local r = redis.call('HMGET', h, 'region_' .. ARGV[3], 'region_fr',\n"
-	"    'count')\n"
-	"local out = {'FOUND', r[1] or r[2] or n}\n"
-	"local c = math.min(tonumber(r[3]) or 0, tonumber(ARGV[4]))\n"
+	"local g = redis.call('GET', KEYS[1]) or ''\n"
+	"if g ~= ARGV[4] then return {'STALE'} end\n"
+	"if g == '' then return {'NOGEN'} end\n"
+	"if #KEYS < 2 then return {'NONE'} end\n"
+	"local r = redis.call('HMGET', KEYS[2], 'region_' .. ARGV[2],\n"
+	"    'region_fr', 'count')\n"
+	"local out = {'FOUND', r[1] or r[2] or ARGV[5]}\n"
+	"local c = math.min(tonumber(r[3]) or 0, tonumber(ARGV[3]))\n"
 	"for k = 1, c do\n"
-	"  out[#out + 1] = redis.call('HGET', h, 'p' .. k) or ''\n"
+	"  out[#out + 1] = redis.call('HGET', KEYS[2], 'p' .. k) or ''\n"
 	"end\n"
 	"return out\n",
 
@@ -410,6 +415,32 @@ static const char *const store_scripts[STORE_NSCRIPTS] = {
 	"if p[2] and lt(p[2], mark) then mark = p[2] end\n"
 	"return redis.call('XTRIM', KEYS[1], 'MINID', mark)\n",
 };
+
+static const char *const store_script_names[STORE_NSCRIPTS] = {
+	[STORE_SC_LOOKUP] = "LOOKUP",
+	[STORE_SC_CATS] = "CATS",
+	[STORE_SC_DOCS] = "DOCS",
+	[STORE_SC_OTP_ISSUE] = "OTP_ISSUE",
+	[STORE_SC_OTP_VERIFY] = "OTP_VERIFY",
+	[STORE_SC_CLAIM] = "CLAIM",
+	[STORE_SC_DEPTH] = "DEPTH",
+	[STORE_SC_DLR] = "DLR",
+	[STORE_SC_RECORD] = "RECORD",
+	[STORE_SC_TRIM] = "TRIM",
+	[STORE_SC_REGIONS] = "REGIONS",
+	[STORE_SC_POINTS] = "POINTS",
+	[STORE_SC_STATE] = "STATE",
+};
+
+const char *
+store_script_text(int script, const char **name)
+{
+	if (script < 0 || script >= STORE_NSCRIPTS)
+		return NULL;
+	if (name != NULL)
+		*name = store_script_names[script];
+	return store_scripts[script];
+}
 
 int
 store_scripts_load(struct store *st)

@@ -3,7 +3,8 @@
  * connect of the main connection first asks all the sentinels at once
  * (SENTINEL get-master-addr-by-name, async, under a deadline: the first
  * answer wins), and a subscription to +switch-master on one sentinel
- * re-finds the master as soon as a failover is announced.
+ * re-finds the master as soon as a failover is announced. With
+ * redis.sentinel_password every sentinel connection sends AUTH first.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -140,6 +141,60 @@ store_sentinel_on_disconnect(const redisAsyncContext *ac, int status)
 	    "connection closed");
 }
 
+/* The reply to AUTH on a round's connection: refused, this sentinel
+ * fails (its next command would be refused too). */
+static void
+store_sentinel_on_auth(redisAsyncContext *ac, void *reply, void *privdata)
+{
+	struct store_sentinel_conn *c = privdata;
+	const redisReply *r = reply;
+	char why[128];
+
+	if (c->ac != ac || c->st == NULL || r == NULL ||
+	    r->type != REDIS_REPLY_ERROR)
+		return;
+	snprintf(why, sizeof(why), "AUTH refused (redis.sentinel_password): "
+	    "%.40s", r->str);
+	store_sentinel_fail_one(c, why);
+}
+
+/* The same on the subscription: said once until it works again; the
+ * connection goes (hiredis closes it after this callback) and the
+ * subscription is tried again later. */
+static void
+store_sentinel_sub_on_auth(redisAsyncContext *ac, void *reply,
+    void *privdata)
+{
+	struct store_sentinel_conn *c = privdata;
+	const redisReply *r = reply;
+
+	if (c->ac != ac || c->st == NULL || r == NULL)
+		return;
+	if (r->type != REDIS_REPLY_ERROR) {
+		c->st->sen.sub_auth_logged = 0;
+		return;
+	}
+	if (!c->st->sen.sub_auth_logged++)
+		log_warnx("[redis] a sentinel refused AUTH "
+		    "(redis.sentinel_password): %.60s; no failover "
+		    "announcements until it accepts", r->str);
+	redisAsyncDisconnect(ac);
+}
+
+/* AUTH with redis.sentinel_password (when set) first on ac. 0 or -1. */
+static int
+store_sentinel_auth(struct store *st, struct redisAsyncContext *ac,
+    redisCallbackFn *fn, struct store_sentinel_conn *c)
+{
+	const char *argv[2] = { "AUTH", st->sen.pass };
+	size_t len[2] = { 4, strlen(st->sen.pass) };
+
+	if (st->sen.pass[0] == '\0')
+		return 0;
+	return redisAsyncCommandArgv(ac, fn, c, 2, argv, len) == REDIS_OK ?
+	    0 : -1;
+}
+
 /* hiredis sets a connect or disconnect callback only once per context:
  * they are given here. */
 static struct redisAsyncContext *
@@ -187,6 +242,7 @@ store_sentinel_find(struct store *st)
 		c->st = st;
 		if ((ac = store_sentinel_open(st, i, c, store_sentinel_on_connect,
 		    store_sentinel_on_disconnect)) == NULL ||
+		    store_sentinel_auth(st, ac, store_sentinel_on_auth, c) != 0 ||
 		    redisAsyncCommandArgv(ac, store_sentinel_on_addr, c, 3,
 		    argv, len) != REDIS_OK) {
 			store_sentinel_conn_free(c);
@@ -329,7 +385,9 @@ store_sentinel_on_sub(evutil_socket_t fd, short what, void *arg)
 		store_sentinel_sub_later(st);
 		return;
 	}
-	if (redisAsyncCommandArgv(ac, store_sentinel_on_switch, &s->sub, 2,
+	if (store_sentinel_auth(st, ac, store_sentinel_sub_on_auth,
+	    &s->sub) != 0 ||
+	    redisAsyncCommandArgv(ac, store_sentinel_on_switch, &s->sub, 2,
 	    argv, len) != REDIS_OK) {
 		store_sentinel_conn_free(&s->sub);
 		store_sentinel_sub_later(st);
@@ -348,6 +406,7 @@ store_sentinel_init(struct store *st, const struct config *cfg)
 	if (s->n == 0)
 		return 0;
 	snprintf(s->name, sizeof(s->name), "%s", cfg->redis.master_name);
+	snprintf(s->pass, sizeof(s->pass), "%s", cfg->redis.sentinel_password);
 	for (int i = 0; i < s->n; i++) {
 		const char *a = cfg->redis.sentinels[i];
 		const char *colon = strrchr(a, ':');	/* checked by config */
@@ -378,6 +437,7 @@ store_sentinel_close(struct store *st)
 	for (int i = 0; i < s->n; i++)
 		store_sentinel_conn_free(&s->ask[i]);
 	store_sentinel_conn_free(&s->sub);
+	explicit_bzero(s->pass, sizeof(s->pass));
 	if (s->ev_done != NULL)
 		event_free(s->ev_done);
 	if (s->ev_sub != NULL)

@@ -129,7 +129,12 @@ run_until(const int *flag, int ms)
 	}
 }
 
-/* A record written the loader's way: generation 5, 3 buckets. */
+/* Where put_person writes: generation 5, 3 buckets (layout 1), unless a
+ * test switches generation. */
+static long put_gen = 5;
+static uint32_t put_nb = 3;
+
+/* A record written the loader's way. */
 static void
 put_person(const char *type, const char *num, const char *birth,
     const char *expiry, const char *status, const char *matr,
@@ -154,8 +159,8 @@ put_person(const char *type, const char *num, const char *birth,
 	snprintf(r.reason, sizeof(r.reason), "%s", reason);
 	n = registry_pack(&r, v, sizeof(v));
 	assert_true(n > 0);
-	registry_key_bucket(key, sizeof(key), "t:", 5,
-	    registry_hash(r.idtype, r.idnum) % 3);
+	registry_key_bucket(key, sizeof(key), "t:", put_gen,
+	    registry_hash(r.idtype, r.idnum) % put_nb);
 	registry_field(r.idtype, r.idnum, field, sizeof(field));
 	Rq("HSET %s %s %b", key, field, v, (size_t)n);
 }
@@ -775,6 +780,173 @@ test_catalogue_data(void **state)
 	    "AB12****");
 	freeReplyObject(r);
 	store_free(st);
+}
+
+/* --- generations (issue 12) ---------------------------------------- */
+
+struct rg {
+	int done;
+	struct dialog_regions res;
+};
+
+static void
+rg_cb(void *arg, const struct dialog_regions *res)
+{
+	struct rg *g = arg;
+
+	assert_int_equal(in_call, 0);
+	g->done = 1;
+	g->res = *res;
+}
+
+struct pt {
+	int done;
+	struct dialog_points res;
+};
+
+static void
+pt_cb(void *arg, const struct dialog_points *res)
+{
+	struct pt *p = arg;
+
+	assert_int_equal(in_call, 0);
+	p->done = 1;
+	p->res = *res;
+}
+
+static long long
+get_int(const char *key)
+{
+	redisReply *r = R("GET %s", key);
+	long long v = r->type == REDIS_REPLY_STRING ? atoll(r->str) : -1;
+
+	freeReplyObject(r);
+	return v;
+}
+
+/*
+ * A loader run under a live store: every dataset switches generation (and
+ * the registry its bucket count) and the old generation's keys go. Each
+ * kind of request, built from the generations read at connect, is answered
+ * STALE, read again and sent again: the new data comes back, and the
+ * rate limit counts one request, not two.
+ */
+static void
+test_generation_switch(void **state)
+{
+	static struct ct c;
+	static struct dc d;
+	static struct rg g;
+	static struct pt p;
+	struct store_metrics m;
+	struct store *st;
+	struct lk l;
+	char key[REGISTRY_KEY_MAX];
+	int i;
+
+	(void)state;
+	NEED_REDIS();
+	Rq("DEL t:pts:gen");
+	Rq("RPUSH t:pts:5:regions 1 2");
+	Rq("HSET t:pts:5:1 region_fr Oriental count 1 p1 %s", "A|rue 1|8-16|05");
+	Rq("HSET t:pts:5:2 region_fr Souss region_ar %s count 2 p1 %s p2 %s",
+	    "سوس", "B|rue 2|8-16|05", "C|rue 3|9-12|05");
+	Rq("SET t:pts:gen 5");
+	st = new_store(1000, 100, 5);
+	lookup(st, "212600000077", PARSE_ID_CIN, "AB123456", "fr", &l);
+	assert_string_equal(l.res.rec[0].matricule, "990000001");
+	memset(&g, 0, sizeof(g));
+	store_regions(st, "ar", rg_cb, &g);
+	run_until(&g.done, 2000);
+	assert_int_equal(g.res.status, DIALOG_FETCH_OK);
+	assert_int_equal(g.res.n, 2);
+	assert_string_equal(g.res.name[0], "Oriental");
+	assert_string_equal(g.res.name[1], "سوس");
+	memset(&p, 0, sizeof(p));
+	store_points(st, 2, "fr", pt_cb, &p);
+	run_until(&p.done, 2000);
+	assert_int_equal(p.res.found, 1);
+	assert_string_equal(p.res.region, "Souss");
+	assert_int_equal(p.res.n, 2);
+	assert_string_equal(p.res.point[1], "C|rue 3|9-12|05");
+	memset(&p, 0, sizeof(p));
+	store_points(st, 3, "fr", pt_cb, &p);	/* no such region */
+	run_until(&p.done, 2000);
+	assert_int_equal(p.res.status, DIALOG_FETCH_OK);
+	assert_int_equal(p.res.found, 0);
+	store_metrics(st, &m);
+	assert_int_equal(m.stale_retries, 0);
+
+	/* The loader's switch: generation 6 everywhere, 2 buckets. */
+	put_gen = 6;
+	put_nb = 2;
+	put_person("CIN", "AB123456", "1980-02-01", "2030-05-31",
+	    "REGISTERED", "990000061", 1, "", "");
+	put_gen = 5;
+	put_nb = 3;
+	Rq("RPUSH t:cat:6:list NOTAIRES");
+	Rq("HSET t:cat:6:NOTAIRES label_fr Notaires docs_fr Chambre");
+	Rq("RPUSH t:pts:6:regions 1");
+	Rq("HSET t:pts:6:1 region_fr Casablanca count 1 p1 %s",
+	    "D|rue 4|8-16|05");
+	Rq("MSET t:reg:gen 6:2 t:cat:gen 6 t:pts:gen 6");
+	for (i = 0; i < 3; i++) {
+		registry_key_bucket(key, sizeof(key), "t:", 5, (uint32_t)i);
+		Rq("DEL %s", key);
+	}
+	Rq("DEL t:cat:5:list t:cat:5:MEDECINS t:cat:5:AVOCATS t:pts:5:regions "
+	    "t:pts:5:1 t:pts:5:2");
+
+	lookup(st, "212600000077", PARSE_ID_CIN, "AB123456", "fr", &l);
+	assert_int_equal(l.res.status, DIALOG_FETCH_OK);
+	assert_int_equal(l.res.n, 1);
+	assert_string_equal(l.res.rec[0].matricule, "990000061");
+	store_metrics(st, &m);
+	assert_int_equal(m.stale_retries, 1);
+	assert_int_equal(m.stale_failed, 0);
+	/* STALE came before the INCR: two lookups, two requests counted. */
+	assert_int_equal(get_int("t:rl:m:212600000077"), 2);
+
+	/* The generations were read again whole: the next screens go
+	 * through at once. */
+	memset(&c, 0, sizeof(c));
+	store_categories(st, "fr", ct_cb, &c);
+	run_until(&c.done, 2000);
+	assert_int_equal(c.res.status, DIALOG_FETCH_OK);
+	assert_int_equal(c.res.n, 1);
+	assert_string_equal(c.res.item[0].code, "NOTAIRES");
+	memset(&d, 0, sizeof(d));
+	store_docs(st, "NOTAIRES", "fr", dc_cb, &d);
+	run_until(&d.done, 2000);
+	assert_int_equal(d.res.found, 1);
+	assert_string_equal(d.res.documents, "Chambre");
+	memset(&g, 0, sizeof(g));
+	store_regions(st, "fr", rg_cb, &g);
+	run_until(&g.done, 2000);
+	assert_int_equal(g.res.n, 1);
+	assert_string_equal(g.res.name[0], "Casablanca");
+	memset(&p, 0, sizeof(p));
+	store_points(st, 1, "fr", pt_cb, &p);
+	run_until(&p.done, 2000);
+	assert_string_equal(p.res.point[0], "D|rue 4|8-16|05");
+	store_metrics(st, &m);
+	assert_int_equal(m.stale_retries, 1);
+
+	/* Categories alone switch back: the categories screen is STALE
+	 * once, then right. */
+	Rq("SET t:cat:gen 5");
+	load_data();
+	memset(&c, 0, sizeof(c));
+	store_categories(st, "fr", ct_cb, &c);
+	run_until(&c.done, 2000);
+	assert_int_equal(c.res.status, DIALOG_FETCH_OK);
+	assert_int_equal(c.res.n, 2);
+	assert_string_equal(c.res.item[1].code, "AVOCATS");
+	store_metrics(st, &m);
+	assert_int_equal(m.stale_retries, 2);
+	store_free(st);
+	Rq("DEL t:reg:6:0 t:reg:6:1 t:cat:6:list t:cat:6:NOTAIRES t:pts:gen "
+	    "t:pts:6:regions t:pts:6:1");
 }
 
 /* --- failures ------------------------------------------------------- */
@@ -1810,6 +1982,7 @@ main(void)
 		cmocka_unit_test(test_sessions),
 		cmocka_unit_test(test_state_versions),
 		cmocka_unit_test(test_catalogue_data),
+		cmocka_unit_test(test_generation_switch),
 		cmocka_unit_test(test_no_data),
 		cmocka_unit_test(test_deadline),
 		cmocka_unit_test(test_free_pending),

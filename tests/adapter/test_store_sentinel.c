@@ -6,7 +6,9 @@
  * (and never blocks), store_free during a round is clean, a -READONLY
  * reply (the master demoted) drops the connection to ask again, and a
  * move (the sentinel made to monitor another server with SENTINEL REMOVE /
- * MONITOR, the old one killed) is followed and counted.
+ * MONITOR, the old one killed) is followed and counted. A sentinel with
+ * requirepass is asked with redis.sentinel_password, and refuses the
+ * store without it or with a wrong one.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -397,11 +399,76 @@ test_moved(void **state)
 	store_free(st);
 }
 
+/* A sentinel with requirepass (started here, stopped at the end). */
+static void
+test_sentinel_auth(void **state)
+{
+	struct config c2;
+	struct store_metrics m;
+	struct store *st;
+	char conf[160], want[64];
+	const char *argv[] = { REDIS_BIN, conf, "--sentinel", NULL };
+	static const char *const wrong[] = { "", "not-it" };
+	FILE *fp;
+	pid_t pid;
+	int port;
+
+	(void)state;
+	if (redis_pid <= 0)
+		skip();
+	port = free_port();
+	snprintf(conf, sizeof(conf), "%s/sentinel-auth.conf", tmpdir);
+	assert_non_null(fp = fopen(conf, "w"));
+	fprintf(fp, "port %d\nbind 127.0.0.1\ndir %s\n"
+	    "logfile %s/sentinel-auth.log\nrequirepass sen-pw\n"
+	    "sentinel monitor m1 127.0.0.1 %d 1\n", port, tmpdir, tmpdir,
+	    redis_port);
+	fclose(fp);
+	pid = spawn(argv);
+	assert_int_equal(wait_port(port), 0);
+	c2 = cfg;
+	c2.redis.nsentinels = 1;
+	snprintf(c2.redis.sentinels[0], sizeof(c2.redis.sentinels[0]),
+	    "127.0.0.1:%d", port);
+
+	/* Without the password, or a wrong one: refused, down. */
+	for (size_t i = 0; i < sizeof(wrong) / sizeof(wrong[0]); i++) {
+		snprintf(c2.redis.sentinel_password,
+		    sizeof(c2.redis.sentinel_password), "%s", wrong[i]);
+		ups = downs = 0;
+		st = store_new(base, &c2, &cbs, NULL);
+		assert_non_null(st);
+		run_until(&downs, 1, 3000);
+		assert_true(downs >= 1);
+		assert_int_equal(ups, 0);
+		store_metrics(st, &m);
+		assert_string_equal(m.master, "");
+		store_free(st);
+		run_until(NULL, 0, 50);
+	}
+
+	snprintf(c2.redis.sentinel_password, sizeof(c2.redis.sentinel_password),
+	    "sen-pw");
+	ups = downs = 0;
+	st = store_new(base, &c2, &cbs, NULL);
+	assert_non_null(st);
+	run_until(&ups, 1, 5000);
+	assert_int_equal(ups, 1);
+	store_metrics(st, &m);
+	snprintf(want, sizeof(want), "127.0.0.1:%d", redis_port);
+	assert_string_equal(m.master, want);
+	store_free(st);
+	run_until(NULL, 0, 50);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_found),
+		cmocka_unit_test(test_sentinel_auth),
 		cmocka_unit_test(test_unknown_name),
 		cmocka_unit_test(test_readonly),
 		cmocka_unit_test(test_moved),

@@ -343,6 +343,9 @@ static const struct bad_case bad_cases[] = {
 	{ "sentinel_addr.conf",
 	  D "sentinel_addr.conf:3: 'redis.sentinels.[1]' must be "
 	  "\"HOST:PORT\" (port 1..65535)" },
+	{ "sentinel_password_alone.conf",
+	  D "sentinel_password_alone.conf:2: 'redis.sentinel_password' needs "
+	  "'redis.sentinels'" },
 	{ "sentinel_socket.conf",
 	  D "sentinel_socket.conf:2: 'redis.socket' and 'redis.sentinels' "
 	  "exclude each other (the sentinels name the master's host and "
@@ -525,6 +528,11 @@ test_sentinel(void **state)
 	snprintf(b.redis.master_name, sizeof(b.redis.master_name), "other");
 	assert_int_equal(config_reload_check(&cfg, &b, e, sizeof(e)), -1);
 	assert_non_null(strstr(e, ": redis.master_name cannot change"));
+	b.redis = cfg.redis;
+	snprintf(b.redis.sentinel_password, sizeof(b.redis.sentinel_password),
+	    "new");
+	assert_int_equal(config_reload_check(&cfg, &b, e, sizeof(e)), -1);
+	assert_non_null(strstr(e, ": redis.sentinel_password cannot change"));
 	config_free(&b);
 	config_free(&cfg);
 }
