@@ -440,7 +440,7 @@ void store_outbox_note_id(struct store *st, const char *id, const char *bind,
 void store_outbox_dlr(struct store *st, const char *bind,
     const char *message_id, const char *state);
 
-/* Pending outbox entries found deleted from the stream (XAUTOCLAIM),
+/* Pending outbox entries found deleted from the stream (the claim script),
  * each logged at err: promises lost under us. */
 long long store_outbox_lost(const struct store *st);
 /* Entries claimed from consumers whose heartbeat was gone, and dead

@@ -1,7 +1,7 @@
 /*
  * store_outbox: the outbox side of the store — writing plain SMS to the
  * stream, the consumer (XREADGROUP on a second connection that only
- * blocks there, XAUTOCLAIM of idle entries on the main one), settling
+ * blocks there, XPENDING and XCLAIM of idle entries on the main one), settling
  * (XACK and the state record), receipts, and the depth for /metrics.
  */
 #include <stdio.h>
@@ -169,32 +169,46 @@ store_outbox_add(struct store *st, const struct store_outbox_msg *msg,
 }
 
 /* The entry's state record and, with a message id, the id -> entry map;
- * settle 1 (a final state): XACK and XDEL of the entry in the same script. */
+ * settle 1 (a final state): XACK and XDEL of the entry in the same script.
+ * Every key the script touches is in KEYS (4 with a message id, else 2). */
 static void
 store_outbox_record(struct store *st, const char *id, const char *state,
     const char *bind, const char *message_id, int settle)
 {
 	char kst[REGISTRY_KEY_MAX + 40], kmid[REGISTRY_KEY_MAX + 160], ts[24];
-	char kob[REGISTRY_KEY_MAX];
-	const char *argv[15] = { "EVALSHA", "", "3", kst, kmid, kob,
+	char kob[REGISTRY_KEY_MAX], kw[REGISTRY_KEY_MAX + 164];
+	const char *argv[17] = { "EVALSHA", "", "2", kst, kob, NULL, NULL,
 	    store_str(state), store_str(bind), "", ts, STORE_ST_TTL_S, id,
 	    STORE_MID_TTL_S, REGISTRY_OUTBOX_GROUP, settle ? "1" : "0" };
+	int nk = 2;
 
 	if (registry_key_outbox_st(kst, sizeof(kst), st->prefix, id) != 0) {
 		log_warnx("[redis] outbox id too long");
 		return;
 	}
-	snprintf(kmid, sizeof(kmid), "-");
+	registry_key_outbox(kob, sizeof(kob), st->prefix);
 	if (message_id != NULL && message_id[0] != '\0') {
 		if (registry_key_outbox_mid(kmid, sizeof(kmid), st->prefix,
 		    store_str(bind), message_id) != 0)
 			log_warnx("[redis] outbox %s: message id too long", id);
-		else
-			argv[8] = message_id;
+		else {
+			snprintf(kw, sizeof(kw), "%s:w", kmid);
+			nk = 4;
+			argv[9] = message_id;
+		}
 	}
-	registry_key_outbox(kob, sizeof(kob), st->prefix);
 	snprintf(ts, sizeof(ts), "%lld", (long long)time(NULL));
-	store_submit(st, store_build(st, STORE_K_NONE, STORE_SC_RECORD, 15, argv));
+	if (nk == 4) {
+		argv[2] = "4";
+		argv[5] = kmid;
+		argv[6] = kw;
+		store_submit(st, store_build(st, STORE_K_NONE, STORE_SC_RECORD,
+		    16, argv));
+		return;
+	}
+	/* Without the two mid keys: ARGV follows KEYS at once. */
+	memmove(&argv[5], &argv[7], 9 * sizeof(argv[0]));
+	store_submit(st, store_build(st, STORE_K_NONE, STORE_SC_RECORD, 14, argv));
 }
 
 void
@@ -236,22 +250,110 @@ store_outbox_note_id(struct store *st, const char *id, const char *bind,
 	store_outbox_record(st, id, "submitted", bind, message_id, 0);
 }
 
+/*
+ * A receipt in two steps, so that the script names every key it touches
+ * (ACLs, and Redis's rule for scripts): GET P"outbox:mid:<bind>:<id>" for
+ * the entry it maps to, then STORE_SC_DLR with that entry's state key,
+ * which checks the mapping again; when it moved in between (the response's
+ * record came), read it again, a few times.
+ */
+#define STORE_DLR_TRIES 3
+
+struct store_dlr {
+	struct store *st;
+	int           tries;
+	char          kmid[REGISTRY_KEY_MAX + 160];
+	char          kw[REGISTRY_KEY_MAX + 164];
+	char          state[32];
+	char          ts[24];
+};
+
+static void store_outbox_dlr_get(struct store_dlr *);
+
+static void
+store_outbox_dlr_applied(void *arg, int status, const char *data, size_t len)
+{
+	struct store_dlr *d = arg;
+
+	if (status == 0 && data != NULL && len == 5 &&
+	    memcmp(data, "moved", 5) == 0 && ++d->tries < STORE_DLR_TRIES) {
+		store_outbox_dlr_get(d);
+		return;
+	}
+	if (status == 0 && data != NULL && len == 5 &&
+	    memcmp(data, "moved", 5) == 0)
+		log_warnx("[redis] receipt not applied: its message id kept "
+		    "moving");
+	free(d);
+}
+
+static void
+store_outbox_dlr_got(void *arg, int status, const char *data, size_t len)
+{
+	struct store_dlr *d = arg;
+	struct store *st = d->st;
+	char kst[REGISTRY_KEY_MAX + 40], id[40];
+	const char *argv[11] = { "EVALSHA", "", "3", d->kmid, d->kw, kst, id,
+	    d->state, d->ts, STORE_ST_TTL_S, NULL };
+	struct store_req *req;
+
+	/* -1: no reply (Redis down, or the store going): dropped, as a
+	 * fire-and-forget command would be. */
+	if (status != 0 || len >= sizeof(id)) {
+		if (status == 0)
+			log_warnx("[redis] receipt: malformed entry id");
+		free(d);
+		return;
+	}
+	memcpy(id, data != NULL ? data : "", len);
+	id[len] = '\0';
+	if (len == 0) {
+		argv[2] = "2";
+		memmove(&argv[5], &argv[6], 5 * sizeof(argv[0]));
+	} else if (registry_key_outbox_st(kst, sizeof(kst), st->prefix, id) != 0) {
+		free(d);
+		return;
+	}
+	req = store_build_or_fail(st, STORE_K_GET, STORE_SC_DLR,
+	    len == 0 ? 9 : 10, argv);
+	req->cb.get = store_outbox_dlr_applied;
+	req->arg = d;
+	store_submit(st, req);
+}
+
+static void
+store_outbox_dlr_get(struct store_dlr *d)
+{
+	const char *argv[2] = { "GET", d->kmid };
+	struct store_req *req;
+
+	req = store_build_or_fail(d->st, STORE_K_GET, -1, 2, argv);
+	req->cb.get = store_outbox_dlr_got;
+	req->arg = d;
+	store_submit(d->st, req);
+}
+
 void
 store_outbox_dlr(struct store *st, const char *bind, const char *message_id,
     const char *state)
 {
-	char kmid[REGISTRY_KEY_MAX + 160], stem[REGISTRY_KEY_MAX], ts[24];
-	const char *argv[8] = { "EVALSHA", "", "1", kmid, stem,
-	    store_str(state), ts, STORE_ST_TTL_S };
+	struct store_dlr *d;
 
-	if (registry_key_outbox_mid(kmid, sizeof(kmid), st->prefix,
-	    store_str(bind), store_str(message_id)) != 0) {
-		log_warnx("[redis] receipt: message id too long");
+	if ((d = calloc(1, sizeof(*d))) == NULL) {
+		log_warnx("[redis] receipt dropped: out of memory");
 		return;
 	}
-	registry_key_outbox_st(stem, sizeof(stem), st->prefix, "");
-	snprintf(ts, sizeof(ts), "%lld", (long long)time(NULL));
-	store_submit(st, store_build(st, STORE_K_NONE, STORE_SC_DLR, 8, argv));
+	d->st = st;
+	if (registry_key_outbox_mid(d->kmid, sizeof(d->kmid), st->prefix,
+	    store_str(bind), store_str(message_id)) != 0) {
+		log_warnx("[redis] receipt: message id too long");
+		free(d);
+		return;
+	}
+	snprintf(d->kw, sizeof(d->kw), "%s:w", d->kmid);
+	snprintf(d->state, sizeof(d->state), "%s", store_str(state));
+	snprintf(d->ts, sizeof(d->ts), "%lld", (long long)time(NULL));
+	store_outbox_dlr_get(d);
 }
 
 void
