@@ -25,19 +25,28 @@
 #define STORE_MID_TTL_S      "172800"	/* P"outbox:mid:...": 2 days */
 #define STORE_HB_MS          1000	/* heartbeat period */
 #define STORE_HB_FIRST_MS    20	/* until the first heartbeat is answered */
-#define STORE_HB_TTL_MS      "5000"	/* a heartbeat older than this: dead */
+#define STORE_HB_TTL_MS      5000	/* a heartbeat older than this: dead */
+#define STORE_FENCE_MS       3500	/* no answered heartbeat sent since: fenced */
+#define STORE_OWNED_MAX      "4096"	/* pending ids a lifting heartbeat lists */
 
 /*
  * The heartbeat. KEYS: P"outbox:alive" (hash consumer -> deadline, ms of
- * Redis's clock: instances' clocks never compare). ARGV: consumer, ttl ms.
- * Reply: Redis's clock, ms.
+ * Redis's clock: instances' clocks never compare), the outbox. ARGV:
+ * consumer, ttl ms, group, "1" to also list our pending ids (lifting a
+ * fence), how many at most. Reply: Redis's clock, ms; with the list:
+ * {clock, {id...}} (the list empty before the group exists).
  */
 static const char store_outbox_hb_lua[] =
 	"local t = redis.call('TIME')\n"
 	"local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"
 	"redis.call('HSET', KEYS[1], ARGV[1],\n"
 	"    string.format('%d', now + tonumber(ARGV[2])))\n"
-	"return now\n";
+	"if ARGV[4] ~= '1' then return now end\n"
+	"local ids = {}\n"
+	"local ok, p = pcall(redis.call, 'XPENDING', KEYS[2], ARGV[3], '-', '+',\n"
+	"    tonumber(ARGV[5]), ARGV[1])\n"
+	"if ok then for _, e in ipairs(p) do ids[#ids + 1] = e[1] end end\n"
+	"return {now, ids}\n";
 
 /*
  * The claim. KEYS: outbox, P"outbox:alive". ARGV: group, this consumer,
@@ -582,22 +591,115 @@ store_outbox_on_claim_tick(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	if (st->ob.claim_busy || !st->up || !st->ob.rup || st->ob.paused ||
-	    st->ob.start_ms == 0)
+	    st->ob.start_ms == 0 || store_outbox_fenced(st))
 		return;
 	st->ob.claim_busy = 1;
 	store_outbox_claim_send(st);
 }
 
+static long long
+store_outbox_mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int
+store_outbox_fenced(struct store *st)
+{
+	long long age;
+
+	if (st == NULL || st->ob.cb == NULL || st->ob.hb_good_ms == 0)
+		return 0;
+	if (st->ob.fenced)
+		return 1;
+	/* Our deadline in Redis is at least STORE_HB_TTL_MS after the last
+	 * answered heartbeat was sent: fenced well before it can pass. */
+	age = store_outbox_mono_ms() - st->ob.hb_good_ms;
+	if (age <= STORE_FENCE_MS)
+		return 0;
+	st->ob.fenced = 1;
+	st->ob.fences++;
+	log_notice("[redis] outbox: no heartbeat answered for %lld ms: "
+	    "sending nothing held, reading and claiming nothing, until one "
+	    "is (another instance may claim our entries)", age);
+	return 1;
+}
+
+void
+store_outbox_set_owned(struct store *st, store_outbox_owned_cb *cb, void *arg)
+{
+	st->ob.owned_cb = cb;
+	st->ob.owned_arg = arg;
+}
+
+long long
+store_outbox_fences(const struct store *st)
+{
+	return st != NULL ? st->ob.fences : 0;
+}
+
+/* The heartbeat that lifts a fence: r is {clock, {id...}}. */
+static void
+store_outbox_unfence(struct store *st, const redisReply *r, long long sent)
+{
+	const redisReply *l = r->element[1];
+	const char **ids;
+	size_t i, n = 0;
+
+	if ((ids = calloc(l->elements + 1, sizeof(*ids))) == NULL) {
+		log_warnx("[redis] outbox: fence kept: out of memory");
+		return;
+	}
+	for (i = 0; i < l->elements; i++)
+		if (l->element[i]->type == REDIS_REPLY_STRING)
+			ids[n++] = l->element[i]->str;
+	st->ob.hb_good_ms = sent;
+	st->ob.fenced = 0;
+	log_notice("[redis] outbox: heartbeat answered again after %lld ms; "
+	    "%zu entries still pending for us", store_outbox_mono_ms() - sent,
+	    n);
+	store_hold(st);
+	if (st->ob.owned_cb != NULL)
+		st->ob.owned_cb(st->ob.owned_arg, ids, n);
+	free(ids);
+	if (store_release(st))
+		return;
+	if (!st->ob.paused && st->ob.ev_resume != NULL)
+		event_active(st->ob.ev_resume, EV_TIMEOUT, 1);
+}
+
 static void
 store_outbox_on_hb(struct store *st, const redisReply *r)
 {
+	int verify = st->ob.hb_verify;
+	long long now;
+
 	st->ob.hb_busy = 0;
-	if (r == NULL || st->ob.start_ms > 0)
+	st->ob.hb_verify = 0;
+	if (r == NULL)
 		return;		/* store.c logged an error reply */
+	if (st->ob.start_ms > 0) {
+		if (verify && r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
+		    r->element[0]->type == REDIS_REPLY_INTEGER &&
+		    r->element[1]->type == REDIS_REPLY_ARRAY) {
+			if (st->ob.fenced)
+				store_outbox_unfence(st, r, st->ob.hb_sent_ms);
+			else
+				st->ob.hb_good_ms = st->ob.hb_sent_ms;
+		} else if (r->type == REDIS_REPLY_INTEGER &&
+		    !store_outbox_fenced(st))
+			/* Answered before our old deadline could pass (not
+			 * fenced yet): the deadlines chain without a gap. */
+			st->ob.hb_good_ms = st->ob.hb_sent_ms;
+		return;
+	}
 	if (r->type == REDIS_REPLY_ERROR) {
 		/* Refused (an ACL without HSET?): other instances will take us
 		 * for dead, but an outbox that sends beats one that never
-		 * reads. No early take-back (start unknown). */
+		 * reads. No early take-back (start unknown), no fence. */
 		log_err("[redis] outbox heartbeat refused: other instances "
 		    "may send this one's SMS again");
 		st->ob.start_ms = 1;
@@ -606,21 +708,24 @@ store_outbox_on_hb(struct store *st, const redisReply *r)
 		 * does the reader connect, so every entry handed to our name
 		 * before this instant was handed to a previous run of it. */
 		st->ob.start_ms = r->integer;
+		now = st->ob.hb_sent_ms;
+		st->ob.hb_good_ms = now > 0 ? now : 1;
 	} else
 		return;
 	store_timer(st->ob.ev_connect, 0);
 }
 
 /* Every STORE_HB_MS while the main connection is up: we are alive.
- * Before the first answer, every STORE_HB_FIRST_MS: the reader waits on it. */
+ * Before the first answer, every STORE_HB_FIRST_MS: the reader waits on it.
+ * Fenced, the heartbeat also asks which entries are still ours. */
 static void
 store_outbox_on_hb_tick(evutil_socket_t fd, short what, void *arg)
 {
 	struct store *st = arg;
-	char ka[REGISTRY_KEY_MAX + 8];
-	const char *argv[5] = { "EVAL", store_outbox_hb_lua, "1", ka,
-	    st->ob.consumer };
-	const char *all[6];
+	char ka[REGISTRY_KEY_MAX + 8], k[REGISTRY_KEY_MAX], ttl[16];
+	const char *argv[9] = { "EVAL", store_outbox_hb_lua, "2", ka, k,
+	    st->ob.consumer, ttl, REGISTRY_OUTBOX_GROUP, "0" };
+	const char *all[10];
 
 	(void)fd;
 	(void)what;
@@ -629,10 +734,16 @@ store_outbox_on_hb_tick(evutil_socket_t fd, short what, void *arg)
 	if (st->ob.hb_busy || !st->up || st->ob.cb == NULL ||
 	    store_outbox_alive_key(st, ka, sizeof(ka)) != 0)
 		return;
+	registry_key_outbox(k, sizeof(k), st->prefix);
+	snprintf(ttl, sizeof(ttl), "%d", STORE_HB_TTL_MS);
+	st->ob.hb_verify = st->ob.start_ms > 1 && store_outbox_fenced(st);
+	if (st->ob.hb_verify)
+		argv[8] = "1";
 	memcpy(all, argv, sizeof(argv));
-	all[5] = STORE_HB_TTL_MS;
+	all[9] = STORE_OWNED_MAX;
 	st->ob.hb_busy = 1;
-	store_submit_fn(st, -1, 6, all, store_outbox_on_hb);
+	st->ob.hb_sent_ms = store_outbox_mono_ms();
+	store_submit_fn(st, -1, 10, all, store_outbox_on_hb);
 }
 
 static void
@@ -857,7 +968,7 @@ store_outbox_reader_on_read(redisAsyncContext *ac, void *reply, void *privdata)
 	} else if (r->type != REDIS_REPLY_NIL)
 		log_warnx("[redis] malformed outbox read reply");
 	if (!st->dead && st->ob.reader == rd) {
-		if (st->ob.paused)
+		if (st->ob.paused || store_outbox_fenced(st))
 			st->ob.read_idle = 1;
 		else
 			store_outbox_reader_read(st);
@@ -931,7 +1042,7 @@ store_outbox_reader_on_group(redisAsyncContext *ac, void *reply, void *privdata)
 	 * under this name left pending goes out at once. */
 	if (st->ob.ev_claim != NULL)
 		event_active(st->ob.ev_claim, EV_TIMEOUT, 1);
-	if (st->ob.paused)
+	if (st->ob.paused || store_outbox_fenced(st))
 		st->ob.read_idle = 1;
 	else
 		store_outbox_reader_read(st);
@@ -946,7 +1057,7 @@ store_outbox_on_resume(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	if (st->dead || st->ob.paused || !st->ob.read_idle || st->ob.reader == NULL ||
-	    !st->ob.rup)
+	    !st->ob.rup || store_outbox_fenced(st))
 		return;
 	st->ob.read_idle = 0;
 	store_outbox_reader_read(st);

@@ -141,6 +141,14 @@ struct store_outbox {
 	long long            start_ms;	/* first heartbeat, Redis's clock; 0 before */
 	long long            claimed_dead;	/* entries claimed from dead consumers */
 	long long            removed;	/* dead consumers removed from the group */
+	/* Self-fencing (store_outbox_fenced): monotonic ms. */
+	long long            hb_sent_ms;	/* the heartbeat out was sent then */
+	int                  hb_verify;	/* it also lists our pending ids */
+	long long            hb_good_ms;	/* sent time of the last one answered */
+	int                  fenced;	/* until a verifying heartbeat answers */
+	long long            fences;	/* times fenced */
+	store_outbox_owned_cb *owned_cb;
+	void                *owned_arg;
 	struct event        *ev_hb;
 	struct event        *ev_connect;
 	struct event        *ev_deadline;
