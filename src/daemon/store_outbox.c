@@ -621,6 +621,7 @@ store_outbox_fenced(struct store *st)
 	if (age <= STORE_FENCE_MS)
 		return 0;
 	st->ob.fenced = 1;
+	st->ob.fenced_ms = store_outbox_mono_ms();
 	st->ob.fences++;
 	log_notice("[redis] outbox: no heartbeat answered for %lld ms: "
 	    "sending nothing held, reading and claiming nothing, until one "
@@ -658,9 +659,9 @@ store_outbox_unfence(struct store *st, const redisReply *r, long long sent)
 			ids[n++] = l->element[i]->str;
 	st->ob.hb_good_ms = sent;
 	st->ob.fenced = 0;
-	log_notice("[redis] outbox: heartbeat answered again after %lld ms; "
-	    "%zu entries still pending for us", store_outbox_mono_ms() - sent,
-	    n);
+	log_notice("[redis] outbox: heartbeat answered again, fenced %lld ms; "
+	    "%zu entries still pending for us", store_outbox_mono_ms() -
+	    st->ob.fenced_ms, n);
 	store_hold(st);
 	if (st->ob.owned_cb != NULL)
 		st->ob.owned_cb(st->ob.owned_arg, ids, n);

@@ -146,6 +146,7 @@ struct store_outbox {
 	int                  hb_verify;	/* it also lists our pending ids */
 	long long            hb_good_ms;	/* sent time of the last one answered */
 	int                  fenced;	/* until a verifying heartbeat answers */
+	long long            fenced_ms;	/* since then (monotonic ms) */
 	long long            fences;	/* times fenced */
 	store_outbox_owned_cb *owned_cb;
 	void                *owned_arg;
