@@ -670,6 +670,8 @@ void
 outbox_detach_store(struct outbox *ob)
 {
 	ob->stopped = 1;
+	if (ob->store != NULL)
+		store_outbox_set_owned(ob->store, NULL, NULL);
 	ob->store = NULL;
 }
 
