@@ -60,7 +60,7 @@ t_redis() {
 # t_redis_acl PORT USER PASS: the daemon's ACL user of README "Redis in
 # production" (the same rules, kept identical there), and the default
 # user turned off: every client must AUTH.
-T_REDIS_ACL='+select +info +config|get +script|load +evalsha +eval +get +set +del +xadd +xack +xdel +xreadgroup +xgroup|create +xautoclaim +xpending +xlen +xtrim +xinfo|groups +xinfo|consumers +xclaim +xgroup|delconsumer +hdel +incr +expire +ttl +hget +hset +hmget +hgetall +hexists +hincrby +lindex +lrange +time'
+T_REDIS_ACL='+select +info +config|get +script|load +evalsha +eval +get +set +del +xadd +xack +xdel +xreadgroup +xgroup|create +xpending +xlen +xtrim +xinfo|groups +xinfo|consumers +xclaim +xgroup|delconsumer +hdel +incr +expire +ttl +hget +hset +hmget +hgetall +hexists +hincrby +lrange +time'
 t_redis_acl() {
 	# shellcheck disable=SC2086
 	redis-cli -h 127.0.0.1 -p "$1" ACL SETUSER "$2" reset on ">$3" \

@@ -41,7 +41,10 @@ struct ob_entry {
 	int			 tries;		/* retries done in this hand-out */
 	int			 outstanding;	/* submits waiting for a response */
 	int			 transient, lost, failed;
-	int			 waiting_bind;	/* retry_ev armed for the bind, not a retry */
+	int			 waiting_bind;	/* retry_ev armed for the bind or the
+						 * fence, not a retry */
+	int			 fenced;	/* parked: the store is fenced */
+	int			 foreign;	/* claimed by another meanwhile */
 	uint32_t		 fail_status;
 	char			 message_id[72];	/* canonical: up to "s:" + 64 */
 	int			 nseg;
@@ -71,6 +74,7 @@ struct outbox {
 };
 
 #define OB_WAIT_BIND_MS  1000	/* entry waiting for its bind: look again */
+#define OB_WAIT_FENCE_MS 500	/* entry parked by a fence: look again */
 #define OB_LOW_WATER     (OB_MAX_BUSY - 64)	/* pause reading above this */
 
 /*
@@ -214,6 +218,20 @@ ob_leave(struct ob_entry *e, const char *why)
 
 static void ob_submit(struct ob_entry *e);
 
+/*
+ * Claimed by another instance while we were fenced (cut off from Redis
+ * past our heartbeat's deadline): never sent from here again, not
+ * settled, not counted as requeued; counted and said at notice.
+ */
+static void
+ob_drop_foreign(struct ob_entry *e)
+{
+	e->ob->stats.fenced_dropped++;
+	log_notice("[outbox %s] %s claimed by another instance while we were "
+	    "cut off from Redis: dropped here, not sent", e->id, e->kind);
+	ob_entry_free(e);
+}
+
 static void
 ob_retry_cb(evutil_socket_t fd, short ev, void *arg)
 {
@@ -256,6 +274,11 @@ ob_answered(struct ob_entry *e)
 	struct outbox *ob = e->ob;
 	char why[96];
 
+	if (e->foreign && (e->failed || e->lost || e->transient)) {
+		/* Another instance owns it now: its settling, not ours. */
+		ob_drop_foreign(e);
+		return;
+	}
 	if (e->failed) {
 		snprintf(why, sizeof(why), "refused: %s",
 		    smpp_pdu_status_str(e->fail_status));
@@ -373,6 +396,28 @@ ob_submit(struct ob_entry *e)
 		ob_dead(e, "no validity period");
 		return;
 	}
+	/*
+	 * Fenced (DESIGN.md §6): our heartbeat may have lapsed and another
+	 * instance claimed this entry. Parked until the fence lifts, then
+	 * sent only if still ours (ob_on_owned).
+	 */
+	if (ob->store != NULL && store_outbox_fenced(ob->store)) {
+		struct timeval tv = { 0, OB_WAIT_FENCE_MS * 1000 };
+
+		if (ob->stopped || (e->retry_ev == NULL &&
+		    (e->retry_ev = evtimer_new(ob->base, ob_retry_cb, e)) == NULL)) {
+			ob->stats.requeued++;
+			ob_entry_free(e);
+			return;
+		}
+		if (!e->fenced)
+			log_info("[outbox %s] %s held: fenced", e->id, e->kind);
+		e->fenced = 1;
+		e->waiting_bind = 1;
+		evtimer_add(e->retry_ev, &tv);
+		return;
+	}
+	e->fenced = 0;
 	if (c == NULL || smpp_client_state(c) != SMPP_CLIENT_BOUND) {
 		struct timeval tv = { OB_WAIT_BIND_MS / 1000,
 		    (OB_WAIT_BIND_MS % 1000) * 1000 };
@@ -525,6 +570,38 @@ ob_on_entry(void *arg, const struct store_outbox_entry *se)
 	ob_submit(e);
 }
 
+/*
+ * A fence lifted: ids are the entries still pending for us. Any other held
+ * here was claimed by another instance meanwhile: dropped (or, with
+ * submits still out, dropped unless the SMSC takes them all). Parked ones
+ * still ours go now.
+ */
+static void
+ob_on_owned(void *arg, const char *const *ids, size_t n)
+{
+	struct outbox *ob = arg;
+	struct ob_entry *e, *next;
+	size_t i;
+
+	for (e = ob->entries; e != NULL; e = next) {
+		next = e->next;
+		for (i = 0; i < n; i++)
+			if (strcmp(ids[i], e->id) == 0)
+				break;
+		if (i < n) {
+			if (e->fenced && e->retry_ev != NULL) {
+				evtimer_del(e->retry_ev);
+				event_active(e->retry_ev, EV_TIMEOUT, 1);
+			}
+			continue;
+		}
+		if (e->outstanding > 0)
+			e->foreign = 1;
+		else
+			ob_drop_foreign(e);
+	}
+}
+
 struct outbox *
 outbox_new(struct event_base *base, const struct config *cfg, struct store *st,
     const struct secret_keyed *keys, int nkeys, outbox_bind_fn *bind_fn,
@@ -564,6 +641,7 @@ outbox_start(struct outbox *ob, const char *consumer)
 	/* Nothing is read before a bind is up (outbox_set_bound). */
 	ob->paused = 1;
 	store_outbox_pause(ob->store, 1);
+	store_outbox_set_owned(ob->store, ob_on_owned, ob);
 	return store_outbox_start(ob->store, consumer,
 	    ob->cfg->outbox.claim_idle_s * 1000, ob_on_entry, ob);
 }
@@ -592,6 +670,8 @@ void
 outbox_detach_store(struct outbox *ob)
 {
 	ob->stopped = 1;
+	if (ob->store != NULL)
+		store_outbox_set_owned(ob->store, NULL, NULL);
 	ob->store = NULL;
 }
 

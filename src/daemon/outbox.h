@@ -39,6 +39,11 @@
  * reason "seal"; one whose key id no key has, or an "sb1:" body (not
  * bound to its entry: drain the outbox before upgrading), with reason
  * "key". Both counted (seal_refused_seal / _key), never sent.
+ * Self-fencing (DESIGN.md §6): while store_outbox_fenced (no heartbeat
+ * answered for 3.5 s: another instance may soon claim what we hold)
+ * nothing held is submitted, each entry waits; when the fence lifts,
+ * those no longer pending for us are dropped (fenced_dropped), the others
+ * go. Submits already out when it fell still settle if all are taken.
  */
 #ifndef TNSGW_OUTBOX_H
 #define TNSGW_OUTBOX_H
@@ -123,6 +128,9 @@ struct outbox_stats {
 	/* issue 9, piece b: sealed bodies refused (dead letters, not sent):
 	 * not opening with the entry's fields / no key with their id. */
 	uint64_t seal_refused_seal, seal_refused_key;
+	/* issue 12: entries held while fenced (store_outbox_fenced) and
+	 * found claimed by another instance when it lifted: not sent. */
+	uint64_t fenced_dropped;
 };
 const struct outbox_stats *outbox_stats(const struct outbox *ob);
 

@@ -443,12 +443,37 @@ void store_outbox_note_id(struct store *st, const char *id, const char *bind,
     const char *message_id);
 /* A delivery receipt: find the entry by (bind, canonical message_id) and
  * set its state ("delivered", "undeliverable", ...). A receipt for an id
- * not recorded yet is kept an hour and applied when it is. Fire and
- * forget (nothing sent for a message_id too long for a key: logged). */
+ * not recorded yet is kept an hour and applied when it is. Two round
+ * trips (GET of the mapping, then the script naming the entry's key,
+ * again when the mapping moved in between). Fire and forget (nothing
+ * sent for a message_id too long for a key: logged). */
 void store_outbox_dlr(struct store *st, const char *bind,
     const char *message_id, const char *state);
 
-/* Pending outbox entries found deleted from the stream (XAUTOCLAIM),
+/*
+ * Self-fencing (DESIGN.md §6). Another instance claims our pending entries
+ * only once our heartbeat's deadline (5 s after Redis wrote it) has
+ * passed. 1 from the moment the last heartbeat Redis answered was sent
+ * more than 3.5 s ago (Redis down, stalled, or cut off from us) until a
+ * heartbeat that also lists our pending entries is answered: meanwhile
+ * submit nothing held, and the store reads and claims nothing. 0 for NULL
+ * or before the consumer's first heartbeat.
+ */
+int store_outbox_fenced(struct store *st);
+/*
+ * cb gets, when a fence lifts, the ids still pending for this consumer
+ * (at most 4096; valid during the call), before anything more is read or
+ * claimed: an entry held and not among them was claimed by another
+ * instance meanwhile (or settled), and must not be sent from here.
+ * Fences since the start: store_outbox_fences.
+ */
+typedef void store_outbox_owned_cb(void *arg, const char *const *ids,
+    size_t n);
+void store_outbox_set_owned(struct store *st, store_outbox_owned_cb *cb,
+    void *arg);
+long long store_outbox_fences(const struct store *st);
+
+/* Pending outbox entries found deleted from the stream (the claim script),
  * each logged at err: promises lost under us. */
 long long store_outbox_lost(const struct store *st);
 /* Entries claimed from consumers whose heartbeat was gone, and dead

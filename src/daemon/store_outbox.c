@@ -1,7 +1,7 @@
 /*
  * store_outbox: the outbox side of the store — writing plain SMS to the
  * stream, the consumer (XREADGROUP on a second connection that only
- * blocks there, XAUTOCLAIM of idle entries on the main one), settling
+ * blocks there, XPENDING and XCLAIM of idle entries on the main one), settling
  * (XACK and the state record), receipts, and the depth for /metrics.
  */
 #include <stdio.h>
@@ -25,19 +25,28 @@
 #define STORE_MID_TTL_S      "172800"	/* P"outbox:mid:...": 2 days */
 #define STORE_HB_MS          1000	/* heartbeat period */
 #define STORE_HB_FIRST_MS    20	/* until the first heartbeat is answered */
-#define STORE_HB_TTL_MS      "5000"	/* a heartbeat older than this: dead */
+#define STORE_HB_TTL_MS      5000	/* a heartbeat older than this: dead */
+#define STORE_FENCE_MS       3500	/* no answered heartbeat sent since: fenced */
+#define STORE_OWNED_MAX      "4096"	/* pending ids a lifting heartbeat lists */
 
 /*
  * The heartbeat. KEYS: P"outbox:alive" (hash consumer -> deadline, ms of
- * Redis's clock: instances' clocks never compare). ARGV: consumer, ttl ms.
- * Reply: Redis's clock, ms.
+ * Redis's clock: instances' clocks never compare), the outbox. ARGV:
+ * consumer, ttl ms, group, "1" to also list our pending ids (lifting a
+ * fence), how many at most. Reply: Redis's clock, ms; with the list:
+ * {clock, {id...}} (the list empty before the group exists).
  */
 static const char store_outbox_hb_lua[] =
 	"local t = redis.call('TIME')\n"
 	"local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"
 	"redis.call('HSET', KEYS[1], ARGV[1],\n"
 	"    string.format('%d', now + tonumber(ARGV[2])))\n"
-	"return now\n";
+	"if ARGV[4] ~= '1' then return now end\n"
+	"local ids = {}\n"
+	"local ok, p = pcall(redis.call, 'XPENDING', KEYS[2], ARGV[3], '-', '+',\n"
+	"    tonumber(ARGV[5]), ARGV[1])\n"
+	"if ok then for _, e in ipairs(p) do ids[#ids + 1] = e[1] end end\n"
+	"return {now, ids}\n";
 
 /*
  * The claim. KEYS: outbox, P"outbox:alive". ARGV: group, this consumer,
@@ -169,32 +178,46 @@ store_outbox_add(struct store *st, const struct store_outbox_msg *msg,
 }
 
 /* The entry's state record and, with a message id, the id -> entry map;
- * settle 1 (a final state): XACK and XDEL of the entry in the same script. */
+ * settle 1 (a final state): XACK and XDEL of the entry in the same script.
+ * Every key the script touches is in KEYS (4 with a message id, else 2). */
 static void
 store_outbox_record(struct store *st, const char *id, const char *state,
     const char *bind, const char *message_id, int settle)
 {
 	char kst[REGISTRY_KEY_MAX + 40], kmid[REGISTRY_KEY_MAX + 160], ts[24];
-	char kob[REGISTRY_KEY_MAX];
-	const char *argv[15] = { "EVALSHA", "", "3", kst, kmid, kob,
+	char kob[REGISTRY_KEY_MAX], kw[REGISTRY_KEY_MAX + 164];
+	const char *argv[17] = { "EVALSHA", "", "2", kst, kob, NULL, NULL,
 	    store_str(state), store_str(bind), "", ts, STORE_ST_TTL_S, id,
 	    STORE_MID_TTL_S, REGISTRY_OUTBOX_GROUP, settle ? "1" : "0" };
+	int nk = 2;
 
 	if (registry_key_outbox_st(kst, sizeof(kst), st->prefix, id) != 0) {
 		log_warnx("[redis] outbox id too long");
 		return;
 	}
-	snprintf(kmid, sizeof(kmid), "-");
+	registry_key_outbox(kob, sizeof(kob), st->prefix);
 	if (message_id != NULL && message_id[0] != '\0') {
 		if (registry_key_outbox_mid(kmid, sizeof(kmid), st->prefix,
 		    store_str(bind), message_id) != 0)
 			log_warnx("[redis] outbox %s: message id too long", id);
-		else
-			argv[8] = message_id;
+		else {
+			snprintf(kw, sizeof(kw), "%s:w", kmid);
+			nk = 4;
+			argv[9] = message_id;
+		}
 	}
-	registry_key_outbox(kob, sizeof(kob), st->prefix);
 	snprintf(ts, sizeof(ts), "%lld", (long long)time(NULL));
-	store_submit(st, store_build(st, STORE_K_NONE, STORE_SC_RECORD, 15, argv));
+	if (nk == 4) {
+		argv[2] = "4";
+		argv[5] = kmid;
+		argv[6] = kw;
+		store_submit(st, store_build(st, STORE_K_NONE, STORE_SC_RECORD,
+		    16, argv));
+		return;
+	}
+	/* Without the two mid keys: ARGV follows KEYS at once. */
+	memmove(&argv[5], &argv[7], 9 * sizeof(argv[0]));
+	store_submit(st, store_build(st, STORE_K_NONE, STORE_SC_RECORD, 14, argv));
 }
 
 void
@@ -236,22 +259,110 @@ store_outbox_note_id(struct store *st, const char *id, const char *bind,
 	store_outbox_record(st, id, "submitted", bind, message_id, 0);
 }
 
+/*
+ * A receipt in two steps, so that the script names every key it touches
+ * (ACLs, and Redis's rule for scripts): GET P"outbox:mid:<bind>:<id>" for
+ * the entry it maps to, then STORE_SC_DLR with that entry's state key,
+ * which checks the mapping again; when it moved in between (the response's
+ * record came), read it again, a few times.
+ */
+#define STORE_DLR_TRIES 3
+
+struct store_dlr {
+	struct store *st;
+	int           tries;
+	char          kmid[REGISTRY_KEY_MAX + 160];
+	char          kw[REGISTRY_KEY_MAX + 164];
+	char          state[32];
+	char          ts[24];
+};
+
+static void store_outbox_dlr_get(struct store_dlr *);
+
+static void
+store_outbox_dlr_applied(void *arg, int status, const char *data, size_t len)
+{
+	struct store_dlr *d = arg;
+
+	if (status == 0 && data != NULL && len == 5 &&
+	    memcmp(data, "moved", 5) == 0 && ++d->tries < STORE_DLR_TRIES) {
+		store_outbox_dlr_get(d);
+		return;
+	}
+	if (status == 0 && data != NULL && len == 5 &&
+	    memcmp(data, "moved", 5) == 0)
+		log_warnx("[redis] receipt not applied: its message id kept "
+		    "moving");
+	free(d);
+}
+
+static void
+store_outbox_dlr_got(void *arg, int status, const char *data, size_t len)
+{
+	struct store_dlr *d = arg;
+	struct store *st = d->st;
+	char kst[REGISTRY_KEY_MAX + 40], id[40];
+	const char *argv[11] = { "EVALSHA", "", "3", d->kmid, d->kw, kst, id,
+	    d->state, d->ts, STORE_ST_TTL_S, NULL };
+	struct store_req *req;
+
+	/* -1: no reply (Redis down, or the store going): dropped, as a
+	 * fire-and-forget command would be. */
+	if (status != 0 || len >= sizeof(id)) {
+		if (status == 0)
+			log_warnx("[redis] receipt: malformed entry id");
+		free(d);
+		return;
+	}
+	memcpy(id, data != NULL ? data : "", len);
+	id[len] = '\0';
+	if (len == 0) {
+		argv[2] = "2";
+		memmove(&argv[5], &argv[6], 5 * sizeof(argv[0]));
+	} else if (registry_key_outbox_st(kst, sizeof(kst), st->prefix, id) != 0) {
+		free(d);
+		return;
+	}
+	req = store_build_or_fail(st, STORE_K_GET, STORE_SC_DLR,
+	    len == 0 ? 9 : 10, argv);
+	req->cb.get = store_outbox_dlr_applied;
+	req->arg = d;
+	store_submit(st, req);
+}
+
+static void
+store_outbox_dlr_get(struct store_dlr *d)
+{
+	const char *argv[2] = { "GET", d->kmid };
+	struct store_req *req;
+
+	req = store_build_or_fail(d->st, STORE_K_GET, -1, 2, argv);
+	req->cb.get = store_outbox_dlr_got;
+	req->arg = d;
+	store_submit(d->st, req);
+}
+
 void
 store_outbox_dlr(struct store *st, const char *bind, const char *message_id,
     const char *state)
 {
-	char kmid[REGISTRY_KEY_MAX + 160], stem[REGISTRY_KEY_MAX], ts[24];
-	const char *argv[8] = { "EVALSHA", "", "1", kmid, stem,
-	    store_str(state), ts, STORE_ST_TTL_S };
+	struct store_dlr *d;
 
-	if (registry_key_outbox_mid(kmid, sizeof(kmid), st->prefix,
-	    store_str(bind), store_str(message_id)) != 0) {
-		log_warnx("[redis] receipt: message id too long");
+	if ((d = calloc(1, sizeof(*d))) == NULL) {
+		log_warnx("[redis] receipt dropped: out of memory");
 		return;
 	}
-	registry_key_outbox_st(stem, sizeof(stem), st->prefix, "");
-	snprintf(ts, sizeof(ts), "%lld", (long long)time(NULL));
-	store_submit(st, store_build(st, STORE_K_NONE, STORE_SC_DLR, 8, argv));
+	d->st = st;
+	if (registry_key_outbox_mid(d->kmid, sizeof(d->kmid), st->prefix,
+	    store_str(bind), store_str(message_id)) != 0) {
+		log_warnx("[redis] receipt: message id too long");
+		free(d);
+		return;
+	}
+	snprintf(d->kw, sizeof(d->kw), "%s:w", d->kmid);
+	snprintf(d->state, sizeof(d->state), "%s", store_str(state));
+	snprintf(d->ts, sizeof(d->ts), "%lld", (long long)time(NULL));
+	store_outbox_dlr_get(d);
 }
 
 void
@@ -480,22 +591,116 @@ store_outbox_on_claim_tick(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	if (st->ob.claim_busy || !st->up || !st->ob.rup || st->ob.paused ||
-	    st->ob.start_ms == 0)
+	    st->ob.start_ms == 0 || store_outbox_fenced(st))
 		return;
 	st->ob.claim_busy = 1;
 	store_outbox_claim_send(st);
 }
 
+static long long
+store_outbox_mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int
+store_outbox_fenced(struct store *st)
+{
+	long long age;
+
+	if (st == NULL || st->ob.cb == NULL || st->ob.hb_good_ms == 0)
+		return 0;
+	if (st->ob.fenced)
+		return 1;
+	/* Our deadline in Redis is at least STORE_HB_TTL_MS after the last
+	 * answered heartbeat was sent: fenced well before it can pass. */
+	age = store_outbox_mono_ms() - st->ob.hb_good_ms;
+	if (age <= STORE_FENCE_MS)
+		return 0;
+	st->ob.fenced = 1;
+	st->ob.fenced_ms = store_outbox_mono_ms();
+	st->ob.fences++;
+	log_notice("[redis] outbox: no heartbeat answered for %lld ms: "
+	    "sending nothing held, reading and claiming nothing, until one "
+	    "is (another instance may claim our entries)", age);
+	return 1;
+}
+
+void
+store_outbox_set_owned(struct store *st, store_outbox_owned_cb *cb, void *arg)
+{
+	st->ob.owned_cb = cb;
+	st->ob.owned_arg = arg;
+}
+
+long long
+store_outbox_fences(const struct store *st)
+{
+	return st != NULL ? st->ob.fences : 0;
+}
+
+/* The heartbeat that lifts a fence: r is {clock, {id...}}. */
+static void
+store_outbox_unfence(struct store *st, const redisReply *r, long long sent)
+{
+	const redisReply *l = r->element[1];
+	const char **ids;
+	size_t i, n = 0;
+
+	if ((ids = calloc(l->elements + 1, sizeof(*ids))) == NULL) {
+		log_warnx("[redis] outbox: fence kept: out of memory");
+		return;
+	}
+	for (i = 0; i < l->elements; i++)
+		if (l->element[i]->type == REDIS_REPLY_STRING)
+			ids[n++] = l->element[i]->str;
+	st->ob.hb_good_ms = sent;
+	st->ob.fenced = 0;
+	log_notice("[redis] outbox: heartbeat answered again, fenced %lld ms; "
+	    "%zu entries still pending for us", store_outbox_mono_ms() -
+	    st->ob.fenced_ms, n);
+	store_hold(st);
+	if (st->ob.owned_cb != NULL)
+		st->ob.owned_cb(st->ob.owned_arg, ids, n);
+	free(ids);
+	if (store_release(st))
+		return;
+	if (!st->ob.paused && st->ob.ev_resume != NULL)
+		event_active(st->ob.ev_resume, EV_TIMEOUT, 1);
+}
+
 static void
 store_outbox_on_hb(struct store *st, const redisReply *r)
 {
+	int verify = st->ob.hb_verify;
+	long long now;
+
 	st->ob.hb_busy = 0;
-	if (r == NULL || st->ob.start_ms > 0)
+	st->ob.hb_verify = 0;
+	if (r == NULL)
 		return;		/* store.c logged an error reply */
+	if (st->ob.start_ms > 0) {
+		if (verify && r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
+		    r->element[0]->type == REDIS_REPLY_INTEGER &&
+		    r->element[1]->type == REDIS_REPLY_ARRAY) {
+			if (st->ob.fenced)
+				store_outbox_unfence(st, r, st->ob.hb_sent_ms);
+			else
+				st->ob.hb_good_ms = st->ob.hb_sent_ms;
+		} else if (r->type == REDIS_REPLY_INTEGER &&
+		    !store_outbox_fenced(st))
+			/* Answered before our old deadline could pass (not
+			 * fenced yet): the deadlines chain without a gap. */
+			st->ob.hb_good_ms = st->ob.hb_sent_ms;
+		return;
+	}
 	if (r->type == REDIS_REPLY_ERROR) {
 		/* Refused (an ACL without HSET?): other instances will take us
 		 * for dead, but an outbox that sends beats one that never
-		 * reads. No early take-back (start unknown). */
+		 * reads. No early take-back (start unknown), no fence. */
 		log_err("[redis] outbox heartbeat refused: other instances "
 		    "may send this one's SMS again");
 		st->ob.start_ms = 1;
@@ -504,21 +709,24 @@ store_outbox_on_hb(struct store *st, const redisReply *r)
 		 * does the reader connect, so every entry handed to our name
 		 * before this instant was handed to a previous run of it. */
 		st->ob.start_ms = r->integer;
+		now = st->ob.hb_sent_ms;
+		st->ob.hb_good_ms = now > 0 ? now : 1;
 	} else
 		return;
 	store_timer(st->ob.ev_connect, 0);
 }
 
 /* Every STORE_HB_MS while the main connection is up: we are alive.
- * Before the first answer, every STORE_HB_FIRST_MS: the reader waits on it. */
+ * Before the first answer, every STORE_HB_FIRST_MS: the reader waits on it.
+ * Fenced, the heartbeat also asks which entries are still ours. */
 static void
 store_outbox_on_hb_tick(evutil_socket_t fd, short what, void *arg)
 {
 	struct store *st = arg;
-	char ka[REGISTRY_KEY_MAX + 8];
-	const char *argv[5] = { "EVAL", store_outbox_hb_lua, "1", ka,
-	    st->ob.consumer };
-	const char *all[6];
+	char ka[REGISTRY_KEY_MAX + 8], k[REGISTRY_KEY_MAX], ttl[16];
+	const char *argv[9] = { "EVAL", store_outbox_hb_lua, "2", ka, k,
+	    st->ob.consumer, ttl, REGISTRY_OUTBOX_GROUP, "0" };
+	const char *all[10];
 
 	(void)fd;
 	(void)what;
@@ -527,10 +735,16 @@ store_outbox_on_hb_tick(evutil_socket_t fd, short what, void *arg)
 	if (st->ob.hb_busy || !st->up || st->ob.cb == NULL ||
 	    store_outbox_alive_key(st, ka, sizeof(ka)) != 0)
 		return;
+	registry_key_outbox(k, sizeof(k), st->prefix);
+	snprintf(ttl, sizeof(ttl), "%d", STORE_HB_TTL_MS);
+	st->ob.hb_verify = st->ob.start_ms > 1 && store_outbox_fenced(st);
+	if (st->ob.hb_verify)
+		argv[8] = "1";
 	memcpy(all, argv, sizeof(argv));
-	all[5] = STORE_HB_TTL_MS;
+	all[9] = STORE_OWNED_MAX;
 	st->ob.hb_busy = 1;
-	store_submit_fn(st, -1, 6, all, store_outbox_on_hb);
+	st->ob.hb_sent_ms = store_outbox_mono_ms();
+	store_submit_fn(st, -1, 10, all, store_outbox_on_hb);
 }
 
 static void
@@ -755,7 +969,7 @@ store_outbox_reader_on_read(redisAsyncContext *ac, void *reply, void *privdata)
 	} else if (r->type != REDIS_REPLY_NIL)
 		log_warnx("[redis] malformed outbox read reply");
 	if (!st->dead && st->ob.reader == rd) {
-		if (st->ob.paused)
+		if (st->ob.paused || store_outbox_fenced(st))
 			st->ob.read_idle = 1;
 		else
 			store_outbox_reader_read(st);
@@ -829,7 +1043,7 @@ store_outbox_reader_on_group(redisAsyncContext *ac, void *reply, void *privdata)
 	 * under this name left pending goes out at once. */
 	if (st->ob.ev_claim != NULL)
 		event_active(st->ob.ev_claim, EV_TIMEOUT, 1);
-	if (st->ob.paused)
+	if (st->ob.paused || store_outbox_fenced(st))
 		st->ob.read_idle = 1;
 	else
 		store_outbox_reader_read(st);
@@ -844,7 +1058,7 @@ store_outbox_on_resume(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	if (st->dead || st->ob.paused || !st->ob.read_idle || st->ob.reader == NULL ||
-	    !st->ob.rup)
+	    !st->ob.rup || store_outbox_fenced(st))
 		return;
 	st->ob.read_idle = 0;
 	store_outbox_reader_read(st);

@@ -48,7 +48,6 @@ enum store_script {
 	STORE_SC_DOCS,
 	STORE_SC_OTP_ISSUE,
 	STORE_SC_OTP_VERIFY,
-	STORE_SC_CLAIM,
 	STORE_SC_DEPTH,
 	STORE_SC_DLR,
 	STORE_SC_RECORD,
@@ -166,6 +165,15 @@ struct store_outbox {
 	long long            start_ms;	/* first heartbeat, Redis's clock; 0 before */
 	long long            claimed_dead;	/* entries claimed from dead consumers */
 	long long            removed;	/* dead consumers removed from the group */
+	/* Self-fencing (store_outbox_fenced): monotonic ms. */
+	long long            hb_sent_ms;	/* the heartbeat out was sent then */
+	int                  hb_verify;	/* it also lists our pending ids */
+	long long            hb_good_ms;	/* sent time of the last one answered */
+	int                  fenced;	/* until a verifying heartbeat answers */
+	long long            fenced_ms;	/* since then (monotonic ms) */
+	long long            fences;	/* times fenced */
+	store_outbox_owned_cb *owned_cb;
+	void                *owned_arg;
 	struct event        *ev_hb;
 	struct event        *ev_connect;
 	struct event        *ev_deadline;

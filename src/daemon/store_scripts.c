@@ -251,29 +251,6 @@ static const char *const store_scripts[STORE_NSCRIPTS] = {
 	"sms(5, 10)\n"
 	"return {'OK'}\n",
 
-	/* KEYS: outbox. ARGV: group, consumer, min idle ms, cursor, count.
-	 * XAUTOCLAIM, then each claimed entry's delivery count. Reply:
-	 * {next cursor, {ids deleted from the stream while pending},
-	 * {id, fields, deliveries}...}: Redis 7 lists the deleted ids apart
-	 * (and drops them from the PEL), 6.2 gives them without fields. */
-	[STORE_SC_CLAIM] =
-	"local r = redis.call('XAUTOCLAIM', KEYS[1], ARGV[1], ARGV[2],\n"
-	"    ARGV[3], ARGV[4], 'COUNT', ARGV[5])\n"
-	"local gone = r[3] or {}\n"
-	"local out = {r[1], gone}\n"
-	"for _, e in ipairs(r[2]) do\n"
-	"  if e[2] then\n"
-	"    local p = redis.call('XPENDING', KEYS[1], ARGV[1], e[1], e[1], 1)\n"
-	"    local n = 2\n"
-	"    if p[1] then n = p[1][4] end\n"
-	"    out[#out + 1] = {e[1], e[2], n}\n"
-	"  else\n"
-	"    gone[#gone + 1] = e[1]\n"
-	"    redis.call('XACK', KEYS[1], ARGV[1], e[1])\n"
-	"  end\n"
-	"end\n"
-	"return out\n",
-
 	/* KEYS: outbox, its dead letters. ARGV: group. {XLEN, pending (0
 	 * before the group), XLEN of the dead letters}. */
 	[STORE_SC_DEPTH] =
@@ -283,48 +260,56 @@ static const char *const store_scripts[STORE_NSCRIPTS] = {
 	"if type(p) == 'table' and not p.err and p[1] then c = p[1] end\n"
 	"return {n, c, redis.call('XLEN', KEYS[2])}\n",
 
-	/* KEYS: mid. ARGV: state key stem, state, ts, ttl. 1, or 0 when the
-	 * message is not known (any more). */
+	/*
+	 * KEYS: mid, mid:w (the early receipt), and with an entry id the
+	 * entry's state hash. ARGV: the entry id store_outbox_dlr read from mid
+	 * ("" none), state, ts, ttl. Every key it touches is in KEYS: the id
+	 * was read first (a GET), and checked again here. 'moved': mid no
+	 * longer holds that id (recorded or re-recorded in between: read it
+	 * again); 'early': no id yet, the receipt kept an hour for
+	 * STORE_SC_RECORD to apply; 'done'.
+	 */
 	[STORE_SC_DLR] =
-	"local id = redis.call('GET', KEYS[1])\n"
-	"if not id then\n"
-	/* Early (before the response's id was recorded) or unknown: kept an
-	 * hour for STORE_SC_RECORD to apply. */
-	"  redis.call('SET', KEYS[1] .. ':w', ARGV[2] .. '|' .. ARGV[3], 'EX', 3600)\n"
-	"  return 0\n"
+	"local id = redis.call('GET', KEYS[1]) or ''\n"
+	"if id ~= ARGV[1] or (id ~= '' and not KEYS[3]) then return 'moved' end\n"
+	"if id == '' then\n"
+	"  redis.call('SET', KEYS[2], ARGV[2] .. '|' .. ARGV[3], 'EX', 3600)\n"
+	"  return 'early'\n"
 	"end\n"
-	"local k = ARGV[1] .. id\n"
-	"redis.call('HSET', k, 'state', ARGV[2], 'dlr_ts', ARGV[3])\n"
-	"if redis.call('TTL', k) < 0 then redis.call('EXPIRE', k, ARGV[4]) end\n"
-	"return 1\n",
+	"redis.call('HSET', KEYS[3], 'state', ARGV[2], 'dlr_ts', ARGV[3])\n"
+	"if redis.call('TTL', KEYS[3]) < 0 then\n"
+	"  redis.call('EXPIRE', KEYS[3], ARGV[4])\n"
+	"end\n"
+	"return 'done'\n",
 
-	/* KEYS: state hash, mid key (any string when there is no id), the
-	 * outbox stream. ARGV: state, bind, message_id ("" = none), ts, state
-	 * ttl, outbox id, mid ttl, group, settle ("1": a final state). The
-	 * settle state never overwrites a receipt's (dlr_ts set); a receipt
-	 * that came before the id was known is applied here. A final state
-	 * (issue 9, piece b) also XACKs and XDELs the entry in this same
-	 * script: a settled secret body does not stay in Redis. */
+	/* KEYS: state hash, the outbox stream, and with a message id: the mid
+	 * key and its early receipt (mid:w). ARGV: state, bind, message_id
+	 * ("" = none), ts, state ttl, outbox id, mid ttl, group, settle ("1":
+	 * a final state). The settle state never overwrites a receipt's
+	 * (dlr_ts set); a receipt that came before the id was known is
+	 * applied here. A final state (issue 9, piece b) also XACKs and XDELs
+	 * the entry in this same script: a settled secret body does not stay
+	 * in Redis. */
 	[STORE_SC_RECORD] =
 	"if ARGV[9] == '1' then\n"
-	"  redis.call('XACK', KEYS[3], ARGV[8], ARGV[6])\n"
-	"  redis.call('XDEL', KEYS[3], ARGV[6])\n"
+	"  redis.call('XACK', KEYS[2], ARGV[8], ARGV[6])\n"
+	"  redis.call('XDEL', KEYS[2], ARGV[6])\n"
 	"end\n"
 	"if redis.call('HEXISTS', KEYS[1], 'dlr_ts') == 0 then\n"
 	"  redis.call('HSET', KEYS[1], 'state', ARGV[1])\n"
 	"end\n"
 	"redis.call('HSET', KEYS[1], 'bind', ARGV[2], 'ts', ARGV[4])\n"
-	"if ARGV[3] ~= '' then\n"
+	"if ARGV[3] ~= '' and KEYS[4] then\n"
 	"  redis.call('HSET', KEYS[1], 'message_id', ARGV[3])\n"
-	"  redis.call('SET', KEYS[2], ARGV[6], 'EX', ARGV[7])\n"
-	"  local w = redis.call('GET', KEYS[2] .. ':w')\n"
+	"  redis.call('SET', KEYS[3], ARGV[6], 'EX', ARGV[7])\n"
+	"  local w = redis.call('GET', KEYS[4])\n"
 	"  if w then\n"
 	"    local sep = string.find(w, '|', 1, true)\n"
 	"    if sep then\n"
 	"      redis.call('HSET', KEYS[1], 'state', string.sub(w, 1, sep - 1),\n"
 	"          'dlr_ts', string.sub(w, sep + 1))\n"
 	"    end\n"
-	"    redis.call('DEL', KEYS[2] .. ':w')\n"
+	"    redis.call('DEL', KEYS[4])\n"
 	"  end\n"
 	"end\n"
 	"redis.call('EXPIRE', KEYS[1], ARGV[5])\n"

@@ -7,8 +7,11 @@
  * One test per case of a table (success after one throttle or queue-full;
  * the pause doubling up to max_retries; spent past max_retries or with
  * max_retries 0: left pending, not failed; a two-segment SMS whose second
- * segment alone is re-sent), then a spent entry claimed and sent. Every
- * wait is bounded; all sockets are loopback.
+ * segment alone is re-sent), then a spent entry claimed and sent; then
+ * ownership between two instances, and self-fencing: an instance cut off
+ * from Redis by a proxy that stops forwarding (a partition) sends nothing
+ * another instance claimed meanwhile. Every wait is bounded; all sockets
+ * are loopback.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -20,6 +23,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/types.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <signal.h>
 #include <stdio.h>
@@ -1025,6 +1029,238 @@ test_owner_restart_takes_back(void **state)
 	a2->st = NULL;
 }
 
+/* --- self-fencing: one instance cut off from Redis ------------------ */
+
+/*
+ * A proxy on a unix socket of its own in front of Redis's: instance A's
+ * store connects through it, and a cut stops everything crossing (both
+ * ways, new connections included) until it is lifted, as a partition or
+ * a stalled network would; instance B talks to Redis directly.
+ */
+#define PX_MAX 32
+
+static struct {
+	struct evconnlistener *l;
+	char                   path[160];
+	int                    cut;
+	struct bufferevent    *a[PX_MAX];	/* the store's side */
+	struct bufferevent    *b[PX_MAX];	/* Redis's side */
+} P;
+
+static void
+px_move(int i)
+{
+	if (P.cut || P.a[i] == NULL || P.b[i] == NULL)
+		return;
+	bufferevent_write_buffer(P.b[i], bufferevent_get_input(P.a[i]));
+	bufferevent_write_buffer(P.a[i], bufferevent_get_input(P.b[i]));
+}
+
+static void
+px_close(int i)
+{
+	if (P.a[i] != NULL)
+		bufferevent_free(P.a[i]);
+	if (P.b[i] != NULL)
+		bufferevent_free(P.b[i]);
+	P.a[i] = P.b[i] = NULL;
+}
+
+static void
+px_read(struct bufferevent *bev, void *arg)
+{
+	(void)bev;
+	px_move((int)(intptr_t)arg);
+}
+
+static void
+px_event(struct bufferevent *bev, short events, void *arg)
+{
+	(void)bev;
+	if (events & (BEV_EVENT_EOF | BEV_EVENT_ERROR))
+		px_close((int)(intptr_t)arg);
+}
+
+static void
+px_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
+    int salen, void *arg)
+{
+	struct sockaddr_un sun;
+	int i;
+
+	(void)l;
+	(void)sa;
+	(void)salen;
+	(void)arg;
+	for (i = 0; i < PX_MAX && P.a[i] != NULL; i++)
+		;
+	assert_true(i < PX_MAX);
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	assert_true(strlen(sockpath) < sizeof(sun.sun_path));
+	memcpy(sun.sun_path, sockpath, strlen(sockpath) + 1);
+	P.a[i] = bufferevent_socket_new(base, fd, BEV_OPT_CLOSE_ON_FREE);
+	P.b[i] = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+	assert_true(P.a[i] != NULL && P.b[i] != NULL);
+	bufferevent_setcb(P.a[i], px_read, NULL, px_event, (void *)(intptr_t)i);
+	bufferevent_setcb(P.b[i], px_read, NULL, px_event, (void *)(intptr_t)i);
+	bufferevent_enable(P.a[i], EV_READ | EV_WRITE);
+	bufferevent_enable(P.b[i], EV_READ | EV_WRITE);
+	if (bufferevent_socket_connect(P.b[i], (struct sockaddr *)&sun,
+	    sizeof(sun)) != 0)
+		px_close(i);
+}
+
+static void
+px_start(void)
+{
+	struct sockaddr_un sun;
+
+	memset(&P, 0, sizeof(P));
+	snprintf(P.path, sizeof(P.path), "%s/proxy.sock", tmpdir);
+	unlink(P.path);
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	assert_true(strlen(P.path) < sizeof(sun.sun_path));
+	memcpy(sun.sun_path, P.path, strlen(P.path) + 1);
+	P.l = evconnlistener_new_bind(base, px_accept, NULL,
+	    LEV_OPT_CLOSE_ON_FREE, 16, (struct sockaddr *)&sun, sizeof(sun));
+	assert_non_null(P.l);
+}
+
+static void
+px_cut(int cut)
+{
+	P.cut = cut;
+	for (int i = 0; !cut && i < PX_MAX; i++)
+		px_move(i);
+}
+
+static void
+px_stop(void)
+{
+	for (int i = 0; i < PX_MAX; i++)
+		px_close(i);
+	if (P.l != NULL)
+		evconnlistener_free(P.l);
+	P.l = NULL;
+	unlink(P.path);
+}
+
+static int
+fence_stop(void **state)
+{
+	gw_stop(state);
+	own_stop(state);
+	px_stop();
+	return 0;
+}
+
+/* Instance A (G: store, bind, outbox) through the proxy; the one SMS of
+ * gw_start is throttled at its first submit and retried after 4 s. */
+static void
+fence_start(int claim_s)
+{
+	static const uint32_t answers[] = { T };
+
+	srv_start(answers, 1);
+	px_start();
+	snprintf(cfg.redis.socket, sizeof(cfg.redis.socket), "%s", P.path);
+	gw_start("gw-a", 5, 4000, claim_s, "Bonjour");
+	snprintf(cfg.redis.socket, sizeof(cfg.redis.socket), "%s", sockpath);
+	assert_true(run_until(flag_set, &S.nsubmits, 5000));
+	assert_int_equal(S.nsubmits, 1);
+}
+
+static int
+fenced(const void *arg)
+{
+	(void)arg;
+	return store_outbox_fenced(G.st);
+}
+
+static int
+dropped_one(const void *arg)
+{
+	return outbox_stats(arg)->fenced_dropped > 0;
+}
+
+/*
+ * A is cut off from Redis while it holds an SMS (throttled, its retry
+ * due in 4 s). A fences itself before its heartbeat's deadline passes;
+ * B claims the entry only after it (and settles it). When the cut is
+ * lifted, A learns the entry is no longer its own and drops it: the SMSC
+ * sees A's first submit only, never a second copy.
+ */
+static void
+test_fenced_claimed_not_sent(void **state)
+{
+	struct own *b = &OB;
+	struct own_wait wb = { &OB, 1, 0 };
+	const struct outbox_stats *s;
+	double t0;
+
+	(void)state;
+	if (base == NULL)
+		skip();
+	fence_start(1);
+	px_cut(1);
+	t0 = now_ms();
+	own_start(b, "gw-b", 1000, 1);
+	assert_true(run_until(fenced, NULL, 5000));
+	assert_true(now_ms() - t0 <= 3600);	/* before A's deadline (5 s) */
+	assert_true(run_until(own_reached, &wb, 12000));
+	assert_true(now_ms() - t0 >= 4000);	/* not before the deadline */
+	assert_int_equal(b->deliveries[0], 2);
+	assert_string_equal(b->ids[0], G.id);
+	assert_true(store_outbox_fenced(G.st));	/* A was fenced all along */
+	assert_int_equal(S.nsubmits, 1);	/* its retry came: held */
+	px_cut(0);
+	s = outbox_stats(G.ob);
+	assert_true(run_until(dropped_one, G.ob, 15000));
+	run_until(never, NULL, 1500);
+	assert_int_equal(S.nsubmits, 1);	/* never sent twice */
+	assert_int_equal(s->fenced_dropped, 1);
+	assert_int_equal(s->sent, 0);
+	assert_int_equal(outbox_busy(G.ob), 0);
+	assert_false(store_outbox_fenced(G.st));
+	assert_true(store_outbox_fences(G.st) >= 1);
+	assert_int_equal(b->n, 1);
+	assert_string_equal(Rs("HGET t:outbox:st:%s state", G.id), "sent");
+	assert_int_equal(pending_count(), 0);
+}
+
+/*
+ * Cut off 4.5 s with nobody to claim: A fences itself and holds its retry;
+ * when the cut is lifted, the entry is still its own and goes, once.
+ */
+static void
+test_fenced_still_ours_sent(void **state)
+{
+	const struct outbox_stats *s;
+	double t0;
+
+	(void)state;
+	if (base == NULL)
+		skip();
+	fence_start(30);
+	px_cut(1);
+	t0 = now_ms();
+	assert_true(run_until(fenced, NULL, 5000));
+	run_until(never, NULL, 4500 - (int)(now_ms() - t0));
+	assert_int_equal(S.nsubmits, 1);	/* the retry (due at 4 s) held */
+	px_cut(0);
+	s = outbox_stats(G.ob);
+	assert_true(run_until(sent_one, G.ob, 15000));
+	barrier();
+	assert_int_equal(S.nsubmits, 2);
+	assert_same_submit(0, 1);
+	assert_int_equal(s->fenced_dropped, 0);
+	assert_false(store_outbox_fenced(G.st));
+	assert_string_equal(Rs("HGET t:outbox:st:%s state", G.id), "sent");
+	assert_int_equal(pending_count(), 0);
+}
+
 static int
 setup(void **state)
 {
@@ -1064,7 +1300,7 @@ teardown(void **state)
 int
 main(void)
 {
-	struct CMUnitTest tests[NCASES + 5];
+	struct CMUnitTest tests[NCASES + 7];
 
 	/* One test per case, named after it; each ends by gw_stop. */
 	memset(tests, 0, sizeof(tests));
@@ -1089,6 +1325,13 @@ main(void)
 	tests[NCASES + 4].name = "restarted under its name: entries back at once";
 	tests[NCASES + 4].test_func = test_owner_restart_takes_back;
 	tests[NCASES + 4].teardown_func = own_stop;
+	tests[NCASES + 5].name = "cut off from Redis: what another claimed is "
+	    "never sent";
+	tests[NCASES + 5].test_func = test_fenced_claimed_not_sent;
+	tests[NCASES + 5].teardown_func = fence_stop;
+	tests[NCASES + 6].name = "cut off briefly: still ours, sent once";
+	tests[NCASES + 6].test_func = test_fenced_still_ours_sent;
+	tests[NCASES + 6].teardown_func = fence_stop;
 	log_init(getenv("TEST_LOG") ? LOG_LVL_DEBUG : LOG_LVL_ERR);
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
