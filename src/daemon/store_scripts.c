@@ -407,7 +407,6 @@ static const char *const store_script_names[STORE_NSCRIPTS] = {
 	[STORE_SC_DOCS] = "DOCS",
 	[STORE_SC_OTP_ISSUE] = "OTP_ISSUE",
 	[STORE_SC_OTP_VERIFY] = "OTP_VERIFY",
-	[STORE_SC_CLAIM] = "CLAIM",
 	[STORE_SC_DEPTH] = "DEPTH",
 	[STORE_SC_DLR] = "DLR",
 	[STORE_SC_RECORD] = "RECORD",
