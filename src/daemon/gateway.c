@@ -532,8 +532,8 @@ gw_load_box_keys(struct gateway *gw)
 	const char *old = gw->cfg->security.outbox_key_old_file;
 	char err[CONFIG_ERR_MAX];
 
-	memcpy(gw->box[0].key, gw->box_key, SECRET_KEY_LEN);
-	secret_key_id(gw->box[0].key, gw->box[0].id);
+	/* Its AEAD subkey derived here, once, not at every seal. */
+	secret_keyed_set(&gw->box[0], gw->box_key);
 	gw->nbox = 1;
 	log_info("outbox key id %s", gw->box[0].id);
 	if (old[0] == '\0')
