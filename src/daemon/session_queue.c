@@ -26,6 +26,7 @@
 #ifndef SESSION_QUEUE_POOL_USE
 #define SESSION_QUEUE_POOL_USE SESSION_QUEUE_POOL_MAX
 #endif
+static const size_t session_queue_pool_use = SESSION_QUEUE_POOL_USE;
 
 struct session_queue_entry {
 	struct session_queue_entry *next;	/* hash chain */
@@ -75,7 +76,7 @@ session_queue_entry_release(struct session_queue *q,
     struct session_queue_entry *e)
 {
 	if (strlen(e->key) + 1 <= SESSION_QUEUE_KEY_POOLED &&
-	    q->npool < SESSION_QUEUE_POOL_USE) {
+	    q->npool < session_queue_pool_use) {
 		e->next = q->pool;
 		q->pool = e;
 		q->npool++;
