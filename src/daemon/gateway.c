@@ -152,10 +152,13 @@ gw_wipe_span(struct gw_req *r, size_t from, size_t to)
 /*
  * Wipe what r used, not its 8 KiB: the fixed fields whole (the dialog, its
  * record fields and the SMS request are small), each echoed TLV up to its
- * length, and the large texts (the MO's input, the screen, the two SMS
- * bodies) up to their NUL. Past a text's NUL nothing was written since the
+ * length, the MO's input and the two SMS bodies up to their NUL, the
+ * screen whole (1 KiB). Past those NULs nothing was written since the
  * request was zero: input is copied once (gw_req_new), and the dialog
- * engine clears the whole struct dialog_out before each step writes it.
+ * engine clears the whole struct dialog_out before each step writes its
+ * bodies once; the screen, though, may be rendered, then cut or paged
+ * shorter, leaving bytes past its NUL. Under ASan gw_req_wipe_check
+ * proves it for every request the tests make.
  */
 static void
 gw_req_wipe(struct gw_req *r)
@@ -169,15 +172,33 @@ gw_req_wipe(struct gw_req *r)
 		    (r->echo[i].len < sizeof(r->echo[i].val) ?
 		    r->echo[i].len : sizeof(r->echo[i].val)));
 	gw_wipe_str(r->input, sizeof(r->input));
-	gw_wipe_str(r->out.text, sizeof(r->out.text));
 	gw_wipe_str(r->out.sms, sizeof(r->out.sms));
 	gw_wipe_str(r->out.sms2, sizeof(r->out.sms2));
 	gw_wipe_span(r, 0, offsetof(struct gw_req, echo));
-	gw_wipe_span(r, GW_END(struct gw_req, input), out);
-	gw_wipe_span(r, out + GW_END(struct dialog_out, text),
+	gw_wipe_span(r, GW_END(struct gw_req, input),
 	    out + offsetof(struct dialog_out, sms));
 	gw_wipe_span(r, out + GW_END(struct dialog_out, sms2),
 	    sizeof(struct gw_req));
+}
+
+/* Under AddressSanitizer (make SAN=1 test) the wipe is checked: a
+ * request must be all zero after it, or a byte the spans above do not
+ * cover was written (a body rewritten shorter, a new field): fatal, so
+ * the tests say it. */
+static void
+gw_req_wipe_check(const struct gw_req *r)
+{
+#if GW_REQ_POOL_USE == 0
+	const unsigned char *b = (const unsigned char *)r;
+
+	for (size_t i = 0; i < sizeof(*r); i++)
+		if (b[i] != 0)
+			fatalx("gateway: byte %zu of struct gw_req left "
+			    "after gw_req_wipe (a text rewritten shorter, or a "
+			    "field outside its spans)", i);
+#else
+	(void)r;
+#endif
 }
 
 void
@@ -189,6 +210,7 @@ gateway_req_release(struct gw_req *r)
 		return;
 	gw = r->gw;
 	gw_req_wipe(r);
+	gw_req_wipe_check(r);
 	if (gw != NULL && !gw->freeing && gw->nreq_pool < GW_REQ_POOL_USE)
 		gw->req_pool[gw->nreq_pool++] = r;
 	else
