@@ -42,7 +42,7 @@
 #define CLIENT_THROTTLE_MS 100		/* first pause after ESME_RTHROTTLED/RMSGQFUL */
 #define CLIENT_THROTTLE_MAX_MS 1000	/* longest pause */
 #define CLIENT_SCREEN_RETRY_MS 5000	/* a screen is re-sent this long after its first send */
-#define CLIENT_POOL_MAX    256		/* free request slots kept, per client */
+#define CLIENT_POOL_MAX    1024		/* free request slots kept, per client (512 KiB) */
 
 /* Under AddressSanitizer (make SAN=1, the fuzz builds) every request is
  * an allocation of its exact size, so a read or write past its PDU is
