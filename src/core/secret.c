@@ -22,6 +22,9 @@ _Static_assert(crypto_generichash_KEYBYTES == SECRET_KEY_LEN, "hash key");
 _Static_assert(SECRET_HMAC_HEX == 2 * 32 + 1, "hash hex");
 
 #define SECRET_KEYFILE_MAX  1024	/* bytes read from a key file */
+/* Nonce, ciphertext and tag up to this size go on the stack, not through
+ * malloc: an SMS body (8 segments), a dialog state, a sealed password. */
+#define SECRET_STACK_BUF    1536
 
 int
 secret_init(void)
@@ -449,16 +452,17 @@ secret_seal_b64(const unsigned char pub[SECRET_KEY_LEN], const char *msg,
     char *out, size_t outsz)
 {
 	size_t mlen = strlen(msg), clen = mlen + crypto_box_SEALBYTES;
-	unsigned char *c;
+	unsigned char stack[SECRET_STACK_BUF], *c = stack;
 	int rv = -1;
 
 	if (outsz > 0)
 		out[0] = '\0';
-	if ((c = malloc(clen)) == NULL)
+	if (clen > sizeof(stack) && (c = malloc(clen)) == NULL)
 		return -1;
 	if (crypto_box_seal(c, (const unsigned char *)msg, mlen, pub) == 0)
 		rv = secret_b64_out("", c, clen, out, outsz);
-	free(c);
+	if (c != stack)
+		free(c);
 	return rv;
 }
 
@@ -563,16 +567,41 @@ secret_key_id(const unsigned char key[SECRET_KEY_LEN],
 	sodium_bin2hex(id, SECRET_KEYID_HEX, h, 4);
 }
 
+void
+secret_keyed_set(struct secret_keyed *k, const unsigned char key[SECRET_KEY_LEN])
+{
+	if (k->key != key)
+		memmove(k->key, key, SECRET_KEY_LEN);
+	secret_key_id(k->key, k->id);
+	secret_derive_key(k->key, SECRET_SEAL2_CONTEXT, k->aead);
+	k->aead_set = SECRET_KEYED_SET;
+}
+
 int
 secret_load_key_id(const char *path, struct secret_keyed *k, char *err,
     size_t errsz)
 {
-	if (secret_load_key(path, k->key, err, errsz) != 0) {
-		sodium_memzero(k, sizeof(*k));
+	unsigned char key[SECRET_KEY_LEN];
+
+	sodium_memzero(k, sizeof(*k));
+	if (secret_load_key(path, key, err, errsz) != 0)
 		return -1;
-	}
-	secret_key_id(k->key, k->id);
+	secret_keyed_set(k, key);
+	sodium_memzero(key, sizeof(key));
 	return 0;
+}
+
+/*
+ * The AEAD key of k: its cached subkey, or one derived into tmp when k
+ * was filled by hand (tmp is then wiped by the caller).
+ */
+static const unsigned char *
+secret_keyed_aead(const struct secret_keyed *k, unsigned char tmp[SECRET_KEY_LEN])
+{
+	if (k->aead_set == SECRET_KEYED_SET)
+		return k->aead;
+	secret_derive_key(k->key, SECRET_SEAL2_CONTEXT, tmp);
+	return tmp;
 }
 
 static int
@@ -617,7 +646,8 @@ int
 secret_seal2_b64(const struct secret_keyed *k, const struct secret_seal_ad *a,
     const char *msg, char *out, size_t outsz)
 {
-	unsigned char ad[SECRET_SEAL2_ADMAX], sub[SECRET_KEY_LEN], *b;
+	unsigned char ad[SECRET_SEAL2_ADMAX], tmp[SECRET_KEY_LEN];
+	unsigned char stack[SECRET_STACK_BUF], *b = stack;
 	size_t mlen = strlen(msg), adlen, blen;
 	char head[SECRET_SEAL2_HEAD + 1];
 	int rv = -1;
@@ -627,16 +657,21 @@ secret_seal2_b64(const struct secret_keyed *k, const struct secret_seal_ad *a,
 	if (secret_ad(k->id, a, ad, &adlen) != 0)
 		return -1;
 	blen = SECRET_SEAL2_NPUB + mlen + SECRET_SEAL2_TAG;
-	if ((b = malloc(blen)) == NULL)
+	if (blen > sizeof(stack) && (b = malloc(blen)) == NULL)
 		return -1;
-	secret_derive_key(k->key, SECRET_SEAL2_CONTEXT, sub);
 	randombytes_buf(b, SECRET_SEAL2_NPUB);
 	crypto_aead_xchacha20poly1305_ietf_encrypt(b + SECRET_SEAL2_NPUB, NULL,
-	    (const unsigned char *)msg, mlen, ad, adlen, NULL, b, sub);
-	snprintf(head, sizeof(head), "%s%s:", SECRET_SEAL2_PREFIX, k->id);
+	    (const unsigned char *)msg, mlen, ad, adlen, NULL, b,
+	    secret_keyed_aead(k, tmp));
+	memcpy(head, SECRET_SEAL2_PREFIX, sizeof(SECRET_SEAL2_PREFIX) - 1);
+	memcpy(head + sizeof(SECRET_SEAL2_PREFIX) - 1, k->id, 8);
+	head[SECRET_SEAL2_HEAD - 1] = ':';
+	head[SECRET_SEAL2_HEAD] = '\0';
 	rv = secret_b64_out(head, b, blen, out, outsz);
-	sodium_memzero(sub, sizeof(sub));
-	free(b);
+	if (k->aead_set != SECRET_KEYED_SET)
+		sodium_memzero(tmp, sizeof(tmp));
+	if (b != stack)
+		free(b);	/* nonce and ciphertext: nothing to wipe */
 	return rv;
 }
 
@@ -644,8 +679,9 @@ enum secret_open2
 secret_open2_b64(const struct secret_keyed *keys, int nkeys,
     const struct secret_seal_ad *a, const char *in, char *out, size_t outsz)
 {
-	size_t pfx = sizeof(SECRET_SEAL2_PREFIX) - 1, adlen, blen, plen;
-	unsigned char ad[SECRET_SEAL2_ADMAX], sub[SECRET_KEY_LEN], *b;
+	size_t pfx = sizeof(SECRET_SEAL2_PREFIX) - 1, adlen, blen, plen, len;
+	unsigned char ad[SECRET_SEAL2_ADMAX], tmp[SECRET_KEY_LEN];
+	unsigned char stack[SECRET_STACK_BUF], *b = stack;
 	const struct secret_keyed *k = NULL;
 	enum secret_open2 rc = SECRET_OPEN2_SEAL;
 	int i;
@@ -655,7 +691,7 @@ secret_open2_b64(const struct secret_keyed *keys, int nkeys,
 	if (strncmp(in, SECRET_BOX_PREFIX, sizeof(SECRET_BOX_PREFIX) - 1) == 0)
 		return SECRET_OPEN2_KEY;	/* sb1: unbound, refused */
 	if (strncmp(in, SECRET_SEAL2_PREFIX, pfx) != 0 ||
-	    strlen(in) < SECRET_SEAL2_HEAD || in[pfx + 8] != ':')
+	    (len = strlen(in)) < SECRET_SEAL2_HEAD || in[pfx + 8] != ':')
 		return SECRET_OPEN2_SEAL;
 	for (i = 0; i < 8; i++)
 		if (strchr("0123456789abcdef", in[pfx + i]) == NULL ||
@@ -668,25 +704,29 @@ secret_open2_b64(const struct secret_keyed *keys, int nkeys,
 		return SECRET_OPEN2_KEY;
 	if (secret_ad(k->id, a, ad, &adlen) != 0)
 		return SECRET_OPEN2_SEAL;
-	if ((b = secret_b64_in(in + SECRET_SEAL2_HEAD, &blen)) == NULL)
+	len -= SECRET_SEAL2_HEAD;
+	if (len / 4 * 3 + 3 > sizeof(stack) &&
+	    (b = malloc(len / 4 * 3 + 3)) == NULL)
 		return SECRET_OPEN2_SEAL;
-	if (blen < SECRET_SEAL2_NPUB + SECRET_SEAL2_TAG)
+	if (secret_b64_dec(in + SECRET_SEAL2_HEAD, len, 1, b, len / 4 * 3 + 3,
+	    &blen) != 0 || blen < SECRET_SEAL2_NPUB + SECRET_SEAL2_TAG)
 		goto out;
 	plen = blen - SECRET_SEAL2_NPUB - SECRET_SEAL2_TAG;
 	if (outsz < plen + 1)
 		goto out;
-	secret_derive_key(k->key, SECRET_SEAL2_CONTEXT, sub);
 	if (crypto_aead_xchacha20poly1305_ietf_decrypt((unsigned char *)out,
 	    NULL, NULL, b + SECRET_SEAL2_NPUB, blen - SECRET_SEAL2_NPUB, ad,
-	    adlen, b, sub) != 0) {
+	    adlen, b, secret_keyed_aead(k, tmp)) != 0) {
 		out[0] = '\0';
 		goto out;
 	}
 	if (secret_plain_ok(out, plen) == 0)
 		rc = SECRET_OPEN2_OK;
 out:
-	sodium_memzero(sub, sizeof(sub));
-	free(b);
+	if (k->aead_set != SECRET_KEYED_SET)
+		sodium_memzero(tmp, sizeof(tmp));
+	if (b != stack)
+		free(b);
 	return rc;
 }
 
@@ -751,14 +791,14 @@ secret_state_seal(const unsigned char key[SECRET_KEY_LEN], const char *ad,
 {
 	size_t pfx = sizeof(SECRET_STATE_PREFIX) - 1;
 	size_t blen = SECRET_STATE_NONCE + len + SECRET_STATE_TAG;
-	unsigned char *b;
+	unsigned char stack[SECRET_STACK_BUF], *b = stack;
 	unsigned long long clen;
 
 	if (outsz > 0)
 		out[0] = '\0';
 	if (outsz < pfx + SECRET_B64_LEN(blen))
 		return -1;
-	if ((b = malloc(blen)) == NULL)
+	if (blen > sizeof(stack) && (b = malloc(blen)) == NULL)
 		return -1;
 	randombytes_buf(b, SECRET_STATE_NONCE);
 	crypto_aead_xchacha20poly1305_ietf_encrypt(b + SECRET_STATE_NONCE,
@@ -766,7 +806,8 @@ secret_state_seal(const unsigned char key[SECRET_KEY_LEN], const char *ad,
 	    strlen(ad), NULL, b, key);
 	memcpy(out, SECRET_STATE_PREFIX, pfx);
 	secret_b64_enc(out + pfx, b, blen);
-	free(b);			/* nonce and ciphertext: nothing to wipe */
+	if (b != stack)
+		free(b);		/* nonce and ciphertext: nothing to wipe */
 	return (int)strlen(out);
 }
 
@@ -775,7 +816,7 @@ secret_state_open(const unsigned char key[SECRET_KEY_LEN], const char *ad,
     const char *in, size_t inlen, char *out, size_t outsz)
 {
 	size_t pfx = sizeof(SECRET_STATE_PREFIX) - 1, blen = 0;
-	unsigned char *b;
+	unsigned char stack[SECRET_STACK_BUF], *b = stack;
 	unsigned long long plen;
 	int rv = -1;
 
@@ -785,7 +826,8 @@ secret_state_open(const unsigned char key[SECRET_KEY_LEN], const char *ad,
 		return -1;
 	in += pfx;
 	inlen -= pfx;
-	if ((b = malloc(inlen / 4 * 3 + 3)) == NULL)
+	if (inlen / 4 * 3 + 3 > sizeof(stack) &&
+	    (b = malloc(inlen / 4 * 3 + 3)) == NULL)
 		return -1;
 	if (secret_b64_dec(in, inlen, 1, b, inlen / 4 * 3 + 3, &blen) != 0 ||
 	    blen < SECRET_STATE_NONCE + SECRET_STATE_TAG ||
@@ -798,7 +840,8 @@ secret_state_open(const unsigned char key[SECRET_KEY_LEN], const char *ad,
 	out[plen] = '\0';
 	rv = (int)plen;
 out:
-	free(b);
+	if (b != stack)
+		free(b);
 	return rv;
 }
 

@@ -90,15 +90,29 @@ int secret_unbox_b64(const unsigned char key[SECRET_KEY_LEN], const char *in,
 #define SECRET_SEAL2_CONTEXT  "tnsgw outbox aead key v2"
 #define SECRET_KEYID_HEX      9		/* 8 hex chars + NUL */
 
-/* A key file's key and its id: what secret_load_key_id gives. */
+/*
+ * A key file's key, its id and its AEAD subkey (secret_derive_key of
+ * SECRET_SEAL2_CONTEXT): what secret_load_key_id and secret_keyed_set
+ * give. The subkey is derived once there, not at every seal and open;
+ * aead_set is SECRET_KEYED_SET when it is (a struct filled by hand, key
+ * and id only, zeroed or not, still seals and opens: the subkey is then
+ * derived per call). Wipe the whole struct (secret_wipe) when the key
+ * goes.
+ */
+#define SECRET_KEYED_SET    0x5ea1ed2au
 struct secret_keyed {
 	unsigned char	key[SECRET_KEY_LEN];
 	char		id[SECRET_KEYID_HEX];
+	unsigned	aead_set;
+	unsigned char	aead[SECRET_KEY_LEN];
 };
 
 /* The key id of a key (see above). */
 void secret_key_id(const unsigned char key[SECRET_KEY_LEN],
     char id[SECRET_KEYID_HEX]);
+/* k from key: the key, its id and its AEAD subkey. */
+void secret_keyed_set(struct secret_keyed *k,
+    const unsigned char key[SECRET_KEY_LEN]);
 /* secret_load_key, then its id: the current (or old) outbox key. 0, or
  * -1 with "PATH: reason" in err (k wiped). */
 int secret_load_key_id(const char *path, struct secret_keyed *k, char *err,

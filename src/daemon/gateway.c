@@ -7,6 +7,7 @@
  */
 #include "gateway.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -111,9 +112,9 @@ gw_admit(struct gw_bind *b, enum gw_refusal *why)
 
 /*
  * The request pool. A request may hold an ID number, dates or a typed
- * code: it is wiped whole when given back, so a pooled one is all zero
- * and is handed out as calloc would, without a second pass over it.
- * While the gateway is being freed nothing is pooled.
+ * code: what it used is wiped when it is given back (gw_req_wipe), so a
+ * pooled one reads as calloc would give it and is handed out without a
+ * second pass over it. While the gateway is being freed nothing is pooled.
  */
 struct gw_req *
 gateway_req_alloc(struct gateway *gw)
@@ -121,6 +122,83 @@ gateway_req_alloc(struct gateway *gw)
 	if (gw->nreq_pool > 0)
 		return gw->req_pool[--gw->nreq_pool];
 	return calloc(1, sizeof(struct gw_req));
+}
+
+/* The wipe below walks struct gw_req in order: a field added elsewhere
+ * than in one of its spans fails here, not silently unwiped. */
+#define GW_END(t, f)	(offsetof(t, f) + sizeof(((t *)0)->f))
+_Static_assert(GW_END(struct gw_req, echo) == offsetof(struct gw_req, input),
+    "gw_req: input follows echo");
+_Static_assert(offsetof(struct dialog_out, text) == 0 &&
+    GW_END(struct dialog_out, sms) == offsetof(struct dialog_out, sms2),
+    "dialog_out: text first, sms2 after sms");
+
+/* A text up to its NUL (the whole field when it has none). */
+static void
+gw_wipe_str(char *s, size_t cap)
+{
+	size_t n = strnlen(s, cap);
+
+	secret_wipe(s, n < cap ? n + 1 : cap);
+}
+
+/* Bytes [from, to) of r. */
+static void
+gw_wipe_span(struct gw_req *r, size_t from, size_t to)
+{
+	secret_wipe((char *)r + from, to - from);
+}
+
+/*
+ * Wipe what r used, not its 8 KiB: the fixed fields whole (the dialog, its
+ * record fields and the SMS request are small), each echoed TLV up to its
+ * length, the MO's input and the two SMS bodies up to their NUL, the
+ * screen whole (1 KiB). Past those NULs nothing was written since the
+ * request was zero: input is copied once (gw_req_new), and the dialog
+ * engine clears the whole struct dialog_out before each step writes its
+ * bodies once; the screen, though, may be rendered, then cut or paged
+ * shorter, leaving bytes past its NUL. Under ASan gw_req_wipe_check
+ * proves it for every request the tests make.
+ */
+static void
+gw_req_wipe(struct gw_req *r)
+{
+	size_t out = offsetof(struct gw_req, out);
+	int necho = r->necho < 0 ? 0 : r->necho > DIALECT_ECHO_MAX ?
+	    DIALECT_ECHO_MAX : r->necho;
+
+	for (int i = 0; i < necho; i++)
+		secret_wipe(&r->echo[i], offsetof(struct smpp_tlv, val) +
+		    (r->echo[i].len < sizeof(r->echo[i].val) ?
+		    r->echo[i].len : sizeof(r->echo[i].val)));
+	gw_wipe_str(r->input, sizeof(r->input));
+	gw_wipe_str(r->out.sms, sizeof(r->out.sms));
+	gw_wipe_str(r->out.sms2, sizeof(r->out.sms2));
+	gw_wipe_span(r, 0, offsetof(struct gw_req, echo));
+	gw_wipe_span(r, GW_END(struct gw_req, input),
+	    out + offsetof(struct dialog_out, sms));
+	gw_wipe_span(r, out + GW_END(struct dialog_out, sms2),
+	    sizeof(struct gw_req));
+}
+
+/* Under AddressSanitizer (make SAN=1 test) the wipe is checked: a
+ * request must be all zero after it, or a byte the spans above do not
+ * cover was written (a body rewritten shorter, a new field): fatal, so
+ * the tests say it. */
+static void
+gw_req_wipe_check(const struct gw_req *r)
+{
+#if GW_REQ_POOL_USE == 0
+	const unsigned char *b = (const unsigned char *)r;
+
+	for (size_t i = 0; i < sizeof(*r); i++)
+		if (b[i] != 0)
+			fatalx("gateway: byte %zu of struct gw_req left "
+			    "after gw_req_wipe (a text rewritten shorter, or a "
+			    "field outside its spans)", i);
+#else
+	(void)r;
+#endif
 }
 
 void
@@ -131,7 +209,8 @@ gateway_req_release(struct gw_req *r)
 	if (r == NULL)
 		return;
 	gw = r->gw;
-	secret_wipe(r, sizeof(*r));
+	gw_req_wipe(r);
+	gw_req_wipe_check(r);
 	if (gw != NULL && !gw->freeing && gw->nreq_pool < GW_REQ_POOL_USE)
 		gw->req_pool[gw->nreq_pool++] = r;
 	else
@@ -532,8 +611,8 @@ gw_load_box_keys(struct gateway *gw)
 	const char *old = gw->cfg->security.outbox_key_old_file;
 	char err[CONFIG_ERR_MAX];
 
-	memcpy(gw->box[0].key, gw->box_key, SECRET_KEY_LEN);
-	secret_key_id(gw->box[0].key, gw->box[0].id);
+	/* Its AEAD subkey derived here, once, not at every seal. */
+	secret_keyed_set(&gw->box[0], gw->box_key);
 	gw->nbox = 1;
 	log_info("outbox key id %s", gw->box[0].id);
 	if (old[0] == '\0')
@@ -1139,7 +1218,7 @@ gateway_free(struct gateway *gw)
 	secret_wipe(gw->id_key, sizeof(gw->id_key));
 	session_queue_free(gw->sq, gateway_dialog_req_drop, NULL);
 	while (gw->nreq_pool > 0)
-		free(gw->req_pool[--gw->nreq_pool]);
+		free(gw->req_pool[--gw->nreq_pool]);	/* wiped when pooled */
 	free(gw);
 }
 

@@ -48,8 +48,10 @@ struct store;
 
 /* Sessions of re-bound binds (reload) still unbinding, at most. */
 #define GW_RETIRED_MAX    (4 * CONFIG_MAX_BINDS)
-/* Hot path (issue 11): freed requests kept for reuse (~8 KB each). */
-#define GW_REQ_POOL       64
+/* Hot path (issue 11): freed requests kept for reuse (~8 KB each, 4 MiB
+ * at most; only as many as were once in flight at the same time). 64 was
+ * too few: at 200 MOs in flight, one request in four was a new calloc. */
+#define GW_REQ_POOL       512
 
 /* One SMPP session of a bind: the transceiver, or one half of a pair. */
 struct gw_link {

@@ -12,6 +12,22 @@
 
 #include "parse.h"
 
+/* Entries whose key fits SESSION_QUEUE_KEY_POOLED are all one size: a
+ * released one is kept (up to SESSION_QUEUE_POOL_MAX) for the next key,
+ * no malloc per session. Under AddressSanitizer nothing is pooled, so a
+ * use after release is still caught. */
+#if defined(__SANITIZE_ADDRESS__)
+#define SESSION_QUEUE_POOL_USE 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SESSION_QUEUE_POOL_USE 0
+#endif
+#endif
+#ifndef SESSION_QUEUE_POOL_USE
+#define SESSION_QUEUE_POOL_USE SESSION_QUEUE_POOL_MAX
+#endif
+static const size_t session_queue_pool_use = SESSION_QUEUE_POOL_USE;
+
 struct session_queue_entry {
 	struct session_queue_entry *next;	/* hash chain */
 	uint32_t	 hash;
@@ -26,7 +42,47 @@ struct session_queue {
 	size_t		 count;			/* items held: in flight + waiting */
 	size_t		 nkeys;
 	struct session_queue_entry **buckets;
+	struct session_queue_entry *pool;	/* free entries, through next */
+	size_t		 npool;
 };
+
+/* Bytes of an entry: its waiting slots, then the key (a pooled one has
+ * room for SESSION_QUEUE_KEY_POOLED). */
+static size_t
+session_queue_entry_size(const struct session_queue *q, size_t klen)
+{
+	return sizeof(struct session_queue_entry) +
+	    q->max_waiting * sizeof(void *) + klen;
+}
+
+static struct session_queue_entry *
+session_queue_entry_new(struct session_queue *q, size_t klen)
+{
+	struct session_queue_entry *e;
+
+	if (klen > SESSION_QUEUE_KEY_POOLED)
+		return malloc(session_queue_entry_size(q, klen));
+	if ((e = q->pool) != NULL) {
+		q->pool = e->next;
+		q->npool--;
+		return e;
+	}
+	return malloc(session_queue_entry_size(q, SESSION_QUEUE_KEY_POOLED));
+}
+
+/* e (whose key is still in it) back to the pool, or freed. */
+static void
+session_queue_entry_release(struct session_queue *q,
+    struct session_queue_entry *e)
+{
+	if (strlen(e->key) + 1 <= SESSION_QUEUE_KEY_POOLED &&
+	    q->npool < session_queue_pool_use) {
+		e->next = q->pool;
+		q->pool = e;
+		q->npool++;
+	} else
+		free(e);
+}
 
 const char *
 session_queue_strresult(enum session_queue_result r)
@@ -76,6 +132,10 @@ session_queue_free(struct session_queue *q, void (*drop)(void *, void *),
 			}
 			free(e);
 		}
+	while ((e = q->pool) != NULL) {
+		q->pool = e->next;
+		free(e);
+	}
 	free(q->buckets);
 	free(q);
 }
@@ -117,8 +177,7 @@ session_queue_add(struct session_queue *q, const char *key, void *item)
 		return SESSION_QUEUE_QUEUED;
 	}
 	klen = strlen(key) + 1;
-	e = malloc(sizeof(*e) + q->max_waiting * sizeof(e->waiting[0]) + klen);
-	if (e == NULL)
+	if ((e = session_queue_entry_new(q, klen)) == NULL)
 		return SESSION_QUEUE_REFUSED_NOMEM;
 	e->next = NULL;
 	e->hash = hash;
@@ -179,7 +238,7 @@ session_queue_finish(struct session_queue *q, const char *key)
 		return e->running;
 	}
 	*pp = e->next;
-	free(e);
+	session_queue_entry_release(q, e);
 	q->nkeys--;
 	return NULL;
 }
@@ -202,6 +261,12 @@ session_queue_waiting(const struct session_queue *q, const char *key)
 	struct session_queue_entry *e = session_queue_find(q, key);
 
 	return e != NULL ? e->nwaiting : 0;
+}
+
+size_t
+session_queue_pooled(const struct session_queue *q)
+{
+	return q->npool;
 }
 
 int

@@ -32,6 +32,13 @@ const char *session_queue_strresult(enum session_queue_result r);
 /* Non-zero for the REFUSED_* results: the item was not taken. */
 #define SESSION_QUEUE_REFUSED(r)  ((r) >= SESSION_QUEUE_REFUSED_BUSY)
 
+/* A key's entry is released when its last item finishes; entries whose
+ * key (with its NUL) fits SESSION_QUEUE_KEY_POOLED bytes are kept, up to
+ * SESSION_QUEUE_POOL_MAX, for the next keys: no malloc per session once
+ * warm. A longer key gets an entry of its own size. */
+#define SESSION_QUEUE_KEY_POOLED  96
+#define SESSION_QUEUE_POOL_MAX    256
+
 /*
  * nbuckets: hash table size (>= 1; 1 puts every key in one chain).
  * max_items: items held in all; max_waiting: items behind one key's item in
@@ -78,6 +85,8 @@ void *session_queue_finish(struct session_queue *q, const char *key);
 size_t session_queue_count(const struct session_queue *q);
 size_t session_queue_keys(const struct session_queue *q);
 size_t session_queue_waiting(const struct session_queue *q, const char *key);
+/* Released entries kept for reuse (0 under AddressSanitizer). */
+size_t session_queue_pooled(const struct session_queue *q);
 /* Non-zero when max_items are held: a session_queue_add would be refused
  * REFUSED_BUSY whatever its key. */
 int session_queue_busy(const struct session_queue *q);

@@ -42,6 +42,21 @@
 #define CLIENT_THROTTLE_MS 100		/* first pause after ESME_RTHROTTLED/RMSGQFUL */
 #define CLIENT_THROTTLE_MAX_MS 1000	/* longest pause */
 #define CLIENT_SCREEN_RETRY_MS 5000	/* a screen is re-sent this long after its first send */
+#define CLIENT_POOL_MAX    1024		/* free request slots kept, per client (512 KiB) */
+
+/* Under AddressSanitizer (make SAN=1, the fuzz builds) every request is
+ * an allocation of its exact size, so a read or write past its PDU is
+ * caught; no slot is pooled. */
+#if defined(__SANITIZE_ADDRESS__)
+#define CLIENT_POOL_USE 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define CLIENT_POOL_USE 0
+#endif
+#endif
+#ifndef CLIENT_POOL_USE
+#define CLIENT_POOL_USE 1
+#endif
 
 struct smpp_req {
 	TAILQ_ENTRY(smpp_req) entry;
@@ -56,19 +71,11 @@ struct smpp_req {
 	int       tries;
 	smpp_client_done_cb *done;
 	void     *arg;
+	int       slot;			/* bytes[] is SMPP_CLIENT_SLOT_PDU long, pooled */
 	size_t    len;
 	uint8_t   bytes[];		/* encoded PDU, sequence patched at send */
 };
 TAILQ_HEAD(smpp_reqq, smpp_req);
-
-/* A request's encoded PDU may carry a password or an OTP in clear (a
- * submit_sm of case B): wiped before it goes. */
-static void
-req_free(struct smpp_req *r)
-{
-	secret_wipe(r, sizeof(*r) + r->len);
-	free(r);
-}
 
 struct smpp_client {
 	struct event_base   *base;
@@ -104,6 +111,10 @@ struct smpp_client {
 	 */
 	struct smpp_reqq     uqueue, queue, window, done;
 	int                  nuqueue, nqueue, nwindow, nwin_normal;
+	/* Free request slots (struct smpp_req + SMPP_CLIENT_SLOT_PDU bytes),
+	 * all zero: a PDU is encoded straight into one, no malloc per PDU. */
+	struct smpp_reqq     pool;
+	int                  npool;
 	int                  urgent_run;	/* urgent sends while a normal could go */
 
 	int                  backoff_ms;
@@ -142,6 +153,39 @@ struct smpp_client {
 };
 
 static void smpp_client_close(struct smpp_client *, const char *);
+
+/* A request's encoded PDU may carry a password or an OTP in clear (a
+ * submit_sm of case B): its bytes are wiped before it goes, then a slot
+ * goes back to the pool (all zero again: only its len bytes were used). */
+static void
+req_free(struct smpp_client *c, struct smpp_req *r)
+{
+	int slot = r->slot;
+
+	secret_wipe(r, sizeof(*r) + r->len);
+	if (slot && c->npool < CLIENT_POOL_MAX) {
+		TAILQ_INSERT_HEAD(&c->pool, r, entry);
+		c->npool++;
+	} else
+		free(r);
+}
+
+/* A zeroed slot from the pool, or a new one; NULL when pooling is off or
+ * out of memory. */
+static struct smpp_req *
+req_slot(struct smpp_client *c)
+{
+	struct smpp_req *r;
+
+	if (!CLIENT_POOL_USE)
+		return NULL;
+	if ((r = TAILQ_FIRST(&c->pool)) != NULL) {
+		TAILQ_REMOVE(&c->pool, r, entry);
+		c->npool--;
+		return r;
+	}
+	return calloc(1, sizeof(*r) + SMPP_CLIENT_SLOT_PDU);
+}
 static void client_pump(struct smpp_client *);
 static void client_connect(struct smpp_client *);
 static void handle_pdu(struct smpp_client *, const struct smpp_pdu *);
@@ -240,7 +284,7 @@ client_notify_cb(evutil_socket_t fd, short ev, void *arg)
 		TAILQ_REMOVE(&c->done, r, entry);
 		if (r->done)
 			r->done(r->arg, r->status, NULL);
-		req_free(r);
+		req_free(c, r);
 	}
 	if (c->notify_unbound) {
 		c->notify_unbound = 0;
@@ -738,24 +782,43 @@ smpp_client_submit_mo(struct smpp_client *c, const struct smpp_pdu *pdu,
 	uint8_t buf[CLIENT_ENC_MAX];
 	struct smpp_req *r;
 	char err[128];
-	long n;
-	int *nq;
+	long n = -1;
+	int *nq, slot = 0;
 
 	if (c->state != SMPP_CLIENT_BOUND || c->stopping ||
 	    c->role == SMPP_CLIENT_RX)
 		return -1;
-	n = smpp_pdu_encode(pdu, buf, sizeof(buf), err, sizeof(err));
-	if (n < 0) {
-		log_warnx("[bind %s] cannot encode %s: %s", c->label,
-		    smpp_pdu_command_str(pdu->command_id), err);
-		secret_wipe(buf, sizeof(buf));
-		return -1;
+	/* Straight into a pooled slot; a PDU larger than a slot (or one
+	 * that does not encode) takes the long way below. */
+	if ((r = req_slot(c)) != NULL) {
+		n = smpp_pdu_encode(pdu, r->bytes, SMPP_CLIENT_SLOT_PDU, err,
+		    sizeof(err));
+		if (n >= 0)
+			slot = 1;
+		else {
+			secret_wipe(r->bytes, SMPP_CLIENT_SLOT_PDU);
+			r->slot = 1;
+			req_free(c, r);	/* len 0: the header is zero */
+			r = NULL;
+		}
 	}
-	/* The header set whole, the bytes copied: nothing zeroed twice. */
-	if ((r = malloc(sizeof(*r) + (size_t)n)) == NULL) {
-		log_warn("[bind %s] malloc", c->label);
-		secret_wipe(buf, (size_t)n);
-		return -1;
+	if (r == NULL) {
+		n = smpp_pdu_encode(pdu, buf, sizeof(buf), err, sizeof(err));
+		if (n < 0) {
+			log_warnx("[bind %s] cannot encode %s: %s", c->label,
+			    smpp_pdu_command_str(pdu->command_id), err);
+			secret_wipe(buf, sizeof(buf));
+			return -1;
+		}
+		/* The header set whole, the bytes copied: nothing zeroed
+		 * twice. */
+		if ((r = malloc(sizeof(*r) + (size_t)n)) == NULL) {
+			log_warn("[bind %s] malloc", c->label);
+			secret_wipe(buf, (size_t)n);
+			return -1;
+		}
+		memcpy(r->bytes, buf, (size_t)n);
+		secret_wipe(buf, (size_t)n);	/* the body: an OTP, a password */
 	}
 	*r = (struct smpp_req){
 		.command_id = pdu->command_id,
@@ -763,10 +826,9 @@ smpp_client_submit_mo(struct smpp_client *c, const struct smpp_pdu *pdu,
 		.mo_us = mo_us,
 		.done = done,
 		.arg = arg,
+		.slot = slot,
 		.len = (size_t)n,
 	};
-	memcpy(r->bytes, buf, (size_t)n);
-	secret_wipe(buf, (size_t)n);	/* the body: an OTP, a password */
 	/* Bounded per queue: a backlog of SMS never refuses a screen. */
 	nq = r->urgent ? &c->nuqueue : &c->nqueue;
 	if (*nq >= CLIENT_QUEUE_MAX) {
@@ -833,7 +895,7 @@ handle_response(struct smpp_client *c, const struct smpp_pdu *p)
 	}
 	if (r->done)
 		r->done(r->arg, status, p);
-	req_free(r);
+	req_free(c, r);
 	client_pump(c);
 }
 
@@ -1343,6 +1405,7 @@ smpp_client_new(struct event_base *base, const struct config_bind *conf,
 	TAILQ_INIT(&c->queue);
 	TAILQ_INIT(&c->window);
 	TAILQ_INIT(&c->done);
+	TAILQ_INIT(&c->pool);
 	c->rx = malloc(sizeof(*c->rx));
 	c->ev_reconnect = evtimer_new(base, client_reconnect_cb, c);
 	c->ev_tick = event_new(base, -1, EV_PERSIST, client_tick_cb, c);
@@ -1386,7 +1449,11 @@ smpp_client_free(struct smpp_client *c)
 		TAILQ_REMOVE(&c->done, r, entry);
 		if (r->done)
 			r->done(r->arg, r->status, NULL);
-		req_free(r);
+		req_free(c, r);
+	}
+	while ((r = TAILQ_FIRST(&c->pool)) != NULL) {
+		TAILQ_REMOVE(&c->pool, r, entry);
+		free(r);	/* zero: wiped when pooled */
 	}
 	if (c->ev_reconnect)
 		event_free(c->ev_reconnect);

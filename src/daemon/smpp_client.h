@@ -40,6 +40,10 @@ enum smpp_client_role {
 const char *smpp_client_strrole(enum smpp_client_role r);
 
 #define SMPP_CLIENT_QUEUE_MAX 1000	/* requests waiting, per priority */
+/* A request's PDU up to this many bytes is encoded into a pooled slot
+ * (a USSD screen, one SMS segment); a larger one (message_payload) gets
+ * an allocation of its own. Nothing is pooled under AddressSanitizer. */
+#define SMPP_CLIENT_SLOT_PDU  416
 
 /*
  * The user's callbacks, each optional (NULL: not called); arg is the one

@@ -1171,6 +1171,158 @@ test_busy_refused_undecoded(void **state)
 	event_base_free(S.base);
 }
 
+/*
+ * Request slots: PDUs smaller and larger than a pooled slot
+ * (SMPP_CLIENT_SLOT_PDU), around its size and far past it
+ * (message_payload), arrive whole and byte for byte, three rounds in a
+ * row (the slots of a round come back to the pool for the next), each
+ * completed exactly once.
+ */
+static const uint16_t slot_sizes[] = {
+	1, 100, 254, 300, 350, 360, 370, 380, 390, 400, 1000, 2, 380,
+	SMPP_PAYLOAD_MAX,
+};
+#define SLOT_N     (int)(sizeof(slot_sizes) / sizeof(slot_sizes[0]))
+#define SLOT_ROUNDS 3
+
+static struct {
+	struct smpp_client *c;
+	int round, seen, bad, ndone[SLOT_ROUNDS][SLOT_N], done_round, stopped;
+} SL;
+
+static uint8_t
+slot_byte(int round, int i, int j)
+{
+	return (uint8_t)(round * 101 + i * 31 + j * 7 + 1);
+}
+
+static void
+slot_srv_pdu(const struct smpp_pdu *p)
+{
+	struct smpp_pdu r;
+	int round, i;
+
+	switch (p->command_id) {
+	case SMPP_BIND_TRANSCEIVER:
+		memset(&r, 0, sizeof(r));
+		r.command_id = SMPP_BIND_TRANSCEIVER | SMPP_RESP_BIT;
+		r.sequence = p->sequence;
+		strcpy(r.system_id, "SMSC");
+		srv_send(&r);
+		break;
+	case SMPP_SUBMIT_SM:
+		/* Which one: the destination says "r<round>i<index>". */
+		if (sscanf(p->destination_addr, "r%di%d", &round, &i) != 2 ||
+		    round < 0 || round >= SLOT_ROUNDS || i < 0 || i >= SLOT_N ||
+		    p->sm_len != slot_sizes[i])
+			SL.bad++;
+		else
+			for (int j = 0; j < p->sm_len; j++)
+				if (p->sm[j] != slot_byte(round, i, j)) {
+					SL.bad++;
+					break;
+				}
+		SL.seen++;
+		srv_simple(SMPP_SUBMIT_SM | SMPP_RESP_BIT, SMPP_ESME_ROK,
+		    p->sequence);
+		break;
+	case SMPP_UNBIND:
+		srv_simple(SMPP_UNBIND | SMPP_RESP_BIT, 0, p->sequence);
+		break;
+	default:
+		break;
+	}
+}
+
+static void slot_round(struct smpp_client *c, int round);
+
+static void
+slot_done(void *arg, uint32_t status, const struct smpp_pdu *resp)
+{
+	int k = (int)(intptr_t)arg, round = k / SLOT_N, i = k % SLOT_N;
+
+	(void)resp;
+	assert_int_equal(status, SMPP_ESME_ROK);
+	SL.ndone[round][i]++;
+	if (++SL.done_round < SLOT_N)
+		return;
+	SL.done_round = 0;
+	if (round + 1 < SLOT_ROUNDS)
+		slot_round(SL.c, round + 1);
+	else
+		smpp_client_stop(SL.c);
+}
+
+static void
+slot_round(struct smpp_client *c, int round)
+{
+	struct smpp_pdu p;
+
+	for (int i = 0; i < SLOT_N; i++) {
+		memset(&p, 0, sizeof(p));
+		p.command_id = SMPP_SUBMIT_SM;
+		strcpy(p.source_addr, "1515");
+		snprintf(p.destination_addr, sizeof(p.destination_addr),
+		    "r%di%d", round, i);
+		p.sm_len = slot_sizes[i];
+		for (int j = 0; j < p.sm_len; j++)
+			p.sm[j] = slot_byte(round, i, j);
+		assert_int_equal(smpp_client_submit(c, &p, slot_done,
+		    (void *)(intptr_t)(round * SLOT_N + i)), 0);
+	}
+}
+
+static void
+slot_bound(struct smpp_client *c, void *arg)
+{
+	(void)arg;
+	slot_round(c, 0);
+}
+
+static void
+slot_stopped(struct smpp_client *c, void *arg)
+{
+	(void)c;
+	(void)arg;
+	SL.stopped = 1;
+	event_base_loopexit(S.base, NULL);
+}
+
+static void
+test_pdu_slots(void **state)
+{
+	struct smpp_client_cb cb = { slot_bound, NULL, NULL, slot_stopped, NULL };
+	struct timeval deadline = { 5, 0 };
+	struct config_bind conf;
+
+	(void)state;
+	memset(&SL, 0, sizeof(SL));
+	srv_start(slot_srv_pdu);
+	fill_conf(&conf, S.port);
+	conf.trace = 0;
+	conf.window = 2;
+	conf.response_timeout_s = 3;
+	SL.c = smpp_client_new(S.base, &conf, &cb, NULL);
+	assert_non_null(SL.c);
+	assert_int_equal(smpp_client_start(SL.c), 0);
+	event_base_loopexit(S.base, &deadline);
+	event_base_dispatch(S.base);
+
+	assert_true(SL.stopped);
+	assert_int_equal(SL.bad, 0);
+	assert_int_equal(SL.seen, SLOT_ROUNDS * SLOT_N);
+	for (int r = 0; r < SLOT_ROUNDS; r++)
+		for (int i = 0; i < SLOT_N; i++)
+			assert_int_equal(SL.ndone[r][i], 1);
+	assert_int_equal(smpp_client_stats(SL.c)->submit_ok,
+	    SLOT_ROUNDS * SLOT_N);
+	smpp_client_free(SL.c);
+	if (S.bev)
+		bufferevent_free(S.bev);
+	evconnlistener_free(S.l);
+	event_base_free(S.base);
+}
+
 int
 main(void)
 {
@@ -1178,6 +1330,7 @@ main(void)
 		cmocka_unit_test(test_scenario),
 		cmocka_unit_test(test_stop_idle_and_refused),
 		cmocka_unit_test(test_priority),
+		cmocka_unit_test(test_pdu_slots),
 		cmocka_unit_test(test_queue_bound_per_priority),
 		cmocka_unit_test(test_throttle_nack_refuse),
 		cmocka_unit_test(test_roles),

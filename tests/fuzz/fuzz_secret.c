@@ -25,8 +25,10 @@ fz_init(void)
 		return;
 	if (secret_init() != 0)
 		abort();
+	/* keys[0] with its AEAD subkey cached (as the daemon loads it),
+	 * keys[1] filled by hand (subkey derived per call): both paths. */
 	memset(keys[0].key, 0x42, SECRET_KEY_LEN);
-	secret_key_id(keys[0].key, keys[0].id);
+	secret_keyed_set(&keys[0], keys[0].key);
 	memset(keys[1].key, 0x17, SECRET_KEY_LEN);
 	secret_key_id(keys[1].key, keys[1].id);
 	ready = 1;

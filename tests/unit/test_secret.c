@@ -784,6 +784,10 @@ test_key_id(void **state)
 	assert_int_equal(secret_load_key_id(path, &k, err, sizeof(err)), 0);
 	assert_memory_equal(k.key, key, SECRET_KEY_LEN);
 	assert_string_equal(k.id, "cb2f5160");
+	/* ... and its AEAD subkey, derived once at the load. */
+	assert_int_equal(k.aead_set, SECRET_KEYED_SET);
+	secret_derive_key(key, SECRET_SEAL2_CONTEXT, key);
+	assert_memory_equal(k.aead, key, SECRET_KEY_LEN);
 	path_in_tmp(path, sizeof(path), "no-such-key");
 	assert_int_equal(secret_load_key_id(path, &k, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "no-such-key"));
@@ -798,10 +802,11 @@ test_seal2_roundtrip(void **state)
 	const char *msg = "Votre mot de passe initial Ma CNSS est Ab3kP9xQ2z.";
 
 	(void)state;
+	memset(keys, 0, sizeof(keys));
 	secret_random_key(keys[0].key);
 	secret_key_id(keys[0].key, keys[0].id);
 	secret_random_key(keys[1].key);
-	secret_key_id(keys[1].key, keys[1].id);
+	secret_keyed_set(&keys[1], keys[1].key);	/* subkey cached */
 	assert_string_not_equal(keys[0].id, keys[1].id);
 
 	assert_int_equal(secret_seal2_b64(&keys[0], &seal_ad, msg, sealed,
@@ -857,6 +862,56 @@ test_seal2_roundtrip(void **state)
 	assert_int_equal(secret_seal2_b64(&keys[0], &seal_ad, msg, out,
 	    sizeof(out)), 0);
 	assert_string_not_equal(sealed, out);
+}
+
+/*
+ * The AEAD subkey cached by secret_keyed_set seals and opens exactly as
+ * the one derived per call for a struct filled by hand (key and id only,
+ * zeroed or with garbage where the subkey goes).
+ */
+static void
+test_keyed_cached_subkey(void **state)
+{
+	struct secret_keyed set, hand, junk;
+	unsigned char sub[SECRET_KEY_LEN];
+	char sealed[512], out[256];
+	const char *msg = "Code 482913";
+
+	(void)state;
+	memset(&set, 0xa5, sizeof(set));
+	secret_random_key(sub);
+	secret_keyed_set(&set, sub);
+	memset(&hand, 0, sizeof(hand));
+	memcpy(hand.key, sub, SECRET_KEY_LEN);
+	secret_key_id(hand.key, hand.id);
+	memset(&junk, 0x5a, sizeof(junk));
+	memcpy(junk.key, sub, SECRET_KEY_LEN);
+	secret_key_id(junk.key, junk.id);
+	assert_string_equal(set.id, hand.id);
+	assert_int_equal(set.aead_set, SECRET_KEYED_SET);
+	secret_derive_key(sub, SECRET_SEAL2_CONTEXT, sub);
+	assert_memory_equal(set.aead, sub, SECRET_KEY_LEN);
+	assert_memory_not_equal(set.aead, set.key, SECRET_KEY_LEN);
+	/* Sealed by one, opened by the others, each way. */
+	assert_int_equal(secret_seal2_b64(&set, &seal_ad, msg, sealed,
+	    sizeof(sealed)), 0);
+	assert_int_equal(secret_open2_b64(&hand, 1, &seal_ad, sealed, out,
+	    sizeof(out)), SECRET_OPEN2_OK);
+	assert_string_equal(out, msg);
+	assert_int_equal(secret_open2_b64(&junk, 1, &seal_ad, sealed, out,
+	    sizeof(out)), SECRET_OPEN2_OK);
+	assert_string_equal(out, msg);
+	assert_int_equal(secret_seal2_b64(&hand, &seal_ad, msg, sealed,
+	    sizeof(sealed)), 0);
+	assert_int_equal(secret_open2_b64(&set, 1, &seal_ad, sealed, out,
+	    sizeof(out)), SECRET_OPEN2_OK);
+	assert_string_equal(out, msg);
+	/* A cached subkey that is not the key's: nothing opens. */
+	set.aead[0] ^= 1;
+	assert_int_equal(secret_open2_b64(&set, 1, &seal_ad, sealed, out,
+	    sizeof(out)), SECRET_OPEN2_SEAL);
+	assert_string_equal(out, "");
+	secret_wipe(&set, sizeof(set));
 }
 
 /* Each field of the entry the body is bound to, changed: SEAL. */
@@ -999,6 +1054,7 @@ main(void)
 		cmocka_unit_test(test_box_unbox),
 		cmocka_unit_test(test_key_id),
 		cmocka_unit_test(test_seal2_roundtrip),
+		cmocka_unit_test(test_keyed_cached_subkey),
 		cmocka_unit_test(test_seal2_ad_fields),
 		cmocka_unit_test(test_seal2_framing),
 		cmocka_unit_test(test_key_file_roundtrip),

@@ -218,6 +218,59 @@ test_release(void **state)
 	run_steps("release", 100, 4, s, N(s));
 }
 
+/*
+ * Released entries are pooled and reused: keys of every length around
+ * SESSION_QUEUE_KEY_POOLED (a longer one gets an entry of its own, never
+ * pooled) come and go, each keeping its own items in order; the pool never
+ * holds more than SESSION_QUEUE_POOL_MAX (none under ASan).
+ */
+static void
+test_entry_pool(void **state)
+{
+	char key[3][SESSION_QUEUE_KEY_POOLED + 40];
+	struct session_queue *q;
+	size_t len[3], n, pooled_max = 0;
+
+	(void)state;
+	q = session_queue_new(7, 100, 4);
+	assert_non_null(q);
+	for (int round = 0; round < 200; round++) {
+		/* Three keys, one of them too long for a pooled entry from
+		 * round to round (lengths 1..SESSION_QUEUE_KEY_POOLED + 30). */
+		for (int k = 0; k < 3; k++) {
+			len[k] = 1 + (size_t)(round * 7 + k * 45) %
+			    (SESSION_QUEUE_KEY_POOLED + 30);
+			n = (size_t)snprintf(key[k], sizeof(key[k]), "%d:%d:",
+			    k, round);
+			if (len[k] < n)
+				len[k] = n;
+			memset(key[k] + n, 'a' + k, len[k] - n);
+			key[k][len[k]] = '\0';
+			assert_int_equal(session_queue_add(q, key[k], IT(k)),
+			    SESSION_QUEUE_RUN);
+			assert_int_equal(session_queue_add(q, key[k], IT(10 + k)),
+			    SESSION_QUEUE_QUEUED);
+		}
+		assert_int_equal(session_queue_keys(q), 3);
+		for (int k = 0; k < 3; k++) {
+			assert_ptr_equal(session_queue_lookup(q, key[k]), IT(k));
+			assert_ptr_equal(session_queue_finish(q, key[k]),
+			    IT(10 + k));
+			assert_null(session_queue_finish(q, key[k]));
+			assert_null(session_queue_lookup(q, key[k]));
+		}
+		assert_int_equal(session_queue_count(q), 0);
+		assert_int_equal(session_queue_keys(q), 0);
+		if (session_queue_pooled(q) > pooled_max)
+			pooled_max = session_queue_pooled(q);
+	}
+	assert_true(pooled_max <= 3 && pooled_max <= SESSION_QUEUE_POOL_MAX);
+#if !defined(__SANITIZE_ADDRESS__)
+	assert_true(pooled_max >= 1);
+#endif
+	session_queue_free(q, NULL, NULL);
+}
+
 /* A session ended early: dequeue hands back what waits, oldest first; the
  * item in flight stays until it finishes, and then nothing follows it. */
 static void
@@ -366,6 +419,7 @@ main(void)
 		cmocka_unit_test(test_global_bound),
 		cmocka_unit_test(test_independent_keys),
 		cmocka_unit_test(test_release),
+		cmocka_unit_test(test_entry_pool),
 		cmocka_unit_test(test_dequeue),
 		cmocka_unit_test(test_one_bucket),
 		cmocka_unit_test(test_full_hash_collision),
