@@ -182,6 +182,8 @@ static const struct config_key config_keys[] = {
 	K_LIST(C, "ussd", "languages", CONFIG_MAX_LANGS, config_def_languages,
 	    config_check_lang, ussd.languages, ussd.nlanguages),
 	K_BOOL(C, "ussd", "transliterate", 1, ussd.transliterate),
+	K_INT(C, "ussd", "duplicate_window_ms", 0, 0, 60000, 0,
+	    ussd.duplicate_window_ms),
 
 	K_LIST(C, "sms", "keywords", CONFIG_MAX_KEYWORDS, config_def_keywords,
 	    config_check_keyword, sms.keywords, sms.nkeywords),
