@@ -69,7 +69,7 @@ done
     --sms-log "$T_DIR/sms.log" --results "$T_DIR/results" \
     >"$T_DIR/sim.out" 2>"$T_DIR/sim.err" &
 SPID=$!
-T_PIDS+=($SPID)
+T_PIDS+=("$SPID")
 t_wait_port "$SPORT" || { not_ok "simulator listens"; exit 1; }
 t_daemon "$T_DIR/tnsgw1.conf" "$T_DIR/tnsgw1.log"
 t_daemon "$T_DIR/tnsgw2.conf" "$T_DIR/tnsgw2.log"
