@@ -37,7 +37,8 @@
  * (FNV-1a 64, hex: only ever compared, inside the seal); t_ms: when, on
  * the writer's clock; begin_*: the same of the dial that began the
  * dialog; flags: 1 the screen ended the session, 2 the dialog is over.
- * States without it (the SMS channel's, those of 0.6) still open.
+ * States without it (the SMS channel's, those written before it) still
+ * open. The screen may show a matricule: rec copies are wiped after use.
  */
 #define GW_REC_TAG     "R1|"
 #define GW_REC_HEAD    128
@@ -301,8 +302,10 @@ gw_on_session(void *arg, int status, const char *data, size_t len)
 	rc = gw_state_open(r, data, len, &rec);
 	if (gw_is_copy(r, &rec)) {
 		gw_answer_copy(r, &rec);
+		secret_wipe(&rec, sizeof(rec));
 		return;
 	}
+	secret_wipe(rec.screen, sizeof(rec.screen));
 	if (rc == 1) {
 		char mm[32];
 
@@ -922,8 +925,10 @@ gw_on_begin_state(void *arg, int status, const char *data, size_t len)
 	(void)gw_state_open(r, data, len, &rec);
 	if (gw_is_copy(r, &rec)) {
 		gw_answer_copy(r, &rec);
+		secret_wipe(&rec, sizeof(rec));
 		return;
 	}
+	secret_wipe(&rec, sizeof(rec));
 	gateway_dialog_run(r);
 }
 

@@ -140,6 +140,11 @@ nprov=$(rcli XLEN tns:provisioning)
 check "one provisioning entry per person ($nprov)" [ "$nprov" = "$N" ]
 errs=$(cat "$T_DIR"/tnsgw?.log | grep -c '^<[0-3]>')
 check "nothing logged at err or worse ($errs lines)" [ "$errs" = 0 ]
+# The done marks the ended dialogs left (README "Dialog state versions"):
+# how many, and their mean size in bytes.
+marks=$(rcli --scan --pattern 'tns:sess:*' | head -n 1000 | while read -r k; do
+	rcli STRLEN "$k"; done | awk '{ s += $1; n++ } END { printf "%d mean_bytes=%d", n, n ? s / n : 0 }')
+echo "# race done_marks=$marks"
 echo "# race callers=$N window_ms=$WINDOW_MS mos=$m1+$m2 state_conflicts=$c1+$c2 otp_sms=$notp password_sms=$npw elapsed_ms=$(ms_since "$T0")"
 if [ "$T_FAIL" -ne 0 ]; then
 	for i in 1 2; do
