@@ -191,8 +191,8 @@ gw_rec_parse(const char *buf, size_t n, struct gw_rec *rec,
 
 /*
  * Open a saved state into r->d (and its record into rec when not NULL).
- * 0: a live dialog; 1: a USSD dialog over (its done mark; r->d as it
- * ended, when it decodes); -1: none, refused or unreadable (r->d zeroed).
+ * 0: a live dialog; 1: a USSD dialog over (its done mark: r->d zeroed);
+ * -1: none, refused or unreadable (r->d zeroed).
  */
 static int
 gw_state_open(struct gw_req *r, const char *data, size_t len,
@@ -223,7 +223,7 @@ gw_state_open(struct gw_req *r, const char *data, size_t len,
 		return -1;
 	}
 	rv = dialog_state_decode(&r->d, st, (size_t)n - (size_t)(st - buf));
-	secret_wipe(buf, sizeof(buf));
+	secret_wipe(buf, (size_t)n + 1);
 	if (rec->flags & GW_REC_DONE)
 		return 1;
 	return rv;
@@ -754,6 +754,24 @@ gw_on_state_put(void *arg, int status, const char *data, size_t len,
 	gateway_dialog_unavailable(r);
 }
 
+/* v in base 10 or 16 (lower case) and a '|' at out (at most 22 bytes):
+ * the bytes written. No printf on the hot path. */
+static int
+gw_rec_num(char *out, unsigned long long v, int base)
+{
+	char t[24];
+	int n = 0, k = 0;
+
+	do {
+		t[n++] = "0123456789abcdef"[v % (unsigned)base];
+		v /= (unsigned)base;
+	} while (v != 0);
+	while (n > 0)
+		out[k++] = t[--n];
+	out[k++] = '|';
+	return k;
+}
+
 /*
  * A USSD state's text: the record of this step (the version it read, its
  * input, now, the dialog's dial, the screen it answers), then the
@@ -771,23 +789,26 @@ gw_rec_encode(struct gw_req *r, char *buf, size_t bufsz)
 		r->begin_ms = now;
 		r->begin_hash = gw_input_hash(r->input);
 	}
-	n = snprintf(buf, bufsz, GW_REC_TAG "%lld|%016llx|%lld|%lld|%016llx|"
-	    "%d|%zu|", r->state_read && r->state_ver > 0 ? r->state_ver : 0,
-	    (unsigned long long)gw_input_hash(r->input), now, r->begin_ms,
-	    (unsigned long long)r->begin_hash,
-	    (o->end ? GW_REC_END | GW_REC_DONE : 0), ns);
-	if (n < 0 || (size_t)n + ns >= bufsz)
+	if (bufsz < GW_REC_HEAD + ns + 1)
 		return -1;
+	memcpy(buf, GW_REC_TAG, sizeof(GW_REC_TAG) - 1);
+	n = (int)sizeof(GW_REC_TAG) - 1;
+	n += gw_rec_num(buf + n, (unsigned long long)(r->state_read &&
+	    r->state_ver > 0 ? r->state_ver : 0), 10);
+	n += gw_rec_num(buf + n, gw_input_hash(r->input), 16);
+	n += gw_rec_num(buf + n, (unsigned long long)now, 10);
+	n += gw_rec_num(buf + n, (unsigned long long)(r->begin_ms > 0 ?
+	    r->begin_ms : 0), 10);
+	n += gw_rec_num(buf + n, r->begin_hash, 16);
+	n += gw_rec_num(buf + n, o->end ? GW_REC_END | GW_REC_DONE : 0, 10);
+	n += gw_rec_num(buf + n, ns, 10);
 	memcpy(buf + n, o->text, ns);
 	n += (int)ns;
+	buf[n] = '\0';
+	if (o->end)
+		return n;	/* a done mark keeps no dialog */
 	m = dialog_state_encode(&r->d, buf + n, bufsz - (size_t)n);
-	if (m < 0) {
-		if (!o->end)
-			return -1;
-		m = 0;		/* a done mark needs no dialog */
-		buf[n] = '\0';
-	}
-	return n + m;
+	return m < 0 ? -1 : n + m;
 }
 
 void
@@ -884,12 +905,14 @@ gateway_dialog_process(struct gw_req *r)
 	 */
 	n = 0;
 	if (!o->end || !r->sms) {
-		n = r->sms ? dialog_state_encode(&r->d, buf, sizeof(buf)) :
+		int len;
+
+		len = r->sms ? dialog_state_encode(&r->d, buf, sizeof(buf)) :
 		    gw_rec_encode(r, buf, sizeof(buf));
-		if (n >= 0)
-			n = secret_state_seal(gw->state_key, r->key, buf,
-			    (size_t)n, sealed, sizeof(sealed));
-		secret_wipe(buf, sizeof(buf));
+		n = len < 0 ? -1 : secret_state_seal(gw->state_key, r->key,
+		    buf, (size_t)len, sealed, sizeof(sealed));
+		/* What was written: all of buf when the encoder failed. */
+		secret_wipe(buf, len < 0 ? sizeof(buf) : (size_t)len + 1);
 		if (n < 0) {
 			log_warnx("[bind %s] dialog state does not encode",
 			    r->bind->conf->name);
