@@ -32,7 +32,7 @@ if [ "$WHAT" != integration ]; then
 	done
 fi
 if [ "$WHAT" != unit ]; then
-	slow="test_scaleout test_signals test_load test_status test_robust"
+	slow="test_scaleout test_race test_signals test_load test_status test_robust"
 	for s in $slow; do
 		[ -f "tests/integration/$s.sh" ] &&
 		    list+=("integration $s tests/integration/$s.sh")

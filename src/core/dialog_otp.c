@@ -244,8 +244,9 @@ dialog_otp_answer(struct dialog_ctx *c, const struct dialog_otp *res)
 		dialog_finish_next(c, "otp_limit", NULL, 0, DIALOG_OUTCOME_LOCKED);
 		return;
 	case DIALOG_OTP_ALREADY:
-		/* No code was checked: the matricule is not on this screen. */
-		if (verify || otp_tail(d, res, resend) == -1)
+		/* No code was checked, or the code was used already (a copy of
+		 * the MO that used it): the matricule is not on this screen. */
+		if (otp_tail(d, res, resend) == -1)
 			break;
 		dialog_finish_next(c, "otp_already", &v, 1, DIALOG_OUTCOME_B);
 		return;

@@ -184,6 +184,8 @@ static const struct config_key config_keys[] = {
 	K_LIST(C, "ussd", "languages", CONFIG_MAX_LANGS, config_def_languages,
 	    config_check_lang, ussd.languages, ussd.nlanguages),
 	K_BOOL(C, "ussd", "transliterate", 1, ussd.transliterate),
+	K_INT(C, "ussd", "duplicate_window_ms", 0, 0, 60000, 0,
+	    ussd.duplicate_window_ms),
 
 	K_LIST(C, "sms", "keywords", CONFIG_MAX_KEYWORDS, config_def_keywords,
 	    config_check_keyword, sms.keywords, sms.nkeywords),
@@ -263,7 +265,7 @@ static const struct config_key config_bind_keys[] = {
 #undef B
 
 #define NKEYS(t)	(sizeof(t) / sizeof((t)[0]))
-#define CONFIG_MAX_KEYS	48	/* per table: config_group's seen[] */
+#define CONFIG_MAX_KEYS	64	/* per table: config_group's seen[] */
 _Static_assert(NKEYS(config_keys) <= CONFIG_MAX_KEYS, "config_keys too big");
 _Static_assert(NKEYS(config_bind_keys) <= CONFIG_MAX_KEYS,
     "config_bind_keys too big");

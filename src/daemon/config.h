@@ -108,6 +108,10 @@ struct config {
 		int  nlanguages;		/* [["fr","ar","tzm"]] */
 		char languages[CONFIG_MAX_LANGS][CATALOG_LANG_MAX];
 		int  transliterate;		/* [true] */
+		/* [0 = off, 0..60000] an MO whose input is the one the
+		 * dialog's last step took, within this many ms of it: a copy
+		 * redelivered by the operator, answered the same screen */
+		int  duplicate_window_ms;
 	} ussd;
 	struct {
 		int  nkeywords;			/* [["TNS"]] */

@@ -25,10 +25,52 @@
 
 /* Re-reads of the state after a lost write, then the "unavailable" end. */
 #define GW_STATE_TRIES 3
+/* An ended USSD dialog leaves its state this long, marked done, so that a
+ * late copy of one of its MOs gets its last screen (or a polite end)
+ * rather than a new dialog. */
+#define GW_DONE_S      30
+/*
+ * A USSD state's bytes, sealed, start with the record of the step that
+ * wrote them: "R1|from|hash|t_ms|begin_ms|begin_hash|flags|nscreen|",
+ * the screen it answered (nscreen bytes), then dialog_state_encode's
+ * text. from: the version that step read (0: none); hash: of its input
+ * (FNV-1a 64, hex: only ever compared, inside the seal); t_ms: when, on
+ * the writer's clock; begin_*: the same of the dial that began the
+ * dialog; flags: 1 the screen ended the session, 2 the dialog is over.
+ * States without it (the SMS channel's, those written before it) still
+ * open. The screen may show a matricule: rec copies are wiped after use.
+ */
+#define GW_REC_TAG     "R1|"
+#define GW_REC_HEAD    128
+#define GW_REC_MAX     (GW_REC_HEAD + DIALOG_TEXT_MAX + DIALOG_STATE_MAX)
+#define GW_REC_END     1
+#define GW_REC_DONE    2
+
+struct gw_rec {
+	int       has;		/* a record was there */
+	long long from;
+	uint64_t  hash;
+	long long t_ms;
+	long long begin_ms;
+	uint64_t  begin_hash;
+	int       flags;
+	char      screen[DIALOG_TEXT_MAX];
+};
 
 static int gw_otp_issue(struct gw_req *r, int resend);
 static int gw_otp_verify(struct gw_req *r);
 static void gw_otp_error(struct gw_req *r);
+static void gw_on_begin_state(void *arg, int status, const char *data,
+    size_t len);
+
+static long long
+gw_now_ms(void)
+{
+	struct timeval tv;
+
+	gettimeofday(&tv, NULL);
+	return (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+}
 
 long
 gateway_dialog_today(void)
@@ -96,19 +138,82 @@ gateway_dialog_unavailable(struct gw_req *r)
 	gateway_dialog_process(r);
 }
 
-int
-gateway_dialog_state_open(struct gw_req *r, const char *data, size_t len)
+static uint64_t
+gw_input_hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	for (; *s != '\0'; s++) {
+		h ^= (unsigned char)*s;
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+/* The record at the head of buf (n bytes, NUL-terminated) into rec, and
+ * where the dialog's text starts (*state). 0, or -1 when malformed. No
+ * record: 0 with rec->has 0 and *state = buf. */
+static int
+gw_rec_parse(const char *buf, size_t n, struct gw_rec *rec,
+    const char **state)
+{
+	const char *p = buf + sizeof(GW_REC_TAG) - 1, *end = buf + n;
+	unsigned long long v[7];
+	char *q;
+
+	memset(rec, 0, sizeof(*rec));
+	*state = buf;
+	if (n < sizeof(GW_REC_TAG) - 1 ||
+	    memcmp(buf, GW_REC_TAG, sizeof(GW_REC_TAG) - 1) != 0)
+		return 0;
+	for (int i = 0; i < 7; i++) {
+		if (p >= end || *p < '0' || (*p > '9' && *p < 'a') || *p > 'f')
+			return -1;
+		v[i] = strtoull(p, &q, i == 1 || i == 4 ? 16 : 10);
+		if (q == p || q >= end || *q != '|')
+			return -1;
+		p = q + 1;
+	}
+	if (v[6] >= sizeof(rec->screen) || v[6] > (size_t)(end - p))
+		return -1;
+	rec->has = 1;
+	rec->from = (long long)v[0];
+	rec->hash = v[1];
+	rec->t_ms = (long long)v[2];
+	rec->begin_ms = (long long)v[3];
+	rec->begin_hash = v[4];
+	rec->flags = (int)(v[5] & 3);
+	memcpy(rec->screen, p, v[6]);
+	rec->screen[v[6]] = '\0';
+	*state = p + v[6];
+	return 0;
+}
+
+/*
+ * Open a saved state into r->d (and its record into rec when not NULL).
+ * 0: a live dialog; 1: a USSD dialog over (its done mark: r->d zeroed);
+ * -1: none, refused or unreadable (r->d zeroed).
+ */
+static int
+gw_state_open(struct gw_req *r, const char *data, size_t len,
+    struct gw_rec *rec)
 {
 	struct gateway *gw = r->gw;
-	char buf[DIALOG_STATE_MAX + 1], mm[32];
+	char buf[GW_REC_MAX + 1], mm[32];
+	const char *st;
+	struct gw_rec tmp;
 	int n, rv;
 
+	if (rec == NULL)
+		rec = &tmp;
+	memset(rec, 0, sizeof(*rec));
 	if (data == NULL)
 		return -1;		/* no session: nothing to refuse */
 	n = secret_state_open(gw->state_key, r->key, data, len, buf,
 	    sizeof(buf));
-	if (n < 0) {
+	if (n < 0 || gw_rec_parse(buf, (size_t)n, rec, &st) != 0) {
 		secret_wipe(buf, sizeof(buf));
+		memset(rec, 0, sizeof(*rec));
 		gw->state_refused++;
 		log_warnx("[bind %s] saved dialog of %s does not open (tampered "
 		    "with, or sealed under another key): refused, restarting",
@@ -117,9 +222,67 @@ gateway_dialog_state_open(struct gw_req *r, const char *data, size_t len)
 		memset(&r->d, 0, sizeof(r->d));
 		return -1;
 	}
-	rv = dialog_state_decode(&r->d, buf, (size_t)n);
-	secret_wipe(buf, sizeof(buf));
+	rv = dialog_state_decode(&r->d, st, (size_t)n - (size_t)(st - buf));
+	secret_wipe(buf, (size_t)n + 1);
+	if (rec->flags & GW_REC_DONE)
+		return 1;
 	return rv;
+}
+
+int
+gateway_dialog_state_open(struct gw_req *r, const char *data, size_t len)
+{
+	return gw_state_open(r, data, len, NULL) == 0 ? 0 : -1;
+}
+
+/*
+ * Is r a copy of the step rec records (the same input)? When that step
+ * ended the dialog, when this step lost its write to it (it read the
+ * version that step read), or, with ussd.duplicate_window_ms, when that
+ * step is that recent (a copy that came after it was done). For a dial:
+ * the dial that began the dialog, on the same conditions but the end.
+ */
+static int
+gw_is_copy(const struct gw_req *r, const struct gw_rec *rec)
+{
+	long long win = r->gw->cfg->ussd.duplicate_window_ms, age;
+	uint64_t h;
+
+	if (!rec->has)
+		return 0;
+	h = gw_input_hash(r->input);
+	if (r->begin) {
+		age = gw_now_ms() - rec->begin_ms;
+		return h == rec->begin_hash && ((r->state_tries > 0 &&
+		    rec->from == r->first_ver) || (win > 0 && age < win &&
+		    age > -win));
+	}
+	if (h != rec->hash)
+		return 0;
+	/* Nothing follows a session's end but copies of its last MO. */
+	if ((rec->flags & GW_REC_DONE) ||
+	    (r->state_tries > 0 && rec->from == r->first_ver))
+		return 1;
+	age = gw_now_ms() - rec->t_ms;
+	return win > 0 && age < win && age > -win;
+}
+
+/* r is a copy of an MO already answered: the screen that MO got, and
+ * nothing else (no state written, no SMS, nothing counted). */
+static void
+gw_answer_copy(struct gw_req *r, const struct gw_rec *rec)
+{
+	char mm[32];
+
+	log_debug("[bind %s] dialog %s: a copy of an MO answered already, "
+	    "its screen again", r->bind->conf->name,
+	    log_mask_msisdn(r->msisdn, mm, sizeof(mm)));
+	memset(&r->out, 0, sizeof(r->out));
+	memcpy(r->out.text, rec->screen, strlen(rec->screen) + 1);
+	r->out.end = (rec->flags & GW_REC_END) != 0;
+	r->dup = 1;
+	r->state_skip = 1;
+	gateway_dialog_process(r);
 }
 
 static void
@@ -128,13 +291,37 @@ gw_on_session(void *arg, int status, const char *data, size_t len)
 	struct gw_req *r = arg;
 	struct gateway *gw = r->gw;
 	struct parse_dial none;
+	struct gw_rec rec;
+	int rc;
 
 	gw->dconf.today_days = gateway_dialog_today();
 	if (status != 0) {
 		gateway_dialog_unavailable(r);
 		return;
 	}
-	if (gateway_dialog_state_open(r, data, len) != 0) {
+	rc = gw_state_open(r, data, len, &rec);
+	if (gw_is_copy(r, &rec)) {
+		gw_answer_copy(r, &rec);
+		secret_wipe(&rec, sizeof(rec));
+		return;
+	}
+	secret_wipe(rec.screen, sizeof(rec.screen));
+	if (rc == 1) {
+		char mm[32];
+
+		/* The dialog is over and this is not a copy of its last MO:
+		 * a late one; a polite end, not a new dialog. */
+		log_debug("[bind %s] dialog %s: an MO after the end, answered "
+		    "\"unavailable\"", r->bind->conf->name,
+		    log_mask_msisdn(r->msisdn, mm, sizeof(mm)));
+		r->dup = 1;
+		r->state_skip = 1;
+		gateway_dialog_unavailable(r);
+		return;
+	}
+	r->begin_ms = rec.begin_ms;
+	r->begin_hash = rec.begin_hash;
+	if (rc != 0) {
 		/* Expired, unreadable or refused session: start again
 		 * from the top. */
 		memset(&none, 0, sizeof(none));
@@ -155,6 +342,8 @@ gw_on_state(void *arg, int status, const char *data, size_t len, long long ver)
 
 	r->state_read = status == 0;
 	r->state_ver = ver;
+	if (r->state_tries == 0)
+		r->first_ver = ver;
 	r->state_cb(r, status, data, len);
 }
 
@@ -196,15 +385,6 @@ gw_on_otp(void *arg, const struct dialog_otp *res)
 }
 
 /* --- case B: OTP and initial password ---------------------------------- */
-
-static long long
-gw_now_ms(void)
-{
-	struct timeval tv;
-
-	gettimeofday(&tv, NULL);
-	return (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
-}
 
 /*
  * Where the OTP and the password go: the phone on record, or the caller.
@@ -510,7 +690,7 @@ gw_after_state(struct gw_req *r)
 	struct gateway *gw = r->gw;
 	struct dialog_out *o = &r->out;
 
-	if (o->end) {
+	if (o->end && !r->dup) {
 		char mm[32], mi[32];
 
 		gw->outcome[r->sms != 0][o->outcome & 15]++;
@@ -574,13 +754,70 @@ gw_on_state_put(void *arg, int status, const char *data, size_t len,
 	gateway_dialog_unavailable(r);
 }
 
+/* v in base 10 or 16 (lower case) and a '|' at out (at most 22 bytes):
+ * the bytes written. No printf on the hot path. */
+static int
+gw_rec_num(char *out, unsigned long long v, int base)
+{
+	char t[24];
+	int n = 0, k = 0;
+
+	do {
+		t[n++] = "0123456789abcdef"[v % (unsigned)base];
+		v /= (unsigned)base;
+	} while (v != 0);
+	while (n > 0)
+		out[k++] = t[--n];
+	out[k++] = '|';
+	return k;
+}
+
+/*
+ * A USSD state's text: the record of this step (the version it read, its
+ * input, now, the dialog's dial, the screen it answers), then the
+ * dialog's state (GW_REC_TAG). Its length, or -1.
+ */
+static int
+gw_rec_encode(struct gw_req *r, char *buf, size_t bufsz)
+{
+	const struct dialog_out *o = &r->out;
+	size_t ns = strlen(o->text);
+	long long now = gw_now_ms();
+	int n, m;
+
+	if (r->begin) {
+		r->begin_ms = now;
+		r->begin_hash = gw_input_hash(r->input);
+	}
+	if (bufsz < GW_REC_HEAD + ns + 1)
+		return -1;
+	memcpy(buf, GW_REC_TAG, sizeof(GW_REC_TAG) - 1);
+	n = (int)sizeof(GW_REC_TAG) - 1;
+	n += gw_rec_num(buf + n, (unsigned long long)(r->state_read &&
+	    r->state_ver > 0 ? r->state_ver : 0), 10);
+	n += gw_rec_num(buf + n, gw_input_hash(r->input), 16);
+	n += gw_rec_num(buf + n, (unsigned long long)now, 10);
+	n += gw_rec_num(buf + n, (unsigned long long)(r->begin_ms > 0 ?
+	    r->begin_ms : 0), 10);
+	n += gw_rec_num(buf + n, r->begin_hash, 16);
+	n += gw_rec_num(buf + n, o->end ? GW_REC_END | GW_REC_DONE : 0, 10);
+	n += gw_rec_num(buf + n, ns, 10);
+	memcpy(buf + n, o->text, ns);
+	n += (int)ns;
+	buf[n] = '\0';
+	if (o->end)
+		return n;	/* a done mark keeps no dialog */
+	m = dialog_state_encode(&r->d, buf + n, bufsz - (size_t)n);
+	return m < 0 ? -1 : n + m;
+}
+
 void
 gateway_dialog_process(struct gw_req *r)
 {
 	struct gateway *gw = r->gw;
 	struct dialog_out *o = &r->out;
-	char buf[DIALOG_STATE_MAX];
-	char sealed[SECRET_STATE_SEALED_MAX(DIALOG_STATE_MAX)];
+	char buf[GW_REC_MAX];
+	char sealed[SECRET_STATE_SEALED_MAX(GW_REC_MAX)];
 	int n;
 
 	if (gw->freeing) {
@@ -667,12 +904,15 @@ gateway_dialog_process(struct gw_req *r)
 	 * replaces whatever was there, without waiting.
 	 */
 	n = 0;
-	if (!o->end) {
-		n = dialog_state_encode(&r->d, buf, sizeof(buf));
-		if (n >= 0)
-			n = secret_state_seal(gw->state_key, r->key, buf,
-			    (size_t)n, sealed, sizeof(sealed));
-		secret_wipe(buf, sizeof(buf));
+	if (!o->end || !r->sms) {
+		int len;
+
+		len = r->sms ? dialog_state_encode(&r->d, buf, sizeof(buf)) :
+		    gw_rec_encode(r, buf, sizeof(buf));
+		n = len < 0 ? -1 : secret_state_seal(gw->state_key, r->key,
+		    buf, (size_t)len, sealed, sizeof(sealed));
+		/* What was written: all of buf when the encoder failed. */
+		secret_wipe(buf, len < 0 ? sizeof(buf) : (size_t)len + 1);
 		if (n < 0) {
 			log_warnx("[bind %s] dialog state does not encode",
 			    r->bind->conf->name);
@@ -680,12 +920,39 @@ gateway_dialog_process(struct gw_req *r)
 			return;
 		}
 	}
+	/* A USSD end leaves its done mark (GW_DONE_S); the SMS channel's
+	 * end deletes the state. */
 	store_state_put(gw->store, r->key, r->state_read ? r->state_ver :
-	    STORE_STATE_ANY, o->end ? NULL : sealed, (size_t)n,
-	    r->sms ? gw->cfg->sms.state_ttl_s : gw->cfg->ussd.session_timeout_s,
+	    STORE_STATE_ANY, o->end && r->sms ? NULL : sealed, (size_t)n,
+	    r->sms ? gw->cfg->sms.state_ttl_s : o->end ? GW_DONE_S :
+	    gw->cfg->ussd.session_timeout_s,
 	    gw_now_ms(), r->state_read ? gw_on_state_put : NULL, r);
 	if (!r->state_read)
 		gw_after_state(r);
+}
+
+/* The state a dial found (ussd.duplicate_window_ms): a copy of the dial
+ * that began it gets its screen; otherwise the new dialog, whose write
+ * waits for its verdict (gateway_dialog_process). */
+static void
+gw_on_begin_state(void *arg, int status, const char *data, size_t len)
+{
+	struct gw_req *r = arg;
+	struct gw_rec rec;
+
+	if (status != 0) {
+		memset(&r->d, 0, sizeof(r->d));
+		gateway_dialog_unavailable(r);
+		return;
+	}
+	(void)gw_state_open(r, data, len, &rec);
+	if (gw_is_copy(r, &rec)) {
+		gw_answer_copy(r, &rec);
+		secret_wipe(&rec, sizeof(rec));
+		return;
+	}
+	secret_wipe(&rec, sizeof(rec));
+	gateway_dialog_run(r);
 }
 
 void
@@ -697,6 +964,19 @@ gateway_dialog_run(struct gw_req *r)
 	gw->dconf.today_days = gateway_dialog_today();
 	if (r->sms) {
 		gateway_sms_run(r);
+		return;
+	}
+	if (r->begin && gw->cfg->ussd.duplicate_window_ms > 0 &&
+	    !r->state_read) {
+		/* A copy of the dial may come: the state first (a copy
+		 * answers the screen the dialog is at), and the new dialog
+		 * written over the version read. */
+		if (!store_is_up(gw->store)) {
+			memset(&r->d, 0, sizeof(r->d));
+			gateway_dialog_unavailable(r);
+			return;
+		}
+		gateway_dialog_state_get(r, gw_on_begin_state);
 		return;
 	}
 	if (r->begin) {

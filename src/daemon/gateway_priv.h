@@ -126,6 +126,14 @@ struct gw_req {
 	int		 state_tries;	/* re-reads after a lost write */
 	int		 state_skip;	/* given up: leave the state alone */
 	void		(*state_cb)(void *, int, const char *, size_t);
+	/* Copies of an MO (README "Dialog state versions"): the version the
+	 * step read first (before any re-read), the MO found to be a copy
+	 * (it answers the screen the state keeps, nothing else), and the
+	 * dialog's dial (when, its input's hash) carried from step to step. */
+	long long	 first_ver;
+	int		 dup;
+	long long	 begin_ms;
+	uint64_t	 begin_hash;
 };
 
 struct gateway {

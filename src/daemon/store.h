@@ -322,7 +322,8 @@ void store_otp_issue(struct store *st, const struct store_otp_issue_req *req,
 
 /*
  * Verify an OTP and, when right, issue the password, atomically:
- *   - no live code -> EXPIRED;
+ *   - no live code -> ALREADY when P"pw:<person>" exists (the code was
+ *     used: a copy of the MO that used it), else EXPIRED;
  *   - hash differs -> attempts+1 and person failures+1 (TTL 1 day);
  *     attempts >= max_attempts -> delete the code, VOID; else WRONG with
  *     attempts_left;

@@ -223,11 +223,17 @@ static const char *const store_scripts[STORE_NSCRIPTS] = {
 	/* KEYS: otp, otpf, pw, provisioning, outbox. ARGV: hash, max
 	 * attempts, pw pending s, tail, matricule, msisdn, sealed password,
 	 * channel, operator, then the SMS (9). The hashes are keyed
-	 * (secret_otp_hash), so a plain comparison leaks nothing useful. */
+	 * (secret_otp_hash), so a plain comparison leaks nothing useful.
+	 * No live code but a password pending: the code was used (a copy
+	 * of the MO that used it, on this instance or another): ALREADY. */
 	[STORE_SC_OTP_VERIFY] =
 	STORE_LUA_SMS
 	"local h = redis.call('HGET', KEYS[1], 'h')\n"
-	"if not h then return {'EXPIRED'} end\n"
+	"if not h then\n"
+	"  local t = redis.call('GET', KEYS[3])\n"
+	"  if t then return {'ALREADY', t} end\n"
+	"  return {'EXPIRED'}\n"
+	"end\n"
 	"if h ~= ARGV[1] then\n"
 	"  local a = redis.call('HINCRBY', KEYS[1], 'a', 1)\n"
 	"  if redis.call('INCR', KEYS[2]) == 1 then\n"

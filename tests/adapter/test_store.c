@@ -1490,9 +1490,18 @@ test_otp_verify(void **state)
 	assert_int_equal(Ri("XLEN t:outbox"), 3);	/* otp, otp, password */
 	check_sms(2, &pw_sms);
 
-	/* Single use: the same code again finds nothing, writes nothing. */
+	/* Single use: the same code again (a copy of the MO) writes nothing
+	 * and finds the password sent: ALREADY with its tail; once the
+	 * password is no longer pending, nothing: EXPIRED. */
+	verify(st, "h2", 3, "02", &o);
+	assert_int_equal(o.res.status, DIALOG_OTP_ALREADY);
+	assert_string_equal(o.res.phone_tail, "02");
+	assert_int_equal(Ri("XLEN t:provisioning"), 1);
+	assert_int_equal(Ri("XLEN t:outbox"), 3);
+	Rq("DEL t:pw:" PERSON);
 	verify(st, "h2", 3, "02", &o);
 	assert_int_equal(o.res.status, DIALOG_OTP_EXPIRED);
+	Rq("SET t:pw:" PERSON " 02 EX 600");
 	assert_int_equal(Ri("XLEN t:provisioning"), 1);
 	assert_int_equal(Ri("XLEN t:outbox"), 3);
 

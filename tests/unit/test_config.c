@@ -189,6 +189,7 @@ test_defaults(void **state)
 	assert_string_equal(cfg.ussd.languages[1], "ar");
 	assert_string_equal(cfg.ussd.languages[2], "tzm");
 	assert_int_equal(cfg.ussd.transliterate, 1);
+	assert_int_equal(cfg.ussd.duplicate_window_ms, 0);
 	assert_int_equal(cfg.sms.nkeywords, 1);
 	assert_string_equal(cfg.sms.keywords[0], "TNS");
 
@@ -263,6 +264,7 @@ test_explicit_values(void **state)
 	assert_string_equal(cfg.ussd.languages[0], "ar");
 	assert_string_equal(cfg.ussd.languages[1], "fr");
 	assert_int_equal(cfg.ussd.transliterate, 0);
+	assert_int_equal(cfg.ussd.duplicate_window_ms, 1500);
 	assert_int_equal(cfg.sms.nkeywords, 2);
 	assert_string_equal(cfg.sms.keywords[1], "CNSS");
 	assert_int_equal(cfg.security.check_expiry, 0);

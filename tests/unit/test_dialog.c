@@ -208,7 +208,8 @@ static const struct walk walks[] = {
 		NEED(OP_LOOKUP, "b", ISSUE),
 		ASKB(OP_OTP, "sent", Q_OTP),
 		NEED(OP_INPUT, "482913", VERIFY),
-		END(OP_OTP, "already", DIALOG_OUTCOME_ERROR, "indisponible"),
+		END(OP_OTP, "already", DIALOG_OUTCOME_B, "déjà envoyé",
+		    "finissant par 42."),
 	} },
 	{ "B: bad codes, then too many", CONF_DEFAULT, {
 		NEED(OP_BEGIN, B_DIAL, LOOKUP),

@@ -126,8 +126,10 @@ smsc_caller_list_free(struct smsc_caller_list *l)
 {
 	if (l == NULL)
 		return;
-	for (size_t i = 0; i < l->n; i++)
+	for (size_t i = 0; i < l->n; i++) {
 		free(l->callers[i].dial);
+		free(l->callers[i].held);
+	}
 	free(l->callers);
 	free(l->slots);
 	free(l);

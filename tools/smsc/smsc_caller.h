@@ -93,6 +93,11 @@ struct smsc_caller {
 	uint32_t mo_n;
 	enum smsc_caller_ack mo_ack;
 	size_t   slot;
+	/* --mo-twice: copies of the last MO sent (a screen owed for each
+	 * taken), screens got for them, the first one held (owned) until
+	 * the last comes. */
+	int      copies, copies_got, held_op;
+	char    *held;
 };
 
 struct smsc_caller_list {

@@ -42,6 +42,11 @@ struct smsc_callers {
 	 * screens that answered an MO (first MO to the last such screen). */
 	uint64_t                    sent, ok, throttled, other;
 	uint64_t                    acked_unanswered, answered;
+	/* --mo-twice: screens that answered the copies of one MO and were
+	 * not all the same (op or text), and the first such (caller index
+	 * + 1, 0: none) for the report. */
+	uint64_t                    copies_differ;
+	size_t                      differ_first;
 	int64_t                     t_first_mo, t_last_mo, t_last_answer;
 	struct smsc_caller_samples  rtt, dialog, resp;
 };
@@ -56,6 +61,8 @@ now_ms(void)
 }
 
 static void callers_end(struct smsc_callers *, int);
+static void callers_copies_done(struct smsc_callers *, struct smsc_caller *,
+    int64_t);
 
 /* The MO one caller's event asks for, tagged with the caller's index + 1
  * and its MO count so its deliver_sm_resp finds it again. */
@@ -70,12 +77,19 @@ callers_send(struct smsc_callers *l, struct smsc_caller *c,
 	    SMPP_USSD_USSR_CONF;
 	c->mo_n++;
 	c->mo_ack = SMSC_CALLER_ACK_NONE;
-	if (smsc_server_send_mo_tag(l->srv, c->msisdn, c->service, op,
-	    act->text, (uint32_t)(c - l->list->callers) + 1, c->mo_n) == -1) {
+	free(c->held);
+	c->held = NULL;
+	c->copies_got = 0;
+	c->copies = smsc_server_send_mo_tag(l->srv, c->msisdn, c->service, op,
+	    act->text, (uint32_t)(c - l->list->callers) + 1, c->mo_n);
+	if (c->copies == -1) {
+		c->copies = 0;
 		if (act->send != SMSC_CALLER_SEND_ABORT)
 			smsc_caller_park(c);	/* dialled again once bound */
 		return;
 	}
+	if (op == SMPP_USSD_ABORT)
+		c->copies = 0;		/* no screen owed */
 	if (l->sent++ == 0)
 		l->t_first_mo = now;
 	l->t_last_mo = now;
@@ -352,6 +366,11 @@ callers_report(struct smsc_callers *l)
 	printf("dial->final ms: %s\n", pct);
 	smsc_caller_pct_str(&l->rtt, pct, sizeof(pct));
 	printf("round trip ms: %s\n", pct);
+	if (smsc_server_cfg(l->srv)->mo_twice)
+		printf("copies: MOs whose copies got different screens %" PRIu64
+		    "%s%s\n", l->copies_differ, l->differ_first ? ", first to " :
+		    "", l->differ_first ? smsc_server_mask(
+		    l->list->callers[l->differ_first - 1].msisdn) : "");
 	callers_report_mos(l);
 	fflush(stdout);
 }
@@ -442,6 +461,25 @@ callers_message_cb(void *arg, struct smsc_msg *m)
 
 	if (l->over || (c = smsc_caller_find(l->list, m->to)) == NULL)
 		return 0;
+	if (m->op >= 0 && c->copies > 1) {
+		/* --mo-twice: one screen per copy; the caller reads the
+		 * first once they have all come (the copies' screens must
+		 * be the same: the gateway saw one step). */
+		if (++c->copies_got == 1) {
+			c->held_op = m->op;
+			if ((c->held = strdup(m->text ? m->text : "")) == NULL)
+				fatal("strdup");
+		} else if (c->held != NULL && (c->held_op != m->op ||
+		    strcmp(c->held, m->text ? m->text : "") != 0)) {
+			if (l->copies_differ++ == 0)
+				l->differ_first = (size_t)(c -
+				    l->list->callers) + 1;
+		}
+		if (c->copies_got < c->copies)
+			return 0;
+		callers_copies_done(l, c, now);
+		return 0;
+	}
 	if (m->op >= 0)
 		smsc_caller_screen(c, &l->cfg.caller, m->op, m->text, now, &act);
 	else
@@ -449,6 +487,26 @@ callers_message_cb(void *arg, struct smsc_msg *m)
 	callers_apply(l, c, &act, now);
 	callers_fill(l, now);
 	return 0;
+}
+
+/* --mo-twice: every copy of the caller's MO answered (or refused): the
+ * first screen goes to the caller as if it had come alone. */
+static void
+callers_copies_done(struct smsc_callers *l, struct smsc_caller *c,
+    int64_t now)
+{
+	struct smsc_caller_act act;
+	char *text = c->held;
+	int op = c->held_op;
+
+	c->held = NULL;
+	c->copies = c->copies_got = 0;
+	if (text == NULL)
+		return;
+	smsc_caller_screen(c, &l->cfg.caller, op, text, now, &act);
+	free(text);
+	callers_apply(l, c, &act, now);
+	callers_fill(l, now);
 }
 
 /* An MO's deliver_sm_resp (or generic_nack): counted, and told to its
@@ -476,6 +534,17 @@ callers_mo_resp_cb(void *arg, uint32_t tag, uint32_t aux, uint32_t id,
 	else
 		l->other++;
 	c = &l->list->callers[tag - 1];
+	if (c->copies > 1 && aux == c->mo_n) {
+		/* --mo-twice: a refused copy owes no screen; the caller hears
+		 * of a refusal only when every copy was refused. */
+		if (!ok && --c->copies > 0) {
+			if (c->copies_got >= c->copies)
+				callers_copies_done(l, c, now);
+			return;
+		}
+		if (ok && c->mo_ack == SMSC_CALLER_ACK_OK)
+			return;
+	}
 	smsc_caller_ack(c, &l->cfg.caller, aux, ok, now, &act);
 	callers_apply(l, c, &act, now);
 	callers_fill(l, now);

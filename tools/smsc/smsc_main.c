@@ -164,6 +164,10 @@ usage(void)
 "      --mo-spread         send each MO on the next bound receiver in turn\n"
 "                          (several ESMEs bound: a dialog's successive MOs\n"
 "                          reach different ones) [first bound receiver]\n"
+"      --mo-twice          send each MO on every bound receiver at once (an\n"
+"                          operator redelivering on both binds); --load then\n"
+"                          waits for a screen per copy, counts copies whose\n"
+"                          screens differ, and goes on with the first\n"
 "  -V, --version           print the version and exit\n"
 "  -h, --help              this text\n",
 	    SMSC_CALLER_DOCS_SCREEN, SMSC_CALLER_STEP_MS / 1000, SMSC_CALLER_RETRIES,
@@ -371,6 +375,7 @@ static const struct smsc_opt smsc_opts[] = {
 	{ "throttle-screens", 0, SMSC_OPT_FLAG,
 	    .num = &opts.srv.throttle_screens },
 	{ "mo-spread", 0, SMSC_OPT_FLAG, .num = &opts.srv.mo_spread },
+	{ "mo-twice", 0, SMSC_OPT_FLAG, .num = &opts.srv.mo_twice },
 	{ "open-loop", 0, SMSC_OPT_FLAG, .num = &opts.callers.open_loop },
 	{ "window", 0, SMSC_OPT_INT, .num = &opts.callers.window,
 	    .lo = 1, .hi = SMSC_CALLERS_WINDOW_MAX },

@@ -1117,6 +1117,7 @@ smsc_server_send_mo_tag(struct smsc_server *s, const char *msisdn,
 	struct smsc_dialect_sess *sess;
 	size_t len;
 	uint8_t dc;
+	int copies = 0;
 
 	if (c == NULL)
 		return -1;
@@ -1146,8 +1147,21 @@ smsc_server_send_mo_tag(struct smsc_server *s, const char *msisdn,
 			return -1;
 		}
 	}
-	conn_request_tag(c, &p, SMSC_WINDOW_MO, tag, aux);
-	return 0;
+	if (!s->cfg.mo_twice) {
+		conn_request_tag(c, &p, SMSC_WINDOW_MO, tag, aux);
+		return 1;
+	}
+	/* --mo-twice: the same deliver_sm on every bound receiver at once
+	 * (each its own sequence number), as an operator that redelivers. */
+	for (int i = 0; i < SMSC_MAX_CONNS; i++) {
+		c = s->conns[i];
+		if (c == NULL || c->closing || !(c->bind_id ==
+		    SMPP_BIND_RECEIVER || c->bind_id == SMPP_BIND_TRANSCEIVER))
+			continue;
+		conn_request_tag(c, &p, SMSC_WINDOW_MO, tag, aux);
+		copies++;
+	}
+	return copies;
 }
 
 size_t

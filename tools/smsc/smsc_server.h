@@ -48,6 +48,7 @@ struct smsc_server_cfg {
 	enum smsc_dialect   dialect;	/* --dialect: MOs written, screens read */
 	int                 throttle_screens;	/* --throttle-screens */
 	int                 mo_spread;		/* --mo-spread: MOs round-robin over the receivers */
+	int                 mo_twice;		/* --mo-twice: each MO on every bound receiver */
 };
 
 /* One message the gateway sent (submit_sm / data_sm), reassembled. */
@@ -113,8 +114,9 @@ void smsc_server_deadline(struct smsc_server *s, int on);
  * A deliver_sm from msisdn to `to` on the rx session: op < 0 a plain SMS,
  * else a USSD MO whose operation is told as a ussd_service_op code
  * (SMPP_USSD_PSSR_IND, _USSR_CONF, _ABORT) and written in --dialect's
- * terms. 0, or -1 when no session is bound or the text does not fit a
- * short_message.
+ * terms. The number of copies sent (1; with --mo-twice one per bound
+ * receiver, the same deliver_sm on each), or -1 when no session is bound
+ * or the text does not fit a short_message.
  */
 int smsc_server_send_mo(struct smsc_server *s, const char *msisdn,
     const char *to, int op, const char *text);
