@@ -557,24 +557,59 @@ gsm_8bit_to_utf8(const uint8_t *in, size_t inlen, int ascii, char *out,
 	return tbuf_end(&o);
 }
 
-static int
-gsm_utf8_to_latin1(const char *utf8, uint8_t *out, size_t outsz,
-    size_t *outlen)
+/*
+ * One pass: every character is written as it is read, in the encoding
+ * picked for the whole text if it stays in the GSM alphabet (septets, or
+ * Latin-1 octets on a LATIN1 bind); the first character that does not
+ * stops the pass (GSM_ENC_UCS2). The ASCII run costs one table load per
+ * octet, as gsm_measure's did.
+ */
+int
+gsm_encode_gsm(const char *utf8, enum gsm_charset charset, uint8_t *out,
+    size_t outsz, size_t *outlen, long *septets)
 {
 	const unsigned char *p = (const unsigned char *)utf8;
 	uint32_t cp;
+	uint8_t code;
 	size_t n = 0;
-	int r;
+	long sep = 0;
+	int r, k, latin1 = charset == GSM_CHARSET_LATIN1;
+	unsigned c;
 
-	while ((r = gsm_next(&p, &cp)) == 1) {
-		if (cp > 0xFF || n >= outsz)
-			return -1;
-		out[n++] = (uint8_t)cp;
+	*outlen = 0;
+	*septets = 0;
+	for (;;) {
+		while ((c = *p) != 0 && c < 0x80) {
+			k = gsm_latin[c] >> 8;
+			if (k != 1 || n == outsz)
+				break;		/* the general path below */
+			out[n++] = latin1 ? (uint8_t)c :
+			    (uint8_t)(gsm_latin[c] & 0xFF);
+			sep++;
+			p++;
+		}
+		if ((r = gsm_next(&p, &cp)) != 1)
+			break;
+		if ((k = gsm_char(cp, &code)) == 0 || (latin1 && cp > 0xFF))
+			return GSM_ENC_UCS2;
+		sep += k;
+		if (latin1) {
+			if (n == outsz)
+				return GSM_ENC_FULL;
+			out[n++] = (uint8_t)cp;
+			continue;
+		}
+		if (outsz - n < (size_t)k)
+			return GSM_ENC_FULL;
+		if (k == 2)
+			out[n++] = GSM_ESC;
+		out[n++] = code;
 	}
 	if (r == -1)
-		return -1;
+		return GSM_ENC_BAD;
 	*outlen = n;
-	return 0;
+	*septets = sep;
+	return GSM_ENC_OK;
 }
 
 /*
@@ -582,33 +617,35 @@ gsm_utf8_to_latin1(const char *utf8, uint8_t *out, size_t outsz,
  * converts them to GSM 7-bit for the air: so GSM-alphabet text that is
  * also all Latin-1 is written as Latin-1 octets with data_coding 0x00
  * (never 0x03, which not every SMSC passes on); the rest goes as UCS-2.
+ * The text is not measured first: gsm_encode_gsm writes it in the GSM
+ * alphabet, and only a text that turns out not to be is written again,
+ * in UCS-2. When the GSM pass runs out of room the UCS-2 one would too
+ * (2 octets per character, never fewer than the septets or Latin-1
+ * octets of the same characters).
  */
 int
 gsm_encode(const char *utf8, enum gsm_charset charset, uint8_t *out,
     size_t outsz, size_t *outlen, uint8_t *data_coding)
 {
-	struct gsm_measure m;
 	size_t len = 0;
-	int gsm;
+	long sep;
 
 	if (outlen != NULL)
 		*outlen = 0;
 	if (utf8 == NULL || outlen == NULL || data_coding == NULL ||
-	    (out == NULL && outsz > 0) || gsm_measure(utf8, &m) == -1)
+	    (out == NULL && outsz > 0))
 		return -1;
-	gsm = m.septets >= 0;
-	if (gsm && charset == GSM_CHARSET_LATIN1 && m.latin1) {
-		if (gsm_utf8_to_latin1(utf8, out, outsz, &len) == -1)
-			return -1;
+	switch (gsm_encode_gsm(utf8, charset, out, outsz, &len, &sep)) {
+	case GSM_ENC_OK:
 		*data_coding = GSM_DC_DEFAULT;
-	} else if (gsm && charset != GSM_CHARSET_LATIN1) {
-		if (gsm_utf8_to_gsm7(utf8, out, outsz, &len) == -1)
-			return -1;
-		*data_coding = GSM_DC_DEFAULT;
-	} else {
+		break;
+	case GSM_ENC_UCS2:
 		if (gsm_utf8_to_ucs2(utf8, out, outsz, &len) == -1)
 			return -1;
 		*data_coding = GSM_DC_UCS2;
+		break;
+	default:
+		return -1;
 	}
 	*outlen = len;
 	return 0;

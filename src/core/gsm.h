@@ -85,6 +85,22 @@ int gsm_encode(const char *utf8, enum gsm_charset charset, uint8_t *out,
     size_t outsz, size_t *outlen, uint8_t *data_coding);
 
 /*
+ * gsm_encode's first choice, in one pass and no measure before: text in
+ * the GSM alphabet as unpacked septets (charset GSM7), or on a LATIN1 bind
+ * as Latin-1 octets (every character also at most U+00FF). *septets is
+ * what the text costs on the air (extension characters 2). Returns
+ * GSM_ENC_OK (*outlen, *septets set), GSM_ENC_UCS2 (a character needs
+ * UCS-2: out holds nothing usable), GSM_ENC_BAD (bad UTF-8) or
+ * GSM_ENC_FULL (out too small; the rest of the text was not read).
+ */
+#define GSM_ENC_OK	0
+#define GSM_ENC_UCS2	1
+#define GSM_ENC_BAD	(-1)
+#define GSM_ENC_FULL	(-2)
+int gsm_encode_gsm(const char *utf8, enum gsm_charset charset, uint8_t *out,
+    size_t outsz, size_t *outlen, long *septets);
+
+/*
  * Decode wire bytes to UTF-8 by data_coding: 0x00 (per charset), 0x01
  * (IA5/ASCII), 0x03 (Latin-1), 0x08 (UCS-2), 0x0F/0xF0..0xF3 style GSM
  * values and 0x48 per DESIGN.md §3 (0x0F -> GSM 7-bit, 0x48 -> UCS-2).
