@@ -162,6 +162,12 @@ gsm_next(const unsigned char **pp, uint32_t *cp)
 		*pp = p + 1;
 		return 1;
 	}
+	if (p[0] >= 0xC2 && p[0] <= 0xDF && (p[1] & 0xC0) == 0x80) {
+		/* two octets (Latin, Greek, Arabic): never overlong from C2 */
+		*cp = (uint32_t)(p[0] & 0x1F) << 6 | (p[1] & 0x3F);
+		*pp = p + 2;
+		return 1;
+	}
 	if ((k = utf8_decode(p, SIZE_MAX, cp)) == 0)
 		return -1;
 	*pp = p + k;
@@ -558,57 +564,82 @@ gsm_8bit_to_utf8(const uint8_t *in, size_t inlen, int ascii, char *out,
 }
 
 /*
+ * U+0000..U+007F -> its septet when it is one in the default table, -1
+ * otherwise (NUL, the extension characters, '`' and most controls): the
+ * one test of gsm_encode_gsm's ASCII run.
+ */
+static const int16_t gsm_ascii7[128] = {
+#define X	-1
+	X, X, X, X, X, X, X, X, X, X, 0x0A, X, X, 0x0D, X, X,
+	X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
+	0x20, 0x21, 0x22, 0x23, 0x02, 0x25, 0x26, 0x27,
+	0x28, 0x29, 0x2A, 0x2B, 0x2C, 0x2D, 0x2E, 0x2F,
+	0x30, 0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0x37,
+	0x38, 0x39, 0x3A, 0x3B, 0x3C, 0x3D, 0x3E, 0x3F,
+	0x00, 0x41, 0x42, 0x43, 0x44, 0x45, 0x46, 0x47,
+	0x48, 0x49, 0x4A, 0x4B, 0x4C, 0x4D, 0x4E, 0x4F,
+	0x50, 0x51, 0x52, 0x53, 0x54, 0x55, 0x56, 0x57,
+	0x58, 0x59, 0x5A, X, X, X, X, 0x11,
+	X, 0x61, 0x62, 0x63, 0x64, 0x65, 0x66, 0x67,
+	0x68, 0x69, 0x6A, 0x6B, 0x6C, 0x6D, 0x6E, 0x6F,
+	0x70, 0x71, 0x72, 0x73, 0x74, 0x75, 0x76, 0x77,
+	0x78, 0x79, 0x7A, X, X, X, X, X,
+#undef X
+};
+
+/*
  * One pass: every character is written as it is read, in the encoding
  * picked for the whole text if it stays in the GSM alphabet (septets, or
  * Latin-1 octets on a LATIN1 bind); the first character that does not
- * stops the pass (GSM_ENC_UCS2). The ASCII run costs one table load per
- * octet, as gsm_measure's did.
+ * stops the pass (GSM_ENC_UCS2). The ASCII run is one table load and one
+ * test per octet; in septets, the octets written are the septets.
  */
 int
 gsm_encode_gsm(const char *utf8, enum gsm_charset charset, uint8_t *out,
     size_t outsz, size_t *outlen, long *septets)
 {
 	const unsigned char *p = (const unsigned char *)utf8;
+	uint8_t *o = out, *end = out + outsz;
 	uint32_t cp;
 	uint8_t code;
-	size_t n = 0;
-	long sep = 0;
-	int r, k, latin1 = charset == GSM_CHARSET_LATIN1;
-	unsigned c;
+	long ext = 0;
+	int r, k, v;
 
 	*outlen = 0;
 	*septets = 0;
 	for (;;) {
-		while ((c = *p) != 0 && c < 0x80) {
-			k = gsm_latin[c] >> 8;
-			if (k != 1 || n == outsz)
-				break;		/* the general path below */
-			out[n++] = latin1 ? (uint8_t)c :
-			    (uint8_t)(gsm_latin[c] & 0xFF);
-			sep++;
-			p++;
-		}
+		if (charset == GSM_CHARSET_LATIN1)
+			while (*p < 0x80 && gsm_ascii7[*p] >= 0 && o < end)
+				*o++ = *p++;
+		else
+			while (*p < 0x80 && (v = gsm_ascii7[*p]) >= 0 &&
+			    o < end) {
+				*o++ = (uint8_t)v;
+				p++;
+			}
 		if ((r = gsm_next(&p, &cp)) != 1)
 			break;
-		if ((k = gsm_char(cp, &code)) == 0 || (latin1 && cp > 0xFF))
+		if ((k = gsm_char(cp, &code)) == 0)
 			return GSM_ENC_UCS2;
-		sep += k;
-		if (latin1) {
-			if (n == outsz)
+		if (charset == GSM_CHARSET_LATIN1) {
+			if (cp > 0xFF)
+				return GSM_ENC_UCS2;
+			if (o == end)
 				return GSM_ENC_FULL;
-			out[n++] = (uint8_t)cp;
+			*o++ = (uint8_t)cp;
+			ext += k - 1;
 			continue;
 		}
-		if (outsz - n < (size_t)k)
+		if (end - o < k)
 			return GSM_ENC_FULL;
 		if (k == 2)
-			out[n++] = GSM_ESC;
-		out[n++] = code;
+			*o++ = GSM_ESC;
+		*o++ = code;
 	}
 	if (r == -1)
 		return GSM_ENC_BAD;
-	*outlen = n;
-	*septets = sep;
+	*outlen = (size_t)(o - out);
+	*septets = (long)(o - out) + ext;
 	return GSM_ENC_OK;
 }
 

@@ -44,20 +44,21 @@ sms_segment_start(struct sms_segment *s, uint8_t dc, uint8_t ref, int i)
 
 /*
  * The text is written once, in the encoding of the whole message
- * (gsm_encode_gsm: no measure before): straight into the first segment,
- * which is all when it fits one message. A longer text is written whole
- * into a buffer and cut there: septets after 153 (152 when an escape pair
- * would straddle the cut: 0x1B is never the second octet of a pair), UCS-2
- * after 67 units (past U+FFFF is one '?': no surrogate pair to keep),
- * Latin-1 octets by their cost in septets. Texts longer than maxseg full
- * segments do not fit the buffer and are refused as such.
+ * (gsm_encode_gsm: no measure before), into a buffer: copied as it is when
+ * it fits one message, else cut there: septets after 153 (152 when an
+ * escape pair would straddle the cut: 0x1B is never the second octet of a
+ * pair), UCS-2 after 67 units (past U+FFFF is one '?': no surrogate pair
+ * to keep), Latin-1 octets by their cost in septets. A text longer than
+ * maxseg full segments does not fit the buffer and is refused as such
+ * (when the GSM pass runs out of room, so would UCS-2: one unit per
+ * character, at least half the septets).
  */
 int
 sms_split(const char *utf8, enum gsm_charset charset, uint8_t ref,
     struct sms_segment *seg, int maxseg)
 {
 	uint8_t buf[255 * SMS_CONCAT_SEPTETS];
-	size_t len, cap, i, k, used, per;
+	size_t len, i, k, used, per;
 	long sep;
 	uint8_t dc;
 	int r, nseg, mode;
@@ -67,13 +68,15 @@ sms_split(const char *utf8, enum gsm_charset charset, uint8_t ref,
 	if (maxseg > 255)
 		maxseg = 255;		/* the UDH counts in one octet */
 
-	r = gsm_encode_gsm(utf8, charset, seg[0].body, SMS_SINGLE_SEPTETS,
-	    &len, &sep);
-	if (r == GSM_ENC_BAD)
-		return -1;
+	r = gsm_encode_gsm(utf8, charset, buf, maxseg == 1 ?
+	    SMS_SINGLE_SEPTETS : (size_t)maxseg * SMS_CONCAT_SEPTETS, &len,
+	    &sep);
+	if (r == GSM_ENC_BAD || r == GSM_ENC_FULL)
+		return -1;	/* bad UTF-8, or too long */
 	if (r == GSM_ENC_OK && sep <= SMS_SINGLE_SEPTETS) {
 		seg[0].data_coding = GSM_DC_DEFAULT;
 		seg[0].esm_class = 0;
+		memcpy(seg[0].body, buf, len);
 		seg[0].len = (uint16_t)len;
 		return 1;
 	}
@@ -84,19 +87,10 @@ sms_split(const char *utf8, enum gsm_charset charset, uint8_t ref,
 		seg[0].len = (uint16_t)len;
 		return 1;
 	}
-
-	/* Concatenated: the whole text, then the cuts. */
-	if (r != GSM_ENC_UCS2) {
-		/* GSM_ENC_FULL read only the first segment's worth */
-		cap = (size_t)maxseg * SMS_CONCAT_SEPTETS;
-		r = gsm_encode_gsm(utf8, charset, buf, cap, &len, &sep);
-		if (r == GSM_ENC_BAD || r == GSM_ENC_FULL)
-			return -1;	/* bad UTF-8, or too long */
-	}
 	if (r == GSM_ENC_UCS2) {
 		mode = SMS_MODE_UCS2;
-		cap = (size_t)maxseg * 2 * SMS_CONCAT_UCS2;
-		if (gsm_utf8_to_ucs2(utf8, buf, cap, &len) == -1)
+		if (gsm_utf8_to_ucs2(utf8, buf,
+		    (size_t)maxseg * 2 * SMS_CONCAT_UCS2, &len) == -1)
 			return -1;	/* bad UTF-8, or too long */
 	} else
 		mode = charset == GSM_CHARSET_LATIN1 ? SMS_MODE_LATIN1 :
