@@ -139,6 +139,96 @@ dialog_subst(struct tbuf *b, const char *tmpl, const struct dialog_var *v,
 	}
 }
 
+void
+dialog_measure_start(struct dialog_measure *m, int tr)
+{
+	static const struct gsm_measure	zero = { 0, 0, 1 };
+
+	m->m = m->ms = zero;
+	m->tr = tr;
+	m->ok = 1;
+}
+
+/* The value just appended at b->p + start, measured (and transliterated
+ * first for the screen's measure when m->tr). */
+static void
+fill_measure_value(const struct tbuf *b, size_t start,
+    struct dialog_measure *m)
+{
+	char			tr[DIALOG_TEXT_MAX * 3];
+	struct gsm_measure	vm;
+
+	if (b->over || gsm_measure(b->p + start, &vm) == -1) {
+		m->ok = 0;
+		return;
+	}
+	gsm_measure_add(&m->m, &vm);
+	if (m->tr && (gsm_transliterate(b->p + start, tr, sizeof(tr)) == -1 ||
+	    gsm_measure(tr, &vm) == -1)) {
+		m->ok = 0;
+		return;
+	}
+	gsm_measure_add(&m->ms, &vm);
+}
+
+/*
+ * The pieces are what dialog_subst reads: a literal goes in as add_run
+ * (cut byte-wise, as one run or several), a placeholder as its value
+ * cleaned, or as "{name}" written when no value has the name. A text whose
+ * split made a nested '{' literal (catalog_text_split) could match a
+ * value named with a '{': none is, and should one be, dialog_subst does it.
+ */
+void
+dialog_fill(struct tbuf *b, const struct catalog_text *t,
+    const struct dialog_var *v, int nv, struct dialog_measure *m)
+{
+	const struct catalog_piece	*p;
+	const char			*name;
+	size_t				 start;
+	int				 i, k;
+
+	if (t->nested)
+		for (i = 0; i < nv; i++)
+			if (strchr(v[i].name, '{') != NULL) {
+				if (m != NULL)
+					m->ok = 0;
+				dialog_subst(b, t->text, v, nv);
+				return;
+			}
+	if (m != NULL && !t->measured)
+		m->ok = 0;
+	for (k = 0; k < t->npiece; k++) {
+		p = &t->piece[k];
+		if (!p->var) {
+			add_run(b, t->text + p->off, p->len);
+			if (m != NULL) {
+				gsm_measure_add(&m->m, &p->m);
+				gsm_measure_add(&m->ms, m->tr ? &p->mt : &p->m);
+			}
+			continue;
+		}
+		name = t->text + p->off;
+		for (i = 0; i < nv; i++)
+			if (strncmp(v[i].name, name, p->len) == 0 &&
+			    v[i].name[p->len] == '\0')
+				break;
+		if (i == nv) {
+			add_run(b, name - 1, p->len + 2);
+			if (m != NULL) {
+				gsm_measure_add(&m->m, &p->m);
+				gsm_measure_add(&m->ms, m->tr ? &p->mt : &p->m);
+			}
+			continue;
+		}
+		start = b->len;
+		clean(b, v[i].value, strlen(v[i].value), v[i].lines);
+		if (m != NULL && m->ok)
+			fill_measure_value(b, start, m);
+	}
+	if (m != NULL && b->over)
+		m->ok = 0;
+}
+
 /* ---- languages, texts, page fitting ---- */
 
 int
@@ -213,6 +303,25 @@ dialog_msg(const struct dialog_ctx *c, const char *key)
 
 	dialog_lang(c, lang);
 	return dialog_msg_lang(c->conf, c->cat, lang, key);
+}
+
+const struct catalog_text *
+dialog_msg_text(const struct dialog_ctx *c, const char *key)
+{
+	static const struct catalog_text	 none = { "", 0, NULL, 0, 1, 0 };
+	char					 lang[CATALOG_LANG_MAX];
+	char					 l0[CATALOG_LANG_MAX];
+	const struct catalog_text		*t;
+
+	dialog_lang(c, lang);
+	if ((t = catalog_get_text(c->cat, lang, key)) != NULL)
+		return t;
+	dialog_conf_lang(c->conf, c->cat, 0, l0);
+	if ((t = catalog_get_text(c->cat, l0, key)) != NULL)
+		return t;
+	if ((t = catalog_get_text(c->cat, "fr", key)) != NULL)
+		return t;
+	return &none;
 }
 
 int
@@ -367,6 +476,67 @@ screen_sent(const struct dialog_conf *conf, const char *lang,
 		memcpy(out, text, n + 1);
 	}
 	return gsm_fits_ussd(out);
+}
+
+/*
+ * screen_sent with the text's measure known (m->tr as dialog_translit_on
+ * for lang): the same screen in c->out->text and the same answer, the text
+ * not measured again. 0 also when the measure is unknown.
+ */
+static int
+screen_measured(struct dialog_ctx *c, const char *text, size_t len,
+    const struct dialog_measure *m)
+{
+	if (!m->ok || c->d->channel != DIALOG_CH_USSD)
+		return 0;
+	if (m->tr) {
+		if (gsm_transliterate(text, c->out->text, DIALOG_TEXT_MAX) == -1)
+			return 0;
+	} else {
+		if (len >= DIALOG_TEXT_MAX)
+			return 0;
+		memcpy(c->out->text, text, len + 1);
+	}
+	return gsm_fits_ussd_measure(&m->ms);
+}
+
+/* dialog_finish(c, b's text, o, 0) for a text filled with its measure. */
+static void
+finish_measured(struct dialog_ctx *c, const struct tbuf *b,
+    const struct dialog_measure *m, enum dialog_outcome o)
+{
+	if (tbuf_end(b) == 0 && screen_measured(c, b->p, b->len, m)) {
+		dialog_end(c, o);
+		return;
+	}
+	dialog_finish(c, b->p, o, 0);
+}
+
+/* dialog_finish_line(c, b's text, line, o, 0) for a text filled with its
+ * measure: line's measure comes from its pieces. */
+static void
+finish_line_measured(struct dialog_ctx *c, const struct tbuf *b,
+    const struct dialog_measure *m, const struct catalog_text *line,
+    enum dialog_outcome o)
+{
+	static const struct gsm_measure	 nl = { 1, 1, 1 };
+	char				 buf[DIALOG_TEXT_MAX];
+	struct tbuf			 a;
+	struct dialog_measure		 ma = *m;
+
+	if (line->len > 0 && tbuf_end(b) == 0) {
+		tbuf_init(&a, buf, sizeof(buf));
+		tbuf_addn(&a, b->p, b->len);
+		tbuf_addc(&a, '\n');
+		gsm_measure_add(&ma.m, &nl);
+		gsm_measure_add(&ma.ms, &nl);
+		dialog_fill(&a, line, NULL, 0, &ma);
+		if (tbuf_end(&a) == 0 && screen_measured(c, buf, a.len, &ma)) {
+			dialog_end(c, o);
+			return;
+		}
+	}
+	dialog_finish_line(c, b->p, line->text, o, 0);
 }
 
 /* text, then line when both fit (on SMS: always). */
@@ -944,9 +1114,10 @@ dialog_receipt_on(const struct dialog_ctx *c, int bit)
 static void
 result_a(struct dialog_ctx *c, const struct dialog_record *r)
 {
-	char			 buf[DIALOG_TEXT_MAX];
+	char			 buf[DIALOG_TEXT_MAX], lang[CATALOG_LANG_MAX];
 	struct tbuf		 b;
 	struct dialog_var	 v = { "matricule", r->matricule, 0 };
+	struct dialog_measure	 m;
 
 	if (!dialog_digits_ok(r->matricule, sizeof(r->matricule), 1,
 	    DIALOG_MATRICULE_MAX)) {
@@ -960,14 +1131,19 @@ result_a(struct dialog_ctx *c, const struct dialog_record *r)
 		dialog_sms_render(c, "sms_result_a", &v, 1, "reply");
 		return;
 	}
+	dialog_lang(c, lang);
+	dialog_measure_start(&m, dialog_translit_on(c->conf, lang));
 	tbuf_init(&b, buf, sizeof(buf));
-	dialog_subst(&b, dialog_msg(c, "result_a"), &v, 1);
+	dialog_fill(&b, dialog_msg_text(c, "result_a"), &v, 1, &m);
 	if (dialog_receipt_on(c, DIALOG_RECEIPT_A)) {
 		dialog_sms_render(c, "sms_result_a", &v, 1, "receipt");
-		dialog_finish_line(c, buf, c->out->sms[0] ? dialog_msg(c, "result_sms") :
-		    NULL, DIALOG_OUTCOME_A, 0);
+		if (c->out->sms[0])
+			finish_line_measured(c, &b, &m,
+			    dialog_msg_text(c, "result_sms"), DIALOG_OUTCOME_A);
+		else
+			dialog_finish(c, buf, DIALOG_OUTCOME_A, 0);
 	} else
-		dialog_finish(c, buf, DIALOG_OUTCOME_A, 0);
+		finish_measured(c, &b, &m, DIALOG_OUTCOME_A);
 }
 
 static void

@@ -135,11 +135,23 @@ dialog_sms_list2(const struct dialog_conf *conf, const struct catalog *cat,
 void
 dialog_sms_put(struct dialog_ctx *c, const char *text, const char *kind)
 {
+	dialog_sms_put_measured(c, text, strlen(text), NULL, kind);
+}
+
+void
+dialog_sms_put_measured(struct dialog_ctx *c, const char *text, size_t len,
+    const struct dialog_measure *m, const char *kind)
+{
 	struct tbuf	b;
+	int		fits = 0;
 
 	tbuf_init(&b, c->out->sms, sizeof(c->out->sms));
-	tbuf_adds(&b, text);
-	if (tbuf_end(&b) == -1 || !dialog_sms_fits(c->out->sms)) {
+	tbuf_addn(&b, text, len);
+	if (tbuf_end(&b) == 0)
+		fits = m != NULL && m->ok ? sms_fits_measure(c->out->sms, len,
+		    &m->m, DIALOG_SMS_MAX, DIALOG_SMS_SEGMENTS) :
+		    dialog_sms_fits(c->out->sms);
+	if (tbuf_end(&b) == -1 || !fits) {
 		/* Lists are bounded before; this is a last resort. */
 		log_warnx("dialog: %s SMS too long, not sent", kind);
 		memset(c->out->sms, 0, sizeof(c->out->sms));
@@ -172,14 +184,16 @@ void
 dialog_sms_render(struct dialog_ctx *c, const char *key, const struct dialog_var *v,
     int nv, const char *kind)
 {
-	char		buf[DIALOG_SMS_MAX];
-	struct tbuf	b;
+	char			buf[DIALOG_SMS_MAX];
+	struct tbuf		b;
+	struct dialog_measure	m;
 
+	dialog_measure_start(&m, 0);
 	tbuf_init(&b, buf, sizeof(buf));
-	dialog_subst(&b, dialog_msg(c, key), v, nv);
+	dialog_fill(&b, dialog_msg_text(c, key), v, nv, &m);
 	if (tbuf_end(&b) == -1) {
 		log_warnx("dialog: %s SMS too long, not sent", kind);
 		return;
 	}
-	dialog_sms_put(c, buf, kind);
+	dialog_sms_put_measured(c, buf, b.len, &m, kind);
 }

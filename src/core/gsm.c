@@ -300,12 +300,20 @@ gsm_fits_ussd(const char *utf8)
 
 	if (gsm_measure(utf8, &m) == -1)
 		return 0;
-	if (m.septets >= 0 && m.latin1)
-		return m.septets <= GSM_USSD_MAX_GSM7;
-	if (m.septets >= 0)
-		return m.septets <= GSM_USSD_MAX_GSM7 &&
-		    m.chars <= GSM_USSD_MAX_UCS2;
-	return m.chars <= GSM_USSD_MAX_UCS2;
+	return gsm_fits_ussd_measure(&m);
+}
+
+int
+gsm_fits_ussd_measure(const struct gsm_measure *m)
+{
+	if (m->chars < 0)
+		return 0;
+	if (m->septets >= 0 && m->latin1)
+		return m->septets <= GSM_USSD_MAX_GSM7;
+	if (m->septets >= 0)
+		return m->septets <= GSM_USSD_MAX_GSM7 &&
+		    m->chars <= GSM_USSD_MAX_UCS2;
+	return m->chars <= GSM_USSD_MAX_UCS2;
 }
 
 /*

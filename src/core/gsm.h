@@ -64,6 +64,18 @@ gsm_char(uint32_t cp, uint8_t *code)
 
 /* Does the text fit one USSD page in the encoding gsm_encode would pick? */
 int gsm_fits_ussd(const char *utf8);
+/* The same answer from the text's measure (gsm_measure's, or pieces'
+ * measures added up: see gsm_measure_add). */
+int gsm_fits_ussd_measure(const struct gsm_measure *m);
+/* a += b: the measure of the two texts one after the other. */
+static inline void
+gsm_measure_add(struct gsm_measure *a, const struct gsm_measure *b)
+{
+	a->chars += b->chars;
+	a->septets = a->septets < 0 || b->septets < 0 ? -1 :
+	    a->septets + b->septets;
+	a->latin1 = a->latin1 && b->latin1;
+}
 
 /*
  * Transliterate to the GSM alphabet what has a plain equivalent (ê->e,

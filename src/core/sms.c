@@ -133,14 +133,27 @@ int
 sms_fits(const char *utf8, size_t maxbytes, int maxseg)
 {
 	struct gsm_measure m;
+	size_t len;
+
+	if (utf8 == NULL || maxseg < 1 ||
+	    (len = strnlen(utf8, maxbytes)) >= maxbytes ||
+	    gsm_measure(utf8, &m) == -1)
+		return 0;
+	return sms_fits_measure(utf8, len, &m, maxbytes, maxseg);
+}
+
+int
+sms_fits_measure(const char *utf8, size_t len, const struct gsm_measure *mp,
+    size_t maxbytes, int maxseg)
+{
+	struct gsm_measure m = *mp;
 	const unsigned char *p;
 	size_t clen, used = 0;
 	long segs = 0, ucs2;
 	uint32_t cp;
 	int k;
 
-	if (utf8 == NULL || maxseg < 1 || strnlen(utf8, maxbytes) >= maxbytes ||
-	    gsm_measure(utf8, &m) == -1)
+	if (utf8 == NULL || maxseg < 1 || len >= maxbytes || m.chars < 0)
 		return 0;
 	if (maxseg > 255)
 		maxseg = 255;

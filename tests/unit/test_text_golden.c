@@ -1,8 +1,10 @@
 /*
  * test_text_golden: the table-driven, single-pass text path (gsm_*,
- * sms_split, sms_fits, dialog_subst) against the 0.5 code it replaced
- * (oracle_text_v05.h), on every code point of the tables and on thousands
- * of generated texts: same values, same bytes, same segments, same cuts.
+ * sms_split, sms_fits, dialog_subst, and dialog_fill from the catalogue's
+ * pieces with the measures it adds up) against the 0.5 code it replaced
+ * (oracle_text_v05.h), on every code point of the tables, on thousands of
+ * generated texts and on every text of the shipped catalogues: same
+ * values, same bytes, same segments, same cuts.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +15,7 @@
 #include <cmocka.h>
 
 #include "oracle_text_v05.h"
+#include "dialog_fixture.h"
 
 #define N(a)		(sizeof(a) / sizeof((a)[0]))
 #define TEXT_MAX	2600
@@ -236,6 +239,9 @@ test_boundaries(void **state)
 
 /* Templates with known, unknown and unclosed placeholders, values with
  * controls, newlines and bad bytes, into buffers of every small size. */
+static void same_fill(const char *, const struct dialog_var *, int, size_t,
+    int);
+
 static void
 test_subst(void **state)
 {
@@ -274,7 +280,147 @@ test_subst(void **state)
 		assert_int_equal(ta.len, tb.len);
 		assert_int_equal(ta.over, tb.over);
 		assert_memory_equal(a, b, sizeof(a));
+		same_fill(tmpl, v, 2, cap, (int)(next_rand() % 2));
 	}
+}
+
+/* The measure the old code takes of text, as written or transliterated. */
+static void
+old_measure(const char *text, int tr, struct gsm_measure *m)
+{
+	static char	t[TEXT_MAX * 3];
+
+	if (tr) {
+		assert_int_equal(old_gsm_transliterate(text, t, sizeof(t)), 0);
+		text = t;
+	}
+	m->chars = old_gsm_utf8_chars(text);
+	m->septets = old_gsm_septets(text);
+	m->latin1 = old_gsm_is_latin1(text);
+}
+
+/*
+ * tmpl split as the catalogue does and filled by dialog_fill: the bytes of
+ * old_dialog_subst, and when everything fitted, the measures of the text
+ * (as written and transliterated) and the answers they give, as the old
+ * code measured them on the whole text.
+ */
+static void
+same_fill(const char *tmpl, const struct dialog_var *v, int nv, size_t cap,
+    int tr)
+{
+	static char		 a[TEXT_MAX], b[TEXT_MAX];
+	struct catalog_text	 t;
+	struct dialog_measure	 m;
+	struct gsm_measure	 om;
+	struct tbuf		 ta, tb;
+
+	assert_true(cap <= sizeof(a));
+	assert_int_equal(catalog_text_split(tmpl, &t), 0);
+	memset(a, 'x', sizeof(a));
+	memset(b, 'x', sizeof(b));
+	tbuf_init(&ta, a, cap);
+	tbuf_init(&tb, b, cap);
+	old_dialog_subst(&ta, tmpl, v, nv);
+	dialog_measure_start(&m, tr);
+	dialog_fill(&tb, &t, v, nv, &m);
+	assert_int_equal(ta.len, tb.len);
+	assert_int_equal(ta.over, tb.over);
+	assert_memory_equal(a, b, sizeof(a));
+	if (ta.over)
+		assert_int_equal(m.ok, 0);
+	if (m.ok) {
+		old_measure(a, 0, &om);
+		assert_int_equal(m.m.chars, om.chars);
+		assert_int_equal(m.m.septets, om.septets);
+		if (om.chars >= 0)
+			assert_int_equal(m.m.latin1, om.latin1);
+		assert_int_equal(sms_fits_measure(a, ta.len, &m.m, 2048, 8),
+		    old_dialog_sms_fits(a));
+		old_measure(a, tr, &om);
+		assert_int_equal(m.ms.chars, om.chars);
+		assert_int_equal(m.ms.septets, om.septets);
+		if (om.chars >= 0)
+			assert_int_equal(m.ms.latin1, om.latin1);
+		if (tr) {
+			static char	tt[TEXT_MAX * 3];
+
+			assert_int_equal(old_gsm_transliterate(a, tt,
+			    sizeof(tt)), 0);
+			assert_int_equal(gsm_fits_ussd_measure(&m.ms),
+			    old_gsm_fits_ussd(tt));
+		} else
+			assert_int_equal(gsm_fits_ussd_measure(&m.ms),
+			    old_gsm_fits_ussd(a));
+	}
+	catalog_text_free(&t);
+}
+
+/*
+ * Every text of the shipped catalogues (fr, ar, tzm), with values for
+ * every placeholder it names (digits, accents, Arabic, a control
+ * character, a bad byte, lines) and one more no text names, filled whole
+ * and into buffers that cut it: the catalogue's pieces give the old bytes
+ * and the old measures.
+ */
+static void
+test_catalog_texts(void **state)
+{
+	static const char *const langs[] = { "fr", "ar", "tzm" };
+	static const char *const samples[] = { "123456789", "0801002020",
+	    "Affili\xc3\xa9 \xc3\xa0 la CNOPS", "\xd8\xb3\xd9\x84\xd8\xa7",
+	    "ligne 1\nligne 2", "a\x01" "b\xff" "c", "\xc3\xaa\xc3\xa7\xc5\x93",
+	    "{x}", "", "\xe2\xb5\x9c 5 \xe2\x82\xac" };
+	struct catalog			*cat;
+	const struct catalog_text	*t;
+	const struct catalog_piece	*p;
+	struct dialog_var		 v[16];
+	char				 names[16][64];
+	const char			*s;
+	size_t				 cap;
+	int				 l, k, i, j, nv, n = 0, round;
+
+	(void)state;
+	assert_non_null(cat = load_catalog());
+	for (l = 0; l < 3; l++)
+		for (k = 0; all_keys[k] != NULL; k++) {
+			s = catalog_get(cat, langs[l], all_keys[k]);
+			t = catalog_get_text(cat, langs[l], all_keys[k]);
+			if (s == NULL) {
+				assert_null(t);
+				continue;
+			}
+			assert_non_null(t);
+			assert_ptr_equal(t->text, s);
+			assert_int_equal(t->len, strlen(s));
+			assert_true(t->measured);
+			for (round = 0; round < 12; round++) {
+				nv = 0;
+				for (i = 0; i < t->npiece && nv < 15; i++) {
+					p = &t->piece[i];
+					if (!p->var || p->len >= sizeof(names[0]))
+						continue;
+					memcpy(names[nv], t->text + p->off, p->len);
+					names[nv][p->len] = '\0';
+					for (j = 0; j < nv; j++)
+						if (strcmp(names[j], names[nv]) == 0)
+							break;
+					if (j < nv)
+						continue;
+					v[nv] = (struct dialog_var){ names[nv],
+					    samples[(size_t)(round + nv) % N(samples)],
+					    (round + nv) % 2 };
+					nv++;
+				}
+				v[nv++] = (struct dialog_var){ "unused", "zz", 0 };
+				cap = round < 4 ? TEXT_MAX : 1 + next_rand() %
+				    (t->len + 40);
+				same_fill(s, v, nv, cap, round % 2);
+				n++;
+			}
+		}
+	assert_true(n > 100);
+	catalog_free(cat);
 }
 
 int
@@ -285,6 +431,7 @@ main(void)
 		cmocka_unit_test(test_boundaries),
 		cmocka_unit_test(test_generated_texts),
 		cmocka_unit_test(test_subst),
+		cmocka_unit_test(test_catalog_texts),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
