@@ -163,7 +163,9 @@ fill_measure_value(const struct tbuf *b, size_t start,
 		return;
 	}
 	gsm_measure_add(&m->m, &vm);
-	if (m->tr && (gsm_transliterate(b->p + start, tr, sizeof(tr)) == -1 ||
+	/* ASCII in the GSM alphabet (no '`') is transliterated as it is */
+	if (m->tr && !(vm.septets >= 0 && (size_t)vm.chars == b->len - start) &&
+	    (gsm_transliterate(b->p + start, tr, sizeof(tr)) == -1 ||
 	    gsm_measure(tr, &vm) == -1)) {
 		m->ok = 0;
 		return;

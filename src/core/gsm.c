@@ -361,6 +361,19 @@ gsm_translit_find(uint32_t cp)
 	return -1;
 }
 
+/* Octets gsm_transliterate copies as they are without a look: ASCII but
+ * NUL and '`'. The && of a round stops at a NUL before reading past it. */
+static const uint8_t gsm_stays[256] = {
+	0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+};
+
 /*
  * GSM characters and anything without a plain equivalent (Arabic,
  * Tifinagh...) are copied as they are, in runs; a bad UTF-8 byte becomes
@@ -379,8 +392,12 @@ gsm_transliterate(const char *utf8, char *out, size_t outsz)
 	if (utf8 == NULL)
 		return tbuf_end(&o);
 	for (run = p; *p != 0 && !o.over;) {
-		while (*p != 0 && *p < 0x80 && *p != '`')
-			p++;		/* ASCII stays, but for the backquote */
+		/* ASCII stays, but for the backquote: four octets a round */
+		while (gsm_stays[p[0]] && gsm_stays[p[1]] && gsm_stays[p[2]] &&
+		    gsm_stays[p[3]])
+			p += 4;
+		while (gsm_stays[*p])
+			p++;
 		if (*p == 0)
 			break;
 		s = p;
@@ -572,14 +589,16 @@ gsm_8bit_to_utf8(const uint8_t *in, size_t inlen, int ascii, char *out,
 }
 
 /*
- * U+0000..U+007F -> its septet when it is one in the default table, -1
- * otherwise (NUL, the extension characters, '`' and most controls): the
- * one test of gsm_encode_gsm's ASCII run.
+ * Octet -> its septet when it is a one-septet ASCII character of the
+ * default table, -1 otherwise (NUL, the extension characters, '`', most
+ * controls, and every octet of a multi-octet sequence): the one test of
+ * gsm_encode_gsm's ASCII run.
  */
-static const int16_t gsm_ascii7[128] = {
 #define X	-1
+#define X16	X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X
+static const int16_t gsm_ascii7[256] = {
 	X, X, X, X, X, X, X, X, X, X, 0x0A, X, X, 0x0D, X, X,
-	X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
+	X16,
 	0x20, 0x21, 0x22, 0x23, 0x02, 0x25, 0x26, 0x27,
 	0x28, 0x29, 0x2A, 0x2B, 0x2C, 0x2D, 0x2E, 0x2F,
 	0x30, 0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0x37,
@@ -592,8 +611,49 @@ static const int16_t gsm_ascii7[128] = {
 	0x68, 0x69, 0x6A, 0x6B, 0x6C, 0x6D, 0x6E, 0x6F,
 	0x70, 0x71, 0x72, 0x73, 0x74, 0x75, 0x76, 0x77,
 	0x78, 0x79, 0x7A, X, X, X, X, X,
-#undef X
+	X16, X16, X16, X16, X16, X16, X16, X16,
 };
+#undef X16
+#undef X
+
+/*
+ * The ASCII run at *pp as septets into *op (up to end), four octets per
+ * round while four fit; stops before the first octet that is not a
+ * one-septet character (a NUL among them: nothing past it is read).
+ */
+static inline void
+gsm_run7(const unsigned char **pp, uint8_t **op, const uint8_t *end,
+    int latin1)
+{
+	const unsigned char *p = *pp;
+	uint8_t *o = *op;
+	int v, i;
+
+#define GSM_RUN_ONE(k)	do {					\
+		if ((v = gsm_ascii7[p[k]]) < 0) {			\
+			i = k;						\
+			goto out;					\
+		}							\
+		o[k] = latin1 ? p[k] : (uint8_t)v;			\
+	} while (0)
+	while (end - o >= 4) {
+		GSM_RUN_ONE(0);
+		GSM_RUN_ONE(1);
+		GSM_RUN_ONE(2);
+		GSM_RUN_ONE(3);
+		p += 4;
+		o += 4;
+	}
+#undef GSM_RUN_ONE
+	for (i = 0; o + i < end; i++) {
+		if ((v = gsm_ascii7[p[i]]) < 0)
+			break;
+		o[i] = latin1 ? p[i] : (uint8_t)v;
+	}
+out:
+	*pp = p + i;
+	*op = o + i;
+}
 
 /*
  * One pass: every character is written as it is read, in the encoding
@@ -611,20 +671,15 @@ gsm_encode_gsm(const char *utf8, enum gsm_charset charset, uint8_t *out,
 	uint32_t cp;
 	uint8_t code;
 	long ext = 0;
-	int r, k, v;
+	int r, k;
 
 	*outlen = 0;
 	*septets = 0;
 	for (;;) {
 		if (charset == GSM_CHARSET_LATIN1)
-			while (*p < 0x80 && gsm_ascii7[*p] >= 0 && o < end)
-				*o++ = *p++;
+			gsm_run7(&p, &o, end, 1);
 		else
-			while (*p < 0x80 && (v = gsm_ascii7[*p]) >= 0 &&
-			    o < end) {
-				*o++ = (uint8_t)v;
-				p++;
-			}
+			gsm_run7(&p, &o, end, 0);
 		if ((r = gsm_next(&p, &cp)) != 1)
 			break;
 		if ((k = gsm_char(cp, &code)) == 0)
