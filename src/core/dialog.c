@@ -8,7 +8,6 @@
  */
 #include "dialog.h"
 
-#include <stdio.h>
 #include <string.h>
 
 #include "dialog_impl.h"
@@ -241,15 +240,21 @@ dialog_nlangs(const struct dialog_conf *conf)
 	return conf->nlanguages > 8 ? 8 : conf->nlanguages;
 }
 
-/* At most CATALOG_LANG_MAX - 1 bytes of s, NUL-terminated (what
- * snprintf("%.*s") wrote, without the format parsing). */
+/* At most sz - 1 bytes of s, NUL-terminated (what snprintf("%s") wrote,
+ * without the format parsing); s may overlap out. */
+static void
+copy_cut(char *out, size_t sz, const char *s)
+{
+	size_t	n = strnlen(s, sz - 1);
+
+	memmove(out, s, n);
+	out[n] = '\0';
+}
+
 static void
 lang_copy(char out[CATALOG_LANG_MAX], const char *s)
 {
-	size_t	n = strnlen(s, CATALOG_LANG_MAX - 1);
-
-	memcpy(out, s, n);
-	out[n] = '\0';
+	copy_cut(out, CATALOG_LANG_MAX, s);
 }
 
 /* The i-th menu language (bounded copy: the conf is plain data). */
@@ -308,22 +313,30 @@ dialog_msg(const struct dialog_ctx *c, const char *key)
 }
 
 const struct catalog_text *
-dialog_msg_text(const struct dialog_ctx *c, const char *key)
+dialog_msg_text_lang(const struct dialog_conf *conf,
+    const struct catalog *cat, const char *lang, const char *key)
 {
 	static const struct catalog_text	 none = { "", 0, NULL, 0, 1, 0 };
-	char					 lang[CATALOG_LANG_MAX];
 	char					 l0[CATALOG_LANG_MAX];
 	const struct catalog_text		*t;
 
-	dialog_lang(c, lang);
-	if ((t = catalog_get_text(c->cat, lang, key)) != NULL)
+	if ((t = catalog_get_text(cat, lang, key)) != NULL)
 		return t;
-	dialog_conf_lang(c->conf, c->cat, 0, l0);
-	if ((t = catalog_get_text(c->cat, l0, key)) != NULL)
+	dialog_conf_lang(conf, cat, 0, l0);
+	if ((t = catalog_get_text(cat, l0, key)) != NULL)
 		return t;
-	if ((t = catalog_get_text(c->cat, "fr", key)) != NULL)
+	if ((t = catalog_get_text(cat, "fr", key)) != NULL)
 		return t;
 	return &none;
+}
+
+const struct catalog_text *
+dialog_msg_text(const struct dialog_ctx *c, const char *key)
+{
+	char	lang[CATALOG_LANG_MAX];
+
+	dialog_lang(c, lang);
+	return dialog_msg_text_lang(c->conf, c->cat, lang, key);
 }
 
 int
@@ -360,33 +373,45 @@ dialog_next_line(const struct dialog_conf *conf, const struct catalog *cat,
 	char			 phone[sizeof(conf->support_phone)];
 	struct dialog_var	 v = { "phone", phone, 0 };
 
-	snprintf(phone, sizeof(phone), "%.*s", (int)sizeof(phone) - 1,
-	    conf->support_phone);
+	copy_cut(phone, sizeof(phone), conf->support_phone);
 	if (!agency && phone[0] != '\0')
-		dialog_subst(b, dialog_msg_lang(conf, cat, lang, "next_phone"),
-		    &v, 1);
+		dialog_fill(b, dialog_msg_text_lang(conf, cat, lang,
+		    "next_phone"), &v, 1, NULL);
 	else
-		dialog_subst(b, dialog_msg_lang(conf, cat, lang, "next_agency"),
-		    NULL, 0);
+		dialog_fill(b, dialog_msg_text_lang(conf, cat, lang,
+		    "next_agency"), NULL, 0, NULL);
 }
 
 void
 dialog_plural(const struct catalog *cat, const char *lang, const char *base,
     long n, struct tbuf *b)
 {
-	char			 key[48], num[24];
-	const char		*t, *sfx;
-	struct dialog_var	 v = { "n", num, 0 };
-	long			 r = n % 100;
+	char				 key[48], num[24];
+	const char			*sfx;
+	const struct catalog_text	*t;
+	struct dialog_var		 v = { "n", num, 0 };
+	struct tbuf			 kb;
+	long				 r = n % 100;
+	size_t				 k;
 
-	snprintf(num, sizeof(num), "%ld", n);
+	tbuf_init(&kb, num, sizeof(num));
+	if (n < 0) {
+		tbuf_addc(&kb, '-');
+		tbuf_addu(&kb, 0ULL - (unsigned long long)n);
+	} else
+		tbuf_addu(&kb, (unsigned long long)n);
 	sfx = n == 1 ? "1" : n == 2 ? "2" : r >= 3 && r <= 10 ? "3_10" : "11";
-	snprintf(key, sizeof(key), "%s_%s", base, sfx);
-	if (lang == NULL || (t = catalog_get(cat, lang, key)) == NULL) {
+	/* base "_" sfx, cut as snprintf would */
+	copy_cut(key, sizeof(key), base);
+	k = strlen(key);
+	copy_cut(key + k, sizeof(key) - k, "_");
+	k = strlen(key);
+	copy_cut(key + k, sizeof(key) - k, sfx);
+	if (lang == NULL || (t = catalog_get_text(cat, lang, key)) == NULL) {
 		tbuf_adds(b, num);
 		return;
 	}
-	dialog_subst(b, t, &v, 1);
+	dialog_fill(b, t, &v, 1, NULL);
 }
 
 /* ---- screens and replies ---- */
@@ -423,7 +448,7 @@ dialog_emit(struct dialog_ctx *c, const char *lang, const char *text, int outsid
 		    sizeof(c->out->text));
 	else if (!dialog_translit_on(c->conf, lang) ||
 	    gsm_transliterate(text, t, sizeof(c->out->text)) == -1)
-		snprintf(t, sizeof(c->out->text), "%s", text);
+		copy_cut(t, sizeof(c->out->text), text);
 	if (!gsm_fits_ussd(t)) {
 		log_warnx("dialog: %s screen in state %s too long, cut",
 		    lang, dialog_strstate(c->d->step));
@@ -658,13 +683,18 @@ dialog_lang_menu(const struct dialog_conf *conf, const struct catalog *cat,
 {
 	char		 l[CATALOG_LANG_MAX], num[16];
 	const char	*name;
+	struct tbuf	 nb;
 	int		 i;
 
 	for (i = 0; i < dialog_nlangs(conf); i++) {
 		dialog_conf_lang(conf, cat, i, l);
 		if ((name = catalog_get(cat, l, "language_name")) == NULL)
 			name = l;
-		snprintf(num, sizeof(num), "%s%d ", i ? "\n" : "", i + 1);
+		tbuf_init(&nb, num, sizeof(num));
+		if (i > 0)
+			tbuf_addc(&nb, '\n');
+		tbuf_addu(&nb, (unsigned long long)i + 1);
+		tbuf_addc(&nb, ' ');
 		tbuf_adds(b, num);
 		dialog_clean(b, name, strlen(name));
 	}

@@ -39,6 +39,9 @@ void dialog_conf_lang(const struct dialog_conf *conf,
  * "" (never NULL). Valid as long as cat. */
 const char *dialog_msg_lang(const struct dialog_conf *conf,
     const struct catalog *cat, const char *lang, const char *key);
+/* The same text split in pieces (an empty one when none). */
+const struct catalog_text *dialog_msg_text_lang(const struct dialog_conf *conf,
+    const struct catalog *cat, const char *lang, const char *key);
 /* Append outside text s (len bytes at most, up to a NUL): invalid UTF-8
  * as '?', control characters as a space; nothing is cut. */
 void dialog_clean(struct tbuf *b, const char *s, size_t len);

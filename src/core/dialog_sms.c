@@ -3,7 +3,6 @@
  * concatenated SMS, whatever the bind's charset), and lists written whole,
  * one item per line, over two bodies at most (never a cut item).
  */
-#include <stdio.h>
 #include <string.h>
 
 #include "dialog_impl.h"
@@ -31,7 +30,7 @@ sms_try(const struct dialog_conf *conf, const struct catalog *cat,
 {
 	struct dialog_var	 all[8], vn = { "n", NULL, 0 };
 	char			 lines[DIALOG_SMS_MAX], pre[16], n[16];
-	struct tbuf		 b;
+	struct tbuf		 b, nb;
 	const char		*s;
 	size_t			 len, pl;
 	int			 i;
@@ -53,7 +52,8 @@ sms_try(const struct dialog_conf *conf, const struct catalog *cat,
 	tbuf_init(&b, out, outsz);
 	dialog_subst(&b, dialog_msg_lang(conf, cat, lang, key), all, nv + 1);
 	if (more != NULL && from + k < nitems) {
-		snprintf(n, sizeof(n), "%d", nitems - from - k);
+		tbuf_init(&nb, n, sizeof(n));
+		tbuf_addu(&nb, (unsigned long long)(nitems - from - k));
 		vn.value = n;
 		tbuf_adds(&b, "\n");
 		dialog_subst(&b, dialog_msg_lang(conf, cat, lang, more), &vn, 1);
