@@ -124,30 +124,56 @@ catalog_index(struct catalog_lang *l, size_t j)
 	return 0;
 }
 
-/* Measure n bytes at s as written and transliterated. 0, or -1 when they
- * are not valid UTF-8 (the text is then measured whole when filled). */
+/* Measure n bytes at s as written and transliterated (into tr, trsz
+ * bytes). 0, or -1 when they are not valid UTF-8 (the text is then
+ * measured whole when filled). */
 static int
 catalog_measure(const char *s, size_t n, struct gsm_measure *m,
-    struct gsm_measure *mt)
+    struct gsm_measure *mt, char *tr, size_t trsz)
 {
-	char	buf[1024], tr[3072];
+	char	buf[1024];
 
 	if (n >= sizeof(buf))
 		return -1;
 	memcpy(buf, s, n);
 	buf[n] = '\0';
 	if (gsm_measure(buf, m) == -1 ||
-	    gsm_transliterate(buf, tr, sizeof(tr)) == -1 ||
+	    gsm_transliterate(buf, tr, trsz) == -1 ||
 	    gsm_measure(tr, mt) == -1)
 		return -1;
 	return 0;
 }
 
+/* Append n bytes to t->tr (*trlen used, *trcap allocated). 0 or -1. */
 static int
-catalog_piece_add(struct catalog_text *t, size_t *cap, const char *text,
-    size_t off, size_t len, int var)
+catalog_tr_add(struct catalog_text *t, size_t *trlen, size_t *trcap,
+    const char *s, size_t n)
+{
+	char	*nt;
+	size_t	 ncap;
+
+	if (*trlen + n + 1 > *trcap) {
+		ncap = *trcap ? *trcap * 2 : 64;
+		while (ncap < *trlen + n + 1)
+			ncap *= 2;
+		if ((nt = realloc((void *)(uintptr_t)t->tr, ncap)) == NULL)
+			return -1;
+		t->tr = nt;
+		*trcap = ncap;
+	}
+	nt = (char *)(uintptr_t)t->tr;
+	memcpy(nt + *trlen, s, n);
+	*trlen += n;
+	nt[*trlen] = '\0';
+	return 0;
+}
+
+static int
+catalog_piece_add(struct catalog_text *t, size_t *cap, size_t *trlen,
+    size_t *trcap, const char *text, size_t off, size_t len, int var)
 {
 	struct catalog_piece	*np, *p;
+	char			 tr[3072];
 	size_t			 ncap;
 
 	if ((size_t)t->npiece == *cap) {
@@ -162,11 +188,16 @@ catalog_piece_add(struct catalog_text *t, size_t *cap, const char *text,
 	p->off = (uint32_t)off;
 	p->len = (uint32_t)len;
 	p->var = var;
+	p->toff = p->tlen = 0;
 	/* a placeholder as written: "{name}" */
 	if (catalog_measure(text + off - (var ? 1 : 0), len + (var ? 2 : 0),
-	    &p->m, &p->mt) == -1)
+	    &p->m, &p->mt, tr, sizeof(tr)) == -1) {
 		t->measured = 0;
-	return 0;
+		return 0;
+	}
+	p->toff = (uint32_t)*trlen;
+	p->tlen = (uint32_t)strlen(tr);
+	return catalog_tr_add(t, trlen, trcap, tr, p->tlen);
 }
 
 /*
@@ -179,7 +210,7 @@ int
 catalog_text_split(const char *text, struct catalog_text *t)
 {
 	const char	*p, *q;
-	size_t		 cap = 0, lit = 0, len;
+	size_t		 cap = 0, lit = 0, len, trlen = 0, trcap = 0;
 
 	memset(t, 0, sizeof(*t));
 	t->text = text;
@@ -194,17 +225,19 @@ catalog_text_split(const char *text, struct catalog_text *t)
 			t->nested = 1;
 			continue;
 		}
-		if (p > text + lit && catalog_piece_add(t, &cap, text, lit,
-		    (size_t)(p - text) - lit, 0) == -1)
+		if (p > text + lit && catalog_piece_add(t, &cap, &trlen,
+		    &trcap, text, lit, (size_t)(p - text) - lit, 0) == -1)
 			goto fail;
-		if (catalog_piece_add(t, &cap, text, (size_t)(p + 1 - text),
-		    (size_t)(q - p - 1), 1) == -1)
+		if (catalog_piece_add(t, &cap, &trlen, &trcap, text,
+		    (size_t)(p + 1 - text), (size_t)(q - p - 1), 1) == -1)
 			goto fail;
 		lit = (size_t)(q + 1 - text);
 		p = q;
 	}
-	if (len > lit && catalog_piece_add(t, &cap, text, lit, len - lit,
-	    0) == -1)
+	if (len > lit && catalog_piece_add(t, &cap, &trlen, &trcap, text,
+	    lit, len - lit, 0) == -1)
+		goto fail;
+	if (t->tr == NULL && catalog_tr_add(t, &trlen, &trcap, "", 0) == -1)
 		goto fail;
 	return 0;
 fail:
@@ -218,7 +251,9 @@ catalog_text_free(struct catalog_text *t)
 	if (t == NULL)
 		return;
 	free((void *)(uintptr_t)t->piece);
+	free((void *)(uintptr_t)t->tr);
 	t->piece = NULL;
+	t->tr = NULL;
 	t->npiece = 0;
 }
 

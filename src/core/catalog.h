@@ -25,6 +25,8 @@
 struct catalog_piece {
 	uint32_t		off;	/* literal: in text; var: of the name */
 	uint32_t		len;	/* bytes of the literal, of the name */
+	uint32_t		toff;	/* the literal ("{name}") transliterated: */
+	uint32_t		tlen;	/* in tr */
 	int			var;
 	struct gsm_measure	m, mt;	/* as written, transliterated */
 };
@@ -32,6 +34,7 @@ struct catalog_piece {
 struct catalog_text {
 	const char			*text;
 	size_t				 len;		/* strlen(text) */
+	const char			*tr;		/* the pieces transliterated */
 	const struct catalog_piece	*piece;
 	int				 npiece;
 	int				 measured;	/* valid UTF-8: the measures add up */

@@ -144,6 +144,7 @@ dialog_measure_start(struct dialog_measure *m, int tr)
 	static const struct gsm_measure	zero = { 0, 0, 1 };
 
 	m->m = m->ms = zero;
+	m->len = 0;
 	m->tr = tr;
 	m->ok = 1;
 }
@@ -203,6 +204,7 @@ dialog_fill(struct tbuf *b, const struct catalog_text *t,
 		if (!p->var) {
 			add_run(b, t->text + p->off, p->len);
 			if (m != NULL) {
+				m->len += p->len;
 				gsm_measure_add(&m->m, &p->m);
 				gsm_measure_add(&m->ms, m->tr ? &p->mt : &p->m);
 			}
@@ -216,6 +218,7 @@ dialog_fill(struct tbuf *b, const struct catalog_text *t,
 		if (i == nv) {
 			add_run(b, name - 1, p->len + 2);
 			if (m != NULL) {
+				m->len += p->len + 2;
 				gsm_measure_add(&m->m, &p->m);
 				gsm_measure_add(&m->ms, m->tr ? &p->mt : &p->m);
 			}
@@ -223,10 +226,74 @@ dialog_fill(struct tbuf *b, const struct catalog_text *t,
 		}
 		start = b->len;
 		clean(b, v[i].value, strlen(v[i].value), v[i].lines);
-		if (m != NULL && m->ok)
-			fill_measure_value(b, start, m);
+		if (m != NULL) {
+			m->len += b->len - start;
+			if (m->ok)
+				fill_measure_value(b, start, m);
+		}
 	}
 	if (m != NULL && b->over)
+		m->ok = 0;
+}
+
+/*
+ * gsm_transliterate reads character by character, and the pieces end at
+ * a '{' or '}': the transliteration of the whole is that of its pieces
+ * one after the other. A value is cleaned first (what dialog_fill would
+ * have written), then transliterated, unless it is GSM ASCII already.
+ */
+void
+dialog_fill_tr(struct tbuf *b, const struct catalog_text *t,
+    const struct dialog_var *v, int nv, struct dialog_measure *m)
+{
+	const struct catalog_piece	*p;
+	const char			*name;
+	char				 val[DIALOG_TEXT_MAX];
+	struct tbuf			 vb;
+	struct gsm_measure		 vm;
+	size_t				 n;
+	int				 i, k;
+
+	if (!t->measured || t->nested || t->tr == NULL)
+		m->ok = 0;
+	for (k = 0; k < t->npiece && m->ok && !b->over; k++) {
+		p = &t->piece[k];
+		name = t->text + p->off;
+		for (i = 0; p->var && i < nv; i++)
+			if (strncmp(v[i].name, name, p->len) == 0 &&
+			    v[i].name[p->len] == '\0')
+				break;
+		if (!p->var || i == nv) {
+			tbuf_addn(b, t->tr + p->toff, p->tlen);
+			m->len += p->len + (p->var ? 2 : 0);
+			gsm_measure_add(&m->m, &p->m);
+			gsm_measure_add(&m->ms, &p->mt);
+			continue;
+		}
+		tbuf_init(&vb, val, sizeof(val));
+		clean(&vb, v[i].value, strlen(v[i].value), v[i].lines);
+		if (vb.over || gsm_measure(val, &vm) == -1) {
+			m->ok = 0;
+			break;
+		}
+		m->len += vb.len;
+		gsm_measure_add(&m->m, &vm);
+		if (vm.septets >= 0 && (size_t)vm.chars == vb.len) {
+			tbuf_addn(b, val, vb.len);
+			gsm_measure_add(&m->ms, &vm);
+			continue;
+		}
+		if (gsm_transliterate(val, b->p + b->len, b->cap - b->len) ==
+		    -1 || gsm_measure(b->p + b->len, &vm) == -1) {
+			b->p[b->len] = '\0';
+			b->over = 1;
+			break;
+		}
+		n = strlen(b->p + b->len);
+		b->len += n;
+		gsm_measure_add(&m->ms, &vm);
+	}
+	if (b->over)
 		m->ok = 0;
 }
 
@@ -316,7 +383,8 @@ const struct catalog_text *
 dialog_msg_text_lang(const struct dialog_conf *conf,
     const struct catalog *cat, const char *lang, const char *key)
 {
-	static const struct catalog_text	 none = { "", 0, NULL, 0, 1, 0 };
+	static const struct catalog_text	 none = { .text = "", .tr = "",
+	    .measured = 1 };
 	char					 l0[CATALOG_LANG_MAX];
 	const struct catalog_text		*t;
 
@@ -525,6 +593,39 @@ screen_measured(struct dialog_ctx *c, const char *text, size_t len,
 		memcpy(c->out->text, text, len + 1);
 	}
 	return gsm_fits_ussd_measure(&m->ms);
+}
+
+/*
+ * The transliterated screen of text (filled with v) and, when line has
+ * words, "\n" line, written straight into c->out->text from the pieces:
+ * 1 when it is what dialog_finish_line (or, without a line, dialog_finish)
+ * would have sent, whole. The unfilled texts must not have been cut on
+ * the way (m.len) for that.
+ */
+static int
+screen_tr(struct dialog_ctx *c, const struct catalog_text *text,
+    const struct dialog_var *v, int nv, const struct catalog_text *line)
+{
+	static const struct gsm_measure	 nl = { 1, 1, 1 };
+	struct dialog_measure		 m;
+	struct tbuf			 b;
+	size_t				 tlen;
+
+	if (c->d->channel != DIALOG_CH_USSD)
+		return 0;
+	dialog_measure_start(&m, 1);
+	tbuf_init(&b, c->out->text, DIALOG_TEXT_MAX);
+	dialog_fill_tr(&b, text, v, nv, &m);
+	tlen = m.len;
+	if (line != NULL && line->len > 0) {
+		tbuf_addc(&b, '\n');
+		gsm_measure_add(&m.m, &nl);
+		gsm_measure_add(&m.ms, &nl);
+		m.len++;
+		dialog_fill_tr(&b, line, NULL, 0, &m);
+	}
+	return m.ok && tbuf_end(&b) == 0 && tlen < DIALOG_TEXT_MAX &&
+	    m.len < DIALOG_TEXT_MAX && gsm_fits_ussd_measure(&m.ms);
 }
 
 /* dialog_finish(c, b's text, o, 0) for a text filled with its measure. */
@@ -1146,10 +1247,13 @@ dialog_receipt_on(const struct dialog_ctx *c, int bit)
 static void
 result_a(struct dialog_ctx *c, const struct dialog_record *r)
 {
-	char			 buf[DIALOG_TEXT_MAX], lang[CATALOG_LANG_MAX];
-	struct tbuf		 b;
-	struct dialog_var	 v = { "matricule", r->matricule, 0 };
-	struct dialog_measure	 m;
+	char				 buf[DIALOG_TEXT_MAX];
+	char				 lang[CATALOG_LANG_MAX];
+	struct tbuf			 b;
+	struct dialog_var		 v = { "matricule", r->matricule, 0 };
+	struct dialog_measure		 m;
+	const struct catalog_text	*text, *line;
+	int				 tr, receipt;
 
 	if (!dialog_digits_ok(r->matricule, sizeof(r->matricule), 1,
 	    DIALOG_MATRICULE_MAX)) {
@@ -1163,18 +1267,24 @@ result_a(struct dialog_ctx *c, const struct dialog_record *r)
 		dialog_sms_render(c, "sms_result_a", &v, 1, "reply");
 		return;
 	}
-	dialog_lang(c, lang);
-	dialog_measure_start(&m, dialog_translit_on(c->conf, lang));
-	tbuf_init(&b, buf, sizeof(buf));
-	dialog_fill(&b, dialog_msg_text(c, "result_a"), &v, 1, &m);
-	if (dialog_receipt_on(c, DIALOG_RECEIPT_A)) {
+	receipt = dialog_receipt_on(c, DIALOG_RECEIPT_A);
+	if (receipt)
 		dialog_sms_render(c, "sms_result_a", &v, 1, "receipt");
-		if (c->out->sms[0])
-			finish_line_measured(c, &b, &m,
-			    dialog_msg_text(c, "result_sms"), DIALOG_OUTCOME_A);
-		else
-			dialog_finish(c, buf, DIALOG_OUTCOME_A, 0);
-	} else
+	text = dialog_msg_text(c, "result_a");
+	line = receipt && c->out->sms[0] ? dialog_msg_text(c, "result_sms") :
+	    NULL;
+	dialog_lang(c, lang);
+	tr = dialog_translit_on(c->conf, lang);
+	if (tr && screen_tr(c, text, &v, 1, line)) {
+		dialog_end(c, DIALOG_OUTCOME_A);
+		return;
+	}
+	dialog_measure_start(&m, tr);
+	tbuf_init(&b, buf, sizeof(buf));
+	dialog_fill(&b, text, &v, 1, &m);
+	if (line != NULL)
+		finish_line_measured(c, &b, &m, line, DIALOG_OUTCOME_A);
+	else
 		finish_measured(c, &b, &m, DIALOG_OUTCOME_A);
 }
 

@@ -60,6 +60,7 @@ void dialog_subst(struct tbuf *b, const char *tmpl,
  */
 struct dialog_measure {
 	struct gsm_measure	m, ms;
+	size_t			len;	/* bytes dialog_fill appended */
 	int			tr, ok;
 };
 void dialog_measure_start(struct dialog_measure *m, int tr);
@@ -68,6 +69,12 @@ void dialog_measure_start(struct dialog_measure *m, int tr);
  * catalogue was loaded), only the values measured; m (may be NULL)
  * gets what was appended. */
 void dialog_fill(struct tbuf *b, const struct catalog_text *t,
+    const struct dialog_var *v, int nv, struct dialog_measure *m);
+/* What gsm_transliterate makes of dialog_fill's text, written from the
+ * transliterated pieces (catalog_piece tr) and values, with the same
+ * measures and m->len the bytes dialog_fill would have appended. Worth
+ * something only whole: m->ok is 0 when anything did not fit. */
+void dialog_fill_tr(struct tbuf *b, const struct catalog_text *t,
     const struct dialog_var *v, int nv, struct dialog_measure *m);
 /* French screens are transliterated to GSM 7-bit (ussd.transliterate). */
 int dialog_translit_on(const struct dialog_conf *conf, const char *lang);
