@@ -1270,10 +1270,10 @@ result_a(struct dialog_ctx *c, const struct dialog_record *r)
 	receipt = dialog_receipt_on(c, DIALOG_RECEIPT_A);
 	if (receipt)
 		dialog_sms_render(c, "sms_result_a", &v, 1, "receipt");
-	text = dialog_msg_text(c, "result_a");
-	line = receipt && c->out->sms[0] ? dialog_msg_text(c, "result_sms") :
-	    NULL;
 	dialog_lang(c, lang);
+	text = dialog_msg_text_lang(c->conf, c->cat, lang, "result_a");
+	line = receipt && c->out->sms[0] ? dialog_msg_text_lang(c->conf,
+	    c->cat, lang, "result_sms") : NULL;
 	tr = dialog_translit_on(c->conf, lang);
 	if (tr && screen_tr(c, text, &v, 1, line)) {
 		dialog_end(c, DIALOG_OUTCOME_A);

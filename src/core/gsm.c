@@ -452,6 +452,19 @@ gsm_utf8_to_gsm7(const char *utf8, uint8_t *out, size_t outsz,
 	return 0;
 }
 
+/* Septets that read as the same ASCII octet (gsm_base[b] == b): LF, CR,
+ * space to '#', '%' to '?', letters and digits. */
+static const uint8_t gsm_same[256] = {
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 1, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	1, 1, 1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0,
+	0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0,
+};
+
 /*
  * An escape before a code the extension table lacks is dropped and the code
  * read from the default table (what 03.38 asks of a receiver); a trailing
@@ -468,9 +481,15 @@ gsm_gsm7_to_utf8(const uint8_t *in, size_t inlen, char *out, size_t outsz)
 	if (in == NULL)
 		return tbuf_end(&o);
 	for (i = 0; i < inlen && !o.over; i++) {
+		/* ASCII as it is: copied in runs, found four octets a round */
+		while (inlen - i >= 4 && gsm_same[in[i]] && gsm_same[in[i + 1]] &&
+		    gsm_same[in[i + 2]] && gsm_same[in[i + 3]])
+			i += 4;
+		while (i < inlen && gsm_same[in[i]])
+			i++;
+		if (i == inlen)
+			break;
 		b = in[i];
-		if (b < 0x80 && gsm_base[b] == b)
-			continue;	/* ASCII as it is: copied in runs */
 		gsm_copy(&o, in + run, in + i);
 		if (b == GSM_ESC) {
 			if (i + 1 >= inlen) {

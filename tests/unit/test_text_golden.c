@@ -26,6 +26,7 @@
 static const char *const pieces[] = {
 	"a", "Z", "0", " ", ".", "\n", "\r", "@", "$", "_", "`", "\x7f",
 	"\x01", "\t", "{", "}", "[", "]", "~", "\\", "|", "^",
+	"\x1b", "\x1b(", "\x1b\x65",		/* GSM escapes, when decoded */
 	"\xe2\x82\xac",			/* euro: escape pair */
 	"\xc3\xa9", "\xc3\xa8", "\xc3\xa0", "\xc3\x89", "\xc3\x9c",
 	"\xc2\xa3", "\xc2\xa7", "\xc2\xbf", "\xc2\xa1",	/* GSM Latin-1 */
@@ -131,6 +132,21 @@ same_bytes(const char *t, size_t outsz)
 	}
 }
 
+/* The septets of t's octets (any, escapes and high bits included) decoded
+ * as the old decoder did, whole and cut. */
+static void
+same_decode(const char *t, size_t outsz)
+{
+	static char	a[TEXT_MAX * 3], b[TEXT_MAX * 3];
+	size_t		n = strlen(t);
+
+	memset(a, 'x', sizeof(a));
+	memset(b, 'x', sizeof(b));
+	assert_int_equal(old_gsm_gsm7_to_utf8((const uint8_t *)t, n, a, outsz),
+	    gsm_gsm7_to_utf8((const uint8_t *)t, n, b, outsz));
+	assert_string_equal(a, b);
+}
+
 static void
 same_translit(const char *t, size_t outsz)
 {
@@ -158,6 +174,8 @@ same_all(const char *t)
 	} else
 		assert_true(old_gsm_utf8_chars(t) < 0);
 	assert_int_equal(old_dialog_sms_fits(t), sms_fits(t, 2048, 8));
+	same_decode(t, TEXT_MAX * 3);
+	same_decode(t, 1 + next_rand() % 200);
 	same_translit(t, TEXT_MAX * 3);
 	same_translit(t, 1 + next_rand() % 200);
 	same_bytes(t, TEXT_MAX * 2);
