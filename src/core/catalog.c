@@ -2,7 +2,9 @@
  * catalog: per-language message texts keyed by name. A small table of
  * languages, each a growing array of (key, text) copies with an
  * open-addressing hash index over it: a lookup is one hash and, as a rule,
- * one strcmp (dialogs look texts up several times per screen).
+ * one strcmp (dialogs look texts up several times per screen). Each text
+ * is split into literal pieces and placeholders, and the pieces measured,
+ * when it is set: never again per screen.
  */
 #include "catalog.h"
 
@@ -11,8 +13,9 @@
 #include <string.h>
 
 struct catalog_entry {
-	char *key;
-	char *text;
+	char			*key;
+	char			*text;
+	struct catalog_text	 t;
 };
 
 struct catalog_lang {
@@ -46,6 +49,7 @@ catalog_free(struct catalog *c)
 		for (j = 0; j < c->langs[i].n; j++) {
 			free(c->langs[i].e[j].key);
 			free(c->langs[i].e[j].text);
+			catalog_text_free(&c->langs[i].e[j].t);
 		}
 		free(c->langs[i].e);
 		free(c->langs[i].idx);
@@ -120,12 +124,146 @@ catalog_index(struct catalog_lang *l, size_t j)
 	return 0;
 }
 
+/* Measure n bytes at s as written and transliterated (into tr, trsz
+ * bytes). 0, or -1 when they are not valid UTF-8 (the text is then
+ * measured whole when filled). */
+static int
+catalog_measure(const char *s, size_t n, struct gsm_measure *m,
+    struct gsm_measure *mt, char *tr, size_t trsz)
+{
+	char	buf[1024];
+
+	if (n >= sizeof(buf))
+		return -1;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	if (gsm_measure(buf, m) == -1 ||
+	    gsm_transliterate(buf, tr, trsz) == -1 ||
+	    gsm_measure(tr, mt) == -1)
+		return -1;
+	return 0;
+}
+
+/* Append n bytes to t->tr (*trlen used, *trcap allocated). 0 or -1. */
+static int
+catalog_tr_add(struct catalog_text *t, size_t *trlen, size_t *trcap,
+    const char *s, size_t n)
+{
+	char	*nt;
+	size_t	 ncap;
+
+	if (*trlen + n + 1 > *trcap) {
+		ncap = *trcap ? *trcap * 2 : 64;
+		while (ncap < *trlen + n + 1)
+			ncap *= 2;
+		if ((nt = realloc((void *)(uintptr_t)t->tr, ncap)) == NULL)
+			return -1;
+		t->tr = nt;
+		*trcap = ncap;
+	}
+	nt = (char *)(uintptr_t)t->tr;
+	memcpy(nt + *trlen, s, n);
+	*trlen += n;
+	nt[*trlen] = '\0';
+	return 0;
+}
+
+static int
+catalog_piece_add(struct catalog_text *t, size_t *cap, size_t *trlen,
+    size_t *trcap, const char *text, size_t off, size_t len, int var)
+{
+	struct catalog_piece	*np, *p;
+	char			 tr[3072];
+	size_t			 ncap;
+
+	if ((size_t)t->npiece == *cap) {
+		ncap = *cap ? *cap * 2 : 4;
+		if ((np = realloc((void *)(uintptr_t)t->piece,
+		    ncap * sizeof(*np))) == NULL)
+			return -1;
+		t->piece = np;
+		*cap = ncap;
+	}
+	p = (struct catalog_piece *)(uintptr_t)&t->piece[t->npiece++];
+	p->off = (uint32_t)off;
+	p->len = (uint32_t)len;
+	p->var = var;
+	p->toff = p->tlen = 0;
+	/* a placeholder as written: "{name}" */
+	if (catalog_measure(text + off - (var ? 1 : 0), len + (var ? 2 : 0),
+	    &p->m, &p->mt, tr, sizeof(tr)) == -1) {
+		t->measured = 0;
+		return 0;
+	}
+	p->toff = (uint32_t)*trlen;
+	p->tlen = (uint32_t)strlen(tr);
+	return catalog_tr_add(t, trlen, trcap, tr, p->tlen);
+}
+
+/*
+ * dialog_subst's reading: at a '{', the name runs to the first '}' after
+ * it; without one the '{' is literal, and so it is when the name holds a
+ * '{' (no value is named so: the '{' is copied and the reading goes on
+ * after it, as dialog_subst does when no value has the name).
+ */
+int
+catalog_text_split(const char *text, struct catalog_text *t)
+{
+	const char	*p, *q;
+	size_t		 cap = 0, lit = 0, len, trlen = 0, trcap = 0;
+
+	memset(t, 0, sizeof(*t));
+	t->text = text;
+	t->len = len = strlen(text);
+	t->measured = len <= UINT32_MAX;
+	for (p = text; *p != '\0'; p++) {
+		if (*p != '{')
+			continue;
+		if ((q = strchr(p + 1, '}')) == NULL)
+			continue;
+		if (memchr(p + 1, '{', (size_t)(q - p - 1)) != NULL) {
+			t->nested = 1;
+			continue;
+		}
+		if (p > text + lit && catalog_piece_add(t, &cap, &trlen,
+		    &trcap, text, lit, (size_t)(p - text) - lit, 0) == -1)
+			goto fail;
+		if (catalog_piece_add(t, &cap, &trlen, &trcap, text,
+		    (size_t)(p + 1 - text), (size_t)(q - p - 1), 1) == -1)
+			goto fail;
+		lit = (size_t)(q + 1 - text);
+		p = q;
+	}
+	if (len > lit && catalog_piece_add(t, &cap, &trlen, &trcap, text,
+	    lit, len - lit, 0) == -1)
+		goto fail;
+	if (t->tr == NULL && catalog_tr_add(t, &trlen, &trcap, "", 0) == -1)
+		goto fail;
+	return 0;
+fail:
+	catalog_text_free(t);
+	return -1;
+}
+
+void
+catalog_text_free(struct catalog_text *t)
+{
+	if (t == NULL)
+		return;
+	free((void *)(uintptr_t)t->piece);
+	free((void *)(uintptr_t)t->tr);
+	t->piece = NULL;
+	t->tr = NULL;
+	t->npiece = 0;
+}
+
 int
 catalog_set(struct catalog *c, const char *lang, const char *key,
     const char *text)
 {
 	struct catalog_lang	*l;
 	struct catalog_entry	*e;
+	struct catalog_text	 ct;
 	char			*t, *k;
 	size_t			 len;
 
@@ -154,13 +292,20 @@ catalog_set(struct catalog *c, const char *lang, const char *key,
 
 	if ((t = strdup(text)) == NULL)
 		return -1;
+	if (catalog_text_split(t, &ct) == -1) {
+		free(t);
+		return -1;
+	}
 	if ((e = catalog_find_entry(l, key)) != NULL) {
 		free(e->text);
+		catalog_text_free(&e->t);
 		e->text = t;
+		e->t = ct;
 		return 0;
 	}
 	if ((k = strdup(key)) == NULL) {
 		free(t);
+		catalog_text_free(&ct);
 		return -1;
 	}
 	if (l->n == l->cap) {
@@ -171,6 +316,7 @@ catalog_set(struct catalog *c, const char *lang, const char *key,
 		if (ne == NULL) {
 			free(t);
 			free(k);
+			catalog_text_free(&ct);
 			return -1;
 		}
 		l->e = ne;
@@ -178,9 +324,11 @@ catalog_set(struct catalog *c, const char *lang, const char *key,
 	}
 	l->e[l->n].key = k;
 	l->e[l->n].text = t;
+	l->e[l->n].t = ct;
 	if (catalog_index(l, l->n) == -1) {
 		free(t);
 		free(k);
+		catalog_text_free(&ct);
 		return -1;
 	}
 	l->n++;
@@ -200,6 +348,21 @@ catalog_get(const struct catalog *c, const char *lang, const char *key)
 	if ((e = catalog_find_entry(l, key)) == NULL)
 		return NULL;
 	return e->text;
+}
+
+const struct catalog_text *
+catalog_get_text(const struct catalog *c, const char *lang, const char *key)
+{
+	const struct catalog_lang	*l;
+	const struct catalog_entry	*e;
+
+	if (c == NULL || lang == NULL || key == NULL)
+		return NULL;
+	if ((l = catalog_find_lang(c, lang)) == NULL)
+		return NULL;
+	if ((e = catalog_find_entry(l, key)) == NULL)
+		return NULL;
+	return &e->t;
 }
 
 int

@@ -8,7 +8,6 @@
  */
 #include "dialog.h"
 
-#include <stdio.h>
 #include <string.h>
 
 #include "dialog_impl.h"
@@ -139,6 +138,165 @@ dialog_subst(struct tbuf *b, const char *tmpl, const struct dialog_var *v,
 	}
 }
 
+void
+dialog_measure_start(struct dialog_measure *m, int tr)
+{
+	static const struct gsm_measure	zero = { 0, 0, 1 };
+
+	m->m = m->ms = zero;
+	m->len = 0;
+	m->tr = tr;
+	m->ok = 1;
+}
+
+/* The value just appended at b->p + start, measured (and transliterated
+ * first for the screen's measure when m->tr). */
+static void
+fill_measure_value(const struct tbuf *b, size_t start,
+    struct dialog_measure *m)
+{
+	char			tr[DIALOG_TEXT_MAX * 3];
+	struct gsm_measure	vm;
+
+	if (b->over || gsm_measure(b->p + start, &vm) == -1) {
+		m->ok = 0;
+		return;
+	}
+	gsm_measure_add(&m->m, &vm);
+	/* ASCII in the GSM alphabet (no '`') is transliterated as it is */
+	if (m->tr && !(vm.septets >= 0 && (size_t)vm.chars == b->len - start) &&
+	    (gsm_transliterate(b->p + start, tr, sizeof(tr)) == -1 ||
+	    gsm_measure(tr, &vm) == -1)) {
+		m->ok = 0;
+		return;
+	}
+	gsm_measure_add(&m->ms, &vm);
+}
+
+/*
+ * The pieces are what dialog_subst reads: a literal goes in as add_run
+ * (cut byte-wise, as one run or several), a placeholder as its value
+ * cleaned, or as "{name}" written when no value has the name. A text whose
+ * split made a nested '{' literal (catalog_text_split) could match a
+ * value named with a '{': none is, and should one be, dialog_subst does it.
+ */
+void
+dialog_fill(struct tbuf *b, const struct catalog_text *t,
+    const struct dialog_var *v, int nv, struct dialog_measure *m)
+{
+	const struct catalog_piece	*p;
+	const char			*name;
+	size_t				 start;
+	int				 i, k;
+
+	if (t->nested)
+		for (i = 0; i < nv; i++)
+			if (strchr(v[i].name, '{') != NULL) {
+				if (m != NULL)
+					m->ok = 0;
+				dialog_subst(b, t->text, v, nv);
+				return;
+			}
+	if (m != NULL && !t->measured)
+		m->ok = 0;
+	for (k = 0; k < t->npiece; k++) {
+		p = &t->piece[k];
+		if (!p->var) {
+			add_run(b, t->text + p->off, p->len);
+			if (m != NULL) {
+				m->len += p->len;
+				gsm_measure_add(&m->m, &p->m);
+				gsm_measure_add(&m->ms, m->tr ? &p->mt : &p->m);
+			}
+			continue;
+		}
+		name = t->text + p->off;
+		for (i = 0; i < nv; i++)
+			if (strncmp(v[i].name, name, p->len) == 0 &&
+			    v[i].name[p->len] == '\0')
+				break;
+		if (i == nv) {
+			add_run(b, name - 1, p->len + 2);
+			if (m != NULL) {
+				m->len += p->len + 2;
+				gsm_measure_add(&m->m, &p->m);
+				gsm_measure_add(&m->ms, m->tr ? &p->mt : &p->m);
+			}
+			continue;
+		}
+		start = b->len;
+		clean(b, v[i].value, strlen(v[i].value), v[i].lines);
+		if (m != NULL) {
+			m->len += b->len - start;
+			if (m->ok)
+				fill_measure_value(b, start, m);
+		}
+	}
+	if (m != NULL && b->over)
+		m->ok = 0;
+}
+
+/*
+ * gsm_transliterate reads character by character, and the pieces end at
+ * a '{' or '}': the transliteration of the whole is that of its pieces
+ * one after the other. A value is cleaned first (what dialog_fill would
+ * have written), then transliterated, unless it is GSM ASCII already.
+ */
+void
+dialog_fill_tr(struct tbuf *b, const struct catalog_text *t,
+    const struct dialog_var *v, int nv, struct dialog_measure *m)
+{
+	const struct catalog_piece	*p;
+	const char			*name;
+	char				 val[DIALOG_TEXT_MAX];
+	struct tbuf			 vb;
+	struct gsm_measure		 vm;
+	size_t				 n;
+	int				 i, k;
+
+	if (!t->measured || t->nested || t->tr == NULL)
+		m->ok = 0;
+	for (k = 0; k < t->npiece && m->ok && !b->over; k++) {
+		p = &t->piece[k];
+		name = t->text + p->off;
+		for (i = 0; p->var && i < nv; i++)
+			if (strncmp(v[i].name, name, p->len) == 0 &&
+			    v[i].name[p->len] == '\0')
+				break;
+		if (!p->var || i == nv) {
+			tbuf_addn(b, t->tr + p->toff, p->tlen);
+			m->len += p->len + (p->var ? 2 : 0);
+			gsm_measure_add(&m->m, &p->m);
+			gsm_measure_add(&m->ms, &p->mt);
+			continue;
+		}
+		tbuf_init(&vb, val, sizeof(val));
+		clean(&vb, v[i].value, strlen(v[i].value), v[i].lines);
+		if (vb.over || gsm_measure(val, &vm) == -1) {
+			m->ok = 0;
+			break;
+		}
+		m->len += vb.len;
+		gsm_measure_add(&m->m, &vm);
+		if (vm.septets >= 0 && (size_t)vm.chars == vb.len) {
+			tbuf_addn(b, val, vb.len);
+			gsm_measure_add(&m->ms, &vm);
+			continue;
+		}
+		if (gsm_transliterate(val, b->p + b->len, b->cap - b->len) ==
+		    -1 || gsm_measure(b->p + b->len, &vm) == -1) {
+			b->p[b->len] = '\0';
+			b->over = 1;
+			break;
+		}
+		n = strlen(b->p + b->len);
+		b->len += n;
+		gsm_measure_add(&m->ms, &vm);
+	}
+	if (b->over)
+		m->ok = 0;
+}
+
 /* ---- languages, texts, page fitting ---- */
 
 int
@@ -149,15 +307,21 @@ dialog_nlangs(const struct dialog_conf *conf)
 	return conf->nlanguages > 8 ? 8 : conf->nlanguages;
 }
 
-/* At most CATALOG_LANG_MAX - 1 bytes of s, NUL-terminated (what
- * snprintf("%.*s") wrote, without the format parsing). */
+/* At most sz - 1 bytes of s, NUL-terminated (what snprintf("%s") wrote,
+ * without the format parsing); s may overlap out. */
+static void
+copy_cut(char *out, size_t sz, const char *s)
+{
+	size_t	n = strnlen(s, sz - 1);
+
+	memmove(out, s, n);
+	out[n] = '\0';
+}
+
 static void
 lang_copy(char out[CATALOG_LANG_MAX], const char *s)
 {
-	size_t	n = strnlen(s, CATALOG_LANG_MAX - 1);
-
-	memcpy(out, s, n);
-	out[n] = '\0';
+	copy_cut(out, CATALOG_LANG_MAX, s);
 }
 
 /* The i-th menu language (bounded copy: the conf is plain data). */
@@ -215,6 +379,34 @@ dialog_msg(const struct dialog_ctx *c, const char *key)
 	return dialog_msg_lang(c->conf, c->cat, lang, key);
 }
 
+const struct catalog_text *
+dialog_msg_text_lang(const struct dialog_conf *conf,
+    const struct catalog *cat, const char *lang, const char *key)
+{
+	static const struct catalog_text	 none = { .text = "", .tr = "",
+	    .measured = 1 };
+	char					 l0[CATALOG_LANG_MAX];
+	const struct catalog_text		*t;
+
+	if ((t = catalog_get_text(cat, lang, key)) != NULL)
+		return t;
+	dialog_conf_lang(conf, cat, 0, l0);
+	if ((t = catalog_get_text(cat, l0, key)) != NULL)
+		return t;
+	if ((t = catalog_get_text(cat, "fr", key)) != NULL)
+		return t;
+	return &none;
+}
+
+const struct catalog_text *
+dialog_msg_text(const struct dialog_ctx *c, const char *key)
+{
+	char	lang[CATALOG_LANG_MAX];
+
+	dialog_lang(c, lang);
+	return dialog_msg_text_lang(c->conf, c->cat, lang, key);
+}
+
 int
 dialog_translit_on(const struct dialog_conf *conf, const char *lang)
 {
@@ -249,33 +441,45 @@ dialog_next_line(const struct dialog_conf *conf, const struct catalog *cat,
 	char			 phone[sizeof(conf->support_phone)];
 	struct dialog_var	 v = { "phone", phone, 0 };
 
-	snprintf(phone, sizeof(phone), "%.*s", (int)sizeof(phone) - 1,
-	    conf->support_phone);
+	copy_cut(phone, sizeof(phone), conf->support_phone);
 	if (!agency && phone[0] != '\0')
-		dialog_subst(b, dialog_msg_lang(conf, cat, lang, "next_phone"),
-		    &v, 1);
+		dialog_fill(b, dialog_msg_text_lang(conf, cat, lang,
+		    "next_phone"), &v, 1, NULL);
 	else
-		dialog_subst(b, dialog_msg_lang(conf, cat, lang, "next_agency"),
-		    NULL, 0);
+		dialog_fill(b, dialog_msg_text_lang(conf, cat, lang,
+		    "next_agency"), NULL, 0, NULL);
 }
 
 void
 dialog_plural(const struct catalog *cat, const char *lang, const char *base,
     long n, struct tbuf *b)
 {
-	char			 key[48], num[24];
-	const char		*t, *sfx;
-	struct dialog_var	 v = { "n", num, 0 };
-	long			 r = n % 100;
+	char				 key[48], num[24];
+	const char			*sfx;
+	const struct catalog_text	*t;
+	struct dialog_var		 v = { "n", num, 0 };
+	struct tbuf			 kb;
+	long				 r = n % 100;
+	size_t				 k;
 
-	snprintf(num, sizeof(num), "%ld", n);
+	tbuf_init(&kb, num, sizeof(num));
+	if (n < 0) {
+		tbuf_addc(&kb, '-');
+		tbuf_addu(&kb, 0ULL - (unsigned long long)n);
+	} else
+		tbuf_addu(&kb, (unsigned long long)n);
 	sfx = n == 1 ? "1" : n == 2 ? "2" : r >= 3 && r <= 10 ? "3_10" : "11";
-	snprintf(key, sizeof(key), "%s_%s", base, sfx);
-	if (lang == NULL || (t = catalog_get(cat, lang, key)) == NULL) {
+	/* base "_" sfx, cut as snprintf would */
+	copy_cut(key, sizeof(key), base);
+	k = strlen(key);
+	copy_cut(key + k, sizeof(key) - k, "_");
+	k = strlen(key);
+	copy_cut(key + k, sizeof(key) - k, sfx);
+	if (lang == NULL || (t = catalog_get_text(cat, lang, key)) == NULL) {
 		tbuf_adds(b, num);
 		return;
 	}
-	dialog_subst(b, t, &v, 1);
+	dialog_fill(b, t, &v, 1, NULL);
 }
 
 /* ---- screens and replies ---- */
@@ -312,7 +516,7 @@ dialog_emit(struct dialog_ctx *c, const char *lang, const char *text, int outsid
 		    sizeof(c->out->text));
 	else if (!dialog_translit_on(c->conf, lang) ||
 	    gsm_transliterate(text, t, sizeof(c->out->text)) == -1)
-		snprintf(t, sizeof(c->out->text), "%s", text);
+		copy_cut(t, sizeof(c->out->text), text);
 	if (!gsm_fits_ussd(t)) {
 		log_warnx("dialog: %s screen in state %s too long, cut",
 		    lang, dialog_strstate(c->d->step));
@@ -367,6 +571,100 @@ screen_sent(const struct dialog_conf *conf, const char *lang,
 		memcpy(out, text, n + 1);
 	}
 	return gsm_fits_ussd(out);
+}
+
+/*
+ * screen_sent with the text's measure known (m->tr as dialog_translit_on
+ * for lang): the same screen in c->out->text and the same answer, the text
+ * not measured again. 0 also when the measure is unknown.
+ */
+static int
+screen_measured(struct dialog_ctx *c, const char *text, size_t len,
+    const struct dialog_measure *m)
+{
+	if (!m->ok || c->d->channel != DIALOG_CH_USSD)
+		return 0;
+	if (m->tr) {
+		if (gsm_transliterate(text, c->out->text, DIALOG_TEXT_MAX) == -1)
+			return 0;
+	} else {
+		if (len >= DIALOG_TEXT_MAX)
+			return 0;
+		memcpy(c->out->text, text, len + 1);
+	}
+	return gsm_fits_ussd_measure(&m->ms);
+}
+
+/*
+ * The transliterated screen of text (filled with v) and, when line has
+ * words, "\n" line, written straight into c->out->text from the pieces:
+ * 1 when it is what dialog_finish_line (or, without a line, dialog_finish)
+ * would have sent, whole. The unfilled texts must not have been cut on
+ * the way (m.len) for that.
+ */
+static int
+screen_tr(struct dialog_ctx *c, const struct catalog_text *text,
+    const struct dialog_var *v, int nv, const struct catalog_text *line)
+{
+	static const struct gsm_measure	 nl = { 1, 1, 1 };
+	struct dialog_measure		 m;
+	struct tbuf			 b;
+	size_t				 tlen;
+
+	if (c->d->channel != DIALOG_CH_USSD)
+		return 0;
+	dialog_measure_start(&m, 1);
+	tbuf_init(&b, c->out->text, DIALOG_TEXT_MAX);
+	dialog_fill_tr(&b, text, v, nv, &m);
+	tlen = m.len;
+	if (line != NULL && line->len > 0) {
+		tbuf_addc(&b, '\n');
+		gsm_measure_add(&m.m, &nl);
+		gsm_measure_add(&m.ms, &nl);
+		m.len++;
+		dialog_fill_tr(&b, line, NULL, 0, &m);
+	}
+	return m.ok && tbuf_end(&b) == 0 && tlen < DIALOG_TEXT_MAX &&
+	    m.len < DIALOG_TEXT_MAX && gsm_fits_ussd_measure(&m.ms);
+}
+
+/* dialog_finish(c, b's text, o, 0) for a text filled with its measure. */
+static void
+finish_measured(struct dialog_ctx *c, const struct tbuf *b,
+    const struct dialog_measure *m, enum dialog_outcome o)
+{
+	if (tbuf_end(b) == 0 && screen_measured(c, b->p, b->len, m)) {
+		dialog_end(c, o);
+		return;
+	}
+	dialog_finish(c, b->p, o, 0);
+}
+
+/* dialog_finish_line(c, b's text, line, o, 0) for a text filled with its
+ * measure: line's measure comes from its pieces. */
+static void
+finish_line_measured(struct dialog_ctx *c, const struct tbuf *b,
+    const struct dialog_measure *m, const struct catalog_text *line,
+    enum dialog_outcome o)
+{
+	static const struct gsm_measure	 nl = { 1, 1, 1 };
+	char				 buf[DIALOG_TEXT_MAX];
+	struct tbuf			 a;
+	struct dialog_measure		 ma = *m;
+
+	if (line->len > 0 && tbuf_end(b) == 0) {
+		tbuf_init(&a, buf, sizeof(buf));
+		tbuf_addn(&a, b->p, b->len);
+		tbuf_addc(&a, '\n');
+		gsm_measure_add(&ma.m, &nl);
+		gsm_measure_add(&ma.ms, &nl);
+		dialog_fill(&a, line, NULL, 0, &ma);
+		if (tbuf_end(&a) == 0 && screen_measured(c, buf, a.len, &ma)) {
+			dialog_end(c, o);
+			return;
+		}
+	}
+	dialog_finish_line(c, b->p, line->text, o, 0);
 }
 
 /* text, then line when both fit (on SMS: always). */
@@ -486,13 +784,18 @@ dialog_lang_menu(const struct dialog_conf *conf, const struct catalog *cat,
 {
 	char		 l[CATALOG_LANG_MAX], num[16];
 	const char	*name;
+	struct tbuf	 nb;
 	int		 i;
 
 	for (i = 0; i < dialog_nlangs(conf); i++) {
 		dialog_conf_lang(conf, cat, i, l);
 		if ((name = catalog_get(cat, l, "language_name")) == NULL)
 			name = l;
-		snprintf(num, sizeof(num), "%s%d ", i ? "\n" : "", i + 1);
+		tbuf_init(&nb, num, sizeof(num));
+		if (i > 0)
+			tbuf_addc(&nb, '\n');
+		tbuf_addu(&nb, (unsigned long long)i + 1);
+		tbuf_addc(&nb, ' ');
 		tbuf_adds(b, num);
 		dialog_clean(b, name, strlen(name));
 	}
@@ -944,9 +1247,13 @@ dialog_receipt_on(const struct dialog_ctx *c, int bit)
 static void
 result_a(struct dialog_ctx *c, const struct dialog_record *r)
 {
-	char			 buf[DIALOG_TEXT_MAX];
-	struct tbuf		 b;
-	struct dialog_var	 v = { "matricule", r->matricule, 0 };
+	char				 buf[DIALOG_TEXT_MAX];
+	char				 lang[CATALOG_LANG_MAX];
+	struct tbuf			 b;
+	struct dialog_var		 v = { "matricule", r->matricule, 0 };
+	struct dialog_measure		 m;
+	const struct catalog_text	*text, *line;
+	int				 tr, receipt;
 
 	if (!dialog_digits_ok(r->matricule, sizeof(r->matricule), 1,
 	    DIALOG_MATRICULE_MAX)) {
@@ -960,14 +1267,25 @@ result_a(struct dialog_ctx *c, const struct dialog_record *r)
 		dialog_sms_render(c, "sms_result_a", &v, 1, "reply");
 		return;
 	}
-	tbuf_init(&b, buf, sizeof(buf));
-	dialog_subst(&b, dialog_msg(c, "result_a"), &v, 1);
-	if (dialog_receipt_on(c, DIALOG_RECEIPT_A)) {
+	receipt = dialog_receipt_on(c, DIALOG_RECEIPT_A);
+	if (receipt)
 		dialog_sms_render(c, "sms_result_a", &v, 1, "receipt");
-		dialog_finish_line(c, buf, c->out->sms[0] ? dialog_msg(c, "result_sms") :
-		    NULL, DIALOG_OUTCOME_A, 0);
-	} else
-		dialog_finish(c, buf, DIALOG_OUTCOME_A, 0);
+	dialog_lang(c, lang);
+	text = dialog_msg_text_lang(c->conf, c->cat, lang, "result_a");
+	line = receipt && c->out->sms[0] ? dialog_msg_text_lang(c->conf,
+	    c->cat, lang, "result_sms") : NULL;
+	tr = dialog_translit_on(c->conf, lang);
+	if (tr && screen_tr(c, text, &v, 1, line)) {
+		dialog_end(c, DIALOG_OUTCOME_A);
+		return;
+	}
+	dialog_measure_start(&m, tr);
+	tbuf_init(&b, buf, sizeof(buf));
+	dialog_fill(&b, text, &v, 1, &m);
+	if (line != NULL)
+		finish_line_measured(c, &b, &m, line, DIALOG_OUTCOME_A);
+	else
+		finish_measured(c, &b, &m, DIALOG_OUTCOME_A);
 }
 
 static void

@@ -39,6 +39,9 @@ void dialog_conf_lang(const struct dialog_conf *conf,
  * "" (never NULL). Valid as long as cat. */
 const char *dialog_msg_lang(const struct dialog_conf *conf,
     const struct catalog *cat, const char *lang, const char *key);
+/* The same text split in pieces (an empty one when none). */
+const struct catalog_text *dialog_msg_text_lang(const struct dialog_conf *conf,
+    const struct catalog *cat, const char *lang, const char *key);
 /* Append outside text s (len bytes at most, up to a NUL): invalid UTF-8
  * as '?', control characters as a space; nothing is cut. */
 void dialog_clean(struct tbuf *b, const char *s, size_t len);
@@ -48,6 +51,31 @@ void dialog_clean_lines(struct tbuf *b, const char *s, size_t len);
  * unknown ones kept as written. */
 void dialog_subst(struct tbuf *b, const char *tmpl,
     const struct dialog_var *v, int nv);
+/*
+ * What a text filled by dialog_fill needs on the air, added up piece by
+ * piece: m as written (an SMS body), ms as the screen would send it
+ * (transliterated when tr is set, else m). ok is 0 once it is unknown (an
+ * append that did not fit, a text not measured whole): the text is then
+ * measured the old way.
+ */
+struct dialog_measure {
+	struct gsm_measure	m, ms;
+	size_t			len;	/* bytes dialog_fill appended */
+	int			tr, ok;
+};
+void dialog_measure_start(struct dialog_measure *m, int tr);
+/* dialog_subst of t's text, the same bytes, filled from its pieces: the
+ * literals copied and not read again (their measures were taken when the
+ * catalogue was loaded), only the values measured; m (may be NULL)
+ * gets what was appended. */
+void dialog_fill(struct tbuf *b, const struct catalog_text *t,
+    const struct dialog_var *v, int nv, struct dialog_measure *m);
+/* What gsm_transliterate makes of dialog_fill's text, written from the
+ * transliterated pieces (catalog_piece tr) and values, with the same
+ * measures and m->len the bytes dialog_fill would have appended. Worth
+ * something only whole: m->ok is 0 when anything did not fit. */
+void dialog_fill_tr(struct tbuf *b, const struct catalog_text *t,
+    const struct dialog_var *v, int nv, struct dialog_measure *m);
 /* French screens are transliterated to GSM 7-bit (ussd.transliterate). */
 int dialog_translit_on(const struct dialog_conf *conf, const char *lang);
 /* b is not over and, as it would be sent in lang ("": the language menu,
@@ -87,6 +115,9 @@ struct dialog_ctx {
 /* The dialog's language; its text key (dialog_msg_lang). */
 void dialog_lang(const struct dialog_ctx *c, char out[CATALOG_LANG_MAX]);
 const char *dialog_msg(const struct dialog_ctx *c, const char *key);
+/* dialog_msg's text, split in pieces (an empty one when none). */
+const struct catalog_text *dialog_msg_text(const struct dialog_ctx *c,
+    const char *key);
 /* text, as sent in lang, fits one USSD page. */
 int dialog_screen_fits(const struct dialog_conf *conf, const char *lang,
     const char *text);
@@ -163,6 +194,10 @@ void dialog_sms_put(struct dialog_ctx *c, const char *text,
 /* The second body of that SMS (out->sms2), after dialog_sms_put: "" or
  * NULL for none; none either when the first was not put. */
 void dialog_sms_put2(struct dialog_ctx *c, const char *text);
+/* dialog_sms_put of len bytes of text whose measure is m (NULL: not
+ * known). */
+void dialog_sms_put_measured(struct dialog_ctx *c, const char *text,
+    size_t len, const struct dialog_measure *m, const char *kind);
 /* The same, key rendered with v in the dialog's language. */
 void dialog_sms_render(struct dialog_ctx *c, const char *key,
     const struct dialog_var *v, int nv, const char *kind);

@@ -3,7 +3,6 @@
  * concatenated SMS, whatever the bind's charset), and lists written whole,
  * one item per line, over two bodies at most (never a cut item).
  */
-#include <stdio.h>
 #include <string.h>
 
 #include "dialog_impl.h"
@@ -31,7 +30,7 @@ sms_try(const struct dialog_conf *conf, const struct catalog *cat,
 {
 	struct dialog_var	 all[8], vn = { "n", NULL, 0 };
 	char			 lines[DIALOG_SMS_MAX], pre[16], n[16];
-	struct tbuf		 b;
+	struct tbuf		 b, nb;
 	const char		*s;
 	size_t			 len, pl;
 	int			 i;
@@ -53,7 +52,8 @@ sms_try(const struct dialog_conf *conf, const struct catalog *cat,
 	tbuf_init(&b, out, outsz);
 	dialog_subst(&b, dialog_msg_lang(conf, cat, lang, key), all, nv + 1);
 	if (more != NULL && from + k < nitems) {
-		snprintf(n, sizeof(n), "%d", nitems - from - k);
+		tbuf_init(&nb, n, sizeof(n));
+		tbuf_addu(&nb, (unsigned long long)(nitems - from - k));
 		vn.value = n;
 		tbuf_adds(&b, "\n");
 		dialog_subst(&b, dialog_msg_lang(conf, cat, lang, more), &vn, 1);
@@ -135,11 +135,23 @@ dialog_sms_list2(const struct dialog_conf *conf, const struct catalog *cat,
 void
 dialog_sms_put(struct dialog_ctx *c, const char *text, const char *kind)
 {
+	dialog_sms_put_measured(c, text, strlen(text), NULL, kind);
+}
+
+void
+dialog_sms_put_measured(struct dialog_ctx *c, const char *text, size_t len,
+    const struct dialog_measure *m, const char *kind)
+{
 	struct tbuf	b;
+	int		fits = 0;
 
 	tbuf_init(&b, c->out->sms, sizeof(c->out->sms));
-	tbuf_adds(&b, text);
-	if (tbuf_end(&b) == -1 || !dialog_sms_fits(c->out->sms)) {
+	tbuf_addn(&b, text, len);
+	if (tbuf_end(&b) == 0)
+		fits = m != NULL && m->ok ? sms_fits_measure(c->out->sms, len,
+		    &m->m, DIALOG_SMS_MAX, DIALOG_SMS_SEGMENTS) :
+		    dialog_sms_fits(c->out->sms);
+	if (tbuf_end(&b) == -1 || !fits) {
 		/* Lists are bounded before; this is a last resort. */
 		log_warnx("dialog: %s SMS too long, not sent", kind);
 		memset(c->out->sms, 0, sizeof(c->out->sms));
@@ -172,14 +184,16 @@ void
 dialog_sms_render(struct dialog_ctx *c, const char *key, const struct dialog_var *v,
     int nv, const char *kind)
 {
-	char		buf[DIALOG_SMS_MAX];
-	struct tbuf	b;
+	char			buf[DIALOG_SMS_MAX];
+	struct tbuf		b;
+	struct dialog_measure	m;
 
+	dialog_measure_start(&m, 0);
 	tbuf_init(&b, buf, sizeof(buf));
-	dialog_subst(&b, dialog_msg(c, key), v, nv);
+	dialog_fill(&b, dialog_msg_text(c, key), v, nv, &m);
 	if (tbuf_end(&b) == -1) {
 		log_warnx("dialog: %s SMS too long, not sent", kind);
 		return;
 	}
-	dialog_sms_put(c, buf, kind);
+	dialog_sms_put_measured(c, buf, b.len, &m, kind);
 }

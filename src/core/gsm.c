@@ -162,6 +162,12 @@ gsm_next(const unsigned char **pp, uint32_t *cp)
 		*pp = p + 1;
 		return 1;
 	}
+	if (p[0] >= 0xC2 && p[0] <= 0xDF && (p[1] & 0xC0) == 0x80) {
+		/* two octets (Latin, Greek, Arabic): never overlong from C2 */
+		*cp = (uint32_t)(p[0] & 0x1F) << 6 | (p[1] & 0x3F);
+		*pp = p + 2;
+		return 1;
+	}
 	if ((k = utf8_decode(p, SIZE_MAX, cp)) == 0)
 		return -1;
 	*pp = p + k;
@@ -294,12 +300,20 @@ gsm_fits_ussd(const char *utf8)
 
 	if (gsm_measure(utf8, &m) == -1)
 		return 0;
-	if (m.septets >= 0 && m.latin1)
-		return m.septets <= GSM_USSD_MAX_GSM7;
-	if (m.septets >= 0)
-		return m.septets <= GSM_USSD_MAX_GSM7 &&
-		    m.chars <= GSM_USSD_MAX_UCS2;
-	return m.chars <= GSM_USSD_MAX_UCS2;
+	return gsm_fits_ussd_measure(&m);
+}
+
+int
+gsm_fits_ussd_measure(const struct gsm_measure *m)
+{
+	if (m->chars < 0)
+		return 0;
+	if (m->septets >= 0 && m->latin1)
+		return m->septets <= GSM_USSD_MAX_GSM7;
+	if (m->septets >= 0)
+		return m->septets <= GSM_USSD_MAX_GSM7 &&
+		    m->chars <= GSM_USSD_MAX_UCS2;
+	return m->chars <= GSM_USSD_MAX_UCS2;
 }
 
 /*
@@ -347,6 +361,19 @@ gsm_translit_find(uint32_t cp)
 	return -1;
 }
 
+/* Octets gsm_transliterate copies as they are without a look: ASCII but
+ * NUL and '`'. The && of a round stops at a NUL before reading past it. */
+static const uint8_t gsm_stays[256] = {
+	0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+};
+
 /*
  * GSM characters and anything without a plain equivalent (Arabic,
  * Tifinagh...) are copied as they are, in runs; a bad UTF-8 byte becomes
@@ -365,8 +392,12 @@ gsm_transliterate(const char *utf8, char *out, size_t outsz)
 	if (utf8 == NULL)
 		return tbuf_end(&o);
 	for (run = p; *p != 0 && !o.over;) {
-		while (*p != 0 && *p < 0x80 && *p != '`')
-			p++;		/* ASCII stays, but for the backquote */
+		/* ASCII stays, but for the backquote: four octets a round */
+		while (gsm_stays[p[0]] && gsm_stays[p[1]] && gsm_stays[p[2]] &&
+		    gsm_stays[p[3]])
+			p += 4;
+		while (gsm_stays[*p])
+			p++;
 		if (*p == 0)
 			break;
 		s = p;
@@ -421,6 +452,19 @@ gsm_utf8_to_gsm7(const char *utf8, uint8_t *out, size_t outsz,
 	return 0;
 }
 
+/* Septets that read as the same ASCII octet (gsm_base[b] == b): LF, CR,
+ * space to '#', '%' to '?', letters and digits. */
+static const uint8_t gsm_same[256] = {
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 1, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	1, 1, 1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0,
+	0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0,
+};
+
 /*
  * An escape before a code the extension table lacks is dropped and the code
  * read from the default table (what 03.38 asks of a receiver); a trailing
@@ -437,9 +481,15 @@ gsm_gsm7_to_utf8(const uint8_t *in, size_t inlen, char *out, size_t outsz)
 	if (in == NULL)
 		return tbuf_end(&o);
 	for (i = 0; i < inlen && !o.over; i++) {
+		/* ASCII as it is: copied in runs, found four octets a round */
+		while (inlen - i >= 4 && gsm_same[in[i]] && gsm_same[in[i + 1]] &&
+		    gsm_same[in[i + 2]] && gsm_same[in[i + 3]])
+			i += 4;
+		while (i < inlen && gsm_same[in[i]])
+			i++;
+		if (i == inlen)
+			break;
 		b = in[i];
-		if (b < 0x80 && gsm_base[b] == b)
-			continue;	/* ASCII as it is: copied in runs */
 		gsm_copy(&o, in + run, in + i);
 		if (b == GSM_ESC) {
 			if (i + 1 >= inlen) {
@@ -557,24 +607,122 @@ gsm_8bit_to_utf8(const uint8_t *in, size_t inlen, int ascii, char *out,
 	return tbuf_end(&o);
 }
 
-static int
-gsm_utf8_to_latin1(const char *utf8, uint8_t *out, size_t outsz,
-    size_t *outlen)
+/*
+ * Octet -> its septet when it is a one-septet ASCII character of the
+ * default table, -1 otherwise (NUL, the extension characters, '`', most
+ * controls, and every octet of a multi-octet sequence): the one test of
+ * gsm_encode_gsm's ASCII run.
+ */
+#define X	-1
+#define X16	X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X
+static const int16_t gsm_ascii7[256] = {
+	X, X, X, X, X, X, X, X, X, X, 0x0A, X, X, 0x0D, X, X,
+	X16,
+	0x20, 0x21, 0x22, 0x23, 0x02, 0x25, 0x26, 0x27,
+	0x28, 0x29, 0x2A, 0x2B, 0x2C, 0x2D, 0x2E, 0x2F,
+	0x30, 0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0x37,
+	0x38, 0x39, 0x3A, 0x3B, 0x3C, 0x3D, 0x3E, 0x3F,
+	0x00, 0x41, 0x42, 0x43, 0x44, 0x45, 0x46, 0x47,
+	0x48, 0x49, 0x4A, 0x4B, 0x4C, 0x4D, 0x4E, 0x4F,
+	0x50, 0x51, 0x52, 0x53, 0x54, 0x55, 0x56, 0x57,
+	0x58, 0x59, 0x5A, X, X, X, X, 0x11,
+	X, 0x61, 0x62, 0x63, 0x64, 0x65, 0x66, 0x67,
+	0x68, 0x69, 0x6A, 0x6B, 0x6C, 0x6D, 0x6E, 0x6F,
+	0x70, 0x71, 0x72, 0x73, 0x74, 0x75, 0x76, 0x77,
+	0x78, 0x79, 0x7A, X, X, X, X, X,
+	X16, X16, X16, X16, X16, X16, X16, X16,
+};
+#undef X16
+#undef X
+
+/*
+ * The ASCII run at *pp as septets into *op (up to end), four octets per
+ * round while four fit; stops before the first octet that is not a
+ * one-septet character (a NUL among them: nothing past it is read).
+ */
+static inline void
+gsm_run7(const unsigned char **pp, uint8_t **op, const uint8_t *end,
+    int latin1)
+{
+	const unsigned char *p = *pp;
+	uint8_t *o = *op;
+	int v, i;
+
+#define GSM_RUN_ONE(k)	do {					\
+		if ((v = gsm_ascii7[p[k]]) < 0) {			\
+			i = k;						\
+			goto out;					\
+		}							\
+		o[k] = latin1 ? p[k] : (uint8_t)v;			\
+	} while (0)
+	while (end - o >= 4) {
+		GSM_RUN_ONE(0);
+		GSM_RUN_ONE(1);
+		GSM_RUN_ONE(2);
+		GSM_RUN_ONE(3);
+		p += 4;
+		o += 4;
+	}
+#undef GSM_RUN_ONE
+	for (i = 0; o + i < end; i++) {
+		if ((v = gsm_ascii7[p[i]]) < 0)
+			break;
+		o[i] = latin1 ? p[i] : (uint8_t)v;
+	}
+out:
+	*pp = p + i;
+	*op = o + i;
+}
+
+/*
+ * One pass: every character is written as it is read, in the encoding
+ * picked for the whole text if it stays in the GSM alphabet (septets, or
+ * Latin-1 octets on a LATIN1 bind); the first character that does not
+ * stops the pass (GSM_ENC_UCS2). The ASCII run is one table load and one
+ * test per octet; in septets, the octets written are the septets.
+ */
+int
+gsm_encode_gsm(const char *utf8, enum gsm_charset charset, uint8_t *out,
+    size_t outsz, size_t *outlen, long *septets)
 {
 	const unsigned char *p = (const unsigned char *)utf8;
+	uint8_t *o = out, *end = out + outsz;
 	uint32_t cp;
-	size_t n = 0;
-	int r;
+	uint8_t code;
+	long ext = 0;
+	int r, k;
 
-	while ((r = gsm_next(&p, &cp)) == 1) {
-		if (cp > 0xFF || n >= outsz)
-			return -1;
-		out[n++] = (uint8_t)cp;
+	*outlen = 0;
+	*septets = 0;
+	for (;;) {
+		if (charset == GSM_CHARSET_LATIN1)
+			gsm_run7(&p, &o, end, 1);
+		else
+			gsm_run7(&p, &o, end, 0);
+		if ((r = gsm_next(&p, &cp)) != 1)
+			break;
+		if ((k = gsm_char(cp, &code)) == 0)
+			return GSM_ENC_UCS2;
+		if (charset == GSM_CHARSET_LATIN1) {
+			if (cp > 0xFF)
+				return GSM_ENC_UCS2;
+			if (o == end)
+				return GSM_ENC_FULL;
+			*o++ = (uint8_t)cp;
+			ext += k - 1;
+			continue;
+		}
+		if (end - o < k)
+			return GSM_ENC_FULL;
+		if (k == 2)
+			*o++ = GSM_ESC;
+		*o++ = code;
 	}
 	if (r == -1)
-		return -1;
-	*outlen = n;
-	return 0;
+		return GSM_ENC_BAD;
+	*outlen = (size_t)(o - out);
+	*septets = (long)(o - out) + ext;
+	return GSM_ENC_OK;
 }
 
 /*
@@ -582,33 +730,35 @@ gsm_utf8_to_latin1(const char *utf8, uint8_t *out, size_t outsz,
  * converts them to GSM 7-bit for the air: so GSM-alphabet text that is
  * also all Latin-1 is written as Latin-1 octets with data_coding 0x00
  * (never 0x03, which not every SMSC passes on); the rest goes as UCS-2.
+ * The text is not measured first: gsm_encode_gsm writes it in the GSM
+ * alphabet, and only a text that turns out not to be is written again,
+ * in UCS-2. When the GSM pass runs out of room the UCS-2 one would too
+ * (2 octets per character, never fewer than the septets or Latin-1
+ * octets of the same characters).
  */
 int
 gsm_encode(const char *utf8, enum gsm_charset charset, uint8_t *out,
     size_t outsz, size_t *outlen, uint8_t *data_coding)
 {
-	struct gsm_measure m;
 	size_t len = 0;
-	int gsm;
+	long sep;
 
 	if (outlen != NULL)
 		*outlen = 0;
 	if (utf8 == NULL || outlen == NULL || data_coding == NULL ||
-	    (out == NULL && outsz > 0) || gsm_measure(utf8, &m) == -1)
+	    (out == NULL && outsz > 0))
 		return -1;
-	gsm = m.septets >= 0;
-	if (gsm && charset == GSM_CHARSET_LATIN1 && m.latin1) {
-		if (gsm_utf8_to_latin1(utf8, out, outsz, &len) == -1)
-			return -1;
+	switch (gsm_encode_gsm(utf8, charset, out, outsz, &len, &sep)) {
+	case GSM_ENC_OK:
 		*data_coding = GSM_DC_DEFAULT;
-	} else if (gsm && charset != GSM_CHARSET_LATIN1) {
-		if (gsm_utf8_to_gsm7(utf8, out, outsz, &len) == -1)
-			return -1;
-		*data_coding = GSM_DC_DEFAULT;
-	} else {
+		break;
+	case GSM_ENC_UCS2:
 		if (gsm_utf8_to_ucs2(utf8, out, outsz, &len) == -1)
 			return -1;
 		*data_coding = GSM_DC_UCS2;
+		break;
+	default:
+		return -1;
 	}
 	*outlen = len;
 	return 0;

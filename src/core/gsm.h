@@ -64,6 +64,18 @@ gsm_char(uint32_t cp, uint8_t *code)
 
 /* Does the text fit one USSD page in the encoding gsm_encode would pick? */
 int gsm_fits_ussd(const char *utf8);
+/* The same answer from the text's measure (gsm_measure's, or pieces'
+ * measures added up: see gsm_measure_add). */
+int gsm_fits_ussd_measure(const struct gsm_measure *m);
+/* a += b: the measure of the two texts one after the other. */
+static inline void
+gsm_measure_add(struct gsm_measure *a, const struct gsm_measure *b)
+{
+	a->chars += b->chars;
+	a->septets = a->septets < 0 || b->septets < 0 ? -1 :
+	    a->septets + b->septets;
+	a->latin1 = a->latin1 && b->latin1;
+}
 
 /*
  * Transliterate to the GSM alphabet what has a plain equivalent (ê->e,
@@ -83,6 +95,22 @@ int gsm_transliterate(const char *utf8, char *out, size_t outsz);
  */
 int gsm_encode(const char *utf8, enum gsm_charset charset, uint8_t *out,
     size_t outsz, size_t *outlen, uint8_t *data_coding);
+
+/*
+ * gsm_encode's first choice, in one pass and no measure before: text in
+ * the GSM alphabet as unpacked septets (charset GSM7), or on a LATIN1 bind
+ * as Latin-1 octets (every character also at most U+00FF). *septets is
+ * what the text costs on the air (extension characters 2). Returns
+ * GSM_ENC_OK (*outlen, *septets set), GSM_ENC_UCS2 (a character needs
+ * UCS-2: out holds nothing usable), GSM_ENC_BAD (bad UTF-8) or
+ * GSM_ENC_FULL (out too small; the rest of the text was not read).
+ */
+#define GSM_ENC_OK	0
+#define GSM_ENC_UCS2	1
+#define GSM_ENC_BAD	(-1)
+#define GSM_ENC_FULL	(-2)
+int gsm_encode_gsm(const char *utf8, enum gsm_charset charset, uint8_t *out,
+    size_t outsz, size_t *outlen, long *septets);
 
 /*
  * Decode wire bytes to UTF-8 by data_coding: 0x00 (per charset), 0x01

@@ -27,150 +27,99 @@ enum sms_mode {
 	SMS_MODE_UCS2,
 };
 
-/* The mode sms_split writes text in, from its measure. */
-static enum sms_mode
-sms_mode_of(const struct gsm_measure *m, enum gsm_charset charset)
+/* A new segment behind the concatenation UDH (its count set at the end). */
+static struct sms_segment *
+sms_segment_start(struct sms_segment *s, uint8_t dc, uint8_t ref, int i)
 {
-	if (m->septets >= 0 && charset == GSM_CHARSET_LATIN1 && m->latin1)
-		return SMS_MODE_LATIN1;
-	if (m->septets >= 0 && charset != GSM_CHARSET_LATIN1)
-		return SMS_MODE_GSM7;
-	return SMS_MODE_UCS2;
+	s->data_coding = dc;
+	s->esm_class = SMS_ESM_UDHI;
+	s->body[0] = 0x05;	/* UDH length */
+	s->body[1] = 0x00;	/* IEI: concatenation, 8-bit ref */
+	s->body[2] = 0x03;	/* IE length */
+	s->body[3] = ref;
+	s->body[5] = (uint8_t)i;
+	s->len = SMS_UDH_LEN;
+	return s;
 }
 
 /*
- * One character (code point cp, valid): its wire octets in b (up to 2),
- * their count in *blen, and what it costs against the segment limit
- * (septets, or UTF-16 units) in *cost; -1 when the mode cannot write it.
- * The bytes are those gsm_encode writes.
- */
-static inline int
-sms_char(uint32_t cp, enum sms_mode mode, uint8_t b[2], size_t *blen,
-    size_t *cost)
-{
-	uint8_t code;
-	int k;
-
-	switch (mode) {
-	case SMS_MODE_GSM7:
-		if ((k = gsm_char(cp, &code)) == 0)
-			return -1;
-		if (k == 2) {
-			b[0] = 0x1B;
-			b[1] = code;
-		} else
-			b[0] = code;
-		*blen = *cost = (size_t)k;
-		return 0;
-	case SMS_MODE_LATIN1:
-		/* the SMSC turns each octet into one septet or an escape pair */
-		if ((k = gsm_char(cp, NULL)) == 0 || cp > 0xFF)
-			return -1;
-		b[0] = (uint8_t)cp;
-		*blen = 1;
-		*cost = (size_t)k;
-		return 0;
-	case SMS_MODE_UCS2:
-		/* past U+FFFF: '?', one unit */
-		if (cp > 0xFFFF)
-			cp = '?';
-		b[0] = (uint8_t)(cp >> 8);
-		b[1] = (uint8_t)(cp & 0xFF);
-		*blen = 2;
-		*cost = 1;
-		return 0;
-	}
-	return -1;
-}
-
-/*
- * The texts are measured once (gsm_measure: one pass), then written in
- * one more pass: whole in one message, or character by character into
- * segments, a new one when the next character does not fit.
+ * The text is written once, in the encoding of the whole message
+ * (gsm_encode_gsm: no measure before), into a buffer: copied as it is when
+ * it fits one message, else cut there: septets after 153 (152 when an
+ * escape pair would straddle the cut: 0x1B is never the second octet of a
+ * pair), UCS-2 after 67 units (past U+FFFF is one '?': no surrogate pair
+ * to keep), Latin-1 octets by their cost in septets. A text longer than
+ * maxseg full segments does not fit the buffer and is refused as such
+ * (when the GSM pass runs out of room, so would UCS-2: one unit per
+ * character, at least half the septets).
  */
 int
 sms_split(const char *utf8, enum gsm_charset charset, uint8_t ref,
     struct sms_segment *seg, int maxseg)
 {
-	struct gsm_measure m;
-	enum sms_mode mode;
-	struct sms_segment *s;
-	const unsigned char *p;
-	size_t outlen, clen, blen, cost, used, single, per;
-	long total;
-	uint32_t cp;
-	uint8_t dc, b[2];
-	int nseg, i;
+	uint8_t buf[255 * SMS_CONCAT_SEPTETS];
+	size_t len, i, k, used, per;
+	long sep;
+	uint8_t dc;
+	int r, nseg, mode;
 
-	if (utf8 == NULL || seg == NULL || maxseg < 1 ||
-	    gsm_measure(utf8, &m) == -1)
+	if (utf8 == NULL || seg == NULL || maxseg < 1)
 		return -1;
 	if (maxseg > 255)
 		maxseg = 255;		/* the UDH counts in one octet */
 
-	mode = sms_mode_of(&m, charset);
-	if (mode == SMS_MODE_UCS2) {
-		single = SMS_SINGLE_UCS2;
-		per = SMS_CONCAT_UCS2;
-		total = m.chars;	/* past U+FFFF is one '?' */
-	} else {
-		single = SMS_SINGLE_SEPTETS;
-		per = SMS_CONCAT_SEPTETS;
-		total = m.septets;
-	}
-
-	if ((size_t)total <= single) {
+	r = gsm_encode_gsm(utf8, charset, buf, maxseg == 1 ?
+	    SMS_SINGLE_SEPTETS : (size_t)maxseg * SMS_CONCAT_SEPTETS, &len,
+	    &sep);
+	if (r == GSM_ENC_BAD || r == GSM_ENC_FULL)
+		return -1;	/* bad UTF-8, or too long */
+	if (r == GSM_ENC_OK && sep <= SMS_SINGLE_SEPTETS) {
+		seg[0].data_coding = GSM_DC_DEFAULT;
 		seg[0].esm_class = 0;
-		if (gsm_encode(utf8, charset, seg[0].body,
-		    sizeof(seg[0].body), &outlen, &dc) == -1)
-			return -1;
-		seg[0].data_coding = dc;
-		seg[0].len = (uint16_t)outlen;
+		memcpy(seg[0].body, buf, len);
+		seg[0].len = (uint16_t)len;
 		return 1;
 	}
-
+	if (r == GSM_ENC_UCS2 && gsm_utf8_to_ucs2(utf8, seg[0].body,
+	    2 * SMS_SINGLE_UCS2, &len) == 0) {
+		seg[0].data_coding = GSM_DC_UCS2;
+		seg[0].esm_class = 0;
+		seg[0].len = (uint16_t)len;
+		return 1;
+	}
+	if (r == GSM_ENC_UCS2) {
+		mode = SMS_MODE_UCS2;
+		if (gsm_utf8_to_ucs2(utf8, buf,
+		    (size_t)maxseg * 2 * SMS_CONCAT_UCS2, &len) == -1)
+			return -1;	/* bad UTF-8, or too long */
+	} else
+		mode = charset == GSM_CHARSET_LATIN1 ? SMS_MODE_LATIN1 :
+		    SMS_MODE_GSM7;
 	dc = mode == SMS_MODE_UCS2 ? GSM_DC_UCS2 : GSM_DC_DEFAULT;
 	nseg = 0;
-	s = NULL;
-	used = 0;
-	for (p = (const unsigned char *)utf8; *p != '\0'; p += clen) {
-		if (s != NULL && mode != SMS_MODE_UCS2 && *p < 0x80 &&
-		    used < per && gsm_latin[*p] >> 8 == 1) {
-			/* a one-septet ASCII character that fits: the bulk */
-			s->body[s->len++] = mode == SMS_MODE_GSM7 ?
-			    (uint8_t)(gsm_latin[*p] & 0xFF) : *p;
-			used++;
-			clen = 1;
-			continue;
-		}
-		if (*p < 0x80) {
-			cp = *p;
-			clen = 1;
-		} else if ((clen = utf8_decode(p, SIZE_MAX, &cp)) == 0)
+	for (i = 0; i < len; i += k) {
+		if (nseg == maxseg)
 			return -1;
-		if (sms_char(cp, mode, b, &blen, &cost) == -1)
-			return -1;
-		if (s == NULL || used + cost > per) {
-			if (nseg == maxseg)
-				return -1;
-			s = &seg[nseg++];
-			s->data_coding = dc;
-			s->esm_class = SMS_ESM_UDHI;
-			s->body[0] = 0x05;	/* UDH length */
-			s->body[1] = 0x00;	/* IEI: concatenation, 8-bit ref */
-			s->body[2] = 0x03;	/* IE length */
-			s->body[3] = ref;
-			s->body[5] = (uint8_t)nseg;
-			s->len = SMS_UDH_LEN;
-			used = 0;
+		sms_segment_start(&seg[nseg], dc, ref, nseg + 1);
+		if (mode == SMS_MODE_UCS2) {
+			per = 2 * SMS_CONCAT_UCS2;
+			k = len - i < per ? len - i : per;
+		} else if (mode == SMS_MODE_GSM7) {
+			per = SMS_CONCAT_SEPTETS;
+			if ((k = len - i) > per)
+				k = buf[i + per - 1] == 0x1B ? per - 1 : per;
+		} else {
+			for (k = 0, used = 0; i + k < len; k++) {
+				used += gsm_latin[buf[i + k]] >> 8;
+				if (used > SMS_CONCAT_SEPTETS)
+					break;
+			}
 		}
-		s->body[s->len] = b[0];
-		if (blen == 2)
-			s->body[s->len + 1] = b[1];
-		s->len += (uint16_t)blen;
-		used += cost;
+		memcpy(seg[nseg].body + SMS_UDH_LEN, buf + i, k);
+		seg[nseg].len = (uint16_t)(SMS_UDH_LEN + k);
+		nseg++;
 	}
-	for (i = 0; i < nseg; i++)
+	for (i = 0; i < (size_t)nseg; i++)
 		seg[i].body[4] = (uint8_t)nseg;
 	return nseg;
 }
@@ -184,14 +133,27 @@ int
 sms_fits(const char *utf8, size_t maxbytes, int maxseg)
 {
 	struct gsm_measure m;
+	size_t len;
+
+	if (utf8 == NULL || maxseg < 1 ||
+	    (len = strnlen(utf8, maxbytes)) >= maxbytes ||
+	    gsm_measure(utf8, &m) == -1)
+		return 0;
+	return sms_fits_measure(utf8, len, &m, maxbytes, maxseg);
+}
+
+int
+sms_fits_measure(const char *utf8, size_t len, const struct gsm_measure *mp,
+    size_t maxbytes, int maxseg)
+{
+	struct gsm_measure m = *mp;
 	const unsigned char *p;
 	size_t clen, used = 0;
 	long segs = 0, ucs2;
 	uint32_t cp;
 	int k;
 
-	if (utf8 == NULL || maxseg < 1 || strnlen(utf8, maxbytes) >= maxbytes ||
-	    gsm_measure(utf8, &m) == -1)
+	if (utf8 == NULL || maxseg < 1 || len >= maxbytes || m.chars < 0)
 		return 0;
 	if (maxseg > 255)
 		maxseg = 255;

@@ -42,6 +42,11 @@ int sms_split(const char *utf8, enum gsm_charset charset, uint8_t ref,
  * answer as the two sms_split calls, without writing a segment.
  */
 int sms_fits(const char *utf8, size_t maxbytes, int maxseg);
+/* The same for the len bytes of utf8 whose measure is m (gsm_measure's,
+ * or its pieces' added up): the text is read again only when it is long
+ * enough for the escape pairs at the cuts to matter. */
+int sms_fits_measure(const char *utf8, size_t len,
+    const struct gsm_measure *m, size_t maxbytes, int maxseg);
 
 enum sms_dlr_state {
 	SMS_DLR_UNKNOWN = 0,

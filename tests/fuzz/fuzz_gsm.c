@@ -1,12 +1,14 @@
 /*
  * fuzz_gsm: libFuzzer target for the wire encodings — any octets decoded
  * with each data_coding must give valid UTF-8 within the buffer; valid
- * UTF-8 must survive gsm_encode + gsm_decode on both bind charsets.
+ * UTF-8 must survive gsm_encode + gsm_decode on both bind charsets; the
+ * measures of a text's catalogue pieces add up to the text's measure.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "catalog.h"
 #include "gsm.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -28,6 +30,26 @@ bmp_only(const char *in, char *out)
 			*out++ = *in++;
 	}
 	*out = '\0';
+}
+
+/* The pieces catalog_text_split makes, measured at load, add up to the
+ * whole text's measure, as written (the text without placeholders is
+ * itself: every "{name}" stays). */
+static void
+pieces(const char *s)
+{
+	struct catalog_text	t;
+	struct gsm_measure	sum = { 0, 0, 1 }, m;
+	int			i;
+
+	if (catalog_text_split(s, &t) != 0)
+		abort();
+	for (i = 0; i < t.npiece; i++)
+		gsm_measure_add(&sum, &t.piece[i].m);
+	if (t.measured && (gsm_measure(s, &m) != 0 || m.chars != sum.chars ||
+	    m.septets != sum.septets || m.latin1 != sum.latin1))
+		abort();
+	catalog_text_free(&t);
 }
 
 static void
@@ -91,6 +113,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	s[size] = '\0';
 	len = strlen(s);
 	if (gsm_utf8_chars(s) >= 0) {
+		pieces(s);
 		roundtrip(s, len, GSM_CHARSET_GSM7);
 		roundtrip(s, len, GSM_CHARSET_LATIN1);
 		(void)gsm_fits_ussd(s);

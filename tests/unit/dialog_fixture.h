@@ -54,7 +54,7 @@ load_line(struct catalog *c, const char *lang, const char *line)
 	return catalog_set(c, lang, key, text);
 }
 
-static struct catalog *
+static __attribute__((unused)) struct catalog *
 load_catalog(void)
 {
 	static const char *const langs[] = { "fr", "ar", "tzm" };
@@ -122,7 +122,7 @@ enum conf_variant {
 
 #define SUPPORT_PHONE	"0801002020"
 
-static long
+static __attribute__((unused)) long
 days(int y, int m, int d)
 {
 	struct parse_date	dt = { y, m, d };
@@ -130,7 +130,7 @@ days(int y, int m, int d)
 	return parse_date_days(&dt);
 }
 
-static void
+static __attribute__((unused)) void
 conf_make(enum conf_variant v, struct dialog_conf *conf)
 {
 	memset(conf, 0, sizeof(*conf));

@@ -299,6 +299,46 @@ old_gsm_transliterate(const char *utf8, char *out, size_t outsz)
 	return tbuf_end(&o);
 }
 
+/* 0.6's GSM 7-bit decoder before its ASCII runs were found four octets a
+ * round. */
+static int
+old_gsm_gsm7_to_utf8(const uint8_t *in, size_t inlen, char *out,
+    size_t outsz)
+{
+	struct tbuf o;
+	size_t i, k, run = 0;
+	uint8_t b;
+
+	tbuf_init(&o, out, outsz);
+	if (in == NULL)
+		return tbuf_end(&o);
+	for (i = 0; i < inlen && !o.over; i++) {
+		b = in[i];
+		if (b < 0x80 && old_gsm_base[b] == b)
+			continue;	/* ASCII as it is: copied in runs */
+		old_gsm_copy(&o, in + run, in + i);
+		if (b == GSM_ESC) {
+			if (i + 1 >= inlen) {
+				tbuf_addc(&o, '?');
+				run = inlen;
+				break;
+			}
+			for (k = 0; k < GSM_NELEM(old_gsm_ext); k++)
+				if (old_gsm_ext[k].code == in[i + 1])
+					break;
+			if (k < GSM_NELEM(old_gsm_ext)) {
+				tbuf_addcp(&o, old_gsm_ext[k].cp);
+				i++;
+			}
+		} else
+			tbuf_addcp(&o, b < 0x80 ? old_gsm_base[b] : '?');
+		run = i + 1;
+	}
+	if (run < i)
+		old_gsm_copy(&o, in + run, in + i);
+	return tbuf_end(&o);
+}
+
 static int
 old_gsm_utf8_to_gsm7(const char *utf8, uint8_t *out, size_t outsz,
     size_t *outlen)
