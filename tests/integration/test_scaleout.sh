@@ -318,6 +318,8 @@ check "no SMS received more than twice" \
 # moment between); none from the master's failover.
 check "every dialog answered or refused politely: none broken but with the killed instance (steps with no screen ${hung:-?} <= its MOs in flight ${inflight1:-0} + unanswered ${noresp:-?} + 2, binds lost ${lost_bind:-?}; simulator exit $sim_rc)" \
     [ "${hung:-999}" -le $(( ${inflight1:-0} + ${noresp:-0} + 2 )) -a "${lost_bind:-999}" -eq 0 ]
+check "every caller served in the end (unserved after 60 re-dials 500 ms apart: $unserved)" \
+    [ "$unserved" -eq 0 ]
 echo "# elapsed $(ms_since "$T0") ms, temp dir $T_DIR${T_KEEP:+ (kept)}"
 if [ "$T_FAIL" -ne 0 ]; then
 	for i in 1 2; do

@@ -389,11 +389,12 @@ static void
 caller_dial(struct smsc_caller *c, const struct smsc_caller_cfg *cfg,
     int64_t now, struct smsc_caller_act *act)
 {
-	/* Codes of an earlier attempt are void once we dial again; after a
-	 * pause they were forgotten when it began, and a code that came
-	 * during it (sent for the dial answered "try later") is kept. */
-	if (c->state != SMSC_CALLER_PAUSE)
-		c->ncodes = 0;
+	/* Codes received stay on the phone: a dial while a code is live
+	 * gets a screen asking for it and no new SMS (its answer or the
+	 * screen may have been lost: a killed instance, a failover). Each
+	 * may be tried once more, newest first; a void one costs an attempt
+	 * and the screen asks again. */
+	memset(c->code_used, 0, sizeof(c->code_used));
 	c->state = SMSC_CALLER_WAIT_FIRST;
 	c->t_dial = c->t_mo = now;
 	c->deadline = now + cfg->step_ms;
@@ -434,7 +435,6 @@ caller_retry(struct smsc_caller *c, const struct smsc_caller_cfg *cfg,
 		c->state = SMSC_CALLER_PAUSE;
 		c->due = now + cfg->redial_ms;
 		c->deadline = 0;
-		c->ncodes = 0;
 		return;
 	}
 	caller_dial(c, cfg, now, act);
@@ -634,8 +634,7 @@ smsc_caller_sms(struct smsc_caller *c, const struct smsc_caller_cfg *cfg,
 
 	act_init(act);
 	/* PAUSE too: a code sent for a dial whose screen said "try later"
-	 * (its reply lost in a failover) is kept for the next dial, whose
-	 * screen may only say it was sent. */
+	 * (its reply lost in a failover) is for the next dial. */
 	if (c->kind != SMSC_CALLER_B || (c->state != SMSC_CALLER_WAIT_FIRST &&
 	    c->state != SMSC_CALLER_WAIT_CODE && c->state != SMSC_CALLER_THINK &&
 	    c->state != SMSC_CALLER_WAIT_FINAL && c->state != SMSC_CALLER_PAUSE))
@@ -738,7 +737,6 @@ smsc_caller_ack(struct smsc_caller *c, const struct smsc_caller_cfg *cfg,
 	}
 	c->retries++;
 	act->why = SMSC_CALLER_WHY_REFUSED;
-	c->ncodes = 0;
 	c->state = SMSC_CALLER_PAUSE;
 	c->due = now_ms + SMSC_CALLER_REFUSED_MS;
 	c->deadline = 0;
