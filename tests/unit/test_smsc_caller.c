@@ -242,12 +242,12 @@ static const struct story stories[] = {
 		{ EV_SCREEN, 11, CONT, ASK, ANS, "222222", WF, 0, 2, -1, 1 },
 		{ EV_SCREEN, 15, END, RES_B, NONE, NULL, DONE, 0, 4, 6, 1 },
 	} },
-	{ "b: codes of an attempt given up on are not answered", SMSC_CALLER_B, 3, 0, {
+	{ "b: a code of an attempt given up on stays on the phone", SMSC_CALLER_B, 3, 0, {
 		{ EV_START, 0, 0, NULL, DIAL, DIAL_B, W1, 0, -1, -1, 0 },
 		{ EV_SMS, 1, 0, OTP("111111"), NONE, NULL, W1, 0, -1, -1, 0 },
 		{ EV_TICK, 10000, 0, NULL, DIAL, DIAL_B, W1, SMSC_CALLER_WHY_TIMEOUT, -1, -1, 1 },
-		{ EV_SCREEN, 10005, CONT, ASK, NONE, NULL, WC, 0, 5, -1, 1 },
-		{ EV_TICK, 20005, 0, NULL, DIAL, DIAL_B, W1, SMSC_CALLER_WHY_TIMEOUT, -1, -1, 2 },
+		{ EV_SCREEN, 10005, CONT, ASK, ANS, "111111", WF, 0, 5, -1, 1 },
+		{ EV_SCREEN, 10008, END, RES_B, NONE, NULL, DONE, 0, 3, 8, 1 },
 	} },
 	{ "b: a screen while waiting for the SMS, or a void code, dials again", SMSC_CALLER_B, 3, 0, {
 		{ EV_START, 0, 0, NULL, DIAL, DIAL_B, W1, 0, -1, -1, 0 },
