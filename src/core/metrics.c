@@ -46,6 +46,10 @@ const struct metrics_family metrics_families[M_COUNT] = {
 	    "Redis requests with no reply within redis.timeout_ms." },
 	[M_REDIS_FAILOVERS] = { "tnsgw_redis_failovers_total", C,
 	    "Master changes seen through Sentinel (redis.sentinels)." },
+	[M_REDIS_STALE_RETRIES] = { "tnsgw_redis_stale_retries_total", C,
+	    "Requests a script answered STALE (a load switched a generation): generations read again, the request sent once more." },
+	[M_REDIS_STALE_FAILED] = { "tnsgw_redis_stale_failed_total", C,
+	    "Requests answered STALE twice: the caller got \"service unavailable\"." },
 	[M_REDIS_SECONDS] = { "tnsgw_redis_request_seconds", H,
 	    "Round trip of Redis requests on the main connection, sent to reply." },
 	[M_BINDS] = { "tnsgw_binds", G,
@@ -110,6 +114,8 @@ const struct metrics_family metrics_families[M_COUNT] = {
 	    "Saved dialog states that did not open (tampered, another key): the dialog restarted." },
 	[M_STATE_CONFLICTS] = { "tnsgw_state_conflicts_total", C,
 	    "Dialog steps whose state write lost to another MO of the session (read again, or the unavailable end)." },
+	[M_MO_COPIES] = { "tnsgw_mo_copies_total", C,
+	    "USSD MOs that were copies of one answered already (operator redelivery), given its screen again with no other effect, by reason." },
 	[M_SMS_REQUESTS] = { "tnsgw_sms_requests_total", C,
 	    "SMS MOs by what they asked." },
 	[M_SMS_HELP] = { "tnsgw_sms_help_total", C,
@@ -140,6 +146,12 @@ const struct metrics_family metrics_families[M_COUNT] = {
 	    "Outbox entries this instance claimed from consumers whose heartbeat was gone." },
 	[M_OUTBOX_CONSUMERS_REMOVED] = { "tnsgw_outbox_consumers_removed_total", C,
 	    "Dead consumers (no heartbeat, nothing pending) this instance removed from the outbox group." },
+	[M_OUTBOX_FENCED] = { "tnsgw_outbox_fenced", G,
+	    "1 while this instance is fenced: no outbox heartbeat answered for 3.5 s, nothing held is sent, nothing read or claimed." },
+	[M_OUTBOX_FENCES] = { "tnsgw_outbox_fences_total", C,
+	    "Times this instance fenced itself (no outbox heartbeat answered for 3.5 s)." },
+	[M_OUTBOX_FENCED_DROPPED] = { "tnsgw_outbox_fenced_dropped_total", C,
+	    "Outbox entries held while fenced and claimed by another instance meanwhile: dropped unsent here." },
 };
 #undef C
 #undef G

@@ -28,6 +28,8 @@ enum metrics_id {
 	M_REDIS_PERSIST_REFUSED,
 	M_REDIS_TIMEOUTS,
 	M_REDIS_FAILOVERS,
+	M_REDIS_STALE_RETRIES,		/* generations switched under a request */
+	M_REDIS_STALE_FAILED,
 	M_REDIS_SECONDS,
 	M_BINDS,
 	M_BINDS_BOUND,
@@ -60,6 +62,7 @@ enum metrics_id {
 	M_FAILURE_ALARM,
 	M_STATE_REFUSED,
 	M_STATE_CONFLICTS,
+	M_MO_COPIES,			/* an MO again, its screen again */
 	M_SMS_REQUESTS,
 	M_SMS_HELP,
 	M_SMS_NOT_QUEUED,
@@ -75,6 +78,9 @@ enum metrics_id {
 	M_OUTBOX_SEAL_REFUSED,
 	M_OUTBOX_CLAIMED_DEAD,		/* ownership between instances */
 	M_OUTBOX_CONSUMERS_REMOVED,
+	M_OUTBOX_FENCED,		/* self-fencing */
+	M_OUTBOX_FENCES,
+	M_OUTBOX_FENCED_DROPPED,
 	M_COUNT
 };
 

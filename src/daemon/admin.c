@@ -100,6 +100,8 @@ admin_scalar(struct metrics_out *o, enum metrics_id id,
 	case M_REDIS_PERSIST_REFUSED:	v = (int64_t)st->redis_persist_refused; break;
 	case M_REDIS_TIMEOUTS:		v = (int64_t)r->timeouts; break;
 	case M_REDIS_FAILOVERS:		v = (int64_t)r->failovers; break;
+	case M_REDIS_STALE_RETRIES:	v = (int64_t)r->stale_retries; break;
+	case M_REDIS_STALE_FAILED:	v = (int64_t)r->stale_failed; break;
 	case M_BINDS:			v = st->binds; break;
 	case M_BINDS_BOUND:		v = st->binds_bound; break;
 	case M_RELOADS:			v = (int64_t)st->reloads; break;
@@ -122,6 +124,9 @@ admin_scalar(struct metrics_out *o, enum metrics_id id,
 	case M_OUTBOX_CONSUMERS_REMOVED: v = st->outbox_removed; break;
 	case M_OUTBOX_DEAD_LETTERS:	v = (int64_t)r->dead_letters; break;
 	case M_OUTBOX_DEAD_LENGTH:	v = r->dead_len; break;
+	case M_OUTBOX_FENCED:		v = st->outbox_fenced; break;
+	case M_OUTBOX_FENCES:		v = st->outbox_fences; break;
+	case M_OUTBOX_FENCED_DROPPED:	v = (int64_t)st->outbox_fenced_dropped; break;
 	default:
 		return 0;
 	}
@@ -275,6 +280,13 @@ admin_metrics(struct evhttp_request *req, void *arg)
 			l[0].value = "expired";
 			metrics_u64(&o, l, 1, st.sms_expired);
 			break;
+		case M_MO_COPIES:
+			l[0].name = "reason";
+			for (int k = 0; k < GATEWAY_COPY_REASONS; k++) {
+				l[0].value = gateway_copy_names[k];
+				metrics_u64(&o, l, 1, st.mo_copies[k]);
+			}
+			break;
 		case M_OUTBOX_SEAL_REFUSED:
 			l[0].name = "reason";
 			l[0].value = "seal";
@@ -377,9 +389,22 @@ admin_status_text(struct admin *a, struct evbuffer *out,
 	    "dead letters: %lld (%llu in all)\n", st->outbox_len,
 	    st->outbox_pending, st->redis.dead_len,
 	    (unsigned long long)st->redis.dead_letters);
-	evbuffer_add_printf(out, "dialogs: %llu started, %llu in flight\n\n",
+	evbuffer_add_printf(out, "outbox fence: %s (%lld fences since start; "
+	    "%llu entries dropped, claimed by another instance meanwhile)\n",
+	    st->outbox_fenced ? "FENCED (nothing held is sent)" : "no",
+	    st->outbox_fences, (unsigned long long)st->outbox_fenced_dropped);
+	evbuffer_add_printf(out, "generations: %llu requests answered STALE "
+	    "and sent again, %llu STALE twice (\"unavailable\")\n",
+	    (unsigned long long)st->redis.stale_retries,
+	    (unsigned long long)st->redis.stale_failed);
+	evbuffer_add_printf(out, "dialogs: %llu started, %llu in flight\n",
 	    (unsigned long long)st->dialogs_started,
 	    (unsigned long long)st->dialogs_in_flight);
+	evbuffer_add_printf(out, "MO copies answered again: %llu lost_write, "
+	    "%llu window, %llu done\n\n",
+	    (unsigned long long)st->mo_copies[0],
+	    (unsigned long long)st->mo_copies[1],
+	    (unsigned long long)st->mo_copies[2]);
 	evbuffer_add_printf(out, "binds: %d of %d bound\n", st->binds_bound,
 	    st->binds);
 	for (int i = 0; i < st->binds; i++) {
@@ -423,17 +448,27 @@ admin_status_json(struct admin *a, struct evbuffer *out,
 	evbuffer_add_printf(out, ",\"start_time\":%lld,\"uptime_s\":%lld,"
 	    "\"redis\":{\"up\":%s,\"persistence_ok\":%s,"
 	    "\"requests\":%llu,\"rtt_sum_us\":%llu,\"failovers\":%llu,"
-	    "\"master\":\"%s\"},"
+	    "\"master\":\"%s\",\"stale_retries\":%llu,"
+	    "\"stale_failed\":%llu},"
 	    "\"outbox\":{\"waiting\":%lld,\"pending\":%lld,"
-	    "\"dead_letters\":%lld},\"binds\":[",
+	    "\"dead_letters\":%lld,\"fenced\":%s,\"fences\":%lld,"
+	    "\"fenced_dropped\":%llu},\"mo_copies\":{",
 	    (long long)a->start_sec, (long long)(now - a->start_sec),
 	    st->redis_up ? "true" : "false",
 	    st->redis_persist_ok ? "true" : "false",
 	    (unsigned long long)st->redis.rtt.count,
 	    (unsigned long long)st->redis.rtt.sum_us,
 	    (unsigned long long)st->redis.failovers, st->redis.master,
+	    (unsigned long long)st->redis.stale_retries,
+	    (unsigned long long)st->redis.stale_failed,
 	    st->outbox_len,
-	    st->outbox_pending, st->redis.dead_len);
+	    st->outbox_pending, st->redis.dead_len,
+	    st->outbox_fenced ? "true" : "false", st->outbox_fences,
+	    (unsigned long long)st->outbox_fenced_dropped);
+	for (int k = 0; k < GATEWAY_COPY_REASONS; k++)
+		evbuffer_add_printf(out, "%s\"%s\":%llu", k ? "," : "",
+		    gateway_copy_names[k], (unsigned long long)st->mo_copies[k]);
+	evbuffer_add_printf(out, "},\"binds\":[");
 	for (int i = 0; i < st->binds; i++) {
 		struct gateway_bind_info bi;
 

@@ -1274,7 +1274,21 @@ gateway_status(const struct gateway *gw, struct gateway_status *st)
 	st->lookup_failures = gw->failrate.total;
 	st->failure_alarm = gw->failrate.alarm;
 	store_metrics(gw->store, &st->redis);
+	/* Scale-out (issue 12). store_outbox_fenced reads the clock: a
+	 * fence due is raised (and logged) here as at the outbox's next
+	 * look, so the gauge is never late. */
+	_Static_assert(GATEWAY_COPY_REASONS == GW_COPY_MAX - 1,
+	    "gateway_copy_names and enum gw_copy differ");
+	memcpy(st->mo_copies, gw->mo_copies, sizeof(st->mo_copies));
+	st->outbox_fenced = store_outbox_fenced(gw->store);
+	st->outbox_fences = store_outbox_fences(gw->store);
+	if (gw->outbox)
+		st->outbox_fenced_dropped = outbox_stats(gw->outbox)->fenced_dropped;
 }
+
+const char *const gateway_copy_names[GATEWAY_COPY_REASONS] = {
+	"lost_write", "window", "done",
+};
 
 static void
 gw_sum_stats(struct smpp_client_stats *t, const struct smpp_client_stats *s)

@@ -72,6 +72,12 @@ void gateway_free(struct gateway *gw);
 int gateway_reload(struct gateway *gw, const struct config *cfg, char *err,
     size_t errsz);
 
+/* Why an MO was a copy of one answered already, in tnsgw_mo_copies_total
+ * and /status: lost its write to the same input, within
+ * ussd.duplicate_window_ms, the last MO of an ended dialog. */
+#define GATEWAY_COPY_REASONS 3
+extern const char *const gateway_copy_names[GATEWAY_COPY_REASONS];
+
 struct gateway_status {
 	int redis_up;
 	int binds, binds_bound;
@@ -103,6 +109,15 @@ struct gateway_status {
 	 * letters (store_metrics) */
 	struct store_metrics redis;
 	uint64_t reloads, rebinds;	/* reloads applied, binds re-bound */
+	/* Scale-out (issue 12), for ops: USSD MOs answered as copies of
+	 * one answered already, by gateway_copy_names; the outbox's
+	 * self-fencing (store_outbox_fenced now, store_outbox_fences, and
+	 * the held entries dropped as claimed by another instance). The
+	 * registry's STALE retries are in redis (store_metrics). */
+	uint64_t mo_copies[GATEWAY_COPY_REASONS];
+	int outbox_fenced;
+	long long outbox_fences;
+	uint64_t outbox_fenced_dropped;
 };
 /* A snapshot of the counters into *st (zeroed first); any time between
  * gateway_new and gateway_free. dialogs_in_flight counts the MOs held:

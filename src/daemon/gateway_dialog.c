@@ -241,39 +241,37 @@ gateway_dialog_state_open(struct gw_req *r, const char *data, size_t len)
  * version that step read), or, with ussd.duplicate_window_ms, when that
  * step is that recent (a copy that came after it was done). For a dial:
  * the dial that began the dialog, on the same conditions but the end.
+ * GW_COPY_NONE, or why it is one (the first that holds, in that order).
  */
-static int
+static enum gw_copy
 gw_is_copy(const struct gw_req *r, const struct gw_rec *rec)
 {
 	long long win = r->gw->cfg->ussd.duplicate_window_ms, age;
 	uint64_t h;
 
 	if (!rec->has)
-		return 0;
+		return GW_COPY_NONE;
 	h = gw_input_hash(r->input);
-	if (r->begin) {
-		age = gw_now_ms() - rec->begin_ms;
-		return h == rec->begin_hash && ((r->state_tries > 0 &&
-		    rec->from == r->first_ver) || (win > 0 && age < win &&
-		    age > -win));
-	}
-	if (h != rec->hash)
-		return 0;
+	if (h != (r->begin ? rec->begin_hash : rec->hash))
+		return GW_COPY_NONE;
 	/* Nothing follows a session's end but copies of its last MO. */
-	if ((rec->flags & GW_REC_DONE) ||
-	    (r->state_tries > 0 && rec->from == r->first_ver))
-		return 1;
-	age = gw_now_ms() - rec->t_ms;
-	return win > 0 && age < win && age > -win;
+	if (!r->begin && (rec->flags & GW_REC_DONE))
+		return GW_COPY_DONE;
+	if (r->state_tries > 0 && rec->from == r->first_ver)
+		return GW_COPY_LOST_WRITE;
+	age = gw_now_ms() - (r->begin ? rec->begin_ms : rec->t_ms);
+	return win > 0 && age < win && age > -win ? GW_COPY_WINDOW :
+	    GW_COPY_NONE;
 }
 
-/* r is a copy of an MO already answered: the screen that MO got, and
- * nothing else (no state written, no SMS, nothing counted). */
+/* r is a copy of an MO already answered (why): the screen that MO got,
+ * and nothing else (no state written, no SMS, no outcome counted). */
 static void
-gw_answer_copy(struct gw_req *r, const struct gw_rec *rec)
+gw_answer_copy(struct gw_req *r, const struct gw_rec *rec, enum gw_copy why)
 {
 	char mm[32];
 
+	r->gw->mo_copies[why - 1]++;
 	log_debug("[bind %s] dialog %s: a copy of an MO answered already, "
 	    "its screen again", r->bind->conf->name,
 	    log_mask_msisdn(r->msisdn, mm, sizeof(mm)));
@@ -292,6 +290,7 @@ gw_on_session(void *arg, int status, const char *data, size_t len)
 	struct gateway *gw = r->gw;
 	struct parse_dial none;
 	struct gw_rec rec;
+	enum gw_copy copy;
 	int rc;
 
 	gw->dconf.today_days = gateway_dialog_today();
@@ -300,8 +299,8 @@ gw_on_session(void *arg, int status, const char *data, size_t len)
 		return;
 	}
 	rc = gw_state_open(r, data, len, &rec);
-	if (gw_is_copy(r, &rec)) {
-		gw_answer_copy(r, &rec);
+	if ((copy = gw_is_copy(r, &rec)) != GW_COPY_NONE) {
+		gw_answer_copy(r, &rec, copy);
 		secret_wipe(&rec, sizeof(rec));
 		return;
 	}
@@ -939,6 +938,7 @@ gw_on_begin_state(void *arg, int status, const char *data, size_t len)
 {
 	struct gw_req *r = arg;
 	struct gw_rec rec;
+	enum gw_copy copy;
 
 	if (status != 0) {
 		memset(&r->d, 0, sizeof(r->d));
@@ -946,8 +946,8 @@ gw_on_begin_state(void *arg, int status, const char *data, size_t len)
 		return;
 	}
 	(void)gw_state_open(r, data, len, &rec);
-	if (gw_is_copy(r, &rec)) {
-		gw_answer_copy(r, &rec);
+	if ((copy = gw_is_copy(r, &rec)) != GW_COPY_NONE) {
+		gw_answer_copy(r, &rec, copy);
 		secret_wipe(&rec, sizeof(rec));
 		return;
 	}

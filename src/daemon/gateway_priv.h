@@ -72,6 +72,16 @@ enum gw_refusal {
 	GW_REFUSE_MAX
 };
 
+/* Why a USSD MO was a copy of one answered already (gw_is_copy; README
+ * "Copies of an MO"): 0 is none; mo_copies[c - 1] counts copy c. */
+enum gw_copy {
+	GW_COPY_NONE = 0,
+	GW_COPY_LOST_WRITE,	/* lost its write to the same input (same version read) */
+	GW_COPY_WINDOW,		/* within ussd.duplicate_window_ms */
+	GW_COPY_DONE,		/* the last MO of an ended dialog (its done mark) */
+	GW_COPY_MAX
+};
+
 struct gw_bind {
 	struct gateway		*gw;
 	const struct config_bind *conf;
@@ -168,6 +178,7 @@ struct gateway {
 	unsigned char		 id_key[SECRET_KEY_LEN];
 	uint64_t		 state_refused;	/* saved states that did not open */
 	uint64_t		 state_conflicts;	/* steps whose write lost */
+	uint64_t		 mo_copies[GW_COPY_MAX - 1];	/* by enum gw_copy - 1 */
 	int			 stopping;
 	int			 freeing;	/* gateway_free running: finish, start nothing */
 	int			 binds_running;
