@@ -7,7 +7,8 @@
 # identity, the OTP's SMS, the code typed back). Checks: every caller done,
 # none timed out or got an unexpected screen, the two copies of every MO
 # got the same screen, each person got exactly one OTP SMS and one
-# password SMS (one provisioning entry), no bind lost, no error logged.
+# password SMS (one provisioning entry), no bind lost, no error logged;
+# the copies counted on /metrics (tnsgw_mo_copies_total, by why).
 # Prints "# race ..." figures; bounded (< 60 s), cleans up what it started.
 set -u
 B=${B:-build}
@@ -103,6 +104,11 @@ fi
 wait "$SPID"; sim_rc=$?
 m1=$(mos "$A1"); m2=$(mos "$A2")
 c1=$(metric "$A1" tnsgw_state_conflicts_total); c2=$(metric "$A2" tnsgw_state_conflicts_total)
+# The copies each instance answered again, by why (tnsgw_mo_copies_total).
+for r in lost_write window done; do
+	eval "cp_$r=\$(( \$(metric \"\$A1\" 'tnsgw_mo_copies_total{reason=\"$r\"}') + \$(metric \"\$A2\" 'tnsgw_mo_copies_total{reason=\"$r\"}') ))"
+done
+cp1=$(metric "$A1" tnsgw_mo_copies_total); cp2=$(metric "$A2" tnsgw_mo_copies_total)
 sed 's/^/# /' "$T_DIR/sim.out" | head -n 8
 touch "$T_DIR/sms.log" "$T_DIR/results"
 
@@ -125,6 +131,14 @@ check "both instances took the MOs' copies (instance 1: $m1, instance 2: $m2, of
     [ "$m1" -gt 0 -a "$m2" -gt 0 -a $((m1 + m2)) -ge $((4 * N - 20)) -a $((m1 + m2)) -le $((4 * N)) ]
 check "the copies raced: some steps lost their write and answered the winner's screen (conflicts $c1 + $c2)" \
     [ $((c1 + c2)) -gt 0 ]
+# tnsgw_mo_copies_total: the copies answered again, at most one per MO
+# delivered twice (the MOs taken past one per MO); a copy that lost its
+# write counted its conflict first.
+check "copies counted: $cp1 + $cp2, at most the MOs taken twice ($((m1 + m2 - 2 * N)))" \
+    [ $((cp1 + cp2)) -gt 0 -a $((cp1 + cp2)) -le $((m1 + m2 - 2 * N)) ]
+check "copies by why: lost_write $cp_lost_write (>= 1, <= conflicts $((c1 + c2))), window $cp_window, done $cp_done" \
+    [ "$cp_lost_write" -ge 1 -a "$cp_lost_write" -le $((c1 + c2)) -a \
+    $((cp_lost_write + cp_window + cp_done)) -eq $((cp1 + cp2)) ]
 
 # One OTP and one password SMS per person (the phone on record).
 otp_bad=$(awk -F'\t' '/code de v/ { n[$1]++ } END {
@@ -145,6 +159,7 @@ check "nothing logged at err or worse ($errs lines)" [ "$errs" = 0 ]
 marks=$(rcli --scan --pattern 'tns:sess:*' | head -n 1000 | while read -r k; do
 	rcli STRLEN "$k"; done | awk '{ s += $1; n++ } END { printf "%d mean_bytes=%d", n, n ? s / n : 0 }')
 echo "# race done_marks=$marks"
+echo "# race copies=$cp1+$cp2 lost_write=$cp_lost_write window=$cp_window done=$cp_done"
 echo "# race callers=$N window_ms=$WINDOW_MS mos=$m1+$m2 state_conflicts=$c1+$c2 otp_sms=$notp password_sms=$npw elapsed_ms=$(ms_since "$T0")"
 if [ "$T_FAIL" -ne 0 ]; then
 	for i in 1 2; do
