@@ -139,6 +139,16 @@ check "copies counted: $cp1 + $cp2, at most the MOs taken twice ($((m1 + m2 - 2 
 check "copies by why: lost_write $cp_lost_write (>= 1, <= conflicts $((c1 + c2))), window $cp_window, done $cp_done" \
     [ "$cp_lost_write" -ge 1 -a "$cp_lost_write" -le $((c1 + c2)) -a \
     $((cp_lost_write + cp_window + cp_done)) -eq $((cp1 + cp2)) ]
+# /status shows the same: the JSON's mo_copies, the page's line.
+j1=$(curl -s --max-time 1 "http://127.0.0.1:$A1/status?format=json")
+check "/status?format=json of instance 1: mo_copies by why sum to /metrics' $cp1, not fenced, no STALE failure" \
+    python3 -c 'import json, sys; d = json.loads(sys.argv[1]); c = d["mo_copies"]
+assert sorted(c) == ["done", "lost_write", "window"] and sum(c.values()) == int(sys.argv[2]), c
+assert d["outbox"]["fenced"] is False and d["redis"]["stale_failed"] == 0, d' "$j1" "$cp1"
+curl -s --max-time 1 "http://127.0.0.1:$A2/status" >"$T_DIR/status2.txt"
+check "/status of instance 2: its copies by why, its fence" bash -c '
+	grep -Eq "^MO copies answered again: [0-9]+ lost_write, [0-9]+ window, [0-9]+ done$" "$1" &&
+	grep -q "^outbox fence: no (" "$1"' _ "$T_DIR/status2.txt"
 
 # One OTP and one password SMS per person (the phone on record).
 otp_bad=$(awk -F'\t' '/code de v/ { n[$1]++ } END {
