@@ -30,91 +30,6 @@
 #define STORE_OWNED_MAX      "4096"	/* pending ids a lifting heartbeat lists */
 
 /*
- * The heartbeat. KEYS: P"outbox:alive" (hash consumer -> deadline, ms of
- * Redis's clock: instances' clocks never compare), the outbox. ARGV:
- * consumer, ttl ms, group, "1" to also list our pending ids (lifting a
- * fence), how many at most. Reply: Redis's clock, ms; with the list:
- * {clock, {id...}} (the list empty before the group exists).
- */
-static const char store_outbox_hb_lua[] =
-	"local t = redis.call('TIME')\n"
-	"local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"
-	"redis.call('HSET', KEYS[1], ARGV[1],\n"
-	"    string.format('%d', now + tonumber(ARGV[2])))\n"
-	"if ARGV[4] ~= '1' then return now end\n"
-	"local ids = {}\n"
-	"local ok, p = pcall(redis.call, 'XPENDING', KEYS[2], ARGV[3], '-', '+',\n"
-	"    tonumber(ARGV[5]), ARGV[1])\n"
-	"if ok then for _, e in ipairs(p) do ids[#ids + 1] = e[1] end end\n"
-	"return {now, ids}\n";
-
-/*
- * The claim. KEYS: outbox, P"outbox:alive". ARGV: group, this consumer,
- * min idle ms for others' entries, min idle ms for our own, count, our
- * start (Redis's clock, ms, of our first heartbeat, before our first read).
- * Our own entries idle that long come back to us (a lost hand-out), and
- * those handed to our name before our start at once (a restart under the
- * same name takes its entries back). Another consumer's entries are claimed only when its heartbeat
- * is gone (absent or past its deadline); such a consumer, once it has
- * nothing pending, is removed from the group (and its heartbeat field).
- * Reply: {cursor ("0-0"), {ids deleted from the stream while pending},
- * {claimed from dead consumers, consumers removed},
- * {id, fields, deliveries}...}.
- */
-static const char store_outbox_claim_lua[] =
-	"local ok, cons = pcall(redis.call, 'XINFO', 'CONSUMERS', KEYS[1], ARGV[1])\n"
-	"if not ok then return {'0-0', {}, {0, 0}} end\n"
-	"local t = redis.call('TIME')\n"
-	"local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"
-	"local gone, left, dead, removed = {}, tonumber(ARGV[5]), 0, 0\n"
-	"local own = tonumber(ARGV[4])\n"
-	"if now - tonumber(ARGV[6]) + 1 < own then\n"
-	"  own = now - tonumber(ARGV[6]) + 1\n"
-	"end\n"
-	"local out = {'0-0', gone, {}}\n"
-	"local function take(owner, idle)\n"
-	"  local n = 0\n"
-	"  local p = redis.call('XPENDING', KEYS[1], ARGV[1], 'IDLE', idle,\n"
-	"      '-', '+', left, owner)\n"
-	"  for _, e in ipairs(p) do\n"
-	"    local c = redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], idle, e[1])\n"
-	"    local x = c[1]\n"
-	"    if type(x) == 'table' and type(x[2]) == 'table' then\n"
-	"      out[#out + 1] = {x[1], x[2], e[4] + 1}\n"
-	"      n = n + 1\n"
-	"      left = left - 1\n"
-	"    elseif type(x) ~= 'table' or x[1] == e[1] then\n"
-	"      gone[#gone + 1] = e[1]\n"
-	"      redis.call('XACK', KEYS[1], ARGV[1], e[1])\n"
-	"    end\n"
-	"  end\n"
-	"  return n\n"
-	"end\n"
-	"for _, c in ipairs(cons) do\n"
-	"  local name, pend = nil, 0\n"
-	"  for i = 1, #c - 1, 2 do\n"
-	"    if c[i] == 'name' then name = c[i + 1]\n"
-	"    elseif c[i] == 'pending' then pend = tonumber(c[i + 1]) end\n"
-	"  end\n"
-	"  if name == ARGV[2] then\n"
-	"    if pend > 0 and left > 0 then take(name, string.format('%d', own)) end\n"
-	"  elseif name then\n"
-	"    local d = tonumber(redis.call('HGET', KEYS[2], name) or '0') or 0\n"
-	"    if d <= now then\n"
-	"      if pend > 0 and left > 0 then dead = dead + take(name, ARGV[3]) end\n"
-	"      local p = redis.call('XPENDING', KEYS[1], ARGV[1], '-', '+', 1, name)\n"
-	"      if #p == 0 then\n"
-	"        redis.call('XGROUP', 'DELCONSUMER', KEYS[1], ARGV[1], name)\n"
-	"        redis.call('HDEL', KEYS[2], name)\n"
-	"        removed = removed + 1\n"
-	"      end\n"
-	"    end\n"
-	"  end\n"
-	"end\n"
-	"out[3] = {dead, removed}\n"
-	"return out\n";
-
-/*
  * The reader connection's own record: hiredis's callbacks point at it, so
  * it can outlive its attachment to the store (st NULL) until hiredis has
  * let go of the context (ac NULL).
@@ -565,11 +480,13 @@ store_outbox_alive_key(const struct store *st, char *k, size_t ksz)
 	return 0;
 }
 
+/* One claim round: STORE_SC_OUTBOX_CLAIM (store_scripts.c says what it
+ * takes), sent as EVALSHA like every script. */
 static void
 store_outbox_claim_send(struct store *st)
 {
 	char k[REGISTRY_KEY_MAX], ka[REGISTRY_KEY_MAX + 8], idle[16], start[24];
-	const char *argv[11] = { "EVAL", store_outbox_claim_lua, "2", k, ka,
+	const char *argv[11] = { "EVALSHA", "", "2", k, ka,
 	    REGISTRY_OUTBOX_GROUP, st->ob.consumer, idle, idle,
 	    STORE_OUTBOX_COUNT, start };
 
@@ -580,7 +497,8 @@ store_outbox_claim_send(struct store *st)
 	}
 	snprintf(idle, sizeof(idle), "%d", st->ob.claim_ms);
 	snprintf(start, sizeof(start), "%lld", st->ob.start_ms);
-	store_submit_fn(st, -1, 11, argv, store_outbox_on_claim);
+	store_submit_fn(st, STORE_SC_OUTBOX_CLAIM, 11, argv,
+	    store_outbox_on_claim);
 }
 
 static void
@@ -716,7 +634,8 @@ store_outbox_on_hb(struct store *st, const redisReply *r)
 	store_timer(st->ob.ev_connect, 0);
 }
 
-/* Every STORE_HB_MS while the main connection is up: we are alive.
+/* Every STORE_HB_MS while the main connection is up: we are alive
+ * (STORE_SC_OUTBOX_HB, store_scripts.c).
  * Before the first answer, every STORE_HB_FIRST_MS: the reader waits on it.
  * Fenced, the heartbeat also asks which entries are still ours. */
 static void
@@ -724,7 +643,7 @@ store_outbox_on_hb_tick(evutil_socket_t fd, short what, void *arg)
 {
 	struct store *st = arg;
 	char ka[REGISTRY_KEY_MAX + 8], k[REGISTRY_KEY_MAX], ttl[16];
-	const char *argv[9] = { "EVAL", store_outbox_hb_lua, "2", ka, k,
+	const char *argv[9] = { "EVALSHA", "", "2", ka, k,
 	    st->ob.consumer, ttl, REGISTRY_OUTBOX_GROUP, "0" };
 	const char *all[10];
 
@@ -744,7 +663,7 @@ store_outbox_on_hb_tick(evutil_socket_t fd, short what, void *arg)
 	all[9] = STORE_OWNED_MAX;
 	st->ob.hb_busy = 1;
 	st->ob.hb_sent_ms = store_outbox_mono_ms();
-	store_submit_fn(st, -1, 10, all, store_outbox_on_hb);
+	store_submit_fn(st, STORE_SC_OUTBOX_HB, 10, all, store_outbox_on_hb);
 }
 
 static void

@@ -55,6 +55,8 @@ enum store_script {
 	STORE_SC_REGIONS,
 	STORE_SC_POINTS,
 	STORE_SC_STATE,		/* versioned dialog state: compare and set */
+	STORE_SC_OUTBOX_HB,	/* the outbox consumer's heartbeat */
+	STORE_SC_OUTBOX_CLAIM,	/* claims of idle and dead consumers' entries */
 	STORE_NSCRIPTS,
 };
 

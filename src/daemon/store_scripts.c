@@ -405,6 +405,97 @@ static const char *const store_scripts[STORE_NSCRIPTS] = {
 	"local p = redis.call('XPENDING', KEYS[1], ARGV[1])\n"
 	"if p[2] and lt(p[2], mark) then mark = p[2] end\n"
 	"return redis.call('XTRIM', KEYS[1], 'MINID', mark)\n",
+
+	/*
+	 * The outbox consumer's heartbeat (store_outbox.c). KEYS:
+	 * P"outbox:alive" (hash consumer -> deadline, ms of Redis's clock:
+	 * instances' clocks never compare), the outbox. ARGV: consumer, ttl
+	 * ms, group, "1" to also list our pending ids (lifting a fence), how
+	 * many at most. Reply: Redis's clock, ms; with the list: {clock,
+	 * {id...}} (the list empty before the group exists).
+	 */
+	[STORE_SC_OUTBOX_HB] =
+	"local t = redis.call('TIME')\n"
+	"local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"
+	"redis.call('HSET', KEYS[1], ARGV[1],\n"
+	"    string.format('%d', now + tonumber(ARGV[2])))\n"
+	"if ARGV[4] ~= '1' then return now end\n"
+	"local ids = {}\n"
+	"local p = redis.pcall('XPENDING', KEYS[2], ARGV[3], '-', '+',\n"
+	"    tonumber(ARGV[5]), ARGV[1])\n"
+	"if type(p) == 'table' and not p.err then\n"
+	"  for _, e in ipairs(p) do ids[#ids + 1] = e[1] end\n"
+	"end\n"
+	"return {now, ids}\n",
+
+	/*
+	 * The outbox claim (store_outbox.c). KEYS: outbox, P"outbox:alive".
+	 * ARGV: group, this consumer, min idle ms for others' entries, min
+	 * idle ms for our own, count, our start (Redis's clock, ms, of our
+	 * first heartbeat, before our first read). Our own entries idle that
+	 * long come back to us (a lost hand-out), and those handed to our
+	 * name before our start at once (a restart under the same name takes
+	 * its entries back). Another consumer's entries are claimed only
+	 * when its heartbeat is gone (absent or past its deadline); such a
+	 * consumer, once it has nothing pending, is removed from the group
+	 * (and its heartbeat field). The consumers are listed from the
+	 * group (XINFO CONSUMERS of KEYS[1]): no key is named after them.
+	 * Reply: {cursor ("0-0"), {ids deleted from the stream while
+	 * pending}, {claimed from dead consumers, consumers removed},
+	 * {id, fields, deliveries}...}.
+	 */
+	[STORE_SC_OUTBOX_CLAIM] =
+	"local cons = redis.pcall('XINFO', 'CONSUMERS', KEYS[1], ARGV[1])\n"
+	"if type(cons) ~= 'table' or cons.err then return {'0-0', {}, {0, 0}} end\n"
+	"local t = redis.call('TIME')\n"
+	"local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"
+	"local gone, left, dead, removed = {}, tonumber(ARGV[5]), 0, 0\n"
+	"local own = tonumber(ARGV[4])\n"
+	"if now - tonumber(ARGV[6]) + 1 < own then\n"
+	"  own = now - tonumber(ARGV[6]) + 1\n"
+	"end\n"
+	"local out = {'0-0', gone, {}}\n"
+	"local function take(owner, idle)\n"
+	"  local n = 0\n"
+	"  local p = redis.call('XPENDING', KEYS[1], ARGV[1], 'IDLE', idle,\n"
+	"      '-', '+', left, owner)\n"
+	"  for _, e in ipairs(p) do\n"
+	"    local c = redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], idle, e[1])\n"
+	"    local x = c[1]\n"
+	"    if type(x) == 'table' and type(x[2]) == 'table' then\n"
+	"      out[#out + 1] = {x[1], x[2], e[4] + 1}\n"
+	"      n = n + 1\n"
+	"      left = left - 1\n"
+	"    elseif type(x) ~= 'table' or x[1] == e[1] then\n"
+	"      gone[#gone + 1] = e[1]\n"
+	"      redis.call('XACK', KEYS[1], ARGV[1], e[1])\n"
+	"    end\n"
+	"  end\n"
+	"  return n\n"
+	"end\n"
+	"for _, c in ipairs(cons) do\n"
+	"  local name, pend = nil, 0\n"
+	"  for i = 1, #c - 1, 2 do\n"
+	"    if c[i] == 'name' then name = c[i + 1]\n"
+	"    elseif c[i] == 'pending' then pend = tonumber(c[i + 1]) end\n"
+	"  end\n"
+	"  if name == ARGV[2] then\n"
+	"    if pend > 0 and left > 0 then take(name, string.format('%d', own)) end\n"
+	"  elseif name then\n"
+	"    local d = tonumber(redis.call('HGET', KEYS[2], name) or '0') or 0\n"
+	"    if d <= now then\n"
+	"      if pend > 0 and left > 0 then dead = dead + take(name, ARGV[3]) end\n"
+	"      local p = redis.call('XPENDING', KEYS[1], ARGV[1], '-', '+', 1, name)\n"
+	"      if #p == 0 then\n"
+	"        redis.call('XGROUP', 'DELCONSUMER', KEYS[1], ARGV[1], name)\n"
+	"        redis.call('HDEL', KEYS[2], name)\n"
+	"        removed = removed + 1\n"
+	"      end\n"
+	"    end\n"
+	"  end\n"
+	"end\n"
+	"out[3] = {dead, removed}\n"
+	"return out\n",
 };
 
 static const char *const store_script_names[STORE_NSCRIPTS] = {
@@ -420,6 +511,8 @@ static const char *const store_script_names[STORE_NSCRIPTS] = {
 	[STORE_SC_REGIONS] = "REGIONS",
 	[STORE_SC_POINTS] = "POINTS",
 	[STORE_SC_STATE] = "STATE",
+	[STORE_SC_OUTBOX_HB] = "OUTBOX_HB",
+	[STORE_SC_OUTBOX_CLAIM] = "OUTBOX_CLAIM",
 };
 
 const char *

@@ -10,8 +10,9 @@
  * segment alone is re-sent), then a spent entry claimed and sent; then
  * ownership between two instances, and self-fencing: an instance cut off
  * from Redis by a proxy that stops forwarding (a partition) sends nothing
- * another instance claimed meanwhile. Every wait is bounded; all sockets
- * are loopback.
+ * another instance claimed meanwhile; the heartbeat and claim scripts
+ * sent as EVALSHA (EVAL once after SCRIPT FLUSH). Every wait is bounded;
+ * all sockets are loopback.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -1029,6 +1030,100 @@ test_owner_restart_takes_back(void **state)
 	a2->st = NULL;
 }
 
+/* --- the outbox's scripts go as EVALSHA ----------------------------- */
+
+/* Calls of command cmd since the last CONFIG RESETSTAT (0 when none). */
+static long long
+cmd_calls(const char *cmd)
+{
+	redisReply *r = R("INFO commandstats");
+	char pat[64];
+	const char *p;
+	long long n = 0;
+
+	assert_int_equal(r->type, REDIS_REPLY_STRING);
+	snprintf(pat, sizeof(pat), "cmdstat_%s:calls=", cmd);
+	for (p = r->str; (p = strstr(p, pat)) != NULL; p++)
+		if (p == r->str || p[-1] == '\n') {
+			n = strtoll(p + strlen(pat), NULL, 10);
+			break;
+		}
+	freeReplyObject(r);
+	return n;
+}
+
+/* The SHA of the store's script called name, as SCRIPT LOAD gives it. */
+static void
+script_sha(const char *name, char *sha, size_t shasz)
+{
+	const char *text, *n;
+	redisReply *r;
+	int i;
+
+	for (i = 0; (text = store_script_text(i, &n)) != NULL; i++)
+		if (strcmp(n, name) == 0)
+			break;
+	assert_non_null(text);
+	r = R("SCRIPT LOAD %s", text);
+	assert_int_equal(r->type, REDIS_REPLY_STRING);
+	snprintf(sha, shasz, "%s", r->str);
+	freeReplyObject(r);
+}
+
+static long long
+alive_deadline(const char *name)
+{
+	return strtoll(Rs("HGET t:outbox:alive %s", name), NULL, 10);
+}
+
+/*
+ * The heartbeat and the claim are scripts of the table: loaded at
+ * connect and sent as EVALSHA, never their text (no EVAL while an
+ * instance beats and takes its own idle entry back, claim_idle 0.4 s).
+ * After SCRIPT FLUSH each goes once as EVAL (NOSCRIPT), which loads it
+ * again, and both go on: the deadline moves, the entry comes back.
+ */
+static void
+test_scripts_evalsha(void **state)
+{
+	struct own *a = &OA;
+	struct own_wait w = { &OA, 3, 0 };
+	char hb[48], claim[48];
+	long long d0, evalsha;
+	redisReply *r;
+
+	(void)state;
+	if (base == NULL)
+		skip();
+	freeReplyObject(R("FLUSHALL"));
+	freeReplyObject(R("CONFIG RESETSTAT"));
+	own_start(a, "gw-a", 400, 0);
+	own_add(a->st, 1);
+	/* handed out, then claimed back twice by the claim script */
+	assert_true(run_until(own_reached, &w, 5000));
+	assert_true(a->deliveries[2] >= 3);
+	assert_int_equal(cmd_calls("eval"), 0);
+	evalsha = cmd_calls("evalsha");
+	assert_true(evalsha >= 3);
+	script_sha("OUTBOX_HB", hb, sizeof(hb));
+	script_sha("OUTBOX_CLAIM", claim, sizeof(claim));
+	freeReplyObject(R("SCRIPT FLUSH"));
+	d0 = alive_deadline("gw-a");
+	w.n = a->n + 2;
+	assert_true(run_until(own_reached, &w, 5000));
+	run_until(never, NULL, 1200);	/* a heartbeat at least */
+	assert_true(alive_deadline("gw-a") > d0);
+	assert_true(cmd_calls("eval") >= 2);	/* the heartbeat's, the claim's */
+	assert_true(cmd_calls("evalsha") > evalsha);
+	r = R("SCRIPT EXISTS %s %s", hb, claim);
+	assert_int_equal(r->elements, 2);
+	assert_int_equal(r->element[0]->integer, 1);
+	assert_int_equal(r->element[1]->integer, 1);
+	freeReplyObject(r);
+	store_free(a->st);
+	a->st = NULL;
+}
+
 /* --- self-fencing: one instance cut off from Redis ------------------ */
 
 /*
@@ -1300,7 +1395,7 @@ teardown(void **state)
 int
 main(void)
 {
-	struct CMUnitTest tests[NCASES + 7];
+	struct CMUnitTest tests[NCASES + 8];
 
 	/* One test per case, named after it; each ends by gw_stop. */
 	memset(tests, 0, sizeof(tests));
@@ -1332,6 +1427,10 @@ main(void)
 	tests[NCASES + 6].name = "cut off briefly: still ours, sent once";
 	tests[NCASES + 6].test_func = test_fenced_still_ours_sent;
 	tests[NCASES + 6].teardown_func = fence_stop;
+	tests[NCASES + 7].name = "heartbeat and claim as EVALSHA, EVAL after "
+	    "SCRIPT FLUSH";
+	tests[NCASES + 7].test_func = test_scripts_evalsha;
+	tests[NCASES + 7].teardown_func = own_stop;
 	log_init(getenv("TEST_LOG") ? LOG_LVL_DEBUG : LOG_LVL_ERR);
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -154,7 +154,8 @@ lint(const char *text, char *why, size_t whysz)
 		for (k = 0; k < sizeof(allkeys) / sizeof(allkeys[0]); k++)
 			if (strcmp(cmd, allkeys[k]) == 0)
 				last = c.n - 1;
-		if (strcmp(cmd, "XINFO") == 0)	/* XINFO GROUPS key */
+		/* XINFO GROUPS|CONSUMERS key, XGROUP DELCONSUMER key */
+		if (strcmp(cmd, "XINFO") == 0 || strcmp(cmd, "XGROUP") == 0)
 			first = last = 2;
 		if (c.n <= last) {
 			if (!bad++)
@@ -180,6 +181,8 @@ test_lint_itself(void **state)
 		"redis.pcall(\"XPENDING\", KEYS[k], ARGV[1])",
 		"redis.call('HMGET', KEYS[i], 'a' .. ARGV[1], 'b')",
 		"redis.call('XINFO', 'GROUPS', KEYS[1])",
+		"redis.pcall('XINFO', 'CONSUMERS', KEYS[1], ARGV[1])",
+		"redis.call('XGROUP', 'DELCONSUMER', KEYS[1], ARGV[1], name)",
 		"redis.call('SET', KEYS[1], string.format('%d', n) .. ':' ..\n"
 		"    ARGV[2], 'EX', ARGV[3])",
 	};
@@ -191,6 +194,10 @@ test_lint_itself(void **state)
 		"redis.call(c, KEYS[1])",
 		"redis.call('GET')",
 		"redis.call('XINFO', 'GROUPS', ARGV[1])",
+		"redis.call('XGROUP', 'DELCONSUMER', ARGV[1], 'g', name)",
+		"redis.call('HDEL', KEYS[2] .. ':alive', name)",
+		/* a call the checker cannot see into */
+		"local ok, p = pcall(redis.call, 'XPENDING', k, 'g')",
 		"redis.call('GET', KEYS[1]",
 		"local call = redis.call\ncall('GET', 'x')",
 	};
@@ -226,7 +233,8 @@ test_scripts_keys(void **state)
 		checked++;
 	}
 	assert_int_equal(bad, 0);
-	assert_true(checked >= 12);	/* lookup .. state, the outbox's included */
+	/* lookup .. state, then the outbox's heartbeat and claim */
+	assert_true(checked >= 14);
 }
 
 int
