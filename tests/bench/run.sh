@@ -242,6 +242,7 @@ if step closed || step fixed; then
 		t_daemon "$T_DIR/tnsgw.conf" "$T_DIR/tnsgw.log"
 		if step closed; then
 			echo "== closed loop: $(fmt "$NA") case-A callers (shortcut), concurrency $CONC"
+			redis-cli -p "$RPORT" config resetstat >/dev/null
 			d0=$(cpu_ticks "$T_DAEMON"); r0=$(cpu_ticks "$RPID")
 			sim "$T_DIR/a.out" --load "$T_DIR/callers.a" --concurrency "$CONC" --linger 1
 			d1=$(cpu_ticks "$T_DAEMON"); r1=$(cpu_ticks "$RPID")
@@ -253,6 +254,15 @@ if step closed || step fixed; then
 				say "shortcut A latency p50/p90/p99" "$(pcts 'dial->final' "$T_DIR/a.out") ms" "-"
 				say "daemon CPU per transaction (case A)" "$(us_per $((d1 - d0)) "$done_") us" "-"
 				say "Redis CPU per transaction (case A)" "$(us_per $((r1 - r0)) "$done_") us" "<= 4 us"
+				# Redis's own account (commandstats since the reset):
+				# commands per transaction, the costliest five
+				redis-cli -p "$RPORT" info commandstats | tr -d '\r' |
+				    awk -F'[:=,]' -v n="$done_" '/^cmdstat_/ {
+					sub(/^cmdstat_/, "", $1); c += $3; u += $5
+					printf "%s %.2f %.2f\n", $1, $3 / n, $5 / n
+				    } END { printf "all %.2f %.2f\n", c / n, u / n }' |
+				    sort -k3,3 -g -r | head -n 6 |
+				    awk '{ printf "%s%s %s/tx %s us/tx", (NR > 1 ? ", " : "   (Redis commandstats, the commands a script runs counted in it and on their own: "), $1, $2, $3 } END { print ")" }'
 			else
 				failed "shortcut A closed loop (window $CONC)" "no dialogs/s"
 			fi
@@ -420,7 +430,14 @@ fi
 # --- summary -------------------------------------------------------------------
 echo
 echo "== summary (wall-clock figures on a shared machine; instructions are exact)"
-echo "== sizes: load $(for n in $ROWS; do printf '%s ' "$(fmt "$n")"; done)rows; closed loop A $(fmt "$NA"), menu $(fmt "$NM"), B $(fmt "$NB"); callgrind A $(fmt "$NCG"), menu $(fmt "$NCGM"), B $(fmt "$NCGB"); open dialogs $(fmt "$NH")${BENCH_SMOKE:+ (smoke sizes, not those of issue 11)}"
+sizes=""
+step load && sizes+="; load $(for n in $ROWS; do printf '%s ' "$(fmt "$n")"; done)rows"
+step closed && sizes+="; closed loop A $(fmt "$NA"), menu $(fmt "$NM"), B $(fmt "$NB")"
+step fixed && sizes+="; fixed rates for $OPEN_S s"
+step overload && sizes+="; overload $(fmt "$NO") at $(fmt "$ORATE")/s"
+step cg && sizes+="; callgrind A $(fmt "$NCG"), menu $(fmt "$NCGM"), B $(fmt "$NCGB")"
+step hold && sizes+="; open dialogs $(fmt "$NH")"
+echo "== sizes: ${sizes#; }${BENCH_SMOKE:+ (smoke sizes, not those of issue 11)}"
 printf '%-44s | %-26s | %s\n' "figure" "value" "goal"
 printf '%-44s-+-%-26s-+-%s\n' "$(printf '%.0s-' {1..44})" "$(printf '%.0s-' {1..26})" "--------------------"
 for row in "${SUMMARY[@]}"; do
