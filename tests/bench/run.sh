@@ -21,12 +21,16 @@
 #   overload open loop at BENCH_OVERLOAD_RATE, BENCH_OVERLOAD callers:
 #            answered / refused (ESME_RTHROTTLED) / dropped (acked
 #            unanswered, or no response).
-#   cg       the daemon under valgrind --tool=callgrind for BENCH_CG_TX case-A
-#            transactions, counting inside event_base_loop only
-#            (--toggle-collect: start-up and shutdown excluded; Redis
-#            timeout_ms 5000: a daemon 50 times slower under valgrind must
-#            not time its requests out); instructions per transaction and
-#            the top 10 functions (self).
+#   cg       the daemon under valgrind --tool=callgrind, counting inside
+#            event_base_loop only (--toggle-collect: start-up and shutdown
+#            excluded; Redis timeout_ms 5000: a daemon 50 times slower under
+#            valgrind must not time its requests out), one run (a fresh
+#            Redis and daemon) per kind of dialog: BENCH_CG_TX case-A
+#            shortcut transactions, BENCH_CG_M menu dialogs (six screens),
+#            BENCH_CG_B case-B transactions (OTP, then the password sealed
+#            for the outbox and sent); instructions per transaction, the
+#            top 10 functions (self), and for case B the share of
+#            crypto_box_seal (inclusive), which dominates it.
 #   hold     BENCH_HOLD callers dial *1515# and leave the session open
 #            (never answered): the daemon's RSS (VmRSS) then, and Redis
 #            bytes per open dialog.
@@ -35,7 +39,8 @@
 #   BENCH_ROWS "1000000 5000000"   BENCH_TX 100000   BENCH_MENU 20000
 #   BENCH_B 10000   BENCH_CONC 200   BENCH_RATES "10000 30000"
 #   BENCH_OPEN_S 5   BENCH_WINDOW 1000   BENCH_OVERLOAD 200000
-#   BENCH_OVERLOAD_RATE 100000   BENCH_CG_TX 10000   BENCH_HOLD 100000
+#   BENCH_OVERLOAD_RATE 100000   BENCH_CG_TX 10000   BENCH_CG_M 1000
+#   BENCH_CG_B 1000   BENCH_HOLD 100000
 #   BENCH_BIND_WINDOW 100   BENCH_STEPS "load closed fixed overload cg hold"
 #   (a subset of the steps runs alone)
 #
@@ -73,7 +78,8 @@ if [ -n "${BENCH_SMOKE:-}" ]; then
 	: "${BENCH_ROWS:=10000}" "${BENCH_TX:=200}" "${BENCH_MENU:=100}"
 	: "${BENCH_B:=50}" "${BENCH_RATES:=500}" "${BENCH_OPEN_S:=1}"
 	: "${BENCH_OVERLOAD:=1000}" "${BENCH_OVERLOAD_RATE:=5000}"
-	: "${BENCH_CG_TX:=200}" "${BENCH_HOLD:=1000}"
+	: "${BENCH_CG_TX:=200}" "${BENCH_CG_M:=20}" "${BENCH_CG_B:=20}"
+	: "${BENCH_HOLD:=1000}"
 fi
 ROWS=${BENCH_ROWS:-1000000 5000000}
 NA=${BENCH_TX:-100000}
@@ -86,6 +92,8 @@ WIN=${BENCH_WINDOW:-1000}
 NO=${BENCH_OVERLOAD:-200000}
 ORATE=${BENCH_OVERLOAD_RATE:-100000}
 NCG=${BENCH_CG_TX:-10000}
+NCGM=${BENCH_CG_M:-1000}
+NCGB=${BENCH_CG_B:-1000}
 NH=${BENCH_HOLD:-100000}
 BWIN=${BENCH_BIND_WINDOW:-100}
 STEPS=" ${BENCH_STEPS:-load closed fixed overload cg hold} "
@@ -110,6 +118,7 @@ rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0;
 used_memory() { redis-cli -p "$1" info memory | awk -F: '/^used_memory:/ { print $2 + 0 }'; }
 # The simulator's "name ms: p50 A p90 B p99 C max D (n N)" as "A/B/C ms".
 pcts() { sed -n "s/^$1 ms: p50 \([0-9]*\) p90 \([0-9]*\) p99 \([0-9]*\).*/\1\/\2\/\3/p" "$2"; }
+us_per() { awk -v t="$1" -v hz="$HZ" -v n="$2" 'BEGIN { printf "%.1f", t * 1e6 / hz / n }'; }	# ticks n
 field() { sed -n "s/.* $1=\([0-9.]*\).*/\1/p" "$2"; }	# key=value of the overload line
 
 echo "== tnsgw bench: $(nproc) cores, $(date -u '+%Y-%m-%d %H:%M UTC'), build $B"
@@ -161,7 +170,9 @@ NOPEN=0
 for r in $RATES; do [ $((r * OPEN_S)) -gt "$NOPEN" ] && NOPEN=$((r * OPEN_S)); done
 NAP=$NA
 for x in "$NOPEN" "$NO" "$NCG"; do [ "$x" -gt "$NAP" ] && NAP=$x; done
-awk -v na="$NAP" -v ncl="$NA" -v nm="$NM" -v nb="$NB" -v nh="$NH" -v d="$T_DIR" 'BEGIN {
+NMP=$NM; [ "$NCGM" -gt "$NMP" ] && NMP=$NCGM	# menu and case-B persons: the
+NBP=$NB; [ "$NCGB" -gt "$NBP" ] && NBP=$NCGB	# closed loop's or callgrind's
+awk -v na="$NAP" -v ncl="$NA" -v nm="$NMP" -v nb="$NBP" -v nh="$NH" -v d="$T_DIR" 'BEGIN {
 	reg = d "/registry.csv"
 	print "id_type,id_number,birth_date,id_expiry,status,matricule,has_account,phone,reason" >reg
 	for (i = 0; i < na + nm + nb; i++) {
@@ -231,6 +242,7 @@ if step closed || step fixed; then
 		t_daemon "$T_DIR/tnsgw.conf" "$T_DIR/tnsgw.log"
 		if step closed; then
 			echo "== closed loop: $(fmt "$NA") case-A callers (shortcut), concurrency $CONC"
+			redis-cli -p "$RPORT" config resetstat >/dev/null
 			d0=$(cpu_ticks "$T_DAEMON"); r0=$(cpu_ticks "$RPID")
 			sim "$T_DIR/a.out" --load "$T_DIR/callers.a" --concurrency "$CONC" --linger 1
 			d1=$(cpu_ticks "$T_DAEMON"); r1=$(cpu_ticks "$RPID")
@@ -240,27 +252,46 @@ if step closed || step fixed; then
 				CLOSED_A=$v
 				say "shortcut A closed loop (window $CONC)" "$(fmt "$v") tx/s" ">= 100,000"
 				say "shortcut A latency p50/p90/p99" "$(pcts 'dial->final' "$T_DIR/a.out") ms" "-"
-				say "daemon CPU per transaction (case A)" \
-				    "$(awk -v t=$((d1 - d0)) -v hz="$HZ" -v n="$done_" 'BEGIN { printf "%.1f us", t * 1e6 / hz / n }')" "-"
-				say "Redis CPU per transaction (case A)" \
-				    "$(awk -v t=$((r1 - r0)) -v hz="$HZ" -v n="$done_" 'BEGIN { printf "%.1f us", t * 1e6 / hz / n }')" "<= 4 us"
+				say "daemon CPU per transaction (case A)" "$(us_per $((d1 - d0)) "$done_") us" "-"
+				say "Redis CPU per transaction (case A)" "$(us_per $((r1 - r0)) "$done_") us" "<= 4 us"
+				# Redis's own account (commandstats since the reset):
+				# commands per transaction, the costliest five
+				redis-cli -p "$RPORT" info commandstats | tr -d '\r' |
+				    awk -F'[:=,]' -v n="$done_" '/^cmdstat_/ {
+					sub(/^cmdstat_/, "", $1); c += $3; u += $5
+					printf "%s %.2f %.2f\n", $1, $3 / n, $5 / n
+				    } END { printf "all %.2f %.2f\n", c / n, u / n }' |
+				    sort -k3,3 -g -r | head -n 6 |
+				    awk '{ printf "%s%s %s/tx %s us/tx", (NR > 1 ? ", " : "   (Redis commandstats, the commands a script runs counted in it and on their own: "), $1, $2, $3 } END { print ")" }'
 			else
 				failed "shortcut A closed loop (window $CONC)" "no dialogs/s"
 			fi
 			echo "== closed loop: $(fmt "$NM") full menu dialogs (six screens), concurrency $CONC"
-			sim "$T_DIR/m.out" --load "$T_DIR/callers.m" --concurrency "$CONC" --linger 1
+			head -n "$NM" "$T_DIR/callers.m" >"$T_DIR/callers.mc"
+			d0=$(cpu_ticks "$T_DAEMON"); r0=$(cpu_ticks "$RPID")
+			sim "$T_DIR/m.out" --load "$T_DIR/callers.mc" --concurrency "$CONC" --linger 1
+			d1=$(cpu_ticks "$T_DAEMON"); r1=$(cpu_ticks "$RPID")
 			v=$(sed -n 's/^dialogs\/s: \([0-9.]*\)/\1/p' "$T_DIR/m.out")
 			done_=$(sed -n 's/^callers: done \([0-9]*\).*/\1/p' "$T_DIR/m.out")
-			[ -n "$v" ] && [ "${done_:-0}" -gt 0 ] &&
-				say "menu dialog A closed loop (6 screens)" "$(fmt "$v") tx/s" "-" ||
+			if [ -n "$v" ] && [ "${done_:-0}" -gt 0 ]; then
+				say "menu dialog A closed loop (6 screens)" "$(fmt "$v") tx/s" "-"
+				say "daemon / Redis CPU per tx (menu)" "$(us_per $((d1 - d0)) "$done_") / $(us_per $((r1 - r0)) "$done_") us" "-"
+			else
 				failed "menu dialog A closed loop (6 screens)" "no dialogs/s"
+			fi
 			echo "== closed loop: $(fmt "$NB") case-B callers (OTP typed back), concurrency $CONC"
-			sim "$T_DIR/b.out" --load "$T_DIR/callers.b" --concurrency "$CONC" --linger 1
+			head -n "$NB" "$T_DIR/callers.b" >"$T_DIR/callers.bc"
+			d0=$(cpu_ticks "$T_DAEMON"); r0=$(cpu_ticks "$RPID")
+			sim "$T_DIR/b.out" --load "$T_DIR/callers.bc" --concurrency "$CONC" --linger 1
+			d1=$(cpu_ticks "$T_DAEMON"); r1=$(cpu_ticks "$RPID")
 			v=$(sed -n 's/^dialogs\/s: \([0-9.]*\)/\1/p' "$T_DIR/b.out")
 			done_=$(sed -n 's/^callers: done \([0-9]*\).*/\1/p' "$T_DIR/b.out")
-			[ -n "$v" ] && [ "${done_:-0}" -gt 0 ] &&
-				say "case B closed loop (OTP typed back)" "$(fmt "$v") tx/s" "-" ||
+			if [ -n "$v" ] && [ "${done_:-0}" -gt 0 ]; then
+				say "case B closed loop (OTP typed back)" "$(fmt "$v") tx/s" "-"
+				say "daemon / Redis CPU per tx (case B)" "$(us_per $((d1 - d0)) "$done_") / $(us_per $((r1 - r0)) "$done_") us" "-"
+			else
 				failed "case B closed loop (OTP typed back)" "no dialogs/s"
+			fi
 		fi
 		if step fixed; then
 			for r in $RATES; do
@@ -313,38 +344,63 @@ if step overload; then
 fi
 
 # --- instructions per transaction --------------------------------------------
-if step cg; then
-	if ! command -v valgrind >/dev/null; then
-		failed "daemon instructions per transaction" "no valgrind (bash tools/setup.sh)"
-	elif dialog_setup; then
-		head -n "$NCG" "$T_DIR/callers.all" >"$T_DIR/callers.cg"
-		sed -i 's/^\(\s*timeout_ms\s*=\s*\).*/\15000;/' "$T_DIR/tnsgw.conf"
-		valgrind --tool=callgrind --callgrind-out-file="$T_DIR/cg.out" \
-		    --collect-atstart=no --toggle-collect=event_base_loop \
-		    "$TOP/$B/tnsgw" -f -c "$T_DIR/tnsgw.conf" 2>"$T_DIR/cg.log" </dev/null &
-		T_DAEMON=$!
-		T_PIDS+=("$T_DAEMON")
-		echo "== callgrind: $(fmt "$NCG") case-A callers, concurrency 50, the daemon under valgrind (counted in event_base_loop only)"
-		SIM_WAIT=120 sim "$T_DIR/cg.sim" --load "$T_DIR/callers.cg" --concurrency 50 --linger 2
-		done_=$(sed -n 's/^callers: done \([0-9]*\).*/\1/p' "$T_DIR/cg.sim")
-		kill "$T_DAEMON"
-		for _ in $(seq 1 300); do kill -0 "$T_DAEMON" 2>/dev/null || break; sleep 0.1; done
-		wait "$T_DAEMON" 2>/dev/null
-		tot=$(callgrind_annotate "$T_DIR/cg.out" 2>/dev/null |
-		    awk '/PROGRAM TOTALS/ { gsub(",", "", $1); print $1 }')
-		if [ -n "$tot" ] && [ "${done_:-0}" -gt 0 ]; then
-			say "daemon instructions per transaction (A)" "$(fmt $((tot / done_)))" "<= 25,000"
-			echo "   ($(fmt "$tot") instructions for $(fmt "$done_") transactions done, $(sed -n 's/^screens: answered \([0-9]*\).*/\1/p' "$T_DIR/cg.sim") screens sent; top 10 functions, self cost:)"
-			callgrind_annotate "$T_DIR/cg.out" 2>/dev/null |
-			    sed -n '/file:function/,$p' | sed -n 3,12p | cut -c1-120 | sed 's/^/   /'
+# cg_run TAG NAME CALLERS N CONC GOAL: the daemon under callgrind (a fresh
+# Redis) for the first N callers of CALLERS, its profile in cg.TAG.out;
+# "daemon instructions/tx (NAME)" beside GOAL, the top 10
+# functions (self cost). CG_SEAL=1: the share of crypto_box_seal
+# (inclusive) too.
+cg_run() {
+	local tag=$1 name=$2 callers=$3 n=$4 conc=$5 goal=$6 fig tot done_ scr seal
+	local out="$T_DIR/cg.$tag.out"
+	fig="daemon instructions/tx ($name)"
+	if ! dialog_setup; then
+		failed "$fig" "set-up"; dialog_teardown; return
+	fi
+	head -n "$n" "$callers" >"$T_DIR/callers.cg"
+	rm -f "$out"
+	sed -i 's/^\(\s*timeout_ms\s*=\s*\).*/\15000;/' "$T_DIR/tnsgw.conf"
+	valgrind --tool=callgrind --callgrind-out-file="$out" \
+	    --collect-atstart=no --toggle-collect=event_base_loop \
+	    "$TOP/$B/tnsgw" -f -c "$T_DIR/tnsgw.conf" 2>"$T_DIR/cg.log" </dev/null &
+	T_DAEMON=$!
+	T_PIDS+=("$T_DAEMON")
+	echo "== callgrind: $(fmt "$n") $name, concurrency $conc, the daemon under valgrind (counted in event_base_loop only)"
+	SIM_WAIT=120 sim "$T_DIR/cg.sim" --load "$T_DIR/callers.cg" --concurrency "$conc" --linger 2
+	done_=$(sed -n 's/^callers: done \([0-9]*\).*/\1/p' "$T_DIR/cg.sim")
+	scr=$(sed -n 's/^screens: answered \([0-9]*\).*/\1/p' "$T_DIR/cg.sim")
+	kill "$T_DAEMON" 2>/dev/null
+	for _ in $(seq 1 300); do kill -0 "$T_DAEMON" 2>/dev/null || break; sleep 0.1; done
+	wait "$T_DAEMON" 2>/dev/null
+	tot=$(callgrind_annotate "$out" 2>/dev/null |
+	    awk '/PROGRAM TOTALS/ { gsub(",", "", $1); print $1 }')
+	if [ -n "$tot" ] && [ "${done_:-0}" -gt 0 ]; then
+		if [ -n "${CG_SEAL:-}" ]; then
+			# inclusive cost of crypto_box_seal (the two Curve25519
+			# scalar multiplications of the sealed box)
+			seal=$(callgrind_annotate --inclusive=yes "$out" 2>/dev/null |
+			    awk '/:crypto_box_seal( |$)/ && !/_open/ { gsub(",", "", $1); print $1; exit }')
+			say "$fig" "$(fmt $((tot / done_))) ($(awk -v s="${seal:-0}" -v t="$tot" 'BEGIN { printf "%.0f", 100 * s / t }') % seal)" "$goal"
+			echo "   (crypto_box_seal, inclusive: $(fmt $((${seal:-0} / done_))) instructions per transaction)"
 		else
-			failed "daemon instructions per transaction (A)" "no callgrind totals or no transaction done"
-			tail -n 5 "$T_DIR/cg.log"
+			say "$fig" "$(fmt $((tot / done_)))" "$goal"
 		fi
+		echo "   ($(fmt "$tot") instructions for $(fmt "$done_") transactions done, $(fmt "${scr:-0}") screens sent: $([ "${scr:-0}" -gt 0 ] && fmt $((tot / scr)) || echo '?') per screen; top 10 functions, self cost:)"
+		callgrind_annotate "$out" 2>/dev/null |
+		    sed -n '/file:function/,$p' | sed -n 3,12p | cut -c1-120 | sed 's/^/   /'
 	else
-		failed "daemon instructions per transaction (A)" "set-up"
+		failed "$fig" "no callgrind totals or no transaction done"
+		tail -n 5 "$T_DIR/cg.log"
 	fi
 	dialog_teardown
+}
+if step cg; then
+	if ! command -v valgrind >/dev/null; then
+		failed "daemon instructions/tx" "no valgrind (bash tools/setup.sh)"
+	else
+		cg_run a "A shortcut" "$T_DIR/callers.all" "$NCG" 50 "<= 25,000"
+		cg_run m "A menu, 6 screens" "$T_DIR/callers.m" "$NCGM" 50 "-"
+		CG_SEAL=1 cg_run b "B" "$T_DIR/callers.b" "$NCGB" 20 "- (public-key seal bound)"
+	fi
 fi
 
 # --- open dialogs --------------------------------------------------------------
@@ -374,6 +430,14 @@ fi
 # --- summary -------------------------------------------------------------------
 echo
 echo "== summary (wall-clock figures on a shared machine; instructions are exact)"
+sizes=""
+step load && sizes+="; load $(for n in $ROWS; do printf '%s ' "$(fmt "$n")"; done)rows"
+step closed && sizes+="; closed loop A $(fmt "$NA"), menu $(fmt "$NM"), B $(fmt "$NB")"
+step fixed && sizes+="; fixed rates for $OPEN_S s"
+step overload && sizes+="; overload $(fmt "$NO") at $(fmt "$ORATE")/s"
+step cg && sizes+="; callgrind A $(fmt "$NCG"), menu $(fmt "$NCGM"), B $(fmt "$NCGB")"
+step hold && sizes+="; open dialogs $(fmt "$NH")"
+echo "== sizes: ${sizes#; }${BENCH_SMOKE:+ (smoke sizes, not those of issue 11)}"
 printf '%-44s | %-26s | %s\n' "figure" "value" "goal"
 printf '%-44s-+-%-26s-+-%s\n' "$(printf '%.0s-' {1..44})" "$(printf '%.0s-' {1..26})" "--------------------"
 for row in "${SUMMARY[@]}"; do
