@@ -25,6 +25,7 @@
 #define STORE_SENTINEL_BACKOFF_MAX_MS 1000	/* a failover takes seconds */
 
 static void store_connect(struct store *);
+static void store_pool_drain(struct store *);
 static void store_key_rl_fail(const struct store *, char *, size_t,
     enum parse_idtype, const char *);
 
@@ -40,6 +41,7 @@ int
 store_release(struct store *st)
 {
 	if (--st->depth == 0 && st->dead) {
+		store_pool_drain(st);
 		free(st->resp);
 		free(st);
 		return 1;
@@ -57,12 +59,47 @@ store_timer(struct event *ev, int ms)
 	evtimer_add(ev, &tv);
 }
 
+/*
+ * Released requests go back to their store's pool (STORE_POOL_MAX of
+ * them, each STORE_REQ_ROOM bytes of arguments, their deadline event
+ * kept): a dialog step's requests then cost no allocation. The bytes an
+ * argument held (a document number, a birth date) are wiped first.
+ */
+#define STORE_REQ_ROOM  1536
+#define STORE_POOL_MAX  256
+
 static void
 store_req_free(struct store_req *req)
 {
+	struct store *st = req->st;
+
+	explicit_bzero(req->data, req->used);
+	if (st != NULL && !st->dead && req->room == STORE_REQ_ROOM &&
+	    st->npool < STORE_POOL_MAX) {
+		if (req->deadline != NULL)
+			evtimer_del(req->deadline);
+		TAILQ_INSERT_HEAD(&st->pool, req, entry);
+		st->npool++;
+		return;
+	}
 	if (req->deadline)
 		event_free(req->deadline);
 	free(req);
+}
+
+/* The pool's requests freed (the store going away). */
+static void
+store_pool_drain(struct store *st)
+{
+	struct store_req *req;
+
+	while ((req = TAILQ_FIRST(&st->pool)) != NULL) {
+		TAILQ_REMOVE(&st->pool, req, entry);
+		st->npool--;
+		if (req->deadline)
+			event_free(req->deadline);
+		free(req);
+	}
 }
 
 static void
@@ -78,11 +115,12 @@ store_req_unlink(struct store *st, struct store_req *req)
  * failure.
  */
 static struct store_req *
-store_req_new(enum store_kind kind, int script, int argc,
+store_req_new(struct store *st, enum store_kind kind, int script, int argc,
     const char *const *argv, const size_t *argvlen)
 {
 	struct store_req *req;
-	size_t total = 0, off, pad;
+	struct event *ev = NULL;
+	size_t total = 0, off, pad, room;
 	int i;
 
 	for (i = 0; i < argc; i++)
@@ -91,11 +129,23 @@ store_req_new(enum store_kind kind, int script, int argc,
 	pad = (sizeof(void *) - offsetof(struct store_req, data) %
 	    sizeof(void *)) % sizeof(void *);
 	off = pad + (size_t)argc * (sizeof(size_t) + sizeof(char *));
-	if (argc > STORE_MAXARGS ||
-	    (req = calloc(1, sizeof(*req) + off + total)) == NULL) {
+	room = off + total <= STORE_REQ_ROOM ? STORE_REQ_ROOM : off + total;
+	if (argc > STORE_MAXARGS) {
 		log_warnx("[redis] cannot allocate a request");
 		return NULL;
 	}
+	if (room == STORE_REQ_ROOM && (req = TAILQ_FIRST(&st->pool)) != NULL) {
+		TAILQ_REMOVE(&st->pool, req, entry);
+		st->npool--;
+		ev = req->deadline;
+		memset(req, 0, sizeof(*req));
+	} else if ((req = calloc(1, sizeof(*req) + room)) == NULL) {
+		log_warnx("[redis] cannot allocate a request");
+		return NULL;
+	}
+	req->deadline = ev;
+	req->room = room;
+	req->used = off + total;
 	req->kind = kind;
 	req->script = script;
 	req->argc = argc;
@@ -434,10 +484,8 @@ store_fire(struct store *st, struct store_req *req, const redisReply *r)
 	int ok, status;
 
 	req->fired = 1;
-	if (req->deadline) {
-		event_free(req->deadline);
-		req->deadline = NULL;
-	}
+	if (req->deadline)
+		evtimer_del(req->deadline);	/* kept for the pool */
 	if (req->genq && store_reply_str(r, 0, "STALE")) {
 		/* Sent again once already (store_gens_wait). */
 		st->metrics.stale_failed++;
@@ -746,7 +794,9 @@ store_submit(struct store *st, struct store_req *req)
 	st->nreqs++;
 	req->deadline_us = store_now_us() + (uint64_t)st->timeout_ms * 1000;
 	if (store_has_cb(req)) {
-		req->deadline = evtimer_new(st->base, store_on_deadline, req);
+		if (req->deadline == NULL)
+			req->deadline = evtimer_new(st->base, store_on_deadline,
+			    req);
 		if (req->deadline != NULL)
 			store_timer(req->deadline, st->timeout_ms);
 	} else
@@ -963,7 +1013,7 @@ store_genq_new(struct store *st, enum store_kind kind, int script,
 		argv[n++] = ga[i];
 	for (i = 0; i < n; i++)
 		len[i] = strlen(argv[i]);
-	if ((req = store_req_new(kind, script, n, argv, len)) == NULL)
+	if ((req = store_req_new(st, kind, script, n, argv, len)) == NULL)
 		return NULL;
 	req->genq = 1;
 	req->nkf = nkf;
@@ -999,7 +1049,8 @@ store_genq_again(struct store *st, struct store_req *old)
 	TAILQ_INSERT_AFTER(&st->reqs, old, req, entry);
 	TAILQ_REMOVE(&st->reqs, old, entry);
 	store_req_free(old);
-	req->deadline = evtimer_new(st->base, store_on_deadline, req);
+	if (req->deadline == NULL)
+		req->deadline = evtimer_new(st->base, store_on_deadline, req);
 	if (req->deadline != NULL)
 		store_timer(req->deadline, req->deadline_us > now ?
 		    (int)((req->deadline_us - now) / 1000) : 0);
@@ -1456,7 +1507,7 @@ store_sys(struct store *st, int sys, int argc, const char **argv)
 
 	for (i = 0; i < argc; i++)
 		len[i] = strlen(argv[i]);
-	if ((req = store_req_new(STORE_K_SYS, -1, argc, argv, len)) == NULL)
+	if ((req = store_req_new(st, STORE_K_SYS, -1, argc, argv, len)) == NULL)
 		return -1;
 	req->sys = sys;
 	req->fired = 1;
@@ -1636,6 +1687,7 @@ store_new(struct event_base *base, const struct config *cfg,
 	st->reported = -1;
 	st->backoff_ms = STORE_BACKOFF_MIN_MS;
 	TAILQ_INIT(&st->reqs);
+	TAILQ_INIT(&st->pool);
 	st->ev_reconnect = evtimer_new(base, store_on_reconnect, st);
 	st->ev_connect_to = evtimer_new(base, store_on_connect_timeout, st);
 	st->ev_fail = evtimer_new(base, store_on_fail, st);
@@ -1781,10 +1833,9 @@ store_build(struct store *st, enum store_kind kind, int script, int argc,
 	size_t len[STORE_MAXARGS];
 	int i;
 
-	(void)st;
 	for (i = 0; i < argc && i < STORE_MAXARGS; i++)
 		len[i] = argv[i] != NULL ? strlen(argv[i]) : 0;
-	return store_req_new(kind, script, argc, argv, len);
+	return store_req_new(st, kind, script, argc, argv, len);
 }
 
 /* Allocation of a few hundred bytes failing leaves nothing sane to do. */
@@ -1841,7 +1892,7 @@ store_session_put(struct store *st, const char *key, const char *data,
 	lens[2] = len;
 	lens[3] = 2;
 	lens[4] = strlen(ttl);
-	if ((req = store_req_new(STORE_K_DONE, -1, 5, argv, lens)) == NULL)
+	if ((req = store_req_new(st, STORE_K_DONE, -1, 5, argv, lens)) == NULL)
 		fatalx("store: out of memory");
 	req->cb.done = cb;
 	req->arg = arg;
@@ -1922,7 +1973,7 @@ store_state_replace(struct store *st, const char *k, const char *data,
 	lens[2] = n;
 	lens[3] = 2;
 	lens[4] = strlen(ttl);
-	req = store_req_new(STORE_K_STATE, -1, data != NULL ? 5 : 2, argv,
+	req = store_req_new(st, STORE_K_STATE, -1, data != NULL ? 5 : 2, argv,
 	    lens);
 	free(v);
 	if (req == NULL)
@@ -1956,7 +2007,7 @@ store_state_put(struct store *st, const char *key, long long ver,
 	for (i = 0; i < 9; i++)
 		lens[i] = argv[i] != NULL ? strlen(argv[i]) : 0;
 	lens[5] = data != NULL ? len : 0;
-	if ((req = store_req_new(STORE_K_STATE, STORE_SC_STATE, 9, argv,
+	if ((req = store_req_new(st, STORE_K_STATE, STORE_SC_STATE, 9, argv,
 	    lens)) == NULL)
 		fatalx("store: out of memory");
 	req->cb.state = cb;
