@@ -162,6 +162,180 @@ store_req_new(struct store *st, enum store_kind kind, int script, int argc,
 	return req;
 }
 
+/*
+ * The main connection's reply objects (ac->c.reader->fn, set at connect):
+ * hiredis's own functions allocate every object and every string apart
+ * (some 26 allocations per dialog step); these take a node from a pool
+ * that holds the redisReply with its string or element vector when they
+ * are short (STORE_RNODE_INL bytes), apart only when longer. The objects
+ * are the same redisReply trees hiredis would build; the bytes of a
+ * string (a matricule, an OTP's state) are wiped when it goes back.
+ */
+#define STORE_RNODE_INL  88
+#define STORE_RPOOL_MAX  1024
+
+struct store_rnode {
+	redisReply           r;	/* first: what hiredis and the callbacks see */
+	struct store_rnode  *next;	/* in the pool */
+	union {
+		char         s[STORE_RNODE_INL];
+		redisReply  *e[STORE_RNODE_INL / sizeof(redisReply *)];
+	} u;
+};
+
+static struct store_rnode *store_rpool;
+static int store_nrpool;
+
+static struct store_rnode *
+store_rnode(const redisReply *r)
+{
+	return (struct store_rnode *)(void *)(uintptr_t)r;
+}
+
+static void
+store_rput(struct store_rnode *n)
+{
+	if (store_nrpool >= STORE_RPOOL_MAX) {
+		free(n);
+		return;
+	}
+	n->next = store_rpool;
+	store_rpool = n;
+	store_nrpool++;
+}
+
+/* A node for task, linked into its parent array as hiredis does. */
+static redisReply *
+store_rnew(const redisReadTask *task)
+{
+	struct store_rnode *n;
+
+	if ((n = store_rpool) != NULL) {
+		store_rpool = n->next;
+		store_nrpool--;
+	} else if ((n = malloc(sizeof(*n))) == NULL)
+		return NULL;
+	memset(&n->r, 0, sizeof(n->r));
+	n->r.type = task->type;
+	return &n->r;
+}
+
+static void
+store_rlink(const redisReadTask *task, redisReply *r)
+{
+	redisReply *parent;
+
+	if (task->parent != NULL) {
+		parent = task->parent->obj;
+		parent->element[task->idx] = r;
+	}
+}
+
+static void
+store_rfree(void *p)
+{
+	redisReply *r = p;
+	struct store_rnode *n;
+	size_t i;
+
+	if (r == NULL)
+		return;
+	n = store_rnode(r);
+	switch (r->type) {
+	case REDIS_REPLY_ARRAY:
+		if (r->element != NULL) {
+			for (i = 0; i < r->elements; i++)
+				store_rfree(r->element[i]);
+			if (r->element != n->u.e)
+				free(r->element);
+		}
+		break;
+	case REDIS_REPLY_ERROR:
+	case REDIS_REPLY_STATUS:
+	case REDIS_REPLY_STRING:
+		if (r->str != NULL) {
+			explicit_bzero(r->str, r->len);
+			if (r->str != n->u.s)
+				free(r->str);
+		}
+		break;
+	}
+	store_rput(n);
+}
+
+static void *
+store_rstring(const redisReadTask *task, char *str, size_t len)
+{
+	redisReply *r;
+	char *buf;
+
+	if ((r = store_rnew(task)) == NULL)
+		return NULL;
+	if (len < STORE_RNODE_INL)
+		buf = store_rnode(r)->u.s;
+	else if ((buf = malloc(len + 1)) == NULL) {
+		store_rput(store_rnode(r));
+		return NULL;
+	}
+	memcpy(buf, str, len);
+	buf[len] = '\0';
+	r->str = buf;
+	r->len = len;
+	store_rlink(task, r);
+	return r;
+}
+
+static void *
+store_rarray(const redisReadTask *task, int elements)
+{
+	redisReply *r;
+
+	if ((r = store_rnew(task)) == NULL)
+		return NULL;
+	if (elements > 0) {
+		if ((size_t)elements <= sizeof(store_rnode(r)->u.e) /
+		    sizeof(store_rnode(r)->u.e[0])) {
+			r->element = store_rnode(r)->u.e;
+			memset(r->element, 0, (size_t)elements *
+			    sizeof(r->element[0]));
+		} else if ((r->element = calloc((size_t)elements,
+		    sizeof(r->element[0]))) == NULL) {
+			store_rput(store_rnode(r));
+			return NULL;
+		}
+	}
+	r->elements = elements > 0 ? (size_t)elements : 0;
+	store_rlink(task, r);
+	return r;
+}
+
+static void *
+store_rinteger(const redisReadTask *task, long long value)
+{
+	redisReply *r;
+
+	if ((r = store_rnew(task)) == NULL)
+		return NULL;
+	r->integer = value;
+	store_rlink(task, r);
+	return r;
+}
+
+static void *
+store_rnil(const redisReadTask *task)
+{
+	redisReply *r;
+
+	if ((r = store_rnew(task)) == NULL)
+		return NULL;
+	store_rlink(task, r);
+	return r;
+}
+
+static redisReplyObjectFunctions store_reply_fns = {
+	store_rstring, store_rarray, store_rinteger, store_rnil, store_rfree
+};
+
 /* v in decimal at p (room for 21), NUL-ended, without a format parsed
  * (the request arguments built per dialog step). */
 static void
@@ -1545,6 +1719,7 @@ store_connect(struct store *st)
 		return;
 	}
 	ac->data = st;
+	ac->c.reader->fn = &store_reply_fns;	/* nothing read yet */
 	if (redisLibeventAttach(ac, st->base) != REDIS_OK) {
 		redisAsyncFree(ac);
 		store_went_down(st, "cannot attach to the event loop");
