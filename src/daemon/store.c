@@ -407,6 +407,17 @@ store_copy(char *dst, size_t dstsz, const redisReply *s)
 	dst[n] = '\0';
 }
 
+/* src into dst, cut to dstsz - 1 bytes as snprintf "%s" would (no format
+ * parsed per record). */
+static void
+store_strcpy(char *dst, size_t dstsz, const char *src)
+{
+	size_t n = strnlen(src, dstsz - 1);
+
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
 /* One packed record and its reason text into rec; -1 when malformed. */
 static int
 store_fill_record(struct dialog_record *out, const redisReply *v,
@@ -421,10 +432,10 @@ store_fill_record(struct dialog_record *out, const redisReply *v,
 	    DIALOG_REG_REGISTERED : DIALOG_REG_INELIGIBLE;
 	out->birth = rec.birth;
 	out->expiry = rec.expiry;
-	snprintf(out->matricule, sizeof(out->matricule), "%s", rec.matricule);
+	store_strcpy(out->matricule, sizeof(out->matricule), rec.matricule);
 	out->has_account = rec.has_account;
-	snprintf(out->phone, sizeof(out->phone), "%s", rec.phone);
-	snprintf(out->reason_code, sizeof(out->reason_code), "%s", rec.reason);
+	store_strcpy(out->phone, sizeof(out->phone), rec.phone);
+	store_strcpy(out->reason_code, sizeof(out->reason_code), rec.reason);
 	store_copy(out->reason_text, sizeof(out->reason_text), t);
 	return 0;
 }
