@@ -336,6 +336,13 @@ static redisReplyObjectFunctions store_reply_fns = {
 	store_rstring, store_rarray, store_rinteger, store_rnil, store_rfree
 };
 
+/* ac's replies from the pool (right after it is made: nothing read yet). */
+void
+store_reply_pool(struct redisAsyncContext *ac)
+{
+	ac->c.reader->fn = &store_reply_fns;
+}
+
 /* v in decimal at p (room for 21), NUL-ended, without a format parsed
  * (the request arguments built per dialog step). */
 static void
@@ -1730,7 +1737,7 @@ store_connect(struct store *st)
 		return;
 	}
 	ac->data = st;
-	ac->c.reader->fn = &store_reply_fns;	/* nothing read yet */
+	store_reply_pool(ac);
 	if (redisLibeventAttach(ac, st->base) != REDIS_OK) {
 		redisAsyncFree(ac);
 		store_went_down(st, "cannot attach to the event loop");
@@ -2135,35 +2142,37 @@ static void
 store_state_replace(struct store *st, const char *k, const char *data,
     size_t len, int ttl_s, long long floor_ms, store_state_cb *cb, void *arg)
 {
-	char ttl[16], *v = NULL;
+	char ttl[16], fl[24];
 	const char *argv[5] = { data != NULL ? "SET" : "DEL", k, NULL, "EX",
 	    ttl };
-	size_t lens[5], n = 0;
+	size_t lens[5], nf = 0;
 	struct store_req *req;
+	char *v;
 
 	if (floor_ms < 1)
 		floor_ms = 1;
 	if (data != NULL) {
-		if ((v = malloc(len + 24)) == NULL)
-			fatalx("store: out of memory");
-		store_dec(v, floor_ms);
-		n = strlen(v);
-		v[n++] = ':';
-		memcpy(v + n, data, len);
-		n += len;
+		store_dec(fl, floor_ms);
+		nf = strlen(fl);
 	}
 	store_dec(ttl, ttl_s > 0 ? ttl_s : 1);
-	argv[2] = v;
 	lens[0] = strlen(argv[0]);
 	lens[1] = strlen(k);
-	lens[2] = n;
+	lens[2] = data != NULL ? nf + 1 + len : 0;
 	lens[3] = 2;
 	lens[4] = strlen(ttl);
+	/* The value "<floor_ms>:<bytes>" written in the request's own copy
+	 * (argv[2] NULL: room kept, NUL-ended). */
 	req = store_req_new(st, STORE_K_STATE, -1, data != NULL ? 5 : 2, argv,
 	    lens);
-	free(v);
 	if (req == NULL)
 		fatalx("store: out of memory");
+	if (data != NULL) {
+		v = (char *)(uintptr_t)req->argv[2];
+		memcpy(v, fl, nf);
+		v[nf] = ':';
+		memcpy(v + nf + 1, data, len);
+	}
 	req->ver = data != NULL ? floor_ms : 0;
 	req->cb.state = cb;
 	req->arg = arg;

@@ -355,6 +355,10 @@ struct store {
 void store_hold(struct store *st);
 int store_release(struct store *st);
 void store_timer(struct event *ev, int ms);
+/* A connection's reply objects from store.c's pool (hiredis's reader
+ * functions), set right after the context is made. */
+struct redisAsyncContext;
+void store_reply_pool(struct redisAsyncContext *ac);
 /* A reply string copied, cut to dstsz - 1, NUL-terminated. */
 void store_copy(char *dst, size_t dstsz, const struct redisReply *s);
 const char *store_str(const char *s);	/* NULL -> "" */
