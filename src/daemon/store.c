@@ -866,6 +866,15 @@ store_utoa(char *p, size_t v)
 	char tmp[24];
 	size_t n = 0, i;
 
+	if (v < 10) {		/* most argument lengths and counts */
+		p[0] = (char)('0' + v);
+		return 1;
+	}
+	if (v < 100) {
+		p[0] = (char)('0' + v / 10);
+		p[1] = (char)('0' + v % 10);
+		return 2;
+	}
 	do {
 		tmp[n++] = (char)('0' + v % 10);
 		v /= 10;
