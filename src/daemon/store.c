@@ -66,7 +66,15 @@ store_timer(struct event *ev, int ms)
  * argument held (a document number, a birth date) are wiped first.
  */
 #define STORE_REQ_ROOM  1536
+/* Under AddressSanitizer (make SAN=1) nothing is pooled (requests nor
+ * reply objects), so a use after release is still caught. */
+#if defined(__SANITIZE_ADDRESS__)
+#define STORE_POOL_MAX  0
+#define STORE_RPOOL_MAX 0
+#else
 #define STORE_POOL_MAX  256
+#define STORE_RPOOL_MAX 1024
+#endif
 
 static void
 store_req_free(struct store_req *req)
@@ -129,7 +137,9 @@ store_req_new(struct store *st, enum store_kind kind, int script, int argc,
 	pad = (sizeof(void *) - offsetof(struct store_req, data) %
 	    sizeof(void *)) % sizeof(void *);
 	off = pad + (size_t)argc * (sizeof(size_t) + sizeof(char *));
-	room = off + total <= STORE_REQ_ROOM ? STORE_REQ_ROOM : off + total;
+	/* Exact size when nothing is pooled (ASan sees an overflow). */
+	room = STORE_POOL_MAX > 0 && off + total <= STORE_REQ_ROOM ?
+	    STORE_REQ_ROOM : off + total;
 	if (argc > STORE_MAXARGS) {
 		log_warnx("[redis] cannot allocate a request");
 		return NULL;
@@ -172,7 +182,6 @@ store_req_new(struct store *st, enum store_kind kind, int script, int argc,
  * string (a matricule, an OTP's state) are wiped when it goes back.
  */
 #define STORE_RNODE_INL  88
-#define STORE_RPOOL_MAX  1024
 
 struct store_rnode {
 	redisReply           r;	/* first: what hiredis and the callbacks see */
@@ -271,7 +280,7 @@ store_rstring(const redisReadTask *task, char *str, size_t len)
 
 	if ((r = store_rnew(task)) == NULL)
 		return NULL;
-	if (len < STORE_RNODE_INL)
+	if (STORE_RPOOL_MAX > 0 && len < STORE_RNODE_INL)	/* ASan: apart */
 		buf = store_rnode(r)->u.s;
 	else if ((buf = malloc(len + 1)) == NULL) {
 		store_rput(store_rnode(r));
@@ -293,7 +302,8 @@ store_rarray(const redisReadTask *task, int elements)
 	if ((r = store_rnew(task)) == NULL)
 		return NULL;
 	if (elements > 0) {
-		if ((size_t)elements <= sizeof(store_rnode(r)->u.e) /
+		if (STORE_RPOOL_MAX > 0 &&
+		    (size_t)elements <= sizeof(store_rnode(r)->u.e) /
 		    sizeof(store_rnode(r)->u.e[0])) {
 			r->element = store_rnode(r)->u.e;
 			memset(r->element, 0, (size_t)elements *
