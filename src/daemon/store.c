@@ -213,9 +213,11 @@ store_rput(struct store_rnode *n)
 	store_nrpool++;
 }
 
-/* A node for task, linked into its parent array as hiredis does. */
+/* A node of the given type (hiredis's own functions take it from the
+ * function, not from task: a nil bulk string comes with task->type
+ * STRING). */
 static redisReply *
-store_rnew(const redisReadTask *task)
+store_rnew(int type)
 {
 	struct store_rnode *n;
 
@@ -225,7 +227,7 @@ store_rnew(const redisReadTask *task)
 	} else if ((n = malloc(sizeof(*n))) == NULL)
 		return NULL;
 	memset(&n->r, 0, sizeof(n->r));
-	n->r.type = task->type;
+	n->r.type = type;
 	return &n->r;
 }
 
@@ -278,7 +280,7 @@ store_rstring(const redisReadTask *task, char *str, size_t len)
 	redisReply *r;
 	char *buf;
 
-	if ((r = store_rnew(task)) == NULL)
+	if ((r = store_rnew(task->type)) == NULL)
 		return NULL;
 	if (STORE_RPOOL_MAX > 0 && len < STORE_RNODE_INL)	/* ASan: apart */
 		buf = store_rnode(r)->u.s;
@@ -299,7 +301,7 @@ store_rarray(const redisReadTask *task, int elements)
 {
 	redisReply *r;
 
-	if ((r = store_rnew(task)) == NULL)
+	if ((r = store_rnew(REDIS_REPLY_ARRAY)) == NULL)
 		return NULL;
 	if (elements > 0) {
 		if (STORE_RPOOL_MAX > 0 &&
@@ -324,7 +326,7 @@ store_rinteger(const redisReadTask *task, long long value)
 {
 	redisReply *r;
 
-	if ((r = store_rnew(task)) == NULL)
+	if ((r = store_rnew(REDIS_REPLY_INTEGER)) == NULL)
 		return NULL;
 	r->integer = value;
 	store_rlink(task, r);
@@ -336,7 +338,7 @@ store_rnil(const redisReadTask *task)
 {
 	redisReply *r;
 
-	if ((r = store_rnew(task)) == NULL)
+	if ((r = store_rnew(REDIS_REPLY_NIL)) == NULL)
 		return NULL;
 	store_rlink(task, r);
 	return r;
