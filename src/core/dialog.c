@@ -1138,7 +1138,7 @@ dialog_input(struct dialog *d, const struct dialog_conf *conf,
 	char		in[DIALOG_INPUT_MAX];
 	int		ok;
 
-	memset(out, 0, sizeof(*out));
+	dialog_out_reset(out);
 	ok = input_trim(input, in, sizeof(in)) == 0;
 	switch (d->step) {
 	case DIALOG_S_CATEGORY:
@@ -1329,7 +1329,7 @@ dialog_on_lookup(struct dialog *d, const struct dialog_conf *conf,
 	struct dialog_ctx			 c = { d, conf, cat, out };
 	const struct dialog_record	*r;
 
-	memset(out, 0, sizeof(*out));
+	dialog_out_reset(out);
 	if (d->step != DIALOG_S_LOOKUP || res == NULL ||
 	    res->status == DIALOG_FETCH_ERROR) {
 		dialog_fail(&c);
@@ -1381,7 +1381,7 @@ dialog_on_categories(struct dialog *d, const struct dialog_conf *conf,
 {
 	struct dialog_ctx	c = { d, conf, cat, out };
 
-	memset(out, 0, sizeof(*out));
+	dialog_out_reset(out);
 	dialog_list_categories(&c, res);
 }
 
@@ -1392,7 +1392,7 @@ dialog_on_docs(struct dialog *d, const struct dialog_conf *conf,
 {
 	struct dialog_ctx	c = { d, conf, cat, out };
 
-	memset(out, 0, sizeof(*out));
+	dialog_out_reset(out);
 	dialog_list_docs(&c, res);
 }
 
@@ -1403,7 +1403,7 @@ dialog_on_regions(struct dialog *d, const struct dialog_conf *conf,
 {
 	struct dialog_ctx	c = { d, conf, cat, out };
 
-	memset(out, 0, sizeof(*out));
+	dialog_out_reset(out);
 	dialog_list_regions(&c, res);
 }
 
@@ -1414,7 +1414,7 @@ dialog_on_points(struct dialog *d, const struct dialog_conf *conf,
 {
 	struct dialog_ctx	c = { d, conf, cat, out };
 
-	memset(out, 0, sizeof(*out));
+	dialog_out_reset(out);
 	dialog_list_points(&c, res);
 }
 
@@ -1425,7 +1425,7 @@ dialog_on_otp(struct dialog *d, const struct dialog_conf *conf,
 {
 	struct dialog_ctx	c = { d, conf, cat, out };
 
-	memset(out, 0, sizeof(*out));
+	dialog_out_reset(out);
 	dialog_otp_answer(&c, res);
 }
 
@@ -1492,6 +1492,25 @@ apply_args(struct dialog *d, const struct dialog_conf *conf,
 	}
 }
 
+/*
+ * out emptied as a memset of it would, without writing its 5 KB: every
+ * byte of a text past its NUL is zero already (out starts zeroed and a
+ * text is written whole; the gateway's wipe of a released request relies
+ * on it too), so a text's used bytes and the small fields are all there
+ * is to clear.
+ */
+void
+dialog_out_reset(struct dialog_out *out)
+{
+	memset(out->text, 0, strnlen(out->text, sizeof(out->text)));
+	memset(&out->end, 0, offsetof(struct dialog_out, sms) -
+	    offsetof(struct dialog_out, end));
+	memset(out->sms, 0, strnlen(out->sms, sizeof(out->sms)));
+	memset(out->sms2, 0, strnlen(out->sms2, sizeof(out->sms2)));
+	memset(&out->sms_kind, 0, sizeof(*out) -
+	    offsetof(struct dialog_out, sms_kind));
+}
+
 void
 dialog_begin(struct dialog *d, const struct dialog_conf *conf,
     const struct catalog *cat, const struct parse_dial *dial,
@@ -1501,7 +1520,7 @@ dialog_begin(struct dialog *d, const struct dialog_conf *conf,
 	int		nargs = 0;
 
 	memset(d, 0, sizeof(*d));
-	memset(out, 0, sizeof(*out));
+	dialog_out_reset(out);
 	d->step = DIALOG_S_LANG;
 	if (dial != NULL) {
 		nargs = dial->nargs;
@@ -1532,7 +1551,7 @@ dialog_begin_fields(struct dialog *d, const struct dialog_conf *conf,
 	int		i;
 
 	memset(d, 0, sizeof(*d));
-	memset(out, 0, sizeof(*out));
+	dialog_out_reset(out);
 	d->channel = channel == DIALOG_CH_SMS ? DIALOG_CH_SMS : DIALOG_CH_USSD;
 	d->step = DIALOG_S_IDTYPE;
 	dialog_conf_lang(conf, cat, 0, d->lang);

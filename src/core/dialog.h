@@ -318,6 +318,9 @@ struct dialog_points {
 	char point[DIALOG_POINTS_MAX][REGISTRY_LABEL_MAX * 2 + 1];
 };
 
+/* out emptied (as if zeroed) for the next step: what a step fills in. */
+void dialog_out_reset(struct dialog_out *out);
+
 /* Start a session from the dial string (already parsed; args may carry the
  * shortcut answers: [idtype, number, birth] or [idtype, number, expiry,
  * birth]). The channel is USSD. */

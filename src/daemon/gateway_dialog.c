@@ -640,6 +640,7 @@ gateway_dialog_queue_sms(struct gw_req *r, const char *text, const char *kind,
 	struct store_outbox_msg m;
 	char sealed[DIALOG_SMS_MAX * 2];
 
+	sealed[0] = '\0';	/* the seal leaves a string, "" on failure */
 	memset(&m, 0, sizeof(m));
 	m.bind = r->bind->conf->name;
 	m.operator = r->bind->conf->operator;
@@ -655,7 +656,8 @@ gateway_dialog_queue_sms(struct gw_req *r, const char *text, const char *kind,
 	r->sms_kind = kind;
 	r->sms_done = done;
 	store_outbox_add(gw->store, &m, gw_on_sms_queued, r);
-	secret_wipe(sealed, sizeof(sealed));
+	/* The bytes written (not the whole 4 KB). */
+	secret_wipe(sealed, strnlen(sealed, sizeof(sealed) - 1) + 1);
 }
 
 /* The dialog's SMS is in the outbox (or could not be): its screen. */
@@ -960,7 +962,7 @@ gateway_dialog_run(struct gw_req *r)
 {
 	struct gateway *gw = r->gw;
 
-	memset(&r->out, 0, sizeof(r->out));
+	dialog_out_reset(&r->out);
 	gw->dconf.today_days = gateway_dialog_today();
 	if (r->sms) {
 		gateway_sms_run(r);

@@ -25,6 +25,7 @@
 #define STORE_SENTINEL_BACKOFF_MAX_MS 1000	/* a failover takes seconds */
 
 static void store_connect(struct store *);
+static void store_pool_drain(struct store *);
 static void store_key_rl_fail(const struct store *, char *, size_t,
     enum parse_idtype, const char *);
 
@@ -40,6 +41,7 @@ int
 store_release(struct store *st)
 {
 	if (--st->depth == 0 && st->dead) {
+		store_pool_drain(st);
 		free(st->resp);
 		free(st);
 		return 1;
@@ -57,12 +59,55 @@ store_timer(struct event *ev, int ms)
 	evtimer_add(ev, &tv);
 }
 
+/*
+ * Released requests go back to their store's pool (STORE_POOL_MAX of
+ * them, each STORE_REQ_ROOM bytes of arguments, their deadline event
+ * kept): a dialog step's requests then cost no allocation. The bytes an
+ * argument held (a document number, a birth date) are wiped first.
+ */
+#define STORE_REQ_ROOM  1536
+/* Under AddressSanitizer (make SAN=1) nothing is pooled (requests nor
+ * reply objects), so a use after release is still caught. */
+#if defined(__SANITIZE_ADDRESS__)
+#define STORE_POOL_MAX  0
+#define STORE_RPOOL_MAX 0
+#else
+#define STORE_POOL_MAX  256
+#define STORE_RPOOL_MAX 1024
+#endif
+
 static void
 store_req_free(struct store_req *req)
 {
+	struct store *st = req->st;
+
+	explicit_bzero(req->data, req->used);
+	if (st != NULL && !st->dead && req->room == STORE_REQ_ROOM &&
+	    st->npool < STORE_POOL_MAX) {
+		if (req->deadline != NULL)
+			evtimer_del(req->deadline);
+		TAILQ_INSERT_HEAD(&st->pool, req, entry);
+		st->npool++;
+		return;
+	}
 	if (req->deadline)
 		event_free(req->deadline);
 	free(req);
+}
+
+/* The pool's requests freed (the store going away). */
+static void
+store_pool_drain(struct store *st)
+{
+	struct store_req *req;
+
+	while ((req = TAILQ_FIRST(&st->pool)) != NULL) {
+		TAILQ_REMOVE(&st->pool, req, entry);
+		st->npool--;
+		if (req->deadline)
+			event_free(req->deadline);
+		free(req);
+	}
 }
 
 static void
@@ -78,11 +123,12 @@ store_req_unlink(struct store *st, struct store_req *req)
  * failure.
  */
 static struct store_req *
-store_req_new(enum store_kind kind, int script, int argc,
+store_req_new(struct store *st, enum store_kind kind, int script, int argc,
     const char *const *argv, const size_t *argvlen)
 {
 	struct store_req *req;
-	size_t total = 0, off, pad;
+	struct event *ev = NULL;
+	size_t total = 0, off, pad, room;
 	int i;
 
 	for (i = 0; i < argc; i++)
@@ -91,11 +137,25 @@ store_req_new(enum store_kind kind, int script, int argc,
 	pad = (sizeof(void *) - offsetof(struct store_req, data) %
 	    sizeof(void *)) % sizeof(void *);
 	off = pad + (size_t)argc * (sizeof(size_t) + sizeof(char *));
-	if (argc > STORE_MAXARGS ||
-	    (req = calloc(1, sizeof(*req) + off + total)) == NULL) {
+	/* Exact size when nothing is pooled (ASan sees an overflow). */
+	room = STORE_POOL_MAX > 0 && off + total <= STORE_REQ_ROOM ?
+	    STORE_REQ_ROOM : off + total;
+	if (argc > STORE_MAXARGS) {
 		log_warnx("[redis] cannot allocate a request");
 		return NULL;
 	}
+	if (room == STORE_REQ_ROOM && (req = TAILQ_FIRST(&st->pool)) != NULL) {
+		TAILQ_REMOVE(&st->pool, req, entry);
+		st->npool--;
+		ev = req->deadline;
+		memset(req, 0, sizeof(*req));
+	} else if ((req = calloc(1, sizeof(*req) + room)) == NULL) {
+		log_warnx("[redis] cannot allocate a request");
+		return NULL;
+	}
+	req->deadline = ev;
+	req->room = room;
+	req->used = off + total;
 	req->kind = kind;
 	req->script = script;
 	req->argc = argc;
@@ -110,6 +170,189 @@ store_req_new(enum store_kind kind, int script, int argc,
 		off += argvlen[i] + 1;
 	}
 	return req;
+}
+
+/*
+ * The main connection's reply objects (ac->c.reader->fn, set at connect):
+ * hiredis's own functions allocate every object and every string apart
+ * (some 26 allocations per dialog step); these take a node from a pool
+ * that holds the redisReply with its string or element vector when they
+ * are short (STORE_RNODE_INL bytes), apart only when longer. The objects
+ * are the same redisReply trees hiredis would build; the bytes of a
+ * string (a matricule, an OTP's state) are wiped when it goes back.
+ */
+#define STORE_RNODE_INL  88
+
+struct store_rnode {
+	redisReply           r;	/* first: what hiredis and the callbacks see */
+	struct store_rnode  *next;	/* in the pool */
+	union {
+		char         s[STORE_RNODE_INL];
+		redisReply  *e[STORE_RNODE_INL / sizeof(redisReply *)];
+	} u;
+};
+
+static struct store_rnode *store_rpool;
+static int store_nrpool;
+
+static struct store_rnode *
+store_rnode(const redisReply *r)
+{
+	return (struct store_rnode *)(void *)(uintptr_t)r;
+}
+
+static void
+store_rput(struct store_rnode *n)
+{
+	if (store_nrpool >= STORE_RPOOL_MAX) {
+		free(n);
+		return;
+	}
+	n->next = store_rpool;
+	store_rpool = n;
+	store_nrpool++;
+}
+
+/* A node of the given type (hiredis's own functions take it from the
+ * function, not from task: a nil bulk string comes with task->type
+ * STRING). */
+static redisReply *
+store_rnew(int type)
+{
+	struct store_rnode *n;
+
+	if ((n = store_rpool) != NULL) {
+		store_rpool = n->next;
+		store_nrpool--;
+	} else if ((n = malloc(sizeof(*n))) == NULL)
+		return NULL;
+	memset(&n->r, 0, sizeof(n->r));
+	n->r.type = type;
+	return &n->r;
+}
+
+static void
+store_rlink(const redisReadTask *task, redisReply *r)
+{
+	redisReply *parent;
+
+	if (task->parent != NULL) {
+		parent = task->parent->obj;
+		parent->element[task->idx] = r;
+	}
+}
+
+static void
+store_rfree(void *p)
+{
+	redisReply *r = p;
+	struct store_rnode *n;
+	size_t i;
+
+	if (r == NULL)
+		return;
+	n = store_rnode(r);
+	switch (r->type) {
+	case REDIS_REPLY_ARRAY:
+		if (r->element != NULL) {
+			for (i = 0; i < r->elements; i++)
+				store_rfree(r->element[i]);
+			if (r->element != n->u.e)
+				free(r->element);
+		}
+		break;
+	case REDIS_REPLY_ERROR:
+	case REDIS_REPLY_STATUS:
+	case REDIS_REPLY_STRING:
+		if (r->str != NULL) {
+			explicit_bzero(r->str, r->len);
+			if (r->str != n->u.s)
+				free(r->str);
+		}
+		break;
+	}
+	store_rput(n);
+}
+
+static void *
+store_rstring(const redisReadTask *task, char *str, size_t len)
+{
+	redisReply *r;
+	char *buf;
+
+	if ((r = store_rnew(task->type)) == NULL)
+		return NULL;
+	if (STORE_RPOOL_MAX > 0 && len < STORE_RNODE_INL)	/* ASan: apart */
+		buf = store_rnode(r)->u.s;
+	else if ((buf = malloc(len + 1)) == NULL) {
+		store_rput(store_rnode(r));
+		return NULL;
+	}
+	memcpy(buf, str, len);
+	buf[len] = '\0';
+	r->str = buf;
+	r->len = len;
+	store_rlink(task, r);
+	return r;
+}
+
+static void *
+store_rarray(const redisReadTask *task, int elements)
+{
+	redisReply *r;
+
+	if ((r = store_rnew(REDIS_REPLY_ARRAY)) == NULL)
+		return NULL;
+	if (elements > 0) {
+		if (STORE_RPOOL_MAX > 0 &&
+		    (size_t)elements <= sizeof(store_rnode(r)->u.e) /
+		    sizeof(store_rnode(r)->u.e[0])) {
+			r->element = store_rnode(r)->u.e;
+			memset(r->element, 0, (size_t)elements *
+			    sizeof(r->element[0]));
+		} else if ((r->element = calloc((size_t)elements,
+		    sizeof(r->element[0]))) == NULL) {
+			store_rput(store_rnode(r));
+			return NULL;
+		}
+	}
+	r->elements = elements > 0 ? (size_t)elements : 0;
+	store_rlink(task, r);
+	return r;
+}
+
+static void *
+store_rinteger(const redisReadTask *task, long long value)
+{
+	redisReply *r;
+
+	if ((r = store_rnew(REDIS_REPLY_INTEGER)) == NULL)
+		return NULL;
+	r->integer = value;
+	store_rlink(task, r);
+	return r;
+}
+
+static void *
+store_rnil(const redisReadTask *task)
+{
+	redisReply *r;
+
+	if ((r = store_rnew(REDIS_REPLY_NIL)) == NULL)
+		return NULL;
+	store_rlink(task, r);
+	return r;
+}
+
+static redisReplyObjectFunctions store_reply_fns = {
+	store_rstring, store_rarray, store_rinteger, store_rnil, store_rfree
+};
+
+/* ac's replies from the pool (right after it is made: nothing read yet). */
+void
+store_reply_pool(struct redisAsyncContext *ac)
+{
+	ac->c.reader->fn = &store_reply_fns;
 }
 
 /* v in decimal at p (room for 21), NUL-ended, without a format parsed
@@ -183,6 +426,17 @@ store_copy(char *dst, size_t dstsz, const redisReply *s)
 	dst[n] = '\0';
 }
 
+/* src into dst, cut to dstsz - 1 bytes as snprintf "%s" would (no format
+ * parsed per record). */
+static void
+store_strcpy(char *dst, size_t dstsz, const char *src)
+{
+	size_t n = strnlen(src, dstsz - 1);
+
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
 /* One packed record and its reason text into rec; -1 when malformed. */
 static int
 store_fill_record(struct dialog_record *out, const redisReply *v,
@@ -197,10 +451,10 @@ store_fill_record(struct dialog_record *out, const redisReply *v,
 	    DIALOG_REG_REGISTERED : DIALOG_REG_INELIGIBLE;
 	out->birth = rec.birth;
 	out->expiry = rec.expiry;
-	snprintf(out->matricule, sizeof(out->matricule), "%s", rec.matricule);
+	store_strcpy(out->matricule, sizeof(out->matricule), rec.matricule);
 	out->has_account = rec.has_account;
-	snprintf(out->phone, sizeof(out->phone), "%s", rec.phone);
-	snprintf(out->reason_code, sizeof(out->reason_code), "%s", rec.reason);
+	store_strcpy(out->phone, sizeof(out->phone), rec.phone);
+	store_strcpy(out->reason_code, sizeof(out->reason_code), rec.reason);
 	store_copy(out->reason_text, sizeof(out->reason_text), t);
 	return 0;
 }
@@ -434,10 +688,8 @@ store_fire(struct store *st, struct store_req *req, const redisReply *r)
 	int ok, status;
 
 	req->fired = 1;
-	if (req->deadline) {
-		event_free(req->deadline);
-		req->deadline = NULL;
-	}
+	if (req->deadline)
+		evtimer_del(req->deadline);	/* kept for the pool */
 	if (req->genq && store_reply_str(r, 0, "STALE")) {
 		/* Sent again once already (store_gens_wait). */
 		st->metrics.stale_failed++;
@@ -626,6 +878,15 @@ store_utoa(char *p, size_t v)
 	char tmp[24];
 	size_t n = 0, i;
 
+	if (v < 10) {		/* most argument lengths and counts */
+		p[0] = (char)('0' + v);
+		return 1;
+	}
+	if (v < 100) {
+		p[0] = (char)('0' + v / 10);
+		p[1] = (char)('0' + v % 10);
+		return 2;
+	}
 	do {
 		tmp[n++] = (char)('0' + v % 10);
 		v /= 10;
@@ -746,7 +1007,9 @@ store_submit(struct store *st, struct store_req *req)
 	st->nreqs++;
 	req->deadline_us = store_now_us() + (uint64_t)st->timeout_ms * 1000;
 	if (store_has_cb(req)) {
-		req->deadline = evtimer_new(st->base, store_on_deadline, req);
+		if (req->deadline == NULL)
+			req->deadline = evtimer_new(st->base, store_on_deadline,
+			    req);
 		if (req->deadline != NULL)
 			store_timer(req->deadline, st->timeout_ms);
 	} else
@@ -963,7 +1226,7 @@ store_genq_new(struct store *st, enum store_kind kind, int script,
 		argv[n++] = ga[i];
 	for (i = 0; i < n; i++)
 		len[i] = strlen(argv[i]);
-	if ((req = store_req_new(kind, script, n, argv, len)) == NULL)
+	if ((req = store_req_new(st, kind, script, n, argv, len)) == NULL)
 		return NULL;
 	req->genq = 1;
 	req->nkf = nkf;
@@ -999,7 +1262,8 @@ store_genq_again(struct store *st, struct store_req *old)
 	TAILQ_INSERT_AFTER(&st->reqs, old, req, entry);
 	TAILQ_REMOVE(&st->reqs, old, entry);
 	store_req_free(old);
-	req->deadline = evtimer_new(st->base, store_on_deadline, req);
+	if (req->deadline == NULL)
+		req->deadline = evtimer_new(st->base, store_on_deadline, req);
 	if (req->deadline != NULL)
 		store_timer(req->deadline, req->deadline_us > now ?
 		    (int)((req->deadline_us - now) / 1000) : 0);
@@ -1456,7 +1720,7 @@ store_sys(struct store *st, int sys, int argc, const char **argv)
 
 	for (i = 0; i < argc; i++)
 		len[i] = strlen(argv[i]);
-	if ((req = store_req_new(STORE_K_SYS, -1, argc, argv, len)) == NULL)
+	if ((req = store_req_new(st, STORE_K_SYS, -1, argc, argv, len)) == NULL)
 		return -1;
 	req->sys = sys;
 	req->fired = 1;
@@ -1494,6 +1758,7 @@ store_connect(struct store *st)
 		return;
 	}
 	ac->data = st;
+	store_reply_pool(ac);
 	if (redisLibeventAttach(ac, st->base) != REDIS_OK) {
 		redisAsyncFree(ac);
 		store_went_down(st, "cannot attach to the event loop");
@@ -1636,6 +1901,7 @@ store_new(struct event_base *base, const struct config *cfg,
 	st->reported = -1;
 	st->backoff_ms = STORE_BACKOFF_MIN_MS;
 	TAILQ_INIT(&st->reqs);
+	TAILQ_INIT(&st->pool);
 	st->ev_reconnect = evtimer_new(base, store_on_reconnect, st);
 	st->ev_connect_to = evtimer_new(base, store_on_connect_timeout, st);
 	st->ev_fail = evtimer_new(base, store_on_fail, st);
@@ -1781,10 +2047,9 @@ store_build(struct store *st, enum store_kind kind, int script, int argc,
 	size_t len[STORE_MAXARGS];
 	int i;
 
-	(void)st;
 	for (i = 0; i < argc && i < STORE_MAXARGS; i++)
 		len[i] = argv[i] != NULL ? strlen(argv[i]) : 0;
-	return store_req_new(kind, script, argc, argv, len);
+	return store_req_new(st, kind, script, argc, argv, len);
 }
 
 /* Allocation of a few hundred bytes failing leaves nothing sane to do. */
@@ -1841,7 +2106,7 @@ store_session_put(struct store *st, const char *key, const char *data,
 	lens[2] = len;
 	lens[3] = 2;
 	lens[4] = strlen(ttl);
-	if ((req = store_req_new(STORE_K_DONE, -1, 5, argv, lens)) == NULL)
+	if ((req = store_req_new(st, STORE_K_DONE, -1, 5, argv, lens)) == NULL)
 		fatalx("store: out of memory");
 	req->cb.done = cb;
 	req->arg = arg;
@@ -1898,35 +2163,37 @@ static void
 store_state_replace(struct store *st, const char *k, const char *data,
     size_t len, int ttl_s, long long floor_ms, store_state_cb *cb, void *arg)
 {
-	char ttl[16], *v = NULL;
+	char ttl[16], fl[24];
 	const char *argv[5] = { data != NULL ? "SET" : "DEL", k, NULL, "EX",
 	    ttl };
-	size_t lens[5], n = 0;
+	size_t lens[5], nf = 0;
 	struct store_req *req;
+	char *v;
 
 	if (floor_ms < 1)
 		floor_ms = 1;
 	if (data != NULL) {
-		if ((v = malloc(len + 24)) == NULL)
-			fatalx("store: out of memory");
-		store_dec(v, floor_ms);
-		n = strlen(v);
-		v[n++] = ':';
-		memcpy(v + n, data, len);
-		n += len;
+		store_dec(fl, floor_ms);
+		nf = strlen(fl);
 	}
 	store_dec(ttl, ttl_s > 0 ? ttl_s : 1);
-	argv[2] = v;
 	lens[0] = strlen(argv[0]);
 	lens[1] = strlen(k);
-	lens[2] = n;
+	lens[2] = data != NULL ? nf + 1 + len : 0;
 	lens[3] = 2;
 	lens[4] = strlen(ttl);
-	req = store_req_new(STORE_K_STATE, -1, data != NULL ? 5 : 2, argv,
+	/* The value "<floor_ms>:<bytes>" written in the request's own copy
+	 * (argv[2] NULL: room kept, NUL-ended). */
+	req = store_req_new(st, STORE_K_STATE, -1, data != NULL ? 5 : 2, argv,
 	    lens);
-	free(v);
 	if (req == NULL)
 		fatalx("store: out of memory");
+	if (data != NULL) {
+		v = (char *)(uintptr_t)req->argv[2];
+		memcpy(v, fl, nf);
+		v[nf] = ':';
+		memcpy(v + nf + 1, data, len);
+	}
 	req->ver = data != NULL ? floor_ms : 0;
 	req->cb.state = cb;
 	req->arg = arg;
@@ -1956,7 +2223,7 @@ store_state_put(struct store *st, const char *key, long long ver,
 	for (i = 0; i < 9; i++)
 		lens[i] = argv[i] != NULL ? strlen(argv[i]) : 0;
 	lens[5] = data != NULL ? len : 0;
-	if ((req = store_req_new(STORE_K_STATE, STORE_SC_STATE, 9, argv,
+	if ((req = store_req_new(st, STORE_K_STATE, STORE_SC_STATE, 9, argv,
 	    lens)) == NULL)
 		fatalx("store: out of memory");
 	req->cb.state = cb;

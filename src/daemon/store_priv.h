@@ -132,7 +132,10 @@ struct store_req {
 	void             *arg;
 	char              tail[8];	/* STORE_K_OTP: the phone tail given */
 	long long         ver;		/* STORE_K_STATE plain SET/DEL: the version */
-	struct event     *deadline;
+	struct event     *deadline;	/* kept with the request in the pool */
+	size_t            room;		/* bytes of data[]: STORE_REQ_ROOM, or
+					 * more for a big one (not pooled) */
+	size_t            used;		/* of which written (wiped on release) */
 	int               argc;
 	const char      **argv;		/* in this allocation, after data */
 	size_t           *argvlen;	/* the same */
@@ -322,6 +325,8 @@ struct store {
 	struct event       *ev_drop;
 	struct store_reqs   reqs;
 	int                 nreqs;
+	struct store_reqs   pool;	/* released requests, for reuse */
+	int                 npool;
 
 	int                 depth;	/* our frames on the stack */
 	int                 in_hiredis;	/* of which inside a hiredis callback */
@@ -352,6 +357,10 @@ struct store {
 void store_hold(struct store *st);
 int store_release(struct store *st);
 void store_timer(struct event *ev, int ms);
+/* A connection's reply objects from store.c's pool (hiredis's reader
+ * functions), set right after the context is made. */
+struct redisAsyncContext;
+void store_reply_pool(struct redisAsyncContext *ac);
 /* A reply string copied, cut to dstsz - 1, NUL-terminated. */
 void store_copy(char *dst, size_t dstsz, const struct redisReply *s);
 const char *store_str(const char *s);	/* NULL -> "" */
