@@ -1062,6 +1062,7 @@ store_outbox_reader_connect(struct store *st)
 	rd->st = st;
 	rd->ac = ac;
 	ac->data = rd;
+	store_reply_pool(ac);	/* its replies from the pool too */
 	if (redisLibeventAttach(ac, st->base) != REDIS_OK) {
 		ac->data = NULL;
 		redisAsyncFree(ac);
