@@ -456,6 +456,7 @@ store_fill_record(struct dialog_record *out, const redisReply *v,
 	store_strcpy(out->phone, sizeof(out->phone), rec.phone);
 	store_strcpy(out->reason_code, sizeof(out->reason_code), rec.reason);
 	store_copy(out->reason_text, sizeof(out->reason_text), t);
+	explicit_bzero(&rec, sizeof(rec));	/* a document number, a birth date */
 	return 0;
 }
 
@@ -953,12 +954,18 @@ static int
 store_send(struct store *st, struct store_req *req)
 {
 	size_t len;
+	int rc;
 
 	if (st->ac == NULL)
 		return -1;
-	if ((len = store_resp(st, req)) == 0 ||
-	    redisAsyncFormattedCommand(st->ac, store_on_reply, req, st->resp,
-	    len) != REDIS_OK)
+	if ((len = store_resp(st, req)) == 0)
+		return -1;
+	rc = redisAsyncFormattedCommand(st->ac, store_on_reply, req, st->resp,
+	    len);
+	/* hiredis has its copy: the arguments (a lookup's birth date, a
+	 * sealed state) do not stay in the kept buffer. */
+	explicit_bzero(st->resp, len);
+	if (rc != REDIS_OK)
 		return -1;
 	req->in_redis = 1;
 	req->sent_us = store_now_us();
