@@ -285,7 +285,8 @@ dialog_fill_tr(struct tbuf *b, const struct catalog_text *t,
 		}
 		if (gsm_transliterate(val, b->p + b->len, b->cap - b->len) ==
 		    -1 || gsm_measure(b->p + b->len, &vm) == -1) {
-			b->p[b->len] = '\0';
+			/* all of the partial value (see tbuf_addf) */
+			memset(b->p + b->len, 0, b->cap - b->len);
 			b->over = 1;
 			break;
 		}

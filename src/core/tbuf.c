@@ -80,7 +80,10 @@ tbuf_addf(struct tbuf *b, const char *fmt, ...)
 	n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
 	va_end(ap);
 	if (n < 0 || (size_t)n >= b->cap - b->len) {
-		b->p[b->len] = '\0';	/* take back the partial text */
+		/* Take back the partial text, all of it: buffers are
+		 * cleared by their used bytes (dialog_out_reset), so
+		 * nothing may stay past the NUL. */
+		memset(b->p + b->len, 0, b->cap - b->len);
 		b->over = 1;
 		return;
 	}

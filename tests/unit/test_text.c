@@ -144,6 +144,9 @@ test_tbuf(void **state)
 	tbuf_addf(&b, "%s", "toolong");
 	assert_string_equal(buf, "7/ab");
 	assert_int_equal(tbuf_end(&b), -1);
+	/* nor past its NUL: buffers are cleared by their used bytes */
+	for (size_t i = 4; i < sizeof(buf); i++)
+		assert_int_equal(buf[i], 0);
 
 	tbuf_init(&b, buf, sizeof(buf));
 	tbuf_addu(&b, 0);
