@@ -335,34 +335,33 @@ catalog_set(struct catalog *c, const char *lang, const char *key,
 	return 0;
 }
 
-const char *
-catalog_get(const struct catalog *c, const char *lang, const char *key)
+/* key's entry in lang, or NULL. */
+static const struct catalog_entry *
+catalog_entry_of(const struct catalog *c, const char *lang, const char *key)
 {
 	const struct catalog_lang	*l;
-	const struct catalog_entry	*e;
 
 	if (c == NULL || lang == NULL || key == NULL)
 		return NULL;
 	if ((l = catalog_find_lang(c, lang)) == NULL)
 		return NULL;
-	if ((e = catalog_find_entry(l, key)) == NULL)
-		return NULL;
-	return e->text;
+	return catalog_find_entry(l, key);
+}
+
+const char *
+catalog_get(const struct catalog *c, const char *lang, const char *key)
+{
+	const struct catalog_entry	*e = catalog_entry_of(c, lang, key);
+
+	return e != NULL ? e->text : NULL;
 }
 
 const struct catalog_text *
 catalog_get_text(const struct catalog *c, const char *lang, const char *key)
 {
-	const struct catalog_lang	*l;
-	const struct catalog_entry	*e;
+	const struct catalog_entry	*e = catalog_entry_of(c, lang, key);
 
-	if (c == NULL || lang == NULL || key == NULL)
-		return NULL;
-	if ((l = catalog_find_lang(c, lang)) == NULL)
-		return NULL;
-	if ((e = catalog_find_entry(l, key)) == NULL)
-		return NULL;
-	return &e->t;
+	return e != NULL ? &e->t : NULL;
 }
 
 int
