@@ -5,8 +5,10 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -25,6 +27,77 @@ _Static_assert(SECRET_HMAC_HEX == 2 * 32 + 1, "hash hex");
 /* Nonce, ciphertext and tag up to this size go on the stack, not through
  * malloc: an SMS body (8 segments), a dialog state, a sealed password. */
 #define SECRET_STACK_BUF    1536
+
+/*
+ * Nonces. libsodium's randombytes_buf is one getrandom(2) per call (about a
+ * microsecond here, two per dialog: the state and the outbox body), while
+ * a nonce needs only to be unpredictable and never repeat. So nonces come
+ * from a page the kernel CSPRNG fills in one call, handed out in order and
+ * wiped as they go. A fork must not hand the child the parent's next
+ * nonces: the page is mapped MADV_WIPEONFORK (the child finds it zeroed,
+ * left 0, and refills), and a pthread_atfork handler empties it too, for a
+ * kernel without that flag. OTPs, passwords and keys never come from here:
+ * they ask the kernel each time.
+ */
+struct secret_nonce_pool {
+	size_t        left;		/* bytes not yet handed out, at the end */
+	unsigned char b[4096 - sizeof(size_t)];
+};
+
+static struct secret_nonce_pool *secret_pool;
+static int secret_pool_state;	/* 0 not tried, 1 mapped, -1 unavailable */
+
+static void
+secret_pool_forked(void)
+{
+	if (secret_pool != NULL) {
+		sodium_memzero(secret_pool->b, sizeof(secret_pool->b));
+		secret_pool->left = 0;
+	}
+}
+
+static int
+secret_pool_map(void)
+{
+	void *p;
+
+	_Static_assert(sizeof(struct secret_nonce_pool) == 4096, "one page");
+	p = mmap(NULL, sizeof(struct secret_nonce_pool), PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return -1;
+	if (pthread_atfork(NULL, NULL, secret_pool_forked) != 0) {
+		munmap(p, sizeof(struct secret_nonce_pool));
+		return -1;
+	}
+#ifdef MADV_WIPEONFORK
+	(void)madvise(p, sizeof(struct secret_nonce_pool), MADV_WIPEONFORK);
+#endif
+	(void)madvise(p, sizeof(struct secret_nonce_pool), MADV_DONTDUMP);
+	secret_pool = p;
+	return 0;
+}
+
+void
+secret_nonce(unsigned char *out, size_t n)
+{
+	struct secret_nonce_pool *p;
+
+	if (secret_pool_state == 0)
+		secret_pool_state = secret_pool_map() == 0 ? 1 : -1;
+	p = secret_pool;
+	if (secret_pool_state < 0 || n > sizeof(p->b) / 8) {
+		randombytes_buf(out, n);
+		return;
+	}
+	if (p->left < n) {
+		randombytes_buf(p->b, sizeof(p->b));
+		p->left = sizeof(p->b);
+	}
+	p->left -= n;
+	memcpy(out, p->b + p->left, n);
+	sodium_memzero(p->b + p->left, n);
+}
 
 int
 secret_init(void)
@@ -508,7 +581,7 @@ secret_box_b64(const unsigned char key[SECRET_KEY_LEN], const char *msg,
 		out[0] = '\0';
 	if ((b = malloc(blen)) == NULL)
 		return -1;
-	randombytes_buf(b, crypto_secretbox_NONCEBYTES);
+	secret_nonce(b, crypto_secretbox_NONCEBYTES);
 	crypto_secretbox_easy(b + crypto_secretbox_NONCEBYTES,
 	    (const unsigned char *)msg, mlen, b, key);
 	rv = secret_b64_out(SECRET_BOX_PREFIX, b, blen, out, outsz);
@@ -659,7 +732,7 @@ secret_seal2_b64(const struct secret_keyed *k, const struct secret_seal_ad *a,
 	blen = SECRET_SEAL2_NPUB + mlen + SECRET_SEAL2_TAG;
 	if (blen > sizeof(stack) && (b = malloc(blen)) == NULL)
 		return -1;
-	randombytes_buf(b, SECRET_SEAL2_NPUB);
+	secret_nonce(b, SECRET_SEAL2_NPUB);
 	crypto_aead_xchacha20poly1305_ietf_encrypt(b + SECRET_SEAL2_NPUB, NULL,
 	    (const unsigned char *)msg, mlen, ad, adlen, NULL, b,
 	    secret_keyed_aead(k, tmp));
@@ -800,7 +873,7 @@ secret_state_seal(const unsigned char key[SECRET_KEY_LEN], const char *ad,
 		return -1;
 	if (blen > sizeof(stack) && (b = malloc(blen)) == NULL)
 		return -1;
-	randombytes_buf(b, SECRET_STATE_NONCE);
+	secret_nonce(b, SECRET_STATE_NONCE);
 	crypto_aead_xchacha20poly1305_ietf_encrypt(b + SECRET_STATE_NONCE,
 	    &clen, (const unsigned char *)msg, len, (const unsigned char *)ad,
 	    strlen(ad), NULL, b, key);

@@ -20,6 +20,14 @@
 int secret_init(void);
 
 /*
+ * n bytes of nonce: kernel CSPRNG output, fetched a page at a time (a
+ * request over 511 bytes goes to the kernel directly) and never handed out
+ * twice, in this process or a forked child. One thread (the loop's). Not
+ * for keys, OTPs or passwords.
+ */
+void secret_nonce(unsigned char *out, size_t n);
+
+/*
  * Read a secret key file: base64 (standard, with or without padding) of
  * exactly SECRET_KEY_LEN bytes, surrounding whitespace ignored. 0, or -1
  * with "PATH: reason" in err. Refused when the file is group- or

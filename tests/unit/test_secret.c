@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -1040,10 +1041,60 @@ test_seal2_framing(void **state)
 	assert_string_equal(secret_open2_str(SECRET_OPEN2_OK), "ok");
 }
 
+/*
+ * Nonces from the pool: never the same twice across several refills, and
+ * a forked child does not hand out what its parent hands out next (the
+ * pool is emptied in the child: without that, both take the same bytes).
+ */
+static void
+test_nonce_pool(void **state)
+{
+	enum { NN = 1000, LEN = 24 };
+	static unsigned char seen[NN][LEN];
+	unsigned char zero[LEN] = { 0 }, mine[LEN], child[LEN];
+	int i, j, fd[2], status;
+	pid_t pid;
+	ssize_t n;
+
+	(void)state;
+	/* 1000 x 24 bytes: six refills of the 4 KB page. */
+	for (i = 0; i < NN; i++) {
+		secret_nonce(seen[i], LEN);
+		assert_memory_not_equal(seen[i], zero, LEN);
+		for (j = 0; j < i; j++)
+			assert_memory_not_equal(seen[i], seen[j], LEN);
+	}
+	/* A big request goes to the kernel directly, and works. */
+	{
+		unsigned char big[600];
+
+		memset(big, 0, sizeof(big));
+		secret_nonce(big, sizeof(big));
+		assert_memory_not_equal(big, zero, LEN);
+	}
+	assert_int_equal(pipe(fd), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		secret_nonce(child, LEN);
+		n = write(fd[1], child, LEN);
+		_exit(n == LEN ? 0 : 1);
+	}
+	secret_nonce(mine, LEN);
+	close(fd[1]);
+	assert_int_equal(read(fd[0], child, LEN), LEN);
+	close(fd[0]);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	assert_memory_not_equal(mine, child, LEN);
+	assert_memory_not_equal(child, zero, LEN);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_nonce_pool),
 		cmocka_unit_test(test_derive_key),
 		cmocka_unit_test(test_otp_format),
 		cmocka_unit_test(test_otp_bad_args),
