@@ -146,18 +146,29 @@ test: check-layers all $(TEST_BINS)
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build-fuzz/%)
 FUZZ_LIBSRCS := $(CORE_SRCS) tools/load/load_csv.c tools/load/load_plan.c tools/smsc/smsc_script.c tools/smsc/smsc_dlr.c tools/smsc/smsc_screen.c
+COMMA := ,
 FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 $(INC_TESTS) $(PKG_CFLAGS) -fsanitize=fuzzer,address,undefined
-build-fuzz/%: tests/fuzz/%.c $(FUZZ_LIBSRCS)
+# The shared sources are compiled once (-fsanitize=fuzzer-no-link: the
+# coverage instrumentation without libFuzzer's main), each target links them.
+FUZZ_OBJS := $(FUZZ_LIBSRCS:%.c=build-fuzz/obj/%.o)
+build-fuzz/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	clang $(subst -fsanitize=fuzzer$(COMMA),-fsanitize=fuzzer-no-link$(COMMA),$(FUZZ_CFLAGS)) -MMD -MP -c -o $@ $<
+build-fuzz/%: tests/fuzz/%.c $(FUZZ_OBJS)
 	@mkdir -p build-fuzz
-	clang $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_LIBSRCS) $(PKG_LIBS)
+	clang $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_OBJS) $(PKG_LIBS)
+-include $(wildcard build-fuzz/obj/*/*.d build-fuzz/obj/*/*/*.d)
+.SECONDARY: $(FUZZ_OBJS)
 fuzz: $(FUZZ_BINS)
+# Two targets at a time (FUZZ_JOBS), each FUZZ_SECONDS; a crash prints the
+# end of its log and fails the run.
 fuzz-run: fuzz
-	@for f in $(FUZZ_BINS); do n=$$(basename $$f); echo "== $$n ($${FUZZ_SECONDS:-20} s)"; \
-	  mkdir -p build-fuzz/corpus/$$n; \
-	  $$f -max_total_time=$${FUZZ_SECONDS:-20} -rss_limit_mb=1024 -print_final_stats=0 \
-	    build-fuzz/corpus/$$n tests/fuzz/corpus/$$n 2>build-fuzz/$$n.log || \
-	    { tail -n 40 build-fuzz/$$n.log; exit 1; }; \
-	  grep -E '^#[0-9]+.*DONE' build-fuzz/$$n.log | tail -n 1; done
+	@printf '%s\n' $(FUZZ_BINS) | xargs -P $${FUZZ_JOBS:-2} -I{} sh -c \
+	  'f={}; n=$$(basename $$f); mkdir -p build-fuzz/corpus/$$n; \
+	  if $$f -max_total_time=$${FUZZ_SECONDS:-20} -rss_limit_mb=1024 -print_final_stats=0 \
+	    build-fuzz/corpus/$$n tests/fuzz/corpus/$$n 2>build-fuzz/$$n.log; then \
+	    echo "== $$n ($${FUZZ_SECONDS:-20} s): $$(grep -E "^#[0-9]+.*DONE" build-fuzz/$$n.log | tail -n 1)"; \
+	  else echo "== $$n FAILED"; tail -n 40 build-fuzz/$$n.log; exit 255; fi'
 
 # Every figure of issue 11 beside its goal (README "Benchmarks"; ~15 min,
 # sizes from BENCH_* in the environment). bench-smoke: every step with tiny
