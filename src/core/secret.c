@@ -148,19 +148,30 @@ static const unsigned char secret_b64_dec_tab[256] = {
 /* Encoded length of n bytes, padded, with its NUL. */
 #define SECRET_B64_LEN(n)  (((n) + 2) / 3 * 4 + 1)
 
+/* The two characters of every 12-bit value, filled on first use. */
+static char secret_b64_pairs[4096][2];
+static int secret_b64_pairs_set;
+
 /* Encode n bytes into out (room for SECRET_B64_LEN(n)), NUL-terminated. */
 static void
 secret_b64_enc(char *out, const unsigned char *in, size_t n)
 {
 	const char *t = secret_b64_enc_tab;
 	uint32_t v;
+	size_t i;
 
+	if (!secret_b64_pairs_set) {
+		for (i = 0; i < 4096; i++) {
+			secret_b64_pairs[i][0] = t[i >> 6];
+			secret_b64_pairs[i][1] = t[i & 63];
+		}
+		secret_b64_pairs_set = 1;
+	}
+	/* Three bytes, two lookups of a pair each. */
 	for (; n >= 3; n -= 3, in += 3, out += 4) {
 		v = (uint32_t)in[0] << 16 | (uint32_t)in[1] << 8 | in[2];
-		out[0] = t[v >> 18];
-		out[1] = t[(v >> 12) & 63];
-		out[2] = t[(v >> 6) & 63];
-		out[3] = t[v & 63];
+		memcpy(out, secret_b64_pairs[v >> 12], 2);
+		memcpy(out + 2, secret_b64_pairs[v & 0xfff], 2);
 	}
 	if (n > 0) {
 		v = (uint32_t)in[0] << 16 | (n > 1 ? (uint32_t)in[1] << 8 : 0);
