@@ -154,6 +154,17 @@ enum secret_open2 secret_open2_b64(const struct secret_keyed *keys, int nkeys,
 /* "seal", "key" or "ok". */
 const char *secret_open2_str(enum secret_open2 rc);
 
+/*
+ * Remember this process's seals (secret_seal2_b64) until it opens them
+ * again (secret_open2_b64 of the same text, key and entry: the remembered
+ * clear text, without decrypting), at most two secret_recent_tick calls;
+ * on 0, everything remembered is wiped. Off by default. One thread.
+ */
+void secret_recent_enable(int on);
+void secret_recent_tick(void);
+/* Opens answered from memory since the start. */
+unsigned long long secret_recent_reused(void);
+
 /* crypto_box_keypair into pub/sec. */
 void secret_box_keypair(unsigned char pub[SECRET_KEY_LEN],
     unsigned char sec[SECRET_KEY_LEN]);

@@ -98,6 +98,16 @@ notify(const char *msg)
 	close(fd);
 }
 
+/* The seals remembered for reading back (secret_recent_*) age out. */
+static void
+recent_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	(void)fd;
+	(void)ev;
+	(void)arg;
+	secret_recent_tick();
+}
+
 static void
 watchdog_cb(evutil_socket_t fd, short ev, void *arg)
 {
@@ -362,7 +372,7 @@ main(int argc, char **argv)
 	const int signo[] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2,
 	    SIGALRM, SIGVTALRM, SIGPROF, SIGIO, SIGPWR, 0 };
 	struct event *sigs[sizeof(signo) / sizeof(signo[0])];
-	struct event *wd = NULL, *status_ev = NULL;
+	struct event *wd = NULL, *status_ev = NULL, *recent_ev = NULL;
 	const char *wdusec;
 	char err[CONFIG_ERR_MAX];
 
@@ -433,6 +443,15 @@ main(int argc, char **argv)
 		log_info("tnsgw started: %d bind(s), redis %s:%d", cfg.nbinds,
 		    cfg.redis.socket[0] ? cfg.redis.socket : cfg.redis.host,
 		    cfg.redis.port);
+	/* An outbox body this instance sealed and reads back opens from
+	 * memory (seconds at most), not by decrypting it again. */
+	{
+		struct timeval tv = { 1, 0 };
+
+		if ((recent_ev = event_new(base, -1, EV_PERSIST, recent_cb,
+		    NULL)) != NULL && event_add(recent_ev, &tv) == 0)
+			secret_recent_enable(1);
+	}
 	notify("READY=1");
 	if (getenv("NOTIFY_SOCKET") != NULL) {
 		struct timeval tv = { MAIN_STATUS_S, 0 };
@@ -451,6 +470,9 @@ main(int argc, char **argv)
 		event_free(wd);
 	if (status_ev)
 		event_free(status_ev);
+	secret_recent_enable(0);
+	if (recent_ev)
+		event_free(recent_ev);
 	for (int i = 0; signo[i]; i++)
 		event_free(sigs[i]);
 	event_base_free(base);

@@ -1090,6 +1090,96 @@ test_nonce_pool(void **state)
 	assert_memory_not_equal(child, zero, LEN);
 }
 
+/*
+ * Seals remembered until read back (the daemon's own outbox entries): the
+ * same text, key and entry open from memory, once; any other entry, a
+ * tampered text, a missing key or a second read goes through the
+ * decryption and gets its answer (refused, or the clear text); two ticks
+ * forget; disabling wipes.
+ */
+static void
+test_seal2_recent(void **state)
+{
+	struct secret_keyed keys[2];
+	struct secret_seal_ad other = seal_ad;
+	char sealed[1024], again[1024], out[256];
+	const char *msg = "Code CNSS : 482913";
+	unsigned long long h0;
+	size_t n;
+
+	(void)state;
+	memset(keys, 0, sizeof(keys));
+	secret_random_key(keys[0].key);
+	secret_keyed_set(&keys[0], keys[0].key);
+	secret_random_key(keys[1].key);
+	secret_keyed_set(&keys[1], keys[1].key);
+	secret_recent_enable(1);
+	h0 = secret_recent_reused();
+
+	/* Read back once from memory, then decrypted. */
+	assert_int_equal(secret_seal2_b64(&keys[0], &seal_ad, msg, sealed,
+	    sizeof(sealed)), 0);
+	assert_int_equal(secret_open2_b64(keys, 1, &seal_ad, sealed, out,
+	    sizeof(out)), SECRET_OPEN2_OK);
+	assert_string_equal(out, msg);
+	assert_int_equal(secret_recent_reused(), h0 + 1);
+	assert_int_equal(secret_open2_b64(keys, 1, &seal_ad, sealed, out,
+	    sizeof(out)), SECRET_OPEN2_OK);
+	assert_string_equal(out, msg);
+	assert_int_equal(secret_recent_reused(), h0 + 1);
+
+	/* Another recipient: refused, and the memory is not used. */
+	assert_int_equal(secret_seal2_b64(&keys[0], &seal_ad, msg, sealed,
+	    sizeof(sealed)), 0);
+	other.to = "212600000999";
+	assert_int_equal(secret_open2_b64(keys, 1, &other, sealed, out,
+	    sizeof(out)), SECRET_OPEN2_SEAL);
+	assert_string_equal(out, "");
+	/* A key no longer configured: refused even though remembered. */
+	assert_int_equal(secret_open2_b64(&keys[1], 1, &seal_ad, sealed, out,
+	    sizeof(out)), SECRET_OPEN2_KEY);
+	/* One character of the ciphertext changed: refused. */
+	memcpy(again, sealed, strlen(sealed) + 1);
+	n = strlen(again) - 10;
+	again[n] = again[n] == 'A' ? 'B' : 'A';
+	assert_int_equal(secret_open2_b64(keys, 1, &seal_ad, again, out,
+	    sizeof(out)), SECRET_OPEN2_SEAL);
+	/* Too small an output: refused as the decryption refuses it. */
+	assert_int_equal(secret_open2_b64(keys, 1, &seal_ad, sealed, out,
+	    strlen(msg)), SECRET_OPEN2_SEAL);
+	assert_int_equal(secret_recent_reused(), h0 + 1);
+	/* Still remembered for its own entry. */
+	assert_int_equal(secret_open2_b64(keys, 1, &seal_ad, sealed, out,
+	    sizeof(out)), SECRET_OPEN2_OK);
+	assert_string_equal(out, msg);
+	assert_int_equal(secret_recent_reused(), h0 + 2);
+
+	/* Two ticks forget; one does not. */
+	assert_int_equal(secret_seal2_b64(&keys[0], &seal_ad, msg, sealed,
+	    sizeof(sealed)), 0);
+	secret_recent_tick();
+	assert_int_equal(secret_open2_b64(keys, 1, &seal_ad, sealed, out,
+	    sizeof(out)), SECRET_OPEN2_OK);
+	assert_int_equal(secret_recent_reused(), h0 + 3);
+	assert_int_equal(secret_seal2_b64(&keys[0], &seal_ad, msg, sealed,
+	    sizeof(sealed)), 0);
+	secret_recent_tick();
+	secret_recent_tick();
+	assert_int_equal(secret_open2_b64(keys, 1, &seal_ad, sealed, out,
+	    sizeof(out)), SECRET_OPEN2_OK);
+	assert_string_equal(out, msg);
+	assert_int_equal(secret_recent_reused(), h0 + 3);
+
+	/* Disabled: wiped, and nothing more remembered. */
+	assert_int_equal(secret_seal2_b64(&keys[0], &seal_ad, msg, sealed,
+	    sizeof(sealed)), 0);
+	secret_recent_enable(0);
+	assert_int_equal(secret_open2_b64(keys, 1, &seal_ad, sealed, out,
+	    sizeof(out)), SECRET_OPEN2_OK);
+	assert_int_equal(secret_recent_reused(), h0 + 3);
+	secret_wipe(keys, sizeof(keys));
+}
+
 int
 main(void)
 {
@@ -1105,6 +1195,7 @@ main(void)
 		cmocka_unit_test(test_box_unbox),
 		cmocka_unit_test(test_key_id),
 		cmocka_unit_test(test_seal2_roundtrip),
+		cmocka_unit_test(test_seal2_recent),
 		cmocka_unit_test(test_keyed_cached_subkey),
 		cmocka_unit_test(test_seal2_ad_fields),
 		cmocka_unit_test(test_seal2_framing),
