@@ -1053,15 +1053,31 @@ void
 secret_state_id_hash(const unsigned char key[SECRET_KEY_LEN],
     const char *idtype, const char *idnum, char hex[SECRET_STATE_ID_HEX])
 {
-	unsigned char h[(SECRET_STATE_ID_HEX - 1) / 2];
-	crypto_generichash_state st;
+	unsigned char h[crypto_shorthash_siphashx24_BYTES];
+	unsigned char m[128];
+	size_t tl = strlen(idtype), nl = strlen(idnum);
 
-	crypto_generichash_init(&st, key, SECRET_KEY_LEN, sizeof(h));
-	crypto_generichash_update(&st, (const unsigned char *)idtype,
-	    strlen(idtype) + 1);
-	crypto_generichash_update(&st, (const unsigned char *)idnum,
-	    strlen(idnum));
-	crypto_generichash_final(&st, h, sizeof(h));
+	_Static_assert(crypto_shorthash_siphashx24_KEYBYTES <= SECRET_KEY_LEN,
+	    "siphash key");
+	_Static_assert(SECRET_STATE_ID_HEX == 2 * sizeof(h) + 1, "id hex");
+	if (tl + 1 + nl > sizeof(m)) {
+		/* Longer than any document number: keyed BLAKE2b-128 of the
+		 * same bytes, streamed (no copy). */
+		crypto_generichash_state st;
+
+		crypto_generichash_init(&st, key, SECRET_KEY_LEN, sizeof(h));
+		crypto_generichash_update(&st, (const unsigned char *)idtype,
+		    tl + 1);
+		crypto_generichash_update(&st, (const unsigned char *)idnum, nl);
+		crypto_generichash_final(&st, h, sizeof(h));
+		sodium_memzero(&st, sizeof(st));
+	} else {
+		/* idtype NUL idnum: a type cannot run into its number. */
+		memcpy(m, idtype, tl + 1);
+		memcpy(m + tl + 1, idnum, nl);
+		crypto_shorthash_siphashx24(h, m, tl + 1 + nl, key);
+		sodium_memzero(m, tl + 1 + nl);
+	}
 	sodium_bin2hex(hex, SECRET_STATE_ID_HEX, h, sizeof(h));
-	sodium_memzero(&st, sizeof(st));
+	sodium_memzero(h, sizeof(h));
 }

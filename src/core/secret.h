@@ -208,8 +208,10 @@ int secret_state_open(const unsigned char key[SECRET_KEY_LEN], const char *ad,
 
 /*
  * What stands for a document number in a Redis key name (the daily
- * failure counter rl:f:<TYPE>:<hash>): keyed BLAKE2b-128, hex, of
- * idtype + '\0' + idnum under secret_state_id_key(outbox key). Anything that
+ * failure counter rl:f:<TYPE>:<hash>): SipHash-2-4-128 (libsodium's
+ * crypto_shorthash_siphashx24), hex, of idtype + '\0' + idnum under the
+ * first 16 bytes of secret_state_id_key(outbox key) (over 127 bytes:
+ * keyed BLAKE2b-128 of the same bytes under the whole key). Anything that
  * must find such a key (tnsgw-backoffice unlock) loads the outbox key file,
  * derives the key with secret_state_id_key and hashes the number the same
  * way, with the type spelt as parse_idtype_str() spells it.

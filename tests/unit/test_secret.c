@@ -755,6 +755,27 @@ test_state_keys(void **state)
 	ik2[0] ^= 1;
 	secret_state_id_hash(ik2, "CIN", "QX482913", h2);
 	assert_string_not_equal(h1, h2);		/* per key */
+	/* What it is: SipHash-2-4-128 of "CIN\0QX482913" under the key's
+	 * first 16 bytes (libsodium's own, computed here apart). */
+	{
+		unsigned char sh[crypto_shorthash_siphashx24_BYTES];
+		char want[SECRET_STATE_ID_HEX], big[300];
+
+		crypto_shorthash_siphashx24(sh,
+		    (const unsigned char *)"CIN\0QX482913", 12, ik);
+		sodium_bin2hex(want, sizeof(want), sh, sizeof(sh));
+		assert_string_equal(h1, want);
+		/* A number too long for SipHash's buffer: keyed BLAKE2b-128. */
+		memset(big, 'A', sizeof(big) - 1);
+		big[sizeof(big) - 1] = '\0';
+		secret_state_id_hash(ik, "CIN", big, h2);
+		assert_int_equal(strlen(h2), SECRET_STATE_ID_HEX - 1);
+		secret_state_id_hash(ik, "CIN", big, want);
+		assert_string_equal(h2, want);
+		big[200] = 'B';
+		secret_state_id_hash(ik, "CIN", big, want);
+		assert_string_not_equal(h2, want);
+	}
 }
 
 /* --- sb2: bodies bound to their outbox entry (issue 9, piece b) ------- */
