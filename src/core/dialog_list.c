@@ -5,7 +5,6 @@
  * page. On SMS a list is one reply, whole, over two bodies when one does
  * not hold it (dialog_sms_list2).
  */
-#include <stdio.h>
 #include <string.h>
 
 #include "dialog_impl.h"
@@ -17,6 +16,17 @@
 #define DIALOG_ITEMS_MAX	128	/* documents of one category we page */
 
 static void text_show(struct dialog_ctx *);
+
+/* At most max bytes of s, cut to sz - 1 and NUL-ended: what
+ * snprintf(out, sz, "%.*s", max, s) wrote, without the format parse. */
+static void
+list_copy(char *out, size_t sz, const char *s, size_t max)
+{
+	size_t n = strnlen(s, max < sz - 1 ? max : sz - 1);
+
+	memcpy(out, s, n);
+	out[n] = '\0';
+}
 
 /* Start a paged list step: its first page, fetched. */
 void
@@ -282,7 +292,7 @@ text_show(struct dialog_ctx *c)
 	n = ph != NULL ? (size_t)(ph - tmpl) : strlen(tmpl);
 	while (n > 0 && (tmpl[n - 1] == ' ' || tmpl[n - 1] == '\n'))
 		n--;
-	snprintf(pre, sizeof(pre), "%.*s", (int)n, tmpl);
+	list_copy(pre, sizeof(pre), tmpl, n);
 	pg.title0 = pre[0] ? pre : NULL;
 	(void)dialog_pager_add(&pg, d->text, sizeof(d->text), DIALOG_PS_PLAIN,
 	    0);
@@ -330,8 +340,8 @@ dialog_list_categories(struct dialog_ctx *c, const struct dialog_categories *res
 	if (d->pending == DIALOG_P_CHOICE && d->pending_n >= 1 &&
 	    d->pending_n <= n) {
 		i = d->pending_n - 1;
-		snprintf(d->cat_code, sizeof(d->cat_code), "%.*s",
-		    (int)sizeof(d->cat_code) - 1, res->item[i].code);
+		list_copy(d->cat_code, sizeof(d->cat_code), res->item[i].code,
+		    sizeof(d->cat_code) - 1);
 		dialog_list_start(c, DIALOG_S_DOCS, DIALOG_NEED_DOCS);
 		return;
 	}
@@ -421,8 +431,7 @@ dialog_list_docs(struct dialog_ctx *c, const struct dialog_docs *res)
 	    d->outcome == DIALOG_OUTCOME_NONE;
 	pager_start(c, &pg, NULL);
 	pg.title0 = pg.title = dialog_msg(c, "docs_title");
-	snprintf(docs, sizeof(docs), "%.*s", (int)sizeof(docs) - 1,
-	    res->documents);
+	list_copy(docs, sizeof(docs), res->documents, sizeof(docs) - 1);
 	for (s = docs; s != NULL && pg.n < DIALOG_ITEMS_MAX; s = bar) {
 		if ((bar = strchr(s, '|')) != NULL)
 			*bar++ = '\0';

@@ -3,7 +3,6 @@
  * (again after a re-dial while it is live), a new one on "9", and what the
  * gateway says of it, up to the matricule on screen once it is right.
  */
-#include <stdio.h>
 #include <string.h>
 
 #include "dialog_impl.h"
@@ -181,8 +180,10 @@ otp_wrong(struct dialog_ctx *c, const struct dialog_otp *res)
 		dialog_finish_next(c, "otp_void", NULL, 0, DIALOG_OUTCOME_ERROR);
 		return;
 	}
-	snprintf(n, sizeof(n), "%d", res->attempts_left > DIALOG_N_MAX ?
-	    DIALOG_N_MAX : res->attempts_left);
+	/* 1..99: what snprintf("%d") wrote, without the format. */
+	tbuf_init(&b, n, sizeof(n));
+	tbuf_addu(&b, (unsigned)(res->attempts_left > DIALOG_N_MAX ?
+	    DIALOG_N_MAX : res->attempts_left));
 	tbuf_init(&b, buf, sizeof(buf));
 	dialog_subst(&b, dialog_msg(c, "otp_wrong"), &v, 1);
 	dialog_otp_ask(c, buf, "otp_ask");

@@ -5,7 +5,6 @@
  */
 #include "dialog_state.h"
 
-#include <stdio.h>
 #include <string.h>
 
 #include "dialog_impl.h"
@@ -51,6 +50,67 @@ idnum_ok(const char *s, size_t cap)
 	return i < cap && i <= PARSE_IDNUM_MAX;
 }
 
+/* The w low decimal digits of v, zero-padded, at p (no NUL). */
+static void
+digits(char *p, unsigned v, int w)
+{
+	while (w-- > 0) {
+		p[w] = (char)('0' + v % 10);
+		v /= 10;
+	}
+}
+
+/*
+ * The state being written into out[sz]: what snprintf wrote, without a
+ * format parsed (a state is encoded for every screen and re-encoded for
+ * every one read back). What does not fit is cut at sz - 1 bytes and
+ * NUL-ended, and st_end refuses it.
+ */
+struct st_out {
+	char	*out;
+	size_t	 sz;
+	size_t	 len;		/* bytes written, NUL excluded */
+	int	 cut;		/* something did not fit */
+};
+
+/* n bytes of s, as many as fit (sz > 0). */
+static void
+st_put(struct st_out *o, const char *s, size_t n)
+{
+	if (n > o->sz - 1 - o->len) {
+		n = o->sz - 1 - o->len;
+		o->cut = 1;
+	}
+	memcpy(o->out + o->len, s, n);
+	o->len += n;
+}
+
+/* '|' then s. */
+static void
+st_str(struct st_out *o, const char *s)
+{
+	st_put(o, "|", 1);
+	st_put(o, s, strlen(s));
+}
+
+/* '|' then v in decimal ("%d"). */
+static void
+st_int(struct st_out *o, int v)
+{
+	char d[1 + 3 * sizeof(v)];
+	size_t i = sizeof(d);
+	unsigned u = v < 0 ? 0U - (unsigned)v : (unsigned)v;
+
+	do {
+		d[--i] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u != 0);
+	if (v < 0)
+		d[--i] = '-';
+	st_put(o, "|", 1);
+	st_put(o, d + i, sizeof(d) - i);
+}
+
 /* "" for no date, else YYYY-MM-DD of a real day; -1 when d is neither. */
 static int
 date_enc(const struct parse_date *d, char out[16])
@@ -63,7 +123,13 @@ date_enc(const struct parse_date *d, char out[16])
 	if (d->y < 1900 || d->y > 2199 || d->m < 1 || d->m > 12 ||
 	    d->d < 1 || d->d > 31)
 		return -1;
-	snprintf(out, 16, "%04d-%02d-%02d", d->y, d->m, d->d);
+	/* "%04d-%02d-%02d" of the checked fields, written directly. */
+	digits(out, (unsigned)d->y, 4);
+	out[4] = '-';
+	digits(out + 5, (unsigned)d->m, 2);
+	out[7] = '-';
+	digits(out + 8, (unsigned)d->d, 2);
+	out[10] = '\0';
 	memset(&back, 0, sizeof(back));
 	if (parse_date_iso(out, &back) == -1 || parse_date_cmp(&back, d) != 0)
 		return -1;
@@ -110,7 +176,7 @@ dialog_state_encode(const struct dialog *d, char *buf, size_t bufsz)
 	char	ex[16], bi[16];
 	char	code[REGISTRY_CODE_MAX * 3 + 1];	/* %XX */
 	char	text[REGISTRY_TEXT_MAX * 3 + 1];
-	int	n;
+	struct st_out o;
 
 	if (d == NULL || buf == NULL || bufsz == 0)
 		return -1;
@@ -138,15 +204,33 @@ dialog_state_encode(const struct dialog *d, char *buf, size_t bufsz)
 		return -1;
 	escape(d->cat_code, code_safe, code);
 	escape(d->text, text_safe, text);
-	n = snprintf(buf, bufsz, DIALOG_STATE_VERSION
-	    "|%d|%s|%d|%s|%s|%s|%d|%d|%s|%d|%d|%d|%s|%s|%s|%d|%d|%s",
-	    (int)d->step, d->lang, (int)d->idtype, d->idnum, ex, bi, d->page,
-	    d->bad_inputs, code, (int)d->outcome, (int)d->pending,
-	    d->pending_n, d->matricule, d->phone, d->phone_tail,
-	    (int)d->channel, d->region, text);
-	if (n < 0 || (size_t)n >= bufsz || n > DIALOG_STATE_MAX)
+	o.out = buf;
+	o.sz = bufsz;
+	o.len = 0;
+	o.cut = 0;
+	st_put(&o, DIALOG_STATE_VERSION, strlen(DIALOG_STATE_VERSION));
+	st_int(&o, (int)d->step);
+	st_str(&o, d->lang);
+	st_int(&o, (int)d->idtype);
+	st_str(&o, d->idnum);
+	st_str(&o, ex);
+	st_str(&o, bi);
+	st_int(&o, d->page);
+	st_int(&o, d->bad_inputs);
+	st_str(&o, code);
+	st_int(&o, (int)d->outcome);
+	st_int(&o, (int)d->pending);
+	st_int(&o, d->pending_n);
+	st_str(&o, d->matricule);
+	st_str(&o, d->phone);
+	st_str(&o, d->phone_tail);
+	st_int(&o, (int)d->channel);
+	st_int(&o, d->region);
+	st_str(&o, text);
+	buf[o.len] = '\0';
+	if (o.cut || o.len > DIALOG_STATE_MAX)
 		return -1;
-	return n;
+	return (int)o.len;
 }
 
 /* Decimal 0..max, digits only (canonical form is checked by re-encoding). */

@@ -3,7 +3,6 @@
  * Everything here reads a NUL-terminated string and writes into a bounded
  * caller buffer: no I/O, no allocation, no locale, no libc time functions.
  */
-#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -381,7 +380,7 @@ parse_hash32(const char *s)
 int
 parse_msisdn_intl(const char *in, int ton, char *out, size_t outsz)
 {
-	size_t n, skip = 0;
+	size_t n, skip = 0, ccl;
 	const char *cc = "";
 
 	if (in == NULL || out == NULL || outsz == 0)
@@ -403,9 +402,11 @@ parse_msisdn_intl(const char *in, int ton, char *out, size_t outsz)
 		} else if (ton == 2)
 			cc = "212";
 	}
-	if (strlen(cc) + n - skip > PARSE_MSISDN_MAX ||
-	    strlen(cc) + n - skip >= outsz)
+	ccl = strlen(cc);
+	if (ccl + n - skip > PARSE_MSISDN_MAX || ccl + n - skip >= outsz)
 		return -1;
-	snprintf(out, outsz, "%s%s", cc, in + skip);
+	/* cc then the digits: it fits (checked above), no format needed. */
+	memcpy(out, cc, ccl);
+	memcpy(out + ccl, in + skip, n - skip + 1);
 	return 0;
 }

@@ -4,7 +4,6 @@
  * (daemon) and tnsgw-load so both agree on every byte. Pure code.
  */
 #include <stdarg.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "registry.h"
@@ -197,12 +196,138 @@ bad:
 	return -1;
 }
 
+/* --- building names without a format -------------------------------- */
+
+/*
+ * A name being built into out[outsz]: what snprintf would write there,
+ * without a format parsed (key names and hash inputs are built on every
+ * request). What does not fit is cut at outsz - 1 bytes, NUL-ended, and
+ * registry_kb_end refuses the name (-1), as the snprintf versions did.
+ */
+struct registry_kb {
+	char	*out;
+	size_t	 outsz;
+	size_t	 len;		/* bytes written, NUL excluded */
+	int	 cut;		/* something did not fit */
+};
+
+static void
+registry_kb_init(struct registry_kb *k, char *out, size_t outsz)
+{
+	k->out = out;
+	k->outsz = outsz;
+	k->len = 0;
+	k->cut = outsz == 0;
+}
+
+/* n bytes of s, as many as fit. */
+static void
+registry_kb_put(struct registry_kb *k, const char *s, size_t n)
+{
+	if (k->outsz == 0)
+		return;
+	if (n > k->outsz - 1 - k->len) {
+		n = k->outsz - 1 - k->len;
+		k->cut = 1;
+	}
+	memcpy(k->out + k->len, s, n);
+	k->len += n;
+}
+
+static void
+registry_kb_str(struct registry_kb *k, const char *s)
+{
+	registry_kb_put(k, s, strlen(s));
+}
+
+/* v in decimal ("%lu"). */
+static void
+registry_kb_ulong(struct registry_kb *k, unsigned long v)
+{
+	char d[3 * sizeof(v)];
+	size_t i = sizeof(d);
+
+	do {
+		d[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	registry_kb_put(k, d + i, sizeof(d) - i);
+}
+
+/* v in decimal ("%ld"). */
+static void
+registry_kb_long(struct registry_kb *k, long v)
+{
+	if (v < 0) {
+		registry_kb_put(k, "-", 1);
+		registry_kb_ulong(k, 0UL - (unsigned long)v);
+	} else
+		registry_kb_ulong(k, (unsigned long)v);
+}
+
+/* NUL-ends what was written: 0, or -1 when something was cut. */
+static int
+registry_kb_end(struct registry_kb *k)
+{
+	if (k->outsz > 0)
+		k->out[k->len] = '\0';
+	return k->cut ? -1 : 0;
+}
+
+/*
+ * The NULL-ended strings after out, outsz joined into out: what
+ * snprintf("%s%s...") writes (cut and NUL-ended when too long: -1).
+ */
+static int
+registry_cat(char *out, size_t outsz, ...)
+{
+	struct registry_kb k;
+	va_list ap;
+	const char *p;
+
+	registry_kb_init(&k, out, outsz);
+	va_start(ap, outsz);
+	while ((p = va_arg(ap, const char *)) != NULL)
+		registry_kb_str(&k, p);
+	va_end(ap);
+	return registry_kb_end(&k);
+}
+
+/* prefix, part, gen, then the strings after gen up to NULL:
+ * snprintf("%s<part>%ld<rest>"). */
+static int
+registry_cat_gen(char *out, size_t outsz, const char *prefix,
+    const char *part, long gen, ...)
+{
+	struct registry_kb k;
+	va_list ap;
+	const char *p;
+
+	registry_kb_init(&k, out, outsz);
+	registry_kb_str(&k, prefix);
+	registry_kb_str(&k, part);
+	registry_kb_long(&k, gen);
+	va_start(ap, gen);
+	while ((p = va_arg(ap, const char *)) != NULL)
+		registry_kb_str(&k, p);
+	va_end(ap);
+	return registry_kb_end(&k);
+}
+
+/* --- hashes and fields ---------------------------------------------- */
+
 uint32_t
 registry_hash(enum parse_idtype t, const char *idnum)
 {
 	char buf[64];
+	struct registry_kb k;
 
-	snprintf(buf, sizeof(buf), "%s:%s", parse_idtype_str(t), idnum);
+	/* "<TYPE>:<NUMBER>", cut at 63 bytes as snprintf cut it. */
+	registry_kb_init(&k, buf, sizeof(buf));
+	registry_kb_str(&k, parse_idtype_str(t));
+	registry_kb_put(&k, ":", 1);
+	registry_kb_str(&k, idnum);
+	registry_kb_end(&k);
 	return parse_hash32(buf);
 }
 
@@ -210,10 +335,14 @@ uint32_t
 registry_hash2(enum parse_idtype t, const char *idnum)
 {
 	char buf[64];
+	struct registry_kb k;
 	size_t n;
 
 	/* The type's name is at most 8 chars: n stays well inside buf. */
-	n = (size_t)snprintf(buf, sizeof(buf), "%s:", parse_idtype_str(t));
+	registry_kb_init(&k, buf, sizeof(buf));
+	registry_kb_str(&k, parse_idtype_str(t));
+	registry_kb_put(&k, ":", 1);
+	n = k.len;
 	for (; *idnum != '\0' && n + 1 < sizeof(buf); idnum++)
 		if (*idnum >= '0' && *idnum <= '9')
 			buf[n++] = *idnum;
@@ -245,63 +374,23 @@ registry_field(enum parse_idtype t, const char *idnum, char *out,
     size_t outsz)
 {
 	const char *s = parse_idtype_str(t);
-	int n;
+	struct registry_kb k;
 
 	if (*s == '?')
 		return -1;
-	n = (int)strlen(idnum);
-	if (outsz < 2 || (size_t)n + 1 >= outsz) {
-		/* too long: cut as before, and refused */
-		snprintf(out, outsz, "%c%s", s[0], idnum);
-		return -1;
-	}
-	out[0] = s[0];
-	memcpy(out + 1, idnum, (size_t)n + 1);
-	return 0;
+	/* too long: cut as before, and refused */
+	registry_kb_init(&k, out, outsz);
+	registry_kb_put(&k, s, 1);
+	registry_kb_str(&k, idnum);
+	return registry_kb_end(&k);
 }
 
 /* --- key names ------------------------------------------------------ */
 
-static int
-registry_fmt_ok(int n, size_t outsz)
-{
-	return n < 0 || (size_t)n >= outsz ? -1 : 0;
-}
-
-/*
- * The NULL-ended strings after out, outsz joined into out: what
- * snprintf("%s%s...") writes (cut and NUL-ended when too long: -1), without
- * a format parsed, for the keys built on every request.
- */
-static int
-registry_cat(char *out, size_t outsz, ...)
-{
-	va_list ap;
-	const char *p;
-	size_t n = 0, l;
-	int rc = 0;
-
-	if (outsz == 0)
-		return -1;
-	va_start(ap, outsz);
-	while ((p = va_arg(ap, const char *)) != NULL) {
-		l = strlen(p);
-		if (l >= outsz - n) {
-			l = outsz - n - 1;
-			rc = -1;
-		}
-		memcpy(out + n, p, l);
-		n += l;
-	}
-	va_end(ap);
-	out[n] = '\0';
-	return rc;
-}
-
 int
 registry_key_seq(char *out, size_t outsz, const char *prefix)
 {
-	return registry_fmt_ok(snprintf(out, outsz, "%sgen:seq", prefix), outsz);
+	return registry_cat(out, outsz, prefix, "gen:seq", (const char *)NULL);
 }
 
 int
@@ -316,46 +405,60 @@ int
 registry_key_bucket(char *out, size_t outsz, const char *prefix, long gen,
     uint32_t bucket)
 {
-	return registry_fmt_ok(snprintf(out, outsz, "%sreg:%ld:%u", prefix,
-	    gen, (unsigned)bucket), outsz);
+	struct registry_kb k;
+
+	registry_kb_init(&k, out, outsz);
+	registry_kb_str(&k, prefix);
+	registry_kb_str(&k, "reg:");
+	registry_kb_long(&k, gen);
+	registry_kb_put(&k, ":", 1);
+	registry_kb_ulong(&k, bucket);
+	return registry_kb_end(&k);
 }
 
 int
 registry_key_cat_list(char *out, size_t outsz, const char *prefix, long gen)
 {
-	return registry_fmt_ok(snprintf(out, outsz, "%scat:%ld:list", prefix,
-	    gen), outsz);
+	return registry_cat_gen(out, outsz, prefix, "cat:", gen, ":list",
+	    (const char *)NULL);
 }
 
 int
 registry_key_cat(char *out, size_t outsz, const char *prefix, long gen,
     const char *code)
 {
-	return registry_fmt_ok(snprintf(out, outsz, "%scat:%ld:%s", prefix,
-	    gen, code), outsz);
+	return registry_cat_gen(out, outsz, prefix, "cat:", gen, ":", code,
+	    (const char *)NULL);
 }
 
 int
 registry_key_rsn(char *out, size_t outsz, const char *prefix, long gen)
 {
-	return registry_fmt_ok(snprintf(out, outsz, "%srsn:%ld", prefix, gen),
-	    outsz);
+	return registry_cat_gen(out, outsz, prefix, "rsn:", gen,
+	    (const char *)NULL);
 }
 
 int
 registry_key_pts_regions(char *out, size_t outsz, const char *prefix,
     long gen)
 {
-	return registry_fmt_ok(snprintf(out, outsz, "%spts:%ld:regions",
-	    prefix, gen), outsz);
+	return registry_cat_gen(out, outsz, prefix, "pts:", gen, ":regions",
+	    (const char *)NULL);
 }
 
 int
 registry_key_pts_region(char *out, size_t outsz, const char *prefix,
     long gen, int region)
 {
-	return registry_fmt_ok(snprintf(out, outsz, "%spts:%ld:%d", prefix,
-	    gen, region), outsz);
+	struct registry_kb k;
+
+	registry_kb_init(&k, out, outsz);
+	registry_kb_str(&k, prefix);
+	registry_kb_str(&k, "pts:");
+	registry_kb_long(&k, gen);
+	registry_kb_put(&k, ":", 1);
+	registry_kb_long(&k, region);
+	return registry_kb_end(&k);
 }
 
 int
@@ -392,53 +495,53 @@ int
 registry_key_otp(char *out, size_t outsz, const char *prefix,
     const char *person)
 {
-	return registry_fmt_ok(snprintf(out, outsz, "%sotp:%s", prefix,
-	    person), outsz);
+	return registry_cat(out, outsz, prefix, "otp:", person,
+	    (const char *)NULL);
 }
 
 int
 registry_key_otpf(char *out, size_t outsz, const char *prefix,
     const char *person)
 {
-	return registry_fmt_ok(snprintf(out, outsz, "%sotpf:%s", prefix,
-	    person), outsz);
+	return registry_cat(out, outsz, prefix, "otpf:", person,
+	    (const char *)NULL);
 }
 
 int
 registry_key_pw(char *out, size_t outsz, const char *prefix,
     const char *person)
 {
-	return registry_fmt_ok(snprintf(out, outsz, "%spw:%s", prefix, person),
-	    outsz);
+	return registry_cat(out, outsz, prefix, "pw:", person,
+	    (const char *)NULL);
 }
 
 int
 registry_key_outbox(char *out, size_t outsz, const char *prefix)
 {
-	return registry_fmt_ok(snprintf(out, outsz, "%soutbox", prefix), outsz);
+	return registry_cat(out, outsz, prefix, "outbox", (const char *)NULL);
 }
 
 int
 registry_key_outbox_st(char *out, size_t outsz, const char *prefix,
     const char *id)
 {
-	return registry_fmt_ok(snprintf(out, outsz, "%soutbox:st:%s", prefix,
-	    id), outsz);
+	return registry_cat(out, outsz, prefix, "outbox:st:", id,
+	    (const char *)NULL);
 }
 
 int
 registry_key_outbox_mid(char *out, size_t outsz, const char *prefix,
     const char *bind, const char *message_id)
 {
-	return registry_fmt_ok(snprintf(out, outsz, "%soutbox:mid:%s:%s",
-	    prefix, bind, message_id), outsz);
+	return registry_cat(out, outsz, prefix, "outbox:mid:", bind, ":",
+	    message_id, (const char *)NULL);
 }
 
 int
 registry_key_provisioning(char *out, size_t outsz, const char *prefix)
 {
-	return registry_fmt_ok(snprintf(out, outsz, "%sprovisioning", prefix),
-	    outsz);
+	return registry_cat(out, outsz, prefix, "provisioning",
+	    (const char *)NULL);
 }
 
 static int
@@ -463,15 +566,18 @@ int
 registry_fmt_regptr(char *out, size_t outsz, long gen, uint32_t nbuckets,
     int layout)
 {
-	if (nbuckets == 0 || gen < 0)
+	struct registry_kb k;
+
+	if (nbuckets == 0 || gen < 0 ||
+	    (layout != REGISTRY_LAYOUT_1 && layout != REGISTRY_LAYOUT_2))
 		return -1;
-	if (layout == REGISTRY_LAYOUT_1)
-		return registry_fmt_ok(snprintf(out, outsz, "%ld:%u", gen,
-		    (unsigned)nbuckets), outsz);
+	registry_kb_init(&k, out, outsz);
+	registry_kb_long(&k, gen);
+	registry_kb_str(&k, ":");
+	registry_kb_ulong(&k, nbuckets);
 	if (layout == REGISTRY_LAYOUT_2)
-		return registry_fmt_ok(snprintf(out, outsz, "%ld:%u:2", gen,
-		    (unsigned)nbuckets), outsz);
-	return -1;
+		registry_kb_str(&k, ":2");
+	return registry_kb_end(&k);
 }
 
 int

@@ -22,6 +22,7 @@
 #include "session_queue.h"
 #include "smpp_client.h"
 #include "store.h"
+#include "tbuf.h"
 
 /* Re-reads of the state after a lost write, then the "unavailable" end. */
 #define GW_STATE_TRIES 3
@@ -458,6 +459,7 @@ gw_otp_issue(struct gw_req *r, int resend)
 	char otp[16], hash[SECRET_HMAC_HEX], minutes[16], tail[8];
 	char body[640], sealed[1400];
 	const char *kv[5];
+	struct tbuf tb;
 	int rc = -1;
 
 	if (!gw->b_ready) {
@@ -465,7 +467,9 @@ gw_otp_issue(struct gw_req *r, int resend)
 		    "provisioning_pubkey_file", r->bind->conf->name);
 		return -1;
 	}
-	snprintf(minutes, sizeof(minutes), "%d", (cfg->security.otp_ttl_s + 59) / 60);
+	/* security.otp_ttl_s is 30..3600 (config): 1..60 minutes. */
+	tbuf_init(&tb, minutes, sizeof(minutes));
+	tbuf_addu(&tb, (unsigned)(cfg->security.otp_ttl_s + 59) / 60);
 	kv[0] = "otp"; kv[1] = otp; kv[2] = "minutes"; kv[3] = minutes; kv[4] = NULL;
 	if (secret_otp(otp, sizeof(otp), cfg->security.otp_length) != 0 ||
 	    dialog_render(cfg->catalog, r->d.lang, "sms_otp", kv, body,

@@ -932,6 +932,35 @@ test_otp_out_of_order(void **state)
 	}
 }
 
+/* A wrong code: the tries left in the screen as snprintf("%d") wrote
+ * them, 99 at most. */
+static void
+test_otp_wrong_count(void **state)
+{
+	static const int left[] = { 1, 2, 9, 10, 42, 98, 99, 100, 1000,
+	    2147483647 };
+	struct dialog_otp	res;
+	struct sess		s;
+	char			want[64];
+	size_t			i;
+
+	(void)state;
+	for (i = 0; i < sizeof(left) / sizeof(left[0]); i++) {
+		sess_to_otp(&s, CONF_DEFAULT);
+		memset(&res, 0, sizeof(res));
+		res.status = DIALOG_OTP_WRONG;
+		res.attempts_left = left[i];
+		snprintf(res.phone_tail, sizeof(res.phone_tail), "42");
+		dialog_on_otp(&s.d, &s.conf, cat, &res, &s.out);
+		snprintf(want, sizeof(want), "Essais restants : %d.",
+		    left[i] > 99 ? 99 : left[i]);
+		if (strstr(s.out.text, want) == NULL)
+			fail_msg("%d left: \"%s\" not in\n%s", left[i], want,
+			    s.out.text);
+		assert_int_equal(s.d.step, DIALOG_S_OTP);
+	}
+}
+
 /* The SMS bodies the gateway renders. */
 static void
 test_render(void **state)
@@ -1131,6 +1160,7 @@ main(void)
 		cmocka_unit_test(test_hostile_labels),
 		cmocka_unit_test(test_otp_input),
 		cmocka_unit_test(test_otp_out_of_order),
+		cmocka_unit_test(test_otp_wrong_count),
 		cmocka_unit_test(test_render),
 		cmocka_unit_test(test_strings),
 		cmocka_unit_test(test_out_of_order),

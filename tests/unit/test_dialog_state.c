@@ -2,7 +2,8 @@
  * test_dialog_state: the text form a dialog takes in Redis (D3) — round
  * trips with every field at its bounds, fields out of range refused on the
  * way out, and malformed, non-canonical or impossible states, and D1/D2
- * states, refused on the way in.
+ * states, refused on the way in; the encoder byte for byte against the
+ * snprintf formula it replaced.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,8 +14,11 @@
 #include <cmocka.h>
 
 #include "dialog.h"
+#include "dialog_impl.h"
 #include "dialog_state.h"
 #include "parse.h"
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
 
 static void
 test_encode_roundtrip(void **state)
@@ -354,6 +358,129 @@ test_decode_paths(void **state)
 #undef DEC
 }
 
+/* The form as dialog_state_encode wrote it with snprintf: the oracle of
+ * the encoder without a format. Escapes as the module's (every byte
+ * outside [A-Za-z0-9_.-] of the code, '%', '|' and controls of the text). */
+static void
+oracle_escape(const char *s, int code, char *out)
+{
+	size_t j = 0;
+
+	for (; *s != '\0'; s++) {
+		unsigned char ch = (unsigned char)*s;
+		int safe = code ? ((ch >= 'a' && ch <= 'z') ||
+		    (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+		    ch == '_' || ch == '.' || ch == '-') :
+		    (ch >= 0x20 && ch != 0x7f && ch != '%' && ch != '|');
+
+		if (safe)
+			out[j++] = (char)ch;
+		else
+			j += (size_t)sprintf(out + j, "%%%02X", ch);
+	}
+	out[j] = '\0';
+}
+
+static void
+oracle_date(const struct parse_date *d, char out[16])
+{
+	out[0] = '\0';
+	if (d->y != 0 || d->m != 0 || d->d != 0)
+		snprintf(out, 16, "%04d-%02d-%02d", d->y, d->m, d->d);
+}
+
+static int
+oracle_encode(const struct dialog *d, char *buf, size_t bufsz)
+{
+	char ex[16], bi[16], code[3 * sizeof(d->cat_code)];
+	char text[3 * sizeof(d->text)];
+
+	oracle_date(&d->expiry, ex);
+	oracle_date(&d->birth, bi);
+	oracle_escape(d->cat_code, 1, code);
+	oracle_escape(d->text, 0, text);
+	return snprintf(buf, bufsz, "D3"
+	    "|%d|%s|%d|%s|%s|%s|%d|%d|%s|%d|%d|%d|%s|%s|%s|%d|%d|%s",
+	    (int)d->step, d->lang, (int)d->idtype, d->idnum, ex, bi, d->page,
+	    d->bad_inputs, code, (int)d->outcome, (int)d->pending,
+	    d->pending_n, d->matricule, d->phone, d->phone_tail,
+	    (int)d->channel, d->region, text);
+}
+
+/*
+ * Varied states (every step, the dates at their ends, numbers of 1 to 3
+ * digits, escapes in the code and the text, the longest text) at every
+ * buffer size from 1 to past the exact fit: the same bytes in the whole
+ * buffer as snprintf wrote, the length when it fits, -1 when it does not
+ * (exact fit and one byte short included).
+ */
+static void
+test_encode_as_snprintf(void **state)
+{
+	static const struct parse_date dates[] = {
+		{ 0, 0, 0 }, { 1900, 1, 1 }, { 2199, 12, 31 }, { 2000, 2, 29 },
+		{ 1980, 2, 1 }, { 2030, 10, 9 },
+	};
+	static const char *const codes[] = {
+		"", "MEDECIN", "a|b%c é\n", "OTHER", "x.y-z_0",
+	};
+	static const char *const texts[] = {
+		"", "Vous etes inscrit", "ثم|%", "a\tb\x7f|c", "%%%%",
+	};
+	static char a[DIALOG_STATE_MAX + 64], b[DIALOG_STATE_MAX + 64];
+	struct dialog d;
+	size_t v, sz, len;
+	int ra, rb;
+
+	(void)state;
+	for (v = 0; v < 40; v++) {
+		memset(&d, 0, sizeof(d));
+		d.step = (enum dialog_step)(v % (DIALOG_S_TEXT + 1));
+		snprintf(d.lang, sizeof(d.lang), "%s", v % 3 == 0 ? "fr" :
+		    v % 3 == 1 ? "ar" : "tzm");
+		d.idtype = (enum parse_idtype)(v % 4);
+		snprintf(d.idnum, sizeof(d.idnum), "%s", v % 5 == 0 ? "" :
+		    v % 5 == 1 ? "AB123456" : v % 5 == 2 ?
+		    "ABCDEFGHIJ0123456789" : v % 5 == 3 ? "1" : "E99");
+		d.expiry = dates[v % N(dates)];
+		d.birth = dates[(v / 2) % N(dates)];
+		d.page = (int)(v * 37 % 256);
+		d.bad_inputs = (int)(v % (DIALOG_BAD_MAX + 1));
+		snprintf(d.cat_code, sizeof(d.cat_code), "%s",
+		    codes[v % N(codes)]);
+		d.outcome = (enum dialog_outcome)(v % (DIALOG_OUTCOME_ABORT + 1));
+		d.pending = (enum dialog_pending)(v % (DIALOG_P_RESEND + 1));
+		d.pending_n = v % 4 == 0 ? DIALOG_CHOICE_MAX : (int)(v * 13);
+		if (v % 3 == 0)
+			memset(d.matricule, '7', v % 7 + 1);
+		if (v % 4 == 1)
+			memset(d.phone, '6', 9 + v % 6);
+		if (v % 2 == 0)
+			snprintf(d.phone_tail, sizeof(d.phone_tail), "%02u",
+			    (unsigned)(v % 100));
+		d.channel = (enum dialog_channel)(v % 2);
+		d.region = (int)(v % (DIALOG_REGIONS_MAX + 1));
+		if (v == 39) {
+			/* the longest text, every byte escaped */
+			memset(d.text, '|', sizeof(d.text) - 1);
+		} else
+			snprintf(d.text, sizeof(d.text), "%s",
+			    texts[v % N(texts)]);
+		len = (size_t)oracle_encode(&d, NULL, 0);
+		assert_true(len + 3 < sizeof(a));
+		for (sz = 1; sz <= len + 3; sz++) {
+			memset(a, 0x5a, sizeof(a));
+			memset(b, 0x5a, sizeof(b));
+			ra = dialog_state_encode(&d, a, sz);
+			(void)oracle_encode(&d, b, sz);
+			rb = len < sz && len <= DIALOG_STATE_MAX ? (int)len : -1;
+			if (ra != rb || memcmp(a, b, sizeof(a)) != 0)
+				fail_msg("state %zu size %zu: %d \"%s\", wanted "
+				    "%d \"%s\"", v, sz, ra, a, rb, b);
+		}
+	}
+}
+
 int
 main(void)
 {
@@ -362,6 +489,7 @@ main(void)
 		cmocka_unit_test(test_encode_d3),
 		cmocka_unit_test(test_decode_malformed),
 		cmocka_unit_test(test_decode_paths),
+		cmocka_unit_test(test_encode_as_snprintf),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

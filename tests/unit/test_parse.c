@@ -2,12 +2,13 @@
  * test_parse: golden vectors for the pure parsers — document types and
  * numbers, user and ISO dates (calendar checks, day numbers), USSD dial
  * strings, trimming, the registry bucket hash and MSISDNs in
- * international digits.
+ * international digits (against the snprintf formula they replaced).
  */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -383,6 +384,76 @@ test_msisdn_intl(void **state)
 	assert_int_equal(parse_msisdn_intl(NULL, 1, out, sizeof(out)), -1);
 }
 
+/* parse_msisdn_intl as it was written with snprintf("%s%s", cc, digits),
+ * the oracle of the one without a format. */
+static int
+msisdn_formula(const char *in, int ton, char *out, size_t outsz)
+{
+	size_t n, skip = 0;
+	const char *cc = "";
+
+	if (in == NULL || out == NULL || outsz == 0)
+		return -1;
+	out[0] = '\0';
+	if (in[0] == '+') {
+		in++;
+		ton = 1;
+	}
+	n = strlen(in);
+	if (n == 0 || n > PARSE_MSISDN_MAX || strspn(in, "0123456789") != n)
+		return -1;
+	if (ton != 1) {
+		if (n > 2 && in[0] == '0' && in[1] == '0')
+			skip = 2;
+		else if (in[0] == '0') {
+			skip = 1;
+			cc = "212";
+		} else if (ton == 2)
+			cc = "212";
+	}
+	if (strlen(cc) + n - skip > PARSE_MSISDN_MAX ||
+	    strlen(cc) + n - skip >= outsz)
+		return -1;
+	snprintf(out, outsz, "%s%s", cc, in + skip);
+	return 0;
+}
+
+/* Every input, TON and buffer size (0 up to past the exact fit): the
+ * same return and the same bytes in the whole buffer as the oracle. */
+static void
+test_msisdn_intl_as_snprintf(void **state)
+{
+	static const char *const in[] = {
+		"", "+", "0", "00", "000", "0000", "+0", "+00600", "6",
+		"212600000104", "+212600000104", "0600000104", "600000104",
+		"00212600000104", "0021", "12345678901234567890",
+		"+12345678901234567890", "123456789012345678901",
+		"01234567890123456789", "0123456789012345678",
+		"012345678901234567", "00123456789012345678",
+		"001234567890123456789", "99999999999999999", "2126 0000",
+		"06x0000104", "+-1",
+	};
+	static const int tons[] = { -1, 0, 1, 2, 3, 5 };
+	char a[32], b[32];
+	size_t i, t, sz;
+	int ra, rb;
+
+	(void)state;
+	for (i = 0; i < N(in); i++)
+		for (t = 0; t < N(tons); t++)
+			for (sz = 0; sz <= sizeof(a); sz++) {
+				memset(a, 0x5a, sizeof(a));
+				memset(b, 0x5a, sizeof(b));
+				ra = parse_msisdn_intl(in[i], tons[t], a, sz);
+				rb = msisdn_formula(in[i], tons[t], b, sz);
+				if (ra != rb || memcmp(a, b, sizeof(a)) != 0)
+					fail_msg("\"%s\" ton %d size %zu: %d "
+					    "\"%.*s\", wanted %d \"%.*s\"",
+					    in[i], tons[t], sz, ra, (int)sz,
+					    a, rb, (int)sz, b);
+			}
+}
+
 int
 main(void)
 {
@@ -397,6 +468,7 @@ main(void)
 		cmocka_unit_test(test_trim),
 		cmocka_unit_test(test_hash32),
 		cmocka_unit_test(test_msisdn_intl),
+		cmocka_unit_test(test_msisdn_intl_as_snprintf),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

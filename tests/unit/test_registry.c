@@ -1,7 +1,8 @@
 /*
  * test_registry: the record codec — packing round trips and golden bytes,
  * malformed records refused, bucket hash stability, key names, the
- * registry pointer.
+ * registry pointer; the key builders and hashes byte for byte against the
+ * snprintf formulas they replaced.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -315,6 +316,244 @@ test_regptr(void **state)
 	assert_int_equal(REGISTRY_LAYOUT, REGISTRY_LAYOUT_2);
 }
 
+/*
+ * The builders against the snprintf formulas they replaced: for every
+ * argument set and every size around the full length (0, 1, exact fit,
+ * one byte short, ...), the same bytes in the whole buffer (nothing
+ * written past the cut) and -1 exactly when snprintf's result did not
+ * fit. A builder that writes other bytes, or forgets a bound, fails here.
+ */
+struct kargs {
+	const char		*prefix, *s1, *s2;
+	long			 gen;
+	uint32_t		 u;
+	int			 i;
+	enum parse_idtype	 t;
+};
+
+static const struct kargs *K;
+
+#define KEY_PAIR(name, call, fmt, ...)					\
+static int b_##name(char *o, size_t n) { return call; }		\
+static int f_##name(char *o, size_t n)					\
+{ return snprintf(o, n, fmt, __VA_ARGS__); }
+
+KEY_PAIR(seq, registry_key_seq(o, n, K->prefix), "%sgen:seq", K->prefix)
+KEY_PAIR(gen, registry_key_gen(o, n, K->prefix, K->s1), "%s%s:gen",
+    K->prefix, K->s1)
+KEY_PAIR(bucket, registry_key_bucket(o, n, K->prefix, K->gen, K->u),
+    "%sreg:%ld:%u", K->prefix, K->gen, (unsigned)K->u)
+KEY_PAIR(cat_list, registry_key_cat_list(o, n, K->prefix, K->gen),
+    "%scat:%ld:list", K->prefix, K->gen)
+KEY_PAIR(cat, registry_key_cat(o, n, K->prefix, K->gen, K->s1),
+    "%scat:%ld:%s", K->prefix, K->gen, K->s1)
+KEY_PAIR(rsn, registry_key_rsn(o, n, K->prefix, K->gen), "%srsn:%ld",
+    K->prefix, K->gen)
+KEY_PAIR(pts_regions, registry_key_pts_regions(o, n, K->prefix, K->gen),
+    "%spts:%ld:regions", K->prefix, K->gen)
+KEY_PAIR(pts_region, registry_key_pts_region(o, n, K->prefix, K->gen, K->i),
+    "%spts:%ld:%d", K->prefix, K->gen, K->i)
+KEY_PAIR(rl_msisdn, registry_key_rl_msisdn(o, n, K->prefix, K->s1),
+    "%srl:m:%s", K->prefix, K->s1)
+KEY_PAIR(rl_fail, registry_key_rl_fail(o, n, K->prefix, K->t, K->s1),
+    "%srl:f:%s:%s", K->prefix, parse_idtype_str(K->t), K->s1)
+KEY_PAIR(sess, registry_key_sess(o, n, K->prefix, K->s1), "%ssess:%s",
+    K->prefix, K->s1)
+KEY_PAIR(audit, registry_key_audit(o, n, K->prefix), "%saudit", K->prefix)
+KEY_PAIR(otp, registry_key_otp(o, n, K->prefix, K->s1), "%sotp:%s",
+    K->prefix, K->s1)
+KEY_PAIR(otpf, registry_key_otpf(o, n, K->prefix, K->s1), "%sotpf:%s",
+    K->prefix, K->s1)
+KEY_PAIR(pw, registry_key_pw(o, n, K->prefix, K->s1), "%spw:%s",
+    K->prefix, K->s1)
+KEY_PAIR(outbox, registry_key_outbox(o, n, K->prefix), "%soutbox",
+    K->prefix)
+KEY_PAIR(outbox_st, registry_key_outbox_st(o, n, K->prefix, K->s1),
+    "%soutbox:st:%s", K->prefix, K->s1)
+KEY_PAIR(outbox_mid, registry_key_outbox_mid(o, n, K->prefix, K->s1,
+    K->s2), "%soutbox:mid:%s:%s", K->prefix, K->s1, K->s2)
+KEY_PAIR(provisioning, registry_key_provisioning(o, n, K->prefix),
+    "%sprovisioning", K->prefix)
+KEY_PAIR(regptr1, registry_fmt_regptr(o, n, K->gen, K->u,
+    REGISTRY_LAYOUT_1), "%ld:%u", K->gen, (unsigned)K->u)
+KEY_PAIR(regptr2, registry_fmt_regptr(o, n, K->gen, K->u,
+    REGISTRY_LAYOUT_2), "%ld:%u:2", K->gen, (unsigned)K->u)
+
+/* registry_field as it was: "%c%s", cut and refused when too long. */
+static int
+b_field(char *o, size_t n)
+{
+	return registry_field(K->t, K->s1, o, n);
+}
+
+static int
+f_field(char *o, size_t n)
+{
+	return snprintf(o, n, "%c%s", parse_idtype_str(K->t)[0], K->s1);
+}
+
+struct kpair {
+	const char	*name;
+	int		(*build)(char *, size_t);
+	int		(*formula)(char *, size_t);
+	int		 gen_ok;	/* only gen >= 0, u > 0 (regptr) */
+	int		 known_type;	/* only a known type (field) */
+};
+
+#define P(name) { #name, b_##name, f_##name, 0, 0 }
+
+static const struct kpair kpairs[] = {
+	P(seq), P(gen), P(bucket), P(cat_list), P(cat), P(rsn),
+	P(pts_regions), P(pts_region), P(rl_msisdn), P(rl_fail), P(sess),
+	P(audit), P(otp), P(otpf), P(pw), P(outbox), P(outbox_st),
+	P(outbox_mid), P(provisioning),
+	{ "regptr1", b_regptr1, f_regptr1, 1, 0 },
+	{ "regptr2", b_regptr2, f_regptr2, 1, 0 },
+	{ "field", b_field, f_field, 0, 1 },
+};
+
+#define KBUF 300
+
+/* One builder at one size: same bytes as snprintf over the whole buffer,
+ * -1 exactly when the full text (len bytes) does not fit. */
+static void
+key_check(const struct kpair *p, size_t len, size_t sz, size_t ai)
+{
+	char a[KBUF], b[KBUF];
+	int rc;
+
+	memset(a, 0x5a, sizeof(a));
+	memset(b, 0x5a, sizeof(b));
+	rc = p->build(a, sz);
+	(void)p->formula(b, sz);
+	if (memcmp(a, b, sizeof(a)) != 0)
+		fail_msg("%s, args %zu, size %zu: \"%.*s\" != \"%.*s\"",
+		    p->name, ai, sz, (int)sz, a, (int)sz, b);
+	if (rc != (len >= sz ? -1 : 0))
+		fail_msg("%s, args %zu, size %zu (text %zu): returned %d",
+		    p->name, ai, sz, len, rc);
+}
+
+static void
+test_keys_as_snprintf(void **state)
+{
+	static const char long64[] =
+	    "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-_";
+	static const struct kargs args[] = {
+		{ "tns:", "AB123456", "1f2e", 7, 4095, 12, PARSE_ID_CIN },
+		{ "", "", "", 0, 0, 0, PARSE_ID_SEJOUR },
+		{ "p:", "1733412345678-0", "iam", 1, 1, 1, PARSE_ID_PASSPORT },
+		{ "tnsgw:prod:", "212612345678", "s:00ff", 123456789,
+		  2147483647u, 16, PARSE_ID_CIN },
+		{ "x", long64, long64, 2147483647L, UINT32_MAX, 2147483647,
+		  PARSE_ID_SEJOUR },
+		{ "tns:", "E1", "9", -1, 10, -1, PARSE_ID_CIN },
+		{ "tns:", "Z", "Y", -9223372036854775807L - 1, 100, -2147483647 - 1,
+		  PARSE_ID_NONE },
+		{ "tns:", "MEDECIN", "", 9223372036854775807L, 99999, 9,
+		  PARSE_ID_PASSPORT },
+		{ long64, "a", "b", 10, 9, 99, PARSE_ID_CIN },
+	};
+	size_t ai, pi, j, len;
+
+	(void)state;
+	for (ai = 0; ai < N(args); ai++) {
+		K = &args[ai];
+		for (pi = 0; pi < N(kpairs); pi++) {
+			const struct kpair *p = &kpairs[pi];
+
+			if (p->gen_ok && (K->gen < 0 || K->u == 0))
+				continue;
+			if (p->known_type && K->t == PARSE_ID_NONE)
+				continue;
+			len = (size_t)p->formula(NULL, 0);
+			assert_true(len + 3 < KBUF);
+			/* 0, 1, 2, one short, exact fit (len + 1), one more,
+			 * then every size (each cut point). */
+			for (j = 0; j <= len + 3; j++)
+				key_check(p, len, j, ai);
+			key_check(p, len, KBUF, ai);
+		}
+	}
+	/* An unknown type: no field, nothing written. */
+	{
+		char o[8];
+
+		memset(o, 0x5a, sizeof(o));
+		assert_int_equal(registry_field(PARSE_ID_NONE, "A1", o,
+		    sizeof(o)), -1);
+		assert_int_equal((unsigned char)o[0], 0x5a);
+	}
+	/* regptr refusals write nothing. */
+	{
+		char o[16];
+
+		memset(o, 0x5a, sizeof(o));
+		assert_int_equal(registry_fmt_regptr(o, sizeof(o), -1, 4,
+		    REGISTRY_LAYOUT_2), -1);
+		assert_int_equal(registry_fmt_regptr(o, sizeof(o), 1, 0,
+		    REGISTRY_LAYOUT_1), -1);
+		assert_int_equal(registry_fmt_regptr(o, sizeof(o), 1, 4, 3), -1);
+		assert_int_equal((unsigned char)o[0], 0x5a);
+	}
+}
+
+/* The hashes against parse_hash32 of the strings snprintf built: the
+ * bucket of every record on disk depends on them. Numbers long enough to
+ * be cut at 63 bytes of "<TYPE>:<NUMBER>" included. */
+/* Not inlined: the number's size stays unknown to the compiler, as in
+ * registry.c (its cut is the point, not a warning). */
+static __attribute__((noinline)) uint32_t
+hash_formula(enum parse_idtype t, const char *idnum)
+{
+	char buf[64];
+
+	snprintf(buf, sizeof(buf), "%s:%s", parse_idtype_str(t), idnum);
+	return parse_hash32(buf);
+}
+
+static __attribute__((noinline)) uint32_t
+hash2_formula(enum parse_idtype t, const char *idnum)
+{
+	char buf[64];
+	size_t n;
+
+	n = (size_t)snprintf(buf, sizeof(buf), "%s:", parse_idtype_str(t));
+	for (; *idnum != '\0' && n + 1 < sizeof(buf); idnum++)
+		if (*idnum >= '0' && *idnum <= '9')
+			buf[n++] = *idnum;
+	buf[n] = '\0';
+	return parse_hash32(buf);
+}
+
+static void
+test_hash_as_snprintf(void **state)
+{
+	static const enum parse_idtype types[] = {
+		PARSE_ID_NONE, PARSE_ID_CIN, PARSE_ID_SEJOUR, PARSE_ID_PASSPORT,
+	};
+	char num[80];
+	size_t ti, len, i;
+
+	(void)state;
+	for (ti = 0; ti < N(types); ti++) {
+		for (len = 0; len < sizeof(num); len++) {
+			/* letters and digits mixed: both hashes see them */
+			for (i = 0; i < len; i++)
+				num[i] = (char)(i % 3 == 0 ? 'A' + i % 26 :
+				    '0' + (i * 7 + len) % 10);
+			num[len] = '\0';
+			if (registry_hash(types[ti], num) !=
+			    hash_formula(types[ti], num))
+				fail_msg("registry_hash type %zu len %zu", ti, len);
+			if (registry_hash2(types[ti], num) !=
+			    hash2_formula(types[ti], num))
+				fail_msg("registry_hash2 type %zu len %zu", ti,
+				    len);
+		}
+	}
+}
+
 int
 main(void)
 {
@@ -327,6 +566,8 @@ main(void)
 		cmocka_unit_test(test_same_bucket),
 		cmocka_unit_test(test_keys),
 		cmocka_unit_test(test_regptr),
+		cmocka_unit_test(test_keys_as_snprintf),
+		cmocka_unit_test(test_hash_as_snprintf),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
