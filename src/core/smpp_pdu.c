@@ -1125,9 +1125,20 @@ smpp_pdu_time_relative(long long secs, char *out, size_t outsz)
 		secs = 99 * 86400LL + 86399;
 	}
 	secs %= 86400;
-	n = snprintf(out, outsz, "0000%02lld%02lld%02lld%02lld000R", days,
-	    secs / 3600, secs / 60 % 60, secs % 60);
-	return n == SMPP_TIME_SIZE - 1 ? 0 : -1;
+	/* "0000" DD hh mm ss "000R": every field two digits, 0..99. */
+	{
+		const int f[4] = { (int)days, (int)(secs / 3600),
+		    (int)(secs / 60 % 60), (int)(secs % 60) };
+
+		_Static_assert(SMPP_TIME_SIZE == 17, "time field");
+		memcpy(out, "0000", 4);
+		for (n = 0; n < 4; n++) {
+			out[4 + 2 * n] = (char)('0' + f[n] / 10);
+			out[5 + 2 * n] = (char)('0' + f[n] % 10);
+		}
+		memcpy(out + 12, "000R", 5);
+	}
+	return 0;
 }
 
 const struct smpp_tlv *

@@ -6,6 +6,7 @@
  */
 #include "gateway.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -158,19 +159,32 @@ static int
 gw_rec_parse(const char *buf, size_t n, struct gw_rec *rec,
     const char **state)
 {
-	const char *p = buf + sizeof(GW_REC_TAG) - 1, *end = buf + n;
+	const char *p = buf + sizeof(GW_REC_TAG) - 1, *end = buf + n, *q;
 	unsigned long long v[7];
-	char *q;
 
 	memset(rec, 0, sizeof(*rec));
 	*state = buf;
 	if (n < sizeof(GW_REC_TAG) - 1 ||
 	    memcmp(buf, GW_REC_TAG, sizeof(GW_REC_TAG) - 1) != 0)
 		return 0;
+	/* Seven numbers, each followed by '|': decimal, the two hashes
+	 * lowercase hex, as gw_rec_encode writes them (no sign, no space,
+	 * no 0x, no overflow). */
 	for (int i = 0; i < 7; i++) {
-		if (p >= end || *p < '0' || (*p > '9' && *p < 'a') || *p > 'f')
-			return -1;
-		v[i] = strtoull(p, &q, i == 1 || i == 4 ? 16 : 10);
+		unsigned base = i == 1 || i == 4 ? 16 : 10, d;
+
+		v[i] = 0;
+		for (q = p; q < end; q++) {
+			if (*q >= '0' && *q <= '9')
+				d = (unsigned)(*q - '0');
+			else if (base == 16 && *q >= 'a' && *q <= 'f')
+				d = (unsigned)(*q - 'a' + 10);
+			else
+				break;
+			if (v[i] > (ULLONG_MAX - d) / base)
+				return -1;
+			v[i] = v[i] * base + d;
+		}
 		if (q == p || q >= end || *q != '|')
 			return -1;
 		p = q + 1;
