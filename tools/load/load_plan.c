@@ -5,6 +5,8 @@
  * Pure: no Redis, no I/O.
  */
 #include <pthread.h>
+#include <stdint.h>
+#include <sys/mman.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -449,6 +451,22 @@ load_plan_ent_bucket(const struct load_plan *p, const struct load_plan_ent *e)
 	return e->hash % p->nbuckets;
 }
 
+void
+load_plan_hugepages(void *ptr, size_t len)
+{
+	const uintptr_t huge = (uintptr_t)2 << 20;
+	uintptr_t a = ((uintptr_t)ptr + huge - 1) & ~(huge - 1);
+	uintptr_t e = ((uintptr_t)ptr + len) & ~(huge - 1);
+
+#ifdef MADV_HUGEPAGE
+	if (ptr != NULL && e > a)
+		(void)madvise((void *)a, e - a, MADV_HUGEPAGE);
+#else
+	(void)a;
+	(void)e;
+#endif
+}
+
 static void *
 load_plan_grow(void *ptr, size_t *cap, size_t first, size_t elsz)
 {
@@ -476,10 +494,12 @@ load_plan_reserve(struct load_plan *p, size_t len)
 	void *q;
 
 	if (p->cap == 0 && (q = malloc(bytes)) != NULL) {
+		load_plan_hugepages(q, bytes);
 		p->buf = q;
 		p->cap = bytes;
 	}
 	if (p->ncap == 0 && (q = malloc(rows * sizeof(*p->off))) != NULL) {
+		load_plan_hugepages(q, rows * sizeof(*p->off));
 		p->off = q;
 		p->ncap = rows;
 	}

@@ -123,6 +123,10 @@ struct load_plan *load_plan_new(void);
 /* Frees p and everything it owns; NULL is a no-op. */
 void load_plan_free(struct load_plan *p);
 
+/* Ask for huge pages under the len bytes at ptr (a hint: first touches
+ * of a big buffer are most of a load's system time). */
+void load_plan_hugepages(void *ptr, size_t len);
+
 /* One more known reason code (len bytes at code). 0, or -1 (not kept)
  * when the set is full or the code longer than REGISTRY_CODE_MAX. */
 int load_plan_known_add(struct load_plan *p, const char *code, size_t len);

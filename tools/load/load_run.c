@@ -64,6 +64,7 @@ load_run_read(struct load_run_file *f, const char *path)
 	}
 	if ((f->data = malloc(cap)) == NULL)
 		goto oom;
+	load_plan_hugepages(f->data, cap);
 	for (;;) {
 		if (len == cap) {
 			if (cap >= LOAD_RUN_FILE_MAX) {
