@@ -16,6 +16,18 @@
 
 #define LOAD_PLAN_OOM "tnsgw-load: out of memory"
 
+static void
+load_plan_chunks_free(struct load_plan *p)
+{
+	for (size_t i = 0; i < p->nchunk; i++)
+		free(p->chunk[i].buf);
+	free(p->chunk);
+	free(p->ent);
+	p->chunk = NULL;
+	p->ent = NULL;
+	p->nchunk = p->chunkcap = p->n = 0;
+}
+
 struct load_plan *
 load_plan_new(void)
 {
@@ -55,8 +67,7 @@ load_plan_free(struct load_plan *p)
 		for (int k = 0; k < p->regions[i].npoints; k++)
 			free(p->regions[i].point[k]);
 	}
-	free(p->buf);
-	free(p->off);
+	load_plan_chunks_free(p);
 	free(p);
 }
 
@@ -430,7 +441,7 @@ load_plan_points(struct load_plan *p, struct load_plan_src *src,
 const struct load_plan_ent *
 load_plan_ent(const struct load_plan *p, size_t i)
 {
-	return (const struct load_plan_ent *)(const void *)(p->buf + p->off[i]);
+	return p->ent[i];
 }
 
 const char *
@@ -479,68 +490,74 @@ load_plan_grow(void *ptr, size_t *cap, size_t first, size_t elsz)
 	return q;
 }
 
+/* Bytes of entry e, its header, field and value, aligned for the next
+ * one's header. */
+static size_t
+load_plan_ent_size(const struct load_plan_ent *e)
+{
+	size_t n = sizeof(*e) + e->flen + e->vlen;
+
+	return (n + _Alignof(struct load_plan_ent) - 1) &
+	    ~(_Alignof(struct load_plan_ent) - 1);
+}
+
+/* The most an entry takes: its header, the longest field and record. */
+#define LOAD_PLAN_ENT_MAX (sizeof(struct load_plan_ent) + \
+	REGISTRY_FIELD_MAX + 1 + REGISTRY_PACKED_MAX)
+
+/* One more chunk of at least bytes (huge pages asked for). 0, or -1
+ * when out of memory. */
+static int
+load_plan_chunk_add(struct load_plan *p, size_t bytes)
+{
+	struct load_plan_chunk *c;
+	void *q;
+
+	if (p->nchunk == p->chunkcap) {
+		if ((q = load_plan_grow(p->chunk, &p->chunkcap, 8,
+		    sizeof(*p->chunk))) == NULL)
+			return -1;
+		p->chunk = q;
+	}
+	if ((q = malloc(bytes)) == NULL)
+		return -1;
+	load_plan_hugepages(q, bytes);
+	c = &p->chunk[p->nchunk++];
+	c->buf = q;
+	c->len = 0;
+	c->cap = bytes;
+	return 0;
+}
+
 /*
  * Room for the entries of a file of len bytes, taken at once: an entry
  * is smaller than its row but for the shortest rows, and a row is at
- * least 24 bytes. Pages never written cost nothing, and growing by
- * copies is what this avoids; when the system refuses, the arrays grow
- * as they fill.
+ * least 24 bytes. Pages never written cost nothing; when the system
+ * refuses, chunks are added as they fill.
  */
 static void
 load_plan_reserve(struct load_plan *p, size_t len)
 {
-	size_t bytes = len + len / 2 + ((size_t)1 << 20);
-	size_t rows = len / 24 + 1024;
-	void *q;
-
-	if (p->cap == 0 && (q = malloc(bytes)) != NULL) {
-		load_plan_hugepages(q, bytes);
-		p->buf = q;
-		p->cap = bytes;
-	}
-	if (p->ncap == 0 && (q = malloc(rows * sizeof(*p->off))) != NULL) {
-		load_plan_hugepages(q, rows * sizeof(*p->off));
-		p->off = q;
-		p->ncap = rows;
-	}
+	if (p->nchunk == 0)
+		(void)load_plan_chunk_add(p, len + len / 2 + ((size_t)1 << 20));
 }
 
-/* Append one entry. 0, or -1 when out of memory. */
-static int
-load_plan_ent_add(struct load_plan *p, const struct load_csv_row *row,
-    uint32_t hash, const char *field, size_t flen, const unsigned char *val,
-    size_t vlen)
+/* Room for one more entry in the last chunk: where it goes, or NULL
+ * when out of memory. */
+static char *
+load_plan_ent_room(struct load_plan *p)
 {
-	struct load_plan_ent e;
-	size_t need = sizeof(e) + flen + vlen;
-	void *q;
+	struct load_plan_chunk *c = p->nchunk ? &p->chunk[p->nchunk - 1] : NULL;
+	size_t next;
 
-	/* Keep entries aligned for the struct at their head. */
-	need = (need + _Alignof(struct load_plan_ent) - 1) &
-	    ~(_Alignof(struct load_plan_ent) - 1);
-	while (p->len + need > p->cap) {
-		if ((q = load_plan_grow(p->buf, &p->cap, 1 << 20, 1)) == NULL)
-			return -1;
-		p->buf = q;
+	if (c == NULL || c->cap - c->len < LOAD_PLAN_ENT_MAX) {
+		next = c != NULL && c->cap < ((size_t)1 << 30) ? c->cap * 2 :
+		    c != NULL ? c->cap : (size_t)1 << 20;
+		if (load_plan_chunk_add(p, next) != 0)
+			return NULL;
+		c = &p->chunk[p->nchunk - 1];
 	}
-	if (p->n == p->ncap) {
-		if ((q = load_plan_grow(p->off, &p->ncap, 1 << 14,
-		    sizeof(*p->off))) == NULL)
-			return -1;
-		p->off = q;
-	}
-	e.hash = hash;
-	e.line = (uint32_t)row->line;
-	e.start = row->start;
-	e.end = row->end;
-	e.flen = (uint8_t)flen;
-	e.vlen = (uint8_t)vlen;
-	memcpy(p->buf + p->len, &e, sizeof(e));
-	memcpy(p->buf + p->len + sizeof(e), field, flen);
-	memcpy(p->buf + p->len + sizeof(e) + flen, val, vlen);
-	p->off[p->n++] = p->len;
-	p->len += need;
-	return 0;
+	return c->buf + c->len;
 }
 
 /*
@@ -592,10 +609,9 @@ load_plan_person(struct load_plan *p, const struct load_csv_row *row,
     char *why, size_t whysz)
 {
 	struct registry_rec r;
-	char field[REGISTRY_FIELD_MAX + 1];
-	unsigned char val[REGISTRY_PACKED_MAX];
+	struct load_plan_ent *e;
+	char *at;
 	size_t idlen;
-	uint32_t hash;
 	int n;
 
 	if (load_csv_parse_person(row, &r, why, whysz) != 0)
@@ -605,32 +621,40 @@ load_plan_person(struct load_plan *p, const struct load_csv_row *row,
 		    r.reason);
 		return 1;
 	}
+	/* The field and the record are written in place, after the
+	 * header; the entry is kept once the chunk's length counts it. */
+	if ((at = load_plan_ent_room(p)) == NULL)
+		return -1;
+	e = (struct load_plan_ent *)(void *)at;
+	at += sizeof(*e);
 	idlen = strlen(r.idnum);
-	if (load_plan_field(r.idtype, r.idnum, idlen, field,
-	    sizeof(field)) != 0 ||
-	    (n = registry_pack(&r, val, sizeof(val))) < 0) {
+	if (load_plan_field(r.idtype, r.idnum, idlen, at,
+	    REGISTRY_FIELD_MAX + 1) != 0 ||
+	    (n = registry_pack(&r, (unsigned char *)at + idlen + 1,
+	    REGISTRY_PACKED_MAX)) < 0) {
 		snprintf(why, whysz, "record too large");
 		return 1;
 	}
-	hash = p->layout == REGISTRY_LAYOUT_2 ? load_plan_hash2(r.idtype,
+	e->hash = p->layout == REGISTRY_LAYOUT_2 ? load_plan_hash2(r.idtype,
 	    r.idnum) : registry_hash(r.idtype, r.idnum);
-	return load_plan_ent_add(p, row, hash, field, idlen + 1, val,
-	    (size_t)n);
+	e->line = (uint32_t)row->line;
+	e->start = (uint32_t)row->start;
+	e->end = (uint32_t)row->end;
+	e->flen = (uint8_t)(idlen + 1);
+	e->vlen = (uint8_t)n;
+	p->chunk[p->nchunk - 1].len += load_plan_ent_size(e);
+	p->n++;
+	return 0;
 }
 
 /* Within a bucket: field, then line — duplicates end up side by side,
  * first occurrence first. */
-static int
-load_plan_cmp(const void *a, const void *b, void *ctx)
+static inline int
+load_plan_order(const struct load_plan_ent *x, const struct load_plan_ent *y)
 {
-	const struct load_plan *p = ctx;
-	const struct load_plan_ent *x, *y;
-	int c;
-
-	x = (const void *)(p->buf + *(const size_t *)a);
-	y = (const void *)(p->buf + *(const size_t *)b);
-	c = memcmp(load_plan_ent_field(x), load_plan_ent_field(y),
+	int c = memcmp(load_plan_ent_field(x), load_plan_ent_field(y),
 	    x->flen < y->flen ? x->flen : y->flen);
+
 	if (c == 0 && x->flen != y->flen)
 		c = x->flen < y->flen ? -1 : 1;
 	if (c == 0 && x->line != y->line)
@@ -638,23 +662,92 @@ load_plan_cmp(const void *a, const void *b, void *ctx)
 	return c;
 }
 
-/* Bucket count: start from the target fill, grow until no bucket would
+static int
+load_plan_cmp(const void *a, const void *b)
+{
+	return load_plan_order(*(const struct load_plan_ent *const *)a,
+	    *(const struct load_plan_ent *const *)b);
+}
+
+#define LOAD_PLAN_ISORT_MAX 256	/* buckets this small: insertion sort */
+
+/* Sort one bucket's n entries. Rows often come in order, so an entry is
+ * first compared with the last one kept; else it is inserted where a
+ * binary search puts it. */
+static void
+load_plan_sort(const struct load_plan_ent **a, size_t n)
+{
+	const struct load_plan_ent *x;
+	size_t i, lo, hi, mid;
+
+	if (n > LOAD_PLAN_ISORT_MAX) {
+		qsort(a, n, sizeof(*a), load_plan_cmp);
+		return;
+	}
+	for (i = 1; i < n; i++) {
+		x = a[i];
+		if (load_plan_order(a[i - 1], x) <= 0)
+			continue;
+		for (lo = 0, hi = i - 1; lo < hi;) {	/* a[hi] > x */
+			mid = lo + (hi - lo) / 2;
+			if (load_plan_order(a[mid], x) <= 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		memmove(a + lo + 1, a + lo, (i - lo) * sizeof(*a));
+		a[lo] = x;
+	}
+}
+
+/* A walk over the entries of the chunks, in the order they were added
+ * (file order). */
+struct load_plan_walk {
+	const struct load_plan *p;
+	size_t                  ch, off;
+};
+
+static inline const struct load_plan_ent *
+load_plan_walk_next(struct load_plan_walk *w)
+{
+	const struct load_plan_ent *e;
+
+	while (w->ch < w->p->nchunk && w->off >= w->p->chunk[w->ch].len) {
+		w->ch++;
+		w->off = 0;
+	}
+	if (w->ch == w->p->nchunk)
+		return NULL;
+	e = (const void *)(w->p->chunk[w->ch].buf + w->off);
+	w->off += load_plan_ent_size(e);
+	return e;
+}
+
+/*
+ * Bucket count: start from the target fill, grow until no bucket would
  * leave listpack encoding, or up to four times the start: rows with one
  * hash (layout 2: the same type and digits) cannot be split, so more
- * buckets would only cost memory. Then order the entries by bucket (a
- * counting sort, file order kept) and each bucket by field and line. */
+ * buckets would only cost memory. Then p->ent by bucket (a counting
+ * sort), and *endp the end of each bucket in it (nbuckets of them, the
+ * caller frees). 0, or -1 when out of memory.
+ */
 static int
-load_plan_buckets(struct load_plan *p)
+load_plan_buckets(struct load_plan *p, size_t **endp)
 {
 	uint32_t nb = registry_nbuckets(p->n), *cnt, mx, b;
 	uint64_t cap = (uint64_t)nb * 4;
-	size_t i, *start, *sorted, sum;
+	const struct load_plan_ent *e;
+	struct load_plan_walk w;
+	size_t *start, sum;
 
+	*endp = NULL;
 	for (;;) {
 		if ((cnt = calloc(nb, sizeof(*cnt))) == NULL)
 			return -1;
-		for (mx = 0, i = 0; i < p->n; i++) {
-			b = load_plan_ent(p, i)->hash % nb;
+		w.p = p;
+		w.ch = w.off = 0;
+		for (mx = 0; (e = load_plan_walk_next(&w)) != NULL;) {
+			b = e->hash % nb;
 			if (++cnt[b] > mx)
 				mx = cnt[b];
 		}
@@ -666,56 +759,53 @@ load_plan_buckets(struct load_plan *p)
 	}
 	p->nbuckets = nb;
 	p->maxfill = mx;
-	if (p->n == 0) {
-		free(cnt);
-		return 0;
-	}
 	start = malloc(((size_t)nb + 1) * sizeof(*start));
-	sorted = malloc(p->n * sizeof(*sorted));
-	if (start == NULL || sorted == NULL) {
+	p->ent = malloc((p->n ? p->n : 1) * sizeof(*p->ent));
+	if (start == NULL || p->ent == NULL) {
 		free(cnt);
 		free(start);
-		free(sorted);
 		return -1;
 	}
+	load_plan_hugepages(p->ent, p->n * sizeof(*p->ent));
 	for (sum = 0, b = 0; b < nb; b++) {
 		start[b] = sum;
 		sum += cnt[b];
 	}
 	start[nb] = sum;
 	free(cnt);
-	for (i = 0; i < p->n; i++) {
-		b = load_plan_ent(p, i)->hash % nb;
-		sorted[start[b]++] = p->off[i];
-	}
-	free(p->off);
-	p->off = sorted;
-	p->ncap = p->n;
+	w.ch = w.off = 0;
+	while ((e = load_plan_walk_next(&w)) != NULL)
+		p->ent[start[e->hash % nb]++] = e;
 	/* start[b] is now the end of bucket b, the start of b + 1. */
-	for (sum = 0, b = 0; b < nb; b++) {
-		if (start[b] - sum > 1)
-			qsort_r(p->off + sum, start[b] - sum, sizeof(*p->off),
-			    load_plan_cmp, p);
-		sum = start[b];
-	}
-	free(start);
+	*endp = start;
 	return 0;
 }
 
-/* Duplicates (after sorting): the later rows are errors / rejects. */
+/*
+ * Each bucket sorted (field, then line), then its duplicates taken out:
+ * the later rows are errors / rejects. The next bucket's entries are
+ * fetched while one is sorted: they are anywhere in the chunks.
+ */
 static int
-load_plan_dups(struct load_plan *p, struct load_plan_src *src,
-    const struct load_plan_sink *rej, char *err, size_t errsz)
+load_plan_dups(struct load_plan *p, const size_t *end,
+    struct load_plan_src *src, const struct load_plan_sink *rej, char *err,
+    size_t errsz)
 {
 	const struct load_plan_ent *e, *prev;
-	size_t i, w = 0;
+	size_t i, w = 0, from = 0, k;
+	uint32_t b;
 	char why[64];
 
-	for (i = 0; i < p->n; i++) {
-		e = load_plan_ent(p, i);
-		if (w > 0) {
-			prev = (const void *)(p->buf + p->off[w - 1]);
-			if (prev->flen == e->flen && prev->hash == e->hash &&
+	for (b = 0; b < p->nbuckets; from = end[b++]) {
+		if (b + 1 < p->nbuckets)
+			for (k = end[b]; k < end[b + 1]; k++)
+				__builtin_prefetch(p->ent[k]);
+		load_plan_sort(p->ent + from, end[b] - from);
+		for (i = from; i < end[b]; i++) {
+			e = p->ent[i];
+			prev = w > 0 ? p->ent[w - 1] : NULL;
+			if (i > from && prev->flen == e->flen &&
+			    prev->hash == e->hash &&
 			    memcmp(load_plan_ent_field(prev),
 			    load_plan_ent_field(e), e->flen) == 0) {
 				snprintf(why, sizeof(why),
@@ -726,8 +816,8 @@ load_plan_dups(struct load_plan *p, struct load_plan_src *src,
 					return -1;
 				continue;
 			}
+			p->ent[w++] = e;
 		}
-		p->off[w++] = p->off[i];
 	}
 	p->n = w;
 	return 0;
@@ -836,8 +926,7 @@ load_plan_half_free(struct load_plan_half *h)
 	if (h == NULL)
 		return;
 	if (h->q != NULL) {
-		free(h->q->buf);
-		free(h->q->off);
+		load_plan_chunks_free(h->q);
 		free(h->q);
 	}
 	free(h->bad);
@@ -882,9 +971,9 @@ load_plan_half_new(const struct load_plan *p, const struct load_plan_src *src,
 		return NULL;
 	}
 	memcpy(h->q, p, sizeof(*p));	/* the known reasons, the layout */
-	h->q->buf = NULL;
-	h->q->off = NULL;
-	h->q->len = h->q->cap = h->q->n = h->q->ncap = 0;
+	h->q->chunk = NULL;
+	h->q->ent = NULL;
+	h->q->nchunk = h->q->chunkcap = h->q->n = 0;
 	load_plan_reserve(h->q, src->len - at);
 	load_csv_init(&h->csv, src->data, src->len);
 	h->csv.pos = at;
@@ -892,8 +981,8 @@ load_plan_half_new(const struct load_plan *p, const struct load_plan_src *src,
 	return h;
 }
 
-/* The second half's entries after p's; its bad rows to the sink. 0, or
- * -1 with err set. */
+/* The second half's entries after p's (its chunks handed over: nothing
+ * copied); its bad rows to the sink. 0, or -1 with err set. */
 static int
 load_plan_half_merge(struct load_plan *p, struct load_plan_half *h,
     struct load_plan_src *src, const struct load_plan_sink *rej, char *err,
@@ -905,25 +994,17 @@ load_plan_half_merge(struct load_plan *p, struct load_plan_half *h,
 
 	if (h->rc != 0)
 		goto oom;
-	if (p->len + q->len > p->cap) {
-		if ((m = realloc(p->buf, p->len + q->len)) == NULL)
+	while (p->chunkcap < p->nchunk + q->nchunk) {
+		if ((m = load_plan_grow(p->chunk, &p->chunkcap, 8,
+		    sizeof(*p->chunk))) == NULL)
 			goto oom;
-		p->buf = m;
-		p->cap = p->len + q->len;
+		p->chunk = m;
 	}
-	if (p->n + q->n > p->ncap) {
-		if ((m = realloc(p->off, (p->n + q->n) * sizeof(*p->off))) ==
-		    NULL)
-			goto oom;
-		p->off = m;
-		p->ncap = p->n + q->n;
-	}
-	if (q->len > 0)
-		memcpy(p->buf + p->len, q->buf, q->len);
-	for (i = 0; i < q->n; i++)
-		p->off[p->n + i] = q->off[i] + p->len;
+	for (i = 0; i < q->nchunk; i++)
+		p->chunk[p->nchunk++] = q->chunk[i];
+	q->nchunk = 0;
 	p->n += q->n;
-	p->len += q->len;
+	q->n = 0;
 	for (i = 0; i < h->nbad; i++)
 		if (load_plan_reject(src, rej, h->bad[i].line,
 		    h->bad[i].start, h->bad[i].end, h->pool + h->bad[i].why,
@@ -944,9 +1025,14 @@ load_plan_registry(struct load_plan *p, struct load_plan_src *src,
 	struct load_csv csv;
 	struct load_csv_hdr hdr;
 	pthread_t t;
-	size_t at;
+	size_t at, *end;
 	int line, threaded = 0, rc;
 
+	if (src->len > UINT32_MAX) {
+		snprintf(err, errsz, "%s: file too large (4 GiB at most)",
+		    src->path);
+		return -1;
+	}
 	if (load_plan_header(src, &load_csv_registry, &hdr, &csv, &row, err,
 	    errsz) != 0)
 		return -1;
@@ -966,9 +1052,11 @@ load_plan_registry(struct load_plan *p, struct load_plan_src *src,
 	load_plan_half_free(h);
 	if (rc != 0)
 		return -1;
-	if (load_plan_buckets(p) != 0)
+	if (load_plan_buckets(p, &end) != 0)
 		goto oom;
-	if (load_plan_dups(p, src, rej, err, errsz) != 0)
+	rc = load_plan_dups(p, end, src, rej, err, errsz);
+	free(end);
+	if (rc != 0)
 		return -1;
 	if (p->n == 0) {
 		snprintf(err, errsz, "%s: no valid rows, nothing loaded",

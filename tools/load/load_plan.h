@@ -75,8 +75,14 @@ struct load_plan_region {
 struct load_plan_ent {
 	uint32_t hash;			/* registry_hash_layout(p->layout) */
 	uint32_t line;
-	size_t   start, end;		/* raw row in the file, for rejects */
+	uint32_t start, end;		/* raw row in the file, for rejects */
 	uint8_t  flen, vlen;
+};
+
+/* A run of registry entries back to back: written once, never moved. */
+struct load_plan_chunk {
+	char  *buf;
+	size_t len, cap;
 };
 
 /*
@@ -108,12 +114,13 @@ struct load_plan {
 	struct load_plan_region regions[REGISTRY_PTS_REGIONS];
 	int                     nregions;
 
-	/* Registry entries back to back in buf; off[0..n) in write order:
-	 * bucket, then field, then line. */
-	char                   *buf;
-	size_t                  len, cap;
-	size_t                 *off;
-	size_t                  n, ncap;
+	/* Registry entries in chunks (a new chunk when the last one is
+	 * full: nothing is copied as the plan grows); once planned,
+	 * ent[0..n) in write order: bucket, then field, then line. */
+	struct load_plan_chunk *chunk;
+	size_t                  nchunk, chunkcap;
+	const struct load_plan_ent **ent;	/* NULL until planned */
+	size_t                  n;
 	uint32_t                nbuckets;	/* 0 until the registry is planned */
 	uint32_t                maxfill;	/* rows of the fullest bucket */
 };
@@ -133,11 +140,12 @@ int load_plan_known_add(struct load_plan *p, const char *code, size_t len);
 
 /*
  * Plan one file: header (the dataset's columns, load_csv.h), then every
- * row. Rejected: malformed CSV, invalid fields, a repeated code (reasons,
- * categories), point name (within a region) or id (registry: "duplicate
- * of line N", the first one kept), more than LOAD_PLAN_MAX_REASONS
- * reasons, DIALOG_MAX_CATEGORIES categories, REGISTRY_PTS_REGIONS regions
- * or REGISTRY_PTS_POINTS points in a region, a region_ar/region_tzm
+ * row (a registry file of 4 GiB or more is refused). Rejected: malformed
+ * CSV, invalid fields, a repeated code (reasons, categories), point name
+ * (within a region) or id (registry: "duplicate of line N", the first
+ * one kept), more than LOAD_PLAN_MAX_REASONS reasons,
+ * DIALOG_MAX_CATEGORIES categories, REGISTRY_PTS_REGIONS regions or
+ * REGISTRY_PTS_POINTS points in a region, a region_ar/region_tzm
  * other than the one the region was first given, an INELIGIBLE row whose
  * reason is not known, a record that does not pack. With rej NULL the
  * first bad row stops the plan.
