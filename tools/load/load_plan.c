@@ -23,8 +23,10 @@ load_plan_chunks_free(struct load_plan *p)
 		free(p->chunk[i].buf);
 	free(p->chunk);
 	free(p->ent);
+	free(p->bend);
 	p->chunk = NULL;
 	p->ent = NULL;
+	p->bend = NULL;
 	p->nchunk = p->chunkcap = p->n = 0;
 }
 
@@ -783,25 +785,27 @@ load_plan_buckets(struct load_plan *p, size_t **endp)
 
 /*
  * Each bucket sorted (field, then line), then its duplicates taken out:
- * the later rows are errors / rejects. The next bucket's entries are
- * fetched while one is sorted: they are anywhere in the chunks.
+ * the later rows are errors / rejects; end[] then the buckets' ends
+ * without them. The next bucket's entries are fetched while one is
+ * sorted: they are anywhere in the chunks.
  */
 static int
-load_plan_dups(struct load_plan *p, const size_t *end,
+load_plan_dups(struct load_plan *p, size_t *end,
     struct load_plan_src *src, const struct load_plan_sink *rej, char *err,
     size_t errsz)
 {
 	const struct load_plan_ent *e, *prev;
-	size_t i, w = 0, from = 0, k;
+	size_t i, w = 0, from = 0, to, k;
 	uint32_t b;
 	char why[64];
 
-	for (b = 0; b < p->nbuckets; from = end[b++]) {
+	for (b = 0; b < p->nbuckets; b++, from = to) {
+		to = end[b];
 		if (b + 1 < p->nbuckets)
-			for (k = end[b]; k < end[b + 1]; k++)
+			for (k = to; k < end[b + 1]; k++)
 				__builtin_prefetch(p->ent[k]);
-		load_plan_sort(p->ent + from, end[b] - from);
-		for (i = from; i < end[b]; i++) {
+		load_plan_sort(p->ent + from, to - from);
+		for (i = from; i < to; i++) {
 			e = p->ent[i];
 			prev = w > 0 ? p->ent[w - 1] : NULL;
 			if (i > from && prev->flen == e->flen &&
@@ -818,6 +822,7 @@ load_plan_dups(struct load_plan *p, const size_t *end,
 			}
 			p->ent[w++] = e;
 		}
+		end[b] = w;
 	}
 	p->n = w;
 	return 0;
@@ -830,7 +835,11 @@ load_plan_dups(struct load_plan *p, const size_t *end,
  * end), the line numbers of the second half counted ahead. Its entries
  * are appended after the first half's, its bad rows handed to the sink
  * (or reported) after the first half's: the plan, the rejects and the
- * messages are those of one pass.
+ * messages are those of one pass. The first half is looked at for quotes
+ * before the thread starts; the thread looks at its own half, and counts
+ * the first half's lines, while the first half is read: when it finds a
+ * quote it reads nothing, and the first half's reader, at a row's end,
+ * goes on alone.
  */
 struct load_plan_bad {
 	int    line;
@@ -841,6 +850,9 @@ struct load_plan_bad {
 struct load_plan_half {
 	struct load_plan     *q;	/* a shallow copy of the plan, own entries */
 	struct load_csv       csv;	/* at the half's first row */
+	size_t                from;	/* the first half's first row */
+	int                   from_line;	/* its line */
+	int                   quoted;	/* a quote in the half: not read */
 	struct load_plan_bad *bad;
 	size_t                nbad, badcap;
 	char                 *pool;	/* the bad rows' reasons, NUL-ended */
@@ -911,11 +923,37 @@ oom:
 	return -1;
 }
 
+/* The LFs in n bytes at s, 8 at a time. */
+static size_t
+load_plan_count_lf(const char *s, size_t n)
+{
+	const uint64_t lo7 = 0x7f7f7f7f7f7f7f7fULL, lf = 0x0a0a0a0a0a0a0a0aULL;
+	uint64_t w, t;
+	size_t c = 0, i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&w, s + i, 8);
+		w ^= lf;		/* a byte of w is 0 where s has an LF */
+		t = ~(((w & lo7) + lo7) | w | lo7);	/* its high bit */
+		c += (size_t)(((t >> 7) * 0x0101010101010101ULL) >> 56);
+	}
+	for (; i < n; i++)
+		c += s[i] == '\n';
+	return c;
+}
+
 static void *
 load_plan_half_run(void *arg)
 {
 	struct load_plan_half *h = arg;
+	const char *d = h->csv.data;
 
+	if (memchr(d + h->csv.pos, '"', h->csv.len - h->csv.pos) != NULL) {
+		h->quoted = 1;
+		return NULL;
+	}
+	h->csv.line = h->from_line + (int)load_plan_count_lf(d + h->from,
+	    h->csv.pos - h->from);
 	h->rc = load_plan_rows(h->q, &h->csv, NULL, NULL, h, NULL, 0);
 	return NULL;
 }
@@ -934,34 +972,29 @@ load_plan_half_free(struct load_plan_half *h)
 	free(h);
 }
 
-/* Where the second half starts (after an LF near the middle), with its
- * first line in *line; 0 when the file is read in one pass. */
+/* Where the second half starts (after an LF near the middle, no quote
+ * before it); 0 when the file is read in one pass. */
 static size_t
 load_plan_split(const struct load_plan_src *src, const struct load_csv *csv,
-    size_t split_min, int *line)
+    size_t split_min)
 {
-	const char *d = src->data, *q, *mid;
+	const char *d = src->data, *mid;
 	size_t from = csv->pos, rest;
 
 	if (split_min == 0 || src->len < from || src->len - from < split_min)
 		return 0;
 	rest = src->len - from;
-	if (memchr(d + from, '"', rest) != NULL)
-		return 0;
 	mid = memchr(d + from + rest / 2, '\n', rest - rest / 2);
-	if (mid == NULL || mid + 1 >= d + src->len)
+	if (mid == NULL || mid + 1 >= d + src->len ||
+	    memchr(d + from, '"', (size_t)(mid + 1 - (d + from))) != NULL)
 		return 0;
-	*line = csv->line;
-	for (q = d + from; (q = memchr(q, '\n', (size_t)(mid + 1 - q))) !=
-	    NULL; q++)
-		(*line)++;
 	return (size_t)(mid + 1 - d);
 }
 
 /* The second half's reader, on a plan of its own, or NULL (one pass). */
 static struct load_plan_half *
 load_plan_half_new(const struct load_plan *p, const struct load_plan_src *src,
-    size_t at, int line)
+    const struct load_csv *first, size_t at)
 {
 	struct load_plan_half *h;
 
@@ -977,7 +1010,8 @@ load_plan_half_new(const struct load_plan *p, const struct load_plan_src *src,
 	load_plan_reserve(h->q, src->len - at);
 	load_csv_init(&h->csv, src->data, src->len);
 	h->csv.pos = at;
-	h->csv.line = line;
+	h->from = first->pos;
+	h->from_line = first->line;
 	return h;
 }
 
@@ -1026,7 +1060,7 @@ load_plan_registry(struct load_plan *p, struct load_plan_src *src,
 	struct load_csv_hdr hdr;
 	pthread_t t;
 	size_t at, *end;
-	int line, threaded = 0, rc;
+	int threaded = 0, rc;
 
 	if (src->len > UINT32_MAX) {
 		snprintf(err, errsz, "%s: file too large (4 GiB at most)",
@@ -1037,8 +1071,8 @@ load_plan_registry(struct load_plan *p, struct load_plan_src *src,
 	    errsz) != 0)
 		return -1;
 	load_plan_reserve(p, src->len);
-	if ((at = load_plan_split(src, &csv, p->split_min, &line)) > 0 &&
-	    (h = load_plan_half_new(p, src, at, line)) != NULL) {
+	if ((at = load_plan_split(src, &csv, p->split_min)) > 0 &&
+	    (h = load_plan_half_new(p, src, &csv, at)) != NULL) {
 		csv.len = at;	/* the first half ends where the second starts */
 		threaded = pthread_create(&t, NULL, load_plan_half_run, h) == 0;
 	}
@@ -1047,7 +1081,10 @@ load_plan_registry(struct load_plan *p, struct load_plan_src *src,
 		pthread_join(t, NULL);
 	else if (h != NULL && rc == 0)
 		load_plan_half_run(h);
-	if (rc == 0 && h != NULL)
+	if (rc == 0 && h != NULL && h->quoted) {
+		csv.len = src->len;	/* at the second half's first row */
+		rc = load_plan_rows(p, &csv, src, rej, NULL, err, errsz);
+	} else if (rc == 0 && h != NULL)
 		rc = load_plan_half_merge(p, h, src, rej, err, errsz);
 	load_plan_half_free(h);
 	if (rc != 0)
@@ -1055,7 +1092,7 @@ load_plan_registry(struct load_plan *p, struct load_plan_src *src,
 	if (load_plan_buckets(p, &end) != 0)
 		goto oom;
 	rc = load_plan_dups(p, end, src, rej, err, errsz);
-	free(end);
+	p->bend = end;
 	if (rc != 0)
 		return -1;
 	if (p->n == 0) {

@@ -121,6 +121,8 @@ struct load_plan {
 	size_t                  nchunk, chunkcap;
 	const struct load_plan_ent **ent;	/* NULL until planned */
 	size_t                  n;
+	/* Once planned, bucket b is ent[b ? bend[b - 1] : 0 .. bend[b]). */
+	size_t                 *bend;
 	uint32_t                nbuckets;	/* 0 until the registry is planned */
 	uint32_t                maxfill;	/* rows of the fullest bucket */
 };
