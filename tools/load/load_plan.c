@@ -783,40 +783,45 @@ load_plan_buckets(struct load_plan *p, size_t **endp)
 	return 0;
 }
 
+/* A duplicate found: e repeats the row on line prev (kept). */
+struct load_plan_dup {
+	const struct load_plan_ent *e;
+	uint32_t                    prev;
+};
+
 /*
- * Each bucket sorted (field, then line), then its duplicates taken out:
- * the later rows are errors / rejects; end[] then the buckets' ends
- * without them. The next bucket's entries are fetched while one is
- * sorted: they are anywhere in the chunks.
+ * Buckets [b0, b1) of p->ent, from index from: each sorted (field, then
+ * line), then rid of its duplicates, the later rows, each handed to
+ * dup() (0 goes on, -1 stops); end[b] is then bucket b's end without
+ * them, and *wp the range's end. The next bucket's entries are fetched
+ * while one is sorted: they are anywhere in the chunks.
  */
 static int
-load_plan_dups(struct load_plan *p, size_t *end,
-    struct load_plan_src *src, const struct load_plan_sink *rej, char *err,
-    size_t errsz)
+load_plan_dups_range(struct load_plan *p, size_t *end, uint32_t b0,
+    uint32_t b1, size_t from, size_t *wp,
+    int (*dup)(void *, const struct load_plan_dup *), void *arg)
 {
+	struct load_plan_dup d;
 	const struct load_plan_ent *e, *prev;
-	size_t i, w = 0, from = 0, to, k;
+	size_t i, w = from, to, k;
 	uint32_t b;
-	char why[64];
 
-	for (b = 0; b < p->nbuckets; b++, from = to) {
+	for (b = b0; b < b1; b++, from = to) {
 		to = end[b];
-		if (b + 1 < p->nbuckets)
+		if (b + 1 < b1)
 			for (k = to; k < end[b + 1]; k++)
 				__builtin_prefetch(p->ent[k]);
 		load_plan_sort(p->ent + from, to - from);
 		for (i = from; i < to; i++) {
 			e = p->ent[i];
-			prev = w > 0 ? p->ent[w - 1] : NULL;
-			if (i > from && prev->flen == e->flen &&
+			prev = i > from ? p->ent[w - 1] : NULL;
+			if (prev != NULL && prev->flen == e->flen &&
 			    prev->hash == e->hash &&
 			    memcmp(load_plan_ent_field(prev),
 			    load_plan_ent_field(e), e->flen) == 0) {
-				snprintf(why, sizeof(why),
-				    "duplicate of line %u (same id_type and "
-				    "id_number)", prev->line);
-				if (load_plan_reject(src, rej, (int)e->line,
-				    e->start, e->end, why, err, errsz) != 0)
+				d.e = e;
+				d.prev = prev->line;
+				if (dup(arg, &d) != 0)
 					return -1;
 				continue;
 			}
@@ -824,7 +829,122 @@ load_plan_dups(struct load_plan *p, size_t *end,
 		}
 		end[b] = w;
 	}
-	p->n = w;
+	*wp = w;
+	return 0;
+}
+
+/* A duplicate to the sink, or the error: the plan's own reporting. */
+struct load_plan_dup_report {
+	struct load_plan_src        *src;
+	const struct load_plan_sink *rej;
+	char                        *err;
+	size_t                       errsz;
+};
+
+static int
+load_plan_dup_report(void *arg, const struct load_plan_dup *d)
+{
+	struct load_plan_dup_report *r = arg;
+	char why[64];
+
+	snprintf(why, sizeof(why), "duplicate of line %u (same id_type and "
+	    "id_number)", d->prev);
+	return load_plan_reject(r->src, r->rej, (int)d->e->line, d->e->start,
+	    d->e->end, why, r->err, r->errsz);
+}
+
+/* The second half of the buckets, on a thread of its own: duplicates
+ * kept in order, reported once the first half's are. */
+struct load_plan_dupjob {
+	struct load_plan     *p;
+	size_t               *end;
+	uint32_t              b0, b1;
+	size_t                from, w;
+	struct load_plan_dup *dup;
+	size_t                ndup, dupcap;
+	int                   rc;	/* -1: out of memory */
+};
+
+static int
+load_plan_dup_keep(void *arg, const struct load_plan_dup *d)
+{
+	struct load_plan_dupjob *j = arg;
+	void *q;
+
+	if (j->ndup == j->dupcap) {
+		if ((q = load_plan_grow(j->dup, &j->dupcap, 64,
+		    sizeof(*j->dup))) == NULL)
+			return -1;
+		j->dup = q;
+	}
+	j->dup[j->ndup++] = *d;
+	return 0;
+}
+
+static void *
+load_plan_dupjob_run(void *arg)
+{
+	struct load_plan_dupjob *j = arg;
+
+	j->rc = load_plan_dups_range(j->p, j->end, j->b0, j->b1, j->from,
+	    &j->w, load_plan_dup_keep, j);
+	return NULL;
+}
+
+/*
+ * Each bucket sorted and rid of its duplicates (load_plan_dups_range),
+ * the duplicates reported in bucket order; the buckets of a registry
+ * read in two halves (p->split_min) in two halves at once too, the second half's entries then moved down over
+ * the first half's duplicates. end[] is then the buckets' ends.
+ */
+static int
+load_plan_dups(struct load_plan *p, size_t *end,
+    struct load_plan_src *src, const struct load_plan_sink *rej, char *err,
+    size_t errsz)
+{
+	struct load_plan_dup_report r = { src, rej, err, errsz };
+	struct load_plan_dupjob j;
+	pthread_t t;
+	uint32_t b, nb = p->nbuckets;
+	size_t i, w, shift;
+	int threaded, rc;
+
+	if (p->split_min == 0 || src->len < p->split_min || nb < 2) {
+		if (load_plan_dups_range(p, end, 0, nb, 0, &w,
+		    load_plan_dup_report, &r) != 0)
+			return -1;
+		p->n = w;
+		return 0;
+	}
+	memset(&j, 0, sizeof(j));
+	j.p = p;
+	j.end = end;
+	j.b0 = nb / 2;
+	j.b1 = nb;
+	j.from = end[j.b0 - 1];	/* read before the first half moves it */
+	threaded = pthread_create(&t, NULL, load_plan_dupjob_run, &j) == 0;
+	rc = load_plan_dups_range(p, end, 0, j.b0, 0, &w,
+	    load_plan_dup_report, &r);
+	if (threaded)
+		pthread_join(t, NULL);
+	else if (rc == 0)
+		load_plan_dupjob_run(&j);
+	if (rc == 0 && j.rc != 0) {
+		snprintf(err, errsz, LOAD_PLAN_OOM);
+		rc = -1;
+	}
+	for (i = 0; rc == 0 && i < j.ndup; i++)
+		rc = load_plan_dup_report(&r, &j.dup[i]);
+	free(j.dup);
+	if (rc != 0)
+		return -1;
+	if ((shift = j.from - w) > 0) {
+		memmove(p->ent + w, p->ent + j.from,
+		    (j.w - j.from) * sizeof(*p->ent));
+		for (b = j.b0; b < nb; b++)
+			end[b] -= shift;
+	}
+	p->n = j.w - shift;
 	return 0;
 }
 

@@ -96,8 +96,9 @@ struct load_plan {
 	 * buckets the rows. load_plan_new sets REGISTRY_LAYOUT. */
 	int                     layout;
 	/* A registry with this many bytes of rows or more is read in two
-	 * halves at once when no quote makes that unsafe (the same plan,
-	 * rejects and messages); 0: always one pass. load_plan_new sets
+	 * halves at once when no quote makes that unsafe, and its buckets
+	 * sorted in two halves at once (the same plan, rejects and
+	 * messages); 0: always one pass. load_plan_new sets
 	 * LOAD_PLAN_SPLIT_MIN. */
 	size_t                  split_min;
 
