@@ -456,6 +456,8 @@ check_buckets(const struct load_plan *p)
 		b = load_plan_ent_bucket(p, e);
 		assert_int_equal(b, e->hash % p->nbuckets);
 		assert_true(b >= pb);		/* sorted by bucket */
+		assert_true(i < p->bend[b]);	/* within its bucket's span */
+		assert_true(b == 0 || i >= p->bend[b - 1]);
 		pb = b;
 		if (++cnt[b] > mx)
 			mx = cnt[b];
@@ -993,6 +995,64 @@ test_registry_halves(void **state)
 	free(s2.log);
 }
 
+/* A quote in one half (at fraction pos of the text): a quoted field
+ * that is fine and, two rows on, one over two lines that is not (its
+ * line numbers move the next ones). In two halves or in one pass, the
+ * same plan, rejects and messages. */
+static void
+test_registry_halves_quoted(void **state)
+{
+	static const double pos[] = { 0.2, 0.8 };
+	struct big_sink s1 = { 0 }, s2 = { 0 };
+	struct load_plan_src a, b;
+	struct load_plan *p1, *p2;
+	const struct load_plan_ent *x, *y;
+	char e1[LOAD_PLAN_ERR_MAX], e2[LOAD_PLAN_ERR_MAX];
+	char *text, *big, *at;
+	size_t i, k, n;
+
+	(void)state;
+	for (k = 0; k < sizeof(pos) / sizeof(pos[0]); k++) {
+		text = big_text(6000, 0);
+		n = strlen(text);
+		big = malloc(n + 256);
+		assert_non_null(big);
+		at = strstr(text + (size_t)((double)n * pos[k]), "\nCIN,");
+		assert_non_null(at);
+		i = (size_t)(at - text) + 1;
+		memcpy(big, text, i);
+		n = i + (size_t)sprintf(big + i, "\"CIN\",\"bg-9%06zu\","
+		    "1980-01-01,,REGISTERED,5,1,,\nCIN,\"bg-8\n1\",1980-01-01,,"
+		    "REGISTERED,5,1,,\n", k);
+		memcpy(big + n, text + i, strlen(text + i) + 1);
+		p1 = big_plan(big, 0, 1, &s1, &a, &(int){ 0 }, e1, sizeof(e1));
+		p2 = big_plan(big, 1, 1, &s2, &b, &(int){ 0 }, e2, sizeof(e2));
+		assert_string_equal(e1, e2);
+		assert_int_equal(a.nrows, b.nrows);
+		assert_int_equal(a.nrej, b.nrej);
+		assert_true(a.nrej > 0);
+		assert_int_equal(s1.len, s2.len);
+		assert_memory_equal(s1.log, s2.log, s1.len);
+		assert_non_null(strstr(s1.log, "id_number: invalid"));
+		assert_int_equal(p1->n, p2->n);
+		for (i = 0; i < p1->n; i++) {
+			x = load_plan_ent(p1, i);
+			y = load_plan_ent(p2, i);
+			assert_int_equal(x->line, y->line);
+			assert_int_equal(x->start, y->start);
+			assert_memory_equal(load_plan_ent_field(x),
+			    load_plan_ent_field(y), (size_t)x->flen + x->vlen);
+		}
+		load_plan_free(p1);
+		load_plan_free(p2);
+		free(big);
+		free(text);
+		s1.len = s2.len = 0;
+	}
+	free(s1.log);
+	free(s2.log);
+}
+
 int
 main(void)
 {
@@ -1015,6 +1075,7 @@ main(void)
 		cmocka_unit_test(test_registry_layout2),
 		cmocka_unit_test(test_guards),
 		cmocka_unit_test(test_registry_halves),
+		cmocka_unit_test(test_registry_halves_quoted),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -5,6 +5,8 @@
  * Pure: no Redis, no I/O.
  */
 #include <pthread.h>
+#include <stdint.h>
+#include <sys/mman.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +15,20 @@
 #include "load_plan.h"
 
 #define LOAD_PLAN_OOM "tnsgw-load: out of memory"
+
+static void
+load_plan_chunks_free(struct load_plan *p)
+{
+	for (size_t i = 0; i < p->nchunk; i++)
+		free(p->chunk[i].buf);
+	free(p->chunk);
+	free(p->ent);
+	free(p->bend);
+	p->chunk = NULL;
+	p->ent = NULL;
+	p->bend = NULL;
+	p->nchunk = p->chunkcap = p->n = 0;
+}
 
 struct load_plan *
 load_plan_new(void)
@@ -53,8 +69,7 @@ load_plan_free(struct load_plan *p)
 		for (int k = 0; k < p->regions[i].npoints; k++)
 			free(p->regions[i].point[k]);
 	}
-	free(p->buf);
-	free(p->off);
+	load_plan_chunks_free(p);
 	free(p);
 }
 
@@ -428,7 +443,7 @@ load_plan_points(struct load_plan *p, struct load_plan_src *src,
 const struct load_plan_ent *
 load_plan_ent(const struct load_plan *p, size_t i)
 {
-	return (const struct load_plan_ent *)(const void *)(p->buf + p->off[i]);
+	return p->ent[i];
 }
 
 const char *
@@ -449,6 +464,22 @@ load_plan_ent_bucket(const struct load_plan *p, const struct load_plan_ent *e)
 	return e->hash % p->nbuckets;
 }
 
+void
+load_plan_hugepages(void *ptr, size_t len)
+{
+	const uintptr_t huge = (uintptr_t)2 << 20;
+	uintptr_t a = ((uintptr_t)ptr + huge - 1) & ~(huge - 1);
+	uintptr_t e = ((uintptr_t)ptr + len) & ~(huge - 1);
+
+#ifdef MADV_HUGEPAGE
+	if (ptr != NULL && e > a)
+		(void)madvise((void *)a, e - a, MADV_HUGEPAGE);
+#else
+	(void)a;
+	(void)e;
+#endif
+}
+
 static void *
 load_plan_grow(void *ptr, size_t *cap, size_t first, size_t elsz)
 {
@@ -461,66 +492,74 @@ load_plan_grow(void *ptr, size_t *cap, size_t first, size_t elsz)
 	return q;
 }
 
+/* Bytes of entry e, its header, field and value, aligned for the next
+ * one's header. */
+static size_t
+load_plan_ent_size(const struct load_plan_ent *e)
+{
+	size_t n = sizeof(*e) + e->flen + e->vlen;
+
+	return (n + _Alignof(struct load_plan_ent) - 1) &
+	    ~(_Alignof(struct load_plan_ent) - 1);
+}
+
+/* The most an entry takes: its header, the longest field and record. */
+#define LOAD_PLAN_ENT_MAX (sizeof(struct load_plan_ent) + \
+	REGISTRY_FIELD_MAX + 1 + REGISTRY_PACKED_MAX)
+
+/* One more chunk of at least bytes (huge pages asked for). 0, or -1
+ * when out of memory. */
+static int
+load_plan_chunk_add(struct load_plan *p, size_t bytes)
+{
+	struct load_plan_chunk *c;
+	void *q;
+
+	if (p->nchunk == p->chunkcap) {
+		if ((q = load_plan_grow(p->chunk, &p->chunkcap, 8,
+		    sizeof(*p->chunk))) == NULL)
+			return -1;
+		p->chunk = q;
+	}
+	if ((q = malloc(bytes)) == NULL)
+		return -1;
+	load_plan_hugepages(q, bytes);
+	c = &p->chunk[p->nchunk++];
+	c->buf = q;
+	c->len = 0;
+	c->cap = bytes;
+	return 0;
+}
+
 /*
  * Room for the entries of a file of len bytes, taken at once: an entry
  * is smaller than its row but for the shortest rows, and a row is at
- * least 24 bytes. Pages never written cost nothing, and growing by
- * copies is what this avoids; when the system refuses, the arrays grow
- * as they fill.
+ * least 24 bytes. Pages never written cost nothing; when the system
+ * refuses, chunks are added as they fill.
  */
 static void
 load_plan_reserve(struct load_plan *p, size_t len)
 {
-	size_t bytes = len + len / 2 + ((size_t)1 << 20);
-	size_t rows = len / 24 + 1024;
-	void *q;
-
-	if (p->cap == 0 && (q = malloc(bytes)) != NULL) {
-		p->buf = q;
-		p->cap = bytes;
-	}
-	if (p->ncap == 0 && (q = malloc(rows * sizeof(*p->off))) != NULL) {
-		p->off = q;
-		p->ncap = rows;
-	}
+	if (p->nchunk == 0)
+		(void)load_plan_chunk_add(p, len + len / 2 + ((size_t)1 << 20));
 }
 
-/* Append one entry. 0, or -1 when out of memory. */
-static int
-load_plan_ent_add(struct load_plan *p, const struct load_csv_row *row,
-    uint32_t hash, const char *field, size_t flen, const unsigned char *val,
-    size_t vlen)
+/* Room for one more entry in the last chunk: where it goes, or NULL
+ * when out of memory. */
+static char *
+load_plan_ent_room(struct load_plan *p)
 {
-	struct load_plan_ent e;
-	size_t need = sizeof(e) + flen + vlen;
-	void *q;
+	struct load_plan_chunk *c = p->nchunk ? &p->chunk[p->nchunk - 1] : NULL;
+	size_t next;
 
-	/* Keep entries aligned for the struct at their head. */
-	need = (need + _Alignof(struct load_plan_ent) - 1) &
-	    ~(_Alignof(struct load_plan_ent) - 1);
-	while (p->len + need > p->cap) {
-		if ((q = load_plan_grow(p->buf, &p->cap, 1 << 20, 1)) == NULL)
-			return -1;
-		p->buf = q;
+	if (c == NULL || c->cap - c->len < LOAD_PLAN_ENT_MAX) {
+		next = c != NULL && c->cap < ((size_t)1 << 30) ? c->cap * 2 :
+		    c != NULL ? c->cap : (size_t)1 << 20;
+		if (load_plan_chunk_add(p, next) != 0)
+			return NULL;
+		c = &p->chunk[p->nchunk - 1];
 	}
-	if (p->n == p->ncap) {
-		if ((q = load_plan_grow(p->off, &p->ncap, 1 << 14,
-		    sizeof(*p->off))) == NULL)
-			return -1;
-		p->off = q;
-	}
-	e.hash = hash;
-	e.line = (uint32_t)row->line;
-	e.start = row->start;
-	e.end = row->end;
-	e.flen = (uint8_t)flen;
-	e.vlen = (uint8_t)vlen;
-	memcpy(p->buf + p->len, &e, sizeof(e));
-	memcpy(p->buf + p->len + sizeof(e), field, flen);
-	memcpy(p->buf + p->len + sizeof(e) + flen, val, vlen);
-	p->off[p->n++] = p->len;
-	p->len += need;
-	return 0;
+	return c->buf + c->len;
 }
 
 /*
@@ -572,10 +611,9 @@ load_plan_person(struct load_plan *p, const struct load_csv_row *row,
     char *why, size_t whysz)
 {
 	struct registry_rec r;
-	char field[REGISTRY_FIELD_MAX + 1];
-	unsigned char val[REGISTRY_PACKED_MAX];
+	struct load_plan_ent *e;
+	char *at;
 	size_t idlen;
-	uint32_t hash;
 	int n;
 
 	if (load_csv_parse_person(row, &r, why, whysz) != 0)
@@ -585,32 +623,40 @@ load_plan_person(struct load_plan *p, const struct load_csv_row *row,
 		    r.reason);
 		return 1;
 	}
+	/* The field and the record are written in place, after the
+	 * header; the entry is kept once the chunk's length counts it. */
+	if ((at = load_plan_ent_room(p)) == NULL)
+		return -1;
+	e = (struct load_plan_ent *)(void *)at;
+	at += sizeof(*e);
 	idlen = strlen(r.idnum);
-	if (load_plan_field(r.idtype, r.idnum, idlen, field,
-	    sizeof(field)) != 0 ||
-	    (n = registry_pack(&r, val, sizeof(val))) < 0) {
+	if (load_plan_field(r.idtype, r.idnum, idlen, at,
+	    REGISTRY_FIELD_MAX + 1) != 0 ||
+	    (n = registry_pack(&r, (unsigned char *)at + idlen + 1,
+	    REGISTRY_PACKED_MAX)) < 0) {
 		snprintf(why, whysz, "record too large");
 		return 1;
 	}
-	hash = p->layout == REGISTRY_LAYOUT_2 ? load_plan_hash2(r.idtype,
+	e->hash = p->layout == REGISTRY_LAYOUT_2 ? load_plan_hash2(r.idtype,
 	    r.idnum) : registry_hash(r.idtype, r.idnum);
-	return load_plan_ent_add(p, row, hash, field, idlen + 1, val,
-	    (size_t)n);
+	e->line = (uint32_t)row->line;
+	e->start = (uint32_t)row->start;
+	e->end = (uint32_t)row->end;
+	e->flen = (uint8_t)(idlen + 1);
+	e->vlen = (uint8_t)n;
+	p->chunk[p->nchunk - 1].len += load_plan_ent_size(e);
+	p->n++;
+	return 0;
 }
 
 /* Within a bucket: field, then line — duplicates end up side by side,
  * first occurrence first. */
-static int
-load_plan_cmp(const void *a, const void *b, void *ctx)
+static inline int
+load_plan_order(const struct load_plan_ent *x, const struct load_plan_ent *y)
 {
-	const struct load_plan *p = ctx;
-	const struct load_plan_ent *x, *y;
-	int c;
-
-	x = (const void *)(p->buf + *(const size_t *)a);
-	y = (const void *)(p->buf + *(const size_t *)b);
-	c = memcmp(load_plan_ent_field(x), load_plan_ent_field(y),
+	int c = memcmp(load_plan_ent_field(x), load_plan_ent_field(y),
 	    x->flen < y->flen ? x->flen : y->flen);
+
 	if (c == 0 && x->flen != y->flen)
 		c = x->flen < y->flen ? -1 : 1;
 	if (c == 0 && x->line != y->line)
@@ -618,23 +664,92 @@ load_plan_cmp(const void *a, const void *b, void *ctx)
 	return c;
 }
 
-/* Bucket count: start from the target fill, grow until no bucket would
+static int
+load_plan_cmp(const void *a, const void *b)
+{
+	return load_plan_order(*(const struct load_plan_ent *const *)a,
+	    *(const struct load_plan_ent *const *)b);
+}
+
+#define LOAD_PLAN_ISORT_MAX 256	/* buckets this small: insertion sort */
+
+/* Sort one bucket's n entries. Rows often come in order, so an entry is
+ * first compared with the last one kept; else it is inserted where a
+ * binary search puts it. */
+static void
+load_plan_sort(const struct load_plan_ent **a, size_t n)
+{
+	const struct load_plan_ent *x;
+	size_t i, lo, hi, mid;
+
+	if (n > LOAD_PLAN_ISORT_MAX) {
+		qsort(a, n, sizeof(*a), load_plan_cmp);
+		return;
+	}
+	for (i = 1; i < n; i++) {
+		x = a[i];
+		if (load_plan_order(a[i - 1], x) <= 0)
+			continue;
+		for (lo = 0, hi = i - 1; lo < hi;) {	/* a[hi] > x */
+			mid = lo + (hi - lo) / 2;
+			if (load_plan_order(a[mid], x) <= 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		memmove(a + lo + 1, a + lo, (i - lo) * sizeof(*a));
+		a[lo] = x;
+	}
+}
+
+/* A walk over the entries of the chunks, in the order they were added
+ * (file order). */
+struct load_plan_walk {
+	const struct load_plan *p;
+	size_t                  ch, off;
+};
+
+static inline const struct load_plan_ent *
+load_plan_walk_next(struct load_plan_walk *w)
+{
+	const struct load_plan_ent *e;
+
+	while (w->ch < w->p->nchunk && w->off >= w->p->chunk[w->ch].len) {
+		w->ch++;
+		w->off = 0;
+	}
+	if (w->ch == w->p->nchunk)
+		return NULL;
+	e = (const void *)(w->p->chunk[w->ch].buf + w->off);
+	w->off += load_plan_ent_size(e);
+	return e;
+}
+
+/*
+ * Bucket count: start from the target fill, grow until no bucket would
  * leave listpack encoding, or up to four times the start: rows with one
  * hash (layout 2: the same type and digits) cannot be split, so more
- * buckets would only cost memory. Then order the entries by bucket (a
- * counting sort, file order kept) and each bucket by field and line. */
+ * buckets would only cost memory. Then p->ent by bucket (a counting
+ * sort), and *endp the end of each bucket in it (nbuckets of them, the
+ * caller frees). 0, or -1 when out of memory.
+ */
 static int
-load_plan_buckets(struct load_plan *p)
+load_plan_buckets(struct load_plan *p, size_t **endp)
 {
 	uint32_t nb = registry_nbuckets(p->n), *cnt, mx, b;
 	uint64_t cap = (uint64_t)nb * 4;
-	size_t i, *start, *sorted, sum;
+	const struct load_plan_ent *e;
+	struct load_plan_walk w;
+	size_t *start, sum;
 
+	*endp = NULL;
 	for (;;) {
 		if ((cnt = calloc(nb, sizeof(*cnt))) == NULL)
 			return -1;
-		for (mx = 0, i = 0; i < p->n; i++) {
-			b = load_plan_ent(p, i)->hash % nb;
+		w.p = p;
+		w.ch = w.off = 0;
+		for (mx = 0; (e = load_plan_walk_next(&w)) != NULL;) {
+			b = e->hash % nb;
 			if (++cnt[b] > mx)
 				mx = cnt[b];
 		}
@@ -646,70 +761,190 @@ load_plan_buckets(struct load_plan *p)
 	}
 	p->nbuckets = nb;
 	p->maxfill = mx;
-	if (p->n == 0) {
-		free(cnt);
-		return 0;
-	}
 	start = malloc(((size_t)nb + 1) * sizeof(*start));
-	sorted = malloc(p->n * sizeof(*sorted));
-	if (start == NULL || sorted == NULL) {
+	p->ent = malloc((p->n ? p->n : 1) * sizeof(*p->ent));
+	if (start == NULL || p->ent == NULL) {
 		free(cnt);
 		free(start);
-		free(sorted);
 		return -1;
 	}
+	load_plan_hugepages(p->ent, p->n * sizeof(*p->ent));
 	for (sum = 0, b = 0; b < nb; b++) {
 		start[b] = sum;
 		sum += cnt[b];
 	}
 	start[nb] = sum;
 	free(cnt);
-	for (i = 0; i < p->n; i++) {
-		b = load_plan_ent(p, i)->hash % nb;
-		sorted[start[b]++] = p->off[i];
-	}
-	free(p->off);
-	p->off = sorted;
-	p->ncap = p->n;
+	w.ch = w.off = 0;
+	while ((e = load_plan_walk_next(&w)) != NULL)
+		p->ent[start[e->hash % nb]++] = e;
 	/* start[b] is now the end of bucket b, the start of b + 1. */
-	for (sum = 0, b = 0; b < nb; b++) {
-		if (start[b] - sum > 1)
-			qsort_r(p->off + sum, start[b] - sum, sizeof(*p->off),
-			    load_plan_cmp, p);
-		sum = start[b];
-	}
-	free(start);
+	*endp = start;
 	return 0;
 }
 
-/* Duplicates (after sorting): the later rows are errors / rejects. */
-static int
-load_plan_dups(struct load_plan *p, struct load_plan_src *src,
-    const struct load_plan_sink *rej, char *err, size_t errsz)
-{
-	const struct load_plan_ent *e, *prev;
-	size_t i, w = 0;
-	char why[64];
+/* A duplicate found: e repeats the row on line prev (kept). */
+struct load_plan_dup {
+	const struct load_plan_ent *e;
+	uint32_t                    prev;
+};
 
-	for (i = 0; i < p->n; i++) {
-		e = load_plan_ent(p, i);
-		if (w > 0) {
-			prev = (const void *)(p->buf + p->off[w - 1]);
-			if (prev->flen == e->flen && prev->hash == e->hash &&
+/*
+ * Buckets [b0, b1) of p->ent, from index from: each sorted (field, then
+ * line), then rid of its duplicates, the later rows, each handed to
+ * dup() (0 goes on, -1 stops); end[b] is then bucket b's end without
+ * them, and *wp the range's end. The next bucket's entries are fetched
+ * while one is sorted: they are anywhere in the chunks.
+ */
+static int
+load_plan_dups_range(struct load_plan *p, size_t *end, uint32_t b0,
+    uint32_t b1, size_t from, size_t *wp,
+    int (*dup)(void *, const struct load_plan_dup *), void *arg)
+{
+	struct load_plan_dup d;
+	const struct load_plan_ent *e, *prev;
+	size_t i, w = from, to, k;
+	uint32_t b;
+
+	for (b = b0; b < b1; b++, from = to) {
+		to = end[b];
+		if (b + 1 < b1)
+			for (k = to; k < end[b + 1]; k++)
+				__builtin_prefetch(p->ent[k]);
+		load_plan_sort(p->ent + from, to - from);
+		for (i = from; i < to; i++) {
+			e = p->ent[i];
+			prev = i > from ? p->ent[w - 1] : NULL;
+			if (prev != NULL && prev->flen == e->flen &&
+			    prev->hash == e->hash &&
 			    memcmp(load_plan_ent_field(prev),
 			    load_plan_ent_field(e), e->flen) == 0) {
-				snprintf(why, sizeof(why),
-				    "duplicate of line %u (same id_type and "
-				    "id_number)", prev->line);
-				if (load_plan_reject(src, rej, (int)e->line,
-				    e->start, e->end, why, err, errsz) != 0)
+				d.e = e;
+				d.prev = prev->line;
+				if (dup(arg, &d) != 0)
 					return -1;
 				continue;
 			}
+			p->ent[w++] = e;
 		}
-		p->off[w++] = p->off[i];
+		end[b] = w;
 	}
-	p->n = w;
+	*wp = w;
+	return 0;
+}
+
+/* A duplicate to the sink, or the error: the plan's own reporting. */
+struct load_plan_dup_report {
+	struct load_plan_src        *src;
+	const struct load_plan_sink *rej;
+	char                        *err;
+	size_t                       errsz;
+};
+
+static int
+load_plan_dup_report(void *arg, const struct load_plan_dup *d)
+{
+	struct load_plan_dup_report *r = arg;
+	char why[64];
+
+	snprintf(why, sizeof(why), "duplicate of line %u (same id_type and "
+	    "id_number)", d->prev);
+	return load_plan_reject(r->src, r->rej, (int)d->e->line, d->e->start,
+	    d->e->end, why, r->err, r->errsz);
+}
+
+/* The second half of the buckets, on a thread of its own: duplicates
+ * kept in order, reported once the first half's are. */
+struct load_plan_dupjob {
+	struct load_plan     *p;
+	size_t               *end;
+	uint32_t              b0, b1;
+	size_t                from, w;
+	struct load_plan_dup *dup;
+	size_t                ndup, dupcap;
+	int                   rc;	/* -1: out of memory */
+};
+
+static int
+load_plan_dup_keep(void *arg, const struct load_plan_dup *d)
+{
+	struct load_plan_dupjob *j = arg;
+	void *q;
+
+	if (j->ndup == j->dupcap) {
+		if ((q = load_plan_grow(j->dup, &j->dupcap, 64,
+		    sizeof(*j->dup))) == NULL)
+			return -1;
+		j->dup = q;
+	}
+	j->dup[j->ndup++] = *d;
+	return 0;
+}
+
+static void *
+load_plan_dupjob_run(void *arg)
+{
+	struct load_plan_dupjob *j = arg;
+
+	j->rc = load_plan_dups_range(j->p, j->end, j->b0, j->b1, j->from,
+	    &j->w, load_plan_dup_keep, j);
+	return NULL;
+}
+
+/*
+ * Each bucket sorted and rid of its duplicates (load_plan_dups_range),
+ * the duplicates reported in bucket order; the buckets of a registry
+ * read in two halves (p->split_min) in two halves at once too, the second half's entries then moved down over
+ * the first half's duplicates. end[] is then the buckets' ends.
+ */
+static int
+load_plan_dups(struct load_plan *p, size_t *end,
+    struct load_plan_src *src, const struct load_plan_sink *rej, char *err,
+    size_t errsz)
+{
+	struct load_plan_dup_report r = { src, rej, err, errsz };
+	struct load_plan_dupjob j;
+	pthread_t t;
+	uint32_t b, nb = p->nbuckets;
+	size_t i, w, shift;
+	int threaded, rc;
+
+	if (p->split_min == 0 || src->len < p->split_min || nb < 2) {
+		if (load_plan_dups_range(p, end, 0, nb, 0, &w,
+		    load_plan_dup_report, &r) != 0)
+			return -1;
+		p->n = w;
+		return 0;
+	}
+	memset(&j, 0, sizeof(j));
+	j.p = p;
+	j.end = end;
+	j.b0 = nb / 2;
+	j.b1 = nb;
+	j.from = end[j.b0 - 1];	/* read before the first half moves it */
+	threaded = pthread_create(&t, NULL, load_plan_dupjob_run, &j) == 0;
+	rc = load_plan_dups_range(p, end, 0, j.b0, 0, &w,
+	    load_plan_dup_report, &r);
+	if (threaded)
+		pthread_join(t, NULL);
+	else if (rc == 0)
+		load_plan_dupjob_run(&j);
+	if (rc == 0 && j.rc != 0) {
+		snprintf(err, errsz, LOAD_PLAN_OOM);
+		rc = -1;
+	}
+	for (i = 0; rc == 0 && i < j.ndup; i++)
+		rc = load_plan_dup_report(&r, &j.dup[i]);
+	free(j.dup);
+	if (rc != 0)
+		return -1;
+	if ((shift = j.from - w) > 0) {
+		memmove(p->ent + w, p->ent + j.from,
+		    (j.w - j.from) * sizeof(*p->ent));
+		for (b = j.b0; b < nb; b++)
+			end[b] -= shift;
+	}
+	p->n = j.w - shift;
 	return 0;
 }
 
@@ -720,7 +955,11 @@ load_plan_dups(struct load_plan *p, struct load_plan_src *src,
  * end), the line numbers of the second half counted ahead. Its entries
  * are appended after the first half's, its bad rows handed to the sink
  * (or reported) after the first half's: the plan, the rejects and the
- * messages are those of one pass.
+ * messages are those of one pass. The first half is looked at for quotes
+ * before the thread starts; the thread looks at its own half, and counts
+ * the first half's lines, while the first half is read: when it finds a
+ * quote it reads nothing, and the first half's reader, at a row's end,
+ * goes on alone.
  */
 struct load_plan_bad {
 	int    line;
@@ -731,6 +970,9 @@ struct load_plan_bad {
 struct load_plan_half {
 	struct load_plan     *q;	/* a shallow copy of the plan, own entries */
 	struct load_csv       csv;	/* at the half's first row */
+	size_t                from;	/* the first half's first row */
+	int                   from_line;	/* its line */
+	int                   quoted;	/* a quote in the half: not read */
 	struct load_plan_bad *bad;
 	size_t                nbad, badcap;
 	char                 *pool;	/* the bad rows' reasons, NUL-ended */
@@ -801,11 +1043,37 @@ oom:
 	return -1;
 }
 
+/* The LFs in n bytes at s, 8 at a time. */
+static size_t
+load_plan_count_lf(const char *s, size_t n)
+{
+	const uint64_t lo7 = 0x7f7f7f7f7f7f7f7fULL, lf = 0x0a0a0a0a0a0a0a0aULL;
+	uint64_t w, t;
+	size_t c = 0, i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&w, s + i, 8);
+		w ^= lf;		/* a byte of w is 0 where s has an LF */
+		t = ~(((w & lo7) + lo7) | w | lo7);	/* its high bit */
+		c += (size_t)(((t >> 7) * 0x0101010101010101ULL) >> 56);
+	}
+	for (; i < n; i++)
+		c += s[i] == '\n';
+	return c;
+}
+
 static void *
 load_plan_half_run(void *arg)
 {
 	struct load_plan_half *h = arg;
+	const char *d = h->csv.data;
 
+	if (memchr(d + h->csv.pos, '"', h->csv.len - h->csv.pos) != NULL) {
+		h->quoted = 1;
+		return NULL;
+	}
+	h->csv.line = h->from_line + (int)load_plan_count_lf(d + h->from,
+	    h->csv.pos - h->from);
 	h->rc = load_plan_rows(h->q, &h->csv, NULL, NULL, h, NULL, 0);
 	return NULL;
 }
@@ -816,8 +1084,7 @@ load_plan_half_free(struct load_plan_half *h)
 	if (h == NULL)
 		return;
 	if (h->q != NULL) {
-		free(h->q->buf);
-		free(h->q->off);
+		load_plan_chunks_free(h->q);
 		free(h->q);
 	}
 	free(h->bad);
@@ -825,34 +1092,29 @@ load_plan_half_free(struct load_plan_half *h)
 	free(h);
 }
 
-/* Where the second half starts (after an LF near the middle), with its
- * first line in *line; 0 when the file is read in one pass. */
+/* Where the second half starts (after an LF near the middle, no quote
+ * before it); 0 when the file is read in one pass. */
 static size_t
 load_plan_split(const struct load_plan_src *src, const struct load_csv *csv,
-    size_t split_min, int *line)
+    size_t split_min)
 {
-	const char *d = src->data, *q, *mid;
+	const char *d = src->data, *mid;
 	size_t from = csv->pos, rest;
 
 	if (split_min == 0 || src->len < from || src->len - from < split_min)
 		return 0;
 	rest = src->len - from;
-	if (memchr(d + from, '"', rest) != NULL)
-		return 0;
 	mid = memchr(d + from + rest / 2, '\n', rest - rest / 2);
-	if (mid == NULL || mid + 1 >= d + src->len)
+	if (mid == NULL || mid + 1 >= d + src->len ||
+	    memchr(d + from, '"', (size_t)(mid + 1 - (d + from))) != NULL)
 		return 0;
-	*line = csv->line;
-	for (q = d + from; (q = memchr(q, '\n', (size_t)(mid + 1 - q))) !=
-	    NULL; q++)
-		(*line)++;
 	return (size_t)(mid + 1 - d);
 }
 
 /* The second half's reader, on a plan of its own, or NULL (one pass). */
 static struct load_plan_half *
 load_plan_half_new(const struct load_plan *p, const struct load_plan_src *src,
-    size_t at, int line)
+    const struct load_csv *first, size_t at)
 {
 	struct load_plan_half *h;
 
@@ -862,18 +1124,19 @@ load_plan_half_new(const struct load_plan *p, const struct load_plan_src *src,
 		return NULL;
 	}
 	memcpy(h->q, p, sizeof(*p));	/* the known reasons, the layout */
-	h->q->buf = NULL;
-	h->q->off = NULL;
-	h->q->len = h->q->cap = h->q->n = h->q->ncap = 0;
+	h->q->chunk = NULL;
+	h->q->ent = NULL;
+	h->q->nchunk = h->q->chunkcap = h->q->n = 0;
 	load_plan_reserve(h->q, src->len - at);
 	load_csv_init(&h->csv, src->data, src->len);
 	h->csv.pos = at;
-	h->csv.line = line;
+	h->from = first->pos;
+	h->from_line = first->line;
 	return h;
 }
 
-/* The second half's entries after p's; its bad rows to the sink. 0, or
- * -1 with err set. */
+/* The second half's entries after p's (its chunks handed over: nothing
+ * copied); its bad rows to the sink. 0, or -1 with err set. */
 static int
 load_plan_half_merge(struct load_plan *p, struct load_plan_half *h,
     struct load_plan_src *src, const struct load_plan_sink *rej, char *err,
@@ -885,25 +1148,17 @@ load_plan_half_merge(struct load_plan *p, struct load_plan_half *h,
 
 	if (h->rc != 0)
 		goto oom;
-	if (p->len + q->len > p->cap) {
-		if ((m = realloc(p->buf, p->len + q->len)) == NULL)
+	while (p->chunkcap < p->nchunk + q->nchunk) {
+		if ((m = load_plan_grow(p->chunk, &p->chunkcap, 8,
+		    sizeof(*p->chunk))) == NULL)
 			goto oom;
-		p->buf = m;
-		p->cap = p->len + q->len;
+		p->chunk = m;
 	}
-	if (p->n + q->n > p->ncap) {
-		if ((m = realloc(p->off, (p->n + q->n) * sizeof(*p->off))) ==
-		    NULL)
-			goto oom;
-		p->off = m;
-		p->ncap = p->n + q->n;
-	}
-	if (q->len > 0)
-		memcpy(p->buf + p->len, q->buf, q->len);
-	for (i = 0; i < q->n; i++)
-		p->off[p->n + i] = q->off[i] + p->len;
+	for (i = 0; i < q->nchunk; i++)
+		p->chunk[p->nchunk++] = q->chunk[i];
+	q->nchunk = 0;
 	p->n += q->n;
-	p->len += q->len;
+	q->n = 0;
 	for (i = 0; i < h->nbad; i++)
 		if (load_plan_reject(src, rej, h->bad[i].line,
 		    h->bad[i].start, h->bad[i].end, h->pool + h->bad[i].why,
@@ -924,15 +1179,20 @@ load_plan_registry(struct load_plan *p, struct load_plan_src *src,
 	struct load_csv csv;
 	struct load_csv_hdr hdr;
 	pthread_t t;
-	size_t at;
-	int line, threaded = 0, rc;
+	size_t at, *end;
+	int threaded = 0, rc;
 
+	if (src->len > UINT32_MAX) {
+		snprintf(err, errsz, "%s: file too large (4 GiB at most)",
+		    src->path);
+		return -1;
+	}
 	if (load_plan_header(src, &load_csv_registry, &hdr, &csv, &row, err,
 	    errsz) != 0)
 		return -1;
 	load_plan_reserve(p, src->len);
-	if ((at = load_plan_split(src, &csv, p->split_min, &line)) > 0 &&
-	    (h = load_plan_half_new(p, src, at, line)) != NULL) {
+	if ((at = load_plan_split(src, &csv, p->split_min)) > 0 &&
+	    (h = load_plan_half_new(p, src, &csv, at)) != NULL) {
 		csv.len = at;	/* the first half ends where the second starts */
 		threaded = pthread_create(&t, NULL, load_plan_half_run, h) == 0;
 	}
@@ -941,14 +1201,19 @@ load_plan_registry(struct load_plan *p, struct load_plan_src *src,
 		pthread_join(t, NULL);
 	else if (h != NULL && rc == 0)
 		load_plan_half_run(h);
-	if (rc == 0 && h != NULL)
+	if (rc == 0 && h != NULL && h->quoted) {
+		csv.len = src->len;	/* at the second half's first row */
+		rc = load_plan_rows(p, &csv, src, rej, NULL, err, errsz);
+	} else if (rc == 0 && h != NULL)
 		rc = load_plan_half_merge(p, h, src, rej, err, errsz);
 	load_plan_half_free(h);
 	if (rc != 0)
 		return -1;
-	if (load_plan_buckets(p) != 0)
+	if (load_plan_buckets(p, &end) != 0)
 		goto oom;
-	if (load_plan_dups(p, src, rej, err, errsz) != 0)
+	rc = load_plan_dups(p, end, src, rej, err, errsz);
+	p->bend = end;
+	if (rc != 0)
 		return -1;
 	if (p->n == 0) {
 		snprintf(err, errsz, "%s: no valid rows, nothing loaded",

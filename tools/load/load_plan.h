@@ -75,8 +75,14 @@ struct load_plan_region {
 struct load_plan_ent {
 	uint32_t hash;			/* registry_hash_layout(p->layout) */
 	uint32_t line;
-	size_t   start, end;		/* raw row in the file, for rejects */
+	uint32_t start, end;		/* raw row in the file, for rejects */
 	uint8_t  flen, vlen;
+};
+
+/* A run of registry entries back to back: written once, never moved. */
+struct load_plan_chunk {
+	char  *buf;
+	size_t len, cap;
 };
 
 /*
@@ -90,8 +96,9 @@ struct load_plan {
 	 * buckets the rows. load_plan_new sets REGISTRY_LAYOUT. */
 	int                     layout;
 	/* A registry with this many bytes of rows or more is read in two
-	 * halves at once when no quote makes that unsafe (the same plan,
-	 * rejects and messages); 0: always one pass. load_plan_new sets
+	 * halves at once when no quote makes that unsafe, and its buckets
+	 * sorted in two halves at once (the same plan, rejects and
+	 * messages); 0: always one pass. load_plan_new sets
 	 * LOAD_PLAN_SPLIT_MIN. */
 	size_t                  split_min;
 
@@ -108,12 +115,15 @@ struct load_plan {
 	struct load_plan_region regions[REGISTRY_PTS_REGIONS];
 	int                     nregions;
 
-	/* Registry entries back to back in buf; off[0..n) in write order:
-	 * bucket, then field, then line. */
-	char                   *buf;
-	size_t                  len, cap;
-	size_t                 *off;
-	size_t                  n, ncap;
+	/* Registry entries in chunks (a new chunk when the last one is
+	 * full: nothing is copied as the plan grows); once planned,
+	 * ent[0..n) in write order: bucket, then field, then line. */
+	struct load_plan_chunk *chunk;
+	size_t                  nchunk, chunkcap;
+	const struct load_plan_ent **ent;	/* NULL until planned */
+	size_t                  n;
+	/* Once planned, bucket b is ent[b ? bend[b - 1] : 0 .. bend[b]). */
+	size_t                 *bend;
 	uint32_t                nbuckets;	/* 0 until the registry is planned */
 	uint32_t                maxfill;	/* rows of the fullest bucket */
 };
@@ -123,17 +133,22 @@ struct load_plan *load_plan_new(void);
 /* Frees p and everything it owns; NULL is a no-op. */
 void load_plan_free(struct load_plan *p);
 
+/* Ask for huge pages under the len bytes at ptr (a hint: first touches
+ * of a big buffer are most of a load's system time). */
+void load_plan_hugepages(void *ptr, size_t len);
+
 /* One more known reason code (len bytes at code). 0, or -1 (not kept)
  * when the set is full or the code longer than REGISTRY_CODE_MAX. */
 int load_plan_known_add(struct load_plan *p, const char *code, size_t len);
 
 /*
  * Plan one file: header (the dataset's columns, load_csv.h), then every
- * row. Rejected: malformed CSV, invalid fields, a repeated code (reasons,
- * categories), point name (within a region) or id (registry: "duplicate
- * of line N", the first one kept), more than LOAD_PLAN_MAX_REASONS
- * reasons, DIALOG_MAX_CATEGORIES categories, REGISTRY_PTS_REGIONS regions
- * or REGISTRY_PTS_POINTS points in a region, a region_ar/region_tzm
+ * row (a registry file of 4 GiB or more is refused). Rejected: malformed
+ * CSV, invalid fields, a repeated code (reasons, categories), point name
+ * (within a region) or id (registry: "duplicate of line N", the first
+ * one kept), more than LOAD_PLAN_MAX_REASONS reasons,
+ * DIALOG_MAX_CATEGORIES categories, REGISTRY_PTS_REGIONS regions or
+ * REGISTRY_PTS_POINTS points in a region, a region_ar/region_tzm
  * other than the one the region was first given, an INELIGIBLE row whose
  * reason is not known, a record that does not pack. With rej NULL the
  * first bad row stops the plan.

@@ -707,7 +707,7 @@ load_redis_write_registry(struct load_redis *lr, const struct load_plan *p,
     long gen)
 {
 	char key[REGISTRY_KEY_MAX], *buf;
-	size_t i = 0, j, len = 0, cap, klen, maxpairs, maxval = 0, n;
+	size_t i = 0, j, k, len = 0, cap, klen, maxpairs, maxval = 0, n;
 	uint32_t b;
 	int pct = -1, ncmd = 0, probe = 1;
 
@@ -717,16 +717,18 @@ load_redis_write_registry(struct load_redis *lr, const struct load_plan *p,
 		fprintf(stderr, "tnsgw-load: out of memory\n");
 		return -1;
 	}
-	while (i < p->n) {
+	for (b = 0; b < p->nbuckets; b++, i = j) {
 		if (lr->progress && (int)(i * 100 / p->n) != pct) {
 			pct = (int)(i * 100 / p->n);
 			fprintf(stderr, "\rtnsgw-load: writing the registry %3d %%",
 			    pct);
 		}
-		b = load_plan_ent_bucket(p, load_plan_ent(p, i));
-		for (j = i + 1; j < p->n && load_plan_ent_bucket(p,
-		    load_plan_ent(p, j)) == b; j++)
-			;
+		if ((j = p->bend[b]) == i)
+			continue;	/* an empty bucket: no key */
+		/* The next bucket's entries are anywhere in memory. */
+		if (b + 1 < p->nbuckets)
+			for (k = j; k < p->bend[b + 1]; k++)
+				__builtin_prefetch(load_plan_ent(p, k));
 		registry_key_bucket(key, sizeof(key), lr->prefix, gen, b);
 		klen = strlen(key);
 		if (len + LOAD_REDIS_LP_ROOM > cap) {
@@ -750,7 +752,6 @@ load_redis_write_registry(struct load_redis *lr, const struct load_plan *p,
 			    maxval);
 			switch (load_redis_restore_probe(lr, buf, n)) {
 			case 1:
-				i = j;
 				continue;
 			case 0:
 				maxpairs = 0;
@@ -766,7 +767,6 @@ load_redis_write_registry(struct load_redis *lr, const struct load_plan *p,
 		} else if (load_redis_hset_cmd(lr, buf, cap, &len, &ncmd, p, i,
 		    j, key, klen) != 0)
 			goto fail;
-		i = j;
 		if (len >= LOAD_REDIS_BATCH_BYTES) {
 			if (load_redis_batch(lr, buf, len, ncmd) != 0)
 				goto fail;

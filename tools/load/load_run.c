@@ -7,10 +7,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -23,7 +25,8 @@
 /* One input file, in memory, and where its rejected rows go. */
 struct load_run_file {
 	struct load_plan_src src;
-	char                *data;
+	char                *data;		/* malloc'd, or mapped when maplen > 0 */
+	size_t               maplen;
 	char                 rej_path[PATH_MAX];
 	FILE                *rej;		/* opened at the first reject */
 	int                  rej_cols;	/* the header's field count */
@@ -38,9 +41,52 @@ load_run_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* Read path whole: one buffer of the file's size when it is a regular
- * file (no copy on growth), else doubled as it fills. 0, or -1 with the
- * reason printed. */
+/*
+ * A mapped file that shrinks under the load faults (SIGBUS) on its next
+ * page: say so and stop. It can only happen while the files are planned,
+ * before anything is written to Redis, so nothing is switched.
+ */
+static void
+load_run_sigbus(int sig)
+{
+	static const char msg[] = "tnsgw-load: an input file shrank while "
+	    "it was read: nothing switched\n";
+
+	(void)sig;
+	(void)!write(STDERR_FILENO, msg, sizeof(msg) - 1);
+	_exit(LOAD_RUN_ERR);
+}
+
+/* A regular file of len bytes mapped read-only, its pages populated at
+ * once: no copy of it and no fresh memory to clear (a 5 M-row registry
+ * is 350 MB). 0, or -1 (the caller reads it instead). */
+static int
+load_run_map(struct load_run_file *f, int fd, size_t len)
+{
+	static int handler;
+	struct sigaction sa;
+	void *m;
+
+	if (!handler) {
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = load_run_sigbus;
+		sigemptyset(&sa.sa_mask);
+		if (sigaction(SIGBUS, &sa, NULL) != 0)
+			return -1;
+		handler = 1;
+	}
+	m = mmap(NULL, len, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+	if (m == MAP_FAILED)
+		return -1;
+	(void)madvise(m, len, MADV_SEQUENTIAL);
+	f->data = m;
+	f->maplen = len;
+	return 0;
+}
+
+/* Read path whole: a regular file mapped (load_run_map), else one
+ * buffer of the file's size when it is a regular file (no copy on
+ * growth), else doubled as it fills. 0, or -1 with the reason printed. */
 static int
 load_run_read(struct load_run_file *f, const char *path)
 {
@@ -60,10 +106,17 @@ load_run_read(struct load_run_file *f, const char *path)
 			fprintf(stderr, "%s: file too large\n", path);
 			goto fail;
 		}
+		if (load_run_map(f, fd, (size_t)st.st_size) == 0) {
+			close(fd);
+			f->src.data = f->data;
+			f->src.len = f->maplen;
+			return 0;
+		}
 		cap = (size_t)st.st_size + 1;	/* + 1: EOF seen in one read */
 	}
 	if ((f->data = malloc(cap)) == NULL)
 		goto oom;
+	load_plan_hugepages(f->data, cap);
 	for (;;) {
 		if (len == cap) {
 			if (cap >= LOAD_RUN_FILE_MAX) {
@@ -102,7 +155,11 @@ load_run_file_free(struct load_run_file *f)
 {
 	if (f->rej != NULL)
 		fclose(f->rej);
-	free(f->data);
+	if (f->maplen > 0)
+		munmap(f->data, f->maplen);
+	else
+		free(f->data);
+	f->maplen = 0;
 	f->data = NULL;
 	f->rej = NULL;
 }
