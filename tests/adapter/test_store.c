@@ -1893,6 +1893,28 @@ test_outbox_consumer(void **state)
 	assert_int_equal(Ri("EXISTS t:outbox:mid:iam:mid-404:w"), 1);
 	assert_string_equal(Rs("HGET t:outbox:st:%s state", e1), "delivered");
 	assert_int_equal(Ri("EXISTS t:outbox:st:"), 0);
+	/* The early receipt applied by the record that learns its id, and
+	 * kept by the next records of that entry (mid already held it). */
+	store_outbox_note_id(st, "9-9", "iam", "mid-404");
+	barrier(st);
+	assert_string_equal(Rs("HGET t:outbox:st:9-9 state"), "delivered");
+	assert_string_equal(Rs("HGET t:outbox:st:9-9 message_id"), "mid-404");
+	assert_string_equal(Rs("HGET t:outbox:st:9-9 bind"), "iam");
+	assert_true(Ri("HEXISTS t:outbox:st:9-9 dlr_ts") == 1);
+	assert_int_equal(Ri("EXISTS t:outbox:mid:iam:mid-404:w"), 0);
+	assert_string_equal(Rs("GET t:outbox:mid:iam:mid-404"), "9-9");
+	store_outbox_note_id(st, "9-9", "iam", "mid-404");
+	barrier(st);
+	assert_string_equal(Rs("HGET t:outbox:st:9-9 state"), "delivered");
+	assert_true(Ri("TTL t:outbox:st:9-9") > 604000);
+	/* Without a receipt: the record's own state, one HSET. */
+	store_outbox_note_id(st, "9-8", "iam", "mid-405");
+	barrier(st);
+	assert_string_equal(Rs("HGET t:outbox:st:9-8 state"), "submitted");
+	assert_int_equal(Ri("HEXISTS t:outbox:st:9-8 dlr_ts"), 0);
+	assert_string_equal(Rs("HGET t:outbox:st:9-8 message_id"), "mid-405");
+	Rq("DEL t:outbox:st:9-9 t:outbox:st:9-8 t:outbox:mid:iam:mid-404 "
+	    "t:outbox:mid:iam:mid-405");
 
 	/* All 6 settled (sent, expired, dead): XACKed and XDELeted with
 	 * their state, none left in the stream (issue 9); the depth says so
