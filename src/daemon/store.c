@@ -357,7 +357,7 @@ store_reply_pool(struct redisAsyncContext *ac)
 
 /* v in decimal at p (room for 21), NUL-ended, without a format parsed
  * (the request arguments built per dialog step). */
-static void
+void
 store_dec(char *p, long long v)
 {
 	char tmp[24];
@@ -872,21 +872,39 @@ store_now_us(void)
 	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
-/* Decimal digits of v at p (room for 20): their count. */
-static size_t
+/* Two decimal digits of 0..99, for store_utoa. */
+static const char store_d2[201] =
+    "00010203040506070809101112131415161718192021222324"
+    "25262728293031323334353637383940414243444546474849"
+    "50515253545556575859606162636465666768697071727374"
+    "75767778798081828384858687888990919293949596979899";
+
+/* Decimal digits of v at p (room for 20): their count. Inline: it runs
+ * for every argument of every request (RESP lengths and counts), nearly
+ * always under 10,000. */
+static inline size_t
 store_utoa(char *p, size_t v)
 {
 	char tmp[24];
 	size_t n = 0, i;
 
-	if (v < 10) {		/* most argument lengths and counts */
+	if (v < 10) {
 		p[0] = (char)('0' + v);
 		return 1;
 	}
 	if (v < 100) {
-		p[0] = (char)('0' + v / 10);
-		p[1] = (char)('0' + v % 10);
+		memcpy(p, store_d2 + 2 * v, 2);
 		return 2;
+	}
+	if (v < 1000) {
+		p[0] = (char)('0' + v / 100);
+		memcpy(p + 1, store_d2 + 2 * (v % 100), 2);
+		return 3;
+	}
+	if (v < 10000) {
+		memcpy(p, store_d2 + 2 * (v / 100), 2);
+		memcpy(p + 2, store_d2 + 2 * (v % 100), 2);
+		return 4;
 	}
 	do {
 		tmp[n++] = (char)('0' + v % 10);

@@ -43,16 +43,110 @@ struct store_reader {
 static void store_outbox_on_claim(struct store *, const redisReply *);
 static void store_outbox_on_depth(struct store *, const redisReply *);
 
+/* --- key names ------------------------------------------------------ */
+
+/* P"outbox:st:<id>" into out: 0, or -1 when it does not fit (as
+ * registry.h's names). From the stem named once, else from registry.h. */
+static int
+store_outbox_kst(const struct store *st, char *out, size_t outsz,
+    const char *id)
+{
+	size_t a = strlen(st->ob.kst), b = strlen(id);
+
+	if (a == 0)
+		return registry_key_outbox_st(out, outsz, st->prefix, id);
+	if (a + b >= outsz)
+		return -1;
+	memcpy(out, st->ob.kst, a);
+	memcpy(out + a, id, b + 1);
+	return 0;
+}
+
+/* P"outbox:mid:<bind>:<message_id>" into out, the same way. */
+static int
+store_outbox_kmid(const struct store *st, char *out, size_t outsz,
+    const char *bind, const char *message_id)
+{
+	size_t a = strlen(st->ob.kmid), b = strlen(bind);
+	size_t c = strlen(message_id);
+
+	if (a == 0)
+		return registry_key_outbox_mid(out, outsz, st->prefix, bind,
+		    message_id);
+	if (a + b + 1 + c >= outsz)
+		return -1;
+	memcpy(out, st->ob.kmid, a);
+	memcpy(out + a, bind, b);
+	out[a + b] = ':';
+	memcpy(out + a + b + 1, message_id, c + 1);
+	return 0;
+}
+
+/* The outbox key: named once, else into buf (REGISTRY_KEY_MAX). */
+static const char *
+store_outbox_kob(const struct store *st, char *buf)
+{
+	if (st->ob.kob[0] != '\0')
+		return st->ob.kob;
+	registry_key_outbox(buf, REGISTRY_KEY_MAX, st->prefix);
+	return buf;
+}
+
+/* key + ":w" (the early receipt of a mid key) into out (strlen(key) + 3). */
+static void
+store_outbox_kw(char *out, const char *key)
+{
+	size_t n = strlen(key);
+
+	memcpy(out, key, n);
+	memcpy(out + n, ":w", 3);
+}
+
+/*
+ * The stems, named once by registry.h with an empty last part and each
+ * checked against registry.h's own name of a sample: a stem that does
+ * not give it stays "" (the names are then made per request).
+ */
+static void
+store_outbox_stems(struct store *st)
+{
+	struct store_outbox *ob = &st->ob;
+	char a[REGISTRY_KEY_MAX + 64], b[REGISTRY_KEY_MAX + 64];
+	size_t n;
+
+	if (registry_key_outbox(ob->kob, sizeof(ob->kob), st->prefix) != 0)
+		ob->kob[0] = '\0';
+	ob->kst[0] = ob->kmid[0] = '\0';
+	if (registry_key_outbox_st(a, sizeof(a), st->prefix, "") == 0 &&
+	    strlen(a) < sizeof(ob->kst)) {
+		memcpy(ob->kst, a, strlen(a) + 1);
+		if (store_outbox_kst(st, a, sizeof(a), "1-0") != 0 ||
+		    registry_key_outbox_st(b, sizeof(b), st->prefix, "1-0") != 0 ||
+		    strcmp(a, b) != 0)
+			ob->kst[0] = '\0';
+	}
+	/* "<stem>:" + "" + ":" + "": the stem is that less its last ':'. */
+	if (registry_key_outbox_mid(a, sizeof(a), st->prefix, "", "") == 0 &&
+	    (n = strlen(a)) >= 2 && n - 1 < sizeof(ob->kmid) &&
+	    a[n - 1] == ':' && a[n - 2] == ':') {
+		memcpy(ob->kmid, a, n - 1);
+		ob->kmid[n - 1] = '\0';
+		if (store_outbox_kmid(st, a, sizeof(a), "b", "1") != 0 ||
+		    registry_key_outbox_mid(b, sizeof(b), st->prefix, "b",
+		    "1") != 0 || strcmp(a, b) != 0)
+			ob->kmid[0] = '\0';
+	}
+}
+
 /* --- writing, settling, receipts ------------------------------------ */
 
 void
 store_outbox_msg_argv(const struct store_outbox_msg *m, const char **argv,
     struct store_outbox_num *num)
 {
-	snprintf(num->exp, sizeof(num->exp), "%lld",
-	    m->expires_ms > 0 ? m->expires_ms : 0);
-	snprintf(num->ton, sizeof(num->ton), "%u", (unsigned)m->to_ton);
-	snprintf(num->npi, sizeof(num->npi), "%u", (unsigned)m->to_npi);
+	store_dec(num->exp, m->expires_ms > 0 ? m->expires_ms : 0);
+	store_dec(num->ton, m->to_ton);
+	store_dec(num->npi, m->to_npi);
 	argv[0] = store_str(m->bind);
 	argv[1] = store_str(m->to);
 	argv[2] = store_str(m->from);
@@ -73,7 +167,7 @@ store_outbox_add(struct store *st, const struct store_outbox_msg *msg,
 	struct store_outbox_num num;
 	/* No MAXLEN: the stream is trimmed only below what is settled
 	 * (STORE_SC_TRIM), never past a promise. */
-	const char *argv[3 + 2 * STORE_SMS_NARGS] = { "XADD", k, "*", "bind",
+	const char *argv[3 + 2 * STORE_SMS_NARGS] = { "XADD", NULL, "*", "bind",
 	    NULL, "to", NULL, "from", NULL, "kind", NULL, "lang", NULL, "body",
 	    NULL, "expires_ms", NULL, "to_ton", NULL, "to_npi", NULL, "op",
 	    NULL };
@@ -81,7 +175,7 @@ store_outbox_add(struct store *st, const struct store_outbox_msg *msg,
 	struct store_req *req;
 	int i;
 
-	registry_key_outbox(k, sizeof(k), st->prefix);
+	argv[1] = store_outbox_kob(st, k);
 	store_outbox_msg_argv(msg, f, &num);
 	for (i = 0; i < STORE_SMS_NARGS; i++)
 		argv[4 + 2 * i] = f[i];
@@ -101,27 +195,27 @@ store_outbox_record(struct store *st, const char *id, const char *state,
 {
 	char kst[REGISTRY_KEY_MAX + 40], kmid[REGISTRY_KEY_MAX + 160], ts[24];
 	char kob[REGISTRY_KEY_MAX], kw[REGISTRY_KEY_MAX + 164];
-	const char *argv[17] = { "EVALSHA", "", "2", kst, kob, NULL, NULL,
+	const char *argv[17] = { "EVALSHA", "", "2", kst, NULL, NULL, NULL,
 	    store_str(state), store_str(bind), "", ts, STORE_ST_TTL_S, id,
 	    STORE_MID_TTL_S, REGISTRY_OUTBOX_GROUP, settle ? "1" : "0" };
 	int nk = 2;
 
-	if (registry_key_outbox_st(kst, sizeof(kst), st->prefix, id) != 0) {
+	if (store_outbox_kst(st, kst, sizeof(kst), id) != 0) {
 		log_warnx("[redis] outbox id too long");
 		return;
 	}
-	registry_key_outbox(kob, sizeof(kob), st->prefix);
+	argv[4] = store_outbox_kob(st, kob);
 	if (message_id != NULL && message_id[0] != '\0') {
-		if (registry_key_outbox_mid(kmid, sizeof(kmid), st->prefix,
-		    store_str(bind), message_id) != 0)
+		if (store_outbox_kmid(st, kmid, sizeof(kmid), store_str(bind),
+		    message_id) != 0)
 			log_warnx("[redis] outbox %s: message id too long", id);
 		else {
-			snprintf(kw, sizeof(kw), "%s:w", kmid);
+			store_outbox_kw(kw, kmid);
 			nk = 4;
 			argv[9] = message_id;
 		}
 	}
-	snprintf(ts, sizeof(ts), "%lld", (long long)time(NULL));
+	store_dec(ts, (long long)time(NULL));
 	if (nk == 4) {
 		argv[2] = "4";
 		argv[5] = kmid;
@@ -234,7 +328,7 @@ store_outbox_dlr_got(void *arg, int status, const char *data, size_t len)
 	if (len == 0) {
 		argv[2] = "2";
 		memmove(&argv[5], &argv[6], 5 * sizeof(argv[0]));
-	} else if (registry_key_outbox_st(kst, sizeof(kst), st->prefix, id) != 0) {
+	} else if (store_outbox_kst(st, kst, sizeof(kst), id) != 0) {
 		free(d);
 		return;
 	}
@@ -268,15 +362,15 @@ store_outbox_dlr(struct store *st, const char *bind, const char *message_id,
 		return;
 	}
 	d->st = st;
-	if (registry_key_outbox_mid(d->kmid, sizeof(d->kmid), st->prefix,
-	    store_str(bind), store_str(message_id)) != 0) {
+	if (store_outbox_kmid(st, d->kmid, sizeof(d->kmid), store_str(bind),
+	    store_str(message_id)) != 0) {
 		log_warnx("[redis] receipt: message id too long");
 		free(d);
 		return;
 	}
-	snprintf(d->kw, sizeof(d->kw), "%s:w", d->kmid);
+	store_outbox_kw(d->kw, d->kmid);
 	snprintf(d->state, sizeof(d->state), "%s", store_str(state));
-	snprintf(d->ts, sizeof(d->ts), "%lld", (long long)time(NULL));
+	store_dec(d->ts, (long long)time(NULL));
 	store_outbox_dlr_get(d);
 }
 
@@ -1159,6 +1253,7 @@ store_outbox_init(struct store *st)
 {
 	struct store_outbox *ob = &st->ob;
 
+	store_outbox_stems(st);
 	ob->backoff_ms = STORE_BACKOFF_MIN_MS;
 	ob->ev_connect = evtimer_new(st->base, store_outbox_on_rconnect, st);
 	ob->ev_deadline = evtimer_new(st->base, store_outbox_on_rdeadline, st);

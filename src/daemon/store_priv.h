@@ -179,6 +179,12 @@ struct store_outbox {
 	long long            fences;	/* times fenced */
 	store_outbox_owned_cb *owned_cb;
 	void                *owned_arg;
+	/* Named once (store_outbox_init, registry.h's names): the outbox
+	 * key, the stems of P"outbox:st:<id>" and P"outbox:mid:<bind>:<mid>"
+	 * ("" when registry.h names them otherwise: named per request). */
+	char                 kob[REGISTRY_KEY_MAX];
+	char                 kst[REGISTRY_KEY_MAX];
+	char                 kmid[REGISTRY_KEY_MAX];
 	struct event        *ev_hb;
 	struct event        *ev_connect;
 	struct event        *ev_deadline;
@@ -364,6 +370,8 @@ void store_reply_pool(struct redisAsyncContext *ac);
 /* A reply string copied, cut to dstsz - 1, NUL-terminated. */
 void store_copy(char *dst, size_t dstsz, const struct redisReply *s);
 const char *store_str(const char *s);	/* NULL -> "" */
+/* v in decimal at p (room for 21), NUL-ended, no format parsed. */
+void store_dec(char *p, long long v);
 
 /*
  * A request of argc NUL-terminated arguments (NULL counts as ""), copied:
