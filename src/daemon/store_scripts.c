@@ -53,31 +53,20 @@ static const char *const store_scripts[STORE_NSCRIPTS] = {
 	 * (DESIGN.md §5): a burst gets no more guesses than the limit, and a
 	 * number not in the registry counts and locks like one that is.
 	 * A locked document still answers its phone on record when the dates
-	 * match. Reply: {'FOUND', record, reason text} (number typed in full)
+	 * match. The record is read (read only) before the limits are
+	 * counted, so that the reasons' pointer is read only for a record
+	 * that has a reason: STALE still comes before any write.
+	 * Reply: {'FOUND', record, reason text} (number typed in full)
 	 * or {'CANDS', record, reason text} (digits only), the designated
 	 * record; {'NONE'} no match (counted); {'LOCKED'}; {'NOGEN'};
 	 * {'STALE'} (nothing counted).
 	 */
 	[STORE_SC_LOOKUP] =
-	"if (redis.call('GET', KEYS[3]) or '') ~= ARGV[10] or\n"
-	"    (redis.call('GET', KEYS[4]) or '') ~= ARGV[11] then\n"
+	"if (redis.call('GET', KEYS[3]) or '') ~= ARGV[10] then\n"
 	"  return {'STALE'}\n"
 	"end\n"
-	/* The first request of the hour (the common case) is one SET that
-	 * creates the counter with its TTL; the others an INCR. */
-	"local n = 1\n"
-	"if not redis.call('SET', KEYS[1], '1', 'EX', " "3600" ", 'NX') then\n"
-	"  n = redis.call('INCR', KEYS[1])\n"
-	"end\n"
 	"local maxr, maxf = tonumber(ARGV[1]), tonumber(ARGV[2])\n"
-	"if maxr > 0 and n > maxr then return {'LOCKED'} end\n"
-	"local f = tonumber(redis.call('GET', KEYS[2]) or '0') or 0\n"
-	"local locked = maxf > 0 and f >= maxf\n"
 	"local ver = ARGV[12]\n"
-	"if ver == '' then\n"
-	"  if locked then return {'LOCKED'} end\n"
-	"  return {'NOGEN'}\n"
-	"end\n"
 	"local function bit(v, k)\n"
 	"  return math.floor((string.byte(v, 1) or 0) / k) % 2 == 1\n"
 	"end\n"
@@ -128,7 +117,7 @@ static const char *const store_scripts[STORE_NSCRIPTS] = {
 	"      redis.call('HGET', KEYS[6], code .. ':fr') or ''\n"
 	"end\n"
 	"local tag, pick = 'FOUND', nil\n"
-	"if ARGV[5] ~= '' and ver == '2' then\n"
+	"if ver == '2' and ARGV[5] ~= '' then\n"
 	"  tag = 'CANDS'\n"
 	"  local all = redis.call('HGETALL', KEYS[5])\n"
 	"  local pat = '^' .. ARGV[6] .. '%u*' .. ARGV[5] .. '$'\n"
@@ -143,9 +132,28 @@ static const char *const store_scripts[STORE_NSCRIPTS] = {
 	"    end\n"
 	"  end\n"
 	"  if ok ~= 1 then pick = nil end\n"
-	"else\n"
+	"elseif ver ~= '' then\n"
 	"  local v = redis.call('HGET', KEYS[5], ARGV[3])\n"
 	"  if v and match(v, true) then pick = v end\n"
+	"end\n"
+	/* The reasons' generation matters only to a record with a reason
+	 * (case D): read then, still before anything is written. */
+	"if pick and bit(pick, 16) and\n"
+	"    (redis.call('GET', KEYS[4]) or '') ~= ARGV[11] then\n"
+	"  return {'STALE'}\n"
+	"end\n"
+	/* The first request of the hour (the common case) is one SET that
+	 * creates the counter with its TTL; the others an INCR. */
+	"local n = 1\n"
+	"if not redis.call('SET', KEYS[1], '1', 'EX', " "3600" ", 'NX') then\n"
+	"  n = redis.call('INCR', KEYS[1])\n"
+	"end\n"
+	"if maxr > 0 and n > maxr then return {'LOCKED'} end\n"
+	"local f = tonumber(redis.call('GET', KEYS[2]) or '0') or 0\n"
+	"local locked = maxf > 0 and f >= maxf\n"
+	"if ver == '' then\n"
+	"  if locked then return {'LOCKED'} end\n"
+	"  return {'NOGEN'}\n"
 	"end\n"
 	"if locked then\n"
 	"  if pick and ARGV[9] ~= '' and phone(pick) == ARGV[9] then\n"

@@ -944,7 +944,26 @@ test_generation_switch(void **state)
 	assert_string_equal(c.res.item[1].code, "AVOCATS");
 	store_metrics(st, &m);
 	assert_int_equal(m.stale_retries, 2);
+
+	/* The reasons switch: a record without a reason does not read their
+	 * pointer (no STALE), one with a reason is STALE once and gets the
+	 * new text, counted once. */
+	Rq("HSET t:rsn:7 AMO_CNOPS:fr %s", "Couvert CNOPS (7)");
+	Rq("SET t:rsn:gen 7");
+	lookup(st, "212600000078", PARSE_ID_CIN, "AB123456", "fr", &l);
+	assert_string_equal(l.res.rec[0].matricule, "990000001");
+	store_metrics(st, &m);
+	assert_int_equal(m.stale_retries, 2);
+	assert_int_equal(get_int("t:rl:m:212600000078"), 1);
+	lookup(st, "212600000079", PARSE_ID_CIN, "DA100002", "fr", &l);
+	assert_int_equal(l.res.rec[0].reg, DIALOG_REG_INELIGIBLE);
+	assert_string_equal(l.res.rec[0].reason_text, "Couvert CNOPS (7)");
+	store_metrics(st, &m);
+	assert_int_equal(m.stale_retries, 3);
+	assert_int_equal(get_int("t:rl:m:212600000079"), 1);
 	store_free(st);
+	Rq("DEL t:rsn:7 t:rl:m:212600000078 t:rl:m:212600000079");
+	Rq("SET t:rsn:gen 5");
 	Rq("DEL t:reg:6:0 t:reg:6:1 t:cat:6:list t:cat:6:NOTAIRES t:pts:gen "
 	    "t:pts:6:regions t:pts:6:1");
 }
