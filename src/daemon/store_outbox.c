@@ -138,6 +138,42 @@ store_outbox_stems(struct store *st)
 	}
 }
 
+/* FNV-1a of a mid key: its slot in st->ob.mids, and the check. */
+static uint64_t
+store_outbox_mid_hash(const char *k)
+{
+	uint64_t h = 14695981039346656037ULL;
+
+	for (; *k != '\0'; k++)
+		h = (h ^ (unsigned char)*k) * 1099511628211ULL;
+	return h | 1;		/* 0: an empty slot */
+}
+
+/* A record maps mid key k to entry id: remembered for its receipt. */
+static void
+store_outbox_mid_put(struct store *st, const char *k, const char *id)
+{
+	uint64_t h = store_outbox_mid_hash(k);
+	struct store_mid_slot *m = &st->ob.mids[h & (STORE_MID_SLOTS - 1)];
+	size_t n = strlen(id);
+
+	if (n >= sizeof(m->id))
+		return;
+	m->h = h;
+	memcpy(m->id, id, n + 1);
+}
+
+/* The entry id a record of ours mapped k to, or NULL. */
+static const char *
+store_outbox_mid_get(const struct store *st, const char *k)
+{
+	uint64_t h = store_outbox_mid_hash(k);
+	const struct store_mid_slot *m =
+	    &st->ob.mids[h & (STORE_MID_SLOTS - 1)];
+
+	return m->h == h ? m->id : NULL;
+}
+
 /* --- writing, settling, receipts ------------------------------------ */
 
 void
@@ -213,6 +249,7 @@ store_outbox_record(struct store *st, const char *id, const char *state,
 			store_outbox_kw(kw, kmid);
 			nk = 4;
 			argv[9] = message_id;
+			store_outbox_mid_put(st, kmid, id);
 		}
 	}
 	store_dec(ts, (long long)time(NULL));
@@ -276,17 +313,40 @@ store_outbox_note_id(struct store *st, const char *id, const char *bind,
  * record came), read it again, a few times.
  */
 #define STORE_DLR_TRIES 3
+/* Released receipts kept for reuse (none under AddressSanitizer, so that
+ * a use after release is still caught). */
+#if defined(__SANITIZE_ADDRESS__)
+#define STORE_DLR_POOL  0
+#else
+#define STORE_DLR_POOL  64
+#endif
 
 struct store_dlr {
-	struct store *st;
-	int           tries;
-	char          kmid[REGISTRY_KEY_MAX + 160];
-	char          kw[REGISTRY_KEY_MAX + 164];
-	char          state[32];
-	char          ts[24];
+	struct store     *st;
+	struct store_dlr *next;		/* in the pool */
+	int               tries;
+	char              kmid[REGISTRY_KEY_MAX + 160];
+	char              kw[REGISTRY_KEY_MAX + 164];
+	char              state[32];
+	char              ts[24];
 };
 
 static void store_outbox_dlr_get(struct store_dlr *);
+static void store_outbox_dlr_send(struct store_dlr *, const char *, size_t);
+
+static void
+store_outbox_dlr_release(struct store_dlr *d)
+{
+	struct store *st = d->st;
+
+	if (!st->dead && st->ob.ndlr_pool < STORE_DLR_POOL) {
+		d->next = st->ob.dlr_pool;
+		st->ob.dlr_pool = d;
+		st->ob.ndlr_pool++;
+		return;
+	}
+	free(d);
+}
 
 static void
 store_outbox_dlr_applied(void *arg, int status, const char *data, size_t len)
@@ -302,34 +362,42 @@ store_outbox_dlr_applied(void *arg, int status, const char *data, size_t len)
 	    memcmp(data, "moved", 5) == 0)
 		log_warnx("[redis] receipt not applied: its message id kept "
 		    "moving");
-	free(d);
+	store_outbox_dlr_release(d);
 }
 
 static void
 store_outbox_dlr_got(void *arg, int status, const char *data, size_t len)
 {
 	struct store_dlr *d = arg;
+
+	/* -1: no reply (Redis down, or the store going): dropped, as a
+	 * fire-and-forget command would be. */
+	if (status != 0 || len >= 40) {
+		if (status == 0)
+			log_warnx("[redis] receipt: malformed entry id");
+		store_outbox_dlr_release(d);
+		return;
+	}
+	store_outbox_dlr_send(d, data != NULL ? data : "", len);
+}
+
+/* STORE_SC_DLR for the entry id (len bytes; 0: none known). */
+static void
+store_outbox_dlr_send(struct store_dlr *d, const char *eid, size_t len)
+{
 	struct store *st = d->st;
 	char kst[REGISTRY_KEY_MAX + 40], id[40];
 	const char *argv[11] = { "EVALSHA", "", "3", d->kmid, d->kw, kst, id,
 	    d->state, d->ts, STORE_ST_TTL_S, NULL };
 	struct store_req *req;
 
-	/* -1: no reply (Redis down, or the store going): dropped, as a
-	 * fire-and-forget command would be. */
-	if (status != 0 || len >= sizeof(id)) {
-		if (status == 0)
-			log_warnx("[redis] receipt: malformed entry id");
-		free(d);
-		return;
-	}
-	memcpy(id, data != NULL ? data : "", len);
+	memcpy(id, eid, len);
 	id[len] = '\0';
 	if (len == 0) {
 		argv[2] = "2";
 		memmove(&argv[5], &argv[6], 5 * sizeof(argv[0]));
 	} else if (store_outbox_kst(st, kst, sizeof(kst), id) != 0) {
-		free(d);
+		store_outbox_dlr_release(d);
 		return;
 	}
 	req = store_build_or_fail(st, STORE_K_GET, STORE_SC_DLR,
@@ -356,22 +424,33 @@ store_outbox_dlr(struct store *st, const char *bind, const char *message_id,
     const char *state)
 {
 	struct store_dlr *d;
+	const char *id;
 
-	if ((d = calloc(1, sizeof(*d))) == NULL) {
+	if ((d = st->ob.dlr_pool) != NULL) {
+		st->ob.dlr_pool = d->next;
+		st->ob.ndlr_pool--;
+	} else if ((d = malloc(sizeof(*d))) == NULL) {
 		log_warnx("[redis] receipt dropped: out of memory");
 		return;
 	}
 	d->st = st;
+	d->next = NULL;
+	d->tries = 0;
 	if (store_outbox_kmid(st, d->kmid, sizeof(d->kmid), store_str(bind),
 	    store_str(message_id)) != 0) {
 		log_warnx("[redis] receipt: message id too long");
-		free(d);
+		store_outbox_dlr_release(d);
 		return;
 	}
 	store_outbox_kw(d->kw, d->kmid);
 	snprintf(d->state, sizeof(d->state), "%s", store_str(state));
 	store_dec(d->ts, (long long)time(NULL));
-	store_outbox_dlr_get(d);
+	/* Sent by a record of ours: the script at once (it checks mid
+	 * still holds that entry; "moved" reads mid then). */
+	if ((id = store_outbox_mid_get(st, d->kmid)) != NULL)
+		store_outbox_dlr_send(d, id, strlen(id));
+	else
+		store_outbox_dlr_get(d);
 }
 
 void
@@ -1277,7 +1356,13 @@ void
 store_outbox_close(struct store *st)
 {
 	struct store_outbox *ob = &st->ob;
+	struct store_dlr *d;
 
+	while ((d = ob->dlr_pool) != NULL) {
+		ob->dlr_pool = d->next;
+		free(d);
+	}
+	ob->ndlr_pool = 0;
 	if (ob->ev_deadline != NULL)
 		store_outbox_reader_detach(st);
 	if (ob->ev_connect)

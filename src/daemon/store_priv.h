@@ -18,6 +18,7 @@
 #include "store.h"
 
 struct event;
+struct store_dlr;
 struct redisAsyncContext;
 struct redisReply;
 
@@ -28,6 +29,7 @@ struct redisReply;
 #define STORE_BACKOFF_MAX_MS 5000
 #define STORE_SMS_NARGS      10	/* fields of one outbox SMS */
 #define STORE_DEAD_MAXLEN    "100000"	/* XADD MAXLEN ~ of P"outbox:dead" */
+#define STORE_MID_SLOTS      1024	/* message id -> entry slots (power of 2) */
 
 /*
  * Set-up commands that are no script (store_req.sys; scripts are >= 0).
@@ -185,6 +187,17 @@ struct store_outbox {
 	char                 kob[REGISTRY_KEY_MAX];
 	char                 kst[REGISTRY_KEY_MAX];
 	char                 kmid[REGISTRY_KEY_MAX];
+	/* The entries the records of this process mapped a message id to
+	 * (a hash of the mid key -> entry id, a slot each, overwritten): a
+	 * receipt's script is sent at once with that entry, which it checks
+	 * against mid, instead of a GET of mid first. Never trusted: a
+	 * wrong or old slot costs the GET it saved. */
+	struct store_mid_slot {
+		uint64_t     h;
+		char         id[32];
+	}                    mids[STORE_MID_SLOTS];
+	struct store_dlr    *dlr_pool;	/* released receipts, for reuse */
+	int                  ndlr_pool;
 	struct event        *ev_hb;
 	struct event        *ev_connect;
 	struct event        *ev_deadline;

@@ -1932,8 +1932,31 @@ test_outbox_consumer(void **state)
 	assert_string_equal(Rs("HGET t:outbox:st:9-8 state"), "submitted");
 	assert_int_equal(Ri("HEXISTS t:outbox:st:9-8 dlr_ts"), 0);
 	assert_string_equal(Rs("HGET t:outbox:st:9-8 message_id"), "mid-405");
+	/* A receipt for an id our record mapped goes to its script at once;
+	 * when mid holds another entry since (another instance's record)
+	 * or none, the script says so and mid is read: the receipt goes to
+	 * the entry mid names, or waits as an early one. */
+	store_outbox_dlr(st, "iam", "mid-405", "delivered");
+	barrier(st);
+	assert_string_equal(Rs("HGET t:outbox:st:9-8 state"), "delivered");
+	store_outbox_note_id(st, "9-7", "iam", "mid-406");
+	store_outbox_note_id(st, "9-5", "iam", "mid-407");
+	barrier(st);
+	Rq("SET t:outbox:mid:iam:mid-406 9-6");
+	Rq("DEL t:outbox:mid:iam:mid-407");
+	store_outbox_dlr(st, "iam", "mid-406", "undeliverable");
+	store_outbox_dlr(st, "iam", "mid-407", "delivered");
+	barrier(st);
+	barrier(st);
+	barrier(st);
+	assert_string_equal(Rs("HGET t:outbox:st:9-6 state"), "undeliverable");
+	assert_string_equal(Rs("HGET t:outbox:st:9-7 state"), "submitted");
+	assert_string_equal(Rs("HGET t:outbox:st:9-5 state"), "submitted");
+	assert_int_equal(Ri("EXISTS t:outbox:mid:iam:mid-407:w"), 1);
 	Rq("DEL t:outbox:st:9-9 t:outbox:st:9-8 t:outbox:mid:iam:mid-404 "
-	    "t:outbox:mid:iam:mid-405");
+	    "t:outbox:mid:iam:mid-405 t:outbox:st:9-7 t:outbox:st:9-6 "
+	    "t:outbox:st:9-5 t:outbox:mid:iam:mid-406 "
+	    "t:outbox:mid:iam:mid-407:w");
 
 	/* All 6 settled (sent, expired, dead): XACKed and XDELeted with
 	 * their state, none left in the stream (issue 9); the depth says so
