@@ -141,7 +141,11 @@ struct store_req {
 	int               argc;
 	const char      **argv;		/* in this allocation, after data */
 	size_t           *argvlen;	/* the same */
-	char              data[];	/* argvlen, argv, copies of the arguments */
+	char             *resp;		/* the arguments as RESP, in data (a
+					 * script's from argv[2]) */
+	size_t            resplen;
+	char              data[];	/* argvlen, argv, room for the head,
+					 * the arguments as RESP */
 };
 
 TAILQ_HEAD(store_reqs, store_req);
