@@ -324,7 +324,8 @@ store_outbox_note_id(struct store *st, const char *id, const char *bind,
 struct store_dlr {
 	struct store     *st;
 	struct store_dlr *next;		/* in the pool */
-	int               tries;
+	int               tries;	/* of the GET, then script */
+	int               direct;	/* the script sent with our record's entry */
 	char              kmid[REGISTRY_KEY_MAX + 160];
 	char              kw[REGISTRY_KEY_MAX + 164];
 	char              state[32];
@@ -354,7 +355,9 @@ store_outbox_dlr_applied(void *arg, int status, const char *data, size_t len)
 	struct store_dlr *d = arg;
 
 	if (status == 0 && data != NULL && len == 5 &&
-	    memcmp(data, "moved", 5) == 0 && ++d->tries < STORE_DLR_TRIES) {
+	    memcmp(data, "moved", 5) == 0 &&
+	    (d->direct || ++d->tries < STORE_DLR_TRIES)) {
+		d->direct = 0;		/* not one of the tries */
 		store_outbox_dlr_get(d);
 		return;
 	}
@@ -436,6 +439,7 @@ store_outbox_dlr(struct store *st, const char *bind, const char *message_id,
 	d->st = st;
 	d->next = NULL;
 	d->tries = 0;
+	d->direct = 0;
 	if (store_outbox_kmid(st, d->kmid, sizeof(d->kmid), store_str(bind),
 	    store_str(message_id)) != 0) {
 		log_warnx("[redis] receipt: message id too long");
@@ -447,9 +451,10 @@ store_outbox_dlr(struct store *st, const char *bind, const char *message_id,
 	store_dec(d->ts, (long long)time(NULL));
 	/* Sent by a record of ours: the script at once (it checks mid
 	 * still holds that entry; "moved" reads mid then). */
-	if ((id = store_outbox_mid_get(st, d->kmid)) != NULL)
+	if ((id = store_outbox_mid_get(st, d->kmid)) != NULL) {
+		d->direct = 1;
 		store_outbox_dlr_send(d, id, strlen(id));
-	else
+	} else
 		store_outbox_dlr_get(d);
 }
 
