@@ -2036,6 +2036,7 @@ store_free(struct store *st)
 
 	if (st == NULL || st->dead)
 		return;
+	store_outbox_notes_flush(st);	/* on the connection before it goes */
 	st->dead = 1;
 	secret_wipe(st->id_key, sizeof(st->id_key));
 	store_hold(st);

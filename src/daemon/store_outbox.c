@@ -266,10 +266,66 @@ store_outbox_record(struct store *st, const char *id, const char *state,
 	store_submit(st, store_build(st, STORE_K_NONE, STORE_SC_RECORD, 14, argv));
 }
 
+/* A note held for id: its index, or -1. */
+static int
+store_outbox_note_find(const struct store *st, const char *id)
+{
+	int i;
+
+	for (i = 0; i < st->ob.nnotes; i++)
+		if (strcmp(st->ob.notes[i].id, id) == 0)
+			return i;
+	return -1;
+}
+
+static void
+store_outbox_note_drop(struct store *st, int i)
+{
+	struct store_outbox *ob = &st->ob;
+
+	if (i != --ob->nnotes)
+		ob->notes[i] = ob->notes[ob->nnotes];
+}
+
+void
+store_outbox_notes_flush(struct store *st)
+{
+	struct store_outbox *ob = &st->ob;
+	struct store_note *n;
+	int i, k = ob->nnotes;
+
+	ob->nnotes = 0;
+	for (i = 0; i < k; i++) {
+		n = &ob->notes[i];
+		store_outbox_record(st, n->id, "submitted", n->bind, n->mid, 0);
+	}
+}
+
+static void
+store_outbox_on_notes(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	store_outbox_notes_flush(arg);
+}
+
 void
 store_outbox_ack(struct store *st, const char *id, const char *state,
     const char *bind, const char *message_id)
 {
+	struct store_note *n;
+	int i;
+
+	/* A note of this turn: the settle's record maps the same id (and
+	 * writes its state after); another id, the note goes first. */
+	if ((i = store_outbox_note_find(st, id)) >= 0) {
+		n = &st->ob.notes[i];
+		if (message_id == NULL || strcmp(n->mid, message_id) != 0 ||
+		    strcmp(n->bind, store_str(bind)) != 0)
+			store_outbox_record(st, n->id, "submitted", n->bind,
+			    n->mid, 0);
+		store_outbox_note_drop(st, i);
+	}
 	if (st->ac == NULL)
 		log_warnx("[redis] outbox %s not settled (%s): Redis is down, "
 		    "it will be handed out again", id, store_str(state));
@@ -302,7 +358,29 @@ void
 store_outbox_note_id(struct store *st, const char *id, const char *bind,
     const char *message_id)
 {
-	store_outbox_record(st, id, "submitted", bind, message_id, 0);
+	struct store_outbox *ob = &st->ob;
+	struct store_note *n;
+	int i;
+
+	bind = store_str(bind);
+	message_id = store_str(message_id);
+	if ((i = store_outbox_note_find(st, id)) >= 0) {	/* a newer id */
+		n = &ob->notes[i];
+		store_outbox_record(st, n->id, "submitted", n->bind, n->mid, 0);
+		store_outbox_note_drop(st, i);
+	}
+	if (st->dead || ob->ev_notes == NULL || ob->nnotes == STORE_NOTES_MAX ||
+	    strlen(id) >= sizeof(n->id) || strlen(bind) >= sizeof(n->bind) ||
+	    strlen(message_id) >= sizeof(n->mid)) {
+		store_outbox_record(st, id, "submitted", bind, message_id, 0);
+		return;
+	}
+	n = &ob->notes[ob->nnotes++];
+	memcpy(n->id, id, strlen(id) + 1);
+	memcpy(n->bind, bind, strlen(bind) + 1);
+	memcpy(n->mid, message_id, strlen(message_id) + 1);
+	if (ob->nnotes == 1)
+		event_active(ob->ev_notes, EV_TIMEOUT, 1);
 }
 
 /*
@@ -1349,9 +1427,11 @@ store_outbox_init(struct store *st)
 	    store_outbox_on_depth_tick, st);
 	ob->ev_hb = event_new(st->base, -1, 0, store_outbox_on_hb_tick,
 	    st);
+	ob->ev_notes = event_new(st->base, -1, 0, store_outbox_on_notes, st);
 	if (ob->ev_hb == NULL || ob->ev_connect == NULL || ob->ev_deadline == NULL ||
 	    ob->ev_drop == NULL || ob->ev_claim == NULL ||
-	    ob->ev_resume == NULL || ob->ev_depth == NULL)
+	    ob->ev_resume == NULL || ob->ev_depth == NULL ||
+	    ob->ev_notes == NULL)
 		return -1;
 	store_timer(ob->ev_depth, STORE_DEPTH_MS);	/* persistent */
 	return 0;
@@ -1384,7 +1464,10 @@ store_outbox_close(struct store *st)
 		event_free(ob->ev_depth);
 	if (ob->ev_hb)
 		event_free(ob->ev_hb);
-	ob->ev_hb = NULL;
+	if (ob->ev_notes)
+		event_free(ob->ev_notes);
+	ob->ev_hb = ob->ev_notes = NULL;
+	ob->nnotes = 0;
 	ob->ev_connect = ob->ev_deadline = ob->ev_drop = NULL;
 	ob->ev_claim = ob->ev_resume = ob->ev_depth = NULL;
 }

@@ -30,6 +30,7 @@ struct redisReply;
 #define STORE_SMS_NARGS      10	/* fields of one outbox SMS */
 #define STORE_DEAD_MAXLEN    "100000"	/* XADD MAXLEN ~ of P"outbox:dead" */
 #define STORE_MID_SLOTS      1024	/* message id -> entry slots (power of 2) */
+#define STORE_NOTES_MAX      32		/* notes held to the end of a loop turn */
 
 /*
  * Set-up commands that are no script (store_req.sys; scripts are >= 0).
@@ -202,6 +203,15 @@ struct store_outbox {
 	}                    mids[STORE_MID_SLOTS];
 	struct store_dlr    *dlr_pool;	/* released receipts, for reuse */
 	int                  ndlr_pool;
+	/* Notes of a message id waiting for the end of the loop turn
+	 * (store_outbox_note_id): a settle in the same turn replaces them. */
+	struct store_note {
+		char         id[32];
+		char         bind[64];
+		char         mid[80];
+	}                    notes[STORE_NOTES_MAX];
+	int                  nnotes;
+	struct event        *ev_notes;
 	struct event        *ev_hb;
 	struct event        *ev_connect;
 	struct event        *ev_deadline;
@@ -482,6 +492,9 @@ void store_master_moved(struct store *st, const char *why);
 /* store_outbox.c: the reader is dropped and reconnects now (the master
  * moved). */
 void store_outbox_reader_follow(struct store *st);
+/* store_outbox.c: the notes held for the end of the loop turn recorded
+ * now (from store_free, before the connection goes). */
+void store_outbox_notes_flush(struct store *st);
 
 /* --- store_outbox.c -------------------------------------------------- */
 

@@ -1915,7 +1915,8 @@ test_outbox_consumer(void **state)
 	/* The early receipt applied by the record that learns its id, and
 	 * kept by the next records of that entry (mid already held it). */
 	store_outbox_note_id(st, "9-9", "iam", "mid-404");
-	barrier(st);
+	barrier(st);	/* a note goes at the end of the loop turn: */
+	barrier(st);	/* after the first barrier's GET */
 	assert_string_equal(Rs("HGET t:outbox:st:9-9 state"), "delivered");
 	assert_string_equal(Rs("HGET t:outbox:st:9-9 message_id"), "mid-404");
 	assert_string_equal(Rs("HGET t:outbox:st:9-9 bind"), "iam");
@@ -1924,10 +1925,12 @@ test_outbox_consumer(void **state)
 	assert_string_equal(Rs("GET t:outbox:mid:iam:mid-404"), "9-9");
 	store_outbox_note_id(st, "9-9", "iam", "mid-404");
 	barrier(st);
+	barrier(st);
 	assert_string_equal(Rs("HGET t:outbox:st:9-9 state"), "delivered");
 	assert_true(Ri("TTL t:outbox:st:9-9") > 604000);
 	/* Without a receipt: the record's own state, one HSET. */
 	store_outbox_note_id(st, "9-8", "iam", "mid-405");
+	barrier(st);
 	barrier(st);
 	assert_string_equal(Rs("HGET t:outbox:st:9-8 state"), "submitted");
 	assert_int_equal(Ri("HEXISTS t:outbox:st:9-8 dlr_ts"), 0);
@@ -1942,6 +1945,7 @@ test_outbox_consumer(void **state)
 	store_outbox_note_id(st, "9-7", "iam", "mid-406");
 	store_outbox_note_id(st, "9-5", "iam", "mid-407");
 	barrier(st);
+	barrier(st);
 	Rq("SET t:outbox:mid:iam:mid-406 9-6");
 	Rq("DEL t:outbox:mid:iam:mid-407");
 	store_outbox_dlr(st, "iam", "mid-406", "undeliverable");
@@ -1953,6 +1957,21 @@ test_outbox_consumer(void **state)
 	assert_string_equal(Rs("HGET t:outbox:st:9-7 state"), "submitted");
 	assert_string_equal(Rs("HGET t:outbox:st:9-5 state"), "submitted");
 	assert_int_equal(Ri("EXISTS t:outbox:mid:iam:mid-407:w"), 1);
+	/* A note and the settle of its entry in one loop turn: the settle's
+	 * record maps the id; with another id, the note is recorded too. */
+	store_outbox_note_id(st, "9-4", "iam", "mid-408");
+	store_outbox_ack(st, "9-4", "sent", "iam", "mid-408");
+	store_outbox_note_id(st, "9-3", "iam", "mid-409");
+	store_outbox_ack(st, "9-3", "sent", "iam", NULL);
+	barrier(st);
+	barrier(st);
+	assert_string_equal(Rs("HGET t:outbox:st:9-4 state"), "sent");
+	assert_string_equal(Rs("HGET t:outbox:st:9-4 message_id"), "mid-408");
+	assert_string_equal(Rs("GET t:outbox:mid:iam:mid-408"), "9-4");
+	assert_string_equal(Rs("HGET t:outbox:st:9-3 state"), "sent");
+	assert_string_equal(Rs("GET t:outbox:mid:iam:mid-409"), "9-3");
+	Rq("DEL t:outbox:st:9-4 t:outbox:st:9-3 t:outbox:mid:iam:mid-408 "
+	    "t:outbox:mid:iam:mid-409");
 	Rq("DEL t:outbox:st:9-9 t:outbox:st:9-8 t:outbox:mid:iam:mid-404 "
 	    "t:outbox:mid:iam:mid-405 t:outbox:st:9-7 t:outbox:st:9-6 "
 	    "t:outbox:st:9-5 t:outbox:mid:iam:mid-406 "
