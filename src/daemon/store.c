@@ -939,7 +939,6 @@ store_now_us(void)
 	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
-
 /*
  * The request as RESP bytes in st->resp (grown as needed, kept), every
  * argument copied with its length: a script that goes as EVAL (its SHA
@@ -1001,7 +1000,7 @@ store_req_cr(struct store_req *req, char c)
 static int
 store_send(struct store *st, struct store_req *req)
 {
-	const char *head = NULL, *out;
+	const char *head = NULL;
 	size_t hlen = 0, len;
 	char pre[24], *p;
 	int rc;
@@ -1026,9 +1025,8 @@ store_send(struct store *st, struct store_req *req)
 	} else {
 		if ((len = store_resp(st, req)) == 0)
 			return -1;
-		out = st->resp;
 		rc = redisAsyncFormattedCommand(st->ac, store_on_reply, req,
-		    out, len);
+		    st->resp, len);
 		explicit_bzero(st->resp, len);
 	}
 	if (rc != REDIS_OK)
