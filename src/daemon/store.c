@@ -65,7 +65,7 @@ store_timer(struct event *ev, int ms)
  * kept): a dialog step's requests then cost no allocation. The bytes an
  * argument held (a document number, a birth date) are wiped first.
  */
-#define STORE_REQ_ROOM  1536
+#define STORE_REQ_ROOM  2048
 /* Under AddressSanitizer (make SAN=1) nothing is pooled (requests nor
  * reply objects), so a use after release is still caught. */
 #if defined(__SANITIZE_ADDRESS__)
@@ -117,10 +117,63 @@ store_req_unlink(struct store *st, struct store_req *req)
 	st->nreqs--;
 }
 
+/* Two decimal digits of 0..99, for store_utoa. */
+static const char store_d2[201] =
+    "00010203040506070809101112131415161718192021222324"
+    "25262728293031323334353637383940414243444546474849"
+    "50515253545556575859606162636465666768697071727374"
+    "75767778798081828384858687888990919293949596979899";
+
+/* Decimal digits of v at p (room for 20): their count. Inline: it runs
+ * for every argument of every request (RESP lengths and counts), nearly
+ * always under 10,000. */
+static inline size_t
+store_utoa(char *p, size_t v)
+{
+	char tmp[24];
+	size_t n = 0, i;
+
+	if (v < 10) {
+		p[0] = (char)('0' + v);
+		return 1;
+	}
+	if (v < 100) {
+		memcpy(p, store_d2 + 2 * v, 2);
+		return 2;
+	}
+	if (v < 1000) {
+		p[0] = (char)('0' + v / 100);
+		memcpy(p + 1, store_d2 + 2 * (v % 100), 2);
+		return 3;
+	}
+	if (v < 10000) {
+		memcpy(p, store_d2 + 2 * (v / 100), 2);
+		memcpy(p + 2, store_d2 + 2 * (v % 100), 2);
+		return 4;
+	}
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	for (i = 0; i < n; i++)
+		p[i] = tmp[n - 1 - i];
+	return n;
+}
+
+/*
+ * The room kept before a request's RESP bytes for its head, written when
+ * it is sent: "*<argc>\r\n" and, for a script, the pre-formatted
+ * "$7 EVALSHA $40 <sha>" (store_scripts_head, 60 bytes).
+ */
+#define STORE_REQ_HEAD  96
+
 /*
  * A request with argc arguments copied in: the argument vector, their
- * lengths and their bytes all in the one allocation. NULL on allocation
- * failure.
+ * lengths and their bytes all in the one allocation, the bytes already
+ * as RESP ("$<len>\r\n<bytes>\r\n"; a script's from its third, after
+ * EVALSHA and the SHA) so that sending copies them no more. Each
+ * argument's "\r" is kept a NUL but while hiredis copies the request
+ * (store_send): argv[i] stays a C string. NULL on allocation failure.
  */
 static struct store_req *
 store_req_new(struct store *st, enum store_kind kind, int script, int argc,
@@ -129,46 +182,60 @@ store_req_new(struct store *st, enum store_kind kind, int script, int argc,
 	struct store_req *req;
 	struct event *ev = NULL;
 	size_t total = 0, off, pad, room;
-	int i;
+	char *p;
+	int i, first = script >= 0 ? 2 : 0;
 
-	for (i = 0; i < argc; i++)
-		total += argvlen[i] + 1;
-	/* data[] starts at an offset that may not suit size_t or pointers. */
-	pad = (sizeof(void *) - offsetof(struct store_req, data) %
-	    sizeof(void *)) % sizeof(void *);
-	off = pad + (size_t)argc * (sizeof(size_t) + sizeof(char *));
-	/* Exact size when nothing is pooled (ASan sees an overflow). */
-	room = STORE_POOL_MAX > 0 && off + total <= STORE_REQ_ROOM ?
-	    STORE_REQ_ROOM : off + total;
-	if (argc > STORE_MAXARGS) {
+	if (argc > STORE_MAXARGS || argc < first) {
 		log_warnx("[redis] cannot allocate a request");
 		return NULL;
 	}
+	/* Each: "$", at most 20 digits, "\r\n", the bytes, "\r\n". */
+	for (i = 0; i < argc; i++)
+		total += argvlen[i] + 25;
+	/* data[] starts at an offset that may not suit size_t or pointers. */
+	pad = (sizeof(void *) - offsetof(struct store_req, data) %
+	    sizeof(void *)) % sizeof(void *);
+	off = pad + (size_t)argc * (sizeof(size_t) + sizeof(char *)) +
+	    STORE_REQ_HEAD;
+	/* Exact size when nothing is pooled (ASan sees an overflow). */
+	room = STORE_POOL_MAX > 0 && off + total <= STORE_REQ_ROOM ?
+	    STORE_REQ_ROOM : off + total;
 	if (room == STORE_REQ_ROOM && (req = TAILQ_FIRST(&st->pool)) != NULL) {
 		TAILQ_REMOVE(&st->pool, req, entry);
 		st->npool--;
 		ev = req->deadline;
-		memset(req, 0, sizeof(*req));
+		memset(req, 0, offsetof(struct store_req, data));
 	} else if ((req = calloc(1, sizeof(*req) + room)) == NULL) {
 		log_warnx("[redis] cannot allocate a request");
 		return NULL;
 	}
 	req->deadline = ev;
 	req->room = room;
-	req->used = off + total;
 	req->kind = kind;
 	req->script = script;
 	req->argc = argc;
 	req->argvlen = (size_t *)(void *)(req->data + pad);
 	req->argv = (const char **)(void *)(req->argvlen + argc);
-	for (i = 0; i < argc; i++) {
-		if (argv[i] != NULL)
-			memcpy(req->data + off, argv[i], argvlen[i]);
-		req->data[off + argvlen[i]] = '\0';
-		req->argv[i] = req->data + off;
-		req->argvlen[i] = argvlen[i];
-		off += argvlen[i] + 1;
+	for (i = 0; i < first; i++) {	/* store_scripts_argv sets them */
+		req->argv[i] = "";
+		req->argvlen[i] = 0;
 	}
+	req->resp = p = req->data + off;
+	for (; i < argc; i++) {
+		*p++ = '$';
+		p += store_utoa(p, argvlen[i]);
+		*p++ = '\r';
+		*p++ = '\n';
+		req->argv[i] = p;
+		req->argvlen[i] = argvlen[i];
+		if (argv[i] != NULL)
+			memcpy(p, argv[i], argvlen[i]);
+		p += argvlen[i];
+		*p++ = '\0';		/* '\r' while sent */
+		*p++ = '\n';
+	}
+	req->resplen = (size_t)(p - req->resp);
+	req->used = (size_t)(p - req->data);
 	return req;
 }
 
@@ -357,7 +424,7 @@ store_reply_pool(struct redisAsyncContext *ac)
 
 /* v in decimal at p (room for 21), NUL-ended, without a format parsed
  * (the request arguments built per dialog step). */
-static void
+void
 store_dec(char *p, long long v)
 {
 	char tmp[24];
@@ -872,52 +939,21 @@ store_now_us(void)
 	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
-/* Decimal digits of v at p (room for 20): their count. */
-static size_t
-store_utoa(char *p, size_t v)
-{
-	char tmp[24];
-	size_t n = 0, i;
-
-	if (v < 10) {		/* most argument lengths and counts */
-		p[0] = (char)('0' + v);
-		return 1;
-	}
-	if (v < 100) {
-		p[0] = (char)('0' + v / 10);
-		p[1] = (char)('0' + v % 10);
-		return 2;
-	}
-	do {
-		tmp[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v != 0);
-	for (i = 0; i < n; i++)
-		p[i] = tmp[n - 1 - i];
-	return n;
-}
-
 /*
- * The request as RESP bytes in st->resp (grown as needed, kept): the
- * script head pre-formatted at SCRIPT LOAD when it goes as EVALSHA, every
- * other argument copied with its length. Their length, or 0 when out of
+ * The request as RESP bytes in st->resp (grown as needed, kept), every
+ * argument copied with its length: a script that goes as EVAL (its SHA
+ * not known yet, or after NOSCRIPT). Their length, or 0 when out of
  * memory.
  */
 static size_t
 store_resp(struct store *st, struct store_req *req)
 {
-	const char *head = NULL;
-	size_t hlen = 0, need, n;
+	size_t need = 16, n;
 	char *p, *np;
-	int i = 0;
+	int i;
 
-	if (req->script >= 0 &&
-	    (hlen = store_scripts_head(st, req, &head)) != 0)
-		i = 2;
-	else if (req->script >= 0)
-		store_scripts_argv(st, req);
-	need = 16 + hlen;
-	for (n = (size_t)i; n < (size_t)req->argc; n++)
+	store_scripts_argv(st, req);
+	for (n = 0; n < (size_t)req->argc; n++)
 		need += req->argvlen[n] + 26;
 	if (need > st->respsz) {
 		if ((np = realloc(st->resp, need + 1024)) == NULL)
@@ -930,11 +966,7 @@ store_resp(struct store *st, struct store_req *req)
 	p += store_utoa(p, (size_t)req->argc);
 	*p++ = '\r';
 	*p++ = '\n';
-	if (hlen != 0) {
-		memcpy(p, head, hlen);
-		p += hlen;
-	}
-	for (; i < req->argc; i++) {
+	for (i = 0; i < req->argc; i++) {
 		*p++ = '$';
 		p += store_utoa(p, req->argvlen[i]);
 		*p++ = '\r';
@@ -947,24 +979,56 @@ store_resp(struct store *st, struct store_req *req)
 	return (size_t)(p - st->resp);
 }
 
-/* Hand the request to hiredis (EVALSHA, or EVAL when the SHA is not known
- * yet or after NOSCRIPT) as RESP bytes: no format string parsed. 0, or -1
- * when it cannot be sent now. */
+/* The arguments' "\r" (c '\r') or their NUL back (c '\0'). */
+static void
+store_req_cr(struct store_req *req, char c)
+{
+	int i;
+
+	for (i = req->script >= 0 ? 2 : 0; i < req->argc; i++)
+		((char *)(uintptr_t)req->argv[i])[req->argvlen[i]] = c;
+}
+
+/*
+ * Hand the request to hiredis as RESP bytes, no format string parsed:
+ * its own bytes (store_req_new) behind the head written in the room kept
+ * before them (EVALSHA and the SHA for a script), or, for a script that
+ * must go as EVAL, a copy in st->resp (wiped once hiredis has its own:
+ * the arguments, a lookup's birth date, a sealed state, do not stay in
+ * the kept buffer). 0, or -1 when it cannot be sent now.
+ */
 static int
 store_send(struct store *st, struct store_req *req)
 {
-	size_t len;
+	const char *head = NULL;
+	size_t hlen = 0, len;
+	char pre[24], *p;
 	int rc;
 
 	if (st->ac == NULL)
 		return -1;
-	if ((len = store_resp(st, req)) == 0)
-		return -1;
-	rc = redisAsyncFormattedCommand(st->ac, store_on_reply, req, st->resp,
-	    len);
-	/* hiredis has its copy: the arguments (a lookup's birth date, a
-	 * sealed state) do not stay in the kept buffer. */
-	explicit_bzero(st->resp, len);
+	if (req->script < 0 ||
+	    (hlen = store_scripts_head(st, req, &head)) != 0) {
+		pre[0] = '*';
+		len = 1 + store_utoa(pre + 1, (size_t)req->argc);
+		pre[len++] = '\r';
+		pre[len++] = '\n';
+		p = req->resp - hlen - len;
+		memcpy(p, pre, len);
+		if (hlen != 0)
+			memcpy(p + len, head, hlen);
+		len += hlen + req->resplen;
+		store_req_cr(req, '\r');
+		rc = redisAsyncFormattedCommand(st->ac, store_on_reply, req, p,
+		    len);
+		store_req_cr(req, '\0');
+	} else {
+		if ((len = store_resp(st, req)) == 0)
+			return -1;
+		rc = redisAsyncFormattedCommand(st->ac, store_on_reply, req,
+		    st->resp, len);
+		explicit_bzero(st->resp, len);
+	}
 	if (rc != REDIS_OK)
 		return -1;
 	req->in_redis = 1;
@@ -1970,6 +2034,7 @@ store_free(struct store *st)
 
 	if (st == NULL || st->dead)
 		return;
+	store_outbox_notes_flush(st);	/* on the connection before it goes */
 	st->dead = 1;
 	secret_wipe(st->id_key, sizeof(st->id_key));
 	store_hold(st);

@@ -435,19 +435,22 @@ void store_outbox_ack(struct store *st, const char *id, const char *state,
 void store_outbox_dead(struct store *st, const char *id, const char *kind,
     const char *bind, const char *reason, long long deliveries);
 /*
- * The first segment's id is known (its submit_sm_resp came): record it at
- * once (state "submitted"), so a receipt that arrives before the entry is
- * settled finds it. The settle state never overwrites a receipt's.
- * Fire and forget.
+ * The first segment's id is known (its submit_sm_resp came): record it
+ * (state "submitted") at the end of this loop turn, so a receipt that
+ * arrives before the entry is settled finds it. When the entry is settled
+ * in the same turn with that id (the other segments' responses came in
+ * the same read), the settle's record alone is written: it maps the id
+ * too. The settle state never overwrites a receipt's. Fire and forget.
  */
 void store_outbox_note_id(struct store *st, const char *id, const char *bind,
     const char *message_id);
 /* A delivery receipt: find the entry by (bind, canonical message_id) and
  * set its state ("delivered", "undeliverable", ...). A receipt for an id
- * not recorded yet is kept an hour and applied when it is. Two round
- * trips (GET of the mapping, then the script naming the entry's key,
- * again when the mapping moved in between). Fire and forget (nothing
- * sent for a message_id too long for a key: logged). */
+ * not recorded yet is kept an hour and applied when it is. One round trip
+ * when a record of this process mapped the id (the script, which checks
+ * the mapping), else two (GET of the mapping, then the script naming the
+ * entry's key; again when the mapping moved in between). Fire and forget
+ * (nothing sent for a message_id too long for a key: logged). */
 void store_outbox_dlr(struct store *st, const char *bind,
     const char *message_id, const char *state);
 

@@ -43,16 +43,146 @@ struct store_reader {
 static void store_outbox_on_claim(struct store *, const redisReply *);
 static void store_outbox_on_depth(struct store *, const redisReply *);
 
+/* --- key names ------------------------------------------------------ */
+
+/* P"outbox:st:<id>" into out: 0, or -1 when it does not fit (as
+ * registry.h's names). From the stem named once, else from registry.h. */
+static int
+store_outbox_kst(const struct store *st, char *out, size_t outsz,
+    const char *id)
+{
+	size_t a = strlen(st->ob.kst), b = strlen(id);
+
+	if (a == 0)
+		return registry_key_outbox_st(out, outsz, st->prefix, id);
+	if (a + b >= outsz)
+		return -1;
+	memcpy(out, st->ob.kst, a);
+	memcpy(out + a, id, b + 1);
+	return 0;
+}
+
+/* P"outbox:mid:<bind>:<message_id>" into out, the same way. */
+static int
+store_outbox_kmid(const struct store *st, char *out, size_t outsz,
+    const char *bind, const char *message_id)
+{
+	size_t a = strlen(st->ob.kmid), b = strlen(bind);
+	size_t c = strlen(message_id);
+
+	if (a == 0)
+		return registry_key_outbox_mid(out, outsz, st->prefix, bind,
+		    message_id);
+	if (a + b + 1 + c >= outsz)
+		return -1;
+	memcpy(out, st->ob.kmid, a);
+	memcpy(out + a, bind, b);
+	out[a + b] = ':';
+	memcpy(out + a + b + 1, message_id, c + 1);
+	return 0;
+}
+
+/* The outbox key: named once, else into buf (REGISTRY_KEY_MAX). */
+static const char *
+store_outbox_kob(const struct store *st, char *buf)
+{
+	if (st->ob.kob[0] != '\0')
+		return st->ob.kob;
+	registry_key_outbox(buf, REGISTRY_KEY_MAX, st->prefix);
+	return buf;
+}
+
+/* key + ":w" (the early receipt of a mid key) into out (strlen(key) + 3). */
+static void
+store_outbox_kw(char *out, const char *key)
+{
+	size_t n = strlen(key);
+
+	memcpy(out, key, n);
+	memcpy(out + n, ":w", 3);
+}
+
+/*
+ * The stems, named once by registry.h with an empty last part and each
+ * checked against registry.h's own name of a sample: a stem that does
+ * not give it stays "" (the names are then made per request).
+ */
+static void
+store_outbox_stems(struct store *st)
+{
+	struct store_outbox *ob = &st->ob;
+	char a[REGISTRY_KEY_MAX + 64], b[REGISTRY_KEY_MAX + 64];
+	size_t n;
+
+	if (registry_key_outbox(ob->kob, sizeof(ob->kob), st->prefix) != 0)
+		ob->kob[0] = '\0';
+	ob->kst[0] = ob->kmid[0] = '\0';
+	if (registry_key_outbox_st(a, sizeof(a), st->prefix, "") == 0 &&
+	    strlen(a) < sizeof(ob->kst)) {
+		memcpy(ob->kst, a, strlen(a) + 1);
+		if (store_outbox_kst(st, a, sizeof(a), "1-0") != 0 ||
+		    registry_key_outbox_st(b, sizeof(b), st->prefix, "1-0") != 0 ||
+		    strcmp(a, b) != 0)
+			ob->kst[0] = '\0';
+	}
+	/* "<stem>:" + "" + ":" + "": the stem is that less its last ':'. */
+	if (registry_key_outbox_mid(a, sizeof(a), st->prefix, "", "") == 0 &&
+	    (n = strlen(a)) >= 2 && n - 1 < sizeof(ob->kmid) &&
+	    a[n - 1] == ':' && a[n - 2] == ':') {
+		memcpy(ob->kmid, a, n - 1);
+		ob->kmid[n - 1] = '\0';
+		if (store_outbox_kmid(st, a, sizeof(a), "b", "1") != 0 ||
+		    registry_key_outbox_mid(b, sizeof(b), st->prefix, "b",
+		    "1") != 0 || strcmp(a, b) != 0)
+			ob->kmid[0] = '\0';
+	}
+}
+
+/* FNV-1a of a mid key: its slot in st->ob.mids, and the check. */
+static uint64_t
+store_outbox_mid_hash(const char *k)
+{
+	uint64_t h = 14695981039346656037ULL;
+
+	for (; *k != '\0'; k++)
+		h = (h ^ (unsigned char)*k) * 1099511628211ULL;
+	return h | 1;		/* 0: an empty slot */
+}
+
+/* A record maps mid key k to entry id: remembered for its receipt. */
+static void
+store_outbox_mid_put(struct store *st, const char *k, const char *id)
+{
+	uint64_t h = store_outbox_mid_hash(k);
+	struct store_mid_slot *m = &st->ob.mids[h & (STORE_MID_SLOTS - 1)];
+	size_t n = strlen(id);
+
+	if (n >= sizeof(m->id))
+		return;
+	m->h = h;
+	memcpy(m->id, id, n + 1);
+}
+
+/* The entry id a record of ours mapped k to, or NULL. */
+static const char *
+store_outbox_mid_get(const struct store *st, const char *k)
+{
+	uint64_t h = store_outbox_mid_hash(k);
+	const struct store_mid_slot *m =
+	    &st->ob.mids[h & (STORE_MID_SLOTS - 1)];
+
+	return m->h == h ? m->id : NULL;
+}
+
 /* --- writing, settling, receipts ------------------------------------ */
 
 void
 store_outbox_msg_argv(const struct store_outbox_msg *m, const char **argv,
     struct store_outbox_num *num)
 {
-	snprintf(num->exp, sizeof(num->exp), "%lld",
-	    m->expires_ms > 0 ? m->expires_ms : 0);
-	snprintf(num->ton, sizeof(num->ton), "%u", (unsigned)m->to_ton);
-	snprintf(num->npi, sizeof(num->npi), "%u", (unsigned)m->to_npi);
+	store_dec(num->exp, m->expires_ms > 0 ? m->expires_ms : 0);
+	store_dec(num->ton, m->to_ton);
+	store_dec(num->npi, m->to_npi);
 	argv[0] = store_str(m->bind);
 	argv[1] = store_str(m->to);
 	argv[2] = store_str(m->from);
@@ -73,7 +203,7 @@ store_outbox_add(struct store *st, const struct store_outbox_msg *msg,
 	struct store_outbox_num num;
 	/* No MAXLEN: the stream is trimmed only below what is settled
 	 * (STORE_SC_TRIM), never past a promise. */
-	const char *argv[3 + 2 * STORE_SMS_NARGS] = { "XADD", k, "*", "bind",
+	const char *argv[3 + 2 * STORE_SMS_NARGS] = { "XADD", NULL, "*", "bind",
 	    NULL, "to", NULL, "from", NULL, "kind", NULL, "lang", NULL, "body",
 	    NULL, "expires_ms", NULL, "to_ton", NULL, "to_npi", NULL, "op",
 	    NULL };
@@ -81,7 +211,7 @@ store_outbox_add(struct store *st, const struct store_outbox_msg *msg,
 	struct store_req *req;
 	int i;
 
-	registry_key_outbox(k, sizeof(k), st->prefix);
+	argv[1] = store_outbox_kob(st, k);
 	store_outbox_msg_argv(msg, f, &num);
 	for (i = 0; i < STORE_SMS_NARGS; i++)
 		argv[4 + 2 * i] = f[i];
@@ -101,27 +231,28 @@ store_outbox_record(struct store *st, const char *id, const char *state,
 {
 	char kst[REGISTRY_KEY_MAX + 40], kmid[REGISTRY_KEY_MAX + 160], ts[24];
 	char kob[REGISTRY_KEY_MAX], kw[REGISTRY_KEY_MAX + 164];
-	const char *argv[17] = { "EVALSHA", "", "2", kst, kob, NULL, NULL,
+	const char *argv[17] = { "EVALSHA", "", "2", kst, NULL, NULL, NULL,
 	    store_str(state), store_str(bind), "", ts, STORE_ST_TTL_S, id,
 	    STORE_MID_TTL_S, REGISTRY_OUTBOX_GROUP, settle ? "1" : "0" };
 	int nk = 2;
 
-	if (registry_key_outbox_st(kst, sizeof(kst), st->prefix, id) != 0) {
+	if (store_outbox_kst(st, kst, sizeof(kst), id) != 0) {
 		log_warnx("[redis] outbox id too long");
 		return;
 	}
-	registry_key_outbox(kob, sizeof(kob), st->prefix);
+	argv[4] = store_outbox_kob(st, kob);
 	if (message_id != NULL && message_id[0] != '\0') {
-		if (registry_key_outbox_mid(kmid, sizeof(kmid), st->prefix,
-		    store_str(bind), message_id) != 0)
+		if (store_outbox_kmid(st, kmid, sizeof(kmid), store_str(bind),
+		    message_id) != 0)
 			log_warnx("[redis] outbox %s: message id too long", id);
 		else {
-			snprintf(kw, sizeof(kw), "%s:w", kmid);
+			store_outbox_kw(kw, kmid);
 			nk = 4;
 			argv[9] = message_id;
+			store_outbox_mid_put(st, kmid, id);
 		}
 	}
-	snprintf(ts, sizeof(ts), "%lld", (long long)time(NULL));
+	store_dec(ts, (long long)time(NULL));
 	if (nk == 4) {
 		argv[2] = "4";
 		argv[5] = kmid;
@@ -135,10 +266,66 @@ store_outbox_record(struct store *st, const char *id, const char *state,
 	store_submit(st, store_build(st, STORE_K_NONE, STORE_SC_RECORD, 14, argv));
 }
 
+/* A note held for id: its index, or -1. */
+static int
+store_outbox_note_find(const struct store *st, const char *id)
+{
+	int i;
+
+	for (i = 0; i < st->ob.nnotes; i++)
+		if (strcmp(st->ob.notes[i].id, id) == 0)
+			return i;
+	return -1;
+}
+
+static void
+store_outbox_note_drop(struct store *st, int i)
+{
+	struct store_outbox *ob = &st->ob;
+
+	if (i != --ob->nnotes)
+		ob->notes[i] = ob->notes[ob->nnotes];
+}
+
+void
+store_outbox_notes_flush(struct store *st)
+{
+	struct store_outbox *ob = &st->ob;
+	struct store_note *n;
+	int i, k = ob->nnotes;
+
+	ob->nnotes = 0;
+	for (i = 0; i < k; i++) {
+		n = &ob->notes[i];
+		store_outbox_record(st, n->id, "submitted", n->bind, n->mid, 0);
+	}
+}
+
+static void
+store_outbox_on_notes(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	store_outbox_notes_flush(arg);
+}
+
 void
 store_outbox_ack(struct store *st, const char *id, const char *state,
     const char *bind, const char *message_id)
 {
+	struct store_note *n;
+	int i;
+
+	/* A note of this turn: the settle's record maps the same id (and
+	 * writes its state after); another id, the note goes first. */
+	if ((i = store_outbox_note_find(st, id)) >= 0) {
+		n = &st->ob.notes[i];
+		if (message_id == NULL || strcmp(n->mid, message_id) != 0 ||
+		    strcmp(n->bind, store_str(bind)) != 0)
+			store_outbox_record(st, n->id, "submitted", n->bind,
+			    n->mid, 0);
+		store_outbox_note_drop(st, i);
+	}
 	if (st->ac == NULL)
 		log_warnx("[redis] outbox %s not settled (%s): Redis is down, "
 		    "it will be handed out again", id, store_str(state));
@@ -171,7 +358,29 @@ void
 store_outbox_note_id(struct store *st, const char *id, const char *bind,
     const char *message_id)
 {
-	store_outbox_record(st, id, "submitted", bind, message_id, 0);
+	struct store_outbox *ob = &st->ob;
+	struct store_note *n;
+	int i;
+
+	bind = store_str(bind);
+	message_id = store_str(message_id);
+	if ((i = store_outbox_note_find(st, id)) >= 0) {	/* a newer id */
+		n = &ob->notes[i];
+		store_outbox_record(st, n->id, "submitted", n->bind, n->mid, 0);
+		store_outbox_note_drop(st, i);
+	}
+	if (st->dead || ob->ev_notes == NULL || ob->nnotes == STORE_NOTES_MAX ||
+	    strlen(id) >= sizeof(n->id) || strlen(bind) >= sizeof(n->bind) ||
+	    strlen(message_id) >= sizeof(n->mid)) {
+		store_outbox_record(st, id, "submitted", bind, message_id, 0);
+		return;
+	}
+	n = &ob->notes[ob->nnotes++];
+	memcpy(n->id, id, strlen(id) + 1);
+	memcpy(n->bind, bind, strlen(bind) + 1);
+	memcpy(n->mid, message_id, strlen(message_id) + 1);
+	if (ob->nnotes == 1)
+		event_active(ob->ev_notes, EV_TIMEOUT, 1);
 }
 
 /*
@@ -182,17 +391,41 @@ store_outbox_note_id(struct store *st, const char *id, const char *bind,
  * record came), read it again, a few times.
  */
 #define STORE_DLR_TRIES 3
+/* Released receipts kept for reuse (none under AddressSanitizer, so that
+ * a use after release is still caught). */
+#if defined(__SANITIZE_ADDRESS__)
+#define STORE_DLR_POOL  0
+#else
+#define STORE_DLR_POOL  64
+#endif
 
 struct store_dlr {
-	struct store *st;
-	int           tries;
-	char          kmid[REGISTRY_KEY_MAX + 160];
-	char          kw[REGISTRY_KEY_MAX + 164];
-	char          state[32];
-	char          ts[24];
+	struct store     *st;
+	struct store_dlr *next;		/* in the pool */
+	int               tries;	/* of the GET, then script */
+	int               direct;	/* the script sent with our record's entry */
+	char              kmid[REGISTRY_KEY_MAX + 160];
+	char              kw[REGISTRY_KEY_MAX + 164];
+	char              state[32];
+	char              ts[24];
 };
 
 static void store_outbox_dlr_get(struct store_dlr *);
+static void store_outbox_dlr_send(struct store_dlr *, const char *, size_t);
+
+static void
+store_outbox_dlr_release(struct store_dlr *d)
+{
+	struct store *st = d->st;
+
+	if (!st->dead && st->ob.ndlr_pool < STORE_DLR_POOL) {
+		d->next = st->ob.dlr_pool;
+		st->ob.dlr_pool = d;
+		st->ob.ndlr_pool++;
+		return;
+	}
+	free(d);
+}
 
 static void
 store_outbox_dlr_applied(void *arg, int status, const char *data, size_t len)
@@ -200,7 +433,9 @@ store_outbox_dlr_applied(void *arg, int status, const char *data, size_t len)
 	struct store_dlr *d = arg;
 
 	if (status == 0 && data != NULL && len == 5 &&
-	    memcmp(data, "moved", 5) == 0 && ++d->tries < STORE_DLR_TRIES) {
+	    memcmp(data, "moved", 5) == 0 &&
+	    (d->direct || ++d->tries < STORE_DLR_TRIES)) {
+		d->direct = 0;		/* not one of the tries */
 		store_outbox_dlr_get(d);
 		return;
 	}
@@ -208,34 +443,42 @@ store_outbox_dlr_applied(void *arg, int status, const char *data, size_t len)
 	    memcmp(data, "moved", 5) == 0)
 		log_warnx("[redis] receipt not applied: its message id kept "
 		    "moving");
-	free(d);
+	store_outbox_dlr_release(d);
 }
 
 static void
 store_outbox_dlr_got(void *arg, int status, const char *data, size_t len)
 {
 	struct store_dlr *d = arg;
+
+	/* -1: no reply (Redis down, or the store going): dropped, as a
+	 * fire-and-forget command would be. */
+	if (status != 0 || len >= 40) {
+		if (status == 0)
+			log_warnx("[redis] receipt: malformed entry id");
+		store_outbox_dlr_release(d);
+		return;
+	}
+	store_outbox_dlr_send(d, data != NULL ? data : "", len);
+}
+
+/* STORE_SC_DLR for the entry id (len bytes; 0: none known). */
+static void
+store_outbox_dlr_send(struct store_dlr *d, const char *eid, size_t len)
+{
 	struct store *st = d->st;
 	char kst[REGISTRY_KEY_MAX + 40], id[40];
 	const char *argv[11] = { "EVALSHA", "", "3", d->kmid, d->kw, kst, id,
 	    d->state, d->ts, STORE_ST_TTL_S, NULL };
 	struct store_req *req;
 
-	/* -1: no reply (Redis down, or the store going): dropped, as a
-	 * fire-and-forget command would be. */
-	if (status != 0 || len >= sizeof(id)) {
-		if (status == 0)
-			log_warnx("[redis] receipt: malformed entry id");
-		free(d);
-		return;
-	}
-	memcpy(id, data != NULL ? data : "", len);
+	memcpy(id, eid, len);
 	id[len] = '\0';
 	if (len == 0) {
 		argv[2] = "2";
 		memmove(&argv[5], &argv[6], 5 * sizeof(argv[0]));
-	} else if (registry_key_outbox_st(kst, sizeof(kst), st->prefix, id) != 0) {
-		free(d);
+	} else if (store_outbox_kst(st, kst, sizeof(kst), id) != 0) {
+		store_outbox_dlr_release(d);
 		return;
 	}
 	req = store_build_or_fail(st, STORE_K_GET, STORE_SC_DLR,
@@ -262,22 +505,35 @@ store_outbox_dlr(struct store *st, const char *bind, const char *message_id,
     const char *state)
 {
 	struct store_dlr *d;
+	const char *id;
 
-	if ((d = calloc(1, sizeof(*d))) == NULL) {
+	if ((d = st->ob.dlr_pool) != NULL) {
+		st->ob.dlr_pool = d->next;
+		st->ob.ndlr_pool--;
+	} else if ((d = malloc(sizeof(*d))) == NULL) {
 		log_warnx("[redis] receipt dropped: out of memory");
 		return;
 	}
 	d->st = st;
-	if (registry_key_outbox_mid(d->kmid, sizeof(d->kmid), st->prefix,
-	    store_str(bind), store_str(message_id)) != 0) {
+	d->next = NULL;
+	d->tries = 0;
+	d->direct = 0;
+	if (store_outbox_kmid(st, d->kmid, sizeof(d->kmid), store_str(bind),
+	    store_str(message_id)) != 0) {
 		log_warnx("[redis] receipt: message id too long");
-		free(d);
+		store_outbox_dlr_release(d);
 		return;
 	}
-	snprintf(d->kw, sizeof(d->kw), "%s:w", d->kmid);
+	store_outbox_kw(d->kw, d->kmid);
 	snprintf(d->state, sizeof(d->state), "%s", store_str(state));
-	snprintf(d->ts, sizeof(d->ts), "%lld", (long long)time(NULL));
-	store_outbox_dlr_get(d);
+	store_dec(d->ts, (long long)time(NULL));
+	/* Sent by a record of ours: the script at once (it checks mid
+	 * still holds that entry; "moved" reads mid then). */
+	if ((id = store_outbox_mid_get(st, d->kmid)) != NULL) {
+		d->direct = 1;
+		store_outbox_dlr_send(d, id, strlen(id));
+	} else
+		store_outbox_dlr_get(d);
 }
 
 void
@@ -1159,6 +1415,7 @@ store_outbox_init(struct store *st)
 {
 	struct store_outbox *ob = &st->ob;
 
+	store_outbox_stems(st);
 	ob->backoff_ms = STORE_BACKOFF_MIN_MS;
 	ob->ev_connect = evtimer_new(st->base, store_outbox_on_rconnect, st);
 	ob->ev_deadline = evtimer_new(st->base, store_outbox_on_rdeadline, st);
@@ -1170,9 +1427,11 @@ store_outbox_init(struct store *st)
 	    store_outbox_on_depth_tick, st);
 	ob->ev_hb = event_new(st->base, -1, 0, store_outbox_on_hb_tick,
 	    st);
+	ob->ev_notes = event_new(st->base, -1, 0, store_outbox_on_notes, st);
 	if (ob->ev_hb == NULL || ob->ev_connect == NULL || ob->ev_deadline == NULL ||
 	    ob->ev_drop == NULL || ob->ev_claim == NULL ||
-	    ob->ev_resume == NULL || ob->ev_depth == NULL)
+	    ob->ev_resume == NULL || ob->ev_depth == NULL ||
+	    ob->ev_notes == NULL)
 		return -1;
 	store_timer(ob->ev_depth, STORE_DEPTH_MS);	/* persistent */
 	return 0;
@@ -1182,7 +1441,13 @@ void
 store_outbox_close(struct store *st)
 {
 	struct store_outbox *ob = &st->ob;
+	struct store_dlr *d;
 
+	while ((d = ob->dlr_pool) != NULL) {
+		ob->dlr_pool = d->next;
+		free(d);
+	}
+	ob->ndlr_pool = 0;
 	if (ob->ev_deadline != NULL)
 		store_outbox_reader_detach(st);
 	if (ob->ev_connect)
@@ -1199,7 +1464,10 @@ store_outbox_close(struct store *st)
 		event_free(ob->ev_depth);
 	if (ob->ev_hb)
 		event_free(ob->ev_hb);
-	ob->ev_hb = NULL;
+	if (ob->ev_notes)
+		event_free(ob->ev_notes);
+	ob->ev_hb = ob->ev_notes = NULL;
+	ob->nnotes = 0;
 	ob->ev_connect = ob->ev_deadline = ob->ev_drop = NULL;
 	ob->ev_claim = ob->ev_resume = ob->ev_depth = NULL;
 }

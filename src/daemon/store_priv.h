@@ -18,6 +18,7 @@
 #include "store.h"
 
 struct event;
+struct store_dlr;
 struct redisAsyncContext;
 struct redisReply;
 
@@ -28,6 +29,8 @@ struct redisReply;
 #define STORE_BACKOFF_MAX_MS 5000
 #define STORE_SMS_NARGS      10	/* fields of one outbox SMS */
 #define STORE_DEAD_MAXLEN    "100000"	/* XADD MAXLEN ~ of P"outbox:dead" */
+#define STORE_MID_SLOTS      1024	/* message id -> entry slots (power of 2) */
+#define STORE_NOTES_MAX      32		/* notes held to the end of a loop turn */
 
 /*
  * Set-up commands that are no script (store_req.sys; scripts are >= 0).
@@ -139,7 +142,11 @@ struct store_req {
 	int               argc;
 	const char      **argv;		/* in this allocation, after data */
 	size_t           *argvlen;	/* the same */
-	char              data[];	/* argvlen, argv, copies of the arguments */
+	char             *resp;		/* the arguments as RESP, in data (a
+					 * script's from argv[2]) */
+	size_t            resplen;
+	char              data[];	/* argvlen, argv, room for the head,
+					 * the arguments as RESP */
 };
 
 TAILQ_HEAD(store_reqs, store_req);
@@ -179,6 +186,32 @@ struct store_outbox {
 	long long            fences;	/* times fenced */
 	store_outbox_owned_cb *owned_cb;
 	void                *owned_arg;
+	/* Named once (store_outbox_init, registry.h's names): the outbox
+	 * key, the stems of P"outbox:st:<id>" and P"outbox:mid:<bind>:<mid>"
+	 * ("" when registry.h names them otherwise: named per request). */
+	char                 kob[REGISTRY_KEY_MAX];
+	char                 kst[REGISTRY_KEY_MAX];
+	char                 kmid[REGISTRY_KEY_MAX];
+	/* The entries the records of this process mapped a message id to
+	 * (a hash of the mid key -> entry id, a slot each, overwritten): a
+	 * receipt's script is sent at once with that entry, which it checks
+	 * against mid, instead of a GET of mid first. Never trusted: a
+	 * wrong or old slot costs the GET it saved. */
+	struct store_mid_slot {
+		uint64_t     h;
+		char         id[32];
+	}                    mids[STORE_MID_SLOTS];
+	struct store_dlr    *dlr_pool;	/* released receipts, for reuse */
+	int                  ndlr_pool;
+	/* Notes of a message id waiting for the end of the loop turn
+	 * (store_outbox_note_id): a settle in the same turn replaces them. */
+	struct store_note {
+		char         id[32];
+		char         bind[64];
+		char         mid[80];
+	}                    notes[STORE_NOTES_MAX];
+	int                  nnotes;
+	struct event        *ev_notes;
 	struct event        *ev_hb;
 	struct event        *ev_connect;
 	struct event        *ev_deadline;
@@ -364,6 +397,8 @@ void store_reply_pool(struct redisAsyncContext *ac);
 /* A reply string copied, cut to dstsz - 1, NUL-terminated. */
 void store_copy(char *dst, size_t dstsz, const struct redisReply *s);
 const char *store_str(const char *s);	/* NULL -> "" */
+/* v in decimal at p (room for 21), NUL-ended, no format parsed. */
+void store_dec(char *p, long long v);
 
 /*
  * A request of argc NUL-terminated arguments (NULL counts as ""), copied:
@@ -457,6 +492,9 @@ void store_master_moved(struct store *st, const char *why);
 /* store_outbox.c: the reader is dropped and reconnects now (the master
  * moved). */
 void store_outbox_reader_follow(struct store *st);
+/* store_outbox.c: the notes held for the end of the loop turn recorded
+ * now (from store_free, before the connection goes). */
+void store_outbox_notes_flush(struct store *st);
 
 /* --- store_outbox.c -------------------------------------------------- */
 

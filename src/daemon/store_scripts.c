@@ -53,27 +53,20 @@ static const char *const store_scripts[STORE_NSCRIPTS] = {
 	 * (DESIGN.md §5): a burst gets no more guesses than the limit, and a
 	 * number not in the registry counts and locks like one that is.
 	 * A locked document still answers its phone on record when the dates
-	 * match. Reply: {'FOUND', record, reason text} (number typed in full)
+	 * match. The record is read (read only) before the limits are
+	 * counted, so that the reasons' pointer is read only for a record
+	 * that has a reason: STALE still comes before any write.
+	 * Reply: {'FOUND', record, reason text} (number typed in full)
 	 * or {'CANDS', record, reason text} (digits only), the designated
 	 * record; {'NONE'} no match (counted); {'LOCKED'}; {'NOGEN'};
 	 * {'STALE'} (nothing counted).
 	 */
 	[STORE_SC_LOOKUP] =
-	"if (redis.call('GET', KEYS[3]) or '') ~= ARGV[10] or\n"
-	"    (redis.call('GET', KEYS[4]) or '') ~= ARGV[11] then\n"
+	"if (redis.call('GET', KEYS[3]) or '') ~= ARGV[10] then\n"
 	"  return {'STALE'}\n"
 	"end\n"
-	"local n = redis.call('INCR', KEYS[1])\n"
-	"if n == 1 then redis.call('EXPIRE', KEYS[1], " "3600" ") end\n"
 	"local maxr, maxf = tonumber(ARGV[1]), tonumber(ARGV[2])\n"
-	"if maxr > 0 and n > maxr then return {'LOCKED'} end\n"
-	"local f = tonumber(redis.call('GET', KEYS[2]) or '0') or 0\n"
-	"local locked = maxf > 0 and f >= maxf\n"
 	"local ver = ARGV[12]\n"
-	"if ver == '' then\n"
-	"  if locked then return {'LOCKED'} end\n"
-	"  return {'NOGEN'}\n"
-	"end\n"
 	"local function bit(v, k)\n"
 	"  return math.floor((string.byte(v, 1) or 0) / k) % 2 == 1\n"
 	"end\n"
@@ -124,7 +117,7 @@ static const char *const store_scripts[STORE_NSCRIPTS] = {
 	"      redis.call('HGET', KEYS[6], code .. ':fr') or ''\n"
 	"end\n"
 	"local tag, pick = 'FOUND', nil\n"
-	"if ARGV[5] ~= '' and ver == '2' then\n"
+	"if ver == '2' and ARGV[5] ~= '' then\n"
 	"  tag = 'CANDS'\n"
 	"  local all = redis.call('HGETALL', KEYS[5])\n"
 	"  local pat = '^' .. ARGV[6] .. '%u*' .. ARGV[5] .. '$'\n"
@@ -139,9 +132,28 @@ static const char *const store_scripts[STORE_NSCRIPTS] = {
 	"    end\n"
 	"  end\n"
 	"  if ok ~= 1 then pick = nil end\n"
-	"else\n"
+	"elseif ver ~= '' then\n"
 	"  local v = redis.call('HGET', KEYS[5], ARGV[3])\n"
 	"  if v and match(v, true) then pick = v end\n"
+	"end\n"
+	/* The reasons' generation matters only to a record with a reason
+	 * (case D): read then, still before anything is written. */
+	"if pick and bit(pick, 16) and\n"
+	"    (redis.call('GET', KEYS[4]) or '') ~= ARGV[11] then\n"
+	"  return {'STALE'}\n"
+	"end\n"
+	/* The first request of the hour (the common case) is one SET that
+	 * creates the counter with its TTL; the others an INCR. */
+	"local n = 1\n"
+	"if not redis.call('SET', KEYS[1], '1', 'EX', " "3600" ", 'NX') then\n"
+	"  n = redis.call('INCR', KEYS[1])\n"
+	"end\n"
+	"if maxr > 0 and n > maxr then return {'LOCKED'} end\n"
+	"local f = tonumber(redis.call('GET', KEYS[2]) or '0') or 0\n"
+	"local locked = maxf > 0 and f >= maxf\n"
+	"if ver == '' then\n"
+	"  if locked then return {'LOCKED'} end\n"
+	"  return {'NOGEN'}\n"
 	"end\n"
 	"if locked then\n"
 	"  if pick and ARGV[9] ~= '' and phone(pick) == ARGV[9] then\n"
@@ -150,8 +162,8 @@ static const char *const store_scripts[STORE_NSCRIPTS] = {
 	"  return {'LOCKED'}\n"
 	"end\n"
 	"if not pick then\n"
-	"  if redis.call('INCR', KEYS[2]) == 1 then\n"
-	"    redis.call('EXPIRE', KEYS[2], " "86400" ")\n"
+	"  if not redis.call('SET', KEYS[2], '1', 'EX', " "86400" ", 'NX') then\n"
+	"    redis.call('INCR', KEYS[2])\n"
 	"  end\n"
 	"  return {'NONE'}\n"
 	"end\n"
@@ -295,29 +307,36 @@ static const char *const store_scripts[STORE_NSCRIPTS] = {
 	 * (dlr_ts set); a receipt that came before the id was known is
 	 * applied here. A final state (issue 9, piece b) also XACKs and XDELs
 	 * the entry in this same script: a settled secret body does not stay
-	 * in Redis. */
+	 * in Redis. The fields go in one HSET. mid:w is read only when mid did
+	 * not hold this entry already (SET ... GET): an early receipt is
+	 * written only while mid is absent, and the record that set mid
+	 * applied and deleted the one there was. */
 	[STORE_SC_RECORD] =
 	"if ARGV[9] == '1' then\n"
 	"  redis.call('XACK', KEYS[2], ARGV[8], ARGV[6])\n"
 	"  redis.call('XDEL', KEYS[2], ARGV[6])\n"
 	"end\n"
-	"if redis.call('HEXISTS', KEYS[1], 'dlr_ts') == 0 then\n"
-	"  redis.call('HSET', KEYS[1], 'state', ARGV[1])\n"
-	"end\n"
-	"redis.call('HSET', KEYS[1], 'bind', ARGV[2], 'ts', ARGV[4])\n"
-	"if ARGV[3] ~= '' and KEYS[4] then\n"
-	"  redis.call('HSET', KEYS[1], 'message_id', ARGV[3])\n"
-	"  redis.call('SET', KEYS[3], ARGV[6], 'EX', ARGV[7])\n"
+	"local state, dts, mid = nil, nil, ARGV[3] ~= '' and KEYS[4]\n"
+	"if redis.call('HEXISTS', KEYS[1], 'dlr_ts') == 0 then state = ARGV[1] end\n"
+	"if mid and redis.call('SET', KEYS[3], ARGV[6], 'EX', ARGV[7], 'GET') ~=\n"
+	"    ARGV[6] then\n"
 	"  local w = redis.call('GET', KEYS[4])\n"
 	"  if w then\n"
 	"    local sep = string.find(w, '|', 1, true)\n"
 	"    if sep then\n"
-	"      redis.call('HSET', KEYS[1], 'state', string.sub(w, 1, sep - 1),\n"
-	"          'dlr_ts', string.sub(w, sep + 1))\n"
+	"      state, dts = string.sub(w, 1, sep - 1), string.sub(w, sep + 1)\n"
 	"    end\n"
 	"    redis.call('DEL', KEYS[4])\n"
 	"  end\n"
 	"end\n"
+	"local h = {}\n"
+	"local function put(f, v) h[#h + 1] = f; h[#h + 1] = v end\n"
+	"if state then put('state', state) end\n"
+	"put('bind', ARGV[2])\n"
+	"put('ts', ARGV[4])\n"
+	"if mid then put('message_id', ARGV[3]) end\n"
+	"if dts then put('dlr_ts', dts) end\n"
+	"redis.call('HSET', KEYS[1], unpack(h))\n"
 	"redis.call('EXPIRE', KEYS[1], ARGV[5])\n"
 	"return 1\n",
 

@@ -944,7 +944,26 @@ test_generation_switch(void **state)
 	assert_string_equal(c.res.item[1].code, "AVOCATS");
 	store_metrics(st, &m);
 	assert_int_equal(m.stale_retries, 2);
+
+	/* The reasons switch: a record without a reason does not read their
+	 * pointer (no STALE), one with a reason is STALE once and gets the
+	 * new text, counted once. */
+	Rq("HSET t:rsn:7 AMO_CNOPS:fr %s", "Couvert CNOPS (7)");
+	Rq("SET t:rsn:gen 7");
+	lookup(st, "212600000078", PARSE_ID_CIN, "AB123456", "fr", &l);
+	assert_string_equal(l.res.rec[0].matricule, "990000001");
+	store_metrics(st, &m);
+	assert_int_equal(m.stale_retries, 2);
+	assert_int_equal(get_int("t:rl:m:212600000078"), 1);
+	lookup(st, "212600000079", PARSE_ID_CIN, "DA100002", "fr", &l);
+	assert_int_equal(l.res.rec[0].reg, DIALOG_REG_INELIGIBLE);
+	assert_string_equal(l.res.rec[0].reason_text, "Couvert CNOPS (7)");
+	store_metrics(st, &m);
+	assert_int_equal(m.stale_retries, 3);
+	assert_int_equal(get_int("t:rl:m:212600000079"), 1);
 	store_free(st);
+	Rq("DEL t:rsn:7 t:rl:m:212600000078 t:rl:m:212600000079");
+	Rq("SET t:rsn:gen 5");
 	Rq("DEL t:reg:6:0 t:reg:6:1 t:cat:6:list t:cat:6:NOTAIRES t:pts:gen "
 	    "t:pts:6:regions t:pts:6:1");
 }
@@ -1893,6 +1912,70 @@ test_outbox_consumer(void **state)
 	assert_int_equal(Ri("EXISTS t:outbox:mid:iam:mid-404:w"), 1);
 	assert_string_equal(Rs("HGET t:outbox:st:%s state", e1), "delivered");
 	assert_int_equal(Ri("EXISTS t:outbox:st:"), 0);
+	/* The early receipt applied by the record that learns its id, and
+	 * kept by the next records of that entry (mid already held it). */
+	store_outbox_note_id(st, "9-9", "iam", "mid-404");
+	barrier(st);	/* a note goes at the end of the loop turn: */
+	barrier(st);	/* after the first barrier's GET */
+	assert_string_equal(Rs("HGET t:outbox:st:9-9 state"), "delivered");
+	assert_string_equal(Rs("HGET t:outbox:st:9-9 message_id"), "mid-404");
+	assert_string_equal(Rs("HGET t:outbox:st:9-9 bind"), "iam");
+	assert_true(Ri("HEXISTS t:outbox:st:9-9 dlr_ts") == 1);
+	assert_int_equal(Ri("EXISTS t:outbox:mid:iam:mid-404:w"), 0);
+	assert_string_equal(Rs("GET t:outbox:mid:iam:mid-404"), "9-9");
+	store_outbox_note_id(st, "9-9", "iam", "mid-404");
+	barrier(st);
+	barrier(st);
+	assert_string_equal(Rs("HGET t:outbox:st:9-9 state"), "delivered");
+	assert_true(Ri("TTL t:outbox:st:9-9") > 604000);
+	/* Without a receipt: the record's own state, one HSET. */
+	store_outbox_note_id(st, "9-8", "iam", "mid-405");
+	barrier(st);
+	barrier(st);
+	assert_string_equal(Rs("HGET t:outbox:st:9-8 state"), "submitted");
+	assert_int_equal(Ri("HEXISTS t:outbox:st:9-8 dlr_ts"), 0);
+	assert_string_equal(Rs("HGET t:outbox:st:9-8 message_id"), "mid-405");
+	/* A receipt for an id our record mapped goes to its script at once;
+	 * when mid holds another entry since (another instance's record)
+	 * or none, the script says so and mid is read: the receipt goes to
+	 * the entry mid names, or waits as an early one. */
+	store_outbox_dlr(st, "iam", "mid-405", "delivered");
+	barrier(st);
+	assert_string_equal(Rs("HGET t:outbox:st:9-8 state"), "delivered");
+	store_outbox_note_id(st, "9-7", "iam", "mid-406");
+	store_outbox_note_id(st, "9-5", "iam", "mid-407");
+	barrier(st);
+	barrier(st);
+	Rq("SET t:outbox:mid:iam:mid-406 9-6");
+	Rq("DEL t:outbox:mid:iam:mid-407");
+	store_outbox_dlr(st, "iam", "mid-406", "undeliverable");
+	store_outbox_dlr(st, "iam", "mid-407", "delivered");
+	barrier(st);
+	barrier(st);
+	barrier(st);
+	assert_string_equal(Rs("HGET t:outbox:st:9-6 state"), "undeliverable");
+	assert_string_equal(Rs("HGET t:outbox:st:9-7 state"), "submitted");
+	assert_string_equal(Rs("HGET t:outbox:st:9-5 state"), "submitted");
+	assert_int_equal(Ri("EXISTS t:outbox:mid:iam:mid-407:w"), 1);
+	/* A note and the settle of its entry in one loop turn: the settle's
+	 * record maps the id; with another id, the note is recorded too. */
+	store_outbox_note_id(st, "9-4", "iam", "mid-408");
+	store_outbox_ack(st, "9-4", "sent", "iam", "mid-408");
+	store_outbox_note_id(st, "9-3", "iam", "mid-409");
+	store_outbox_ack(st, "9-3", "sent", "iam", NULL);
+	barrier(st);
+	barrier(st);
+	assert_string_equal(Rs("HGET t:outbox:st:9-4 state"), "sent");
+	assert_string_equal(Rs("HGET t:outbox:st:9-4 message_id"), "mid-408");
+	assert_string_equal(Rs("GET t:outbox:mid:iam:mid-408"), "9-4");
+	assert_string_equal(Rs("HGET t:outbox:st:9-3 state"), "sent");
+	assert_string_equal(Rs("GET t:outbox:mid:iam:mid-409"), "9-3");
+	Rq("DEL t:outbox:st:9-4 t:outbox:st:9-3 t:outbox:mid:iam:mid-408 "
+	    "t:outbox:mid:iam:mid-409");
+	Rq("DEL t:outbox:st:9-9 t:outbox:st:9-8 t:outbox:mid:iam:mid-404 "
+	    "t:outbox:mid:iam:mid-405 t:outbox:st:9-7 t:outbox:st:9-6 "
+	    "t:outbox:st:9-5 t:outbox:mid:iam:mid-406 "
+	    "t:outbox:mid:iam:mid-407:w");
 
 	/* All 6 settled (sent, expired, dead): XACKed and XDELeted with
 	 * their state, none left in the stream (issue 9); the depth says so
