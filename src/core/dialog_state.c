@@ -10,6 +10,7 @@
 #include "dialog_impl.h"
 #include "parse.h"
 #include "registry.h"
+#include "tbuf.h"
 #include "utf8.h"
 
 #define DIALOG_STATE_PAGE_MAX	255	/* bound on d->page */
@@ -61,54 +62,30 @@ digits(char *p, unsigned v, int w)
 }
 
 /*
- * The state being written into out[sz]: what snprintf wrote, without a
- * format parsed (a state is encoded for every screen and re-encoded for
- * every one read back). What does not fit is cut at sz - 1 bytes and
- * NUL-ended, and st_end refuses it.
+ * The state is written into a tbuf in cut mode (tbuf_init_cut): what
+ * snprintf wrote, without a format parsed (a state is encoded for every
+ * screen and re-encoded for every one read back). What does not fit is
+ * cut at bufsz - 1 bytes and NUL-ended, and the encoder refuses it.
  */
-struct st_out {
-	char	*out;
-	size_t	 sz;
-	size_t	 len;		/* bytes written, NUL excluded */
-	int	 cut;		/* something did not fit */
-};
-
-/* n bytes of s, as many as fit (sz > 0). */
-static void
-st_put(struct st_out *o, const char *s, size_t n)
-{
-	if (n > o->sz - 1 - o->len) {
-		n = o->sz - 1 - o->len;
-		o->cut = 1;
-	}
-	memcpy(o->out + o->len, s, n);
-	o->len += n;
-}
 
 /* '|' then s. */
 static void
-st_str(struct st_out *o, const char *s)
+st_str(struct tbuf *o, const char *s)
 {
-	st_put(o, "|", 1);
-	st_put(o, s, strlen(s));
+	tbuf_addc(o, '|');
+	tbuf_adds(o, s);
 }
 
 /* '|' then v in decimal ("%d"). */
 static void
-st_int(struct st_out *o, int v)
+st_int(struct tbuf *o, int v)
 {
-	char d[1 + 3 * sizeof(v)];
-	size_t i = sizeof(d);
-	unsigned u = v < 0 ? 0U - (unsigned)v : (unsigned)v;
-
-	do {
-		d[--i] = (char)('0' + u % 10);
-		u /= 10;
-	} while (u != 0);
-	if (v < 0)
-		d[--i] = '-';
-	st_put(o, "|", 1);
-	st_put(o, d + i, sizeof(d) - i);
+	tbuf_addc(o, '|');
+	if (v < 0) {
+		tbuf_addc(o, '-');
+		tbuf_addu(o, 0U - (unsigned)v);
+	} else
+		tbuf_addu(o, (unsigned)v);
 }
 
 /* "" for no date, else YYYY-MM-DD of a real day; -1 when d is neither. */
@@ -176,7 +153,7 @@ dialog_state_encode(const struct dialog *d, char *buf, size_t bufsz)
 	char	ex[16], bi[16];
 	char	code[REGISTRY_CODE_MAX * 3 + 1];	/* %XX */
 	char	text[REGISTRY_TEXT_MAX * 3 + 1];
-	struct st_out o;
+	struct tbuf o;
 
 	if (d == NULL || buf == NULL || bufsz == 0)
 		return -1;
@@ -204,11 +181,8 @@ dialog_state_encode(const struct dialog *d, char *buf, size_t bufsz)
 		return -1;
 	escape(d->cat_code, code_safe, code);
 	escape(d->text, text_safe, text);
-	o.out = buf;
-	o.sz = bufsz;
-	o.len = 0;
-	o.cut = 0;
-	st_put(&o, DIALOG_STATE_VERSION, strlen(DIALOG_STATE_VERSION));
+	tbuf_init_cut(&o, buf, bufsz);
+	tbuf_adds(&o, DIALOG_STATE_VERSION);
 	st_int(&o, (int)d->step);
 	st_str(&o, d->lang);
 	st_int(&o, (int)d->idtype);
@@ -227,8 +201,7 @@ dialog_state_encode(const struct dialog *d, char *buf, size_t bufsz)
 	st_int(&o, (int)d->channel);
 	st_int(&o, d->region);
 	st_str(&o, text);
-	buf[o.len] = '\0';
-	if (o.cut || o.len > DIALOG_STATE_MAX)
+	if (tbuf_end(&o) != 0 || o.len > DIALOG_STATE_MAX)
 		return -1;
 	return (int)o.len;
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "registry.h"
+#include "tbuf.h"
 
 /* --- records -------------------------------------------------------- */
 
@@ -199,79 +200,22 @@ bad:
 /* --- building names without a format -------------------------------- */
 
 /*
- * A name being built into out[outsz]: what snprintf would write there,
- * without a format parsed (key names and hash inputs are built on every
- * request). What does not fit is cut at outsz - 1 bytes, NUL-ended, and
- * registry_kb_end refuses the name (-1), as the snprintf versions did.
+ * Names are built into a tbuf in cut mode (tbuf_init_cut): what snprintf
+ * would write there, without a format parsed (key names and hash inputs
+ * are built on every request). What does not fit is cut at outsz - 1
+ * bytes, NUL-ended, and tbuf_end refuses the name (-1), as the snprintf
+ * versions did.
  */
-struct registry_kb {
-	char	*out;
-	size_t	 outsz;
-	size_t	 len;		/* bytes written, NUL excluded */
-	int	 cut;		/* something did not fit */
-};
-
-static void
-registry_kb_init(struct registry_kb *k, char *out, size_t outsz)
-{
-	k->out = out;
-	k->outsz = outsz;
-	k->len = 0;
-	k->cut = outsz == 0;
-}
-
-/* n bytes of s, as many as fit. */
-static void
-registry_kb_put(struct registry_kb *k, const char *s, size_t n)
-{
-	if (k->outsz == 0)
-		return;
-	if (n > k->outsz - 1 - k->len) {
-		n = k->outsz - 1 - k->len;
-		k->cut = 1;
-	}
-	memcpy(k->out + k->len, s, n);
-	k->len += n;
-}
-
-static void
-registry_kb_str(struct registry_kb *k, const char *s)
-{
-	registry_kb_put(k, s, strlen(s));
-}
-
-/* v in decimal ("%lu"). */
-static void
-registry_kb_ulong(struct registry_kb *k, unsigned long v)
-{
-	char d[3 * sizeof(v)];
-	size_t i = sizeof(d);
-
-	do {
-		d[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v != 0);
-	registry_kb_put(k, d + i, sizeof(d) - i);
-}
 
 /* v in decimal ("%ld"). */
 static void
-registry_kb_long(struct registry_kb *k, long v)
+registry_kb_long(struct tbuf *k, long v)
 {
 	if (v < 0) {
-		registry_kb_put(k, "-", 1);
-		registry_kb_ulong(k, 0UL - (unsigned long)v);
+		tbuf_addc(k, '-');
+		tbuf_addu(k, 0UL - (unsigned long)v);
 	} else
-		registry_kb_ulong(k, (unsigned long)v);
-}
-
-/* NUL-ends what was written: 0, or -1 when something was cut. */
-static int
-registry_kb_end(struct registry_kb *k)
-{
-	if (k->outsz > 0)
-		k->out[k->len] = '\0';
-	return k->cut ? -1 : 0;
+		tbuf_addu(k, (unsigned long)v);
 }
 
 /*
@@ -281,16 +225,16 @@ registry_kb_end(struct registry_kb *k)
 static int
 registry_cat(char *out, size_t outsz, ...)
 {
-	struct registry_kb k;
+	struct tbuf k;
 	va_list ap;
 	const char *p;
 
-	registry_kb_init(&k, out, outsz);
+	tbuf_init_cut(&k, out, outsz);
 	va_start(ap, outsz);
 	while ((p = va_arg(ap, const char *)) != NULL)
-		registry_kb_str(&k, p);
+		tbuf_adds(&k, p);
 	va_end(ap);
-	return registry_kb_end(&k);
+	return tbuf_end(&k);
 }
 
 /* prefix, part, gen, then the strings after gen up to NULL:
@@ -299,19 +243,19 @@ static int
 registry_cat_gen(char *out, size_t outsz, const char *prefix,
     const char *part, long gen, ...)
 {
-	struct registry_kb k;
+	struct tbuf k;
 	va_list ap;
 	const char *p;
 
-	registry_kb_init(&k, out, outsz);
-	registry_kb_str(&k, prefix);
-	registry_kb_str(&k, part);
+	tbuf_init_cut(&k, out, outsz);
+	tbuf_adds(&k, prefix);
+	tbuf_adds(&k, part);
 	registry_kb_long(&k, gen);
 	va_start(ap, gen);
 	while ((p = va_arg(ap, const char *)) != NULL)
-		registry_kb_str(&k, p);
+		tbuf_adds(&k, p);
 	va_end(ap);
-	return registry_kb_end(&k);
+	return tbuf_end(&k);
 }
 
 /* --- hashes and fields ---------------------------------------------- */
@@ -320,14 +264,14 @@ uint32_t
 registry_hash(enum parse_idtype t, const char *idnum)
 {
 	char buf[64];
-	struct registry_kb k;
+	struct tbuf k;
 
 	/* "<TYPE>:<NUMBER>", cut at 63 bytes as snprintf cut it. */
-	registry_kb_init(&k, buf, sizeof(buf));
-	registry_kb_str(&k, parse_idtype_str(t));
-	registry_kb_put(&k, ":", 1);
-	registry_kb_str(&k, idnum);
-	registry_kb_end(&k);
+	tbuf_init_cut(&k, buf, sizeof(buf));
+	tbuf_adds(&k, parse_idtype_str(t));
+	tbuf_addn(&k, ":", 1);
+	tbuf_adds(&k, idnum);
+	tbuf_end(&k);
 	return parse_hash32(buf);
 }
 
@@ -335,13 +279,13 @@ uint32_t
 registry_hash2(enum parse_idtype t, const char *idnum)
 {
 	char buf[64];
-	struct registry_kb k;
+	struct tbuf k;
 	size_t n;
 
 	/* The type's name is at most 8 chars: n stays well inside buf. */
-	registry_kb_init(&k, buf, sizeof(buf));
-	registry_kb_str(&k, parse_idtype_str(t));
-	registry_kb_put(&k, ":", 1);
+	tbuf_init_cut(&k, buf, sizeof(buf));
+	tbuf_adds(&k, parse_idtype_str(t));
+	tbuf_addn(&k, ":", 1);
 	n = k.len;
 	for (; *idnum != '\0' && n + 1 < sizeof(buf); idnum++)
 		if (*idnum >= '0' && *idnum <= '9')
@@ -374,15 +318,15 @@ registry_field(enum parse_idtype t, const char *idnum, char *out,
     size_t outsz)
 {
 	const char *s = parse_idtype_str(t);
-	struct registry_kb k;
+	struct tbuf k;
 
 	if (*s == '?')
 		return -1;
 	/* too long: cut as before, and refused */
-	registry_kb_init(&k, out, outsz);
-	registry_kb_put(&k, s, 1);
-	registry_kb_str(&k, idnum);
-	return registry_kb_end(&k);
+	tbuf_init_cut(&k, out, outsz);
+	tbuf_addn(&k, s, 1);
+	tbuf_adds(&k, idnum);
+	return tbuf_end(&k);
 }
 
 /* --- key names ------------------------------------------------------ */
@@ -405,15 +349,15 @@ int
 registry_key_bucket(char *out, size_t outsz, const char *prefix, long gen,
     uint32_t bucket)
 {
-	struct registry_kb k;
+	struct tbuf k;
 
-	registry_kb_init(&k, out, outsz);
-	registry_kb_str(&k, prefix);
-	registry_kb_str(&k, "reg:");
+	tbuf_init_cut(&k, out, outsz);
+	tbuf_adds(&k, prefix);
+	tbuf_adds(&k, "reg:");
 	registry_kb_long(&k, gen);
-	registry_kb_put(&k, ":", 1);
-	registry_kb_ulong(&k, bucket);
-	return registry_kb_end(&k);
+	tbuf_addn(&k, ":", 1);
+	tbuf_addu(&k, bucket);
+	return tbuf_end(&k);
 }
 
 int
@@ -450,15 +394,15 @@ int
 registry_key_pts_region(char *out, size_t outsz, const char *prefix,
     long gen, int region)
 {
-	struct registry_kb k;
+	struct tbuf k;
 
-	registry_kb_init(&k, out, outsz);
-	registry_kb_str(&k, prefix);
-	registry_kb_str(&k, "pts:");
+	tbuf_init_cut(&k, out, outsz);
+	tbuf_adds(&k, prefix);
+	tbuf_adds(&k, "pts:");
 	registry_kb_long(&k, gen);
-	registry_kb_put(&k, ":", 1);
+	tbuf_addn(&k, ":", 1);
 	registry_kb_long(&k, region);
-	return registry_kb_end(&k);
+	return tbuf_end(&k);
 }
 
 int
@@ -566,18 +510,18 @@ int
 registry_fmt_regptr(char *out, size_t outsz, long gen, uint32_t nbuckets,
     int layout)
 {
-	struct registry_kb k;
+	struct tbuf k;
 
 	if (nbuckets == 0 || gen < 0 ||
 	    (layout != REGISTRY_LAYOUT_1 && layout != REGISTRY_LAYOUT_2))
 		return -1;
-	registry_kb_init(&k, out, outsz);
+	tbuf_init_cut(&k, out, outsz);
 	registry_kb_long(&k, gen);
-	registry_kb_str(&k, ":");
-	registry_kb_ulong(&k, nbuckets);
+	tbuf_adds(&k, ":");
+	tbuf_addu(&k, nbuckets);
 	if (layout == REGISTRY_LAYOUT_2)
-		registry_kb_str(&k, ":2");
-	return registry_kb_end(&k);
+		tbuf_adds(&k, ":2");
+	return tbuf_end(&k);
 }
 
 int

@@ -17,8 +17,16 @@ tbuf_init(struct tbuf *b, char *p, size_t cap)
 	b->cap = p == NULL ? 0 : cap;
 	b->len = 0;
 	b->over = b->cap == 0;
+	b->cut = 0;
 	if (b->cap > 0)
 		p[0] = '\0';
+}
+
+void
+tbuf_init_cut(struct tbuf *b, char *p, size_t cap)
+{
+	tbuf_init(b, p, cap);
+	b->cut = 1;
 }
 
 void
@@ -27,6 +35,11 @@ tbuf_addn(struct tbuf *b, const char *s, size_t n)
 	if (b->over)
 		return;
 	if (n >= b->cap - b->len) {
+		if (b->cut) {
+			memcpy(b->p + b->len, s, b->cap - 1 - b->len);
+			b->len = b->cap - 1;
+			b->p[b->len] = '\0';
+		}
 		b->over = 1;
 		return;
 	}

@@ -15,11 +15,18 @@ struct tbuf {
 	size_t	 cap;		/* bytes at p, the NUL included */
 	size_t	 len;		/* bytes held, the NUL excluded */
 	int	 over;		/* something did not fit */
+	int	 cut;		/* tbuf_init_cut: an append that does not fit
+				 * leaves what fits, as snprintf does */
 };
 
 /* Start on p (cap bytes, NUL written at once); cap == 0 or p == NULL
  * makes a buffer that is over from the start. */
 void	tbuf_init(struct tbuf *b, char *p, size_t cap);
+/* The same, but the append that does not fit writes what fits (cut at
+ * cap - 1 bytes, NUL-ended: snprintf's text) before the buffer is over:
+ * for names and records built without a format that must stay
+ * byte-identical to the snprintf they replaced. */
+void	tbuf_init_cut(struct tbuf *b, char *p, size_t cap);
 void	tbuf_addn(struct tbuf *b, const char *s, size_t n);
 void	tbuf_adds(struct tbuf *b, const char *s);
 void	tbuf_addc(struct tbuf *b, char c);

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -175,6 +176,36 @@ test_tbuf_u64(void **state)
 	assert_string_equal(buf, "18446744073709551615");
 }
 
+/* Cut mode: the append that does not fit leaves what fits, as snprintf
+ * would, and the buffer is over; whole appends behave as in tbuf_init. */
+static void
+test_tbuf_cut(void **state)
+{
+	char buf[12], want[12];
+	struct tbuf b;
+	size_t cap;
+
+	(void)state;
+	for (cap = 1; cap <= sizeof(buf); cap++) {
+		memset(buf, 'x', sizeof(buf));
+		tbuf_init_cut(&b, buf, cap);
+		tbuf_adds(&b, "ab");
+		tbuf_addu(&b, 12345);
+		tbuf_addc(&b, '|');
+		snprintf(want, cap, "%s%u%c", "ab", 12345u, '|');
+		assert_string_equal(buf, want);
+		assert_int_equal(b.len, strlen(want));
+		assert_int_equal(tbuf_end(&b), cap > 8 ? 0 : -1);
+	}
+	tbuf_init_cut(&b, buf, 0);
+	assert_int_equal(tbuf_end(&b), -1);
+	/* The default mode keeps only whole appends. */
+	tbuf_init(&b, buf, 5);
+	tbuf_adds(&b, "ab");
+	tbuf_addu(&b, 12345);
+	assert_string_equal(buf, "ab");
+}
+
 int
 main(void)
 {
@@ -183,6 +214,7 @@ main(void)
 		cmocka_unit_test(test_encode_roundtrip),
 		cmocka_unit_test(test_valid_chars_cut),
 		cmocka_unit_test(test_tbuf),
+		cmocka_unit_test(test_tbuf_cut),
 		cmocka_unit_test(test_tbuf_u64),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
