@@ -1033,7 +1033,38 @@ store_send(struct store *st, struct store_req *req)
 		return -1;
 	req->in_redis = 1;
 	req->sent_us = store_now_us();
+	if (!st->flush_armed && st->ev_flush != NULL) {
+		st->flush_armed = 1;
+		event_active(st->ev_flush, EV_TIMEOUT, 1);
+	}
 	return 0;
+}
+
+/*
+ * The end of a loop turn that queued requests: the outbox records held
+ * for it go, then what hiredis holds is written at once instead of on the
+ * socket's write event in the next turn: one write for the turn, a turn
+ * of latency less, and the write event hiredis adds and deletes again in
+ * this same turn costs no epoll_ctl (main.c's changelist). What the socket
+ * does not take waits for its write event as before; a write error drops
+ * the connection through hiredis's disconnect callback, as it would have
+ * there.
+ */
+static void
+store_on_flush(evutil_socket_t fd, short what, void *arg)
+{
+	struct store *st = arg;
+
+	(void)fd;
+	(void)what;
+	store_hold(st);
+	if (!st->dead)
+		store_outbox_notes_flush(st);
+	st->flush_armed = 0;
+	if (!st->dead && st->ac != NULL && st->in_hiredis == 0 &&
+	    (st->ac->c.flags & REDIS_CONNECTED) != 0)
+		redisAsyncHandleWrite(st->ac);
+	store_release(st);
 }
 
 static void
@@ -1977,8 +2008,9 @@ store_new(struct event_base *base, const struct config *cfg,
 	st->ev_connect_to = evtimer_new(base, store_on_connect_timeout, st);
 	st->ev_fail = evtimer_new(base, store_on_fail, st);
 	st->ev_drop = evtimer_new(base, store_on_drop, st);
+	st->ev_flush = event_new(base, -1, 0, store_on_flush, st);
 	if (st->ev_reconnect == NULL || st->ev_connect_to == NULL ||
-	    st->ev_fail == NULL || st->ev_drop == NULL ||
+	    st->ev_fail == NULL || st->ev_drop == NULL || st->ev_flush == NULL ||
 	    store_outbox_init(st) != 0 || store_sentinel_init(st, cfg) != 0) {
 		log_warnx("store: cannot create events");
 		store_free(st);
@@ -2080,7 +2112,10 @@ store_free(struct store *st)
 		event_free(st->ev_fail);
 	if (st->ev_drop)
 		event_free(st->ev_drop);
+	if (st->ev_flush)
+		event_free(st->ev_flush);
 	st->ev_reconnect = st->ev_connect_to = st->ev_fail = st->ev_drop = NULL;
+	st->ev_flush = NULL;
 	store_release(st);
 }
 

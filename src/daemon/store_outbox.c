@@ -222,48 +222,142 @@ store_outbox_add(struct store *st, const struct store_outbox_msg *msg,
 	store_submit(st, req);
 }
 
-/* The entry's state record and, with a message id, the id -> entry map;
- * settle 1 (a final state): XACK and XDEL of the entry in the same script.
- * Every key the script touches is in KEYS (4 with a message id, else 2). */
+/*
+ * Records of entries: each one's state record and, with a message id, the
+ * id -> entry map; settle 1 (a final state): XACK and XDEL of the entry.
+ * One script writes n records in call order; every key it touches is in
+ * KEYS (the outbox, then each record's state key and, with a message id,
+ * its mid key and early receipt). A record whose state key cannot be
+ * named is dropped (logged); one whose message id cannot, goes without it.
+ */
+_Static_assert(8 + 8 * STORE_RECS_MAX <= STORE_MAXARGS,
+    "a batch of records exceeds STORE_MAXARGS");
+
+/* A record as sent: its fields where they are. */
+struct store_rec_ref {
+	const char *id, *state, *bind, *mid;
+	int         settle;
+};
+
+static void
+store_outbox_recs_send(struct store *st, const struct store_rec_ref *rec,
+    int n)
+{
+	char kst[STORE_RECS_MAX][REGISTRY_KEY_MAX + 40];
+	char kmid[STORE_RECS_MAX][REGISTRY_KEY_MAX + 160];
+	char kw[STORE_RECS_MAX][REGISTRY_KEY_MAX + 164];
+	char kob[REGISTRY_KEY_MAX], ts[24], nk[8];
+	const char *keys[1 + 3 * STORE_RECS_MAX], *args[4 + 5 * STORE_RECS_MAX];
+	const char *argv[STORE_MAXARGS];
+	const struct store_rec_ref *r;
+	int i, nkeys = 0, nargs = 0, argc;
+
+	store_dec(ts, (long long)time(NULL));
+	keys[nkeys++] = store_outbox_kob(st, kob);
+	args[nargs++] = REGISTRY_OUTBOX_GROUP;
+	args[nargs++] = ts;
+	args[nargs++] = STORE_ST_TTL_S;
+	args[nargs++] = STORE_MID_TTL_S;
+	for (i = 0; i < n && i < STORE_RECS_MAX; i++) {
+		r = &rec[i];
+		if (store_outbox_kst(st, kst[i], sizeof(kst[i]), r->id) != 0) {
+			log_warnx("[redis] outbox id too long");
+			continue;
+		}
+		keys[nkeys++] = kst[i];
+		args[nargs++] = r->id;
+		args[nargs++] = r->state;
+		args[nargs++] = r->bind;
+		args[nargs++] = "";
+		args[nargs++] = r->settle ? "1" : "0";
+		if (r->mid[0] == '\0')
+			continue;
+		if (store_outbox_kmid(st, kmid[i], sizeof(kmid[i]), r->bind,
+		    r->mid) != 0) {
+			log_warnx("[redis] outbox %s: message id too long",
+			    r->id);
+			continue;
+		}
+		store_outbox_kw(kw[i], kmid[i]);
+		keys[nkeys++] = kmid[i];
+		keys[nkeys++] = kw[i];
+		args[nargs - 2] = r->mid;
+		store_outbox_mid_put(st, kmid[i], r->id);
+	}
+	if (nkeys == 1)
+		return;
+	store_dec(nk, nkeys);
+	argv[0] = "EVALSHA";
+	argv[1] = "";
+	argv[2] = nk;
+	memcpy(&argv[3], keys, (size_t)nkeys * sizeof(keys[0]));
+	argc = 3 + nkeys;
+	memcpy(&argv[argc], args, (size_t)nargs * sizeof(args[0]));
+	argc += nargs;
+	store_submit(st, store_build(st, STORE_K_NONE, STORE_SC_RECORD, argc,
+	    argv));
+}
+
+/* The records held, in one script (none: nothing). */
+static void
+store_outbox_recs_send_held(struct store *st)
+{
+	struct store_outbox *ob = &st->ob;
+	struct store_rec_ref ref[STORE_RECS_MAX];
+	int i, n = ob->nrecs;
+
+	ob->nrecs = 0;
+	for (i = 0; i < n; i++) {
+		ref[i].id = ob->recs[i].id;
+		ref[i].state = ob->recs[i].state;
+		ref[i].bind = ob->recs[i].bind;
+		ref[i].mid = ob->recs[i].mid;
+		ref[i].settle = ob->recs[i].settle;
+	}
+	if (n > 0)
+		store_outbox_recs_send(st, ref, n);
+}
+
+/*
+ * A record of entry id: held for the end of the loop turn with the others
+ * of the turn (one script for all), or, when it cannot be held (a field
+ * too long for the slot, no loop event, the store going), sent at once
+ * after those held, so that records still reach Redis in call order.
+ */
 static void
 store_outbox_record(struct store *st, const char *id, const char *state,
     const char *bind, const char *message_id, int settle)
 {
-	char kst[REGISTRY_KEY_MAX + 40], kmid[REGISTRY_KEY_MAX + 160], ts[24];
-	char kob[REGISTRY_KEY_MAX], kw[REGISTRY_KEY_MAX + 164];
-	const char *argv[17] = { "EVALSHA", "", "2", kst, NULL, NULL, NULL,
-	    store_str(state), store_str(bind), "", ts, STORE_ST_TTL_S, id,
-	    STORE_MID_TTL_S, REGISTRY_OUTBOX_GROUP, settle ? "1" : "0" };
-	int nk = 2;
+	struct store_outbox *ob = &st->ob;
+	struct store_rec *r;
+	struct store_rec_ref one;
 
-	if (store_outbox_kst(st, kst, sizeof(kst), id) != 0) {
-		log_warnx("[redis] outbox id too long");
+	bind = store_str(bind);
+	state = store_str(state);
+	message_id = store_str(message_id);
+	if (strlen(id) >= sizeof(r->id) || strlen(state) >= sizeof(r->state) ||
+	    strlen(bind) >= sizeof(r->bind) ||
+	    strlen(message_id) >= sizeof(r->mid) || ob->ev_notes == NULL ||
+	    st->dead) {
+		store_outbox_recs_send_held(st);
+		one.id = id;
+		one.state = state;
+		one.bind = bind;
+		one.mid = message_id;
+		one.settle = settle;
+		store_outbox_recs_send(st, &one, 1);
 		return;
 	}
-	argv[4] = store_outbox_kob(st, kob);
-	if (message_id != NULL && message_id[0] != '\0') {
-		if (store_outbox_kmid(st, kmid, sizeof(kmid), store_str(bind),
-		    message_id) != 0)
-			log_warnx("[redis] outbox %s: message id too long", id);
-		else {
-			store_outbox_kw(kw, kmid);
-			nk = 4;
-			argv[9] = message_id;
-			store_outbox_mid_put(st, kmid, id);
-		}
-	}
-	store_dec(ts, (long long)time(NULL));
-	if (nk == 4) {
-		argv[2] = "4";
-		argv[5] = kmid;
-		argv[6] = kw;
-		store_submit(st, store_build(st, STORE_K_NONE, STORE_SC_RECORD,
-		    16, argv));
-		return;
-	}
-	/* Without the two mid keys: ARGV follows KEYS at once. */
-	memmove(&argv[5], &argv[7], 9 * sizeof(argv[0]));
-	store_submit(st, store_build(st, STORE_K_NONE, STORE_SC_RECORD, 14, argv));
+	if (ob->nrecs == STORE_RECS_MAX)
+		store_outbox_recs_send_held(st);
+	r = &ob->recs[ob->nrecs++];
+	memcpy(r->id, id, strlen(id) + 1);
+	memcpy(r->state, state, strlen(state) + 1);
+	memcpy(r->bind, bind, strlen(bind) + 1);
+	memcpy(r->mid, message_id, strlen(message_id) + 1);
+	r->settle = settle;
+	if (ob->nrecs == 1)	/* an event already active stays once */
+		event_active(ob->ev_notes, EV_TIMEOUT, 1);
 }
 
 /* A note held for id: its index, or -1. */
@@ -287,6 +381,26 @@ store_outbox_note_drop(struct store *st, int i)
 		ob->notes[i] = ob->notes[ob->nnotes];
 }
 
+/* 1 when a note or a record held for the end of the turn maps that
+ * message id of that bind. */
+static int
+store_outbox_held(const struct store *st, const char *bind,
+    const char *message_id)
+{
+	const struct store_outbox *ob = &st->ob;
+	int i;
+
+	for (i = 0; i < ob->nrecs; i++)
+		if (strcmp(ob->recs[i].mid, message_id) == 0 &&
+		    strcmp(ob->recs[i].bind, bind) == 0)
+			return 1;
+	for (i = 0; i < ob->nnotes; i++)
+		if (strcmp(ob->notes[i].mid, message_id) == 0 &&
+		    strcmp(ob->notes[i].bind, bind) == 0)
+			return 1;
+	return 0;
+}
+
 void
 store_outbox_notes_flush(struct store *st)
 {
@@ -299,6 +413,7 @@ store_outbox_notes_flush(struct store *st)
 		n = &ob->notes[i];
 		store_outbox_record(st, n->id, "submitted", n->bind, n->mid, 0);
 	}
+	store_outbox_recs_send_held(st);
 }
 
 static void
@@ -507,6 +622,9 @@ store_outbox_dlr(struct store *st, const char *bind, const char *message_id,
 	struct store_dlr *d;
 	const char *id;
 
+	if (message_id != NULL && message_id[0] != '\0' &&
+	    store_outbox_held(st, store_str(bind), message_id))
+		store_outbox_notes_flush(st);	/* its record first */
 	if ((d = st->ob.dlr_pool) != NULL) {
 		st->ob.dlr_pool = d->next;
 		st->ob.ndlr_pool--;

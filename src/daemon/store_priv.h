@@ -31,6 +31,10 @@ struct redisReply;
 #define STORE_DEAD_MAXLEN    "100000"	/* XADD MAXLEN ~ of P"outbox:dead" */
 #define STORE_MID_SLOTS      1024	/* message id -> entry slots (power of 2) */
 #define STORE_NOTES_MAX      32		/* notes held to the end of a loop turn */
+/* Records of outbox entries sent in one script (STORE_SC_RECORD) at the
+ * end of a loop turn: EVALSHA, its SHA, numkeys, the outbox, 4 ARGV, and
+ * at most 3 keys + 5 ARGV each, within STORE_MAXARGS. */
+#define STORE_RECS_MAX       16
 
 /*
  * Set-up commands that are no script (store_req.sys; scripts are >= 0).
@@ -211,7 +215,17 @@ struct store_outbox {
 		char         mid[80];
 	}                    notes[STORE_NOTES_MAX];
 	int                  nnotes;
-	struct event        *ev_notes;
+	/* Records of entries (states, settles, notes) waiting for the end
+	 * of the loop turn, in call order: one script writes them all. */
+	struct store_rec {
+		char         id[32];
+		char         state[24];
+		char         bind[64];
+		char         mid[80];
+		int          settle;
+	}                    recs[STORE_RECS_MAX];
+	int                  nrecs;
+	struct event        *ev_notes;	/* the end of the turn: notes, recs */
 	struct event        *ev_hb;
 	struct event        *ev_connect;
 	struct event        *ev_deadline;
@@ -356,6 +370,8 @@ struct store {
 	struct event       *ev_connect_to;
 	struct event       *ev_fail;
 	struct event       *ev_drop;
+	struct event       *ev_flush;	/* the end of a turn that sent requests */
+	int                 flush_armed;	/* ev_flush active */
 	struct store_reqs   reqs;
 	int                 nreqs;
 	struct store_reqs   pool;	/* released requests, for reuse */

@@ -300,44 +300,54 @@ static const char *const store_scripts[STORE_NSCRIPTS] = {
 	"end\n"
 	"return 'done'\n",
 
-	/* KEYS: state hash, the outbox stream, and with a message id: the mid
-	 * key and its early receipt (mid:w). ARGV: state, bind, message_id
-	 * ("" = none), ts, state ttl, outbox id, mid ttl, group, settle ("1":
-	 * a final state). The settle state never overwrites a receipt's
-	 * (dlr_ts set); a receipt that came before the id was known is
-	 * applied here. A final state (issue 9, piece b) also XACKs and XDELs
-	 * the entry in this same script: a settled secret body does not stay
-	 * in Redis. The fields go in one HSET. mid:w is read only when mid did
-	 * not hold this entry already (SET ... GET): an early receipt is
-	 * written only while mid is absent, and the record that set mid
-	 * applied and deleted the one there was. */
+	/* Records of outbox entries, in order (store_outbox_record: those of
+	 * one loop turn together). KEYS: the outbox stream, then for each
+	 * entry its state hash and, with a message id, the mid key and its
+	 * early receipt (mid:w). ARGV: group, ts, state ttl, mid ttl, then
+	 * five for each entry: outbox id, state, bind, message_id ("" =
+	 * none), settle ("1": a final state). The settle state never
+	 * overwrites a receipt's (dlr_ts set); a receipt that came before
+	 * the id was known is applied here. Final states (issue 9, piece b)
+	 * are XACKed and XDELed in this same script, in one XACK and one
+	 * XDEL: a settled secret body does not stay in Redis. An entry's
+	 * fields go in one HSET. mid:w is read only when mid did not hold
+	 * this entry already (SET ... GET): an early receipt is written only
+	 * while mid is absent, and the record that set mid applied and
+	 * deleted the one there was. */
 	[STORE_SC_RECORD] =
-	"if ARGV[9] == '1' then\n"
-	"  redis.call('XACK', KEYS[2], ARGV[8], ARGV[6])\n"
-	"  redis.call('XDEL', KEYS[2], ARGV[6])\n"
-	"end\n"
-	"local state, dts, mid = nil, nil, ARGV[3] ~= '' and KEYS[4]\n"
-	"if redis.call('HEXISTS', KEYS[1], 'dlr_ts') == 0 then state = ARGV[1] end\n"
-	"if mid and redis.call('SET', KEYS[3], ARGV[6], 'EX', ARGV[7], 'GET') ~=\n"
-	"    ARGV[6] then\n"
-	"  local w = redis.call('GET', KEYS[4])\n"
-	"  if w then\n"
-	"    local sep = string.find(w, '|', 1, true)\n"
-	"    if sep then\n"
-	"      state, dts = string.sub(w, 1, sep - 1), string.sub(w, sep + 1)\n"
-	"    end\n"
-	"    redis.call('DEL', KEYS[4])\n"
+	"local done, k = {}, 2\n"
+	"for a = 5, #ARGV - 4, 5 do\n"
+	"  local id, mid = ARGV[a], ARGV[a + 3] ~= ''\n"
+	"  local state, dts = nil, nil\n"
+	"  if ARGV[a + 4] == '1' then done[#done + 1] = id end\n"
+	"  if redis.call('HEXISTS', KEYS[k], 'dlr_ts') == 0 then\n"
+	"    state = ARGV[a + 1]\n"
 	"  end\n"
+	"  if mid and redis.call('SET', KEYS[k + 1], id, 'EX', ARGV[4], 'GET') ~=\n"
+	"      id then\n"
+	"    local w = redis.call('GET', KEYS[k + 2])\n"
+	"    if w then\n"
+	"      local sep = string.find(w, '|', 1, true)\n"
+	"      if sep then\n"
+	"        state, dts = string.sub(w, 1, sep - 1), string.sub(w, sep + 1)\n"
+	"      end\n"
+	"      redis.call('DEL', KEYS[k + 2])\n"
+	"    end\n"
+	"  end\n"
+	"  local h = {}\n"
+	"  if state then h[1] = 'state'; h[2] = state end\n"
+	"  h[#h + 1] = 'bind'; h[#h + 1] = ARGV[a + 2]\n"
+	"  h[#h + 1] = 'ts'; h[#h + 1] = ARGV[2]\n"
+	"  if mid then h[#h + 1] = 'message_id'; h[#h + 1] = ARGV[a + 3] end\n"
+	"  if dts then h[#h + 1] = 'dlr_ts'; h[#h + 1] = dts end\n"
+	"  redis.call('HSET', KEYS[k], unpack(h))\n"
+	"  redis.call('EXPIRE', KEYS[k], ARGV[3])\n"
+	"  if mid then k = k + 3 else k = k + 1 end\n"
 	"end\n"
-	"local h = {}\n"
-	"local function put(f, v) h[#h + 1] = f; h[#h + 1] = v end\n"
-	"if state then put('state', state) end\n"
-	"put('bind', ARGV[2])\n"
-	"put('ts', ARGV[4])\n"
-	"if mid then put('message_id', ARGV[3]) end\n"
-	"if dts then put('dlr_ts', dts) end\n"
-	"redis.call('HSET', KEYS[1], unpack(h))\n"
-	"redis.call('EXPIRE', KEYS[1], ARGV[5])\n"
+	"if #done > 0 then\n"
+	"  redis.call('XACK', KEYS[1], ARGV[1], unpack(done))\n"
+	"  redis.call('XDEL', KEYS[1], unpack(done))\n"
+	"end\n"
 	"return 1\n",
 
 	/*

@@ -1784,6 +1784,107 @@ test_outbox_trim(void **state)
 	cfg.outbox.keep_s = 0;
 }
 
+/* Calls of a command since Redis started (INFO commandstats). */
+static long long
+cmd_calls(const char *cmd)
+{
+	redisReply *r = R("INFO commandstats");
+	char key[64];
+	const char *p;
+	long long n = 0;
+
+	snprintf(key, sizeof(key), "cmdstat_%s:calls=", cmd);
+	if (r->type == REDIS_REPLY_STRING && (p = strstr(r->str, key)) != NULL)
+		n = strtoll(p + strlen(key), NULL, 10);
+	freeReplyObject(r);
+	return n;
+}
+
+/*
+ * The records of one loop turn go in one script, in call order, at most
+ * STORE_RECS_MAX (16) a script: 40 settles in a turn are 3 XACKs, not 40
+ * (+1: a message id too long to be held sends those held, then its own).
+ * Each state is what it would be one script at a time: an early receipt
+ * applied, a note folded into its settle, a note with another id recorded
+ * before it, a receipt in the same turn as its record written after it.
+ */
+static void
+test_outbox_batch(void **state)
+{
+	static const struct store_outbox_msg docs = { "inwi", "0700000001",
+	    "2020", "docs", "fr", "CIN|2 photos", 0, 1, 1, "inwi" };
+	static struct ob b;
+	struct store *st;
+	redisReply *r;
+	char mid[16], longmid[100];
+	long long acks, dels;
+	int i;
+
+	(void)state;
+	NEED_REDIS();
+	clean_case_b();
+	st = new_store(500, 100, 5);
+	memset(&b, 0, sizeof(b));
+	for (i = 0; i < 40; i++)
+		store_outbox_add(st, &docs, NULL, NULL);
+	barrier(st);
+	start_consumer(st, "batch", 60000, &b);
+	wait_n(&b, 40, 3000);
+	assert_int_equal(b.n, 40);
+	Rq("SET t:outbox:mid:inwi:m5:w delivered|123 EX 3600");
+	memset(longmid, 'x', 90);
+	longmid[90] = '\0';
+	acks = cmd_calls("xack");
+	dels = cmd_calls("xdel");
+	store_outbox_note_id(st, b.id[7], "inwi", "m7");
+	store_outbox_note_id(st, b.id[9], "inwi", "m9x");
+	for (i = 0; i < 39; i++) {
+		snprintf(mid, sizeof(mid), "m%d", i);
+		store_outbox_ack(st, b.id[i], "sent", "inwi",
+		    i % 2 ? mid : NULL);
+		if (i == 11)	/* its record goes first: 0..11, note 9 */
+			store_outbox_dlr(st, "inwi", "m11", "delivered");
+	}
+	/* 12..27 went when 16 were held; 28..38 go before this one. */
+	store_outbox_ack(st, b.id[39], "sent", "inwi", longmid);
+	barrier(st);
+	barrier(st);
+	assert_int_equal(cmd_calls("xack") - acks, 4);
+	assert_int_equal(cmd_calls("xdel") - dels, 4);
+	assert_int_equal(Ri("XLEN t:outbox"), 0);
+	r = R("XPENDING t:outbox tnsgw");
+	assert_int_equal(r->element[0]->integer, 0);
+	freeReplyObject(r);
+	for (i = 0; i < 40; i++) {
+		const char *want = i == 5 || i == 11 ? "delivered" : "sent";
+
+		assert_string_equal(Rs("HGET t:outbox:st:%s state", b.id[i]),
+		    want);
+		assert_string_equal(Rs("HGET t:outbox:st:%s bind", b.id[i]),
+		    "inwi");
+		assert_true(Ri("TTL t:outbox:st:%s", b.id[i]) > 604000);
+		if (i % 2 == 0)
+			continue;
+		snprintf(mid, sizeof(mid), "m%d", i);
+		assert_string_equal(Rs("HGET t:outbox:st:%s message_id",
+		    b.id[i]), i == 39 ? longmid : mid);
+		assert_string_equal(Rs("GET t:outbox:mid:inwi:%s",
+		    i == 39 ? longmid : mid), b.id[i]);
+	}
+	assert_string_equal(Rs("HGET t:outbox:st:%s dlr_ts", b.id[5]), "123");
+	assert_int_equal(Ri("EXISTS t:outbox:mid:inwi:m5:w"), 0);
+	assert_string_equal(Rs("GET t:outbox:mid:inwi:m9x"), b.id[9]);
+	assert_string_equal(Rs("GET t:outbox:mid:inwi:m7"), b.id[7]);
+	assert_int_equal(Ri("EXISTS t:outbox:mid:inwi:m11:w"), 0);
+	Rq("DEL t:outbox:mid:inwi:m9x");
+	for (i = 0; i < 40; i++) {
+		snprintf(mid, sizeof(mid), "m%d", i);
+		Rq("DEL t:outbox:st:%s t:outbox:mid:inwi:%s", b.id[i],
+		    i == 39 ? longmid : mid);
+	}
+	store_free(st);
+}
+
 /* A pending entry deleted under us is counted lost when claimed, and
  * said at err; nothing is handed out for it. */
 static void
@@ -2092,6 +2193,7 @@ main(void)
 		cmocka_unit_test(test_outbox_consumer),
 		cmocka_unit_test(test_outbox_takeover),
 		cmocka_unit_test(test_outbox_trim),
+		cmocka_unit_test(test_outbox_batch),
 		cmocka_unit_test(test_outbox_deleted),
 		cmocka_unit_test(test_redis_restart),
 		cmocka_unit_test(test_outbox_redis_restart),
