@@ -14,8 +14,10 @@
  * - Pipelined: every request goes out at once on the one main connection,
  *   never waiting for an earlier reply, and Redis runs them in call order
  *   (so when a request's callback reports success, everything called
- *   before it has run). Exception: a script request retried after
- *   NOSCRIPT runs after those sent meanwhile.
+ *   before it has run). Exceptions: a script request retried after
+ *   NOSCRIPT runs after those sent meanwhile; the outbox's records
+ *   (store_outbox_ack, _dead's settle, _note_id) go at the end of the
+ *   loop turn, in one script, after the requests made later in that turn.
  * - A call with a callback: the callback fires exactly once, from the
  *   loop, never inside the call that made the request — except inside
  *   store_free, which fires every callback still owed. It fires with the
@@ -418,9 +420,11 @@ void store_outbox_pause(struct store *st, int paused);
  * P"outbox:st:<id>" (hash: state, bind, message_id, ts; TTL 7 days):
  * state "sent" (with message_id: also P"outbox:mid:<bind>:<message_id>"
  * -> id, TTL 2 days, for receipts), "expired", "dead" (see
- * store_outbox_dead). Fire and forget: all of it or none (a duplicate,
- * never a loss). With Redis down nothing is written (logged): the entry
- * is handed out again after claim_idle_ms. message_id NULL or "" = none.
+ * store_outbox_dead). Sent at the end of the loop turn, in the one
+ * script of the turn's records (at most 16 a script). Fire and forget:
+ * all of it or none (a duplicate, never a loss). With Redis down nothing
+ * is written (logged): the entry is handed out again after claim_idle_ms.
+ * message_id NULL or "" = none.
  */
 void store_outbox_ack(struct store *st, const char *id, const char *state,
     const char *bind, const char *message_id);
