@@ -475,7 +475,11 @@ ob_submit(struct ob_entry *e)
 			continue;
 		p.esm_class = e->seg[i].esm_class;
 		p.data_coding = e->seg[i].data_coding;
-		p.registered_delivery = 1;
+		/* A receipt for the first segment only: its id is the one
+		 * the entry is recorded under (ob_done); another segment's
+		 * receipt would match nothing and only cost Redis a lookup
+		 * and a key kept an hour. */
+		p.registered_delivery = i == 0;
 		p.sm_len = e->seg[i].len;
 		memcpy(p.sm, e->seg[i].body, e->seg[i].len);
 		if (e->seg[i].len > smlen)
