@@ -450,9 +450,10 @@ void store_outbox_note_id(struct store *st, const char *id, const char *bind,
     const char *message_id);
 /* A delivery receipt: find the entry by (bind, canonical message_id) and
  * set its state ("delivered", "undeliverable", ...). A receipt for an id
- * not recorded yet is kept an hour and applied when it is. One round trip
- * when a record of this process mapped the id (the script, which checks
- * the mapping), else two (GET of the mapping, then the script naming the
+ * not recorded yet is kept an hour and applied when it is; one whose id a
+ * record held for the end of the turn maps is sent just after it. One
+ * round trip when a record of this process mapped the id (the script,
+ * which checks the mapping), else two (GET of the mapping, then the script naming the
  * entry's key; again when the mapping moved in between). Fire and forget
  * (nothing sent for a message_id too long for a key: logged). */
 void store_outbox_dlr(struct store *st, const char *bind,

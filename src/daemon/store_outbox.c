@@ -401,6 +401,8 @@ store_outbox_held(const struct store *st, const char *bind,
 	return 0;
 }
 
+static void store_outbox_dlr_waited(struct store *);
+
 void
 store_outbox_notes_flush(struct store *st)
 {
@@ -414,6 +416,7 @@ store_outbox_notes_flush(struct store *st)
 		store_outbox_record(st, n->id, "submitted", n->bind, n->mid, 0);
 	}
 	store_outbox_recs_send_held(st);
+	store_outbox_dlr_waited(st);	/* the receipts that waited: after */
 }
 
 static void
@@ -527,6 +530,7 @@ struct store_dlr {
 
 static void store_outbox_dlr_get(struct store_dlr *);
 static void store_outbox_dlr_send(struct store_dlr *, const char *, size_t);
+static void store_outbox_dlr_go(struct store_dlr *);
 
 static void
 store_outbox_dlr_release(struct store_dlr *d)
@@ -620,11 +624,7 @@ store_outbox_dlr(struct store *st, const char *bind, const char *message_id,
     const char *state)
 {
 	struct store_dlr *d;
-	const char *id;
 
-	if (message_id != NULL && message_id[0] != '\0' &&
-	    store_outbox_held(st, store_str(bind), message_id))
-		store_outbox_notes_flush(st);	/* its record first */
 	if ((d = st->ob.dlr_pool) != NULL) {
 		st->ob.dlr_pool = d->next;
 		st->ob.ndlr_pool--;
@@ -645,13 +645,46 @@ store_outbox_dlr(struct store *st, const char *bind, const char *message_id,
 	store_outbox_kw(d->kw, d->kmid);
 	snprintf(d->state, sizeof(d->state), "%s", store_str(state));
 	store_dec(d->ts, (long long)time(NULL));
-	/* Sent by a record of ours: the script at once (it checks mid
-	 * still holds that entry; "moved" reads mid then). */
-	if ((id = store_outbox_mid_get(st, d->kmid)) != NULL) {
+	/* Its id is in a record held for the end of the turn (the first
+	 * segment's response came in this turn): it waits for that record,
+	 * then goes straight to the entry. */
+	if (message_id != NULL && message_id[0] != '\0' &&
+	    st->ob.dlr_wait_tail != NULL && !st->dead &&
+	    store_outbox_held(st, store_str(bind), message_id)) {
+		*st->ob.dlr_wait_tail = d;
+		st->ob.dlr_wait_tail = &d->next;
+		return;
+	}
+	store_outbox_dlr_go(d);
+}
+
+/* Sent by a record of ours: the script at once (it checks mid still holds
+ * that entry; "moved" reads mid then); else mid is read first. */
+static void
+store_outbox_dlr_go(struct store_dlr *d)
+{
+	const char *id;
+
+	if ((id = store_outbox_mid_get(d->st, d->kmid)) != NULL) {
 		d->direct = 1;
 		store_outbox_dlr_send(d, id, strlen(id));
 	} else
 		store_outbox_dlr_get(d);
+}
+
+/* The receipts that waited for the records of the turn, in order. */
+static void
+store_outbox_dlr_waited(struct store *st)
+{
+	struct store_outbox *ob = &st->ob;
+	struct store_dlr *d;
+
+	while ((d = ob->dlr_wait) != NULL) {
+		if ((ob->dlr_wait = d->next) == NULL)
+			ob->dlr_wait_tail = &ob->dlr_wait;
+		d->next = NULL;
+		store_outbox_dlr_go(d);
+	}
 }
 
 void
@@ -1534,6 +1567,8 @@ store_outbox_init(struct store *st)
 	struct store_outbox *ob = &st->ob;
 
 	store_outbox_stems(st);
+	ob->dlr_wait = NULL;
+	ob->dlr_wait_tail = &ob->dlr_wait;
 	ob->backoff_ms = STORE_BACKOFF_MIN_MS;
 	ob->ev_connect = evtimer_new(st->base, store_outbox_on_rconnect, st);
 	ob->ev_deadline = evtimer_new(st->base, store_outbox_on_rdeadline, st);
@@ -1565,6 +1600,11 @@ store_outbox_close(struct store *st)
 		ob->dlr_pool = d->next;
 		free(d);
 	}
+	while ((d = ob->dlr_wait) != NULL) {	/* none after store_free's flush */
+		ob->dlr_wait = d->next;
+		free(d);
+	}
+	ob->dlr_wait_tail = NULL;
 	ob->ndlr_pool = 0;
 	if (ob->ev_deadline != NULL)
 		store_outbox_reader_detach(st);

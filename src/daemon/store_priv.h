@@ -207,6 +207,9 @@ struct store_outbox {
 	}                    mids[STORE_MID_SLOTS];
 	struct store_dlr    *dlr_pool;	/* released receipts, for reuse */
 	int                  ndlr_pool;
+	/* Receipts whose id a note or record held for the end of the turn
+	 * maps: sent just after those records, in arrival order. */
+	struct store_dlr    *dlr_wait, **dlr_wait_tail;
 	/* Notes of a message id waiting for the end of the loop turn
 	 * (store_outbox_note_id): a settle in the same turn replaces them. */
 	struct store_note {

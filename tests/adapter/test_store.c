@@ -1806,7 +1806,7 @@ cmd_calls(const char *cmd)
  * (+1: a message id too long to be held sends those held, then its own).
  * Each state is what it would be one script at a time: an early receipt
  * applied, a note folded into its settle, a note with another id recorded
- * before it, a receipt in the same turn as its record written after it.
+ * before it, a receipt in the same turn as its record sent after it.
  */
 static void
 test_outbox_batch(void **state)
@@ -1842,10 +1842,11 @@ test_outbox_batch(void **state)
 		snprintf(mid, sizeof(mid), "m%d", i);
 		store_outbox_ack(st, b.id[i], "sent", "inwi",
 		    i % 2 ? mid : NULL);
-		if (i == 11)	/* its record goes first: 0..11, note 9 */
+		if (i == 11)	/* waits for its held record, then direct */
 			store_outbox_dlr(st, "inwi", "m11", "delivered");
 	}
-	/* 12..27 went when 16 were held; 28..38 go before this one. */
+	/* 0..14 with note 9 went when 16 were held, then 15..30; 31..38
+	 * go before this one, which goes alone. */
 	store_outbox_ack(st, b.id[39], "sent", "inwi", longmid);
 	barrier(st);
 	barrier(st);

@@ -14,6 +14,8 @@
 #            (BENCH_B callers: OTP screen, the OTP SMS typed back, password
 #            SMS). Transactions/s and latency; around the case-A run, the
 #            daemon's and Redis's CPU (utime+stime, /proc/PID/stat) per
+#            transaction. The case-A callers again with delivery receipts
+#            (--dlr tlv): transactions/s, CPU and Redis commands per
 #            transaction.
 #   fixed    open loop at each rate of BENCH_RATES for BENCH_OPEN_S seconds
 #            (case A, at most BENCH_WINDOW MOs unanswered): MO -> screen
@@ -265,6 +267,25 @@ if step closed || step fixed; then
 				    awk '{ printf "%s%s %s/tx %s us/tx", (NR > 1 ? ", " : "   (Redis commandstats, the commands a script runs counted in it and on their own: "), $1, $2, $3 } END { print ")" }'
 			else
 				failed "shortcut A closed loop (window $CONC)" "no dialogs/s"
+			fi
+			# The same callers again, the simulator sending a delivery
+			# receipt (receipted_message_id TLV) for every SMS that asks
+			# for one, as operators do: the receipt path's cost too.
+			echo "== closed loop: $(fmt "$NA") case-A callers (shortcut), with delivery receipts (--dlr tlv)"
+			redis-cli -p "$RPORT" config resetstat >/dev/null
+			d0=$(cpu_ticks "$T_DAEMON"); r0=$(cpu_ticks "$RPID")
+			sim "$T_DIR/ad.out" --load "$T_DIR/callers.a" --concurrency "$CONC" --linger 1 --dlr tlv
+			d1=$(cpu_ticks "$T_DAEMON"); r1=$(cpu_ticks "$RPID")
+			v=$(sed -n 's/^dialogs\/s: \([0-9.]*\)/\1/p' "$T_DIR/ad.out")
+			done_=$(sed -n 's/^callers: done \([0-9]*\).*/\1/p' "$T_DIR/ad.out")
+			if [ -n "$v" ] && [ "${done_:-0}" -gt 0 ]; then
+				say "shortcut A closed loop, with receipts" "$(fmt "$v") tx/s" "-"
+				say "daemon / Redis CPU per tx (A, receipts)" "$(us_per $((d1 - d0)) "$done_") / $(us_per $((r1 - r0)) "$done_") us" "-"
+				redis-cli -p "$RPORT" info commandstats | tr -d '\r' |
+				    awk -F'[:=,]' -v n="$done_" '/^cmdstat_/ { c += $3; if ($1 == "cmdstat_evalsha") e = $3 }
+					END { printf "   (Redis commands per transaction: %.2f, of which EVALSHA %.2f)\n", c / n, e / n }'
+			else
+				failed "shortcut A closed loop, with receipts" "no dialogs/s"
 			fi
 			echo "== closed loop: $(fmt "$NM") full menu dialogs (six screens), concurrency $CONC"
 			head -n "$NM" "$T_DIR/callers.m" >"$T_DIR/callers.mc"
