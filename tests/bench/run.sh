@@ -237,6 +237,25 @@ metrics() {	# the daemon's refusals so far, one line
 	    END { print "" }'
 }
 
+# closed_run NAME FIGURE CPU-FIGURE CALLERS [SIM-OPTION...]: a closed loop of
+# CALLERS at BENCH_CONC, its dialogs/s and the daemon's and Redis's CPU per
+# dialog as two figures; v and done_ are left set. 1 when it gave none.
+closed_run() {
+	local name=$1 fig=$2 cpufig=$3 callers=$4 d0 d1 r0 r1
+	shift 4
+	d0=$(cpu_ticks "$T_DAEMON"); r0=$(cpu_ticks "$RPID")
+	sim "$T_DIR/$name.out" --load "$callers" --concurrency "$CONC" --linger 1 "$@"
+	d1=$(cpu_ticks "$T_DAEMON"); r1=$(cpu_ticks "$RPID")
+	v=$(sed -n 's/^dialogs\/s: \([0-9.]*\)/\1/p' "$T_DIR/$name.out")
+	done_=$(sed -n 's/^callers: done \([0-9]*\).*/\1/p' "$T_DIR/$name.out")
+	if [ -z "$v" ] || [ "${done_:-0}" -eq 0 ]; then
+		failed "$fig" "no dialogs/s"
+		return 1
+	fi
+	say "$fig" "$(fmt "$v") tx/s" "-"
+	say "$cpufig" "$(us_per $((d1 - d0)) "$done_") / $(us_per $((r1 - r0)) "$done_") us" "-"
+}
+
 # --- closed loop, fixed rates ------------------------------------------------
 CLOSED_A=0
 if step closed || step fixed; then
@@ -273,46 +292,21 @@ if step closed || step fixed; then
 			# for one, as operators do: the receipt path's cost too.
 			echo "== closed loop: $(fmt "$NA") case-A callers (shortcut), with delivery receipts (--dlr tlv)"
 			redis-cli -p "$RPORT" config resetstat >/dev/null
-			d0=$(cpu_ticks "$T_DAEMON"); r0=$(cpu_ticks "$RPID")
-			sim "$T_DIR/ad.out" --load "$T_DIR/callers.a" --concurrency "$CONC" --linger 1 --dlr tlv
-			d1=$(cpu_ticks "$T_DAEMON"); r1=$(cpu_ticks "$RPID")
-			v=$(sed -n 's/^dialogs\/s: \([0-9.]*\)/\1/p' "$T_DIR/ad.out")
-			done_=$(sed -n 's/^callers: done \([0-9]*\).*/\1/p' "$T_DIR/ad.out")
-			if [ -n "$v" ] && [ "${done_:-0}" -gt 0 ]; then
-				say "shortcut A closed loop, with receipts" "$(fmt "$v") tx/s" "-"
-				say "daemon / Redis CPU per tx (A, receipts)" "$(us_per $((d1 - d0)) "$done_") / $(us_per $((r1 - r0)) "$done_") us" "-"
+			if closed_run ad "shortcut A closed loop, with receipts" \
+			    "daemon / Redis CPU per tx (A, receipts)" \
+			    "$T_DIR/callers.a" --dlr tlv; then
 				redis-cli -p "$RPORT" info commandstats | tr -d '\r' |
 				    awk -F'[:=,]' -v n="$done_" '/^cmdstat_/ { c += $3; if ($1 == "cmdstat_evalsha") e = $3 }
 					END { printf "   (Redis commands per transaction: %.2f, of which EVALSHA %.2f)\n", c / n, e / n }'
-			else
-				failed "shortcut A closed loop, with receipts" "no dialogs/s"
 			fi
 			echo "== closed loop: $(fmt "$NM") full menu dialogs (six screens), concurrency $CONC"
 			head -n "$NM" "$T_DIR/callers.m" >"$T_DIR/callers.mc"
-			d0=$(cpu_ticks "$T_DAEMON"); r0=$(cpu_ticks "$RPID")
-			sim "$T_DIR/m.out" --load "$T_DIR/callers.mc" --concurrency "$CONC" --linger 1
-			d1=$(cpu_ticks "$T_DAEMON"); r1=$(cpu_ticks "$RPID")
-			v=$(sed -n 's/^dialogs\/s: \([0-9.]*\)/\1/p' "$T_DIR/m.out")
-			done_=$(sed -n 's/^callers: done \([0-9]*\).*/\1/p' "$T_DIR/m.out")
-			if [ -n "$v" ] && [ "${done_:-0}" -gt 0 ]; then
-				say "menu dialog A closed loop (6 screens)" "$(fmt "$v") tx/s" "-"
-				say "daemon / Redis CPU per tx (menu)" "$(us_per $((d1 - d0)) "$done_") / $(us_per $((r1 - r0)) "$done_") us" "-"
-			else
-				failed "menu dialog A closed loop (6 screens)" "no dialogs/s"
-			fi
+			closed_run m "menu dialog A closed loop (6 screens)" \
+			    "daemon / Redis CPU per tx (menu)" "$T_DIR/callers.mc"
 			echo "== closed loop: $(fmt "$NB") case-B callers (OTP typed back), concurrency $CONC"
 			head -n "$NB" "$T_DIR/callers.b" >"$T_DIR/callers.bc"
-			d0=$(cpu_ticks "$T_DAEMON"); r0=$(cpu_ticks "$RPID")
-			sim "$T_DIR/b.out" --load "$T_DIR/callers.bc" --concurrency "$CONC" --linger 1
-			d1=$(cpu_ticks "$T_DAEMON"); r1=$(cpu_ticks "$RPID")
-			v=$(sed -n 's/^dialogs\/s: \([0-9.]*\)/\1/p' "$T_DIR/b.out")
-			done_=$(sed -n 's/^callers: done \([0-9]*\).*/\1/p' "$T_DIR/b.out")
-			if [ -n "$v" ] && [ "${done_:-0}" -gt 0 ]; then
-				say "case B closed loop (OTP typed back)" "$(fmt "$v") tx/s" "-"
-				say "daemon / Redis CPU per tx (case B)" "$(us_per $((d1 - d0)) "$done_") / $(us_per $((r1 - r0)) "$done_") us" "-"
-			else
-				failed "case B closed loop (OTP typed back)" "no dialogs/s"
-			fi
+			closed_run b "case B closed loop (OTP typed back)" \
+			    "daemon / Redis CPU per tx (case B)" "$T_DIR/callers.bc"
 		fi
 		if step fixed; then
 			for r in $RATES; do
