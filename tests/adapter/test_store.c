@@ -434,6 +434,42 @@ test_rate_limits(void **state)
 	store_free(st);
 }
 
+/* Locked by others' failures, an INELIGIBLE record with a reason, a
+ * matricule and a phone on record: its phone (read past the reason and
+ * the matricule) still gets it, with the reason text; another caller
+ * with the same details is locked out. */
+static void
+test_owner_reason(void **state)
+{
+	struct store *st;
+	struct lk l;
+
+	(void)state;
+	NEED_REDIS();
+	put_person("CIN", "RS100003", "1960-06-06", NULL, "INELIGIBLE",
+	    "990000177", 0, "212600000177", "AMO_CNOPS");
+	st = new_store(500, 100, 1);
+	lookup_b(st, "212600000178", PARSE_ID_CIN, "RS100003", "1960-06-07",
+	    &l);
+	assert_int_equal(l.res.status, DIALOG_FETCH_OK);
+	assert_int_equal(l.res.n, 0);
+	lookup_b(st, "212600000178", PARSE_ID_CIN, "RS100003", "1960-06-06",
+	    &l);
+	assert_int_equal(l.res.status, DIALOG_FETCH_LOCKED);
+	lookup_b(st, "212600000177", PARSE_ID_CIN, "RS100003", "1960-06-06",
+	    &l);
+	assert_int_equal(l.res.status, DIALOG_FETCH_OK);
+	assert_int_equal(l.res.n, 1);
+	assert_int_equal(l.res.rec[0].reg, DIALOG_REG_INELIGIBLE);
+	assert_string_equal(l.res.rec[0].reason_code, "AMO_CNOPS");
+	assert_string_equal(l.res.rec[0].reason_text, "Couvert CNOPS");
+	assert_string_equal(l.res.rec[0].phone, "212600000177");
+	lookup_b(st, "212600000177", PARSE_ID_CIN, "RS100003", "1960-06-05",
+	    &l);
+	assert_int_equal(l.res.status, DIALOG_FETCH_LOCKED);
+	store_free(st);
+}
+
 /* --- sessions, categories, docs, audit ------------------------------ */
 
 struct sg {
@@ -2074,6 +2110,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_lookup),
 		cmocka_unit_test(test_rate_limits),
+		cmocka_unit_test(test_owner_reason),
 		cmocka_unit_test(test_sessions),
 		cmocka_unit_test(test_state_versions),
 		cmocka_unit_test(test_catalogue_data),
