@@ -396,20 +396,36 @@ static const char *const store_scripts[STORE_NSCRIPTS] = {
 	 * "<version>:<bytes>" (no prefix: version 0). Reply: the version
 	 * written (0 after an end) when the stored version is the expected
 	 * one; else -1 - the version found (nothing written).
+	 * One per screen of a dialog: the expected version (the daemon's
+	 * decimal, digits only) is first looked for as the value's prefix,
+	 * which is the common case and parses nothing; only a value that
+	 * does not start with it is parsed as before. Each tonumber is a
+	 * strtod (~2,000 instructions), a string.format a sprintf: the new
+	 * version is the floor, sent as text, unless the stored one is not
+	 * below it.
 	 */
 	[STORE_SC_STATE] =
+	"local A = ARGV\n"
 	"local v = redis.call('GET', KEYS[1])\n"
-	"local cur = 0\n"
-	"if v then cur = tonumber(string.match(v, '^(%d+):')) or 0 end\n"
-	"if ARGV[1] ~= '' and tonumber(ARGV[1]) ~= cur then return -1 - cur end\n"
-	"if ARGV[4] == '1' then\n"
+	"local e, cur = A[1], 0\n"
+	"if e ~= '' and v and string.find(v, e .. ':', 1, true) == 1 then\n"
+	"  cur = tonumber(e)\n"
+	"else\n"
+	"  if v then cur = tonumber(string.match(v, '^(%d+):')) or 0 end\n"
+	"  if e ~= '' and tonumber(e) ~= cur then return -1 - cur end\n"
+	"end\n"
+	"if A[4] == '1' then\n"
 	"  if v then redis.call('DEL', KEYS[1]) end\n"
 	"  return 0\n"
 	"end\n"
-	"local n = math.max(cur + 1, tonumber(ARGV[5]) or 0)\n"
-	"redis.call('SET', KEYS[1], string.format('%d', n) .. ':' .. ARGV[2],\n"
-	"    'EX', ARGV[3])\n"
-	"return n\n",
+	"local f = tonumber(A[5]) or 0\n"
+	"if f > cur then\n"
+	"  redis.call('SET', KEYS[1], A[5] .. ':' .. A[2], 'EX', A[3])\n"
+	"  return f\n"
+	"end\n"
+	"redis.call('SET', KEYS[1], string.format('%d', cur + 1) .. ':' .. A[2],\n"
+	"    'EX', A[3])\n"
+	"return cur + 1\n",
 
 	[STORE_SC_TRIM] =
 	"local function lt(a, b)\n"

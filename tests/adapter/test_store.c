@@ -734,6 +734,55 @@ test_state_versions(void **state)
 	store_free(b);
 }
 
+/* A step's new version is the floor (the clock's ms) when the stored one
+ * is below it, else the stored one + 1; an expected version that is only
+ * a prefix of the stored one's digits, or found further in the value, is
+ * a conflict. */
+static void
+test_state_floor(void **state)
+{
+	struct store *st;
+	struct sv s;
+	const char *key = "iam:212600000078";
+	redisReply *r;
+
+	(void)state;
+	NEED_REDIS();
+	st = new_store(500, 100, 5);
+	sv_put(st, key, STORE_STATE_ANY, "s0", 1000, &s);
+	sv_put(st, key, 1000, "s1", 1765000000123LL, &s);
+	assert_int_equal(s.status, 0);
+	assert_true(s.ver == 1765000000123LL);
+	r = R("GET t:sess:%s", key);
+	assert_string_equal(r->str, "1765000000123:s1");
+	freeReplyObject(r);
+	r = R("TTL t:sess:%s", key);
+	assert_true(r->integer > 100 && r->integer <= 120);
+	freeReplyObject(r);
+	/* The floor not above the stored version: stored + 1. */
+	sv_put(st, key, 1765000000123LL, "s2", 1765000000123LL, &s);
+	assert_int_equal(s.status, 0);
+	assert_true(s.ver == 1765000000124LL);
+	sv_put(st, key, 1765000000124LL, "s3", 1000, &s);
+	assert_true(s.ver == 1765000000125LL);
+	r = R("GET t:sess:%s", key);
+	assert_string_equal(r->str, "1765000000125:s3");
+	freeReplyObject(r);
+	sv_put(st, key, 176500000012LL, "x", 0, &s);
+	assert_int_equal(s.status, STORE_STATE_CONFLICT);
+	assert_true(s.ver == 1765000000125LL);
+	/* The expected version's text inside the state bytes: no match. */
+	sv_put(st, key, 1765000000125LL, "7:a", 0, &s);
+	assert_true(s.ver == 1765000000126LL);
+	sv_put(st, key, 7, "y", 0, &s);
+	assert_int_equal(s.status, STORE_STATE_CONFLICT);
+	assert_true(s.ver == 1765000000126LL);
+	r = R("GET t:sess:%s", key);
+	assert_string_equal(r->str, "1765000000126:7:a");
+	freeReplyObject(r);
+	store_free(st);
+}
+
 struct ct {
 	int done;
 	struct dialog_categories res;
@@ -2113,6 +2162,7 @@ main(void)
 		cmocka_unit_test(test_owner_reason),
 		cmocka_unit_test(test_sessions),
 		cmocka_unit_test(test_state_versions),
+		cmocka_unit_test(test_state_floor),
 		cmocka_unit_test(test_catalogue_data),
 		cmocka_unit_test(test_generation_switch),
 		cmocka_unit_test(test_no_data),
