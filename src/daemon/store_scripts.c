@@ -11,15 +11,16 @@
 #include "store_priv.h"
 
 /* The outbox entry into KEYS[k], from STORE_SMS_NARGS ARGV starting at i
- * (order of store_outbox_msg_argv). */
-#define STORE_LUA_SMS							\
-	"local function sms(k, i)\n"					\
-	"  return redis.call('XADD', KEYS[k], '*',\n"			\
-	"      'bind', ARGV[i], 'to', ARGV[i + 1], 'from', ARGV[i + 2],\n"	\
-	"      'kind', ARGV[i + 3], 'lang', ARGV[i + 4], 'body', ARGV[i + 5],\n" \
-	"      'expires_ms', ARGV[i + 6], 'to_ton', ARGV[i + 7],\n"	\
-	"      'to_npi', ARGV[i + 8], 'op', ARGV[i + 9])\n"			\
-	"end\n"
+ * (order of store_outbox_msg_argv); k and i literal numbers. Written out
+ * in each script rather than a Lua function: a closure would be built on
+ * every call (Lua folds the "i + n" constants at load). */
+#define STORE_LUA_SMS(k, i)						\
+	"redis.call('XADD', KEYS[" #k "], '*',\n"			\
+	"    'bind', ARGV[" #i "], 'to', ARGV[" #i " + 1],\n"		\
+	"    'from', ARGV[" #i " + 2], 'kind', ARGV[" #i " + 3],\n"	\
+	"    'lang', ARGV[" #i " + 4], 'body', ARGV[" #i " + 5],\n"	\
+	"    'expires_ms', ARGV[" #i " + 6], 'to_ton', ARGV[" #i " + 7],\n" \
+	"    'to_npi', ARGV[" #i " + 8], 'op', ARGV[" #i " + 9])\n"
 
 /*
  * The scripts. Every key a script touches comes in KEYS (issue 12: Redis
@@ -215,29 +216,36 @@ static const char *const store_scripts[STORE_NSCRIPTS] = {
 	 * the codes sent to the person this hour (LIMIT past the cap).
 	 */
 	[STORE_SC_OTP_ISSUE] =
-	STORE_LUA_SMS
 	"local t = redis.call('GET', KEYS[1])\n"
 	"if t then return {'ALREADY', t} end\n"
-	"local maxf = tonumber(ARGV[3]) or 0\n"
-	"local f = tonumber(redis.call('GET', KEYS[2]) or '0') or 0\n"
-	"if maxf > 0 and f >= maxf then return {'LOCKED'} end\n"
-	"local now = tonumber(redis.call('TIME')[1])\n"
+	"local f = redis.call('GET', KEYS[2])\n"
+	"if f then\n"
+	"  local maxf = tonumber(ARGV[3]) or 0\n"
+	"  if maxf > 0 and (tonumber(f) or 0) >= maxf then return {'LOCKED'} end\n"
+	"end\n"
+	/* Redis's clock, seconds, as text: written as is; a number only
+	 * to compute an age. */
+	"local now = redis.call('TIME')[1]\n"
 	"local o = redis.call('HMGET', KEYS[3], 'h', 't', 'tail')\n"
 	"if o[1] then\n"
 	"  if ARGV[4] ~= '1' then return {'LIVE', o[3] or ''} end\n"
-	"  local age = now - (tonumber(o[2]) or 0)\n"
+	"  local age = tonumber(now) - (tonumber(o[2]) or 0)\n"
 	"  local gap = tonumber(ARGV[5]) or 60\n"
 	"  if age < gap then return {'WAIT', tostring(gap - age), o[3] or ''} end\n"
 	"end\n"
-	"local maxh = tonumber(ARGV[6]) or 0\n"
+	/* The hour's first code (n == 1) is never past a cap. */
 	"local n = redis.call('INCR', KEYS[5])\n"
-	"if n == 1 then redis.call('EXPIRE', KEYS[5], 3600) end\n"
-	"if maxh > 0 and n > maxh then return {'LIMIT'} end\n"
+	"if n == 1 then\n"
+	"  redis.call('EXPIRE', KEYS[5], '3600')\n"
+	"else\n"
+	"  local maxh = tonumber(ARGV[6]) or 0\n"
+	"  if maxh > 0 and n > maxh then return {'LIMIT'} end\n"
+	"end\n"
 	"redis.call('DEL', KEYS[3])\n"
 	"redis.call('HSET', KEYS[3], 'h', ARGV[1], 'a', '0', 't', now,\n"
 	"    'tail', ARGV[7])\n"
 	"redis.call('EXPIRE', KEYS[3], ARGV[2])\n"
-	"sms(4, 8)\n"
+	STORE_LUA_SMS(4, 8)
 	"return {'SENT'}\n",
 
 	/* KEYS: otp, otpf, pw, provisioning, outbox. ARGV: hash, max
@@ -247,7 +255,6 @@ static const char *const store_scripts[STORE_NSCRIPTS] = {
 	 * No live code but a password pending: the code was used (a copy
 	 * of the MO that used it, on this instance or another): ALREADY. */
 	[STORE_SC_OTP_VERIFY] =
-	STORE_LUA_SMS
 	"local h = redis.call('HGET', KEYS[1], 'h')\n"
 	"if not h then\n"
 	"  local t = redis.call('GET', KEYS[3])\n"
@@ -257,7 +264,7 @@ static const char *const store_scripts[STORE_NSCRIPTS] = {
 	"if h ~= ARGV[1] then\n"
 	"  local a = redis.call('HINCRBY', KEYS[1], 'a', 1)\n"
 	"  if redis.call('INCR', KEYS[2]) == 1 then\n"
-	"    redis.call('EXPIRE', KEYS[2], " "86400" ")\n"
+	"    redis.call('EXPIRE', KEYS[2], '86400')\n"
 	"  end\n"
 	"  local ma = tonumber(ARGV[2]) or 1\n"
 	"  if a >= ma then\n"
@@ -274,7 +281,7 @@ static const char *const store_scripts[STORE_NSCRIPTS] = {
 	"redis.call('XADD', KEYS[4], '*', 'matricule', ARGV[5],\n"
 	"    'msisdn', ARGV[6], 'password_sealed', ARGV[7],\n"
 	"    'channel', ARGV[8], 'operator', ARGV[9], 'ts', now[1])\n"
-	"sms(5, 10)\n"
+	STORE_LUA_SMS(5, 10)
 	"return {'OK'}\n",
 
 	/* KEYS: outbox, its dead letters. ARGV: group. {XLEN, pending (0
@@ -299,7 +306,7 @@ static const char *const store_scripts[STORE_NSCRIPTS] = {
 	"local id = redis.call('GET', KEYS[1]) or ''\n"
 	"if id ~= ARGV[1] or (id ~= '' and not KEYS[3]) then return 'moved' end\n"
 	"if id == '' then\n"
-	"  redis.call('SET', KEYS[2], ARGV[2] .. '|' .. ARGV[3], 'EX', 3600)\n"
+	"  redis.call('SET', KEYS[2], ARGV[2] .. '|' .. ARGV[3], 'EX', '3600')\n"
 	"  return 'early'\n"
 	"end\n"
 	"redis.call('HSET', KEYS[3], 'state', ARGV[2], 'dlr_ts', ARGV[3])\n"
