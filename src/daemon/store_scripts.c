@@ -84,8 +84,9 @@ static const char *const store_scripts[STORE_NSCRIPTS] = {
 	"  return {'STALE'}\n"
 	"end\n"
 	"local ver, tag, pick, pf = A[11], 'FOUND', nil, 0\n"
-	/* The caller's dates, a..d the birth, e..k the expiry (nil when
-	 * not given): 48 * (64^3 + 64^2 + 64 + 1) = 12782640 undoes the '0's. */
+	/* The caller's dates, a..d the birth (nil: none), e..k the expiry
+	 * (nil: not checked); 48 * (64^3 + 64^2 + 64 + 1) = 12782640 takes
+	 * the four '0's off. */
 	"local a, b, c, d, e, g, h, k = string.byte(A[7], 1, 8)\n"
 	"if ver == '2' and A[5] ~= '' then\n"
 	"  tag = 'CANDS'\n"
