@@ -2367,12 +2367,14 @@ store_lookup(struct store *st, const struct store_lookup_req *q,
 	char maxr[24], maxf[24];
 	char field[REGISTRY_FIELD_MAX + 1], digits[PARSE_IDNUM_MAX + 1] = "";
 	char letter[2] = "";
-	char birth[24] = "", expiry[24] = "", caller[PARSE_MSISDN_MAX + 1];
+	char dates[9] = "", caller[PARSE_MSISDN_MAX + 1];
 	const char *kf[4] = { krm, krf, st->gr.kptr[STORE_PTR_REG],
 	    st->gr.kptr[STORE_PTR_RSN] };
-	const char *af[9];
+	const char *af[8];
 	struct store_genp gp = { 0, 0, 0 };
 	struct store_req *req;
+	long v[2];
+	int i, n = 0;
 
 	registry_key_rl_msisdn(krm, sizeof(krm), st->prefix, q->msisdn);
 	store_key_rl_fail(st, krf, sizeof(krf), q->idtype, q->idnum);
@@ -2390,12 +2392,26 @@ store_lookup(struct store *st, const struct store_lookup_req *q,
 		letter[0] = field[0];
 	}
 	/* The dates as the record packs them (registry.h), compared by the
-	 * script; the caller's number for the phone-on-record exception. */
-	if (parse_date_is_set(&q->birth))
-		store_dec(birth, store_date_packed(&q->birth));
-	if (q->match_expiry)
-		store_dec(expiry, parse_date_is_set(&q->expiry) ?
-		    store_date_packed(&q->expiry) : 0L);
+	 * script: the birth date, then the expiry when it is checked (0
+	 * when not given, or one no record holds: a record with an expiry
+	 * does not match); each in four characters of 6 bits, '0' + the
+	 * value, most significant first (a C string: the packed bytes hold
+	 * NULs). No birth date, or one no record holds: "", no match. */
+	if (parse_date_is_set(&q->birth) &&
+	    (v[n] = store_date_packed(&q->birth)) >= 0) {
+		n++;
+		if (q->match_expiry) {
+			v[n] = parse_date_is_set(&q->expiry) ?
+			    store_date_packed(&q->expiry) : 0;
+			if (v[n] < 0)
+				v[n] = 0;
+			n++;
+		}
+	}
+	for (i = 0; i < 4 * n; i++)
+		dates[i] = (char)('0' + (v[i / 4] >> (18 - 6 * (i % 4)) & 63));
+	dates[4 * n] = '\0';
+	/* The caller's number for the phone-on-record exception. */
 	if (q->msisdn_ton < 0 || parse_msisdn_intl(q->msisdn, q->msisdn_ton,
 	    caller, sizeof(caller)) != 0)
 		caller[0] = '\0';
@@ -2405,11 +2421,10 @@ store_lookup(struct store *st, const struct store_lookup_req *q,
 	af[3] = q->lang != NULL && q->lang[0] != '\0' ? q->lang : "fr";
 	af[4] = digits;
 	af[5] = letter;
-	af[6] = birth;
-	af[7] = expiry;
-	af[8] = caller;
+	af[6] = dates;
+	af[7] = caller;
 	if ((req = store_genq_new(st, STORE_K_LOOKUP, STORE_SC_LOOKUP, kf, 4,
-	    af, 9, &gp)) == NULL)
+	    af, 8, &gp)) == NULL)
 		fatalx("store: out of memory");
 	req->cb.lookup = cb;
 	req->arg = arg;

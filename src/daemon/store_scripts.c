@@ -11,15 +11,16 @@
 #include "store_priv.h"
 
 /* The outbox entry into KEYS[k], from STORE_SMS_NARGS ARGV starting at i
- * (order of store_outbox_msg_argv). */
-#define STORE_LUA_SMS							\
-	"local function sms(k, i)\n"					\
-	"  return redis.call('XADD', KEYS[k], '*',\n"			\
-	"      'bind', ARGV[i], 'to', ARGV[i + 1], 'from', ARGV[i + 2],\n"	\
-	"      'kind', ARGV[i + 3], 'lang', ARGV[i + 4], 'body', ARGV[i + 5],\n" \
-	"      'expires_ms', ARGV[i + 6], 'to_ton', ARGV[i + 7],\n"	\
-	"      'to_npi', ARGV[i + 8], 'op', ARGV[i + 9])\n"			\
-	"end\n"
+ * (order of store_outbox_msg_argv); k and i literal numbers. Written out
+ * in each script rather than a Lua function: a closure would be built on
+ * every call (Lua folds the "i + n" constants at load). */
+#define STORE_LUA_SMS(k, i)						\
+	"redis.call('XADD', KEYS[" #k "], '*',\n"			\
+	"    'bind', ARGV[" #i "], 'to', ARGV[" #i " + 1],\n"		\
+	"    'from', ARGV[" #i " + 2], 'kind', ARGV[" #i " + 3],\n"	\
+	"    'lang', ARGV[" #i " + 4], 'body', ARGV[" #i " + 5],\n"	\
+	"    'expires_ms', ARGV[" #i " + 6], 'to_ton', ARGV[" #i " + 7],\n" \
+	"    'to_npi', ARGV[" #i " + 8], 'op', ARGV[" #i " + 9])\n"
 
 /*
  * The scripts. Every key a script touches comes in KEYS (issue 12: Redis
@@ -38,13 +39,18 @@ static const char *const store_scripts[STORE_NSCRIPTS] = {
 	 * (the last two: a pointer key again when there is no such
 	 * generation; never read then). ARGV: max requests/hour, max
 	 * failures/day (0 = no limit), field, lang, digits ("" unless the
-	 * number was typed with its digits only), type letter, birth (packed
-	 * as in the record: (year-1900) << 9 | month << 5 | day, in decimal),
-	 * expiry ("" not checked, "0" checked and not given: a record with
-	 * one does not match; else packed), caller (international digits, ""
-	 * unknown); then what the daemon read in P"reg:gen" and P"rsn:gen"
-	 * ("" none), the registry's layout ("1", "2"; "" no usable registry)
-	 * and "1" when the reasons' generation is usable.
+	 * number was typed with its digits only), type letter, dates,
+	 * caller (international digits, "" unknown); then what the daemon
+	 * read in P"reg:gen" and P"rsn:gen" ("" none), the registry's layout
+	 * ("1", "2"; "" no usable registry) and "1" when the reasons'
+	 * generation is usable. The dates are the caller's birth date
+	 * packed as in the record ((year-1900) << 9 | month << 5 | day),
+	 * written as four characters of 6 bits, most significant first, each
+	 * '0' + its value (the 3 bytes themselves would hold a NUL, and the
+	 * daemon's arguments are C strings), then, when the expiry is
+	 * checked, four more for it (0, "0000", when not given: a record
+	 * with one does not match); "" when no birth date is given (no
+	 * record matches on dates then).
 	 * On layout 2 a number and its digits share a bucket: a digits-only
 	 * number designates the one record of its bucket whose field is the
 	 * type letter, letters, then exactly those digits, and whose dates
@@ -52,6 +58,10 @@ static const char *const store_scripts[STORE_NSCRIPTS] = {
 	 * no-match counted here, in the same atomic step as the limits
 	 * (DESIGN.md §5): a burst gets no more guesses than the limit, and a
 	 * number not in the registry counts and locks like one that is.
+	 * dialog.c's rules: a record without a birth date (month 0) matches
+	 * an INELIGIBLE person's number typed in full, never a digits-only
+	 * one (the caller's month is never 0); the expiry is compared when
+	 * checked and the record has one.
 	 * A locked document still answers its phone on record when the dates
 	 * match. The record is read (read only) before the limits are
 	 * counted, so that the reasons' pointer is read only for a record
@@ -60,114 +70,114 @@ static const char *const store_scripts[STORE_NSCRIPTS] = {
 	 * or {'CANDS', record, reason text} (digits only), the designated
 	 * record; {'NONE'} no match (counted); {'LOCKED'}; {'NOGEN'};
 	 * {'STALE'} (nothing counted).
+	 * Written for Redis's CPU, which bounds the whole service (issue
+	 * 11): no closure, every Lua-to-C call counted (string.byte reads
+	 * several bytes at once; tonumber, strtod underneath, only off the
+	 * common path), the TTLs string literals (a Lua number is formatted
+	 * on every redis.call), the record's flags tested with % (a VM
+	 * operation; bit.band would be a C call): f % 16 >= 8 expiry,
+	 * f % 32 >= 16 reason, f % 64 >= 32 matricule, f % 128 >= 64 phone.
 	 */
 	[STORE_SC_LOOKUP] =
-	"if (redis.call('GET', KEYS[3]) or '') ~= ARGV[10] then\n"
+	"local A = ARGV\n"
+	"if (redis.call('GET', KEYS[3]) or '') ~= A[9] then\n"
 	"  return {'STALE'}\n"
 	"end\n"
-	"local maxr, maxf = tonumber(ARGV[1]), tonumber(ARGV[2])\n"
-	"local ver = ARGV[12]\n"
-	"local function bit(v, k)\n"
-	"  return math.floor((string.byte(v, 1) or 0) / k) % 2 == 1\n"
-	"end\n"
-	"local function d3(v, i)\n"
-	"  local a, b, c = string.byte(v, i, i + 2)\n"
-	"  if not c then return 0 end\n"
-	"  return a * 65536 + b * 256 + c\n"
-	"end\n"
-	/* The dates of record v match the caller's (dialog.c's rules). */
-	"local function match(v, full)\n"
-	"  local b = d3(v, 2)\n"
-	"  if math.floor(b / 32) % 16 == 0 then\n"
-	"    return full and (string.byte(v, 1) or 0) % 4 == 2\n"
-	"  end\n"
-	"  if ARGV[7] == '' or b ~= tonumber(ARGV[7]) then return false end\n"
-	"  if ARGV[8] ~= '' and bit(v, 8) and\n"
-	"      d3(v, 5) ~= (tonumber(ARGV[8]) or 0) then return false end\n"
-	"  return true\n"
-	"end\n"
-	/* The phone on record, international digits ("" none). */
-	"local function phone(v)\n"
-	"  if not bit(v, 64) then return '' end\n"
-	"  local pos = 5\n"
-	"  if bit(v, 8) then pos = pos + 3 end\n"
-	"  if bit(v, 16) then pos = pos + 1 + (string.byte(v, pos) or 0) end\n"
-	"  if bit(v, 32) then\n"
-	"    pos = pos + 1 + math.floor(((string.byte(v, pos) or 0) + 1) / 2)\n"
-	"  end\n"
-	"  local t = {}\n"
-	"  for i = 0, (string.byte(v, pos) or 0) - 1 do\n"
-	"    local c = string.byte(v, pos + 1 + math.floor(i / 2)) or 255\n"
-	"    if i % 2 == 0 then c = math.floor(c / 16) else c = c % 16 end\n"
-	"    if c > 9 then return '' end\n"
-	"    t[#t + 1] = string.char(48 + c)\n"
-	"  end\n"
-	"  local p = table.concat(t)\n"
-	"  if string.sub(p, 1, 2) == '00' then return string.sub(p, 3) end\n"
-	"  if string.sub(p, 1, 1) == '0' then return '212' .. string.sub(p, 2) end\n"
-	"  return p\n"
-	"end\n"
-	"local function reason(v)\n"
-	"  if not bit(v, 16) then return '' end\n"
-	"  local pos = 5 + (bit(v, 8) and 3 or 0)\n"
-	"  local rl = string.byte(v, pos) or 0\n"
-	"  local code = string.sub(v, pos + 1, pos + rl)\n"
-	"  if ARGV[13] ~= '1' then return '' end\n"
-	"  return redis.call('HGET', KEYS[6], code .. ':' .. ARGV[4]) or\n"
-	"      redis.call('HGET', KEYS[6], code .. ':fr') or ''\n"
-	"end\n"
-	"local tag, pick = 'FOUND', nil\n"
-	"if ver == '2' and ARGV[5] ~= '' then\n"
+	"local ver, tag, pick, pf = A[11], 'FOUND', nil, 0\n"
+	/* The caller's dates, a..d the birth (nil: none), e..k the expiry
+	 * (nil: not checked); 48 * (64^3 + 64^2 + 64 + 1) = 12782640 takes
+	 * the four '0's off. */
+	"local a, b, c, d, e, g, h, k = string.byte(A[7], 1, 8)\n"
+	"if ver == '2' and A[5] ~= '' then\n"
 	"  tag = 'CANDS'\n"
+	"  local byte, ok, seen = string.byte, 0, 0\n"
+	"  local birth = d and ((a * 64 + b) * 64 + c) * 64 + d - 12782640\n"
+	"  local exp = k and ((e * 64 + g) * 64 + h) * 64 + k - 12782640\n"
 	"  local all = redis.call('HGETALL', KEYS[5])\n"
-	"  local pat = '^' .. ARGV[6] .. '%u*' .. ARGV[5] .. '$'\n"
-	"  local seen, ok = 0, 0\n"
+	"  local pat = '^' .. A[6] .. '%u*' .. A[5] .. '$'\n"
 	"  for i = 1, #all, 2 do\n"
 	"    if seen < 4 and string.match(all[i], pat) then\n"
 	"      seen = seen + 1\n"
-	"      if match(all[i + 1], false) then\n"
+	"      local f, x, y, z, p, q, r = byte(all[i + 1], 1, 7)\n"
+	"      if z and (x * 256 + y) * 256 + z == birth and (not exp or\n"
+	"          f % 16 < 8 or (r and (p * 256 + q) * 256 + r or 0) == exp) then\n"
 	"        ok = ok + 1\n"
-	"        pick = all[i + 1]\n"
+	"        pick, pf = all[i + 1], f\n"
 	"      end\n"
 	"    end\n"
 	"  end\n"
-	"  if ok ~= 1 then pick = nil end\n"
+	"  if ok ~= 1 then pick, pf = nil, 0 end\n"
 	"elseif ver ~= '' then\n"
-	"  local v = redis.call('HGET', KEYS[5], ARGV[3])\n"
-	"  if v and match(v, true) then pick = v end\n"
+	"  local v = redis.call('HGET', KEYS[5], A[3])\n"
+	"  if v then\n"
+	"    local f, x, y, z, p, q, r = string.byte(v, 1, 7)\n"
+	"    if z and d and (x * 256 + y) * 256 + z ==\n"
+	"        ((a * 64 + b) * 64 + c) * 64 + d - 12782640 then\n"
+	"      if not k or f % 16 < 8 or (r and (p * 256 + q) * 256 + r or 0) ==\n"
+	"          ((e * 64 + g) * 64 + h) * 64 + k - 12782640 then\n"
+	"        pick, pf = v, f\n"
+	"      end\n"
+	"    elseif f and f % 4 == 2 and (not z or (y % 2 == 0 and z < 32)) then\n"
+	"      pick, pf = v, f\n"
+	"    end\n"
+	"  end\n"
 	"end\n"
 	/* The reasons' generation matters only to a record with a reason
 	 * (case D): read then, still before anything is written. */
-	"if pick and bit(pick, 16) and\n"
-	"    (redis.call('GET', KEYS[4]) or '') ~= ARGV[11] then\n"
+	"if pf % 32 >= 16 and (redis.call('GET', KEYS[4]) or '') ~= A[10] then\n"
 	"  return {'STALE'}\n"
 	"end\n"
 	/* The first request of the hour (the common case) is one SET that
-	 * creates the counter with its TTL; the others an INCR. */
-	"local n = 1\n"
-	"if not redis.call('SET', KEYS[1], '1', 'EX', " "3600" ", 'NX') then\n"
-	"  n = redis.call('INCR', KEYS[1])\n"
+	 * creates the counter with its TTL; the others an INCR. No failure
+	 * counter (the common case): not locked, whatever the limit. */
+	"if not redis.call('SET', KEYS[1], '1', 'EX', '3600', 'NX') then\n"
+	"  local n, maxr = redis.call('INCR', KEYS[1]), tonumber(A[1])\n"
+	"  if maxr > 0 and n > maxr then return {'LOCKED'} end\n"
 	"end\n"
-	"if maxr > 0 and n > maxr then return {'LOCKED'} end\n"
-	"local f = tonumber(redis.call('GET', KEYS[2]) or '0') or 0\n"
-	"local locked = maxf > 0 and f >= maxf\n"
+	"local locked = redis.call('GET', KEYS[2])\n"
+	"if locked then\n"
+	"  local maxf = tonumber(A[2])\n"
+	"  locked = maxf > 0 and (tonumber(locked) or 0) >= maxf\n"
+	"end\n"
 	"if ver == '' then\n"
 	"  if locked then return {'LOCKED'} end\n"
 	"  return {'NOGEN'}\n"
 	"end\n"
+	/* Locked: the record still goes to its phone on record, the
+	 * international digits of the record's BCD (after the reason and
+	 * the matricule) equal to the caller's. */
 	"if locked then\n"
-	"  if pick and ARGV[9] ~= '' and phone(pick) == ARGV[9] then\n"
-	"    return {tag, pick, reason(pick)}\n"
+	"  if not pick or A[8] == '' or pf % 128 < 64 then return {'LOCKED'} end\n"
+	"  local byte = string.byte\n"
+	"  local pos = pf % 16 >= 8 and 8 or 5\n"
+	"  if pf % 32 >= 16 then pos = pos + 1 + (byte(pick, pos) or 0) end\n"
+	"  if pf % 64 >= 32 then\n"
+	"    pos = pos + 1 + math.floor(((byte(pick, pos) or 0) + 1) / 2)\n"
 	"  end\n"
-	"  return {'LOCKED'}\n"
-	"end\n"
-	"if not pick then\n"
-	"  if not redis.call('SET', KEYS[2], '1', 'EX', " "86400" ", 'NX') then\n"
+	"  local nd = byte(pick, pos) or 0\n"
+	"  local nb = math.floor((nd + 1) / 2)\n"
+	"  if #pick < pos + nb then return {'LOCKED'} end\n"
+	/* BCD in hex is the digits themselves; a nibble over 9 a letter. */
+	"  local p = string.sub(string.format(string.rep('%02x', nb),\n"
+	"      byte(pick, pos + 1, pos + nb)), 1, nd)\n"
+	"  if string.find(p, '%D') then return {'LOCKED'} end\n"
+	"  if string.sub(p, 1, 2) == '00' then\n"
+	"    p = string.sub(p, 3)\n"
+	"  elseif string.sub(p, 1, 1) == '0' then\n"
+	"    p = '212' .. string.sub(p, 2)\n"
+	"  end\n"
+	"  if p ~= A[8] then return {'LOCKED'} end\n"
+	"elseif not pick then\n"
+	"  if not redis.call('SET', KEYS[2], '1', 'EX', '86400', 'NX') then\n"
 	"    redis.call('INCR', KEYS[2])\n"
 	"  end\n"
 	"  return {'NONE'}\n"
 	"end\n"
-	"return {tag, pick, reason(pick)}\n",
+	"if pf % 32 < 16 or A[12] ~= '1' then return {tag, pick, ''} end\n"
+	"local pos = pf % 16 >= 8 and 8 or 5\n"
+	"local code = string.sub(pick, pos + 1, pos + (string.byte(pick, pos) or 0))\n"
+	"return {tag, pick, redis.call('HGET', KEYS[6], code .. ':' .. A[4]) or\n"
+	"    redis.call('HGET', KEYS[6], code .. ':fr') or ''}\n",
 
 	/* KEYS: cat:gen, then P"cat:<gen>:<CODE>" of each code of the list.
 	 * ARGV: lang, P"cat:gen" as read ("" none), then the codes. */
@@ -207,29 +217,36 @@ static const char *const store_scripts[STORE_NSCRIPTS] = {
 	 * the codes sent to the person this hour (LIMIT past the cap).
 	 */
 	[STORE_SC_OTP_ISSUE] =
-	STORE_LUA_SMS
 	"local t = redis.call('GET', KEYS[1])\n"
 	"if t then return {'ALREADY', t} end\n"
-	"local maxf = tonumber(ARGV[3]) or 0\n"
-	"local f = tonumber(redis.call('GET', KEYS[2]) or '0') or 0\n"
-	"if maxf > 0 and f >= maxf then return {'LOCKED'} end\n"
-	"local now = tonumber(redis.call('TIME')[1])\n"
+	"local f = redis.call('GET', KEYS[2])\n"
+	"if f then\n"
+	"  local maxf = tonumber(ARGV[3]) or 0\n"
+	"  if maxf > 0 and (tonumber(f) or 0) >= maxf then return {'LOCKED'} end\n"
+	"end\n"
+	/* Redis's clock, seconds, as text: written as is; a number only
+	 * to compute an age. */
+	"local now = redis.call('TIME')[1]\n"
 	"local o = redis.call('HMGET', KEYS[3], 'h', 't', 'tail')\n"
 	"if o[1] then\n"
 	"  if ARGV[4] ~= '1' then return {'LIVE', o[3] or ''} end\n"
-	"  local age = now - (tonumber(o[2]) or 0)\n"
+	"  local age = tonumber(now) - (tonumber(o[2]) or 0)\n"
 	"  local gap = tonumber(ARGV[5]) or 60\n"
 	"  if age < gap then return {'WAIT', tostring(gap - age), o[3] or ''} end\n"
 	"end\n"
-	"local maxh = tonumber(ARGV[6]) or 0\n"
+	/* The hour's first code (n == 1) is never past a cap. */
 	"local n = redis.call('INCR', KEYS[5])\n"
-	"if n == 1 then redis.call('EXPIRE', KEYS[5], 3600) end\n"
-	"if maxh > 0 and n > maxh then return {'LIMIT'} end\n"
+	"if n == 1 then\n"
+	"  redis.call('EXPIRE', KEYS[5], '3600')\n"
+	"else\n"
+	"  local maxh = tonumber(ARGV[6]) or 0\n"
+	"  if maxh > 0 and n > maxh then return {'LIMIT'} end\n"
+	"end\n"
 	"redis.call('DEL', KEYS[3])\n"
 	"redis.call('HSET', KEYS[3], 'h', ARGV[1], 'a', '0', 't', now,\n"
 	"    'tail', ARGV[7])\n"
 	"redis.call('EXPIRE', KEYS[3], ARGV[2])\n"
-	"sms(4, 8)\n"
+	STORE_LUA_SMS(4, 8)
 	"return {'SENT'}\n",
 
 	/* KEYS: otp, otpf, pw, provisioning, outbox. ARGV: hash, max
@@ -239,7 +256,6 @@ static const char *const store_scripts[STORE_NSCRIPTS] = {
 	 * No live code but a password pending: the code was used (a copy
 	 * of the MO that used it, on this instance or another): ALREADY. */
 	[STORE_SC_OTP_VERIFY] =
-	STORE_LUA_SMS
 	"local h = redis.call('HGET', KEYS[1], 'h')\n"
 	"if not h then\n"
 	"  local t = redis.call('GET', KEYS[3])\n"
@@ -249,7 +265,7 @@ static const char *const store_scripts[STORE_NSCRIPTS] = {
 	"if h ~= ARGV[1] then\n"
 	"  local a = redis.call('HINCRBY', KEYS[1], 'a', 1)\n"
 	"  if redis.call('INCR', KEYS[2]) == 1 then\n"
-	"    redis.call('EXPIRE', KEYS[2], " "86400" ")\n"
+	"    redis.call('EXPIRE', KEYS[2], '86400')\n"
 	"  end\n"
 	"  local ma = tonumber(ARGV[2]) or 1\n"
 	"  if a >= ma then\n"
@@ -266,7 +282,7 @@ static const char *const store_scripts[STORE_NSCRIPTS] = {
 	"redis.call('XADD', KEYS[4], '*', 'matricule', ARGV[5],\n"
 	"    'msisdn', ARGV[6], 'password_sealed', ARGV[7],\n"
 	"    'channel', ARGV[8], 'operator', ARGV[9], 'ts', now[1])\n"
-	"sms(5, 10)\n"
+	STORE_LUA_SMS(5, 10)
 	"return {'OK'}\n",
 
 	/* KEYS: outbox, its dead letters. ARGV: group. {XLEN, pending (0
@@ -291,7 +307,7 @@ static const char *const store_scripts[STORE_NSCRIPTS] = {
 	"local id = redis.call('GET', KEYS[1]) or ''\n"
 	"if id ~= ARGV[1] or (id ~= '' and not KEYS[3]) then return 'moved' end\n"
 	"if id == '' then\n"
-	"  redis.call('SET', KEYS[2], ARGV[2] .. '|' .. ARGV[3], 'EX', 3600)\n"
+	"  redis.call('SET', KEYS[2], ARGV[2] .. '|' .. ARGV[3], 'EX', '3600')\n"
 	"  return 'early'\n"
 	"end\n"
 	"redis.call('HSET', KEYS[3], 'state', ARGV[2], 'dlr_ts', ARGV[3])\n"
@@ -398,20 +414,36 @@ static const char *const store_scripts[STORE_NSCRIPTS] = {
 	 * "<version>:<bytes>" (no prefix: version 0). Reply: the version
 	 * written (0 after an end) when the stored version is the expected
 	 * one; else -1 - the version found (nothing written).
+	 * One per screen of a dialog: the expected version (the daemon's
+	 * decimal, digits only) is first looked for as the value's prefix,
+	 * which is the common case and parses nothing; only a value that
+	 * does not start with it is parsed as before. Each tonumber is a
+	 * strtod (~2,000 instructions), a string.format a sprintf: the new
+	 * version is the floor, sent as text, unless the stored one is not
+	 * below it.
 	 */
 	[STORE_SC_STATE] =
+	"local A = ARGV\n"
 	"local v = redis.call('GET', KEYS[1])\n"
-	"local cur = 0\n"
-	"if v then cur = tonumber(string.match(v, '^(%d+):')) or 0 end\n"
-	"if ARGV[1] ~= '' and tonumber(ARGV[1]) ~= cur then return -1 - cur end\n"
-	"if ARGV[4] == '1' then\n"
+	"local e, cur = A[1], 0\n"
+	"if e ~= '' and v and string.find(v, e .. ':', 1, true) == 1 then\n"
+	"  cur = tonumber(e)\n"
+	"else\n"
+	"  if v then cur = tonumber(string.match(v, '^(%d+):')) or 0 end\n"
+	"  if e ~= '' and tonumber(e) ~= cur then return -1 - cur end\n"
+	"end\n"
+	"if A[4] == '1' then\n"
 	"  if v then redis.call('DEL', KEYS[1]) end\n"
 	"  return 0\n"
 	"end\n"
-	"local n = math.max(cur + 1, tonumber(ARGV[5]) or 0)\n"
-	"redis.call('SET', KEYS[1], string.format('%d', n) .. ':' .. ARGV[2],\n"
-	"    'EX', ARGV[3])\n"
-	"return n\n",
+	"local f = tonumber(A[5]) or 0\n"
+	"if f > cur then\n"
+	"  redis.call('SET', KEYS[1], A[5] .. ':' .. A[2], 'EX', A[3])\n"
+	"  return f\n"
+	"end\n"
+	"redis.call('SET', KEYS[1], string.format('%d', cur + 1) .. ':' .. A[2],\n"
+	"    'EX', A[3])\n"
+	"return cur + 1\n",
 
 	[STORE_SC_TRIM] =
 	"local function lt(a, b)\n"

@@ -434,6 +434,42 @@ test_rate_limits(void **state)
 	store_free(st);
 }
 
+/* Locked by others' failures, an INELIGIBLE record with a reason, a
+ * matricule and a phone on record: its phone (read past the reason and
+ * the matricule) still gets it, with the reason text; another caller
+ * with the same details is locked out. */
+static void
+test_owner_reason(void **state)
+{
+	struct store *st;
+	struct lk l;
+
+	(void)state;
+	NEED_REDIS();
+	put_person("CIN", "RS100003", "1960-06-06", NULL, "INELIGIBLE",
+	    "990000177", 0, "212600000177", "AMO_CNOPS");
+	st = new_store(500, 100, 1);
+	lookup_b(st, "212600000178", PARSE_ID_CIN, "RS100003", "1960-06-07",
+	    &l);
+	assert_int_equal(l.res.status, DIALOG_FETCH_OK);
+	assert_int_equal(l.res.n, 0);
+	lookup_b(st, "212600000178", PARSE_ID_CIN, "RS100003", "1960-06-06",
+	    &l);
+	assert_int_equal(l.res.status, DIALOG_FETCH_LOCKED);
+	lookup_b(st, "212600000177", PARSE_ID_CIN, "RS100003", "1960-06-06",
+	    &l);
+	assert_int_equal(l.res.status, DIALOG_FETCH_OK);
+	assert_int_equal(l.res.n, 1);
+	assert_int_equal(l.res.rec[0].reg, DIALOG_REG_INELIGIBLE);
+	assert_string_equal(l.res.rec[0].reason_code, "AMO_CNOPS");
+	assert_string_equal(l.res.rec[0].reason_text, "Couvert CNOPS");
+	assert_string_equal(l.res.rec[0].phone, "212600000177");
+	lookup_b(st, "212600000177", PARSE_ID_CIN, "RS100003", "1960-06-05",
+	    &l);
+	assert_int_equal(l.res.status, DIALOG_FETCH_LOCKED);
+	store_free(st);
+}
+
 /* --- sessions, categories, docs, audit ------------------------------ */
 
 struct sg {
@@ -696,6 +732,55 @@ test_state_versions(void **state)
 	}
 	store_free(a);
 	store_free(b);
+}
+
+/* A step's new version is the floor (the clock's ms) when the stored one
+ * is below it, else the stored one + 1; an expected version that is only
+ * a prefix of the stored one's digits, or found further in the value, is
+ * a conflict. */
+static void
+test_state_floor(void **state)
+{
+	struct store *st;
+	struct sv s;
+	const char *key = "iam:212600000078";
+	redisReply *r;
+
+	(void)state;
+	NEED_REDIS();
+	st = new_store(500, 100, 5);
+	sv_put(st, key, STORE_STATE_ANY, "s0", 1000, &s);
+	sv_put(st, key, 1000, "s1", 1765000000123LL, &s);
+	assert_int_equal(s.status, 0);
+	assert_true(s.ver == 1765000000123LL);
+	r = R("GET t:sess:%s", key);
+	assert_string_equal(r->str, "1765000000123:s1");
+	freeReplyObject(r);
+	r = R("TTL t:sess:%s", key);
+	assert_true(r->integer > 100 && r->integer <= 120);
+	freeReplyObject(r);
+	/* The floor not above the stored version: stored + 1. */
+	sv_put(st, key, 1765000000123LL, "s2", 1765000000123LL, &s);
+	assert_int_equal(s.status, 0);
+	assert_true(s.ver == 1765000000124LL);
+	sv_put(st, key, 1765000000124LL, "s3", 1000, &s);
+	assert_true(s.ver == 1765000000125LL);
+	r = R("GET t:sess:%s", key);
+	assert_string_equal(r->str, "1765000000125:s3");
+	freeReplyObject(r);
+	sv_put(st, key, 176500000012LL, "x", 0, &s);
+	assert_int_equal(s.status, STORE_STATE_CONFLICT);
+	assert_true(s.ver == 1765000000125LL);
+	/* The expected version's text inside the state bytes: no match. */
+	sv_put(st, key, 1765000000125LL, "7:a", 0, &s);
+	assert_true(s.ver == 1765000000126LL);
+	sv_put(st, key, 7, "y", 0, &s);
+	assert_int_equal(s.status, STORE_STATE_CONFLICT);
+	assert_true(s.ver == 1765000000126LL);
+	r = R("GET t:sess:%s", key);
+	assert_string_equal(r->str, "1765000000126:7:a");
+	freeReplyObject(r);
+	store_free(st);
 }
 
 struct ct {
@@ -2176,8 +2261,10 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_lookup),
 		cmocka_unit_test(test_rate_limits),
+		cmocka_unit_test(test_owner_reason),
 		cmocka_unit_test(test_sessions),
 		cmocka_unit_test(test_state_versions),
+		cmocka_unit_test(test_state_floor),
 		cmocka_unit_test(test_catalogue_data),
 		cmocka_unit_test(test_generation_switch),
 		cmocka_unit_test(test_no_data),

@@ -459,6 +459,77 @@ test_expiry(void **state)
 	store_free(st);
 }
 
+/* Dates whose packed bytes hold zeros (1900: 00 00 xx; 2028 before
+ * August: 01 00 xx) and a 22nd-century one: compared byte for byte, in
+ * full and digits only, with the expiry checked; the owner's phone on
+ * record written with its international prefix (00212...). */
+static void
+test_dates_bytes(void **state)
+{
+	struct store *st;
+	struct lk l;
+
+	(void)state;
+	NEED_REDIS();
+	put_person("FG280315", "1900-01-05", "2028-03-15", "990000005",
+	    "00212600000105");
+	put_person("H777777", "2028-07-31", "2199-12-31", "990000006", "");
+	st = new_store(100, 2);
+	lookup(st, "212611600001", 1, "FG280315", "1900-01-05", "2028-03-15",
+	    &l);
+	assert_true(IS_FOUND(l, "990000005"));
+	lookup(st, "212611600001", 1, "280315", "1900-01-05", "2028-03-15",
+	    &l);
+	assert_true(IS_FOUND(l, "990000005"));
+	assert_int_equal(l.res.digits_only, 1);
+	lookup(st, "212611600001", 1, "H777777", "2028-07-31", "2199-12-31",
+	    &l);
+	assert_true(IS_FOUND(l, "990000006"));
+	lookup(st, "212611600001", 1, "777777", "2028-07-31", NULL, &l);
+	assert_true(IS_FOUND(l, "990000006"));
+	/* One byte off, in each of the three bytes: no match. */
+	lookup(st, "212611600001", 1, "FG280315", "1900-01-05", "2028-03-14",
+	    &l);
+	assert_true(IS_NOMATCH(l));
+	lookup(st, "212611600001", 1, "280315", "1900-01-05", "2156-03-15",
+	    &l);
+	assert_true(IS_NOMATCH(l));
+	lookup(st, "212611600001", 1, "FG280315", "1900-09-05", NULL, &l);
+	assert_true(IS_NOMATCH(l));
+	assert_int_equal(Rint(fkey("CIN", "FG280315")), 2);
+	/* Locked now: the phone on record (00 212...) still gets it. */
+	lookup(st, "212600000105", 1, "FG280315", "1900-01-05", "2028-03-15",
+	    &l);
+	assert_true(IS_FOUND(l, "990000005"));
+	lookup(st, "212600000106", 1, "FG280315", "1900-01-05", "2028-03-15",
+	    &l);
+	assert_int_equal(l.res.status, DIALOG_FETCH_LOCKED);
+	store_free(st);
+}
+
+/* No limits (0): nothing is locked, but every request and failure is
+ * still counted, the second request's too (an INCR). */
+static void
+test_no_limits(void **state)
+{
+	struct store *st;
+	struct lk l;
+
+	(void)state;
+	NEED_REDIS();
+	st = new_store(0, 0);
+	for (int i = 0; i < 3; i++) {
+		lookup(st, "212611700001", 1, "AB123456", "1980-02-02", NULL,
+		    &l);
+		assert_true(IS_NOMATCH(l));
+	}
+	lookup(st, "212611700001", 1, "AB123456", "1980-02-01", NULL, &l);
+	assert_true(IS_FOUND(l, "990000001"));
+	assert_int_equal(Rint("t:rl:m:212611700001"), 4);
+	assert_int_equal(Rint(fkey("CIN", "AB123456")), 3);
+	store_free(st);
+}
+
 struct ot {
 	int done;
 	struct dialog_otp res;
@@ -525,6 +596,8 @@ main(void)
 		cmocka_unit_test_setup(test_owner, reset),
 		cmocka_unit_test_setup(test_digits_only, reset),
 		cmocka_unit_test_setup(test_expiry, reset),
+		cmocka_unit_test_setup(test_dates_bytes, reset),
+		cmocka_unit_test_setup(test_no_limits, reset),
 		cmocka_unit_test_setup(test_otp_cap, reset),
 	};
 
