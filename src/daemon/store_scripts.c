@@ -310,8 +310,10 @@ static const char *const store_scripts[STORE_NSCRIPTS] = {
 	"  redis.call('SET', KEYS[2], ARGV[2] .. '|' .. ARGV[3], 'EX', '3600')\n"
 	"  return 'early'\n"
 	"end\n"
-	"redis.call('HSET', KEYS[3], 'state', ARGV[2], 'dlr_ts', ARGV[3])\n"
-	"if redis.call('TTL', KEYS[3]) < 0 then\n"
+	/* Two new fields: the hash is new (a record always writes state or
+	 * dlr_ts, and sets the TTL): give it its TTL. */
+	"if redis.call('HSET', KEYS[3], 'state', ARGV[2], 'dlr_ts', ARGV[3])\n"
+	"    == 2 then\n"
 	"  redis.call('EXPIRE', KEYS[3], ARGV[4])\n"
 	"end\n"
 	"return 'done'\n",

@@ -2141,6 +2141,7 @@ test_outbox_consumer(void **state)
 	barrier(st);
 	barrier(st);
 	assert_string_equal(Rs("HGET t:outbox:st:9-6 state"), "undeliverable");
+	assert_true(Ri("TTL t:outbox:st:9-6") > 604000);	/* made by the receipt */
 	assert_string_equal(Rs("HGET t:outbox:st:9-7 state"), "submitted");
 	assert_string_equal(Rs("HGET t:outbox:st:9-5 state"), "submitted");
 	assert_int_equal(Ri("EXISTS t:outbox:mid:iam:mid-407:w"), 1);
