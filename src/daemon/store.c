@@ -1033,11 +1033,18 @@ store_send(struct store *st, struct store_req *req)
 		return -1;
 	req->in_redis = 1;
 	req->sent_us = store_now_us();
+	store_turn_end(st);
+	return 0;
+}
+
+/* store_on_flush at the end of this loop turn (once a turn). */
+void
+store_turn_end(struct store *st)
+{
 	if (!st->flush_armed && st->ev_flush != NULL) {
 		st->flush_armed = 1;
 		event_active(st->ev_flush, EV_TIMEOUT, 1);
 	}
-	return 0;
 }
 
 /*

@@ -337,7 +337,7 @@ store_outbox_record(struct store *st, const char *id, const char *state,
 	message_id = store_str(message_id);
 	if (strlen(id) >= sizeof(r->id) || strlen(state) >= sizeof(r->state) ||
 	    strlen(bind) >= sizeof(r->bind) ||
-	    strlen(message_id) >= sizeof(r->mid) || ob->ev_notes == NULL ||
+	    strlen(message_id) >= sizeof(r->mid) || st->ev_flush == NULL ||
 	    st->dead) {
 		store_outbox_recs_send_held(st);
 		one.id = id;
@@ -356,8 +356,7 @@ store_outbox_record(struct store *st, const char *id, const char *state,
 	memcpy(r->bind, bind, strlen(bind) + 1);
 	memcpy(r->mid, message_id, strlen(message_id) + 1);
 	r->settle = settle;
-	if (ob->nrecs == 1)	/* an event already active stays once */
-		event_active(ob->ev_notes, EV_TIMEOUT, 1);
+	store_turn_end(st);
 }
 
 /* A note held for id: its index, or -1. */
@@ -417,14 +416,6 @@ store_outbox_notes_flush(struct store *st)
 	}
 	store_outbox_recs_send_held(st);
 	store_outbox_dlr_waited(st);	/* the receipts that waited: after */
-}
-
-static void
-store_outbox_on_notes(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd;
-	(void)what;
-	store_outbox_notes_flush(arg);
 }
 
 void
@@ -487,7 +478,7 @@ store_outbox_note_id(struct store *st, const char *id, const char *bind,
 		store_outbox_record(st, n->id, "submitted", n->bind, n->mid, 0);
 		store_outbox_note_drop(st, i);
 	}
-	if (st->dead || ob->ev_notes == NULL || ob->nnotes == STORE_NOTES_MAX ||
+	if (st->dead || st->ev_flush == NULL || ob->nnotes == STORE_NOTES_MAX ||
 	    strlen(id) >= sizeof(n->id) || strlen(bind) >= sizeof(n->bind) ||
 	    strlen(message_id) >= sizeof(n->mid)) {
 		store_outbox_record(st, id, "submitted", bind, message_id, 0);
@@ -497,8 +488,7 @@ store_outbox_note_id(struct store *st, const char *id, const char *bind,
 	memcpy(n->id, id, strlen(id) + 1);
 	memcpy(n->bind, bind, strlen(bind) + 1);
 	memcpy(n->mid, message_id, strlen(message_id) + 1);
-	if (ob->nnotes == 1)
-		event_active(ob->ev_notes, EV_TIMEOUT, 1);
+	store_turn_end(st);
 }
 
 /*
@@ -1580,11 +1570,9 @@ store_outbox_init(struct store *st)
 	    store_outbox_on_depth_tick, st);
 	ob->ev_hb = event_new(st->base, -1, 0, store_outbox_on_hb_tick,
 	    st);
-	ob->ev_notes = event_new(st->base, -1, 0, store_outbox_on_notes, st);
 	if (ob->ev_hb == NULL || ob->ev_connect == NULL || ob->ev_deadline == NULL ||
 	    ob->ev_drop == NULL || ob->ev_claim == NULL ||
-	    ob->ev_resume == NULL || ob->ev_depth == NULL ||
-	    ob->ev_notes == NULL)
+	    ob->ev_resume == NULL || ob->ev_depth == NULL)
 		return -1;
 	store_timer(ob->ev_depth, STORE_DEPTH_MS);	/* persistent */
 	return 0;
@@ -1622,9 +1610,7 @@ store_outbox_close(struct store *st)
 		event_free(ob->ev_depth);
 	if (ob->ev_hb)
 		event_free(ob->ev_hb);
-	if (ob->ev_notes)
-		event_free(ob->ev_notes);
-	ob->ev_hb = ob->ev_notes = NULL;
+	ob->ev_hb = NULL;
 	ob->nnotes = 0;
 	ob->ev_connect = ob->ev_deadline = ob->ev_drop = NULL;
 	ob->ev_claim = ob->ev_resume = ob->ev_depth = NULL;

@@ -228,7 +228,6 @@ struct store_outbox {
 		int          settle;
 	}                    recs[STORE_RECS_MAX];
 	int                  nrecs;
-	struct event        *ev_notes;	/* the end of the turn: notes, recs */
 	struct event        *ev_hb;
 	struct event        *ev_connect;
 	struct event        *ev_deadline;
@@ -514,6 +513,9 @@ void store_outbox_reader_follow(struct store *st);
 /* store_outbox.c: the notes held for the end of the loop turn recorded
  * now (from store_free, before the connection goes). */
 void store_outbox_notes_flush(struct store *st);
+/* The end of this loop turn runs store_outbox_notes_flush, then writes
+ * what the turn queued (store.c's store_on_flush); no-op once armed. */
+void store_turn_end(struct store *st);
 
 /* --- store_outbox.c -------------------------------------------------- */
 
