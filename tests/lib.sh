@@ -17,18 +17,45 @@ t_tmpdir() {
 
 # A TCP port on 127.0.0.1 that no socket uses now, below the kernel's
 # range for outgoing connections (so a client's ephemeral port cannot take
-# it between this check and the bind).
+# it between this check and the bind), and that no other call handed out:
+# each port is reserved by a directory made with mkdir (atomic) under
+# T_PORTS, owned by this shell ($$, the same in a $(...) subshell) and
+# removed by t_cleanup. Without it two calls of one test (or of two tests
+# run side by side) could draw the same port between the check and the
+# listen: the second listener then fails and the test talks to the first.
+# A reservation whose owner is gone (a test killed by -9) is taken back
+# once it is over ten minutes old.
+T_PORTS=${TMPDIR:-/tmp}/tnsgw-ports.$(id -u)
 t_free_port() {
-	local p used lo=32768 hi=60999 base span
+	local p used lo=32768 hi=60999 base span r o
 	read -r lo hi </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || true
 	if [ "$lo" -gt 12000 ]; then base=10000; span=$((lo - 10000)); else
 		base=$((hi + 1)); span=$((65535 - hi)); fi
+	mkdir -p "$T_PORTS" || return 1
+	for r in $(find "$T_PORTS" -mindepth 1 -maxdepth 1 -mmin +10 2>/dev/null); do
+		o=$(cat "$r/pid" 2>/dev/null) || continue
+		kill -0 "$o" 2>/dev/null || rm -rf "$r"
+	done
 	used=$(ss -Htan 2>/dev/null | awk '{print $4}' | sed 's/.*://')
 	for _ in $(seq 1 200); do
 		p=$(( base + (RANDOM * 32768 + RANDOM) % span ))
-		grep -qx "$p" <<<"$used" || { echo "$p"; return 0; }
+		grep -qx "$p" <<<"$used" && continue
+		mkdir "$T_PORTS/$p" 2>/dev/null || continue
+		echo $$ >"$T_PORTS/$p/pid"
+		echo "$p"
+		return 0
 	done
 	return 1
+}
+
+# Give back the ports this shell reserved.
+t_free_ports_release() {
+	local r
+	for r in "$T_PORTS"/*/pid; do
+		[ -f "$r" ] && [ "$(cat "$r" 2>/dev/null)" = "$$" ] &&
+		    rm -rf "${r%/pid}"
+	done
+	return 0
 }
 
 t_wait_port() {	# port [tenths of a second]
@@ -128,6 +155,7 @@ t_cleanup() {
 		wait "$p" 2>/dev/null || true
 	done
 	T_PIDS=()
+	t_free_ports_release
 	[ -n "$T_DIR" ] && [ -z "${T_KEEP:-}" ] && rm -rf "$T_DIR"
 	return 0
 }
